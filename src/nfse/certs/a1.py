@@ -1,0 +1,81 @@
+"""A1 certificates: PKCS#12 loading and the facts we read from them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+OID_CNPJ = x509.ObjectIdentifier("2.16.76.1.3.3")
+OID_CPF_TITULAR = x509.ObjectIdentifier("2.16.76.1.3.1")
+
+
+class CertificadoInvalido(ValueError):
+    """Not a PKCS#12, wrong password, or not an RSA signing certificate."""
+
+
+@dataclass(frozen=True)
+class A1:
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def not_after(self) -> datetime:
+        return self.cert.not_valid_after_utc
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return (now or datetime.now(UTC)) > self.not_after
+
+    @property
+    def cnpj(self) -> str | None:
+        return document_of(self.cert)
+
+    def cert_pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def to_pfx(self, password: str) -> bytes:
+        return pkcs12.serialize_key_and_certificates(
+            b"a1", self.key, self.cert, list(self.chain) or None,
+            serialization.BestAvailableEncryption(password.encode()),
+        )
+
+
+def load_pfx(data: bytes, password: str) -> A1:
+    try:
+        key, cert, chain = pkcs12.load_key_and_certificates(data, password.encode())
+    except (ValueError, TypeError) as exc:
+        raise CertificadoInvalido("senha incorreta ou arquivo não é um PKCS#12") from exc
+    if cert is None or not isinstance(key, rsa.RSAPrivateKey):
+        raise CertificadoInvalido("o PKCS#12 não contém um certificado com chave RSA")
+    return A1(key=key, cert=cert, chain=tuple(chain or ()))
+
+
+def document_of(cert: x509.Certificate) -> str | None:
+    """The CNPJ (ICP-Brasil OtherName 2.16.76.1.3.3) or, failing that, the digits after the
+    colon of the common name (``RAZAO SOCIAL:12345678000195``)."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        for other in san.get_values_for_type(x509.OtherName):
+            if other.type_id == OID_CNPJ:
+                return _der_string(other.value)[-14:]
+    except x509.ExtensionNotFound:
+        pass
+    for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+        match = re.search(r":([0-9A-Z]{14}|\d{11})$", str(attr.value))
+        if match:
+            return match.group(1)
+    return None
+
+
+def _der_string(value: bytes) -> str:
+    """Decode the DER string (OCTET/PrintableString/UTF8String) inside an OtherName value."""
+    if len(value) >= 2 and value[0] in (0x04, 0x0C, 0x13, 0x16) and value[1] == len(value) - 2:
+        return value[2:].decode("ascii", "replace")
+    return re.sub(r"[^0-9A-Z]", "", value.decode("ascii", "ignore"))

@@ -1,0 +1,103 @@
+"""The normalised note: what every door of the API (``/v2/nfse``, later ``/v2/nfsen``) turns a
+request body into, and what every provider builds its XML from.
+
+Values are already coerced and checked: documents hold digits (CNPJ may hold letters), money is
+``Decimal`` with two places, dates are timezone-aware. Absent optional values are ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Endereco:
+    logradouro: str | None = None
+    tipo_logradouro: str | None = None
+    numero: str | None = None
+    complemento: str | None = None
+    bairro: str | None = None
+    codigo_municipio: str | None = None
+    uf: str | None = None
+    cep: str | None = None
+
+
+@dataclass(frozen=True)
+class Prestador:
+    cnpj: str | None
+    cpf: str | None
+    inscricao_municipal: str
+    codigo_municipio: str
+
+    @property
+    def documento(self) -> str:
+        return self.cnpj or self.cpf or ""
+
+
+@dataclass(frozen=True)
+class Pessoa:
+    """Tomador or intermediário."""
+
+    cnpj: str | None = None
+    cpf: str | None = None
+    nif: str | None = None
+    motivo_ausencia_nif: str | None = None
+    inscricao_municipal: str | None = None
+    razao_social: str | None = None
+    telefone: str | None = None
+    email: str | None = None
+    endereco: Endereco | None = None
+
+
+@dataclass(frozen=True)
+class Servico:
+    valor_servicos: Decimal
+    iss_retido: bool
+    item_lista_servico: str
+    """LC 116 item as 4 digits, item + subitem: ``"0107"`` for item 1.07."""
+    codigo_tributacao_nacional: str
+    """The 6-digit national code (cTribNac): item, subitem, desdobro (``"010701"``)."""
+    discriminacao: str
+    codigo_municipio: str
+    base_calculo: Decimal
+    valor_liquido: Decimal
+    valor_deducoes: Decimal = Decimal("0.00")
+    valor_pis: Decimal = Decimal("0.00")
+    valor_cofins: Decimal = Decimal("0.00")
+    valor_inss: Decimal = Decimal("0.00")
+    valor_ir: Decimal = Decimal("0.00")
+    valor_csll: Decimal = Decimal("0.00")
+    outras_retencoes: Decimal = Decimal("0.00")
+    desconto_incondicionado: Decimal = Decimal("0.00")
+    desconto_condicionado: Decimal = Decimal("0.00")
+    aliquota: Decimal | None = None
+    valor_iss: Decimal | None = None
+    valor_iss_retido: Decimal | None = None
+    codigo_cnae: str | None = None
+    codigo_tributario_municipio: str | None = None
+    percentual_total_tributos: Decimal | None = None
+    fonte_total_tributos: str | None = None
+    reforma: dict[str, str] = field(default_factory=dict)
+    """Tax-reform fields (codigo_nbs, ibs_cbs_*, cbs_*, ...) as given, normalised to strings."""
+
+
+@dataclass(frozen=True)
+class Nota:
+    data_emissao: datetime
+    data_competencia: date
+    natureza_operacao: int
+    optante_simples_nacional: bool | None
+    """None when the request did not say; the company's regime then decides."""
+    prestador: Prestador
+    servico: Servico
+    regime_especial_tributacao: int | None = None
+    incentivador_cultural: bool = False
+    codigo_obra: str | None = None
+    art: str | None = None
+    numero_rps_substituido: str | None = None
+    serie_rps_substituido: str | None = None
+    tipo_rps_substituido: str | None = None
+    tomador: Pessoa | None = None
+    intermediario: Pessoa | None = None

@@ -1,0 +1,46 @@
+"""The IBGE municipality registry.
+
+The list of the 5,570 municipalities is read from the table that ``brazilfiscalreport``
+ships (IBGE code; name; UF), so we do not hand-maintain it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+UF_POR_PREFIXO = {
+    "11": "RO", "12": "AC", "13": "AM", "14": "RR", "15": "PA", "16": "AP", "17": "TO",
+    "21": "MA", "22": "PI", "23": "CE", "24": "RN", "25": "PB", "26": "PE", "27": "AL",
+    "28": "SE", "29": "BA", "31": "MG", "32": "ES", "33": "RJ", "35": "SP", "41": "PR",
+    "42": "SC", "43": "RS", "50": "MS", "51": "MT", "52": "GO", "53": "DF",
+}
+
+
+@dataclass(frozen=True)
+class Municipio:
+    codigo: str
+    nome: str
+    uf: str
+
+
+@cache
+def _all() -> dict[str, Municipio]:
+    table = resources.files("brazilfiscalreport.danfse").joinpath("municipios_ibge.csv")
+    result: dict[str, Municipio] = {}
+    with table.open(encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter=";"):
+            if len(row) >= 3 and row[0].isdigit():
+                result[row[0]] = Municipio(codigo=row[0], nome=row[1], uf=row[2])
+    return result
+
+
+def get(codigo: str) -> Municipio | None:
+    """The municipality with this 7-digit IBGE code, or None."""
+    return _all().get(codigo)
+
+
+def all_municipios() -> list[Municipio]:
+    return list(_all().values())
