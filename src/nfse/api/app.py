@@ -1,0 +1,20 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from nfse.api import errors, nfse_routes, public_routes
+from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
+from nfse.runtime import Runtime
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="nfse-gateway", version="0.1.0",
+                  description="NFS-e API compatible with Focus NFe v2")
+    app.state.runtime = runtime
+    app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(runtime.settings.rate_limit))
+    errors.install(app)
+    app.include_router(nfse_routes.router)
+    app.include_router(public_routes.router)
+    return app

@@ -1,0 +1,142 @@
+"""``/v2/nfse``: accept (asynchronous), query, cancel (synchronous)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from nfse.api.auth import credencial
+from nfse.api.body import invalid, json_body
+from nfse.api.errors import ApiError, nao_encontrado
+from nfse.api.representacao import nota_json
+from nfse.domain.status import Status
+from nfse.model.errors import RequisicaoInvalida
+from nfse.model.nfse import parse_nfse, validar_ref
+from nfse.municipios.routing import provider_for
+from nfse.providers.base import Result
+from nfse.providers.registry import get_provider
+from nfse.runtime import Runtime
+from nfse.store import artefatos, notas
+from nfse.store.clock import now
+from nfse.store.empresas import Credencial
+from nfse.work.documentos import store_danfse
+
+router = APIRouter()
+
+EM_PROCESSAMENTO = ApiError(422, "em_processamento", "Nota fiscal em processamento")
+NFE_AUTORIZADA = ApiError(422, "nfe_autorizada", "Nota fiscal já autorizada")
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.runtime.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def _accept(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> dict[str, str]:
+    try:
+        ref = validar_ref(ref)
+        nota = parse_nfse(body)
+    except RequisicaoInvalida as exc:
+        raise invalid(exc) from exc
+    empresa = cred.empresa
+    if nota.prestador.documento != empresa.documento or not empresa.habilita_nfse:
+        raise ApiError(400, "empresa_nao_habilitada",
+                       "Emitente ainda não habilitado para emissão de NFSe",
+                       erros=[{"codigo": "empresa_nao_habilitada", "correcao": None,
+                               "mensagem": f"O prestador {nota.prestador.documento} não é a "
+                                           f"empresa deste token ({empresa.documento})"}])
+    if empresa.certificado_valido_ate and empresa.certificado_valido_ate < now():
+        raise ApiError(400, "certificado_vencido", "O certificado do emitente está vencido")
+    try:
+        with runtime.engine.begin() as conn:
+            row = notas.aceitar(
+                conn, empresa_id=empresa.id, ambiente=cred.ambiente, ref=ref,
+                requisicao=body, cnpj_prestador=nota.prestador.documento,
+                provider=provider_for(nota.prestador.codigo_municipio),
+            )
+    except notas.RefOcupada as exc:
+        raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc
+    except IntegrityError as exc:  # the same ref POSTed concurrently
+        raise EM_PROCESSAMENTO from exc
+    return {"cnpj_prestador": row.cnpj_prestador, "ref": row.ref, "status": row.status}
+
+
+@router.post("/v2/nfse")
+async def post_nfse(request: Request, ref: str | None = None,
+                    cred: Credencial = Depends(credencial)) -> JSONResponse:
+    body = await json_body(request)
+    result = await run_in_threadpool(_accept, request.app.state.runtime, cred, ref, body)
+    return JSONResponse(result, status_code=202)
+
+
+@router.get("/v2/nfse/{ref}")
+async def get_nfse(request: Request, ref: str, completa: str = "0",
+                   cred: Credencial = Depends(credencial)) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    url = base_url(request)
+
+    def load() -> dict[str, Any]:
+        with runtime.engine.connect() as conn:
+            row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
+            if row is None:
+                raise nao_encontrado()
+            return nota_json(conn, row, url, completa=completa in ("1", "true"))
+
+    return JSONResponse(await run_in_threadpool(load))
+
+
+def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any) -> dict[str, Any]:
+    with runtime.engine.connect() as conn:
+        row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
+    if row is None:
+        raise nao_encontrado()
+    justificativa = body.get("justificativa") if isinstance(body, dict) else None
+    if not isinstance(justificativa, str) or not 15 <= len(justificativa.strip()) <= 255:
+        raise ApiError(400, "requisicao_invalida",
+                       'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
+    justificativa = justificativa.strip()
+    status = Status(row.status)
+    if status == Status.CANCELADO:
+        raise ApiError(400, "nfe_cancelada", "Nota Fiscal já cancelada")
+    if status == Status.PROCESSANDO:
+        raise EM_PROCESSAMENTO
+    if status != Status.AUTORIZADO:
+        raise ApiError(400, "nfe_nao_autorizada",
+                       "Nota fiscal não autorizada não pode ser cancelada")
+    nota = parse_nfse(json.loads(row.requisicao))
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+    outcome = get_provider(row.provider).cancel(
+        nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
+    if outcome.result == Result.AUTHORIZED:
+        with runtime.engine.begin() as conn:
+            notas.cancel(conn, row.id, justificativa)
+            if outcome.xml:
+                artefatos.put(conn, row.id, artefatos.XML_CANCELAMENTO, outcome.xml,
+                              "application/xml")
+            authorized = artefatos.latest(conn, row.id, artefatos.XML_NFSE)
+        if authorized:
+            store_danfse(runtime.engine, row.id, authorized[0], cancelada=True)
+        return {"status": "cancelado"}
+    erros = [e.as_json() for e in outcome.erros] or [{
+        "codigo": "sem_resposta",
+        "mensagem": outcome.mensagem or "A prefeitura não respondeu ao pedido de cancelamento",
+        "correcao": "A nota continua autorizada; tente cancelar novamente mais tarde",
+    }]
+    return {"status": "erro_cancelamento", "erros": erros}
+
+
+@router.delete("/v2/nfse/{ref}")
+async def delete_nfse(request: Request, ref: str,
+                      cred: Credencial = Depends(credencial)) -> JSONResponse:
+    body = await json_body(request, required=False)
+    if not isinstance(body, dict):
+        body = {}
+    if "justificativa" not in body and request.query_params.get("justificativa"):
+        body["justificativa"] = request.query_params["justificativa"]
+    result = await run_in_threadpool(_cancel, request.app.state.runtime, cred, ref, body)
+    return JSONResponse(result)

@@ -1,0 +1,108 @@
+"""Documents reachable without a token (existing clients fetch them with a bare GET). The
+path carries the note's capability: 192 random bits, unguessable from ref, CNPJ or number."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select, text
+from starlette.concurrency import run_in_threadpool
+
+from nfse.api.errors import nao_encontrado
+from nfse.api.representacao import PUBLIC_PREFIX, iso
+from nfse.domain.status import ISSUED, Status
+from nfse.runtime import Runtime
+from nfse.store import artefatos, notas
+from nfse.store.clock import aware, now
+from nfse.store.tables import workers
+from nfse.work.documentos import store_danfse
+
+router = APIRouter()
+
+FILES = {
+    "nfse.xml": artefatos.XML_NFSE,
+    "cancelamento.xml": artefatos.XML_CANCELAMENTO,
+    "danfse.pdf": artefatos.DANFSE,
+}
+WORKER_ALIVE = timedelta(seconds=30)
+
+
+def _document(runtime: Runtime, capability: str, name: str) -> tuple[bytes, str]:
+    kind = FILES.get(name)
+    if kind is None:
+        raise nao_encontrado("Documento não encontrado")
+    with runtime.engine.connect() as conn:
+        row = notas.get_by_capability(conn, capability)
+        if row is None or Status(row.status) not in ISSUED:
+            raise nao_encontrado("Documento não encontrado")
+        found = artefatos.latest(conn, row.id, kind)
+        xml = artefatos.latest(conn, row.id, artefatos.XML_NFSE) if kind == artefatos.DANFSE \
+            else None
+    if found is None and xml is not None:
+        pdf = store_danfse(runtime.engine, row.id, xml[0],
+                           cancelada=Status(row.status) == Status.CANCELADO)
+        if pdf is not None:
+            found = (pdf, "application/pdf")
+    if found is None:
+        raise nao_encontrado("Documento não encontrado")
+    return found
+
+
+@router.get(PUBLIC_PREFIX + "/{capability}/{name}")
+async def document(request: Request, capability: str, name: str) -> Response:
+    content, media_type = await run_in_threadpool(
+        _document, request.app.state.runtime, capability, name)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+def _view(runtime: Runtime, capability: str) -> str:
+    with runtime.engine.connect() as conn:
+        row = notas.get_by_capability(conn, capability)
+    if row is None or Status(row.status) not in ISSUED:
+        raise nao_encontrado()
+    fields = [
+        ("Situação", row.status), ("Número", row.numero), ("Prestador", row.cnpj_prestador),
+        ("Emissão", iso(row.data_emissao)), ("Código de verificação", row.codigo_verificacao),
+        ("Chave de acesso", row.chave_acesso),
+    ]
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v or '-'))}</td></tr>"
+                   for k, v in fields)
+    base = f"{PUBLIC_PREFIX}/{capability}"
+    return (
+        '<!doctype html><html lang="pt-BR"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>NFS-e {html.escape(row.numero or '')}</title>"
+        f"<h1>NFS-e {html.escape(row.numero or '')}</h1><table>{rows}</table>"
+        f'<p><a href="{base}/danfse.pdf">DANFSe (PDF)</a> · <a href="{base}/nfse.xml">XML</a></p>'
+        "</html>"
+    )
+
+
+@router.get(PUBLIC_PREFIX + "/{capability}")
+async def view(request: Request, capability: str) -> HTMLResponse:
+    return HTMLResponse(await run_in_threadpool(_view, request.app.state.runtime, capability))
+
+
+def _health(runtime: Runtime) -> tuple[int, dict[str, str]]:
+    report = {"api": "ok", "database": "ok", "worker": "ok"}
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            beats = [aware(b) for b in conn.execute(select(workers.c.heartbeat_at)).scalars()]
+    except Exception:
+        report["database"] = report["worker"] = "indisponivel"
+        return 503, report
+    if not any(b and now() - b < WORKER_ALIVE for b in beats):
+        report["worker"] = "parado"
+        return 503, report
+    return 200, report
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    status, report = await run_in_threadpool(_health, request.app.state.runtime)
+    return JSONResponse(report, status_code=status)

@@ -1,0 +1,61 @@
+"""The JSON of a note as GET answers it (SPEC §2.2); webhooks will send the same."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Row
+
+from nfse.domain.status import ISSUED, Status
+from nfse.store import notas
+from nfse.store.clock import aware
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+PUBLIC_PREFIX = "/notas_fiscais_servico"
+
+
+def iso(value: datetime | None) -> str | None:
+    value = aware(value)
+    return value.astimezone(SAO_PAULO).isoformat(timespec="seconds") if value else None
+
+
+def public_path(row: Row, name: str = "") -> str:
+    return f"{PUBLIC_PREFIX}/{row.capability}" + (f"/{name}" if name else "")
+
+
+def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False) -> dict[str, Any]:
+    status = Status(row.status)
+    body: dict[str, Any] = {
+        "cnpj_prestador": row.cnpj_prestador,
+        "ref": row.ref,
+        "status": status.value,
+    }
+    if row.numero_rps is not None:
+        body.update(numero_rps=str(row.numero_rps), serie_rps=row.serie_rps,
+                    tipo_rps=row.tipo_rps)
+    if status in ISSUED:
+        body.update(
+            numero=row.numero,
+            codigo_verificacao=row.codigo_verificacao,
+            data_emissao=iso(row.data_emissao),
+            url=base_url + public_path(row),
+            url_danfse=base_url + public_path(row, "danfse.pdf"),
+            caminho_xml_nota_fiscal=public_path(row, "nfse.xml"),
+        )
+        if row.chave_acesso:
+            body["chave_acesso"] = row.chave_acesso
+        if status == Status.CANCELADO:
+            body["caminho_xml_cancelamento"] = public_path(row, "cancelamento.xml")
+    if status == Status.ERRO and row.erros:
+        body["erros"] = json.loads(row.erros)
+    if completa:
+        body["requisicao_nfse"] = json.loads(row.requisicao)
+        body["mensagem_prefeitura"] = row.mensagem
+        body["historico"] = [
+            {"status": h.status, "data": iso(h.at), "detalhe": h.detalhe}
+            for h in notas.history(conn, row.id)
+        ]
+    return body

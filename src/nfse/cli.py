@@ -1,0 +1,175 @@
+"""The ``nfse`` command: serve, worker, db, empresa, sandbox."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from nfse.config import Settings
+
+app = typer.Typer(help="nfse-gateway: API de NFS-e compatível com a Focus NFe v2",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Banco de dados", no_args_is_help=True)
+empresa_app = typer.Typer(help="Empresas (emitentes)", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Servidores locais que imitam as autoridades", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(empresa_app, name="empresa")
+app.add_typer(sandbox_app, name="sandbox")
+console = Console()
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Diretório de dados "
+                                              "(padrão: $NFSE_DATA_DIR ou ./nfse-data)")]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Porta")] = 8000,
+    data_dir: DataDir = None,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="Também inicia o sandbox da NFS-e Nacional e cria uma empresa de "
+                       "demonstração com token de homologação")] = False,
+) -> None:
+    """API + worker num só processo (SQLite por padrão), migrações aplicadas na partida."""
+    from nfse.api.app import create_app
+    from nfse.runtime import build_runtime
+    from nfse.work.worker import Worker
+
+    _logging()
+    settings = _settings(data_dir)
+    base_url = settings.public_url or f"http://{host}:{port}"
+    sandbox = None
+    if demo:
+        from nfse.sandbox.nacional import NacionalSandbox
+
+        sandbox = NacionalSandbox(settings.data_dir / "sandbox-nacional")
+        sandbox.start()
+        settings.nacional_url_homologacao = sandbox.url
+        settings.nacional_ca_file = str(sandbox.ca_file)
+    runtime = build_runtime(settings)
+    if sandbox is not None:
+        from nfse.demo import ensure_demo
+        from nfse.store import empresas
+
+        demo_info = ensure_demo(runtime, base_url)
+        with runtime.engine.connect() as conn:
+            sandbox.trust(empresas.load_a1(conn, runtime.box, demo_info.empresa.id).cert)
+        console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandbox.url}")
+        console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
+                      f"CNPJ {demo_info.empresa.cnpj}")
+        console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")
+        console.print(f"[bold]Dados em:[/bold] {settings.data_dir / 'demo.json'}")
+        console.print("Experimente:\n  curl -u " f"'{demo_info.token}:' {base_url}/v2/nfse/teste")
+
+    stop = threading.Event()
+    worker = Worker(runtime.engine, settings, runtime.emissores)
+    worker.heartbeat(force=True)
+    thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
+    thread.start()
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port,
+                                           log_level="info", proxy_headers=False))
+    try:
+        server.run()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        if sandbox is not None:
+            sandbox.stop()
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Só o worker, contra o mesmo banco da API (para rodar vários processos)."""
+    from nfse.runtime import build_runtime
+    from nfse.work.worker import Worker
+
+    _logging()
+    runtime = build_runtime(_settings(data_dir))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    Worker(runtime.engine, runtime.settings, runtime.emissores).run(stop)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Aplica as migrações pendentes."""
+    from nfse.runtime import build_runtime
+
+    build_runtime(_settings(data_dir))
+    console.print("Banco de dados atualizado.")
+
+
+@empresa_app.command("criar")
+def empresa_criar(
+    cnpj: Annotated[str, typer.Option(help="CNPJ da empresa")],
+    inscricao_municipal: Annotated[str, typer.Option(help="Inscrição municipal")],
+    codigo_municipio: Annotated[str, typer.Option(help="Código IBGE do município")],
+    certificado: Annotated[Path, typer.Option(help="Arquivo PKCS#12 (.pfx/.p12) do A1",
+                                              exists=True, dir_okay=False)],
+    senha: Annotated[str, typer.Option(help="Senha do certificado")],
+    nome: Annotated[str | None, typer.Option(help="Razão social")] = None,
+    regime_tributario: Annotated[int | None, typer.Option(
+        help="1 Simples Nacional, 2 SN excesso, 3 normal, 4 MEI")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Cria uma empresa e imprime seus tokens (homologação e produção)."""
+    from nfse.admin import EmpresaInvalida, criar_empresa
+    from nfse.certs.a1 import CertificadoInvalido
+    from nfse.model.documentos import cnpj_valido, limpar_cnpj
+    from nfse.municipios.registry import get as municipio
+    from nfse.runtime import build_runtime
+
+    cnpj = limpar_cnpj(cnpj)
+    if not cnpj_valido(cnpj):
+        raise typer.BadParameter(f"CNPJ inválido: {cnpj}", param_hint="--cnpj")
+    if municipio(codigo_municipio) is None:
+        raise typer.BadParameter(f"município IBGE inexistente: {codigo_municipio}",
+                                 param_hint="--codigo-municipio")
+    runtime = build_runtime(_settings(data_dir))
+    try:
+        nova = criar_empresa(
+            runtime, cnpj=cnpj, nome=nome or cnpj, inscricao_municipal=inscricao_municipal,
+            codigo_municipio=codigo_municipio, pfx=certificado.read_bytes(), senha=senha,
+            regime_tributario=regime_tributario,
+        )
+    except (EmpresaInvalida, CertificadoInvalido) as exc:
+        console.print(f"[red]Erro:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"Empresa {nova.empresa.id} criada: {nova.empresa.nome} ({cnpj})")
+    console.print(f"token_homologacao: {nova.token_homologacao}")
+    console.print(f"token_producao: {nova.token_producao}")
+
+
+@sandbox_app.command("nacional")
+def sandbox_nacional(
+    port: Annotated[int, typer.Option(help="Porta")] = 8443,
+    host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
+        Path("nfse-data/sandbox-nacional"),
+    trust: Annotated[list[Path] | None, typer.Option(
+        help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")] = None,
+) -> None:
+    """Sandbox da Sefin Nacional (produção restrita): HTTPS com certificado de cliente."""
+    from nfse.sandbox.nacional import run_forever
+
+    run_forever(data_dir, host, port, list(trust or []))
+
+
+if __name__ == "__main__":
+    app()

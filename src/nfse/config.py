@@ -1,0 +1,53 @@
+"""Settings, all from ``NFSE_*`` environment variables, with the embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NACIONAL_URLS = {
+    "producao": "https://sefin.nfse.gov.br/SefinNacional",
+    "homologacao": "https://sefin.producaorestrita.nfse.gov.br/SefinNacional",
+}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(_env("NFSE_DATA_DIR", "nfse-data")))
+    database_url: str | None = field(default_factory=lambda: _env("NFSE_DATABASE_URL"))
+    secret_key: str | None = field(default_factory=lambda: _env("NFSE_SECRET_KEY"))
+    public_url: str | None = field(default_factory=lambda: _env("NFSE_PUBLIC_URL"))
+    """Absolute base URL used in ``url`` and ``url_danfse``; default: the address served."""
+    rate_limit: int = field(default_factory=lambda: int(_env("NFSE_RATE_LIMIT", "100") or 100))
+    """Requests per minute per token."""
+    nacional_url_homologacao: str = field(default_factory=lambda: _env(
+        "NFSE_NACIONAL_URL_HOMOLOGACAO", NACIONAL_URLS["homologacao"]) or "")
+    nacional_url_producao: str = field(default_factory=lambda: _env(
+        "NFSE_NACIONAL_URL_PRODUCAO", NACIONAL_URLS["producao"]) or "")
+    nacional_ca_file: str | None = field(default_factory=lambda: _env("NFSE_NACIONAL_CA_FILE"))
+    """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
+    authority_timeout: float = field(
+        default_factory=lambda: float(_env("NFSE_AUTHORITY_TIMEOUT", "30") or 30))
+    worker_poll: float = field(default_factory=lambda: float(_env("NFSE_WORKER_POLL", "0.5") or 0.5))
+    processing_deadline: float = field(
+        default_factory=lambda: float(_env("NFSE_PROCESSING_DEADLINE", "86400") or 86400))
+    """Seconds after which a note that cannot reach a final state becomes erro_autorizacao."""
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'nfse.db').resolve()}"
+
+    def nacional_url(self, ambiente: str) -> str:
+        if ambiente == "producao":
+            return self.nacional_url_producao
+        return self.nacional_url_homologacao
+
+    def nacional_ca(self, ambiente: str) -> str | None:
+        return self.nacional_ca_file if ambiente == "homologacao" else None

@@ -1,0 +1,56 @@
+"""The demo of ``nfse serve --demo``: a company with a freshly generated A1, a homologação
+token, and ``DIR/demo.json`` describing them."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from nfse.admin import criar_empresa
+from nfse.certs.generate import generate_a1
+from nfse.runtime import Runtime
+from nfse.store import empresas
+
+CNPJ = "11222333000181"
+NOME = "EMPRESA DEMONSTRACAO LTDA"
+INSCRICAO_MUNICIPAL = "12345"
+CODIGO_MUNICIPIO = "3516200"
+
+
+@dataclass(frozen=True)
+class Demo:
+    base_url: str
+    token: str
+    empresa: empresas.Empresa
+
+    def as_json(self) -> dict[str, str]:
+        return {"base_url": self.base_url, "token": self.token, "cnpj": CNPJ,
+                "inscricao_municipal": INSCRICAO_MUNICIPAL,
+                "codigo_municipio": CODIGO_MUNICIPIO}
+
+
+def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
+    """Create the demo company on first start; on every start make sure the token to print
+    is valid (``NFSE_DEMO_TOKEN`` if set, else a new one: only hashes are stored)."""
+    token = os.environ.get("NFSE_DEMO_TOKEN") or secrets.token_urlsafe(24)
+    with runtime.engine.connect() as conn:
+        empresa = empresas.find_by_cnpj(conn, CNPJ)
+    if empresa is None:
+        password = secrets.token_urlsafe(12)
+        a1 = generate_a1(CNPJ, NOME)
+        empresa = criar_empresa(
+            runtime, cnpj=CNPJ, nome=NOME, inscricao_municipal=INSCRICAO_MUNICIPAL,
+            codigo_municipio=CODIGO_MUNICIPIO, pfx=a1.to_pfx(password), senha=password,
+            regime_tributario=3, token_homologacao=token,
+        ).empresa
+    else:
+        with runtime.engine.begin() as conn:
+            if not empresas.token_exists(conn, token):
+                empresas.criar_token(conn, empresa.id, "homologacao", token)
+    demo = Demo(base_url=base_url, token=token, empresa=empresa)
+    path = Path(runtime.settings.data_dir) / "demo.json"
+    path.write_text(json.dumps(demo.as_json(), indent=2) + "\n")
+    return demo

@@ -1,0 +1,31 @@
+"""Artifacts: everything exchanged with an authority and every document we produce, kept
+compressed (ARCHITECTURE decision 7)."""
+
+from __future__ import annotations
+
+import zlib
+
+from sqlalchemy import Connection, insert, select
+
+from nfse.store.clock import now
+from nfse.store.tables import artefatos
+
+XML_NFSE = "xml_nfse"
+XML_CANCELAMENTO = "xml_cancelamento"
+DANFSE = "danfse"
+
+
+def put(conn: Connection, nota_id: int, kind: str, content: bytes, media_type: str) -> None:
+    conn.execute(insert(artefatos).values(
+        nota_id=nota_id, kind=kind, content=zlib.compress(content), media_type=media_type,
+        created_at=now(),
+    ))
+
+
+def latest(conn: Connection, nota_id: int, kind: str) -> tuple[bytes, str] | None:
+    row = conn.execute(
+        select(artefatos.c.content, artefatos.c.media_type)
+        .where(artefatos.c.nota_id == nota_id, artefatos.c.kind == kind)
+        .order_by(artefatos.c.id.desc()).limit(1)
+    ).first()
+    return (zlib.decompress(row.content), row.media_type) if row else None

@@ -1,0 +1,110 @@
+"""Companies, their tokens and their A1 certificates (encrypted at rest)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select
+
+from nfse.certs.a1 import A1, load_pfx
+from nfse.certs.secrets import SecretBox, hash_token
+from nfse.store.clock import aware, now
+from nfse.store.tables import empresas, tokens
+
+AMBIENTES = ("homologacao", "producao")
+
+
+@dataclass(frozen=True)
+class Empresa:
+    id: int
+    cnpj: str | None
+    cpf: str | None
+    nome: str
+    inscricao_municipal: str
+    codigo_municipio: str
+    regime_tributario: int | None
+    habilita_nfse: bool
+    certificado_valido_ate: datetime | None
+
+    @property
+    def documento(self) -> str:
+        return self.cnpj or self.cpf or ""
+
+
+@dataclass(frozen=True)
+class Credencial:
+    """What a token opens: one company in one environment."""
+
+    empresa: Empresa
+    ambiente: str
+    token_id: int
+
+
+def _empresa(row) -> Empresa:  # noqa: ANN001
+    return Empresa(
+        id=row.id, cnpj=row.cnpj, cpf=row.cpf, nome=row.nome,
+        inscricao_municipal=row.inscricao_municipal, codigo_municipio=row.codigo_municipio,
+        regime_tributario=row.regime_tributario, habilita_nfse=row.habilita_nfse,
+        certificado_valido_ate=aware(row.certificado_valido_ate),
+    )
+
+
+def criar_empresa(
+    conn: Connection, box: SecretBox, *, cnpj: str, nome: str, inscricao_municipal: str,
+    codigo_municipio: str, pfx: bytes, senha: str, regime_tributario: int | None = None,
+    email: str | None = None,
+) -> Empresa:
+    a1 = load_pfx(pfx, senha)
+    result = conn.execute(insert(empresas).values(
+        cnpj=cnpj, nome=nome, inscricao_municipal=inscricao_municipal,
+        codigo_municipio=codigo_municipio, regime_tributario=regime_tributario, email=email,
+        certificado=box.seal(pfx), senha_certificado=box.seal(senha.encode()),
+        certificado_valido_ate=a1.not_after, certificado_cnpj=a1.cnpj, habilita_nfse=True,
+        created_at=now(),
+    ))
+    return get_empresa(conn, result.inserted_primary_key[0])
+
+
+def get_empresa(conn: Connection, empresa_id: int) -> Empresa:
+    return _empresa(conn.execute(select(empresas).where(empresas.c.id == empresa_id)).one())
+
+
+def find_by_cnpj(conn: Connection, cnpj: str) -> Empresa | None:
+    row = conn.execute(select(empresas).where(empresas.c.cnpj == cnpj)).first()
+    return _empresa(row) if row else None
+
+
+def load_a1(conn: Connection, box: SecretBox, empresa_id: int) -> A1:
+    row = conn.execute(
+        select(empresas.c.certificado, empresas.c.senha_certificado)
+        .where(empresas.c.id == empresa_id)
+    ).one()
+    return load_pfx(box.open(row.certificado), box.open(row.senha_certificado).decode())
+
+
+def criar_token(conn: Connection, empresa_id: int, ambiente: str, token: str | None = None) -> str:
+    """Issue a token for one company and environment; only its hash is stored."""
+    token = token or secrets.token_urlsafe(32)
+    conn.execute(insert(tokens).values(
+        empresa_id=empresa_id, ambiente=ambiente, token_hash=hash_token(token), created_at=now(),
+    ))
+    return token
+
+
+def token_exists(conn: Connection, token: str) -> bool:
+    return conn.execute(
+        select(tokens.c.id).where(tokens.c.token_hash == hash_token(token))
+    ).first() is not None
+
+
+def autenticar(conn: Connection, token: str) -> Credencial | None:
+    row = conn.execute(
+        select(tokens.c.id, tokens.c.ambiente, tokens.c.empresa_id)
+        .where(tokens.c.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    return Credencial(empresa=get_empresa(conn, row.empresa_id), ambiente=row.ambiente,
+                      token_id=row.id)

@@ -1,0 +1,117 @@
+"""The database tables (SQLAlchemy Core). Alembic migrations in ``store/migrations`` create
+them; keep both in step."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+empresas = Table(
+    "empresas", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cnpj", String(14)),
+    Column("cpf", String(11)),
+    Column("nome", String(115), nullable=False),
+    Column("inscricao_municipal", String(20), nullable=False),
+    Column("codigo_municipio", String(7), nullable=False),
+    Column("regime_tributario", Integer),
+    Column("email", String(80)),
+    Column("certificado", LargeBinary),
+    # PKCS#12, encrypted (certs.secrets).
+    Column("senha_certificado", LargeBinary),
+    Column("certificado_valido_ate", DateTime(timezone=True)),
+    Column("certificado_cnpj", String(14)),
+    Column("habilita_nfse", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+tokens = Table(
+    "tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
+    Column("ambiente", String(11), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+numeracao = Table(
+    "numeracao", metadata,
+    Column("empresa_id", Integer, ForeignKey("empresas.id"), primary_key=True),
+    Column("ambiente", String(11), primary_key=True),
+    Column("serie", String(5), primary_key=True),
+    Column("proximo_numero", Integer, nullable=False),
+)
+
+notas = Table(
+    "notas", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
+    Column("ambiente", String(11), nullable=False),
+    Column("ref", String(100), nullable=False),
+    Column("provider", String(20), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("requisicao", Text, nullable=False),
+    Column("cnpj_prestador", String(14), nullable=False),
+    Column("serie_rps", String(5)),
+    Column("numero_rps", Integer),
+    Column("tipo_rps", String(1)),
+    Column("numero", String(20)),
+    Column("codigo_verificacao", String(60)),
+    Column("chave_acesso", String(50)),
+    Column("data_emissao", DateTime(timezone=True)),
+    Column("erros", Text),
+    Column("mensagem", Text),
+    Column("capability", String(43), nullable=False, unique=True),
+    # Random secret (>= 128 bits) naming the note's public URLs.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("reconcile", Boolean, nullable=False, default=False),
+    # True once a request may have reached the authority: ask before sending again.
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("lease_owner", String(64)),
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("empresa_id", "ambiente", "ref", name="uq_notas_ref"),
+    Index("ix_notas_due", "status", "next_attempt_at"),
+)
+
+historico = Table(
+    "historico", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("nota_id", Integer, ForeignKey("notas.id"), nullable=False, index=True),
+    Column("status", String(30), nullable=False),
+    Column("detalhe", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+artefatos = Table(
+    "artefatos", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("nota_id", Integer, ForeignKey("notas.id"), nullable=False, index=True),
+    Column("kind", String(80), nullable=False),
+    # xml_nfse, xml_cancelamento, danfse, or exchange:<name>:request|response.
+    Column("content", LargeBinary, nullable=False),
+    # zlib-compressed.
+    Column("media_type", String(60), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+workers = Table(
+    "workers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)

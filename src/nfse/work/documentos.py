@@ -1,0 +1,25 @@
+"""Documents produced after an outcome, kept as artifacts."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+
+from nfse.documents.danfse import render
+from nfse.store import artefatos
+
+log = logging.getLogger("nfse.documents")
+
+
+def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False) -> bytes | None:
+    """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note is
+    authorized whatever the PDF does, and the PDF is rendered again on demand."""
+    try:
+        pdf = render(xml, cancelada=cancelada)
+    except Exception:
+        log.exception("nota %s: DANFSe rendering failed", nota_id)
+        return None
+    with engine.begin() as conn:
+        artefatos.put(conn, nota_id, artefatos.DANFSE, pdf, "application/pdf")
+    return pdf

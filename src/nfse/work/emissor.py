@@ -1,0 +1,45 @@
+"""Builds the ``Emissor`` (who emits, where, with which certificate) for a company and
+environment, caching the decrypted A1: parsing a PKCS#12 costs more than a signature."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine
+
+from nfse.certs.a1 import A1
+from nfse.certs.secrets import SecretBox
+from nfse.config import Settings
+from nfse.providers.base import Emissor
+from nfse.store import empresas
+
+
+class EmissorFactory:
+    def __init__(self, engine: Engine, settings: Settings, box: SecretBox):
+        self._engine = engine
+        self._settings = settings
+        self._box = box
+        self._a1: dict[int, A1] = {}
+        self._lock = threading.Lock()
+
+    def _load_a1(self, empresa_id: int) -> A1:
+        with self._lock:
+            cached = self._a1.get(empresa_id)
+        if cached is not None:
+            return cached
+        with self._engine.connect() as conn:
+            a1 = empresas.load_a1(conn, self._box, empresa_id)
+        with self._lock:
+            self._a1[empresa_id] = a1
+        return a1
+
+    def for_empresa(self, empresa: empresas.Empresa, ambiente: str) -> Emissor:
+        return Emissor(
+            a1=self._load_a1(empresa.id),
+            ambiente=ambiente,
+            base_url=self._settings.nacional_url(ambiente),
+            ca_file=self._settings.nacional_ca(ambiente),
+            razao_social=empresa.nome,
+            regime_tributario=empresa.regime_tributario,
+            timeout=self._settings.authority_timeout,
+        )

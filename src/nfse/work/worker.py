@@ -1,0 +1,165 @@
+"""The worker: claims due notes, sends them to their authority, records the outcome.
+
+Exactly one note per ref at the authority (ARCHITECTURE decision 2): before a request leaves,
+the note is marked ``reconcile`` in a committed transaction; any attempt whose outcome is not
+known (timeout, reset, 5xx, crash) is followed by a reconciliation query, never a blind
+resend.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from nfse.config import Settings
+from nfse.model.errors import RequisicaoInvalida
+from nfse.model.nfse import parse_nfse
+from nfse.providers.base import Outcome, Result, Rps
+from nfse.providers.registry import get_provider
+from nfse.store import artefatos, empresas, notas
+from nfse.store.clock import aware, now
+from nfse.store.tables import workers
+from nfse.work.documentos import store_danfse
+from nfse.work.emissor import EmissorFactory
+
+log = logging.getLogger("nfse.worker")
+
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+HEARTBEAT_EVERY = 5.0
+
+
+def backoff(attempts: int) -> float:
+    """Exponential, capped, with jitter so notes of a failing authority spread out."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())
+
+
+class Worker:
+    def __init__(self, engine: Engine, settings: Settings, emissores: EmissorFactory,
+                 batch: int = 8, lease: timedelta = timedelta(minutes=2)):
+        self.engine = engine
+        self.settings = settings
+        self.emissores = emissores
+        self.batch = batch
+        self.lease = lease
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._last_beat = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("worker %s started", self.id)
+        try:
+            while not stop.is_set():
+                self.heartbeat()
+                if self.run_once() == 0:
+                    stop.wait(self.settings.worker_poll)
+        finally:
+            notas.release(self.engine, self.id)
+            log.info("worker %s stopped", self.id)
+
+    def heartbeat(self, force: bool = False) -> None:
+        moment = now()
+        if not force and moment.timestamp() - self._last_beat < HEARTBEAT_EVERY:
+            return
+        self._last_beat = moment.timestamp()
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(workers).values(id=self.id, heartbeat_at=moment)
+        with self.engine.begin() as conn:
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
+
+    def run_once(self) -> int:
+        claimed = notas.claim(self.engine, self.id, self.batch, self.lease)
+        for nota_id in claimed:
+            try:
+                self.process(nota_id)
+            except Exception:  # a bug must not kill the loop; the lease expires, we retry
+                log.exception("nota %s: unexpected failure", nota_id)
+                with self.engine.begin() as conn:
+                    row = notas.get(conn, nota_id)
+                    notas.reschedule(conn, nota_id, delay=backoff(row.attempts + 1),
+                                     reconcile=row.reconcile, mensagem=None)
+        return len(claimed)
+
+    def process(self, nota_id: int) -> None:
+        with self.engine.connect() as conn:
+            row = notas.get(conn, nota_id)
+            empresa = empresas.get_empresa(conn, row.empresa_id)
+        try:
+            nota = parse_nfse(json.loads(row.requisicao))
+        except RequisicaoInvalida as exc:
+            self._reject(nota_id, [p.as_json() for p in exc.problemas])
+            return
+        age = (now() - aware(row.accepted_at)).total_seconds()
+        if age > self.settings.processing_deadline:
+            self._reject(nota_id, [{
+                "codigo": "prazo_esgotado",
+                "mensagem": "Não foi possível obter uma resposta definitiva da prefeitura "
+                            "dentro do prazo de processamento",
+                "correcao": "Consulte a situação da nota junto à prefeitura antes de reenviar",
+            }])
+            return
+        provider = get_provider(row.provider)
+        emissor = self.emissores.for_empresa(empresa, row.ambiente)
+        rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
+
+        if row.reconcile:
+            found = provider.query(nota, rps, emissor)
+            self._keep_exchanges(nota_id, found)
+            if found.result == Result.AUTHORIZED:
+                self._authorize(nota_id, found)
+                return
+            if found.result != Result.NOT_FOUND:
+                self._reschedule(nota_id, row.attempts, reconcile=True, outcome=found)
+                return
+
+        with self.engine.begin() as conn:
+            notas.mark_sending(conn, nota_id)
+        outcome = provider.emit(nota, rps, emissor)
+        self._keep_exchanges(nota_id, outcome)
+        if outcome.result == Result.AUTHORIZED:
+            self._authorize(nota_id, outcome)
+        elif outcome.result == Result.REJECTED:
+            self._reject(nota_id, [e.as_json() for e in outcome.erros], outcome.mensagem)
+        else:
+            self._reschedule(nota_id, row.attempts + 1,
+                             reconcile=outcome.result != Result.RETRY, outcome=outcome)
+
+    def _keep_exchanges(self, nota_id: int, outcome: Outcome) -> None:
+        if not outcome.exchanges:
+            return
+        with self.engine.begin() as conn:
+            for ex in outcome.exchanges:
+                artefatos.put(conn, nota_id, f"exchange:{ex.name}:request", ex.request,
+                              "application/octet-stream")
+                artefatos.put(conn, nota_id, f"exchange:{ex.name}:response", ex.response,
+                              "application/octet-stream")
+
+    def _authorize(self, nota_id: int, outcome: Outcome) -> None:
+        with self.engine.begin() as conn:
+            notas.authorize(conn, nota_id, numero=outcome.numero,
+                            codigo_verificacao=outcome.codigo_verificacao,
+                            chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
+            if outcome.xml:
+                artefatos.put(conn, nota_id, artefatos.XML_NFSE, outcome.xml, "application/xml")
+        if outcome.xml:
+            store_danfse(self.engine, nota_id, outcome.xml)
+
+    def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            notas.reject(conn, nota_id, erros, mensagem)
+
+    def _reschedule(self, nota_id: int, attempts: int, *, reconcile: bool,
+                    outcome: Outcome) -> None:
+        with self.engine.begin() as conn:
+            notas.reschedule(conn, nota_id, delay=backoff(attempts), reconcile=reconcile,
+                             mensagem=outcome.mensagem)
+

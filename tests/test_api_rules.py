@@ -1,0 +1,80 @@
+"""Contract rules that need no authority: the API in process, no worker running, so notes
+stay in processando_autorizacao as long as the test needs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nfse.api.app import create_app
+from nfse.runtime import Runtime
+from nfse.store import notas
+from tests.conftest import empresa_teste, nota_exemplo
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    token, _ = empresa_teste(runtime)
+    with TestClient(create_app(runtime), auth=(token, "")) as test_client:
+        yield test_client
+
+
+def test_repost_while_processing_is_refused(client: TestClient) -> None:
+    first = client.post("/v2/nfse?ref=r1", content=json.dumps(nota_exemplo()))
+    assert first.status_code == 202
+    again = client.post("/v2/nfse?ref=r1", content=json.dumps(nota_exemplo()))
+    assert again.status_code == 422
+    assert again.json()["codigo"] == "em_processamento"
+    cancel = client.request("DELETE", "/v2/nfse/r1",
+                            content=json.dumps({"justificativa": "Cancelamento de teste"}))
+    assert cancel.status_code == 422 and cancel.json()["codigo"] == "em_processamento"
+    nota = client.get("/v2/nfse/r1").json()
+    assert nota == {"cnpj_prestador": nota_exemplo()["prestador"]["cnpj"], "ref": "r1",
+                    "status": "processando_autorizacao"}
+
+
+def test_cancel_of_a_rejected_note(client: TestClient, runtime: Runtime) -> None:
+    client.post("/v2/nfse?ref=r2", content=json.dumps(nota_exemplo()))
+    with runtime.engine.begin() as conn:
+        row = notas.get_by_ref(conn, 1, "homologacao", "r2")
+        notas.reject(conn, row.id, [{"codigo": "E1", "mensagem": "recusada", "correcao": None}])
+    nota = client.get("/v2/nfse/r2?completa=1").json()
+    assert nota["status"] == "erro_autorizacao"
+    assert nota["erros"] == [{"codigo": "E1", "mensagem": "recusada", "correcao": None}]
+    assert [h["status"] for h in nota["historico"]] == ["processando_autorizacao",
+                                                       "erro_autorizacao"]
+    assert nota["requisicao_nfse"]["servico"]["item_lista_servico"] == "0107"
+    cancel = client.request("DELETE", "/v2/nfse/r2",
+                            content=json.dumps({"justificativa": "Cancelamento de teste"}))
+    assert cancel.status_code == 400 and cancel.json()["codigo"] == "nfe_nao_autorizada"
+
+
+def test_every_problem_is_listed(client: TestClient) -> None:
+    body = nota_exemplo()
+    del body["prestador"]["codigo_municipio"]
+    body["servico"]["valor_servicos"] = "abc"
+    answer = client.post("/v2/nfse?ref=r3", content=json.dumps(body))
+    assert answer.status_code == 400
+    campos = {e["campo"] for e in answer.json()["erros"]}
+    assert {"prestador.codigo_municipio", "servico.valor_servicos"} <= campos
+    assert answer.json()["mensagem"] == answer.json()["erros"][0]["mensagem"]
+
+
+def test_rate_limit(runtime: Runtime) -> None:
+    runtime.settings.rate_limit = 3
+    token, _ = empresa_teste(runtime)
+    with TestClient(create_app(runtime), auth=(token, "")) as client:
+        seen = [client.get("/v2/nfse/x") for _ in range(4)]
+    assert [r.status_code for r in seen] == [404, 404, 404, 429]
+    assert [r.headers["Rate-Limit-Remaining"] for r in seen] == ["2", "1", "0", "0"]
+    assert seen[3].json()["codigo"] == "limite_excedido"
+
+
+def test_unknown_route_and_token_answer_in_the_contract_format(client: TestClient) -> None:
+    assert client.get("/v2/nada").json()["codigo"] == "nao_encontrado"
+    anonymous = client.get("/v2/nfse/x", auth=("", ""))
+    assert anonymous.status_code == 401
+    assert anonymous.json()["codigo"] == "nao_autorizado"

@@ -1,0 +1,64 @@
+"""Black box: ``nfse serve --demo`` as a newcomer runs it, then the seed's example through it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port, nota_exemplo
+
+
+def test_serve_demo_end_to_end(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "NFSE_DEMO_TOKEN": "token-da-demo", "NFSE_WORKER_POLL": "0.1"}
+    env.pop("NFSE_DATABASE_URL", None)
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nfse.cli", "serve", "--demo", "--port", str(port),
+         "--data-dir", str(tmp_path / "data")],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        else:
+            raise AssertionError((tmp_path / "serve.log").read_text())
+
+        demo = json.loads((tmp_path / "data" / "demo.json").read_text())
+        assert demo["token"] == "token-da-demo" and demo["base_url"] == base
+        body = nota_exemplo()
+        body["prestador"] = {k: demo[k] for k in ("cnpj", "inscricao_municipal",
+                                                   "codigo_municipio")}
+        auth = (demo["token"], "")
+        accepted = httpx.post(f"{base}/v2/nfse?ref=demo-1", content=json.dumps(body), auth=auth)
+        assert accepted.status_code == 202, accepted.text
+        for _ in range(200):
+            nota = httpx.get(f"{base}/v2/nfse/demo-1", auth=auth).json()
+            if nota["status"] != "processando_autorizacao":
+                break
+            time.sleep(0.1)
+        assert nota["status"] == "autorizado", nota
+        assert httpx.get(nota["url_danfse"]).content.startswith(b"%PDF-")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+            log.close()
+    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
