@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from nfse.api.app import create_app
 from nfse.runtime import Runtime
 from nfse.store import notas
-from tests.conftest import empresa_teste, nota_exemplo
+from tests.support import empresa_teste, nota_exemplo
 
 
 @pytest.fixture

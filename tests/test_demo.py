@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port, nota_exemplo
+from tests.support import free_port, nota_exemplo
 
 
 def test_serve_demo_end_to_end(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from lxml import etree
 from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
 from signxml.algorithms import DigestAlgorithm
 
-from tests.conftest import CNPJ, Gateway, nota_exemplo
+from tests.support import CNPJ, Gateway, nota_exemplo
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse", "ds": "http://www.w3.org/2000/09/xmldsig#"}
 

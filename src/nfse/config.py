@@ -34,7 +34,8 @@ class Settings:
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
     authority_timeout: float = field(
         default_factory=lambda: float(_env("NFSE_AUTHORITY_TIMEOUT", "30") or 30))
-    worker_poll: float = field(default_factory=lambda: float(_env("NFSE_WORKER_POLL", "0.5") or 0.5))
+    worker_poll: float = field(
+        default_factory=lambda: float(_env("NFSE_WORKER_POLL", "0.5") or 0.5))
     processing_deadline: float = field(
         default_factory=lambda: float(_env("NFSE_PROCESSING_DEADLINE", "86400") or 86400))
     """Seconds after which a note that cannot reach a final state becomes erro_autorizacao."""

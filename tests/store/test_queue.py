@@ -1,0 +1,78 @@
+"""The note queue: acceptance, claim with lease, numbering kept across retries."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from nfse.runtime import Runtime
+from nfse.store import notas
+from nfse.store.clock import now
+from tests.support import CNPJ, empresa_teste, nota_exemplo
+
+
+def accept(runtime: Runtime, ref: str) -> int:
+    with runtime.engine.begin() as conn:
+        return notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=ref,
+                             requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
+                             provider="nacional").id
+
+
+def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:
+    empresa_teste(runtime)
+    ids = [accept(runtime, f"r{i}") for i in range(3)]
+    first = notas.claim(runtime.engine, "w1", 10, timedelta(seconds=60))
+    assert sorted(first) == ids
+    assert notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60)) == []  # leased
+    with runtime.engine.connect() as conn:
+        numbers = [notas.get(conn, i).numero_rps for i in ids]
+    assert sorted(numbers) == [1, 2, 3]
+
+    # the lease of a dead worker expires; the note keeps its number
+    with runtime.engine.begin() as conn:
+        conn.execute(update(notas.notas).where(notas.notas.c.id == ids[0])
+                     .values(lease_until=now() - timedelta(seconds=1)))
+    assert notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60)) == [ids[0]]
+    with runtime.engine.connect() as conn:
+        assert notas.get(conn, ids[0]).numero_rps == numbers[0]
+
+
+def test_rescheduled_note_waits_and_released_leases_return(runtime: Runtime) -> None:
+    empresa_teste(runtime)
+    nota_id = accept(runtime, "later")
+    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    with runtime.engine.begin() as conn:
+        notas.reschedule(conn, nota_id, delay=3600, reconcile=True, mensagem="fora do ar")
+    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == []
+    with runtime.engine.begin() as conn:
+        notas.reschedule(conn, nota_id, delay=0, reconcile=True, mensagem=None)
+    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    notas.release(runtime.engine, "w1")
+    assert notas.claim(runtime.engine, "w2", 1, timedelta(seconds=60)) == [nota_id]
+
+
+def test_concurrent_claims_never_share_a_note_or_a_number(runtime: Runtime) -> None:
+    empresa_teste(runtime)
+    ids = {accept(runtime, f"c{i}") for i in range(40)}
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def work(owner: str) -> None:
+        while True:
+            got = notas.claim(runtime.engine, owner, 3, timedelta(seconds=60))
+            if not got:
+                return
+            with lock:
+                claimed.extend(got)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(ids)
+    with runtime.engine.connect() as conn:
+        numbers = sorted(notas.get(conn, i).numero_rps for i in ids)
+    assert numbers == list(range(1, 41))

@@ -1,0 +1,80 @@
+"""Helpers shared by the tests: the test company, the seed's example note, the gateway handle."""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from nfse.admin import criar_empresa
+from nfse.certs.a1 import A1
+from nfse.certs.generate import generate_a1
+from nfse.runtime import Runtime
+from nfse.sandbox.nacional import NacionalSandbox
+
+CNPJ = "11222333000181"
+IM = "12345"
+MUNICIPIO = "3516200"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def empresa_teste(runtime: Runtime) -> tuple[str, A1]:
+    """The test company with its A1; returns (homologação token, A1)."""
+    a1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
+    nova = criar_empresa(runtime, cnpj=CNPJ, nome="EMPRESA TESTE LTDA", inscricao_municipal=IM,
+                         codigo_municipio=MUNICIPIO, pfx=a1.to_pfx("senha"), senha="senha",
+                         regime_tributario=3)
+    return nova.token_homologacao, a1
+
+
+@dataclass
+class Gateway:
+    base_url: str
+    token: str
+    runtime: Runtime
+    sandbox: NacionalSandbox
+    client: httpx.Client
+
+    def wait_final(self, ref: str, timeout: float = 20.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.client.get(f"/v2/nfse/{ref}").json()
+            if body.get("status") != "processando_autorizacao":
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"nota {ref} still processing after {timeout} s")
+
+
+def nota_exemplo(**overrides: object) -> dict:
+    """The seed's example JSON, with the test company as prestador."""
+    body = {
+        "data_emissao": "2017-09-21T22:15:00",
+        "prestador": {"cnpj": CNPJ, "inscricao_municipal": IM, "codigo_municipio": MUNICIPIO},
+        "tomador": {
+            "cnpj": "07504505000132",
+            "razao_social": "Acras Tecnologia da Informação LTDA",
+            "email": "contato@focusnfe.com.br",
+            "endereco": {
+                "logradouro": "Rua Dias da Rocha Filho", "numero": "999",
+                "complemento": "Prédio 04 - Sala 34C", "bairro": "Alto da XV",
+                "codigo_municipio": "4106902", "uf": "PR", "cep": "80045165",
+            },
+        },
+        "servico": {
+            "aliquota": 3,
+            "discriminacao": "Nota fiscal referente a serviços prestados",
+            "iss_retido": "false",
+            "item_lista_servico": "0107",
+            "codigo_tributario_municipio": "620910000",
+            "valor_servicos": 1.0,
+        },
+    }
+    body.update(overrides)
+    return body
