@@ -74,7 +74,7 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
     api = threading.Thread(target=server.run, daemon=True)
     api.start()
     stop = threading.Event()
-    worker = Worker(runtime.engine, runtime.settings, runtime.emissores)
+    worker = Worker(runtime.engine, runtime.settings, runtime.emissores, wake=runtime.wake)
     work = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     work.start()
     deadline = time.monotonic() + 10
@@ -84,6 +84,7 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
     with httpx.Client(base_url=base_url, auth=(token, ""), timeout=30) as client:
         yield Gateway(base_url, token, runtime, sandbox, client)
     stop.set()
+    runtime.wake.set()
     server.should_exit = True
     work.join(timeout=10)
     api.join(timeout=10)

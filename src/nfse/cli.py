@@ -77,7 +77,7 @@ def serve(
         console.print("Experimente:\n  curl -u " f"'{demo_info.token}:' {base_url}/v2/nfse/teste")
 
     stop = threading.Event()
-    worker = Worker(runtime.engine, settings, runtime.emissores)
+    worker = Worker(runtime.engine, settings, runtime.emissores, wake=runtime.wake)
     worker.heartbeat(force=True)
     thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
     thread.start()
@@ -87,6 +87,7 @@ def serve(
         server.run()
     finally:
         stop.set()
+        runtime.wake.set()
         thread.join(timeout=30)
         if sandbox is not None:
             sandbox.stop()
@@ -101,9 +102,15 @@ def worker(data_dir: DataDir = None) -> None:
     _logging()
     runtime = build_runtime(_settings(data_dir))
     stop = threading.Event()
+    worker = Worker(runtime.engine, runtime.settings, runtime.emissores, wake=runtime.wake)
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        runtime.wake.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    Worker(runtime.engine, runtime.settings, runtime.emissores).run(stop)
+        signal.signal(sig, _stop)
+    worker.run(stop)
 
 
 @db_app.command("upgrade")

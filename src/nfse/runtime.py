@@ -3,7 +3,8 @@ database (migrated), secrets and the certificate-aware emitter factory."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,8 @@ class Runtime:
     engine: Engine
     box: SecretBox
     emissores: EmissorFactory
+    wake: threading.Event = field(default_factory=threading.Event)
+    """Set when a note is accepted, so an in-process worker need not wait for its poll."""
 
 
 def build_runtime(settings: Settings | None = None, migrate: bool = True) -> Runtime:

@@ -63,6 +63,7 @@ def _accept(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> d
         raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc
     except IntegrityError as exc:  # the same ref POSTed concurrently
         raise EM_PROCESSAMENTO from exc
+    runtime.wake.set()
     return {"cnpj_prestador": row.cnpj_prestador, "ref": row.ref, "status": row.status}
 
 

@@ -45,8 +45,10 @@ def backoff(attempts: int) -> float:
 
 class Worker:
     def __init__(self, engine: Engine, settings: Settings, emissores: EmissorFactory,
-                 batch: int = 8, lease: timedelta = timedelta(minutes=2)):
+                 batch: int = 8, lease: timedelta = timedelta(minutes=2),
+                 wake: threading.Event | None = None):
         self.engine = engine
+        self.wake = wake or threading.Event()
         self.settings = settings
         self.emissores = emissores
         self.batch = batch
@@ -60,7 +62,8 @@ class Worker:
             while not stop.is_set():
                 self.heartbeat()
                 if self.run_once() == 0:
-                    stop.wait(self.settings.worker_poll)
+                    self.wake.wait(self.settings.worker_poll)
+                    self.wake.clear()
         finally:
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
