@@ -18,7 +18,8 @@ from tests.support import empresa_teste, nota_exemplo
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
     token, _ = empresa_teste(runtime)
-    with TestClient(create_app(runtime), auth=(token, "")) as test_client:
+    with TestClient(create_app(runtime)) as test_client:
+        test_client.auth = (token, "")
         yield test_client
 
 
@@ -66,7 +67,8 @@ def test_every_problem_is_listed(client: TestClient) -> None:
 def test_rate_limit(runtime: Runtime) -> None:
     runtime.settings.rate_limit = 3
     token, _ = empresa_teste(runtime)
-    with TestClient(create_app(runtime), auth=(token, "")) as client:
+    with TestClient(create_app(runtime)) as client:
+        client.auth = (token, "")
         seen = [client.get("/v2/nfse/x") for _ in range(4)]
     assert [r.status_code for r in seen] == [404, 404, 404, 429]
     assert [r.headers["Rate-Limit-Remaining"] for r in seen] == ["2", "1", "0", "0"]

@@ -55,7 +55,7 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         assert nota["status"] == "autorizado", nota
         assert httpx.get(nota["url_danfse"]).content.startswith(b"%PDF-")
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         finally:

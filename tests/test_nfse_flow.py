@@ -9,9 +9,9 @@ from importlib import resources
 
 import httpx
 from lxml import etree
-from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
-from signxml.algorithms import DigestAlgorithm
 
+from nfse.certs.a1 import document_of
+from nfse.sandbox.nacional.assinatura import verificar
 from tests.support import CNPJ, Gateway, nota_exemplo
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse", "ds": "http://www.w3.org/2000/09/xmldsig#"}
@@ -51,14 +51,8 @@ def test_note_is_authorized_and_its_documents_are_public(gateway: Gateway) -> No
     assert doc.findtext("n:infNFSe/n:nNFSe", namespaces=NS) == nota["numero"]
     dps = doc.find("n:infNFSe/n:DPS", NS)
     assert dps is not None and dps.find("ds:Signature", NS) is not None
-    XMLVerifier().verify(
-        etree.tostring(dps),
-        expect_config=SignatureConfiguration(
-            signature_methods=frozenset({SignatureMethod.RSA_SHA1, SignatureMethod.RSA_SHA256}),
-            digest_algorithms=frozenset({DigestAlgorithm.SHA1, DigestAlgorithm.SHA256}),
-        ),
-        x509_cert=None, ignore_ambiguous_key_info=True,
-    )
+    assert document_of(verificar(dps)) == CNPJ  # signed by the company's A1
+    verificar(doc)  # and the note by the authority
     assert dps.findtext("n:infDPS/n:prest/n:CNPJ", namespaces=NS) == CNPJ
 
     pdf = httpx.get(nota["url_danfse"])

@@ -83,6 +83,10 @@ def serve(
     thread.start()
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port,
                                            log_level="info", proxy_headers=False))
+    # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler that
+    # was installed before it: make that a no-op so a requested stop exits with status 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     try:
         server.run()
     finally:

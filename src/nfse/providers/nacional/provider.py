@@ -1,0 +1,120 @@
+"""The NFS-e Nacional provider: emission (POST /nfse), reconciliation (GET /dps/{id}, then
+GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Nacional."""
+
+from __future__ import annotations
+
+from nfse.model.nota import Nota
+from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
+from nfse.providers.nacional import answers
+from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
+from nfse.providers.nacional.evento import pedido_cancelamento
+from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
+
+DUPLICADA = "E0014"
+
+
+def _exchange(name: str, request: bytes, answer: Answer | None, failure: str = "") -> Exchange:
+    response = answer.body if answer else failure.encode()
+    return Exchange(name=name, request=request, response=response)
+
+
+class NacionalProvider:
+    name = "nacional"
+
+    def __init__(self, transport: Transport | None = None):
+        self.transport = transport or Transport()
+
+    def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
+              name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:
+        """The answer, or the Outcome of a transport failure (RETRY or UNKNOWN)."""
+        try:
+            answer = self.transport.request(method, url, emissor.a1, emissor.ca_file,
+                                            emissor.timeout, body)
+        except NotSent as exc:
+            return None, Outcome(Result.RETRY, mensagem=f"Autoridade inacessível: {exc}",
+                                 exchanges=(_exchange(name, request_doc, None, str(exc)),))
+        except Unknown as exc:
+            return None, Outcome(Result.UNKNOWN, mensagem=f"Sem resposta da autoridade: {exc}",
+                                 exchanges=(_exchange(name, request_doc, None, str(exc)),))
+        return answer, None
+
+    def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        try:
+            xml = build_dps(nota, rps, emissor)
+        except DpsInvalida as exc:
+            return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
+        answer, failure = self._call("POST", f"{emissor.base_url}/nfse", emissor,
+                                     {"dpsXmlGZipB64": answers.pack(xml)}, "emissao", xml)
+        if failure:
+            return failure
+        assert answer is not None
+        exchange = (_exchange("emissao", xml, answer),)
+        parsed = answers.json_of(answer.body)
+        if parsed and parsed.get("chaveacesso") and parsed.get("nfsexmlgzipb64"):
+            return self._authorized(parsed["chaveacesso"], parsed["nfsexmlgzipb64"], exchange)
+        if parsed is None or answer.status >= 500 or answer.status in (408, 429):
+            return Outcome(Result.UNKNOWN, exchanges=exchange,
+                           mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})")
+        erros = answers.erros_of(parsed)
+        if any(e.codigo == DUPLICADA for e in erros):
+            return Outcome(Result.UNKNOWN, exchanges=exchange, erros=tuple(erros),
+                           mensagem="A DPS já gerou uma NFS-e numa tentativa anterior; "
+                                    "consultando a nota")
+        return Outcome(Result.REJECTED, exchanges=exchange, erros=tuple(erros) or (
+            Erro(f"HTTP{answer.status}", "A autoridade recusou a DPS sem informar o motivo"),))
+
+    def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...]) -> Outcome:
+        xml = answers.unpack(packed)
+        numero, dh_proc = answers.nfse_fields(xml)
+        return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
+                       codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
+                       exchanges=exchanges)
+
+    def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        ident = dps_id(nota, rps)
+        answer, failure = self._call("GET", f"{emissor.base_url}/dps/{ident}", emissor, None,
+                                     "consulta_dps", ident.encode())
+        if failure:
+            return Outcome(Result.UNKNOWN, mensagem=failure.mensagem, exchanges=failure.exchanges)
+        assert answer is not None
+        exchanges = (_exchange("consulta_dps", ident.encode(), answer),)
+        if answer.status == 404:
+            return Outcome(Result.NOT_FOUND, exchanges=exchanges)
+        parsed = answers.json_of(answer.body)
+        chave = parsed.get("chaveacesso") if parsed and answer.status == 200 else None
+        if not chave:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Consulta da DPS sem resposta útil (HTTP {answer.status})")
+        nfse, failure = self._call("GET", f"{emissor.base_url}/nfse/{chave}", emissor, None,
+                                   "consulta_nfse", chave.encode())
+        if failure or nfse is None:
+            return Outcome(Result.UNKNOWN, mensagem=failure.mensagem if failure else None,
+                           exchanges=exchanges)
+        exchanges += (_exchange("consulta_nfse", chave.encode(), nfse),)
+        parsed = answers.json_of(nfse.body)
+        if nfse.status != 200 or not parsed or not parsed.get("nfsexmlgzipb64"):
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Consulta da NFS-e sem resposta útil (HTTP {nfse.status})")
+        return self._authorized(chave, parsed["nfsexmlgzipb64"], exchanges)
+
+    def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
+               emissor: Emissor) -> Outcome:
+        try:
+            xml = pedido_cancelamento(nota, chave_acesso, justificativa, emissor)
+        except DpsInvalida as exc:
+            return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
+        answer, failure = self._call(
+            "POST", f"{emissor.base_url}/nfse/{chave_acesso}/eventos", emissor,
+            {"pedidoRegistroEventoXmlGZipB64": answers.pack(xml)}, "cancelamento", xml)
+        if failure:
+            return failure
+        assert answer is not None
+        exchange = (_exchange("cancelamento", xml, answer),)
+        parsed = answers.json_of(answer.body)
+        if answer.status in (200, 201) and parsed and parsed.get("eventoxmlgzipb64"):
+            return Outcome(Result.AUTHORIZED, xml=answers.unpack(parsed["eventoxmlgzipb64"]),
+                           chave_acesso=chave_acesso, numero=numero, exchanges=exchange)
+        if parsed is None or answer.status >= 500:
+            return Outcome(Result.UNKNOWN, exchanges=exchange,
+                           mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})")
+        return Outcome(Result.REJECTED, exchanges=exchange, erros=tuple(answers.erros_of(parsed)))

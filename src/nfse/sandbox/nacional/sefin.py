@@ -1,0 +1,327 @@
+"""The Sefin Nacional's behaviour, as the sandbox plays it: receive a DPS and answer an NFS-e
+or the list of rejections, answer queries, register cancellation events. Every answer is
+``(HTTP status, JSON body or None)``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+import secrets
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from nfse.certs.a1 import A1, document_of
+from nfse.municipios.registry import get as municipio
+from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
+from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
+from nfse.sandbox.nacional.state import Estado
+from nfse.xml.sign import sign
+from nfse.xml.validate import nacional_schema_dir, validate
+
+NS = "http://www.sped.fazenda.gov.br/nfse"
+N = {"n": NS}
+VERSAO_APLICATIVO = "SefinNacional_1.6.0"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+Answer = tuple[int, dict[str, Any] | None]
+
+
+def agora() -> datetime:
+    return datetime.now(SAO_PAULO)
+
+
+def envelope(**fields: Any) -> dict[str, Any]:
+    moment = agora()
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond * 10:07d}" \
+        + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+    return {"tipoAmbiente": 2, "versaoAplicativo": VERSAO_APLICATIVO,
+            "dataHoraProcessamento": stamp, **fields}
+
+
+def erro(status: int, codigo: str, descricao: str) -> Answer:
+    """Query and event errors: one lower-case ``erro`` object."""
+    return status, envelope(erro={"codigo": codigo, "descricao": descricao})
+
+
+def _rejeicao(id_dps: str | None, erros: list[tuple[str, str, str]]) -> Answer:
+    """Emission errors: PascalCase items in ``erros``, as they arrive on the wire."""
+    return 400, envelope(idDPS=id_dps, erros=[
+        {"Codigo": c, "Descricao": d, "Complemento": x, "Parametros": None}
+        for c, d, x in erros])
+
+
+def _decode(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("campo ausente")
+    return gzip.decompress(base64.b64decode(value, validate=True))
+
+
+def _text(node: etree._Element, path: str) -> str:
+    return node.findtext(path, namespaces=N) or ""
+
+
+def _dec(node: etree._Element, path: str) -> Decimal:
+    return Decimal(node.findtext(path, namespaces=N) or "0")
+
+
+def _raiz_documento(cert_doc: str | None) -> str:
+    return (cert_doc or "")[:8]
+
+
+class Sefin:
+    def __init__(self, estado: Estado, signer: A1, nome_autoridade: str = "SANDBOX"):
+        self.estado = estado
+        self.signer = signer
+        self.nome = nome_autoridade
+
+    # -- emission ------------------------------------------------------------------------
+    def _parse(self, payload: Any, schema: str) -> tuple[etree._Element | None, Answer | None]:
+        try:
+            raw = _decode(payload)
+        except (ValueError, binascii.Error, OSError, EOFError):
+            return None, _rejeicao(None, [("E1225", "Falha na descompactação do documento",
+                                           "Envie o XML compactado em GZip e em Base64")])
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, _rejeicao(None, [("E1229", "Documento não está em UTF-8", "")])
+        try:
+            root = etree.fromstring(raw)
+        except etree.XMLSyntaxError as exc:
+            return None, _rejeicao(None, [("E1226", "XML mal formado", str(exc))])
+        if re.search(rb"<\w+:", raw):
+            return None, _rejeicao(None, [("E1228", "Prefixo de namespace não permitido", "")])
+        problems = validate(root, nacional_schema_dir() / schema)
+        if problems:
+            return None, _rejeicao(root.find("n:infDPS", N).get("Id")
+                                   if root.find("n:infDPS", N) is not None else None,
+                                   [("E1235", "Falha no esquema XML", "; ".join(problems[:3]))])
+        return root, None
+
+    def receber_dps(self, body: dict[str, Any], chamador: str | None) -> Answer:
+        root, failure = self._parse(body.get("dpsXmlGZipB64"), "DPS_v1.01.xsd")
+        if failure:
+            return failure
+        assert root is not None
+        inf = root.find("n:infDPS", N)
+        id_dps = inf.get("Id")
+        prest = inf.find("n:prest", N)
+        cnpj, cpf = _text(prest, "n:CNPJ"), _text(prest, "n:CPF")
+        inscricao = cnpj or cpf
+        try:
+            cert = verificar(root)
+        except AssinaturaInvalida as exc:
+            return _rejeicao(id_dps, [(exc.codigo, str(exc), "")])
+        if _raiz_documento(document_of(cert)) != inscricao[:8]:
+            return _rejeicao(id_dps, [("E0718", "Assinatura não é do emitente da DPS", "")])
+        if _raiz_documento(chamador) != inscricao[:8]:
+            return 403, envelope(idDPS=id_dps, erros=[{
+                "Codigo": "E1200", "Descricao": "Certificado de transmissão não pertence ao "
+                                                "emitente da DPS", "Complemento": ""}])
+
+        erros: list[tuple[str, str, str]] = []
+        c_loc = _text(inf, "n:cLocEmi")
+        serie, ndps = _text(inf, "n:serie"), _text(inf, "n:nDPS")
+        esperado = (f"DPS{c_loc}{'2' if cnpj else '1'}{inscricao.zfill(14)}"
+                    f"{int(serie):05d}{int(ndps):015d}")
+        if id_dps != esperado:
+            erros.append(("E0004", "Id da DPS difere da concatenação de seus campos",
+                          f"Esperado {esperado}"))
+        if _text(inf, "n:tpAmb") != "2":
+            erros.append(("E0006", "Ambiente informado difere do ambiente de recepção", ""))
+        dh_emi = datetime.fromisoformat(_text(inf, "n:dhEmi"))
+        if dh_emi > agora():
+            erros.append(("E0008", "Data de emissão posterior ao processamento", ""))
+        if datetime.fromisoformat(_text(inf, "n:dCompet")).date() > dh_emi.date():
+            erros.append(("E0015", "Data de competência posterior à de emissão", ""))
+        if municipio(c_loc) is None:
+            erros.append(("E0037", "Município emissor inexistente no cadastro", c_loc))
+        if cnpj and not cnpj_ok(cnpj):
+            erros.append(("E0080", "CNPJ do prestador com dígito verificador inválido", ""))
+        if cpf and not cpf_ok(cpf):
+            erros.append(("E0096", "CPF do prestador com dígito verificador inválido", ""))
+        toma = inf.find("n:toma", N)
+        if toma is not None:
+            t_cnpj, t_cpf = _text(toma, "n:CNPJ"), _text(toma, "n:CPF")
+            if t_cnpj and not cnpj_ok(t_cnpj):
+                erros.append(("E0188", "CNPJ do tomador com dígito verificador inválido", ""))
+            if t_cpf and not cpf_ok(t_cpf):
+                erros.append(("E0206", "CPF do tomador com dígito verificador inválido", ""))
+            if (t_cnpj or t_cpf) == inscricao:
+                erros.append(("E0202", "Tomador não pode ser o próprio prestador", ""))
+        with self.estado.lock:
+            if self.estado.por_dps(id_dps) is not None:
+                erros.append(("E0014", "Já existe NFS-e gerada a partir de DPS com a mesma "
+                                       "série, número, município emissor e emitente", ""))
+            if erros:
+                return _rejeicao(id_dps, erros)
+            chave, xml = self._gerar_nfse(root, inf, inscricao, cnpj, cert)
+            self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao, serie=serie,
+                                  ndps=ndps, numero=int(_text(
+                                      etree.fromstring(xml), "n:infNFSe/n:nNFSe")), xml=xml)
+        return 201, envelope(idDps=id_dps, chaveAcesso=chave, alertas=[],
+                             nfseXmlGZipB64=base64.b64encode(gzip.compress(xml)).decode())
+
+    def _gerar_nfse(self, dps: etree._Element, inf: etree._Element, inscricao: str, cnpj: str,
+                    cert: Any) -> tuple[str, bytes]:
+        c_loc = _text(inf, "n:cLocEmi")
+        numero = self.estado.proximo(f"nfse:{inscricao}")
+        moment = agora().replace(microsecond=0)
+        base = (f"{c_loc}2{'2' if cnpj else '1'}{inscricao.zfill(14)}{numero:013d}"
+                f"{moment:%y%m}{secrets.randbelow(10**9):09d}")
+        chave = base + chave_dv(base)
+
+        root = etree.Element(f"{{{NS}}}NFSe", nsmap={None: NS}, versao="1.01")
+        info = etree.SubElement(root, f"{{{NS}}}infNFSe", Id="NFS" + chave)
+
+        def add(parent: etree._Element, tag: str, text: str) -> etree._Element:
+            child = etree.SubElement(parent, f"{{{NS}}}{tag}")
+            child.text = text
+            return child
+
+        emissor = municipio(c_loc)
+        local = _text(inf, "n:serv/n:locPrest/n:cLocPrestacao")
+        local_m = municipio(local)
+        trib = inf.find("n:valores/n:trib/n:tribMun", N)
+        tributavel = _text(trib, "n:tribISSQN") == "1"
+        add(info, "xLocEmi", emissor.nome if emissor else c_loc)
+        add(info, "xLocPrestacao", local_m.nome if local_m else local)
+        add(info, "nNFSe", str(numero))
+        if tributavel and local_m:
+            add(info, "cLocIncid", local)
+            add(info, "xLocIncid", local_m.nome)
+        add(info, "xTribNac", f"Serviço do código de tributação nacional "
+                              f"{_text(inf, 'n:serv/n:cServ/n:cTribNac')}")
+        add(info, "verAplic", VERSAO_APLICATIVO)
+        add(info, "ambGer", "2")
+        add(info, "tpEmis", "1")
+        add(info, "procEmi", "1")
+        add(info, "cStat", "100")
+        add(info, "dhProc", moment.isoformat())
+        add(info, "nDFSe", str(self.estado.proximo("ndfse")))
+        emit = etree.SubElement(info, f"{{{NS}}}emit")
+        add(emit, "CNPJ" if cnpj else "CPF", inscricao)
+        im = _text(inf, "n:prest/n:IM")
+        if im:
+            add(emit, "IM", im)
+        common_name = cert.subject.rfc4514_string().split("CN=")[-1].split(",")[0]
+        add(emit, "xNome", common_name.split(":")[0][:300] or "EMITENTE")
+        end = etree.SubElement(emit, f"{{{NS}}}enderNac")
+        add(end, "xLgr", "Endereço do cadastro nacional")
+        add(end, "nro", "S/N")
+        add(end, "xBairro", "Centro")
+        add(end, "cMun", c_loc)
+        add(end, "UF", emissor.uf if emissor else "SP")
+        add(end, "CEP", "01001000")
+        self._valores(info, inf, tributavel, add)
+        info.append(dps)
+        sign(root, "NFS" + chave, self.signer)
+        return chave, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    @staticmethod
+    def _valores(info: etree._Element, inf: etree._Element, tributavel: bool, add: Any) -> None:
+        v = inf.find("n:valores", N)
+        serv = _dec(v, "n:vServPrest/n:vServ")
+        incond = _dec(v, "n:vDescCondIncond/n:vDescIncond")
+        cond = _dec(v, "n:vDescCondIncond/n:vDescCond")
+        deducao = _dec(v, "n:vDedRed/n:vDR")
+        aliquota = v.findtext("n:trib/n:tribMun/n:pAliq", namespaces=N)
+        retido = _text(v, "n:trib/n:tribMun/n:tpRetISSQN") != "1"
+        federais = sum((_dec(v, f"n:trib/n:tribFed/n:{t}") for t in
+                        ("vRetCP", "vRetIRRF", "vRetCSLL")), Decimal("0"))
+        node = etree.SubElement(info, f"{{{NS}}}valores")
+        iss = Decimal("0")
+        if tributavel and aliquota:
+            base = serv - incond - deducao
+            iss = (base * Decimal(aliquota) / 100).quantize(Decimal("0.01"))
+            add(node, "vBC", f"{base:.2f}")
+            add(node, "pAliqAplic", f"{Decimal(aliquota):.2f}")
+            add(node, "vISSQN", f"{iss:.2f}")
+        retencoes = federais + (iss if retido else Decimal("0"))
+        if retencoes:
+            add(node, "vTotalRet", f"{retencoes:.2f}")
+        add(node, "vLiq", f"{serv - cond - incond - retencoes:.2f}")
+
+    # -- queries -------------------------------------------------------------------------
+    def consultar_nfse(self, chave: str) -> Answer:
+        if not re.fullmatch(r"\d{50}", chave):
+            return erro(400, "E2400", "Chave de acesso deve ter 50 dígitos")
+        nota = self.estado.por_chave(chave)
+        if nota is None:
+            return erro(404, "E2401", "Chave de acesso não encontrada")
+        return 200, envelope(chaveAcesso=chave,
+                             nfseXmlGZipB64=base64.b64encode(gzip.compress(nota["xml"])).decode())
+
+    def consultar_dps(self, id_dps: str, chamador: str | None) -> Answer:
+        if not re.fullmatch(r"DPS\d{42}", id_dps):
+            return erro(400, "E2400", "Identificador da DPS inválido")
+        nota = self.estado.por_dps(id_dps)
+        if nota is None:
+            return erro(404, "E2404", "Nenhuma NFS-e gerada a partir desta DPS")
+        if _raiz_documento(chamador) != nota["inscricao"][:8]:
+            return erro(403, "E2403", "Certificado não pertence a um ator desta NFS-e")
+        return 200, envelope(idDps=id_dps, chaveAcesso=nota["chave"])
+
+    # -- events --------------------------------------------------------------------------
+    def registrar_evento(self, chave: str, body: dict[str, Any], chamador: str | None) -> Answer:
+        root, failure = self._parse(body.get("pedidoRegistroEventoXmlGZipB64"),
+                                    "pedRegEvento_v1.01.xsd")
+        if failure:
+            status, answer = failure
+            first = answer["erros"][0]
+            return erro(status, first["Codigo"], f"{first['Descricao']} {first['Complemento']}")
+        assert root is not None
+        inf = root.find("n:infPedReg", N)
+        try:
+            cert = verificar(root)
+        except AssinaturaInvalida as exc:
+            return erro(400, "E1989" if exc.codigo == "E0717" else "E1980", str(exc))
+        ch = _text(inf, "n:chNFSe")
+        autor = _text(inf, "n:CNPJAutor") or _text(inf, "n:CPFAutor")
+        event = inf.find("n:e101101", N)
+        if event is None:
+            return erro(400, "E1818", "Evento não suportado por este ambiente")
+        if inf.get("Id") != f"PRE{ch}101101":
+            return erro(400, "E1827", "Id do pedido difere da concatenação de seus campos")
+        if ch != chave:
+            return erro(400, "E1831", "Chave da URL difere da chave do pedido")
+        if autor[:8] != _raiz_documento(document_of(cert)) or \
+                autor[:8] != _raiz_documento(chamador):
+            return erro(400, "E0812", "Autor do evento difere do certificado")
+        with self.estado.lock:
+            nota = self.estado.por_chave(chave)
+            if nota is None:
+                return erro(404, "E1831", "NFS-e inexistente")
+            if nota["inscricao"][:8] != autor[:8]:
+                return erro(400, "E1991", "Autor não é o emitente da NFS-e")
+            if nota["cancelada"]:
+                return erro(400, "E0840", "Evento bloqueado por evento de cancelamento já "
+                                          "vinculado à NFS-e")
+            xml = self._gerar_evento(root, chave)
+            self.estado.cancelar(chave, xml)
+        return 201, envelope(eventoXmlGZipB64=base64.b64encode(gzip.compress(xml)).decode())
+
+    def _gerar_evento(self, pedido: etree._Element, chave: str) -> bytes:
+        root = etree.Element(f"{{{NS}}}evento", nsmap={None: NS}, versao="1.01")
+        ident = f"EVT{chave}101101001"
+        info = etree.SubElement(root, f"{{{NS}}}infEvento", Id=ident)
+        for tag, text in (("verAplic", VERSAO_APLICATIVO), ("ambGer", "2"),
+                          ("nSeqEvento", "1"), ("dhProc", agora().replace(microsecond=0)
+                                                .isoformat()),
+                          ("nDFSe", str(self.estado.proximo("ndfse")))):
+            etree.SubElement(info, f"{{{NS}}}{tag}").text = text
+        info.append(pedido)
+        sign(root, ident, self.signer)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def consultar_evento(self, chave: str, tipo: str, seq: str) -> Answer:
+        nota = self.estado.por_chave(chave)
+        if tipo != "101101" or seq != "1" or nota is None or not nota["evento"]:
+            return erro(404, "E2401", "Evento não encontrado")
+        return 200, envelope(
+            eventoXmlGZipB64=base64.b64encode(gzip.compress(nota["evento"])).decode())
