@@ -1,0 +1,119 @@
+"""The NFS-e Nacional sandbox as a client meets it: mutual TLS, the Sefin's rules and
+answer shapes."""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+import pytest
+from lxml import etree
+
+from nfse.certs.generate import generate_a1
+from nfse.certs.tls import client_context
+from nfse.model.nfse import parse_nfse
+from nfse.providers.base import Emissor, Rps
+from nfse.providers.nacional import answers
+from nfse.providers.nacional.chave import chave_valida
+from nfse.providers.nacional.dps import build_dps
+from nfse.sandbox.nacional import NacionalSandbox
+from nfse.xml.sign import sign
+from nfse.xml.validate import nacional_schema_dir, validate
+from tests.support import CNPJ, nota_exemplo
+
+NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
+A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
+OTHER = generate_a1("07504505000132", "OUTRA EMPRESA LTDA")
+
+
+@pytest.fixture
+def client(sandbox: NacionalSandbox) -> httpx.Client:
+    sandbox.trust(A1.cert)
+    with httpx.Client(base_url=sandbox.url, verify=client_context(A1, str(sandbox.ca_file)),
+                      timeout=10) as c:
+        yield c
+
+
+def dps(numero: int = 1) -> bytes:
+    emissor = Emissor(a1=A1, ambiente="homologacao", base_url="", ca_file=None,
+                      razao_social="EMPRESA TESTE LTDA", regime_tributario=3)
+    return build_dps(parse_nfse(nota_exemplo()), Rps("1", numero), emissor)
+
+
+def send(client: httpx.Client, xml: bytes) -> httpx.Response:
+    return client.post("/nfse", json={"dpsXmlGZipB64": answers.pack(xml)})
+
+
+def codes(response: httpx.Response) -> set[str]:
+    return {e["Codigo"] for e in response.json()["erros"]}
+
+
+def test_emission_then_duplicate(client: httpx.Client, sandbox: NacionalSandbox) -> None:
+    first = send(client, dps())
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["tipoAmbiente"] == 2 and body["versaoAplicativo"]
+    assert chave_valida(body["chaveAcesso"])
+    nfse = etree.fromstring(answers.unpack(body["nfseXmlGZipB64"]))
+    assert validate(nfse, nacional_schema_dir() / "NFSe_v1.01.xsd") == []
+    assert nfse.find("n:infNFSe", NS).get("Id") == "NFS" + body["chaveAcesso"]
+
+    again = send(client, dps())
+    assert again.status_code == 400 and codes(again) == {"E0014"}
+    assert again.json()["idDPS"] == body["idDps"]
+    assert len(sandbox.emitidas()) == 1
+
+    assert client.get(f"/dps/{body['idDps']}").json()["chaveAcesso"] == body["chaveAcesso"]
+    assert client.head(f"/dps/{body['idDps']}").status_code == 200
+    unknown = "DPS" + "0" * 42
+    assert client.get(f"/dps/{unknown}").json()["erro"]["codigo"] == "E2404"
+    assert client.head(f"/dps/{unknown}").status_code == 404
+    assert client.get("/dps/xyz").status_code == 400
+    assert client.get(f"/nfse/{body['chaveAcesso']}").status_code == 200
+    assert client.get(f"/nfse/{'1' * 50}").json()["erro"]["codigo"] == "E2401"
+    assert client.get("/nfse/123").status_code == 400
+    assert client.get(f"/nfse/{body['chaveAcesso']}/eventos/101101").status_code == 405
+    assert client.get(f"/nfse/{body['chaveAcesso']}/eventos/101101/1").status_code == 404
+    assert client.get("/nada").headers["content-type"].startswith("text/html")
+
+
+def test_signature_schema_and_identity_rules(client: httpx.Client) -> None:
+    tampered = dps(2).replace(b"<vServ>1.00</vServ>", b"<vServ>9.00</vServ>")
+    assert codes(send(client, tampered)) == {"E0714"}
+
+    broken = dps(3).replace(b"<tpEmit>1</tpEmit>", b"")
+    assert codes(send(client, broken)) == {"E1235"}
+
+    root = etree.fromstring(dps(4))
+    root.remove(root[-1])
+    inf = root.find("n:infDPS", NS)
+    inf.set("Id", inf.get("Id")[:-1] + "9")
+    sign(root, inf.get("Id"), A1)
+    assert "E0004" in codes(send(client, etree.tostring(root)))
+
+    garbage = client.post("/nfse", json={"dpsXmlGZipB64": "não é base64"})
+    assert codes(garbage) == {"E1225"}
+
+
+def test_transmission_certificate_must_be_trusted_and_the_emitters(
+        sandbox: NacionalSandbox) -> None:
+    plain = ssl.create_default_context(cafile=str(sandbox.ca_file))
+    with pytest.raises(httpx.TransportError), httpx.Client(verify=plain) as anonymous:
+        anonymous.get(sandbox.url + "/nfse/" + "1" * 50)
+    with pytest.raises(httpx.TransportError), httpx.Client(
+            verify=client_context(OTHER, str(sandbox.ca_file))) as untrusted:
+        untrusted.get(sandbox.url + "/nfse/" + "1" * 50)
+
+    sandbox.trust(OTHER.cert)
+    with httpx.Client(base_url=sandbox.url,
+                      verify=client_context(OTHER, str(sandbox.ca_file))) as other:
+        assert send(other, dps(5)).status_code == 403
+
+
+def test_faults_are_injected_once(client: httpx.Client, sandbox: NacionalSandbox) -> None:
+    sandbox.inject("http_500")
+    assert send(client, dps(6)).status_code == 500
+    assert sandbox.emitidas() == []
+    assert send(client, dps(6)).status_code == 201
+    with pytest.raises(ValueError):
+        sandbox.inject("unknown")
