@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from nfse.api.app import create_app
 from nfse.runtime import Runtime
 from nfse.store import notas
+from nfse.work.worker import Worker
 from tests.support import empresa_teste, nota_exemplo
 
 
@@ -80,3 +81,12 @@ def test_unknown_route_and_token_answer_in_the_contract_format(client: TestClien
     anonymous = client.get("/v2/nfse/x", auth=("", ""))
     assert anonymous.status_code == 401
     assert anonymous.json()["codigo"] == "nao_autorizado"
+
+
+def test_health_needs_a_live_worker(client: TestClient, runtime: Runtime) -> None:
+    down = client.get("/healthz")
+    assert down.status_code == 503 and down.json()["worker"] == "parado"
+    Worker(runtime.engine, runtime.settings, runtime.emissores).heartbeat(force=True)
+    up = client.get("/healthz")
+    assert up.status_code == 200
+    assert up.json() == {"api": "ok", "database": "ok", "worker": "ok"}
