@@ -38,18 +38,25 @@ class NacionalProvider:
                                  exchanges=(_exchange(name, request_doc, None, str(exc)),))
         return answer, None
 
+    def _post(self, url: str, emissor: Emissor, field: str, xml: bytes, name: str
+              ) -> tuple[Answer, dict | None, tuple[Exchange, ...]] | Outcome:
+        """POST a document (gzip + base64 in ``field``): the answer, its JSON and the
+        exchange; or the Outcome of a transport failure."""
+        answer, failure = self._call("POST", url, emissor, {field: answers.pack(xml)}, name, xml)
+        if failure:
+            return failure
+        assert answer is not None
+        return answer, answers.json_of(answer.body), (_exchange(name, xml, answer),)
+
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         try:
             xml = build_dps(nota, rps, emissor)
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
-        answer, failure = self._call("POST", f"{emissor.base_url}/nfse", emissor,
-                                     {"dpsXmlGZipB64": answers.pack(xml)}, "emissao", xml)
-        if failure:
-            return failure
-        assert answer is not None
-        exchange = (_exchange("emissao", xml, answer),)
-        parsed = answers.json_of(answer.body)
+        sent = self._post(f"{emissor.base_url}/nfse", emissor, "dpsXmlGZipB64", xml, "emissao")
+        if isinstance(sent, Outcome):
+            return sent
+        answer, parsed, exchange = sent
         if parsed and parsed.get("chaveacesso") and parsed.get("nfsexmlgzipb64"):
             return self._authorized(parsed["chaveacesso"], parsed["nfsexmlgzipb64"], exchange)
         if parsed is None or answer.status >= 500 or answer.status in (408, 429):
@@ -103,14 +110,11 @@ class NacionalProvider:
             xml = pedido_cancelamento(nota, chave_acesso, justificativa, emissor)
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
-        answer, failure = self._call(
-            "POST", f"{emissor.base_url}/nfse/{chave_acesso}/eventos", emissor,
-            {"pedidoRegistroEventoXmlGZipB64": answers.pack(xml)}, "cancelamento", xml)
-        if failure:
-            return failure
-        assert answer is not None
-        exchange = (_exchange("cancelamento", xml, answer),)
-        parsed = answers.json_of(answer.body)
+        sent = self._post(f"{emissor.base_url}/nfse/{chave_acesso}/eventos", emissor,
+                          "pedidoRegistroEventoXmlGZipB64", xml, "cancelamento")
+        if isinstance(sent, Outcome):
+            return sent
+        answer, parsed, exchange = sent
         if answer.status in (200, 201) and parsed and parsed.get("eventoxmlgzipb64"):
             return Outcome(Result.AUTHORIZED, xml=answers.unpack(parsed["eventoxmlgzipb64"]),
                            chave_acesso=chave_acesso, numero=numero, exchanges=exchange)
