@@ -90,3 +90,12 @@ def test_health_needs_a_live_worker(client: TestClient, runtime: Runtime) -> Non
     up = client.get("/healthz")
     assert up.status_code == 200
     assert up.json() == {"api": "ok", "database": "ok", "worker": "ok"}
+
+
+def test_layout_requirements_are_checked_at_post(client: TestClient) -> None:
+    body = nota_exemplo()
+    del body["tomador"]["razao_social"]
+    answer = client.post("/v2/nfse?ref=sem-nome", content=json.dumps(body))
+    assert answer.status_code == 400
+    assert answer.json()["mensagem"] == 'Parâmetro "tomador.razao_social" não informado'
+    assert client.get("/v2/nfse/sem-nome").status_code == 404

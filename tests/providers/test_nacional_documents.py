@@ -17,7 +17,7 @@ from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional import answers
 from nfse.providers.nacional.chave import chave_valida, dv_mod11
-from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
+from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id, problemas
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -98,8 +98,10 @@ def test_cpf_tomador_intermediario_and_no_address() -> None:
 def test_tomador_without_name_cannot_become_a_dps() -> None:
     body = nota_exemplo()
     del body["tomador"]["razao_social"]
+    nota = parse_nfse(body)
+    assert [p.campo for p in problemas(nota)] == ["tomador.razao_social"]
     with pytest.raises(DpsInvalida, match="tomador.razao_social"):
-        build_dps(parse_nfse(body), Rps("1", 1), emissor())
+        build_dps(nota, Rps("1", 1), emissor())
 
 
 def test_emission_time_never_in_the_authoritys_future() -> None:

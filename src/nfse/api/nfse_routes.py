@@ -41,6 +41,10 @@ def _accept(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> d
     try:
         ref = validar_ref(ref)
         nota = parse_nfse(body)
+        provider = provider_for(nota.prestador.codigo_municipio)
+        layout = get_provider(provider).problemas(nota)
+        if layout:
+            raise RequisicaoInvalida(layout)
     except RequisicaoInvalida as exc:
         raise invalid(exc) from exc
     empresa = cred.empresa
@@ -57,7 +61,7 @@ def _accept(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> d
             row = notas.aceitar(
                 conn, empresa_id=empresa.id, ambiente=cred.ambiente, ref=ref,
                 requisicao=body, cnpj_prestador=nota.prestador.documento,
-                provider=provider_for(nota.prestador.codigo_municipio),
+                provider=provider,
             )
     except notas.RefOcupada as exc:
         raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc

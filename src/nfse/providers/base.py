@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from nfse.certs.a1 import A1
+from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 
 
@@ -87,6 +88,11 @@ class Rps:
 
 class Provider(Protocol):
     name: str
+
+    def problemas(self, nota: Nota) -> list[Problema]:
+        """What this authority's layout needs beyond the contract, checked when the note is
+        POSTed so the client gets a 400 at once instead of an erro_autorizacao later."""
+        ...
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome: ...
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.base import Emissor, Rps
 from nfse.xml.sign import sign
@@ -74,11 +75,18 @@ def _op_simples(nota: Nota, emissor: Emissor) -> str:
     return {1: "3", 2: "3", 3: "1", 4: "2"}.get(emissor.regime_tributario or 3, "1")
 
 
-def _pessoa(b: _Builder, parent: etree._Element, tag: str, pessoa: Pessoa,
-            papel: str) -> None:
-    if not pessoa.razao_social:
-        raise DpsInvalida(f'Parâmetro "{papel}.razao_social" não informado: a NFS-e Nacional '
-                          f"exige o nome do {papel}")
+def problemas(nota: Nota) -> list[Problema]:
+    """Fields the contract leaves optional but the DPS requires."""
+    found = []
+    for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
+        if pessoa is not None and not pessoa.razao_social:
+            found.append(Problema(f"{papel}.razao_social",
+                                  f'Parâmetro "{papel}.razao_social" não informado',
+                                  f"A NFS-e Nacional exige o nome do {papel}"))
+    return found
+
+
+def _pessoa(b: _Builder, parent: etree._Element, tag: str, pessoa: Pessoa) -> None:
     node = b.add(parent, tag)
     if pessoa.cnpj:
         b.add(node, "CNPJ", pessoa.cnpj)
@@ -118,6 +126,9 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     """Signed, schema-valid DPS bytes (UTF-8 with declaration). Raises ``DpsInvalida`` when
     the note cannot be expressed, or when the result fails the official XSD (our bug: the
     message carries the schema error, and nothing is sent)."""
+    missing = problemas(nota)
+    if missing:
+        raise DpsInvalida("; ".join(f"{p.mensagem}: {p.correcao}" for p in missing))
     b = _Builder()
     ident = dps_id(nota, rps)
     inf = b.add(b.root, "infDPS")
@@ -148,9 +159,9 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     b.add(reg, "regEspTrib", "0" if op_simples in ("2", "3") else especial)
 
     if nota.tomador:
-        _pessoa(b, inf, "toma", nota.tomador, "tomador")
+        _pessoa(b, inf, "toma", nota.tomador)
     if nota.intermediario:
-        _pessoa(b, inf, "interm", nota.intermediario, "intermediario")
+        _pessoa(b, inf, "interm", nota.intermediario)
 
     s = nota.servico
     serv = b.add(inf, "serv")

@@ -3,9 +3,10 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
+from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
-from nfse.providers.nacional import answers
+from nfse.providers.nacional import answers, dps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
@@ -23,6 +24,9 @@ class NacionalProvider:
 
     def __init__(self, transport: Transport | None = None):
         self.transport = transport or Transport()
+
+    def problemas(self, nota: Nota) -> list[Problema]:
+        return dps.problemas(nota)
 
     def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
               name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:
