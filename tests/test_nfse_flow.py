@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from importlib import resources
 
 import httpx
@@ -49,6 +50,8 @@ def test_note_is_authorized_and_its_documents_are_public(gateway: Gateway) -> No
     schema = nfse_schema()
     assert schema.validate(doc), schema.error_log
     assert doc.findtext("n:infNFSe/n:nNFSe", namespaces=NS) == nota["numero"]
+    dh_proc = datetime.fromisoformat(doc.findtext("n:infNFSe/n:dhProc", namespaces=NS))
+    assert datetime.fromisoformat(nota["data_emissao"]) == dh_proc
     dps = doc.find("n:infNFSe/n:DPS", NS)
     assert dps is not None and dps.find("ds:Signature", NS) is not None
     assert document_of(verificar(dps)) == CNPJ  # signed by the company's A1

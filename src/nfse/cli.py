@@ -74,7 +74,7 @@ def serve(
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")
         console.print(f"[bold]Dados em:[/bold] {settings.data_dir / 'demo.json'}")
-        console.print("Experimente:\n  curl -u " f"'{demo_info.token}:' {base_url}/v2/nfse/teste")
+        print(f"Experimente (emite e consulta uma nota):\n{demo_info.curl()}", flush=True)
 
     stop = threading.Event()
     worker = Worker(runtime.engine, settings, runtime.emissores, wake=runtime.wake)

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from nfse.admin import criar_empresa
@@ -25,6 +26,18 @@ class Demo:
     base_url: str
     token: str
     empresa: empresas.Empresa
+
+    def curl(self) -> str:
+        nota = {
+            "data_emissao": date.today().isoformat(),
+            "prestador": {"cnpj": CNPJ, "inscricao_municipal": INSCRICAO_MUNICIPAL,
+                          "codigo_municipio": CODIGO_MUNICIPIO},
+            "servico": {"valor_servicos": "100.00", "discriminacao": "Serviço de demonstração",
+                        "iss_retido": False, "item_lista_servico": "0107", "aliquota": "2"},
+        }
+        return (f"  curl -u '{self.token}:' -X POST '{self.base_url}/v2/nfse?ref=exemplo-1' "
+                f"-d '{json.dumps(nota, ensure_ascii=False)}'\n"
+                f"  curl -u '{self.token}:' {self.base_url}/v2/nfse/exemplo-1")
 
     def as_json(self) -> dict[str, str]:
         return {"base_url": self.base_url, "token": self.token, "cnpj": CNPJ,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
 
 from nfse.domain.status import ISSUED, Status
-from nfse.store.clock import now
+from nfse.store.clock import now, utc
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
 
@@ -130,7 +130,7 @@ def authorize(
 ) -> None:
     conn.execute(update(notas).where(notas.c.id == nota_id).values(
         status=Status.AUTORIZADO.value, numero=numero, codigo_verificacao=codigo_verificacao,
-        chave_acesso=chave_acesso, data_emissao=data_emissao, erros=None, mensagem=None,
+        chave_acesso=chave_acesso, data_emissao=utc(data_emissao), erros=None, mensagem=None,
         reconcile=False, lease_until=None, lease_owner=None, next_attempt_at=None,
         updated_at=now(),
     ))
