@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from nfse.api.app import create_app
 from nfse.runtime import Runtime
 from nfse.store import notas
+from nfse.store.tables import empresas as empresas_table
 from nfse.work.worker import Worker
 from tests.support import empresa_teste, nota_exemplo
 
@@ -99,3 +102,13 @@ def test_layout_requirements_are_checked_at_post(client: TestClient) -> None:
     assert answer.status_code == 400
     assert answer.json()["mensagem"] == 'Parâmetro "tomador.razao_social" não informado'
     assert client.get("/v2/nfse/sem-nome").status_code == 404
+
+
+def test_expired_certificate_is_refused_at_post(client: TestClient, runtime: Runtime) -> None:
+    with runtime.engine.begin() as conn:
+        conn.execute(update(empresas_table).values(
+            certificado_valido_ate=datetime.now(UTC) - timedelta(days=1)))
+    answer = client.post("/v2/nfse?ref=vencido", content=json.dumps(nota_exemplo()))
+    assert answer.status_code == 400
+    assert answer.json() == {"codigo": "certificado_vencido",
+                             "mensagem": "O certificado do emitente está vencido"}

@@ -1,0 +1,47 @@
+"""``nfse worker`` as its own process against the API's database: it authorizes what another
+process accepted, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from nfse.runtime import Runtime
+from nfse.sandbox.nacional import NacionalSandbox
+from nfse.store import notas
+from tests.support import CNPJ, empresa_teste, nota_exemplo
+
+
+def test_standalone_worker_authorizes_and_stops_on_sigterm(
+        runtime: Runtime, sandbox: NacionalSandbox, database_url: str, tmp_path: Path) -> None:
+    _, a1 = empresa_teste(runtime)
+    sandbox.trust(a1.cert)
+    with runtime.engine.begin() as conn:
+        nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="w-1",
+                                requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
+                                provider="nacional").id
+    env = {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
+           "NFSE_DATA_DIR": str(tmp_path / "worker"), "NFSE_WORKER_POLL": "0.1",
+           "NFSE_NACIONAL_URL_HOMOLOGACAO": sandbox.url,
+           "NFSE_NACIONAL_CA_FILE": str(sandbox.ca_file)}
+    proc = subprocess.Popen([sys.executable, "-m", "nfse.cli", "worker"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline:
+            with runtime.engine.connect() as conn:
+                status = notas.get(conn, nota_id).status
+            if status != "processando_autorizacao":
+                break
+            time.sleep(0.1)
+        assert status == "autorizado"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0].decode()
+    assert proc.returncode == 0, output
+    assert "stopped" in output
