@@ -175,11 +175,19 @@ def sandbox_nacional(
         Path("nfse-data/sandbox-nacional"),
     trust: Annotated[list[Path] | None, typer.Option(
         help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")] = None,
+    faults: Annotated[str, typer.Option(
+        help='Falhas aleatórias nas emissões, ex.: "timeout_after_commit=0.1,http500=0.05,'
+             'reset=0.05,garbage=0.02,slow=0.05"')] = "",
+    seed: Annotated[int | None, typer.Option(help="Semente das falhas aleatórias")] = None,
 ) -> None:
     """Sandbox da Sefin Nacional (produção restrita): HTTPS com certificado de cliente."""
-    from nfse.sandbox.nacional import run_forever
+    from nfse.sandbox.nacional import parse_faults, run_forever
 
-    run_forever(data_dir, host, port, list(trust or []))
+    try:
+        rates = parse_faults(faults)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    run_forever(data_dir, host, port, list(trust or []), rates, seed)
 
 
 if __name__ == "__main__":

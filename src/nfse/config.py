@@ -36,6 +36,15 @@ class Settings:
         default_factory=lambda: float(_env("NFSE_AUTHORITY_TIMEOUT", "30") or 30))
     worker_poll: float = field(
         default_factory=lambda: float(_env("NFSE_WORKER_POLL", "0.5") or 0.5))
+    backoff_base: float = field(
+        default_factory=lambda: float(_env("NFSE_BACKOFF_BASE", "2") or 2))
+    """Seconds before the first retry; doubles per attempt, with jitter."""
+    backoff_cap: float = field(
+        default_factory=lambda: float(_env("NFSE_BACKOFF_CAP", "300") or 300))
+    worker_lease: float = field(
+        default_factory=lambda: float(_env("NFSE_WORKER_LEASE", "120") or 120))
+    """Seconds a claimed note stays with its worker; never less than two authority
+    timeouts, so a live worker keeps what it is sending."""
     processing_deadline: float = field(
         default_factory=lambda: float(_env("NFSE_PROCESSING_DEADLINE", "86400") or 86400))
     """Seconds after which a note that cannot reach a final state becomes erro_autorizacao."""

@@ -16,7 +16,7 @@ from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional import answers
 from nfse.providers.nacional.chave import chave_valida
 from nfse.providers.nacional.dps import build_dps
-from nfse.sandbox.nacional import NacionalSandbox
+from nfse.sandbox.nacional import NacionalSandbox, parse_faults
 from nfse.xml.sign import sign
 from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import CNPJ, nota_exemplo
@@ -111,9 +111,23 @@ def test_transmission_certificate_must_be_trusted_and_the_emitters(
 
 
 def test_faults_are_injected_once(client: httpx.Client, sandbox: NacionalSandbox) -> None:
-    sandbox.inject("http_500")
+    sandbox.inject("http500")
     assert send(client, dps(6)).status_code == 500
     assert sandbox.emitidas() == []
     assert send(client, dps(6)).status_code == 201
     with pytest.raises(ValueError):
         sandbox.inject("unknown")
+
+
+def test_fault_rates_parse_and_draw(tmp_path) -> None:
+    assert parse_faults("timeout_after_commit=0.1,http500=0.05, slow=0.05") == {
+        "timeout_after_commit": 0.1, "http500": 0.05, "slow": 0.05}
+    for bad in ("nope=0.1", "http500=0.7,reset=0.7"):
+        with pytest.raises(ValueError):
+            parse_faults(bad)
+    box = NacionalSandbox(tmp_path, fault_rates={"http500": 0.25}, seed=7)
+    drawn = [box.next_fault() for _ in range(2000)]
+    assert set(drawn) == {"http500", None}
+    assert 0.2 < drawn.count("http500") / 2000 < 0.3
+    again = NacionalSandbox(tmp_path, fault_rates={"http500": 0.25}, seed=7)
+    assert [again.next_fault() for _ in range(2000)] == drawn  # --seed reproduces a run

@@ -33,26 +33,24 @@ from nfse.work.emissor import EmissorFactory
 
 log = logging.getLogger("nfse.worker")
 
-BACKOFF_BASE = 2.0
-BACKOFF_CAP = 300.0
 HEARTBEAT_EVERY = 5.0
 
 
-def backoff(attempts: int) -> float:
+def backoff(attempts: int, base: float, cap: float) -> float:
     """Exponential, capped, with jitter so notes of a failing authority spread out."""
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())
+    return min(cap, base * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())
 
 
 class Worker:
     def __init__(self, engine: Engine, settings: Settings, emissores: EmissorFactory,
-                 batch: int = 8, lease: timedelta = timedelta(minutes=2),
-                 wake: threading.Event | None = None):
+                 batch: int = 8, wake: threading.Event | None = None):
         self.engine = engine
         self.wake = wake or threading.Event()
         self.settings = settings
         self.emissores = emissores
         self.batch = batch
-        self.lease = lease
+        self.lease = timedelta(seconds=max(settings.worker_lease,
+                                           2 * settings.authority_timeout + 5))
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
 
@@ -88,7 +86,7 @@ class Worker:
                 log.exception("nota %s: unexpected failure", nota_id)
                 with self.engine.begin() as conn:
                     row = notas.get(conn, nota_id)
-                    notas.reschedule(conn, nota_id, delay=backoff(row.attempts + 1),
+                    notas.reschedule(conn, nota_id, delay=self._backoff(row.attempts + 1),
                                      reconcile=row.reconcile, mensagem=None)
         return len(claimed)
 
@@ -163,6 +161,9 @@ class Worker:
     def _reschedule(self, nota_id: int, attempts: int, *, reconcile: bool,
                     outcome: Outcome) -> None:
         with self.engine.begin() as conn:
-            notas.reschedule(conn, nota_id, delay=backoff(attempts), reconcile=reconcile,
+            notas.reschedule(conn, nota_id, delay=self._backoff(attempts), reconcile=reconcile,
                              mensagem=outcome.mensagem)
+
+    def _backoff(self, attempts: int) -> float:
+        return backoff(attempts, self.settings.backoff_base, self.settings.backoff_cap)
 

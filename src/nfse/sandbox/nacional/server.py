@@ -5,6 +5,7 @@ plus ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
 from __future__ import annotations
 
 import json
+import random
 import socket
 import ssl
 import struct
@@ -24,7 +25,7 @@ from nfse.sandbox.nacional.sefin import Sefin
 from nfse.sandbox.nacional.state import Estado
 
 BASE = "/SefinNacional"
-FAULTS = ("http_500", "timeout_after_commit", "reset_after_commit", "garbage")
+FAULTS = ("timeout_after_commit", "http500", "reset", "garbage", "slow")
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 IDENTITY_PASSWORD = "sandbox"
 
@@ -129,7 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _emit(self, body: dict[str, Any]) -> None:
         sandbox = self.server.sandbox
         fault = sandbox.next_fault()
-        if fault == "http_500":
+        if fault == "slow":
+            sandbox.stopping.wait(sandbox.slow_seconds)
+        if fault == "http500":
             self._send(500, b"<html><body>Erro interno</body></html>", "text/html")
             return
         if fault == "garbage":
@@ -140,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
             sandbox.stopping.wait(60)
             self.close_connection = True
             return
-        if fault == "reset_after_commit":
+        if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
@@ -151,8 +154,13 @@ class _Handler(BaseHTTPRequestHandler):
 class NacionalSandbox:
     """A local Sefin Nacional (produção restrita). State, CA and trust live in ``data_dir``."""
 
-    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                 fault_rates: dict[str, float] | None = None, seed: int | None = None,
+                 slow_seconds: float = 1.0):
         self.data_dir = Path(data_dir)
+        self.fault_rates = fault_rates or {}
+        self.slow_seconds = slow_seconds
+        self._random = random.Random(seed)
         self.host = host
         self.port = port
         self.stopping = threading.Event()
@@ -222,15 +230,37 @@ class NacionalSandbox:
             self._faults.extend([fault] * count)
 
     def next_fault(self) -> str | None:
+        """The next injected fault, else one drawn at the configured rates, else None."""
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            if self._faults:
+                return self._faults.popleft()
+            draw = self._random.random()
+        for fault, rate in self.fault_rates.items():
+            if draw < rate:
+                return fault
+            draw -= rate
+        return None
 
     def emitidas(self) -> list[dict[str, Any]]:
         return self.estado.emitidas()
 
 
-def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path]) -> None:
-    sandbox = NacionalSandbox(data_dir, host, port)
+def parse_faults(spec: str) -> dict[str, float]:
+    """``"timeout_after_commit=0.1,http500=0.05"`` → rates per fault (their sum ≤ 1)."""
+    rates: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        if name not in FAULTS:
+            raise ValueError(f"falha desconhecida: {name} (conhecidas: {', '.join(FAULTS)})")
+        rates[name] = float(value)
+    if sum(rates.values()) > 1 or any(r < 0 for r in rates.values()):
+        raise ValueError("as taxas de falha devem estar entre 0 e 1 e somar no máximo 1")
+    return rates
+
+
+def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
+                fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
+    sandbox = NacionalSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed)
     sandbox.start()
     for path in trust_files:
         for cert in x509.load_pem_x509_certificates(Path(path).read_bytes()):

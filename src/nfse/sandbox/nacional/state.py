@@ -53,7 +53,7 @@ class Estado:
             rows = self._db.execute(
                 "SELECT chave, id_dps, inscricao, serie, ndps, numero, cancelada FROM notas "
                 "ORDER BY numero").fetchall()
-        return [{"chave": r[0], "id_dps": r[1], "cnpj": r[2], "serie": r[3], "ndps": r[4],
+        return [{"chaveAcesso": r[0], "idDps": r[1], "cnpj": r[2], "serie": r[3], "nDPS": r[4],
                  "numero": r[5], "cancelada": bool(r[6])} for r in rows]
 
     def _one(self, sql: str, arg: str) -> sqlite3.Row | None:
