@@ -13,7 +13,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="nfse-gateway", version="0.1.0",
                   description="NFS-e API compatible with Focus NFe v2")
     app.state.runtime = runtime
-    app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(runtime.settings.rate_limit))
+    limiter = RateLimiter(lambda: runtime.settings.rate_limit)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
     errors.install(app)
     app.include_router(nfse_routes.router)
     app.include_router(public_routes.router)

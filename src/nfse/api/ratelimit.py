@@ -7,6 +7,7 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -19,10 +20,15 @@ WINDOW = 60.0
 
 
 class RateLimiter:
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self, limit: Callable[[], int]):
+        self._limit = limit
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int:
+        """Read on every request, so a changed setting applies at once."""
+        return self._limit()
 
     def hit(self, key: str) -> tuple[bool, int, int]:
         """Count one request: (allowed, remaining, seconds until the window resets)."""
@@ -37,7 +43,8 @@ class RateLimiter:
                 self._windows = {k: v for k, v in self._windows.items()
                                  if moment - v[0] < WINDOW}
         reset = max(0, math.ceil(start + WINDOW - moment))
-        return count <= self.limit, max(0, self.limit - count), reset
+        limit = self.limit
+        return count <= limit, max(0, limit - count), reset
 
 
 class RateLimitMiddleware(BaseHTTPMiddleware):
