@@ -10,10 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from nfse.runtime import Runtime
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import notas
 from tests.support import CNPJ, empresa_teste, nota_exemplo
+
+PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 
 
 def test_standalone_worker_authorizes_and_stops_on_sigterm(
@@ -45,3 +49,36 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
         output = proc.communicate(timeout=30)[0].decode()
     assert proc.returncode == 0, output
     assert "stopped" in output
+
+
+@pytest.mark.skipif(not PG_URL, reason="LISTEN/NOTIFY exists only on PostgreSQL")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgres_notify_wakes_an_idle_worker(
+        runtime: Runtime, sandbox: NacionalSandbox, database_url: str, tmp_path: Path) -> None:
+    """With a 30 s poll, only the notification can get the note processed within seconds.
+    (SQLite has no notifications: there the API wakes its in-process worker directly.)"""
+    _, a1 = empresa_teste(runtime)
+    sandbox.trust(a1.cert)
+    env = {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
+           "NFSE_DATA_DIR": str(tmp_path / "worker"), "NFSE_WORKER_POLL": "30",
+           "NFSE_NACIONAL_URL_HOMOLOGACAO": sandbox.url,
+           "NFSE_NACIONAL_CA_FILE": str(sandbox.ca_file)}
+    proc = subprocess.Popen([sys.executable, "-m", "nfse.cli", "worker"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(2)  # the worker is up, found nothing, and sleeps on its 30 s poll
+        with runtime.engine.begin() as conn:
+            nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="n-1",
+                                    requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
+                                    provider="nacional").id
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline and status != "autorizado":
+            time.sleep(0.05)
+            with runtime.engine.connect() as conn:
+                status = notas.get(conn, nota_id).status
+        assert status == "autorizado"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0].decode()
+    assert proc.returncode == 0, output

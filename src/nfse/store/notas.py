@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
 
 from nfse.domain.status import ISSUED, Status
+from nfse.store import wakeup
 from nfse.store.clock import now, utc
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
@@ -74,6 +75,7 @@ def aceitar(
         ))
         nota_id = result.inserted_primary_key[0]
     add_history(conn, nota_id, Status.PROCESSANDO, "nota recebida")
+    wakeup.notify(conn)
     return get(conn, nota_id)
 
 

@@ -25,7 +25,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Outcome, Result, Rps
 from nfse.providers.registry import get_provider
-from nfse.store import artefatos, empresas, notas
+from nfse.store import artefatos, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.tables import workers
 from nfse.work.documentos import store_danfse
@@ -56,6 +56,7 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
+        listener = wakeup.listen(self.engine, self.wake, stop)
         try:
             while not stop.is_set():
                 self.heartbeat()
@@ -63,6 +64,8 @@ class Worker:
                     self.wake.wait(self.settings.worker_poll)
                     self.wake.clear()
         finally:
+            if listener is not None:
+                listener.join(timeout=5)
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
 
