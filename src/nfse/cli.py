@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -33,7 +32,9 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from nfse.logs import setup_logging
+
+    setup_logging()
 
 
 @app.command()

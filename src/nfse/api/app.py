@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from nfse.api import errors, nfse_routes, public_routes
+from nfse.api import errors, nfse_routes, ops_routes, public_routes
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.runtime import Runtime
 
@@ -18,4 +18,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     errors.install(app)
     app.include_router(nfse_routes.router)
     app.include_router(public_routes.router)
+    app.include_router(ops_routes.router)
     return app

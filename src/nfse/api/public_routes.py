@@ -4,11 +4,9 @@ path carries the note's capability: 192 random bits, unguessable from ref, CNPJ 
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select, text
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nfse.api.errors import nao_encontrado
@@ -16,8 +14,6 @@ from nfse.api.representacao import PUBLIC_PREFIX, iso
 from nfse.domain.status import ISSUED, Status
 from nfse.runtime import Runtime
 from nfse.store import artefatos, notas
-from nfse.store.clock import aware, now
-from nfse.store.tables import workers
 from nfse.work.documentos import store_danfse
 
 router = APIRouter()
@@ -27,7 +23,6 @@ FILES = {
     "cancelamento.xml": artefatos.XML_CANCELAMENTO,
     "danfse.pdf": artefatos.DANFSE,
 }
-WORKER_ALIVE = timedelta(seconds=30)
 
 
 def _document(runtime: Runtime, capability: str, name: str) -> tuple[bytes, str]:
@@ -85,24 +80,3 @@ def _view(runtime: Runtime, capability: str) -> str:
 @router.get(PUBLIC_PREFIX + "/{capability}")
 async def view(request: Request, capability: str) -> HTMLResponse:
     return HTMLResponse(await run_in_threadpool(_view, request.app.state.runtime, capability))
-
-
-def _health(runtime: Runtime) -> tuple[int, dict[str, str]]:
-    report = {"api": "ok", "database": "ok", "worker": "ok"}
-    try:
-        with runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            beats = [aware(b) for b in conn.execute(select(workers.c.heartbeat_at)).scalars()]
-    except Exception:
-        report["database"] = report["worker"] = "indisponivel"
-        return 503, report
-    if not any(b and now() - b < WORKER_ALIVE for b in beats):
-        report["worker"] = "parado"
-        return 503, report
-    return 200, report
-
-
-@router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
-    status, report = await run_in_threadpool(_health, request.app.state.runtime)
-    return JSONResponse(report, status_code=status)

@@ -14,13 +14,16 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nfse.config import Settings
+from nfse.metrics import REGISTRY
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Outcome, Result, Rps
@@ -115,8 +118,12 @@ class Worker:
         emissor = self.emissores.for_empresa(empresa, row.ambiente)
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
 
+        context = {"ref": row.ref, "empresa": empresa.documento, "ambiente": row.ambiente,
+                   "nota_id": nota_id, "attempt": row.attempts + 1}
         if row.reconcile:
-            found = provider.query(nota, rps, emissor)
+            found = self._timed(provider.name, "consulta", provider.query, nota, rps, emissor)
+            log.info("reconciliation: %s", found.result.value,
+                     extra=context | {"result": found.result.value})
             self._keep_exchanges(nota_id, found)
             if found.result == Result.AUTHORIZED:
                 self._authorize(nota_id, found)
@@ -127,7 +134,9 @@ class Worker:
 
         with self.engine.begin() as conn:
             notas.mark_sending(conn, nota_id)
-        outcome = provider.emit(nota, rps, emissor)
+        outcome = self._timed(provider.name, "emissao", provider.emit, nota, rps, emissor)
+        log.info("emission: %s", outcome.result.value,
+                 extra=context | {"result": outcome.result.value})
         self._keep_exchanges(nota_id, outcome)
         if outcome.result == Result.AUTHORIZED:
             self._authorize(nota_id, outcome)
@@ -136,6 +145,19 @@ class Worker:
         else:
             self._reschedule(nota_id, row.attempts + 1,
                              reconcile=outcome.result != Result.RETRY, outcome=outcome)
+
+    @staticmethod
+    def _timed(provider: str, operacao: str, call: Callable[..., Outcome], *args: object
+               ) -> Outcome:
+        """Call the authority, feeding the latency histogram and the outcome counter."""
+        started = time.monotonic()
+        outcome = call(*args)
+        REGISTRY.observe("nfse_autoridade_latencia_segundos",
+                         "Tempo de resposta das autoridades", time.monotonic() - started,
+                         provedor=provider, operacao=operacao)
+        REGISTRY.inc("nfse_tentativas_total", "Chamadas às autoridades por resultado",
+                     provedor=provider, operacao=operacao, resultado=outcome.result.value)
+        return outcome
 
     def _keep_exchanges(self, nota_id: int, outcome: Outcome) -> None:
         if not outcome.exchanges:

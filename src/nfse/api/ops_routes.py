@@ -1,0 +1,82 @@
+"""Operations: liveness of the whole (``/healthz``), readiness (``/readyz``) and
+``/metrics`` in the Prometheus text format."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import func, select, text
+from starlette.concurrency import run_in_threadpool
+
+from nfse.domain.status import Status
+from nfse.metrics import REGISTRY
+from nfse.runtime import Runtime
+from nfse.store.clock import aware, now
+from nfse.store.tables import notas, workers
+
+router = APIRouter()
+WORKER_ALIVE = timedelta(seconds=30)
+
+
+def _health(runtime: Runtime) -> tuple[int, dict[str, str]]:
+    report = {"api": "ok", "database": "ok", "worker": "ok"}
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            beats = [aware(b) for b in conn.execute(select(workers.c.heartbeat_at)).scalars()]
+    except Exception:
+        report["database"] = report["worker"] = "indisponivel"
+        return 503, report
+    if not any(b and now() - b < WORKER_ALIVE for b in beats):
+        report["worker"] = "parado"
+        return 503, report
+    return 200, report
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    status, report = await run_in_threadpool(_health, request.app.state.runtime)
+    return JSONResponse(report, status_code=status)
+
+
+def _ready(runtime: Runtime) -> bool:
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    ready = await run_in_threadpool(_ready, request.app.state.runtime)
+    return JSONResponse({"database": "ok" if ready else "indisponivel"},
+                        status_code=200 if ready else 503)
+
+
+def _database_gauges(runtime: Runtime) -> list[str]:
+    moment = now()
+    with runtime.engine.connect() as conn:
+        by_status = conn.execute(select(notas.c.status, notas.c.ambiente, func.count())
+                                 .group_by(notas.c.status, notas.c.ambiente)).all()
+        due = conn.execute(select(func.count(), func.min(notas.c.next_attempt_at)).where(
+            notas.c.status == Status.PROCESSANDO.value,
+            notas.c.next_attempt_at <= moment)).one()
+    oldest = aware(due[1])
+    lines = ["# HELP nfse_notas Notas por situação e ambiente", "# TYPE nfse_notas gauge"]
+    lines += [f'nfse_notas{{status="{s}",ambiente="{a}"}} {n}' for s, a, n in by_status]
+    lines += ["# HELP nfse_fila_vencidas Notas prontas para envio",
+              "# TYPE nfse_fila_vencidas gauge", f"nfse_fila_vencidas {due[0]}",
+              "# HELP nfse_fila_idade_segundos Espera da nota vencida mais antiga",
+              "# TYPE nfse_fila_idade_segundos gauge",
+              f"nfse_fila_idade_segundos {(moment - oldest).total_seconds() if oldest else 0:.3f}"]
+    return lines
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> PlainTextResponse:
+    extra = await run_in_threadpool(_database_gauges, request.app.state.runtime)
+    return PlainTextResponse(REGISTRY.render(extra), media_type="text/plain; version=0.0.4")
