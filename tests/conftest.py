@@ -64,6 +64,7 @@ def runtime(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
 
 @pytest.fixture
 def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
+    runtime.settings.rate_limit = 100_000  # tests poll far faster than a client would
     runtime.settings.nacional_url_homologacao = sandbox.url
     runtime.settings.nacional_ca_file = str(sandbox.ca_file)
     token, a1 = empresa_teste(runtime)

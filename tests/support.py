@@ -45,7 +45,9 @@ class Gateway:
     def wait_final(self, ref: str, timeout: float = 20.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            body = self.client.get(f"/v2/nfse/{ref}").json()
+            answer = self.client.get(f"/v2/nfse/{ref}")
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
             if body.get("status") != "processando_autorizacao":
                 return body
             time.sleep(0.05)

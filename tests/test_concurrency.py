@@ -12,7 +12,6 @@ from tests.support import Gateway, nota_exemplo
 
 
 def test_fifty_concurrent_posts(gateway: Gateway) -> None:
-    gateway.runtime.settings.rate_limit = 10_000  # read per request
     body = json.dumps(nota_exemplo()).encode()
 
     def post(ref: str) -> int:

@@ -53,7 +53,8 @@ def test_soak_with_faults_and_kills(runtime: Runtime, faulty_sandbox: NacionalSa
     env = {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
            "NFSE_DATA_DIR": str(tmp_path / "workers"), "NFSE_WORKER_POLL": "0.05",
            "NFSE_AUTHORITY_TIMEOUT": "1", "NFSE_BACKOFF_BASE": "0.2", "NFSE_BACKOFF_CAP": "2",
-           "NFSE_WORKER_LEASE": "3", "NFSE_NACIONAL_URL_HOMOLOGACAO": faulty_sandbox.url,
+           "NFSE_WORKER_LEASE": "3", "NFSE_BREAKER_OPEN": "0.5",
+           "NFSE_NACIONAL_URL_HOMOLOGACAO": faulty_sandbox.url,
            "NFSE_NACIONAL_CA_FILE": str(faulty_sandbox.ca_file)}
     log = tmp_path / "workers.log"
     workers = [start_worker(env, log) for _ in range(3)]

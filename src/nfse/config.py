@@ -45,6 +45,12 @@ class Settings:
         default_factory=lambda: float(_env("NFSE_WORKER_LEASE", "120") or 120))
     """Seconds a claimed note stays with its worker; never less than two authority
     timeouts, so a live worker keeps what it is sending."""
+    breaker_failures: int = field(
+        default_factory=lambda: int(_env("NFSE_BREAKER_FAILURES", "5") or 5))
+    """Consecutive failures to reach an authority before its circuit opens."""
+    breaker_open: float = field(
+        default_factory=lambda: float(_env("NFSE_BREAKER_OPEN", "30") or 30))
+    """Seconds an open circuit waits before the first probe (doubling up to 10 min)."""
     processing_deadline: float = field(
         default_factory=lambda: float(_env("NFSE_PROCESSING_DEADLINE", "86400") or 86400))
     """Seconds after which a note that cannot reach a final state becomes erro_autorizacao."""

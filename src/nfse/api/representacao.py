@@ -49,6 +49,8 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
             body["chave_acesso"] = row.chave_acesso
         if status == Status.CANCELADO:
             body["caminho_xml_cancelamento"] = public_path(row, "cancelamento.xml")
+    if status == Status.PROCESSANDO and row.mensagem:
+        body["mensagem"] = row.mensagem  # (ext) why it is still waiting
     if status == Status.ERRO and row.erros:
         body["erros"] = json.loads(row.erros)
     if completa:

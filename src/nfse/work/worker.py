@@ -31,6 +31,7 @@ from nfse.providers.registry import get_provider
 from nfse.store import artefatos, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.tables import workers
+from nfse.work.breaker import CircuitBreaker
 from nfse.work.documentos import store_danfse
 from nfse.work.emissor import EmissorFactory
 
@@ -56,6 +57,7 @@ class Worker:
                                            2 * settings.authority_timeout + 5))
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
+        self.breaker = CircuitBreaker(settings)
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
@@ -118,10 +120,20 @@ class Worker:
         emissor = self.emissores.for_empresa(empresa, row.ambiente)
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
 
+        authority = f"{provider.name} {emissor.base_url}"
+        wait = self.breaker.allow(authority)
+        if wait:
+            with self.engine.begin() as conn:
+                notas.reschedule(
+                    conn, nota_id, delay=wait * (1 + random.random() / 2), reconcile=row.reconcile,
+                    mensagem=f"A autoridade ({provider.name}) está fora do ar; a nota será "
+                             f"enviada assim que ela voltar a responder")
+            return
         context = {"ref": row.ref, "empresa": empresa.documento, "ambiente": row.ambiente,
                    "nota_id": nota_id, "attempt": row.attempts + 1}
         if row.reconcile:
             found = self._timed(provider.name, "consulta", provider.query, nota, rps, emissor)
+            self._health(authority, found)
             log.info("reconciliation: %s", found.result.value,
                      extra=context | {"result": found.result.value})
             self._keep_exchanges(nota_id, found)
@@ -135,6 +147,7 @@ class Worker:
         with self.engine.begin() as conn:
             notas.mark_sending(conn, nota_id)
         outcome = self._timed(provider.name, "emissao", provider.emit, nota, rps, emissor)
+        self._health(authority, outcome)
         log.info("emission: %s", outcome.result.value,
                  extra=context | {"result": outcome.result.value})
         self._keep_exchanges(nota_id, outcome)
@@ -145,6 +158,11 @@ class Worker:
         else:
             self._reschedule(nota_id, row.attempts + 1,
                              reconcile=outcome.result != Result.RETRY, outcome=outcome)
+
+    def _health(self, authority: str, outcome: Outcome) -> None:
+        self.breaker.record(authority, outcome)
+        REGISTRY.set("nfse_autoridade_disponivel", "1 = circuito fechado, 0 = fora do ar",
+                     0 if self.breaker.is_open(authority) else 1, autoridade=authority)
 
     @staticmethod
     def _timed(provider: str, operacao: str, call: Callable[..., Outcome], *args: object

@@ -51,6 +51,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.sandbox.connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.sandbox.connections.discard(self.connection)
+        super().finish()
+
     # -- plumbing ------------------------------------------------------------------------
     def _caller(self) -> str | None:
         der = self.connection.getpeercert(binary_form=True)
@@ -169,6 +177,8 @@ class NacionalSandbox:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._context: ssl.SSLContext | None = None
+        self.connections: set[socket.socket] = set()
+        """Open client connections, dropped on stop as a restarting authority would."""
 
     @property
     def ca_file(self) -> Path:
@@ -207,6 +217,11 @@ class NacionalSandbox:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        for conn in list(self.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._thread is not None:
             self._thread.join(timeout=10)
         if getattr(self, "estado", None) is not None:
