@@ -10,6 +10,7 @@ from sqlalchemy import update
 from nfse.runtime import Runtime
 from nfse.store import notas
 from nfse.store.clock import now
+from nfse.work.worker import Worker
 from tests.support import CNPJ, empresa_teste, nota_exemplo
 
 
@@ -76,3 +77,16 @@ def test_concurrent_claims_never_share_a_note_or_a_number(runtime: Runtime) -> N
     with runtime.engine.connect() as conn:
         numbers = sorted(notas.get(conn, i).numero_rps for i in ids)
     assert numbers == list(range(1, 41))
+
+
+def test_a_stopping_worker_leaves_unstarted_notes_for_others(runtime: Runtime) -> None:
+    empresa_teste(runtime)
+    ids = [accept(runtime, f"t{i}") for i in range(3)]
+    stop = threading.Event()
+    stop.set()
+    worker = Worker(runtime.engine, runtime.settings, runtime.emissores)
+    assert worker.run_once(stop) == 3  # claimed, none started
+    notas.release(runtime.engine, worker.id)
+    assert sorted(notas.claim(runtime.engine, "other", 10, timedelta(seconds=60))) == ids
+    with runtime.engine.connect() as conn:
+        assert {notas.get(conn, i).attempts for i in ids} == {0}

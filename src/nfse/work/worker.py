@@ -65,7 +65,7 @@ class Worker:
         try:
             while not stop.is_set():
                 self.heartbeat()
-                if self.run_once() == 0:
+                if self.run_once(stop) == 0:
                     self.wake.wait(self.settings.worker_poll)
                     self.wake.clear()
         finally:
@@ -85,9 +85,13 @@ class Worker:
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
 
-    def run_once(self) -> int:
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Claim a batch and work it. On ``stop`` the notes not yet started are left for
+        ``run`` to release, so a SIGTERM waits for at most the note being sent."""
         claimed = notas.claim(self.engine, self.id, self.batch, self.lease)
         for nota_id in claimed:
+            if stop is not None and stop.is_set():
+                break
             try:
                 self.process(nota_id)
             except Exception:  # a bug must not kill the loop; the lease expires, we retry
