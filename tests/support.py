@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -80,3 +82,12 @@ def nota_exemplo(**overrides: object) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def worker_env(database_url: str, sandbox: NacionalSandbox, data_dir: Path,
+               **settings: str) -> dict[str, str]:
+    """The environment of an ``nfse worker`` process sharing the test's database and
+    sandbox; ``settings`` are further NFSE_* variables."""
+    return {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
+            "NFSE_DATA_DIR": str(data_dir), "NFSE_NACIONAL_URL_HOMOLOGACAO": sandbox.url,
+            "NFSE_NACIONAL_CA_FILE": str(sandbox.ca_file), **settings}

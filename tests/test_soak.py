@@ -4,7 +4,6 @@ being SIGKILLed mid-send."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -21,7 +20,7 @@ from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import notas
 from nfse.store.tables import artefatos
 from nfse.store.tables import notas as notas_table
-from tests.support import CNPJ, empresa_teste, nota_exemplo
+from tests.support import CNPJ, empresa_teste, nota_exemplo, worker_env
 
 FAULTS = {"timeout_after_commit": 0.08, "http500": 0.05, "reset": 0.05, "garbage": 0.03,
           "slow": 0.04}
@@ -50,12 +49,10 @@ def test_soak_with_faults_and_kills(runtime: Runtime, faulty_sandbox: NacionalSa
         for i in range(notes):
             notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=f"s-{i}",
                           requisicao=nota_exemplo(), cnpj_prestador=CNPJ, provider="nacional")
-    env = {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
-           "NFSE_DATA_DIR": str(tmp_path / "workers"), "NFSE_WORKER_POLL": "0.05",
-           "NFSE_AUTHORITY_TIMEOUT": "1", "NFSE_BACKOFF_BASE": "0.2", "NFSE_BACKOFF_CAP": "2",
-           "NFSE_WORKER_LEASE": "3", "NFSE_BREAKER_OPEN": "0.5",
-           "NFSE_NACIONAL_URL_HOMOLOGACAO": faulty_sandbox.url,
-           "NFSE_NACIONAL_CA_FILE": str(faulty_sandbox.ca_file)}
+    env = worker_env(database_url, faulty_sandbox, tmp_path / "workers",
+                     NFSE_WORKER_POLL="0.05", NFSE_AUTHORITY_TIMEOUT="1",
+                     NFSE_BACKOFF_BASE="0.2", NFSE_BACKOFF_CAP="2", NFSE_WORKER_LEASE="3",
+                     NFSE_BREAKER_OPEN="0.5")
     log = tmp_path / "workers.log"
     workers = [start_worker(env, log) for _ in range(3)]
     rng = random.Random(kills)

@@ -15,7 +15,7 @@ import pytest
 from nfse.runtime import Runtime
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import notas
-from tests.support import CNPJ, empresa_teste, nota_exemplo
+from tests.support import CNPJ, empresa_teste, nota_exemplo, worker_env
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 
@@ -28,10 +28,7 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
         nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="w-1",
                                 requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
                                 provider="nacional").id
-    env = {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
-           "NFSE_DATA_DIR": str(tmp_path / "worker"), "NFSE_WORKER_POLL": "0.1",
-           "NFSE_NACIONAL_URL_HOMOLOGACAO": sandbox.url,
-           "NFSE_NACIONAL_CA_FILE": str(sandbox.ca_file)}
+    env = worker_env(database_url, sandbox, tmp_path / "worker", NFSE_WORKER_POLL="0.1")
     proc = subprocess.Popen([sys.executable, "-m", "nfse.cli", "worker"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -59,10 +56,7 @@ def test_postgres_notify_wakes_an_idle_worker(
     (SQLite has no notifications: there the API wakes its in-process worker directly.)"""
     _, a1 = empresa_teste(runtime)
     sandbox.trust(a1.cert)
-    env = {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
-           "NFSE_DATA_DIR": str(tmp_path / "worker"), "NFSE_WORKER_POLL": "30",
-           "NFSE_NACIONAL_URL_HOMOLOGACAO": sandbox.url,
-           "NFSE_NACIONAL_CA_FILE": str(sandbox.ca_file)}
+    env = worker_env(database_url, sandbox, tmp_path / "worker", NFSE_WORKER_POLL="30")
     proc = subprocess.Popen([sys.executable, "-m", "nfse.cli", "worker"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

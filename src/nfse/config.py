@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 NACIONAL_URLS = {
     "producao": "https://sefin.nfse.gov.br/SefinNacional",
@@ -17,6 +18,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _number(kind: type[int] | type[float], name: str, default: float) -> Any:
+    """A dataclass field read from the environment when the settings are made."""
+    return field(default_factory=lambda: kind(_env(name) or default))
+
+
 @dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(_env("NFSE_DATA_DIR", "nfse-data")))
@@ -24,7 +30,7 @@ class Settings:
     secret_key: str | None = field(default_factory=lambda: _env("NFSE_SECRET_KEY"))
     public_url: str | None = field(default_factory=lambda: _env("NFSE_PUBLIC_URL"))
     """Absolute base URL used in ``url`` and ``url_danfse``; default: the address served."""
-    rate_limit: int = field(default_factory=lambda: int(_env("NFSE_RATE_LIMIT", "100") or 100))
+    rate_limit: int = _number(int, "NFSE_RATE_LIMIT", 100)
     """Requests per minute per token."""
     nacional_url_homologacao: str = field(default_factory=lambda: _env(
         "NFSE_NACIONAL_URL_HOMOLOGACAO", NACIONAL_URLS["homologacao"]) or "")
@@ -32,27 +38,19 @@ class Settings:
         "NFSE_NACIONAL_URL_PRODUCAO", NACIONAL_URLS["producao"]) or "")
     nacional_ca_file: str | None = field(default_factory=lambda: _env("NFSE_NACIONAL_CA_FILE"))
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
-    authority_timeout: float = field(
-        default_factory=lambda: float(_env("NFSE_AUTHORITY_TIMEOUT", "30") or 30))
-    worker_poll: float = field(
-        default_factory=lambda: float(_env("NFSE_WORKER_POLL", "0.5") or 0.5))
-    backoff_base: float = field(
-        default_factory=lambda: float(_env("NFSE_BACKOFF_BASE", "2") or 2))
+    authority_timeout: float = _number(float, "NFSE_AUTHORITY_TIMEOUT", 30)
+    worker_poll: float = _number(float, "NFSE_WORKER_POLL", 0.5)
+    backoff_base: float = _number(float, "NFSE_BACKOFF_BASE", 2)
     """Seconds before the first retry; doubles per attempt, with jitter."""
-    backoff_cap: float = field(
-        default_factory=lambda: float(_env("NFSE_BACKOFF_CAP", "300") or 300))
-    worker_lease: float = field(
-        default_factory=lambda: float(_env("NFSE_WORKER_LEASE", "120") or 120))
+    backoff_cap: float = _number(float, "NFSE_BACKOFF_CAP", 300)
+    worker_lease: float = _number(float, "NFSE_WORKER_LEASE", 120)
     """Seconds a claimed note stays with its worker; never less than two authority
     timeouts, so a live worker keeps what it is sending."""
-    breaker_failures: int = field(
-        default_factory=lambda: int(_env("NFSE_BREAKER_FAILURES", "5") or 5))
+    breaker_failures: int = _number(int, "NFSE_BREAKER_FAILURES", 5)
     """Consecutive failures to reach an authority before its circuit opens."""
-    breaker_open: float = field(
-        default_factory=lambda: float(_env("NFSE_BREAKER_OPEN", "30") or 30))
+    breaker_open: float = _number(float, "NFSE_BREAKER_OPEN", 30)
     """Seconds an open circuit waits before the first probe (doubling up to 10 min)."""
-    processing_deadline: float = field(
-        default_factory=lambda: float(_env("NFSE_PROCESSING_DEADLINE", "86400") or 86400))
+    processing_deadline: float = _number(float, "NFSE_PROCESSING_DEADLINE", 86400)
     """Seconds after which a note that cannot reach a final state becomes erro_autorizacao."""
 
     def __post_init__(self) -> None:

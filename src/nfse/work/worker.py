@@ -135,12 +135,27 @@ class Worker:
             return
         context = {"ref": row.ref, "empresa": empresa.documento, "ambiente": row.ambiente,
                    "nota_id": nota_id, "attempt": row.attempts + 1}
+
+        def call(operacao: str, method: Callable[..., Outcome]) -> Outcome:
+            """Ask the authority; time it, count it, log it, keep what was exchanged."""
+            started = time.monotonic()
+            outcome = method(nota, rps, emissor)
+            REGISTRY.observe("nfse_autoridade_latencia_segundos",
+                             "Tempo de resposta das autoridades", time.monotonic() - started,
+                             provedor=provider.name, operacao=operacao)
+            REGISTRY.inc("nfse_tentativas_total", "Chamadas às autoridades por resultado",
+                         provedor=provider.name, operacao=operacao,
+                         resultado=outcome.result.value)
+            self.breaker.record(authority, outcome)
+            REGISTRY.set("nfse_autoridade_disponivel", "1 = circuito fechado, 0 = fora do ar",
+                         0 if self.breaker.is_open(authority) else 1, autoridade=authority)
+            log.info("%s: %s", operacao, outcome.result.value,
+                     extra=context | {"result": outcome.result.value})
+            self._keep_exchanges(nota_id, outcome)
+            return outcome
+
         if row.reconcile:
-            found = self._timed(provider.name, "consulta", provider.query, nota, rps, emissor)
-            self._health(authority, found)
-            log.info("reconciliation: %s", found.result.value,
-                     extra=context | {"result": found.result.value})
-            self._keep_exchanges(nota_id, found)
+            found = call("consulta", provider.query)
             if found.result == Result.AUTHORIZED:
                 self._authorize(nota_id, found)
                 return
@@ -150,11 +165,7 @@ class Worker:
 
         with self.engine.begin() as conn:
             notas.mark_sending(conn, nota_id)
-        outcome = self._timed(provider.name, "emissao", provider.emit, nota, rps, emissor)
-        self._health(authority, outcome)
-        log.info("emission: %s", outcome.result.value,
-                 extra=context | {"result": outcome.result.value})
-        self._keep_exchanges(nota_id, outcome)
+        outcome = call("emissao", provider.emit)
         if outcome.result == Result.AUTHORIZED:
             self._authorize(nota_id, outcome)
         elif outcome.result == Result.REJECTED:
@@ -162,24 +173,6 @@ class Worker:
         else:
             self._reschedule(nota_id, row.attempts + 1,
                              reconcile=outcome.result != Result.RETRY, outcome=outcome)
-
-    def _health(self, authority: str, outcome: Outcome) -> None:
-        self.breaker.record(authority, outcome)
-        REGISTRY.set("nfse_autoridade_disponivel", "1 = circuito fechado, 0 = fora do ar",
-                     0 if self.breaker.is_open(authority) else 1, autoridade=authority)
-
-    @staticmethod
-    def _timed(provider: str, operacao: str, call: Callable[..., Outcome], *args: object
-               ) -> Outcome:
-        """Call the authority, feeding the latency histogram and the outcome counter."""
-        started = time.monotonic()
-        outcome = call(*args)
-        REGISTRY.observe("nfse_autoridade_latencia_segundos",
-                         "Tempo de resposta das autoridades", time.monotonic() - started,
-                         provedor=provider, operacao=operacao)
-        REGISTRY.inc("nfse_tentativas_total", "Chamadas às autoridades por resultado",
-                     provedor=provider, operacao=operacao, resultado=outcome.result.value)
-        return outcome
 
     def _keep_exchanges(self, nota_id: int, outcome: Outcome) -> None:
         if not outcome.exchanges:

@@ -9,6 +9,7 @@ import random
 import socket
 import ssl
 import struct
+import sys
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,12 @@ def _load_or_create(path: Path, make: Any) -> A1:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sandbox: NacionalSandbox
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, reset) is routine here, not an error to print."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
