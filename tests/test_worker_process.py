@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from nfse.runtime import Runtime
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import notas
-from tests.support import CNPJ, empresa_teste, nota_exemplo, worker_env
+from tests.support import CNPJ, empresa_teste, free_port, nota_exemplo, worker_env
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 
@@ -29,8 +30,10 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
                                 requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
                                 provider="nacional").id
     env = worker_env(database_url, sandbox, tmp_path / "worker", NFSE_WORKER_POLL="0.1")
-    proc = subprocess.Popen([sys.executable, "-m", "nfse.cli", "worker"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nfse.cli", "worker", "--metrics-port", str(port)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         status = None
@@ -41,6 +44,8 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
                 break
             time.sleep(0.1)
         assert status == "autorizado"
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert 'operacao="emissao",provedor="nacional",resultado="authorized"} 1' in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=30)[0].decode()

@@ -99,13 +99,20 @@ def serve(
 
 
 @app.command()
-def worker(data_dir: DataDir = None) -> None:
+def worker(
+    data_dir: DataDir = None,
+    metrics_port: Annotated[int | None, typer.Option(
+        help="Publica /metrics deste worker nesta porta (127.0.0.1)")] = None,
+) -> None:
     """Só o worker, contra o mesmo banco da API (para rodar vários processos)."""
     from nfse.runtime import build_runtime
+    from nfse.work.metrics_server import serve_metrics
     from nfse.work.worker import Worker
 
     _logging()
     runtime = build_runtime(_settings(data_dir))
+    if metrics_port is not None:
+        serve_metrics("127.0.0.1", metrics_port)
     stop = threading.Event()
     worker = Worker(runtime.engine, runtime.settings, runtime.emissores, wake=runtime.wake)
 
