@@ -90,3 +90,14 @@ def test_a_stopping_worker_leaves_unstarted_notes_for_others(runtime: Runtime) -
     assert sorted(notas.claim(runtime.engine, "other", 10, timedelta(seconds=60))) == ids
     with runtime.engine.connect() as conn:
         assert {notas.get(conn, i).attempts for i in ids} == {0}
+
+
+def test_a_note_past_the_deadline_ends_in_erro_autorizacao(runtime: Runtime) -> None:
+    empresa_teste(runtime)
+    nota_id = accept(runtime, "velha")
+    runtime.settings.processing_deadline = 0  # every note is already too old
+    Worker(runtime.engine, runtime.settings, runtime.emissores).run_once()
+    with runtime.engine.connect() as conn:
+        row = notas.get(conn, nota_id)
+    assert row.status == "erro_autorizacao" and row.attempts == 0
+    assert "prazo_esgotado" in row.erros
