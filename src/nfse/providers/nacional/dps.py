@@ -116,6 +116,16 @@ def _pessoa(b: _Builder, parent: etree._Element, tag: str, pessoa: Pessoa) -> No
         b.add(node, "email", pessoa.email)
 
 
+def _money_group(b: _Builder, parent: etree._Element, tag: str, **values: Decimal) -> None:
+    """A group of optional amounts, present only when one of them is not zero."""
+    if not any(values.values()):
+        return
+    group = b.add(parent, tag)
+    for child, value in values.items():
+        if value:
+            b.add(group, child, _money(value))
+
+
 def _trib_issqn(natureza: int) -> str:
     """natureza_operacao → tribISSQN: imune → 2 (imunidade); every other nature is a taxable
     operation for the national standard (exigibilidade and isenção travel in other groups)."""
@@ -178,12 +188,8 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
 
     valores = b.add(inf, "valores")
     b.add(b.add(valores, "vServPrest"), "vServ", _money(s.valor_servicos))
-    if s.desconto_incondicionado or s.desconto_condicionado:
-        desc = b.add(valores, "vDescCondIncond")
-        if s.desconto_incondicionado:
-            b.add(desc, "vDescIncond", _money(s.desconto_incondicionado))
-        if s.desconto_condicionado:
-            b.add(desc, "vDescCond", _money(s.desconto_condicionado))
+    _money_group(b, valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
+                 vDescCond=s.desconto_condicionado)
     if s.valor_deducoes:
         b.add(b.add(valores, "vDedRed"), "vDR", _money(s.valor_deducoes))
     trib = b.add(valores, "trib")
@@ -195,14 +201,9 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     b.add(mun, "tpRetISSQN", "2" if s.iss_retido else "1")
     if s.aliquota is not None and s.aliquota > 0 and op_simples != "2" and trib_issqn == "1":
         b.add(mun, "pAliq", _aliquota(s.aliquota))
-    if op_simples not in ("2",) and (s.valor_inss or s.valor_ir or s.valor_csll):
-        fed = b.add(trib, "tribFed")
-        if s.valor_inss:
-            b.add(fed, "vRetCP", _money(s.valor_inss))
-        if s.valor_ir:
-            b.add(fed, "vRetIRRF", _money(s.valor_ir))
-        if s.valor_csll:
-            b.add(fed, "vRetCSLL", _money(s.valor_csll))
+    if op_simples != "2":  # MEI may not fill tribFed (E0676)
+        _money_group(b, trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
+                     vRetCSLL=s.valor_csll)
     tot = b.add(trib, "totTrib")
     percentual = _aliquota(s.percentual_total_tributos or Decimal("0"))
     if op_simples == "3":
