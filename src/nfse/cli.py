@@ -45,10 +45,12 @@ def serve(
     demo: Annotated[bool, typer.Option(
         "--demo", help="Também inicia o sandbox da NFS-e Nacional e cria uma empresa de "
                        "demonstração com token de homologação")] = False,
+    no_worker: Annotated[bool, typer.Option(
+        "--no-worker", help="Só a API; as notas são enviadas por processos `nfse worker`")] = False,
 ) -> None:
     """API + worker num só processo (SQLite por padrão), migrações aplicadas na partida."""
-    from nfse.api.app import create_app
-    from nfse.runtime import build_runtime
+    from nfse.api.app import create_app, server_config
+    from nfse.runtime import build_runtime, settle
     from nfse.work.worker import Worker
 
     _logging()
@@ -78,12 +80,14 @@ def serve(
         print(f"Experimente (emite e consulta uma nota):\n{demo_info.curl()}", flush=True)
 
     stop = threading.Event()
-    worker = Worker(runtime.engine, settings, runtime.emissores, wake=runtime.wake)
-    worker.heartbeat(force=True)
-    thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
-    thread.start()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port,
-                                           log_level="info", proxy_headers=False))
+    thread = None
+    if not no_worker:
+        worker = Worker(runtime.engine, settings, runtime.emissores, wake=runtime.wake)
+        worker.heartbeat(force=True)
+        thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
+        thread.start()
+    server = uvicorn.Server(server_config(create_app(runtime), host, port))
+    settle()
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler that
     # was installed before it: make that a no-op so a requested stop exits with status 0.
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -93,7 +97,8 @@ def serve(
     finally:
         stop.set()
         runtime.wake.set()
-        thread.join(timeout=30)
+        if thread is not None:
+            thread.join(timeout=30)
         if sandbox is not None:
             sandbox.stop()
 
@@ -105,7 +110,7 @@ def worker(
         help="Publica /metrics deste worker nesta porta (127.0.0.1)")] = None,
 ) -> None:
     """Só o worker, contra o mesmo banco da API (para rodar vários processos)."""
-    from nfse.runtime import build_runtime
+    from nfse.runtime import build_runtime, settle
     from nfse.work.metrics_server import serve_metrics
     from nfse.work.worker import Worker
 
@@ -122,6 +127,7 @@ def worker(
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stop)
+    settle()
     worker.run(stop)
 
 

@@ -18,7 +18,7 @@ def accept(runtime: Runtime, ref: str) -> int:
     with runtime.engine.begin() as conn:
         return notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=ref,
                              requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                             provider="nacional").id
+                             provider="nacional")
 
 
 def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uvicorn
 from fastapi import FastAPI
 
 from nfse.api import errors, nfse_routes, ops_routes, public_routes
+from nfse.api.auth import CredentialCache
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.runtime import Runtime
 
@@ -13,6 +15,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="nfse-gateway", version="0.1.0",
                   description="NFS-e API compatible with Focus NFe v2")
     app.state.runtime = runtime
+    app.state.credenciais = CredentialCache()
     limiter = RateLimiter(lambda: runtime.settings.rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     errors.install(app)
@@ -20,3 +23,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(public_routes.router)
     app.include_router(ops_routes.router)
     return app
+
+
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """How ``nfse serve`` runs an app; the benchmark's bare endpoint runs under the same."""
+    return uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)

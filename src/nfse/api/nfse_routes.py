@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -37,7 +38,8 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def _accept(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> dict[str, str]:
+def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, str, str]:
+    """The checks that need no database: (ref, prestador's document, provider)."""
     try:
         ref = validar_ref(ref)
         nota = parse_nfse(body)
@@ -56,27 +58,39 @@ def _accept(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> d
                                            f"empresa deste token ({empresa.documento})"}])
     if empresa.certificado_valido_ate and empresa.certificado_valido_ate < now():
         raise ApiError(400, "certificado_vencido", "O certificado do emitente está vencido")
+    return ref, nota.prestador.documento, provider
+
+
+async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, documento: str,
+                 provider: str) -> None:
+    """Queue the note for the shared writer; return once it is committed."""
+    pedido = notas.Pedido(empresa_id=cred.empresa.id, ambiente=cred.ambiente, ref=ref,
+                          requisicao=body, cnpj_prestador=documento, provider=provider)
     try:
-        with runtime.engine.begin() as conn:
-            row = notas.aceitar(
-                conn, empresa_id=empresa.id, ambiente=cred.ambiente, ref=ref,
-                requisicao=body, cnpj_prestador=nota.prestador.documento,
-                provider=provider,
-            )
+        await asyncio.wrap_future(runtime.aceitacao.submit(pedido))
     except notas.RefOcupada as exc:
         raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc
     except IntegrityError as exc:  # the same ref POSTed concurrently
         raise EM_PROCESSAMENTO from exc
     runtime.wake.set()
-    return {"cnpj_prestador": row.cnpj_prestador, "ref": row.ref, "status": row.status}
 
 
-@router.post("/v2/nfse")
-async def post_nfse(request: Request, ref: str | None = None,
-                    cred: Credencial = Depends(credencial)) -> JSONResponse:
+REF_PARAMETER = {"parameters": [{
+    "name": "ref", "in": "query", "required": True, "schema": {"type": "string"},
+    "description": "Referência única da nota para a empresa (até 50 caracteres)"}]}
+
+
+@router.post("/v2/nfse", openapi_extra=REF_PARAMETER)
+async def post_nfse(request: Request) -> JSONResponse:
+    """The hot path of the API: no FastAPI dependencies or query models (resolving them per
+    request costs as much as validating the note); the token is checked the same way."""
+    cred = await credencial(request)
+    ref = request.query_params.get("ref")
     body = await json_body(request)
-    result = await run_in_threadpool(_accept, request.app.state.runtime, cred, ref, body)
-    return JSONResponse(result, status_code=202)
+    ref, documento, provider = _validate(cred, ref, body)
+    await _store(request.app.state.runtime, cred, ref, body, documento, provider)
+    return JSONResponse({"cnpj_prestador": documento, "ref": ref,
+                         "status": Status.PROCESSANDO.value}, status_code=202)
 
 
 @router.get("/v2/nfse/{ref}")

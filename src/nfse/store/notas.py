@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, update
 
 from nfse.domain.status import ISSUED, Status
 from nfse.store import wakeup
@@ -30,10 +32,21 @@ class RefOcupada(Exception):
         self.status = status
 
 
+# Statements on the acceptance path are built once and executed with parameters: building
+# one with literal values costs more than running it.
+_BY_REF = select(notas).where(and_(
+    notas.c.empresa_id == bindparam("empresa_id"), notas.c.ambiente == bindparam("ambiente"),
+    notas.c.ref == bindparam("ref")))
+_INSERT_NOTAS = insert(notas).returning(notas.c.id, sort_by_parameter_order=True)
+_INSERT_HISTORICO = insert(historico)
+_EXISTING = select(notas.c.id, notas.c.ref, notas.c.status).where(and_(
+    notas.c.empresa_id == bindparam("empresa_id"), notas.c.ambiente == bindparam("ambiente"),
+    notas.c.ref.in_(bindparam("refs", expanding=True))))
+
+
 def get_by_ref(conn: Connection, empresa_id: int, ambiente: str, ref: str) -> Row | None:
-    return conn.execute(select(notas).where(and_(
-        notas.c.empresa_id == empresa_id, notas.c.ambiente == ambiente, notas.c.ref == ref,
-    ))).first()
+    return conn.execute(_BY_REF, {"empresa_id": empresa_id, "ambiente": ambiente,
+                                  "ref": ref}).first()
 
 
 def get(conn: Connection, nota_id: int) -> Row:
@@ -44,44 +57,93 @@ def get_by_capability(conn: Connection, capability: str) -> Row | None:
     return conn.execute(select(notas).where(notas.c.capability == capability)).first()
 
 
-def aceitar(
-    conn: Connection, *, empresa_id: int, ambiente: str, ref: str, requisicao: dict[str, Any],
-    cnpj_prestador: str, provider: str,
-) -> Row:
-    """Store a note as processando_autorizacao, due now. A ref whose last attempt ended in
-    erro_autorizacao is replaced (new data, new RPS number); any other existing ref raises
-    ``RefOcupada``."""
-    moment = now()
-    values = dict(
-        provider=provider, status=Status.PROCESSANDO.value,
-        requisicao=json.dumps(requisicao, ensure_ascii=False), cnpj_prestador=cnpj_prestador,
-        serie_rps=None, numero_rps=None, tipo_rps=None, numero=None, codigo_verificacao=None,
-        chave_acesso=None, data_emissao=None, erros=None, mensagem=None, attempts=0,
-        reconcile=False, next_attempt_at=moment, lease_until=None, lease_owner=None,
-        updated_at=moment,
+@dataclass(frozen=True)
+class Pedido:
+    """A note to accept: the body as received, for one company and environment."""
+
+    empresa_id: int
+    ambiente: str
+    ref: str
+    requisicao: dict[str, Any]
+    cnpj_prestador: str
+    provider: str
+
+
+def _fresh(pedido: Pedido, moment: datetime) -> dict[str, Any]:
+    """The columns of a note (re)starting as processando_autorizacao, due now."""
+    return dict(
+        provider=pedido.provider, status=Status.PROCESSANDO.value,
+        requisicao=json.dumps(pedido.requisicao, ensure_ascii=False),
+        cnpj_prestador=pedido.cnpj_prestador, serie_rps=None, numero_rps=None, tipo_rps=None,
+        numero=None, codigo_verificacao=None, chave_acesso=None, data_emissao=None, erros=None,
+        mensagem=None, attempts=0, reconcile=False, next_attempt_at=moment, lease_until=None,
+        lease_owner=None, updated_at=moment, accepted_at=moment,
     )
-    existing = get_by_ref(conn, empresa_id, ambiente, ref)
-    if existing is not None:
-        status = Status(existing.status)
-        if status != Status.ERRO:
-            raise RefOcupada(status)
-        conn.execute(update(notas).where(notas.c.id == existing.id).values(
-            accepted_at=moment, **values))
-        nota_id = existing.id
-    else:
-        result = conn.execute(insert(notas).values(
-            empresa_id=empresa_id, ambiente=ambiente, ref=ref,
-            capability=secrets.token_urlsafe(24), accepted_at=moment, **values,
-        ))
-        nota_id = result.inserted_primary_key[0]
-    add_history(conn, nota_id, Status.PROCESSANDO, "nota recebida")
+
+
+def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[int | RefOcupada]:
+    """Store notes as processando_autorizacao, due now: for each pedido its note id, or
+    ``RefOcupada`` when its ref names a note that cannot be replaced. A ref whose last
+    attempt ended in erro_autorizacao is replaced (new data, new RPS number).
+
+    Three statements for the whole list (one lookup of the refs, one multi-row insert of the
+    notes and one of their history), whatever its length: the acceptance path runs this in shared
+    transactions (``store.group_commit``)."""
+    moment = now()
+    taken: dict[tuple[int, str, str], tuple[int, Status]] = {}
+    for (empresa_id, ambiente), refs in _by_owner(
+            (p.empresa_id, p.ambiente, p.ref) for p in pedidos).items():
+        for row in conn.execute(_EXISTING, {"empresa_id": empresa_id, "ambiente": ambiente,
+                                            "refs": refs}):
+            taken[(empresa_id, ambiente, row.ref)] = (row.id, Status(row.status))
+    results: list[int | RefOcupada | None] = []
+    novas: list[dict[str, Any]] = []
+    for pedido in pedidos:
+        key = (pedido.empresa_id, pedido.ambiente, pedido.ref)
+        if key in taken and taken[key][1] != Status.ERRO:
+            results.append(RefOcupada(taken[key][1]))
+            continue
+        if key in taken:
+            conn.execute(update(notas).where(notas.c.id == taken[key][0])
+                         .values(**_fresh(pedido, moment)))
+            add_history(conn, taken[key][0], Status.PROCESSANDO, "nota recebida")
+            results.append(taken[key][0])
+        else:
+            novas.append(dict(empresa_id=pedido.empresa_id, ambiente=pedido.ambiente,
+                              ref=pedido.ref, capability=secrets.token_urlsafe(24),
+                              **_fresh(pedido, moment)))
+            results.append(None)
+        taken[key] = (0, Status.PROCESSANDO)
+    if novas:
+        ids = conn.execute(_INSERT_NOTAS, novas).scalars().all()
+        conn.execute(_INSERT_HISTORICO, [
+            {"nota_id": i, "status": Status.PROCESSANDO.value, "detalhe": "nota recebida",
+             "at": moment} for i in ids])
+        pending = iter(ids)
+        results = [next(pending) if r is None else r for r in results]
     wakeup.notify(conn)
-    return get(conn, nota_id)
+    return results  # type: ignore[return-value]
+
+
+def _by_owner(keys: Iterable[tuple[int, str, str]]) -> dict[tuple[int, str], list[str]]:
+    owners: dict[tuple[int, str], list[str]] = {}
+    for empresa_id, ambiente, ref in keys:
+        owners.setdefault((empresa_id, ambiente), []).append(ref)
+    return owners
+
+
+def aceitar(conn: Connection, **pedido: Any) -> int:
+    """Accept one note (``Pedido``'s fields as keywords); raise ``RefOcupada`` as
+    ``aceitar_lote`` reports it."""
+    result = aceitar_lote(conn, [Pedido(**pedido)])[0]
+    if isinstance(result, RefOcupada):
+        raise result
+    return result
 
 
 def add_history(conn: Connection, nota_id: int, status: Status, detalhe: str | None) -> None:
-    conn.execute(insert(historico).values(
-        nota_id=nota_id, status=status.value, detalhe=detalhe, at=now()))
+    conn.execute(_INSERT_HISTORICO, {"nota_id": nota_id, "status": status.value,
+                                     "detalhe": detalhe, "at": now()})
 
 
 def history(conn: Connection, nota_id: int) -> list[Row]:

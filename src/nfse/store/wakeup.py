@@ -11,12 +11,13 @@ import psycopg
 from sqlalchemy import Connection, Engine, text
 
 CHANNEL = "nfse_notas"
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
 log = logging.getLogger("nfse.wakeup")
 
 
 def notify(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
-        conn.execute(text(f"NOTIFY {CHANNEL}"))
+        conn.execute(_NOTIFY)
 
 
 def listen(engine: Engine, wake: threading.Event, stop: threading.Event) -> threading.Thread | None:
