@@ -4,6 +4,7 @@ XSDs and correctly signed; the access-key check digit; answers in every shape.""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -170,3 +171,18 @@ def test_answers_in_every_shape() -> None:
     assert answers.erros_of(answers.json_of(legacy))[0].mensagem == "m"
     assert answers.json_of(b"<html>502</html>") is None
     assert answers.unpack(answers.pack(b"<a/>")) == b"<a/>"
+
+
+def test_text_that_xml_must_escape_survives_signature_and_schema() -> None:
+    discriminacao = 'Serviço "A" & <B>\r\nlinha 2 – 50% > 10%'
+    servico = nota_exemplo()["servico"] | {"discriminacao": discriminacao}
+    root = build(nota_exemplo(servico=servico))
+    assert text(root, "n:infDPS/n:serv/n:cServ/n:xDescServ") == discriminacao
+
+
+def test_characters_xml_cannot_carry_are_refused_not_sent() -> None:
+    """The API refuses them at POST; a note stored before that check still never leaves."""
+    nota = parse_nfse(nota_exemplo())
+    nota = replace(nota, servico=replace(nota.servico, discriminacao="controle \x07 no meio"))
+    with pytest.raises(DpsInvalida, match="caracteres não permitidos"):
+        build_dps(nota, Rps("1", 1), emissor())

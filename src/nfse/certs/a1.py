@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -39,6 +41,11 @@ class A1:
 
     def cert_pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @cached_property
+    def cert_base64(self) -> str:
+        """The certificate's DER in base64, as every signature's KeyInfo carries it."""
+        return base64.b64encode(self.cert.public_bytes(serialization.Encoding.DER)).decode()
 
     def to_pfx(self, password: str) -> bytes:
         return pkcs12.serialize_key_and_certificates(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import re
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
@@ -28,6 +29,9 @@ ALGORITHMS = {
 }
 
 
+_SAFE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
 def c14n(element: etree._Element) -> bytes:
     """Inclusive C14N 1.0 of an element as a document subset (inherited namespaces declared
     on it).
@@ -39,33 +43,47 @@ def c14n(element: etree._Element) -> bytes:
                           with_comments=False)
 
 
-def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
-    return etree.SubElement(parent, f"{{{DSIG}}}{tag}", attrs)
+# SignedInfo as C14N 1.0 renders it inside a Signature in the default xmldsig namespace:
+# the bytes that are signed. Built as text, it needs neither a tree nor a canonicalisation;
+# ``test_sign`` checks it against lxml's C14N of the same element.
+SIGNED_INFO = (
+    '<SignedInfo xmlns="{dsig}"><CanonicalizationMethod Algorithm="{c14n}">'
+    '</CanonicalizationMethod><SignatureMethod Algorithm="{method}"></SignatureMethod>'
+    '<Reference URI="#{ref}"><Transforms><Transform Algorithm="{enveloped}"></Transform>'
+    '<Transform Algorithm="{c14n}"></Transform></Transforms>'
+    '<DigestMethod Algorithm="{digest_method}"></DigestMethod>'
+    '<DigestValue>{digest}</DigestValue></Reference></SignedInfo>'
+)
+SIGNATURE = ('<Signature xmlns="{dsig}">{signed_info}<SignatureValue>{value}</SignatureValue>'
+             '<KeyInfo><X509Data><X509Certificate>{cert}</X509Certificate></X509Data>'
+             '</KeyInfo></Signature>')
+_BY_ID = etree.XPath("//*[@Id=$id]")
 
 
-def sign(root: etree._Element, reference_id: str, a1: A1, algorithm: str = "sha1") -> None:
-    """Sign the element of ``root`` whose Id is ``reference_id``; the Signature becomes the
-    last child of ``root``. The referenced element must not contain the Signature, so the
-    enveloped transform leaves it unchanged and its digest is that of its C14N."""
+def signature(canonical: bytes, ident: str, a1: A1, algorithm: str = "sha1") -> str:
+    """The Signature element, as text, for the element with Id ``ident`` whose C14N is
+    ``canonical``. Enveloped: that element must not contain the Signature, so the enveloped
+    transform leaves it unchanged and its digest is that of its C14N."""
     sig_uri, digest_uri, digest_fn, hash_cls = ALGORITHMS[algorithm]
-    target = root.xpath("//*[@Id=$id]", id=reference_id)
-    if len(target) != 1:
-        raise ValueError(f"exactly one element with Id={reference_id} expected")
-    digest = base64.b64encode(digest_fn(c14n(target[0])).digest()).decode()
+    if not _SAFE_ID.fullmatch(ident):
+        raise ValueError(f"the signed element needs a plain Id, not {ident!r}")
+    digest = base64.b64encode(digest_fn(canonical).digest()).decode()
+    signed_info = SIGNED_INFO.format(dsig=DSIG, c14n=C14N, method=sig_uri, ref=ident,
+                                     enveloped=ENVELOPED, digest_method=digest_uri,
+                                     digest=digest)
+    value = a1.key.sign(signed_info.encode(), padding.PKCS1v15(), hash_cls())
+    return SIGNATURE.format(dsig=DSIG, signed_info=signed_info,
+                            value=base64.b64encode(value).decode(), cert=a1.cert_base64)
 
-    signature = etree.SubElement(root, f"{{{DSIG}}}Signature", nsmap={None: DSIG})
-    signed_info = _sub(signature, "SignedInfo")
-    _sub(signed_info, "CanonicalizationMethod", Algorithm=C14N)
-    _sub(signed_info, "SignatureMethod", Algorithm=sig_uri)
-    reference = _sub(signed_info, "Reference", URI=f"#{reference_id}")
-    transforms = _sub(reference, "Transforms")
-    _sub(transforms, "Transform", Algorithm=ENVELOPED)
-    _sub(transforms, "Transform", Algorithm=C14N)
-    _sub(reference, "DigestMethod", Algorithm=digest_uri)
-    _sub(reference, "DigestValue").text = digest
 
-    value = a1.key.sign(c14n(signed_info), padding.PKCS1v15(), hash_cls())
-    _sub(signature, "SignatureValue").text = base64.b64encode(value).decode()
-    x509_data = _sub(_sub(signature, "KeyInfo"), "X509Data")
-    der = a1.cert.public_bytes(serialization.Encoding.DER)
-    _sub(x509_data, "X509Certificate").text = base64.b64encode(der).decode()
+def sign(root: etree._Element, reference: str | etree._Element, a1: A1,
+         algorithm: str = "sha1") -> None:
+    """Sign ``reference`` (an element of ``root``, or the Id of one); the Signature becomes
+    the last child of ``root``."""
+    if isinstance(reference, str):
+        found = _BY_ID(root, id=reference)
+        if len(found) != 1:
+            raise ValueError(f"exactly one element with Id={reference} expected")
+        reference = found[0]
+    ident = reference.get("Id") or ""
+    root.append(etree.fromstring(signature(c14n(reference), ident, a1, algorithm)))

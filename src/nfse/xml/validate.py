@@ -13,6 +13,7 @@ from lxml import etree
 _lock = threading.Lock()
 
 
+@cache
 def nacional_schema_dir() -> Path:
     """The NFS-e Nacional v1.01 schemas shipped by nfelib."""
     return Path(str(resources.files("nfelib") / "nfse" / "schemas" / "v1_0"))

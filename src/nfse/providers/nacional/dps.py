@@ -12,7 +12,8 @@ from lxml import etree
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.base import Emissor, Rps
-from nfse.xml.sign import sign
+from nfse.xml.canonical import Node
+from nfse.xml.sign import signature
 from nfse.xml.validate import nacional_schema_dir, validate
 
 NS = "http://www.sped.fazenda.gov.br/nfse"
@@ -54,18 +55,6 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(SAO_PAULO).replace(microsecond=0).isoformat()
 
 
-class _Builder:
-    def __init__(self) -> None:
-        self.root = etree.Element(f"{{{NS}}}DPS", nsmap={None: NS}, versao=VERSAO)
-
-    @staticmethod
-    def add(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-        child = etree.SubElement(parent, f"{{{NS}}}{tag}")
-        if text is not None:
-            child.text = text
-        return child
-
-
 def _op_simples(nota: Nota, emissor: Emissor) -> str:
     """opSimpNac: 1 não optante, 2 MEI, 3 ME/EPP."""
     if nota.optante_simples_nacional is True:
@@ -86,44 +75,44 @@ def problemas(nota: Nota) -> list[Problema]:
     return found
 
 
-def _pessoa(b: _Builder, parent: etree._Element, tag: str, pessoa: Pessoa) -> None:
-    node = b.add(parent, tag)
+def _pessoa(parent: Node, tag: str, pessoa: Pessoa) -> None:
+    node = parent.add(tag)
     if pessoa.cnpj:
-        b.add(node, "CNPJ", pessoa.cnpj)
+        node.add("CNPJ", pessoa.cnpj)
     elif pessoa.cpf:
-        b.add(node, "CPF", pessoa.cpf)
+        node.add("CPF", pessoa.cpf)
     elif pessoa.nif:
-        b.add(node, "NIF", pessoa.nif)
+        node.add("NIF", pessoa.nif)
     else:
-        b.add(node, "cNaoNIF", pessoa.motivo_ausencia_nif or "1")
+        node.add("cNaoNIF", pessoa.motivo_ausencia_nif or "1")
     if pessoa.inscricao_municipal:
-        b.add(node, "IM", pessoa.inscricao_municipal)
-    b.add(node, "xNome", pessoa.razao_social)
+        node.add("IM", pessoa.inscricao_municipal)
+    node.add("xNome", pessoa.razao_social)
     end = pessoa.endereco
     if end and all((end.logradouro, end.numero, end.bairro, end.codigo_municipio, end.cep)):
-        e = b.add(node, "end")
-        nac = b.add(e, "endNac")
-        b.add(nac, "cMun", end.codigo_municipio)
-        b.add(nac, "CEP", end.cep)
-        b.add(e, "xLgr", end.logradouro)
-        b.add(e, "nro", end.numero)
+        e = node.add("end")
+        nac = e.add("endNac")
+        nac.add("cMun", end.codigo_municipio)
+        nac.add("CEP", end.cep)
+        e.add("xLgr", end.logradouro)
+        e.add("nro", end.numero)
         if end.complemento:
-            b.add(e, "xCpl", end.complemento)
-        b.add(e, "xBairro", end.bairro)
+            e.add("xCpl", end.complemento)
+        e.add("xBairro", end.bairro)
     if pessoa.telefone and len(pessoa.telefone) >= 6:
-        b.add(node, "fone", pessoa.telefone)
+        node.add("fone", pessoa.telefone)
     if pessoa.email:
-        b.add(node, "email", pessoa.email)
+        node.add("email", pessoa.email)
 
 
-def _money_group(b: _Builder, parent: etree._Element, tag: str, **values: Decimal) -> None:
+def _money_group(parent: Node, tag: str, **values: Decimal) -> None:
     """A group of optional amounts, present only when one of them is not zero."""
     if not any(values.values()):
         return
-    group = b.add(parent, tag)
+    group = parent.add(tag)
     for child, value in values.items():
         if value:
-            b.add(group, child, _money(value))
+            group.add(child, _money(value))
 
 
 def _trib_issqn(natureza: int) -> str:
@@ -139,83 +128,90 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     missing = problemas(nota)
     if missing:
         raise DpsInvalida("; ".join(f"{p.mensagem}: {p.correcao}" for p in missing))
-    b = _Builder()
     ident = dps_id(nota, rps)
-    inf = b.add(b.root, "infDPS")
+    inf = Node("infDPS")
     inf.set("Id", ident)
     latest = (now or datetime.now(SAO_PAULO)) - CLOCK_MARGIN
-    b.add(inf, "tpAmb", tp_amb(emissor.ambiente))
-    b.add(inf, "dhEmi", _timestamp(min(nota.data_emissao, latest)))
-    b.add(inf, "verAplic", VER_APLIC)
-    b.add(inf, "serie", str(int(rps.serie)))
-    b.add(inf, "nDPS", str(rps.numero))
-    b.add(inf, "dCompet", min(nota.data_competencia, latest.date()).isoformat())
-    b.add(inf, "tpEmit", "1")
-    b.add(inf, "cLocEmi", nota.prestador.codigo_municipio)
+    inf.add("tpAmb", tp_amb(emissor.ambiente))
+    inf.add("dhEmi", _timestamp(min(nota.data_emissao, latest)))
+    inf.add("verAplic", VER_APLIC)
+    inf.add("serie", str(int(rps.serie)))
+    inf.add("nDPS", str(rps.numero))
+    inf.add("dCompet", min(nota.data_competencia, latest.date()).isoformat())
+    inf.add("tpEmit", "1")
+    inf.add("cLocEmi", nota.prestador.codigo_municipio)
 
-    prest = b.add(inf, "prest")
+    prest = inf.add("prest")
     if nota.prestador.cnpj:
-        b.add(prest, "CNPJ", nota.prestador.cnpj)
+        prest.add("CNPJ", nota.prestador.cnpj)
     else:
-        b.add(prest, "CPF", nota.prestador.cpf)
+        prest.add("CPF", nota.prestador.cpf)
     if nota.prestador.inscricao_municipal:
-        b.add(prest, "IM", nota.prestador.inscricao_municipal)
+        prest.add("IM", nota.prestador.inscricao_municipal)
     op_simples = _op_simples(nota, emissor)
-    reg = b.add(prest, "regTrib")
-    b.add(reg, "opSimpNac", op_simples)
+    reg = prest.add("regTrib")
+    reg.add("opSimpNac", op_simples)
     if op_simples == "3":
-        b.add(reg, "regApTribSN", "1")
+        reg.add("regApTribSN", "1")
     especial = REG_ESP_TRIB.get(nota.regime_especial_tributacao or 0, "0")
-    b.add(reg, "regEspTrib", "0" if op_simples in ("2", "3") else especial)
+    reg.add("regEspTrib", "0" if op_simples in ("2", "3") else especial)
 
     if nota.tomador:
-        _pessoa(b, inf, "toma", nota.tomador)
+        _pessoa(inf, "toma", nota.tomador)
     if nota.intermediario:
-        _pessoa(b, inf, "interm", nota.intermediario)
+        _pessoa(inf, "interm", nota.intermediario)
 
     s = nota.servico
-    serv = b.add(inf, "serv")
-    b.add(b.add(serv, "locPrest"), "cLocPrestacao", s.codigo_municipio)
-    c_serv = b.add(serv, "cServ")
-    b.add(c_serv, "cTribNac", s.codigo_tributacao_nacional)
+    serv = inf.add("serv")
+    serv.add("locPrest").add("cLocPrestacao", s.codigo_municipio)
+    c_serv = serv.add("cServ")
+    c_serv.add("cTribNac", s.codigo_tributacao_nacional)
     ctm = s.codigo_tributario_municipio
     if ctm and len(ctm) == 3 and ctm.isdigit() and ctm != "000":
-        b.add(c_serv, "cTribMun", ctm)
-    b.add(c_serv, "xDescServ", s.discriminacao)
+        c_serv.add("cTribMun", ctm)
+    c_serv.add("xDescServ", s.discriminacao)
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
     if len(nbs) == 9 and nbs.isdigit():
-        b.add(c_serv, "cNBS", nbs)
+        c_serv.add("cNBS", nbs)
 
-    valores = b.add(inf, "valores")
-    b.add(b.add(valores, "vServPrest"), "vServ", _money(s.valor_servicos))
-    _money_group(b, valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
+    valores = inf.add("valores")
+    valores.add("vServPrest").add("vServ", _money(s.valor_servicos))
+    _money_group(valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
                  vDescCond=s.desconto_condicionado)
     if s.valor_deducoes:
-        b.add(b.add(valores, "vDedRed"), "vDR", _money(s.valor_deducoes))
-    trib = b.add(valores, "trib")
-    mun = b.add(trib, "tribMun")
+        valores.add("vDedRed").add("vDR", _money(s.valor_deducoes))
+    trib = valores.add("trib")
+    mun = trib.add("tribMun")
     trib_issqn = _trib_issqn(nota.natureza_operacao)
-    b.add(mun, "tribISSQN", trib_issqn)
+    mun.add("tribISSQN", trib_issqn)
     if trib_issqn == "2":
-        b.add(mun, "tpImunidade", "5")  # 5 = outras imunidades (the contract has no detail)
-    b.add(mun, "tpRetISSQN", "2" if s.iss_retido else "1")
+        mun.add("tpImunidade", "5")  # 5 = outras imunidades (the contract has no detail)
+    mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
     if s.aliquota is not None and s.aliquota > 0 and op_simples != "2" and trib_issqn == "1":
-        b.add(mun, "pAliq", _aliquota(s.aliquota))
+        mun.add("pAliq", _aliquota(s.aliquota))
     if op_simples != "2":  # MEI may not fill tribFed (E0676)
-        _money_group(b, trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
+        _money_group(trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
                      vRetCSLL=s.valor_csll)
-    tot = b.add(trib, "totTrib")
+    tot = trib.add("totTrib")
     percentual = _aliquota(s.percentual_total_tributos or Decimal("0"))
     if op_simples == "3":
-        b.add(tot, "pTotTribSN", percentual)
+        tot.add("pTotTribSN", percentual)
     else:
-        p_tot = b.add(tot, "pTotTrib")
-        b.add(p_tot, "pTotTribFed", percentual)
-        b.add(p_tot, "pTotTribEst", "0.00")
-        b.add(p_tot, "pTotTribMun", "0.00")
+        p_tot = tot.add("pTotTrib")
+        p_tot.add("pTotTribFed", percentual)
+        p_tot.add("pTotTribEst", "0.00")
+        p_tot.add("pTotTribMun", "0.00")
 
-    sign(b.root, ident, emissor.a1)
-    problems = validate(b.root, nacional_schema_dir() / "DPS_v1.01.xsd")
+    canonical = inf.canonical(NS)
+    signed = signature(canonical.encode(), ident, emissor.a1)
+    body = "<infDPS" + canonical[len(f'<infDPS xmlns="{NS}"'):]  # the namespace is the DPS's
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<DPS xmlns="{NS}" versao="{VERSAO}">'
+           f"{body}{signed}</DPS>").encode()
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
+    problems = validate(root, nacional_schema_dir() / "DPS_v1.01.xsd")
     if problems:
         raise DpsInvalida("DPS fora do leiaute oficial: " + "; ".join(problems[:5]))
-    return etree.tostring(b.root, xml_declaration=True, encoding="UTF-8")
+    return xml
