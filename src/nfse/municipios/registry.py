@@ -28,7 +28,9 @@ class Municipio:
 
 @cache
 def _all() -> dict[str, Municipio]:
-    table = resources.files("brazilfiscalreport.danfse").joinpath("municipios_ibge.csv")
+    # Through the top-level package: importing ``brazilfiscalreport.danfse`` would load the
+    # PDF stack into every process that only needs the table.
+    table = resources.files("brazilfiscalreport") / "danfse" / "municipios_ibge.csv"
     result: dict[str, Municipio] = {}
     with table.open(encoding="utf-8") as fh:
         for row in csv.reader(fh, delimiter=";"):

@@ -15,11 +15,12 @@ XML_CANCELAMENTO = "xml_cancelamento"
 DANFSE = "danfse"
 
 
+_INSERT = insert(artefatos)
+
+
 def put(conn: Connection, nota_id: int, kind: str, content: bytes, media_type: str) -> None:
-    conn.execute(insert(artefatos).values(
-        nota_id=nota_id, kind=kind, content=zlib.compress(content), media_type=media_type,
-        created_at=now(),
-    ))
+    conn.execute(_INSERT, {"nota_id": nota_id, "kind": kind, "content": zlib.compress(content),
+                           "media_type": media_type, "created_at": now()})
 
 
 def latest(conn: Connection, nota_id: int, kind: str) -> tuple[bytes, str] | None:

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from nfse.certs.a1 import A1, load_pfx
 from nfse.certs.secrets import SecretBox, hash_token
@@ -67,8 +67,11 @@ def criar_empresa(
     return get_empresa(conn, result.inserted_primary_key[0])
 
 
+_GET = select(empresas).where(empresas.c.id == bindparam("empresa_id"))
+
+
 def get_empresa(conn: Connection, empresa_id: int) -> Empresa:
-    return _empresa(conn.execute(select(empresas).where(empresas.c.id == empresa_id)).one())
+    return _empresa(conn.execute(_GET, {"empresa_id": empresa_id}).one())
 
 
 def find_by_cnpj(conn: Connection, cnpj: str) -> Empresa | None:

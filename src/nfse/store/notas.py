@@ -37,6 +37,9 @@ class RefOcupada(Exception):
 _BY_REF = select(notas).where(and_(
     notas.c.empresa_id == bindparam("empresa_id"), notas.c.ambiente == bindparam("ambiente"),
     notas.c.ref == bindparam("ref")))
+_GET = select(notas).where(notas.c.id == bindparam("nota_id"))
+_UPDATE = update(notas).where(notas.c.id == bindparam("nota_id"))
+_MARK_SENDING = _UPDATE.values(reconcile=True, attempts=notas.c.attempts + 1)
 _INSERT_NOTAS = insert(notas).returning(notas.c.id, sort_by_parameter_order=True)
 _INSERT_HISTORICO = insert(historico)
 _EXISTING = select(notas.c.id, notas.c.ref, notas.c.status).where(and_(
@@ -50,7 +53,12 @@ def get_by_ref(conn: Connection, empresa_id: int, ambiente: str, ref: str) -> Ro
 
 
 def get(conn: Connection, nota_id: int) -> Row:
-    return conn.execute(select(notas).where(notas.c.id == nota_id)).one()
+    return conn.execute(_GET, {"nota_id": nota_id}).one()
+
+
+def _set(conn: Connection, nota_id: int, **values: Any) -> None:
+    """UPDATE one note: the columns named in ``values``, through one prepared statement."""
+    conn.execute(_UPDATE, {"nota_id": nota_id, **values})
 
 
 def get_by_capability(conn: Connection, capability: str) -> Row | None:
@@ -104,8 +112,7 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[int | RefOcupa
             results.append(RefOcupada(taken[key][1]))
             continue
         if key in taken:
-            conn.execute(update(notas).where(notas.c.id == taken[key][0])
-                         .values(**_fresh(pedido, moment)))
+            _set(conn, taken[key][0], **_fresh(pedido, moment))
             add_history(conn, taken[key][0], Status.PROCESSANDO, "nota recebida")
             results.append(taken[key][0])
         else:
@@ -177,46 +184,41 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
         for row in claimed:
             if row.numero_rps is None:
                 numero = allocate(conn, row.empresa_id, row.ambiente, SERIE_PADRAO)
-                conn.execute(update(notas).where(notas.c.id == row.id).values(
-                    serie_rps=SERIE_PADRAO, numero_rps=numero, tipo_rps="1"))
+                _set(conn, row.id, serie_rps=SERIE_PADRAO, numero_rps=numero, tipo_rps="1")
     return [row.id for row in claimed]
 
 
 def mark_sending(conn: Connection, nota_id: int) -> None:
     """Committed before a request leaves: if we die now, the next step is to ask."""
-    conn.execute(update(notas).where(notas.c.id == nota_id).values(
-        reconcile=True, attempts=notas.c.attempts + 1, updated_at=now()))
+    conn.execute(_MARK_SENDING, {"nota_id": nota_id, "updated_at": now()})
 
 
 def authorize(
     conn: Connection, nota_id: int, *, numero: str | None, codigo_verificacao: str | None,
     chave_acesso: str | None, data_emissao: datetime | None,
 ) -> None:
-    conn.execute(update(notas).where(notas.c.id == nota_id).values(
-        status=Status.AUTORIZADO.value, numero=numero, codigo_verificacao=codigo_verificacao,
-        chave_acesso=chave_acesso, data_emissao=utc(data_emissao), erros=None, mensagem=None,
-        reconcile=False, lease_until=None, lease_owner=None, next_attempt_at=None,
-        updated_at=now(),
-    ))
+    _set(conn, nota_id,
+         status=Status.AUTORIZADO.value, numero=numero, codigo_verificacao=codigo_verificacao,
+         chave_acesso=chave_acesso, data_emissao=utc(data_emissao), erros=None, mensagem=None,
+         reconcile=False, lease_until=None, lease_owner=None, next_attempt_at=None,
+         updated_at=now())
     add_history(conn, nota_id, Status.AUTORIZADO, f"NFS-e {numero} autorizada")
 
 
 def reject(conn: Connection, nota_id: int, erros: list[dict[str, Any]],
            mensagem: str | None = None) -> None:
-    conn.execute(update(notas).where(notas.c.id == nota_id).values(
-        status=Status.ERRO.value, erros=json.dumps(erros, ensure_ascii=False),
-        mensagem=mensagem, reconcile=False, lease_until=None, lease_owner=None,
-        next_attempt_at=None, updated_at=now(),
-    ))
+    _set(conn, nota_id,
+         status=Status.ERRO.value, erros=json.dumps(erros, ensure_ascii=False),
+         mensagem=mensagem, reconcile=False, lease_until=None, lease_owner=None,
+         next_attempt_at=None, updated_at=now())
     add_history(conn, nota_id, Status.ERRO, mensagem or (erros[0]["mensagem"] if erros else None))
 
 
 def reschedule(conn: Connection, nota_id: int, *, delay: float, reconcile: bool,
                mensagem: str | None) -> None:
-    conn.execute(update(notas).where(notas.c.id == nota_id).values(
-        next_attempt_at=now() + timedelta(seconds=delay), reconcile=reconcile,
-        mensagem=mensagem, lease_until=None, lease_owner=None, updated_at=now(),
-    ))
+    _set(conn, nota_id,
+         next_attempt_at=now() + timedelta(seconds=delay), reconcile=reconcile,
+         mensagem=mensagem, lease_until=None, lease_owner=None, updated_at=now())
 
 
 def release(engine: Engine, owner: str) -> None:
@@ -227,8 +229,7 @@ def release(engine: Engine, owner: str) -> None:
 
 
 def cancel(conn: Connection, nota_id: int, justificativa: str) -> None:
-    conn.execute(update(notas).where(notas.c.id == nota_id).values(
-        status=Status.CANCELADO.value, updated_at=now()))
+    _set(conn, nota_id, status=Status.CANCELADO.value, updated_at=now())
     add_history(conn, nota_id, Status.CANCELADO, justificativa)
 
 

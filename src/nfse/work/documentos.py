@@ -1,4 +1,7 @@
-"""Documents produced after an outcome, kept as artifacts."""
+"""Documents produced from the authority's XML, kept as artifacts.
+
+The DANFSe is rendered when first asked for (its URL, an e-mail), not when the note is
+authorized: rendering a PDF costs several times everything else a worker does per note."""
 
 from __future__ import annotations
 

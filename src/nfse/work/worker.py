@@ -16,28 +16,36 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nfse.config import Settings
 from nfse.metrics import REGISTRY
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse
-from nfse.providers.base import Outcome, Result, Rps
+from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.tables import workers
 from nfse.work.breaker import CircuitBreaker
-from nfse.work.documentos import store_danfse
 from nfse.work.emissor import EmissorFactory
 
 log = logging.getLogger("nfse.worker")
 
 HEARTBEAT_EVERY = 5.0
+
+
+def _keep_exchanges(conn: Connection, nota_id: int,
+                    exchanges: Sequence[Exchange]) -> None:
+    for ex in exchanges:
+        artefatos.put(conn, nota_id, f"exchange:{ex.name}:request", ex.request,
+                      "application/octet-stream")
+        artefatos.put(conn, nota_id, f"exchange:{ex.name}:response", ex.response,
+                      "application/octet-stream")
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:
@@ -135,6 +143,8 @@ class Worker:
             return
         context = {"ref": row.ref, "empresa": empresa.documento, "ambiente": row.ambiente,
                    "nota_id": nota_id, "attempt": row.attempts + 1}
+        kept: list[Exchange] = []
+        """What was exchanged, written in the transaction that records the outcome."""
 
         def call(operacao: str, method: Callable[..., Outcome]) -> Outcome:
             """Ask the authority; time it, count it, log it, keep what was exchanged."""
@@ -151,56 +161,51 @@ class Worker:
                          0 if self.breaker.is_open(authority) else 1, autoridade=authority)
             log.info("%s: %s", operacao, outcome.result.value,
                      extra=context | {"result": outcome.result.value})
-            self._keep_exchanges(nota_id, outcome)
+            kept.extend(outcome.exchanges)
             return outcome
 
         if row.reconcile:
             found = call("consulta", provider.query)
             if found.result == Result.AUTHORIZED:
-                self._authorize(nota_id, found)
+                self._authorize(nota_id, found, kept)
                 return
             if found.result != Result.NOT_FOUND:
-                self._reschedule(nota_id, row.attempts, reconcile=True, outcome=found)
+                self._reschedule(nota_id, row.attempts, reconcile=True, outcome=found,
+                                 exchanges=kept)
                 return
 
         with self.engine.begin() as conn:
             notas.mark_sending(conn, nota_id)
+            _keep_exchanges(conn, nota_id, kept)
+        kept.clear()
         outcome = call("emissao", provider.emit)
         if outcome.result == Result.AUTHORIZED:
-            self._authorize(nota_id, outcome)
+            self._authorize(nota_id, outcome, kept)
         elif outcome.result == Result.REJECTED:
-            self._reject(nota_id, [e.as_json() for e in outcome.erros], outcome.mensagem)
+            self._reject(nota_id, [e.as_json() for e in outcome.erros], outcome.mensagem, kept)
         else:
-            self._reschedule(nota_id, row.attempts + 1,
-                             reconcile=outcome.result != Result.RETRY, outcome=outcome)
+            self._reschedule(nota_id, row.attempts + 1, reconcile=outcome.result != Result.RETRY,
+                             outcome=outcome, exchanges=kept)
 
-    def _keep_exchanges(self, nota_id: int, outcome: Outcome) -> None:
-        if not outcome.exchanges:
-            return
+    def _authorize(self, nota_id: int, outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
         with self.engine.begin() as conn:
-            for ex in outcome.exchanges:
-                artefatos.put(conn, nota_id, f"exchange:{ex.name}:request", ex.request,
-                              "application/octet-stream")
-                artefatos.put(conn, nota_id, f"exchange:{ex.name}:response", ex.response,
-                              "application/octet-stream")
-
-    def _authorize(self, nota_id: int, outcome: Outcome) -> None:
-        with self.engine.begin() as conn:
+            _keep_exchanges(conn, nota_id, exchanges)
             notas.authorize(conn, nota_id, numero=outcome.numero,
                             codigo_verificacao=outcome.codigo_verificacao,
                             chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
             if outcome.xml:
                 artefatos.put(conn, nota_id, artefatos.XML_NFSE, outcome.xml, "application/xml")
-        if outcome.xml:
-            store_danfse(self.engine, nota_id, outcome.xml)
 
-    def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None) -> None:
+    def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
+                exchanges: Sequence[Exchange] = ()) -> None:
         with self.engine.begin() as conn:
+            _keep_exchanges(conn, nota_id, exchanges)
             notas.reject(conn, nota_id, erros, mensagem)
 
     def _reschedule(self, nota_id: int, attempts: int, *, reconcile: bool,
-                    outcome: Outcome) -> None:
+                    outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
         with self.engine.begin() as conn:
+            _keep_exchanges(conn, nota_id, exchanges)
             notas.reschedule(conn, nota_id, delay=self._backoff(attempts), reconcile=reconcile,
                              mensagem=outcome.mensagem)
 
