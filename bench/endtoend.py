@@ -1,0 +1,132 @@
+"""(3) End to end: notes/s from the first POST to the last ``autorizado``, through the API
+(``nfse serve --no-worker``), N ``nfse worker`` processes and the Nacional sandbox, all on
+this machine; and the time to drain the batch. Baseline: the sandbox alone, taking
+already-signed DPSs over the same mutual-TLS transport from two client threads (what the
+authority side can absorb on this box)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from bench.acceptance import NOTA, load
+from bench.stack import Stack, cpu_seconds, peak_rss_mb
+from nfse.model.nfse import parse_nfse
+from nfse.providers.base import Emissor, Rps
+from nfse.providers.nacional.answers import pack
+from nfse.providers.nacional.dps import build_dps
+from nfse.providers.nacional.transport import Transport
+from nfse.store.db import make_engine
+from nfse.store.tables import notas
+from nfse.store.tables import workers as heartbeats
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(notas.c.status, func.count()).group_by(notas.c.status))
+        return {status: count for status, count in rows}
+
+
+def _cpu(groups: dict[str, list[subprocess.Popen]]) -> dict[str, float]:
+    return {name: sum(cpu_seconds(p.pid) for p in procs) for name, procs in groups.items()}
+
+
+def _wait_for_workers(engine: Engine, count: int, procs: list[subprocess.Popen],
+                      timeout: float = 60) -> None:
+    """Until every worker has started (its first heartbeat), so start-up is not timed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a worker exited at start-up")
+        with engine.connect() as conn:
+            if conn.execute(select(func.count()).select_from(heartbeats)).scalar_one() >= count:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("workers did not start")
+
+
+def run(workdir: Path, database_url: str, total: int, workers: int,
+        timeout: float = 600) -> dict:
+    stack = Stack(workdir, database_url)
+    stack.prepare()
+    try:
+        sandbox, _, _ = stack.sandbox()
+        api, url = stack.api()
+        procs = [stack.worker(n) for n in range(workers)]
+        body = workdir / "nota.json"
+        body.write_text(json.dumps(NOTA, ensure_ascii=False))
+        engine = make_engine(database_url)
+        _wait_for_workers(engine, workers, procs)
+        everyone = {"api": [api], "sandbox": [sandbox], "workers": procs}
+        cpu_before = _cpu(everyone)
+        started = time.perf_counter()
+        posted = load(url, body, stack.token, 32, timeout, total=total)
+        accepted_s = time.perf_counter() - started
+        deadline = started + timeout
+        counts: dict[str, int] = {}
+        while time.perf_counter() < deadline:
+            counts = _counts(engine)
+            if counts.get("processando_autorizacao", 0) == 0 and sum(counts.values()) >= total:
+                break
+            time.sleep(0.05)
+        drained = time.perf_counter() - started
+        cpu = {k: v - cpu_before[k] for k, v in _cpu(everyone).items()}
+        engine.dispose()
+        return {"notes": total, "workers": workers, "posted": posted["requests"],
+                "accept_s": accepted_s, "drain_s": drained,
+                "notes_per_s": counts.get("autorizado", 0) / drained,
+                "autorizado": counts.get("autorizado", 0),
+                "other": {k: v for k, v in counts.items() if k != "autorizado"},
+                "api_rss_mb": peak_rss_mb(api.pid),
+                "worker_rss_mb": max(peak_rss_mb(p.pid) for p in procs),
+                "cpu_ms_per_note": {k: 1000 * v / total for k, v in cpu.items()}}
+    finally:
+        stack.stop()
+
+
+def sandbox_ceiling(workdir: Path, total: int, threads: int = 2) -> dict:
+    """DPSs built and signed beforehand (not timed), then POSTed to the sandbox."""
+    stack = Stack(workdir, f"sqlite:///{workdir / 'ceiling.db'}")
+    stack.prepare()
+    try:
+        _, url, ca = stack.sandbox()
+        assert stack.a1 is not None
+        emissor = Emissor(a1=stack.a1, ambiente="homologacao", base_url=url, ca_file=str(ca),
+                          razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
+        nota = parse_nfse(NOTA)
+        bodies = [{"dpsXmlGZipB64": pack(build_dps(nota, Rps("1", n), emissor))}
+                  for n in range(1, total + 1)]
+        transport = Transport()
+        pending = iter(bodies)
+        lock = threading.Lock()
+        failures = itertools.count()
+
+        def send() -> None:
+            while True:
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                answer = transport.request("POST", f"{url}/nfse", emissor.a1, emissor.ca_file,
+                                           30, item)
+                if answer.status != 201:
+                    next(failures)
+
+        started = time.perf_counter()
+        pool = [threading.Thread(target=send) for _ in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        seconds = time.perf_counter() - started
+        return {"notes": total, "seconds": seconds, "notes_per_s": total / seconds,
+                "failed": next(failures)}
+    finally:
+        stack.stop()
+

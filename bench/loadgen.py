@@ -1,0 +1,115 @@
+"""HTTP/1.1 keep-alive load generator, run as its own process (``python -m bench.loadgen``)
+so that it has its own core and never competes with the server it measures.
+
+Each of N clients holds one connection and sends the next request as soon as the previous
+answer is read. Requests are POSTs of one JSON body; with ``--unique-ref`` each carries a
+fresh ``?ref=`` so the server accepts every one. With ``--total N`` the clients stop
+after N requests altogether (the end-to-end drain) instead of after ``--duration``.
+Prints one JSON object: requests, errors, seconds, requests/s and latency percentiles in
+ms. The first ``--warmup`` seconds are not counted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def _request(host: str, path: str, body: bytes, token: str | None) -> bytes:
+    head = [f"POST {path} HTTP/1.1", f"Host: {host}", "Content-Type: application/json",
+            f"Content-Length: {len(body)}"]
+    if token:
+        head.append("Authorization: Basic " + base64.b64encode(f"{token}:".encode()).decode())
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _client(n: int, url: str, path: str, body: bytes, token: str | None,
+                  unique: bool, start: float, warm: float, end: float,
+                  latencies: list[float], errors: list[int], budget: list[int]) -> None:
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    i = 0
+    while True:
+        moment = time.perf_counter()
+        if moment >= end or budget[0] <= 0:
+            break
+        budget[0] -= 1
+        i += 1
+        target = f"{path}?ref=b{start:.0f}-{n}-{i}" if unique else path
+        writer.write(_request(parts.netloc, target, body, token))
+        status = await _read_answer(reader)
+        done = time.perf_counter()
+        if done >= warm:
+            if 200 <= status < 300:
+                latencies.append(done - moment)
+            else:
+                errors.append(status)
+    writer.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
+              duration: float, warmup: float, unique: bool,
+              total: int | None = None) -> dict[str, float]:
+    start = time.perf_counter()
+    warm, end = start + warmup, start + warmup + duration
+    latencies: list[float] = []
+    errors: list[int] = []
+    budget = [total or 2**62]
+    await asyncio.gather(*(
+        _client(n, url, path, body, token, unique, time.time(), warm, end, latencies, errors,
+                budget)
+        for n in range(clients)))
+    seconds = time.perf_counter() - warm if total else duration
+    return {"requests": len(latencies), "errors": len(errors), "seconds": seconds,
+            "rps": len(latencies) / seconds,
+            "p50_ms": percentile(latencies, 0.50) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "first_error": errors[0] if errors else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("url")
+    parser.add_argument("--path", default="/v2/nfse")
+    parser.add_argument("--body-file", type=Path, required=True)
+    parser.add_argument("--token")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--unique-ref", action="store_true")
+    parser.add_argument("--total", type=int, help="stop after this many requests")
+    parser.add_argument("--cpu", type=int, help="pin this process to one core")
+    args = parser.parse_args()
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    result = asyncio.run(run(args.url, args.path, args.body_file.read_bytes(), args.token,
+                             args.clients, args.duration, args.warmup, args.unique_ref,
+                             args.total))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
