@@ -40,6 +40,8 @@ class Settings:
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
     authority_timeout: float = _number(float, "NFSE_AUTHORITY_TIMEOUT", 30)
     worker_poll: float = _number(float, "NFSE_WORKER_POLL", 0.5)
+    worker_threads: int = _number(int, "NFSE_WORKER_THREADS", 4)
+    """Notes a worker process sends at once: each mostly waits for its authority."""
     backoff_base: float = _number(float, "NFSE_BACKOFF_BASE", 2)
     """Seconds before the first retry; doubles per attempt, with jitter."""
     backoff_cap: float = _number(float, "NFSE_BACKOFF_CAP", 300)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
@@ -41,6 +41,11 @@ class A1:
 
     def cert_pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """SHA-256 of the certificate: names it in caches of connections and contexts."""
+        return self.cert.fingerprint(hashes.SHA256())
 
     @cached_property
     def cert_base64(self) -> str:

@@ -19,8 +19,17 @@ _INSERT = insert(artefatos)
 
 
 def put(conn: Connection, nota_id: int, kind: str, content: bytes, media_type: str) -> None:
-    conn.execute(_INSERT, {"nota_id": nota_id, "kind": kind, "content": zlib.compress(content),
-                           "media_type": media_type, "created_at": now()})
+    put_many(conn, nota_id, [(kind, content, media_type)])
+
+
+def put_many(conn: Connection, nota_id: int, items: list[tuple[str, bytes, str]]) -> None:
+    """Several artifacts of one note, (kind, content, media type) each, in one statement."""
+    if not items:
+        return
+    moment = now()
+    conn.execute(_INSERT, [{"nota_id": nota_id, "kind": kind, "content": zlib.compress(content),
+                            "media_type": media_type, "created_at": moment}
+                           for kind, content, media_type in items])
 
 
 def latest(conn: Connection, nota_id: int, kind: str) -> tuple[bytes, str] | None:

@@ -181,10 +181,15 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
             .values(lease_until=moment + lease, lease_owner=owner)
             .returning(notas.c.id, notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps)
         ).all()
-        for row in claimed:
+        sem_numero: dict[tuple[int, str], list[int]] = {}
+        for row in sorted(claimed, key=lambda r: r.id):  # numbers follow acceptance order
             if row.numero_rps is None:
-                numero = allocate(conn, row.empresa_id, row.ambiente, SERIE_PADRAO)
-                _set(conn, row.id, serie_rps=SERIE_PADRAO, numero_rps=numero, tipo_rps="1")
+                sem_numero.setdefault((row.empresa_id, row.ambiente), []).append(row.id)
+        for (empresa_id, ambiente), ids in sem_numero.items():
+            first = allocate(conn, empresa_id, ambiente, SERIE_PADRAO, count=len(ids))
+            conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": SERIE_PADRAO,
+                                    "numero_rps": first + n, "tipo_rps": "1"}
+                                   for n, nota_id in enumerate(ids)])
     return [row.id for row in claimed]
 
 

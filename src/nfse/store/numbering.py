@@ -4,23 +4,24 @@ retries."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nfse.store.tables import numeracao
 
+_CREATE = {name: dialect.insert(numeracao).values(proximo_numero=1).on_conflict_do_nothing()
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_TAKE = (update(numeracao)
+         .where(numeracao.c.empresa_id == bindparam("b_empresa_id"),
+                numeracao.c.ambiente == bindparam("b_ambiente"),
+                numeracao.c.serie == bindparam("b_serie"))
+         .values(proximo_numero=numeracao.c.proximo_numero + bindparam("count"))
+         .returning(numeracao.c.proximo_numero - bindparam("count")))
 
-def allocate(conn: Connection, empresa_id: int, ambiente: str, serie: str) -> int:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(
-        dialect.insert(numeracao)
-        .values(empresa_id=empresa_id, ambiente=ambiente, serie=serie, proximo_numero=1)
-        .on_conflict_do_nothing()
-    )
-    return conn.execute(
-        update(numeracao)
-        .where(numeracao.c.empresa_id == empresa_id, numeracao.c.ambiente == ambiente,
-               numeracao.c.serie == serie)
-        .values(proximo_numero=numeracao.c.proximo_numero + 1)
-        .returning(numeracao.c.proximo_numero - 1)
-    ).scalar_one()
+
+def allocate(conn: Connection, empresa_id: int, ambiente: str, serie: str, count: int = 1) -> int:
+    """Take ``count`` consecutive numbers; return the first."""
+    conn.execute(_CREATE[conn.dialect.name],
+                 {"empresa_id": empresa_id, "ambiente": ambiente, "serie": serie})
+    return conn.execute(_TAKE, {"b_empresa_id": empresa_id, "b_ambiente": ambiente,
+                                "b_serie": serie, "count": count}).scalar_one()

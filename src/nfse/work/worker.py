@@ -39,13 +39,15 @@ log = logging.getLogger("nfse.worker")
 HEARTBEAT_EVERY = 5.0
 
 
-def _keep_exchanges(conn: Connection, nota_id: int,
-                    exchanges: Sequence[Exchange]) -> None:
-    for ex in exchanges:
-        artefatos.put(conn, nota_id, f"exchange:{ex.name}:request", ex.request,
-                      "application/octet-stream")
-        artefatos.put(conn, nota_id, f"exchange:{ex.name}:response", ex.response,
-                      "application/octet-stream")
+def _exchanged(exchanges: Sequence[Exchange]) -> list[tuple[str, bytes, str]]:
+    """Each exchange as two artifacts, the request and the response."""
+    return [item for ex in exchanges for item in (
+        (f"exchange:{ex.name}:request", ex.request, "application/octet-stream"),
+        (f"exchange:{ex.name}:response", ex.response, "application/octet-stream"))]
+
+
+def _keep_exchanges(conn: Connection, nota_id: int, exchanges: Sequence[Exchange]) -> None:
+    artefatos.put_many(conn, nota_id, _exchanged(exchanges))
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:
@@ -94,21 +96,44 @@ class Worker:
                 index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
 
     def run_once(self, stop: threading.Event | None = None) -> int:
-        """Claim a batch and work it. On ``stop`` the notes not yet started are left for
-        ``run`` to release, so a SIGTERM waits for at most the note being sent."""
+        """Claim a batch and work it, ``settings.worker_threads`` notes at a time (a note
+        mostly waits for its authority). On ``stop`` the notes not yet started are left
+        for ``run`` to release, so a SIGTERM waits only for the notes being sent."""
         claimed = notas.claim(self.engine, self.id, self.batch, self.lease)
-        for nota_id in claimed:
-            if stop is not None and stop.is_set():
-                break
-            try:
-                self.process(nota_id)
-            except Exception:  # a bug must not kill the loop; the lease expires, we retry
-                log.exception("nota %s: unexpected failure", nota_id)
-                with self.engine.begin() as conn:
-                    row = notas.get(conn, nota_id)
-                    notas.reschedule(conn, nota_id, delay=self._backoff(row.attempts + 1),
-                                     reconcile=row.reconcile, mensagem=None)
+        if self.settings.worker_threads <= 1 or len(claimed) <= 1:
+            for nota_id in claimed:
+                if stop is not None and stop.is_set():
+                    break
+                self._guarded(nota_id)
+        else:
+            pending = iter(claimed)
+            lock = threading.Lock()
+
+            def drain() -> None:
+                while stop is None or not stop.is_set():
+                    with lock:
+                        nota_id = next(pending, None)
+                    if nota_id is None:
+                        return
+                    self._guarded(nota_id)
+
+            threads = [threading.Thread(target=drain, name=f"nfse-worker-{n}")
+                       for n in range(min(self.settings.worker_threads, len(claimed)))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         return len(claimed)
+
+    def _guarded(self, nota_id: int) -> None:
+        try:
+            self.process(nota_id)
+        except Exception:  # a bug must not kill the loop; the lease expires, we retry
+            log.exception("nota %s: unexpected failure", nota_id)
+            with self.engine.begin() as conn:
+                row = notas.get(conn, nota_id)
+                notas.reschedule(conn, nota_id, delay=self._backoff(row.attempts + 1),
+                                 reconcile=row.reconcile, mensagem=None)
 
     def process(self, nota_id: int) -> None:
         with self.engine.connect() as conn:
@@ -188,13 +213,14 @@ class Worker:
                              outcome=outcome, exchanges=kept)
 
     def _authorize(self, nota_id: int, outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
+        documents = _exchanged(exchanges)
+        if outcome.xml:
+            documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
         with self.engine.begin() as conn:
-            _keep_exchanges(conn, nota_id, exchanges)
+            artefatos.put_many(conn, nota_id, documents)
             notas.authorize(conn, nota_id, numero=outcome.numero,
                             codigo_verificacao=outcome.codigo_verificacao,
                             chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
-            if outcome.xml:
-                artefatos.put(conn, nota_id, artefatos.XML_NFSE, outcome.xml, "application/xml")
 
     def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
                 exchanges: Sequence[Exchange] = ()) -> None:
