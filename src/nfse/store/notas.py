@@ -78,15 +78,19 @@ class Pedido:
 
 
 def _fresh(pedido: Pedido, moment: datetime) -> dict[str, Any]:
-    """The columns of a note (re)starting as processando_autorizacao, due now."""
+    """The columns a new note is inserted with; the others start NULL (or their default)."""
     return dict(
         provider=pedido.provider, status=Status.PROCESSANDO.value,
         requisicao=json.dumps(pedido.requisicao, ensure_ascii=False),
-        cnpj_prestador=pedido.cnpj_prestador, serie_rps=None, numero_rps=None, tipo_rps=None,
-        numero=None, codigo_verificacao=None, chave_acesso=None, data_emissao=None, erros=None,
-        mensagem=None, attempts=0, reconcile=False, next_attempt_at=moment, lease_until=None,
-        lease_owner=None, updated_at=moment, accepted_at=moment,
+        cnpj_prestador=pedido.cnpj_prestador, attempts=0, reconcile=False,
+        next_attempt_at=moment, updated_at=moment, accepted_at=moment,
     )
+
+
+_RESTART = dict(serie_rps=None, numero_rps=None, tipo_rps=None, numero=None,
+               codigo_verificacao=None, chave_acesso=None, data_emissao=None, erros=None,
+               mensagem=None, lease_until=None, lease_owner=None)
+"""What a replaced note (its ref ended in erro_autorizacao) forgets besides ``_fresh``."""
 
 
 def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[int | RefOcupada]:
@@ -112,7 +116,7 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[int | RefOcupa
             results.append(RefOcupada(taken[key][1]))
             continue
         if key in taken:
-            _set(conn, taken[key][0], **_fresh(pedido, moment))
+            _set(conn, taken[key][0], **_fresh(pedido, moment), **_RESTART)
             add_history(conn, taken[key][0], Status.PROCESSANDO, "nota recebida")
             results.append(taken[key][0])
         else:
