@@ -9,7 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.stack import CNPJ, IM, MUNICIPIO, ROOT, Stack, free_port, peak_rss_mb, wait_http
+from bench.stack import (
+    CNPJ,
+    IM,
+    MUNICIPIO,
+    ROOT,
+    Stack,
+    database,
+    free_port,
+    peak_rss_mb,
+    wait_http,
+)
 
 NOTA = {
     "data_emissao": "2026-11-20T10:00:00",
@@ -54,27 +64,28 @@ def bare(workdir: Path, body: Path, clients: int, duration: float) -> dict:
         stack.stop()
 
 
-def ours(workdir: Path, database_url: str, body: Path, clients: int, duration: float) -> dict:
-    stack = Stack(workdir, database_url)
-    stack.prepare()
-    try:
-        proc, url = stack.api(cpu=0)
-        result = load(url, body, stack.token, clients, duration)
-        result["rss_mb"] = peak_rss_mb(proc.pid)
-        return result
-    finally:
-        stack.stop()
+def ours(workdir: Path, engine: str, body: Path, clients: int, duration: float) -> dict:
+    with database(engine, workdir) as database_url:
+        stack = Stack(workdir, database_url)
+        stack.prepare()
+        try:
+            proc, url = stack.api(cpu=0)
+            result = load(url, body, stack.token, clients, duration)
+            result["rss_mb"] = peak_rss_mb(proc.pid)
+            return result
+        finally:
+            stack.stop()
 
 
-def run(workdir: Path, database_url: str, duration: float, rounds: int,
-        clients: int = 32) -> dict:
-    """Alternate bare and ours ``rounds`` times; sums of requests over sums of seconds."""
+def run(workdir: Path, engine: str, duration: float, rounds: int, clients: int = 32) -> dict:
+    """Alternate bare and ours ``rounds`` times (a new database each time); sums of
+    requests over sums of seconds."""
     body = workdir / "nota.json"
     body.write_text(json.dumps(NOTA, ensure_ascii=False))
     bares, oursl = [], []
     for _ in range(rounds):
         bares.append(bare(workdir, body, clients, duration))
-        oursl.append(ours(workdir, database_url, body, clients, duration))
+        oursl.append(ours(workdir, engine, body, clients, duration))
     return {"bare": _merge(bares), "ours": _merge(oursl)}
 
 

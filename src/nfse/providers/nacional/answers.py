@@ -18,7 +18,8 @@ NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 
 
 def pack(xml: bytes) -> str:
-    return base64.b64encode(gzip.compress(xml)).decode("ascii")
+    """gzip at level 1: a DPS shrinks about as much as at 9, in three quarters of the time."""
+    return base64.b64encode(gzip.compress(xml, compresslevel=1, mtime=0)).decode("ascii")
 
 
 def unpack(value: str) -> bytes:

@@ -1,0 +1,44 @@
+"""The benchmark's instruments at toy sizes: they must keep measuring the real thing (the
+real API, worker and sandbox processes; the real DPS pipeline), or its figures mean nothing.
+No speed is asserted here: figures are read from ``python -m bench``."""
+
+from __future__ import annotations
+
+import gzip
+from base64 import b64decode
+from pathlib import Path
+
+from lxml import etree
+
+from bench import acceptance, endtoend, pipeline
+from bench.stack import database
+from nfse.certs.a1 import document_of
+from nfse.certs.generate import generate_a1
+from nfse.sandbox.nacional.assinatura import verificar
+from tests.support import CNPJ
+
+
+def test_end_to_end_drives_every_note_to_autorizado(tmp_path: Path) -> None:
+    with database("sqlite", tmp_path) as url:
+        result = endtoend.run(tmp_path, url, total=24, workers=1, timeout=120)
+    assert result["posted"] == 24
+    assert result["autorizado"] == 24 and result["other"] == {}
+    assert result["notes_per_s"] > 0
+    assert set(result["cpu_ms_per_note"]) == {"api", "sandbox", "workers"}
+    assert result["worker_rss_mb"] > 10 and result["api_rss_mb"] > 10
+
+
+def test_acceptance_compares_our_api_with_the_bare_endpoint(tmp_path: Path) -> None:
+    result = acceptance.run(tmp_path, "sqlite", duration=1, rounds=1, clients=4)
+    for side in ("ours", "bare"):
+        assert result[side]["requests"] > 0 and result[side]["errors"] == 0
+        assert result[side]["p99_ms"] >= result[side]["p50_ms"] > 0
+    assert result["ours"]["rss_mb"] > 10
+
+
+def test_pipeline_measures_a_signed_schema_valid_dps() -> None:
+    a1 = generate_a1(CNPJ, "EMPRESA BENCH LTDA")
+    packed = pipeline.ours(a1)()
+    root = etree.fromstring(gzip.decompress(b64decode(packed)))
+    assert document_of(verificar(root)) == CNPJ
+    assert pipeline.rate(pipeline.ceiling(a1), 0.05) > 0
