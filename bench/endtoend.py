@@ -33,8 +33,31 @@ def _counts(engine: Engine) -> dict[str, int]:
         return {status: count for status, count in rows}
 
 
-def _cpu(groups: dict[str, list[subprocess.Popen]]) -> dict[str, float]:
-    return {name: sum(cpu_seconds(p.pid) for p in procs) for name, procs in groups.items()}
+def _cpu(groups: dict[str, list[subprocess.Popen]], database_url: str) -> dict[str, float]:
+    used = {name: sum(cpu_seconds(p.pid) for p in procs) for name, procs in groups.items()}
+    if database_url.startswith("postgresql"):
+        used["postgres"] = sum(_alive_cpu(pid) for pid in _postgres_pids())
+    return used
+
+
+def _postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (it shares the cores)."""
+    return [int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit()
+            and _comm(d) == "postgres"]
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _alive_cpu(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:
+        return 0.0
 
 
 def _wait_for_workers(engine: Engine, count: int, procs: list[subprocess.Popen],
@@ -64,7 +87,7 @@ def run(workdir: Path, database_url: str, total: int, workers: int,
         engine = make_engine(database_url)
         _wait_for_workers(engine, workers, procs)
         everyone = {"api": [api], "sandbox": [sandbox], "workers": procs}
-        cpu_before = _cpu(everyone)
+        cpu_before = _cpu(everyone, database_url)
         started = time.perf_counter()
         posted = load(url, body, stack.token, 32, timeout, total=total)
         accepted_s = time.perf_counter() - started
@@ -76,7 +99,7 @@ def run(workdir: Path, database_url: str, total: int, workers: int,
                 break
             time.sleep(0.05)
         drained = time.perf_counter() - started
-        cpu = {k: v - cpu_before[k] for k, v in _cpu(everyone).items()}
+        cpu = {k: v - cpu_before[k] for k, v in _cpu(everyone, database_url).items()}
         engine.dispose()
         return {"notes": total, "workers": workers, "posted": posted["requests"],
                 "accept_s": accepted_s, "drain_s": drained,

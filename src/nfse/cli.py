@@ -115,7 +115,7 @@ def worker(
     from nfse.work.worker import Worker
 
     _logging()
-    runtime = build_runtime(_settings(data_dir))
+    runtime = build_runtime(_settings(data_dir), pre_ping=False)
     if metrics_port is not None:
         serve_metrics("127.0.0.1", metrics_port)
     stop = threading.Event()

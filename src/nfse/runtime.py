@@ -32,10 +32,11 @@ class Runtime:
         self.aceitacao = GroupCommit(self.engine, aceitar_lote)
 
 
-def build_runtime(settings: Settings | None = None, migrate: bool = True) -> Runtime:
+def build_runtime(settings: Settings | None = None, migrate: bool = True,
+                  pre_ping: bool = True) -> Runtime:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url or "")
+    engine = make_engine(settings.database_url or "", pre_ping=pre_ping)
     if migrate:
         upgrade(engine)
     box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir / "secret.key"))

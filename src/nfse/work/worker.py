@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from nfse.config import Settings
 from nfse.metrics import REGISTRY
@@ -74,8 +75,13 @@ class Worker:
         listener = wakeup.listen(self.engine, self.wake, stop)
         try:
             while not stop.is_set():
-                self.heartbeat()
-                if self.run_once(stop) == 0:
+                try:
+                    self.heartbeat()
+                    busy = self.run_once(stop) > 0
+                except DBAPIError:  # the database went away: poll until it is back
+                    log.warning("database unavailable; retrying", exc_info=True)
+                    busy = False
+                if not busy:
                     self.wake.wait(self.settings.worker_poll)
                     self.wake.clear()
         finally:
@@ -130,10 +136,14 @@ class Worker:
             self.process(nota_id)
         except Exception:  # a bug must not kill the loop; the lease expires, we retry
             log.exception("nota %s: unexpected failure", nota_id)
-            with self.engine.begin() as conn:
-                row = notas.get(conn, nota_id)
-                notas.reschedule(conn, nota_id, delay=self._backoff(row.attempts + 1),
-                                 reconcile=row.reconcile, mensagem=None)
+            try:
+                with self.engine.begin() as conn:
+                    row = notas.get(conn, nota_id)
+                    notas.reschedule(conn, nota_id, delay=self._backoff(row.attempts + 1),
+                                     reconcile=row.reconcile, mensagem=None)
+            except DBAPIError:
+                log.warning("nota %s: database unavailable; the note returns when its lease "
+                            "expires", nota_id)
 
     def process(self, nota_id: int) -> None:
         with self.engine.connect() as conn:
