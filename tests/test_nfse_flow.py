@@ -63,6 +63,10 @@ def test_note_is_authorized_and_its_documents_are_public(gateway: Gateway) -> No
     assert pdf.headers["content-type"] == "application/pdf"
     view = httpx.get(nota["url"])
     assert view.status_code == 200 and nota["numero"] in view.text
+    assert view.headers["content-type"].startswith("text/html")
+    assert "Franca/SP" in view.text and "NOTA CANCELADA" not in view.text
+    assert f"ConsultaPublica/?tpc=1&amp;chave={nota['chave_acesso']}" in view.text
+    assert "<svg" in view.text
 
     again = post(gateway, "nota-1", nota_exemplo())
     assert again.status_code == 422
@@ -87,6 +91,8 @@ def test_cancellation(gateway: Gateway) -> None:
     event = httpx.get(gateway.base_url + nota["caminho_xml_cancelamento"])
     assert event.status_code == 200
     assert b"101101" in event.content and nota["chave_acesso"].encode() in event.content
+    view = httpx.get(nota["url"])
+    assert view.status_code == 200 and "NOTA CANCELADA" in view.text
 
     twice = gateway.client.request("DELETE", "/v2/nfse/cancelar", content=json.dumps(justificativa))
     assert twice.status_code == 400

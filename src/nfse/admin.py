@@ -24,7 +24,8 @@ class NovaEmpresa:
 def criar_empresa(
     runtime: Runtime, *, cnpj: str, nome: str, inscricao_municipal: str, codigo_municipio: str,
     pfx: bytes, senha: str, regime_tributario: int | None = None,
-    token_homologacao: str | None = None,
+    token_homologacao: str | None = None, email: str | None = None,
+    enviar_email_destinatario: bool | None = None,
 ) -> NovaEmpresa:
     """Create a company with its A1 (checked: readable, same CNPJ root, not expired) and one
     token per environment."""
@@ -39,7 +40,8 @@ def criar_empresa(
         empresa = empresas.criar_empresa(
             conn, runtime.box, cnpj=cnpj, nome=nome, inscricao_municipal=inscricao_municipal,
             codigo_municipio=codigo_municipio, pfx=pfx, senha=senha,
-            regime_tributario=regime_tributario,
+            regime_tributario=regime_tributario, email=email,
+            enviar_email_destinatario=enviar_email_destinatario,
         )
         homologacao = empresas.criar_token(conn, empresa.id, "homologacao", token_homologacao)
         producao = empresas.criar_token(conn, empresa.id, "producao")

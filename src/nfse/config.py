@@ -23,6 +23,12 @@ def _number(kind: type[int] | type[float], name: str, default: float) -> Any:
     return field(default_factory=lambda: kind(_env(name) or default))
 
 
+def _flag(name: str) -> Any:
+    """A boolean field: 1, true, sim, yes or on (any case) is true."""
+    return field(default_factory=lambda: (_env(name) or "").strip().lower()
+                 in ("1", "true", "sim", "yes", "on"))
+
+
 @dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(_env("NFSE_DATA_DIR", "nfse-data")))
@@ -54,6 +60,18 @@ class Settings:
     """Seconds an open circuit waits before the first probe (doubling up to 10 min)."""
     processing_deadline: float = _number(float, "NFSE_PROCESSING_DEADLINE", 86400)
     """Seconds after which a note that cannot reach a final state becomes erro_autorizacao."""
+    smtp_host: str | None = field(default_factory=lambda: _env("NFSE_SMTP_HOST"))
+    """No host: messages go to the maildir ``DATA_DIR/maildir`` instead of being sent."""
+    smtp_port: int = _number(int, "NFSE_SMTP_PORT", 0)
+    """0: 465 with SSL, else 587 with STARTTLS, else 25."""
+    smtp_user: str | None = field(default_factory=lambda: _env("NFSE_SMTP_USER"))
+    smtp_password: str | None = field(default_factory=lambda: _env("NFSE_SMTP_PASSWORD"))
+    smtp_starttls: bool = _flag("NFSE_SMTP_STARTTLS")
+    smtp_ssl: bool = _flag("NFSE_SMTP_SSL")
+    smtp_from: str = field(default_factory=lambda: _env(
+        "NFSE_SMTP_FROM", "NFS-e <nfse@localhost>") or "")
+    email_max_attempts: int = _number(int, "NFSE_EMAIL_MAX_ATTEMPTS", 12)
+    """Deliveries of one message tried before it is given up (with the backoff of notes)."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

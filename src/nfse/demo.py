@@ -58,6 +58,8 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
             runtime, cnpj=CNPJ, nome=NOME, inscricao_municipal=INSCRICAO_MUNICIPAL,
             codigo_municipio=CODIGO_MUNICIPIO, pfx=a1.to_pfx(password), senha=password,
             regime_tributario=3, token_homologacao=token,
+            # the demo is homologação, where e-mail to the tomador is off unless enabled
+            enviar_email_destinatario=True,
         ).empresa
     else:
         with runtime.engine.begin() as conn:

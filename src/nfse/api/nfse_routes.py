@@ -22,9 +22,10 @@ from nfse.municipios.routing import provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
 from nfse.runtime import Runtime
-from nfse.store import artefatos, notas
+from nfse.store import artefatos, emails, notas
 from nfse.store.clock import now
 from nfse.store.empresas import Credencial
+from nfse.work.correio import avisar_tomador
 from nfse.work.documentos import store_danfse
 
 router = APIRouter()
@@ -138,8 +139,10 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any) -> dict[str
                 artefatos.put(conn, row.id, artefatos.XML_CANCELAMENTO, outcome.xml,
                               "application/xml")
             authorized = artefatos.latest(conn, row.id, artefatos.XML_NFSE)
-        if authorized:
+            avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente, emails.CANCELADO)
+        if authorized:  # the PDF carries the cancellation mark from now on
             store_danfse(runtime.engine, row.id, authorized[0], cancelada=True)
+        runtime.wake.set()
         return {"status": "cancelado"}
     erros = [e.as_json() for e in outcome.erros] or [{
         "codigo": "sem_resposta",

@@ -3,17 +3,20 @@ path carries the note's capability: 192 random bits, unguessable from ref, CNPJ 
 
 from __future__ import annotations
 
-import html
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nfse.api.errors import nao_encontrado
-from nfse.api.representacao import PUBLIC_PREFIX, iso
+from nfse.documents.links import PUBLIC_PREFIX, public_path
+from nfse.documents.view import pagina_nota
 from nfse.domain.status import ISSUED, Status
+from nfse.model.nfse import parse_nfse
 from nfse.runtime import Runtime
-from nfse.store import artefatos, notas
+from nfse.store import artefatos, empresas, notas
+from nfse.store.clock import aware
 from nfse.work.documentos import store_danfse
 
 router = APIRouter()
@@ -57,24 +60,17 @@ async def document(request: Request, capability: str, name: str) -> Response:
 def _view(runtime: Runtime, capability: str) -> str:
     with runtime.engine.connect() as conn:
         row = notas.get_by_capability(conn, capability)
-    if row is None or Status(row.status) not in ISSUED:
-        raise nao_encontrado()
-    fields = [
-        ("Situação", row.status), ("Número", row.numero), ("Prestador", row.cnpj_prestador),
-        ("Emissão", iso(row.data_emissao)), ("Código de verificação", row.codigo_verificacao),
-        ("Chave de acesso", row.chave_acesso),
-    ]
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v or '-'))}</td></tr>"
-                   for k, v in fields)
-    base = f"{PUBLIC_PREFIX}/{capability}"
-    return (
-        '<!doctype html><html lang="pt-BR"><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>NFS-e {html.escape(row.numero or '')}</title>"
-        f"<h1>NFS-e {html.escape(row.numero or '')}</h1><table>{rows}</table>"
-        f'<p><a href="{base}/danfse.pdf">DANFSe (PDF)</a> · <a href="{base}/nfse.xml">XML</a></p>'
-        "</html>"
-    )
+        if row is None or Status(row.status) not in ISSUED:
+            raise nao_encontrado()
+        empresa = empresas.get_empresa(conn, row.empresa_id)
+    links = {"DANFSe (PDF)": public_path(capability, "danfse.pdf"),
+             "XML da NFS-e": public_path(capability, "nfse.xml")}
+    if Status(row.status) == Status.CANCELADO:
+        links["XML do cancelamento"] = public_path(capability, "cancelamento.xml")
+    return pagina_nota(parse_nfse(json.loads(row.requisicao)), status=row.status,
+                       numero=row.numero, codigo_verificacao=row.codigo_verificacao,
+                       chave_acesso=row.chave_acesso, data_emissao=aware(row.data_emissao),
+                       razao_social_prestador=empresa.nome, links=links)
 
 
 @router.get(PUBLIC_PREFIX + "/{capability}")

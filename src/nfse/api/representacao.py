@@ -9,21 +9,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row
 
+from nfse.documents.links import public_path
 from nfse.domain.status import ISSUED, Status
 from nfse.store import notas
 from nfse.store.clock import aware
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-PUBLIC_PREFIX = "/notas_fiscais_servico"
 
 
 def iso(value: datetime | None) -> str | None:
     value = aware(value)
     return value.astimezone(SAO_PAULO).isoformat(timespec="seconds") if value else None
-
-
-def public_path(row: Row, name: str = "") -> str:
-    return f"{PUBLIC_PREFIX}/{row.capability}" + (f"/{name}" if name else "")
 
 
 def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False) -> dict[str, Any]:
@@ -41,14 +37,14 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
             numero=row.numero,
             codigo_verificacao=row.codigo_verificacao,
             data_emissao=iso(row.data_emissao),
-            url=base_url + public_path(row),
-            url_danfse=base_url + public_path(row, "danfse.pdf"),
-            caminho_xml_nota_fiscal=public_path(row, "nfse.xml"),
+            url=base_url + public_path(row.capability),
+            url_danfse=base_url + public_path(row.capability, "danfse.pdf"),
+            caminho_xml_nota_fiscal=public_path(row.capability, "nfse.xml"),
         )
         if row.chave_acesso:
             body["chave_acesso"] = row.chave_acesso
         if status == Status.CANCELADO:
-            body["caminho_xml_cancelamento"] = public_path(row, "cancelamento.xml")
+            body["caminho_xml_cancelamento"] = public_path(row.capability, "cancelamento.xml")
     if status == Status.PROCESSANDO and row.mensagem:
         body["mensagem"] = row.mensagem  # (ext) why it is still waiting
     if status == Status.ERRO and row.erros:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from nfse.certs.a1 import A1, load_pfx
 from nfse.certs.secrets import SecretBox, hash_token
@@ -27,10 +28,18 @@ class Empresa:
     regime_tributario: int | None
     habilita_nfse: bool
     certificado_valido_ate: datetime | None
+    email: str | None = None
+    enviar_email_destinatario: bool | None = None
+    """None: on in produção, off in homologação."""
 
     @property
     def documento(self) -> str:
         return self.cnpj or self.cpf or ""
+
+    def envia_ao_tomador(self, ambiente: str) -> bool:
+        if self.enviar_email_destinatario is None:
+            return ambiente == "producao"
+        return self.enviar_email_destinatario
 
 
 @dataclass(frozen=True)
@@ -47,19 +56,21 @@ def _empresa(row) -> Empresa:  # noqa: ANN001
         id=row.id, cnpj=row.cnpj, cpf=row.cpf, nome=row.nome,
         inscricao_municipal=row.inscricao_municipal, codigo_municipio=row.codigo_municipio,
         regime_tributario=row.regime_tributario, habilita_nfse=row.habilita_nfse,
-        certificado_valido_ate=aware(row.certificado_valido_ate),
+        certificado_valido_ate=aware(row.certificado_valido_ate), email=row.email,
+        enviar_email_destinatario=row.enviar_email_destinatario,
     )
 
 
 def criar_empresa(
     conn: Connection, box: SecretBox, *, cnpj: str, nome: str, inscricao_municipal: str,
     codigo_municipio: str, pfx: bytes, senha: str, regime_tributario: int | None = None,
-    email: str | None = None,
+    email: str | None = None, enviar_email_destinatario: bool | None = None,
 ) -> Empresa:
     a1 = load_pfx(pfx, senha)
     result = conn.execute(insert(empresas).values(
         cnpj=cnpj, nome=nome, inscricao_municipal=inscricao_municipal,
         codigo_municipio=codigo_municipio, regime_tributario=regime_tributario, email=email,
+        enviar_email_destinatario=enviar_email_destinatario,
         certificado=box.seal(pfx), senha_certificado=box.seal(senha.encode()),
         certificado_valido_ate=a1.not_after, certificado_cnpj=a1.cnpj, habilita_nfse=True,
         created_at=now(),
@@ -85,6 +96,32 @@ def load_a1(conn: Connection, box: SecretBox, empresa_id: int) -> A1:
         .where(empresas.c.id == empresa_id)
     ).one()
     return load_pfx(box.open(row.certificado), box.open(row.senha_certificado).decode())
+
+
+def smtp(conn: Connection, box: SecretBox, empresa_id: int) -> dict[str, Any] | None:
+    """The company's own SMTP settings (``smtp_*`` of SPEC §5), or None to use the global."""
+    row = conn.execute(select(
+        empresas.c.smtp_host, empresas.c.smtp_port, empresas.c.smtp_user,
+        empresas.c.smtp_password, empresas.c.smtp_starttls, empresas.c.smtp_ssl,
+        empresas.c.smtp_from).where(empresas.c.id == empresa_id)).one()
+    if not row.smtp_host:
+        return None
+    return {"host": row.smtp_host, "port": row.smtp_port or 0, "user": row.smtp_user,
+            "password": box.open(row.smtp_password).decode() if row.smtp_password else None,
+            "starttls": bool(row.smtp_starttls), "ssl": bool(row.smtp_ssl),
+            "sender": row.smtp_from}
+
+
+def configurar_smtp(conn: Connection, box: SecretBox, empresa_id: int, *, host: str | None,
+                    port: int | None = None, user: str | None = None,
+                    password: str | None = None, starttls: bool = False, ssl: bool = False,
+                    sender: str | None = None) -> None:
+    """Set (or, with no host, clear) the company's own SMTP server; the password is
+    encrypted at rest."""
+    conn.execute(update(empresas).where(empresas.c.id == empresa_id).values(
+        smtp_host=host, smtp_port=port, smtp_user=user,
+        smtp_password=box.seal(password.encode()) if password else None,
+        smtp_starttls=starttls, smtp_ssl=ssl, smtp_from=sender))
 
 
 def criar_token(conn: Connection, empresa_id: int, ambiente: str, token: str | None = None) -> str:

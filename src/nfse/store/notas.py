@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from nfse.domain.status import ISSUED, Status
-from nfse.store import wakeup
+from nfse.store import leases, wakeup
 from nfse.store.clock import now, utc
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
@@ -165,26 +165,9 @@ def history(conn: Connection, nota_id: int) -> list[Row]:
 def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]:
     """Claim up to ``batch`` due notes for ``owner`` and number the ones not yet numbered, in
     one transaction. Due = processando, next attempt reached, no live lease."""
-    moment = now()
-    due = (
-        select(notas.c.id)
-        .where(and_(
-            notas.c.status == Status.PROCESSANDO.value,
-            notas.c.next_attempt_at <= moment,
-            or_(notas.c.lease_until.is_(None), notas.c.lease_until < moment),
-        ))
-        .order_by(notas.c.next_attempt_at)
-        .limit(batch)
-    )
-    if engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
     with engine.begin() as conn:
-        claimed = conn.execute(
-            update(notas)
-            .where(notas.c.id.in_(due.scalar_subquery()))
-            .values(lease_until=moment + lease, lease_owner=owner)
-            .returning(notas.c.id, notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps)
-        ).all()
+        claimed = leases.claim(conn, notas, Status.PROCESSANDO.value, owner, batch, lease,
+                               notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps)
         sem_numero: dict[tuple[int, str], list[int]] = {}
         for row in sorted(claimed, key=lambda r: r.id):  # numbers follow acceptance order
             if row.numero_rps is None:

@@ -36,6 +36,16 @@ empresas = Table(
     Column("certificado_valido_ate", DateTime(timezone=True)),
     Column("certificado_cnpj", String(14)),
     Column("habilita_nfse", Boolean, nullable=False, default=True),
+    Column("enviar_email_destinatario", Boolean),
+    # None: on in produção, off in homologação.
+    Column("smtp_host", String(255)),
+    Column("smtp_port", Integer),
+    Column("smtp_user", String(255)),
+    Column("smtp_password", LargeBinary),
+    # Encrypted (certs.secrets).
+    Column("smtp_starttls", Boolean),
+    Column("smtp_ssl", Boolean),
+    Column("smtp_from", String(255)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -114,4 +124,32 @@ workers = Table(
     "workers", metadata,
     Column("id", String(64), primary_key=True),
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)
+
+emails = Table(
+    "emails", metadata,
+    # The e-mail outbox: one row per recipient and message, claimed like notes.
+    Column("id", Integer, primary_key=True),
+    Column("nota_id", Integer, ForeignKey("notas.id"), nullable=False, index=True),
+    Column("destinatario", String(254), nullable=False),
+    Column("motivo", String(20), nullable=False),
+    # autorizado, cancelado (automatic, to the tomador) or pedido (POST .../email).
+    Column("status", String(20), nullable=False),
+    # pendente, enviado, bloqueado, falhou.
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("lease_owner", String(64)),
+    Column("erro", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_emails_due", "status", "next_attempt_at"),
+)
+
+emails_bloqueados = Table(
+    "emails_bloqueados", metadata,
+    Column("email", String(254), primary_key=True),
+    # Lower-cased.
+    Column("motivo", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -19,6 +19,8 @@ class EmissorFactory:
         self._engine = engine
         self._settings = settings
         self._box = box
+        self.box = box
+        """Also opens the other secrets the worker needs (a company's SMTP password)."""
         self._a1: dict[int, A1] = {}
         self._lock = threading.Lock()
 

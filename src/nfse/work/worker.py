@@ -27,13 +27,17 @@ from nfse.config import Settings
 from nfse.metrics import REGISTRY
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse
+from nfse.model.nota import Nota
 from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
-from nfse.store import artefatos, empresas, notas, wakeup
+from nfse.store import artefatos, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
+from nfse.store.empresas import Empresa
 from nfse.store.tables import workers
 from nfse.work.breaker import CircuitBreaker
+from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory
+from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.worker")
 
@@ -51,11 +55,6 @@ def _keep_exchanges(conn: Connection, nota_id: int, exchanges: Sequence[Exchange
     artefatos.put_many(conn, nota_id, _exchanged(exchanges))
 
 
-def backoff(attempts: int, base: float, cap: float) -> float:
-    """Exponential, capped, with jitter so notes of a failing authority spread out."""
-    return min(cap, base * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())
-
-
 class Worker:
     def __init__(self, engine: Engine, settings: Settings, emissores: EmissorFactory,
                  batch: int = 8, wake: threading.Event | None = None):
@@ -69,6 +68,7 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
         self.breaker = CircuitBreaker(settings)
+        self.correio = Correio(engine, settings, emissores.box, self.id)
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
@@ -78,6 +78,7 @@ class Worker:
                 try:
                     self.heartbeat()
                     busy = self.run_once(stop) > 0
+                    busy = self.correio.run_once() > 0 or busy
                 except DBAPIError:  # the database went away: poll until it is back
                     log.warning("database unavailable; retrying", exc_info=True)
                     busy = False
@@ -202,7 +203,7 @@ class Worker:
         if row.reconcile:
             found = call("consulta", provider.query)
             if found.result == Result.AUTHORIZED:
-                self._authorize(nota_id, found, kept)
+                self._authorize(nota_id, found, kept, (nota, empresa, row.ambiente))
                 return
             if found.result != Result.NOT_FOUND:
                 self._reschedule(nota_id, row.attempts, reconcile=True, outcome=found,
@@ -215,14 +216,17 @@ class Worker:
         kept.clear()
         outcome = call("emissao", provider.emit)
         if outcome.result == Result.AUTHORIZED:
-            self._authorize(nota_id, outcome, kept)
+            self._authorize(nota_id, outcome, kept, (nota, empresa, row.ambiente))
         elif outcome.result == Result.REJECTED:
             self._reject(nota_id, [e.as_json() for e in outcome.erros], outcome.mensagem, kept)
         else:
             self._reschedule(nota_id, row.attempts + 1, reconcile=outcome.result != Result.RETRY,
                              outcome=outcome, exchanges=kept)
 
-    def _authorize(self, nota_id: int, outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
+    def _authorize(self, nota_id: int, outcome: Outcome, exchanges: Sequence[Exchange],
+                   aviso: tuple[Nota, Empresa, str]) -> None:
+        """Record the authorization, what was exchanged and the NFS-e, and queue the
+        tomador's e-mail, in one transaction."""
         documents = _exchanged(exchanges)
         if outcome.xml:
             documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
@@ -231,6 +235,8 @@ class Worker:
             notas.authorize(conn, nota_id, numero=outcome.numero,
                             codigo_verificacao=outcome.codigo_verificacao,
                             chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
+            nota, empresa, ambiente = aviso
+            avisar_tomador(conn, nota_id, nota, empresa, ambiente, emails.AUTORIZADO)
 
     def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
                 exchanges: Sequence[Exchange] = ()) -> None:

@@ -1,0 +1,93 @@
+"""The e-mail outbox (one row per recipient and message, claimed like notes) and the block
+list of addresses whose server refused them for good."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
+
+from nfse.store import leases
+from nfse.store.clock import now
+from nfse.store.tables import emails, emails_bloqueados
+
+PENDENTE = "pendente"
+ENVIADO = "enviado"
+BLOQUEADO = "bloqueado"
+FALHOU = "falhou"
+
+AUTORIZADO = "autorizado"
+CANCELADO = "cancelado"
+PEDIDO = "pedido"
+"""Why a message goes out: the note was authorized or cancelled (to the tomador,
+automatically), or a client asked (POST .../email)."""
+
+_UPDATE = update(emails).where(emails.c.id == bindparam("email_id"))
+_BLOCKED = select(emails_bloqueados).where(emails_bloqueados.c.email == bindparam("endereco"))
+
+
+def normalizar(endereco: str) -> str:
+    return endereco.strip().lower()
+
+
+def enfileirar(conn: Connection, nota_id: int, destinatarios: list[str],
+               motivo: str) -> tuple[list[str], list[str]]:
+    """Queue one message per address, due now; addresses on the block list are skipped.
+    Returns (queued, blocked)."""
+    moment = now()
+    queued, blocked = [], []
+    for endereco in destinatarios:
+        (blocked if bloqueio(conn, endereco) else queued).append(endereco)
+    if queued:
+        conn.execute(insert(emails), [
+            {"nota_id": nota_id, "destinatario": endereco.strip(), "motivo": motivo,
+             "status": PENDENTE, "attempts": 0, "next_attempt_at": moment,
+             "created_at": moment} for endereco in queued])
+    return queued, blocked
+
+
+def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[Row]:
+    with engine.begin() as conn:
+        return leases.claim(conn, emails, PENDENTE, owner, batch, lease, emails.c.nota_id,
+                            emails.c.destinatario, emails.c.motivo, emails.c.attempts)
+
+
+def enviado(conn: Connection, email_id: int, attempts: int) -> None:
+    conn.execute(_UPDATE, {"email_id": email_id, "status": ENVIADO, "sent_at": now(),
+                           "attempts": attempts, "next_attempt_at": None, "erro": None,
+                           "lease_until": None, "lease_owner": None})
+
+
+def adiar(conn: Connection, email_id: int, attempts: int, delay: float, erro: str) -> None:
+    """A temporary failure: try again after ``delay`` seconds."""
+    conn.execute(_UPDATE, {"email_id": email_id, "attempts": attempts,
+                           "next_attempt_at": now() + timedelta(seconds=delay), "erro": erro,
+                           "lease_until": None, "lease_owner": None})
+
+
+def encerrar(conn: Connection, email_id: int, status: str, attempts: int, erro: str) -> None:
+    """Give up on a message: ``BLOQUEADO`` (its address is refused) or ``FALHOU``."""
+    conn.execute(_UPDATE, {"email_id": email_id, "status": status, "attempts": attempts,
+                           "erro": erro, "next_attempt_at": None, "lease_until": None,
+                           "lease_owner": None})
+
+
+def da_nota(conn: Connection, nota_id: int) -> list[Row]:
+    return list(conn.execute(select(emails).where(emails.c.nota_id == nota_id)
+                             .order_by(emails.c.id)))
+
+
+def bloqueio(conn: Connection, endereco: str) -> Row | None:
+    return conn.execute(_BLOCKED, {"endereco": normalizar(endereco)}).first()
+
+
+def bloquear(conn: Connection, endereco: str, motivo: str) -> None:
+    if bloqueio(conn, endereco) is None:
+        conn.execute(insert(emails_bloqueados).values(
+            email=normalizar(endereco), motivo=motivo, created_at=now()))
+
+
+def desbloquear(conn: Connection, endereco: str) -> bool:
+    removed = conn.execute(delete(emails_bloqueados).where(
+        emails_bloqueados.c.email == normalizar(endereco)))
+    return removed.rowcount > 0

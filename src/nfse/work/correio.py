@@ -1,0 +1,123 @@
+"""E-mail: who is written to automatically, and the delivery of the outbox. A worker claims
+due rows like notes, builds each message with the DANFSe and the XML attached, and sends it
+through the company's SMTP server, the global one, or (none configured) into the maildir
+``DATA_DIR/maildir``. A permanent refusal of an address puts it on the block list."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine, Row
+
+from nfse.certs.secrets import SecretBox
+from nfse.config import Settings
+from nfse.documents.links import public_path
+from nfse.domain.status import Status
+from nfse.model.nfse import parse_nfse
+from nfse.model.nota import Nota
+from nfse.notify import mensagem
+from nfse.notify.smtp import Entrega, Resultado, SmtpConfig, enviar, guardar
+from nfse.store import artefatos, emails, empresas, notas
+from nfse.work.documentos import store_danfse
+from nfse.work.retry import backoff
+
+log = logging.getLogger("nfse.correio")
+BATCH = 10
+
+
+def avisar_tomador(conn: Connection, nota_id: int, nota: Nota, empresa: empresas.Empresa,
+                   ambiente: str, motivo: str) -> None:
+    """Queue the automatic message to ``tomador.email`` (in the caller's transaction, with
+    the status change) when the company sends them in this environment."""
+    destino = nota.tomador.email if nota.tomador else None
+    if destino and empresa.envia_ao_tomador(ambiente):
+        emails.enfileirar(conn, nota_id, [destino], motivo)
+
+
+def global_smtp(settings: Settings) -> SmtpConfig | None:
+    if not settings.smtp_host:
+        return None
+    return SmtpConfig(host=settings.smtp_host, port=settings.smtp_port,
+                      user=settings.smtp_user, password=settings.smtp_password,
+                      starttls=settings.smtp_starttls, ssl=settings.smtp_ssl,
+                      sender=settings.smtp_from)
+
+
+class Correio:
+    def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
+        self.engine = engine
+        self.settings = settings
+        self.box = box
+        self.owner = owner
+        self.lease = timedelta(seconds=max(120.0, 4 * settings.authority_timeout))
+
+    def run_once(self) -> int:
+        """Deliver what is due; the number of messages tried."""
+        claimed = emails.claim(self.engine, self.owner, BATCH, self.lease)
+        for row in claimed:
+            try:
+                entrega = self._deliver(row)
+            except Exception as exc:  # a bug must not stop the outbox: retried later
+                log.exception("e-mail %s: unexpected failure", row.id)
+                entrega = Entrega(Resultado.ADIADO, f"{type(exc).__name__}: {exc}")
+            self._record(row, entrega)
+        return len(claimed)
+
+    def _deliver(self, row: Row) -> Entrega:
+        with self.engine.connect() as conn:
+            if emails.bloqueio(conn, row.destinatario):
+                return Entrega(Resultado.RECUSADO, "endereço na lista de bloqueio")
+            nota_row = notas.get(conn, row.nota_id)
+            empresa = empresas.get_empresa(conn, nota_row.empresa_id)
+            proprio = empresas.smtp(conn, self.box, empresa.id)
+            xml = artefatos.latest(conn, row.nota_id, artefatos.XML_NFSE)
+            pdf = artefatos.latest(conn, row.nota_id, artefatos.DANFSE)
+            cancelamento = artefatos.latest(conn, row.nota_id, artefatos.XML_CANCELAMENTO)
+        cancelada = Status(nota_row.status) == Status.CANCELADO
+        pdf_bytes = pdf[0] if pdf else None
+        if pdf_bytes is None and xml is not None:
+            pdf_bytes = store_danfse(self.engine, row.nota_id, xml[0], cancelada=cancelada)
+        numero = nota_row.numero or ""
+        anexos = []
+        if pdf_bytes:
+            anexos.append(mensagem.Anexo(f"NFSe-{numero}.pdf", pdf_bytes, "application/pdf"))
+        if xml:
+            anexos.append(mensagem.Anexo(f"NFSe-{numero}.xml", xml[0], "application/xml"))
+        if cancelada and cancelamento:
+            anexos.append(mensagem.Anexo(f"Cancelamento-NFSe-{numero}.xml", cancelamento[0],
+                                         "application/xml"))
+        nota = parse_nfse(json.loads(nota_row.requisicao))
+        base = self.settings.public_url
+        conteudo = mensagem.Nota(
+            numero=numero, prestador=empresa.nome, valor=nota.servico.valor_servicos,
+            cancelada=cancelada, codigo_verificacao=nota_row.codigo_verificacao,
+            tomador=nota.tomador.razao_social if nota.tomador else None,
+            url=base.rstrip("/") + public_path(nota_row.capability) if base else None,
+            anexos=anexos)
+        config = SmtpConfig(**proprio) if proprio else global_smtp(self.settings)
+        sender = (config.sender if config and config.sender else self.settings.smtp_from)
+        message = mensagem.compor(conteudo, remetente=sender, destinatario=row.destinatario,
+                                  responder_para=empresa.email)
+        if config is None:
+            return guardar(self.settings.data_dir / "maildir", message)
+        return enviar(config, message, timeout=self.settings.authority_timeout)
+
+    def _record(self, row: Row, entrega: Entrega) -> None:
+        attempts = row.attempts + 1
+        with self.engine.begin() as conn:
+            if entrega.resultado == Resultado.ENTREGUE:
+                emails.enviado(conn, row.id, attempts)
+            elif entrega.resultado == Resultado.RECUSADO:
+                emails.bloquear(conn, row.destinatario, entrega.detalhe)
+                emails.encerrar(conn, row.id, emails.BLOQUEADO, attempts, entrega.detalhe)
+            elif (entrega.resultado == Resultado.FALHOU
+                  or attempts >= self.settings.email_max_attempts):
+                emails.encerrar(conn, row.id, emails.FALHOU, attempts, entrega.detalhe)
+            else:
+                emails.adiar(conn, row.id, attempts, backoff(
+                    attempts, self.settings.backoff_base, self.settings.backoff_cap),
+                    entrega.detalhe)
+        log.info("e-mail %s para %s: %s %s", row.id, row.destinatario, entrega.resultado.value,
+                 entrega.detalhe)

@@ -1,0 +1,218 @@
+"""E-mail through a real SMTP server on loopback (aiosmtpd): the tomador's automatic
+messages, messages a client asks for, bounces and the block list, and the maildir used when
+no SMTP server is configured."""
+
+from __future__ import annotations
+
+import email
+import json
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from lxml import etree
+from sqlalchemy import update
+
+from nfse.store import emails
+from nfse.store.tables import empresas
+from tests.support import Gateway, free_port, nota_exemplo
+
+TOMADOR = "contato@focusnfe.com.br"  # nota_exemplo()'s tomador.email
+
+
+class Caixa:
+    """Accepts every message, except addresses listed to be refused at RCPT."""
+
+    def __init__(self) -> None:
+        self.recebidas: list[tuple[list[str], EmailMessage]] = []
+        self.recusar: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+        if address in self.recusar:
+            return self.recusar[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        message = email.message_from_bytes(envelope.content, policy=default)
+        self.recebidas.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def para(self, endereco: str) -> list[EmailMessage]:
+        return [m for rcpts, m in self.recebidas if endereco in rcpts]
+
+    def esperar(self, endereco: str, quantas: int = 1, timeout: float = 20) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.para(endereco)) >= quantas:
+                return self.para(endereco)
+            time.sleep(0.05)
+        raise AssertionError(f"{quantas} message(s) to {endereco} expected, got "
+                             f"{len(self.para(endereco))}")
+
+
+@pytest.fixture
+def caixa(gateway: Gateway) -> Iterator[Caixa]:
+    handler = Caixa()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = gateway.runtime.settings
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", controller.port
+    settings.smtp_from = "NFS-e <nfse@gateway.test>"
+    settings.backoff_base, settings.backoff_cap = 0.05, 0.2
+    yield handler
+    controller.stop()
+
+
+def enviar_ao_tomador(gateway: Gateway, ligado: bool | None) -> None:
+    with gateway.runtime.engine.begin() as conn:
+        conn.execute(update(empresas).values(enviar_email_destinatario=ligado,
+                                             email="financeiro@empresa.test"))
+
+
+def autorizar(gateway: Gateway, ref: str) -> dict:
+    answer = gateway.client.post(f"/v2/nfse?ref={ref}", json=nota_exemplo())
+    assert answer.status_code == 202, answer.text
+    nota = gateway.wait_final(ref)
+    assert nota["status"] == "autorizado", nota
+    return nota
+
+
+def anexos(message: EmailMessage) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+
+
+def test_authorized_note_is_mailed_to_the_tomador_with_pdf_and_xml(
+        gateway: Gateway, caixa: Caixa) -> None:
+    enviar_ao_tomador(gateway, True)
+    nota = autorizar(gateway, "mail-1")
+    [message] = caixa.esperar(TOMADOR)
+    assert message["To"] == TOMADOR
+    assert message["Reply-To"] == "financeiro@empresa.test"
+    assert f"NFS-e nº {nota['numero']}" in message["Subject"]
+    assert "EMPRESA TESTE LTDA" in message["Subject"]
+    texto = message.get_body(("plain",)).get_content()
+    assert "R$ 1,00" in texto and nota["codigo_verificacao"] in texto
+    assert message.get_body(("html",)) is not None
+    files = anexos(message)
+    assert files[f"NFSe-{nota['numero']}.pdf"].startswith(b"%PDF-")
+    xml = etree.fromstring(files[f"NFSe-{nota['numero']}.xml"])
+    assert xml.tag.endswith("NFSe")
+
+
+def test_homologacao_sends_nothing_to_the_tomador_unless_enabled(
+        gateway: Gateway, caixa: Caixa) -> None:
+    enviar_ao_tomador(gateway, None)
+    autorizar(gateway, "mail-2")
+    with gateway.runtime.engine.connect() as conn:
+        nota_id = conn.exec_driver_sql("SELECT id FROM notas WHERE ref = 'mail-2'").scalar()
+        assert emails.da_nota(conn, nota_id) == []
+    assert caixa.para(TOMADOR) == []
+
+
+def test_client_sends_a_note_to_several_addresses(gateway: Gateway, caixa: Caixa) -> None:
+    enviar_ao_tomador(gateway, False)
+    nota = autorizar(gateway, "mail-3")
+    destinos = ["a@cliente.test", "b@cliente.test", "c@cliente.test"]
+    answer = gateway.client.post("/v2/nfse/mail-3/email", json={"emails": destinos})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"emails": destinos}
+    for destino in destinos:
+        [message] = caixa.esperar(destino)
+        assert message["To"] == destino
+        files = anexos(message)
+        assert len(files) == 2
+        assert files[f"NFSe-{nota['numero']}.pdf"].startswith(b"%PDF-")
+
+
+def test_email_request_rules(gateway: Gateway, caixa: Caixa) -> None:
+    autorizar(gateway, "mail-4")
+    too_many = gateway.client.post("/v2/nfse/mail-4/email",
+                                   json={"emails": [f"x{i}@cliente.test" for i in range(11)]})
+    assert too_many.status_code == 400 and too_many.json()["codigo"] == "requisicao_invalida"
+    bad = gateway.client.post("/v2/nfse/mail-4/email",
+                              json={"emails": ["ok@cliente.test", "sem-arroba", 7]})
+    assert bad.status_code == 400
+    assert [e["campo"] for e in bad.json()["erros"]] == ["emails[1]", "emails[2]"]
+    assert "sem-arroba" in bad.json()["mensagem"]
+    assert gateway.client.post("/v2/nfse/mail-4/email", json={}).status_code == 400
+    missing = gateway.client.post("/v2/nfse/nao-existe/email", json={"emails": ["a@b.test"]})
+    assert missing.status_code == 404 and missing.json()["codigo"] == "nao_encontrado"
+
+
+def test_hard_bounce_blocks_the_address_until_it_is_released(
+        gateway: Gateway, caixa: Caixa) -> None:
+    autorizar(gateway, "mail-5")
+    caixa.recusar["sumiu@cliente.test"] = "550 5.1.1 Mailbox unavailable"
+    answer = gateway.client.post("/v2/nfse/mail-5/email",
+                                 json={"emails": ["sumiu@cliente.test", "ok@cliente.test"]})
+    assert answer.status_code == 200
+    caixa.esperar("ok@cliente.test")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        blocked = gateway.client.get("/v2/blocked_emails/Sumiu@Cliente.test")
+        if blocked.status_code == 200:
+            break
+        time.sleep(0.05)
+    assert blocked.status_code == 200, blocked.text
+    assert blocked.json()["email"] == "sumiu@cliente.test"
+    assert "550" in blocked.json()["motivo"]
+    again = gateway.client.post("/v2/nfse/mail-5/email", json={"emails": ["sumiu@cliente.test"]})
+    assert again.json() == {"emails": [], "bloqueados": ["sumiu@cliente.test"]}
+    assert gateway.client.delete("/v2/blocked_emails/sumiu@cliente.test").status_code == 200
+    assert gateway.client.get("/v2/blocked_emails/sumiu@cliente.test").status_code == 404
+    assert gateway.client.delete("/v2/blocked_emails/sumiu@cliente.test").status_code == 404
+
+
+def test_temporary_refusal_is_retried(gateway: Gateway, caixa: Caixa) -> None:
+    autorizar(gateway, "mail-6")
+    caixa.recusar["cheia@cliente.test"] = "452 4.2.2 Mailbox full"
+    gateway.client.post("/v2/nfse/mail-6/email", json={"emails": ["cheia@cliente.test"]})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with gateway.runtime.engine.connect() as conn:
+            tentativas = conn.exec_driver_sql(
+                "SELECT attempts FROM emails WHERE destinatario = 'cheia@cliente.test'").scalar()
+        if tentativas and tentativas >= 2:
+            break
+        time.sleep(0.05)
+    assert tentativas >= 2
+    del caixa.recusar["cheia@cliente.test"]
+    caixa.esperar("cheia@cliente.test")
+    assert gateway.client.get("/v2/blocked_emails/cheia@cliente.test").status_code == 404
+
+
+def test_cancellation_is_mailed_and_its_xml_downloadable(gateway: Gateway, caixa: Caixa) -> None:
+    enviar_ao_tomador(gateway, True)
+    nota = autorizar(gateway, "mail-7")
+    caixa.esperar(TOMADOR)
+    cancel = gateway.client.request("DELETE", "/v2/nfse/mail-7",
+                                    content=json.dumps({"justificativa": "Serviço não prestado"}))
+    assert cancel.json() == {"status": "cancelado"}
+    messages = caixa.esperar(TOMADOR, 2)
+    cancelada = messages[-1]
+    assert "cancelada" in cancelada["Subject"]
+    files = anexos(cancelada)
+    assert etree.fromstring(files[f"Cancelamento-NFSe-{nota['numero']}.xml"]) is not None
+    body = gateway.client.get("/v2/nfse/mail-7").json()
+    xml = httpx.get(gateway.base_url + body["caminho_xml_cancelamento"])
+    assert xml.status_code == 200 and etree.fromstring(xml.content).tag.endswith("evento")
+
+
+def test_without_smtp_messages_land_in_the_maildir(gateway: Gateway) -> None:
+    gateway.runtime.settings.smtp_host = None
+    autorizar(gateway, "mail-8")
+    gateway.client.post("/v2/nfse/mail-8/email", json={"emails": ["arquivo@cliente.test"]})
+    maildir = Path(gateway.runtime.settings.data_dir) / "maildir" / "new"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (maildir.exists() and any(maildir.iterdir())):
+        time.sleep(0.05)
+    [path] = list(maildir.iterdir())
+    message = email.message_from_bytes(path.read_bytes(), policy=default)
+    assert message["To"] == "arquivo@cliente.test"
+    assert len(anexos(message)) == 2
