@@ -15,12 +15,17 @@ from pathlib import Path
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import update
 
+from nfse.api.app import create_app
+from nfse.runtime import Runtime
 from nfse.store import emails
+from nfse.store.empresas import Empresa, configurar_smtp
 from nfse.store.tables import empresas
-from tests.support import Gateway, free_port, nota_exemplo
+from tests.support import Gateway, empresa_teste, free_port, nota_exemplo
 
 TOMADOR = "contato@focusnfe.com.br"  # nota_exemplo()'s tomador.email
 
@@ -216,3 +221,55 @@ def test_without_smtp_messages_land_in_the_maildir(gateway: Gateway) -> None:
     message = email.message_from_bytes(path.read_bytes(), policy=default)
     assert message["To"] == "arquivo@cliente.test"
     assert len(anexos(message)) == 2
+
+
+def test_a_company_can_send_through_its_own_smtp_server_with_login(
+        gateway: Gateway, caixa: Caixa) -> None:
+    gateway.runtime.settings.smtp_host = "127.0.0.1"
+    gateway.runtime.settings.smtp_port = free_port()  # the global server is down
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3nha")
+
+    propria = Caixa()
+    controller = Controller(propria, hostname="127.0.0.1", port=free_port(),
+                            authenticator=authenticator, auth_require_tls=False,
+                            auth_required=True)
+    controller.start()
+    try:
+        with gateway.runtime.engine.begin() as conn:
+            configurar_smtp(conn, gateway.runtime.box, 1, host="127.0.0.1",
+                            port=controller.port, user="empresa", password="s3nha",
+                            sender="Empresa Teste <nfse@empresa.test>")
+            assert conn.exec_driver_sql("SELECT smtp_password FROM empresas").scalar() \
+                != b"s3nha"  # kept encrypted
+        autorizar(gateway, "mail-9")
+        gateway.client.post("/v2/nfse/mail-9/email", json={"emails": ["d@cliente.test"]})
+        [message] = propria.esperar("d@cliente.test")
+        assert message["From"] == "Empresa Teste <nfse@empresa.test>"
+        assert logins == [(b"empresa", b"s3nha")]
+        assert caixa.recebidas == []
+    finally:
+        controller.stop()
+
+
+def test_only_issued_notes_can_be_mailed(runtime: Runtime) -> None:
+    token, _ = empresa_teste(runtime)
+    with TestClient(create_app(runtime)) as client:  # no worker: the note stays processing
+        client.auth = (token, "")
+        assert client.post("/v2/nfse?ref=cedo", json=nota_exemplo()).status_code == 202
+        answer = client.post("/v2/nfse/cedo/email", json={"emails": ["a@cliente.test"]})
+    assert answer.status_code == 400 and answer.json()["codigo"] == "nfe_nao_autorizada"
+
+
+@pytest.mark.parametrize("ajuste,ambiente,envia", [
+    (None, "producao", True), (None, "homologacao", False), (True, "homologacao", True),
+    (False, "producao", False)])
+def test_who_writes_to_the_tomador_by_default(ajuste: bool | None, ambiente: str,
+                                              envia: bool) -> None:
+    empresa = Empresa(id=1, cnpj="11222333000181", cpf=None, nome="X", inscricao_municipal="1",
+                      codigo_municipio="3516200", regime_tributario=3, habilita_nfse=True,
+                      certificado_valido_ate=None, enviar_email_destinatario=ajuste)
+    assert empresa.envia_ao_tomador(ambiente) is envia
