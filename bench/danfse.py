@@ -8,11 +8,13 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from bench.acceptance import NOTA
 from bench.pipeline import CPU, rate
-from bench.stack import Stack
+from bench.stack import sandbox_emissor
 from nfse.documents.danfse import render
 from nfse.model.nfse import parse_nfse
-from nfse.providers.base import Emissor, Rps
+from nfse.providers.base import Rps
+from nfse.providers.nacional.provider import NacionalProvider
 
 
 def _floor() -> bytes:
@@ -25,21 +27,10 @@ def _floor() -> bytes:
 
 def authorized_xml(workdir: Path) -> bytes:
     """An NFS-e as the sandbox authorizes it (one emission through the real provider)."""
-    from bench.acceptance import NOTA
-    from nfse.providers.nacional.provider import NacionalProvider
-
-    stack = Stack(workdir, f"sqlite:///{workdir / 'danfse.db'}")
-    stack.prepare()
-    try:
-        _, url, ca = stack.sandbox()
-        assert stack.a1 is not None
-        emissor = Emissor(a1=stack.a1, ambiente="homologacao", base_url=url, ca_file=str(ca),
-                          razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
+    with sandbox_emissor(workdir, "danfse") as emissor:
         outcome = NacionalProvider().emit(parse_nfse(NOTA), Rps("1", 1), emissor)
-        assert outcome.xml, outcome
-        return outcome.xml
-    finally:
-        stack.stop()
+    assert outcome.xml, outcome
+    return outcome.xml
 
 
 def run(workdir: Path, seconds: float) -> dict:

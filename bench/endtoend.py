@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from bench.acceptance import NOTA, load
-from bench.stack import Stack, cpu_seconds, peak_rss_mb
+from bench.stack import Stack, cpu_seconds, peak_rss_mb, sandbox_emissor
 from nfse.model.nfse import parse_nfse
-from nfse.providers.base import Emissor, Rps
+from nfse.providers.base import Rps
 from nfse.providers.nacional.answers import pack
 from nfse.providers.nacional.dps import build_dps
 from nfse.providers.nacional.transport import Transport
@@ -115,13 +115,7 @@ def run(workdir: Path, database_url: str, total: int, workers: int,
 
 def sandbox_ceiling(workdir: Path, total: int, threads: int = 2) -> dict:
     """DPSs built and signed beforehand (not timed), then POSTed to the sandbox."""
-    stack = Stack(workdir, f"sqlite:///{workdir / 'ceiling.db'}")
-    stack.prepare()
-    try:
-        _, url, ca = stack.sandbox()
-        assert stack.a1 is not None
-        emissor = Emissor(a1=stack.a1, ambiente="homologacao", base_url=url, ca_file=str(ca),
-                          razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
+    with sandbox_emissor(workdir, "ceiling") as emissor:
         nota = parse_nfse(NOTA)
         bodies = [{"dpsXmlGZipB64": pack(build_dps(nota, Rps("1", n), emissor))}
                   for n in range(1, total + 1)]
@@ -136,8 +130,8 @@ def sandbox_ceiling(workdir: Path, total: int, threads: int = 2) -> dict:
                     item = next(pending, None)
                 if item is None:
                     return
-                answer = transport.request("POST", f"{url}/nfse", emissor.a1, emissor.ca_file,
-                                           30, item)
+                answer = transport.request("POST", f"{emissor.base_url}/nfse", emissor.a1,
+                                           emissor.ca_file, 30, item)
                 if answer.status != 201:
                     next(failures)
 
@@ -150,6 +144,4 @@ def sandbox_ceiling(workdir: Path, total: int, threads: int = 2) -> dict:
         seconds = time.perf_counter() - started
         return {"notes": total, "seconds": seconds, "notes_per_s": total / seconds,
                 "failed": next(failures)}
-    finally:
-        stack.stop()
 

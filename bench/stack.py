@@ -22,6 +22,7 @@ from nfse.admin import criar_empresa
 from nfse.certs.a1 import A1
 from nfse.certs.generate import generate_a1
 from nfse.config import Settings
+from nfse.providers.base import Emissor
 from nfse.runtime import build_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,3 +174,17 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} never answered")
+
+
+@contextmanager
+def sandbox_emissor(workdir: Path, name: str) -> Iterator[Emissor]:
+    """The sandbox alone, with a company's emitter pointed at it (no API, no worker)."""
+    stack = Stack(workdir, f"sqlite:///{workdir / f'{name}.db'}")
+    stack.prepare()
+    try:
+        _, url, ca = stack.sandbox()
+        assert stack.a1 is not None
+        yield Emissor(a1=stack.a1, ambiente="homologacao", base_url=url, ca_file=str(ca),
+                      razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
+    finally:
+        stack.stop()

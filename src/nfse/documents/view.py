@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
+from nfse.model.formato import reais
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
 from nfse.municipios import registry
 
@@ -182,19 +183,19 @@ def _servico(servico: Servico) -> str:
 
 def _valores(servico: Servico) -> str:
     campos = [
-        _campo("Valor dos serviços", _reais(servico.valor_servicos)),
-        _campo("Deduções", _reais(servico.valor_deducoes)),
-        _campo("Desconto incondicionado", _reais(servico.desconto_incondicionado)),
-        _campo("Desconto condicionado", _reais(servico.desconto_condicionado)),
-        _campo("Base de cálculo", _reais(servico.base_calculo)),
+        _campo("Valor dos serviços", reais(servico.valor_servicos)),
+        _campo("Deduções", reais(servico.valor_deducoes)),
+        _campo("Desconto incondicionado", reais(servico.desconto_incondicionado)),
+        _campo("Desconto condicionado", reais(servico.desconto_condicionado)),
+        _campo("Base de cálculo", reais(servico.base_calculo)),
         _campo("Alíquota", _percentual(servico.aliquota) if servico.aliquota is not None
                else None),
-        _campo("ISS", _reais(servico.valor_iss) if servico.valor_iss is not None else None),
+        _campo("ISS", reais(servico.valor_iss) if servico.valor_iss is not None else None),
         _campo("ISS retido", "Sim" if servico.iss_retido else "Não"),
-        _campo("Valor do ISS retido", _reais(servico.valor_iss_retido)
+        _campo("Valor do ISS retido", reais(servico.valor_iss_retido)
                if servico.iss_retido and servico.valor_iss_retido is not None else None),
         *_retencoes(servico),
-        _campo("Valor líquido", _reais(servico.valor_liquido), "total"),
+        _campo("Valor líquido", reais(servico.valor_liquido), "total"),
     ]
     return _secao("Valores", _dl(campos), "valores")
 
@@ -205,7 +206,7 @@ def _retencoes(servico: Servico) -> list[str]:
                  ("Retenção INSS", servico.valor_inss), ("Retenção IR", servico.valor_ir),
                  ("Retenção CSLL", servico.valor_csll),
                  ("Outras retenções", servico.outras_retencoes)]
-    return [_campo(rotulo, _reais(valor)) for rotulo, valor in retencoes if valor != ZERO]
+    return [_campo(rotulo, reais(valor)) for rotulo, valor in retencoes if valor != ZERO]
 
 
 def _consulta(chave_acesso: str) -> str:
@@ -245,12 +246,6 @@ def _data_hora(valor: datetime) -> str:
 def _chave(chave: str) -> str:
     """The access key in blocks of 4 characters, for reading aloud or typing."""
     return " ".join(chave[i:i + 4] for i in range(0, len(chave), 4))
-
-
-def _reais(valor: Decimal) -> str:
-    """Brazilian money: ``R$ 1.234,56``."""
-    texto = f"{valor:,.2f}".translate(str.maketrans(",.", ".,"))
-    return f"R$ {texto}"
 
 
 def _percentual(valor: Decimal) -> str:

@@ -10,6 +10,8 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from nfse.model.formato import reais
+
 
 @dataclass(frozen=True)
 class Anexo:
@@ -31,11 +33,6 @@ class Nota:
     tomador: str | None = None
     url: str | None = None
     anexos: list[Anexo] = field(default_factory=list)
-
-
-def reais(valor: Decimal) -> str:
-    inteiro, _, centavos = f"{valor:,.2f}".partition(".")
-    return f"R$ {inteiro.replace(',', '.')},{centavos}"
 
 
 def assunto(nota: Nota) -> str:
