@@ -56,6 +56,7 @@ def serve(
     _logging()
     settings = _settings(data_dir)
     base_url = settings.public_url or f"http://{host}:{port}"
+    settings.public_url = base_url  # the in-process worker writes it into webhooks and e-mails
     sandbox = None
     if demo:
         from nfse.sandbox.nacional import NacionalSandbox

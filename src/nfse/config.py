@@ -70,6 +70,13 @@ class Settings:
     smtp_ssl: bool = _flag("NFSE_SMTP_SSL")
     smtp_from: str = field(default_factory=lambda: _env(
         "NFSE_SMTP_FROM", "NFS-e <nfse@localhost>") or "")
+    webhook_retries: list[float] = field(default_factory=lambda: [
+        float(x) for x in (_env("NFSE_WEBHOOK_RETRIES") or "60,1800,3600,10800,86400")
+        .split(",") if x.strip()])
+    """Seconds before each retry of a failed webhook delivery; then it is given up."""
+    webhook_allow: list[str] = field(default_factory=lambda: [
+        x.strip() for x in (_env("NFSE_WEBHOOK_ALLOW") or "").split(",") if x.strip()])
+    """Hosts or networks (CIDR) a produção webhook may reach though private or loopback."""
     email_max_attempts: int = _number(int, "NFSE_EMAIL_MAX_ATTEMPTS", 12)
     """Deliveries of one message tried before it is given up (with the backoff of notes)."""
 

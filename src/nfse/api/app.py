@@ -5,7 +5,14 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
-from nfse.api import email_routes, errors, nfse_routes, ops_routes, public_routes
+from nfse.api import (
+    email_routes,
+    errors,
+    hook_routes,
+    nfse_routes,
+    ops_routes,
+    public_routes,
+)
 from nfse.api.auth import CredentialCache
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.runtime import Runtime
@@ -21,6 +28,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     errors.install(app)
     app.include_router(nfse_routes.router)
     app.include_router(email_routes.router)
+    app.include_router(hook_routes.router)
     app.include_router(public_routes.router)
     app.include_router(ops_routes.router)
     return app

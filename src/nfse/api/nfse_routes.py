@@ -14,19 +14,20 @@ from starlette.concurrency import run_in_threadpool
 from nfse.api.auth import credencial
 from nfse.api.body import invalid, json_body
 from nfse.api.errors import ApiError, nao_encontrado
-from nfse.api.representacao import nota_json
 from nfse.domain.status import Status
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse, validar_ref
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
+from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import artefatos, emails, notas
 from nfse.store.clock import now
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
 from nfse.work.documentos import store_danfse
+from nfse.work.gatilhos import disparar
 
 router = APIRouter()
 
@@ -110,7 +111,8 @@ async def get_nfse(request: Request, ref: str, completa: str = "0",
     return JSONResponse(await run_in_threadpool(load))
 
 
-def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any) -> dict[str, Any]:
+def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
+            base: str) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
         row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
     if row is None:
@@ -140,6 +142,7 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any) -> dict[str
                               "application/xml")
             authorized = artefatos.latest(conn, row.id, artefatos.XML_NFSE)
             avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente, emails.CANCELADO)
+            disparar(conn, row.id, base)
         if authorized:  # the PDF carries the cancellation mark from now on
             store_danfse(runtime.engine, row.id, authorized[0], cancelada=True)
         runtime.wake.set()
@@ -160,5 +163,6 @@ async def delete_nfse(request: Request, ref: str,
         body = {}
     if "justificativa" not in body and request.query_params.get("justificativa"):
         body["justificativa"] = request.query_params["justificativa"]
-    result = await run_in_threadpool(_cancel, request.app.state.runtime, cred, ref, body)
+    result = await run_in_threadpool(_cancel, request.app.state.runtime, cred, ref, body,
+                                     base_url(request))
     return JSONResponse(result)

@@ -153,3 +153,44 @@ emails_bloqueados = Table(
     Column("motivo", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+hooks = Table(
+    "hooks", metadata,
+    # Webhooks (gatilhos) of one company and environment; authorization and secret encrypted.
+    Column("id", String(24), primary_key=True),
+    Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
+    Column("ambiente", String(11), nullable=False),
+    Column("cnpj", String(14)),
+    Column("cpf", String(11)),
+    Column("event", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("authorization", LargeBinary),
+    Column("authorization_header", String(100), nullable=False),
+    Column("secret", LargeBinary),
+    Column("request_count", Integer, nullable=False),
+    Column("success_count", Integer, nullable=False),
+    Column("error_count", Integer, nullable=False),
+    Column("count_since", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_hooks_owner", "empresa_id", "ambiente", "event"),
+)
+
+entregas = Table(
+    "entregas", metadata,
+    # The webhook outbox: one row per hook and event, with the note's JSON of that moment.
+    Column("id", Integer, primary_key=True),
+    Column("hook_id", String(24), nullable=False, index=True),
+    Column("nota_id", Integer, ForeignKey("notas.id"), nullable=False),
+    Column("delivery", String(36), nullable=False, unique=True),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    # pendente, entregue, falhou.
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("lease_owner", String(64)),
+    Column("erro", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index("ix_entregas_due", "status", "next_attempt_at"),
+)

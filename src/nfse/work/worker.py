@@ -37,6 +37,7 @@ from nfse.store.tables import workers
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory
+from nfse.work.gatilhos import Gatilhos, disparar
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.worker")
@@ -69,6 +70,7 @@ class Worker:
         self._last_beat = 0.0
         self.breaker = CircuitBreaker(settings)
         self.correio = Correio(engine, settings, emissores.box, self.id)
+        self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
@@ -79,6 +81,7 @@ class Worker:
                     self.heartbeat()
                     busy = self.run_once(stop) > 0
                     busy = self.correio.run_once() > 0 or busy
+                    busy = self.gatilhos.run_once() > 0 or busy
                 except DBAPIError:  # the database went away: poll until it is back
                     log.warning("database unavailable; retrying", exc_info=True)
                     busy = False
@@ -237,12 +240,14 @@ class Worker:
                             chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
             nota, empresa, ambiente = aviso
             avisar_tomador(conn, nota_id, nota, empresa, ambiente, emails.AUTORIZADO)
+            disparar(conn, nota_id, self.settings.public_url or "")
 
     def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
                 exchanges: Sequence[Exchange] = ()) -> None:
         with self.engine.begin() as conn:
             _keep_exchanges(conn, nota_id, exchanges)
             notas.reject(conn, nota_id, erros, mensagem)
+            disparar(conn, nota_id, self.settings.public_url or "")
 
     def _reschedule(self, nota_id: int, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:

@@ -1,4 +1,5 @@
-"""The JSON of a note as GET answers it (SPEC §2.2); webhooks will send the same."""
+"""The JSON of a note as GET answers it (SPEC §2.2) and webhooks send it: shared by the API
+and the worker, which fires the hooks."""
 
 from __future__ import annotations
 

@@ -1,0 +1,144 @@
+"""Webhooks (SPEC §4): ``/v2/hooks`` and ``POST /v2/nfse/REF/hook``. A token sees only the
+hooks of its company and environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from nfse.api.auth import credencial
+from nfse.api.body import json_body
+from nfse.api.errors import ApiError, nao_encontrado
+from nfse.api.nfse_routes import base_url
+from nfse.model.documentos import limpar_cnpj, limpar_digitos
+from nfse.notify.webhook import endereco_interno, url_invalida
+from nfse.representacao import iso
+from nfse.runtime import Runtime
+from nfse.store import hooks, notas
+from nfse.store.empresas import Credencial
+from nfse.work.gatilhos import disparar
+
+router = APIRouter()
+
+
+def hook_json(hook: hooks.Hook) -> dict[str, Any]:
+    return {"id": hook.id, "cnpj": hook.cnpj, "cpf": hook.cpf, "event": hook.event,
+            "url": hook.url, "authorization": hook.authorization,
+            "authorization_header": hook.authorization_header,
+            "request_count": hook.request_count, "success_count": hook.success_count,
+            "error_count": hook.error_count, "count_since": iso(hook.count_since),
+            "assinado": hook.secret is not None}
+
+
+def _invalid(mensagem: str) -> ApiError:
+    return ApiError(400, "requisicao_invalida", mensagem)
+
+
+def _texto(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _invalid(f'Parâmetro "{name}" deve ser um texto')
+    return value.strip()
+
+
+def _criar(runtime: Runtime, cred: Credencial, body: Any) -> dict[str, Any]:
+    if isinstance(body, dict) and isinstance(body.get("hook"), dict):
+        body = body["hook"]
+    if not isinstance(body, dict):
+        raise _invalid("O corpo da requisição deve ser um objeto JSON")
+    event = _texto(body, "event")
+    if event not in hooks.EVENTS:
+        raise _invalid('Parâmetro "event" deve ser um evento válido')
+    url = _texto(body, "url") or ""
+    problema = url_invalida(url)
+    if problema:
+        raise _invalid(problema)
+    if cred.ambiente == "producao":
+        interno = endereco_interno(url, runtime.settings.webhook_allow)
+        if interno:
+            raise _invalid(f"URL inválida: {url} (aponta para o endereço interno {interno})")
+    cnpj = limpar_cnpj(_texto(body, "cnpj") or "") or None
+    cpf = limpar_digitos(_texto(body, "cpf") or "") or None
+    if (cnpj or cpf) and (cnpj or cpf) != cred.empresa.documento:
+        raise _invalid(f"O documento {cnpj or cpf} não é o da empresa deste token "
+                       f"({cred.empresa.documento})")
+    with runtime.engine.begin() as conn:
+        if hooks.contar(conn, cred.empresa.id, cred.ambiente, event) >= hooks.MAXIMO_POR_EVENTO:
+            raise _invalid(f"Limite de {hooks.MAXIMO_POR_EVENTO} gatilhos por empresa para o "
+                           f'evento "{event}" atingido')
+        hook = hooks.criar(conn, runtime.box, empresa_id=cred.empresa.id,
+                           ambiente=cred.ambiente, cnpj=cnpj, cpf=cpf, event=event, url=url,
+                           authorization=_texto(body, "authorization"),
+                           authorization_header=_texto(body, "authorization_header")
+                           or "Authorization", secret=_texto(body, "secret"))
+    return hook_json(hook)
+
+
+def _obter(runtime: Runtime, cred: Credencial, hook_id: str) -> hooks.Hook:
+    with runtime.engine.connect() as conn:
+        hook = hooks.obter(conn, runtime.box, cred.empresa.id, cred.ambiente, hook_id)
+    if hook is None:
+        raise nao_encontrado("Gatilho não encontrado")
+    return hook
+
+
+def _apagar(runtime: Runtime, cred: Credencial, hook_id: str) -> dict[str, Any]:
+    hook = _obter(runtime, cred, hook_id)
+    with runtime.engine.begin() as conn:
+        hooks.apagar(conn, hook.id)
+    return hook_json(hook) | {"deleted": True}
+
+
+def _listar(runtime: Runtime, cred: Credencial) -> list[dict[str, Any]]:
+    with runtime.engine.connect() as conn:
+        return [hook_json(h) for h in hooks.listar(conn, runtime.box, cred.empresa.id,
+                                                    cred.ambiente)]
+
+
+def _reenviar(runtime: Runtime, cred: Credencial, ref: str, base: str) -> list[dict[str, Any]]:
+    with runtime.engine.begin() as conn:
+        row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
+        if row is None:
+            raise nao_encontrado()
+        fired = set(disparar(conn, row.id, base))
+        todos = hooks.listar(conn, runtime.box, cred.empresa.id, cred.ambiente)
+    runtime.wake.set()
+    return [hook_json(h) for h in todos if h.id in fired]
+
+
+@router.post("/v2/hooks")
+async def post_hook(request: Request, cred: Credencial = Depends(credencial)) -> JSONResponse:
+    body = await json_body(request)
+    return JSONResponse(await run_in_threadpool(
+        _criar, request.app.state.runtime, cred, body), status_code=201)
+
+
+@router.get("/v2/hooks")
+async def get_hooks(request: Request, cred: Credencial = Depends(credencial)) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(_listar, request.app.state.runtime, cred))
+
+
+@router.get("/v2/hooks/{hook_id}")
+async def get_hook(request: Request, hook_id: str,
+                   cred: Credencial = Depends(credencial)) -> JSONResponse:
+    hook = await run_in_threadpool(_obter, request.app.state.runtime, cred, hook_id)
+    return JSONResponse(hook_json(hook))
+
+
+@router.delete("/v2/hooks/{hook_id}")
+async def delete_hook(request: Request, hook_id: str,
+                      cred: Credencial = Depends(credencial)) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(
+        _apagar, request.app.state.runtime, cred, hook_id))
+
+
+@router.post("/v2/nfse/{ref}/hook")
+async def refire(request: Request, ref: str,
+                 cred: Credencial = Depends(credencial)) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(
+        _reenviar, request.app.state.runtime, cred, ref, base_url(request)))

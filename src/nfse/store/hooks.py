@@ -1,0 +1,144 @@
+"""Webhooks (gatilhos, SPEC §4): the hooks of a company and environment, and the outbox of
+deliveries. A delivery is enqueued in the transaction that gives a note its final status,
+with the note's JSON of that moment, so no final state is missed."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, or_, select, update
+
+from nfse.certs.secrets import SecretBox
+from nfse.store import leases
+from nfse.store.clock import aware, now
+from nfse.store.tables import entregas, hooks
+
+EVENTS = ("nfse", "nfsen")
+MAXIMO_POR_EVENTO = 5
+PENDENTE = "pendente"
+ENTREGUE = "entregue"
+FALHOU = "falhou"
+
+
+@dataclass(frozen=True)
+class Hook:
+    id: str
+    cnpj: str | None
+    cpf: str | None
+    event: str
+    url: str
+    authorization: str | None
+    authorization_header: str
+    secret: str | None
+    request_count: int
+    success_count: int
+    error_count: int
+    count_since: datetime
+
+
+def _hook(row: Row, box: SecretBox) -> Hook:
+    return Hook(
+        id=row.id, cnpj=row.cnpj, cpf=row.cpf, event=row.event, url=row.url,
+        authorization=box.open(row.authorization).decode() if row.authorization else None,
+        authorization_header=row.authorization_header,
+        secret=box.open(row.secret).decode() if row.secret else None,
+        request_count=row.request_count, success_count=row.success_count,
+        error_count=row.error_count, count_since=aware(row.count_since))
+
+
+def _owned(empresa_id: int, ambiente: str):  # noqa: ANN202
+    return and_(hooks.c.empresa_id == empresa_id, hooks.c.ambiente == ambiente)
+
+
+def contar(conn: Connection, empresa_id: int, ambiente: str, event: str) -> int:
+    return conn.execute(select(func.count()).select_from(hooks).where(
+        _owned(empresa_id, ambiente), hooks.c.event == event)).scalar_one()
+
+
+def criar(conn: Connection, box: SecretBox, *, empresa_id: int, ambiente: str,
+          cnpj: str | None, cpf: str | None, event: str, url: str, authorization: str | None,
+          authorization_header: str, secret: str | None) -> Hook:
+    hook_id = secrets.token_hex(8)
+    moment = now()
+    conn.execute(insert(hooks).values(
+        id=hook_id, empresa_id=empresa_id, ambiente=ambiente, cnpj=cnpj, cpf=cpf, event=event,
+        url=url, authorization=box.seal(authorization.encode()) if authorization else None,
+        authorization_header=authorization_header,
+        secret=box.seal(secret.encode()) if secret else None, request_count=0,
+        success_count=0, error_count=0, count_since=moment, created_at=moment))
+    found = obter(conn, box, empresa_id, ambiente, hook_id)
+    assert found is not None
+    return found
+
+
+def listar(conn: Connection, box: SecretBox, empresa_id: int, ambiente: str) -> list[Hook]:
+    rows = conn.execute(select(hooks).where(_owned(empresa_id, ambiente))
+                        .order_by(hooks.c.created_at, hooks.c.id))
+    return [_hook(row, box) for row in rows]
+
+
+def obter(conn: Connection, box: SecretBox, empresa_id: int, ambiente: str,
+          hook_id: str) -> Hook | None:
+    row = conn.execute(select(hooks).where(_owned(empresa_id, ambiente),
+                                           hooks.c.id == hook_id)).first()
+    return _hook(row, box) if row else None
+
+
+def apagar(conn: Connection, hook_id: str) -> None:
+    """Remove the hook; its pending deliveries are given up."""
+    conn.execute(update(entregas).where(entregas.c.hook_id == hook_id,
+                                        entregas.c.status == PENDENTE)
+                 .values(status=FALHOU, erro="gatilho removido", next_attempt_at=None,
+                         lease_until=None, lease_owner=None))
+    conn.execute(delete(hooks).where(hooks.c.id == hook_id))
+
+
+def disparar(conn: Connection, nota: Row, body: str, event: str = "nfse") -> list[str]:
+    """Queue one delivery of ``body`` per hook matching the note (its company, environment
+    and event; the hook's CNPJ/CPF, when set, must be the prestador's). The ids of the hooks."""
+    matching = conn.execute(select(hooks.c.id).where(
+        _owned(nota.empresa_id, nota.ambiente), hooks.c.event == event,
+        or_(and_(hooks.c.cnpj.is_(None), hooks.c.cpf.is_(None)),
+            hooks.c.cnpj == nota.cnpj_prestador, hooks.c.cpf == nota.cnpj_prestador))
+        .order_by(hooks.c.created_at, hooks.c.id)).scalars().all()
+    moment = now()
+    if matching:
+        conn.execute(insert(entregas), [
+            {"hook_id": hook_id, "nota_id": nota.id, "delivery": str(uuid.uuid4()),
+             "body": body, "status": PENDENTE, "attempts": 0, "next_attempt_at": moment,
+             "created_at": moment} for hook_id in matching])
+    return list(matching)
+
+
+def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[Row]:
+    with engine.begin() as conn:
+        return leases.claim(conn, entregas, PENDENTE, owner, batch, lease, entregas.c.hook_id,
+                            entregas.c.nota_id, entregas.c.delivery, entregas.c.body,
+                            entregas.c.attempts)
+
+
+def destino(conn: Connection, box: SecretBox, hook_id: str) -> Hook | None:
+    row = conn.execute(select(hooks).where(hooks.c.id == hook_id)).first()
+    return _hook(row, box) if row else None
+
+
+def registrar(conn: Connection, entrega: Row, *, ok: bool, erro: str | None,
+              retry_in: float | None) -> None:
+    """Count the attempt on the hook and settle the delivery: delivered, retried after
+    ``retry_in`` seconds, or (no retry left) given up."""
+    attempts = entrega.attempts + 1
+    counter = hooks.c.success_count if ok else hooks.c.error_count
+    conn.execute(update(hooks).where(hooks.c.id == entrega.hook_id).values(
+        {hooks.c.request_count: hooks.c.request_count + 1, counter: counter + 1}))
+    values: dict = {"attempts": attempts, "erro": erro, "lease_until": None,
+                    "lease_owner": None}
+    if ok:
+        values.update(status=ENTREGUE, delivered_at=now(), next_attempt_at=None)
+    elif retry_in is None:
+        values.update(status=FALHOU, next_attempt_at=None)
+    else:
+        values.update(next_attempt_at=now() + timedelta(seconds=retry_in))
+    conn.execute(update(entregas).where(entregas.c.id == entrega.id).values(**values))

@@ -1,0 +1,71 @@
+"""Webhooks: firing (a delivery per matching hook, in the transaction of the final status)
+and delivering the outbox, at least once, with the retry schedule of
+``NFSE_WEBHOOK_RETRIES``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine, Row
+
+from nfse.certs.secrets import SecretBox
+from nfse.config import Settings
+from nfse.notify.webhook import Destino, endereco_interno, entregar
+from nfse.representacao import nota_json
+from nfse.store import hooks, notas
+
+log = logging.getLogger("nfse.gatilhos")
+BATCH = 10
+
+
+def disparar(conn: Connection, nota_id: int, base_url: str) -> list[str]:
+    """Queue the note's current JSON (as GET answers it) to every matching hook."""
+    row = notas.get(conn, nota_id)
+    body = json.dumps(nota_json(conn, row, base_url), ensure_ascii=False)
+    return hooks.disparar(conn, row, body)
+
+
+class Gatilhos:
+    def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
+        self.engine = engine
+        self.settings = settings
+        self.box = box
+        self.owner = owner
+        self.lease = timedelta(seconds=120)
+
+    def run_once(self) -> int:
+        """Deliver what is due; the number of deliveries tried."""
+        claimed = hooks.claim(self.engine, self.owner, BATCH, self.lease)
+        for entrega in claimed:
+            try:
+                erro = self._deliver(entrega)
+            except Exception as exc:  # a bug must not stop the outbox: retried later
+                log.exception("entrega %s: unexpected failure", entrega.id)
+                erro = f"{type(exc).__name__}: {exc}"
+            self._record(entrega, erro)
+        return len(claimed)
+
+    def _deliver(self, entrega: Row) -> str | None:
+        with self.engine.connect() as conn:
+            hook = hooks.destino(conn, self.box, entrega.hook_id)
+            ambiente = notas.get(conn, entrega.nota_id).ambiente
+        if hook is None:
+            return "gatilho removido"
+        if ambiente == "producao":
+            interno = endereco_interno(hook.url, self.settings.webhook_allow)
+            if interno:
+                return f"endereço interno recusado: {interno}"
+        return entregar(Destino(hook.url, hook.authorization, hook.authorization_header,
+                                hook.secret), entrega.body.encode(), entrega.delivery)
+
+    def _record(self, entrega: Row, erro: str | None) -> None:
+        schedule = self.settings.webhook_retries
+        retry_in = schedule[entrega.attempts] if entrega.attempts < len(schedule) else None
+        if erro == "gatilho removido":
+            retry_in = None
+        with self.engine.begin() as conn:
+            hooks.registrar(conn, entrega, ok=erro is None, erro=erro, retry_in=retry_in)
+        log.info("entrega %s (gatilho %s): %s", entrega.delivery, entrega.hook_id,
+                 erro or "entregue")

@@ -1,0 +1,215 @@
+"""Webhooks against a real HTTP receiver on loopback: registration rules, delivery of the
+GET's JSON with the hook's header, retries on a failing receiver with a shortened schedule,
+signatures, scoping, the 5-hook limit and re-firing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from nfse.admin import criar_empresa
+from nfse.certs.generate import generate_a1
+from nfse.store.tables import entregas
+from tests.support import Gateway, nota_exemplo
+
+
+class Receptor:
+    """Records every POST; answers 500 while ``falhar`` > 0."""
+
+    def __init__(self) -> None:
+        self.recebidos: list[tuple[dict[str, str], bytes]] = []
+        self.falhar = 0
+        receptor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receptor.recebidos.append(({k.lower(): v for k, v in self.headers.items()},
+                                           body))
+                status = 500 if receptor.falhar > 0 else 200
+                receptor.falhar -= 1
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/nfse"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def esperar(self, quantos: int, timeout: float = 20) -> list[tuple[dict[str, str], bytes]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.recebidos) < quantos:
+            time.sleep(0.05)
+        assert len(self.recebidos) >= quantos, self.recebidos
+        return self.recebidos
+
+
+@pytest.fixture
+def receptor(gateway: Gateway) -> Iterator[Receptor]:
+    gateway.runtime.settings.public_url = gateway.base_url
+    gateway.runtime.settings.webhook_retries = [0.2, 0.2, 0.2]
+    box = Receptor()
+    yield box
+    box.server.shutdown()
+
+
+def registrar(gateway: Gateway, client: httpx.Client | None = None, **campos: object) -> dict:
+    answer = (client or gateway.client).post("/v2/hooks", json=campos)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def autorizar(gateway: Gateway, ref: str, body: dict | None = None) -> dict:
+    assert gateway.client.post(f"/v2/nfse?ref={ref}",
+                               json=body or nota_exemplo()).status_code == 202
+    return gateway.wait_final(ref)
+
+
+def test_authorized_note_is_posted_with_the_hook_header(gateway: Gateway,
+                                                        receptor: Receptor) -> None:
+    hook = registrar(gateway, event="nfse", url=receptor.url, authorization="segredo",
+                     authorization_header="X-ApiKey")
+    assert hook["event"] == "nfse" and hook["url"] == receptor.url and hook["id"]
+    nota = autorizar(gateway, "gancho-1")
+    [(headers, body)] = receptor.esperar(1)
+    assert json.loads(body) == gateway.client.get("/v2/nfse/gancho-1").json() == nota
+    assert headers["x-apikey"] == "segredo"
+    assert headers["content-type"] == "application/json" and headers["x-nfse-delivery"]
+    time.sleep(0.2)
+    again = gateway.client.get(f"/v2/hooks/{hook['id']}").json()
+    assert (again["request_count"], again["success_count"], again["error_count"]) == (1, 1, 0)
+
+
+def test_failing_receiver_gets_the_delivery_after_it_recovers(gateway: Gateway,
+                                                              receptor: Receptor) -> None:
+    hook = registrar(gateway, event="nfse", url=receptor.url)
+    receptor.falhar = 2
+    autorizar(gateway, "gancho-2")
+    recebidos = receptor.esperar(3)
+    assert len({h["x-nfse-delivery"] for h, _ in recebidos}) == 1  # one delivery, retried
+    assert json.loads(recebidos[-1][1])["status"] == "autorizado"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        counts = gateway.client.get(f"/v2/hooks/{hook['id']}").json()
+        if counts["success_count"] == 1:
+            break
+        time.sleep(0.05)
+    assert (counts["request_count"], counts["success_count"], counts["error_count"]) == (3, 1, 2)
+
+
+def test_delivery_is_given_up_after_the_last_retry(gateway: Gateway,
+                                                   receptor: Receptor) -> None:
+    registrar(gateway, event="nfse", url=receptor.url)
+    receptor.falhar = 100
+    autorizar(gateway, "gancho-3")
+    receptor.esperar(4)  # the first attempt and three retries
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with gateway.runtime.engine.connect() as conn:
+            status = conn.execute(select(entregas.c.status)).scalar_one()
+        if status == "falhou":
+            break
+        time.sleep(0.05)
+    assert status == "falhou"
+    time.sleep(0.5)
+    assert len(receptor.recebidos) == 4
+
+
+def test_rejection_and_cancellation_fire_too(gateway: Gateway, receptor: Receptor) -> None:
+    registrar(gateway, event="nfse", url=receptor.url)
+    recusada = nota_exemplo()
+    recusada["tomador"]["cnpj"] = recusada["prestador"]["cnpj"]  # the sandbox refuses it
+    assert autorizar(gateway, "gancho-4", recusada)["status"] == "erro_autorizacao"
+    autorizar(gateway, "gancho-5")
+    cancel = gateway.client.request("DELETE", "/v2/nfse/gancho-5",
+                                    content=json.dumps({"justificativa": "Valor incorreto"}))
+    assert cancel.json() == {"status": "cancelado"}
+    statuses = [json.loads(b)["status"] for _, b in receptor.esperar(3)]
+    assert statuses == ["erro_autorizacao", "autorizado", "cancelado"]
+
+
+def test_signed_deliveries(gateway: Gateway, receptor: Receptor) -> None:
+    hook = registrar(gateway, event="nfse", url=receptor.url, secret="chave-compartilhada")
+    assert hook["assinado"] is True and "secret" not in hook
+    autorizar(gateway, "gancho-6")
+    [(headers, body)] = receptor.esperar(1)
+    expected = hmac.new(b"chave-compartilhada",
+                        headers["x-nfse-timestamp"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    assert headers["x-nfse-signature"] == f"sha256={expected}"
+
+
+def test_registration_rules_and_limit(gateway: Gateway, receptor: Receptor) -> None:
+    bad_event = gateway.client.post("/v2/hooks", json={"event": "nfe", "url": receptor.url})
+    assert bad_event.status_code == 400
+    assert bad_event.json() == {"codigo": "requisicao_invalida",
+                                "mensagem": 'Parâmetro "event" deve ser um evento válido'}
+    bad_url = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": "ftp://x/y"})
+    assert bad_url.status_code == 400 and bad_url.json()["mensagem"] == "URL inválida: ftp://x/y"
+    other = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": receptor.url,
+                                                   "cnpj": "07504505000132"})
+    assert other.status_code == 400
+    for _ in range(5):
+        registrar(gateway, event="nfse", url=receptor.url)
+    sixth = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": receptor.url})
+    assert sixth.status_code == 400 and "Limite de 5" in sixth.json()["mensagem"]
+    registrar(gateway, event="nfsen", url=receptor.url)  # the limit is per event
+    assert len(gateway.client.get("/v2/hooks").json()) == 6
+
+
+def test_a_token_sees_only_its_own_hooks(gateway: Gateway, receptor: Receptor) -> None:
+    mine = registrar(gateway, event="nfse", url=receptor.url)
+    a1 = generate_a1("07504505000132", "OUTRA EMPRESA LTDA")
+    outra = criar_empresa(gateway.runtime, cnpj="07504505000132", nome="OUTRA EMPRESA LTDA",
+                          inscricao_municipal="999", codigo_municipio="4106902",
+                          pfx=a1.to_pfx("x"), senha="x")
+    with httpx.Client(base_url=gateway.base_url, auth=(outra.token_homologacao, "")) as other:
+        assert other.get("/v2/hooks").json() == []
+        assert other.get(f"/v2/hooks/{mine['id']}").status_code == 404
+        assert other.delete(f"/v2/hooks/{mine['id']}").status_code == 404
+        theirs = registrar(gateway, other, event="nfse", url=receptor.url)
+    assert [h["id"] for h in gateway.client.get("/v2/hooks").json()] == [mine["id"]]
+    autorizar(gateway, "gancho-7")
+    receptor.esperar(1)
+    time.sleep(0.5)
+    assert len(receptor.recebidos) == 1  # the other company's hook does not fire for us
+    deleted = gateway.client.delete(f"/v2/hooks/{mine['id']}")
+    assert deleted.status_code == 200 and deleted.json()["deleted"] is True
+    assert gateway.client.get("/v2/hooks").json() == []
+    assert theirs["id"] != mine["id"]
+
+
+def test_refire_answers_the_hooks_fired(gateway: Gateway, receptor: Receptor) -> None:
+    autorizar(gateway, "gancho-8")
+    assert gateway.client.post("/v2/nfse/gancho-8/hook").json() == []
+    hook = registrar(gateway, event="nfse", url=receptor.url)
+    fired = gateway.client.post("/v2/nfse/gancho-8/hook")
+    assert fired.status_code == 200 and [h["id"] for h in fired.json()] == [hook["id"]]
+    [(_, body)] = receptor.esperar(1)
+    assert json.loads(body)["ref"] == "gancho-8"
+    assert gateway.client.post("/v2/nfse/nao-existe/hook").status_code == 404
+
+
+def test_producao_refuses_internal_addresses_unless_allowed(gateway: Gateway,
+                                                            receptor: Receptor) -> None:
+    a1 = generate_a1("07504505000132", "OUTRA EMPRESA LTDA")
+    outra = criar_empresa(gateway.runtime, cnpj="07504505000132", nome="OUTRA EMPRESA LTDA",
+                          inscricao_municipal="999", codigo_municipio="4106902",
+                          pfx=a1.to_pfx("x"), senha="x")
+    with httpx.Client(base_url=gateway.base_url, auth=(outra.token_producao, "")) as prod:
+        refused = prod.post("/v2/hooks", json={"event": "nfse", "url": receptor.url})
+        assert refused.status_code == 400 and "127.0.0.1" in refused.json()["mensagem"]
+        gateway.runtime.settings.webhook_allow = ["127.0.0.0/8"]
+        registrar(gateway, prod, event="nfse", url=receptor.url)
