@@ -56,7 +56,6 @@ def serve(
     _logging()
     settings = _settings(data_dir)
     base_url = settings.public_url or f"http://{host}:{port}"
-    settings.public_url = base_url  # the in-process worker writes it into webhooks and e-mails
     sandbox = None
     if demo:
         from nfse.sandbox.nacional import NacionalSandbox
@@ -83,7 +82,8 @@ def serve(
     stop = threading.Event()
     thread = None
     if not no_worker:
-        worker = Worker(runtime.engine, settings, runtime.emissores, wake=runtime.wake)
+        worker = Worker(runtime.engine, settings, runtime.emissores, wake=runtime.wake,
+                        public_url=base_url)
         worker.heartbeat(force=True)
         thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
         thread.start()

@@ -46,8 +46,10 @@ def global_smtp(settings: Settings) -> SmtpConfig | None:
 
 
 class Correio:
-    def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
+    def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str,
+                 public_url: str | None = None):
         self.engine = engine
+        self.public_url = public_url
         self.settings = settings
         self.box = box
         self.owner = owner
@@ -89,7 +91,7 @@ class Correio:
             anexos.append(mensagem.Anexo(f"Cancelamento-NFSe-{numero}.xml", cancelamento[0],
                                          "application/xml"))
         nota = parse_nfse(json.loads(nota_row.requisicao))
-        base = self.settings.public_url
+        base = self.public_url or self.settings.public_url
         conteudo = mensagem.Nota(
             numero=numero, prestador=empresa.nome, valor=nota.servico.valor_servicos,
             cancelada=cancelada, codigo_verificacao=nota_row.codigo_verificacao,

@@ -58,7 +58,10 @@ def _keep_exchanges(conn: Connection, nota_id: int, exchanges: Sequence[Exchange
 
 class Worker:
     def __init__(self, engine: Engine, settings: Settings, emissores: EmissorFactory,
-                 batch: int = 8, wake: threading.Event | None = None):
+                 batch: int = 8, wake: threading.Event | None = None,
+                 public_url: str | None = None):
+        """``public_url``: base of the absolute URLs in webhook payloads and e-mails
+        (default ``settings.public_url``; ``nfse serve`` passes the address it serves)."""
         self.engine = engine
         self.wake = wake or threading.Event()
         self.settings = settings
@@ -69,8 +72,13 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
         self.breaker = CircuitBreaker(settings)
-        self.correio = Correio(engine, settings, emissores.box, self.id)
+        self._public_url = public_url
+        self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
         self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
+
+    @property
+    def public_url(self) -> str:
+        return self._public_url or self.settings.public_url or ""
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
@@ -240,14 +248,14 @@ class Worker:
                             chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
             nota, empresa, ambiente = aviso
             avisar_tomador(conn, nota_id, nota, empresa, ambiente, emails.AUTORIZADO)
-            disparar(conn, nota_id, self.settings.public_url or "")
+            disparar(conn, nota_id, self.public_url)
 
     def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
                 exchanges: Sequence[Exchange] = ()) -> None:
         with self.engine.begin() as conn:
             _keep_exchanges(conn, nota_id, exchanges)
             notas.reject(conn, nota_id, erros, mensagem)
-            disparar(conn, nota_id, self.settings.public_url or "")
+            disparar(conn, nota_id, self.public_url)
 
     def _reschedule(self, nota_id: int, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
