@@ -141,14 +141,17 @@ def test_rejection_and_cancellation_fire_too(gateway: Gateway, receptor: Recepto
 
 
 def test_signed_deliveries(gateway: Gateway, receptor: Receptor) -> None:
-    hook = registrar(gateway, event="nfse", url=receptor.url, secret="chave-compartilhada")
+    hook = registrar(gateway, event="nfse", url=receptor.url, secret="chave-compartilhada",
+                     authorization="Bearer abc")
     assert hook["assinado"] is True and "secret" not in hook
+    assert hook["authorization_header"] == "Authorization"  # the default header
     autorizar(gateway, "gancho-6")
     [(headers, body)] = receptor.esperar(1)
     expected = hmac.new(b"chave-compartilhada",
                         headers["x-nfse-timestamp"].encode() + b"." + body,
                         hashlib.sha256).hexdigest()
     assert headers["x-nfse-signature"] == f"sha256={expected}"
+    assert headers["authorization"] == "Bearer abc"
 
 
 def test_registration_rules_and_limit(gateway: Gateway, receptor: Receptor) -> None:
