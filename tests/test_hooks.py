@@ -216,3 +216,13 @@ def test_producao_refuses_internal_addresses_unless_allowed(gateway: Gateway,
         assert refused.status_code == 400 and "127.0.0.1" in refused.json()["mensagem"]
         gateway.runtime.settings.webhook_allow = ["127.0.0.0/8"]
         registrar(gateway, prod, event="nfse", url=receptor.url)
+
+
+def test_substitution_fires_for_both_notes(gateway: Gateway, receptor: Receptor) -> None:
+    registrar(gateway, event="nfse", url=receptor.url)
+    original = autorizar(gateway, "gancho-9")
+    autorizar(gateway, "gancho-10", nota_exemplo(numero_rps_substituido=original["numero_rps"],
+                                                 serie_rps_substituido=original["serie_rps"]))
+    fired = [(json.loads(b)["ref"], json.loads(b)["status"]) for _, b in receptor.esperar(3)]
+    assert fired == [("gancho-9", "autorizado"), ("gancho-10", "autorizado"),
+                     ("gancho-9", "substituido")]

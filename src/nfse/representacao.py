@@ -46,6 +46,10 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
             body["chave_acesso"] = row.chave_acesso
         if status == Status.CANCELADO:
             body["caminho_xml_cancelamento"] = public_path(row.capability, "cancelamento.xml")
+        if row.numero_nfse_substituida:
+            body["numero_nfse_substituida"] = row.numero_nfse_substituida
+        if row.numero_nfse_substituta:
+            body["numero_nfse_substituta"] = row.numero_nfse_substituta
     if status == Status.PROCESSANDO and row.mensagem:
         body["mensagem"] = row.mensagem  # (ext) why it is still waiting
     if status == Status.ERRO and row.erros:

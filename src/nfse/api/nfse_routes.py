@@ -17,6 +17,7 @@ from nfse.api.errors import ApiError, nao_encontrado
 from nfse.domain.status import Status
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse, validar_ref
+from nfse.model.nota import Nota
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
@@ -40,8 +41,8 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, str, str]:
-    """The checks that need no database: (ref, prestador's document, provider)."""
+def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, Nota, str]:
+    """The checks that need no database: (ref, the normalised note, provider)."""
     try:
         ref = validar_ref(ref)
         nota = parse_nfse(body)
@@ -60,18 +61,27 @@ def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, str, s
                                            f"empresa deste token ({empresa.documento})"}])
     if empresa.certificado_valido_ate and empresa.certificado_valido_ate < now():
         raise ApiError(400, "certificado_vencido", "O certificado do emitente está vencido")
-    return ref, nota.prestador.documento, provider
+    return ref, nota, provider
 
 
-async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, documento: str,
+async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, nota: Nota,
                  provider: str) -> None:
     """Queue the note for the shared writer; return once it is committed."""
+    substitui = None
+    if nota.numero_rps_substituido:
+        substitui = (nota.serie_rps_substituido or "", int(nota.numero_rps_substituido))
     pedido = notas.Pedido(empresa_id=cred.empresa.id, ambiente=cred.ambiente, ref=ref,
-                          requisicao=body, cnpj_prestador=documento, provider=provider)
+                          requisicao=body, cnpj_prestador=nota.prestador.documento,
+                          provider=provider, substitui=substitui)
     try:
         await asyncio.wrap_future(runtime.aceitacao.submit(pedido))
     except notas.RefOcupada as exc:
         raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc
+    except notas.SubstituicaoInvalida as exc:
+        raise ApiError(400, "requisicao_invalida", str(exc), erros=[{
+            "codigo": "requisicao_invalida", "campo": "numero_rps_substituido",
+            "mensagem": str(exc), "correcao": "Informe série e número do RPS de uma nota "
+                                              "autorizada desta empresa"}]) from exc
     except IntegrityError as exc:  # the same ref POSTed concurrently
         raise EM_PROCESSAMENTO from exc
     runtime.wake.set()
@@ -89,9 +99,9 @@ async def post_nfse(request: Request) -> JSONResponse:
     cred = await credencial(request)
     ref = request.query_params.get("ref")
     body = await json_body(request)
-    ref, documento, provider = _validate(cred, ref, body)
-    await _store(request.app.state.runtime, cred, ref, body, documento, provider)
-    return JSONResponse({"cnpj_prestador": documento, "ref": ref,
+    ref, nota, provider = _validate(cred, ref, body)
+    await _store(request.app.state.runtime, cred, ref, body, nota, provider)
+    return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,
                          "status": Status.PROCESSANDO.value}, status_code=202)
 
 

@@ -282,6 +282,18 @@ def parse_nfse(body: object) -> Nota:
     tipo_subst = coerce.texto(body.get("tipo_rps_substituido"), "tipo_rps_substituido", p)
     if rps_subst is not None and serie_subst is None:
         p.faltando("serie_rps_substituido")
+    if rps_subst is not None and not rps_subst.isdigit():
+        p.invalido("numero_rps_substituido", "Informe o número do RPS substituído (só dígitos)")
+    codigo_subst = coerce.inteiro(body.get("codigo_motivo_substituicao"),
+                                  "codigo_motivo_substituicao", p, valores=range(1, 100))
+    if codigo_subst is not None and codigo_subst not in (1, 2, 3, 4, 5, 99):
+        p.invalido("codigo_motivo_substituicao", "Informe 1 a 5 ou 99 (outros)")
+        codigo_subst = None
+    motivo_subst = coerce.texto(body.get("motivo_substituicao"), "motivo_substituicao", p,
+                                max_len=255)
+    if motivo_subst is not None and len(motivo_subst) < 15:
+        p.invalido("motivo_substituicao", "O motivo da substituição deve ter de 15 a 255 "
+                                          "caracteres")
 
     prestador_raw = _objeto(body.get("prestador"), "prestador", p, True)
     prestador = _prestador(prestador_raw, p) if prestador_raw is not None else None
@@ -309,6 +321,9 @@ def parse_nfse(body: object) -> Nota:
         numero_rps_substituido=rps_subst,
         serie_rps_substituido=serie_subst,
         tipo_rps_substituido=(tipo_subst or "1") if rps_subst else None,
+        codigo_motivo_substituicao=f"{codigo_subst or 99:02d}",
+        motivo_substituicao=motivo_subst or (
+            f"Substituição da NFS-e do RPS {serie_subst}/{rps_subst}" if rps_subst else None),
         tomador=tomador,
         intermediario=intermediario,
     )

@@ -84,6 +84,17 @@ class Servico:
 
 
 @dataclass(frozen=True)
+class Substituicao:
+    """The note this one replaces (DPS ``subst``): its access key and why."""
+
+    chave: str
+    codigo_motivo: str
+    """01 desenquadramento do Simples, 02 enquadramento, 03/04 inclusão/exclusão retroativa
+    de imunidade ou isenção, 05 rejeição pelo tomador, 99 outros."""
+    motivo: str | None = None
+
+
+@dataclass(frozen=True)
 class Nota:
     data_emissao: datetime
     data_competencia: date
@@ -99,5 +110,9 @@ class Nota:
     numero_rps_substituido: str | None = None
     serie_rps_substituido: str | None = None
     tipo_rps_substituido: str | None = None
+    codigo_motivo_substituicao: str = "99"
+    motivo_substituicao: str | None = None
+    substituicao: Substituicao | None = None
+    """Set by the worker, which knows the access key of the note being replaced."""
     tomador: Pessoa | None = None
     intermediario: Pessoa | None = None

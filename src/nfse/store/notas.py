@@ -32,6 +32,11 @@ class RefOcupada(Exception):
         self.status = status
 
 
+class SubstituicaoInvalida(Exception):
+    """``numero_rps_substituido`` names no note of this company and environment that can
+    be replaced; the message says why, in Portuguese."""
+
+
 # Statements on the acceptance path are built once and executed with parameters: building
 # one with literal values costs more than running it.
 _BY_REF = select(notas).where(and_(
@@ -75,16 +80,38 @@ class Pedido:
     requisicao: dict[str, Any]
     cnpj_prestador: str
     provider: str
+    substitui: tuple[str, int] | None = None
+    """(série, número) of the RPS whose note this one replaces."""
 
 
-def _fresh(pedido: Pedido, moment: datetime) -> dict[str, Any]:
-    """The columns a new note is inserted with; the others start NULL (or their default)."""
+def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
+    """The columns a new note is inserted with; the others start NULL (or their default).
+    ``alvo``: the note it replaces."""
     return dict(
         provider=pedido.provider, status=Status.PROCESSANDO.value,
         requisicao=json.dumps(pedido.requisicao, ensure_ascii=False),
         cnpj_prestador=pedido.cnpj_prestador, attempts=0, reconcile=False,
         next_attempt_at=moment, updated_at=moment, accepted_at=moment,
+        substitui_nota_id=alvo.id if alvo else None,
+        numero_nfse_substituida=alvo.numero if alvo else None,
     )
+
+
+def _alvo(conn: Connection, pedido: Pedido) -> Row | None:
+    """The authorized note ``pedido`` replaces; ``SubstituicaoInvalida`` if there is none."""
+    if pedido.substitui is None:
+        return None
+    serie, numero = pedido.substitui
+    row = conn.execute(select(notas).where(
+        notas.c.empresa_id == pedido.empresa_id, notas.c.ambiente == pedido.ambiente,
+        notas.c.serie_rps == serie, notas.c.numero_rps == numero)).first()
+    if row is None:
+        raise SubstituicaoInvalida(f"RPS a substituir não encontrado (série {serie}, "
+                                   f"número {numero})")
+    if Status(row.status) != Status.AUTORIZADO:
+        raise SubstituicaoInvalida(f"A nota do RPS {serie}/{numero} não pode ser substituída: "
+                                   f"está {row.status}")
+    return row
 
 
 _RESTART = dict(serie_rps=None, numero_rps=None, tipo_rps=None, numero=None,
@@ -93,7 +120,8 @@ _RESTART = dict(serie_rps=None, numero_rps=None, tipo_rps=None, numero=None,
 """What a replaced note (its ref ended in erro_autorizacao) forgets besides ``_fresh``."""
 
 
-def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[int | RefOcupada]:
+def aceitar_lote(conn: Connection, pedidos: list[Pedido]
+                 ) -> list[int | RefOcupada | SubstituicaoInvalida]:
     """Store notes as processando_autorizacao, due now: for each pedido its note id, or
     ``RefOcupada`` when its ref names a note that cannot be replaced. A ref whose last
     attempt ended in erro_autorizacao is replaced (new data, new RPS number).
@@ -108,21 +136,26 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[int | RefOcupa
         for row in conn.execute(_EXISTING, {"empresa_id": empresa_id, "ambiente": ambiente,
                                             "refs": refs}):
             taken[(empresa_id, ambiente, row.ref)] = (row.id, Status(row.status))
-    results: list[int | RefOcupada | None] = []
+    results: list[int | RefOcupada | SubstituicaoInvalida | None] = []
     novas: list[dict[str, Any]] = []
     for pedido in pedidos:
         key = (pedido.empresa_id, pedido.ambiente, pedido.ref)
         if key in taken and taken[key][1] != Status.ERRO:
             results.append(RefOcupada(taken[key][1]))
             continue
+        try:
+            alvo = _alvo(conn, pedido)
+        except SubstituicaoInvalida as exc:
+            results.append(exc)
+            continue
         if key in taken:
-            _set(conn, taken[key][0], **_fresh(pedido, moment), **_RESTART)
+            _set(conn, taken[key][0], **_fresh(pedido, moment, alvo), **_RESTART)
             add_history(conn, taken[key][0], Status.PROCESSANDO, "nota recebida")
             results.append(taken[key][0])
         else:
             novas.append(dict(empresa_id=pedido.empresa_id, ambiente=pedido.ambiente,
                               ref=pedido.ref, capability=secrets.token_urlsafe(24),
-                              **_fresh(pedido, moment)))
+                              **_fresh(pedido, moment, alvo)))
             results.append(None)
         taken[key] = (0, Status.PROCESSANDO)
     if novas:
@@ -147,7 +180,7 @@ def aceitar(conn: Connection, **pedido: Any) -> int:
     """Accept one note (``Pedido``'s fields as keywords); raise ``RefOcupada`` as
     ``aceitar_lote`` reports it."""
     result = aceitar_lote(conn, [Pedido(**pedido)])[0]
-    if isinstance(result, RefOcupada):
+    if isinstance(result, Exception):
         raise result
     return result
 
@@ -218,6 +251,15 @@ def release(engine: Engine, owner: str) -> None:
     with engine.begin() as conn:
         conn.execute(update(notas).where(notas.c.lease_owner == owner).values(
             lease_until=None, lease_owner=None))
+
+
+def substituir(conn: Connection, nota_id: int, numero_substituta: str | None) -> None:
+    """The note was replaced by an authorized one (DPS ``subst``; the authority cancelled it
+    with event 105102)."""
+    _set(conn, nota_id, status=Status.SUBSTITUIDO.value,
+         numero_nfse_substituta=numero_substituta, updated_at=now())
+    add_history(conn, nota_id, Status.SUBSTITUIDO,
+                f"substituída pela NFS-e {numero_substituta}")
 
 
 def cancel(conn: Connection, nota_id: int, justificativa: str) -> None:

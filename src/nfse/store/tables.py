@@ -93,6 +93,10 @@ notas = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_until", DateTime(timezone=True)),
     Column("lease_owner", String(64)),
+    Column("substitui_nota_id", Integer),
+    # The note this one replaces (numero_rps_substituido), once accepted.
+    Column("numero_nfse_substituida", String(20)),
+    Column("numero_nfse_substituta", String(20)),
     Column("accepted_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("empresa_id", "ambiente", "ref", name="uq_notas_ref"),

@@ -17,9 +17,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -27,7 +28,7 @@ from nfse.config import Settings
 from nfse.metrics import REGISTRY
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse
-from nfse.model.nota import Nota
+from nfse.model.nota import Nota, Substituicao
 from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, emails, empresas, notas, wakeup
@@ -166,6 +167,12 @@ class Worker:
         except RequisicaoInvalida as exc:
             self._reject(nota_id, [p.as_json() for p in exc.problemas])
             return
+        if row.substitui_nota_id is not None:
+            with self.engine.connect() as conn:
+                alvo = notas.get(conn, row.substitui_nota_id)
+            nota = replace(nota, substituicao=Substituicao(
+                alvo.chave_acesso or "", nota.codigo_motivo_substituicao,
+                nota.motivo_substituicao))
         age = (now() - aware(row.accepted_at)).total_seconds()
         if age > self.settings.processing_deadline:
             self._reject(nota_id, [{
@@ -214,7 +221,7 @@ class Worker:
         if row.reconcile:
             found = call("consulta", provider.query)
             if found.result == Result.AUTHORIZED:
-                self._authorize(nota_id, found, kept, (nota, empresa, row.ambiente))
+                self._authorize(nota_id, found, kept, (nota, empresa, row))
                 return
             if found.result != Result.NOT_FOUND:
                 self._reschedule(nota_id, row.attempts, reconcile=True, outcome=found,
@@ -227,7 +234,7 @@ class Worker:
         kept.clear()
         outcome = call("emissao", provider.emit)
         if outcome.result == Result.AUTHORIZED:
-            self._authorize(nota_id, outcome, kept, (nota, empresa, row.ambiente))
+            self._authorize(nota_id, outcome, kept, (nota, empresa, row))
         elif outcome.result == Result.REJECTED:
             self._reject(nota_id, [e.as_json() for e in outcome.erros], outcome.mensagem, kept)
         else:
@@ -235,9 +242,10 @@ class Worker:
                              outcome=outcome, exchanges=kept)
 
     def _authorize(self, nota_id: int, outcome: Outcome, exchanges: Sequence[Exchange],
-                   aviso: tuple[Nota, Empresa, str]) -> None:
-        """Record the authorization, what was exchanged and the NFS-e, and queue the
-        tomador's e-mail, in one transaction."""
+                   aviso: tuple[Nota, Empresa, Row]) -> None:
+        """Record the authorization, what was exchanged and the NFS-e, mark the note it
+        replaces (if any) substituido, and queue the e-mails and webhooks, in one
+        transaction."""
         documents = _exchanged(exchanges)
         if outcome.xml:
             documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
@@ -246,9 +254,12 @@ class Worker:
             notas.authorize(conn, nota_id, numero=outcome.numero,
                             codigo_verificacao=outcome.codigo_verificacao,
                             chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
-            nota, empresa, ambiente = aviso
-            avisar_tomador(conn, nota_id, nota, empresa, ambiente, emails.AUTORIZADO)
+            nota, empresa, row = aviso
+            avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
             disparar(conn, nota_id, self.public_url)
+            if row.substitui_nota_id is not None:
+                notas.substituir(conn, row.substitui_nota_id, outcome.numero)
+                disparar(conn, row.substitui_nota_id, self.public_url)
 
     def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
                 exchanges: Sequence[Exchange] = ()) -> None:

@@ -140,6 +140,12 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     inf.add("dCompet", min(nota.data_competencia, latest.date()).isoformat())
     inf.add("tpEmit", "1")
     inf.add("cLocEmi", nota.prestador.codigo_municipio)
+    if nota.substituicao is not None:
+        subst = inf.add("subst")
+        subst.add("chSubstda", nota.substituicao.chave)
+        subst.add("cMotivo", nota.substituicao.codigo_motivo)
+        if nota.substituicao.motivo:
+            subst.add("xMotivo", nota.substituicao.motivo)
 
     prest = inf.add("prest")
     if nota.prestador.cnpj:

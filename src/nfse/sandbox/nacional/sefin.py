@@ -154,18 +154,38 @@ class Sefin:
                 erros.append(("E0206", "CPF do tomador com dígito verificador inválido", ""))
             if (t_cnpj or t_cpf) == inscricao:
                 erros.append(("E0202", "Tomador não pode ser o próprio prestador", ""))
+        subst = inf.find("n:subst", N)
         with self.estado.lock:
             if self.estado.por_dps(id_dps) is not None:
                 erros.append(("E0014", "Já existe NFS-e gerada a partir de DPS com a mesma "
                                        "série, número, município emissor e emitente", ""))
+            if subst is not None:
+                erros += self._erros_substituicao(subst, inscricao)
             if erros:
                 return _rejeicao(id_dps, erros)
             chave, xml = self._gerar_nfse(root, inf, inscricao, cnpj, cert)
             self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao, serie=serie,
                                   ndps=ndps, numero=int(_text(
                                       etree.fromstring(xml), "n:infNFSe/n:nNFSe")), xml=xml)
+            if subst is not None:  # the same transaction cancels the original (e105102)
+                substituida = _text(subst, "n:chSubstda")
+                self.estado.cancelar(substituida, self._gerar_evento(
+                    _pedido_105102(substituida, chave, subst), substituida, "105102"))
         return 201, envelope(idDps=id_dps, chaveAcesso=chave, alertas=[],
                              nfseXmlGZipB64=base64.b64encode(gzip.compress(xml)).decode())
+
+    def _erros_substituicao(self, subst: etree._Element,
+                            inscricao: str) -> list[tuple[str, str, str]]:
+        original = self.estado.por_chave(_text(subst, "n:chSubstda"))
+        if original is None:
+            return [("E0044", "NFS-e a ser substituída inexistente", "")]
+        if original["inscricao"][:8] != inscricao[:8]:
+            return [("E0042", "Chave da NFS-e substituída não pertence ao emitente da DPS", "")]
+        if original["cancelada"]:
+            return [("E0046", "NFS-e a ser substituída já está cancelada", "")]
+        if _text(subst, "n:cMotivo") == "99" and not subst.findtext("n:xMotivo", namespaces=N):
+            return [("E0078", "Motivo 99 (outros) exige a descrição do motivo", "")]
+        return []
 
     def _gerar_nfse(self, dps: etree._Element, inf: etree._Element, inscricao: str, cnpj: str,
                     cert: Any) -> tuple[str, bytes]:
@@ -306,9 +326,9 @@ class Sefin:
             self.estado.cancelar(chave, xml)
         return 201, envelope(eventoXmlGZipB64=base64.b64encode(gzip.compress(xml)).decode())
 
-    def _gerar_evento(self, pedido: etree._Element, chave: str) -> bytes:
+    def _gerar_evento(self, pedido: etree._Element, chave: str, tipo: str = "101101") -> bytes:
         root = etree.Element(f"{{{NS}}}evento", nsmap={None: NS}, versao="1.01")
-        ident = f"EVT{chave}101101001"
+        ident = f"EVT{chave}{tipo}001"
         info = etree.SubElement(root, f"{{{NS}}}infEvento", Id=ident)
         for tag, text in (("verAplic", VERSAO_APLICATIVO), ("ambGer", "2"),
                           ("nSeqEvento", "1"), ("dhProc", agora().replace(microsecond=0)
@@ -321,7 +341,26 @@ class Sefin:
 
     def consultar_evento(self, chave: str, tipo: str, seq: str) -> Answer:
         nota = self.estado.por_chave(chave)
-        if tipo != "101101" or seq != "1" or nota is None or not nota["evento"]:
+        if seq != "1" or nota is None or not nota["evento"] or \
+                f"EVT{chave}{tipo}001".encode() not in nota["evento"]:
             return erro(404, "E2401", "Evento não encontrado")
         return 200, envelope(
             eventoXmlGZipB64=base64.b64encode(gzip.compress(nota["evento"])).decode())
+
+
+def _pedido_105102(substituida: str, substituta: str, subst: etree._Element) -> etree._Element:
+    """The cancellation by substitution the Sefin registers itself (no emitter signature)."""
+    pedido = etree.Element(f"{{{NS}}}pedRegEvento", nsmap={None: NS}, versao="1.01")
+    inf = etree.SubElement(pedido, f"{{{NS}}}infPedReg", Id=f"PRE{substituida}105102")
+    for tag, text in (("tpAmb", "2"), ("verAplic", VERSAO_APLICATIVO),
+                      ("dhEvento", agora().replace(microsecond=0).isoformat()),
+                      ("chNFSe", substituida), ("nPedRegEvento", "1")):
+        etree.SubElement(inf, f"{{{NS}}}{tag}").text = text
+    evento = etree.SubElement(inf, f"{{{NS}}}e105102")
+    etree.SubElement(evento, f"{{{NS}}}xDesc").text = "Cancelamento de NFS-e por Substituição"
+    etree.SubElement(evento, f"{{{NS}}}cMotivo").text = _text(subst, "n:cMotivo")
+    motivo = subst.findtext("n:xMotivo", namespaces=N)
+    if motivo:
+        etree.SubElement(evento, f"{{{NS}}}xMotivo").text = motivo
+    etree.SubElement(evento, f"{{{NS}}}chSubstituta").text = substituta
+    return pedido
