@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from nfse.api.app import create_app
 from nfse.certs.generate import generate_a1
 from nfse.cli import app
 from nfse.config import Settings
@@ -46,7 +48,7 @@ def test_empresa_criar_refuses_wrong_password_and_other_cnpj(tmp_path: Path) -> 
             "--codigo-municipio", "4106902", "--certificado", str(pfx),
             "--data-dir", str(tmp_path / "data")]
     wrong = runner.invoke(app, base + ["--senha", "errada"])
-    assert wrong.exit_code == 1 and "senha incorreta" in wrong.output
+    assert wrong.exit_code == 1 and "senha do certificado incorreta" in wrong.output
     other = runner.invoke(app, base + ["--senha", "segredo"])
     assert other.exit_code == 1 and "11222333000181" in other.output
 
@@ -54,3 +56,14 @@ def test_empresa_criar_refuses_wrong_password_and_other_cnpj(tmp_path: Path) -> 
 def test_db_upgrade(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0 and (tmp_path / "nfse.db").exists()
+
+
+def test_admin_token_opens_empresas(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["admin", "token", "criar", "--nome", "revenda",
+                                 "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    runtime = build_runtime(Settings(data_dir=tmp_path))
+    with TestClient(create_app(runtime)) as client:
+        assert client.get("/v2/empresas", auth=(token, "")).status_code == 200
+        assert client.get("/v2/empresas", auth=("outro", "")).status_code == 401

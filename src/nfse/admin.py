@@ -1,11 +1,13 @@
-"""Company administration shared by the CLI (and, later, ``/v2/empresas``): one service
-layer, not two implementations."""
+"""Company creation for the CLI, the demo and the tests: a thin door onto ``cadastro``, the
+service behind ``/v2/empresas``, so the rules live in one place."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
-from nfse.certs.a1 import load_pfx
+from nfse import cadastro
+from nfse.model.errors import RequisicaoInvalida
 from nfse.runtime import Runtime
 from nfse.store import empresas
 
@@ -28,21 +30,16 @@ def criar_empresa(
     enviar_email_destinatario: bool | None = None,
 ) -> NovaEmpresa:
     """Create a company with its A1 (checked: readable, same CNPJ root, not expired) and one
-    token per environment."""
-    a1 = load_pfx(pfx, senha)
-    if a1.cnpj and a1.cnpj[:8] != cnpj[:8]:
-        raise EmpresaInvalida(f"o certificado é do CNPJ {a1.cnpj}, não de {cnpj}")
-    if a1.expired():
-        raise EmpresaInvalida(f"o certificado venceu em {a1.not_after:%d/%m/%Y}")
-    with runtime.engine.begin() as conn:
-        if empresas.find_by_cnpj(conn, cnpj):
-            raise EmpresaInvalida(f"já existe uma empresa com o CNPJ {cnpj}")
-        empresa = empresas.criar_empresa(
-            conn, runtime.box, cnpj=cnpj, nome=nome, inscricao_municipal=inscricao_municipal,
-            codigo_municipio=codigo_municipio, pfx=pfx, senha=senha,
-            regime_tributario=regime_tributario, email=email,
-            enviar_email_destinatario=enviar_email_destinatario,
-        )
-        homologacao = empresas.criar_token(conn, empresa.id, "homologacao", token_homologacao)
-        producao = empresas.criar_token(conn, empresa.id, "producao")
-    return NovaEmpresa(empresa, homologacao, producao)
+    token per environment, through the same service as ``POST /v2/empresas``."""
+    payload = {"cnpj": cnpj, "nome": nome, "inscricao_municipal": inscricao_municipal,
+               "codigo_municipio": codigo_municipio, "regime_tributario": regime_tributario,
+               "email": email, "enviar_email_destinatario": enviar_email_destinatario,
+               "arquivo_certificado_base64": base64.b64encode(pfx).decode(),
+               "senha_certificado": senha}
+    try:
+        criada = cadastro.criar(runtime, payload, token_homologacao=token_homologacao)
+    except (RequisicaoInvalida, cadastro.ErroValidacao) as exc:
+        raise EmpresaInvalida(str(exc)) from exc
+    with runtime.engine.connect() as conn:
+        empresa = empresas.get_empresa(conn, criada["id"])
+    return NovaEmpresa(empresa, criada["token_homologacao"], criada["token_producao"])

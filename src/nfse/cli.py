@@ -17,9 +17,14 @@ app = typer.Typer(help="nfse-gateway: API de NFS-e compatível com a Focus NFe v
                   no_args_is_help=True)
 db_app = typer.Typer(help="Banco de dados", no_args_is_help=True)
 empresa_app = typer.Typer(help="Empresas (emitentes)", no_args_is_help=True)
+admin_app = typer.Typer(help="Administração", no_args_is_help=True)
+admin_token_app = typer.Typer(help="Tokens de administrador (/v2/empresas)",
+                              no_args_is_help=True)
 sandbox_app = typer.Typer(help="Servidores locais que imitam as autoridades", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(empresa_app, name="empresa")
+app.add_typer(admin_app, name="admin")
+admin_app.add_typer(admin_token_app, name="token")
 app.add_typer(sandbox_app, name="sandbox")
 console = Console()
 
@@ -76,6 +81,8 @@ def serve(
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")
+        console.print(f"[bold]Token de administrador (/v2/empresas):[/bold] "
+                      f"{demo_info.admin_token}")
         console.print(f"[bold]Dados em:[/bold] {settings.data_dir / 'demo.json'}")
         print(f"Experimente (emite e consulta uma nota):\n{demo_info.curl()}", flush=True)
 
@@ -180,6 +187,22 @@ def empresa_criar(
     console.print(f"Empresa {nova.empresa.id} criada: {nova.empresa.nome} ({cnpj})")
     console.print(f"token_homologacao: {nova.token_homologacao}")
     console.print(f"token_producao: {nova.token_producao}")
+
+
+@admin_token_app.command("criar")
+def admin_token_criar(
+    nome: Annotated[str | None, typer.Option(help="Para quem é o token")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Cria um token de administrador (revendedor) para /v2/empresas e o imprime."""
+    from nfse.runtime import build_runtime
+    from nfse.store import admin_tokens
+
+    runtime = build_runtime(_settings(data_dir))
+    with runtime.engine.begin() as conn:
+        token = admin_tokens.criar(conn, nome)
+    console.print("Token de administrador (guarde-o: só é mostrado agora):")
+    print(token)
 
 
 @sandbox_app.command("nacional")

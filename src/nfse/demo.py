@@ -13,7 +13,7 @@ from pathlib import Path
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
 from nfse.runtime import Runtime
-from nfse.store import empresas
+from nfse.store import admin_tokens, empresas
 
 CNPJ = "11222333000181"
 NOME = "EMPRESA DEMONSTRACAO LTDA"
@@ -26,6 +26,7 @@ class Demo:
     base_url: str
     token: str
     empresa: empresas.Empresa
+    admin_token: str = ""
 
     def curl(self) -> str:
         nota = {
@@ -40,7 +41,8 @@ class Demo:
                 f"  curl -u '{self.token}:' {self.base_url}/v2/nfse/exemplo-1")
 
     def as_json(self) -> dict[str, str]:
-        return {"base_url": self.base_url, "token": self.token, "cnpj": CNPJ,
+        return {"base_url": self.base_url, "token": self.token,
+                "admin_token": self.admin_token, "cnpj": CNPJ,
                 "inscricao_municipal": INSCRICAO_MUNICIPAL,
                 "codigo_municipio": CODIGO_MUNICIPIO}
 
@@ -65,7 +67,11 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
         with runtime.engine.begin() as conn:
             if not empresas.token_exists(conn, token):
                 empresas.criar_token(conn, empresa.id, "homologacao", token)
-    demo = Demo(base_url=base_url, token=token, empresa=empresa)
+    admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN")
+    with runtime.engine.begin() as conn:
+        if not (admin and admin_tokens.valido(conn, admin)):
+            admin = admin_tokens.criar(conn, "demo", admin)
+    demo = Demo(base_url=base_url, token=token, empresa=empresa, admin_token=admin)
     path = Path(runtime.settings.data_dir) / "demo.json"
     path.write_text(json.dumps(demo.as_json(), indent=2) + "\n")
     return demo

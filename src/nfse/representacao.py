@@ -4,7 +4,7 @@ and the worker, which fires the hooks."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row
 
 from nfse.documents.links import public_path
 from nfse.domain.status import ISSUED, Status
-from nfse.store import notas
+from nfse.store import empresas, notas
 from nfse.store.clock import aware
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -21,6 +21,22 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 def iso(value: datetime | None) -> str | None:
     value = aware(value)
     return value.astimezone(SAO_PAULO).isoformat(timespec="seconds") if value else None
+
+
+AVISO_DIAS = 30
+
+
+def aviso_certificado(valido_ate: datetime | None, moment: datetime | None = None) -> str | None:
+    """(ext) A warning when the company's certificate expires within ``AVISO_DIAS``."""
+    if valido_ate is None:
+        return None
+    restante = valido_ate - (moment or datetime.now(UTC))
+    if restante.total_seconds() < 0:
+        return f"O certificado digital do emitente venceu em {valido_ate:%d/%m/%Y}"
+    if restante.days < AVISO_DIAS:
+        return (f"O certificado digital do emitente vence em {restante.days} dia(s), em "
+                f"{valido_ate:%d/%m/%Y}: envie o novo em /v2/empresas")
+    return None
 
 
 def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False) -> dict[str, Any]:
@@ -55,6 +71,9 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
     if status == Status.ERRO and row.erros:
         body["erros"] = json.loads(row.erros)
     if completa:
+        aviso = aviso_certificado(empresas.get_empresa(conn, row.empresa_id).certificado_valido_ate)
+        if aviso:
+            body["avisos"] = [aviso]
         body["requisicao_nfse"] = json.loads(row.requisicao)
         body["mensagem_prefeitura"] = row.mensagem
         body["historico"] = [

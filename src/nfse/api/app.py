@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from nfse.api import (
     email_routes,
+    empresas_routes,
     errors,
     hook_routes,
     nfse_routes,
@@ -29,6 +30,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(nfse_routes.router)
     app.include_router(email_routes.router)
     app.include_router(hook_routes.router)
+    app.include_router(empresas_routes.router)
     app.include_router(public_routes.router)
     app.include_router(ops_routes.router)
     return app

@@ -59,6 +59,9 @@ def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, Nota, 
                        erros=[{"codigo": "empresa_nao_habilitada", "correcao": None,
                                "mensagem": f"O prestador {nota.prestador.documento} não é a "
                                            f"empresa deste token ({empresa.documento})"}])
+    if not empresa.tem_certificado:
+        raise ApiError(400, "empresa_nao_habilitada",
+                       "Emitente sem certificado digital: envie-o em /v2/empresas")
     if empresa.certificado_valido_ate and empresa.certificado_valido_ate < now():
         raise ApiError(400, "certificado_vencido", "O certificado do emitente está vencido")
     return ref, nota, provider

@@ -14,7 +14,7 @@ from nfse.domain.status import Status
 from nfse.metrics import REGISTRY
 from nfse.runtime import Runtime
 from nfse.store.clock import aware, now
-from nfse.store.tables import notas, workers
+from nfse.store.tables import empresas, notas, workers
 
 router = APIRouter()
 WORKER_ALIVE = timedelta(seconds=30)
@@ -65,6 +65,10 @@ def _database_gauges(runtime: Runtime) -> list[str]:
         due = conn.execute(select(func.count(), func.min(notas.c.next_attempt_at)).where(
             notas.c.status == Status.PROCESSANDO.value,
             notas.c.next_attempt_at <= moment)).one()
+        certificados = conn.execute(select(
+            empresas.c.cnpj, empresas.c.cpf, empresas.c.certificado_valido_ate).where(
+            empresas.c.excluida_em.is_(None), empresas.c.certificado_valido_ate.isnot(None)
+        )).all()
     oldest = aware(due[1])
     lines = ["# HELP nfse_notas Notas por situação e ambiente", "# TYPE nfse_notas gauge"]
     lines += [f'nfse_notas{{status="{s}",ambiente="{a}"}} {n}' for s, a, n in by_status]
@@ -72,7 +76,12 @@ def _database_gauges(runtime: Runtime) -> list[str]:
               "# TYPE nfse_fila_vencidas gauge", f"nfse_fila_vencidas {due[0]}",
               "# HELP nfse_fila_idade_segundos Espera da nota vencida mais antiga",
               "# TYPE nfse_fila_idade_segundos gauge",
-              f"nfse_fila_idade_segundos {(moment - oldest).total_seconds() if oldest else 0:.3f}"]
+              f"nfse_fila_idade_segundos {(moment - oldest).total_seconds() if oldest else 0:.3f}",
+              "# HELP nfse_certificado_dias_restantes Dias até o certificado A1 vencer",
+              "# TYPE nfse_certificado_dias_restantes gauge"]
+    lines += [f'nfse_certificado_dias_restantes{{empresa="{c.cnpj or c.cpf}"}} '
+              f"{(aware(c.certificado_valido_ate) - moment).total_seconds() / 86400:.1f}"
+              for c in certificados]
     return lines
 
 

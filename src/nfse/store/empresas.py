@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from nfse.certs.a1 import A1, load_pfx
 from nfse.certs.secrets import SecretBox, hash_token
@@ -31,6 +31,7 @@ class Empresa:
     email: str | None = None
     enviar_email_destinatario: bool | None = None
     """None: on in produção, off in homologação."""
+    tem_certificado: bool = True
 
     @property
     def documento(self) -> str:
@@ -58,6 +59,7 @@ def _empresa(row) -> Empresa:  # noqa: ANN001
         regime_tributario=row.regime_tributario, habilita_nfse=row.habilita_nfse,
         certificado_valido_ate=aware(row.certificado_valido_ate), email=row.email,
         enviar_email_destinatario=row.enviar_email_destinatario,
+        tem_certificado=row.certificado is not None,
     )
 
 
@@ -124,13 +126,30 @@ def configurar_smtp(conn: Connection, box: SecretBox, empresa_id: int, *, host: 
         smtp_starttls=starttls, smtp_ssl=ssl, smtp_from=sender))
 
 
-def criar_token(conn: Connection, empresa_id: int, ambiente: str, token: str | None = None) -> str:
-    """Issue a token for one company and environment; only its hash is stored."""
+def criar_token(conn: Connection, empresa_id: int, ambiente: str, token: str | None = None,
+                box: SecretBox | None = None) -> str:
+    """Issue a token for one company and environment. It is looked up by its hash; with
+    ``box`` it is also kept encrypted, for the administrator to read back."""
     token = token or secrets.token_urlsafe(32)
     conn.execute(insert(tokens).values(
         empresa_id=empresa_id, ambiente=ambiente, token_hash=hash_token(token), created_at=now(),
+        cifrado=box.seal(token.encode()) if box else None,
     ))
     return token
+
+
+def tokens_em_claro(conn: Connection, box: SecretBox, empresa_id: int) -> dict[str, str | None]:
+    """The newest readable token of each environment (None where only a hash is kept)."""
+    found: dict[str, str | None] = {ambiente: None for ambiente in AMBIENTES}
+    for row in conn.execute(select(tokens.c.ambiente, tokens.c.cifrado)
+                            .where(tokens.c.empresa_id == empresa_id).order_by(tokens.c.id)):
+        if row.cifrado:
+            found[row.ambiente] = box.open(row.cifrado).decode()
+    return found
+
+
+def revogar_tokens(conn: Connection, empresa_id: int) -> None:
+    conn.execute(delete(tokens).where(tokens.c.empresa_id == empresa_id))
 
 
 def token_exists(conn: Connection, token: str) -> bool:
@@ -148,3 +167,46 @@ def autenticar(conn: Connection, token: str) -> Credencial | None:
         return None
     return Credencial(empresa=get_empresa(conn, row.empresa_id), ambiente=row.ambiente,
                       token_id=row.id)
+
+
+def inserir(conn: Connection, values: dict[str, Any]) -> int:
+    """A new company from its columns (the API's service checks them); its id."""
+    result = conn.execute(insert(empresas).values(**values, created_at=now()))
+    return result.inserted_primary_key[0]
+
+
+def registro(conn: Connection, empresa_id: int) -> Row | None:
+    """Every column of a company not deleted through the API."""
+    return conn.execute(select(empresas).where(empresas.c.id == empresa_id,
+                                               empresas.c.excluida_em.is_(None))).first()
+
+
+def listar(conn: Connection, *, cnpj: str | None, cpf: str | None, offset: int,
+           limit: int) -> tuple[list[Row], int]:
+    """A page of companies, oldest first, and how many match."""
+    where = [empresas.c.excluida_em.is_(None)]
+    if cnpj:
+        where.append(empresas.c.cnpj == cnpj)
+    if cpf:
+        where.append(empresas.c.cpf == cpf)
+    total = conn.execute(select(func.count()).select_from(empresas).where(*where)).scalar_one()
+    rows = conn.execute(select(empresas).where(*where).order_by(empresas.c.id)
+                        .offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def atualizar(conn: Connection, empresa_id: int, values: dict[str, Any]) -> None:
+    if values:
+        conn.execute(update(empresas).where(empresas.c.id == empresa_id).values(**values))
+
+
+def excluir(conn: Connection, empresa_id: int) -> None:
+    """No access any more (tokens revoked); the company and its notes stay on record."""
+    revogar_tokens(conn, empresa_id)
+    conn.execute(update(empresas).where(empresas.c.id == empresa_id).values(excluida_em=now()))
+
+
+def serie(conn: Connection, empresa_id: int, ambiente: str) -> str:
+    """The RPS/DPS series a company numbers its notes in, per environment (default 1)."""
+    column = empresas.c[f"serie_nfse_{ambiente}"]
+    return conn.execute(select(column).where(empresas.c.id == empresa_id)).scalar() or "1"

@@ -16,12 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from nfse.domain.status import ISSUED, Status
-from nfse.store import leases, wakeup
+from nfse.store import empresas, leases, wakeup
 from nfse.store.clock import now, utc
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
-
-SERIE_PADRAO = "1"
 
 
 class RefOcupada(Exception):
@@ -206,8 +204,9 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
             if row.numero_rps is None:
                 sem_numero.setdefault((row.empresa_id, row.ambiente), []).append(row.id)
         for (empresa_id, ambiente), ids in sem_numero.items():
-            first = allocate(conn, empresa_id, ambiente, SERIE_PADRAO, count=len(ids))
-            conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": SERIE_PADRAO,
+            serie = empresas.serie(conn, empresa_id, ambiente)
+            first = allocate(conn, empresa_id, ambiente, serie, count=len(ids))
+            conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": serie,
                                     "numero_rps": first + n, "tipo_rps": "1"}
                                    for n, nota_id in enumerate(ids)])
     return [row.id for row in claimed]

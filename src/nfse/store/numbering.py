@@ -4,10 +4,10 @@ retries."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from nfse.store.tables import numeracao
+from nfse.store.tables import notas, numeracao
 
 _CREATE = {name: dialect.insert(numeracao).values(proximo_numero=1).on_conflict_do_nothing()
            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
@@ -25,3 +25,34 @@ def allocate(conn: Connection, empresa_id: int, ambiente: str, serie: str, count
                  {"empresa_id": empresa_id, "ambiente": ambiente, "serie": serie})
     return conn.execute(_TAKE, {"b_empresa_id": empresa_id, "b_ambiente": ambiente,
                                 "b_serie": serie, "count": count}).scalar_one()
+
+
+class NumeroUsado(ValueError):
+    """A next number at or below one already given to a note."""
+
+    def __init__(self, maior: int):
+        super().__init__(maior)
+        self.maior = maior
+
+
+def proximo(conn: Connection, empresa_id: int, ambiente: str, serie: str) -> int:
+    found = conn.execute(select(numeracao.c.proximo_numero).where(
+        numeracao.c.empresa_id == empresa_id, numeracao.c.ambiente == ambiente,
+        numeracao.c.serie == serie)).scalar()
+    return found or 1
+
+
+def definir_proximo(conn: Connection, empresa_id: int, ambiente: str, serie: str,
+                    numero: int) -> None:
+    """Set the next number of a series; never at or below a number a note already has
+    (numbers are never repeated)."""
+    maior = conn.execute(select(func.max(notas.c.numero_rps)).where(
+        notas.c.empresa_id == empresa_id, notas.c.ambiente == ambiente,
+        notas.c.serie_rps == serie)).scalar()
+    if maior is not None and numero <= maior:
+        raise NumeroUsado(maior)
+    conn.execute(_CREATE[conn.dialect.name],
+                 {"empresa_id": empresa_id, "ambiente": ambiente, "serie": serie})
+    conn.execute(update(numeracao).where(
+        numeracao.c.empresa_id == empresa_id, numeracao.c.ambiente == ambiente,
+        numeracao.c.serie == serie).values(proximo_numero=numero))

@@ -46,6 +46,25 @@ empresas = Table(
     Column("smtp_starttls", Boolean),
     Column("smtp_ssl", Boolean),
     Column("smtp_from", String(255)),
+    Column("nome_fantasia", String(60)),
+    Column("logradouro", String(125)),
+    Column("numero", String(10)),
+    Column("complemento", String(60)),
+    Column("bairro", String(60)),
+    Column("cep", String(8)),
+    Column("municipio", String(60)),
+    Column("uf", String(2)),
+    Column("login_responsavel", String(100)),
+    Column("senha_responsavel", LargeBinary),
+    # Encrypted; never shown back.
+    Column("habilita_nfsen_producao", Boolean),
+    Column("habilita_nfsen_homologacao", Boolean),
+    Column("serie_nfse_producao", String(5)),
+    Column("serie_nfse_homologacao", String(5)),
+    Column("serie_nfsen_producao", String(5)),
+    Column("serie_nfsen_homologacao", String(5)),
+    Column("excluida_em", DateTime(timezone=True)),
+    # Deleted through the API: no access any more, notes kept for the retention period.
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -55,6 +74,17 @@ tokens = Table(
     Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
     Column("ambiente", String(11), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("cifrado", LargeBinary),
+    # The token, encrypted, so the administrator can read it back.
+)
+
+admin_tokens = Table(
+    "admin_tokens", metadata,
+    # The administrator (reseller) tokens of /v2/empresas; hashed.
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("nome", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
