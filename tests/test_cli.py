@@ -67,3 +67,17 @@ def test_admin_token_opens_empresas(tmp_path: Path) -> None:
     with TestClient(create_app(runtime)) as client:
         assert client.get("/v2/empresas", auth=(token, "")).status_code == 200
         assert client.get("/v2/empresas", auth=("outro", "")).status_code == 401
+
+
+def test_empresa_listar(tmp_path: Path) -> None:
+    pfx = tmp_path / "a1.pfx"
+    pfx.write_bytes(generate_a1("07504505000132", "OUTRA LTDA").to_pfx("segredo"))
+    data = ["--data-dir", str(tmp_path / "data")]
+    created = runner.invoke(app, ["empresa", "criar", "--cnpj", "07504505000132",
+                                  "--inscricao-municipal", "1", "--codigo-municipio", "4106902",
+                                  "--certificado", str(pfx), "--senha", "segredo",
+                                  "--nome", "OUTRA LTDA", *data])
+    assert created.exit_code == 0, created.output
+    listed = runner.invoke(app, ["empresa", "listar", *data], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "1 empresa(s)" in listed.output
+    assert "07504505000132" in listed.output and "OUTRA LTDA" in listed.output

@@ -10,16 +10,18 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
-from nfse.store.tables import entregas
-from tests.support import Gateway, nota_exemplo
+from nfse.store.tables import empresas, entregas
+from nfse.work import certificados
+from tests.support import CNPJ, Gateway, nota_exemplo
 
 
 class Receptor:
@@ -226,3 +228,26 @@ def test_substitution_fires_for_both_notes(gateway: Gateway, receptor: Receptor)
     fired = [(json.loads(b)["ref"], json.loads(b)["status"]) for _, b in receptor.esperar(3)]
     assert fired == [("gancho-9", "autorizado"), ("gancho-10", "autorizado"),
                      ("gancho-9", "substituido")]
+
+
+def test_certificate_expiry_warnings(gateway: Gateway, receptor: Receptor) -> None:
+    registrar(gateway, event="certificado", url=receptor.url)
+    registrar(gateway, event="nfse", url=receptor.url + "/notas")
+    engine = gateway.runtime.engine
+
+    def vence_em(dias: float) -> None:
+        with engine.begin() as conn:
+            conn.execute(update(empresas).values(
+                certificado_valido_ate=datetime.now(UTC) + timedelta(days=dias)))
+
+    vence_em(40)
+    assert certificados.avisar(engine) == 0
+    vence_em(6.5)
+    assert certificados.avisar(engine) == 1
+    assert certificados.avisar(engine) == 0  # that window was warned already
+    vence_em(0.5)
+    assert certificados.avisar(engine) == 1
+    bodies = [json.loads(b) for _, b in receptor.esperar(2)]
+    assert [(b["evento"], b["dias_restantes"]) for b in bodies] == [("certificado", 7),
+                                                                    ("certificado", 1)]
+    assert bodies[0]["cnpj"] == CNPJ

@@ -140,7 +140,7 @@ def _segredos(runtime: Runtime, payload: dict[str, Any],
         values.update(certificado=runtime.box.seal(pfx), certificado_cnpj=a1.cnpj,
                       senha_certificado=runtime.box.seal(
                           str(payload.get("senha_certificado") or "").encode()),
-                      certificado_valido_ate=a1.not_after)
+                      certificado_valido_ate=a1.not_after, certificado_avisado=None)
     for campo in ("senha_responsavel", "smtp_password"):
         if campo in payload:
             secret = payload[campo]

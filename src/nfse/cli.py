@@ -189,6 +189,29 @@ def empresa_criar(
     console.print(f"token_producao: {nova.token_producao}")
 
 
+@empresa_app.command("listar")
+def empresa_listar(
+    cnpj: Annotated[str | None, typer.Option(help="Só a empresa deste CNPJ")] = None,
+    offset: Annotated[int, typer.Option(help="Pular as primeiras N empresas")] = 0,
+    data_dir: DataDir = None,
+) -> None:
+    """Lista as empresas (50 por vez), como GET /v2/empresas."""
+    from rich.table import Table
+
+    from nfse.cadastro import listar
+    from nfse.runtime import build_runtime
+
+    page, total = listar(build_runtime(_settings(data_dir)), cnpj=cnpj, cpf=None,
+                         offset=offset)
+    table = Table(title=f"{total} empresa(s)")
+    for column in ("id", "CNPJ/CPF", "nome", "município", "certificado até"):
+        table.add_column(column)
+    for e in page:
+        table.add_row(str(e["id"]), e["cnpj"] or e["cpf"] or "", e["nome"] or "",
+                      e["codigo_municipio"] or "", e["certificado_valido_ate"] or "-")
+    console.print(table)
+
+
 @admin_token_app.command("criar")
 def admin_token_criar(
     nome: Annotated[str | None, typer.Option(help="Para quem é o token")] = None,

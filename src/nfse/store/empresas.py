@@ -210,3 +210,22 @@ def serie(conn: Connection, empresa_id: int, ambiente: str) -> str:
     """The RPS/DPS series a company numbers its notes in, per environment (default 1)."""
     column = empresas.c[f"serie_nfse_{ambiente}"]
     return conn.execute(select(column).where(empresas.c.id == empresa_id)).scalar() or "1"
+
+
+def certificados_vencendo(conn: Connection, ate: datetime) -> list[Row]:
+    """Companies (not deleted) whose certificate expires before ``ate``."""
+    return list(conn.execute(select(
+        empresas.c.id, empresas.c.cnpj, empresas.c.cpf, empresas.c.certificado_valido_ate,
+        empresas.c.certificado_avisado).where(
+        empresas.c.excluida_em.is_(None), empresas.c.certificado_valido_ate.isnot(None),
+        empresas.c.certificado_valido_ate <= ate)))
+
+
+def marcar_aviso(conn: Connection, empresa_id: int, dias: int) -> bool:
+    """Record the warning ``dias`` before expiry, unless it (or a later one) was sent: True
+    when this call is the one that records it, so concurrent workers warn once."""
+    result = conn.execute(update(empresas).where(
+        empresas.c.id == empresa_id,
+        (empresas.c.certificado_avisado.is_(None)) | (empresas.c.certificado_avisado > dias))
+        .values(certificado_avisado=dias))
+    return result.rowcount == 1

@@ -16,7 +16,8 @@ from nfse.store import leases
 from nfse.store.clock import aware, now
 from nfse.store.tables import entregas, hooks
 
-EVENTS = ("nfse", "nfsen")
+EVENTS = ("nfse", "nfsen", "certificado")
+"""``certificado`` (ext): the company's A1 expires in 30, 7 or 1 days."""
 MAXIMO_POR_EVENTO = 5
 PENDENTE = "pendente"
 ENTREGUE = "entregue"
@@ -26,6 +27,7 @@ FALHOU = "falhou"
 @dataclass(frozen=True)
 class Hook:
     id: str
+    ambiente: str
     cnpj: str | None
     cpf: str | None
     event: str
@@ -41,7 +43,7 @@ class Hook:
 
 def _hook(row: Row, box: SecretBox) -> Hook:
     return Hook(
-        id=row.id, cnpj=row.cnpj, cpf=row.cpf, event=row.event, url=row.url,
+        id=row.id, ambiente=row.ambiente, cnpj=row.cnpj, cpf=row.cpf, event=row.event, url=row.url,
         authorization=box.open(row.authorization).decode() if row.authorization else None,
         authorization_header=row.authorization_header,
         secret=box.open(row.secret).decode() if row.secret else None,
@@ -108,6 +110,20 @@ def disparar(conn: Connection, nota: Row, body: str, event: str = "nfse") -> lis
     if matching:
         conn.execute(insert(entregas), [
             {"hook_id": hook_id, "nota_id": nota.id, "delivery": str(uuid.uuid4()),
+             "body": body, "status": PENDENTE, "attempts": 0, "next_attempt_at": moment,
+             "created_at": moment} for hook_id in matching])
+    return list(matching)
+
+
+def disparar_empresa(conn: Connection, empresa_id: int, body: str, event: str) -> list[str]:
+    """Queue ``body`` to every hook of the company for ``event``, in both environments."""
+    matching = conn.execute(select(hooks.c.id).where(
+        hooks.c.empresa_id == empresa_id, hooks.c.event == event)
+        .order_by(hooks.c.created_at, hooks.c.id)).scalars().all()
+    moment = now()
+    if matching:
+        conn.execute(insert(entregas), [
+            {"hook_id": hook_id, "empresa_id": empresa_id, "delivery": str(uuid.uuid4()),
              "body": body, "status": PENDENTE, "attempts": 0, "next_attempt_at": moment,
              "created_at": moment} for hook_id in matching])
     return list(matching)

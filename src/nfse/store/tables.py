@@ -63,6 +63,8 @@ empresas = Table(
     Column("serie_nfse_homologacao", String(5)),
     Column("serie_nfsen_producao", String(5)),
     Column("serie_nfsen_homologacao", String(5)),
+    Column("certificado_avisado", Integer),
+    # Days before expiry of the last warning sent to webhooks (30, 7, 1); reset on upload.
     Column("excluida_em", DateTime(timezone=True)),
     # Deleted through the API: no access any more, notes kept for the retention period.
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -214,7 +216,9 @@ entregas = Table(
     # The webhook outbox: one row per hook and event, with the note's JSON of that moment.
     Column("id", Integer, primary_key=True),
     Column("hook_id", String(24), nullable=False, index=True),
-    Column("nota_id", Integer, ForeignKey("notas.id"), nullable=False),
+    Column("nota_id", Integer, ForeignKey("notas.id")),
+    Column("empresa_id", Integer),
+    # Set instead of nota_id for company events (certificado).
     Column("delivery", String(36), nullable=False, unique=True),
     Column("body", Text, nullable=False),
     Column("status", String(20), nullable=False),

@@ -50,10 +50,9 @@ class Gatilhos:
     def _deliver(self, entrega: Row) -> str | None:
         with self.engine.connect() as conn:
             hook = hooks.destino(conn, self.box, entrega.hook_id)
-            ambiente = notas.get(conn, entrega.nota_id).ambiente
         if hook is None:
             return "gatilho removido"
-        if ambiente == "producao":
+        if hook.ambiente == "producao":
             interno = endereco_interno(hook.url, self.settings.webhook_allow)
             if interno:
                 return f"endereço interno recusado: {interno}"

@@ -35,6 +35,7 @@ from nfse.store import artefatos, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.empresas import Empresa
 from nfse.store.tables import workers
+from nfse.work import certificados
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory
@@ -72,6 +73,7 @@ class Worker:
                                            2 * settings.authority_timeout + 5))
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
+        self._next_certificate_check = 0.0
         self.breaker = CircuitBreaker(settings)
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
@@ -91,6 +93,9 @@ class Worker:
                     busy = self.run_once(stop) > 0
                     busy = self.correio.run_once() > 0 or busy
                     busy = self.gatilhos.run_once() > 0 or busy
+                    if time.monotonic() >= self._next_certificate_check:
+                        self._next_certificate_check = time.monotonic() + certificados.INTERVALO
+                        busy = certificados.avisar(self.engine) > 0 or busy
                 except DBAPIError:  # the database went away: poll until it is back
                     log.warning("database unavailable; retrying", exc_info=True)
                     busy = False
