@@ -9,13 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from lxml import etree
 from sqlalchemy import update
 
 from nfse.api.app import create_app
+from nfse.certs.a1 import document_of
 from nfse.runtime import Runtime
+from nfse.sandbox.nacional.assinatura import verificar
 from nfse.store import notas
 from nfse.store.tables import empresas as empresas_table
 from nfse.work.worker import Worker
+from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import empresa_teste, nota_exemplo
 
 
@@ -112,3 +116,26 @@ def test_expired_certificate_is_refused_at_post(client: TestClient, runtime: Run
     assert answer.status_code == 400
     assert answer.json() == {"codigo": "certificado_vencido",
                              "mensagem": "O certificado do emitente está vencido"}
+
+
+def test_dry_run_builds_signs_and_checks_without_storing(client: TestClient,
+                                                         runtime: Runtime) -> None:
+    answer = client.post("/v2/nfse?ref=ensaio&dry_run=1", json=nota_exemplo())
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["valido"] is True and body["erros"] == []
+    assert (body["serie_rps"], body["numero_rps"]) == ("1", "1")
+    root = etree.fromstring(body["dps_xml"].encode())
+    assert validate(root, nacional_schema_dir() / "DPS_v1.01.xsd") == []
+    assert document_of(verificar(root)) == nota_exemplo()["prestador"]["cnpj"]
+    assert client.get("/v2/nfse/ensaio").status_code == 404  # nothing stored
+    broken = client.post("/v2/nfse?ref=ensaio&dry_run=1",
+                         json=nota_exemplo(servico={"valor_servicos": -1}))
+    assert broken.status_code == 200 and broken.json()["valido"] is False
+    assert {e["campo"] for e in broken.json()["erros"]} >= {"servico.valor_servicos"}
+    orphan = client.post("/v2/nfse?ref=ensaio&dry_run=1", json=nota_exemplo(
+        numero_rps_substituido="5", serie_rps_substituido="1"))
+    assert orphan.json()["erros"][0]["campo"] == "numero_rps_substituido"
+    assert client.post("/v2/nfse?ref=real", json=nota_exemplo()).status_code == 202
+    with runtime.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM numeracao").scalar() == 0

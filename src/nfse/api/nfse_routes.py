@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nfse.api.auth import credencial
 from nfse.api.body import invalid, json_body
+from nfse.api.dry_run import simular
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.domain.status import Status
 from nfse.model.errors import RequisicaoInvalida
@@ -102,6 +103,9 @@ async def post_nfse(request: Request) -> JSONResponse:
     cred = await credencial(request)
     ref = request.query_params.get("ref")
     body = await json_body(request)
+    if request.query_params.get("dry_run", "0").lower() in ("1", "true"):
+        return JSONResponse(await run_in_threadpool(
+            simular, request.app.state.runtime, cred, ref, body))
     ref, nota, provider = _validate(cred, ref, body)
     await _store(request.app.state.runtime, cred, ref, body, nota, provider)
     return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,

@@ -95,13 +95,15 @@ def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]
     )
 
 
-def _alvo(conn: Connection, pedido: Pedido) -> Row | None:
-    """The authorized note ``pedido`` replaces; ``SubstituicaoInvalida`` if there is none."""
-    if pedido.substitui is None:
+def resolver_substituida(conn: Connection, empresa_id: int, ambiente: str,
+                         substitui: tuple[str, int] | None) -> Row | None:
+    """The authorized note of RPS ``substitui`` (série, número) that a new note replaces;
+    ``SubstituicaoInvalida`` if there is none."""
+    if substitui is None:
         return None
-    serie, numero = pedido.substitui
+    serie, numero = substitui
     row = conn.execute(select(notas).where(
-        notas.c.empresa_id == pedido.empresa_id, notas.c.ambiente == pedido.ambiente,
+        notas.c.empresa_id == empresa_id, notas.c.ambiente == ambiente,
         notas.c.serie_rps == serie, notas.c.numero_rps == numero)).first()
     if row is None:
         raise SubstituicaoInvalida(f"RPS a substituir não encontrado (série {serie}, "
@@ -142,7 +144,8 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]
             results.append(RefOcupada(taken[key][1]))
             continue
         try:
-            alvo = _alvo(conn, pedido)
+            alvo = resolver_substituida(conn, pedido.empresa_id, pedido.ambiente,
+                                        pedido.substitui)
         except SubstituicaoInvalida as exc:
             results.append(exc)
             continue
