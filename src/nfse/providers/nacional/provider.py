@@ -12,6 +12,8 @@ from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
 
 DUPLICADA = "E0014"
+EVENTO_BLOQUEADO = "E0840"
+"""A cancellation event is already linked to the note."""
 
 
 def _exchange(name: str, request: bytes, answer: Answer | None, failure: str = "") -> Exchange:
@@ -117,12 +119,36 @@ class NacionalProvider:
         sent = self._post(f"{emissor.base_url}/nfse/{chave_acesso}/eventos", emissor,
                           "pedidoRegistroEventoXmlGZipB64", xml, "cancelamento")
         if isinstance(sent, Outcome):
+            if sent.result == Result.UNKNOWN:  # the request may have arrived: ask
+                return self._cancelamento_registrado(chave_acesso, numero, emissor, sent)
             return sent
         answer, parsed, exchange = sent
         if answer.status in (200, 201) and parsed and parsed.get("eventoxmlgzipb64"):
             return Outcome(Result.AUTHORIZED, xml=answers.unpack(parsed["eventoxmlgzipb64"]),
                            chave_acesso=chave_acesso, numero=numero, exchanges=exchange)
         if parsed is None or answer.status >= 500:
-            return Outcome(Result.UNKNOWN, exchanges=exchange,
-                           mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})")
-        return Outcome(Result.REJECTED, exchanges=exchange, erros=tuple(answers.erros_of(parsed)))
+            return self._cancelamento_registrado(chave_acesso, numero, emissor, Outcome(
+                Result.UNKNOWN, exchanges=exchange,
+                mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})"))
+        erros = tuple(answers.erros_of(parsed))
+        if any(e.codigo == EVENTO_BLOQUEADO for e in erros):  # an earlier attempt went through
+            return self._cancelamento_registrado(chave_acesso, numero, emissor, Outcome(
+                Result.REJECTED, exchanges=exchange, erros=erros))
+        return Outcome(Result.REJECTED, exchanges=exchange, erros=erros)
+
+    def _cancelamento_registrado(self, chave: str, numero: str, emissor: Emissor,
+                                 otherwise: Outcome) -> Outcome:
+        """Reconcile a cancellation whose outcome is not known: the event 101101 of the note,
+        if the authority has it; else ``otherwise``."""
+        ident = f"{chave}/eventos/101101/1"
+        answer, failure = self._call("GET", f"{emissor.base_url}/nfse/{ident}", emissor, None,
+                                     "consulta_evento", ident.encode())
+        if failure or answer is None or answer.status != 200:
+            return otherwise
+        parsed = answers.json_of(answer.body)
+        if not parsed or not parsed.get("eventoxmlgzipb64"):
+            return otherwise
+        return Outcome(Result.AUTHORIZED, xml=answers.unpack(parsed["eventoxmlgzipb64"]),
+                       chave_acesso=chave, numero=numero,
+                       exchanges=otherwise.exchanges + (
+                           _exchange("consulta_evento", ident.encode(), answer),))

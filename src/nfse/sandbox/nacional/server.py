@@ -12,6 +12,7 @@ import struct
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -139,13 +140,14 @@ class _Handler(BaseHTTPRequestHandler):
             sandbox.inject(fault, count)
             self._send(200, b"{}", "application/json")
         elif parts == [BASE.strip("/"), "nfse"]:
-            self._emit(body)
+            self._faulty(lambda: sandbox.sefin.receber_dps(body, self._caller()))
         elif len(parts) == 4 and parts[1] == "nfse" and parts[3] == "eventos":
-            self._json(sandbox.sefin.registrar_evento(parts[2], body, self._caller()))
+            self._faulty(lambda: sandbox.sefin.registrar_evento(parts[2], body, self._caller()))
         else:
             self._not_found()
 
-    def _emit(self, body: dict[str, Any]) -> None:
+    def _faulty(self, handle: Callable[[], tuple[int, dict[str, Any]]]) -> None:
+        """Answer a document the sandbox receives (DPS or event), unless a fault is due."""
         sandbox = self.server.sandbox
         fault = sandbox.next_fault()
         if fault == "slow":
@@ -156,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "garbage":
             self._send(200, b"\x00\x01 isto nao e JSON", "application/json")
             return
-        answer = sandbox.sefin.receber_dps(body, self._caller())
+        answer = handle()
         if fault == "timeout_after_commit":
             sandbox.stopping.wait(60)
             self.close_connection = True
