@@ -186,3 +186,24 @@ def test_characters_xml_cannot_carry_are_refused_not_sent() -> None:
     nota = replace(nota, servico=replace(nota.servico, discriminacao="controle \x07 no meio"))
     with pytest.raises(DpsInvalida, match="caracteres não permitidos"):
         build_dps(nota, Rps("1", 1), emissor())
+
+
+@pytest.mark.parametrize("natureza,extra,path,expected", [
+    (5, {"numero_processo_suspensao": "1" * 30}, "n:exigSusp/n:tpSusp", "1"),
+    (6, {"numero_processo_suspensao": "2" * 30}, "n:exigSusp/n:nProcesso", "2" * 30),
+    (3, {"numero_beneficio_municipal": "35162000100001"}, "n:BM/n:nBM", "35162000100001"),
+    (4, {"tipo_imunidade": 3}, "n:tpImunidade", "3"),
+])
+def test_natureza_operacao_groups(natureza: int, extra: dict, path: str, expected: str) -> None:
+    root = build(nota_exemplo(natureza_operacao=natureza, **extra))
+    mun = root.find("n:infDPS/n:valores/n:trib/n:tribMun", NS)
+    assert text(mun, path) == expected
+    assert text(mun, "n:tribISSQN") == ("2" if natureza == 4 else "1")
+
+
+@pytest.mark.parametrize("natureza,campo", [(5, "numero_processo_suspensao"),
+                                            (6, "numero_processo_suspensao"),
+                                            (3, "numero_beneficio_municipal")])
+def test_natureza_needs_its_reference(natureza: int, campo: str) -> None:
+    assert [p.campo for p in problemas(parse_nfse(nota_exemplo(natureza_operacao=natureza)))] \
+        == [campo]

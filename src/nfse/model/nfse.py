@@ -275,6 +275,12 @@ def parse_nfse(body: object) -> Nota:
     optante = coerce.booleano(body.get("optante_simples_nacional"),
                               "optante_simples_nacional", p)
     incentivador = coerce.booleano(body.get("incentivador_cultural"), "incentivador_cultural", p)
+    processo = _digitos(body.get("numero_processo_suspensao"), "numero_processo_suspensao", p,
+                        30, exato=True)
+    beneficio = _digitos(body.get("numero_beneficio_municipal"), "numero_beneficio_municipal",
+                         p, 14, exato=True)
+    imunidade = coerce.inteiro(body.get("tipo_imunidade"), "tipo_imunidade", p,
+                               valores=range(1, 6))
     obra = coerce.texto(body.get("codigo_obra"), "codigo_obra", p, max_len=15)
     art = coerce.texto(body.get("art"), "art", p, max_len=15)
     rps_subst = coerce.texto(body.get("numero_rps_substituido"), "numero_rps_substituido", p)
@@ -316,6 +322,9 @@ def parse_nfse(body: object) -> Nota:
         servico=servico,
         regime_especial_tributacao=regime,
         incentivador_cultural=bool(incentivador),
+        numero_processo_suspensao=processo,
+        numero_beneficio_municipal=beneficio,
+        tipo_imunidade=imunidade,
         codigo_obra=obra,
         art=art,
         numero_rps_substituido=rps_subst,

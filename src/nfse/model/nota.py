@@ -105,6 +105,13 @@ class Nota:
     servico: Servico
     regime_especial_tributacao: int | None = None
     incentivador_cultural: bool = False
+    numero_processo_suspensao: str | None = None
+    """(ext) natureza 5/6: the court or administrative case suspending the tax (30 digits)."""
+    numero_beneficio_municipal: str | None = None
+    """(ext) natureza 3: the municipal benefit (isenção) as the national system numbers it."""
+    tipo_imunidade: int | None = None
+    """(ext) natureza 4: 1 templos, 2 partidos/sindicatos/educação/assistência, 3 livros e
+    papel, 4 fonogramas, 5 outras (default)."""
     codigo_obra: str | None = None
     art: str | None = None
     numero_rps_substituido: str | None = None

@@ -67,6 +67,16 @@ def _op_simples(nota: Nota, emissor: Emissor) -> str:
 def problemas(nota: Nota) -> list[Problema]:
     """Fields the contract leaves optional but the DPS requires."""
     found = []
+    if nota.natureza_operacao in (5, 6) and not nota.numero_processo_suspensao:
+        found.append(Problema("numero_processo_suspensao",
+                              'Parâmetro "numero_processo_suspensao" não informado',
+                              "Com a exigibilidade suspensa (natureza_operacao 5 ou 6) a NFS-e "
+                              "Nacional exige o número do processo (30 dígitos)"))
+    if nota.natureza_operacao == 3 and not nota.numero_beneficio_municipal:
+        found.append(Problema("numero_beneficio_municipal",
+                              'Parâmetro "numero_beneficio_municipal" não informado',
+                              "Na NFS-e Nacional a isenção (natureza_operacao 3) é um benefício "
+                              "municipal: informe o seu número (14 dígitos)"))
     for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
         if pessoa is not None and not pessoa.razao_social:
             found.append(Problema(f"{papel}.razao_social",
@@ -117,7 +127,8 @@ def _money_group(parent: Node, tag: str, **values: Decimal) -> None:
 
 def _trib_issqn(natureza: int) -> str:
     """natureza_operacao → tribISSQN: imune → 2 (imunidade); every other nature is a taxable
-    operation for the national standard (exigibilidade and isenção travel in other groups)."""
+    operation for the national standard: a suspended tax travels in ``exigSusp``, an
+    isenção as a municipal benefit (``BM``)."""
     return "2" if natureza == 4 else "1"
 
 
@@ -191,7 +202,13 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     trib_issqn = _trib_issqn(nota.natureza_operacao)
     mun.add("tribISSQN", trib_issqn)
     if trib_issqn == "2":
-        mun.add("tpImunidade", "5")  # 5 = outras imunidades (the contract has no detail)
+        mun.add("tpImunidade", str(nota.tipo_imunidade or 5))  # 5 = outras imunidades
+    if nota.natureza_operacao in (5, 6):  # 1 decisão judicial, 2 processo administrativo
+        susp = mun.add("exigSusp")
+        susp.add("tpSusp", "1" if nota.natureza_operacao == 5 else "2")
+        susp.add("nProcesso", nota.numero_processo_suspensao)
+    if nota.natureza_operacao == 3:
+        mun.add("BM").add("nBM", nota.numero_beneficio_municipal)
     mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
     if s.aliquota is not None and s.aliquota > 0 and op_simples != "2" and trib_issqn == "1":
         mun.add("pAliq", _aliquota(s.aliquota))
