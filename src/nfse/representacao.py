@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row
 
-from nfse.documents.links import public_path
+from nfse.documents.links import CONSULTA_PUBLICA, public_path
 from nfse.domain.status import ISSUED, Status
 from nfse.store import empresas, notas
 from nfse.store.clock import aware
@@ -60,6 +60,9 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
         )
         if row.chave_acesso:
             body["chave_acesso"] = row.chave_acesso
+        if row.modelo == "nfsen" and row.chave_acesso:  # SPEC §3: the key and its consultation
+            body["codigo_verificacao"] = row.chave_acesso
+            body["url"] = CONSULTA_PUBLICA.format(chave=row.chave_acesso)
         if status == Status.CANCELADO:
             body["caminho_xml_cancelamento"] = public_path(row.capability, "cancelamento.xml")
         if row.numero_nfse_substituida:

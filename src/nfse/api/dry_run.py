@@ -10,8 +10,9 @@ from typing import Any
 
 from nfse.api.body import invalid
 from nfse.api.errors import ApiError
+from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
-from nfse.model.nfse import parse_nfse, validar_ref
+from nfse.model.nfse import validar_ref
 from nfse.model.nota import Nota, Substituicao
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Rps
@@ -36,10 +37,11 @@ def _alvo(runtime: Runtime, cred: Credencial, nota: Nota) -> tuple[Nota, list[di
         nota.motivo_substituicao)), []
 
 
-def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any) -> dict[str, Any]:
+def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
+            modelo: str = modelos.NFSE) -> dict[str, Any]:
     try:
         ref = validar_ref(ref)
-        nota = parse_nfse(body)
+        nota = modelos.parse(modelo, body)
     except RequisicaoInvalida as exc:
         return {"ref": ref, "valido": False, "erros": invalid(exc).erros}
     if provider_for(nota.prestador.codigo_municipio) != "nacional":

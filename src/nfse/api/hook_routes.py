@@ -100,10 +100,11 @@ def _listar(runtime: Runtime, cred: Credencial) -> list[dict[str, Any]]:
                                                     cred.ambiente)]
 
 
-def _reenviar(runtime: Runtime, cred: Credencial, ref: str, base: str) -> list[dict[str, Any]]:
+def _reenviar(runtime: Runtime, cred: Credencial, ref: str, base: str,
+              modelo: str) -> list[dict[str, Any]]:
     with runtime.engine.begin() as conn:
         row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
-        if row is None:
+        if row is None or (row.modelo or "nfse") != modelo:
             raise nao_encontrado()
         fired = set(disparar(conn, row.id, base))
         todos = hooks.listar(conn, runtime.box, cred.empresa.id, cred.ambiente)
@@ -141,4 +142,11 @@ async def delete_hook(request: Request, hook_id: str,
 async def refire(request: Request, ref: str,
                  cred: Credencial = Depends(credencial)) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(
-        _reenviar, request.app.state.runtime, cred, ref, base_url(request)))
+        _reenviar, request.app.state.runtime, cred, ref, base_url(request), "nfse"))
+
+
+@router.post("/v2/nfsen/{ref}/hook")
+async def refire_nfsen(request: Request, ref: str,
+                       cred: Credencial = Depends(credencial)) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(
+        _reenviar, request.app.state.runtime, cred, ref, base_url(request), "nfsen"))

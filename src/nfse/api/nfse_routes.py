@@ -1,4 +1,6 @@
-"""``/v2/nfse``: accept (asynchronous), query, cancel (synchronous)."""
+"""``/v2/nfse`` and ``/v2/nfsen``: accept (asynchronous), query, cancel (synchronous). The
+two doors differ only in the body they parse (``model.modelos``); a note answers at the
+door it came through."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +19,10 @@ from nfse.api.body import invalid, json_body
 from nfse.api.dry_run import simular
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.domain.status import Status
+from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
-from nfse.model.nfse import parse_nfse, validar_ref
+from nfse.model.nfse import validar_ref
+from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Result
@@ -42,15 +47,16 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, Nota, str]:
+def _validate(cred: Credencial, ref: str | None, body: Any,
+              modelo: str) -> tuple[str, Nota, str]:
     """The checks that need no database: (ref, the normalised note, provider)."""
     try:
         ref = validar_ref(ref)
-        nota = parse_nfse(body)
+        nota = modelos.parse(modelo, body)
         provider = provider_for(nota.prestador.codigo_municipio)
         layout = get_provider(provider).problemas(nota)
         if layout:
-            raise RequisicaoInvalida(layout)
+            raise RequisicaoInvalida(plano(layout) if modelo == modelos.NFSEN else layout)
     except RequisicaoInvalida as exc:
         raise invalid(exc) from exc
     empresa = cred.empresa
@@ -69,14 +75,14 @@ def _validate(cred: Credencial, ref: str | None, body: Any) -> tuple[str, Nota, 
 
 
 async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, nota: Nota,
-                 provider: str) -> None:
+                 provider: str, modelo: str) -> None:
     """Queue the note for the shared writer; return once it is committed."""
     substitui = None
     if nota.numero_rps_substituido:
         substitui = (nota.serie_rps_substituido or "", int(nota.numero_rps_substituido))
     pedido = notas.Pedido(empresa_id=cred.empresa.id, ambiente=cred.ambiente, ref=ref,
                           requisicao=body, cnpj_prestador=nota.prestador.documento,
-                          provider=provider, substitui=substitui)
+                          provider=provider, substitui=substitui, modelo=modelo)
     try:
         await asyncio.wrap_future(runtime.aceitacao.submit(pedido))
     except notas.RefOcupada as exc:
@@ -96,8 +102,13 @@ REF_PARAMETER = {"parameters": [{
     "description": "Referência única da nota para a empresa (até 50 caracteres)"}]}
 
 
-@router.post("/v2/nfse", openapi_extra=REF_PARAMETER)
-async def post_nfse(request: Request) -> JSONResponse:
+def _da_porta(conn: Connection, cred: Credencial, ref: str, modelo: str) -> Row | None:
+    """The note of this ref, if it came through this door."""
+    row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
+    return row if row is not None and (row.modelo or modelos.NFSE) == modelo else None
+
+
+async def _post(request: Request, modelo: str) -> JSONResponse:
     """The hot path of the API: no FastAPI dependencies or query models (resolving them per
     request costs as much as validating the note); the token is checked the same way."""
     cred = await credencial(request)
@@ -105,22 +116,21 @@ async def post_nfse(request: Request) -> JSONResponse:
     body = await json_body(request)
     if request.query_params.get("dry_run", "0").lower() in ("1", "true"):
         return JSONResponse(await run_in_threadpool(
-            simular, request.app.state.runtime, cred, ref, body))
-    ref, nota, provider = _validate(cred, ref, body)
-    await _store(request.app.state.runtime, cred, ref, body, nota, provider)
+            simular, request.app.state.runtime, cred, ref, body, modelo))
+    ref, nota, provider = _validate(cred, ref, body, modelo)
+    await _store(request.app.state.runtime, cred, ref, body, nota, provider, modelo)
     return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,
                          "status": Status.PROCESSANDO.value}, status_code=202)
 
 
-@router.get("/v2/nfse/{ref}")
-async def get_nfse(request: Request, ref: str, completa: str = "0",
-                   cred: Credencial = Depends(credencial)) -> JSONResponse:
+async def _get(request: Request, cred: Credencial, ref: str, completa: str,
+               modelo: str) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     url = base_url(request)
 
     def load() -> dict[str, Any]:
         with runtime.engine.connect() as conn:
-            row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
+            row = _da_porta(conn, cred, ref, modelo)
             if row is None:
                 raise nao_encontrado()
             return nota_json(conn, row, url, completa=completa in ("1", "true"))
@@ -129,9 +139,9 @@ async def get_nfse(request: Request, ref: str, completa: str = "0",
 
 
 def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
-            base: str) -> dict[str, Any]:
+            base: str, modelo: str) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
-        row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
+        row = _da_porta(conn, cred, ref, modelo)
     if row is None:
         raise nao_encontrado()
     justificativa = body.get("justificativa") if isinstance(body, dict) else None
@@ -147,7 +157,7 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
     if status != Status.AUTORIZADO:
         raise ApiError(400, "nfe_nao_autorizada",
                        "Nota fiscal não autorizada não pode ser cancelada")
-    nota = parse_nfse(json.loads(row.requisicao))
+    nota = modelos.parse(row.modelo, json.loads(row.requisicao))
     emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
     outcome = get_provider(row.provider).cancel(
         nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
@@ -172,14 +182,35 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
     return {"status": "erro_cancelamento", "erros": erros}
 
 
-@router.delete("/v2/nfse/{ref}")
-async def delete_nfse(request: Request, ref: str,
-                      cred: Credencial = Depends(credencial)) -> JSONResponse:
+async def _delete(request: Request, cred: Credencial, ref: str, modelo: str) -> JSONResponse:
     body = await json_body(request, required=False)
     if not isinstance(body, dict):
         body = {}
     if "justificativa" not in body and request.query_params.get("justificativa"):
         body["justificativa"] = request.query_params["justificativa"]
     result = await run_in_threadpool(_cancel, request.app.state.runtime, cred, ref, body,
-                                     base_url(request))
+                                     base_url(request), modelo)
     return JSONResponse(result)
+
+
+def _rotas(modelo: str) -> None:
+    """The routes of one door, ``/v2/{modelo}``."""
+    prefixo = f"/v2/{modelo}"
+
+    @router.post(prefixo, openapi_extra=REF_PARAMETER, name=f"post_{modelo}")
+    async def post(request: Request) -> JSONResponse:
+        return await _post(request, modelo)
+
+    @router.get(prefixo + "/{ref}", name=f"get_{modelo}")
+    async def get(request: Request, ref: str, completa: str = "0",
+                  cred: Credencial = Depends(credencial)) -> JSONResponse:
+        return await _get(request, cred, ref, completa, modelo)
+
+    @router.delete(prefixo + "/{ref}", name=f"delete_{modelo}")
+    async def delete(request: Request, ref: str,
+                     cred: Credencial = Depends(credencial)) -> JSONResponse:
+        return await _delete(request, cred, ref, modelo)
+
+
+for _modelo in modelos.PARSERS:
+    _rotas(_modelo)

@@ -13,7 +13,7 @@ from nfse.api.errors import nao_encontrado
 from nfse.documents.links import PUBLIC_PREFIX, public_path
 from nfse.documents.view import pagina_nota
 from nfse.domain.status import ISSUED, Status
-from nfse.model.nfse import parse_nfse
+from nfse.model import modelos
 from nfse.runtime import Runtime
 from nfse.store import artefatos, empresas, notas
 from nfse.store.clock import aware
@@ -67,7 +67,7 @@ def _view(runtime: Runtime, capability: str) -> str:
              "XML da NFS-e": public_path(capability, "nfse.xml")}
     if Status(row.status) == Status.CANCELADO:
         links["XML do cancelamento"] = public_path(capability, "cancelamento.xml")
-    return pagina_nota(parse_nfse(json.loads(row.requisicao)), status=row.status,
+    return pagina_nota(modelos.parse(row.modelo, json.loads(row.requisicao)), status=row.status,
                        numero=row.numero, codigo_verificacao=row.codigo_verificacao,
                        chave_acesso=row.chave_acesso, data_emissao=aware(row.data_emissao),
                        razao_social_prestador=empresa.nome, links=links)

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
+from nfse.documents.links import CONSULTA_PUBLICA
 from nfse.model.formato import reais
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
 from nfse.municipios import registry
 
 FUSO = ZoneInfo("America/Sao_Paulo")
-CONSULTA_PUBLICA = "https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave={chave}"
 SITUACOES = {"autorizado": "Autorizada", "cancelado": "CANCELADA", "substituido": "Substituída"}
 ZERO = Decimal("0.00")
 

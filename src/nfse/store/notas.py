@@ -80,6 +80,8 @@ class Pedido:
     provider: str
     substitui: tuple[str, int] | None = None
     """(série, número) of the RPS whose note this one replaces."""
+    modelo: str = "nfse"
+    """The door it came through (``model.modelos``)."""
 
 
 def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
@@ -90,7 +92,7 @@ def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]
         requisicao=json.dumps(pedido.requisicao, ensure_ascii=False),
         cnpj_prestador=pedido.cnpj_prestador, attempts=0, reconcile=False,
         next_attempt_at=moment, updated_at=moment, accepted_at=moment,
-        substitui_nota_id=alvo.id if alvo else None,
+        modelo=pedido.modelo, substitui_nota_id=alvo.id if alvo else None,
         numero_nfse_substituida=alvo.numero if alvo else None,
     )
 

@@ -125,6 +125,8 @@ notas = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_until", DateTime(timezone=True)),
     Column("lease_owner", String(64)),
+    Column("modelo", String(5)),
+    # The door: nfse (municipal unified model, also when NULL) or nfsen (national flat).
     Column("substitui_nota_id", Integer),
     # The note this one replaces (numero_rps_substituido), once accepted.
     Column("numero_nfse_substituida", String(20)),

@@ -15,7 +15,7 @@ from nfse.certs.secrets import SecretBox
 from nfse.config import Settings
 from nfse.documents.links import public_path
 from nfse.domain.status import Status
-from nfse.model.nfse import parse_nfse
+from nfse.model import modelos
 from nfse.model.nota import Nota
 from nfse.notify import mensagem
 from nfse.notify.smtp import Entrega, Resultado, SmtpConfig, enviar, guardar
@@ -90,7 +90,7 @@ class Correio:
         if cancelada and cancelamento:
             anexos.append(mensagem.Anexo(f"Cancelamento-NFSe-{numero}.xml", cancelamento[0],
                                          "application/xml"))
-        nota = parse_nfse(json.loads(nota_row.requisicao))
+        nota = modelos.parse(nota_row.modelo, json.loads(nota_row.requisicao))
         base = self.public_url or self.settings.public_url
         conteudo = mensagem.Nota(
             numero=numero, prestador=empresa.nome, valor=nota.servico.valor_servicos,

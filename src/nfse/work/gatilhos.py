@@ -24,7 +24,7 @@ def disparar(conn: Connection, nota_id: int, base_url: str) -> list[str]:
     """Queue the note's current JSON (as GET answers it) to every matching hook."""
     row = notas.get(conn, nota_id)
     body = json.dumps(nota_json(conn, row, base_url), ensure_ascii=False)
-    return hooks.disparar(conn, row, body)
+    return hooks.disparar(conn, row, body, event=row.modelo or "nfse")
 
 
 class Gatilhos:

@@ -26,8 +26,8 @@ from sqlalchemy.exc import DBAPIError
 
 from nfse.config import Settings
 from nfse.metrics import REGISTRY
+from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
-from nfse.model.nfse import parse_nfse
 from nfse.model.nota import Nota, Substituicao
 from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
@@ -168,7 +168,7 @@ class Worker:
             row = notas.get(conn, nota_id)
             empresa = empresas.get_empresa(conn, row.empresa_id)
         try:
-            nota = parse_nfse(json.loads(row.requisicao))
+            nota = modelos.parse(row.modelo, json.loads(row.requisicao))
         except RequisicaoInvalida as exc:
             self._reject(nota_id, [p.as_json() for p in exc.problemas])
             return

@@ -1,0 +1,78 @@
+"""The ``/v2/nfsen`` door (SPEC §3): the flat body of the Focus NFS-e Nacional API goes the
+same way as ``/v2/nfse`` (same DPS, same sandbox) and answers with the access key as
+``codigo_verificacao`` and the national consultation as ``url``."""
+
+from __future__ import annotations
+
+import httpx
+from lxml import etree
+
+from tests.support import CNPJ, IM, MUNICIPIO, Gateway
+
+N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
+
+
+def nota_plana(**overrides: object) -> dict:
+    body = {
+        "data_emissao": "2026-11-20T10:00:00-03:00",
+        "codigo_municipio_emissora": MUNICIPIO,
+        "cnpj_prestador": CNPJ,
+        "inscricao_municipal_prestador": IM,
+        "codigo_opcao_simples_nacional": 1,
+        "cnpj_tomador": "07504505000132",
+        "razao_social_tomador": "Acras Tecnologia da Informação LTDA",
+        "codigo_municipio_tomador": "4106902",
+        "cep_tomador": "80045165",
+        "logradouro_tomador": "Rua Dias da Rocha Filho",
+        "numero_tomador": "999",
+        "bairro_tomador": "Alto da XV",
+        "email_tomador": "contato@example.com",
+        "codigo_municipio_prestacao": MUNICIPIO,
+        "codigo_tributacao_nacional_iss": "010701",
+        "descricao_servico": "Desenvolvimento de sistemas sob encomenda",
+        "valor_servico": "100.00",
+        "tributacao_iss": 1,
+        "tipo_retencao_iss": 1,
+    }
+    body.update(overrides)
+    return body
+
+
+def wait_final(gateway: Gateway, ref: str) -> dict:
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = gateway.client.get(f"/v2/nfsen/{ref}").json()
+        if body.get("status") != "processando_autorizacao":
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"{ref} still processing")
+
+
+def test_flat_note_is_authorized_and_answers_with_its_key(gateway: Gateway) -> None:
+    accepted = gateway.client.post("/v2/nfsen?ref=plana-1", json=nota_plana())
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json() == {"cnpj_prestador": CNPJ, "ref": "plana-1",
+                               "status": "processando_autorizacao"}
+    nota = wait_final(gateway, "plana-1")
+    assert nota["status"] == "autorizado", nota
+    assert len(nota["codigo_verificacao"]) == 50 and nota["codigo_verificacao"].isdigit()
+    assert nota["url"] == ("https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave="
+                           + nota["codigo_verificacao"])
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    inf = etree.fromstring(xml).find(".//n:infDPS", N)
+    assert inf.findtext("n:serv/n:cServ/n:cTribNac", namespaces=N) == "010701"
+    assert inf.findtext("n:toma/n:CNPJ", namespaces=N) == "07504505000132"
+    assert gateway.client.get("/v2/nfse/plana-1").status_code == 404  # another door
+    cancel = gateway.client.request("DELETE", "/v2/nfsen/plana-1",
+                                    json={"justificativa": "Emitida por engano no teste"})
+    assert cancel.json() == {"status": "cancelado"}
+
+
+def test_flat_errors_name_flat_fields(gateway: Gateway) -> None:
+    body = nota_plana()
+    del body["codigo_municipio_emissora"]
+    answer = gateway.client.post("/v2/nfsen?ref=plana-2", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["mensagem"] == 'Parâmetro "codigo_municipio_emissora" não informado'
