@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from nfse.certs.a1 import A1, CertificadoInvalido, load_pfx
+from nfse.model import coerce
+from nfse.model.coerce import Problemas
 from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.municipios.registry import get as municipio
@@ -35,8 +37,6 @@ SERIES = ("serie_nfse_producao", "serie_nfse_homologacao", "serie_nfsen_producao
           "serie_nfsen_homologacao")
 PROXIMOS = {"proximo_numero_nfse_producao": ("producao", "serie_nfse_producao"),
             "proximo_numero_nfse_homologacao": ("homologacao", "serie_nfse_homologacao")}
-SIM = ("1", "true", "sim", "yes", "t", "s")
-NAO = ("0", "false", "nao", "não", "no", "f", "n")
 POR_PAGINA = 50
 
 
@@ -48,15 +48,12 @@ def _problema(campo: str, mensagem: str) -> RequisicaoInvalida:
     return RequisicaoInvalida([Problema(campo, mensagem, None)])
 
 
-def _booleano(campo: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in SIM:
-        return True
-    if text in NAO:
-        return False
-    raise _problema(campo, f'Parâmetro "{campo}" deve ser verdadeiro ou falso')
+def _booleano(campo: str, value: Any) -> bool | None:
+    problemas = Problemas()
+    result = coerce.booleano(value, campo, problemas)
+    if problemas.items:
+        raise RequisicaoInvalida(problemas.items)
+    return result
 
 
 def _valores(payload: dict[str, Any], criando: bool) -> dict[str, Any]:

@@ -164,6 +164,17 @@ workers = Table(
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
 )
 
+def _queue_columns() -> list[Column]:
+    """What an outbox row needs to be claimed with a lease and retried (store.leases)."""
+    return [Column("status", String(20), nullable=False),
+            Column("attempts", Integer, nullable=False),
+            Column("next_attempt_at", DateTime(timezone=True)),
+            Column("lease_until", DateTime(timezone=True)),
+            Column("lease_owner", String(64)),
+            Column("erro", Text),
+            Column("created_at", DateTime(timezone=True), nullable=False)]
+
+
 emails = Table(
     "emails", metadata,
     # The e-mail outbox: one row per recipient and message, claimed like notes.
@@ -172,14 +183,8 @@ emails = Table(
     Column("destinatario", String(254), nullable=False),
     Column("motivo", String(20), nullable=False),
     # autorizado, cancelado (automatic, to the tomador) or pedido (POST .../email).
-    Column("status", String(20), nullable=False),
-    # pendente, enviado, bloqueado, falhou.
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True)),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("lease_owner", String(64)),
-    Column("erro", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    # status: pendente, enviado, bloqueado, falhou.
+    *_queue_columns(),
     Column("sent_at", DateTime(timezone=True)),
     Index("ix_emails_due", "status", "next_attempt_at"),
 )
@@ -223,14 +228,8 @@ entregas = Table(
     # Set instead of nota_id for company events (certificado).
     Column("delivery", String(36), nullable=False, unique=True),
     Column("body", Text, nullable=False),
-    Column("status", String(20), nullable=False),
-    # pendente, entregue, falhou.
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True)),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("lease_owner", String(64)),
-    Column("erro", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    # status: pendente, entregue, falhou.
+    *_queue_columns(),
     Column("delivered_at", DateTime(timezone=True)),
     Index("ix_entregas_due", "status", "next_attempt_at"),
 )

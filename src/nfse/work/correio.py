@@ -21,10 +21,10 @@ from nfse.notify import mensagem
 from nfse.notify.smtp import Entrega, Resultado, SmtpConfig, enviar, guardar
 from nfse.store import artefatos, emails, empresas, notas
 from nfse.work.documentos import store_danfse
+from nfse.work.outbox import BATCH, Outbox
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.correio")
-BATCH = 10
 
 
 def avisar_tomador(conn: Connection, nota_id: int, nota: Nota, empresa: empresas.Empresa,
@@ -45,27 +45,20 @@ def global_smtp(settings: Settings) -> SmtpConfig | None:
                       sender=settings.smtp_from)
 
 
-class Correio:
+class Correio(Outbox[Entrega]):
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str,
                  public_url: str | None = None):
-        self.engine = engine
+        super().__init__(engine, owner)
         self.public_url = public_url
         self.settings = settings
         self.box = box
-        self.owner = owner
         self.lease = timedelta(seconds=max(120.0, 4 * settings.authority_timeout))
 
-    def run_once(self) -> int:
-        """Deliver what is due; the number of messages tried."""
-        claimed = emails.claim(self.engine, self.owner, BATCH, self.lease)
-        for row in claimed:
-            try:
-                entrega = self._deliver(row)
-            except Exception as exc:  # a bug must not stop the outbox: retried later
-                log.exception("e-mail %s: unexpected failure", row.id)
-                entrega = Entrega(Resultado.ADIADO, f"{type(exc).__name__}: {exc}")
-            self._record(row, entrega)
-        return len(claimed)
+    def _claim(self) -> list[Row]:
+        return emails.claim(self.engine, self.owner, BATCH, self.lease)
+
+    def _failure(self, detail: str) -> Entrega:
+        return Entrega(Resultado.ADIADO, detail)
 
     def _deliver(self, row: Row) -> Entrega:
         with self.engine.connect() as conn:

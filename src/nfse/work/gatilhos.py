@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row
 
@@ -15,9 +14,9 @@ from nfse.config import Settings
 from nfse.notify.webhook import Destino, endereco_interno, entregar
 from nfse.representacao import nota_json
 from nfse.store import hooks, notas
+from nfse.work.outbox import BATCH, Outbox
 
 log = logging.getLogger("nfse.gatilhos")
-BATCH = 10
 
 
 def disparar(conn: Connection, nota_id: int, base_url: str) -> list[str]:
@@ -27,25 +26,19 @@ def disparar(conn: Connection, nota_id: int, base_url: str) -> list[str]:
     return hooks.disparar(conn, row, body, event=row.modelo or "nfse")
 
 
-class Gatilhos:
+class Gatilhos(Outbox[str | None]):
+    """Outcome of a delivery: None when delivered, else what went wrong."""
+
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
-        self.engine = engine
+        super().__init__(engine, owner)
         self.settings = settings
         self.box = box
-        self.owner = owner
-        self.lease = timedelta(seconds=120)
 
-    def run_once(self) -> int:
-        """Deliver what is due; the number of deliveries tried."""
-        claimed = hooks.claim(self.engine, self.owner, BATCH, self.lease)
-        for entrega in claimed:
-            try:
-                erro = self._deliver(entrega)
-            except Exception as exc:  # a bug must not stop the outbox: retried later
-                log.exception("entrega %s: unexpected failure", entrega.id)
-                erro = f"{type(exc).__name__}: {exc}"
-            self._record(entrega, erro)
-        return len(claimed)
+    def _claim(self) -> list[Row]:
+        return hooks.claim(self.engine, self.owner, BATCH, self.lease)
+
+    def _failure(self, detail: str) -> str | None:
+        return detail
 
     def _deliver(self, entrega: Row) -> str | None:
         with self.engine.connect() as conn:
