@@ -98,21 +98,23 @@ def apagar(conn: Connection, hook_id: str) -> None:
     conn.execute(delete(hooks).where(hooks.c.id == hook_id))
 
 
-def disparar(conn: Connection, nota: Row, body: str, event: str = "nfse") -> list[str]:
-    """Queue one delivery of ``body`` per hook matching the note (its company, environment
-    and event; the hook's CNPJ/CPF, when set, must be the prestador's). The ids of the hooks."""
-    matching = conn.execute(select(hooks.c.id).where(
+def da_nota(conn: Connection, nota: Row, event: str) -> list[str]:
+    """The hooks a note's event goes to: its company, environment and event; the hook's
+    CNPJ/CPF, when set, must be the prestador's."""
+    return list(conn.execute(select(hooks.c.id).where(
         _owned(nota.empresa_id, nota.ambiente), hooks.c.event == event,
         or_(and_(hooks.c.cnpj.is_(None), hooks.c.cpf.is_(None)),
             hooks.c.cnpj == nota.cnpj_prestador, hooks.c.cpf == nota.cnpj_prestador))
-        .order_by(hooks.c.created_at, hooks.c.id)).scalars().all()
+        .order_by(hooks.c.created_at, hooks.c.id)).scalars())
+
+
+def enfileirar(conn: Connection, nota_id: int, hook_ids: list[str], body: str) -> None:
+    """One delivery of ``body`` per hook."""
     moment = now()
-    if matching:
-        conn.execute(insert(entregas), [
-            {"hook_id": hook_id, "nota_id": nota.id, "delivery": str(uuid.uuid4()),
-             "body": body, "status": PENDENTE, "attempts": 0, "next_attempt_at": moment,
-             "created_at": moment} for hook_id in matching])
-    return list(matching)
+    conn.execute(insert(entregas), [
+        {"hook_id": hook_id, "nota_id": nota_id, "delivery": str(uuid.uuid4()),
+         "body": body, "status": PENDENTE, "attempts": 0, "next_attempt_at": moment,
+         "created_at": moment} for hook_id in hook_ids])
 
 
 def disparar_empresa(conn: Connection, empresa_id: int, body: str, event: str) -> list[str]:

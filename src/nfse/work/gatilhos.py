@@ -20,10 +20,14 @@ log = logging.getLogger("nfse.gatilhos")
 
 
 def disparar(conn: Connection, nota_id: int, base_url: str) -> list[str]:
-    """Queue the note's current JSON (as GET answers it) to every matching hook."""
+    """Queue the note's current JSON (as GET answers it) to every matching hook; the ids of
+    the hooks. The JSON is built only when some hook wants it."""
     row = notas.get(conn, nota_id)
-    body = json.dumps(nota_json(conn, row, base_url), ensure_ascii=False)
-    return hooks.disparar(conn, row, body, event=row.modelo or "nfse")
+    matching = hooks.da_nota(conn, row, row.modelo or "nfse")
+    if matching:
+        body = json.dumps(nota_json(conn, row, base_url), ensure_ascii=False)
+        hooks.enfileirar(conn, nota_id, matching, body)
+    return matching
 
 
 class Gatilhos(Outbox[str | None]):

@@ -74,6 +74,7 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
         self._next_certificate_check = 0.0
+        self._next_outbox = 0.0
         self.breaker = CircuitBreaker(settings)
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
@@ -91,8 +92,7 @@ class Worker:
                 try:
                     self.heartbeat()
                     busy = self.run_once(stop) > 0
-                    busy = self.correio.run_once() > 0 or busy
-                    busy = self.gatilhos.run_once() > 0 or busy
+                    busy = self._outboxes() or busy
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
                         busy = certificados.avisar(self.engine) > 0 or busy
@@ -107,6 +107,15 @@ class Worker:
                 listener.join(timeout=5)
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
+
+    def _outboxes(self) -> bool:
+        """Drain the e-mail and webhook outboxes: at once while they have work, else once a
+        poll interval (a claim per note batch would cost more than the messages)."""
+        if time.monotonic() < self._next_outbox:
+            return False
+        delivered = self.correio.run_once() + self.gatilhos.run_once()
+        self._next_outbox = 0.0 if delivered else time.monotonic() + self.settings.worker_poll
+        return delivered > 0
 
     def heartbeat(self, force: bool = False) -> None:
         moment = now()
