@@ -9,7 +9,6 @@ import logging
 
 from sqlalchemy import Engine
 
-from nfse.documents.danfse import render
 from nfse.store import artefatos
 
 log = logging.getLogger("nfse.documents")
@@ -17,7 +16,12 @@ log = logging.getLogger("nfse.documents")
 
 def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False) -> bytes | None:
     """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note is
-    authorized whatever the PDF does, and the PDF is rendered again on demand."""
+    authorized whatever the PDF does, and the PDF is rendered again on demand.
+
+    The PDF stack is imported here, on first use: it costs a worker that never renders one
+    ~25 MB."""
+    from nfse.documents.danfse import render
+
     try:
         pdf = render(xml, cancelada=cancelada)
     except Exception:
