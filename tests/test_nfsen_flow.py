@@ -4,9 +4,15 @@ same way as ``/v2/nfse`` (same DPS, same sandbox) and answers with the access ke
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from lxml import etree
+from sqlalchemy import update
 
+from nfse.api.auth import CACHE_SECONDS
+from nfse.store.numbering import definir_proximo
+from nfse.store.tables import empresas
 from tests.support import CNPJ, IM, MUNICIPIO, Gateway
 
 N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
@@ -39,8 +45,6 @@ def nota_plana(**overrides: object) -> dict:
 
 
 def wait_final(gateway: Gateway, ref: str) -> dict:
-    import time
-
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         body = gateway.client.get(f"/v2/nfsen/{ref}").json()
@@ -76,3 +80,17 @@ def test_flat_errors_name_flat_fields(gateway: Gateway) -> None:
     answer = gateway.client.post("/v2/nfsen?ref=plana-2", json=body)
     assert answer.status_code == 400
     assert answer.json()["mensagem"] == 'Parâmetro "codigo_municipio_emissora" não informado'
+
+
+def test_nfsen_series_and_enablement_follow_the_company(gateway: Gateway) -> None:
+    with gateway.runtime.engine.begin() as conn:
+        conn.execute(update(empresas).values(serie_nfsen_homologacao="900"))
+        definir_proximo(conn, 1, "homologacao", "900", 6)
+    assert gateway.client.post("/v2/nfsen?ref=serie", json=nota_plana()).status_code == 202
+    nota = wait_final(gateway, "serie")
+    assert (nota["serie_rps"], nota["numero_rps"]) == ("900", "6")
+    with gateway.runtime.engine.begin() as conn:
+        conn.execute(update(empresas).values(habilita_nfsen_homologacao=False))
+    time.sleep(CACHE_SECONDS + 0.2)  # the API keeps a token's company this long
+    refused = gateway.client.post("/v2/nfsen?ref=desabilitada", json=nota_plana())
+    assert refused.status_code == 400 and refused.json()["codigo"] == "empresa_nao_habilitada"

@@ -35,8 +35,8 @@ BOOLEANOS = ("habilita_nfse", "habilita_nfsen_producao", "habilita_nfsen_homolog
              "enviar_email_destinatario", "smtp_starttls", "smtp_ssl")
 SERIES = ("serie_nfse_producao", "serie_nfse_homologacao", "serie_nfsen_producao",
           "serie_nfsen_homologacao")
-PROXIMOS = {"proximo_numero_nfse_producao": ("producao", "serie_nfse_producao"),
-            "proximo_numero_nfse_homologacao": ("homologacao", "serie_nfse_homologacao")}
+PROXIMOS = {f"proximo_numero_{modelo}_{ambiente}": (ambiente, f"serie_{modelo}_{ambiente}")
+            for modelo in ("nfse", "nfsen") for ambiente in ("producao", "homologacao")}
 POR_PAGINA = 50
 
 

@@ -49,7 +49,7 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
                                                    "Nacional")
     nota, erros = _alvo(runtime, cred, nota)
     with runtime.engine.connect() as conn:
-        serie = empresas.serie(conn, cred.empresa.id, cred.ambiente)
+        serie = empresas.serie(conn, cred.empresa.id, cred.ambiente, modelo)
         numero = numbering.proximo(conn, cred.empresa.id, cred.ambiente, serie)
     answer: dict[str, Any] = {"ref": ref, "serie_rps": serie, "numero_rps": str(numero)}
     try:

@@ -66,6 +66,9 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
                        erros=[{"codigo": "empresa_nao_habilitada", "correcao": None,
                                "mensagem": f"O prestador {nota.prestador.documento} não é a "
                                            f"empresa deste token ({empresa.documento})"}])
+    if modelo == modelos.NFSEN and getattr(empresa, f"habilita_nfsen_{cred.ambiente}") is False:
+        raise ApiError(400, "empresa_nao_habilitada",
+                       f"Emitente não habilitado para a NFS-e Nacional em {cred.ambiente}")
     if not empresa.tem_certificado:
         raise ApiError(400, "empresa_nao_habilitada",
                        "Emitente sem certificado digital: envie-o em /v2/empresas")

@@ -32,6 +32,9 @@ class Empresa:
     enviar_email_destinatario: bool | None = None
     """None: on in produção, off in homologação."""
     tem_certificado: bool = True
+    habilita_nfsen_producao: bool | None = None
+    habilita_nfsen_homologacao: bool | None = None
+    """``/v2/nfsen`` per environment: None = enabled, False = refused."""
 
     @property
     def documento(self) -> str:
@@ -60,6 +63,8 @@ def _empresa(row) -> Empresa:  # noqa: ANN001
         certificado_valido_ate=aware(row.certificado_valido_ate), email=row.email,
         enviar_email_destinatario=row.enviar_email_destinatario,
         tem_certificado=row.certificado is not None,
+        habilita_nfsen_producao=row.habilita_nfsen_producao,
+        habilita_nfsen_homologacao=row.habilita_nfsen_homologacao,
     )
 
 
@@ -206,9 +211,10 @@ def excluir(conn: Connection, empresa_id: int) -> None:
     conn.execute(update(empresas).where(empresas.c.id == empresa_id).values(excluida_em=now()))
 
 
-def serie(conn: Connection, empresa_id: int, ambiente: str) -> str:
-    """The RPS/DPS series a company numbers its notes in, per environment (default 1)."""
-    column = empresas.c[f"serie_nfse_{ambiente}"]
+def serie(conn: Connection, empresa_id: int, ambiente: str, modelo: str = "nfse") -> str:
+    """The RPS/DPS series a company numbers the notes of one door in, per environment
+    (default 1; both doors share a series' counter when their series are equal)."""
+    column = empresas.c[f"serie_{modelo}_{ambiente}"]
     return conn.execute(select(column).where(empresas.c.id == empresa_id)).scalar() or "1"
 
 

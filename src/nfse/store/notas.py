@@ -203,13 +203,15 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
     one transaction. Due = processando, next attempt reached, no live lease."""
     with engine.begin() as conn:
         claimed = leases.claim(conn, notas, Status.PROCESSANDO.value, owner, batch, lease,
-                               notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps)
-        sem_numero: dict[tuple[int, str], list[int]] = {}
+                               notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps,
+                               notas.c.modelo)
+        sem_numero: dict[tuple[int, str, str], list[int]] = {}
         for row in sorted(claimed, key=lambda r: r.id):  # numbers follow acceptance order
             if row.numero_rps is None:
-                sem_numero.setdefault((row.empresa_id, row.ambiente), []).append(row.id)
-        for (empresa_id, ambiente), ids in sem_numero.items():
-            serie = empresas.serie(conn, empresa_id, ambiente)
+                key = (row.empresa_id, row.ambiente, row.modelo or "nfse")
+                sem_numero.setdefault(key, []).append(row.id)
+        for (empresa_id, ambiente, modelo), ids in sem_numero.items():
+            serie = empresas.serie(conn, empresa_id, ambiente, modelo)
             first = allocate(conn, empresa_id, ambiente, serie, count=len(ids))
             conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": serie,
                                     "numero_rps": first + n, "tipo_rps": "1"}
