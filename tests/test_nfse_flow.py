@@ -158,3 +158,14 @@ def test_basic_auth_header_forms(gateway: Gateway) -> None:
     header = "Basic " + base64.b64encode(f"{gateway.token}:".encode()).decode()
     answer = httpx.get(f"{gateway.base_url}/v2/nfse/nada", headers={"Authorization": header})
     assert answer.status_code == 404
+
+
+def test_ibs_cbs_classification_reaches_the_authorized_xml(gateway: Gateway) -> None:
+    servico = nota_exemplo()["servico"] | {
+        "codigo_indicador_operacao": "100301", "ibs_cbs_situacao_tributaria": "000",
+        "ibs_cbs_classificacao_tributaria": "000001"}
+    assert post(gateway, "reforma", nota_exemplo(servico=servico)).status_code == 202
+    nota = gateway.wait_final("reforma")
+    assert nota["status"] == "autorizado", nota
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    assert b"<cIndOp>100301</cIndOp>" in xml and b"<cClassTrib>000001</cClassTrib>" in xml

@@ -207,3 +207,31 @@ def test_natureza_operacao_groups(natureza: int, extra: dict, path: str, expecte
 def test_natureza_needs_its_reference(natureza: int, campo: str) -> None:
     assert [p.campo for p in problemas(parse_nfse(nota_exemplo(natureza_operacao=natureza)))] \
         == [campo]
+
+
+REFORMA = {"codigo_indicador_operacao": "100301", "ibs_cbs_situacao_tributaria": "000",
+           "ibs_cbs_classificacao_tributaria": "000001"}
+
+
+def test_ibs_cbs_group_declares_the_operation_and_its_classification() -> None:
+    servico = nota_exemplo()["servico"] | REFORMA
+    root = build(nota_exemplo(servico=servico))
+    group = root.find("n:infDPS/n:IBSCBS", NS)
+    assert [child.tag.split("}")[1] for child in group] == ["finNFSe", "cIndOp", "indDest",
+                                                            "valores"]
+    assert text(group, "n:cIndOp") == "100301"
+    assert text(group, "n:valores/n:trib/n:gIBSCBS/n:CST") == "000"
+    assert text(group, "n:valores/n:trib/n:gIBSCBS/n:cClassTrib") == "000001"
+    assert root.find("n:infDPS/n:IBSCBS", NS) is not None
+    assert build(nota_exemplo()).find("n:infDPS/n:IBSCBS", NS) is None
+
+
+def test_ibs_cbs_fields_must_come_together_and_agree() -> None:
+    partial = nota_exemplo()["servico"] | {"codigo_indicador_operacao": "100301"}
+    campos = [p.campo for p in problemas(parse_nfse(nota_exemplo(servico=partial)))]
+    assert campos == ["servico.ibs_cbs_situacao_tributaria",
+                      "servico.ibs_cbs_classificacao_tributaria"]
+    mismatch = nota_exemplo()["servico"] | REFORMA | {
+        "ibs_cbs_classificacao_tributaria": "200001"}
+    [problema] = problemas(parse_nfse(nota_exemplo(servico=mismatch)))
+    assert "E0959" in problema.correcao

@@ -77,12 +77,49 @@ def problemas(nota: Nota) -> list[Problema]:
                               'Parâmetro "numero_beneficio_municipal" não informado',
                               "Na NFS-e Nacional a isenção (natureza_operacao 3) é um benefício "
                               "municipal: informe o seu número (14 dígitos)"))
+    found += _problemas_ibscbs(nota.servico.reforma)
     for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
         if pessoa is not None and not pessoa.razao_social:
             found.append(Problema(f"{papel}.razao_social",
                                   f'Parâmetro "{papel}.razao_social" não informado',
                                   f"A NFS-e Nacional exige o nome do {papel}"))
     return found
+
+
+IBSCBS = {"codigo_indicador_operacao": 6, "ibs_cbs_situacao_tributaria": 3,
+          "ibs_cbs_classificacao_tributaria": 6}
+"""The tax-reform fields the DPS declares (cIndOp, CST, cClassTrib) and their digits; the
+authority computes bases, rates and values from them."""
+
+
+def _problemas_ibscbs(reforma: dict[str, str]) -> list[Problema]:
+    given = {campo: reforma.get(campo, "") for campo in IBSCBS}
+    if not any(given.values()):
+        return []
+    found = [Problema(f"servico.{campo}", f'Parâmetro "servico.{campo}" inválido',
+                      f"O grupo IBS/CBS da NFS-e Nacional exige {size} dígitos aqui")
+             for campo, size in IBSCBS.items()
+             if not (given[campo].isdigit() and len(given[campo]) == size)]
+    cst, classe = given["ibs_cbs_situacao_tributaria"], given["ibs_cbs_classificacao_tributaria"]
+    if not found and classe[:3] != cst:
+        found.append(Problema("servico.ibs_cbs_classificacao_tributaria",
+                              "A classificação tributária do IBS/CBS não pertence ao CST "
+                              "informado", "Os 3 primeiros dígitos de cClassTrib são o CST "
+                              "(E0959)"))
+    return found
+
+
+def _ibscbs(inf: Node, reforma: dict[str, str]) -> None:
+    """The IBSCBS group (reform of 2026): the operation and its classification."""
+    if not reforma.get("codigo_indicador_operacao"):
+        return
+    group = inf.add("IBSCBS")
+    group.add("finNFSe", "0")  # 0 = regular
+    group.add("cIndOp", reforma["codigo_indicador_operacao"])
+    group.add("indDest", "0")  # the destinatário is the tomador
+    classe = group.add("valores").add("trib").add("gIBSCBS")
+    classe.add("CST", reforma["ibs_cbs_situacao_tributaria"])
+    classe.add("cClassTrib", reforma["ibs_cbs_classificacao_tributaria"])
 
 
 def _pessoa(parent: Node, tag: str, pessoa: Pessoa) -> None:
@@ -224,6 +261,8 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
         p_tot.add("pTotTribFed", percentual)
         p_tot.add("pTotTribEst", "0.00")
         p_tot.add("pTotTribMun", "0.00")
+
+    _ibscbs(inf, s.reforma)
 
     canonical = inf.canonical(NS)
     signed = signature(canonical.encode(), ident, emissor.a1)
