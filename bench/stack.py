@@ -93,7 +93,8 @@ class Stack:
         data_dir = self.workdir / f"data-{secrets.token_hex(4)}"
         self.env = {**os.environ, "NFSE_DATA_DIR": str(data_dir),
                     "NFSE_DATABASE_URL": self.database_url, "NFSE_SECRET_KEY": "bench-key",
-                    "NFSE_RATE_LIMIT": "1000000000", **settings}
+                    "NFSE_RATE_LIMIT": "1000000000",
+                    "NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO": "off", **settings}
         runtime = build_runtime(Settings(data_dir=data_dir, database_url=self.database_url,
                                          secret_key="bench-key"))
         self.a1 = generate_a1(CNPJ, "EMPRESA BENCH LTDA")
@@ -131,6 +132,8 @@ class Stack:
         url = f"https://127.0.0.1:{port}/SefinNacional"
         wait_port(port, proc)
         self.env["NFSE_NACIONAL_URL_HOMOLOGACAO"] = url
+        self.env["NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO"] = \
+            f"https://127.0.0.1:{port}/parametrizacao"
         self.env["NFSE_NACIONAL_CA_FILE"] = str(box / "ca.pem")
         return proc, url, box / "ca.pem"
 

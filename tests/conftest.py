@@ -56,6 +56,7 @@ def runtime(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
     settings = Settings(
         data_dir=tmp_path / "data", database_url=database_url, secret_key="test-key",
         worker_poll=0.05, authority_timeout=5.0,
+        nacional_parametros_url_homologacao="off",  # the gateway fixture sets its sandbox's
     )
     rt = build_runtime(settings)
     yield rt
@@ -67,6 +68,7 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
     runtime.settings.rate_limit = 100_000  # tests poll far faster than a client would
     runtime.settings.nacional_url_homologacao = sandbox.url
     runtime.settings.nacional_ca_file = str(sandbox.ca_file)
+    runtime.settings.nacional_parametros_url_homologacao = sandbox.parametros_url
     token, a1 = empresa_teste(runtime)
     sandbox.trust(a1.cert)
     port = free_port()

@@ -84,6 +84,33 @@ def nota_exemplo(**overrides: object) -> dict:
     return body
 
 
+def nota_plana(**overrides: object) -> dict:
+    """The flat body of /v2/nfsen (SPEC §3) for the test company."""
+    body = {
+        "data_emissao": "2026-11-20T10:00:00-03:00",
+        "codigo_municipio_emissora": MUNICIPIO,
+        "cnpj_prestador": CNPJ,
+        "inscricao_municipal_prestador": IM,
+        "codigo_opcao_simples_nacional": 1,
+        "cnpj_tomador": "07504505000132",
+        "razao_social_tomador": "Acras Tecnologia da Informação LTDA",
+        "codigo_municipio_tomador": "4106902",
+        "cep_tomador": "80045165",
+        "logradouro_tomador": "Rua Dias da Rocha Filho",
+        "numero_tomador": "999",
+        "bairro_tomador": "Alto da XV",
+        "email_tomador": "contato@example.com",
+        "codigo_municipio_prestacao": MUNICIPIO,
+        "codigo_tributacao_nacional_iss": "010701",
+        "descricao_servico": "Desenvolvimento de sistemas sob encomenda",
+        "valor_servico": "100.00",
+        "tributacao_iss": 1,
+        "tipo_retencao_iss": 1,
+    }
+    body.update(overrides)
+    return body
+
+
 def worker_env(database_url: str, sandbox: NacionalSandbox, data_dir: Path,
                **settings: str) -> dict[str, str]:
     """The environment of an ``nfse worker`` process sharing the test's database and

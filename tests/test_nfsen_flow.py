@@ -13,35 +13,9 @@ from sqlalchemy import update
 from nfse.api.auth import CACHE_SECONDS
 from nfse.store.numbering import definir_proximo
 from nfse.store.tables import empresas
-from tests.support import CNPJ, IM, MUNICIPIO, Gateway
+from tests.support import CNPJ, Gateway, nota_plana
 
 N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
-
-
-def nota_plana(**overrides: object) -> dict:
-    body = {
-        "data_emissao": "2026-11-20T10:00:00-03:00",
-        "codigo_municipio_emissora": MUNICIPIO,
-        "cnpj_prestador": CNPJ,
-        "inscricao_municipal_prestador": IM,
-        "codigo_opcao_simples_nacional": 1,
-        "cnpj_tomador": "07504505000132",
-        "razao_social_tomador": "Acras Tecnologia da Informação LTDA",
-        "codigo_municipio_tomador": "4106902",
-        "cep_tomador": "80045165",
-        "logradouro_tomador": "Rua Dias da Rocha Filho",
-        "numero_tomador": "999",
-        "bairro_tomador": "Alto da XV",
-        "email_tomador": "contato@example.com",
-        "codigo_municipio_prestacao": MUNICIPIO,
-        "codigo_tributacao_nacional_iss": "010701",
-        "descricao_servico": "Desenvolvimento de sistemas sob encomenda",
-        "valor_servico": "100.00",
-        "tributacao_iss": 1,
-        "tipo_retencao_iss": 1,
-    }
-    body.update(overrides)
-    return body
 
 
 def wait_final(gateway: Gateway, ref: str) -> dict:

@@ -68,6 +68,7 @@ def serve(
         sandbox = NacionalSandbox(settings.data_dir / "sandbox-nacional")
         sandbox.start()
         settings.nacional_url_homologacao = sandbox.url
+        settings.nacional_parametros_url_homologacao = sandbox.parametros_url
         settings.nacional_ca_file = str(sandbox.ca_file)
     runtime = build_runtime(settings)
     if sandbox is not None:

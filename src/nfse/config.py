@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+NACIONAL_PARAMETROS = {
+    "producao": "https://adn.nfse.gov.br/parametrizacao",
+    "homologacao": "https://adn.producaorestrita.nfse.gov.br/parametrizacao",
+}
 NACIONAL_URLS = {
     "producao": "https://sefin.nfse.gov.br/SefinNacional",
     "homologacao": "https://sefin.producaorestrita.nfse.gov.br/SefinNacional",
@@ -42,6 +46,11 @@ class Settings:
         "NFSE_NACIONAL_URL_HOMOLOGACAO", NACIONAL_URLS["homologacao"]) or "")
     nacional_url_producao: str = field(default_factory=lambda: _env(
         "NFSE_NACIONAL_URL_PRODUCAO", NACIONAL_URLS["producao"]) or "")
+    nacional_parametros_url_homologacao: str = field(default_factory=lambda: _env(
+        "NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO", NACIONAL_PARAMETROS["homologacao"]) or "")
+    nacional_parametros_url_producao: str = field(default_factory=lambda: _env(
+        "NFSE_NACIONAL_PARAMETROS_URL_PRODUCAO", NACIONAL_PARAMETROS["producao"]) or "")
+    """The ADN's municipal parameters; ``off``: no convênio check at POST."""
     nacional_ca_file: str | None = field(default_factory=lambda: _env("NFSE_NACIONAL_CA_FILE"))
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
     authority_timeout: float = _number(float, "NFSE_AUTHORITY_TIMEOUT", 30)
@@ -89,6 +98,11 @@ class Settings:
         if ambiente == "producao":
             return self.nacional_url_producao
         return self.nacional_url_homologacao
+
+    def nacional_parametros_url(self, ambiente: str) -> str:
+        url = (self.nacional_parametros_url_producao if ambiente == "producao"
+               else self.nacional_parametros_url_homologacao)
+        return "" if url == "off" else url
 
     def nacional_ca(self, ambiente: str) -> str | None:
         return self.nacional_ca_file if ambiente == "homologacao" else None

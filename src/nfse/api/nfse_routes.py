@@ -20,10 +20,11 @@ from nfse.api.dry_run import simular
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.domain.status import Status
 from nfse.model import modelos
-from nfse.model.errors import RequisicaoInvalida
+from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
+from nfse.municipios.registry import get as municipio
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
@@ -111,6 +112,29 @@ def _da_porta(conn: Connection, cred: Credencial, ref: str, modelo: str) -> Row 
     return row if row is not None and (row.modelo or modelos.NFSE) == modelo else None
 
 
+async def _convenio(runtime: Runtime, cred: Credencial, nota: Nota, provider: str,
+                    modelo: str) -> None:
+    """A municipality that has not joined the national NFS-e is refused now, not minutes
+    later by the authority. Asked once per municipality and a few hours (a cache hit costs
+    nothing here); when the parameters service does not answer, the note goes on."""
+    if provider != "nacional" or not runtime.settings.nacional_parametros_url(cred.ambiente):
+        return
+    nacional = get_provider(provider)
+    codigo = nota.prestador.codigo_municipio
+    asked, aderiu = nacional.convenio_conhecido(cred.ambiente, codigo)
+    if not asked:
+        emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+        aderiu = await run_in_threadpool(nacional.consultar_convenio, codigo, emissor)
+    if aderiu is False:
+        lugar = municipio(codigo)
+        nome = f"{lugar.nome}/{lugar.uf}" if lugar else codigo
+        problema = Problema("prestador.codigo_municipio",
+                            f"O município {nome} ({codigo}) não tem convênio com a NFS-e "
+                            "Nacional", "Emita pelo sistema próprio do município")
+        raise invalid(RequisicaoInvalida(
+            plano([problema]) if modelo == modelos.NFSEN else [problema]))
+
+
 async def _post(request: Request, modelo: str) -> JSONResponse:
     """The hot path of the API: no FastAPI dependencies or query models (resolving them per
     request costs as much as validating the note); the token is checked the same way."""
@@ -121,6 +145,7 @@ async def _post(request: Request, modelo: str) -> JSONResponse:
         return JSONResponse(await run_in_threadpool(
             simular, request.app.state.runtime, cred, ref, body, modelo))
     ref, nota, provider = _validate(cred, ref, body, modelo)
+    await _convenio(request.app.state.runtime, cred, nota, provider, modelo)
     await _store(request.app.state.runtime, cred, ref, body, nota, provider, modelo)
     return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,
                          "status": Status.PROCESSANDO.value}, status_code=202)

@@ -78,6 +78,9 @@ class Emissor:
     """1 SN, 2 SN excesso, 3 normal, 4 MEI (SPEC §5): decides opSimpNac when the note is
     silent."""
     timeout: float = 30.0
+    parametros_url: str = ""
+    """The authority's municipal parameters service (NFS-e Nacional: the ADN's); empty =
+    not consulted."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ from nfse.providers.base import Provider
 
 @cache
 def get_provider(name: str) -> Provider:
+    """One instance per provider and process: it holds the pool of kept-alive connections
+    to its authority (a TLS handshake with a client certificate per note would cost more
+    than the note)."""
     if name == "nacional":
         from nfse.providers.nacional.provider import NacionalProvider
 

@@ -44,4 +44,5 @@ class EmissorFactory:
             razao_social=empresa.nome,
             regime_tributario=empresa.regime_tributario,
             timeout=self._settings.authority_timeout,
+            parametros_url=self._settings.nacional_parametros_url(ambiente),
         )

@@ -27,6 +27,7 @@ from nfse.sandbox.nacional.sefin import Sefin
 from nfse.sandbox.nacional.state import Estado
 
 BASE = "/SefinNacional"
+PARAMETROS = "/parametrizacao"
 FAULTS = ("timeout_after_commit", "http500", "reset", "garbage", "slow")
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 IDENTITY_PASSWORD = "sandbox"
@@ -106,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = self.path.split("?")[0].strip("/").split("/")
         if parts == ["_sandbox", "emitidas"]:
             self._send(200, json.dumps(sandbox.emitidas()).encode(), "application/json")
+        elif len(parts) == 3 and parts[0] == PARAMETROS.strip("/") and parts[2] == "convenio":
+            self._json(sandbox.convenio(parts[1]))
         elif parts[:1] != [BASE.strip("/")]:
             self._not_found()
         elif len(parts) == 3 and parts[1] == "nfse":
@@ -176,8 +179,10 @@ class NacionalSandbox:
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                 slow_seconds: float = 1.0):
+                 slow_seconds: float = 1.0, sem_convenio: frozenset[str] = frozenset()):
         self.data_dir = Path(data_dir)
+        self.sem_convenio = sem_convenio
+        """Municipalities answered as not having joined the national system (404)."""
         self.fault_rates = fault_rates or {}
         self.slow_seconds = slow_seconds
         self._random = random.Random(seed)
@@ -203,6 +208,20 @@ class NacionalSandbox:
     @property
     def url(self) -> str:
         return f"https://{self.host}:{self.port}{BASE}"
+
+    @property
+    def parametros_url(self) -> str:
+        """The ADN's municipal parameters (parametrização), served on the same port."""
+        return f"https://{self.host}:{self.port}{PARAMETROS}"
+
+    def convenio(self, codigo: str) -> tuple[int, dict[str, Any]]:
+        """``GET /parametrizacao/{cMun}/convenio``: 200 for a municipality that joined the
+        national NFS-e, 404 for one that did not (how clients read it)."""
+        if not codigo.isdigit() or len(codigo) != 7 or codigo in self.sem_convenio:
+            return 404, {"mensagem": f"Município {codigo} sem convênio com o Sistema Nacional"}
+        return 200, {"tipoAmbiente": 2, "parametrosConvenio": {
+            "tipo": 1, "aderenteAmbienteNacional": 1, "aderenteEmissorNacional": 1,
+            "aderenteMAN": 1, "permiteAproveitametoDeCreditos": False}}
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -297,6 +316,7 @@ def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
     print(f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
           f"{sandbox.url}/dps/DPS...")
     print(f"  ou NFSE_NACIONAL_URL_HOMOLOGACAO={sandbox.url} "
+          f"NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO={sandbox.parametros_url} "
           f"NFSE_NACIONAL_CA_FILE={sandbox.ca_file}")
     print(f"Certificados de cliente aceitos: {sandbox.trust_file} (--trust acrescenta)")
     try:
