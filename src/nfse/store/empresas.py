@@ -68,23 +68,6 @@ def _empresa(row) -> Empresa:  # noqa: ANN001
     )
 
 
-def criar_empresa(
-    conn: Connection, box: SecretBox, *, cnpj: str, nome: str, inscricao_municipal: str,
-    codigo_municipio: str, pfx: bytes, senha: str, regime_tributario: int | None = None,
-    email: str | None = None, enviar_email_destinatario: bool | None = None,
-) -> Empresa:
-    a1 = load_pfx(pfx, senha)
-    result = conn.execute(insert(empresas).values(
-        cnpj=cnpj, nome=nome, inscricao_municipal=inscricao_municipal,
-        codigo_municipio=codigo_municipio, regime_tributario=regime_tributario, email=email,
-        enviar_email_destinatario=enviar_email_destinatario,
-        certificado=box.seal(pfx), senha_certificado=box.seal(senha.encode()),
-        certificado_valido_ate=a1.not_after, certificado_cnpj=a1.cnpj, habilita_nfse=True,
-        created_at=now(),
-    ))
-    return get_empresa(conn, result.inserted_primary_key[0])
-
-
 _GET = select(empresas).where(empresas.c.id == bindparam("empresa_id"))
 
 

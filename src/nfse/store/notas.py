@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
 
-from nfse.domain.status import ISSUED, Status
+from nfse.domain.status import Status
 from nfse.store import empresas, leases, wakeup
 from nfse.store.clock import now, utc
 from nfse.store.numbering import allocate
@@ -271,7 +271,3 @@ def substituir(conn: Connection, nota_id: int, numero_substituta: str | None) ->
 def cancel(conn: Connection, nota_id: int, justificativa: str) -> None:
     _set(conn, nota_id, status=Status.CANCELADO.value, updated_at=now())
     add_history(conn, nota_id, Status.CANCELADO, justificativa)
-
-
-def issued(row: Row) -> bool:
-    return Status(row.status) in ISSUED
