@@ -67,6 +67,7 @@ FLAT: dict[str, Any] = {
     "telefone_prestador": "1133334444",
     "codigo_municipio_incidencia": 3516200,
     "informacoes_complementares": False,
+    # the PIS/COFINS group
     "situacao_tributaria_pis_cofins": "00",
     "valor_pis": 0.0,
 }
@@ -101,12 +102,13 @@ NESTED: dict[str, Any] = {
         "aliquota": "2.50",
         "valor_ir": 1.5,
         "percentual_total_tributos": 13.45,
+        "situacao_tributaria_pis_cofins": "00",
+        "valor_pis": 0,
     },
 }
 """The same note in the nested model. What the flat model cannot carry stays out of it:
 incentivador_cultural, codigo_obra, art, codigo_cnae, valor_iss, valor_iss_retido,
-base_calculo, outras_retencoes, valor_pis, valor_cofins (the national PIS/COFINS group is not
-mapped), fonte_total_tributos, tomador.endereco.tipo_logradouro and uf (both then derived alike),
+base_calculo, outras_retencoes, fonte_total_tributos, tomador.endereco.tipo_logradouro and uf (both then derived alike),
 and the RPS substitution fields."""
 
 A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
@@ -344,12 +346,59 @@ def test_percentual_total_tributos() -> None:
 
 
 def test_fields_that_must_not_be_dropped_are_refused() -> None:
-    found = problemas(flat(chave_nfse_substituida="3" * 50, percentual_deducao_servico=10,
-                           emitente_dps=2))
-    assert list(found) == ["emitente_dps", "chave_nfse_substituida",
-                           "percentual_deducao_servico"]
-    assert "numero_rps_substituido" in str(found["chave_nfse_substituida"].correcao)
+    found = problemas(flat(emitente_dps=2, tributacao_iss=3))
+    assert list(found) == ["emitente_dps", "tributacao_iss"]
+
+
+def test_percentual_deducao_becomes_pdr_and_lowers_the_base() -> None:
+    servico = parse_nfsen(flat(percentual_deducao_servico="10")).servico
+    assert servico.percentual_deducoes == Decimal("10.00")
+    assert servico.valor_deducoes == Decimal("10.00")
+    assert servico.base_calculo == Decimal("85.00")  # 100 - 10 - 5 (desconto incondicionado)
     assert parse_nfsen(flat(percentual_deducao_servico="0.00")).servico.valor_deducoes == 0
+
+
+def test_substitution_by_key() -> None:
+    nota = parse_nfsen(flat(chave_nfse_substituida="3" * 50,
+                            codigo_justificativa_substituicao="05",
+                            motivo_substituicao="Rejeitada pelo tomador do serviço"))
+    assert nota.chave_nfse_substituida == "3" * 50
+    assert nota.codigo_motivo_substituicao == "05"
+    assert nota.motivo_substituicao == "Rejeitada pelo tomador do serviço"
+    found = problemas(flat(chave_nfse_substituida="123"))
+    assert found["chave_nfse_substituida"].mensagem == \
+        'Parâmetro "chave_nfse_substituida" inválido'
+
+
+def test_national_groups_through_the_flat_door() -> None:
+    nota = parse_nfsen(flat(
+        cnpj_tomador=None, nif_tomador="123456789", codigo_municipio_tomador=None,
+        cep_tomador=None, codigo_pais_ext_tomador="us", cep_ext_tomador="10001",
+        nome_cidade_ext_tomador="New York", regiao_ext_tomador="NY",
+        situacao_tributaria_pis_cofins="1", base_calculo_pis_cofins=95, aliquota_pis="0.65",
+        aliquota_cofins=3, valor_pis="0.62", valor_cofins="2.85", tipo_retencao_pis_cofins=2,
+        codigo_obra="OBRA-1", inscricao_imobiliaria_fiscal_obra="IMOB-9",
+        nome_evento="Feira de Tecnologia", data_inicio_evento="2026-03-01",
+        data_fim_evento="2026-03-03", identificacao_evento="EVT-2026-1",
+        codigo_pais_prestacao="AR"))
+    endereco = nota.tomador.endereco
+    assert (endereco.codigo_pais, endereco.codigo_postal, endereco.cidade, endereco.regiao) == (
+        "US", "10001", "New York", "NY")
+    grupo = nota.servico.pis_cofins
+    assert (grupo.situacao_tributaria, grupo.tipo_retencao, grupo.base_calculo,
+            grupo.valor_pis, grupo.valor_cofins) == ("01", "2", Decimal("95.00"),
+                                                     Decimal("0.62"), Decimal("2.85"))
+    # not retained: they stay in valor_liquido
+    assert nota.servico.valor_liquido == Decimal("100.00") - 5 - Decimal("1.50")
+    assert (nota.obra.codigo, nota.obra.inscricao_imobiliaria_fiscal) == ("OBRA-1", "IMOB-9")
+    assert (nota.evento.nome, nota.evento.identificacao) == ("Feira de Tecnologia", "EVT-2026-1")
+    assert nota.servico.codigo_pais == "AR"
+    found = problemas(flat(codigo_pais_ext_tomador="US", nome_evento="Feira"))
+    assert {"cep_ext_tomador", "nome_cidade_ext_tomador", "regiao_ext_tomador",
+            "data_inicio_evento", "data_fim_evento", "identificacao_evento"} <= set(found)
+    sem_cst = sem("situacao_tributaria_pis_cofins")
+    sem_cst["aliquota_pis"] = 1
+    assert "aliquota_pis" in problemas(sem_cst)
 
 
 def test_valor_liquido_negative_is_reported_on_valor_servico() -> None:

@@ -59,7 +59,8 @@ def test_seed_example_dps() -> None:
     assert text(inf, "n:serv/n:cServ/n:cTribNac") == "010701"
     assert text(inf, "n:serv/n:cServ/n:cTribMun") is None  # "620910000" is not 3 digits
     assert text(inf, "n:valores/n:trib/n:tribMun/n:pAliq") == "3.00"
-    assert text(inf, "n:valores/n:trib/n:totTrib/n:pTotTrib/n:pTotTribFed") == "0.00"
+    # no percentual_total_tributos: the estimate is declared as not informed, not as zero
+    assert text(inf, "n:valores/n:trib/n:totTrib/n:indTotTrib") == "0"
 
 
 def test_simples_nacional_retained_iss_discounts_and_federal_retentions() -> None:

@@ -81,9 +81,11 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
 async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, nota: Nota,
                  provider: str, modelo: str) -> None:
     """Queue the note for the shared writer; return once it is committed."""
-    substitui = None
+    substitui: tuple[str, int] | str | None = nota.chave_nfse_substituida
+    campo = "chave_nfse_substituida"
     if nota.numero_rps_substituido:
         substitui = (nota.serie_rps_substituido or "", int(nota.numero_rps_substituido))
+        campo = "numero_rps_substituido"
     pedido = notas.Pedido(empresa_id=cred.empresa.id, ambiente=cred.ambiente, ref=ref,
                           requisicao=body, cnpj_prestador=nota.prestador.documento,
                           provider=provider, substitui=substitui, modelo=modelo)
@@ -93,9 +95,8 @@ async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, nota: 
         raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc
     except notas.SubstituicaoInvalida as exc:
         raise ApiError(400, "requisicao_invalida", str(exc), erros=[{
-            "codigo": "requisicao_invalida", "campo": "numero_rps_substituido",
-            "mensagem": str(exc), "correcao": "Informe série e número do RPS de uma nota "
-                                              "autorizada desta empresa"}]) from exc
+            "codigo": "requisicao_invalida", "campo": campo, "mensagem": str(exc),
+            "correcao": "Informe uma nota autorizada desta empresa"}]) from exc
     except IntegrityError as exc:  # the same ref POSTed concurrently
         raise EM_PROCESSAMENTO from exc
     runtime.wake.set()

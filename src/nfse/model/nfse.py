@@ -12,7 +12,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from nfse.model import coerce
+from nfse.model import coerce, grupos
 from nfse.model.coerce import Problemas
 from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
@@ -120,6 +120,7 @@ def _endereco(raw: dict[str, Any], campo: str, p: Problemas) -> Endereco:
         codigo_municipio=codigo,
         uf=uf or (UF_POR_PREFIXO.get(codigo[:2]) if codigo else None),
         cep=_digitos(raw.get("cep"), c + "cep", p, 8, exato=True),
+        **grupos.exterior(raw, campo, p),
     )
 
 
@@ -178,6 +179,15 @@ def _item_lista(value: Any, p: Problemas) -> tuple[str, str] | None:
     return item + sub, item + sub + desdobro
 
 
+def _chave(value: Any, p: Problemas) -> str | None:
+    """(ext) The 50-digit access key of a NFS-e Nacional."""
+    chave = coerce.texto(value, "chave_nfse_substituida", p)
+    if chave is not None and not re.fullmatch(r"\d{50}", chave):
+        p.invalido("chave_nfse_substituida", "Informe a chave de acesso de 50 dígitos da NFS-e")
+        return None
+    return chave
+
+
 def _prestador(raw: dict[str, Any], p: Problemas) -> Prestador:
     cnpj = _cnpj(raw.get("cnpj"), "prestador.cnpj", p)
     cpf = _cpf(raw.get("cpf"), "prestador.cpf", p)
@@ -224,16 +234,25 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     percentual = coerce.decimal(raw.get("percentual_total_tributos"),
                                 c + "percentual_total_tributos", p)
     reforma = {k: str(raw[k]).strip() for k in REFORMA if not coerce.absent(raw.get(k))}
+    pis_cofins = grupos.pis_cofins(raw, money, p)
+    percentual_deducoes = coerce.decimal(raw.get("percentual_deducoes"),
+                                         c + "percentual_deducoes", p)
+    pais = grupos.pais(raw.get("codigo_pais"), c + "codigo_pais", p)
     if valor is None or iss_retido is None or itens is None or discriminacao is None:
         return None
     m = {k: v if v is not None else ZERO for k, v in money.items()}
+    if percentual_deducoes and not money["valor_deducoes"]:
+        m["valor_deducoes"] = (valor * percentual_deducoes / 100).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
     if base is None:
         base = valor - m["valor_deducoes"] - m["desconto_incondicionado"]
     if valor_iss is None and aliquota is not None:
         valor_iss = (base * aliquota / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     retido = valor_iss_retido if valor_iss_retido is not None else (valor_iss or ZERO)
-    liquido = valor - sum(m[k] for k in ("valor_pis", "valor_cofins", "valor_inss", "valor_ir",
-                                         "valor_csll", "outras_retencoes")) \
+    pis, cofins, csll = grupos.retidos(pis_cofins)
+    retencoes = [("valor_pis", pis), ("valor_cofins", cofins), ("valor_inss", True),
+                 ("valor_ir", True), ("valor_csll", csll), ("outras_retencoes", True)]
+    liquido = valor - sum(m[k] for k, retida in retencoes if retida) \
         - (retido if iss_retido else ZERO) - m["desconto_incondicionado"] \
         - m["desconto_condicionado"]
     if base < 0:
@@ -255,7 +274,8 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
         percentual_total_tributos=percentual,
         fonte_total_tributos=coerce.texto(raw.get("fonte_total_tributos"),
                                           c + "fonte_total_tributos", p, max_len=60),
-        reforma=reforma, **m,
+        reforma=reforma, percentual_deducoes=percentual_deducoes,
+        codigo_pais=None if pais == "BR" else pais, pis_cofins=pis_cofins, **m,
     )
 
 
@@ -281,13 +301,18 @@ def parse_nfse(body: object) -> Nota:
                          p, 14, exato=True)
     imunidade = coerce.inteiro(body.get("tipo_imunidade"), "tipo_imunidade", p,
                                valores=range(1, 6))
-    obra = coerce.texto(body.get("codigo_obra"), "codigo_obra", p, max_len=15)
+    obra = grupos.obra(body, p)
+    evento = grupos.evento(body, p)
+    chave_subst = _chave(body.get("chave_nfse_substituida"), p)
     art = coerce.texto(body.get("art"), "art", p, max_len=15)
     rps_subst = coerce.texto(body.get("numero_rps_substituido"), "numero_rps_substituido", p)
     serie_subst = coerce.texto(body.get("serie_rps_substituido"), "serie_rps_substituido", p)
     tipo_subst = coerce.texto(body.get("tipo_rps_substituido"), "tipo_rps_substituido", p)
     if rps_subst is not None and serie_subst is None:
         p.faltando("serie_rps_substituido")
+    if rps_subst is not None and chave_subst is not None:
+        p.invalido("chave_nfse_substituida", "Informe a chave da NFS-e substituída ou o RPS "
+                                             "substituído, não os dois")
     if rps_subst is not None and not rps_subst.isdigit():
         p.invalido("numero_rps_substituido", "Informe o número do RPS substituído (só dígitos)")
     codigo_subst = coerce.inteiro(body.get("codigo_motivo_substituicao"),
@@ -325,14 +350,18 @@ def parse_nfse(body: object) -> Nota:
         numero_processo_suspensao=processo,
         numero_beneficio_municipal=beneficio,
         tipo_imunidade=imunidade,
-        codigo_obra=obra,
+        codigo_obra=obra.codigo if obra else None,
         art=art,
+        obra=obra,
+        evento=evento,
+        chave_nfse_substituida=chave_subst,
         numero_rps_substituido=rps_subst,
         serie_rps_substituido=serie_subst,
         tipo_rps_substituido=(tipo_subst or "1") if rps_subst else None,
         codigo_motivo_substituicao=f"{codigo_subst or 99:02d}",
         motivo_substituicao=motivo_subst or (
-            f"Substituição da NFS-e do RPS {serie_subst}/{rps_subst}" if rps_subst else None),
+            f"Substituição da NFS-e do RPS {serie_subst}/{rps_subst}" if rps_subst else None)
+        or (f"Substituição da NFS-e {chave_subst}" if chave_subst else None),
         tomador=tomador,
         intermediario=intermediario,
     )

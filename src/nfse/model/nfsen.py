@@ -52,23 +52,35 @@ Mapping (flat → ``Nota``); names marked [oca] are sent by the OCA Odoo module
 - ``codigo_nbs`` [oca], ``codigo_indicador_operacao``, ``ibs_cbs_situacao_tributaria``,
   ``ibs_cbs_classificacao_tributaria`` [focus] and the other tax-reform names of
   ``nfse.REFORMA`` → servico.reforma.
+- PIS/COFINS [oca]: ``situacao_tributaria_pis_cofins`` (CST), ``base_calculo_pis_cofins``,
+  ``aliquota_pis``, ``aliquota_cofins``, ``valor_pis``, ``valor_cofins``,
+  ``tipo_retencao_pis_cofins`` (tpRetPisCofins 0..9) → servico.* of the same names
+  (``model.grupos.pis_cofins``).
+- ``percentual_deducao_servico`` [focus] → servico.percentual_deducoes (pDR).
+- foreign addresses [focus]: ``codigo_pais_ext_tomador``, ``cep_ext_tomador``,
+  ``nome_cidade_ext_tomador``, ``regiao_ext_tomador`` (and ``_intermediario``) →
+  tomador.endereco.codigo_pais, codigo_postal, cidade, regiao; ``codigo_pais_prestacao`` [inf]
+  → servico.codigo_pais (service provided abroad).
+- obra [inf]: ``codigo_obra``, ``inscricao_imobiliaria_fiscal_obra``, ``cep_obra``,
+  ``logradouro_obra``, ``numero_obra``, ``complemento_obra``, ``bairro_obra``; evento [inf]:
+  ``nome_evento``, ``data_inicio_evento``, ``data_fim_evento``, ``identificacao_evento``,
+  ``cep_evento``, ... → the (ext) ``obra`` and ``evento`` objects of the nested body.
+- substitution [focus]: ``chave_nfse_substituida``, ``codigo_justificativa_substituicao``,
+  ``motivo_substituicao`` → chave_nfse_substituida, codigo_motivo_substituicao,
+  motivo_substituicao.
 
 Not representable yet in ``Nota`` (what the DPS built from it cannot say):
-- refused with a problem: tributacao_iss 3/4; regEspTrib 4, 5, 9; ``percentual_deducao_servico``
-  (give ``valor_deducao_servico``); ``chave_nfse_substituida`` (substitution through this door:
-  use ``/v2/nfse`` with ``numero_rps_substituido`` for now); ``emitente_dps`` other than 1;
-  a municipal benefit together with a suspended tax.
+- refused with a problem: tributacao_iss 3 (exportação, which needs the comércio exterior
+  group) and 4 (não incidência); regEspTrib 4, 5, 9; ``emitente_dps`` other than 1; a
+  municipal benefit together with a suspended tax.
 - carried with a loss: tipo_retencao_iss 3 becomes "retido pelo tomador" (tpRetISSQN 2); the
   split of percentual_total_tributos_* (the DPS carries the total as federal).
 - ignored: ``serie_dps``/``numero_dps`` (the gateway numbers), ``telefone_prestador``,
-  ``email_prestador`` (tpEmit 1 omits them), ``codigo_municipio_incidencia``, the PIS/COFINS
-  group (``situacao_tributaria_pis_cofins``, ``base_calculo_pis_cofins``, ``aliquota_pis``,
-  ``aliquota_cofins``, ``valor_pis``, ``valor_cofins``, ``tipo_retencao_pis_cofins``),
+  ``email_prestador`` (tpEmit 1 omits them), ``codigo_municipio_incidencia``,
   ``valor_iss`` (the national system computes it), ``valor_total_tributos_*``,
   ``indicador_total_tributacao``, ``informacoes_complementares``, ``codigo_interno_contribuinte``,
-  ``caepf_tomador``, foreign addresses (``*_ext_tomador``), ``finalidade_emissao``,
-  ``consumidor_final``, ``indicador_destinatario`` and the destinatário, imóvel, obra, evento and
-  comércio exterior groups.
+  ``caepf_tomador``, ``finalidade_emissao``, ``consumidor_final``, ``indicador_destinatario``
+  and the destinatário, imóvel and comércio exterior groups.
 """
 
 from __future__ import annotations
@@ -88,6 +100,11 @@ PAPEIS = ("tomador", "intermediario")
 PESSOA = ("cnpj", "cpf", "nif", "motivo_ausencia_nif", "inscricao_municipal", "razao_social",
           "telefone", "email")
 ENDERECO = ("logradouro", "numero", "complemento", "bairro", "codigo_municipio", "cep")
+EXTERIOR = {"codigo_pais_ext": "codigo_pais", "cep_ext": "codigo_postal",
+            "nome_cidade_ext": "cidade", "regiao_ext": "regiao"}
+LOCAL = ("cep", "logradouro", "numero", "complemento", "bairro")
+PIS_COFINS = ("situacao_tributaria_pis_cofins", "base_calculo_pis_cofins", "aliquota_pis",
+              "aliquota_cofins", "valor_pis", "valor_cofins", "tipo_retencao_pis_cofins")
 MUNICIPIOS = ("codigo_municipio_emissora", "codigo_municipio_prestacao",
               *(f"codigo_municipio_{papel}" for papel in PAPEIS))
 PERCENTUAIS = ("percentual_total_tributos_federais", "percentual_total_tributos_estaduais",
@@ -108,6 +125,22 @@ PASSA: dict[str, str] = {
     "inscricao_municipal_prestador": "prestador.inscricao_municipal",
     **{f"{campo}_{papel}": f"{papel}.{campo}" for papel in PAPEIS for campo in PESSOA},
     **{f"{campo}_{papel}": f"{papel}.endereco.{campo}" for papel in PAPEIS for campo in ENDERECO},
+    **{f"{plano}_{papel}": f"{papel}.endereco.{campo}" for papel in PAPEIS
+       for plano, campo in EXTERIOR.items()},
+    "codigo_pais_prestacao": "servico.codigo_pais",
+    **{campo: f"servico.{campo}" for campo in PIS_COFINS},
+    "percentual_deducao_servico": "servico.percentual_deducoes",
+    "codigo_obra": "codigo_obra",
+    "inscricao_imobiliaria_fiscal_obra": "obra.inscricao_imobiliaria_fiscal",
+    **{f"{campo}_obra": f"obra.endereco.{campo}" for campo in LOCAL},
+    "nome_evento": "evento.nome",
+    "data_inicio_evento": "evento.data_inicio",
+    "data_fim_evento": "evento.data_fim",
+    "identificacao_evento": "evento.identificacao",
+    **{f"{campo}_evento": f"evento.endereco.{campo}" for campo in LOCAL},
+    "chave_nfse_substituida": "chave_nfse_substituida",
+    "codigo_justificativa_substituicao": "codigo_motivo_substituicao",
+    "motivo_substituicao": "motivo_substituicao",
     "codigo_municipio_prestacao": "servico.codigo_municipio",
     "codigo_tributacao_municipal_iss": "servico.codigo_tributario_municipio",
     "descricao_servico": "servico.discriminacao",
@@ -136,6 +169,10 @@ CAMPO_PLANO: dict[str, str] = {
     "servico.base_calculo": "valor_deducao_servico",
     **{papel: f"cnpj_{papel}" for papel in PAPEIS},
     **{f"{papel}.endereco": f"logradouro_{papel}" for papel in PAPEIS},
+    "obra": "codigo_obra",
+    "obra.endereco": "logradouro_obra",
+    "evento": "nome_evento",
+    "evento.endereco": "logradouro_evento",
 }
 """A nested path (as ``parse_nfse`` and the providers name problems) → the flat field."""
 
@@ -143,14 +180,18 @@ ORDEM = (
     "data_emissao", "data_competencia", "emitente_dps", "codigo_municipio_emissora",
     "cnpj_prestador", "cpf_prestador", "inscricao_municipal_prestador",
     "codigo_opcao_simples_nacional", "regime_especial_tributacao", "chave_nfse_substituida",
-    *(f"{campo}_{papel}" for papel in PAPEIS for campo in (*PESSOA, *ENDERECO)),
-    "codigo_municipio_prestacao", "codigo_tributacao_nacional_iss",
-    "codigo_tributacao_municipal_iss", "descricao_servico", "valor_servico",
+    "codigo_justificativa_substituicao", "motivo_substituicao",
+    *(f"{campo}_{papel}" for papel in PAPEIS for campo in (*PESSOA, *ENDERECO, *EXTERIOR)),
+    "codigo_municipio_prestacao", "codigo_pais_prestacao", "codigo_tributacao_nacional_iss",
+    "codigo_tributacao_municipal_iss", "descricao_servico", "codigo_obra",
+    "inscricao_imobiliaria_fiscal_obra", *(f"{campo}_obra" for campo in LOCAL), "nome_evento",
+    "data_inicio_evento", "data_fim_evento", "identificacao_evento",
+    *(f"{campo}_evento" for campo in LOCAL), "valor_servico",
     "desconto_incondicionado", "desconto_condicionado", "valor_deducao_servico",
     "percentual_deducao_servico", "tributacao_iss", "tipo_imunidade",
     "tipo_exigibilidade_suspensao", "numero_processo_suspensao", "numero_beneficio_municipal",
     "tipo_retencao_iss", "percentual_aliquota_relativa_municipio", "valor_cp", "valor_irrf",
-    "valor_csll", *PERCENTUAIS, PERCENTUAL_SN, *REFORMA,
+    "valor_csll", *PIS_COFINS, *PERCENTUAIS, PERCENTUAL_SN, *REFORMA,
 )
 """The flat fields in the order of the contract: problems are reported in this order."""
 
@@ -266,16 +307,6 @@ def _percentual(flat: dict[str, Any], simples: bool, p: Problemas) -> Decimal | 
 
 def _recusados(flat: dict[str, Any], p: Problemas) -> None:
     """Fields the model cannot carry and that must not be silently dropped."""
-    campo = "percentual_deducao_servico"
-    percentual = coerce.decimal(flat.get(campo), campo, p)
-    if percentual:
-        _nao_suportado(p, campo, f'Parâmetro "{campo}" ainda não suportado',
-                       "Informe a dedução em reais, em valor_deducao_servico")
-    campo = "chave_nfse_substituida"
-    if not coerce.absent(flat.get(campo)):
-        _nao_suportado(p, campo, f'Parâmetro "{campo}" ainda não suportado',
-                       "A substituição ainda não é aceita em /v2/nfsen: use /v2/nfse com "
-                       "numero_rps_substituido e serie_rps_substituido")
     campo = "emitente_dps"
     emitente = coerce.inteiro(flat.get(campo), campo, p, valores=range(1, 4))
     if emitente is not None and emitente != 1:

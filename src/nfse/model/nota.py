@@ -22,6 +22,17 @@ class Endereco:
     codigo_municipio: str | None = None
     uf: str | None = None
     cep: str | None = None
+    codigo_pais: str | None = None
+    """ISO 3166 alpha-2 of a foreign address (``BR`` or None = a Brazilian one)."""
+    codigo_postal: str | None = None
+    """Foreign postal code (cEndPost)."""
+    cidade: str | None = None
+    regiao: str | None = None
+    """Foreign state, province or region (xEstProvReg)."""
+
+    @property
+    def exterior(self) -> bool:
+        return self.codigo_pais not in (None, "BR")
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,41 @@ class Pessoa:
     razao_social: str | None = None
     telefone: str | None = None
     email: str | None = None
+    endereco: Endereco | None = None
+
+
+@dataclass(frozen=True)
+class PisCofins:
+    """The PIS/COFINS group of the NFS-e Nacional (tribFed/piscofins)."""
+
+    situacao_tributaria: str
+    """CST: 00 nenhum, 01..09 (tributável, alíquota zero, isenta, ...), 49..99."""
+    tipo_retencao: str
+    """tpRetPisCofins 0..9: which of PIS, COFINS and CSLL the tomador retains."""
+    base_calculo: Decimal | None = None
+    aliquota_pis: Decimal | None = None
+    aliquota_cofins: Decimal | None = None
+    valor_pis: Decimal | None = None
+    valor_cofins: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Obra:
+    """Construção civil (DPS serv/obra): the work's code, or its address."""
+
+    codigo: str | None = None
+    inscricao_imobiliaria_fiscal: str | None = None
+    endereco: Endereco | None = None
+
+
+@dataclass(frozen=True)
+class Evento:
+    """A cultural, sporting or similar event (DPS serv/atvEvento)."""
+
+    nome: str
+    data_inicio: date
+    data_fim: date
+    identificacao: str | None = None
     endereco: Endereco | None = None
 
 
@@ -81,6 +127,11 @@ class Servico:
     fonte_total_tributos: str | None = None
     reforma: dict[str, str] = field(default_factory=dict)
     """Tax-reform fields (codigo_nbs, ibs_cbs_*, cbs_*, ...) as given, normalised to strings."""
+    percentual_deducoes: Decimal | None = None
+    """(ext) The deduction as a percentage of valor_servicos (DPS pDR)."""
+    codigo_pais: str | None = None
+    """(ext) Service provided abroad: ISO country code (DPS cPaisPrestacao)."""
+    pis_cofins: PisCofins | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +165,10 @@ class Nota:
     papel, 4 fonogramas, 5 outras (default)."""
     codigo_obra: str | None = None
     art: str | None = None
+    obra: Obra | None = None
+    evento: Evento | None = None
+    chave_nfse_substituida: str | None = None
+    """(ext) Substitution by the access key of the note replaced (NFS-e Nacional)."""
     numero_rps_substituido: str | None = None
     serie_rps_substituido: str | None = None
     tipo_rps_substituido: str | None = None

@@ -78,8 +78,8 @@ class Pedido:
     requisicao: dict[str, Any]
     cnpj_prestador: str
     provider: str
-    substitui: tuple[str, int] | None = None
-    """(série, número) of the RPS whose note this one replaces."""
+    substitui: tuple[str, int] | str | None = None
+    """The note this one replaces: (série, número) of its RPS, or its access key."""
     modelo: str = "nfse"
     """The door it came through (``model.modelos``)."""
 
@@ -98,21 +98,24 @@ def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]
 
 
 def resolver_substituida(conn: Connection, empresa_id: int, ambiente: str,
-                         substitui: tuple[str, int] | None) -> Row | None:
-    """The authorized note of RPS ``substitui`` (série, número) that a new note replaces;
-    ``SubstituicaoInvalida`` if there is none."""
+                         substitui: tuple[str, int] | str | None) -> Row | None:
+    """The authorized note that a new note replaces, named by its RPS (série, número) or by
+    its access key; ``SubstituicaoInvalida`` if there is none."""
     if substitui is None:
         return None
-    serie, numero = substitui
-    row = conn.execute(select(notas).where(
-        notas.c.empresa_id == empresa_id, notas.c.ambiente == ambiente,
-        notas.c.serie_rps == serie, notas.c.numero_rps == numero)).first()
+    mine = (notas.c.empresa_id == empresa_id, notas.c.ambiente == ambiente)
+    if isinstance(substitui, str):
+        row = conn.execute(select(notas).where(*mine, notas.c.chave_acesso == substitui)).first()
+        nome = f"A NFS-e de chave {substitui}"
+    else:
+        serie, numero = substitui
+        row = conn.execute(select(notas).where(*mine, notas.c.serie_rps == serie,
+                                               notas.c.numero_rps == numero)).first()
+        nome = f"A nota do RPS {serie}/{numero}"
     if row is None:
-        raise SubstituicaoInvalida(f"RPS a substituir não encontrado (série {serie}, "
-                                   f"número {numero})")
+        raise SubstituicaoInvalida(f"{nome} não foi emitida por esta empresa neste ambiente")
     if Status(row.status) != Status.AUTORIZADO:
-        raise SubstituicaoInvalida(f"A nota do RPS {serie}/{numero} não pode ser substituída: "
-                                   f"está {row.status}")
+        raise SubstituicaoInvalida(f"{nome} não pode ser substituída: está {row.status}")
     return row
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from nfse.model.errors import Problema
-from nfse.model.nota import Nota, Pessoa
+from nfse.model.nota import Endereco, Evento, Nota, Obra, Pessoa, PisCofins
 from nfse.providers.base import Emissor, Rps
 from nfse.xml.canonical import Node
 from nfse.xml.sign import signature
@@ -78,6 +78,12 @@ def problemas(nota: Nota) -> list[Problema]:
                               "Na NFS-e Nacional a isenção (natureza_operacao 3) é um benefício "
                               "municipal: informe o seu número (14 dígitos)"))
     found += _problemas_ibscbs(nota.servico.reforma)
+    s = nota.servico
+    if s.pis_cofins is None and (s.valor_pis or s.valor_cofins):
+        found.append(Problema("servico.situacao_tributaria_pis_cofins",
+                              'Parâmetro "servico.situacao_tributaria_pis_cofins" não informado',
+                              "A NFS-e Nacional declara PIS e COFINS com o seu CST (00 a 99): "
+                              "informe-o para enviar valor_pis e valor_cofins"))
     for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
         if pessoa is not None and not pessoa.razao_social:
             found.append(Problema(f"{papel}.razao_social",
@@ -136,20 +142,78 @@ def _pessoa(parent: Node, tag: str, pessoa: Pessoa) -> None:
         node.add("IM", pessoa.inscricao_municipal)
     node.add("xNome", pessoa.razao_social)
     end = pessoa.endereco
-    if end and all((end.logradouro, end.numero, end.bairro, end.codigo_municipio, end.cep)):
+    if end and end.exterior and all((end.logradouro, end.numero, end.bairro)):
+        e = node.add("end")
+        _exterior(e.add("endExt"), end, pais=True)
+        _rua(e, end)
+    elif end and all((end.logradouro, end.numero, end.bairro, end.codigo_municipio, end.cep)):
         e = node.add("end")
         nac = e.add("endNac")
         nac.add("cMun", end.codigo_municipio)
         nac.add("CEP", end.cep)
-        e.add("xLgr", end.logradouro)
-        e.add("nro", end.numero)
-        if end.complemento:
-            e.add("xCpl", end.complemento)
-        e.add("xBairro", end.bairro)
+        _rua(e, end)
     if pessoa.telefone and len(pessoa.telefone) >= 6:
         node.add("fone", pessoa.telefone)
     if pessoa.email:
         node.add("email", pessoa.email)
+
+
+def _exterior(node: Node, end: Endereco, pais: bool) -> None:
+    if pais:
+        node.add("cPais", end.codigo_pais)
+    node.add("cEndPost", end.codigo_postal)
+    node.add("xCidade", end.cidade)
+    node.add("xEstProvReg", end.regiao)
+
+
+def _rua(node: Node, end: Endereco) -> None:
+    node.add("xLgr", end.logradouro)
+    node.add("nro", end.numero)
+    if end.complemento:
+        node.add("xCpl", end.complemento)
+    node.add("xBairro", end.bairro)
+
+
+def _local(parent: Node, end: Endereco) -> None:
+    """The address of a work or an event (by CEP, or abroad)."""
+    node = parent.add("end")
+    if end.exterior:
+        _exterior(node.add("endExt"), end, pais=False)
+    else:
+        node.add("CEP", end.cep)
+    _rua(node, end)
+
+
+def _obra(serv: Node, obra: Obra) -> None:
+    node = serv.add("obra")
+    if obra.inscricao_imobiliaria_fiscal:
+        node.add("inscImobFisc", obra.inscricao_imobiliaria_fiscal)
+    if obra.codigo:
+        node.add("cObra", obra.codigo)
+    elif obra.endereco:
+        _local(node, obra.endereco)
+
+
+def _evento(serv: Node, evento: Evento) -> None:
+    node = serv.add("atvEvento")
+    node.add("xNome", evento.nome)
+    node.add("dtIni", evento.data_inicio.isoformat())
+    node.add("dtFim", evento.data_fim.isoformat())
+    if evento.identificacao:
+        node.add("idAtvEvt", evento.identificacao)
+    elif evento.endereco:
+        _local(node, evento.endereco)
+
+
+def _pis_cofins(fed: Node, grupo: PisCofins) -> None:
+    node = fed.add("piscofins")
+    node.add("CST", grupo.situacao_tributaria)
+    for tag, value in (("vBCPisCofins", grupo.base_calculo), ("pAliqPis", grupo.aliquota_pis),
+                       ("pAliqCofins", grupo.aliquota_cofins), ("vPis", grupo.valor_pis),
+                       ("vCofins", grupo.valor_cofins)):
+        if value is not None:
+            node.add(tag, _money(value))
+    node.add("tpRetPisCofins", grupo.tipo_retencao)
 
 
 def _money_group(parent: Node, tag: str, **values: Decimal) -> None:
@@ -217,7 +281,10 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
 
     s = nota.servico
     serv = inf.add("serv")
-    serv.add("locPrest").add("cLocPrestacao", s.codigo_municipio)
+    if s.codigo_pais:
+        serv.add("locPrest").add("cPaisPrestacao", s.codigo_pais)
+    else:
+        serv.add("locPrest").add("cLocPrestacao", s.codigo_municipio)
     c_serv = serv.add("cServ")
     c_serv.add("cTribNac", s.codigo_tributacao_nacional)
     ctm = s.codigo_tributario_municipio
@@ -227,12 +294,18 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
     if len(nbs) == 9 and nbs.isdigit():
         c_serv.add("cNBS", nbs)
+    if nota.obra:
+        _obra(serv, nota.obra)
+    if nota.evento:
+        _evento(serv, nota.evento)
 
     valores = inf.add("valores")
     valores.add("vServPrest").add("vServ", _money(s.valor_servicos))
     _money_group(valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
                  vDescCond=s.desconto_condicionado)
-    if s.valor_deducoes:
+    if s.percentual_deducoes:
+        valores.add("vDedRed").add("pDR", _aliquota(s.percentual_deducoes))
+    elif s.valor_deducoes:
         valores.add("vDedRed").add("vDR", _money(s.valor_deducoes))
     trib = valores.add("trib")
     mun = trib.add("tribMun")
@@ -249,16 +322,24 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
     if s.aliquota is not None and s.aliquota > 0 and op_simples != "2" and trib_issqn == "1":
         mun.add("pAliq", _aliquota(s.aliquota))
-    if op_simples != "2":  # MEI may not fill tribFed (E0676)
+    if op_simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
+        fed = trib.add("tribFed")
+        _pis_cofins(fed, s.pis_cofins)
+        for tag, value in (("vRetCP", s.valor_inss), ("vRetIRRF", s.valor_ir),
+                           ("vRetCSLL", s.valor_csll)):
+            if value:
+                fed.add(tag, _money(value))
+    elif op_simples != "2":
         _money_group(trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
                      vRetCSLL=s.valor_csll)
     tot = trib.add("totTrib")
-    percentual = _aliquota(s.percentual_total_tributos or Decimal("0"))
-    if op_simples == "3":
-        tot.add("pTotTribSN", percentual)
+    if s.percentual_total_tributos is None:
+        tot.add("indTotTrib", "0")  # 0 = the estimate of Lei 12.741 is not informed
+    elif op_simples == "3":
+        tot.add("pTotTribSN", _aliquota(s.percentual_total_tributos))
     else:
         p_tot = tot.add("pTotTrib")
-        p_tot.add("pTotTribFed", percentual)
+        p_tot.add("pTotTribFed", _aliquota(s.percentual_total_tributos))
         p_tot.add("pTotTribEst", "0.00")
         p_tot.add("pTotTribMun", "0.00")
 

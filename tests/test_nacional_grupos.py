@@ -1,0 +1,119 @@
+"""Each DPS group the issue lists, end to end: JSON → DPS (XSD-checked before it leaves) →
+the NFS-e Nacional sandbox authorizes it → GET autorizado → the authorized XML carries it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from tests.support import Gateway, nota_exemplo, nota_plana
+from tests.test_nfsen_flow import wait_final
+
+N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
+
+GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
+    "pis_cofins": ("nfsen", nota_plana(
+        situacao_tributaria_pis_cofins="01", base_calculo_pis_cofins=100, aliquota_pis="0.65",
+        aliquota_cofins=3, valor_pis="0.65", valor_cofins=3, tipo_retencao_pis_cofins=4,
+        valor_cp="1.10"), {
+        "n:valores/n:trib/n:tribFed/n:piscofins/n:CST": "01",
+        "n:valores/n:trib/n:tribFed/n:piscofins/n:vBCPisCofins": "100.00",
+        "n:valores/n:trib/n:tribFed/n:piscofins/n:pAliqCofins": "3.00",
+        "n:valores/n:trib/n:tribFed/n:piscofins/n:vPis": "0.65",
+        "n:valores/n:trib/n:tribFed/n:piscofins/n:tpRetPisCofins": "4",
+        "n:valores/n:trib/n:tribFed/n:vRetCP": "1.10"}),
+    "tomador_exterior": ("nfsen", nota_plana(
+        cnpj_tomador=None, codigo_municipio_tomador=None, cep_tomador=None,
+        nif_tomador="98-7654321", razao_social_tomador="Acme Corporation",
+        codigo_pais_ext_tomador="US", cep_ext_tomador="10001", nome_cidade_ext_tomador="New York",
+        regiao_ext_tomador="NY", logradouro_tomador="Fifth Avenue", numero_tomador="350",
+        bairro_tomador="Midtown"), {
+        "n:toma/n:NIF": "98-7654321",
+        "n:toma/n:end/n:endExt/n:cPais": "US",
+        "n:toma/n:end/n:endExt/n:cEndPost": "10001",
+        "n:toma/n:end/n:endExt/n:xCidade": "New York",
+        "n:toma/n:end/n:xLgr": "Fifth Avenue"}),
+    "intermediario": ("nfse", nota_exemplo(intermediario={
+        "cnpj": "11444777000161", "razao_social": "Intermediadora de Serviços LTDA",
+        "endereco": {"logradouro": "Avenida Paulista", "numero": "1000", "bairro": "Bela Vista",
+                     "codigo_municipio": "3550308", "uf": "SP", "cep": "01310100"}}), {
+        "n:interm/n:CNPJ": "11444777000161",
+        "n:interm/n:xNome": "Intermediadora de Serviços LTDA",
+        "n:interm/n:end/n:endNac/n:cMun": "3550308"}),
+    "servico_no_exterior": ("nfsen", nota_plana(codigo_pais_prestacao="AR"), {
+        "n:serv/n:locPrest/n:cPaisPrestacao": "AR"}),
+    "obra": ("nfsen", nota_plana(codigo_tributacao_nacional_iss="070201",
+                                 codigo_obra="OBRA-2026-77",
+                                 inscricao_imobiliaria_fiscal_obra="IMOB-123"), {
+        "n:serv/n:obra/n:inscImobFisc": "IMOB-123",
+        "n:serv/n:obra/n:cObra": "OBRA-2026-77"}),
+    "obra_por_endereco": ("nfse", nota_exemplo(obra={"endereco": {
+        "cep": "14400000", "logradouro": "Rua da Obra", "numero": "12", "bairro": "Centro"}}), {
+        "n:serv/n:obra/n:end/n:CEP": "14400000",
+        "n:serv/n:obra/n:end/n:xLgr": "Rua da Obra"}),
+    "evento": ("nfsen", nota_plana(
+        codigo_tributacao_nacional_iss="120101", nome_evento="Festival de Inverno",
+        data_inicio_evento="2026-07-01", data_fim_evento="2026-07-05",
+        cep_evento="14400000", logradouro_evento="Praça Central", numero_evento="S/N",
+        bairro_evento="Centro"), {
+        "n:serv/n:atvEvento/n:xNome": "Festival de Inverno",
+        "n:serv/n:atvEvento/n:dtIni": "2026-07-01",
+        "n:serv/n:atvEvento/n:end/n:CEP": "14400000"}),
+    "deducao_percentual": ("nfsen", nota_plana(percentual_deducao_servico="12.5"), {
+        "n:valores/n:vDedRed/n:pDR": "12.50"}),
+    "beneficio_e_total_de_tributos": ("nfsen", nota_plana(
+        numero_beneficio_municipal="35162000000001",
+        percentual_total_tributos_federais="11.33"), {
+        "n:valores/n:trib/n:tribMun/n:BM/n:nBM": "35162000000001",
+        "n:valores/n:trib/n:totTrib/n:pTotTrib/n:pTotTribFed": "11.33"}),
+}
+
+
+@pytest.mark.parametrize("grupo", list(GRUPOS))
+def test_group_reaches_the_authorized_xml(gateway: Gateway, grupo: str) -> None:
+    porta, body, esperado = GRUPOS[grupo]
+    ref = f"grupo-{grupo}".replace("_", "-")
+    answer = gateway.client.post(f"/v2/{porta}?ref={ref}", json=body)
+    assert answer.status_code == 202, answer.text
+    nota = wait_final(gateway, ref) if porta == "nfsen" else gateway.wait_final(ref)
+    assert nota["status"] == "autorizado", nota
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    inf = etree.fromstring(xml).find(".//n:infDPS", N)
+    found = {path: inf.findtext(path, namespaces=N) for path in esperado}
+    assert found == esperado
+
+
+def test_pis_cofins_values_without_their_cst_are_refused(gateway: Gateway) -> None:
+    body = nota_exemplo()
+    body["servico"]["valor_pis"] = "0.65"
+    answer = gateway.client.post("/v2/nfse?ref=sem-cst", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["erros"][0]["campo"] == "servico.situacao_tributaria_pis_cofins"
+
+
+def test_substitution_by_key_through_the_flat_door(gateway: Gateway) -> None:
+    assert gateway.client.post("/v2/nfsen?ref=chave-a", json=nota_plana()).status_code == 202
+    original = wait_final(gateway, "chave-a")
+    chave = original["codigo_verificacao"]
+    answer = gateway.client.post("/v2/nfsen?ref=chave-b", json=nota_plana(
+        chave_nfse_substituida=chave, codigo_justificativa_substituicao="05",
+        motivo_substituicao="Rejeitada pelo tomador do serviço"))
+    assert answer.status_code == 202, answer.text
+    nova = wait_final(gateway, "chave-b")
+    assert nova["status"] == "autorizado", nova
+    assert nova["numero_nfse_substituida"] == original["numero"]
+    antiga = gateway.client.get("/v2/nfsen/chave-a").json()
+    assert antiga["status"] == "substituido"
+    assert antiga["numero_nfse_substituta"] == nova["numero"]
+    xml = httpx.get(gateway.base_url + nova["caminho_xml_nota_fiscal"]).content
+    subst = etree.fromstring(xml).find(".//n:infDPS/n:subst", N)
+    assert subst.findtext("n:chSubstda", namespaces=N) == chave
+    assert subst.findtext("n:cMotivo", namespaces=N) == "05"
+
+    unknown = gateway.client.post("/v2/nfsen?ref=chave-c", json=nota_plana(
+        chave_nfse_substituida="1" * 50))
+    assert unknown.status_code == 400
+    assert unknown.json()["erros"][0]["campo"] == "chave_nfse_substituida"
