@@ -13,6 +13,7 @@ from lxml import etree
 
 from nfse.certs.a1 import document_of
 from nfse.sandbox.nacional.assinatura import verificar
+from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import CNPJ, Gateway, nota_exemplo
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse", "ds": "http://www.w3.org/2000/09/xmldsig#"}
@@ -169,3 +170,11 @@ def test_ibs_cbs_classification_reaches_the_authorized_xml(gateway: Gateway) -> 
     assert nota["status"] == "autorizado", nota
     xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
     assert b"<cIndOp>100301</cIndOp>" in xml and b"<cClassTrib>000001</cClassTrib>" in xml
+    assert validate(etree.fromstring(xml), nacional_schema_dir() / "NFSe_v1.01.xsd") == []
+    # the values the authority computed: ISS, and IBS/CBS at the 2026 test rates
+    assert nota["valores_nfse"] == {
+        "base_calculo": "1.00", "aliquota": "3.00", "valor_iss": "0.03",
+        "valor_liquido": "1.00", "ibs_cbs_base_calculo": "1.00", "ibs_uf_aliquota": "0.10",
+        "ibs_mun_aliquota": "0.00", "cbs_aliquota": "0.90", "ibs_uf_valor": "0.00",
+        "ibs_mun_valor": "0.00", "ibs_valor": "0.00", "cbs_valor": "0.01",
+        "valor_total_nfse": "1.00"}

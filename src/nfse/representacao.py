@@ -60,6 +60,8 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
         )
         if row.chave_acesso:
             body["chave_acesso"] = row.chave_acesso
+        if row.valores_nfse:
+            body["valores_nfse"] = json.loads(row.valores_nfse)  # (ext) as the authority computed
         if row.modelo == "nfsen" and row.chave_acesso:  # SPEC §3: the key and its consultation
             body["codigo_verificacao"] = row.chave_acesso
             body["url"] = CONSULTA_PUBLICA.format(chave=row.chave_acesso)

@@ -107,9 +107,9 @@ NESTED: dict[str, Any] = {
     },
 }
 """The same note in the nested model. What the flat model cannot carry stays out of it:
-incentivador_cultural, codigo_obra, art, codigo_cnae, valor_iss, valor_iss_retido,
-base_calculo, outras_retencoes, fonte_total_tributos, tomador.endereco.tipo_logradouro and uf (both then derived alike),
-and the RPS substitution fields."""
+incentivador_cultural, art, codigo_cnae, valor_iss, valor_iss_retido, base_calculo,
+outras_retencoes, fonte_total_tributos, tomador.endereco.tipo_logradouro and uf (both then
+derived alike), and the RPS substitution fields."""
 
 A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
 

@@ -6,10 +6,11 @@ talks to its authority, and returns an ``Outcome``. The worker decides what to s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
@@ -61,6 +62,10 @@ class Outcome:
     erros: tuple[Erro, ...] = ()
     mensagem: str | None = None
     exchanges: tuple[Exchange, ...] = field(default=())
+    valores: Mapping[str, str] = field(default_factory=dict)
+    """What the authority computed on the issued note (GET ``valores_nfse``): base_calculo,
+    aliquota, valor_iss, valor_liquido and the IBS/CBS of the 2026 reform, as decimals in
+    text, named as the fields of SPEC §2.1."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ class Emissor:
     parametros_url: str = ""
     """The authority's municipal parameters service (NFS-e Nacional: the ADN's); empty =
     not consulted."""
+    opcoes: Mapping[str, Any] = field(default_factory=dict)
+    """Provider variant options from the municipality registry (ABRASF: SOAP version,
+    namespaces, signature algorithm...); empty = the provider's defaults."""
 
 
 @dataclass(frozen=True)

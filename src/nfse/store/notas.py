@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -230,10 +230,12 @@ def mark_sending(conn: Connection, nota_id: int) -> None:
 def authorize(
     conn: Connection, nota_id: int, *, numero: str | None, codigo_verificacao: str | None,
     chave_acesso: str | None, data_emissao: datetime | None,
+    valores: Mapping[str, str] | None = None,
 ) -> None:
     _set(conn, nota_id,
          status=Status.AUTORIZADO.value, numero=numero, codigo_verificacao=codigo_verificacao,
          chave_acesso=chave_acesso, data_emissao=utc(data_emissao), erros=None, mensagem=None,
+         valores_nfse=json.dumps(dict(valores)) if valores else None,
          reconcile=False, lease_until=None, lease_owner=None, next_attempt_at=None,
          updated_at=now())
     add_history(conn, nota_id, Status.AUTORIZADO, f"NFS-e {numero} autorizada")

@@ -126,6 +126,7 @@ notas = Table(
     Column("lease_until", DateTime(timezone=True)),
     Column("lease_owner", String(64)),
     Column("modelo", String(5)),
+    Column("valores_nfse", Text),  # JSON: the values the authority computed
     # The door: nfse (municipal unified model, also when NULL) or nfsen (national flat).
     Column("substitui_nota_id", Integer),
     # The note this one replaces (numero_rps_substituido), once accepted.

@@ -267,7 +267,8 @@ class Worker:
             artefatos.put_many(conn, nota_id, documents)
             notas.authorize(conn, nota_id, numero=outcome.numero,
                             codigo_verificacao=outcome.codigo_verificacao,
-                            chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao)
+                            chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
+                            valores=outcome.valores)
             nota, empresa, row = aviso
             avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
             disparar(conn, nota_id, self.public_url)

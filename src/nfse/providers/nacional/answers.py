@@ -69,3 +69,32 @@ def nfse_fields(xml: bytes) -> tuple[str, datetime | None]:
     numero = root.findtext("n:infNFSe/n:nNFSe", namespaces=NS) or ""
     dh_proc = root.findtext("n:infNFSe/n:dhProc", namespaces=NS)
     return numero, datetime.fromisoformat(dh_proc) if dh_proc else None
+
+
+VALORES = {
+    # GET valores_nfse name → path in infNFSe (the NFS-e, not the DPS it echoes)
+    "base_calculo": "n:valores/n:vBC",
+    "aliquota": "n:valores/n:pAliqAplic",
+    "valor_iss": "n:valores/n:vISSQN",
+    "valor_total_retencoes": "n:valores/n:vTotalRet",
+    "valor_liquido": "n:valores/n:vLiq",
+    "ibs_cbs_base_calculo": "n:IBSCBS/n:valores/n:vBC",
+    "ibs_uf_aliquota": "n:IBSCBS/n:valores/n:uf/n:pIBSUF",
+    "ibs_mun_aliquota": "n:IBSCBS/n:valores/n:mun/n:pIBSMun",
+    "cbs_aliquota": "n:IBSCBS/n:valores/n:fed/n:pCBS",
+    "ibs_uf_valor": "n:IBSCBS/n:totCIBS/n:gIBS/n:gIBSUFTot/n:vIBSUF",
+    "ibs_mun_valor": "n:IBSCBS/n:totCIBS/n:gIBS/n:gIBSMunTot/n:vIBSMun",
+    "ibs_valor": "n:IBSCBS/n:totCIBS/n:gIBS/n:vIBSTot",
+    "cbs_valor": "n:IBSCBS/n:totCIBS/n:gCBS/n:vCBS",
+    "valor_total_nfse": "n:IBSCBS/n:totCIBS/n:vTotNF",
+}
+
+
+def valores_nfse(xml: bytes) -> dict[str, str]:
+    """The values the Sefin computed on an NFS-e, named as the fields of SPEC §2.1; absent
+    ones are left out."""
+    inf = etree.fromstring(xml).find("n:infNFSe", NS)
+    if inf is None:
+        return {}
+    found = {nome: inf.findtext(path, namespaces=NS) for nome, path in VALORES.items()}
+    return {nome: valor for nome, valor in found.items() if valor}

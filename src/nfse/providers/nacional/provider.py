@@ -114,7 +114,7 @@ class NacionalProvider:
         numero, dh_proc = answers.nfse_fields(xml)
         return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
                        codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
-                       exchanges=exchanges)
+                       exchanges=exchanges, valores=answers.valores_nfse(xml))
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         ident = dps_id(nota, rps)

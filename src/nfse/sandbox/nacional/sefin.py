@@ -249,7 +249,8 @@ class Sefin:
         serv = _dec(v, "n:vServPrest/n:vServ")
         incond = _dec(v, "n:vDescCondIncond/n:vDescIncond")
         cond = _dec(v, "n:vDescCondIncond/n:vDescCond")
-        deducao = _dec(v, "n:vDedRed/n:vDR")
+        deducao = _dec(v, "n:vDedRed/n:vDR") or (
+            serv * _dec(v, "n:vDedRed/n:pDR") / 100).quantize(Decimal("0.01"))
         aliquota = v.findtext("n:trib/n:tribMun/n:pAliq", namespaces=N)
         retido = _text(v, "n:trib/n:tribMun/n:tpRetISSQN") != "1"
         federais = sum((_dec(v, f"n:trib/n:tribFed/n:{t}") for t in
@@ -266,6 +267,40 @@ class Sefin:
         if retencoes:
             add(node, "vTotalRet", f"{retencoes:.2f}")
         add(node, "vLiq", f"{serv - cond - incond - retencoes:.2f}")
+        if inf.find("n:IBSCBS", N) is not None:
+            Sefin._ibscbs(info, inf, serv - incond - deducao, serv - cond - incond - retencoes,
+                          add)
+
+    @staticmethod
+    def _ibscbs(info: etree._Element, inf: etree._Element, base: Decimal, liquido: Decimal,
+                add: Any) -> None:
+        """The IBS/CBS the reform charges, at the 2026 test rates (CBS 0.9 %, IBS 0.1 % to
+        the state, none to the municipality), which the note shows but does not collect:
+        the total stays the net value."""
+        local = (_text(inf, "n:serv/n:locPrest/n:cLocPrestacao")
+                 or _text(inf, "n:cLocEmi"))
+        lugar = municipio(local)
+        grupo = etree.SubElement(info, f"{{{NS}}}IBSCBS")
+        add(grupo, "cLocalidadeIncid", local)
+        add(grupo, "xLocalidadeIncid", lugar.nome if lugar else local)
+        valores = etree.SubElement(grupo, f"{{{NS}}}valores")
+        add(valores, "vBC", f"{base:.2f}")
+        taxas = {"uf": ("pIBSUF", "pAliqEfetUF", Decimal("0.10")),
+                 "mun": ("pIBSMun", "pAliqEfetMun", Decimal("0.00")),
+                 "fed": ("pCBS", "pAliqEfetCBS", Decimal("0.90"))}
+        for esfera, (nominal, efetiva, taxa) in taxas.items():
+            node = etree.SubElement(valores, f"{{{NS}}}{esfera}")
+            add(node, nominal, f"{taxa:.2f}")
+            add(node, efetiva, f"{taxa:.2f}")
+        valor = {esfera: (base * taxa / 100).quantize(Decimal("0.01"))
+                 for esfera, (_, _, taxa) in taxas.items()}
+        total = etree.SubElement(grupo, f"{{{NS}}}totCIBS")
+        add(total, "vTotNF", f"{liquido:.2f}")
+        ibs = etree.SubElement(total, f"{{{NS}}}gIBS")
+        add(ibs, "vIBSTot", f"{valor['uf'] + valor['mun']:.2f}")
+        add(etree.SubElement(ibs, f"{{{NS}}}gIBSUFTot"), "vIBSUF", f"{valor['uf']:.2f}")
+        add(etree.SubElement(ibs, f"{{{NS}}}gIBSMunTot"), "vIBSMun", f"{valor['mun']:.2f}")
+        add(etree.SubElement(total, f"{{{NS}}}gCBS"), "vCBS", f"{valor['fed']:.2f}")
 
     # -- queries -------------------------------------------------------------------------
     def consultar_nfse(self, chave: str) -> Answer:
