@@ -1,10 +1,13 @@
 """Municipal parameters: a municipality that has not joined the national NFS-e (no
-convênio at the ADN) is refused at POST with the reason, not minutes later; when the
-parameters service cannot be reached, the note goes on and the authority judges it."""
+convênio at the ADN), a service code it does not accept, a rate other than its own or a
+special regime it does not admit are refused at POST with the reason, not minutes later;
+when the parameters service cannot be reached, the note goes on and the authority judges
+it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 
@@ -15,16 +18,16 @@ from tests.support import Gateway, free_port, nota_exemplo, nota_plana
 @pytest.fixture
 def convenios(gateway: Gateway) -> Iterator[None]:
     """The provider keeps answers for hours, process-wide: start and end with none."""
-    cache = get_provider("nacional")._convenios
-    cache.clear()
+    parametros = get_provider("nacional").parametros
+    parametros.clear()
     yield
-    cache.clear()
-    gateway.sandbox.sem_convenio = frozenset()
+    parametros.clear()
+    gateway.sandbox.parametrizacao.__init__()
 
 
 def test_municipality_without_convenio_is_refused_at_post(gateway: Gateway,
                                                           convenios: None) -> None:
-    gateway.sandbox.sem_convenio = frozenset({"3516200"})
+    gateway.sandbox.parametrizacao.sem_convenio = frozenset({"3516200"})
     answer = gateway.client.post("/v2/nfse?ref=sem-convenio", json=nota_exemplo())
     assert answer.status_code == 400
     body = answer.json()
@@ -39,7 +42,8 @@ def test_municipality_without_convenio_is_refused_at_post(gateway: Gateway,
 
 def test_the_answer_is_kept(gateway: Gateway, convenios: None) -> None:
     assert gateway.client.post("/v2/nfse?ref=com-1", json=nota_exemplo()).status_code == 202
-    gateway.sandbox.sem_convenio = frozenset({"3516200"})  # not asked again for hours
+    # not asked again for hours
+    gateway.sandbox.parametrizacao.sem_convenio = frozenset({"3516200"})
     assert gateway.client.post("/v2/nfse?ref=com-2", json=nota_exemplo()).status_code == 202
 
 
@@ -49,3 +53,41 @@ def test_unreachable_parameters_let_the_note_through(gateway: Gateway,
         f"https://127.0.0.1:{free_port()}/parametrizacao"
     assert gateway.client.post("/v2/nfse?ref=sem-adn", json=nota_exemplo()).status_code == 202
     assert gateway.wait_final("sem-adn")["status"] == "autorizado"
+
+
+def test_service_rate_and_regime_of_the_municipality(gateway: Gateway, convenios: None) -> None:
+    municipal = gateway.sandbox.parametrizacao
+    municipal.recusados = frozenset({"010701"})
+    answer = gateway.client.post("/v2/nfse?ref=servico-recusado", json=nota_exemplo())
+    assert answer.status_code == 400
+    erro = answer.json()["erros"][0]
+    assert erro["campo"] == "servico.item_lista_servico"
+    assert "Franca/SP não aceita o serviço 010701" in erro["mensagem"]
+    flat = gateway.client.post("/v2/nfsen?ref=servico-recusado", json=nota_plana())
+    assert flat.json()["erros"][0]["campo"] == "codigo_tributacao_nacional_iss"
+
+    municipal.recusados = frozenset()
+    municipal.aliquotas = {"010702": Decimal("5.00")}
+    municipal.regimes = {"010702": frozenset({"2"})}  # estimativa only
+    get_provider("nacional").parametros.clear()
+    servico = nota_exemplo()["servico"] | {"item_lista_servico": "010702"}
+    other_rate = gateway.client.post("/v2/nfse?ref=aliquota", json=nota_exemplo(
+        servico=servico, regime_especial_tributacao=3))
+    assert other_rate.status_code == 400
+    found = {e["campo"]: e for e in other_rate.json()["erros"]}
+    assert found["servico.aliquota"]["correcao"] == "Informe 5.00 ou omita a alíquota"
+    assert "regime_especial_tributacao" in found
+    servico["aliquota"] = 5
+    right = gateway.client.post("/v2/nfse?ref=aliquota", json=nota_exemplo(
+        servico=servico, regime_especial_tributacao=2))
+    assert right.status_code == 202, right.text
+    assert gateway.wait_final("aliquota")["status"] == "autorizado"
+
+
+def test_dry_run_reports_the_municipal_parameters(gateway: Gateway, convenios: None) -> None:
+    gateway.sandbox.parametrizacao.recusados = frozenset({"010701"})
+    answer = gateway.client.post("/v2/nfse?ref=simulada&dry_run=1", json=nota_exemplo())
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valido"] is False
+    assert body["erros"][0]["campo"] == "servico.item_lista_servico"

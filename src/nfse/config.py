@@ -53,6 +53,10 @@ class Settings:
     """The ADN's municipal parameters; ``off``: no convênio check at POST."""
     nacional_ca_file: str | None = field(default_factory=lambda: _env("NFSE_NACIONAL_CA_FILE"))
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
+    municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
+        p := _env("NFSE_MUNICIPIOS_FILE")) else None)
+    """TOML file that extends or corrects the shipped municipality → provider table
+    (``nfse/municipios/provedores.toml`` documents the format)."""
     authority_timeout: float = _number(float, "NFSE_AUTHORITY_TIMEOUT", 30)
     worker_poll: float = _number(float, "NFSE_WORKER_POLL", 0.5)
     worker_threads: int = _number(int, "NFSE_WORKER_THREADS", 4)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from nfse.certs.secrets import SecretBox, load_or_create_key
 from nfse.config import Settings
+from nfse.municipios.routing import carregar as carregar_municipios
 from nfse.store.db import make_engine, upgrade
 from nfse.store.group_commit import GroupCommit
 from nfse.store.notas import Pedido, aceitar_lote
@@ -35,6 +36,7 @@ class Runtime:
 def build_runtime(settings: Settings | None = None, migrate: bool = True,
                   pre_ping: bool = True) -> Runtime:
     settings = settings or Settings()
+    carregar_municipios(settings.municipios_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url or "", pre_ping=pre_ping)
     if migrate:

@@ -10,6 +10,7 @@ from nfse.api import (
     empresas_routes,
     errors,
     hook_routes,
+    municipios_routes,
     nfse_routes,
     ops_routes,
     public_routes,
@@ -31,6 +32,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(email_routes.router)
     app.include_router(hook_routes.router)
     app.include_router(empresas_routes.router)
+    app.include_router(municipios_routes.router)
     app.include_router(public_routes.router)
     app.include_router(ops_routes.router)
     return app

@@ -13,24 +13,36 @@ from nfse.api.errors import ApiError
 from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import validar_ref
+from nfse.model.nfsen import plano
 from nfse.model.nota import Nota, Substituicao
+from nfse.municipios.registry import get as municipio
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Rps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps
+from nfse.providers.registry import get_provider
 from nfse.runtime import Runtime
 from nfse.store import empresas, notas, numbering
 from nfse.store.empresas import Credencial
 
 
+def nome_municipio(codigo: str) -> str:
+    lugar = municipio(codigo)
+    return f"{lugar.nome}/{lugar.uf}" if lugar else codigo
+
+
 def _alvo(runtime: Runtime, cred: Credencial, nota: Nota) -> tuple[Nota, list[dict]]:
-    if not nota.numero_rps_substituido:
+    substitui: tuple[str, int] | str | None = nota.chave_nfse_substituida
+    campo = "chave_nfse_substituida"
+    if nota.numero_rps_substituido:
+        substitui = (nota.serie_rps_substituido or "", int(nota.numero_rps_substituido))
+        campo = "numero_rps_substituido"
+    if substitui is None:
         return nota, []
-    substitui = (nota.serie_rps_substituido or "", int(nota.numero_rps_substituido))
     with runtime.engine.connect() as conn:
         try:
             alvo = notas.resolver_substituida(conn, cred.empresa.id, cred.ambiente, substitui)
         except notas.SubstituicaoInvalida as exc:
-            return nota, [{"codigo": "requisicao_invalida", "campo": "numero_rps_substituido",
+            return nota, [{"codigo": "requisicao_invalida", "campo": campo,
                            "mensagem": str(exc), "correcao": None}]
     return replace(nota, substituicao=Substituicao(
         alvo.chave_acesso or "", nota.codigo_motivo_substituicao,
@@ -48,12 +60,18 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
         raise ApiError(400, "requisicao_invalida", "dry_run só está disponível para a NFS-e "
                                                    "Nacional")
     nota, erros = _alvo(runtime, cred, nota)
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+    if runtime.settings.nacional_parametros_url(cred.ambiente):
+        problemas = get_provider("nacional").parametros.problemas(
+            nota, emissor, nome_municipio(nota.prestador.codigo_municipio))
+        if problemas:
+            erros += invalid(RequisicaoInvalida(
+                plano(problemas) if modelo == modelos.NFSEN else problemas)).erros
     with runtime.engine.connect() as conn:
         serie = empresas.serie(conn, cred.empresa.id, cred.ambiente, modelo)
         numero = numbering.proximo(conn, cred.empresa.id, cred.ambiente, serie)
     answer: dict[str, Any] = {"ref": ref, "serie_rps": serie, "numero_rps": str(numero)}
     try:
-        emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
         xml = build_dps(nota, Rps(serie=serie, numero=numero), emissor)
     except DpsInvalida as exc:
         erros.append({"codigo": "dps_invalida", "mensagem": str(exc), "correcao": None})

@@ -16,15 +16,14 @@ from starlette.concurrency import run_in_threadpool
 
 from nfse.api.auth import credencial
 from nfse.api.body import invalid, json_body
-from nfse.api.dry_run import simular
+from nfse.api.dry_run import nome_municipio, simular
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.domain.status import Status
 from nfse.model import modelos
-from nfse.model.errors import Problema, RequisicaoInvalida
+from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
-from nfse.municipios.registry import get as municipio
 from nfse.municipios.routing import provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
@@ -113,27 +112,24 @@ def _da_porta(conn: Connection, cred: Credencial, ref: str, modelo: str) -> Row 
     return row if row is not None and (row.modelo or modelos.NFSE) == modelo else None
 
 
-async def _convenio(runtime: Runtime, cred: Credencial, nota: Nota, provider: str,
-                    modelo: str) -> None:
-    """A municipality that has not joined the national NFS-e is refused now, not minutes
-    later by the authority. Asked once per municipality and a few hours (a cache hit costs
+async def _parametros(runtime: Runtime, cred: Credencial, nota: Nota, provider: str,
+                      modelo: str) -> None:
+    """What the municipality refuses (no convênio, a service it does not accept, another
+    rate, a regime it does not admit) is refused now, not minutes later by the authority.
+    Asked once per municipality, service and month for a few hours (a cache hit costs
     nothing here); when the parameters service does not answer, the note goes on."""
     if provider != "nacional" or not runtime.settings.nacional_parametros_url(cred.ambiente):
         return
-    nacional = get_provider(provider)
-    codigo = nota.prestador.codigo_municipio
-    asked, aderiu = nacional.convenio_conhecido(cred.ambiente, codigo)
-    if not asked:
-        emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
-        aderiu = await run_in_threadpool(nacional.consultar_convenio, codigo, emissor)
-    if aderiu is False:
-        lugar = municipio(codigo)
-        nome = f"{lugar.nome}/{lugar.uf}" if lugar else codigo
-        problema = Problema("prestador.codigo_municipio",
-                            f"O município {nome} ({codigo}) não tem convênio com a NFS-e "
-                            "Nacional", "Emita pelo sistema próprio do município")
+    parametros = get_provider(provider).parametros
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+    nome = nome_municipio(nota.prestador.codigo_municipio)
+    if parametros.cached(nota, cred.ambiente):
+        problemas = parametros.problemas(nota, emissor, nome)
+    else:
+        problemas = await run_in_threadpool(parametros.problemas, nota, emissor, nome)
+    if problemas:
         raise invalid(RequisicaoInvalida(
-            plano([problema]) if modelo == modelos.NFSEN else [problema]))
+            plano(problemas) if modelo == modelos.NFSEN else problemas))
 
 
 async def _post(request: Request, modelo: str) -> JSONResponse:
@@ -146,7 +142,7 @@ async def _post(request: Request, modelo: str) -> JSONResponse:
         return JSONResponse(await run_in_threadpool(
             simular, request.app.state.runtime, cred, ref, body, modelo))
     ref, nota, provider = _validate(cred, ref, body, modelo)
-    await _convenio(request.app.state.runtime, cred, nota, provider, modelo)
+    await _parametros(request.app.state.runtime, cred, nota, provider, modelo)
     await _store(request.app.state.runtime, cred, ref, body, nota, provider, modelo)
     return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,
                          "status": Status.PROCESSANDO.value}, status_code=202)

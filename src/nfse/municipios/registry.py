@@ -1,7 +1,8 @@
 """The IBGE municipality registry.
 
-The list of the 5,570 municipalities is read from the table that ``brazilfiscalreport``
-ships (IBGE code; name; UF), so we do not hand-maintain it.
+The list of the municipalities is read from the table that ``brazilfiscalreport`` ships
+(IBGE code; name; UF), so we do not hand-maintain it: 5,571 codes in its current table, the
+5,570 of the last census plus Boa Esperança do Norte/MT (5101837), installed in 2025.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ UF_POR_PREFIXO = {
     "28": "SE", "29": "BA", "31": "MG", "32": "ES", "33": "RJ", "35": "SP", "41": "PR",
     "42": "SC", "43": "RS", "50": "MS", "51": "MT", "52": "GO", "53": "DF",
 }
+
+NOME_UF = {
+    "RO": "Rondônia", "AC": "Acre", "AM": "Amazonas", "RR": "Roraima", "PA": "Pará",
+    "AP": "Amapá", "TO": "Tocantins", "MA": "Maranhão", "PI": "Piauí", "CE": "Ceará",
+    "RN": "Rio Grande do Norte", "PB": "Paraíba", "PE": "Pernambuco", "AL": "Alagoas",
+    "SE": "Sergipe", "BA": "Bahia", "MG": "Minas Gerais", "ES": "Espírito Santo",
+    "RJ": "Rio de Janeiro", "SP": "São Paulo", "PR": "Paraná", "SC": "Santa Catarina",
+    "RS": "Rio Grande do Sul", "MS": "Mato Grosso do Sul", "MT": "Mato Grosso", "GO": "Goiás",
+    "DF": "Distrito Federal",
+}
+"""Full name of each state by its abbreviation (``nome_uf`` of ``/v2/municipios``)."""
 
 
 @dataclass(frozen=True)

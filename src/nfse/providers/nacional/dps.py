@@ -55,7 +55,7 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(SAO_PAULO).replace(microsecond=0).isoformat()
 
 
-def _op_simples(nota: Nota, emissor: Emissor) -> str:
+def op_simples(nota: Nota, emissor: Emissor) -> str:
     """opSimpNac: 1 não optante, 2 MEI, 3 ME/EPP."""
     if nota.optante_simples_nacional is True:
         return "2" if nota.regime_especial_tributacao == 5 else "3"
@@ -266,13 +266,13 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
         prest.add("CPF", nota.prestador.cpf)
     if nota.prestador.inscricao_municipal:
         prest.add("IM", nota.prestador.inscricao_municipal)
-    op_simples = _op_simples(nota, emissor)
+    simples = op_simples(nota, emissor)
     reg = prest.add("regTrib")
-    reg.add("opSimpNac", op_simples)
-    if op_simples == "3":
+    reg.add("opSimpNac", simples)
+    if simples == "3":
         reg.add("regApTribSN", "1")
     especial = REG_ESP_TRIB.get(nota.regime_especial_tributacao or 0, "0")
-    reg.add("regEspTrib", "0" if op_simples in ("2", "3") else especial)
+    reg.add("regEspTrib", "0" if simples in ("2", "3") else especial)
 
     if nota.tomador:
         _pessoa(inf, "toma", nota.tomador)
@@ -320,22 +320,22 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     if nota.natureza_operacao == 3:
         mun.add("BM").add("nBM", nota.numero_beneficio_municipal)
     mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
-    if s.aliquota is not None and s.aliquota > 0 and op_simples != "2" and trib_issqn == "1":
+    if s.aliquota is not None and s.aliquota > 0 and simples != "2" and trib_issqn == "1":
         mun.add("pAliq", _aliquota(s.aliquota))
-    if op_simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
+    if simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
         fed = trib.add("tribFed")
         _pis_cofins(fed, s.pis_cofins)
         for tag, value in (("vRetCP", s.valor_inss), ("vRetIRRF", s.valor_ir),
                            ("vRetCSLL", s.valor_csll)):
             if value:
                 fed.add(tag, _money(value))
-    elif op_simples != "2":
+    elif simples != "2":
         _money_group(trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
                      vRetCSLL=s.valor_csll)
     tot = trib.add("totTrib")
     if s.percentual_total_tributos is None:
         tot.add("indTotTrib", "0")  # 0 = the estimate of Lei 12.741 is not informed
-    elif op_simples == "3":
+    elif simples == "3":
         tot.add("pTotTribSN", _aliquota(s.percentual_total_tributos))
     else:
         p_tot = tot.add("pTotTrib")

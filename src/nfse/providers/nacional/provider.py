@@ -3,20 +3,15 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
-import time
-
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional import answers, dps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
+from nfse.providers.nacional.parametros import Parametros
 from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
 
-CONVENIO_TTL = 6 * 3600.0
-CONVENIO_RETRY = 60.0
-CONVENIO_TIMEOUT = 5.0
-"""The convênio is asked while a client waits for its POST: never long."""
 DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
 """A cancellation event is already linked to the note."""
@@ -32,33 +27,8 @@ class NacionalProvider:
 
     def __init__(self, transport: Transport | None = None):
         self.transport = transport or Transport()
-        self._convenios: dict[tuple[str, str], tuple[float, bool | None]] = {}
-
-    def convenio_conhecido(self, ambiente: str, codigo: str) -> tuple[bool, bool | None]:
-        """(asked recently, what the answer said) for a municipality: a known answer is kept
-        ``CONVENIO_TTL`` seconds, an unknown one ``CONVENIO_RETRY`` (not asked per note)."""
-        found = self._convenios.get((ambiente, codigo))
-        if found is None or found[0] <= time.monotonic():
-            return False, None
-        return True, found[1]
-
-    def consultar_convenio(self, codigo: str, emissor: Emissor) -> bool | None:
-        """Whether the municipality joined the national NFS-e (ADN parametrização,
-        ``GET /{cMun}/convenio``: 200 yes, 404 no). None when the service says nothing
-        useful (unreachable, another status): the note is then let through, and the
-        authority judges it. Answers are kept ``CONVENIO_TTL`` seconds."""
-        if not emissor.parametros_url:
-            return None
-        try:
-            answer = self.transport.request(
-                "GET", f"{emissor.parametros_url}/{codigo}/convenio", emissor.a1,
-                emissor.ca_file, min(emissor.timeout, CONVENIO_TIMEOUT))
-            aderiu = {200: True, 404: False}.get(answer.status)
-        except (NotSent, Unknown):
-            aderiu = None
-        keep = CONVENIO_TTL if aderiu is not None else CONVENIO_RETRY
-        self._convenios[(emissor.ambiente, codigo)] = (time.monotonic() + keep, aderiu)
-        return aderiu
+        self.parametros = Parametros(self.transport)
+        """The municipal parameters of the ADN, kept for hours by this process."""
 
     def problemas(self, nota: Nota) -> list[Problema]:
         return dps.problemas(nota)

@@ -1,33 +1,12 @@
-"""Check digits and access keys, as the sandbox computes them."""
+"""Access keys, as the sandbox computes them (check digits of CPF and CNPJ are shared by the
+sandboxes, in ``nfse.sandbox.documentos``)."""
 
 from __future__ import annotations
 
-import re
+from nfse.sandbox.documentos import cnpj_ok, cpf_ok, mod11
 
-
-def _mod11(values: list[int], top: int) -> int:
-    total, weight = 0, 2
-    for v in reversed(values):
-        total += v * weight
-        weight = 2 if weight == top else weight + 1
-    r = total % 11
-    return 0 if r < 2 else 11 - r
-
-
-def cnpj_ok(cnpj: str) -> bool:
-    if not re.fullmatch(r"[0-9A-Z]{12}\d{2}", cnpj) or len(set(cnpj)) == 1:
-        return False
-    v = [ord(c) - 48 for c in cnpj]
-    d1 = _mod11(v[:12], 9)
-    return v[12] == d1 and v[13] == _mod11(v[:12] + [d1], 9)
-
-
-def cpf_ok(cpf: str) -> bool:
-    if not re.fullmatch(r"\d{11}", cpf) or len(set(cpf)) == 1:
-        return False
-    v = [int(c) for c in cpf]
-    return v[9] == _mod11(v[:9], 11) and v[10] == _mod11(v[:10], 11)
+__all__ = ["chave_dv", "cnpj_ok", "cpf_ok"]
 
 
 def chave_dv(first49: str) -> str:
-    return str(_mod11([int(c) for c in first49], 9))
+    return str(mod11([int(c) for c in first49], 9))

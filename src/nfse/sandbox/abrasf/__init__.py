@@ -1,0 +1,5 @@
+"""A local server that behaves like a municipality on ABRASF 2.04 (SOAP web service)."""
+
+from nfse.sandbox.abrasf.server import AbrasfSandbox, parse_faults, run_forever
+
+__all__ = ["AbrasfSandbox", "parse_faults", "run_forever"]

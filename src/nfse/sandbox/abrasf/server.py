@@ -1,0 +1,159 @@
+"""The HTTPS server of the ABRASF 2.04 sandbox: mutual TLS (a client certificate is required
+and must be trusted), one SOAP endpoint at ``/nfse`` for every operation, plus
+``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from lxml import etree
+
+from nfse.certs.a1 import A1
+from nfse.sandbox.abrasf import soap
+from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel, Prefeitura
+from nfse.sandbox.abrasf.state import Estado
+from nfse.sandbox.faults import FAULTS, parse_faults
+from nfse.sandbox.https import HttpsSandbox, SandboxHandler
+
+__all__ = ["FAULTS", "AbrasfSandbox", "parse_faults", "run_forever"]
+
+ENDPOINT = "/nfse"
+HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
+
+
+class _Handler(SandboxHandler):
+    def _parts(self) -> list[str]:
+        return self.path.split("?")[0].strip("/").split("/")
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self._parts() == ["_sandbox", "emitidas"]:
+            body = json.dumps(self.server.sandbox.emitidas(), ensure_ascii=False).encode()
+            self._send(200, body, "application/json; charset=utf-8")
+        else:
+            self._send(404, HTML_404, "text/html")
+
+    def do_POST(self) -> None:  # noqa: N802
+        sandbox: AbrasfSandbox = self.server.sandbox
+        parts = self._parts()
+        raw = self.read_body()
+        if parts == ["_sandbox", "faults"]:
+            try:
+                body = json.loads(raw or b"{}")
+                fault, count = body.get("fault"), int(body.get("count", 1))
+            except (ValueError, TypeError, AttributeError):
+                fault, count = None, 0
+            if fault not in FAULTS:
+                self._send(400, b'{"erro": "falha desconhecida"}', "application/json")
+                return
+            sandbox.inject(fault, count)
+            self._send(200, b"{}", "application/json")
+        elif parts == [ENDPOINT.strip("/")]:
+            self._soap(raw)
+        else:
+            self._send(404, HTML_404, "text/html")
+
+    def _soap(self, raw: bytes) -> None:
+        sandbox: AbrasfSandbox = self.server.sandbox
+        content_type = self.headers.get("Content-Type") or ""
+        try:
+            chamada = soap.ler(raw, content_type, self.headers.get("SOAPAction"))
+        except soap.FalhaSoap as exc:
+            self._fault(exc.soap, str(exc), exc.cliente)
+            return
+        cliente = self.caller_cert()
+
+        def handle() -> bytes | soap.FalhaSoap:
+            try:
+                documento = sandbox.prefeitura.atender(chamada.operacao, chamada.cabecalho,
+                                                       chamada.dados, cliente)
+            except OperacaoIndisponivel as exc:
+                return soap.FalhaSoap(str(exc), chamada.soap)
+            return soap.resposta(chamada, documento)
+
+        def deliver(answer: bytes | soap.FalhaSoap) -> None:
+            if isinstance(answer, soap.FalhaSoap):
+                self._fault(answer.soap, str(answer), answer.cliente)
+            else:
+                self._send(200, answer, soap.CONTENT_TYPES[chamada.soap])
+
+        if chamada.operacao in MUTANTES:
+            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
+        else:
+            deliver(handle())
+
+    def _fault(self, versao: str, mensagem: str, cliente: bool) -> None:
+        self._send(500, soap.falha(versao, mensagem, cliente), soap.CONTENT_TYPES[versao])
+
+
+class AbrasfSandbox(HttpsSandbox):
+    """A local ABRASF 2.04 municipality (SOAP over mutual TLS). State, CA and trust live in
+    ``data_dir``; with ``xsd_dir`` (holding ``nfse_v2-04.xsd`` and the xmldsig schema) every
+    request document is validated against the official schema."""
+
+    handler = _Handler
+    thread_name = "sandbox-abrasf"
+
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                 xsd_dir: Path | None = None, fault_rates: dict[str, float] | None = None,
+                 seed: int | None = None, slow_seconds: float = 1.0,
+                 municipio: str | None = None, aliquota_padrao: Decimal = Decimal("2.00")):
+        super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
+                         slow_seconds=slow_seconds)
+        self.xsd_dir = Path(xsd_dir) if xsd_dir is not None else None
+        self.municipio = municipio
+        """The IBGE code answered as OrgaoGerador; None: the service's municipality."""
+        self.aliquota_padrao = aliquota_padrao
+
+    @property
+    def url(self) -> str:
+        """The SOAP endpoint (every operation)."""
+        return f"https://{self.host}:{self.port}{ENDPOINT}"
+
+    def _open(self, identity: A1) -> None:
+        self.estado = Estado(self.data_dir / "abrasf.db")
+        self.prefeitura = Prefeitura(self.estado, identity, self.trusted, self.xsd_dir,
+                                     self.municipio, self.aliquota_padrao)
+
+    def _close(self) -> None:
+        if getattr(self, "estado", None) is not None:
+            self.estado.close()
+
+    def emitidas(self) -> list[dict[str, Any]]:
+        """Every note issued, in the state it has now (``xml`` is its ``CompNfse``)."""
+        return [{
+            "numero": nota["numero"], "codigo_verificacao": nota["codigo_verificacao"],
+            "cnpj": nota["prestador"], "rps_numero": nota["rps_numero"],
+            "rps_serie": nota["rps_serie"], "rps_tipo": nota["rps_tipo"],
+            "status": nota["status"], "valor_servicos": nota["valor_servicos"],
+            "data_emissao": nota["data_emissao"], "substituida_por": nota["substituida_por"],
+            "xml": etree.tostring(self.prefeitura.comp_nfse(nota), encoding="unicode"),
+        } for nota in self.estado.notas()]
+
+
+def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
+                fault_rates: dict[str, float] | None = None, seed: int | None = None,
+                xsd_dir: Path | None = None) -> None:
+    sandbox = AbrasfSandbox(data_dir, host, port, xsd_dir=xsd_dir, fault_rates=fault_rates,
+                            seed=seed)
+    sandbox.start()
+    for path in trust_files:
+        for cert in x509.load_pem_x509_certificates(Path(path).read_bytes()):
+            sandbox.trust(cert)
+    print(f"Sandbox NFS-e ABRASF 2.04 (SOAP 1.1 e 1.2) em {sandbox.url}")
+    print(f"CA do servidor: {sandbox.ca_file}")
+    print("Validação pelo esquema oficial: "
+          + (str(sandbox.xsd_dir) if sandbox.xsd_dir else "desligada (--xsd-dir liga)"))
+    print(f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
+          f"-H 'Content-Type: text/xml; charset=utf-8' "
+          f"-H 'SOAPAction: \"{soap.WS}/GerarNfse\"' --data @envelope.xml {sandbox.url}")
+    print(f"Certificados de cliente aceitos: {sandbox.trust_file} (--trust acrescenta)")
+    try:
+        sandbox.stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()

@@ -1,0 +1,237 @@
+"""The HTTPS plumbing every sandbox shares: its own CA and server identity in the data
+directory, mutual TLS against a trust list that grows with ``trust(cert)``, a threading
+HTTP/1.1 server, the open connections (dropped on stop as a restarting authority would), and
+the fault injection applied to the answers that change state."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import sys
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
+from nfse.certs.a1 import A1, document_of, load_pfx
+from nfse.certs.generate import generate_ca, generate_server_cert
+from nfse.certs.tls import server_context
+from nfse.sandbox.faults import FaultPlan
+
+IDENTITY_PASSWORD = "sandbox"
+T = TypeVar("T")
+
+
+def load_or_create(path: Path, make: Callable[[], A1]) -> A1:
+    """The identity kept in ``path`` (PKCS#12, mode 0600), made on first use."""
+    if path.exists():
+        return load_pfx(path.read_bytes(), IDENTITY_PASSWORD)
+    identity = make()
+    path.write_bytes(identity.to_pfx(IDENTITY_PASSWORD))
+    path.chmod(0o600)
+    return identity
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    sandbox: Any
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, reset) is routine here, not an error to print."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK (40 ms per answer on a kept-alive connection).
+    disable_nagle_algorithm = True
+    server: SandboxHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.sandbox.connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.sandbox.connections.discard(self.connection)
+        super().finish()
+
+    def caller_cert(self) -> x509.Certificate | None:
+        """The TLS client certificate of this connection."""
+        der = self.connection.getpeercert(binary_form=True)
+        return x509.load_der_x509_certificate(der) if der else None
+
+    def _caller(self) -> str | None:
+        """The CNPJ/CPF of the TLS client certificate."""
+        cert = self.caller_cert()
+        return document_of(cert) if cert is not None else None
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def with_faults(self, handle: Callable[[], T], deliver: Callable[[T], None],
+                    garbage: tuple[bytes, str]) -> None:
+        """Answer a request that changes state (``handle`` does the work, ``deliver`` sends
+        its answer), unless a fault is due; ``garbage`` is the (body, content type) of the
+        ``garbage`` fault."""
+        sandbox = self.server.sandbox
+        fault = sandbox.next_fault()
+        if fault == "slow":
+            sandbox.stopping.wait(sandbox.slow_seconds)
+        if fault == "http500":
+            self._send(500, b"<html><body>Erro interno</body></html>", "text/html")
+            return
+        if fault == "garbage":
+            self._send(200, *garbage)
+            return
+        answer = handle()
+        if fault == "timeout_after_commit":
+            sandbox.stopping.wait(60)
+            self.close_connection = True
+            return
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        deliver(answer)
+
+
+class HttpsSandbox:
+    """A local authority over mutual TLS. CA, server identity, trust list and state live in
+    ``data_dir``; subclasses open their state in ``_open`` and close it in ``_close``."""
+
+    handler: type[SandboxHandler] = SandboxHandler
+    thread_name = "sandbox"
+
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                 fault_rates: dict[str, float] | None = None, seed: int | None = None,
+                 slow_seconds: float = 1.0):
+        self.data_dir = Path(data_dir)
+        self.faults = FaultPlan(fault_rates, seed)
+        self.slow_seconds = slow_seconds
+        self.host = host
+        self.port = port
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._trusted: list[x509.Certificate] = []
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._context: ssl.SSLContext | None = None
+        self.connections: set[socket.socket] = set()
+        """Open client connections, dropped on stop as a restarting authority would."""
+
+    @property
+    def fault_rates(self) -> dict[str, float]:
+        return self.faults.rates
+
+    @fault_rates.setter
+    def fault_rates(self, rates: dict[str, float]) -> None:
+        self.faults.rates = rates
+
+    @property
+    def ca_file(self) -> Path:
+        return self.data_dir / "ca.pem"
+
+    @property
+    def trust_file(self) -> Path:
+        return self.data_dir / "trusted-clients.pem"
+
+    def _open(self, identity: A1) -> None:
+        """Open the sandbox's state; ``identity`` is its server certificate (it signs what
+        the authority signs)."""
+
+    def _close(self) -> None:
+        """Close what ``_open`` opened."""
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ca = load_or_create(self.data_dir / "ca.p12", lambda: generate_ca("Sandbox NFS-e CA"))
+        self.ca_file.write_bytes(ca.cert_pem())
+        identity = load_or_create(self.data_dir / "server.p12",
+                                  lambda: generate_server_cert(ca, ("127.0.0.1", "localhost")))
+        if not self.trust_file.exists():
+            self.trust_file.write_bytes(ca.cert_pem())
+        with self._lock:
+            self._trusted = list(x509.load_pem_x509_certificates(self.trust_file.read_bytes()))
+        self._open(identity)
+        self._context = server_context(identity, str(self.trust_file))
+        server = SandboxHTTPServer((self.host, self.port), self.handler, bind_and_activate=True)
+        server.socket = self._context.wrap_socket(server.socket, server_side=True)
+        server.sandbox = self
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, name=self.thread_name,
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        for conn in list(self.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._close()
+
+    def trust(self, cert: x509.Certificate) -> None:
+        """Accept client certificates equal to or issued by ``cert``, from the next
+        handshake on."""
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        with self._lock:
+            known = self.trust_file.read_bytes() if self.trust_file.exists() else b""
+            if pem not in known:
+                self.trust_file.write_bytes(known + pem)
+            if cert not in self._trusted:
+                self._trusted.append(cert)
+            if self._context is not None:
+                self._context.load_verify_locations(cadata=pem.decode())
+
+    def trusted(self, cert: x509.Certificate) -> bool:
+        """Whether ``cert`` is on the trust list or directly issued by a certificate on it —
+        the rule TLS applies to a client, applied to the certificate of a signature."""
+        with self._lock:
+            known = list(self._trusted)
+        for anchor in known:
+            if cert == anchor:
+                return True
+            if cert.issuer != anchor.subject:
+                continue
+            try:
+                cert.verify_directly_issued_by(anchor)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            return True
+        return False
+
+    def inject(self, fault: str, count: int = 1) -> None:
+        self.faults.inject(fault, count)
+
+    def next_fault(self) -> str | None:
+        """The next injected fault, else one drawn at the configured rates, else None."""
+        return self.faults.next()

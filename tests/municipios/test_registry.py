@@ -1,0 +1,210 @@
+"""The municipality registry (municipios/): the IBGE table, the routing table shipped in
+provedores.toml and extended by NFSE_MUNICIPIOS_FILE, the SPEC §6 flags and the LC 116
+service list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nfse.config import Settings
+from nfse.municipios import provedores, registry, routing, servicos
+
+SERTAOZINHO = "3551702"
+# Prestadores of the tests, the demo and the benchmarks: always the national standard.
+PROTEGIDOS = ("3516200", "4106902", "3550308", "3304557")
+
+
+@pytest.fixture(autouse=True)
+def tabela_embarcada() -> Iterator[None]:
+    """Every test starts and ends with the shipped table alone (the table is process-wide)."""
+    routing.carregar(None)
+    yield
+    routing.carregar(None)
+
+
+def escrever(tmp_path: Path, texto: str, nome: str = "municipios.toml") -> Path:
+    arquivo = tmp_path / nome
+    arquivo.write_text(texto, encoding="utf-8")
+    return arquivo
+
+
+def test_every_ibge_code_is_known() -> None:
+    todos = registry.all_municipios()
+    assert len(todos) == len({m.codigo for m in todos}) >= 5570
+    assert registry.get("3550308") == registry.Municipio("3550308", "São Paulo", "SP")
+    assert registry.get("9999999") is None
+    assert {m.uf for m in todos} == set(registry.NOME_UF)
+    assert registry.NOME_UF["SP"] == "São Paulo" and registry.NOME_UF["DF"] == "Distrito Federal"
+
+
+def test_unknown_and_protected_codes_go_to_the_national_standard() -> None:
+    for codigo in (*PROTEGIDOS, "9999999", "abc", ""):
+        assert routing.provider_for(codigo) == routing.NACIONAL
+        assert routing.rota(codigo) == routing.Rota(provedor="nacional", perfil="nacional")
+    assert routing.rota("3516200").url("producao") is None
+
+
+def test_shipped_file_routes_real_abrasf_municipalities() -> None:
+    configurados = provedores.configurados()
+    assert SERTAOZINHO in configurados
+    assert not set(PROTEGIDOS) & set(configurados)
+    rota = routing.rota(SERTAOZINHO)
+    assert rota.provedor == routing.provider_for(SERTAOZINHO) == "abrasf"
+    assert rota.perfil == "smarapd_204"
+    assert rota.url("producao") == "https://nfe.sertaozinho.sp.gov.br:8443/tbw/services/nfseSOAP"
+    assert rota.url("homologacao") == (
+        "https://tributacao.smarapd.com.br/tbwhomolog/services/nfseSOAP")
+    assert dict(rota.opcoes) == {
+        "versao_soap": "1.1", "emissao": "GerarNfse",
+        "namespace_servico": "http://nfse.abrasf.org.br", "parametros_qualificados": False,
+        "assinatura": "sha1", "formato_item_lista": "01.07", "autenticacao": "certificado"}
+    with pytest.raises(TypeError):
+        rota.opcoes["assinatura"] = "sha256"  # type: ignore[index]
+    for codigo in configurados:
+        assert registry.get(codigo) is not None
+        assert routing.rota(codigo).url_producao.startswith("https://")
+
+
+def test_flags_default_to_the_national_standard() -> None:
+    assert routing.flags("3516200") == {
+        "nfse_habilitada": True, "requer_certificado_nfse": True,
+        "possui_ambiente_homologacao_nfse": True, "possui_cancelamento_nfse": True,
+        "endereco_obrigatorio_nfse": False, "cpf_cnpj_obrigatorio_nfse": False,
+        "codigo_cnae_obrigatorio_nfse": False, "item_lista_servico_obrigatorio_nfse": True,
+        "codigo_tributario_municipio_obrigatorio_nfse": False, "status_nfse": "ativo",
+        "provedor_nfse": "nacional"}
+    assert routing.flags(SERTAOZINHO)["provedor_nfse"] == "abrasf"
+    routing.flags("3516200")["nfse_habilitada"] = False  # a copy: the table is untouched
+    assert routing.flags("3516200")["nfse_habilitada"] is True
+
+
+EXTRA = """
+[perfis.webiss_204]
+padrao = "abrasf"
+versao_soap = "1.2"
+parametros_qualificados = true
+formato_item_lista = "0107"
+endereco_obrigatorio_nfse = true
+codigos_rps_duplicado = ["E10", "E160"]
+
+[municipios."3551702"]          # Sertãozinho back to the national standard
+perfil = "nacional"
+
+[municipios."2800308"]          # Aracaju
+perfil = "webiss_204"
+url_producao = "https://aracaju.example/ws/nfse.asmx"
+codigo_cnae_obrigatorio_nfse = true
+assinatura = "sha256"
+codigos_tributarios = {"0107" = "Suporte técnico em informática", " 1401 " = " Manutenção "}
+"""
+
+
+def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
+    routing.carregar(escrever(tmp_path, EXTRA))
+    assert routing.provider_for(SERTAOZINHO) == "nacional"
+    aracaju = routing.rota("2800308")
+    assert (aracaju.provedor, aracaju.perfil) == ("abrasf", "webiss_204")
+    assert aracaju.url("producao") == "https://aracaju.example/ws/nfse.asmx"
+    assert aracaju.url("homologacao") is None
+    assert dict(aracaju.opcoes) == {"versao_soap": "1.2", "parametros_qualificados": True,
+                                    "formato_item_lista": "0107", "assinatura": "sha256",
+                                    "codigos_rps_duplicado": ["E10", "E160"]}
+    flags = routing.flags("2800308")
+    assert flags["endereco_obrigatorio_nfse"] is True  # from the profile
+    assert flags["codigo_cnae_obrigatorio_nfse"] is True  # from the municipality
+    assert flags["provedor_nfse"] == "abrasf"
+    assert routing.codigos_tributarios("2800308") == {
+        "0107": "Suporte técnico em informática", "1401": "Manutenção"}
+    assert routing.codigos_tributarios("3516200") == {}
+
+    routing.carregar(None)
+    assert routing.provider_for(SERTAOZINHO) == "abrasf"
+    assert routing.provider_for("2800308") == "nacional"
+
+
+def test_settings_read_the_file_from_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().municipios_file is None
+    arquivo = escrever(tmp_path, EXTRA)
+    monkeypatch.setenv("NFSE_MUNICIPIOS_FILE", str(arquivo))
+    assert Settings().municipios_file == arquivo
+
+
+@pytest.mark.parametrize(("texto", "chave", "problema"), [
+    ("[municipios.3551702\nperfil = 'x'", None, "TOML inválido"),
+    ("[municipio.\"3551702\"]\nperfil = \"nacional\"", "municipio", "chave desconhecida"),
+    ("[municipios.\"355170\"]\nperfil = \"nacional\"", 'municipios."355170"', "7 dígitos"),
+    ("[municipios.\"3599999\"]\nperfil = \"nacional\"", 'municipios."3599999"', "inexistente"),
+    ("[municipios.\"2800308\"]\nurl_producao = \"https://x\"", 'municipios."2800308".perfil',
+     "obrigatório"),
+    ("[municipios.\"2800308\"]\nperfil = \"webiss\"\nurl_producao = \"https://x\"",
+     'municipios."2800308".perfil', 'o perfil "webiss" não existe'),
+    ("[municipios.\"2800308\"]\nperfil = \"smarapd_204\"", 'municipios."2800308".url_producao',
+     'obrigatório para o perfil "smarapd_204"'),
+    ("[municipios.\"2800308\"]\nperfil = \"smarapd_204\"\nurl_producao = \"ftp://x\"",
+     'municipios."2800308".url_producao', "http:// ou https://"),
+    ("[municipios.\"2800308\"]\nperfil = \"nacional\"\nnfse_habilitada = \"sim\"",
+     'municipios."2800308".nfse_habilitada', "true ou false"),
+    ("[municipios.\"2800308\"]\nperfil = \"nacional\"\nformato_item = \"0107\"",
+     'municipios."2800308".formato_item', "chave desconhecida"),
+    ("[municipios.\"2800308\"]\nperfil = \"nacional\"\nstatus_nfse = \"fora_do_ar\"",
+     'municipios."2800308".status_nfse', "valor 'fora_do_ar' inválido"),
+    ("[municipios.\"2800308\"]\nperfil = \"nacional\"\ncodigos_tributarios = {\"1\" = 2}",
+     'municipios."2800308".codigos_tributarios."1"', "descrição"),
+    ("[perfis.novo]\nversao_soap = \"1.1\"", "perfis.novo.padrao", "obrigatório"),
+    ("[perfis.novo]\npadrao = \"betha\"", "perfis.novo.padrao", "valor 'betha' inválido"),
+    ("[perfis.novo]\npadrao = \"abrasf\"\nassinatura = \"md5\"", "perfis.novo.assinatura",
+     '"sha1", "sha256"'),
+    ("[perfis.novo]\npadrao = \"abrasf\"\ncodigos_rps_duplicado = \"E10\"",
+     "perfis.novo.codigos_rps_duplicado", "lista de códigos"),
+    ("[perfis.nacional]\npadrao = \"abrasf\"", "perfis.nacional.padrao",
+     'padrao = "nacional"'),
+])
+def test_bad_files_are_refused_naming_file_and_key(tmp_path: Path, texto: str,
+                                                   chave: str | None, problema: str) -> None:
+    arquivo = escrever(tmp_path, texto)
+    with pytest.raises(routing.ConfiguracaoInvalida) as exc:
+        routing.carregar(arquivo)
+    mensagem = str(exc.value)
+    assert mensagem.startswith(f"{arquivo}: ")
+    if chave:
+        assert f": {chave}: " in mensagem
+    assert problema in mensagem
+    assert routing.provider_for(SERTAOZINHO) == "abrasf"  # the table in use is kept
+
+
+def test_unreadable_file_is_refused(tmp_path: Path) -> None:
+    ausente = tmp_path / "nao-existe.toml"
+    with pytest.raises(routing.ConfiguracaoInvalida, match=re.escape(str(ausente))):
+        routing.carregar(ausente)
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('# São Paulo\n'.encode("latin-1"))
+    with pytest.raises(routing.ConfiguracaoInvalida, match="UTF-8"):
+        routing.carregar(latin1)
+
+
+def test_service_list_is_the_abrasf_2_04_enumeration() -> None:
+    itens = servicos.itens()
+    assert len(itens) == 193
+    assert [i.codigo for i in itens] == sorted(i.codigo for i in itens)
+    assert itens[0] == servicos.ItemServico("01.01", "Análise e desenvolvimento de sistemas.")
+    assert all(re.fullmatch(r"\d{2}\.\d{2}", i.codigo) and i.descricao for i in itens)
+    assert servicos.item("40.01").descricao == "Obras de arte sob encomenda."
+
+
+@pytest.mark.parametrize("escrito", ["01.07", "1.07", "0107", "107", "010701", "01.07.01",
+                                     " 0107 "])
+def test_item_codes_in_every_spelling(escrito: str) -> None:
+    assert servicos.normalizar_item(escrito) == "01.07"
+    assert servicos.item(escrito).descricao.startswith("Suporte técnico em informática")
+
+
+def test_item_codes_that_are_not_items() -> None:
+    for escrito in ("", "7", "01.7", "abcd", "0109", "99.99", "12345"):
+        assert servicos.item(escrito) is None
+    assert servicos.formatar("01.07", "0107") == "0107"
+    assert servicos.formatar("01.07") == "01.07"
