@@ -16,4 +16,8 @@ def get_provider(name: str) -> Provider:
         from nfse.providers.nacional.provider import NacionalProvider
 
         return NacionalProvider()
+    if name == "abrasf":
+        from nfse.providers.abrasf.provider import AbrasfProvider
+
+        return AbrasfProvider()
     raise KeyError(f"provedor desconhecido: {name}")

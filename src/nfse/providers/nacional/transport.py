@@ -11,6 +11,7 @@ import http.client
 import json
 import ssl
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -69,15 +70,21 @@ class Transport:
         conn.close()
 
     def request(self, method: str, url: str, a1: A1, ca_file: str | None, timeout: float,
-                json_body: dict | None = None) -> Answer:
+                json_body: dict | None = None, *, content: bytes | None = None,
+                headers: Mapping[str, str] | None = None) -> Answer:
+        """``json_body`` is sent as JSON; ``content`` (with its own ``headers``, e.g. a SOAP
+        envelope with its Content-Type and SOAPAction) as given. ``headers`` override the
+        defaults."""
         parts = urlsplit(url)
         key = (a1.fingerprint, ca_file, parts.hostname or "", parts.port or 443)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {"Accept": "application/json", "Host": parts.netloc}
-        body = None
+        sent_headers = {"Accept": "application/json", "Host": parts.netloc}
+        body = content
         if json_body is not None:
             body = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
+            sent_headers["Content-Type"] = "application/json"
+        if headers:
+            sent_headers.update(headers)
         conn = self._checkout(key, a1, ca_file, timeout)
         if conn.sock is None:
             try:
@@ -86,9 +93,9 @@ class Transport:
                 conn.close()
                 raise NotSent(str(exc) or type(exc).__name__) from exc
         try:
-            conn.request(method, target, body=body, headers=headers)
+            conn.request(method, target, body=body, headers=sent_headers)
             response = conn.getresponse()
-            content = response.read()
+            received = response.read()
         except (OSError, http.client.HTTPException) as exc:  # timeout, reset, bad answer
             conn.close()
             raise Unknown(str(exc) or type(exc).__name__) from exc
@@ -96,6 +103,6 @@ class Transport:
             conn.close()
         else:
             self._checkin(key, conn)
-        return Answer(response.status, content)
+        return Answer(response.status, received)
 
 

@@ -1,0 +1,250 @@
+"""The ABRASF 2.04 provider: emission (GerarNfse, RecepcionarLoteRpsSincrono, or
+SubstituirNfse when the note replaces another), reconciliation (ConsultarNfsePorRps) and
+cancellation (CancelarNfse, reconciled with ConsultarNfsePorFaixa) over SOAP, one endpoint
+per municipality (``Emissor.base_url``), the variant from ``Emissor.opcoes``.
+
+What the ``Outcome`` fields mean here: ``numero`` is the NFS-e number, ``codigo_verificacao``
+the municipality's verification code, ``chave_acesso`` is None (ABRASF has no access key: a
+note is named by its number, which is also what ``Substituicao.chave`` must hold),
+``data_emissao`` the NFS-e's DataEmissao (Brasília time when the answer gives no offset),
+``xml`` the ``CompNfse`` (for a cancellation: the ``NfseCancelamento``)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from nfse.model.errors import Problema
+from nfse.model.nota import Nota
+from nfse.providers.abrasf import documentos, respostas, soap
+from nfse.providers.abrasf.documentos import DocumentoInvalido
+from nfse.providers.abrasf.esquema import EsquemaAusente
+from nfse.providers.abrasf.variante import (
+    Variante,
+    VarianteInvalida,
+    normalizar_codigo,
+    variante_de,
+)
+from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
+from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
+
+GERAR = "GerarNfse"
+LOTE = "RecepcionarLoteRpsSincrono"
+SUBSTITUIR = "SubstituirNfse"
+CONSULTAR_RPS = "ConsultarNfsePorRps"
+CONSULTAR_FAIXA = "ConsultarNfsePorFaixa"
+CANCELAR = "CancelarNfse"
+
+Sent = tuple[Answer, etree._Element | soap.Falha | None, Exchange]
+
+
+def _codes(erros: list[Erro]) -> set[str]:
+    return {normalizar_codigo(e.codigo) for e in erros}
+
+
+def _fault_erro(falha: soap.Falha) -> Erro:
+    return Erro(f"soap:{falha.codigo}", falha.mensagem or "Falha SOAP sem descrição",
+                "A prefeitura recusou a mensagem SOAP")
+
+
+class AbrasfProvider:
+    name = "abrasf"
+
+    def __init__(self, transport: Transport | None = None):
+        self.transport = transport or Transport()
+
+    def problemas(self, nota: Nota) -> list[Problema]:
+        return documentos.problemas(nota)
+
+    def _send(self, operacao: str, dados: bytes, emissor: Emissor, variante: Variante,
+              name: str) -> Sent | Outcome:
+        """POST one operation: the answer, what it carries (the answer document, a Fault, or
+        None when unreadable) and the exchange; or the Outcome of a transport failure
+        (RETRY when nothing reached the authority, UNKNOWN when it may have)."""
+        request, headers = soap.envelope(operacao, documentos.CABECALHO, dados, variante)
+        try:
+            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+                                            emissor.ca_file, emissor.timeout,
+                                            content=request, headers=headers)
+        except NotSent as exc:
+            return Outcome(Result.RETRY, mensagem=f"Prefeitura inacessível: {exc}",
+                           exchanges=(Exchange(name, request, str(exc).encode()),))
+        except Unknown as exc:
+            return Outcome(Result.UNKNOWN, mensagem=f"Sem resposta da prefeitura: {exc}",
+                           exchanges=(Exchange(name, request, str(exc).encode()),))
+        return answer, soap.resposta(answer.body, operacao), Exchange(name, request, answer.body)
+
+    # -- emission ------------------------------------------------------------------------------
+
+    def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        """Raises ``VarianteInvalida`` (or ``EsquemaAusente``) on a bad municipality
+        configuration: nothing is sent, the worker logs it and tries again later (the note
+        is not the client's fault)."""
+        variante = variante_de(emissor.opcoes)
+        substituida = nota.substituicao.chave if nota.substituicao is not None else None
+        try:
+            if nota.substituicao is not None:
+                if not substituida:
+                    raise DocumentoInvalido([Erro(
+                        "requisicao_invalida", "Número da NFS-e substituída desconhecido")])
+                operacao = SUBSTITUIR
+                dados = documentos.substituir_nfse(nota, rps, substituida, emissor, variante)
+            elif variante.emissao == LOTE:
+                operacao = LOTE
+                dados = documentos.lote_rps_sincrono(nota, rps, emissor, variante)
+            else:
+                operacao = GERAR
+                dados = documentos.gerar_nfse(nota, rps, emissor, variante)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.REJECTED, erros=exc.erros)
+        sent = self._send(operacao, dados, emissor, variante, "emissao")
+        if isinstance(sent, Outcome):
+            return sent
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, soap.Falha):
+            if parsed.do_cliente:
+                return Outcome(Result.REJECTED, erros=(_fault_erro(parsed),),
+                               exchanges=exchanges)
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Falha SOAP da prefeitura ({parsed.codigo}): "
+                                    f"{parsed.mensagem}")
+        if parsed is None:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})")
+        comp = respostas.comp_nfse(parsed, rps, "NfseSubstituidora" if substituida else None)
+        if comp is not None:
+            return self._authorized(comp, parsed, exchanges, substituida)
+        erros = respostas.erros(parsed)
+        if not erros:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem="A prefeitura respondeu sem NFS-e e sem mensagens "
+                                    f"(HTTP {answer.status}); consultando o RPS")
+        if _codes(erros) & variante.codigos_rps_duplicado:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
+                           mensagem="O RPS já foi recebido numa tentativa anterior; "
+                                    "consultando a nota")
+        return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros))
+
+    def _authorized(self, comp: etree._Element, answer: etree._Element,
+                    exchanges: tuple[Exchange, ...], substituida: str | None = None
+                    ) -> Outcome:
+        nota = respostas.nfse(comp)
+        avisos = []
+        if substituida:
+            avisos.append(f"NFS-e {nota.numero} substitui a NFS-e {substituida}")
+        if nota.cancelada:
+            avisos.append("A NFS-e consta como cancelada na prefeitura")
+        if nota.substituida_por:
+            avisos.append(f"A NFS-e consta como substituída pela NFS-e {nota.substituida_por}")
+        avisos += [f"Alerta {a.codigo}: {a.mensagem}" for a in respostas.alertas(answer)]
+        return Outcome(Result.AUTHORIZED, numero=nota.numero,
+                       codigo_verificacao=nota.codigo_verificacao, chave_acesso=None,
+                       data_emissao=nota.data_emissao, xml=nota.xml,
+                       mensagem="; ".join(avisos) or None, exchanges=exchanges)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        """ConsultarNfsePorRps: AUTHORIZED with the note (also when it has since been
+        cancelled or substituted: ``mensagem`` says so), NOT_FOUND when every message is a
+        not-found code of the variant, UNKNOWN otherwise."""
+        variante = variante_de(emissor.opcoes)
+        try:
+            dados = documentos.consultar_nfse_rps(nota, rps, variante)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.UNKNOWN, erros=exc.erros,
+                           mensagem="Consulta do RPS fora do leiaute")
+        sent = self._send(CONSULTAR_RPS, dados, emissor, variante, "consulta_rps")
+        if isinstance(sent, Outcome):
+            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges)
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, soap.Falha):
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Falha SOAP na consulta do RPS ({parsed.codigo}): "
+                                    f"{parsed.mensagem}")
+        if parsed is None:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Consulta do RPS sem resposta útil (HTTP {answer.status})")
+        comp = respostas.comp_nfse(parsed, rps)
+        if comp is not None:
+            return self._authorized(comp, parsed, exchanges)
+        erros = tuple(respostas.erros(parsed))
+        codes = {normalizar_codigo(e.codigo) for e in erros}
+        if codes and codes <= variante.codigos_rps_nao_encontrado:
+            return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
+        return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
+                       mensagem="A consulta do RPS não disse se a NFS-e existe")
+
+    # -- cancellation --------------------------------------------------------------------------
+
+    def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
+               emissor: Emissor) -> Outcome:
+        """CancelarNfse of NFS-e ``numero`` (``chave_acesso`` is not used: ABRASF names notes
+        by number). The justification has no place in the 2.04 request: the coded reason
+        is the variant's ``codigo_cancelamento`` (default 1, erro na emissão)."""
+        try:
+            variante = variante_de(emissor.opcoes)
+            dados = documentos.cancelar_nfse(nota, numero, emissor, variante)
+        except (VarianteInvalida, EsquemaAusente) as exc:
+            return Outcome(Result.REJECTED, erros=(Erro(
+                "configuracao_invalida", f"Configuração do município inválida: {exc}",
+                "Erro de configuração do gateway; informe o suporte"),))
+        except DocumentoInvalido as exc:
+            return Outcome(Result.REJECTED, erros=exc.erros)
+        sent = self._send(CANCELAR, dados, emissor, variante, "cancelamento")
+        if isinstance(sent, Outcome):
+            if sent.result == Result.UNKNOWN:  # the request may have arrived: ask
+                return self._cancelamento_registrado(nota, numero, emissor, variante, sent)
+            return sent
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, soap.Falha):
+            if parsed.do_cliente:
+                return Outcome(Result.REJECTED, erros=(_fault_erro(parsed),),
+                               exchanges=exchanges)
+            return self._cancelamento_registrado(nota, numero, emissor, variante, Outcome(
+                Result.UNKNOWN, exchanges=exchanges,
+                mensagem=f"Falha SOAP da prefeitura ({parsed.codigo}): {parsed.mensagem}"))
+        if parsed is None:
+            return self._cancelamento_registrado(nota, numero, emissor, variante, Outcome(
+                Result.UNKNOWN, exchanges=exchanges,
+                mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})"))
+        confirmacao = respostas.cancelamento(parsed)
+        if confirmacao is not None:
+            return Outcome(Result.AUTHORIZED, numero=numero,
+                           xml=respostas.documento(confirmacao), exchanges=exchanges)
+        erros = tuple(respostas.erros(parsed))
+        if _codes(list(erros)) & variante.codigos_nfse_cancelada:
+            # already cancelled (an earlier attempt whose answer was lost, or the portal):
+            # fetch the confirmation; the authority's word suffices without it
+            return self._cancelamento_registrado(nota, numero, emissor, variante, Outcome(
+                Result.AUTHORIZED, numero=numero, erros=erros, exchanges=exchanges,
+                mensagem="A prefeitura informa que a NFS-e já estava cancelada"))
+        if not erros:
+            return self._cancelamento_registrado(nota, numero, emissor, variante, Outcome(
+                Result.UNKNOWN, exchanges=exchanges,
+                mensagem="A prefeitura respondeu sem confirmação nem mensagens"))
+        return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
+
+    def _cancelamento_registrado(self, nota: Nota, numero: str, emissor: Emissor,
+                                 variante: Variante, otherwise: Outcome) -> Outcome:
+        """Reconcile a cancellation whose outcome is not known: the note as the authority
+        holds it now (ConsultarNfsePorFaixa of its number); AUTHORIZED with its
+        ``NfseCancelamento`` when it has one, else ``otherwise``."""
+        try:
+            dados = documentos.consultar_nfse_faixa(nota, numero, variante)
+        except DocumentoInvalido:
+            return otherwise
+        sent = self._send(CONSULTAR_FAIXA, dados, emissor, variante, "consulta_nfse")
+        if isinstance(sent, Outcome):
+            return otherwise
+        _, parsed, exchange = sent
+        exchanges = otherwise.exchanges + (exchange,)
+        found = respostas.cancelamento(parsed, numero) \
+            if isinstance(parsed, etree._Element) else None
+        if found is None:
+            return Outcome(otherwise.result, numero=otherwise.numero, erros=otherwise.erros,
+                           mensagem=otherwise.mensagem, exchanges=exchanges)
+        return Outcome(Result.AUTHORIZED, numero=numero, xml=respostas.documento(found),
+                       exchanges=exchanges)

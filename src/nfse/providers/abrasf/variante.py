@@ -1,0 +1,189 @@
+"""What differs between ABRASF 2.04 systems, as data: the municipality registry hands the
+worker a dict of options per municipality (``Emissor.opcoes``), parsed here once into a
+frozen ``Variante``. Every option is optional; the defaults are the plain ABRASF 2.04 WSDL
+(SOAP 1.1, ``http://nfse.abrasf.org.br``, unqualified parameters, RSA-SHA1, GerarNfse).
+
+Keys (default first):
+
+- ``versao_soap``: ``"1.1"`` or ``"1.2"``.
+- ``emissao``: ``"GerarNfse"`` or ``"RecepcionarLoteRpsSincrono"``.
+- ``namespace_servico``: ``"http://nfse.abrasf.org.br"`` or the provider's WSDL namespace.
+- ``parametros_qualificados``: ``false``, or ``true`` for nfseCabecMsg/nfseDadosMsg in the
+  service namespace (.NET asmx WSDLs).
+- ``assinatura``: ``"sha1"`` or ``"sha256"``.
+- ``formato_item_lista``: ``"01.07"`` or ``"0107"``.
+- ``autenticacao``: ``"certificado"`` (the A1 as TLS client certificate; the only one yet).
+- ``sufixo_requisicao``: ``"Request"`` (body element ``GerarNfseRequest``); ``""`` where
+  the body element is the operation itself.
+- ``prefixo_acao``: the service namespace; SOAPAction = prefix + "/" + operation (some
+  WSDLs use ``http://nfse.abrasf.org.br/Infse``).
+- ``codigo_cancelamento``: ``"1"`` (erro na emissão), ``"2"`` or ``"4"``; 3 and 5 are the
+  municipality's own.
+- ``codigos_rps_duplicado``: ``["E10"]`` "RPS já informado": the note may exist, reconcile.
+- ``codigos_rps_nao_encontrado``: ``["E4", "E89", "E91"]``: the RPS never became a note.
+- ``codigos_nfse_cancelada``: ``["E79"]``: the NFS-e is already cancelled.
+- ``xsd_dir``: the folder holding this system's ``nfse_v2-04.xsd``; default the environment
+  variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
+
+Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SOAP_VERSIONS = ("1.1", "1.2")
+EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono")
+ASSINATURAS = ("sha1", "sha256")
+FORMATOS_ITEM = ("01.07", "0107")
+AUTENTICACOES = ("certificado",)
+CODIGOS_CANCELAMENTO = ("1", "2", "4")
+
+
+class VarianteInvalida(ValueError):
+    """The municipality registry gave an option this provider does not know (our
+    configuration bug, never the client's); the message names the option and what is
+    accepted."""
+
+
+def normalizar_codigo(codigo: str) -> str:
+    """``E010`` and ``e10`` → ``E10``: providers pad the ABRASF codes differently."""
+    text = codigo.strip().upper()
+    match = re.fullmatch(r"([A-Z]*)0*(\d+)", text)
+    return f"{match.group(1)}{int(match.group(2))}" if match else text
+
+
+@dataclass(frozen=True)
+class Variante:
+    versao_soap: str = "1.1"
+    emissao: str = "GerarNfse"
+    namespace_servico: str = "http://nfse.abrasf.org.br"
+    parametros_qualificados: bool = False
+    assinatura: str = "sha1"
+    formato_item_lista: str = "01.07"
+    autenticacao: str = "certificado"
+    sufixo_requisicao: str = "Request"
+    prefixo_acao: str = ""
+    """Empty = ``namespace_servico``."""
+    codigo_cancelamento: str = "1"
+    codigos_rps_duplicado: frozenset[str] = frozenset({"E10"})
+    codigos_rps_nao_encontrado: frozenset[str] = frozenset({"E4", "E89", "E91"})
+    codigos_nfse_cancelada: frozenset[str] = frozenset({"E79"})
+    xsd_dir: str | None = None
+
+    def acao(self, operacao: str) -> str:
+        """The SOAPAction of an operation."""
+        return f"{(self.prefixo_acao or self.namespace_servico).rstrip('/')}/{operacao}"
+
+
+PADRAO = Variante()
+
+
+def _escolha(opcoes: Mapping[str, Any], chave: str, valores: tuple[str, ...]) -> str:
+    value = opcoes.get(chave, valores[0])
+    if value is None:
+        return valores[0]
+    text = str(value).strip()
+    if text not in valores:
+        raise VarianteInvalida(f"opção ABRASF {chave}={value!r} desconhecida; aceitos: "
+                               + ", ".join(repr(v) for v in valores))
+    return text
+
+
+def _booleano(opcoes: Mapping[str, Any], chave: str, padrao: bool) -> bool:
+    value = opcoes.get(chave, padrao)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "sim", "s", "yes"):
+        return True
+    if text in ("0", "false", "nao", "não", "n", "no", ""):
+        return False
+    raise VarianteInvalida(f"opção ABRASF {chave}={value!r}: informe true ou false")
+
+
+def _texto(opcoes: Mapping[str, Any], chave: str, padrao: str) -> str:
+    value = opcoes.get(chave, padrao)
+    if value is None:
+        return padrao
+    if not isinstance(value, str):
+        raise VarianteInvalida(f"opção ABRASF {chave}={value!r}: informe um texto")
+    return value.strip()
+
+
+def _codigos(opcoes: Mapping[str, Any], chave: str, padrao: frozenset[str]) -> frozenset[str]:
+    value = opcoes.get(chave)
+    if value is None:
+        return padrao
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple | set | frozenset):
+        raise VarianteInvalida(f"opção ABRASF {chave}={value!r}: informe uma lista de códigos")
+    return frozenset(normalizar_codigo(str(item)) for item in items if str(item).strip())
+
+
+KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qualificados",
+                   "assinatura", "formato_item_lista", "autenticacao", "sufixo_requisicao",
+                   "prefixo_acao", "codigo_cancelamento", "codigos_rps_duplicado",
+                   "codigos_rps_nao_encontrado", "codigos_nfse_cancelada", "xsd_dir"})
+
+
+def _parse(opcoes: Mapping[str, Any]) -> Variante:
+    unknown = sorted(set(opcoes) - KNOWN)
+    if unknown:
+        raise VarianteInvalida("opções ABRASF desconhecidas: " + ", ".join(unknown)
+                               + "; aceitas: " + ", ".join(sorted(KNOWN)))
+    namespace = _texto(opcoes, "namespace_servico", PADRAO.namespace_servico)
+    if not namespace:
+        raise VarianteInvalida("opção ABRASF namespace_servico vazia")
+    xsd_dir = opcoes.get("xsd_dir")
+    return Variante(
+        versao_soap=_escolha(opcoes, "versao_soap", SOAP_VERSIONS),
+        emissao=_escolha(opcoes, "emissao", EMISSOES),
+        namespace_servico=namespace,
+        parametros_qualificados=_booleano(opcoes, "parametros_qualificados", False),
+        assinatura=_escolha(opcoes, "assinatura", ASSINATURAS),
+        formato_item_lista=_escolha(opcoes, "formato_item_lista", FORMATOS_ITEM),
+        autenticacao=_escolha(opcoes, "autenticacao", AUTENTICACOES),
+        sufixo_requisicao=_texto(opcoes, "sufixo_requisicao", PADRAO.sufixo_requisicao),
+        prefixo_acao=_texto(opcoes, "prefixo_acao", ""),
+        codigo_cancelamento=_escolha(opcoes, "codigo_cancelamento", CODIGOS_CANCELAMENTO),
+        codigos_rps_duplicado=_codigos(opcoes, "codigos_rps_duplicado",
+                                       PADRAO.codigos_rps_duplicado),
+        codigos_rps_nao_encontrado=_codigos(opcoes, "codigos_rps_nao_encontrado",
+                                            PADRAO.codigos_rps_nao_encontrado),
+        codigos_nfse_cancelada=_codigos(opcoes, "codigos_nfse_cancelada",
+                                        PADRAO.codigos_nfse_cancelada),
+        xsd_dir=str(xsd_dir) if xsd_dir else None,
+    )
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+_cache: dict[Any, Variante] = {}
+_lock = threading.Lock()
+
+
+def variante_de(opcoes: Mapping[str, Any] | None) -> Variante:
+    """The variant of a municipality's options, parsed once per distinct option set.
+    Raises ``VarianteInvalida`` for an unknown key or value."""
+    if not opcoes:
+        return PADRAO
+    key = _freeze(opcoes)
+    with _lock:
+        found = _cache.get(key)
+    if found is None:
+        found = _parse(opcoes)
+        with _lock:
+            if len(_cache) < 4096:  # municipalities are finite; a bound all the same
+                _cache[key] = found
+    return found
