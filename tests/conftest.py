@@ -19,8 +19,10 @@ from sqlalchemy import create_engine, text
 from nfse.api.app import create_app
 from nfse.config import Settings
 from nfse.runtime import Runtime, build_runtime
+from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.work.worker import Worker
+from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, empresa_teste, free_port
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
@@ -47,6 +49,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def sandbox(tmp_path: Path) -> Iterator[NacionalSandbox]:
     box = NacionalSandbox(tmp_path / "sandbox")
     box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def abrasf(gateway: Gateway, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[AbrasfSandbox]:
+    """The ABRASF 2.04 sandbox beside the gateway's Nacional one: the homologação of every
+    ABRASF municipality goes to it, both sides check the official schema."""
+    box = AbrasfSandbox(tmp_path / "sandbox-abrasf", xsd_dir=abrasf_xsd_dir())
+    box.start()
+    monkeypatch.setenv("NFSE_ABRASF_XSD_DIR", str(abrasf_xsd_dir()))
+    gateway.runtime.settings.abrasf_url_homologacao = box.url
+    gateway.runtime.settings.abrasf_ca_file = str(box.ca_file)
+    box.trust(gateway.a1.cert)
     yield box
     box.stop()
 
@@ -85,7 +102,7 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
         time.sleep(0.02)
     base_url = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base_url, auth=(token, ""), timeout=30) as client:
-        yield Gateway(base_url, token, runtime, sandbox, client)
+        yield Gateway(base_url, token, runtime, sandbox, client, a1)
     stop.set()
     runtime.wake.set()
     server.should_exit = True

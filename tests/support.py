@@ -14,11 +14,14 @@ from nfse.admin import criar_empresa
 from nfse.certs.a1 import A1
 from nfse.certs.generate import generate_a1
 from nfse.runtime import Runtime
+from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
 
 CNPJ = "11222333000181"
 IM = "12345"
 MUNICIPIO = "3516200"
+MUNICIPIO_ABRASF = "3551702"
+"""Sertãozinho/SP: on ABRASF 2.04 in the shipped registry."""
 
 
 def free_port() -> int:
@@ -43,6 +46,7 @@ class Gateway:
     runtime: Runtime
     sandbox: NacionalSandbox
     client: httpx.Client
+    a1: A1
 
     def wait_final(self, ref: str, timeout: float = 20.0) -> dict:
         deadline = time.monotonic() + timeout
@@ -111,10 +115,11 @@ def nota_plana(**overrides: object) -> dict:
     return body
 
 
-def worker_env(database_url: str, sandbox: NacionalSandbox, data_dir: Path,
+def worker_env(database_url: str, sandbox: NacionalSandbox | AbrasfSandbox, data_dir: Path,
                **settings: str) -> dict[str, str]:
     """The environment of an ``nfse worker`` process sharing the test's database and
     sandbox; ``settings`` are further NFSE_* variables."""
+    kind = "ABRASF" if isinstance(sandbox, AbrasfSandbox) else "NACIONAL"
     return {**os.environ, "NFSE_DATABASE_URL": database_url, "NFSE_SECRET_KEY": "test-key",
-            "NFSE_DATA_DIR": str(data_dir), "NFSE_NACIONAL_URL_HOMOLOGACAO": sandbox.url,
-            "NFSE_NACIONAL_CA_FILE": str(sandbox.ca_file), **settings}
+            "NFSE_DATA_DIR": str(data_dir), f"NFSE_{kind}_URL_HOMOLOGACAO": sandbox.url,
+            f"NFSE_{kind}_CA_FILE": str(sandbox.ca_file), **settings}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -48,8 +49,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Porta")] = 8000,
     data_dir: DataDir = None,
     demo: Annotated[bool, typer.Option(
-        "--demo", help="Também inicia o sandbox da NFS-e Nacional e cria uma empresa de "
-                       "demonstração com token de homologação")] = False,
+        "--demo", help="Também inicia os sandboxes (NFS-e Nacional e ABRASF 2.04) e cria uma "
+                       "empresa de demonstração com token de homologação")] = False,
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Só a API; as notas são enviadas por processos `nfse worker`")] = False,
 ) -> None:
@@ -61,24 +62,24 @@ def serve(
     _logging()
     settings = _settings(data_dir)
     base_url = settings.public_url or f"http://{host}:{port}"
-    sandbox = None
+    sandboxes = []
     if demo:
-        from nfse.sandbox.nacional import NacionalSandbox
+        from nfse.demo import start_sandboxes
 
-        sandbox = NacionalSandbox(settings.data_dir / "sandbox-nacional")
-        sandbox.start()
-        settings.nacional_url_homologacao = sandbox.url
-        settings.nacional_parametros_url_homologacao = sandbox.parametros_url
-        settings.nacional_ca_file = str(sandbox.ca_file)
+        sandboxes = start_sandboxes(settings)
     runtime = build_runtime(settings)
-    if sandbox is not None:
-        from nfse.demo import ensure_demo
+    if sandboxes:
+        from nfse.demo import MUNICIPIO_ABRASF, ensure_demo
         from nfse.store import empresas
 
         demo_info = ensure_demo(runtime, base_url)
         with runtime.engine.connect() as conn:
-            sandbox.trust(empresas.load_a1(conn, runtime.box, demo_info.empresa.id).cert)
-        console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandbox.url}")
+            cert = empresas.load_a1(conn, runtime.box, demo_info.empresa.id).cert
+        for sandbox in sandboxes:
+            sandbox.trust(cert)
+        console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].url}")
+        console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
+                      f"{sandboxes[1].url}")
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")
@@ -108,7 +109,7 @@ def serve(
         runtime.wake.set()
         if thread is not None:
             thread.join(timeout=30)
-        if sandbox is not None:
+        for sandbox in sandboxes:
             sandbox.stop()
 
 
@@ -250,6 +251,34 @@ def sandbox_nacional(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--faults") from exc
     run_forever(data_dir, host, port, list(trust or []), rates, seed)
+
+
+@sandbox_app.command("abrasf")
+def sandbox_abrasf(
+    port: Annotated[int, typer.Option(help="Porta")] = 8444,
+    host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
+        Path("nfse-data/sandbox-abrasf"),
+    trust: Annotated[list[Path] | None, typer.Option(
+        help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")] = None,
+    faults: Annotated[str, typer.Option(
+        help='Falhas aleatórias nas operações que mudam estado, ex.: '
+             '"timeout_after_commit=0.1,http500=0.05,reset=0.05,garbage=0.02,slow=0.05"')] = "",
+    seed: Annotated[int | None, typer.Option(help="Semente das falhas aleatórias")] = None,
+    xsd_dir: Annotated[Path | None, typer.Option(
+        help="Pasta com o esquema oficial nfse_v2-04.xsd (padrão: NFSE_ABRASF_XSD_DIR); "
+             "sem ela, só as regras do sandbox")] = None,
+) -> None:
+    """Sandbox de uma prefeitura ABRASF 2.04: SOAP sobre HTTPS com certificado de cliente."""
+    from nfse.sandbox.abrasf import parse_faults, run_forever
+
+    try:
+        rates = parse_faults(faults)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
+    run_forever(data_dir, host, port, list(trust or []), rates, seed,
+                xsd_dir=xsd_dir or (Path(configured) if configured else None))
 
 
 if __name__ == "__main__":

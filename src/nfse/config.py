@@ -53,6 +53,12 @@ class Settings:
     """The ADN's municipal parameters; ``off``: no convênio check at POST."""
     nacional_ca_file: str | None = field(default_factory=lambda: _env("NFSE_NACIONAL_CA_FILE"))
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
+    abrasf_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_ABRASF_URL_HOMOLOGACAO"))
+    """Where every ABRASF municipality's homologação goes instead of its own test address
+    (our ABRASF sandbox, in the demo and the tests)."""
+    abrasf_ca_file: str | None = field(default_factory=lambda: _env("NFSE_ABRASF_CA_FILE"))
+    """Trust store for ``abrasf_url_homologacao``."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

@@ -12,13 +12,19 @@ from pathlib import Path
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
+from nfse.config import Settings
 from nfse.runtime import Runtime
+from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import admin_tokens, empresas
 
 CNPJ = "11222333000181"
 NOME = "EMPRESA DEMONSTRACAO LTDA"
 INSCRICAO_MUNICIPAL = "12345"
 CODIGO_MUNICIPIO = "3516200"
+MUNICIPIO_ABRASF = "3551702"
+"""Sertãozinho/SP, on ABRASF 2.04 in the shipped registry: its homologação goes to the demo's
+ABRASF sandbox."""
 
 
 @dataclass(frozen=True)
@@ -29,22 +35,43 @@ class Demo:
     admin_token: str = ""
 
     def curl(self) -> str:
-        nota = {
-            "data_emissao": date.today().isoformat(),
-            "prestador": {"cnpj": CNPJ, "inscricao_municipal": INSCRICAO_MUNICIPAL,
-                          "codigo_municipio": CODIGO_MUNICIPIO},
-            "servico": {"valor_servicos": "100.00", "discriminacao": "Serviço de demonstração",
-                        "iss_retido": False, "item_lista_servico": "0107", "aliquota": "2"},
-        }
-        return (f"  curl -u '{self.token}:' -X POST '{self.base_url}/v2/nfse?ref=exemplo-1' "
-                f"-d '{json.dumps(nota, ensure_ascii=False)}'\n"
-                f"  curl -u '{self.token}:' {self.base_url}/v2/nfse/exemplo-1")
+        lines = []
+        for ref, municipio in (("exemplo-1", CODIGO_MUNICIPIO), ("exemplo-abrasf-1",
+                                                                  MUNICIPIO_ABRASF)):
+            nota = {
+                "data_emissao": date.today().isoformat(),
+                "prestador": {"cnpj": CNPJ, "inscricao_municipal": INSCRICAO_MUNICIPAL,
+                              "codigo_municipio": municipio},
+                "servico": {"valor_servicos": "100.00",
+                            "discriminacao": "Serviço de demonstração", "iss_retido": False,
+                            "item_lista_servico": "0107", "aliquota": "2"},
+            }
+            lines += [f"  curl -u '{self.token}:' -X POST '{self.base_url}/v2/nfse?ref={ref}' "
+                      f"-d '{json.dumps(nota, ensure_ascii=False)}'",
+                      f"  curl -u '{self.token}:' {self.base_url}/v2/nfse/{ref}"]
+        return "\n".join(lines)
 
     def as_json(self) -> dict[str, str]:
         return {"base_url": self.base_url, "token": self.token,
                 "admin_token": self.admin_token, "cnpj": CNPJ,
                 "inscricao_municipal": INSCRICAO_MUNICIPAL,
                 "codigo_municipio": CODIGO_MUNICIPIO}
+
+
+def start_sandboxes(settings: Settings) -> list[NacionalSandbox | AbrasfSandbox]:
+    """Start the Nacional and the ABRASF sandboxes and point homologação at them."""
+    nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional")
+    nacional.start()
+    settings.nacional_url_homologacao = nacional.url
+    settings.nacional_parametros_url_homologacao = nacional.parametros_url
+    settings.nacional_ca_file = str(nacional.ca_file)
+    xsd = os.environ.get("NFSE_ABRASF_XSD_DIR")
+    abrasf = AbrasfSandbox(settings.data_dir / "sandbox-abrasf",
+                           xsd_dir=Path(xsd) if xsd else None)
+    abrasf.start()
+    settings.abrasf_url_homologacao = abrasf.url
+    settings.abrasf_ca_file = str(abrasf.ca_file)
+    return [nacional, abrasf]
 
 
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:

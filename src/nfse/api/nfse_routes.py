@@ -183,7 +183,8 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "nfe_nao_autorizada",
                        "Nota fiscal não autorizada não pode ser cancelada")
     nota = modelos.parse(row.modelo, json.loads(row.requisicao))
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente,
+                                            nota.prestador.codigo_municipio)
     outcome = get_provider(row.provider).cancel(
         nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
     if outcome.result == Result.AUTHORIZED:

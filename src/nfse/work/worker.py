@@ -184,8 +184,8 @@ class Worker:
         if row.substitui_nota_id is not None:
             with self.engine.connect() as conn:
                 alvo = notas.get(conn, row.substitui_nota_id)
-            nota = replace(nota, substituicao=Substituicao(
-                alvo.chave_acesso or "", nota.codigo_motivo_substituicao,
+            nota = replace(nota, substituicao=Substituicao(  # ABRASF: no key, the number
+                alvo.chave_acesso or alvo.numero or "", nota.codigo_motivo_substituicao,
                 nota.motivo_substituicao))
         age = (now() - aware(row.accepted_at)).total_seconds()
         if age > self.settings.processing_deadline:
@@ -197,7 +197,8 @@ class Worker:
             }])
             return
         provider = get_provider(row.provider)
-        emissor = self.emissores.for_empresa(empresa, row.ambiente)
+        emissor = self.emissores.for_empresa(empresa, row.ambiente,
+                                             nota.prestador.codigo_municipio)
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
 
         authority = f"{provider.name} {emissor.base_url}"

@@ -1,0 +1,94 @@
+"""A municipality on ABRASF 2.04 through the same contract: the seed-shaped note of a
+prestador in Sertãozinho/SP goes over SOAP to the ABRASF sandbox, comes back authorized with a
+schema-valid CompNfse, is cancelled and substituted; faults are reconciled by
+ConsultarNfsePorRps, never resent blindly."""
+
+from __future__ import annotations
+
+import httpx
+from lxml import etree
+
+from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.xml.validate import validate
+from tests.abrasf_xsd import SCHEMA, abrasf_xsd_dir
+from tests.support import MUNICIPIO_ABRASF, Gateway, nota_exemplo
+
+A = {"a": "http://www.abrasf.org.br/nfse.xsd"}
+
+
+def nota_abrasf(**overrides: object) -> dict:
+    body = nota_exemplo(**overrides)
+    body["prestador"]["codigo_municipio"] = MUNICIPIO_ABRASF
+    return body
+
+
+def autorizar(gateway: Gateway, ref: str, body: dict) -> dict:
+    answer = gateway.client.post(f"/v2/nfse?ref={ref}", json=body)
+    assert answer.status_code == 202, answer.text
+    nota = gateway.wait_final(ref)
+    assert nota["status"] == "autorizado", nota
+    return nota
+
+
+def test_seed_note_is_authorized_over_soap_and_cancelled(gateway: Gateway,
+                                                         abrasf: AbrasfSandbox) -> None:
+    municipio = gateway.client.get(f"/v2/municipios/{MUNICIPIO_ABRASF}").json()
+    assert municipio["provedor_nfse"] == "abrasf"
+    nota = autorizar(gateway, "abrasf-1", nota_abrasf())
+    assert nota["numero"] == "1"
+    assert nota["codigo_verificacao"]
+    assert "chave_acesso" not in nota
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    comp = etree.fromstring(xml)
+    assert validate(comp, abrasf_xsd_dir() / SCHEMA) == []
+    inf = comp.find(".//a:InfNfse", A)
+    assert inf.findtext("a:Numero", namespaces=A) == nota["numero"]
+    assert inf.findtext("a:CodigoVerificacao", namespaces=A) == nota["codigo_verificacao"]
+    declaracao = inf.find(".//a:InfDeclaracaoPrestacaoServico", A)
+    assert declaracao.findtext("a:Servico/a:Discriminacao", namespaces=A) == \
+        "Nota fiscal referente a serviços prestados"
+    assert declaracao.findtext("a:Servico/a:ItemListaServico", namespaces=A) == "01.07"
+    assert [e["status"] for e in abrasf.emitidas()] == ["autorizada"]
+    page = httpx.get(nota["url"])
+    assert page.status_code == 200 and nota["codigo_verificacao"] in page.text
+
+    cancel = gateway.client.request("DELETE", "/v2/nfse/abrasf-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    assert gateway.client.get("/v2/nfse/abrasf-1").json()["status"] == "cancelado"
+    assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
+
+
+def test_substitution_chain(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    original = autorizar(gateway, "abrasf-a", nota_abrasf())
+    substituta = autorizar(gateway, "abrasf-b", nota_abrasf(
+        numero_rps_substituido=original["numero_rps"],
+        serie_rps_substituido=original["serie_rps"]))
+    assert substituta["numero_nfse_substituida"] == original["numero"]
+    antiga = gateway.client.get("/v2/nfse/abrasf-a").json()
+    assert antiga["status"] == "substituido"
+    assert antiga["numero_nfse_substituta"] == substituta["numero"]
+    status = {e["numero"]: e["status"] for e in abrasf.emitidas()}
+    assert status == {int(original["numero"]): "substituida",
+                      int(substituta["numero"]): "autorizada"}
+
+
+def test_lost_answers_are_reconciled_not_resent(gateway: Gateway,
+                                                abrasf: AbrasfSandbox) -> None:
+    abrasf.inject("timeout_after_commit")
+    gateway.runtime.settings.authority_timeout = 1.0
+    nota = autorizar(gateway, "abrasf-perdida", nota_abrasf())
+    assert len(abrasf.emitidas()) == 1  # issued once, found by ConsultarNfsePorRps
+    completa = gateway.client.get("/v2/nfse/abrasf-perdida?completa=1").json()
+    assert completa["numero"] == nota["numero"]
+
+
+def test_authority_errors_are_surfaced(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    body = nota_abrasf()
+    body["tomador"]["cnpj"] = body["prestador"]["cnpj"]  # the sandbox refuses (E52)
+    answer = gateway.client.post("/v2/nfse?ref=abrasf-erro", json=body)
+    assert answer.status_code == 202
+    nota = gateway.wait_final("abrasf-erro")
+    assert nota["status"] == "erro_autorizacao"
+    assert nota["erros"][0]["codigo"] == "E52"
+    assert nota["erros"][0]["mensagem"]
