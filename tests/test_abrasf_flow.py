@@ -5,13 +5,15 @@ ConsultarNfsePorRps, never resent blindly."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from lxml import etree
 
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import SCHEMA, abrasf_xsd_dir
-from tests.support import MUNICIPIO_ABRASF, Gateway, nota_exemplo
+from tests.support import MUNICIPIO_ABRASF, Gateway, free_port, nota_exemplo
 
 A = {"a": "http://www.abrasf.org.br/nfse.xsd"}
 
@@ -92,3 +94,28 @@ def test_authority_errors_are_surfaced(gateway: Gateway, abrasf: AbrasfSandbox) 
     assert nota["status"] == "erro_autorizacao"
     assert nota["erros"][0]["codigo"] == "E52"
     assert nota["erros"][0]["mensagem"]
+
+
+def test_an_authority_out_of_the_air_shows_in_municipios(gateway: Gateway,
+                                                         abrasf: AbrasfSandbox) -> None:
+    settings = gateway.runtime.settings
+    settings.breaker_failures, settings.breaker_open = 1, 0.3
+    settings.abrasf_url_homologacao = f"https://127.0.0.1:{free_port()}/nfse"  # nobody there
+    assert gateway.client.post("/v2/nfse?ref=abrasf-fora", json=nota_abrasf()).status_code == 202
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        municipio = gateway.client.get(f"/v2/municipios/{MUNICIPIO_ABRASF}").json()
+        if municipio["status_nfse"] == "fora_do_ar":
+            break
+        time.sleep(0.05)
+    assert municipio["status_nfse"] == "fora_do_ar"
+    fora = gateway.client.get("/v2/municipios?status_nfse=fora_do_ar")
+    assert fora.headers["X-Total-Count"] == "1"
+    assert [m["codigo_municipio"] for m in fora.json()] == [MUNICIPIO_ABRASF]
+    nacional = gateway.client.get("/v2/municipios/3516200").json()
+    assert nacional["status_nfse"] == "ativo"  # another authority
+
+    settings.abrasf_url_homologacao = abrasf.url  # back in the air: the probe goes through
+    assert gateway.wait_final("abrasf-fora")["status"] == "autorizado"
+    municipio = gateway.client.get(f"/v2/municipios/{MUNICIPIO_ABRASF}").json()
+    assert municipio["status_nfse"] == "ativo"

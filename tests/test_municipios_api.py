@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from nfse.api import municipios_routes
 from nfse.api.app import create_app
 from nfse.config import Settings
 from nfse.municipios import registry, routing
@@ -124,7 +123,6 @@ def test_one_municipality(api: TestClient) -> None:
     sertaozinho = api.get("/v2/municipios/3551702").json()
     assert sertaozinho["provedor_nfse"] == "abrasf"
     assert sertaozinho["nome_municipio"] == "Sertãozinho"
-    assert municipios_routes.status_nfse("3551702") == "ativo"
 
 
 @pytest.mark.parametrize("path", [

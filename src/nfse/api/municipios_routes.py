@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from nfse.api.auth import credencial
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.municipios import provedores, registry, servicos
 from nfse.municipios.registry import NOME_UF, Municipio
+from nfse.store import autoridades
+from nfse.store.empresas import Credencial
 
 router = APIRouter(dependencies=[Depends(credencial)])
 
@@ -46,11 +50,35 @@ MUNICIPIO_NAO_ENCONTRADO = nao_encontrado("Município não encontrado")
 T = TypeVar("T")
 
 
-def status_nfse(codigo: str) -> str:
-    """The ``status_nfse`` of a municipality: the configured one (``"ativo"`` unless a provider
-    file says ``"inativo"``). The single place where the state of the authority's circuit
-    (``"fora_do_ar"`` while open) is to be joined in."""
-    return provedores.flags(codigo)["status_nfse"]
+def status_nfse(codigo: str, situacao: Situacao) -> str:
+    """The ``status_nfse`` of a municipality: ``"fora_do_ar"`` while a worker's circuit to its
+    authority is open, else the configured one (``"ativo"`` unless a provider file says
+    ``"inativo"``)."""
+    configurado = provedores.flags(codigo)["status_nfse"]
+    if configurado == "ativo" and situacao.fora_do_ar:
+        if situacao.autoridade(codigo) in situacao.fora_do_ar:
+            return "fora_do_ar"
+    return configurado
+
+
+@dataclass(frozen=True)
+class Situacao:
+    """The authorities out of the air now, read once per request, and how to name the
+    authority of a municipality in the token's environment."""
+
+    fora_do_ar: set[str]
+    autoridade: Callable[[str], str]
+
+
+async def situacao(request: Request, cred: Credencial = Depends(credencial)) -> Situacao:
+    runtime = request.app.state.runtime
+
+    def ler() -> set[str]:
+        with runtime.engine.connect() as conn:
+            return autoridades.fora_do_ar(conn)
+
+    fora = await run_in_threadpool(ler)
+    return Situacao(fora, lambda codigo: runtime.emissores.autoridade(cred.ambiente, codigo))
 
 
 def _dobrar(texto: str) -> str:
@@ -74,12 +102,12 @@ def _municipio(codigo: str) -> Municipio:
     return found
 
 
-def _json(municipio: Municipio) -> dict[str, Any]:
+def _json(municipio: Municipio, situacao: Situacao) -> dict[str, Any]:
     flags = provedores.flags(municipio.codigo)
     return {"codigo_municipio": municipio.codigo, "nome_municipio": municipio.nome,
             "sigla_uf": municipio.uf, "nome_uf": NOME_UF[municipio.uf],
             **{campo: flags[campo] for campo in CAMPOS},
-            "status_nfse": status_nfse(municipio.codigo)}
+            "status_nfse": status_nfse(municipio.codigo, situacao)}
 
 
 def _invalido(parametro: str, detalhe: str) -> ApiError:
@@ -108,7 +136,7 @@ def _pagina(request: Request, entradas: Iterable[T],
 
 
 @router.get("/v2/municipios")
-def listar_municipios(request: Request) -> JSONResponse:
+def listar_municipios(request: Request, situacao: Situacao = Depends(situacao)) -> JSONResponse:
     _offset(request)  # a bad offset is refused before any work
     sigla_uf = _texto(request, "sigla_uf")
     if sigla_uf is not None:
@@ -127,14 +155,15 @@ def listar_municipios(request: Request) -> JSONResponse:
         return ((sigla_uf is None or municipio.uf == sigla_uf)
                 and (nome_exato is None or dobrado == nome_exato)
                 and (parte is None or parte in dobrado)
-                and (status is None or status_nfse(municipio.codigo) == status))
+                and (status is None or status_nfse(municipio.codigo, situacao) == status))
 
-    return _pagina(request, (m for m, dobrado in _ordenados() if aceito(m, dobrado)), _json)
+    return _pagina(request, (m for m, dobrado in _ordenados() if aceito(m, dobrado)),
+                   lambda municipio: _json(municipio, situacao))
 
 
 @router.get("/v2/municipios/{codigo}")
-def obter_municipio(codigo: str) -> JSONResponse:
-    return JSONResponse(_json(_municipio(codigo)))
+def obter_municipio(codigo: str, situacao: Situacao = Depends(situacao)) -> JSONResponse:
+    return JSONResponse(_json(_municipio(codigo), situacao))
 
 
 def _item_json(formato: str) -> Callable[[servicos.ItemServico], dict[str, Any]]:

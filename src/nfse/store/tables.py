@@ -165,6 +165,12 @@ workers = Table(
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
 )
 
+autoridades = Table(
+    "autoridades", metadata,
+    Column("chave", String(400), primary_key=True),
+    Column("fora_do_ar_ate", DateTime(timezone=True), nullable=False),
+)
+
 def _queue_columns() -> list[Column]:
     """What an outbox row needs to be claimed with a lease and retried (store.leases)."""
     return [Column("status", String(20), nullable=False),

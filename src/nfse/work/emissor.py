@@ -38,22 +38,29 @@ class EmissorFactory:
             self._a1[empresa_id] = a1
         return a1
 
+    def endereco(self, ambiente: str, codigo_municipio: str | None
+                 ) -> tuple[str, str, str | None, Mapping[str, Any]]:
+        """(provider, address, trust store, variant options) of the authority that serves
+        ``codigo_municipio`` (None = the national standard) in ``ambiente``."""
+        settings = self._settings
+        caminho = rota(codigo_municipio) if codigo_municipio else None
+        if caminho is None or caminho.provedor == NACIONAL:
+            return NACIONAL, settings.nacional_url(ambiente), settings.nacional_ca(ambiente), {}
+        if ambiente == "homologacao" and settings.abrasf_url_homologacao:
+            return (caminho.provedor, settings.abrasf_url_homologacao, settings.abrasf_ca_file,
+                    caminho.opcoes)
+        return caminho.provedor, caminho.url(ambiente) or "", None, caminho.opcoes
+
+    def autoridade(self, ambiente: str, codigo_municipio: str | None) -> str:
+        """The name of the authority's circuit (``work.breaker``): provider and address."""
+        provider, base_url, _, _ = self.endereco(ambiente, codigo_municipio)
+        return chave_autoridade(provider, base_url)
+
     def for_empresa(self, empresa: empresas.Empresa, ambiente: str,
                     codigo_municipio: str | None = None) -> Emissor:
         """The emitter towards the authority of ``codigo_municipio`` (the prestador's;
         None = the national standard's)."""
-        settings = self._settings
-        caminho = rota(codigo_municipio) if codigo_municipio else None
-        opcoes: Mapping[str, Any]
-        if caminho is None or caminho.provedor == NACIONAL:
-            base_url, ca_file = settings.nacional_url(ambiente), settings.nacional_ca(ambiente)
-            opcoes = {}
-        elif ambiente == "homologacao" and settings.abrasf_url_homologacao:
-            base_url, ca_file = settings.abrasf_url_homologacao, settings.abrasf_ca_file
-            opcoes = caminho.opcoes
-        else:
-            base_url, ca_file = caminho.url(ambiente) or "", None
-            opcoes = caminho.opcoes
+        _, base_url, ca_file, opcoes = self.endereco(ambiente, codigo_municipio)
         return Emissor(
             a1=self._load_a1(empresa.id),
             ambiente=ambiente,
@@ -61,7 +68,11 @@ class EmissorFactory:
             ca_file=ca_file,
             razao_social=empresa.nome,
             regime_tributario=empresa.regime_tributario,
-            timeout=settings.authority_timeout,
-            parametros_url=settings.nacional_parametros_url(ambiente),
+            timeout=self._settings.authority_timeout,
+            parametros_url=self._settings.nacional_parametros_url(ambiente),
             opcoes=opcoes,
         )
+
+
+def chave_autoridade(provider: str, base_url: str) -> str:
+    return f"{provider} {base_url}"

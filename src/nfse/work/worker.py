@@ -31,20 +31,24 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
 from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
-from nfse.store import artefatos, emails, empresas, notas, wakeup
+from nfse.store import artefatos, autoridades, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.empresas import Empresa
 from nfse.store.tables import workers
 from nfse.work import certificados
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
-from nfse.work.emissor import EmissorFactory
+from nfse.work.emissor import EmissorFactory, chave_autoridade
 from nfse.work.gatilhos import Gatilhos, disparar
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.worker")
 
 HEARTBEAT_EVERY = 5.0
+MARCA = 900.0
+"""How long an authority stays marked out of the air without news (the breaker's longest
+open interval, 600 s, and a margin)."""
+RENOVAR = 60.0
 
 
 def _exchanged(exchanges: Sequence[Exchange]) -> list[tuple[str, bytes, str]]:
@@ -76,6 +80,8 @@ class Worker:
         self._next_certificate_check = 0.0
         self._next_outbox = 0.0
         self.breaker = CircuitBreaker(settings)
+        self._publicado: dict[str, tuple[bool, float]] = {}
+        """What this worker last told the store of each authority (open?, when)."""
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
         self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
@@ -116,6 +122,21 @@ class Worker:
         delivered = self.correio.run_once() + self.gatilhos.run_once()
         self._next_outbox = 0.0 if delivered else time.monotonic() + self.settings.worker_poll
         return delivered > 0
+
+    def _publicar(self, authority: str) -> None:
+        """Tell the API (``status_nfse``) when this worker's circuit of an authority opens
+        or closes; an open one is renewed every ``RENOVAR`` seconds."""
+        aberto = self.breaker.is_open(authority)
+        moment = time.monotonic()
+        last = self._publicado.get(authority)
+        if last is not None and last[0] == aberto and (not aberto or moment - last[1] < RENOVAR):
+            return
+        self._publicado[authority] = (aberto, moment)
+        with self.engine.begin() as conn:
+            if aberto:
+                autoridades.marcar(conn, authority, now() + timedelta(seconds=MARCA))
+            else:
+                autoridades.liberar(conn, authority)
 
     def heartbeat(self, force: bool = False) -> None:
         moment = now()
@@ -201,7 +222,7 @@ class Worker:
                                              nota.prestador.codigo_municipio)
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
 
-        authority = f"{provider.name} {emissor.base_url}"
+        authority = chave_autoridade(provider.name, emissor.base_url)
         wait = self.breaker.allow(authority)
         if wait:
             with self.engine.begin() as conn:
@@ -226,6 +247,7 @@ class Worker:
                          provedor=provider.name, operacao=operacao,
                          resultado=outcome.result.value)
             self.breaker.record(authority, outcome)
+            self._publicar(authority)
             REGISTRY.set("nfse_autoridade_disponivel", "1 = circuito fechado, 0 = fora do ar",
                          0 if self.breaker.is_open(authority) else 1, autoridade=authority)
             log.info("%s: %s", operacao, outcome.result.value,
