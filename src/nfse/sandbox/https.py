@@ -229,6 +229,22 @@ class HttpsSandbox:
             return True
         return False
 
+    def serve_until_stopped(self, trust_files: list[Path], *avisos: str) -> None:
+        """``nfse sandbox ...``: trust the given PEM files, say where it listens and how to
+        reach it (``avisos``), serve until interrupted."""
+        for path in trust_files:
+            for cert in x509.load_pem_x509_certificates(Path(path).read_bytes()):
+                self.trust(cert)
+        for aviso in (*avisos, f"Certificados de cliente aceitos: {self.trust_file} "
+                               "(--trust acrescenta)"):
+            print(aviso)
+        try:
+            self.stopping.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
     def inject(self, fault: str, count: int = 1) -> None:
         self.faults.inject(fault, count)
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
 from lxml import etree
 
 from nfse.certs.a1 import A1
@@ -140,20 +139,12 @@ def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
     sandbox = AbrasfSandbox(data_dir, host, port, xsd_dir=xsd_dir, fault_rates=fault_rates,
                             seed=seed)
     sandbox.start()
-    for path in trust_files:
-        for cert in x509.load_pem_x509_certificates(Path(path).read_bytes()):
-            sandbox.trust(cert)
-    print(f"Sandbox NFS-e ABRASF 2.04 (SOAP 1.1 e 1.2) em {sandbox.url}")
-    print(f"CA do servidor: {sandbox.ca_file}")
-    print("Validação pelo esquema oficial: "
-          + (str(sandbox.xsd_dir) if sandbox.xsd_dir else "desligada (--xsd-dir liga)"))
-    print(f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
-          f"-H 'Content-Type: text/xml; charset=utf-8' "
-          f"-H 'SOAPAction: \"{soap.WS}/GerarNfse\"' --data @envelope.xml {sandbox.url}")
-    print(f"Certificados de cliente aceitos: {sandbox.trust_file} (--trust acrescenta)")
-    try:
-        sandbox.stopping.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    sandbox.serve_until_stopped(
+        trust_files,
+        f"Sandbox NFS-e ABRASF 2.04 (SOAP 1.1 e 1.2) em {sandbox.url}",
+        f"CA do servidor: {sandbox.ca_file}",
+        "Validação pelo esquema oficial: "
+        + (str(sandbox.xsd_dir) if sandbox.xsd_dir else "desligada (--xsd-dir liga)"),
+        f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
+        f"-H 'Content-Type: text/xml; charset=utf-8' "
+        f"-H 'SOAPAction: \"{soap.WS}/GerarNfse\"' --data @envelope.xml {sandbox.url}")

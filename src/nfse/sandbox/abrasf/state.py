@@ -9,11 +9,12 @@ given twice and an RPS is never turned into two notes, whatever the number of th
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from nfse.sandbox.estado import EstadoSqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notas (
@@ -33,7 +34,6 @@ CREATE TABLE IF NOT EXISTS notas (
     PRIMARY KEY (prestador, numero),
     UNIQUE (prestador, rps_numero, rps_serie, rps_tipo)
 );
-CREATE TABLE IF NOT EXISTS contadores (nome TEXT PRIMARY KEY, valor INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lotes (
     protocolo TEXT PRIMARY KEY,
     prestador TEXT NOT NULL,
@@ -48,16 +48,10 @@ CREATE TABLE IF NOT EXISTS lotes (
 AUTORIZADA, CANCELADA, SUBSTITUIDA = "autorizada", "cancelada", "substituida"
 
 
-class Estado:
+class Estado(EstadoSqlite):
     def __init__(self, path: Path):
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        super().__init__(path, SCHEMA)
         self._db.row_factory = sqlite3.Row
-        # WAL without a sync per commit: a crashed sandbox still keeps every committed note
-        # (what the duplicate-RPS rule needs).
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self.lock = threading.RLock()
         self._depth = 0
 
     @contextmanager
@@ -82,13 +76,6 @@ class Estado:
                 self._db.execute("COMMIT")
             finally:
                 self._depth = 0
-
-    def proximo(self, nome: str) -> int:
-        with self.lock:
-            return self._db.execute(
-                "INSERT INTO contadores VALUES (?, 1) "
-                "ON CONFLICT(nome) DO UPDATE SET valor = valor + 1 RETURNING valor",
-                (nome,)).fetchone()[0]
 
     def registrar(self, **nota: Any) -> None:
         with self.lock:
@@ -140,6 +127,3 @@ class Estado:
             row = self._db.execute(sql, args).fetchone()
         return dict(row) if row is not None else None
 
-    def close(self) -> None:
-        with self.lock:
-            self._db.close()

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
@@ -135,20 +133,12 @@ def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
                 fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
     sandbox = NacionalSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed)
     sandbox.start()
-    for path in trust_files:
-        for cert in x509.load_pem_x509_certificates(Path(path).read_bytes()):
-            sandbox.trust(cert)
-    print(f"Sandbox NFS-e Nacional em {sandbox.url}")
-    print(f"CA do servidor: {sandbox.ca_file}")
-    print(f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
-          f"{sandbox.url}/dps/DPS...")
-    print(f"  ou NFSE_NACIONAL_URL_HOMOLOGACAO={sandbox.url} "
-          f"NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO={sandbox.parametros_url} "
-          f"NFSE_NACIONAL_CA_FILE={sandbox.ca_file}")
-    print(f"Certificados de cliente aceitos: {sandbox.trust_file} (--trust acrescenta)")
-    try:
-        sandbox.stopping.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    sandbox.serve_until_stopped(
+        trust_files,
+        f"Sandbox NFS-e Nacional em {sandbox.url}",
+        f"CA do servidor: {sandbox.ca_file}",
+        f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
+        f"{sandbox.url}/dps/DPS...",
+        f"  ou NFSE_NACIONAL_URL_HOMOLOGACAO={sandbox.url} "
+        f"NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO={sandbox.parametros_url} "
+        f"NFSE_NACIONAL_CA_FILE={sandbox.ca_file}")

@@ -4,9 +4,10 @@ which DPS already became a note (the E0014 rule)."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
+
+from nfse.sandbox.estado import EstadoSqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notas (
@@ -14,27 +15,12 @@ CREATE TABLE IF NOT EXISTS notas (
     serie TEXT NOT NULL, ndps TEXT NOT NULL, numero INTEGER NOT NULL, xml BLOB NOT NULL,
     evento BLOB, cancelada INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS contadores (nome TEXT PRIMARY KEY, valor INTEGER NOT NULL);
 """
 
 
-class Estado:
+class Estado(EstadoSqlite):
     def __init__(self, path: Path):
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # WAL without a sync per commit: a crashed sandbox still keeps every committed note
-        # (what the E0014 rule needs); a sync per statement made it the slowest part of a
-        # whole gateway run.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self.lock = threading.RLock()
-
-    def proximo(self, nome: str) -> int:
-        with self.lock:
-            return self._db.execute(
-                "INSERT INTO contadores VALUES (?, 1) "
-                "ON CONFLICT(nome) DO UPDATE SET valor = valor + 1 RETURNING valor",
-                (nome,)).fetchone()[0]
+        super().__init__(path, SCHEMA)
 
     def registrar(self, **nota: Any) -> None:
         with self.lock:
@@ -69,5 +55,3 @@ class Estado:
                 return None
             return dict(zip([c[0] for c in cur.description], row, strict=True))
 
-    def close(self) -> None:
-        self._db.close()
