@@ -13,7 +13,7 @@ from lxml import etree
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import SCHEMA, abrasf_xsd_dir
-from tests.support import MUNICIPIO_ABRASF, Gateway, free_port, nota_exemplo
+from tests.support import MUNICIPIO_ABRASF, Gateway, free_port, nota_exemplo, nota_plana
 
 A = {"a": "http://www.abrasf.org.br/nfse.xsd"}
 
@@ -119,3 +119,20 @@ def test_an_authority_out_of_the_air_shows_in_municipios(gateway: Gateway,
     assert gateway.wait_final("abrasf-fora")["status"] == "autorizado"
     municipio = gateway.client.get(f"/v2/municipios/{MUNICIPIO_ABRASF}").json()
     assert municipio["status_nfse"] == "ativo"
+
+
+def test_the_flat_door_is_always_the_national_standard(gateway: Gateway,
+                                                       abrasf: AbrasfSandbox) -> None:
+    body = nota_plana(codigo_municipio_emissora=MUNICIPIO_ABRASF,
+                      codigo_municipio_prestacao=MUNICIPIO_ABRASF)
+    assert gateway.client.post("/v2/nfsen?ref=nacional-em-sertaozinho",
+                               json=body).status_code == 202
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        nota = gateway.client.get("/v2/nfsen/nacional-em-sertaozinho").json()
+        if nota["status"] != "processando_autorizacao":
+            break
+        time.sleep(0.05)
+    assert nota["status"] == "autorizado", nota
+    assert len(nota["codigo_verificacao"]) == 50  # a national access key
+    assert abrasf.emitidas() == [] and len(gateway.sandbox.emitidas()) == 1

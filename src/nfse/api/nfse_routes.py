@@ -24,7 +24,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
-from nfse.municipios.routing import provider_for
+from nfse.municipios.routing import NACIONAL, provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
 from nfse.representacao import nota_json
@@ -53,7 +53,9 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
     try:
         ref = validar_ref(ref)
         nota = modelos.parse(modelo, body)
-        provider = provider_for(nota.prestador.codigo_municipio)
+        # /v2/nfsen is the national standard's door whatever the municipality (SPEC §3)
+        provider = NACIONAL if modelo == modelos.NFSEN else provider_for(
+            nota.prestador.codigo_municipio)
         layout = get_provider(provider).problemas(nota)
         if layout:
             raise RequisicaoInvalida(plano(layout) if modelo == modelos.NFSEN else layout)
@@ -183,7 +185,7 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "nfe_nao_autorizada",
                        "Nota fiscal não autorizada não pode ser cancelada")
     nota = modelos.parse(row.modelo, json.loads(row.requisicao))
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente,
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
                                             nota.prestador.codigo_municipio)
     outcome = get_provider(row.provider).cancel(
         nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)

@@ -38,29 +38,29 @@ class EmissorFactory:
             self._a1[empresa_id] = a1
         return a1
 
-    def endereco(self, ambiente: str, codigo_municipio: str | None
-                 ) -> tuple[str, str, str | None, Mapping[str, Any]]:
-        """(provider, address, trust store, variant options) of the authority that serves
-        ``codigo_municipio`` (None = the national standard) in ``ambiente``."""
+    def endereco(self, ambiente: str, provider: str, codigo_municipio: str
+                 ) -> tuple[str, str | None, Mapping[str, Any]]:
+        """(address, trust store, variant options) of the authority of ``provider`` that
+        serves ``codigo_municipio`` in ``ambiente``."""
         settings = self._settings
-        caminho = rota(codigo_municipio) if codigo_municipio else None
-        if caminho is None or caminho.provedor == NACIONAL:
-            return NACIONAL, settings.nacional_url(ambiente), settings.nacional_ca(ambiente), {}
+        if provider == NACIONAL:
+            return settings.nacional_url(ambiente), settings.nacional_ca(ambiente), {}
+        caminho = rota(codigo_municipio)
         if ambiente == "homologacao" and settings.abrasf_url_homologacao:
-            return (caminho.provedor, settings.abrasf_url_homologacao, settings.abrasf_ca_file,
-                    caminho.opcoes)
-        return caminho.provedor, caminho.url(ambiente) or "", None, caminho.opcoes
+            return settings.abrasf_url_homologacao, settings.abrasf_ca_file, caminho.opcoes
+        return caminho.url(ambiente) or "", None, caminho.opcoes
 
-    def autoridade(self, ambiente: str, codigo_municipio: str | None) -> str:
-        """The name of the authority's circuit (``work.breaker``): provider and address."""
-        provider, base_url, _, _ = self.endereco(ambiente, codigo_municipio)
-        return chave_autoridade(provider, base_url)
+    def autoridade(self, ambiente: str, codigo_municipio: str) -> str:
+        """The name of the circuit (``work.breaker``) of the authority that serves the
+        municipality through its provider: provider and address."""
+        provider = rota(codigo_municipio).provedor
+        return chave_autoridade(provider, self.endereco(ambiente, provider, codigo_municipio)[0])
 
-    def for_empresa(self, empresa: empresas.Empresa, ambiente: str,
-                    codigo_municipio: str | None = None) -> Emissor:
-        """The emitter towards the authority of ``codigo_municipio`` (the prestador's;
-        None = the national standard's)."""
-        _, base_url, ca_file, opcoes = self.endereco(ambiente, codigo_municipio)
+    def for_empresa(self, empresa: empresas.Empresa, ambiente: str, provider: str = NACIONAL,
+                    codigo_municipio: str = "") -> Emissor:
+        """The emitter towards the authority of ``provider`` for ``codigo_municipio`` (the
+        prestador's; the national standard's addresses need none)."""
+        base_url, ca_file, opcoes = self.endereco(ambiente, provider, codigo_municipio)
         return Emissor(
             a1=self._load_a1(empresa.id),
             ambiente=ambiente,

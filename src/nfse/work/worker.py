@@ -218,7 +218,7 @@ class Worker:
             }])
             return
         provider = get_provider(row.provider)
-        emissor = self.emissores.for_empresa(empresa, row.ambiente,
+        emissor = self.emissores.for_empresa(empresa, row.ambiente, row.provider,
                                              nota.prestador.codigo_municipio)
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
 
