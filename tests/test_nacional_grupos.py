@@ -117,3 +117,23 @@ def test_substitution_by_key_through_the_flat_door(gateway: Gateway) -> None:
         chave_nfse_substituida="1" * 50))
     assert unknown.status_code == 400
     assert unknown.json()["erros"][0]["campo"] == "chave_nfse_substituida"
+
+
+def test_the_national_service_list_decides_code_and_required_group(gateway: Gateway) -> None:
+    lista = gateway.client.get("/v2/municipios/3516200/codigos_tributacao_nacional")
+    assert lista.headers["X-Total-Count"] == "337"
+    obra = gateway.client.get("/v2/municipios/3516200/codigos_tributacao_nacional/07.02.01")
+    assert obra.json()["grupo_obrigatorio"] == "obra"
+
+    vetado = gateway.client.post("/v2/nfsen?ref=sem-codigo",
+                                 json=nota_plana(codigo_tributacao_nacional_iss="030101"))
+    assert vetado.status_code == 400
+    assert vetado.json()["erros"][0]["campo"] == "codigo_tributacao_nacional_iss"
+    sem_obra = gateway.client.post("/v2/nfsen?ref=sem-obra",
+                                   json=nota_plana(codigo_tributacao_nacional_iss="070201"))
+    assert sem_obra.status_code == 400
+    erro = sem_obra.json()["erros"][0]
+    assert erro["campo"] == "codigo_obra" and "070201" in erro["correcao"]
+    sem_evento = gateway.client.post("/v2/nfse?ref=sem-evento", json=nota_exemplo(
+        servico=nota_exemplo()["servico"] | {"item_lista_servico": "120101"}))
+    assert sem_evento.json()["erros"][0]["campo"] == "evento"

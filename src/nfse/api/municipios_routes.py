@@ -12,6 +12,9 @@ matching entries in ``X-Total-Count``.
   as the municipality's provider wants them (``"01.07"`` or ``"0107"``); **(ext)** filter
   ``descricao`` (part of the text). ``ITEM`` may be written ``0107``, ``01.07``, ``107`` or as a
   6-digit national code (``010701``, which names its item and subitem).
+- **(ext)** ``GET /v2/municipios/CODIGO/codigos_tributacao_nacional[/CTRIBNAC]``: the national
+  service list of the NFS-e Nacional (``codigo``, ``descricao``, ``grupo_obrigatorio``: the
+  DPS group the service requires, ``obra`` or ``atvEvento``); filter ``descricao``.
 - ``GET /v2/municipios/CODIGO/codigos_tributarios_municipio[/CODIGO_TRIBUTARIO]``: the codes
   configured for the municipality in the provider files (``codigos_tributarios``), else ``[]``;
   **(ext)** filter ``descricao``.
@@ -219,3 +222,25 @@ def obter_codigo_tributario(codigo: str, codigo_tributario: str) -> JSONResponse
     if descricao is None:
         raise nao_encontrado("Código tributário do município não encontrado")
     return JSONResponse(_codigo_json((codigo_tributario, descricao)))
+
+
+def _nacional_json(servico: servicos.TributacaoNacional) -> dict[str, Any]:
+    return {"codigo": servico.codigo, "descricao": servico.descricao,
+            "grupo_obrigatorio": servico.grupo_obrigatorio}
+
+
+@router.get("/v2/municipios/{codigo}/codigos_tributacao_nacional")
+def listar_tributacao_nacional(request: Request, codigo: str) -> JSONResponse:
+    _municipio(codigo)
+    aceito = _com_descricao(request)
+    return _pagina(request, (s for s in servicos.tributacao_nacional() if aceito(s.descricao)),
+                   _nacional_json)
+
+
+@router.get("/v2/municipios/{codigo}/codigos_tributacao_nacional/{ctribnac}")
+def obter_tributacao_nacional(codigo: str, ctribnac: str) -> JSONResponse:
+    _municipio(codigo)
+    servico = servicos.nacional(ctribnac)
+    if servico is None:
+        raise nao_encontrado("Código de tributação nacional não encontrado")
+    return JSONResponse(_nacional_json(servico))

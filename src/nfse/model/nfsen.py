@@ -171,6 +171,7 @@ CAMPO_PLANO: dict[str, str] = {
     **{f"{papel}.endereco": f"logradouro_{papel}" for papel in PAPEIS},
     "obra": "codigo_obra",
     "obra.endereco": "logradouro_obra",
+    "codigo_obra": "codigo_obra",
     "evento": "nome_evento",
     "evento.endereco": "logradouro_evento",
 }

@@ -11,6 +11,7 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Endereco, Evento, Nota, Obra, Pessoa, PisCofins
+from nfse.municipios.servicos import nacional as tributacao_nacional
 from nfse.providers.base import Emissor, Rps
 from nfse.xml.canonical import Node
 from nfse.xml.sign import signature
@@ -78,6 +79,7 @@ def problemas(nota: Nota) -> list[Problema]:
                               "Na NFS-e Nacional a isenção (natureza_operacao 3) é um benefício "
                               "municipal: informe o seu número (14 dígitos)"))
     found += _problemas_ibscbs(nota.servico.reforma)
+    found += _problemas_servico(nota)
     s = nota.servico
     if s.pis_cofins is None and (s.valor_pis or s.valor_cofins):
         found.append(Problema("servico.situacao_tributaria_pis_cofins",
@@ -90,6 +92,29 @@ def problemas(nota: Nota) -> list[Problema]:
                                   f'Parâmetro "{papel}.razao_social" não informado',
                                   f"A NFS-e Nacional exige o nome do {papel}"))
     return found
+
+
+GRUPOS = {"obra": ("obra", "o grupo obra (codigo_obra ou obra.endereco)"),
+          "atvEvento": ("evento", "o grupo evento (nome, datas e identificação)")}
+
+
+def _problemas_servico(nota: Nota) -> list[Problema]:
+    """The cTribNac must be in the national list, with the group its service requires."""
+    codigo = nota.servico.codigo_tributacao_nacional
+    servico = tributacao_nacional(codigo)
+    if servico is None:
+        return [Problema("servico.item_lista_servico",
+                         f"O código de tributação nacional {codigo} não existe na lista "
+                         "nacional de serviços",
+                         "Confira o item e o subitem da LC 116/2003 (e o desdobro nacional): "
+                         "GET /v2/municipios/CODIGO/codigos_tributacao_nacional lista os "
+                         "códigos")]
+    if servico.grupo_obrigatorio in GRUPOS:
+        campo, nome = GRUPOS[servico.grupo_obrigatorio]
+        if getattr(nota, campo) is None:
+            return [Problema(campo, f'Parâmetro "{campo}" não informado',
+                             f"O serviço {codigo} exige na NFS-e Nacional {nome}")]
+    return []
 
 
 IBSCBS = {"codigo_indicador_operacao": 6, "ibs_cbs_situacao_tributaria": 3,
