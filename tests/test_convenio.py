@@ -67,10 +67,10 @@ def test_service_rate_and_regime_of_the_municipality(gateway: Gateway, convenios
     assert flat.json()["erros"][0]["campo"] == "codigo_tributacao_nacional_iss"
 
     municipal.recusados = frozenset()
-    municipal.aliquotas = {"010702": Decimal("5.00")}
-    municipal.regimes = {"010702": frozenset({"2"})}  # estimativa only
+    municipal.aliquotas = {"010601": Decimal("5.00")}
+    municipal.regimes = {"010601": frozenset({"2"})}  # estimativa only
     get_provider("nacional").parametros.clear()
-    servico = nota_exemplo()["servico"] | {"item_lista_servico": "010702"}
+    servico = nota_exemplo()["servico"] | {"item_lista_servico": "010601"}
     other_rate = gateway.client.post("/v2/nfse?ref=aliquota", json=nota_exemplo(
         servico=servico, regime_especial_tributacao=3))
     assert other_rate.status_code == 400
@@ -84,10 +84,23 @@ def test_service_rate_and_regime_of_the_municipality(gateway: Gateway, convenios
     assert gateway.wait_final("aliquota")["status"] == "autorizado"
 
 
-def test_dry_run_reports_the_municipal_parameters(gateway: Gateway, convenios: None) -> None:
+def test_dry_run_reports_the_municipal_parameters(gateway: Gateway,
+                                                   convenios: None) -> None:
     gateway.sandbox.parametrizacao.recusados = frozenset({"010701"})
     answer = gateway.client.post("/v2/nfse?ref=simulada&dry_run=1", json=nota_exemplo())
     assert answer.status_code == 200
     body = answer.json()
     assert body["valido"] is False
     assert body["erros"][0]["campo"] == "servico.item_lista_servico"
+
+
+def test_dry_run_shows_what_the_municipality_said(gateway: Gateway, convenios: None) -> None:
+    municipal = gateway.sandbox.parametrizacao
+    municipal.aliquotas = {"010701": Decimal("3.00")}
+    municipal.regimes = {"010701": frozenset({"2", "6"})}
+    answer = gateway.client.post("/v2/nfse?ref=simulada&dry_run=1", json=nota_exemplo())
+    body = answer.json()
+    assert body["valido"] is True, body
+    assert body["parametros_municipais"] == {
+        "convenio": True, "servico_aceito": True, "aliquota": "3.00",
+        "regimes_especiais": ["2", "6"], "retencoes": {"artigoSexto": {"habilitado": False}}}

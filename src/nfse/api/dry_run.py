@@ -61,16 +61,20 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
                                                    "Nacional")
     nota, erros = _alvo(runtime, cred, nota)
     emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+    parametros_municipais = None
     if runtime.settings.nacional_parametros_url(cred.ambiente):
-        problemas = get_provider("nacional").parametros.problemas(
-            nota, emissor, nome_municipio(nota.prestador.codigo_municipio))
+        parametros = get_provider("nacional").parametros
+        problemas = parametros.problemas(nota, emissor,
+                                         nome_municipio(nota.prestador.codigo_municipio))
         if problemas:
             erros += invalid(RequisicaoInvalida(
                 plano(problemas) if modelo == modelos.NFSEN else problemas)).erros
+        parametros_municipais = parametros.resumo(nota, emissor)
     with runtime.engine.connect() as conn:
         serie = empresas.serie(conn, cred.empresa.id, cred.ambiente, modelo)
         numero = numbering.proximo(conn, cred.empresa.id, cred.ambiente, serie)
-    answer: dict[str, Any] = {"ref": ref, "serie_rps": serie, "numero_rps": str(numero)}
+    answer: dict[str, Any] = {"ref": ref, "serie_rps": serie, "numero_rps": str(numero),
+                              "parametros_municipais": parametros_municipais}
     try:
         xml = build_dps(nota, Rps(serie=serie, numero=numero), emissor)
     except DpsInvalida as exc:

@@ -8,7 +8,8 @@ Routes and shapes (fact sheet §2.10): ``GET /{cMun}/convenio`` (200 joined, 404
 404 when the municipality has no such service; ``GET /{cMun}/{cServico}/{competencia}/
 regimes_especiais`` → ``regimesEspeciais: {regEspTrib: {...: [{sit, dtIni, dtFim}]}}``, read as:
 the regimes listed are the ones the municipality admits for the service (an empty map says
-nothing). ``cServico`` is the cTribNac and the cTribMun (``000`` when none), 9 digits;
+nothing); ``GET /{cMun}/{competencia}/retencoes`` → ``retencoes: {artigoSexto: {habilitado}}``,
+shown by dry_run. ``cServico`` is the cTribNac and the cTribMun (``000`` when none), 9 digits;
 ``competencia`` is ``AAAA-MM-DD``.
 
 Any answer that is not one of these (unreachable, 5xx, 429, another shape) is "unknown": the
@@ -117,6 +118,33 @@ class Parametros:
         admitted = frozenset(str(k) for k in (regimes[1] or {}).get("regimesEspeciais", {})) \
             if regimes and regimes[0] == 200 and isinstance(regimes[1], dict) else frozenset()
         return self._keep(key, Servico(aliquota=aliquota, regimes=admitted))
+
+    def retencoes(self, codigo: str, competencia: str, emissor: Emissor) -> dict[str, Any] | None:
+        """What the municipality says of retentions in the month (``retencoes``: whether it
+        designated the tomador as responsible, art. 6 of LC 116); None when unknown. Shown,
+        not enforced: the fact sheet has no schema of it to build a rule on."""
+        key = (emissor.ambiente, codigo, "retencoes", competencia[:7])
+        known = self._known(key)
+        if known is not _ABSENT:
+            return known
+        answer = self._get(f"{codigo}/{competencia}/retencoes", emissor)
+        found = (answer[1] or {}).get("retencoes") if answer and answer[0] == 200 else None
+        return self._keep(key, found if isinstance(found, dict) else None)
+
+    def resumo(self, nota: Nota, emissor: Emissor) -> dict[str, Any]:
+        """Everything the service said about this note's municipality, service and month, as
+        dry_run shows it."""
+        codigo = nota.prestador.codigo_municipio
+        competencia = nota.data_competencia.isoformat()
+        servico = self.servico(codigo, servico_municipal(nota), competencia, emissor)
+        return {
+            "convenio": self.convenio(codigo, emissor),
+            "servico_aceito": None if servico is None else servico is not False,
+            "aliquota": str(servico.aliquota) if isinstance(servico, Servico)
+            and servico.aliquota is not None else None,
+            "regimes_especiais": sorted(servico.regimes) if isinstance(servico, Servico) else [],
+            "retencoes": self.retencoes(codigo, competencia, emissor),
+        }
 
     def cached(self, nota: Nota, ambiente: str) -> bool:
         """Whether ``problemas`` would answer without asking the service."""
