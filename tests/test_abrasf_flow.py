@@ -57,7 +57,11 @@ def test_seed_note_is_authorized_over_soap_and_cancelled(gateway: Gateway,
     cancel = gateway.client.request("DELETE", "/v2/nfse/abrasf-1",
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     assert cancel.json() == {"status": "cancelado"}
-    assert gateway.client.get("/v2/nfse/abrasf-1").json()["status"] == "cancelado"
+    cancelada = gateway.client.get("/v2/nfse/abrasf-1?completa=1").json()
+    assert cancelada["status"] == "cancelado"
+    assert [e["tipo"] for e in cancelada["eventos"]] == ["cancelado"]
+    cancelamento = httpx.get(gateway.base_url + cancelada["caminho_xml_cancelamento"])
+    assert b"Confirmacao" in cancelamento.content or b"NfseCancelamento" in cancelamento.content
     assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
 
 

@@ -33,6 +33,8 @@ def test_substitution_chain(gateway: Gateway) -> None:
     assert antiga["status"] == "substituido"
     assert antiga["numero_nfse_substituta"] == substituta["numero"]
     assert antiga["historico"][-1]["status"] == "substituido"
+    [evento] = antiga["eventos"]
+    assert (evento["tipo"], evento["numero_nfse_substituta"]) == ("105102", substituta["numero"])
 
     xml = httpx.get(gateway.base_url + substituta["caminho_xml_nota_fiscal"]).content
     subst = etree.fromstring(xml).find(".//n:infDPS/n:subst", N)
@@ -51,6 +53,12 @@ def test_substitution_chain(gateway: Gateway) -> None:
     cancel = gateway.client.request("DELETE", "/v2/nfse/original",
                                     json={"justificativa": "Tentativa de cancelar"})
     assert cancel.json()["codigo"] == "nfe_nao_autorizada"
+    cancel = gateway.client.request("DELETE", "/v2/nfse/substituta",
+                                    json={"justificativa": "Cancelamento da substituta"})
+    assert cancel.json() == {"status": "cancelado"}
+    [evento] = gateway.client.get("/v2/nfse/substituta?completa=1").json()["eventos"]
+    assert evento["tipo"] == "101101" and evento["descricao"] == "Cancelamento de NFS-e"
+    assert httpx.get(gateway.base_url + evento["caminho_xml"]).status_code == 200
 
 
 def test_substituting_an_unknown_rps_is_refused_at_post(gateway: Gateway) -> None:

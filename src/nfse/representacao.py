@@ -81,8 +81,34 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
             body["avisos"] = [aviso]
         body["requisicao_nfse"] = json.loads(row.requisicao)
         body["mensagem_prefeitura"] = row.mensagem
+        historico = notas.history(conn, row.id)
         body["historico"] = [
-            {"status": h.status, "data": iso(h.at), "detalhe": h.detalhe}
-            for h in notas.history(conn, row.id)
-        ]
+            {"status": h.status, "data": iso(h.at), "detalhe": h.detalhe} for h in historico]
+        body["eventos"] = eventos(row, historico)
     return body
+
+
+EVENTOS = {
+    # status the note reached → (the NFS-e Nacional event code, its name)
+    Status.CANCELADO.value: ("101101", "Cancelamento de NFS-e"),
+    Status.SUBSTITUIDO.value: ("105102", "Cancelamento de NFS-e por substituição"),
+}
+
+
+def eventos(row: Row, historico: list[Row]) -> list[dict[str, Any]]:
+    """(ext) The events registered on the note at the authority, oldest first: its
+    cancellation (with the event's XML) or its cancellation by substitution (with the number
+    of the note that replaced it). ABRASF has no event codes: ``tipo`` is then the name."""
+    found = []
+    for h in historico:
+        if h.status not in EVENTOS:
+            continue
+        codigo, nome = EVENTOS[h.status]
+        evento: dict[str, Any] = {"tipo": codigo if row.provider == "nacional" else h.status,
+                                  "descricao": nome, "data": iso(h.at)}
+        if h.status == Status.CANCELADO.value:
+            evento["caminho_xml"] = public_path(row.capability, "cancelamento.xml")
+        else:
+            evento["numero_nfse_substituta"] = row.numero_nfse_substituta
+        found.append(evento)
+    return found
