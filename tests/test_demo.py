@@ -1,4 +1,5 @@
-"""Black box: ``nfse serve --demo`` as a newcomer runs it, then the seed's example through it."""
+"""Black box: ``nfse serve --demo`` as a newcomer runs it, then the seed's example through it,
+once for the demo's municipality (NFS-e Nacional) and once for its ABRASF municipality."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from nfse.demo import MUNICIPIO_ABRASF
 from tests.support import free_port, nota_exemplo
 
 
@@ -41,18 +43,23 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
 
         demo = json.loads((tmp_path / "data" / "demo.json").read_text())
         assert demo["token"] == "token-da-demo" and demo["base_url"] == base
-        body = nota_exemplo()
-        body["prestador"] = {k: demo[k] for k in ("cnpj", "inscricao_municipal",
-                                                   "codigo_municipio")}
         auth = (demo["token"], "")
-        accepted = httpx.post(f"{base}/v2/nfse?ref=demo-1", content=json.dumps(body), auth=auth)
-        assert accepted.status_code == 202, accepted.text
-        for _ in range(200):
-            nota = httpx.get(f"{base}/v2/nfse/demo-1", auth=auth).json()
-            if nota["status"] != "processando_autorizacao":
-                break
-            time.sleep(0.1)
-        assert nota["status"] == "autorizado", nota
+        abrasf = httpx.get(f"{base}/v2/municipios/{MUNICIPIO_ABRASF}", auth=auth).json()
+        assert abrasf["provedor_nfse"] == "abrasf"
+        for ref, municipio in (("demo-1", demo["codigo_municipio"]),
+                               ("demo-abrasf-1", MUNICIPIO_ABRASF)):
+            body = nota_exemplo()
+            body["prestador"] = {"cnpj": demo["cnpj"], "codigo_municipio": municipio,
+                                 "inscricao_municipal": demo["inscricao_municipal"]}
+            accepted = httpx.post(f"{base}/v2/nfse?ref={ref}", content=json.dumps(body),
+                                  auth=auth)
+            assert accepted.status_code == 202, accepted.text
+            for _ in range(200):
+                nota = httpx.get(f"{base}/v2/nfse/{ref}", auth=auth).json()
+                if nota["status"] != "processando_autorizacao":
+                    break
+                time.sleep(0.1)
+            assert nota["status"] == "autorizado", nota
         assert httpx.get(nota["url_danfse"]).content.startswith(b"%PDF-")
     finally:
         proc.send_signal(signal.SIGTERM)

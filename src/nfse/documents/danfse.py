@@ -1,14 +1,48 @@
 """The DANFSe: the PDF of an NFS-e Nacional, rendered from the authorized XML in the national
 layout (NT 008/2026) by ``brazilfiscalreport``. The ADN's own DANFSe service was suspended,
-so rendering locally is the standard's answer, not a fallback."""
+so rendering locally is the standard's answer, not a fallback.
+
+Notes of ABRASF 2.04 municipalities (a ``CompNfse``) have no national layout and are not
+understood by ``brazilfiscalreport``: they are rendered by ``danfse_abrasf``, imported only
+when such a note comes."""
 
 from __future__ import annotations
 
 from brazilfiscalreport.danfse import Danfse, DanfseConfig
+from lxml import etree
+
+NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
 
 
 def render(xml: bytes, cancelada: bool = False) -> bytes:
+    """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
+    ABRASF ``CompNfse``."""
+    if _abrasf(xml):
+        from nfse.documents.danfse_abrasf import render_abrasf
+
+        return render_abrasf(xml, cancelada=cancelada)
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
     pdf = Danfse(xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml, config=config)
     return bytes(pdf.output())
+
+
+def _abrasf(xml: bytes | str) -> bool:
+    """Whether the root is an ABRASF element: in the ABRASF namespace, or a ``CompNfse`` in
+    another one (some municipal systems answer in their own). Only the root's start tag is
+    read. Anything else, unreadable XML included, goes the NFS-e Nacional way, as before."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
+    root = None
+    try:
+        for start in range(0, len(data), 4096):
+            parser.feed(data[start:start + 4096])
+            root = next((element for _, element in parser.read_events()), None)
+            if root is not None:
+                break
+    except etree.XMLSyntaxError:
+        return False
+    if root is None or not isinstance(root.tag, str):
+        return False
+    name = etree.QName(root)
+    return name.namespace == NS_ABRASF or name.localname == "CompNfse"
