@@ -53,6 +53,8 @@ def test_seed_note_is_authorized_over_soap_and_cancelled(gateway: Gateway,
     assert [e["status"] for e in abrasf.emitidas()] == ["autorizada"]
     page = httpx.get(nota["url"])
     assert page.status_code == 200 and nota["codigo_verificacao"] in page.text
+    pdf = httpx.get(nota["url_danfse"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
     cancel = gateway.client.request("DELETE", "/v2/nfse/abrasf-1",
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
