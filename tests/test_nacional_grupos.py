@@ -62,6 +62,16 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         "n:serv/n:atvEvento/n:xNome": "Festival de Inverno",
         "n:serv/n:atvEvento/n:dtIni": "2026-07-01",
         "n:serv/n:atvEvento/n:end/n:CEP": "14400000"}),
+    "deducao_com_documentos": ("nfsen", nota_plana(documentos_deducao=[
+        {"tipo_deducao": "2", "chave_nfe": "35261111222333000181550010000000011000000019",
+         "data_emissao": "2026-11-01", "valor_dedutivel": 40, "valor_deducao": 30},
+        {"tipo_deducao": "99", "descricao": "Taxa de entrega", "numero_documento": "REC-9",
+         "data_emissao": "2026-11-02", "valor_dedutivel": 5, "valor_deducao": 5}]), {
+        "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:chNFe":
+            "35261111222333000181550010000000011000000019",
+        "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:tpDedRed": "2",
+        "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao": "30.00",
+        "n:valores/n:vDedRed/n:documentos/n:docDedRed[2]/n:xDescOutDed": "Taxa de entrega"}),
     "deducao_percentual": ("nfsen", nota_plana(percentual_deducao_servico="12.5"), {
         "n:valores/n:vDedRed/n:pDR": "12.50"}),
     "beneficio_e_total_de_tributos": ("nfsen", nota_plana(

@@ -449,3 +449,16 @@ def test_dps_says_back_the_iss(tributacao: int, retencao: int) -> None:
     assert text(inf, "n:valores/n:trib/n:tribMun/n:tribISSQN") == str(tributacao)
     assert text(inf, "n:valores/n:trib/n:tribMun/n:tpRetISSQN") == str(retencao)
     assert text(inf, "n:valores/n:trib/n:tribFed/n:vRetIRRF") == "1.50"
+
+
+def test_deduction_documents() -> None:
+    documentos = [{"tipo_deducao": "7", "chave_nfse": "1" * 50, "data_emissao": "2026-03-01",
+                   "valor_dedutivel": "20", "valor_deducao": "12.5"}]
+    servico = parse_nfsen(flat(valor_deducao_servico=None, documentos_deducao=documentos)).servico
+    assert servico.valor_deducoes == Decimal("12.50")
+    [documento] = servico.documentos_deducao
+    assert (documento.tipo, documento.chave_nfse) == ("7", "1" * 50)
+    found = problemas(flat(documentos_deducao=[{"tipo_deducao": "99", "chave_nfe": "123"}]))
+    assert {"documentos_deducao[0].descricao", "documentos_deducao[0].chave_nfe",
+            "documentos_deducao[0].data_emissao", "documentos_deducao[0].valor_deducao"} \
+        <= set(found)

@@ -14,7 +14,7 @@ from typing import Any
 
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
-from nfse.model.nota import Endereco, Evento, Obra, PisCofins
+from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Obra, PisCofins
 
 CST_PIS_COFINS = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "49", "50", "51",
                   "52", "53", "54", "55", "56", "60", "61", "62", "63", "64", "65", "66", "67",
@@ -27,6 +27,10 @@ RETENCAO = {
     "9": (True, False, True),
 }
 PAIS = re.compile(r"[A-Z]{2}")
+TIPOS_DEDUCAO = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "99"}
+DOCUMENTO_DEDUCAO = {"chave_nfse": 50, "chave_nfe": 44, "numero_documento_fiscal": 255,
+                     "numero_documento": 255}
+"""The ways to name the document (one of them), and their length (keys: exactly)."""
 
 
 def retencao_por_valores(pis: bool, cofins: bool, csll: bool) -> str:
@@ -179,3 +183,51 @@ def evento(body: dict[str, Any], p: Problemas) -> Evento | None:
         return None
     return Evento(nome=nome, data_inicio=inicio, data_fim=fim, identificacao=identificacao,
                   endereco=None if identificacao else endereco)
+
+
+def documentos_deducao(raw: Any, p: Problemas) -> tuple[DocumentoDeducao, ...]:
+    """``servico.documentos_deducao``: the documents behind the deduction, each with its
+    tipo_deducao, one way to name the document, data_emissao, valor_dedutivel and
+    valor_deducao."""
+    campo = "servico.documentos_deducao"
+    if coerce.absent(raw) or raw == []:
+        return ()
+    if not isinstance(raw, list) or len(raw) > 1000:
+        p.invalido(campo, "Informe uma lista de documentos (até 1000)")
+        return ()
+    found = []
+    for i, item in enumerate(raw):
+        c = f"{campo}[{i}]."
+        if not isinstance(item, dict):
+            p.invalido(c.rstrip("."), "Informe um objeto JSON")
+            continue
+        tipo = coerce.texto(item.get("tipo_deducao"), c + "tipo_deducao", p, obrigatorio=True)
+        if tipo is not None and tipo not in TIPOS_DEDUCAO:
+            p.invalido(c + "tipo_deducao", "Informe de 1 a 9 ou 99 (outras deduções)")
+            tipo = None
+        descricao = coerce.texto(item.get("descricao"), c + "descricao", p, max_len=150)
+        if tipo == "99" and descricao is None:
+            p.faltando(c + "descricao")
+        nomes = {nome: coerce.texto(item.get(nome), c + nome, p, max_len=tamanho)
+                 for nome, tamanho in DOCUMENTO_DEDUCAO.items()}
+        dados = {nome: valor for nome, valor in nomes.items() if valor is not None}
+        if len(dados) != 1:
+            p.invalido(c + "chave_nfse", "Informe um (e só um) de chave_nfse, chave_nfe, "
+                                          "numero_documento_fiscal e numero_documento")
+        for nome in ("chave_nfse", "chave_nfe"):
+            if nome in dados and not (dados[nome].isdigit()
+                                      and len(dados[nome]) == DOCUMENTO_DEDUCAO[nome]):
+                p.invalido(c + nome, f"Informe os {DOCUMENTO_DEDUCAO[nome]} dígitos da chave")
+        emissao = coerce.data(item.get("data_emissao"), c + "data_emissao", p)
+        if emissao is None and coerce.absent(item.get("data_emissao")):
+            p.faltando(c + "data_emissao")
+        valores = {nome: coerce.decimal(item.get(nome), c + nome, p, obrigatorio=True)
+                   for nome in ("valor_dedutivel", "valor_deducao")}
+        if (tipo is None or emissao is None or None in valores.values()
+                or len(dados) != 1):
+            continue
+        found.append(DocumentoDeducao(tipo=tipo, data_emissao=emissao,
+                                      valor_dedutivel=valores["valor_dedutivel"],
+                                      valor_deducao=valores["valor_deducao"],
+                                      descricao=descricao, **dados))
+    return tuple(found)

@@ -235,13 +235,16 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
                                 c + "percentual_total_tributos", p)
     reforma = {k: str(raw[k]).strip() for k in REFORMA if not coerce.absent(raw.get(k))}
     pis_cofins = grupos.pis_cofins(raw, money, p)
+    documentos = grupos.documentos_deducao(raw.get("documentos_deducao"), p)
     percentual_deducoes = coerce.decimal(raw.get("percentual_deducoes"),
                                          c + "percentual_deducoes", p)
     pais = grupos.pais(raw.get("codigo_pais"), c + "codigo_pais", p)
     if valor is None or iss_retido is None or itens is None or discriminacao is None:
         return None
     m = {k: v if v is not None else ZERO for k, v in money.items()}
-    if percentual_deducoes and not money["valor_deducoes"]:
+    if documentos and not money["valor_deducoes"]:
+        m["valor_deducoes"] = sum((d.valor_deducao for d in documentos), ZERO)
+    elif percentual_deducoes and not money["valor_deducoes"]:
         m["valor_deducoes"] = (valor * percentual_deducoes / 100).quantize(
             Decimal("0.01"), rounding=ROUND_HALF_UP)
     if base is None:
@@ -275,7 +278,8 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
         fonte_total_tributos=coerce.texto(raw.get("fonte_total_tributos"),
                                           c + "fonte_total_tributos", p, max_len=60),
         reforma=reforma, percentual_deducoes=percentual_deducoes,
-        codigo_pais=None if pais == "BR" else pais, pis_cofins=pis_cofins, **m,
+        codigo_pais=None if pais == "BR" else pais, pis_cofins=pis_cofins,
+        documentos_deducao=documentos, **m,
     )
 
 

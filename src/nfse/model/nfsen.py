@@ -56,7 +56,8 @@ Mapping (flat → ``Nota``); names marked [oca] are sent by the OCA Odoo module
   ``aliquota_pis``, ``aliquota_cofins``, ``valor_pis``, ``valor_cofins``,
   ``tipo_retencao_pis_cofins`` (tpRetPisCofins 0..9) → servico.* of the same names
   (``model.grupos.pis_cofins``).
-- ``percentual_deducao_servico`` [focus] → servico.percentual_deducoes (pDR).
+- ``percentual_deducao_servico`` [focus] → servico.percentual_deducoes (pDR);
+  ``documentos_deducao`` [inf] (a list, as in the nested body) → servico.documentos_deducao.
 - foreign addresses [focus]: ``codigo_pais_ext_tomador``, ``cep_ext_tomador``,
   ``nome_cidade_ext_tomador``, ``regiao_ext_tomador`` (and ``_intermediario``) →
   tomador.endereco.codigo_pais, codigo_postal, cidade, regiao; ``codigo_pais_prestacao`` [inf]
@@ -110,6 +111,8 @@ MUNICIPIOS = ("codigo_municipio_emissora", "codigo_municipio_prestacao",
 PERCENTUAIS = ("percentual_total_tributos_federais", "percentual_total_tributos_estaduais",
                "percentual_total_tributos_municipais")
 PERCENTUAL_SN = "percentual_total_tributos_simples_nacional"
+LISTA_DEDUCAO = "servico.documentos_deducao["
+"""Problems inside the list keep their index: ``documentos_deducao[0].valor_deducao``."""
 SEM_IM = "0"
 """Stands for an absent inscrição municipal in the nested body (which requires one)."""
 
@@ -130,6 +133,7 @@ PASSA: dict[str, str] = {
     "codigo_pais_prestacao": "servico.codigo_pais",
     **{campo: f"servico.{campo}" for campo in PIS_COFINS},
     "percentual_deducao_servico": "servico.percentual_deducoes",
+    "documentos_deducao": "servico.documentos_deducao",
     "codigo_obra": "codigo_obra",
     "inscricao_imobiliaria_fiscal_obra": "obra.inscricao_imobiliaria_fiscal",
     **{f"{campo}_obra": f"obra.endereco.{campo}" for campo in LOCAL},
@@ -189,7 +193,7 @@ ORDEM = (
     "data_inicio_evento", "data_fim_evento", "identificacao_evento",
     *(f"{campo}_evento" for campo in LOCAL), "valor_servico",
     "desconto_incondicionado", "desconto_condicionado", "valor_deducao_servico",
-    "percentual_deducao_servico", "tributacao_iss", "tipo_imunidade",
+    "percentual_deducao_servico", "documentos_deducao", "tributacao_iss", "tipo_imunidade",
     "tipo_exigibilidade_suspensao", "numero_processo_suspensao", "numero_beneficio_municipal",
     "tipo_retencao_iss", "percentual_aliquota_relativa_municipio", "valor_cp", "valor_irrf",
     "valor_csll", *PIS_COFINS, *PERCENTUAIS, PERCENTUAL_SN, *REFORMA,
@@ -208,6 +212,8 @@ def plano(problemas: list[Problema]) -> list[Problema]:
     renamed = []
     for problema in problemas:
         campo = CAMPO_PLANO.get(problema.campo)
+        if campo is None and problema.campo.startswith(LISTA_DEDUCAO):
+            campo = problema.campo.removeprefix("servico.")
         if campo is not None:
             problema = replace(problema, campo=campo, mensagem=problema.mensagem.replace(
                 f'"{problema.campo}"', f'"{campo}"'))

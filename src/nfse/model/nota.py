@@ -78,6 +78,24 @@ class PisCofins:
 
 
 @dataclass(frozen=True)
+class DocumentoDeducao:
+    """A document behind a deduction or reduction of the base (DPS vDedRed/documentos)."""
+
+    tipo: str
+    """tpDedRed: 1 alimentação, 2 materiais, 3 produção externa, 4 reembolso, 5 repasse
+    consorciado, 6 repasse plano de saúde, 7 serviços, 8 subempreitada, 9 profissional
+    parceiro, 99 outras (with ``descricao``)."""
+    data_emissao: date
+    valor_dedutivel: Decimal
+    valor_deducao: Decimal
+    chave_nfse: str | None = None
+    chave_nfe: str | None = None
+    numero_documento_fiscal: str | None = None
+    numero_documento: str | None = None
+    descricao: str | None = None
+
+
+@dataclass(frozen=True)
 class Obra:
     """Construção civil (DPS serv/obra): the work's code, or its address."""
 
@@ -132,6 +150,7 @@ class Servico:
     codigo_pais: str | None = None
     """(ext) Service provided abroad: ISO country code (DPS cPaisPrestacao)."""
     pis_cofins: PisCofins | None = None
+    documentos_deducao: tuple[DocumentoDeducao, ...] = ()
 
 
 @dataclass(frozen=True)

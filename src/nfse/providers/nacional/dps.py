@@ -3,6 +3,7 @@ and checked against the official XSD before it may leave."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from nfse.model.errors import Problema
-from nfse.model.nota import Endereco, Evento, Nota, Obra, Pessoa, PisCofins
+from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Nota, Obra, Pessoa, PisCofins
 from nfse.municipios.servicos import nacional as tributacao_nacional
 from nfse.providers.base import Emissor, Rps
 from nfse.xml.canonical import Node
@@ -230,6 +231,24 @@ def _evento(serv: Node, evento: Evento) -> None:
         _local(node, evento.endereco)
 
 
+DOCUMENTO_DEDUCAO = {"chave_nfse": "chNFSe", "chave_nfe": "chNFe",
+                     "numero_documento_fiscal": "nDocFisc", "numero_documento": "nDoc"}
+
+
+def _documentos_deducao(lista: Node, documentos: Iterable[DocumentoDeducao]) -> None:
+    for documento in documentos:
+        node = lista.add("docDedRed")
+        for campo, tag in DOCUMENTO_DEDUCAO.items():
+            if getattr(documento, campo):
+                node.add(tag, getattr(documento, campo))
+        node.add("tpDedRed", documento.tipo)
+        if documento.descricao and documento.tipo == "99":
+            node.add("xDescOutDed", documento.descricao)
+        node.add("dtEmiDoc", documento.data_emissao.isoformat())
+        node.add("vDedutivelRedutivel", _money(documento.valor_dedutivel))
+        node.add("vDeducaoReducao", _money(documento.valor_deducao))
+
+
 def _pis_cofins(fed: Node, grupo: PisCofins) -> None:
     node = fed.add("piscofins")
     node.add("CST", grupo.situacao_tributaria)
@@ -328,7 +347,9 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     valores.add("vServPrest").add("vServ", _money(s.valor_servicos))
     _money_group(valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
                  vDescCond=s.desconto_condicionado)
-    if s.percentual_deducoes:
+    if s.documentos_deducao:
+        _documentos_deducao(valores.add("vDedRed").add("documentos"), s.documentos_deducao)
+    elif s.percentual_deducoes:
         valores.add("vDedRed").add("pDR", _aliquota(s.percentual_deducoes))
     elif s.valor_deducoes:
         valores.add("vDedRed").add("vDR", _money(s.valor_deducoes))

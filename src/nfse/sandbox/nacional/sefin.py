@@ -249,7 +249,9 @@ class Sefin:
         serv = _dec(v, "n:vServPrest/n:vServ")
         incond = _dec(v, "n:vDescCondIncond/n:vDescIncond")
         cond = _dec(v, "n:vDescCondIncond/n:vDescCond")
-        deducao = _dec(v, "n:vDedRed/n:vDR") or (
+        documentos = sum((Decimal(d.text) for d in v.iterfind(
+            "n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao", N)), Decimal("0"))
+        deducao = _dec(v, "n:vDedRed/n:vDR") or documentos or (
             serv * _dec(v, "n:vDedRed/n:pDR") / 100).quantize(Decimal("0.01"))
         aliquota = v.findtext("n:trib/n:tribMun/n:pAliq", namespaces=N)
         retido = _text(v, "n:trib/n:tribMun/n:tpRetISSQN") != "1"
