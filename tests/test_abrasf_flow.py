@@ -142,3 +142,17 @@ def test_the_flat_door_is_always_the_national_standard(gateway: Gateway,
     assert nota["status"] == "autorizado", nota
     assert len(nota["codigo_verificacao"]) == 50  # a national access key
     assert abrasf.emitidas() == [] and len(gateway.sandbox.emitidas()) == 1
+
+
+def test_dry_run_builds_the_signed_abrasf_request(gateway: Gateway,
+                                                  abrasf: AbrasfSandbox) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=abrasf-ensaio&dry_run=1", json=nota_abrasf())
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valido"] is True, body
+    assert (body["provedor"], body["numero_rps"]) == ("abrasf", "1")
+    envio = etree.fromstring(body["rps_xml"].encode())
+    assert validate(envio, abrasf_xsd_dir() / SCHEMA) == []
+    assert envio.find(".//{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+    assert abrasf.emitidas() == []  # nothing sent
+    assert gateway.client.get("/v2/nfse/abrasf-ensaio").status_code == 404  # nothing stored

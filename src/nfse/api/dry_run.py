@@ -1,7 +1,8 @@
 """(ext) ``POST /v2/nfse?ref=R&dry_run=1``: everything the worker would do before sending —
-validate, build the DPS with the next RPS number, sign it, check it against the official
-schema — and answer 200 with the signed XML and every problem found. Nothing is stored,
-numbered or sent."""
+validate, build the municipality's document (the DPS, or the ABRASF request) with the next
+RPS number, sign it, check it against the official schema, and for the national standard
+ask the municipal parameters — and answer 200 with the signed XML and every problem found.
+Nothing is stored, numbered or sent."""
 
 from __future__ import annotations
 
@@ -9,20 +10,22 @@ from dataclasses import replace
 from typing import Any
 
 from nfse.api.body import invalid
-from nfse.api.errors import ApiError
 from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota, Substituicao
 from nfse.municipios.registry import get as municipio
-from nfse.municipios.routing import provider_for
+from nfse.municipios.routing import NACIONAL, provider_for
 from nfse.providers.base import Rps
-from nfse.providers.nacional.dps import DpsInvalida, build_dps
 from nfse.providers.registry import get_provider
 from nfse.runtime import Runtime
 from nfse.store import empresas, notas, numbering
 from nfse.store.empresas import Credencial
+
+DOCUMENTO = {NACIONAL: "dps_xml", "abrasf": "rps_xml"}
+"""The answer's key of the document each provider would send: the DPS, or the ABRASF
+request (GerarNfseEnvio, a lot or SubstituirNfseEnvio)."""
 
 
 def nome_municipio(codigo: str) -> str:
@@ -44,8 +47,8 @@ def _alvo(runtime: Runtime, cred: Credencial, nota: Nota) -> tuple[Nota, list[di
         except notas.SubstituicaoInvalida as exc:
             return nota, [{"codigo": "requisicao_invalida", "campo": campo,
                            "mensagem": str(exc), "correcao": None}]
-    return replace(nota, substituicao=Substituicao(
-        alvo.chave_acesso or "", nota.codigo_motivo_substituicao,
+    return replace(nota, substituicao=Substituicao(  # ABRASF: no key, the number
+        alvo.chave_acesso or alvo.numero or "", nota.codigo_motivo_substituicao,
         nota.motivo_substituicao)), []
 
 
@@ -56,16 +59,14 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
         nota = modelos.parse(modelo, body)
     except RequisicaoInvalida as exc:
         return {"ref": ref, "valido": False, "erros": invalid(exc).erros}
-    if provider_for(nota.prestador.codigo_municipio) != "nacional":
-        raise ApiError(400, "requisicao_invalida", "dry_run só está disponível para a NFS-e "
-                                                   "Nacional")
+    codigo = nota.prestador.codigo_municipio
+    provider = NACIONAL if modelo == modelos.NFSEN else provider_for(codigo)
     nota, erros = _alvo(runtime, cred, nota)
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, provider, codigo)
     parametros_municipais = None
-    if runtime.settings.nacional_parametros_url(cred.ambiente):
-        parametros = get_provider("nacional").parametros
-        problemas = parametros.problemas(nota, emissor,
-                                         nome_municipio(nota.prestador.codigo_municipio))
+    if provider == NACIONAL and runtime.settings.nacional_parametros_url(cred.ambiente):
+        parametros = get_provider(NACIONAL).parametros
+        problemas = parametros.problemas(nota, emissor, nome_municipio(codigo))
         if problemas:
             erros += invalid(RequisicaoInvalida(
                 plano(problemas) if modelo == modelos.NFSEN else problemas)).erros
@@ -73,12 +74,12 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
     with runtime.engine.connect() as conn:
         serie = empresas.serie(conn, cred.empresa.id, cred.ambiente, modelo)
         numero = numbering.proximo(conn, cred.empresa.id, cred.ambiente, serie)
-    answer: dict[str, Any] = {"ref": ref, "serie_rps": serie, "numero_rps": str(numero),
+    answer: dict[str, Any] = {"ref": ref, "provedor": provider, "serie_rps": serie,
+                              "numero_rps": str(numero),
                               "parametros_municipais": parametros_municipais}
-    try:
-        xml = build_dps(nota, Rps(serie=serie, numero=numero), emissor)
-    except DpsInvalida as exc:
-        erros.append({"codigo": "dps_invalida", "mensagem": str(exc), "correcao": None})
-    else:
-        answer["dps_xml"] = xml.decode("utf-8")
+    xml, problemas_documento = get_provider(provider).simular(
+        nota, Rps(serie=serie, numero=numero), emissor)
+    erros += [e.as_json() for e in problemas_documento]
+    if xml is not None:
+        answer[DOCUMENTO[provider]] = xml.decode("utf-8")
     return answer | {"valido": not erros, "erros": erros}

@@ -105,6 +105,12 @@ class Provider(Protocol):
         POSTed so the client gets a 400 at once instead of an erro_autorizacao later."""
         ...
 
+    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
+                                                                        tuple[Erro, ...]]:
+        """dry_run: the document ``emit`` would send, signed and schema-checked, or the
+        reasons there is none. Nothing is sent."""
+        ...
+
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome: ...
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:

@@ -75,6 +75,29 @@ class AbrasfProvider:
 
     # -- emission ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _documento(nota: Nota, rps: Rps, emissor: Emissor,
+                   variante: Variante) -> tuple[str, bytes]:
+        """(operation, signed and schema-checked request document) of an emission: a
+        substitution, a lot or a single RPS; ``DocumentoInvalido`` when there is none."""
+        if nota.substituicao is not None:
+            if not nota.substituicao.chave:
+                raise DocumentoInvalido([Erro(
+                    "requisicao_invalida", "Número da NFS-e substituída desconhecido")])
+            return SUBSTITUIR, documentos.substituir_nfse(nota, rps, nota.substituicao.chave,
+                                                          emissor, variante)
+        if variante.emissao == LOTE:
+            return LOTE, documentos.lote_rps_sincrono(nota, rps, emissor, variante)
+        return GERAR, documentos.gerar_nfse(nota, rps, emissor, variante)
+
+    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
+                                                                        tuple[Erro, ...]]:
+        """The request document ``emit`` would send (signed, schema-checked), or why none."""
+        try:
+            return self._documento(nota, rps, emissor, variante_de(emissor.opcoes))[1], ()
+        except DocumentoInvalido as exc:
+            return None, exc.erros
+
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         """Raises ``VarianteInvalida`` (or ``EsquemaAusente``) on a bad municipality
         configuration: nothing is sent, the worker logs it and tries again later (the note
@@ -82,18 +105,7 @@ class AbrasfProvider:
         variante = variante_de(emissor.opcoes)
         substituida = nota.substituicao.chave if nota.substituicao is not None else None
         try:
-            if nota.substituicao is not None:
-                if not substituida:
-                    raise DocumentoInvalido([Erro(
-                        "requisicao_invalida", "Número da NFS-e substituída desconhecido")])
-                operacao = SUBSTITUIR
-                dados = documentos.substituir_nfse(nota, rps, substituida, emissor, variante)
-            elif variante.emissao == LOTE:
-                operacao = LOTE
-                dados = documentos.lote_rps_sincrono(nota, rps, emissor, variante)
-            else:
-                operacao = GERAR
-                dados = documentos.gerar_nfse(nota, rps, emissor, variante)
+            operacao, dados = self._documento(nota, rps, emissor, variante)
         except DocumentoInvalido as exc:
             return Outcome(Result.REJECTED, erros=exc.erros)
         sent = self._send(operacao, dados, emissor, variante, "emissao")

@@ -33,6 +33,14 @@ class NacionalProvider:
     def problemas(self, nota: Nota) -> list[Problema]:
         return dps.problemas(nota)
 
+    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
+                                                                        tuple[Erro, ...]]:
+        """The DPS ``emit`` would send (signed, schema-checked), or why there is none."""
+        try:
+            return build_dps(nota, rps, emissor), ()
+        except DpsInvalida as exc:
+            return None, (Erro("dps_invalida", str(exc)),)
+
     def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
               name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:
         """The answer, or the Outcome of a transport failure (RETRY or UNKNOWN)."""
