@@ -3,11 +3,8 @@
 ``brazilfiscalreport`` only reads NFS-e Nacional XML, and an ABRASF municipality has no
 national layout to follow, so this is our own one-page A4 representation with what the note
 says: identification, prestador, tomador, intermediário, the service, the values, and the
-cancellation/substitution status.
-
-Elements are matched by local name (``{*}``), as ``nfse.providers.abrasf.respostas`` does:
-several municipal systems answer in their own namespace. Only ``Nfse/InfNfse`` is required;
-every other element may be absent and is shown as "-" or left out.
+cancellation/substitution status. What the page shows is read by ``abrasf_leitura``; this
+module only draws it.
 
 The PDF uses fpdf2's core Helvetica, which draws Windows-1252 only; any other character is
 reduced to its base letter or replaced by "?" (see ``_cp1252``), so no text of the note can
@@ -19,40 +16,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
-from lxml import etree
 
-from nfse.model.formato import reais
-from nfse.municipios import registry, servicos
-
-FUSO = ZoneInfo("America/Sao_Paulo")
-"""ABRASF date-times carry no offset: they are Brasília's local time."""
+from nfse.documents.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Grade
+from nfse.documents.abrasf_leitura import ler_nota
+from nfse.model.formato import FUSO
 
 TITULO = "NFS-e — Nota Fiscal de Serviços Eletrônica"
-LIMITE_VALOR = Decimal(10) ** 15
-AUSENTE = "-"
-
-EXIGIBILIDADE = {
-    "1": "Exigível", "2": "Não incidência", "3": "Isenção", "4": "Exportação",
-    "5": "Imunidade", "6": "Suspensa por decisão judicial",
-    "7": "Suspensa por processo administrativo",
-}
-REGIME_ESPECIAL = {
-    "1": "Microempresa municipal", "2": "Estimativa", "3": "Sociedade de profissionais",
-    "4": "Cooperativa", "5": "MEI", "6": "ME/EPP",
-}
-MOTIVO_CANCELAMENTO = {
-    "1": "erro na emissão", "2": "serviço não prestado", "3": "erro de assinatura",
-    "4": "duplicidade da nota", "5": "erro de processamento",
-}
-RESPONSAVEL_RETENCAO = {"1": "tomador", "2": "intermediário"}
 
 # --- page geometry (mm) and type (pt) -----------------------------------------------------
 
@@ -89,205 +62,19 @@ COR_MARCA = (205, 40, 40)
 def render_abrasf(xml: bytes, cancelada: bool = False) -> bytes:
     """The PDF of the ``CompNfse`` in ``xml``. The note is shown as cancelled when
     ``cancelada`` (the gateway knows it) or when the XML carries its ``NfseCancelamento``."""
-    comp, inf = _ler(xml)
-    cancelamento = _achar(comp, "NfseCancelamento")
-    substituidora = _texto(comp, "NfseSubstituicao/SubstituicaoNfse/NfseSubstituidora")
-    decl = _achar(inf, "DeclaracaoPrestacaoServico/InfDeclaracaoPrestacaoServico")
-
+    nota = ler_nota(xml, cancelada)
     pagina = _Pagina()
-    numero = _texto(inf, "Numero") or AUSENTE
-    emissao = _data_hora(_texto(inf, "DataEmissao"))
-    pagina.metadados(numero, _texto(inf, "PrestadorServico/RazaoSocial"), emissao)
-
+    pagina.metadados(nota.numero, nota.prestador, nota.emissao)
     faixas: list[_Faixa] = []
-    if cancelada or cancelamento is not None:
-        faixas.append((_faixa_cancelada(cancelamento), COR_CANCELADA, (255, 255, 255)))
-    if substituidora:
-        faixas.append((f"NFS-e SUBSTITUÍDA pela NFS-e nº {substituidora}", COR_SUBSTITUIDA,
-                       (92, 68, 0)))
-
-    cabecalho = _Cabecalho(
-        municipio=_municipio_gerador(inf, decl),
-        numero=numero,
-        campos=_identificacao(inf, decl, emissao),
-    )
-    antes = [_prestador(inf, decl), _tomador(decl), *_intermediario(decl), _servico(inf, decl)]
-    depois = [_valores(inf, decl)]
-    discriminacao = _texto_multilinha(_texto_bruto(decl, "Servico/Discriminacao")) or AUSENTE
-    outras = _outras_informacoes(inf, decl)
-
-    pagina.compor(cabecalho, faixas, antes, discriminacao, depois, outras,
-                  rodape=_rodape(cabecalho.municipio))
-    if cancelada or cancelamento is not None:
+    if nota.cancelada is not None:
+        faixas.append((nota.cancelada, COR_CANCELADA, (255, 255, 255)))
+    if nota.substituida is not None:
+        faixas.append((nota.substituida, COR_SUBSTITUIDA, (92, 68, 0)))
+    pagina.compor(nota.cabecalho, faixas, nota.antes, nota.discriminacao, nota.depois,
+                  nota.outras, rodape=nota.rodape)
+    if nota.cancelada is not None:
         pagina.marca_dagua("CANCELADA")
     return pagina.pdf()
-
-
-# --- reading the XML ----------------------------------------------------------------------
-
-
-def _ler(xml: bytes) -> tuple[etree._Element | None, etree._Element]:
-    """The ``CompNfse`` (None when the document is a bare ``Nfse``) and its ``InfNfse``."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml, parser)
-    if etree.QName(root).localname == "CompNfse":
-        comp: etree._Element | None = root
-    else:
-        comp = next(root.iter("{*}CompNfse"), None)
-    inf = next((comp if comp is not None else root).iter("{*}InfNfse"), None)
-    if inf is None:
-        raise ValueError("XML sem InfNfse: não é uma NFS-e ABRASF")
-    return comp, inf
-
-
-@cache
-def _caminho(path: str) -> str:
-    """``"A/B"`` as ``"{*}A/{*}B"``: any namespace, as municipal systems vary."""
-    return "/".join(f"{{*}}{step}" for step in path.split("/"))
-
-
-def _achar(element: etree._Element | None, path: str) -> etree._Element | None:
-    return None if element is None else element.find(_caminho(path))
-
-
-def _texto_bruto(element: etree._Element | None, path: str) -> str | None:
-    found = _achar(element, path)
-    return found.text if found is not None and found.text else None
-
-
-def _texto(element: etree._Element | None, path: str) -> str | None:
-    """The element's text with whitespace collapsed (the schema's ``collapse``); None when
-    absent or blank."""
-    bruto = _texto_bruto(element, path)
-    if bruto is None:
-        return None
-    return " ".join(bruto.split()) or None
-
-
-def _decimal(element: etree._Element | None, path: str) -> Decimal | None:
-    texto = _texto(element, path)
-    if texto is None:
-        return None
-    try:
-        valor = Decimal(texto.replace(",", "."))
-    except InvalidOperation:
-        return None
-    # tsValor has at most 15 digits: anything beyond is not an amount to print
-    return valor if valor.is_finite() and abs(valor) < LIMITE_VALOR else None
-
-
-def _primeiro(*valores: Decimal | None) -> Decimal | None:
-    return next((v for v in valores if v is not None), None)
-
-
-# --- formatting ---------------------------------------------------------------------------
-
-
-def _data_hora(texto: str | None) -> datetime | None:
-    """An ABRASF date-time in Brasília time (no offset means Brasília already)."""
-    if not texto:
-        return None
-    try:
-        momento = datetime.fromisoformat(texto)
-    except ValueError:
-        return None
-    return momento.replace(tzinfo=FUSO) if momento.tzinfo is None else momento.astimezone(FUSO)
-
-
-def _fmt_data_hora(momento: datetime | None) -> str:
-    return momento.strftime("%d/%m/%Y %H:%M") if momento else AUSENTE
-
-
-def _fmt_data(texto: str | None) -> str:
-    if not texto:
-        return AUSENTE
-    try:
-        return date.fromisoformat(texto[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return texto
-
-
-def _fmt_reais(valor: Decimal | None) -> str:
-    return reais(valor) if valor is not None else AUSENTE
-
-
-def _fmt_percentual(valor: Decimal) -> str:
-    duas_casas = valor.quantize(Decimal("0.01"))
-    texto = f"{duas_casas:f}" if duas_casas == valor else f"{valor.normalize():f}"
-    return texto.replace(".", ",") + "%"
-
-
-def _aliquota(aliquota: Decimal | None, base: Decimal | None, iss: Decimal | None) -> str:
-    """The ISS rate as a percentage. ABRASF 1.0 wrote it as a fraction (``0.05``), 2.x as a
-    percentage (``5.00``), and some municipal systems still write the old way: when the ISS
-    matches the base times the rate taken as a fraction (and not as a percentage), it is
-    one."""
-    if aliquota is None:
-        return AUSENTE
-    if base and iss is not None and aliquota < 1:
-        como_fracao = abs(base * aliquota - iss)
-        como_percentual = abs(base * aliquota / 100 - iss)
-        if como_fracao <= Decimal("0.01") < como_percentual:
-            aliquota *= 100
-    return _fmt_percentual(aliquota)
-
-
-def _fmt_documento(documento: str) -> str:
-    """CNPJ ``00.000.000/0000-00`` (alphanumeric too), CPF ``000.000.000-00``."""
-    d = documento
-    if len(d) == 14:
-        return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
-    if len(d) == 11:
-        return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
-    return d
-
-
-def _documento(ident: etree._Element | None) -> tuple[str, str]:
-    """``(label, formatted number)`` of a ``CpfCnpj`` holder (also the 1.0 shape, with
-    ``Cnpj``/``Cpf`` directly inside)."""
-    for path, rotulo in (("CpfCnpj/Cnpj", "CNPJ"), ("CpfCnpj/Cpf", "CPF"), ("Cnpj", "CNPJ"),
-                         ("Cpf", "CPF")):
-        numero = _texto(ident, path)
-        if numero:
-            return rotulo, _fmt_documento(numero)
-    return "CPF/CNPJ", "Não informado"
-
-
-def _municipio(codigo: str | None, uf: str | None = None) -> str:
-    """``Sertãozinho/SP``; the code (and UF) when the registry does not know it."""
-    if not codigo:
-        return uf or AUSENTE
-    municipio = registry.get(codigo)
-    if municipio:
-        return f"{municipio.nome}/{municipio.uf}"
-    return f"{codigo}/{uf}" if uf else codigo
-
-
-def _cep(cep: str | None) -> str:
-    if not cep:
-        return AUSENTE
-    return f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 and cep.isdigit() else cep
-
-
-def _sim_nao(valor: str | None) -> str:
-    return {"1": "Sim", "2": "Não"}.get(valor or "", AUSENTE)
-
-
-def _item_lista(codigo: str | None) -> str:
-    """``01.07 - Suporte técnico em informática...`` when the item is in LC 116."""
-    if not codigo:
-        return AUSENTE
-    item = servicos.item(codigo)
-    return f"{item.codigo} - {item.descricao}" if item else codigo
-
-
-def _texto_multilinha(texto: str | None) -> str | None:
-    """A free text keeping its line breaks (``\\r\\n``/``\\r`` as ``\\n``), each line's
-    trailing blanks and the text's leading and trailing blank lines dropped."""
-    if not texto:
-        return None
-    linhas = texto.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(linha.rstrip() for linha in linhas).strip("\n") or None
 
 
 def _cp1252(texto: str) -> str:
@@ -319,274 +106,6 @@ def _cp1252(texto: str) -> str:
         else:
             saida.append(ch)
     return "".join(saida)
-
-
-# --- the content --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Campo:
-    """One boxed field: a small label over its value."""
-
-    rotulo: str
-    valor: str
-    peso: float = 1.0
-    """Share of the row's width."""
-    destaque: bool = False
-    alinhamento: str = "L"
-
-
-@dataclass(frozen=True)
-class _Grade:
-    """A titled block of rows of fields."""
-
-    titulo: str
-    linhas: Sequence[Sequence[_Campo]]
-
-
-@dataclass(frozen=True)
-class _Cabecalho:
-    municipio: str
-    numero: str
-    campos: Sequence[_Campo]
-
-
-def _municipio_gerador(inf: etree._Element, decl: etree._Element | None) -> str:
-    codigo = (_texto(inf, "OrgaoGerador/CodigoMunicipio")
-              or _texto(inf, "PrestadorServico/Endereco/CodigoMunicipio")
-              or _texto(decl, "Servico/CodigoMunicipio"))
-    return _municipio(codigo, _texto(inf, "OrgaoGerador/Uf"))
-
-
-def _identificacao(inf: etree._Element, decl: etree._Element | None,
-                   emissao: datetime | None) -> list[_Campo]:
-    rps = _achar(decl, "Rps/IdentificacaoRps")
-    rps_numero = _texto(rps, "Numero")
-    rps_serie = _texto(rps, "Serie")
-    rps_texto = AUSENTE
-    if rps_numero:
-        rps_texto = f"{rps_numero} / {rps_serie}" if rps_serie else rps_numero
-    campos = [
-        _Campo("Data e hora de emissão", _fmt_data_hora(emissao)),
-        _Campo("Competência", _fmt_data(_texto(decl, "Competencia"))),
-        _Campo("Código de verificação", _texto(inf, "CodigoVerificacao") or AUSENTE,
-               destaque=True),
-        _Campo("RPS (número / série)", rps_texto),
-    ]
-    substituida = _texto(inf, "NfseSubstituida")
-    if substituida:
-        campos.append(_Campo("Substitui a NFS-e nº", substituida))
-    return campos
-
-
-def _endereco(endereco: etree._Element | None) -> tuple[str, str, str]:
-    """``(street line, city/UF, CEP)`` of a ``tcEndereco``."""
-    if endereco is None:
-        return AUSENTE, AUSENTE, AUSENTE
-    partes = [_texto(endereco, tag) for tag in ("Endereco", "Numero", "Complemento", "Bairro")]
-    linha = ", ".join(p for p in partes if p) or AUSENTE
-    cidade = _municipio(_texto(endereco, "CodigoMunicipio"), _texto(endereco, "Uf"))
-    return linha, cidade, _cep(_texto(endereco, "Cep"))
-
-
-def _contato(contato: etree._Element | None) -> list[_Campo]:
-    telefone, email = _texto(contato, "Telefone"), _texto(contato, "Email")
-    if not telefone and not email:
-        return []
-    return [_Campo("Telefone", telefone or AUSENTE, 1.0), _Campo("E-mail", email or AUSENTE, 3.0)]
-
-
-def _prestador(inf: etree._Element, decl: etree._Element | None) -> _Grade:
-    dados = _achar(inf, "PrestadorServico")
-    # 2.04 identifies the prestador in the declaration; 2.01/2.02 in PrestadorServico
-    ident = _achar(decl, "Prestador")
-    if _achar(ident, "CpfCnpj") is None:
-        ident = _achar(dados, "IdentificacaoPrestador")
-    rotulo, documento = _documento(ident)
-    regime = REGIME_ESPECIAL.get(_texto(decl, "RegimeEspecialTributacao") or "")
-    primeira = [
-        _Campo(rotulo, documento, 1.3),
-        _Campo("Inscrição municipal", _texto(ident, "InscricaoMunicipal") or AUSENTE, 1.2),
-        _Campo("Optante pelo Simples Nacional", _sim_nao(_texto(decl, "OptanteSimplesNacional"))),
-        _Campo("Incentivo fiscal", _sim_nao(_texto(decl, "IncentivoFiscal")), 0.8),
-    ]
-    if regime:
-        primeira.append(_Campo("Regime especial de tributação", regime, 1.3))
-    nomes = [_Campo("Razão social", _texto(dados, "RazaoSocial") or AUSENTE, 3.0)]
-    fantasia = _texto(dados, "NomeFantasia")
-    if fantasia:
-        nomes.append(_Campo("Nome fantasia", fantasia, 2.0))
-    linha, cidade, cep = _endereco(_achar(dados, "Endereco"))
-    linhas = [primeira, nomes,
-              [_Campo("Endereço", linha, 3.0), _Campo("Município", cidade, 1.3),
-               _Campo("CEP", cep, 0.7)]]
-    contato = _contato(_achar(dados, "Contato"))
-    if contato:
-        linhas.append(contato)
-    return _Grade("Prestador de serviços", linhas)
-
-
-def _tomador(decl: etree._Element | None) -> _Grade:
-    tomador = _achar(decl, "TomadorServico")
-    if tomador is None:
-        tomador = _achar(decl, "Tomador")  # 2.01/2.02
-    ident = _achar(tomador, "IdentificacaoTomador")
-    nome = _texto(tomador, "RazaoSocial")
-    nif = _texto(tomador, "NifTomador")
-    if tomador is None or (ident is None and not nome and not nif):
-        return _Grade("Tomador de serviços", [[_Campo("Tomador", "Tomador não identificado")]])
-    rotulo, documento = _documento(ident)
-    if ident is None and nif:
-        rotulo, documento = "NIF", nif
-    linhas: list[list[_Campo]] = [[
-        _Campo(rotulo, documento, 1.3),
-        _Campo("Inscrição municipal", _texto(ident, "InscricaoMunicipal") or AUSENTE, 1.2),
-        _Campo("Razão social", nome or AUSENTE, 3.5),
-    ]]
-    exterior = _achar(tomador, "EnderecoExterior")
-    if exterior is not None:
-        linhas.append([
-            _Campo("Endereço no exterior", _texto(exterior, "EnderecoCompletoExterior")
-                   or AUSENTE, 4.0),
-            _Campo("País (código)", _texto(exterior, "CodigoPais") or AUSENTE, 1.0),
-        ])
-    else:
-        linha, cidade, cep = _endereco(_achar(tomador, "Endereco"))
-        linhas.append([_Campo("Endereço", linha, 3.0), _Campo("Município", cidade, 1.3),
-                       _Campo("CEP", cep, 0.7)])
-    contato = _contato(_achar(tomador, "Contato"))
-    if contato:
-        linhas.append(contato)
-    return _Grade("Tomador de serviços", linhas)
-
-
-def _intermediario(decl: etree._Element | None) -> list[_Grade]:
-    inter = _achar(decl, "Intermediario")
-    if inter is None:
-        inter = _achar(decl, "IntermediarioServico")  # 2.01/2.02
-    if inter is None:
-        return []
-    ident = _achar(inter, "IdentificacaoIntermediario")
-    if ident is None:
-        ident = inter
-    rotulo, documento = _documento(ident)
-    return [_Grade("Intermediário de serviços", [[
-        _Campo(rotulo, documento, 1.3),
-        _Campo("Inscrição municipal", _texto(ident, "InscricaoMunicipal") or AUSENTE, 1.2),
-        _Campo("Razão social", _texto(inter, "RazaoSocial") or AUSENTE, 2.5),
-        _Campo("Município", _municipio(_texto(inter, "CodigoMunicipio")), 1.0),
-    ]])]
-
-
-def _servico(inf: etree._Element, decl: etree._Element | None) -> _Grade:
-    servico = _achar(decl, "Servico")
-    codigo_municipio = _texto(servico, "CodigoTributacaoMunicipio")
-    descricao = _texto(inf, "DescricaoCodigoTributacaoMunicípio")
-    if codigo_municipio and descricao:
-        codigo_municipio = f"{codigo_municipio} - {descricao}"
-    primeira = [
-        _Campo("Item da lista de serviços (LC 116/2003)",
-               _item_lista(_texto(servico, "ItemListaServico")), 3.2),
-        _Campo("Código de tributação do município", codigo_municipio or AUSENTE, 1.8),
-    ]
-    cnae = _texto(servico, "CodigoCnae")
-    if cnae:
-        primeira.append(_Campo("CNAE", cnae, 0.8))
-    pais = _texto(servico, "CodigoPais")
-    segunda = [
-        _Campo("Município da prestação",
-               _municipio(_texto(servico, "CodigoMunicipio")) if not pais
-               else f"Exterior (país {pais})", 1.4),
-        _Campo("Exigibilidade do ISS",
-               EXIGIBILIDADE.get(_texto(servico, "ExigibilidadeISS") or "", AUSENTE), 1.4),
-        _Campo("Município de incidência", _municipio(_texto(servico, "MunicipioIncidencia")),
-               1.4),
-    ]
-    processo = _texto(servico, "NumeroProcesso")
-    if processo:
-        segunda.append(_Campo("Processo de suspensão", processo, 1.2))
-    obra = _achar(decl, "ConstrucaoCivil")
-    linhas = [primeira, segunda]
-    if obra is not None:
-        linhas.append([_Campo("Código da obra", _texto(obra, "CodigoObra") or AUSENTE),
-                       _Campo("ART", _texto(obra, "Art") or AUSENTE)])
-    return _Grade("Serviço", linhas)
-
-
-def _valores(inf: etree._Element, decl: etree._Element | None) -> _Grade:
-    """The authority's figures (``ValoresNfse``) first, the declaration's when absent."""
-    declarados = _achar(decl, "Servico/Valores")
-    nfse = _achar(inf, "ValoresNfse")
-
-    def declarado(tag: str) -> Decimal | None:
-        return _decimal(declarados, tag)
-
-    base = _primeiro(_decimal(nfse, "BaseCalculo"), declarado("ValorServicos"))
-    iss = _primeiro(_decimal(nfse, "ValorIss"), declarado("ValorIss"))
-    aliquota = _primeiro(_decimal(nfse, "Aliquota"), declarado("Aliquota"))
-    retido = _texto(decl, "Servico/IssRetido")
-    iss_retido = _sim_nao(retido)
-    responsavel = RESPONSAVEL_RETENCAO.get(_texto(decl, "Servico/ResponsavelRetencao") or "")
-    if retido == "1" and responsavel:
-        iss_retido += f" ({responsavel})"
-    zero = Decimal("0.00")
-
-    def opcional(tag: str) -> str:
-        return _fmt_reais(_primeiro(declarado(tag), zero))
-
-    return _Grade("Valores", [
-        [
-            _Campo("Valor dos serviços", _fmt_reais(declarado("ValorServicos")), 1.0, True, "R"),
-            _Campo("Deduções", opcional("ValorDeducoes"), alinhamento="R"),
-            _Campo("Desconto incondicionado", opcional("DescontoIncondicionado"),
-                   alinhamento="R"),
-            _Campo("Desconto condicionado", opcional("DescontoCondicionado"), alinhamento="R"),
-            _Campo("Base de cálculo", _fmt_reais(base), alinhamento="R"),
-        ],
-        [
-            _Campo("Alíquota do ISS", _aliquota(aliquota, base, iss), alinhamento="R"),
-            _Campo("Valor do ISS", _fmt_reais(iss), alinhamento="R"),
-            _Campo("ISS retido", iss_retido, alinhamento="R"),
-            _Campo("Tributos aproximados", _fmt_reais(declarado("ValTotTributos")),
-                   alinhamento="R"),
-            _Campo("Valor líquido da NFS-e",
-                   _fmt_reais(_primeiro(_decimal(nfse, "ValorLiquidoNfse"),
-                                        declarado("ValorServicos"))), 1.0, True, "R"),
-        ],
-        [
-            _Campo("Retenção PIS", opcional("ValorPis"), alinhamento="R"),
-            _Campo("Retenção COFINS", opcional("ValorCofins"), alinhamento="R"),
-            _Campo("Retenção INSS", opcional("ValorInss"), alinhamento="R"),
-            _Campo("Retenção IR", opcional("ValorIr"), alinhamento="R"),
-            _Campo("Retenção CSLL", opcional("ValorCsll"), alinhamento="R"),
-            _Campo("Outras retenções", opcional("OutrasRetencoes"), alinhamento="R"),
-        ],
-    ])
-
-
-def _outras_informacoes(inf: etree._Element, decl: etree._Element | None) -> str | None:
-    partes = [_texto_multilinha(_texto_bruto(inf, "OutrasInformacoes")),
-              _texto_multilinha(_texto_bruto(decl, "InformacoesComplementares"))]
-    return "\n".join(p for p in partes if p) or None
-
-
-def _faixa_cancelada(cancelamento: etree._Element | None) -> str:
-    texto = "NFS-e CANCELADA"
-    quando = _data_hora(_texto(cancelamento, "Confirmacao/DataHora"))
-    if quando:
-        texto += f" em {_fmt_data_hora(quando)}"
-    motivo = MOTIVO_CANCELAMENTO.get(
-        _texto(cancelamento, "Confirmacao/Pedido/InfPedidoCancelamento/CodigoCancelamento")
-        or "")
-    if motivo:
-        texto += f" (motivo: {motivo})"
-    return texto + " - sem validade fiscal"
-
-
-def _rodape(municipio: str) -> str:
-    prefeitura = "da prefeitura" if municipio == AUSENTE else f"da prefeitura ({municipio})"
-    return ("Representação gráfica de NFS-e emitida no padrão ABRASF. Confira a autenticidade "
-            f"no sistema {prefeitura} com o número e o código de verificação.")
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -621,9 +140,9 @@ class _Pagina:
 
     # --- composition ---
 
-    def compor(self, cabecalho: _Cabecalho,
+    def compor(self, cabecalho: Cabecalho,
                faixas: Sequence[_Faixa],
-               antes: Sequence[_Grade], discriminacao: str, depois: Sequence[_Grade],
+               antes: Sequence[Grade], discriminacao: str, depois: Sequence[Grade],
                outras: str | None, rodape: str) -> None:
         """Draw everything; the discriminação takes what the other blocks leave."""
         fixo = (self._altura_cabecalho(cabecalho) + ESPACO
@@ -663,7 +182,7 @@ class _Pagina:
 
     # --- measuring ---
 
-    def _larguras(self, campos: Sequence[_Campo], largura: float = LARGURA) -> list[float]:
+    def _larguras(self, campos: Sequence[Campo], largura: float = LARGURA) -> list[float]:
         total = sum(c.peso for c in campos)
         return [largura * c.peso / total for c in campos]
 
@@ -678,7 +197,7 @@ class _Pagina:
                                 output=MethodReturnValue.LINES)
         return [linha.encode("latin-1").decode("cp1252") for linha in linhas] or [""]
 
-    def _altura_linha(self, campos: Sequence[_Campo]) -> float:
+    def _altura_linha(self, campos: Sequence[Campo]) -> float:
         alturas = [
             len(self._linhas(c.valor, w, _tamanho_valor(c), "B" if c.destaque else ""))
             * _entrelinha(_tamanho_valor(c))
@@ -686,10 +205,10 @@ class _Pagina:
         ]
         return ROTULO_H + max(alturas) + FOLGA_CELULA
 
-    def _altura_grade(self, grade: _Grade) -> float:
+    def _altura_grade(self, grade: Grade) -> float:
         return TITULO_BLOCO_H + sum(self._altura_linha(linha) for linha in grade.linhas)
 
-    def _altura_cabecalho(self, cabecalho: _Cabecalho) -> float:
+    def _altura_cabecalho(self, cabecalho: Cabecalho) -> float:
         return 20.0 + self._altura_linha(cabecalho.campos)
 
     @staticmethod
@@ -711,7 +230,7 @@ class _Pagina:
 
     # --- drawing ---
 
-    def _cabecalho(self, cabecalho: _Cabecalho, y: float) -> float:
+    def _cabecalho(self, cabecalho: Cabecalho, y: float) -> float:
         pdf = self.fpdf
         altura_topo = 20.0
         largura_numero = 42.0
@@ -753,13 +272,13 @@ class _Pagina:
         pdf.cell(LARGURA, TITULO_BLOCO_H, _cp1252(titulo.upper()), border=1, fill=True)
         return y + TITULO_BLOCO_H
 
-    def _grade(self, grade: _Grade, y: float) -> float:
+    def _grade(self, grade: Grade, y: float) -> float:
         y = self._titulo_bloco(grade.titulo, y)
         for linha in grade.linhas:
             y = self._linha_campos(linha, y)
         return y
 
-    def _linha_campos(self, campos: Sequence[_Campo], y: float) -> float:
+    def _linha_campos(self, campos: Sequence[Campo], y: float) -> float:
         pdf = self.fpdf
         altura = self._altura_linha(campos)
         x = MARGEM
@@ -819,5 +338,5 @@ def _entrelinha(tamanho: float) -> float:
     return tamanho * 0.3528 * 1.25
 
 
-def _tamanho_valor(campo: _Campo) -> float:
+def _tamanho_valor(campo: Campo) -> float:
     return VALOR_PT + 0.5 if campo.destaque else VALOR_PT

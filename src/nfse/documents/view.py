@@ -14,17 +14,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
 from nfse.documents.links import CONSULTA_PUBLICA
-from nfse.model.formato import reais
+from nfse.model.formato import cep, cpf_cnpj, data_hora, municipio_uf, percentual, reais
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
-from nfse.municipios import registry
 
-FUSO = ZoneInfo("America/Sao_Paulo")
 SITUACOES = {"autorizado": "Autorizada", "cancelado": "CANCELADA", "substituido": "Substituída"}
 ZERO = Decimal("0.00")
 
@@ -138,7 +135,7 @@ def _identificacao(situacao: str, data_emissao: datetime, codigo_verificacao: st
                    chave_acesso: str | None) -> str:
     return _secao("Identificação", _dl([
         _campo("Situação", situacao),
-        _campo("Data de emissão", _data_hora(data_emissao)),
+        _campo("Data de emissão", data_hora(data_emissao)),
         _campo("Código de verificação", codigo_verificacao),
         _campo("Chave de acesso", _chave(chave_acesso) if chave_acesso else None, "chave"),
     ]))
@@ -188,7 +185,7 @@ def _valores(servico: Servico) -> str:
         _campo("Desconto incondicionado", reais(servico.desconto_incondicionado)),
         _campo("Desconto condicionado", reais(servico.desconto_condicionado)),
         _campo("Base de cálculo", reais(servico.base_calculo)),
-        _campo("Alíquota", _percentual(servico.aliquota) if servico.aliquota is not None
+        _campo("Alíquota", percentual(servico.aliquota) if servico.aliquota is not None
                else None),
         _campo("ISS", reais(servico.valor_iss) if servico.valor_iss is not None else None),
         _campo("ISS retido", "Sim" if servico.iss_retido else "Não"),
@@ -238,38 +235,16 @@ def _qr_svg(dados: str) -> str:
     return imagem.to_string(encoding="unicode")
 
 
-def _data_hora(valor: datetime) -> str:
-    local = valor.replace(tzinfo=FUSO) if valor.tzinfo is None else valor.astimezone(FUSO)
-    return local.strftime("%d/%m/%Y %H:%M")
-
-
 def _chave(chave: str) -> str:
     """The access key in blocks of 4 characters, for reading aloud or typing."""
     return " ".join(chave[i:i + 4] for i in range(0, len(chave), 4))
 
 
-def _percentual(valor: Decimal) -> str:
-    """At least two decimals, more only when significant: ``3,00%``, ``2,125%``."""
-    duas_casas = valor.quantize(Decimal("0.01"))
-    texto = f"{duas_casas:f}" if duas_casas == valor else f"{valor.normalize():f}"
-    return texto.replace(".", ",") + "%"
-
-
-def _formatar_documento(documento: str) -> str:
-    """CNPJ ``00.000.000/0000-00`` (alphanumeric too), CPF ``000.000.000-00``."""
-    d = documento
-    if len(d) == 14:
-        return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
-    if len(d) == 11:
-        return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
-    return d
-
-
 def _documento_rotulado(cnpj: str | None, cpf: str | None) -> tuple[str, str | None]:
     if cnpj:
-        return "CNPJ", _formatar_documento(cnpj)
+        return "CNPJ", cpf_cnpj(cnpj)
     if cpf:
-        return "CPF", _formatar_documento(cpf)
+        return "CPF", cpf_cnpj(cpf)
     return "Documento", None
 
 
@@ -277,8 +252,7 @@ def _municipio(codigo: str | None) -> str | None:
     """``Franca/SP``; the bare code when the registry does not know it."""
     if not codigo:
         return None
-    municipio = registry.get(codigo)
-    return f"{municipio.nome}/{municipio.uf}" if municipio else codigo
+    return municipio_uf(codigo) or codigo
 
 
 def _item_lista(item: str) -> str:
@@ -292,7 +266,7 @@ def _codigo_nacional(codigo: str) -> str:
 def _endereco(endereco: Endereco) -> str | None:
     """The address on one line: street, number, complement, district, city/UF, CEP."""
     partes = [_logradouro(endereco), endereco.numero, endereco.complemento, endereco.bairro,
-              _cidade(endereco), _cep(endereco.cep)]
+              _cidade(endereco), f"CEP {cep(endereco.cep)}" if endereco.cep else None]
     linha = ", ".join(p for p in partes if p)
     return linha or None
 
@@ -305,13 +279,5 @@ def _logradouro(endereco: Endereco) -> str | None:
 
 
 def _cidade(endereco: Endereco) -> str | None:
-    municipio = registry.get(endereco.codigo_municipio) if endereco.codigo_municipio else None
-    if municipio:
-        return f"{municipio.nome}/{municipio.uf}"
-    return endereco.uf
-
-
-def _cep(cep: str | None) -> str | None:
-    if not cep:
-        return None
-    return f"CEP {cep[:5]}-{cep[5:]}" if len(cep) == 8 and cep.isdigit() else f"CEP {cep}"
+    codigo = endereco.codigo_municipio
+    return (municipio_uf(codigo) if codigo else None) or endereco.uf
