@@ -6,13 +6,14 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from nfse.providers.nacional.answers import VALORES, valores_nfse
+from nfse.providers.nacional.answers import VALORES, nfse_fields
 
 SAMPLE = Path(str(resources.files("nfelib") / "nfse" / "samples" / "v1_0" / "nfse-ibscbs.xml"))
 
 
 def test_sample_nfse_with_ibs_cbs_gives_every_value() -> None:
-    valores = valores_nfse(SAMPLE.read_bytes())
+    numero, processada, valores = nfse_fields(SAMPLE.read_bytes())
+    assert (numero, processada.isoformat()) == ("1", "2026-03-10T10:00:05-03:00")
     assert valores == {
         "base_calculo": "1000.00", "aliquota": "2.00", "valor_iss": "20.00",
         "valor_liquido": "1000.00", "ibs_cbs_base_calculo": "1000.00",
@@ -23,4 +24,4 @@ def test_sample_nfse_with_ibs_cbs_gives_every_value() -> None:
 
 
 def test_a_document_that_is_not_an_nfse_has_no_values() -> None:
-    assert valores_nfse(b"<outro/>") == {}
+    assert nfse_fields(b"<outro/>") == ("", None, {})

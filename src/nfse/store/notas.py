@@ -59,6 +59,11 @@ def get(conn: Connection, nota_id: int) -> Row:
     return conn.execute(_GET, {"nota_id": nota_id}).one()
 
 
+def get_many(conn: Connection, ids: list[int]) -> dict[int, Row]:
+    """Several notes by id, in one statement."""
+    return {row.id: row for row in conn.execute(select(notas).where(notas.c.id.in_(ids)))}
+
+
 def _set(conn: Connection, nota_id: int, **values: Any) -> None:
     """UPDATE one note: the columns named in ``values``, through one prepared statement."""
     conn.execute(_UPDATE, {"nota_id": nota_id, **values})

@@ -19,12 +19,17 @@ from nfse.work.outbox import BATCH, Outbox
 log = logging.getLogger("nfse.gatilhos")
 
 
-def disparar(conn: Connection, nota_id: int, base_url: str) -> list[str]:
+def disparar(conn: Connection, nota_id: int, base_url: str,
+             antes: Row | None = None) -> list[str]:
     """Queue the note's current JSON (as GET answers it) to every matching hook; the ids of
-    the hooks. The JSON is built only when some hook wants it."""
-    row = notas.get(conn, nota_id)
+    the hooks. ``antes``: the note's row as the caller already read it (its company,
+    environment, prestador and door decide the hooks); the current row and its JSON are read
+    only when some hook wants them."""
+    row = antes if antes is not None else notas.get(conn, nota_id)
     matching = hooks.da_nota(conn, row, row.modelo or "nfse")
     if matching:
+        if antes is not None:
+            row = notas.get(conn, nota_id)
         body = json.dumps(nota_json(conn, row, base_url), ensure_ascii=False)
         hooks.enfileirar(conn, nota_id, matching, body)
     return matching

@@ -49,6 +49,7 @@ MARCA = 900.0
 """How long an authority stays marked out of the air without news (the breaker's longest
 open interval, 600 s, and a margin)."""
 RENOVAR = 60.0
+EMPRESA_TTL = 5.0
 
 
 def _exchanged(exchanges: Sequence[Exchange]) -> list[tuple[str, bytes, str]]:
@@ -81,6 +82,8 @@ class Worker:
         self._next_outbox = 0.0
         self.breaker = CircuitBreaker(settings)
         self._publicado: dict[str, tuple[bool, float]] = {}
+        self._empresas: dict[int, tuple[float, Empresa]] = {}
+        """Companies read recently (good until, company)."""
         """What this worker last told the store of each authority (open?, when)."""
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
@@ -123,6 +126,18 @@ class Worker:
         self._next_outbox = 0.0 if delivered else time.monotonic() + self.settings.worker_poll
         return delivered > 0
 
+    def _empresa(self, conn: Connection, empresa_id: int) -> Empresa:
+        """The company, read at most every ``EMPRESA_TTL`` seconds per worker: one read per
+        note would be a tenth of the database's work for it. A change of its settings
+        (PUT /v2/empresas) reaches workers within that time, as it reaches the API's token
+        cache."""
+        moment = time.monotonic()
+        found = self._empresas.get(empresa_id)
+        if found is None or found[0] <= moment:
+            found = (moment + EMPRESA_TTL, empresas.get_empresa(conn, empresa_id))
+            self._empresas[empresa_id] = found
+        return found[1]
+
     def _publicar(self, authority: str) -> None:
         """Tell the API (``status_nfse``) when this worker's circuit of an authority opens
         or closes; an open one is renewed every ``RENOVAR`` seconds."""
@@ -154,11 +169,15 @@ class Worker:
         mostly waits for its authority). On ``stop`` the notes not yet started are left
         for ``run`` to release, so a SIGTERM waits only for the notes being sent."""
         claimed = notas.claim(self.engine, self.id, self.batch, self.lease)
+        if not claimed:
+            return 0
+        with self.engine.connect() as conn:
+            rows = notas.get_many(conn, claimed)  # one read for the batch, not one per note
         if self.settings.worker_threads <= 1 or len(claimed) <= 1:
             for nota_id in claimed:
                 if stop is not None and stop.is_set():
                     break
-                self._guarded(nota_id)
+                self._guarded(nota_id, rows.get(nota_id))
         else:
             pending = iter(claimed)
             lock = threading.Lock()
@@ -169,7 +188,7 @@ class Worker:
                         nota_id = next(pending, None)
                     if nota_id is None:
                         return
-                    self._guarded(nota_id)
+                    self._guarded(nota_id, rows.get(nota_id))
 
             threads = [threading.Thread(target=drain, name=f"nfse-worker-{n}")
                        for n in range(min(self.settings.worker_threads, len(claimed)))]
@@ -179,9 +198,9 @@ class Worker:
                 thread.join()
         return len(claimed)
 
-    def _guarded(self, nota_id: int) -> None:
+    def _guarded(self, nota_id: int, row: Row | None = None) -> None:
         try:
-            self.process(nota_id)
+            self.process(nota_id, row)
         except Exception:  # a bug must not kill the loop; the lease expires, we retry
             log.exception("nota %s: unexpected failure", nota_id)
             try:
@@ -193,10 +212,12 @@ class Worker:
                 log.warning("nota %s: database unavailable; the note returns when its lease "
                             "expires", nota_id)
 
-    def process(self, nota_id: int) -> None:
+    def process(self, nota_id: int, row: Row | None = None) -> None:
+        """Send one claimed note; ``row``: the note as claimed (read here when not given)."""
         with self.engine.connect() as conn:
-            row = notas.get(conn, nota_id)
-            empresa = empresas.get_empresa(conn, row.empresa_id)
+            if row is None:
+                row = notas.get(conn, nota_id)
+            empresa = self._empresa(conn, row.empresa_id)
         try:
             nota = modelos.parse(row.modelo, json.loads(row.requisicao))
         except RequisicaoInvalida as exc:
@@ -294,7 +315,7 @@ class Worker:
                             valores=outcome.valores)
             nota, empresa, row = aviso
             avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
-            disparar(conn, nota_id, self.public_url)
+            disparar(conn, nota_id, self.public_url, antes=row)
             if row.substitui_nota_id is not None:
                 notas.substituir(conn, row.substitui_nota_id, outcome.numero)
                 disparar(conn, row.substitui_nota_id, self.public_url)

@@ -63,12 +63,15 @@ def erros_of(answer: dict[str, Any]) -> list[Erro]:
     return result
 
 
-def nfse_fields(xml: bytes) -> tuple[str, datetime | None]:
-    """(nNFSe, dhProc) of an NFS-e document."""
-    root = etree.fromstring(xml)
-    numero = root.findtext("n:infNFSe/n:nNFSe", namespaces=NS) or ""
-    dh_proc = root.findtext("n:infNFSe/n:dhProc", namespaces=NS)
-    return numero, datetime.fromisoformat(dh_proc) if dh_proc else None
+def nfse_fields(xml: bytes) -> tuple[str, datetime | None, dict[str, str]]:
+    """(nNFSe, dhProc, the values the Sefin computed) of an NFS-e document, from one parse."""
+    inf = etree.fromstring(xml).find("n:infNFSe", NS)
+    if inf is None:
+        return "", None, {}
+    numero = inf.findtext("n:nNFSe", namespaces=NS) or ""
+    dh_proc = inf.findtext("n:dhProc", namespaces=NS)
+    return (numero, datetime.fromisoformat(dh_proc) if dh_proc else None,
+            valores_nfse(inf))
 
 
 VALORES = {
@@ -90,11 +93,8 @@ VALORES = {
 }
 
 
-def valores_nfse(xml: bytes) -> dict[str, str]:
-    """The values the Sefin computed on an NFS-e, named as the fields of SPEC §2.1; absent
-    ones are left out."""
-    inf = etree.fromstring(xml).find("n:infNFSe", NS)
-    if inf is None:
-        return {}
+def valores_nfse(inf: etree._Element) -> dict[str, str]:
+    """The values the Sefin computed on an NFS-e (its ``infNFSe``), named as the fields of
+    SPEC §2.1; absent ones are left out."""
     found = {nome: inf.findtext(path, namespaces=NS) for nome, path in VALORES.items()}
     return {nome: valor for nome, valor in found.items() if valor}

@@ -89,10 +89,10 @@ class NacionalProvider:
 
     def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...]) -> Outcome:
         xml = answers.unpack(packed)
-        numero, dh_proc = answers.nfse_fields(xml)
+        numero, dh_proc, valores = answers.nfse_fields(xml)
         return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
                        codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
-                       exchanges=exchanges, valores=answers.valores_nfse(xml))
+                       exchanges=exchanges, valores=valores)
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         ident = dps_id(nota, rps)
