@@ -9,7 +9,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from nfse.certs.secrets import SecretBox
 from nfse.store import leases
@@ -98,14 +110,21 @@ def apagar(conn: Connection, hook_id: str) -> None:
     conn.execute(delete(hooks).where(hooks.c.id == hook_id))
 
 
+_DA_NOTA = select(hooks.c.id).where(
+    hooks.c.empresa_id == bindparam("empresa_id"), hooks.c.ambiente == bindparam("ambiente"),
+    hooks.c.event == bindparam("event"),
+    or_(and_(hooks.c.cnpj.is_(None), hooks.c.cpf.is_(None)),
+        hooks.c.cnpj == bindparam("documento"), hooks.c.cpf == bindparam("documento")),
+).order_by(hooks.c.created_at, hooks.c.id)
+"""Built once: it runs for every note that reaches a final status."""
+
+
 def da_nota(conn: Connection, nota: Row, event: str) -> list[str]:
     """The hooks a note's event goes to: its company, environment and event; the hook's
     CNPJ/CPF, when set, must be the prestador's."""
-    return list(conn.execute(select(hooks.c.id).where(
-        _owned(nota.empresa_id, nota.ambiente), hooks.c.event == event,
-        or_(and_(hooks.c.cnpj.is_(None), hooks.c.cpf.is_(None)),
-            hooks.c.cnpj == nota.cnpj_prestador, hooks.c.cpf == nota.cnpj_prestador))
-        .order_by(hooks.c.created_at, hooks.c.id)).scalars())
+    return list(conn.execute(_DA_NOTA, {"empresa_id": nota.empresa_id,
+                                        "ambiente": nota.ambiente, "event": event,
+                                        "documento": nota.cnpj_prestador}).scalars())
 
 
 def enfileirar(conn: Connection, nota_id: int, hook_ids: list[str], body: str) -> None:
