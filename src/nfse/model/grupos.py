@@ -27,6 +27,9 @@ RETENCAO = {
     "9": (True, False, True),
 }
 PAIS = re.compile(r"[A-Z]{2}")
+CAMPOS_PIS_COFINS = ("situacao_tributaria_pis_cofins", "tipo_retencao_pis_cofins",
+                     "base_calculo_pis_cofins", "aliquota_pis", "aliquota_cofins")
+CAMPOS_EXTERIOR = ("codigo_pais", "codigo_postal", "cidade", "regiao")
 TIPOS_DEDUCAO = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "99"}
 DOCUMENTO_DEDUCAO = {"chave_nfse": 50, "chave_nfe": 44, "numero_documento_fiscal": 255,
                      "numero_documento": 255}
@@ -46,6 +49,8 @@ def pis_cofins(raw: dict[str, Any], money: dict[str, Decimal | None],
     """The group, when ``servico.situacao_tributaria_pis_cofins`` (the CST) is given. Without
     a ``tipo_retencao_pis_cofins``, valor_pis/valor_cofins/valor_csll are retentions (the
     meaning they have in the ABRASF convention of this body)."""
+    if not any(raw.get(campo) is not None for campo in CAMPOS_PIS_COFINS):
+        return None  # the common case, on every POST: nothing to read
     c = "servico."
     cst = coerce.texto(raw.get("situacao_tributaria_pis_cofins"),
                        c + "situacao_tributaria_pis_cofins", p)
@@ -100,6 +105,8 @@ def pais(value: Any, campo: str, p: Problemas) -> str | None:
 def exterior(raw: dict[str, Any], campo: str, p: Problemas) -> dict[str, str | None]:
     """The foreign parts of an address: ``codigo_pais`` (ISO alpha-2), ``codigo_postal``,
     ``cidade`` and ``regiao``; all three others required abroad."""
+    if not any(raw.get(nome) is not None for nome in CAMPOS_EXTERIOR):
+        return dict.fromkeys(CAMPOS_EXTERIOR)  # the common case: a Brazilian address
     c = f"{campo}."
     pais_ = pais(raw.get("codigo_pais"), c + "codigo_pais", p)
     partes: dict[str, str | None] = {"codigo_pais": pais_}
@@ -139,6 +146,8 @@ def _local(raw: Any, campo: str, p: Problemas) -> Endereco | None:
 def obra(body: dict[str, Any], p: Problemas) -> Obra | None:
     """``codigo_obra`` (the contract's) with the (ext) ``obra`` object: inscrição imobiliária
     fiscal and, when the work has no code, its ``endereco``."""
+    if body.get("codigo_obra") is None and body.get("obra") is None:
+        return None
     codigo = coerce.texto(body.get("codigo_obra"), "codigo_obra", p, max_len=15)
     raw = body.get("obra")
     if coerce.absent(raw) or raw == {}:
