@@ -6,11 +6,15 @@ ConsultarNfsePorRps, never resent blindly."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 from lxml import etree
+from sqlalchemy import select
 
+from nfse.municipios import routing
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import SCHEMA, abrasf_xsd_dir
 from tests.support import MUNICIPIO_ABRASF, Gateway, free_port, nota_exemplo, nota_plana
@@ -156,3 +160,40 @@ def test_dry_run_builds_the_signed_abrasf_request(gateway: Gateway,
     assert envio.find(".//{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
     assert abrasf.emitidas() == []  # nothing sent
     assert gateway.client.get("/v2/nfse/abrasf-ensaio").status_code == 404  # nothing stored
+
+
+LOTE_ASSINCRONO = """
+[perfis.lote_assincrono]
+padrao = "abrasf"
+versao_soap = "1.2"
+emissao = "RecepcionarLoteRps"
+parametros_qualificados = true
+assinatura = "sha256"
+
+[municipios."3543402"]
+perfil = "lote_assincrono"
+url_producao = "https://nfse.example.invalid/producao"
+url_homologacao = "https://nfse.example.invalid/homologacao"
+"""
+
+
+def test_asynchronous_lot_variant(gateway: Gateway, abrasf: AbrasfSandbox,
+                                  tmp_path: Path) -> None:
+    """A municipality configured for the asynchronous lot (and SOAP 1.2, qualified
+    parameters, SHA-256): RecepcionarLoteRps, then ConsultarLoteRps by the protocol."""
+    arquivo = tmp_path / "municipios.toml"
+    arquivo.write_text(LOTE_ASSINCRONO)
+    routing.carregar(arquivo)
+    try:
+        body = nota_abrasf()
+        body["prestador"]["codigo_municipio"] = "3543402"
+        nota = autorizar(gateway, "abrasf-lote", body)
+        completa = gateway.client.get("/v2/nfse/abrasf-lote?completa=1").json()
+        assert completa["numero"] == nota["numero"]
+        [emitida] = abrasf.emitidas()
+        assert (str(emitida["numero"]), emitida["status"]) == (nota["numero"], "autorizada")
+        with gateway.runtime.engine.connect() as conn:
+            kinds = set(conn.execute(select(artefatos.c.kind)).scalars())
+        assert {"exchange:emissao:request", "exchange:consulta_lote:response"} <= kinds
+    finally:
+        routing.carregar(None)

@@ -49,7 +49,7 @@ override them. ``provedor_nfse`` is not among them: it is always the provider of
 _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "padrao": PROVEDORES,
     "versao_soap": ("1.1", "1.2"),
-    "emissao": ("GerarNfse", "RecepcionarLoteRpsSincrono"),
+    "emissao": ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps"),
     "assinatura": ("sha1", "sha256"),
     "formato_item_lista": FORMATOS,
     "autenticacao": ("certificado",),

@@ -302,7 +302,7 @@ def test_sha256_variant() -> None:
 
 def test_lote_sincrono_signs_each_rps_and_the_lot() -> None:
     em = emissor(emissao="RecepcionarLoteRpsSincrono")
-    root = parsed(documentos.lote_rps_sincrono(nota(rica()), RPS, em, variante_de(em.opcoes)))
+    root = parsed(documentos.lote_rps(nota(rica()), RPS, em, variante_de(em.opcoes)))
     assert etree.QName(root).localname == "EnviarLoteRpsSincronoEnvio"
     lote = root.find("a:LoteRps", X)
     assert lote.get("versao") == "2.04" and lote.get("Id")
@@ -390,7 +390,7 @@ def test_documents_built_in_parallel_threads_all_verify() -> None:
     source = nota(rica())
 
     def build(numero: int) -> bytes:
-        return documentos.lote_rps_sincrono(source, Rps("1", numero), em,
+        return documentos.lote_rps(source, Rps("1", numero), em,
                                             variante_de(em.opcoes))
 
     with ThreadPoolExecutor(8) as pool:

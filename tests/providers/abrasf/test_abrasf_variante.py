@@ -52,7 +52,7 @@ def test_options_are_parsed_once_into_a_frozen_variant() -> None:
 @pytest.mark.parametrize(("opcoes", "text"), [
     ({"versao_soap": "2.0"}, "versao_soap='2.0'"),
     ({"assinatura": "md5"}, "assinatura='md5'"),
-    ({"emissao": "RecepcionarLoteRps"}, "emissao"),
+    ({"emissao": "ConsultarLoteRps"}, "emissao"),
     ({"formato_item_lista": "1.07"}, "formato_item_lista"),
     ({"autenticacao": "usuario_senha"}, "autenticacao"),
     ({"codigo_cancelamento": "3"}, "codigo_cancelamento"),

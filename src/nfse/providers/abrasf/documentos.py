@@ -369,21 +369,31 @@ def gerar_nfse(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> by
     return _checked(root, variante)
 
 
-def lote_rps_sincrono(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
-    """``EnviarLoteRpsSincronoEnvio``: a lot of one signed RPS, the lot signed too. The lot
-    number is the RPS number: allocated once, so a resend after NOT_FOUND repeats it."""
+def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante,
+             raiz: str = "EnviarLoteRpsSincronoEnvio") -> bytes:
+    """A lot of one signed RPS, the lot signed too: ``EnviarLoteRpsSincronoEnvio``, or
+    ``EnviarLoteRpsEnvio`` for the asynchronous reception. The lot number is the RPS number:
+    allocated once, so a resend after NOT_FOUND repeats it."""
     _exigir(nota)
     prestador = Node("_")
     _prestador(prestador, nota)
     lote_id = _ident("lote", rps.serie, rps.numero)
-    root = _parse(f'<EnviarLoteRpsSincronoEnvio xmlns="{NS}">'
+    root = _parse(f'<{raiz} xmlns="{NS}">'
                   f'<LoteRps Id="{lote_id}" versao="{VERSAO}">'
                   f"<NumeroLote>{rps.numero}</NumeroLote>{prestador.children[0].canonical()}"
                   f"<QuantidadeRps>1</QuantidadeRps>"
                   f"<ListaRps>{_rps(nota, rps, emissor, variante)}</ListaRps></LoteRps>"
-                  "</EnviarLoteRpsSincronoEnvio>")
+                  f"</{raiz}>")
     _sign_element(root, root[0], emissor, variante)
     return _checked(root, variante)
+
+
+def consultar_lote(nota: Nota, protocolo: str, variante: Variante) -> bytes:
+    """``ConsultarLoteRpsEnvio``: the result of an asynchronous lot, by its protocol."""
+    root = Node("ConsultarLoteRpsEnvio")
+    _prestador(root, nota)
+    root.add("Protocolo", protocolo)
+    return _checked(_parse(root.canonical(NS)), variante)
 
 
 def _pedido(nota: Nota, numero: str, variante: Variante) -> Node:

@@ -11,6 +11,8 @@ note is named by its number, which is also what ``Substituicao.chave`` must hold
 
 from __future__ import annotations
 
+import time
+
 from lxml import etree
 
 from nfse.model.errors import Problema
@@ -29,6 +31,12 @@ from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknow
 
 GERAR = "GerarNfse"
 LOTE = "RecepcionarLoteRpsSincrono"
+LOTE_ASSINCRONO = "RecepcionarLoteRps"
+CONSULTAR_LOTE = "ConsultarLoteRps"
+CONSULTAS_DO_LOTE = (0.2, 0.5, 1.0)
+"""Seconds before each ConsultarLoteRps of an asynchronous lot; a lot still unprocessed after
+them is left to the reconciliation query (ConsultarNfsePorRps) of the worker's next step."""
+LOTE_PROCESSADO, LOTE_COM_ERRO = "4", "3"
 SUBSTITUIR = "SubstituirNfse"
 CONSULTAR_RPS = "ConsultarNfsePorRps"
 CONSULTAR_FAIXA = "ConsultarNfsePorFaixa"
@@ -87,7 +95,10 @@ class AbrasfProvider:
             return SUBSTITUIR, documentos.substituir_nfse(nota, rps, nota.substituicao.chave,
                                                           emissor, variante)
         if variante.emissao == LOTE:
-            return LOTE, documentos.lote_rps_sincrono(nota, rps, emissor, variante)
+            return LOTE, documentos.lote_rps(nota, rps, emissor, variante)
+        if variante.emissao == LOTE_ASSINCRONO:
+            return LOTE_ASSINCRONO, documentos.lote_rps(nota, rps, emissor, variante,
+                                                        "EnviarLoteRpsEnvio")
         return GERAR, documentos.gerar_nfse(nota, rps, emissor, variante)
 
     def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
@@ -123,6 +134,15 @@ class AbrasfProvider:
         if parsed is None:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})")
+        protocolo = respostas.texto(parsed, "Protocolo") if operacao == LOTE_ASSINCRONO \
+            else None
+        if protocolo:
+            return self._resultado_do_lote(nota, rps, protocolo, emissor, variante, exchanges)
+        return self._resultado(parsed, rps, substituida, variante, exchanges, answer.status)
+
+    def _resultado(self, parsed: etree._Element, rps: Rps, substituida: str | None,
+                   variante: Variante, exchanges: tuple[Exchange, ...], status: int) -> Outcome:
+        """What an answer with the note or with messages means."""
         comp = respostas.comp_nfse(parsed, rps, "NfseSubstituidora" if substituida else None)
         if comp is not None:
             return self._authorized(comp, parsed, exchanges, substituida)
@@ -130,12 +150,33 @@ class AbrasfProvider:
         if not erros:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem="A prefeitura respondeu sem NFS-e e sem mensagens "
-                                    f"(HTTP {answer.status}); consultando o RPS")
+                                    f"(HTTP {status}); consultando o RPS")
         if _codes(erros) & variante.codigos_rps_duplicado:
             return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
                            mensagem="O RPS já foi recebido numa tentativa anterior; "
                                     "consultando a nota")
         return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros))
+
+    def _resultado_do_lote(self, nota: Nota, rps: Rps, protocolo: str, emissor: Emissor,
+                           variante: Variante, exchanges: tuple[Exchange, ...]) -> Outcome:
+        """An asynchronous lot was received: ask for its result a few times. Processed →
+        the note or the messages; still waiting → UNKNOWN, and the worker's reconciliation
+        query finds the note once the municipality has processed the lot."""
+        dados = documentos.consultar_lote(nota, protocolo, variante)
+        for espera in CONSULTAS_DO_LOTE:
+            time.sleep(espera)
+            sent = self._send(CONSULTAR_LOTE, dados, emissor, variante, "consulta_lote")
+            if isinstance(sent, Outcome):
+                exchanges += sent.exchanges
+                continue
+            answer, parsed, exchange = sent
+            exchanges += (exchange,)
+            if isinstance(parsed, etree._Element) and respostas.texto(parsed, "Situacao") in (
+                    LOTE_PROCESSADO, LOTE_COM_ERRO):
+                return self._resultado(parsed, rps, None, variante, exchanges, answer.status)
+        return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                       mensagem=f"Lote recebido pela prefeitura (protocolo {protocolo}) e "
+                                "ainda não processado; a nota será consultada pelo RPS")
 
     def _authorized(self, comp: etree._Element, answer: etree._Element,
                     exchanges: tuple[Exchange, ...], substituida: str | None = None

@@ -31,6 +31,14 @@ def _local(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
+def texto(root: etree._Element, nome: str) -> str | None:
+    """The text of the answer's child element ``nome`` (in any namespace), or None."""
+    for child in root:
+        if _local(child) == nome and child.text and child.text.strip():
+            return child.text.strip()
+    return None
+
+
 def _text(element: etree._Element, path: str) -> str | None:
     found = element.find(path)
     if found is None or found.text is None:

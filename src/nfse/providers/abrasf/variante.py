@@ -6,7 +6,9 @@ frozen ``Variante``. Every option is optional; the defaults are the plain ABRASF
 Keys (default first):
 
 - ``versao_soap``: ``"1.1"`` or ``"1.2"``.
-- ``emissao``: ``"GerarNfse"`` or ``"RecepcionarLoteRpsSincrono"``.
+- ``emissao``: ``"GerarNfse"``, ``"RecepcionarLoteRpsSincrono"`` or ``"RecepcionarLoteRps"``
+  (the asynchronous lot: its protocol is asked with ConsultarLoteRps a few times; a lot still
+  in processing leaves the note to the reconciliation query).
 - ``namespace_servico``: ``"http://nfse.abrasf.org.br"`` or the provider's WSDL namespace.
 - ``parametros_qualificados``: ``false``, or ``true`` for nfseCabecMsg/nfseDadosMsg in the
   service namespace (.NET asmx WSDLs).
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SOAP_VERSIONS = ("1.1", "1.2")
-EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono")
+EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107")
 AUTENTICACOES = ("certificado",)
