@@ -197,3 +197,17 @@ def test_asynchronous_lot_variant(gateway: Gateway, abrasf: AbrasfSandbox,
         assert {"exchange:emissao:request", "exchange:consulta_lote:response"} <= kinds
     finally:
         routing.carregar(None)
+
+
+def test_a_lost_cancel_answer_is_reconciled(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """The cancellation takes effect at the municipality but its answer never comes: the
+    provider asks ConsultarNfsePorFaixa for the note, finds it cancelled, answers cancelado."""
+    autorizar(gateway, "abrasf-cancel-perdido", nota_abrasf())
+    gateway.runtime.settings.authority_timeout = 1.0
+    abrasf.inject("timeout_after_commit")
+    cancel = gateway.client.request("DELETE", "/v2/nfse/abrasf-cancel-perdido",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
+    nota = gateway.client.get("/v2/nfse/abrasf-cancel-perdido").json()
+    assert httpx.get(gateway.base_url + nota["caminho_xml_cancelamento"]).status_code == 200

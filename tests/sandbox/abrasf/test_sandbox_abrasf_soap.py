@@ -73,7 +73,7 @@ def test_unreadable_calls_get_a_soap_fault(client: httpx.Client) -> None:
     reason = etree.fromstring(empty.content).find(f".//{{{SOAP12}}}Reason/{{{SOAP12}}}Text")
     assert reason is not None
 
-    body, headers = envelope("ConsultarNfsePorFaixa", "<x/>")
+    body, headers = envelope("ConsultarNfseServicoPrestado", "<x/>")
     unsupported = client.post("", content=body, headers=headers)
     assert unsupported.status_code == 500 and "disponível" in unsupported.text
 

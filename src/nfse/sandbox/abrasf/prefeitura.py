@@ -75,6 +75,7 @@ DOCUMENTOS = {
     "RecepcionarLoteRps": ("EnviarLoteRpsEnvio", "EnviarLoteRpsResposta"),
     "ConsultarLoteRps": ("ConsultarLoteRpsEnvio", "ConsultarLoteRpsResposta"),
     "ConsultarNfsePorRps": ("ConsultarNfseRpsEnvio", "ConsultarNfseRpsResposta"),
+    "ConsultarNfsePorFaixa": ("ConsultarNfseFaixaEnvio", "ConsultarNfseFaixaResposta"),
     "CancelarNfse": ("CancelarNfseEnvio", "CancelarNfseResposta"),
     "SubstituirNfse": ("SubstituirNfseEnvio", "SubstituirNfseResposta"),
 }
@@ -756,6 +757,30 @@ class Prefeitura:
                      "Envie o RPS (GerarNfse) antes de consultá-lo")
         answer = _raiz("ConsultarNfseRpsResposta")
         answer.append(self.comp_nfse(nota))
+        return answer
+
+    def _consultar_nfse_por_faixa(self, root: etree._Element,
+                                  chamador: x509.Certificate | None) -> etree._Element:
+        """The prestador's notes numbered within the range, as they are now, 50 a page."""
+        prestador = _documento(_elemento(root, "n:Prestador"), "prestador")
+        self._autorizado(chamador, prestador)
+        faixa = _elemento(root, "n:Faixa")
+        limites = [_obrigatorio(faixa, f"n:NumeroNfse{lado}") for lado in ("Inicial", "Final")]
+        if not all(re.fullmatch(r"\d{1,15}", n) for n in limites):
+            rejeitar("E136", "Número de NFS-e inválido na faixa")
+        pagina = int(_texto(root, "n:Pagina") or "1")
+        inicial, final = (int(n) for n in limites)
+        numeros = list(range(inicial, final + 1))[(pagina - 1) * 50:pagina * 50]
+        notas = [nota for nota in (self.estado.por_numero(prestador, n) for n in numeros)
+                 if nota is not None]
+        if not notas:
+            rejeitar("E78", f"Nenhuma NFS-e de {inicial} a {final} para o prestador "
+                            f"{prestador}")
+        answer = _raiz("ConsultarNfseFaixaResposta")
+        lista = _sub(answer, "ListaNfse")
+        for nota in notas:
+            lista.append(self.comp_nfse(nota))
+        _sub(lista, "Pagina", str(pagina))
         return answer
 
     def _pedido(self, pedido: etree._Element, obrigatoria: bool,
