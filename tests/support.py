@@ -59,6 +59,14 @@ class Gateway:
             time.sleep(0.05)
         raise AssertionError(f"nota {ref} still processing after {timeout} s")
 
+    def autorizar(self, ref: str, body: dict) -> dict:
+        """POST a note to /v2/nfse and wait until it is authorized; its GET."""
+        answer = self.client.post(f"/v2/nfse?ref={ref}", json=body)
+        assert answer.status_code == 202, answer.text
+        nota = self.wait_final(ref)
+        assert nota["status"] == "autorizado", nota
+        return nota
+
 
 def nota_exemplo(**overrides: object) -> dict:
     """The seed's example JSON, with the test company as prestador."""

@@ -28,19 +28,11 @@ def nota_abrasf(**overrides: object) -> dict:
     return body
 
 
-def autorizar(gateway: Gateway, ref: str, body: dict) -> dict:
-    answer = gateway.client.post(f"/v2/nfse?ref={ref}", json=body)
-    assert answer.status_code == 202, answer.text
-    nota = gateway.wait_final(ref)
-    assert nota["status"] == "autorizado", nota
-    return nota
-
-
 def test_seed_note_is_authorized_over_soap_and_cancelled(gateway: Gateway,
                                                          abrasf: AbrasfSandbox) -> None:
     municipio = gateway.client.get(f"/v2/municipios/{MUNICIPIO_ABRASF}").json()
     assert municipio["provedor_nfse"] == "abrasf"
-    nota = autorizar(gateway, "abrasf-1", nota_abrasf())
+    nota = gateway.autorizar("abrasf-1", nota_abrasf())
     assert nota["numero"] == "1"
     assert nota["codigo_verificacao"]
     assert "chave_acesso" not in nota
@@ -72,8 +64,8 @@ def test_seed_note_is_authorized_over_soap_and_cancelled(gateway: Gateway,
 
 
 def test_substitution_chain(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
-    original = autorizar(gateway, "abrasf-a", nota_abrasf())
-    substituta = autorizar(gateway, "abrasf-b", nota_abrasf(
+    original = gateway.autorizar("abrasf-a", nota_abrasf())
+    substituta = gateway.autorizar("abrasf-b", nota_abrasf(
         numero_rps_substituido=original["numero_rps"],
         serie_rps_substituido=original["serie_rps"]))
     assert substituta["numero_nfse_substituida"] == original["numero"]
@@ -89,7 +81,7 @@ def test_lost_answers_are_reconciled_not_resent(gateway: Gateway,
                                                 abrasf: AbrasfSandbox) -> None:
     abrasf.inject("timeout_after_commit")
     gateway.runtime.settings.authority_timeout = 1.0
-    nota = autorizar(gateway, "abrasf-perdida", nota_abrasf())
+    nota = gateway.autorizar("abrasf-perdida", nota_abrasf())
     assert len(abrasf.emitidas()) == 1  # issued once, found by ConsultarNfsePorRps
     completa = gateway.client.get("/v2/nfse/abrasf-perdida?completa=1").json()
     assert completa["numero"] == nota["numero"]
@@ -187,7 +179,7 @@ def test_asynchronous_lot_variant(gateway: Gateway, abrasf: AbrasfSandbox,
     try:
         body = nota_abrasf()
         body["prestador"]["codigo_municipio"] = "3543402"
-        nota = autorizar(gateway, "abrasf-lote", body)
+        nota = gateway.autorizar("abrasf-lote", body)
         completa = gateway.client.get("/v2/nfse/abrasf-lote?completa=1").json()
         assert completa["numero"] == nota["numero"]
         [emitida] = abrasf.emitidas()
@@ -202,7 +194,7 @@ def test_asynchronous_lot_variant(gateway: Gateway, abrasf: AbrasfSandbox,
 def test_a_lost_cancel_answer_is_reconciled(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     """The cancellation takes effect at the municipality but its answer never comes: the
     provider asks ConsultarNfsePorFaixa for the note, finds it cancelled, answers cancelado."""
-    autorizar(gateway, "abrasf-cancel-perdido", nota_abrasf())
+    gateway.autorizar("abrasf-cancel-perdido", nota_abrasf())
     gateway.runtime.settings.authority_timeout = 1.0
     abrasf.inject("timeout_after_commit")
     cancel = gateway.client.request("DELETE", "/v2/nfse/abrasf-cancel-perdido",

@@ -12,17 +12,9 @@ from tests.support import Gateway, nota_exemplo
 N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 
 
-def autorizar(gateway: Gateway, ref: str, body: dict) -> dict:
-    answer = gateway.client.post(f"/v2/nfse?ref={ref}", json=body)
-    assert answer.status_code == 202, answer.text
-    nota = gateway.wait_final(ref)
-    assert nota["status"] == "autorizado", nota
-    return nota
-
-
 def test_substitution_chain(gateway: Gateway) -> None:
-    original = autorizar(gateway, "original", nota_exemplo())
-    substituta = autorizar(gateway, "substituta", nota_exemplo(
+    original = gateway.autorizar("original", nota_exemplo())
+    substituta = gateway.autorizar("substituta", nota_exemplo(
         numero_rps_substituido=original["numero_rps"],
         serie_rps_substituido=original["serie_rps"],
         codigo_motivo_substituicao="99",
