@@ -462,3 +462,29 @@ def test_deduction_documents() -> None:
     assert {"documentos_deducao[0].descricao", "documentos_deducao[0].chave_nfe",
             "documentos_deducao[0].data_emissao", "documentos_deducao[0].valor_deducao"} \
         <= set(found)
+
+
+def test_combinations_that_would_lose_a_value_are_refused() -> None:
+    found = problemas(flat(valor_deducao_servico=10, percentual_deducao_servico=5))
+    assert "percentual_deducao_servico" in found
+    documento = {"tipo_deducao": "2", "numero_documento": "1", "data_emissao": "2026-03-01",
+                 "valor_dedutivel": 1, "valor_deducao": 1}
+    assert "documentos_deducao" in problemas(flat(percentual_deducao_servico=5,
+                                                  documentos_deducao=[documento]))
+    assert "logradouro_obra" in problemas(flat(codigo_obra="X", cep_obra="14400000",
+                                               logradouro_obra="Rua", numero_obra="1",
+                                               bairro_obra="Centro"))
+    assert "logradouro_evento" in problemas(flat(
+        nome_evento="Feira", data_inicio_evento="2026-03-01", data_fim_evento="2026-03-02",
+        identificacao_evento="E1", cep_evento="14400000", logradouro_evento="Rua",
+        numero_evento="1", bairro_evento="Centro"))
+    assert "aliquota_pis" in problemas(flat(aliquota_pis=100))
+    assert "chave_nfse_substituida" in problemas(flat(chave_nfse_substituida="١" * 50))
+
+
+def test_numbers_and_dates_out_of_range_are_400_not_500() -> None:
+    assert "valor_servico" in problemas(flat(valor_servico="1E+30"))
+    assert "percentual_deducao_servico" in problemas(flat(percentual_deducao_servico="9" * 29))
+    assert "data_inicio_evento" in problemas(flat(
+        nome_evento="Feira", data_inicio_evento="0001-01-01T00:00:00+14:00",
+        data_fim_evento="2026-03-02", identificacao_evento="E1"))

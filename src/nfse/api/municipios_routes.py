@@ -22,6 +22,7 @@ matching entries in ``X-Total-Count``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ def _texto(request: Request, nome: str) -> str | None:
 
 def _offset(request: Request) -> int:
     valor = request.query_params.get("offset", "").strip() or "0"
-    if not valor.isdecimal():
+    if not re.fullmatch(r"[0-9]{1,9}", valor):
         raise _invalido("offset", "informe um número inteiro maior ou igual a zero")
     return int(valor)
 

@@ -53,6 +53,10 @@ def texto(value: Any, campo: str, p: Problemas, *, max_len: int | None = None,
     return text
 
 
+MAX_DIGITOS_INTEIROS = 13
+"""The schemas' amounts (TSDec15V2): 15 digits, 2 of them decimals."""
+
+
 def decimal(value: Any, campo: str, p: Problemas, *, casas: int = 2, positivo: bool = False,
             obrigatorio: bool = False) -> Decimal | None:
     if absent(value):
@@ -67,8 +71,9 @@ def decimal(value: Any, campo: str, p: Problemas, *, casas: int = 2, positivo: b
     except InvalidOperation:
         p.invalido(campo, "Informe um número decimal com ponto, como 1500.00")
         return None
-    if not number.is_finite():
-        p.invalido(campo, "Informe um número decimal finito")
+    if not number.is_finite() or number.adjusted() >= MAX_DIGITOS_INTEIROS:
+        p.invalido(campo, f"Informe um número decimal finito, com até {MAX_DIGITOS_INTEIROS} "
+                          "dígitos antes da vírgula")
         return None
     if number.as_tuple().exponent < -casas and number != round(number, casas):
         p.invalido(campo, f"Use no máximo {casas} casas decimais")
@@ -119,10 +124,12 @@ def data_hora(value: Any, campo: str, p: Problemas, *, obrigatorio: bool) -> dat
     text = _OFFSET_NO_COLON.sub(r"\1:\2", str(value).strip())
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=SAO_PAULO)
+        moment.astimezone(SAO_PAULO)  # a moment at the ends of the calendar overflows here
+    except (ValueError, OverflowError):
         p.invalido(campo, "Informe data ISO, como 2026-11-24 ou 2026-11-24T10:30:00-03:00")
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SAO_PAULO)
+    return moment
 
 
 def data(value: Any, campo: str, p: Problemas) -> date | None:

@@ -58,6 +58,9 @@ def pis_cofins(raw: dict[str, Any], money: dict[str, Decimal | None],
     base = coerce.decimal(raw.get("base_calculo_pis_cofins"), c + "base_calculo_pis_cofins", p)
     aliquotas = {k: coerce.decimal(raw.get(k), c + k, p) for k in ("aliquota_pis",
                                                                    "aliquota_cofins")}
+    for nome, aliquota in aliquotas.items():
+        if aliquota is not None and aliquota >= 100:
+            p.invalido(c + nome, "Informe a alíquota em percentual, menor que 100")
     if cst is None:
         for campo in ("tipo_retencao_pis_cofins", "base_calculo_pis_cofins", *aliquotas):
             if not coerce.absent(raw.get(campo)):
@@ -162,6 +165,8 @@ def obra(body: dict[str, Any], p: Problemas) -> Obra | None:
         if inscricao is not None:
             p.faltando("codigo_obra")
         return None
+    if codigo is not None and endereco is not None:
+        p.invalido("obra.endereco", "Informe o código da obra ou o seu endereço, não os dois")
     return Obra(codigo=codigo, inscricao_imobiliaria_fiscal=inscricao,
                 endereco=None if codigo else endereco)
 
@@ -186,6 +191,9 @@ def evento(body: dict[str, Any], p: Problemas) -> Evento | None:
     endereco = _local(raw.get("endereco"), "evento.endereco", p)
     if identificacao is None and endereco is None and coerce.absent(raw.get("identificacao")):
         p.faltando("evento.identificacao")
+    if identificacao is not None and endereco is not None:
+        p.invalido("evento.endereco", "Informe a identificação do evento ou o seu endereço, "
+                                      "não os dois")
     if inicio and fim and fim < inicio:
         p.invalido("evento.data_fim", "A data de fim não pode ser anterior à de início")
     if nome is None or inicio is None or fim is None:
@@ -224,8 +232,8 @@ def documentos_deducao(raw: Any, p: Problemas) -> tuple[DocumentoDeducao, ...]:
             p.invalido(c + "chave_nfse", "Informe um (e só um) de chave_nfse, chave_nfe, "
                                           "numero_documento_fiscal e numero_documento")
         for nome in ("chave_nfse", "chave_nfe"):
-            if nome in dados and not (dados[nome].isdigit()
-                                      and len(dados[nome]) == DOCUMENTO_DEDUCAO[nome]):
+            if nome in dados and not re.fullmatch(f"[0-9]{{{DOCUMENTO_DEDUCAO[nome]}}}",
+                                                  dados[nome]):
                 p.invalido(c + nome, f"Informe os {DOCUMENTO_DEDUCAO[nome]} dígitos da chave")
         emissao = coerce.data(item.get("data_emissao"), c + "data_emissao", p)
         if emissao is None and coerce.absent(item.get("data_emissao")):

@@ -182,7 +182,7 @@ def _item_lista(value: Any, p: Problemas) -> tuple[str, str] | None:
 def _chave(value: Any, p: Problemas) -> str | None:
     """(ext) The 50-digit access key of a NFS-e Nacional."""
     chave = coerce.texto(value, "chave_nfse_substituida", p)
-    if chave is not None and not re.fullmatch(r"\d{50}", chave):
+    if chave is not None and not re.fullmatch(r"[0-9]{50}", chave):
         p.invalido("chave_nfse_substituida", "Informe a chave de acesso de 50 dígitos da NFS-e")
         return None
     return chave
@@ -242,9 +242,16 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     if valor is None or iss_retido is None or itens is None or discriminacao is None:
         return None
     m = {k: v if v is not None else ZERO for k, v in money.items()}
-    if documentos and not money["valor_deducoes"]:
+    formas = [nome for nome, dada in (("valor_deducoes", bool(money["valor_deducoes"])),
+                                      ("percentual_deducoes", bool(percentual_deducoes)),
+                                      ("documentos_deducao", bool(documentos))) if dada]
+    if len(formas) > 1:
+        p.invalido(c + formas[1], "Informe a dedução de uma só forma: em valor, em percentual "
+                                  "ou por documentos")
+        return None
+    if documentos:
         m["valor_deducoes"] = sum((d.valor_deducao for d in documentos), ZERO)
-    elif percentual_deducoes and not money["valor_deducoes"]:
+    elif percentual_deducoes:
         m["valor_deducoes"] = (valor * percentual_deducoes / 100).quantize(
             Decimal("0.01"), rounding=ROUND_HALF_UP)
     if base is None:

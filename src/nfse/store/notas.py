@@ -43,6 +43,10 @@ _BY_REF = select(notas).where(and_(
 _GET = select(notas).where(notas.c.id == bindparam("nota_id"))
 _UPDATE = update(notas).where(notas.c.id == bindparam("nota_id"))
 _MARK_SENDING = _UPDATE.values(reconcile=True, attempts=notas.c.attempts + 1)
+_MARK_SENDING_LEASED = update(notas).where(and_(
+    notas.c.id == bindparam("nota_id"), notas.c.lease_owner == bindparam("owner"),
+    notas.c.lease_until > bindparam("agora"))).values(
+    reconcile=True, attempts=notas.c.attempts + 1)
 _INSERT_NOTAS = insert(notas).returning(notas.c.id, sort_by_parameter_order=True)
 _INSERT_HISTORICO = insert(historico)
 _EXISTING = select(notas.c.id, notas.c.ref, notas.c.status).where(and_(
@@ -227,9 +231,16 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
     return [row.id for row in claimed]
 
 
-def mark_sending(conn: Connection, nota_id: int) -> None:
-    """Committed before a request leaves: if we die now, the next step is to ask."""
-    conn.execute(_MARK_SENDING, {"nota_id": nota_id, "updated_at": now()})
+def mark_sending(conn: Connection, nota_id: int, owner: str | None = None) -> bool:
+    """Committed before a request leaves: if we die now, the next step is to ask. With
+    ``owner``, only while that worker's lease holds: False when it expired and the note may be
+    with another worker (who must be the only one to send it)."""
+    if owner is None:
+        conn.execute(_MARK_SENDING, {"nota_id": nota_id, "updated_at": now()})
+        return True
+    moment = now()
+    return conn.execute(_MARK_SENDING_LEASED, {
+        "nota_id": nota_id, "updated_at": moment, "owner": owner, "agora": moment}).rowcount == 1
 
 
 def authorize(

@@ -268,7 +268,11 @@ class Worker:
                          provedor=provider.name, operacao=operacao,
                          resultado=outcome.result.value)
             self.breaker.record(authority, outcome)
-            self._publicar(authority)
+            try:
+                self._publicar(authority)
+            except DBAPIError:  # the answer must still be recorded: publish next time
+                log.exception("publishing the state of %s failed", authority)
+                self._publicado.pop(authority, None)
             REGISTRY.set("nfse_autoridade_disponivel", "1 = circuito fechado, 0 = fora do ar",
                          0 if self.breaker.is_open(authority) else 1, autoridade=authority)
             log.info("%s: %s", operacao, outcome.result.value,
@@ -287,8 +291,13 @@ class Worker:
                 return
 
         with self.engine.begin() as conn:
-            notas.mark_sending(conn, nota_id)
-            _keep_exchanges(conn, nota_id, kept)
+            leased = notas.mark_sending(conn, nota_id, self.id)
+            if leased:
+                _keep_exchanges(conn, nota_id, kept)
+        if not leased:  # our lease ran out: another worker may hold the note now
+            log.warning("nota %s: lease expired before sending; left to its holder", nota_id,
+                        extra=context)
+            return
         kept.clear()
         outcome = call("emissao", provider.emit)
         if outcome.result == Result.AUTHORIZED:

@@ -12,6 +12,7 @@ note is named by its number, which is also what ``Substituicao.chave`` must hold
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from lxml import etree
 
@@ -37,6 +38,7 @@ CONSULTAS_DO_LOTE = (0.2, 0.5, 1.0)
 """Seconds before each ConsultarLoteRps of an asynchronous lot; a lot still unprocessed after
 them is left to the reconciliation query (ConsultarNfsePorRps) of the worker's next step."""
 LOTE_PROCESSADO, LOTE_COM_ERRO = "4", "3"
+TIMEOUT_CONSULTA_LOTE = 5.0
 SUBSTITUIR = "SubstituirNfse"
 CONSULTAR_RPS = "ConsultarNfsePorRps"
 CONSULTAR_FAIXA = "ConsultarNfsePorFaixa"
@@ -163,9 +165,11 @@ class AbrasfProvider:
         the note or the messages; still waiting → UNKNOWN, and the worker's reconciliation
         query finds the note once the municipality has processed the lot."""
         dados = documentos.consultar_lote(nota, protocolo, variante)
+        # short calls: the whole attempt must stay well within the worker's lease
+        breve = replace(emissor, timeout=min(emissor.timeout, TIMEOUT_CONSULTA_LOTE))
         for espera in CONSULTAS_DO_LOTE:
             time.sleep(espera)
-            sent = self._send(CONSULTAR_LOTE, dados, emissor, variante, "consulta_lote")
+            sent = self._send(CONSULTAR_LOTE, dados, breve, variante, "consulta_lote")
             if isinstance(sent, Outcome):
                 exchanges += sent.exchanges
                 continue

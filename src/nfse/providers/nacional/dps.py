@@ -88,6 +88,13 @@ def problemas(nota: Nota) -> list[Problema]:
                               "A NFS-e Nacional declara PIS e COFINS com o seu CST (00 a 99): "
                               "informe-o para enviar valor_pis e valor_cofins"))
     for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
+        end = pessoa.endereco if pessoa is not None else None
+        if end is not None and end.exterior and not all((end.logradouro, end.numero,
+                                                         end.bairro)):
+            found.append(Problema(f"{papel}.endereco.logradouro",
+                                  f'Parâmetro "{papel}.endereco.logradouro" não informado',
+                                  "Um endereço no exterior leva também logradouro, número e "
+                                  "bairro na NFS-e Nacional"))
         if pessoa is not None and not pessoa.razao_social:
             found.append(Problema(f"{papel}.razao_social",
                                   f'Parâmetro "{papel}.razao_social" não informado',

@@ -115,8 +115,9 @@ class Parametros:
             return self._keep(key, False)
         aliquota = _aliquota(answer[1], servico)
         regimes = self._get(f"{codigo}/{servico}/{competencia}/regimes_especiais", emissor)
-        admitted = frozenset(str(k) for k in (regimes[1] or {}).get("regimesEspeciais", {})) \
-            if regimes and regimes[0] == 200 and isinstance(regimes[1], dict) else frozenset()
+        lista = (regimes[1] or {}).get("regimesEspeciais") if regimes and regimes[0] == 200 \
+            else None
+        admitted = frozenset(str(k) for k in lista) if isinstance(lista, dict) else frozenset()
         return self._keep(key, Servico(aliquota=aliquota, regimes=admitted))
 
     def retencoes(self, codigo: str, competencia: str, emissor: Emissor) -> dict[str, Any] | None:
