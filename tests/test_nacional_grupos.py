@@ -147,3 +147,14 @@ def test_the_national_service_list_decides_code_and_required_group(gateway: Gate
     sem_evento = gateway.client.post("/v2/nfse?ref=sem-evento", json=nota_exemplo(
         servico=nota_exemplo()["servico"] | {"item_lista_servico": "120101"}))
     assert sem_evento.json()["erros"][0]["campo"] == "evento"
+
+
+def test_text_the_national_layout_refuses_is_a_400_at_post(gateway: Gateway) -> None:
+    answer = gateway.client.post("/v2/nfsen?ref=emoji", json=nota_plana(
+        razao_social_tomador="Acme 😀 LTDA", descricao_servico="Suporte 😀\nmarço"))
+    assert answer.status_code == 400
+    assert [e["campo"] for e in answer.json()["erros"]] == ["razao_social_tomador"]
+    ok = gateway.client.post("/v2/nfsen?ref=acentos", json=nota_plana(
+        razao_social_tomador="Conceição & Filhos Ltda.", descricao_servico="Suporte 😀\nmarço"))
+    assert ok.status_code == 202, ok.text  # the description admits any text and line breaks
+    assert wait_final(gateway, "acentos")["status"] == "autorizado"

@@ -3,7 +3,8 @@ and checked against the official XSD before it may leave."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -81,6 +82,10 @@ def problemas(nota: Nota) -> list[Problema]:
                               "municipal: informe o seu número (14 dígitos)"))
     found += _problemas_ibscbs(nota.servico.reforma)
     found += _problemas_servico(nota)
+    found += [Problema(campo, f'Parâmetro "{campo}" inválido',
+                       "Use só caracteres do alfabeto latino, sem quebras de linha, emojis ou "
+                       "outros símbolos (o leiaute nacional não os aceita neste campo)")
+              for campo, valor in _textos(nota) if not _LATIN1.fullmatch(valor)]
     s = nota.servico
     if s.pis_cofins is None and (s.valor_pis or s.valor_cofins):
         found.append(Problema("servico.situacao_tributaria_pis_cofins",
@@ -100,6 +105,47 @@ def problemas(nota: Nota) -> list[Problema]:
                                   f'Parâmetro "{papel}.razao_social" não informado',
                                   f"A NFS-e Nacional exige o nome do {papel}"))
     return found
+
+
+_LATIN1 = re.compile("[ -\u00ff]*")
+"""What the national TSString admits (after the edges, which coerce.texto strips)."""
+_TEXTOS_ENDERECO = ("logradouro", "numero", "complemento", "bairro", "cidade", "regiao",
+                    "codigo_postal")
+
+
+def _textos(nota: Nota) -> Iterator[tuple[str, str]]:
+    """(field, text) of every text that goes into a TSString element of the DPS."""
+    for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
+        if pessoa is None:
+            continue
+        for nome in ("razao_social", "nif", "email"):
+            if getattr(pessoa, nome):
+                yield f"{papel}.{nome}", getattr(pessoa, nome)
+        yield from _textos_endereco(f"{papel}.endereco", pessoa.endereco)
+    if nota.obra:
+        for nome in ("codigo", "inscricao_imobiliaria_fiscal"):
+            if getattr(nota.obra, nome):
+                yield ("codigo_obra" if nome == "codigo" else f"obra.{nome}",
+                       getattr(nota.obra, nome))
+        yield from _textos_endereco("obra.endereco", nota.obra.endereco)
+    if nota.evento:
+        yield "evento.nome", nota.evento.nome
+        if nota.evento.identificacao:
+            yield "evento.identificacao", nota.evento.identificacao
+        yield from _textos_endereco("evento.endereco", nota.evento.endereco)
+    for i, documento in enumerate(nota.servico.documentos_deducao):
+        for nome in ("descricao", "numero_documento_fiscal", "numero_documento"):
+            if getattr(documento, nome):
+                yield f"servico.documentos_deducao[{i}].{nome}", getattr(documento, nome)
+    if nota.motivo_substituicao:
+        yield "motivo_substituicao", nota.motivo_substituicao
+
+
+def _textos_endereco(campo: str, endereco: Endereco | None) -> Iterator[tuple[str, str]]:
+    for nome in _TEXTOS_ENDERECO:
+        valor = getattr(endereco, nome, None) if endereco is not None else None
+        if valor:
+            yield f"{campo}.{nome}", valor
 
 
 GRUPOS = {"obra": ("obra", "o grupo obra (codigo_obra ou obra.endereco)"),
