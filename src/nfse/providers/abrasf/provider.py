@@ -56,6 +56,15 @@ def _fault_erro(falha: soap.Falha) -> Erro:
                 "A prefeitura recusou a mensagem SOAP")
 
 
+def _falha(falha: soap.Falha, exchanges: tuple[Exchange, ...]) -> Outcome:
+    """A SOAP Fault: the client's means refused (REJECTED); the server's may come after the
+    municipality acted (UNKNOWN: ask before anything else)."""
+    if falha.do_cliente:
+        return Outcome(Result.REJECTED, erros=(_fault_erro(falha),), exchanges=exchanges)
+    return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                   mensagem=f"Falha SOAP da prefeitura ({falha.codigo}): {falha.mensagem}")
+
+
 class AbrasfProvider:
     name = "abrasf"
 
@@ -127,12 +136,7 @@ class AbrasfProvider:
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, soap.Falha):
-            if parsed.do_cliente:
-                return Outcome(Result.REJECTED, erros=(_fault_erro(parsed),),
-                               exchanges=exchanges)
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Falha SOAP da prefeitura ({parsed.codigo}): "
-                                    f"{parsed.mensagem}")
+            return _falha(parsed, exchanges)
         if parsed is None:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})")
@@ -257,12 +261,10 @@ class AbrasfProvider:
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, soap.Falha):
-            if parsed.do_cliente:
-                return Outcome(Result.REJECTED, erros=(_fault_erro(parsed),),
-                               exchanges=exchanges)
-            return self._cancelamento_registrado(nota, numero, emissor, variante, Outcome(
-                Result.UNKNOWN, exchanges=exchanges,
-                mensagem=f"Falha SOAP da prefeitura ({parsed.codigo}): {parsed.mensagem}"))
+            falha = _falha(parsed, exchanges)
+            if falha.result == Result.REJECTED:
+                return falha
+            return self._cancelamento_registrado(nota, numero, emissor, variante, falha)
         if parsed is None:
             return self._cancelamento_registrado(nota, numero, emissor, variante, Outcome(
                 Result.UNKNOWN, exchanges=exchanges,
