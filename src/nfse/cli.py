@@ -230,56 +230,59 @@ def admin_token_criar(
     print(token)
 
 
+Host = Annotated[str, typer.Option(help="Endereço de escuta")]
+Trust = Annotated[list[Path] | None, typer.Option(
+    help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")]
+Faults = Annotated[str, typer.Option(
+    help='Falhas aleatórias nas operações que mudam estado, ex.: '
+         '"timeout_after_commit=0.1,http500=0.05,reset=0.05,garbage=0.02,slow=0.05"')]
+Seed = Annotated[int | None, typer.Option(help="Semente das falhas aleatórias")]
+
+
+def _taxas(faults: str) -> dict[str, float]:
+    from nfse.sandbox.faults import parse_faults
+
+    try:
+        return parse_faults(faults)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+
+
 @sandbox_app.command("nacional")
 def sandbox_nacional(
     port: Annotated[int, typer.Option(help="Porta")] = 8443,
-    host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
+    host: Host = "127.0.0.1",
     data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
         Path("nfse-data/sandbox-nacional"),
-    trust: Annotated[list[Path] | None, typer.Option(
-        help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")] = None,
-    faults: Annotated[str, typer.Option(
-        help='Falhas aleatórias nas emissões, ex.: "timeout_after_commit=0.1,http500=0.05,'
-             'reset=0.05,garbage=0.02,slow=0.05"')] = "",
-    seed: Annotated[int | None, typer.Option(help="Semente das falhas aleatórias")] = None,
+    trust: Trust = None,
+    faults: Faults = "",
+    seed: Seed = None,
 ) -> None:
     """Sandbox da Sefin Nacional (produção restrita): HTTPS com certificado de cliente."""
-    from nfse.sandbox.nacional import parse_faults, run_forever
+    from nfse.sandbox.nacional import run_forever
 
-    try:
-        rates = parse_faults(faults)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
-    run_forever(data_dir, host, port, list(trust or []), rates, seed)
+    run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed)
 
 
 @sandbox_app.command("abrasf")
 def sandbox_abrasf(
     port: Annotated[int, typer.Option(help="Porta")] = 8444,
-    host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
+    host: Host = "127.0.0.1",
     data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
         Path("nfse-data/sandbox-abrasf"),
-    trust: Annotated[list[Path] | None, typer.Option(
-        help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")] = None,
-    faults: Annotated[str, typer.Option(
-        help='Falhas aleatórias nas operações que mudam estado, ex.: '
-             '"timeout_after_commit=0.1,http500=0.05,reset=0.05,garbage=0.02,slow=0.05"')] = "",
-    seed: Annotated[int | None, typer.Option(help="Semente das falhas aleatórias")] = None,
+    trust: Trust = None,
+    faults: Faults = "",
+    seed: Seed = None,
     xsd_dir: Annotated[Path | None, typer.Option(
         help="Pasta com o esquema oficial nfse_v2-04.xsd (padrão: NFSE_ABRASF_XSD_DIR); "
              "sem ela, só as regras do sandbox")] = None,
 ) -> None:
     """Sandbox de uma prefeitura ABRASF 2.04: SOAP sobre HTTPS com certificado de cliente."""
-    from nfse.sandbox.abrasf import parse_faults, run_forever
+    from nfse.sandbox.abrasf import run_forever
 
-    try:
-        rates = parse_faults(faults)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
     configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
-    run_forever(data_dir, host, port, list(trust or []), rates, seed,
+    run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed,
                 xsd_dir=xsd_dir or (Path(configured) if configured else None))
-
 
 if __name__ == "__main__":
     app()
