@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from nfse.certs.secrets import SecretBox, load_or_create_key
 from nfse.config import Settings
 from nfse.municipios.routing import carregar as carregar_municipios
-from nfse.store.db import make_engine, upgrade
+from nfse.store.db import is_postgres, make_engine, upgrade
 from nfse.store.group_commit import GroupCommit
 from nfse.store.notas import Pedido, aceitar_lote
 from nfse.work.emissor import EmissorFactory
@@ -30,7 +30,13 @@ class Runtime:
     """Acceptance of notes in shared transactions (its thread starts on first use)."""
 
     def __post_init__(self) -> None:
-        self.aceitacao = GroupCommit(self.engine, aceitar_lote)
+        writer = self.engine
+        if is_postgres(self.engine):
+            # the writer retries a failed batch note by note on a new connection, so it
+            # goes without the pool's round trip per checkout
+            writer = make_engine(self.engine.url.render_as_string(hide_password=False),
+                                 pre_ping=False)
+        self.aceitacao = GroupCommit(writer, aceitar_lote)
 
 
 def build_runtime(settings: Settings | None = None, migrate: bool = True,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
 from sqlalchemy import update
 
+from nfse.domain.status import Status
 from nfse.runtime import Runtime
 from nfse.store import notas
 from nfse.store.clock import now
@@ -101,3 +103,38 @@ def test_a_note_past_the_deadline_ends_in_erro_autorizacao(runtime: Runtime) -> 
         row = notas.get(conn, nota_id)
     assert row.status == "erro_autorizacao" and row.attempts == 0
     assert "prazo_esgotado" in row.erros
+
+
+def test_one_batch_mixes_new_taken_replaced_and_repeated_refs(runtime: Runtime) -> None:
+    """What the acceptance writer gets under load: every pedido of a shared transaction gets
+    the answer it would get alone, on either engine."""
+    empresa_teste(runtime)
+    ocupada = accept(runtime, "ocupada")
+    falhou = accept(runtime, "falhou")
+    with runtime.engine.begin() as conn:
+        notas.reject(conn, falhou, [{"codigo": "E1", "mensagem": "recusada"}])
+
+    def pedido(ref: str, corpo: object) -> notas.Pedido:
+        return notas.Pedido(empresa_id=1, ambiente="homologacao", ref=ref, requisicao=corpo,
+                            cnpj_prestador=CNPJ, provider="nacional")
+
+    texto = '{"servico": {"discriminacao": "como veio"}}'
+    with runtime.engine.begin() as conn:
+        results = notas.aceitar_lote(conn, [
+            pedido("nova", texto), pedido("nova", {"outra": 1}), pedido("ocupada", {}),
+            pedido("falhou", {"de": "novo"}), pedido("outra-nova", {"a": "ç"})])
+    nova, repetida, tomada, refeita, outra = results
+    assert isinstance(nova, int) and isinstance(outra, int) and nova != outra
+    assert isinstance(repetida, notas.RefOcupada)
+    assert repetida.status == Status.PROCESSANDO
+    assert isinstance(tomada, notas.RefOcupada) and tomada.status == Status.PROCESSANDO
+    assert refeita == falhou
+    with runtime.engine.connect() as conn:
+        assert notas.get(conn, nova).requisicao == texto  # kept as received
+        assert json.loads(notas.get(conn, outra).requisicao) == {"a": "ç"}
+        assert json.loads(notas.get(conn, falhou).requisicao) == {"de": "novo"}
+        assert notas.get(conn, falhou).status == Status.PROCESSANDO.value
+        assert notas.get(conn, ocupada).requisicao != texto
+        for nota_id in (nova, outra, falhou):
+            assert notas.history(conn, nota_id)[-1].detalhe == "nota recebida"
+        assert len(notas.history(conn, nova)) == 1

@@ -4,7 +4,6 @@ door it came through."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from nfse.api.auth import credencial
-from nfse.api.body import invalid, json_body
+from nfse.api.body import invalid, json_body, json_body_text
 from nfse.api.dry_run import nome_municipio, simular
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.domain.status import Status
@@ -79,7 +78,7 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
     return ref, nota, provider
 
 
-async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, nota: Nota,
+async def _store(runtime: Runtime, cred: Credencial, ref: str, body: str, nota: Nota,
                  provider: str, modelo: str) -> None:
     """Queue the note for the shared writer; return once it is committed."""
     substitui: tuple[str, int] | str | None = nota.chave_nfse_substituida
@@ -91,7 +90,7 @@ async def _store(runtime: Runtime, cred: Credencial, ref: str, body: Any, nota: 
                           requisicao=body, cnpj_prestador=nota.prestador.documento,
                           provider=provider, substitui=substitui, modelo=modelo)
     try:
-        await asyncio.wrap_future(runtime.aceitacao.submit(pedido))
+        await runtime.aceitacao.submit(pedido)
     except notas.RefOcupada as exc:
         raise (EM_PROCESSAMENTO if exc.status == Status.PROCESSANDO else NFE_AUTORIZADA) from exc
     except notas.SubstituicaoInvalida as exc:
@@ -139,13 +138,13 @@ async def _post(request: Request, modelo: str) -> JSONResponse:
     request costs as much as validating the note); the token is checked the same way."""
     cred = await credencial(request)
     ref = request.query_params.get("ref")
-    body = await json_body(request)
+    body, text = await json_body_text(request)
     if request.query_params.get("dry_run", "0").lower() in ("1", "true"):
         return JSONResponse(await run_in_threadpool(
             simular, request.app.state.runtime, cred, ref, body, modelo))
     ref, nota, provider = _validate(cred, ref, body, modelo)
     await _parametros(request.app.state.runtime, cred, nota, provider, modelo)
-    await _store(request.app.state.runtime, cred, ref, body, nota, provider, modelo)
+    await _store(request.app.state.runtime, cred, ref, text, nota, provider, modelo)
     return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,
                          "status": Status.PROCESSANDO.value}, status_code=202)
 

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from nfse.domain.status import Status
-from nfse.store import empresas, leases, wakeup
+from nfse.store import aceite_pg, empresas, leases, wakeup
 from nfse.store.clock import now, utc
+from nfse.store.db import is_postgres
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
 
@@ -84,7 +85,8 @@ class Pedido:
     empresa_id: int
     ambiente: str
     ref: str
-    requisicao: dict[str, Any]
+    requisicao: dict[str, Any] | str
+    """The body: its JSON text as received, or the parsed object."""
     cnpj_prestador: str
     provider: str
     substitui: tuple[str, int] | str | None = None
@@ -98,7 +100,8 @@ def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]
     ``alvo``: the note it replaces."""
     return dict(
         provider=pedido.provider, status=Status.PROCESSANDO.value,
-        requisicao=json.dumps(pedido.requisicao, ensure_ascii=False),
+        requisicao=pedido.requisicao if isinstance(pedido.requisicao, str)
+        else json.dumps(pedido.requisicao, ensure_ascii=False),
         cnpj_prestador=pedido.cnpj_prestador, attempts=0, reconcile=False,
         next_attempt_at=moment, updated_at=moment, accepted_at=moment,
         modelo=pedido.modelo, substitui_nota_id=alvo.id if alvo else None,
@@ -134,23 +137,54 @@ _RESTART = dict(serie_rps=None, numero_rps=None, tipo_rps=None, numero=None,
 """What a replaced note (its ref ended in erro_autorizacao) forgets besides ``_fresh``."""
 
 
-def aceitar_lote(conn: Connection, pedidos: list[Pedido]
-                 ) -> list[int | RefOcupada | SubstituicaoInvalida]:
+Aceite = int | RefOcupada | SubstituicaoInvalida
+
+
+def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[Aceite]:
     """Store notes as processando_autorizacao, due now: for each pedido its note id, or
     ``RefOcupada`` when its ref names a note that cannot be replaced. A ref whose last
     attempt ended in erro_autorizacao is replaced (new data, new RPS number).
 
-    Three statements for the whole list (one lookup of the refs, one multi-row insert of the
-    notes and one of their history), whatever its length: the acceptance path runs this in shared
-    transactions (``store.group_commit``)."""
+    A few statements for the whole list, whatever its length: the acceptance path runs this
+    in shared transactions (``store.group_commit``). On PostgreSQL the new refs go in first
+    through ``aceite_pg`` (one round trip); what it skips (a ref already taken, a
+    substitution, the same ref twice in the list) goes the general way."""
     moment = now()
+    if not is_postgres(conn.engine):
+        return _aceitar(conn, pedidos, moment)
+    novos: dict[tuple[int, str, str], int] = {}
+    for i, pedido in enumerate(pedidos):
+        if pedido.substitui is None:
+            novos.setdefault((pedido.empresa_id, pedido.ambiente, pedido.ref), i)
+    inseridos = aceite_pg.inserir(conn, [_nova(pedidos[i], moment, None) for i in novos.values()],
+                                  moment) if novos else {}
+    results: list[Aceite | None] = [None] * len(pedidos)
+    for key, i in novos.items():
+        results[i] = inseridos.get(key)
+    resto = [i for i, result in enumerate(results) if result is None]
+    if resto:
+        for i, result in zip(resto, _aceitar(conn, [pedidos[i] for i in resto], moment),
+                             strict=True):
+            results[i] = result
+    return results  # type: ignore[return-value]
+
+
+def _nova(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
+    """The row of a new note."""
+    return dict(empresa_id=pedido.empresa_id, ambiente=pedido.ambiente, ref=pedido.ref,
+                capability=secrets.token_urlsafe(24), **_fresh(pedido, moment, alvo))
+
+
+def _aceitar(conn: Connection, pedidos: list[Pedido], moment: datetime) -> list[Aceite]:
+    """``aceitar_lote`` in three statements (a lookup of the refs, a multi-row insert of the
+    notes and one of their history), plus the few a replaced ref or a substitution needs."""
     taken: dict[tuple[int, str, str], tuple[int, Status]] = {}
     for (empresa_id, ambiente), refs in _by_owner(
             (p.empresa_id, p.ambiente, p.ref) for p in pedidos).items():
         for row in conn.execute(_EXISTING, {"empresa_id": empresa_id, "ambiente": ambiente,
                                             "refs": refs}):
             taken[(empresa_id, ambiente, row.ref)] = (row.id, Status(row.status))
-    results: list[int | RefOcupada | SubstituicaoInvalida | None] = []
+    results: list[Aceite | None] = []
     novas: list[dict[str, Any]] = []
     for pedido in pedidos:
         key = (pedido.empresa_id, pedido.ambiente, pedido.ref)
@@ -168,9 +202,7 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]
             add_history(conn, taken[key][0], Status.PROCESSANDO, "nota recebida")
             results.append(taken[key][0])
         else:
-            novas.append(dict(empresa_id=pedido.empresa_id, ambiente=pedido.ambiente,
-                              ref=pedido.ref, capability=secrets.token_urlsafe(24),
-                              **_fresh(pedido, moment, alvo)))
+            novas.append(_nova(pedido, moment, alvo))
             results.append(None)
         taken[key] = (0, Status.PROCESSANDO)
     if novas:
