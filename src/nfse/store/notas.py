@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from nfse.domain.status import Status
-from nfse.store import aceite_pg, empresas, leases, wakeup
+from nfse.store import aceite, empresas, leases, wakeup
 from nfse.store.clock import now, utc
-from nfse.store.db import is_postgres
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
 
@@ -146,18 +145,16 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[Aceite]:
     attempt ended in erro_autorizacao is replaced (new data, new RPS number).
 
     A few statements for the whole list, whatever its length: the acceptance path runs this
-    in shared transactions (``store.group_commit``). On PostgreSQL the new refs go in first
-    through ``aceite_pg`` (one round trip); what it skips (a ref already taken, a
+    in shared transactions (``store.group_commit``). New refs go in first through
+    ``aceite`` (a statement of fixed text); what it skips (a ref already taken, a
     substitution, the same ref twice in the list) goes the general way."""
     moment = now()
-    if not is_postgres(conn.engine):
-        return _aceitar(conn, pedidos, moment)
     novos: dict[tuple[int, str, str], int] = {}
     for i, pedido in enumerate(pedidos):
         if pedido.substitui is None:
             novos.setdefault((pedido.empresa_id, pedido.ambiente, pedido.ref), i)
-    inseridos = aceite_pg.inserir(conn, [_nova(pedidos[i], moment, None) for i in novos.values()],
-                                  moment) if novos else {}
+    inseridos = aceite.inserir(conn, [_nova(pedidos[i], moment, None) for i in novos.values()],
+                               moment) if novos else {}
     results: list[Aceite | None] = [None] * len(pedidos)
     for key, i in novos.items():
         results[i] = inseridos.get(key)
