@@ -34,19 +34,25 @@ class Problemas:
 
 
 def absent(value: Any) -> bool:
-    return value is None or value is False or (isinstance(value, str) and not value.strip())
+    return value is None or value is False or (type(value) is str and not value.strip())
 
 
 def texto(value: Any, campo: str, p: Problemas, *, max_len: int | None = None,
           obrigatorio: bool = False) -> str | None:
-    if absent(value):
+    if type(value) is not str:  # most of a body is text: that case first
+        if value is None or value is False:
+            if obrigatorio:
+                p.faltando(campo)
+            return None
+        if isinstance(value, (dict, list)):
+            p.invalido(campo, "Informe um texto")
+            return None
+        value = str(value)
+    text = value.strip()
+    if not text:
         if obrigatorio:
             p.faltando(campo)
         return None
-    if isinstance(value, (dict, list)):
-        p.invalido(campo, "Informe um texto")
-        return None
-    text = str(value).strip()
     if max_len is not None and len(text) > max_len:
         p.invalido(campo, f"Tamanho máximo: {max_len} caracteres (recebidos {len(text)})")
         return None
@@ -59,7 +65,7 @@ MAX_DIGITOS_INTEIROS = 13
 
 def decimal(value: Any, campo: str, p: Problemas, *, casas: int = 2, positivo: bool = False,
             obrigatorio: bool = False) -> Decimal | None:
-    if absent(value):
+    if value is None or absent(value):  # None first: most fields are not sent
         if obrigatorio:
             p.faltando(campo)
         return None
@@ -102,7 +108,7 @@ def booleano(value: Any, campo: str, p: Problemas, *, obrigatorio: bool = False)
 
 
 def inteiro(value: Any, campo: str, p: Problemas, *, valores: range) -> int | None:
-    if absent(value):
+    if value is None or absent(value):  # None first: most fields are not sent
         return None
     try:
         number = int(str(value).strip())
@@ -117,7 +123,7 @@ def inteiro(value: Any, campo: str, p: Problemas, *, valores: range) -> int | No
 def data_hora(value: Any, campo: str, p: Problemas, *, obrigatorio: bool) -> datetime | None:
     """ISO date or date-time, with or without offset (``-0300`` too); no offset means
     America/Sao_Paulo."""
-    if absent(value):
+    if value is None or absent(value):  # None first: most fields are not sent
         if obrigatorio:
             p.faltando(campo)
         return None

@@ -5,6 +5,7 @@ minus 48)."""
 from __future__ import annotations
 
 import re
+from operator import mul
 
 _NOT_DIGIT = re.compile(r"\D")
 _NOT_CNPJ = re.compile(r"[^0-9A-Z]")
@@ -20,13 +21,13 @@ def limpar_cnpj(value: str) -> str:
     return _NOT_CNPJ.sub("", value.upper())
 
 
-def _dv(values: list[int], weights_from: int) -> int:
-    total = 0
-    weight = 2
-    for value in reversed(values):
-        total += value * weight
-        weight = weight + 1 if weight < weights_from else 2
-    remainder = total % 11
+_PESOS_CNPJ = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+_PESOS_CPF = (11, 10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def _dv(values: list[int], pesos: tuple[int, ...]) -> int:
+    """Modulo-11 check digit of ``values`` under the last ``len(values)`` weights."""
+    remainder = sum(map(mul, values, pesos[len(pesos) - len(values):])) % 11
     return 0 if remainder < 2 else 11 - remainder
 
 
@@ -34,15 +35,13 @@ def cnpj_valido(cnpj: str) -> bool:
     if not _CNPJ.fullmatch(cnpj) or len(set(cnpj)) == 1:
         return False
     values = [ord(ch) - 48 for ch in cnpj]
-    first = _dv(values[:12], 9)
-    second = _dv(values[:12] + [first], 9)
-    return values[12] == first and values[13] == second
+    return values[12] == _dv(values[:12], _PESOS_CNPJ) and \
+        values[13] == _dv(values[:13], _PESOS_CNPJ)
 
 
 def cpf_valido(cpf: str) -> bool:
     if len(cpf) != 11 or not cpf.isdigit() or len(set(cpf)) == 1:
         return False
-    values = [int(ch) for ch in cpf]
-    first = _dv(values[:9], 11)
-    second = _dv(values[:10], 11)
-    return values[9] == first and values[10] == second
+    values = [ord(ch) - 48 for ch in cpf]
+    return values[9] == _dv(values[:9], _PESOS_CPF) and \
+        values[10] == _dv(values[:10], _PESOS_CPF)

@@ -24,6 +24,8 @@ REF = re.compile(r"[A-Za-z0-9_-]{1,100}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ITEM = re.compile(r"(\d{1,2})\.?(\d{2})")
+IBGE = re.compile(r"\d{7}")
+NAO_ALFANUMERICO = re.compile(r"[^0-9A-Za-z]")
 ZERO = Decimal("0.00")
 REFORMA = ("codigo_nbs", "codigo_indicador_operacao", "ibs_cbs_classificacao_tributaria",
            "ibs_cbs_situacao_tributaria", "ibs_cbs_base_calculo", "ibs_uf_aliquota",
@@ -58,7 +60,7 @@ def _municipio(value: Any, campo: str, p: Problemas, obrigatorio: bool) -> str |
     codigo = coerce.texto(value, campo, p, obrigatorio=obrigatorio)
     if codigo is None:
         return None
-    if not re.fullmatch(r"\d{7}", codigo) or municipio(codigo) is None:
+    if not IBGE.fullmatch(codigo) or municipio(codigo) is None:
         p.invalido(campo, "Informe o código IBGE de 7 dígitos de um município existente")
         return None
     return codigo
@@ -133,8 +135,7 @@ def _pessoa(raw: dict[str, Any], campo: str, p: Problemas) -> Pessoa:
     if motivo is not None and motivo not in ("0", "1", "2"):
         p.invalido(c + "motivo_ausencia_nif", "Informe 0, 1 ou 2")
         motivo = None
-    given = {k: raw.get(k) for k in ("cnpj", "cpf", "nif", "motivo_ausencia_nif")}
-    if all(coerce.absent(v) for v in given.values()):
+    if all(coerce.absent(raw.get(k)) for k in ("cnpj", "cpf", "nif", "motivo_ausencia_nif")):
         p.faltando(c + "cpf")
     email = coerce.texto(raw.get("email"), c + "email", p, max_len=80)
     if email is not None and not EMAIL.fullmatch(email):
@@ -155,7 +156,7 @@ def _pessoa(raw: dict[str, Any], campo: str, p: Problemas) -> Pessoa:
 def _digitos_ou_texto(value: Any, campo: str, p: Problemas) -> str | None:
     """Inscrição municipal: punctuation dropped; some municipalities use letters, kept."""
     raw = coerce.texto(value, campo, p, max_len=20)
-    return re.sub(r"[^0-9A-Za-z]", "", raw) or None if raw else None
+    return NAO_ALFANUMERICO.sub("", raw) or None if raw else None
 
 
 def _item_lista(value: Any, p: Problemas) -> tuple[str, str] | None:
@@ -233,7 +234,7 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     local = _municipio(raw.get("codigo_municipio"), c + "codigo_municipio", p, False)
     percentual = coerce.decimal(raw.get("percentual_total_tributos"),
                                 c + "percentual_total_tributos", p)
-    reforma = {k: str(raw[k]).strip() for k in REFORMA if not coerce.absent(raw.get(k))}
+    reforma = {k: str(raw[k]).strip() for k in REFORMA if k in raw and not coerce.absent(raw[k])}
     pis_cofins = grupos.pis_cofins(raw, money, p)
     documentos = grupos.documentos_deducao(raw.get("documentos_deducao"), p)
     percentual_deducoes = coerce.decimal(raw.get("percentual_deducoes"),
