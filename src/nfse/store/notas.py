@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, case, insert, select, update
 
 from nfse.domain.status import Status
 from nfse.store import aceite, empresas, leases, wakeup
@@ -254,9 +254,9 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
         for (empresa_id, ambiente, modelo), ids in sem_numero.items():
             serie = empresas.serie(conn, empresa_id, ambiente, modelo)
             first = allocate(conn, empresa_id, ambiente, serie, count=len(ids))
-            conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": serie,
-                                    "numero_rps": first + n, "tipo_rps": "1"}
-                                   for n, nota_id in enumerate(ids)])
+            conn.execute(update(notas).where(notas.c.id.in_(ids)).values(
+                serie_rps=serie, tipo_rps="1", numero_rps=case(
+                    {nota_id: first + n for n, nota_id in enumerate(ids)}, value=notas.c.id)))
     return [row.id for row in claimed]
 
 

@@ -290,10 +290,14 @@ class Worker:
                                  exchanges=kept)
                 return
 
-        with self.engine.begin() as conn:
-            leased = notas.mark_sending(conn, nota_id, self.id)
-            if leased:
-                _keep_exchanges(conn, nota_id, kept)
+        if kept:
+            with self.engine.begin() as conn:
+                leased = notas.mark_sending(conn, nota_id, self.id)
+                if leased:
+                    _keep_exchanges(conn, nota_id, kept)
+        else:  # one statement is its own transaction: no BEGIN and COMMIT to wait for
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                leased = notas.mark_sending(conn, nota_id, self.id)
         if not leased:  # our lease ran out: another worker may hold the note now
             log.warning("nota %s: lease expired before sending; left to its holder", nota_id,
                         extra=context)
