@@ -139,3 +139,21 @@ def test_dry_run_builds_signs_and_checks_without_storing(client: TestClient,
     assert client.post("/v2/nfse?ref=real", json=nota_exemplo()).status_code == 202
     with runtime.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM numeracao").scalar() == 0
+
+
+@pytest.mark.parametrize("codificacao", ["utf-8", "utf-8-sig", "utf-16"])
+def test_a_body_is_kept_as_sent_and_read_back_whatever_its_unicode_encoding(
+        client: TestClient, runtime: Runtime, codificacao: str) -> None:
+    """The note's request is stored as the client's own JSON text when it is UTF-8 (a BOM
+    dropped), and re-serialised when it came in UTF-16: either way the worker reads the same
+    note back."""
+    body = nota_exemplo()
+    body["servico"]["discriminacao"] = "Análise de sistemas, São Paulo"
+    texto = json.dumps(body, ensure_ascii=False, indent=1)
+    answer = client.post(f"/v2/nfse?ref=cod-{codificacao}", content=texto.encode(codificacao))
+    assert answer.status_code == 202, answer.text
+    with runtime.engine.connect() as conn:
+        guardada = notas.get_by_ref(conn, 1, "homologacao", f"cod-{codificacao}").requisicao
+    assert json.loads(guardada) == body
+    if codificacao != "utf-16":
+        assert guardada == texto
