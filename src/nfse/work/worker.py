@@ -126,7 +126,7 @@ class Worker:
         self._next_outbox = 0.0 if delivered else time.monotonic() + self.settings.worker_poll
         return delivered > 0
 
-    def _empresa(self, conn: Connection, empresa_id: int) -> Empresa:
+    def _empresa(self, empresa_id: int) -> Empresa:
         """The company, read at most every ``EMPRESA_TTL`` seconds per worker: one read per
         note would be a tenth of the database's work for it. A change of its settings
         (PUT /v2/empresas) reaches workers within that time, as it reaches the API's token
@@ -134,7 +134,8 @@ class Worker:
         moment = time.monotonic()
         found = self._empresas.get(empresa_id)
         if found is None or found[0] <= moment:
-            found = (moment + EMPRESA_TTL, empresas.get_empresa(conn, empresa_id))
+            with self.engine.connect() as conn:
+                found = (moment + EMPRESA_TTL, empresas.get_empresa(conn, empresa_id))
             self._empresas[empresa_id] = found
         return found[1]
 
@@ -214,10 +215,10 @@ class Worker:
 
     def process(self, nota_id: int, row: Row | None = None) -> None:
         """Send one claimed note; ``row``: the note as claimed (read here when not given)."""
-        with self.engine.connect() as conn:
-            if row is None:
+        if row is None:
+            with self.engine.connect() as conn:
                 row = notas.get(conn, nota_id)
-            empresa = self._empresa(conn, row.empresa_id)
+        empresa = self._empresa(row.empresa_id)
         try:
             nota = modelos.parse(row.modelo, json.loads(row.requisicao))
         except RequisicaoInvalida as exc:
