@@ -6,11 +6,13 @@ import json
 import threading
 from datetime import timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
 
 from nfse.domain.status import Status
 from nfse.runtime import Runtime
-from nfse.store import notas
+from nfse.store import db, notas
 from nfse.store.clock import now
 from nfse.work.worker import Worker
 from tests.support import CNPJ, empresa_teste, nota_exemplo
@@ -138,3 +140,19 @@ def test_one_batch_mixes_new_taken_replaced_and_repeated_refs(runtime: Runtime) 
         for nota_id in (nova, outra, falhou):
             assert notas.history(conn, nota_id)[-1].detalhe == "nota recebida"
         assert len(notas.history(conn, nova)) == 1
+
+
+def test_an_error_in_a_pipeline_is_sqlalchemys_and_rolls_the_transaction_back(
+        runtime: Runtime) -> None:
+    """What the acceptance writer relies on: a statement that fails inside ``db.pipeline``
+    raises SQLAlchemy's error class when the block ends, and nothing of the transaction
+    stays, on either engine."""
+    empresa_teste(runtime)
+    nota_id = accept(runtime, "antes")
+    historia = insert(notas.historico).inline()  # no RETURNING: nothing to read in a pipeline
+    with pytest.raises(IntegrityError), runtime.engine.begin() as conn, db.pipeline(conn):
+        conn.execute(historia, {"nota_id": nota_id, "status": "x", "detalhe": "fica?",
+                                "at": now()})
+        conn.execute(historia, {"nota_id": 999_999, "status": "x", "at": now()})
+    with runtime.engine.connect() as conn:
+        assert [h.detalhe for h in notas.history(conn, nota_id)] == ["nota recebida"]

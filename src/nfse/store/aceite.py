@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nfse.domain.status import Status
+from nfse.store.db import pipeline
 from nfse.store.tables import notas
 from nfse.store.wakeup import CHANNEL
 
@@ -80,7 +81,7 @@ def _postgresql(conn: Connection, linhas: Sequence[dict[str, Any]], agora: datet
     params.update(status=Status.PROCESSANDO.value, agora=agora)
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor:
-        with raw.pipeline():
+        with pipeline(conn):
             cursor.execute(_PG_INSERIR, params, prepare=True)
             raw.execute(_PG_NOTIFY)
         return {(empresa_id, ambiente, ref): nota_id

@@ -6,11 +6,15 @@ PostgreSQL is the engine for more than one process or host.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,5 +53,34 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def autocommit(engine: Engine) -> Connection:
+    """A connection outside any transaction, for reads or a single statement that is its
+    own transaction. A read in a transaction ends it with ROLLBACK, and on every ROLLBACK
+    psycopg drops all the statements it had prepared on that connection: the worker's
+    statements were parsed and planned anew on most executions."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def pipeline(conn: Connection) -> Iterator[None]:
+    """Statements whose results nobody reads (INSERT, or UPDATE without RETURNING or a
+    rowcount), sent together: on PostgreSQL in one round trip (psycopg's pipeline mode,
+    which also carries the transaction's BEGIN), elsewhere one by one as usual. An error
+    surfaces when the block ends, as SQLAlchemy's ``DBAPIError`` like any other; a
+    connection it broke is invalidated, so the pool does not hand it out again."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    try:
+        with raw.pipeline():
+            yield
+    except psycopg.Error as exc:
+        if raw.broken or raw.closed:
+            conn.invalidate()
+        raise DBAPIError.instance(None, None, exc, psycopg.Error, dialect=conn.dialect) \
+            from exc

@@ -33,6 +33,7 @@ from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, autoridades, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
+from nfse.store.db import autocommit
 from nfse.store.empresas import Empresa
 from nfse.store.tables import workers
 from nfse.work import certificados
@@ -134,7 +135,7 @@ class Worker:
         moment = time.monotonic()
         found = self._empresas.get(empresa_id)
         if found is None or found[0] <= moment:
-            with self.engine.connect() as conn:
+            with autocommit(self.engine) as conn:
                 found = (moment + EMPRESA_TTL, empresas.get_empresa(conn, empresa_id))
             self._empresas[empresa_id] = found
         return found[1]
@@ -172,7 +173,7 @@ class Worker:
         claimed = notas.claim(self.engine, self.id, self.batch, self.lease)
         if not claimed:
             return 0
-        with self.engine.connect() as conn:
+        with autocommit(self.engine) as conn:
             rows = notas.get_many(conn, claimed)  # one read for the batch, not one per note
         if self.settings.worker_threads <= 1 or len(claimed) <= 1:
             for nota_id in claimed:
@@ -216,7 +217,7 @@ class Worker:
     def process(self, nota_id: int, row: Row | None = None) -> None:
         """Send one claimed note; ``row``: the note as claimed (read here when not given)."""
         if row is None:
-            with self.engine.connect() as conn:
+            with autocommit(self.engine) as conn:
                 row = notas.get(conn, nota_id)
         empresa = self._empresa(row.empresa_id)
         try:
@@ -225,7 +226,7 @@ class Worker:
             self._reject(nota_id, [p.as_json() for p in exc.problemas])
             return
         if row.substitui_nota_id is not None:
-            with self.engine.connect() as conn:
+            with autocommit(self.engine) as conn:
                 alvo = notas.get(conn, row.substitui_nota_id)
             nota = replace(nota, substituicao=Substituicao(  # ABRASF: no key, the number
                 alvo.chave_acesso or alvo.numero or "", nota.codigo_motivo_substituicao,
@@ -297,7 +298,7 @@ class Worker:
                 if leased:
                     _keep_exchanges(conn, nota_id, kept)
         else:  # one statement is its own transaction: no BEGIN and COMMIT to wait for
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            with autocommit(self.engine) as conn:
                 leased = notas.mark_sending(conn, nota_id, self.id)
         if not leased:  # our lease ran out: another worker may hold the note now
             log.warning("nota %s: lease expired before sending; left to its holder", nota_id,
