@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, update
@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from nfse.domain.status import Status
 from nfse.runtime import Runtime
-from nfse.store import db, notas
-from nfse.store.clock import now
+from nfse.store import artefatos, autorizacao, db, hooks, notas
+from nfse.store.clock import aware, now
 from nfse.work.worker import Worker
 from tests.support import CNPJ, empresa_teste, nota_exemplo
 
@@ -156,3 +156,40 @@ def test_an_error_in_a_pipeline_is_sqlalchemys_and_rolls_the_transaction_back(
         conn.execute(historia, {"nota_id": 999_999, "status": "x", "at": now()})
     with runtime.engine.connect() as conn:
         assert [h.detalhe for h in notas.history(conn, nota_id)] == ["nota recebida"]
+
+
+def test_an_authorization_is_recorded_alike_on_either_engine(runtime: Runtime) -> None:
+    """``store.autorizacao`` writes one statement of its own on PostgreSQL and the store's
+    usual calls elsewhere: the note, its history, its artifacts and the hooks it finds must
+    be the same."""
+    empresa_teste(runtime)
+    nota_id = accept(runtime, "autorizada")
+    with runtime.engine.begin() as conn:
+        def hook(**alvo: str | None) -> str:
+            return hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
+                               event="nfse", url="https://example.com/h", authorization=None,
+                               authorization_header="Authorization", secret=None,
+                               **({"cnpj": None, "cpf": None} | alvo)).id
+        todos, deste = hook(), hook(cnpj=CNPJ)
+        hook(cnpj="11444777000161")  # another prestador's
+        row = notas.get(conn, nota_id)
+        emitida = datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=-3)))
+        achados = autorizacao.autorizar(
+            conn, row, [("exchange:emissao:request", b"<pedido/>", "application/octet-stream"),
+                        (artefatos.XML_NFSE, b"<NFSe>\xc3\xa7</NFSe>", "application/xml")],
+            numero="42", codigo_verificacao="ABC", chave_acesso="3" * 50,
+            data_emissao=emitida, valores={"vLiq": "97.00"})
+    assert achados == [todos, deste]
+    with runtime.engine.connect() as conn:
+        nota = notas.get(conn, nota_id)
+        assert (nota.status, nota.numero, nota.codigo_verificacao, nota.chave_acesso) == (
+            Status.AUTORIZADO.value, "42", "ABC", "3" * 50)
+        assert aware(nota.data_emissao) == emitida
+        assert json.loads(nota.valores_nfse) == {"vLiq": "97.00"}
+        assert (nota.reconcile, nota.lease_owner, nota.next_attempt_at, nota.erros) == (
+            False, None, None, None)
+        assert notas.history(conn, nota_id)[-1].detalhe == "NFS-e 42 autorizada"
+        assert artefatos.latest(conn, nota_id, artefatos.XML_NFSE) == (
+            b"<NFSe>\xc3\xa7</NFSe>", "application/xml")
+        assert artefatos.latest(conn, nota_id, "exchange:emissao:request") == (
+            b"<pedido/>", "application/octet-stream")

@@ -23,6 +23,11 @@ COMPRESSAO = 1
 for every note; half of what is exchanged is already gzip+base64)."""
 
 
+def comprimir(content: bytes) -> bytes:
+    """An artifact as it is stored."""
+    return zlib.compress(content, COMPRESSAO)
+
+
 def put(conn: Connection, nota_id: int, kind: str, content: bytes, media_type: str) -> None:
     put_many(conn, nota_id, [(kind, content, media_type)])
 
@@ -33,7 +38,7 @@ def put_many(conn: Connection, nota_id: int, items: list[tuple[str, bytes, str]]
         return
     moment = now()
     conn.execute(_INSERT, [{"nota_id": nota_id, "kind": kind,
-                            "content": zlib.compress(content, COMPRESSAO),
+                            "content": comprimir(content),
                             "media_type": media_type, "created_at": moment}
                            for kind, content, media_type in items])
 

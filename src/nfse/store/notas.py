@@ -283,7 +283,12 @@ def authorize(
          valores_nfse=json.dumps(dict(valores)) if valores else None,
          reconcile=False, lease_until=None, lease_owner=None, next_attempt_at=None,
          updated_at=now())
-    add_history(conn, nota_id, Status.AUTORIZADO, f"NFS-e {numero} autorizada")
+    add_history(conn, nota_id, Status.AUTORIZADO, detalhe_autorizada(numero))
+
+
+def detalhe_autorizada(numero: str | None) -> str:
+    """The history line of an authorization."""
+    return f"NFS-e {numero} autorizada"
 
 
 def reject(conn: Connection, nota_id: int, erros: list[dict[str, Any]],

@@ -20,13 +20,15 @@ log = logging.getLogger("nfse.gatilhos")
 
 
 def disparar(conn: Connection, nota_id: int, base_url: str,
-             antes: Row | None = None) -> list[str]:
+             antes: Row | None = None, matching: list[str] | None = None) -> list[str]:
     """Queue the note's current JSON (as GET answers it) to every matching hook; the ids of
     the hooks. ``antes``: the note's row as the caller already read it (its company,
     environment, prestador and door decide the hooks); the current row and its JSON are read
-    only when some hook wants them."""
+    only when some hook wants them. ``matching``: the hooks, when the caller already looked
+    them up (``store.autorizacao``)."""
     row = antes if antes is not None else notas.get(conn, nota_id)
-    matching = hooks.da_nota(conn, row, row.modelo or "nfse")
+    if matching is None:
+        matching = hooks.da_nota(conn, row, row.modelo or "nfse")
     if matching:
         if antes is not None:
             row = notas.get(conn, nota_id)

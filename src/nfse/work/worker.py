@@ -31,7 +31,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
 from nfse.providers.base import Exchange, Outcome, Result, Rps
 from nfse.providers.registry import get_provider
-from nfse.store import artefatos, autoridades, emails, empresas, notas, wakeup
+from nfse.store import artefatos, autoridades, autorizacao, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Empresa
@@ -322,15 +322,15 @@ class Worker:
         documents = _exchanged(exchanges)
         if outcome.xml:
             documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
+        nota, empresa, row = aviso
         with self.engine.begin() as conn:
-            artefatos.put_many(conn, nota_id, documents)
-            notas.authorize(conn, nota_id, numero=outcome.numero,
-                            codigo_verificacao=outcome.codigo_verificacao,
-                            chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
-                            valores=outcome.valores)
-            nota, empresa, row = aviso
+            matching = autorizacao.autorizar(
+                conn, row, documents, numero=outcome.numero,
+                codigo_verificacao=outcome.codigo_verificacao,
+                chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
+                valores=outcome.valores)
             avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
-            disparar(conn, nota_id, self.public_url, antes=row)
+            disparar(conn, nota_id, self.public_url, antes=row, matching=matching)
             if row.substitui_nota_id is not None:
                 notas.substituir(conn, row.substitui_nota_id, outcome.numero)
                 disparar(conn, row.substitui_nota_id, self.public_url)
