@@ -47,6 +47,15 @@ class Row:
     verdict: str
 
 
+REFERENCE_RSA = 1490
+"""RSA-2048 signatures/s on one core of the machine issue 4 set its targets on."""
+E2E_TARGET = 200
+E2E_PER_RSA = E2E_TARGET / REFERENCE_RSA
+"""The end-to-end target as a share of the machine's own RSA rate: machines of this kind
+have measured 925 to 3,730 signatures/s, so notes/s alone says as much of the machine as of
+the code."""
+
+
 def _ok(passed: bool) -> str:
     return "ok" if passed else "MISSED"
 
@@ -101,13 +110,17 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
                 e2e = endtoend.run(workdir, url, plan.notes, count)
             cpu = ", ".join(f"{k} {v:.1f}" for k, v in e2e["cpu_ms_per_note"].items())
             failed = plan.notes - e2e["autorizado"]
+            per_rsa = e2e["notes_per_s"] / pipe["rsa"]
             rows.append(Row(
                 f"End to end POST → autorizado, {count} worker(s) ({engine})",
                 f"{e2e['notes_per_s']:.0f} notes/s; {plan.notes} drained in "
                 f"{e2e['drain_s']:.1f} s{f'; {failed} NOT authorized' if failed else ''}",
-                f"CPU ms/note: {cpu}", "", "≥ 200 notes/s (2 workers)" if count == 2 else "",
-                _ok(e2e["notes_per_s"] >= 200 and not failed) if count == 2 else
-                _ok(not failed)))
+                f"RSA-2048 sign {pipe['rsa']:.0f}/s; CPU ms/note: {cpu}",
+                f"{per_rsa:.3f} × RSA",
+                f"≥ {E2E_TARGET} notes/s and ≥ {E2E_PER_RSA:.3f} × RSA ({E2E_TARGET} at "
+                f"{REFERENCE_RSA:,} RSA/s)" if count == 2 else "",
+                _ok(e2e["notes_per_s"] >= E2E_TARGET and per_rsa >= E2E_PER_RSA
+                    and not failed) if count == 2 else _ok(not failed)))
             rows.append(Row(f"Memory: peak RSS, {count} worker(s) ({engine})",
                             f"API {e2e['api_rss_mb']:.0f} MB, worker "
                             f"{e2e['worker_rss_mb']:.0f} MB", "", "",

@@ -25,18 +25,23 @@ class EmissorFactory:
         self.box = box
         """Also opens the other secrets the worker needs (a company's SMTP password)."""
         self._a1: dict[int, A1] = {}
+        self._opening: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def _load_a1(self, empresa_id: int) -> A1:
-        with self._lock:
-            cached = self._a1.get(empresa_id)
+        """Opened once per company: the worker's threads that want it together wait for
+        the first one's (at start-up each of them used to open it)."""
+        cached = self._a1.get(empresa_id)
         if cached is not None:
             return cached
-        with self._engine.connect() as conn:
-            a1 = empresas.load_a1(conn, self._box, empresa_id)
         with self._lock:
-            self._a1[empresa_id] = a1
-        return a1
+            opening = self._opening.setdefault(empresa_id, threading.Lock())
+        with opening:
+            cached = self._a1.get(empresa_id)
+            if cached is None:
+                with self._engine.connect() as conn:
+                    cached = self._a1[empresa_id] = empresas.load_a1(conn, self._box, empresa_id)
+        return cached
 
     def endereco(self, ambiente: str, provider: str, codigo_municipio: str
                  ) -> tuple[str, str | None, Mapping[str, Any]]:
