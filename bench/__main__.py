@@ -47,13 +47,13 @@ class Row:
     verdict: str
 
 
-REFERENCE_RSA = 1490
-"""RSA-2048 signatures/s on one core of the machine issue 4 set its targets on."""
 E2E_TARGET = 200
-E2E_PER_RSA = E2E_TARGET / REFERENCE_RSA
-"""The end-to-end target as a share of the machine's own RSA rate: machines of this kind
-have measured 925 to 3,730 signatures/s, so notes/s alone says as much of the machine as of
-the code."""
+REFERENCE_RSA = 1490
+"""RSA-2048 signatures/s on one core of the machine issue 4 set its targets on. Machines of
+this kind have measured 925 to 3,730 in our runs, so the end-to-end row also gives notes/s
+per RSA signature/s of the same run. That share is a rough guide across machines: most of
+the work per note is Python, which has slowed less than RSA on the slower ones (the bare
+endpoint 1.6 times, RSA 2.6 times)."""
 
 
 def _ok(passed: bool) -> str:
@@ -117,10 +117,10 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
                 f"{e2e['drain_s']:.1f} s{f'; {failed} NOT authorized' if failed else ''}",
                 f"RSA-2048 sign {pipe['rsa']:.0f}/s; CPU ms/note: {cpu}",
                 f"{per_rsa:.3f} × RSA",
-                f"≥ {E2E_TARGET} notes/s and ≥ {E2E_PER_RSA:.3f} × RSA ({E2E_TARGET} at "
-                f"{REFERENCE_RSA:,} RSA/s)" if count == 2 else "",
-                _ok(e2e["notes_per_s"] >= E2E_TARGET and per_rsa >= E2E_PER_RSA
-                    and not failed) if count == 2 else _ok(not failed)))
+                f"≥ {E2E_TARGET} notes/s (2 workers; {E2E_TARGET / REFERENCE_RSA:.3f} × RSA at "
+                f"the issue's {REFERENCE_RSA:,} RSA/s)" if count == 2 else "",
+                _ok(e2e["notes_per_s"] >= E2E_TARGET and not failed) if count == 2 else
+                _ok(not failed)))
             rows.append(Row(f"Memory: peak RSS, {count} worker(s) ({engine})",
                             f"API {e2e['api_rss_mb']:.0f} MB, worker "
                             f"{e2e['worker_rss_mb']:.0f} MB", "", "",

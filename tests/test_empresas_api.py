@@ -12,14 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from fastapi.testclient import TestClient
+from lxml import etree
 from sqlalchemy import update
 
 from nfse.api.app import create_app
-from nfse.certs.generate import generate_a1
+from nfse.certs.generate import generate_a1, generate_ca
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens, notas
 from nfse.store.tables import empresas
+from nfse.work import worker as worker_module
 from tests.support import CNPJ, Gateway, empresa_teste, nota_exemplo
 
 OUTRO = "07504505000132"
@@ -159,3 +162,37 @@ def test_delete_revokes_access_and_keeps_the_notes(gateway: Gateway) -> None:
     assert export.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(export.content)).namelist()
     assert names == [f"homologacao/guardada-{nota['numero']}-nfse.xml"]
+
+
+def _assinante_da_dps(gateway: Gateway, nota: dict) -> bytes:
+    """The certificate (DER) that signed the DPS inside the note's authorized NFS-e."""
+    xml = etree.fromstring(httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content)
+    [cert] = xml.xpath("//n:DPS/ds:Signature//ds:X509Certificate/text()", namespaces={
+        "n": "http://www.sped.fazenda.gov.br/nfse", "ds": "http://www.w3.org/2000/09/xmldsig#"})
+    return base64.b64decode(cert)
+
+
+def test_a_renewed_certificate_signs_the_next_notes(gateway: Gateway,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A company renews its A1 (PUT /v2/empresas): the running worker signs the next notes
+    with the new one, once it reads the company again, without a restart."""
+    monkeypatch.setattr(worker_module, "EMPRESA_TTL", 0.0)
+    antes = gateway.autorizar("antes", nota_exemplo())
+    assert _assinante_da_dps(gateway, antes) == gateway.a1.cert.public_bytes(Encoding.DER)
+
+    # issued by a CA the authority trusts, as ICP-Brasil's are (a second self-signed
+    # certificate with the first one's name would not pass TLS: the name finds the first)
+    ac = generate_ca("AC TESTE")
+    novo = generate_a1(CNPJ, "EMPRESA TESTE LTDA", issuer=ac, days=730)
+    gateway.sandbox.trust(ac.cert)
+    with gateway.runtime.engine.begin() as conn:
+        token = admin_tokens.criar(conn)
+    with httpx.Client(base_url=gateway.base_url, auth=(token, "")) as admin:
+        [company] = admin.get("/v2/empresas").json()
+        renewed = admin.put(f"/v2/empresas/{company['id']}", json={
+            "arquivo_certificado_base64": base64.b64encode(novo.to_pfx("nova")).decode(),
+            "senha_certificado": "nova"})
+    assert renewed.status_code == 200, renewed.text
+
+    depois = gateway.autorizar("depois", nota_exemplo())
+    assert _assinante_da_dps(gateway, depois) == novo.cert.public_bytes(Encoding.DER)

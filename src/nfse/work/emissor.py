@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -24,24 +25,29 @@ class EmissorFactory:
         self._box = box
         self.box = box
         """Also opens the other secrets the worker needs (a company's SMTP password)."""
-        self._a1: dict[int, A1] = {}
+        self._a1: dict[int, tuple[datetime | None, A1]] = {}
+        """Per company: (the expiry of the certificate it had when opened, its A1)."""
         self._opening: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def _load_a1(self, empresa_id: int) -> A1:
-        """Opened once per company: the worker's threads that want it together wait for
-        the first one's (at start-up each of them used to open it)."""
-        cached = self._a1.get(empresa_id)
-        if cached is not None:
-            return cached
+    def _load_a1(self, empresa: empresas.Empresa) -> A1:
+        """The company's A1, opened once per certificate: a renewed one (another expiry on
+        the company, read again every few seconds) is opened on first use, so notes are
+        never signed with the certificate it replaced. The threads that want it together
+        wait for the first one's opening."""
+        versao = empresa.certificado_valido_ate
+        cached = self._a1.get(empresa.id)
+        if cached is not None and cached[0] == versao:
+            return cached[1]
         with self._lock:
-            opening = self._opening.setdefault(empresa_id, threading.Lock())
+            opening = self._opening.setdefault(empresa.id, threading.Lock())
         with opening:
-            cached = self._a1.get(empresa_id)
-            if cached is None:
+            cached = self._a1.get(empresa.id)
+            if cached is None or cached[0] != versao:
                 with self._engine.connect() as conn:
-                    cached = self._a1[empresa_id] = empresas.load_a1(conn, self._box, empresa_id)
-        return cached
+                    cached = self._a1[empresa.id] = (
+                        versao, empresas.load_a1(conn, self._box, empresa.id))
+        return cached[1]
 
     def endereco(self, ambiente: str, provider: str, codigo_municipio: str
                  ) -> tuple[str, str | None, Mapping[str, Any]]:
@@ -67,7 +73,7 @@ class EmissorFactory:
         prestador's; the national standard's addresses need none)."""
         base_url, ca_file, opcoes = self.endereco(ambiente, provider, codigo_municipio)
         return Emissor(
-            a1=self._load_a1(empresa.id),
+            a1=self._load_a1(empresa),
             ambiente=ambiente,
             base_url=base_url,
             ca_file=ca_file,
