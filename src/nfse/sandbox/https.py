@@ -5,12 +5,16 @@ the fault injection applied to the answers that change state."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import ssl
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
+from email.utils import formatdate
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,6 +40,12 @@ def load_or_create(path: Path, make: Callable[[], A1]) -> A1:
     path.write_bytes(identity.to_pfx(IDENTITY_PASSWORD))
     path.chmod(0o600)
     return identity
+
+
+@lru_cache(maxsize=1)
+def _data_http(segundo: int) -> str:
+    """The Date header's value, formatted once a second."""
+    return formatdate(segundo, usegmt=True)
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -77,17 +87,50 @@ class SandboxHandler(BaseHTTPRequestHandler):
         cert = self.caller_cert()
         return document_of(cert) if cert is not None else None
 
+    def parse_request(self) -> bool:
+        """The request line and headers, read line by line into the standard library's
+        message class: its own parser goes through the e-mail package, and cost the
+        sandbox more per request than decompressing and parsing the document it carries."""
+        self.request_version = "HTTP/0.9"  # what send_error answers a malformed line with
+        self.command = None  # type: ignore[assignment]
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = self.requestline.split()
+        if len(words) != 3 or words[2] not in ("HTTP/1.0", "HTTP/1.1"):
+            self.send_error(400, "Bad request line")
+            return False
+        self.command, self.path, self.request_version = words
+        headers = http.client.HTTPMessage()
+        for _ in range(101):
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, colon, value = str(line, "iso-8859-1").partition(":")
+            if not colon or len(line) > 65536:
+                self.send_error(400, "Bad header line")
+                return False
+            headers[name.strip()] = value.strip()
+        else:
+            self.send_error(431, "Too many headers")
+            return False
+        self.headers = headers
+        connection = (headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive")
+        expect = (headers.get("Expect") or "").lower()
+        return expect != "100-continue" or self.handle_expect_100()
+
     def read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        """Status line, headers and body in one write (one TLS record, one system call)."""
+        fim = "Connection: close\r\n\r\n" if self.close_connection else "\r\n"
+        head = (f"{self.protocol_version} {status} {self.responses[status][0]}\r\n"
+                f"Server: {self.version_string()}\r\nDate: {_data_http(int(time.time()))}\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{fim}"
+                ).encode("iso-8859-1")
+        self.wfile.write(head if self.command == "HEAD" else head + body)
 
     def with_faults(self, handle: Callable[[], T], deliver: Callable[[T], None],
                     garbage: tuple[bytes, str]) -> None:
