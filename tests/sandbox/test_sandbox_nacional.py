@@ -3,6 +3,7 @@ answer shapes."""
 
 from __future__ import annotations
 
+import socket
 import ssl
 
 import httpx
@@ -131,3 +132,45 @@ def test_fault_rates_parse_and_draw(tmp_path) -> None:
     assert 0.2 < drawn.count("http500") / 2000 < 0.3
     again = NacionalSandbox(tmp_path, fault_rates={"http500": 0.25}, seed=7)
     assert [again.next_fault() for _ in range(2000)] == drawn  # --seed reproduces a run
+
+
+def _raw(sandbox: NacionalSandbox, request: bytes) -> bytes:
+    """What the sandbox answers ``request``, sent as bytes over mutual TLS, until it closes
+    the connection or goes quiet."""
+    context = client_context(A1, str(sandbox.ca_file))
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as raw, \
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        tls.sendall(request)
+        tls.settimeout(1)
+        received = b""
+        try:
+            while chunk := tls.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+    return received
+
+
+def test_http_framing_as_clients_send_it(sandbox: NacionalSandbox) -> None:
+    """Keep-alive for HTTP/1.1, close for HTTP/1.0, 100-continue before a body, 400 for a
+    malformed request line or header; header names in any case."""
+    sandbox.trust(A1.cert)
+    path = "/SefinNacional/dps/DPS0"
+    two = _raw(sandbox, f"GET {path} HTTP/1.1\r\nhost: x\r\n\r\n"
+                        f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert two.count(b"HTTP/1.1 400 ") == 2  # two answers (an Id that is no DPS's)
+    assert b"Connection: close" not in two
+
+    old = _raw(sandbox, f"GET {path} HTTP/1.0\r\n\r\n".encode())
+    assert old.startswith(b"HTTP/1.1 ") and b"Connection: close\r\n" in old
+
+    body = b'{"dpsXmlGZipB64": "nao e gzip"}'
+    expect = _raw(sandbox, b"POST /SefinNacional/nfse HTTP/1.1\r\nHost: x\r\n"
+                           b"content-type: application/json\r\nExpect: 100-continue\r\n"
+                           b"CONTENT-LENGTH: %d\r\n\r\n%s" % (len(body), body))
+    assert expect.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 ")
+    assert b'"E1225"' in expect  # the body was read by its length, whatever the case
+
+    assert _raw(sandbox, b"GET /\r\n\r\n").startswith(b"<!DOCTYPE HTML>")  # no version: 0.9
+    assert _raw(sandbox, b"GET / HTTP/1.1\r\nsem dois pontos\r\n\r\n").startswith(
+        b"HTTP/1.1 400 ")
