@@ -141,7 +141,7 @@ def _raw(sandbox: NacionalSandbox, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as raw, \
             context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
         tls.sendall(request)
-        tls.settimeout(1)
+        tls.settimeout(0.4)
         received = b""
         try:
             while chunk := tls.recv(65536):
