@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Row, and_, bindparam, case, insert, s
 
 from nfse.domain.status import Status
 from nfse.store import aceite, empresas, leases, wakeup
-from nfse.store.clock import now, utc
+from nfse.store.clock import now
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
 
@@ -270,20 +270,6 @@ def mark_sending(conn: Connection, nota_id: int, owner: str | None = None) -> bo
     moment = now()
     return conn.execute(_MARK_SENDING_LEASED, {
         "nota_id": nota_id, "updated_at": moment, "owner": owner, "agora": moment}).rowcount == 1
-
-
-def authorize(
-    conn: Connection, nota_id: int, *, numero: str | None, codigo_verificacao: str | None,
-    chave_acesso: str | None, data_emissao: datetime | None,
-    valores: Mapping[str, str] | None = None,
-) -> None:
-    _set(conn, nota_id,
-         status=Status.AUTORIZADO.value, numero=numero, codigo_verificacao=codigo_verificacao,
-         chave_acesso=chave_acesso, data_emissao=utc(data_emissao), erros=None, mensagem=None,
-         valores_nfse=json.dumps(dict(valores)) if valores else None,
-         reconcile=False, lease_until=None, lease_owner=None, next_attempt_at=None,
-         updated_at=now())
-    add_history(conn, nota_id, Status.AUTORIZADO, detalhe_autorizada(numero))
 
 
 def detalhe_autorizada(numero: str | None) -> str:
