@@ -42,7 +42,7 @@ async def _read_answer(reader: asyncio.StreamReader) -> int:
 
 
 async def _client(n: int, url: str, path: str, body: bytes, token: str | None,
-                  unique: bool, start: float, warm: float, end: float,
+                  unique: bool, start: int, warm: float, end: float,
                   latencies: list[float], errors: list[int], budget: list[int]) -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
@@ -53,7 +53,7 @@ async def _client(n: int, url: str, path: str, body: bytes, token: str | None,
             break
         budget[0] -= 1
         i += 1
-        target = f"{path}?ref=b{start:.0f}-{n}-{i}" if unique else path
+        target = f"{path}?ref=b{start}-{n}-{i}" if unique else path
         writer.write(_request(parts.netloc, target, body, token))
         status = await _read_answer(reader)
         done = time.perf_counter()
@@ -79,7 +79,7 @@ async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
     errors: list[int] = []
     budget = [total or 2**62]
     await asyncio.gather(*(
-        _client(n, url, path, body, token, unique, time.time(), warm, end, latencies, errors,
+        _client(n, url, path, body, token, unique, time.time_ns(), warm, end, latencies, errors,
                 budget)
         for n in range(clients)))
     seconds = time.perf_counter() - warm if total else duration
