@@ -170,10 +170,9 @@ class Sefin:
                 erros += self._erros_substituicao(subst, inscricao)
             if erros:
                 return _rejeicao(id_dps, erros)
-            chave, xml = self._gerar_nfse(root, inf, inscricao, cnpj, cert)
+            chave, numero, xml = self._gerar_nfse(root, inf, inscricao, cnpj, cert)
             self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao, serie=serie,
-                                  ndps=ndps, numero=int(_text(
-                                      etree.fromstring(xml), "n:infNFSe/n:nNFSe")), xml=xml)
+                                  ndps=ndps, numero=numero, xml=xml)
             if subst is not None:  # the same transaction cancels the original (e105102)
                 substituida = _text(subst, "n:chSubstda")
                 self.estado.cancelar(substituida, self._gerar_evento(
@@ -195,7 +194,7 @@ class Sefin:
         return []
 
     def _gerar_nfse(self, dps: etree._Element, inf: etree._Element, inscricao: str, cnpj: str,
-                    cert: Any) -> tuple[str, bytes]:
+                    cert: Any) -> tuple[str, int, bytes]:
         c_loc = _text(inf, "n:cLocEmi")
         numero = self.estado.proximo(f"nfse:{inscricao}")
         moment = agora().replace(microsecond=0)
@@ -248,7 +247,7 @@ class Sefin:
         self._valores(info, inf, tributavel, add)
         info.append(dps)
         sign(root, "NFS" + chave, self.signer)
-        return chave, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return chave, numero, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     @staticmethod
     def _valores(info: etree._Element, inf: etree._Element, tributavel: bool, add: Any) -> None:
