@@ -1,0 +1,170 @@
+"""The HTTPS transport against a real TLS server on loopback that answers with scripted
+bytes: the framings an authority may use, connections kept alive or not, and which failures
+leave the outcome unknown."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from nfse.certs.generate import generate_a1, generate_ca, generate_server_cert
+from nfse.certs.tls import server_context
+from nfse.providers.nacional.transport import NotSent, Transport, Unknown
+from tests.support import CNPJ
+
+A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
+CA = generate_ca("Autoridade de teste")
+SERVER = generate_server_cert(CA)
+
+
+@dataclass
+class Script:
+    """Answers each request with the next item of ``answers``: the raw bytes to send and
+    whether to close the connection after them."""
+
+    answers: list[tuple[bytes, bool]]
+    requests: list[bytes] = field(default_factory=list)
+    connections: int = 0
+    closed: threading.Event = field(default_factory=threading.Event)
+
+
+def _request(stream: ssl.SSLSocket) -> bytes | None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = stream.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        body += stream.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Script, str, str]]:
+    clients = tmp_path / "clientes.pem"
+    clients.write_bytes(A1.cert_pem())
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(CA.cert_pem())
+    context = server_context(SERVER, str(clients))
+    listener = socket.create_server(("127.0.0.1", 0))
+    script = Script([])
+
+    def serve(conn: socket.socket) -> None:
+        with context.wrap_socket(conn, server_side=True) as stream:
+            while (request := _request(stream)) is not None:
+                script.requests.append(request)
+                answer, close = script.answers.pop(0)
+                stream.sendall(answer)
+                if close:
+                    break
+        script.closed.set()
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            script.connections += 1
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield script, f"https://127.0.0.1:{listener.getsockname()[1]}/SefinNacional", str(ca_file)
+    listener.close()
+
+
+def _post(transport: Transport, url: str, ca_file: str, timeout: float = 5) -> tuple[int, bytes]:
+    answer = transport.request("POST", f"{url}/nfse", A1, ca_file, timeout, {"dps": "x"})
+    return answer.status, answer.body
+
+
+def test_a_request_leaves_whole_and_the_connection_is_kept(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    ok = b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
+    script.answers += [(ok, False), (ok, False)]
+    transport = Transport()
+    assert _post(transport, url, ca_file) == (201, b"{}")
+    assert _post(transport, url, ca_file) == (201, b"{}")
+    assert script.connections == 1
+    head, _, body = script.requests[0].partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"POST /SefinNacional/nfse HTTP/1.1"
+    assert b"Content-Type: application/json" in lines and b"Content-Length: 12" in lines
+    assert body == b'{"dps": "x"}'
+
+
+def test_chunked_answer_with_extension_and_trailer(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    script.answers.append((b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           b"5;nome=valor\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\nX-Fim: 1\r\n\r\n", False))
+    script.answers.append((b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False))
+    transport = Transport()
+    assert _post(transport, url, ca_file) == (200, b'{"a": 1}')
+    assert _post(transport, url, ca_file) == (200, b"")
+    assert script.connections == 1
+
+
+def test_answer_delimited_by_close_and_interim_continue(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    script.answers.append((b"HTTP/1.1 100 Continue\r\n\r\n"
+                           b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n"
+                           b'{"erros": []}', True))
+    script.answers.append((b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n1", False))
+    script.answers.append((b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2", False))
+    transport = Transport()
+    assert _post(transport, url, ca_file) == (400, b'{"erros": []}')
+    assert _post(transport, url, ca_file) == (200, b"1")  # HTTP/1.0 without keep-alive: closes
+    assert _post(transport, url, ca_file) == (200, b"2")
+    assert script.connections == 3
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_used(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    script.answers.append((b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", True))
+    script.answers.append((b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n2",
+                           True))
+    script.answers.append((b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3", False))
+    transport = Transport()
+    assert _post(transport, url, ca_file) == (200, b"1")
+    assert script.closed.wait(5)
+    # without the check, this request would go out on a closed connection: outcome unknown
+    assert _post(transport, url, ca_file) == (200, b"2")
+    assert _post(transport, url, ca_file) == (200, b"3")
+    assert script.connections == 3
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{}",
+    b"SEFIN 201\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: dois\r\n\r\n{}",
+    b"",
+])
+def test_a_broken_answer_leaves_the_outcome_unknown(server, answer: bytes) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    script.answers.append((answer, True))
+    with pytest.raises(Unknown):
+        _post(Transport(), url, ca_file)
+    assert len(script.requests) == 1
+
+
+def test_silence_is_unknown_and_refusal_is_not_sent(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    script.answers.append((b"", False))  # the server reads the request and never answers
+    with pytest.raises(Unknown):
+        _post(Transport(), url, ca_file, timeout=0.3)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(NotSent):
+        _post(Transport(), f"https://127.0.0.1:{port}/x", ca_file)
