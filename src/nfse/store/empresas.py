@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
 
 from nfse.certs.a1 import A1, load_pfx
 from nfse.certs.secrets import SecretBox, hash_token
@@ -197,8 +198,13 @@ def excluir(conn: Connection, empresa_id: int) -> None:
 def serie(conn: Connection, empresa_id: int, ambiente: str, modelo: str = "nfse") -> str:
     """The RPS/DPS series a company numbers the notes of one door in, per environment
     (default 1; both doors share a series' counter when their series are equal)."""
-    column = empresas.c[f"serie_{modelo}_{ambiente}"]
-    return conn.execute(select(column).where(empresas.c.id == empresa_id)).scalar() or "1"
+    return conn.execute(_serie(modelo, ambiente), {"empresa_id": empresa_id}).scalar() or "1"
+
+
+@cache
+def _serie(modelo: str, ambiente: str) -> Select:
+    return select(empresas.c[f"serie_{modelo}_{ambiente}"]).where(
+        empresas.c.id == bindparam("empresa_id"))
 
 
 def certificados_vencendo(conn: Connection, ate: datetime) -> list[Row]:

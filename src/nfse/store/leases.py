@@ -6,10 +6,29 @@ that expire."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import Column, Connection, Row, Table, and_, or_, select, update
+from sqlalchemy import Column, Connection, Row, Table, Update, and_, bindparam, or_, select, update
 
 from nfse.store.clock import now
+
+
+@cache
+def _claim(table: Table, returning: tuple[Column, ...], postgresql: bool) -> Update:
+    """The claim statement of a queue, built once: with its values as parameters, executing
+    it skips building the statement and its cache key, which cost more than running it."""
+    c = table.c
+    moment = bindparam("agora")
+    due = (select(c.id)
+           .where(and_(c.status == bindparam("pendente"), c.next_attempt_at <= moment,
+                       or_(c.lease_until.is_(None), c.lease_until < moment)))
+           .order_by(c.next_attempt_at)
+           .limit(bindparam("lote")))
+    if postgresql:
+        due = due.with_for_update(skip_locked=True)
+    return (update(table).where(c.id.in_(due.scalar_subquery()))
+            .values(lease_until=bindparam("ate"), lease_owner=bindparam("dono"))
+            .returning(c.id, *returning))
 
 
 def claim(conn: Connection, table: Table, pending: str, owner: str, batch: int,
@@ -18,16 +37,6 @@ def claim(conn: Connection, table: Table, pending: str, owner: str, batch: int,
     ``UPDATE … RETURNING`` (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent
     workers never wait for each other's rows)."""
     moment = now()
-    c = table.c
-    due = (select(c.id)
-           .where(and_(c.status == pending, c.next_attempt_at <= moment,
-                       or_(c.lease_until.is_(None), c.lease_until < moment)))
-           .order_by(c.next_attempt_at)
-           .limit(batch))
-    if conn.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    return conn.execute(
-        update(table).where(c.id.in_(due.scalar_subquery()))
-        .values(lease_until=moment + lease, lease_owner=owner)
-        .returning(c.id, *returning)
-    ).all()
+    statement = _claim(table, returning, conn.dialect.name == "postgresql")
+    return conn.execute(statement, {"agora": moment, "pendente": pending, "lote": batch,
+                                    "ate": moment + lease, "dono": owner}).all()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, case, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from nfse.domain.status import Status
 from nfse.store import aceite, empresas, leases, wakeup
@@ -47,6 +47,7 @@ _MARK_SENDING_LEASED = update(notas).where(and_(
     notas.c.id == bindparam("nota_id"), notas.c.lease_owner == bindparam("owner"),
     notas.c.lease_until > bindparam("agora"))).values(
     reconcile=True, attempts=notas.c.attempts + 1)
+_GET_MANY = select(notas).where(notas.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_NOTAS = insert(notas).returning(notas.c.id, sort_by_parameter_order=True)
 _INSERT_HISTORICO = insert(historico)
 _EXISTING = select(notas.c.id, notas.c.ref, notas.c.status).where(and_(
@@ -65,7 +66,7 @@ def get(conn: Connection, nota_id: int) -> Row:
 
 def get_many(conn: Connection, ids: list[int]) -> dict[int, Row]:
     """Several notes by id, in one statement."""
-    return {row.id: row for row in conn.execute(select(notas).where(notas.c.id.in_(ids)))}
+    return {row.id: row for row in conn.execute(_GET_MANY, {"ids": ids})}
 
 
 def _set(conn: Connection, nota_id: int, **values: Any) -> None:
@@ -254,9 +255,8 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
         for (empresa_id, ambiente, modelo), ids in sem_numero.items():
             serie = empresas.serie(conn, empresa_id, ambiente, modelo)
             first = allocate(conn, empresa_id, ambiente, serie, count=len(ids))
-            conn.execute(update(notas).where(notas.c.id.in_(ids)).values(
-                serie_rps=serie, tipo_rps="1", numero_rps=case(
-                    {nota_id: first + n for n, nota_id in enumerate(ids)}, value=notas.c.id)))
+            conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": serie, "tipo_rps": "1",
+                                     "numero_rps": first + n} for n, nota_id in enumerate(ids)])
     return [row.id for row in claimed]
 
 
