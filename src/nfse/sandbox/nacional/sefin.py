@@ -26,6 +26,7 @@ from nfse.xml.validate import nacional_schema_dir, validate
 
 NS = "http://www.sped.fazenda.gov.br/nfse"
 N = {"n": NS}
+PREFIXO = f"{{{NS}}}"
 VERSAO_APLICATIVO = "SefinNacional_1.6.0"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 GZIP_NIVEL = 1
@@ -72,8 +73,32 @@ def _text(node: etree._Element, path: str) -> str:
     return node.findtext(path, namespaces=N) or ""
 
 
-def _dec(node: etree._Element, path: str) -> Decimal:
-    return Decimal(node.findtext(path, namespaces=N) or "0")
+class _Campos(dict[str, str]):
+    """The text of the elements of a document by their path of local names (``prest/CNPJ``);
+    ``""`` for an absent one, as ``findtext`` would answer."""
+
+    def __missing__(self, caminho: str) -> str:
+        return ""
+
+
+def _campos(node: etree._Element, caminho: str = "", campos: _Campos | None = None) -> _Campos:
+    """Every element under ``node``, the first of each path as ``findtext`` finds it: one walk
+    costs a third of the path searches it replaces (~30 per DPS)."""
+    campos = _Campos() if campos is None else campos
+    for filho in node:
+        tag = filho.tag
+        if not isinstance(tag, str) or not tag.startswith(PREFIXO):
+            continue  # comments, processing instructions, other namespaces
+        chave = caminho + tag[len(PREFIXO):]
+        if chave not in campos:
+            campos[chave] = filho.text or ""
+        if len(filho):
+            _campos(filho, chave + "/", campos)
+    return campos
+
+
+def _dec(campos: _Campos, caminho: str) -> Decimal:
+    return Decimal(campos[caminho] or "0")
 
 
 def _raiz_documento(cert_doc: str | None) -> str:
@@ -117,8 +142,8 @@ class Sefin:
         assert root is not None
         inf = root.find("n:infDPS", N)
         id_dps = inf.get("Id")
-        prest = inf.find("n:prest", N)
-        cnpj, cpf = _text(prest, "n:CNPJ"), _text(prest, "n:CPF")
+        campos = _campos(inf)
+        cnpj, cpf = campos["prest/CNPJ"], campos["prest/CPF"]
         inscricao = cnpj or cpf
         try:
             cert = verificar(root)
@@ -132,19 +157,19 @@ class Sefin:
                                                 "emitente da DPS", "Complemento": ""}])
 
         erros: list[tuple[str, str, str]] = []
-        c_loc = _text(inf, "n:cLocEmi")
-        serie, ndps = _text(inf, "n:serie"), _text(inf, "n:nDPS")
+        c_loc = campos["cLocEmi"]
+        serie, ndps = campos["serie"], campos["nDPS"]
         esperado = (f"DPS{c_loc}{'2' if cnpj else '1'}{inscricao.zfill(14)}"
                     f"{int(serie):05d}{int(ndps):015d}")
         if id_dps != esperado:
             erros.append(("E0004", "Id da DPS difere da concatenação de seus campos",
                           f"Esperado {esperado}"))
-        if _text(inf, "n:tpAmb") != "2":
+        if campos["tpAmb"] != "2":
             erros.append(("E0006", "Ambiente informado difere do ambiente de recepção", ""))
-        dh_emi = datetime.fromisoformat(_text(inf, "n:dhEmi"))
+        dh_emi = datetime.fromisoformat(campos["dhEmi"])
         if dh_emi > agora():
             erros.append(("E0008", "Data de emissão posterior ao processamento", ""))
-        if datetime.fromisoformat(_text(inf, "n:dCompet")).date() > dh_emi.date():
+        if datetime.fromisoformat(campos["dCompet"]).date() > dh_emi.date():
             erros.append(("E0015", "Data de competência posterior à de emissão", ""))
         if municipio(c_loc) is None:
             erros.append(("E0037", "Município emissor inexistente no cadastro", c_loc))
@@ -152,16 +177,15 @@ class Sefin:
             erros.append(("E0080", "CNPJ do prestador com dígito verificador inválido", ""))
         if cpf and not cpf_ok(cpf):
             erros.append(("E0096", "CPF do prestador com dígito verificador inválido", ""))
-        toma = inf.find("n:toma", N)
-        if toma is not None:
-            t_cnpj, t_cpf = _text(toma, "n:CNPJ"), _text(toma, "n:CPF")
+        if "toma" in campos:
+            t_cnpj, t_cpf = campos["toma/CNPJ"], campos["toma/CPF"]
             if t_cnpj and not cnpj_ok(t_cnpj):
                 erros.append(("E0188", "CNPJ do tomador com dígito verificador inválido", ""))
             if t_cpf and not cpf_ok(t_cpf):
                 erros.append(("E0206", "CPF do tomador com dígito verificador inválido", ""))
             if (t_cnpj or t_cpf) == inscricao:
                 erros.append(("E0202", "Tomador não pode ser o próprio prestador", ""))
-        subst = inf.find("n:subst", N)
+        subst = inf.find("n:subst", N) if "subst" in campos else None
         with self.estado.lock:
             if self.estado.por_dps(id_dps) is not None:
                 erros.append(("E0014", "Já existe NFS-e gerada a partir de DPS com a mesma "
@@ -170,7 +194,7 @@ class Sefin:
                 erros += self._erros_substituicao(subst, inscricao)
             if erros:
                 return _rejeicao(id_dps, erros)
-            chave, numero, xml = self._gerar_nfse(root, inf, inscricao, cnpj, cert)
+            chave, numero, xml = self._gerar_nfse(root, campos, inscricao, cnpj, cert)
             self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao, serie=serie,
                                   ndps=ndps, numero=numero, xml=xml)
             if subst is not None:  # the same transaction cancels the original (e105102)
@@ -193,9 +217,9 @@ class Sefin:
             return [("E0078", "Motivo 99 (outros) exige a descrição do motivo", "")]
         return []
 
-    def _gerar_nfse(self, dps: etree._Element, inf: etree._Element, inscricao: str, cnpj: str,
+    def _gerar_nfse(self, dps: etree._Element, campos: _Campos, inscricao: str, cnpj: str,
                     cert: Any) -> tuple[str, int, bytes]:
-        c_loc = _text(inf, "n:cLocEmi")
+        c_loc = campos["cLocEmi"]
         numero = self.estado.proximo(f"nfse:{inscricao}")
         moment = agora().replace(microsecond=0)
         base = (f"{c_loc}2{'2' if cnpj else '1'}{inscricao.zfill(14)}{numero:013d}"
@@ -211,10 +235,9 @@ class Sefin:
             return child
 
         emissor = municipio(c_loc)
-        local = _text(inf, "n:serv/n:locPrest/n:cLocPrestacao")
+        local = campos["serv/locPrest/cLocPrestacao"]
         local_m = municipio(local)
-        trib = inf.find("n:valores/n:trib/n:tribMun", N)
-        tributavel = _text(trib, "n:tribISSQN") == "1"
+        tributavel = campos["valores/trib/tribMun/tribISSQN"] == "1"
         add(info, "xLocEmi", emissor.nome if emissor else c_loc)
         add(info, "xLocPrestacao", local_m.nome if local_m else local)
         add(info, "nNFSe", str(numero))
@@ -222,7 +245,7 @@ class Sefin:
             add(info, "cLocIncid", local)
             add(info, "xLocIncid", local_m.nome)
         add(info, "xTribNac", f"Serviço do código de tributação nacional "
-                              f"{_text(inf, 'n:serv/n:cServ/n:cTribNac')}")
+                              f"{campos['serv/cServ/cTribNac']}")
         add(info, "verAplic", VERSAO_APLICATIVO)
         add(info, "ambGer", "2")
         add(info, "tpEmis", "1")
@@ -232,7 +255,7 @@ class Sefin:
         add(info, "nDFSe", str(self.estado.proximo("ndfse")))
         emit = etree.SubElement(info, f"{{{NS}}}emit")
         add(emit, "CNPJ" if cnpj else "CPF", inscricao)
-        im = _text(inf, "n:prest/n:IM")
+        im = campos["prest/IM"]
         if im:
             add(emit, "IM", im)
         common_name = cert.subject.rfc4514_string().split("CN=")[-1].split(",")[0]
@@ -244,24 +267,25 @@ class Sefin:
         add(end, "cMun", c_loc)
         add(end, "UF", emissor.uf if emissor else "SP")
         add(end, "CEP", "01001000")
-        self._valores(info, inf, tributavel, add)
+        self._valores(info, dps, campos, tributavel, add)
         info.append(dps)
         sign(root, "NFS" + chave, self.signer)
         return chave, numero, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     @staticmethod
-    def _valores(info: etree._Element, inf: etree._Element, tributavel: bool, add: Any) -> None:
-        v = inf.find("n:valores", N)
-        serv = _dec(v, "n:vServPrest/n:vServ")
-        incond = _dec(v, "n:vDescCondIncond/n:vDescIncond")
-        cond = _dec(v, "n:vDescCondIncond/n:vDescCond")
-        documentos = sum((Decimal(d.text) for d in v.iterfind(
-            "n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao", N)), Decimal("0"))
-        deducao = _dec(v, "n:vDedRed/n:vDR") or documentos or (
-            serv * _dec(v, "n:vDedRed/n:pDR") / 100).quantize(Decimal("0.01"))
-        aliquota = v.findtext("n:trib/n:tribMun/n:pAliq", namespaces=N)
-        retido = _text(v, "n:trib/n:tribMun/n:tpRetISSQN") != "1"
-        federais = sum((_dec(v, f"n:trib/n:tribFed/n:{t}") for t in
+    def _valores(info: etree._Element, dps: etree._Element, campos: _Campos, tributavel: bool,
+                 add: Any) -> None:
+        serv = _dec(campos, "valores/vServPrest/vServ")
+        incond = _dec(campos, "valores/vDescCondIncond/vDescIncond")
+        cond = _dec(campos, "valores/vDescCondIncond/vDescCond")
+        documentos = sum((Decimal(d.text) for d in dps.iterfind(
+            "n:infDPS/n:valores/n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao", N)),
+            Decimal("0"))
+        deducao = _dec(campos, "valores/vDedRed/vDR") or documentos or (
+            serv * _dec(campos, "valores/vDedRed/pDR") / 100).quantize(Decimal("0.01"))
+        aliquota = campos["valores/trib/tribMun/pAliq"]
+        retido = campos["valores/trib/tribMun/tpRetISSQN"] != "1"
+        federais = sum((_dec(campos, f"valores/trib/tribFed/{t}") for t in
                         ("vRetCP", "vRetIRRF", "vRetCSLL")), Decimal("0"))
         node = etree.SubElement(info, f"{{{NS}}}valores")
         iss = Decimal("0")
@@ -275,18 +299,17 @@ class Sefin:
         if retencoes:
             add(node, "vTotalRet", f"{retencoes:.2f}")
         add(node, "vLiq", f"{serv - cond - incond - retencoes:.2f}")
-        if inf.find("n:IBSCBS", N) is not None:
-            Sefin._ibscbs(info, inf, serv - incond - deducao, serv - cond - incond - retencoes,
-                          add)
+        if "IBSCBS" in campos:
+            Sefin._ibscbs(info, campos, serv - incond - deducao,
+                          serv - cond - incond - retencoes, add)
 
     @staticmethod
-    def _ibscbs(info: etree._Element, inf: etree._Element, base: Decimal, liquido: Decimal,
+    def _ibscbs(info: etree._Element, campos: _Campos, base: Decimal, liquido: Decimal,
                 add: Any) -> None:
         """The IBS/CBS the reform charges, at the 2026 test rates (CBS 0.9 %, IBS 0.1 % to
         the state, none to the municipality), which the note shows but does not collect:
         the total stays the net value."""
-        local = (_text(inf, "n:serv/n:locPrest/n:cLocPrestacao")
-                 or _text(inf, "n:cLocEmi"))
+        local = campos["serv/locPrest/cLocPrestacao"] or campos["cLocEmi"]
         lugar = municipio(local)
         grupo = etree.SubElement(info, f"{{{NS}}}IBSCBS")
         add(grupo, "cLocalidadeIncid", local)
