@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -89,6 +90,7 @@ class Worker:
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
         self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def public_url(self) -> str:
@@ -115,6 +117,8 @@ class Worker:
         finally:
             if listener is not None:
                 listener.join(timeout=5)
+            if self._pool is not None:
+                self._pool.shutdown()
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
 
@@ -181,24 +185,20 @@ class Worker:
                     break
                 self._guarded(nota_id, rows.get(nota_id))
         else:
-            pending = iter(claimed)
-            lock = threading.Lock()
-
-            def drain() -> None:
-                while stop is None or not stop.is_set():
-                    with lock:
-                        nota_id = next(pending, None)
-                    if nota_id is None:
-                        return
+            def work(nota_id: int) -> None:
+                if stop is None or not stop.is_set():
                     self._guarded(nota_id, rows.get(nota_id))
 
-            threads = [threading.Thread(target=drain, name=f"nfse-worker-{n}")
-                       for n in range(min(self.settings.worker_threads, len(claimed)))]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            for done in [self._threads().submit(work, nota_id) for nota_id in claimed]:
+                done.result()
         return len(claimed)
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """The threads that work a batch's notes, started once: a thread per batch cost a
+        start and a join for every eight notes."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.settings.worker_threads, "nfse-worker")
+        return self._pool
 
     def _guarded(self, nota_id: int, row: Row | None = None) -> None:
         try:
