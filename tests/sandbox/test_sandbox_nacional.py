@@ -18,6 +18,7 @@ from nfse.providers.nacional import answers
 from nfse.providers.nacional.chave import chave_valida
 from nfse.providers.nacional.dps import build_dps
 from nfse.sandbox.nacional import NacionalSandbox, parse_faults
+from nfse.sandbox.nacional.assinatura import verificar
 from nfse.xml.sign import sign
 from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import CNPJ, nota_exemplo
@@ -58,6 +59,8 @@ def test_emission_then_duplicate(client: httpx.Client, sandbox: NacionalSandbox)
     nfse = etree.fromstring(answers.unpack(body["nfseXmlGZipB64"]))
     assert validate(nfse, nacional_schema_dir() / "NFSe_v1.01.xsd") == []
     assert nfse.find("n:infNFSe", NS).get("Id") == "NFS" + body["chaveAcesso"]
+    assert verificar(nfse) is not None  # the Sefin's signature over infNFSe verifies
+    assert nfse.findtext("n:infNFSe/n:emit/n:xNome", namespaces=NS) == "EMPRESA TESTE LTDA"
 
     again = send(client, dps())
     assert again.status_code == 400 and codes(again) == {"E0014"}

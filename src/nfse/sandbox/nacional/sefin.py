@@ -11,9 +11,11 @@ import re
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cryptography import x509
 from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
@@ -21,7 +23,7 @@ from nfse.municipios.registry import get as municipio
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
 from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
 from nfse.sandbox.nacional.state import Estado
-from nfse.xml.sign import sign
+from nfse.xml.sign import sign, signature
 from nfse.xml.validate import nacional_schema_dir, validate
 
 NS = "http://www.sped.fazenda.gov.br/nfse"
@@ -103,6 +105,13 @@ def _dec(campos: _Campos, caminho: str) -> Decimal:
 
 def _raiz_documento(cert_doc: str | None) -> str:
     return (cert_doc or "")[:8]
+
+
+@lru_cache(maxsize=1024)
+def _nome(cert: x509.Certificate) -> str:
+    """The emitter's name: its certificate's common name, before the colon of the CNPJ."""
+    common_name = cert.subject.rfc4514_string().split("CN=")[-1].split(",")[0]
+    return common_name.split(":")[0][:300] or "EMITENTE"
 
 
 class Sefin:
@@ -218,7 +227,7 @@ class Sefin:
         return []
 
     def _gerar_nfse(self, dps: etree._Element, campos: _Campos, inscricao: str, cnpj: str,
-                    cert: Any) -> tuple[str, int, bytes]:
+                    cert: x509.Certificate) -> tuple[str, int, bytes]:
         c_loc = campos["cLocEmi"]
         numero = self.estado.proximo(f"nfse:{inscricao}")
         moment = agora().replace(microsecond=0)
@@ -226,8 +235,7 @@ class Sefin:
                 f"{moment:%y%m}{secrets.randbelow(10**9):09d}")
         chave = base + chave_dv(base)
 
-        root = etree.Element(f"{{{NS}}}NFSe", nsmap={None: NS}, versao="1.01")
-        info = etree.SubElement(root, f"{{{NS}}}infNFSe", Id="NFS" + chave)
+        info = etree.Element(f"{{{NS}}}infNFSe", nsmap={None: NS}, Id="NFS" + chave)
 
         def add(parent: etree._Element, tag: str, text: str) -> etree._Element:
             child = etree.SubElement(parent, f"{{{NS}}}{tag}")
@@ -258,8 +266,7 @@ class Sefin:
         im = campos["prest/IM"]
         if im:
             add(emit, "IM", im)
-        common_name = cert.subject.rfc4514_string().split("CN=")[-1].split(",")[0]
-        add(emit, "xNome", common_name.split(":")[0][:300] or "EMITENTE")
+        add(emit, "xNome", _nome(cert))
         end = etree.SubElement(emit, f"{{{NS}}}enderNac")
         add(end, "xLgr", "Endereço do cadastro nacional")
         add(end, "nro", "S/N")
@@ -269,7 +276,12 @@ class Sefin:
         add(end, "CEP", "01001000")
         self._valores(info, dps, campos, tributavel, add)
         info.append(dps)
-        sign(root, "NFS" + chave, self.signer)
+        # Canonicalised while it is a root of its own, which lxml gets right without the copy
+        # that nfse.xml.sign.c14n makes of an element inside a document.
+        canonical = etree.tostring(info, method="c14n")
+        root = etree.Element(f"{{{NS}}}NFSe", nsmap={None: NS}, versao="1.01")
+        root.append(info)
+        root.append(etree.fromstring(signature(canonical, "NFS" + chave, self.signer)))
         return chave, numero, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     @staticmethod
