@@ -68,33 +68,57 @@ def nfse_fields(xml: bytes) -> tuple[str, datetime | None, dict[str, str]]:
     inf = etree.fromstring(xml).find("n:infNFSe", NS)
     if inf is None:
         return "", None, {}
-    numero = inf.findtext("n:nNFSe", namespaces=NS) or ""
-    dh_proc = inf.findtext("n:dhProc", namespaces=NS)
-    return (numero, datetime.fromisoformat(dh_proc) if dh_proc else None,
-            valores_nfse(inf))
+    found = _walk(inf, _WANTED, {})
+    dh_proc = found.pop("dhProc", None)
+    return (found.pop("nNFSe", ""), datetime.fromisoformat(dh_proc) if dh_proc else None,
+            {nome: found[nome] for nome in VALORES if found.get(nome)})
 
 
 VALORES = {
     # GET valores_nfse name → path in infNFSe (the NFS-e, not the DPS it echoes)
-    "base_calculo": "n:valores/n:vBC",
-    "aliquota": "n:valores/n:pAliqAplic",
-    "valor_iss": "n:valores/n:vISSQN",
-    "valor_total_retencoes": "n:valores/n:vTotalRet",
-    "valor_liquido": "n:valores/n:vLiq",
-    "ibs_cbs_base_calculo": "n:IBSCBS/n:valores/n:vBC",
-    "ibs_uf_aliquota": "n:IBSCBS/n:valores/n:uf/n:pIBSUF",
-    "ibs_mun_aliquota": "n:IBSCBS/n:valores/n:mun/n:pIBSMun",
-    "cbs_aliquota": "n:IBSCBS/n:valores/n:fed/n:pCBS",
-    "ibs_uf_valor": "n:IBSCBS/n:totCIBS/n:gIBS/n:gIBSUFTot/n:vIBSUF",
-    "ibs_mun_valor": "n:IBSCBS/n:totCIBS/n:gIBS/n:gIBSMunTot/n:vIBSMun",
-    "ibs_valor": "n:IBSCBS/n:totCIBS/n:gIBS/n:vIBSTot",
-    "cbs_valor": "n:IBSCBS/n:totCIBS/n:gCBS/n:vCBS",
-    "valor_total_nfse": "n:IBSCBS/n:totCIBS/n:vTotNF",
+    "base_calculo": "valores/vBC",
+    "aliquota": "valores/pAliqAplic",
+    "valor_iss": "valores/vISSQN",
+    "valor_total_retencoes": "valores/vTotalRet",
+    "valor_liquido": "valores/vLiq",
+    "ibs_cbs_base_calculo": "IBSCBS/valores/vBC",
+    "ibs_uf_aliquota": "IBSCBS/valores/uf/pIBSUF",
+    "ibs_mun_aliquota": "IBSCBS/valores/mun/pIBSMun",
+    "cbs_aliquota": "IBSCBS/valores/fed/pCBS",
+    "ibs_uf_valor": "IBSCBS/totCIBS/gIBS/gIBSUFTot/vIBSUF",
+    "ibs_mun_valor": "IBSCBS/totCIBS/gIBS/gIBSMunTot/vIBSMun",
+    "ibs_valor": "IBSCBS/totCIBS/gIBS/vIBSTot",
+    "cbs_valor": "IBSCBS/totCIBS/gCBS/vCBS",
+    "valor_total_nfse": "IBSCBS/totCIBS/vTotNF",
 }
 
+Wanted = dict[str, "str | Wanted"]
 
-def valores_nfse(inf: etree._Element) -> dict[str, str]:
-    """The values the Sefin computed on an NFS-e (its ``infNFSe``), named as the fields of
-    SPEC §2.1; absent ones are left out."""
-    found = {nome: inf.findtext(path, namespaces=NS) for nome, path in VALORES.items()}
-    return {nome: valor for nome, valor in found.items() if valor}
+
+def _tree(paths: dict[str, str]) -> Wanted:
+    """The paths as nested {qualified tag: subtree, or the name of the value at a leaf}."""
+    tree: Wanted = {}
+    for nome, path in paths.items():
+        *parents, leaf = [f"{{{NS['n']}}}{step}" for step in path.split("/")]
+        node = tree
+        for step in parents:
+            node = node.setdefault(step, {})  # type: ignore[assignment]
+        node[leaf] = nome
+    return tree
+
+
+_WANTED = _tree({**VALORES, "nNFSe": "nNFSe", "dhProc": "dhProc"})
+
+
+def _walk(element: etree._Element, wanted: Wanted, found: dict[str, str]) -> dict[str, str]:
+    """The text of each wanted path under ``element``, the first match as ``findtext``
+    gives it, in one pass that enters only the wanted branches (not the DPS the NFS-e
+    carries)."""
+    for child in element:
+        target = wanted.get(child.tag)  # type: ignore[arg-type]
+        if isinstance(target, str):
+            found.setdefault(target, child.text or "")
+        elif target is not None:
+            _walk(child, target, found)
+    return found
+
