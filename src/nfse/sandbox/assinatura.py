@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -23,6 +24,9 @@ C14N_ALGS = {"http://www.w3.org/TR/2001/REC-xml-c14n-20010315": False,
 DIGESTS = {DS + "sha1": hashlib.sha1, "http://www.w3.org/2001/04/xmlenc#sha256": hashlib.sha256}
 SIGNATURES = {DS + "rsa-sha1": hashes.SHA1,
               "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256}
+_POR_ID = etree.XPath("//*[@Id=$id]")
+_certificado = lru_cache(maxsize=1024)(x509.load_der_x509_certificate)
+"""An emitter signs every document with one certificate: loaded (and its key read) once."""
 
 
 class AssinaturaIncorreta(Exception):
@@ -61,7 +65,7 @@ def verificar_assinatura(signature: etree._Element,
         digest_value = base64.b64decode(reference.findtext(ds("DigestValue")) or "")
         value = base64.b64decode(signature.findtext(ds("SignatureValue")) or "")
         der = base64.b64decode(signature.findtext(f".//{ds('X509Certificate')}") or "")
-        cert = x509.load_der_x509_certificate(der)
+        cert = _certificado(der)
     except (AttributeError, IndexError, ValueError, TypeError) as exc:
         raise AssinaturaIncorreta(f"Assinatura malformada: {exc}") from exc
     if len(references) != 1:
@@ -70,7 +74,7 @@ def verificar_assinatura(signature: etree._Element,
         raise AssinaturaIncorreta("Algoritmo de assinatura não suportado")
     if ENVELOPED not in transforms:
         raise AssinaturaIncorreta("Transformação enveloped-signature ausente")
-    targets = signature.xpath("//*[@Id=$id]", id=uri.removeprefix("#"))
+    targets = _POR_ID(signature, id=uri.removeprefix("#"))
     if not uri.startswith("#") or len(targets) != 1:
         raise AssinaturaIncorreta(f"Referência {uri} não encontrada")
     target = targets[0]
