@@ -41,9 +41,8 @@ def agora() -> datetime:
 
 
 def envelope(**fields: Any) -> dict[str, Any]:
-    moment = agora()
-    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond * 10:07d}" \
-        + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+    iso = agora().isoformat(timespec="microseconds")  # 2026-11-20T10:00:00.123456-03:00
+    stamp = f"{iso[:26]}0{iso[26:]}"  # the Sefin's seven decimal places
     return {"tipoAmbiente": 2, "versaoAplicativo": VERSAO_APLICATIVO,
             "dataHoraProcessamento": stamp, **fields}
 
