@@ -19,6 +19,7 @@ from nfse.providers.nacional.chave import chave_valida
 from nfse.providers.nacional.dps import build_dps
 from nfse.sandbox.nacional import NacionalSandbox, parse_faults
 from nfse.sandbox.nacional.assinatura import verificar
+from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import sign
 from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import CNPJ, nota_exemplo
@@ -177,3 +178,19 @@ def test_http_framing_as_clients_send_it(sandbox: NacionalSandbox) -> None:
     assert _raw(sandbox, b"GET /\r\n\r\n").startswith(b"<!DOCTYPE HTML>")  # no version: 0.9
     assert _raw(sandbox, b"GET / HTTP/1.1\r\nsem dois pontos\r\n\r\n").startswith(
         b"HTTP/1.1 400 ")
+
+
+def test_state_transaction_commits_all_or_nothing(tmp_path) -> None:
+    estado = Estado(tmp_path / "sefin.db")
+    with estado.transacao():
+        assert estado.proximo("ndfse") == 1
+        estado.registrar(chave="1" * 50, id_dps="DPS" + "1" * 42, inscricao=CNPJ, serie="1",
+                         ndps="1", numero=1, xml=b"<NFSe/>")
+    with pytest.raises(RuntimeError), estado.transacao():
+        estado.proximo("ndfse")
+        raise RuntimeError
+    other = Estado(tmp_path / "sefin.db")  # what a restarted sandbox reads
+    assert other.por_dps("DPS" + "1" * 42)["numero"] == 1
+    assert other.proximo("ndfse") == 2
+    other.close()
+    estado.close()

@@ -194,7 +194,7 @@ class Sefin:
             if (t_cnpj or t_cpf) == inscricao:
                 erros.append(("E0202", "Tomador não pode ser o próprio prestador", ""))
         subst = inf.find("n:subst", N) if "subst" in campos else None
-        with self.estado.lock:
+        with self.estado.transacao():
             if self.estado.por_dps(id_dps) is not None:
                 erros.append(("E0014", "Já existe NFS-e gerada a partir de DPS com a mesma "
                                        "série, número, município emissor e emitente", ""))
