@@ -4,6 +4,7 @@ compute them."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def mod11(values: list[int], top: int) -> int:
@@ -15,6 +16,7 @@ def mod11(values: list[int], top: int) -> int:
     return 0 if r < 2 else 11 - r
 
 
+@lru_cache(maxsize=4096)  # the same prestadores and tomadores, note after note
 def cnpj_ok(cnpj: str) -> bool:
     if not re.fullmatch(r"[0-9A-Z]{12}\d{2}", cnpj) or len(set(cnpj)) == 1:
         return False
@@ -23,6 +25,7 @@ def cnpj_ok(cnpj: str) -> bool:
     return v[12] == d1 and v[13] == mod11(v[:12] + [d1], 9)
 
 
+@lru_cache(maxsize=4096)
 def cpf_ok(cpf: str) -> bool:
     if not re.fullmatch(r"\d{11}", cpf) or len(set(cpf)) == 1:
         return False
