@@ -42,3 +42,16 @@ def test_sign_by_id_and_refuses_ids_that_cannot_be_referenced() -> None:
     bad = etree.fromstring(DOC.replace(b'Id="DPS123"', b'Id="a&quot;b"'))
     with pytest.raises(ValueError, match="plain Id"):
         sign(bad, bad[0], a1)
+
+
+def test_comments_are_not_signed_and_a_root_canonicalises_as_a_subtree() -> None:
+    """XMLDSig's C14N drops comments: one added inside a signed element leaves its signature
+    valid for the sandboxes' independent check. And an element canonicalises the same
+    whether it is a subtree or a document's root (the signer skips the copy for a root)."""
+    a1 = generate_a1("11222333000181", "EMPRESA TESTE LTDA")
+    root = etree.fromstring(DOC)
+    sign(root, "DPS123", a1)
+    root[0].insert(0, etree.Comment(" observação do ERP "))
+    assert verificar(etree.fromstring(etree.tostring(root))) is not None
+    inf = etree.fromstring(DOC)[0]
+    assert c14n(inf) == c14n(etree.fromstring(c14n(inf)))

@@ -40,13 +40,15 @@ def ds(tag: str) -> str:
 def _canonical(element: etree._Element, exclusive: bool,
                without: etree._Element | None = None) -> bytes:
     """C14N of ``element`` as a document subset; ``without`` (a descendant) is left out,
-    which is what the enveloped-signature transform does to the signature inside it."""
+    which is what the enveloped-signature transform does to the signature inside it.
+    Comments are left out too: both algorithms accepted are the "without comments" ones,
+    and a same-document reference (``#Id``) drops them in any case."""
     standalone = etree.fromstring(etree.tostring(element))
     if without is not None:
         position = list(element.iter()).index(without)
         gone = list(standalone.iter())[position]
         gone.getparent().remove(gone)
-    return etree.tostring(standalone, method="c14n", exclusive=exclusive)
+    return etree.tostring(standalone, method="c14n", exclusive=exclusive, with_comments=False)
 
 
 def verificar_assinatura(signature: etree._Element,

@@ -38,9 +38,10 @@ def c14n(element: etree._Element) -> bytes:
 
     lxml/libxml2 (seen with lxml 5.4 and 6.1) canonicalise a subtree wrongly: elements two
     levels down get ``xmlns=""``. A deep copy is a root of its own, carries the in-scope
-    namespace declarations, and canonicalises correctly to the same bytes."""
-    return etree.tostring(copy.deepcopy(element), method="c14n", exclusive=False,
-                          with_comments=False)
+    namespace declarations, and canonicalises correctly to the same bytes. An element that
+    is already its document's root needs no copy."""
+    own = element if element.getparent() is None else copy.deepcopy(element)
+    return etree.tostring(own, method="c14n", exclusive=False, with_comments=False)
 
 
 # SignedInfo as C14N 1.0 renders it inside a Signature in the default xmldsig namespace:
