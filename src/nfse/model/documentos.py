@@ -5,6 +5,7 @@ minus 48)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from operator import mul
 
 _NOT_DIGIT = re.compile(r"\D")
@@ -31,6 +32,7 @@ def _dv(values: list[int], pesos: tuple[int, ...]) -> int:
     return 0 if remainder < 2 else 11 - remainder
 
 
+@lru_cache(maxsize=4096)  # a company's own CNPJ, and its regular clients', note after note
 def cnpj_valido(cnpj: str) -> bool:
     if not _CNPJ.fullmatch(cnpj) or len(set(cnpj)) == 1:
         return False
@@ -39,6 +41,7 @@ def cnpj_valido(cnpj: str) -> bool:
         values[13] == _dv(values[:13], _PESOS_CNPJ)
 
 
+@lru_cache(maxsize=4096)
 def cpf_valido(cpf: str) -> bool:
     if len(cpf) != 11 or not cpf.isdigit() or len(set(cpf)) == 1:
         return False
