@@ -194,3 +194,15 @@ def test_state_transaction_commits_all_or_nothing(tmp_path) -> None:
     assert other.proximo("ndfse") == 2
     other.close()
     estado.close()
+
+
+def test_a_dps_with_a_comment_gets_an_nfse_whose_signature_verifies(
+        client: httpx.Client) -> None:
+    """A comment inside infDPS is not signed (XMLDSig's C14N drops it): the DPS is accepted,
+    and the NFS-e that carries it is signed over infNFSe without comments too."""
+    root = etree.fromstring(dps(7))
+    root.find("n:infDPS", NS).insert(0, etree.Comment(" pedido 123 do ERP "))
+    answer = send(client, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    assert answer.status_code == 201, answer.text
+    nfse = etree.fromstring(answers.unpack(answer.json()["nfseXmlGZipB64"]))
+    assert verificar(nfse) is not None

@@ -23,7 +23,7 @@ from nfse.municipios.registry import get as municipio
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
 from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
 from nfse.sandbox.nacional.state import Estado
-from nfse.xml.sign import sign, signature
+from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import nacional_schema_dir, validate
 
 NS = "http://www.sped.fazenda.gov.br/nfse"
@@ -275,9 +275,7 @@ class Sefin:
         add(end, "CEP", "01001000")
         self._valores(info, dps, campos, tributavel, add)
         info.append(dps)
-        # Canonicalised while it is a root of its own, which lxml gets right without the copy
-        # that nfse.xml.sign.c14n makes of an element inside a document.
-        canonical = etree.tostring(info, method="c14n")
+        canonical = c14n(info)  # while it is a root of its own: no copy needed
         root = etree.Element(f"{{{NS}}}NFSe", nsmap={None: NS}, versao="1.01")
         root.append(info)
         root.append(etree.fromstring(signature(canonical, "NFS" + chave, self.signer)))
