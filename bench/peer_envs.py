@@ -11,10 +11,17 @@ import subprocess
 import venv
 from pathlib import Path
 
-PACKAGES = {  # what to install, and the distributions whose versions the report names
-    "nfelib+erpbrasil.assinatura": (["nfelib>=3.2", "erpbrasil.assinatura>=1.8"],
-                                    ["nfelib", "erpbrasil.assinatura", "signxml"]),
-    "pynfse-nacional": (["pynfse-nacional>=0.9"], ["pynfse-nacional", "signxml"]),
+NFELIB = "nfelib+erpbrasil.assinatura"
+PYNFSE = "pynfse-nacional"
+PACKAGES = {  # per environment: what to install, and the distributions the report names
+    NFELIB: (["nfelib>=3.2", "erpbrasil.assinatura>=1.8"],
+             ["nfelib", "erpbrasil.assinatura", "signxml"]),
+    PYNFSE: (["pynfse-nacional>=0.9"], ["pynfse-nacional", "signxml"]),
+}
+PEERS = {  # each path measured (``bench.peers.PEERS``), and the environment it runs in
+    NFELIB: NFELIB,
+    "nfelib signing itself (PKCS#12 re-opened per note)": NFELIB,
+    PYNFSE: PYNFSE,
 }
 SCRIPT = Path(__file__).with_name("peers.py")
 
@@ -24,16 +31,16 @@ def home() -> Path:
     return Path(os.environ.get("NFSE_BENCH_PEERS_DIR", default))
 
 
-def python_of(peer: str) -> Path:
-    """The interpreter of the peer's environment, created and installed on first use."""
-    target = home() / peer.replace("+", "_")
+def python_of(environment: str) -> Path:
+    """The interpreter of a peer environment, created and installed on first use."""
+    target = home() / environment.replace("+", "_")
     python = target / "bin" / "python"
     marker = target / ".installed"
     if not marker.exists():
         venv.EnvBuilder(with_pip=True, clear=True).create(target)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES[peer][0]],
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES[environment][0]],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        marker.write_text(json.dumps(PACKAGES[peer][0]))
+        marker.write_text(json.dumps(PACKAGES[environment][0]))
     return python
 
 
@@ -47,10 +54,12 @@ def versions(python: Path, names: list[str]) -> dict[str, str]:
 
 def measure(peer: str, pfx: Path, senha: str, seconds: float, cpu: int) -> dict:
     """Documents/s of the peer on core ``cpu``, or ``unavailable`` with the reason."""
+    environment = PEERS[peer]
     try:
-        python = python_of(peer)
+        python = python_of(environment)
     except (subprocess.CalledProcessError, OSError) as exc:
-        return {"peer": peer, "unavailable": f"could not install {PACKAGES[peer][0]}: {exc}"}
+        return {"peer": peer,
+                "unavailable": f"could not install {PACKAGES[environment][0]}: {exc}"}
     out = subprocess.run([str(python), str(SCRIPT), peer, str(pfx), senha, str(seconds)],
                          capture_output=True, text=True,
                          preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
@@ -58,5 +67,5 @@ def measure(peer: str, pfx: Path, senha: str, seconds: float, cpu: int) -> dict:
         lines = out.stderr.strip().splitlines() or ["no output"]
         return {"peer": peer, "unavailable": lines[-1]}
     result = json.loads(out.stdout)
-    result["versions"] = versions(python, PACKAGES[peer][1])
+    result["versions"] = versions(python, PACKAGES[environment][1])
     return result

@@ -31,6 +31,7 @@ prints one JSON object, documents/s or the reason the peer is unavailable.
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import os
 import tempfile
@@ -204,6 +205,8 @@ def pynfse_nacional(pfx: bytes, senha: str) -> Callable[[], bytes]:
 
 PEERS: dict[str, Callable[[bytes, str], Callable[[], bytes]]] = {
     "nfelib+erpbrasil.assinatura": nfelib_erpbrasil,
+    "nfelib signing itself (PKCS#12 re-opened per note)":
+        functools.partial(nfelib_erpbrasil, reopen_pfx=True),
     "pynfse-nacional": pynfse_nacional,
 }
 

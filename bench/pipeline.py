@@ -68,5 +68,5 @@ def run(workdir: Path, seconds: float, rounds: int) -> dict:
         os.sched_setaffinity(0, previous)
     pfx = workdir / "peer.pfx"
     pfx.write_bytes(a1.to_pfx("senha"))
-    peers = [peer_envs.measure(p, pfx, "senha", seconds, CPU) for p in peer_envs.PACKAGES]
+    peers = [peer_envs.measure(p, pfx, "senha", seconds, CPU) for p in peer_envs.PEERS]
     return {"ours": sum(mine) / rounds, "rsa": sum(rsa) / rounds, "peers": peers}
