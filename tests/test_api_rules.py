@@ -157,3 +157,16 @@ def test_a_body_is_kept_as_sent_and_read_back_whatever_its_unicode_encoding(
     assert json.loads(guardada) == body
     if codificacao != "utf-16":
         assert guardada == texto
+
+
+@pytest.mark.parametrize("door", ["nfse", "nfsen"])
+def test_the_post_doors_answer_in_the_contract_format_and_are_documented(
+        client: TestClient, door: str) -> None:
+    """The POSTs skip FastAPI's request machinery (``RotaDireta``): their refusals still come
+    in the contract's format, and the OpenAPI schema still shows them with their ref."""
+    anonymous = client.post(f"/v2/{door}?ref=a", content=b"{}", auth=("", ""))
+    assert (anonymous.status_code, anonymous.json()["codigo"]) == (401, "nao_autorizado")
+    broken = client.post(f"/v2/{door}?ref=b", content=b'{"prestador": ')
+    assert (broken.status_code, broken.json()["codigo"]) == (415, "requisicao_invalida")
+    schema = client.get("/openapi.json").json()
+    assert [p["name"] for p in schema["paths"][f"/v2/{door}"]["post"]["parameters"]] == ["ref"]
