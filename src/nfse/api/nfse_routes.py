@@ -54,6 +54,7 @@ class RotaDireta(APIRoute):
 
         return handler
 
+
 EM_PROCESSAMENTO = ApiError(422, "em_processamento", "Nota fiscal em processamento")
 NFE_AUTORIZADA = ApiError(422, "nfe_autorizada", "Nota fiscal já autorizada")
 
