@@ -4,8 +4,10 @@ no SMTP server is configured."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import json
+import threading
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -61,6 +63,21 @@ class Caixa:
                              f"{len(self.para(endereco))}")
 
 
+class CaixaPresa(Caixa):
+    """Takes each message's DATA and holds its answer until ``soltar`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.segurando = threading.Event()
+        self.soltar = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        self.segurando.set()
+        while not self.soltar.is_set():
+            await asyncio.sleep(0.02)
+        return await super().handle_DATA(server, session, envelope)
+
+
 @pytest.fixture
 def caixa(gateway: Gateway) -> Iterator[Caixa]:
     handler = Caixa()
@@ -108,6 +125,31 @@ def test_authorized_note_is_mailed_to_the_tomador_with_pdf_and_xml(
     assert files[f"NFSe-{nota['numero']}.pdf"].startswith(b"%PDF-")
     xml = etree.fromstring(files[f"NFSe-{nota['numero']}.xml"])
     assert xml.tag.endswith("NFSe")
+
+
+def test_a_stuck_smtp_server_does_not_hold_up_the_notes(gateway: Gateway) -> None:
+    """The first note's e-mail hangs in the server's DATA (the client would wait up to its
+    20 s timeout); the next note is authorized meanwhile, and both e-mails go once the
+    server answers."""
+    presa = CaixaPresa()
+    controller = Controller(presa, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = gateway.runtime.settings
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", controller.port
+    settings.authority_timeout = 20.0
+    try:
+        enviar_ao_tomador(gateway, True)
+        autorizar(gateway, "presa-1")
+        assert presa.segurando.wait(20)
+        answer = gateway.client.post("/v2/nfse?ref=presa-2", json=nota_exemplo())
+        assert answer.status_code == 202, answer.text
+        assert gateway.wait_final("presa-2", timeout=8)["status"] == "autorizado"
+        assert presa.para(TOMADOR) == []
+        presa.soltar.set()
+        assert len(presa.esperar(TOMADOR, 2)) == 2
+    finally:
+        presa.soltar.set()
+        controller.stop()
 
 
 def test_homologacao_sends_nothing_to_the_tomador_unless_enabled(

@@ -81,7 +81,6 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
         self._next_certificate_check = 0.0
-        self._next_outbox = 0.0
         self.breaker = CircuitBreaker(settings)
         self._publicado: dict[str, tuple[bool, float]] = {}
         self._empresas: dict[int, tuple[float, Empresa]] = {}
@@ -99,12 +98,14 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
         listener = wakeup.listen(self.engine, self.wake, stop)
+        entregas = threading.Thread(target=self._entregar, args=(stop,), name="nfse-entregas",
+                                    daemon=True)
+        entregas.start()
         try:
             while not stop.is_set():
                 try:
                     self.heartbeat()
                     busy = self.run_once(stop) > 0
-                    busy = self._outboxes() or busy
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
                         busy = certificados.avisar(self.engine) > 0 or busy
@@ -115,6 +116,8 @@ class Worker:
                     self.wake.wait(self.settings.worker_poll)
                     self.wake.clear()
         finally:
+            # the delivery in flight ends (its timeouts bound it) and its outcome is recorded
+            entregas.join(timeout=2 * self.settings.authority_timeout + 5)
             if listener is not None:
                 listener.join(timeout=5)
             if self._pool is not None:
@@ -122,14 +125,22 @@ class Worker:
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
 
-    def _outboxes(self) -> bool:
-        """Drain the e-mail and webhook outboxes: at once while they have work, else once a
-        poll interval (a claim per note batch would cost more than the messages)."""
-        if time.monotonic() < self._next_outbox:
-            return False
-        delivered = self.correio.run_once() + self.gatilhos.run_once()
-        self._next_outbox = 0.0 if delivered else time.monotonic() + self.settings.worker_poll
-        return delivered > 0
+    def _entregar(self, stop: threading.Event) -> None:
+        """Drain the e-mail and webhook outboxes, on a thread of their own: at once while
+        they have work, else once a poll interval. In the notes' loop, a slow SMTP server or
+        webhook receiver held every note behind it for up to its timeout per message, and
+        each e-mail's DANFSe (~26 ms) came between two batches of notes."""
+        while not stop.is_set():
+            try:
+                delivered = self.correio.run_once() + self.gatilhos.run_once()
+            except DBAPIError:
+                log.warning("database unavailable; deliveries retry", exc_info=True)
+                delivered = 0
+            except Exception:  # a bug must not end the deliveries for good
+                log.exception("deliveries: unexpected failure")
+                delivered = 0
+            if not delivered:
+                stop.wait(self.settings.worker_poll)
 
     def _empresa(self, empresa_id: int) -> Empresa:
         """The company, read at most every ``EMPRESA_TTL`` seconds per worker: one read per
