@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -150,6 +151,40 @@ def test_a_stuck_smtp_server_does_not_hold_up_the_notes(gateway: Gateway) -> Non
     finally:
         presa.soltar.set()
         controller.stop()
+
+
+def test_a_hanging_webhook_receiver_does_not_hold_up_the_emails(
+        gateway: Gateway, caixa: Caixa) -> None:
+    """The first note's webhook delivery hangs (the client would wait up to its 10 s
+    timeout); the second note's e-mail goes meanwhile."""
+    recebeu, soltar = threading.Event(), threading.Event()
+
+    class Preso(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            recebeu.set()
+            soltar.wait(30)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    receptor = ThreadingHTTPServer(("127.0.0.1", 0), Preso)
+    threading.Thread(target=receptor.serve_forever, daemon=True).start()
+    try:
+        enviar_ao_tomador(gateway, True)
+        hook = gateway.client.post("/v2/hooks", json={
+            "event": "nfse", "url": f"http://127.0.0.1:{receptor.server_address[1]}/nfse"})
+        assert hook.status_code == 201, hook.text
+        autorizar(gateway, "preso-1")
+        assert recebeu.wait(20)
+        autorizar(gateway, "preso-2")
+        assert len(caixa.esperar(TOMADOR, 2, timeout=6)) == 2
+    finally:
+        soltar.set()
+        receptor.shutdown()
 
 
 def test_homologacao_sends_nothing_to_the_tomador_unless_enabled(

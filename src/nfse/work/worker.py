@@ -42,6 +42,7 @@ from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory, chave_autoridade
 from nfse.work.gatilhos import Gatilhos, disparar
+from nfse.work.outbox import Outbox
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.worker")
@@ -98,9 +99,11 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
         listener = wakeup.listen(self.engine, self.wake, stop)
-        entregas = threading.Thread(target=self._entregar, args=(stop,), name="nfse-entregas",
-                                    daemon=True)
-        entregas.start()
+        entregas = [threading.Thread(target=self._entregar, args=(outbox, stop),
+                                     name=f"nfse-{nome}", daemon=True)
+                    for nome, outbox in (("correio", self.correio), ("gatilhos", self.gatilhos))]
+        for thread in entregas:
+            thread.start()
         try:
             while not stop.is_set():
                 try:
@@ -116,8 +119,8 @@ class Worker:
                     self.wake.wait(self.settings.worker_poll)
                     self.wake.clear()
         finally:
-            # the delivery in flight ends (its timeouts bound it) and its outcome is recorded
-            entregas.join(timeout=2 * self.settings.authority_timeout + 5)
+            for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
+                thread.join(timeout=2 * self.settings.authority_timeout + 5)
             if listener is not None:
                 listener.join(timeout=5)
             if self._pool is not None:
@@ -125,14 +128,15 @@ class Worker:
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
 
-    def _entregar(self, stop: threading.Event) -> None:
-        """Drain the e-mail and webhook outboxes, on a thread of their own: at once while
-        they have work, else once a poll interval. In the notes' loop, a slow SMTP server or
-        webhook receiver held every note behind it for up to its timeout per message, and
-        each e-mail's DANFSe (~26 ms) came between two batches of notes."""
+    def _entregar(self, outbox: Outbox, stop: threading.Event) -> None:
+        """Drain an outbox (e-mails, webhook deliveries) on a thread of its own: at once
+        while it has work, else once a poll interval. In the notes' loop, a slow SMTP server
+        or webhook receiver held every note behind it for up to its timeout per message,
+        and each e-mail's DANFSe (~26 ms) came between two batches of notes; sharing one
+        thread, a hanging webhook receiver held the e-mails back."""
         while not stop.is_set():
             try:
-                delivered = self.correio.run_once() + self.gatilhos.run_once()
+                delivered = outbox.run_once()
             except DBAPIError:
                 log.warning("database unavailable; deliveries retry", exc_info=True)
                 delivered = 0
