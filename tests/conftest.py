@@ -29,6 +29,22 @@ PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+_TIER_SECONDS: dict[str, float] = {"rápido": 0.0, "lento": 0.0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Adds up each test's setup, call and teardown by tier (``slow`` marker or not)."""
+    tier = "lento" if "slow" in report.keywords else "rápido"
+    _TIER_SECONDS[tier] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Prints the time of each tier, so CI shows what ``pytest -m "not slow"`` costs."""
+    terminalreporter.write_sep("-", "tempo por camada")
+    for tier, seconds in _TIER_SECONDS.items():
+        terminalreporter.write_line(f"{tier}: {seconds:.0f} s")
+
+
 @pytest.fixture(params=ENGINES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":

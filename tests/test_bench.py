@@ -8,6 +8,7 @@ import gzip
 from base64 import b64decode
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from bench import acceptance, endtoend, pipeline
@@ -16,6 +17,8 @@ from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
 from nfse.sandbox.nacional.assinatura import verificar
 from tests.support import CNPJ
+
+pytestmark = pytest.mark.slow
 
 
 def test_end_to_end_drives_every_note_to_autorizado(tmp_path: Path) -> None:

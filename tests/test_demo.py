@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from nfse.demo import MUNICIPIO_ABRASF
 from tests.support import free_port, nota_exemplo
+
+pytestmark = pytest.mark.slow
 
 
 def test_serve_demo_end_to_end(tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ from nfse.store.tables import notas as notas_table
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import CNPJ, MUNICIPIO_ABRASF, empresa_teste, nota_exemplo, worker_env
 
+pytestmark = pytest.mark.slow
+
 FAULTS = {"timeout_after_commit": 0.08, "http500": 0.05, "reset": 0.05, "garbage": 0.03,
           "slow": 0.04}
 
