@@ -141,6 +141,59 @@ def worker(
     worker.run(stop)
 
 
+@app.command()
+def emitir(
+    arquivo: Annotated[Path | None, typer.Argument(
+        help="CSV (campos planos de /v2/nfsen) ou JSON Lines (notas de /v2/nfse)")] = None,
+    modelo: Annotated[bool, typer.Option(
+        "--modelo", help="Imprime o modelo CSV (cabeçalho e uma linha de exemplo) e sai")] = False,
+    url: Annotated[str | None, typer.Option(envvar="NFSE_URL", help=(
+        "Endereço da API (padrão: o base_url de DIR/demo.json)"))] = None,
+    token: Annotated[str | None, typer.Option(envvar="NFSE_TOKEN", help=(
+        "Token da empresa (padrão: o token de DIR/demo.json)"))] = None,
+    saida: Annotated[Path | None, typer.Option(
+        help="Arquivo CSV de resultados (padrão: ARQUIVO.resultados.csv)")] = None,
+    concorrencia: Annotated[int, typer.Option(help="Requisições simultâneas")] = 8,
+    prefixo: Annotated[str | None, typer.Option(
+        help="Prefixo das refs (padrão: o nome do arquivo); a ref é PREFIXO-LINHA")] = None,
+    sem_esperar: Annotated[bool, typer.Option(
+        "--sem-esperar", help="Não espera o estado final das notas")] = False,
+    prazo: Annotated[float, typer.Option(help="Segundos de espera por nota")] = 600.0,
+    data_dir: DataDir = None,
+) -> None:
+    """Emite um arquivo de notas (uma por linha) e grava o resultado de cada linha. Rodar de
+    novo o mesmo arquivo não emite nada duas vezes: as refs vêm do arquivo e da linha."""
+    import csv
+    import json
+    import sys
+
+    from nfse.cliente import Cliente
+    from nfse.cliente.lote import MODELO_CSV
+    from nfse.cliente.progresso import emitir_arquivo
+
+    if modelo:
+        escritor = csv.DictWriter(sys.stdout, fieldnames=list(MODELO_CSV))
+        escritor.writeheader()
+        escritor.writerow(MODELO_CSV)
+        return
+    if arquivo is None or not arquivo.is_file():
+        console.print("Informe o ARQUIVO a emitir (ou --modelo para ver o modelo CSV).")
+        raise typer.Exit(2)
+    if url is None or token is None:
+        demo = _settings(data_dir).data_dir / "demo.json"
+        if not demo.is_file():
+            console.print("Informe --url e --token (ou NFSE_URL e NFSE_TOKEN).")
+            raise typer.Exit(2)
+        dados = json.loads(demo.read_text())
+        url, token = url or dados["base_url"], token or dados["token"]
+    destino = saida or arquivo.with_name(arquivo.name + ".resultados.csv")
+    with Cliente(url, token) as cliente:
+        contas = emitir_arquivo(arquivo, cliente, destino, concorrencia, not sem_esperar,
+                                prazo, prefixo, console)
+    if contas.get("rejeitada") or contas.get("falha") or contas.get("erro_autorizacao"):
+        raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None) -> None:
     """Aplica as migrações pendentes."""
