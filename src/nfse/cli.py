@@ -171,21 +171,27 @@ def emitir(
     from nfse.cliente.lote import MODELO_CSV
     from nfse.cliente.progresso import emitir_arquivo
 
+    demo_json = _settings(data_dir).data_dir / "demo.json"
+    demo = json.loads(demo_json.read_text()) if demo_json.is_file() else None
     if modelo:
-        escritor = csv.DictWriter(sys.stdout, fieldnames=list(MODELO_CSV))
+        exemplo = dict(MODELO_CSV)
+        if demo:  # the example row issues as the demo company
+            exemplo.update(cnpj_prestador=demo["cnpj"],
+                           inscricao_municipal_prestador=demo["inscricao_municipal"],
+                           codigo_municipio_emissora=demo["codigo_municipio"],
+                           codigo_municipio_prestacao=demo["codigo_municipio"])
+        escritor = csv.DictWriter(sys.stdout, fieldnames=list(exemplo))
         escritor.writeheader()
-        escritor.writerow(MODELO_CSV)
+        escritor.writerow(exemplo)
         return
     if arquivo is None or not arquivo.is_file():
         console.print("Informe o ARQUIVO a emitir (ou --modelo para ver o modelo CSV).")
         raise typer.Exit(2)
     if url is None or token is None:
-        demo = _settings(data_dir).data_dir / "demo.json"
-        if not demo.is_file():
+        if demo is None:
             console.print("Informe --url e --token (ou NFSE_URL e NFSE_TOKEN).")
             raise typer.Exit(2)
-        dados = json.loads(demo.read_text())
-        url, token = url or dados["base_url"], token or dados["token"]
+        url, token = url or demo["base_url"], token or demo["token"]
     destino = saida or arquivo.with_name(arquivo.name + ".resultados.csv")
     with Cliente(url, token) as cliente:
         contas = emitir_arquivo(arquivo, cliente, destino, concorrencia, not sem_esperar,
