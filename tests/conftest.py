@@ -102,6 +102,7 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
     runtime.settings.nacional_url_homologacao = sandbox.url
     runtime.settings.nacional_ca_file = str(sandbox.ca_file)
     runtime.settings.nacional_parametros_url_homologacao = sandbox.parametros_url
+    runtime.settings.nacional_adn_url_homologacao = sandbox.adn_url
     token, a1 = empresa_teste(runtime)
     sandbox.trust(a1.cert)
     port = free_port()

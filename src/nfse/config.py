@@ -11,6 +11,10 @@ NACIONAL_PARAMETROS = {
     "producao": "https://adn.nfse.gov.br/parametrizacao",
     "homologacao": "https://adn.producaorestrita.nfse.gov.br/parametrizacao",
 }
+NACIONAL_ADN = {
+    "producao": "https://adn.nfse.gov.br/contribuintes",
+    "homologacao": "https://adn.producaorestrita.nfse.gov.br/contribuintes",
+}
 NACIONAL_URLS = {
     "producao": "https://sefin.nfse.gov.br/SefinNacional",
     "homologacao": "https://sefin.producaorestrita.nfse.gov.br/SefinNacional",
@@ -51,6 +55,13 @@ class Settings:
     nacional_parametros_url_producao: str = field(default_factory=lambda: _env(
         "NFSE_NACIONAL_PARAMETROS_URL_PRODUCAO", NACIONAL_PARAMETROS["producao"]) or "")
     """The ADN's municipal parameters; ``off``: no convênio check at POST."""
+    nacional_adn_url_homologacao: str = field(default_factory=lambda: _env(
+        "NFSE_NACIONAL_ADN_URL_HOMOLOGACAO", NACIONAL_ADN["homologacao"]) or "")
+    nacional_adn_url_producao: str = field(default_factory=lambda: _env(
+        "NFSE_NACIONAL_ADN_URL_PRODUCAO", NACIONAL_ADN["producao"]) or "")
+    """The ADN's distribution to taxpayers, where received notes come from."""
+    recebidas_intervalo: float = _number(float, "NFSE_RECEBIDAS_INTERVALO", 21600)
+    """Seconds between two walks of a company's distribution (received notes)."""
     nacional_ca_file: str | None = field(default_factory=lambda: _env("NFSE_NACIONAL_CA_FILE"))
     """Trust store for the homologação authority (a sandbox CA); produção uses the system's."""
     abrasf_url_homologacao: str | None = field(default_factory=lambda: _env(
@@ -113,6 +124,11 @@ class Settings:
         url = (self.nacional_parametros_url_producao if ambiente == "producao"
                else self.nacional_parametros_url_homologacao)
         return "" if url == "off" else url
+
+    def nacional_adn_url(self, ambiente: str) -> str:
+        if ambiente == "producao":
+            return self.nacional_adn_url_producao
+        return self.nacional_adn_url_homologacao
 
     def nacional_ca(self, ambiente: str) -> str | None:
         return self.nacional_ca_file if ambiente == "homologacao" else None

@@ -64,6 +64,7 @@ def start_sandboxes(settings: Settings) -> list[NacionalSandbox | AbrasfSandbox]
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
     settings.nacional_parametros_url_homologacao = nacional.parametros_url
+    settings.nacional_adn_url_homologacao = nacional.adn_url
     settings.nacional_ca_file = str(nacional.ca_file)
     xsd = os.environ.get("NFSE_ABRASF_XSD_DIR")
     abrasf = AbrasfSandbox(settings.data_dir / "sandbox-abrasf",

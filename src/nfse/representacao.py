@@ -3,6 +3,7 @@ and the worker, which fires the hooks."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -112,3 +113,28 @@ def eventos(row: Row, historico: list[Row]) -> list[dict[str, Any]]:
             evento["numero_nfse_substituta"] = row.numero_nfse_substituta
         found.append(evento)
     return found
+
+
+
+def recebida_json(chave: str, versao: int, status: str, dados: dict[str, Any], base_url: str,
+                  xml: bytes | None = None, xml_evento: bytes | None = None) -> dict[str, Any]:
+    """A received note as ``/v2/nfses_recebidas`` and the ``nfse_recebida`` webhook show it:
+    the Focus fields, from ``dados`` (what ``distribuicao.ler_nfse`` read of its XML). With
+    ``xml`` (gzip of the NFS-e; ``completa=1``) also the documents themselves."""
+    corpo: dict[str, Any] = {
+        "chave": chave, "versao": versao, "status": status,
+        **{campo: dados.get(campo) for campo in (
+            "numero", "numero_rps", "serie_rps", "data_emissao", "data_emissao_rps",
+            "valor_servicos", "documento_prestador", "nome_prestador",
+            "inscricao_municipal_prestador", "nome_municipio", "sigla_uf", "codigo_municipio",
+            "documento_tomador")},
+        "codigo_verificacao": chave,
+        "url": CONSULTA_PUBLICA.format(chave=chave),
+        "url_xml": f"{base_url}/v2/nfses_recebidas/{chave}.xml",
+    }
+    if xml is not None:
+        corpo["documento_intermediario"] = dados.get("documento_intermediario")
+        corpo["xml_nfse"] = gzip.decompress(xml).decode()
+        if xml_evento:
+            corpo["xml_cancelamento"] = gzip.decompress(xml_evento).decode()
+    return corpo

@@ -14,6 +14,7 @@ from nfse.api import (
     nfse_routes,
     ops_routes,
     public_routes,
+    recebidas_routes,
 )
 from nfse.api.auth import CredentialCache
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
@@ -34,6 +35,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(empresas_routes.router)
     app.include_router(municipios_routes.router)
     app.include_router(public_routes.router)
+    app.include_router(recebidas_routes.router)
     app.include_router(ops_routes.router)
     return app
 

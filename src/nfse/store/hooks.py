@@ -28,7 +28,7 @@ from nfse.store import leases
 from nfse.store.clock import aware, now
 from nfse.store.tables import entregas, hooks
 
-EVENTS = ("nfse", "nfsen", "certificado")
+EVENTS = ("nfse", "nfsen", "certificado", "nfse_recebida")
 """``certificado`` (ext): the company's A1 expires in 30, 7 or 1 days."""
 MAXIMO_POR_EVENTO = 5
 PENDENTE = "pendente"

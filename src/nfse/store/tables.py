@@ -240,3 +240,37 @@ entregas = Table(
     Column("delivered_at", DateTime(timezone=True)),
     Index("ix_entregas_due", "status", "next_attempt_at"),
 )
+
+recebidas = Table(
+    "recebidas", metadata,
+    # NFS-e where the company is tomador or intermediário (Focus "NFS-e recebidas"), read
+    # from the ADN's distribution; versao grows with every change, per company and ambiente.
+    Column("id", Integer, primary_key=True),
+    Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
+    Column("ambiente", String(11), nullable=False),
+    Column("chave", String(50), nullable=False),
+    Column("versao", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("nsu", Integer, nullable=False),
+    Column("dados", Text, nullable=False),
+    # JSON: the fields distribuicao.ler_nfse reads from the XML.
+    Column("xml", LargeBinary, nullable=False),
+    # gzip of the NFS-e.
+    Column("xml_evento", LargeBinary),
+    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("empresa_id", "ambiente", "chave", name="uq_recebidas_chave"),
+    Index("ix_recebidas_versao", "empresa_id", "ambiente", "versao"),
+)
+
+sincronizacoes = Table(
+    "sincronizacoes", metadata,
+    # One per company and ambiente: where its walk of the ADN distribution stands. Claimed
+    # with a lease like an outbox row (status is always "pendente").
+    Column("id", Integer, primary_key=True),
+    Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
+    Column("ambiente", String(11), nullable=False),
+    Column("ultimo_nsu", Integer, nullable=False),
+    Column("versao", Integer, nullable=False),
+    *_queue_columns(),
+    UniqueConstraint("empresa_id", "ambiente", name="uq_sincronizacoes"),
+)

@@ -43,6 +43,7 @@ from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory, chave_autoridade
 from nfse.work.gatilhos import Gatilhos, disparar
 from nfse.work.outbox import Outbox
+from nfse.work.recebidas import Recebidas
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.worker")
@@ -90,6 +91,7 @@ class Worker:
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
         self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
+        self.recebidas = Recebidas(engine, settings, emissores, self.id, self.public_url)
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -101,7 +103,8 @@ class Worker:
         listener = wakeup.listen(self.engine, self.wake, stop)
         entregas = [threading.Thread(target=self._entregar, args=(outbox, stop),
                                      name=f"nfse-{nome}", daemon=True)
-                    for nome, outbox in (("correio", self.correio), ("gatilhos", self.gatilhos))]
+                    for nome, outbox in (("correio", self.correio), ("gatilhos", self.gatilhos),
+                                         ("recebidas", self.recebidas))]
         for thread in entregas:
             thread.start()
         try:

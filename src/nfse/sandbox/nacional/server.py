@@ -8,10 +8,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
+from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin
 from nfse.sandbox.nacional.state import Estado
@@ -20,6 +22,7 @@ __all__ = ["FAULTS", "NacionalSandbox", "parse_faults", "run_forever"]
 
 BASE = "/SefinNacional"
 PARAMETROS = "/parametrizacao"
+CONTRIBUINTES = "/contribuintes"
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
 
@@ -49,6 +52,10 @@ class _Handler(SandboxHandler):
             self._send(200, json.dumps(sandbox.emitidas()).encode(), "application/json")
         elif parts[0] == PARAMETROS.strip("/"):
             self._json(sandbox.parametrizacao.responder(parts[1:]))
+        elif parts[:2] == [CONTRIBUINTES.strip("/"), "DFe"] and len(parts) == 3:
+            query = parse_qs(urlsplit(self.path).query)
+            self._json(sandbox.distribuicao.consultar(
+                parts[2], (query.get("cnpjConsulta") or [None])[0], self._caller()))
         elif parts[:1] != [BASE.strip("/")]:
             self._not_found()
         elif len(parts) == 3 and parts[1] == "nfse":
@@ -113,6 +120,11 @@ class NacionalSandbox(HttpsSandbox):
         return f"https://{self.host}:{self.port}{BASE}"
 
     @property
+    def adn_url(self) -> str:
+        """The ADN's distribution to taxpayers (contribuintes), served on the same port."""
+        return f"https://{self.host}:{self.port}{CONTRIBUINTES}"
+
+    @property
     def parametros_url(self) -> str:
         """The ADN's municipal parameters (parametrização), served on the same port."""
         return f"https://{self.host}:{self.port}{PARAMETROS}"
@@ -120,6 +132,7 @@ class NacionalSandbox(HttpsSandbox):
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "sefin.db")
         self.sefin = Sefin(self.estado, identity)
+        self.distribuicao = Distribuicao(self.estado)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
