@@ -5,11 +5,13 @@ ConsultarNfsePorRps, never resent blindly."""
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
 import httpx
 from lxml import etree
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from nfse.municipios import routing
@@ -49,8 +51,10 @@ def test_seed_note_is_authorized_over_soap_and_cancelled(gateway: Gateway,
     assert [e["status"] for e in abrasf.emitidas()] == ["autorizada"]
     page = httpx.get(nota["url"])
     assert page.status_code == 200 and nota["codigo_verificacao"] in page.text
+    assert "SEM VALIDADE JURÍDICA" in page.text  # a homologação note
     pdf = httpx.get(nota["url_danfse"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "SEM VALIDADE JURÍDICA" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
 
     cancel = gateway.client.request("DELETE", "/v2/nfse/abrasf-1",
                                     json={"justificativa": "Erro na emissão da nota fiscal"})

@@ -283,3 +283,9 @@ def test_importing_danfse_does_not_load_the_abrasf_layout() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_homologacao_note_says_it_has_no_legal_value() -> None:
+    [pagina] = paginas(render_abrasf(comp_nfse(), homologacao=True))
+    assert "SEM VALIDADE JURÍDICA" in pagina
+    assert "SEM VALIDADE" not in texto(comp_nfse())

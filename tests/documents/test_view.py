@@ -177,3 +177,8 @@ def test_is_a_self_contained_mobile_html5_document() -> None:
     assert not doc.xpath("//script | //link | //img | //iframe | //*[@src]")
     assert "cancelado" not in doc.xpath("//title")[0].text
     assert doc.xpath("//title")[0].text.startswith("NFS-e Nº 123")
+
+
+def test_a_homologacao_note_says_it_has_no_legal_value() -> None:
+    assert "SEM VALIDADE JURÍDICA" in pagina(homologacao=True)
+    assert "SEM VALIDADE JURÍDICA" not in pagina()

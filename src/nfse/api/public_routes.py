@@ -70,7 +70,8 @@ def _view(runtime: Runtime, capability: str) -> str:
     return pagina_nota(modelos.parse(row.modelo, json.loads(row.requisicao)), status=row.status,
                        numero=row.numero, codigo_verificacao=row.codigo_verificacao,
                        chave_acesso=row.chave_acesso, data_emissao=aware(row.data_emissao),
-                       razao_social_prestador=empresa.nome, links=links)
+                       razao_social_prestador=empresa.nome, links=links,
+                       homologacao=row.ambiente == "homologacao")
 
 
 @router.get(PUBLIC_PREFIX + "/{capability}")

@@ -49,13 +49,15 @@ def _reduzido(path: str, height: int) -> bytes:
     return out.getvalue()
 
 
-def render(xml: bytes, cancelada: bool = False) -> bytes:
+def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
-    ABRASF ``CompNfse``."""
+    ABRASF ``CompNfse``. A note of homologação says it has no legal value: the national
+    DANFSe reads it from the DPS's ``tpAmb``; an ABRASF note carries no environment, so the
+    caller says (``homologacao``)."""
     if _abrasf(xml):
         from nfse.documents.danfse_abrasf import render_abrasf
 
-        return render_abrasf(xml, cancelada=cancelada)
+        return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
     pdf = _DanfseNacional(xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml, config=config)

@@ -57,15 +57,20 @@ COR_DESTAQUE = (243, 246, 250)
 COR_CANCELADA = (176, 0, 32)
 COR_SUBSTITUIDA = (255, 243, 205)
 COR_MARCA = (205, 40, 40)
+COR_HOMOLOGACAO = (60, 60, 60)
+SEM_VALIDADE = "NFS-e SEM VALIDADE JURÍDICA: emitida em homologação (ambiente de testes)"
 
 
-def render_abrasf(xml: bytes, cancelada: bool = False) -> bytes:
+def render_abrasf(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> bytes:
     """The PDF of the ``CompNfse`` in ``xml``. The note is shown as cancelled when
-    ``cancelada`` (the gateway knows it) or when the XML carries its ``NfseCancelamento``."""
+    ``cancelada`` (the gateway knows it) or when the XML carries its ``NfseCancelamento``;
+    a note of homologação (``homologacao``) says it has no legal value."""
     nota = ler_nota(xml, cancelada)
     pagina = _Pagina()
     pagina.metadados(nota.numero, nota.prestador, nota.emissao)
     faixas: list[_Faixa] = []
+    if homologacao:
+        faixas.append((SEM_VALIDADE, COR_HOMOLOGACAO, (255, 255, 255)))
     if nota.cancelada is not None:
         faixas.append((nota.cancelada, COR_CANCELADA, (255, 255, 255)))
     if nota.substituida is not None:

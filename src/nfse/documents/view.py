@@ -44,6 +44,7 @@ overflow-wrap:anywhere}
 .faixa{margin:0 0 1rem;padding:.75rem 1rem;border-radius:4px;font-weight:700;text-align:center}
 .cancelado .faixa{background:#b00020;color:#fff;font-size:1.4rem;letter-spacing:.05em}
 .cancelado header{border-left:6px solid #b00020;padding-left:.75rem}
+.nota .faixa.homologacao{background:#3c3c3c;color:#fff;border:0}
 .substituido .faixa{background:#fff3cd;color:#5c4400;border:1px solid #e0c36a}
 .qr{display:block;width:12rem;max-width:100%;padding:.5rem;background:#fff}
 .qr svg{display:block;width:100%;height:auto}
@@ -57,12 +58,15 @@ dd{margin-bottom:.5rem}.valores dd{text-align:left}}
 
 def pagina_nota(nota: Nota, *, status: str, numero: str | None, codigo_verificacao: str | None,
                 chave_acesso: str | None, data_emissao: datetime | None,
-                razao_social_prestador: str | None, links: dict[str, str]) -> str:
+                razao_social_prestador: str | None, links: dict[str, str],
+                homologacao: bool = False) -> str:
     """The whole HTML document of the note; ``status`` is ``autorizado``, ``cancelado`` or
-    ``substituido``; ``links`` (label → URL) are listed in their order."""
+    ``substituido``; ``links`` (label → URL) are listed in their order; a note of
+    ``homologacao`` says it has no legal value."""
     situacao = _situacao(status)
     titulo = f"NFS-e Nº {numero}" if numero else "NFS-e"
     partes = [
+        SEM_VALIDADE if homologacao else "",
         _cabecalho(titulo, status, situacao, razao_social_prestador),
         _identificacao(situacao, data_emissao or nota.data_emissao, codigo_verificacao,
                        chave_acesso),
@@ -77,6 +81,9 @@ def pagina_nota(nota: Nota, *, status: str, numero: str | None, codigo_verificac
 
 
 # --- the document -------------------------------------------------------------------------
+
+SEM_VALIDADE = ('<p class="faixa homologacao" role="note">NFS-e SEM VALIDADE JURÍDICA<br>'
+                "<small>Emitida em homologação (ambiente de testes).</small></p>\n")
 
 
 def _situacao(status: str) -> str:

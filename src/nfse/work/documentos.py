@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy import Engine
 
-from nfse.store import artefatos
+from nfse.store import artefatos, notas
 
 log = logging.getLogger("nfse.documents")
 
@@ -22,8 +22,11 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
     ~25 MB."""
     from nfse.documents.danfse import render
 
+    with engine.connect() as conn:
+        row = notas.get(conn, nota_id)
     try:
-        pdf = render(xml, cancelada=cancelada)
+        pdf = render(xml, cancelada=cancelada,
+                     homologacao=row is not None and row.ambiente == "homologacao")
     except Exception:
         log.exception("nota %s: DANFSe rendering failed", nota_id)
         return None

@@ -62,7 +62,8 @@ def rica(**overrides: object) -> dict:
         aliquota="2.5", codigo_cnae="6201-5/01", percentual_total_tributos="13.45",
         discriminacao="Linha 1 & <2>\nLinha 2", codigo_nbs="1.1502.10.00")
     body["intermediario"] = {"cnpj": "11444777000161", "razao_social": "Inter Ltda",
-                             "inscricao_municipal": "555"}
+                             "inscricao_municipal": "555",
+                             "endereco": {"codigo_municipio": "4106902"}}
     body.update(overrides)
     return body
 
@@ -146,7 +147,7 @@ def test_rich_note_maps_every_field_and_is_signed() -> None:
         == "11444777000161"
     assert t(inf, "a:Intermediario/a:IdentificacaoIntermediario/a:InscricaoMunicipal") == "555"
     assert t(inf, "a:Intermediario/a:RazaoSocial") == "Inter Ltda"
-    assert t(inf, "a:Intermediario/a:CodigoMunicipio") == MUNICIPIO
+    assert t(inf, "a:Intermediario/a:CodigoMunicipio") == "4106902"
     assert t(inf, "a:ConstrucaoCivil/a:CodigoObra") == "OBRA-15"
     assert t(inf, "a:ConstrucaoCivil/a:Art") == "ART 99"
     assert t(inf, "a:RegimeEspecialTributacao") == "6"
@@ -368,7 +369,8 @@ def test_problemas() -> None:
     campos = [p.campo for p in problemas(bad)]
     assert campos == ["prestador.inscricao_municipal", "servico.discriminacao",
                       "servico.aliquota", "servico.codigo_municipio", "tomador.razao_social",
-                      "intermediario.cnpj", "intermediario.razao_social"]
+                      "intermediario.cnpj", "intermediario.razao_social",
+                      "intermediario.endereco.codigo_municipio"]
     suspensa = replace(base, natureza_operacao=5, servico=replace(base.servico, aliquota=None))
     assert [p.campo for p in problemas(suspensa)] == ["numero_processo_suspensao"]
     fora = replace(base, natureza_operacao=2, servico=replace(

@@ -123,6 +123,12 @@ def problemas(nota: Nota) -> list[Problema]:
             found.append(Problema("intermediario.razao_social",
                                   'Parâmetro "intermediario.razao_social" não informado',
                                   "O padrão ABRASF exige o nome do intermediário"))
+        if not (inter.endereco and inter.endereco.codigo_municipio):
+            found.append(Problema(
+                "intermediario.endereco.codigo_municipio",
+                'Parâmetro "intermediario.endereco.codigo_municipio" não informado',
+                "O padrão ABRASF exige o município (IBGE) do intermediário; o do prestador "
+                "não o substitui"))
     return found
 
 
@@ -209,15 +215,14 @@ def _tomador(parent: Node, tomador: Pessoa) -> None:
             contato.add("Email", tomador.email)
 
 
-def _intermediario(parent: Node, inter: Pessoa, nota: Nota) -> None:
+def _intermediario(parent: Node, inter: Pessoa) -> None:
     node = parent.add("Intermediario")
     ident = node.add("IdentificacaoIntermediario")
     _cpf_cnpj(ident, inter.cnpj, inter.cpf)
     if inter.inscricao_municipal:
         ident.add("InscricaoMunicipal", inter.inscricao_municipal)
     node.add("RazaoSocial", inter.razao_social)
-    municipio = inter.endereco.codigo_municipio if inter.endereco else None
-    node.add("CodigoMunicipio", municipio or nota.prestador.codigo_municipio)
+    node.add("CodigoMunicipio", inter.endereco.codigo_municipio if inter.endereco else "")
 
 
 def _valores(parent: Node, nota: Nota) -> None:
@@ -301,7 +306,7 @@ def declaracao(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante,
     if nota.tomador is not None:
         _tomador(inf, nota.tomador)
     if nota.intermediario is not None:
-        _intermediario(inf, nota.intermediario, nota)
+        _intermediario(inf, nota.intermediario)
     if nota.codigo_obra or nota.art:
         obra = inf.add("ConstrucaoCivil")
         if nota.codigo_obra:
