@@ -17,12 +17,13 @@ from sqlalchemy import func, select, update
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
+from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas, recebidas
 from nfse.store.clock import now
 from nfse.store.tables import recebidas as recebidas_table
 from nfse.store.tables import sincronizacoes
 from nfse.work.recebidas import Recebidas
-from tests.support import CNPJ, Gateway, nota_exemplo
+from tests.support import CNPJ, MUNICIPIO_ABRASF, Gateway, nota_exemplo
 from tests.test_hooks import Receptor
 
 OUTRA = "07504505000132"
@@ -160,3 +161,43 @@ def test_a_walk_broken_in_the_middle_of_a_page_keeps_nothing_of_it(
     with engine.connect() as conn:
         assert sorted(conn.execute(select(recebidas_table.c.versao)).scalars()) == [1, 2, 3]
         assert recebidas.situacao(conn, empresa_id, "homologacao").versao == 3
+
+
+def test_a_company_in_an_abrasf_municipality_receives_its_municipality_notes(
+        gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """The municipality's own system (ConsultarNfseServicoTomado): a note the test company
+    issues there to a company of that municipality, then its cancellation."""
+    a1 = generate_a1(OUTRA, "CLIENTE LOCAL LTDA")
+    cliente = criar_empresa(gateway.runtime, cnpj=OUTRA, nome="CLIENTE LOCAL LTDA",
+                            inscricao_municipal="777", codigo_municipio=MUNICIPIO_ABRASF,
+                            pfx=a1.to_pfx("x"), senha="x", regime_tributario=3)
+    gateway.sandbox.trust(a1.cert)
+    abrasf.trust(a1.cert)
+    nota = nota_exemplo()
+    nota["prestador"]["codigo_municipio"] = MUNICIPIO_ABRASF
+    emitida = gateway.autorizar("local-1", nota)  # tomador: OUTRA, the client company
+
+    with httpx.Client(base_url=gateway.base_url, auth=(cliente.token_homologacao, ""),
+                      timeout=30) as api:
+        def esperar(versao: int) -> dict:
+            assert api.post("/v2/nfses_recebidas/sincronizar").status_code == 202
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                pagina = api.get(f"/v2/nfses_recebidas?cnpj={OUTRA}&versao={versao}").json()
+                if pagina:
+                    return pagina[-1]
+                time.sleep(0.1)
+            raise AssertionError(f"nothing after versao {versao}")
+
+        recebida = esperar(0)
+        assert (recebida["status"], recebida["numero"]) == ("autorizado", emitida["numero"])
+        assert recebida["documento_prestador"] == CNPJ
+        assert recebida["codigo_verificacao"] == emitida["codigo_verificacao"]
+        assert recebida["codigo_municipio"] == MUNICIPIO_ABRASF
+        cancelada = gateway.client.request("DELETE", "/v2/nfse/local-1", json={
+            "justificativa": "Erro na emissão da nota fiscal"})
+        assert cancelada.json()["status"] == "cancelado"
+        mudou = esperar(recebida["versao"])
+        assert (mudou["chave"], mudou["status"]) == (recebida["chave"], "cancelado")
+        completa = api.get(f"/v2/nfses_recebidas/{recebida['chave']}.json").json()
+        assert "CompNfse" in completa["xml_nfse"] and "xml_cancelamento" in completa

@@ -119,7 +119,9 @@ def eventos(row: Row, historico: list[Row]) -> list[dict[str, Any]]:
 def recebida_json(chave: str, versao: int, status: str, dados: dict[str, Any], base_url: str,
                   xml: bytes | None = None, xml_evento: bytes | None = None) -> dict[str, Any]:
     """A received note as ``/v2/nfses_recebidas`` and the ``nfse_recebida`` webhook show it:
-    the Focus fields, from ``dados`` (what ``distribuicao.ler_nfse`` read of its XML). With
+    the Focus fields, from ``dados`` (what was read of its XML). A national note's
+    verification code is its access key, and ``url`` its public consultation; an ABRASF note
+    has its municipality's code, and no national page. With
     ``xml`` (gzip of the NFS-e; ``completa=1``) also the documents themselves."""
     corpo: dict[str, Any] = {
         "chave": chave, "versao": versao, "status": status,
@@ -128,8 +130,8 @@ def recebida_json(chave: str, versao: int, status: str, dados: dict[str, Any], b
             "valor_servicos", "documento_prestador", "nome_prestador",
             "inscricao_municipal_prestador", "nome_municipio", "sigla_uf", "codigo_municipio",
             "documento_tomador")},
-        "codigo_verificacao": chave,
-        "url": CONSULTA_PUBLICA.format(chave=chave),
+        "codigo_verificacao": dados.get("codigo_verificacao") or chave,
+        "url": CONSULTA_PUBLICA.format(chave=chave) if chave.isdigit() else None,
         "url_xml": f"{base_url}/v2/nfses_recebidas/{chave}.xml",
     }
     if xml is not None:

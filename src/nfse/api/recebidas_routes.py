@@ -82,7 +82,7 @@ def _obter(runtime: Runtime, cred: Credencial, chave: str) -> Any:
 async def get_recebida(request: Request, chave: str,
                        cred: Credencial = Depends(credencial)) -> Response:
     nome, _, formato = chave.partition(".")
-    if formato not in ("", "json", "xml") or not nome.isdigit() or len(nome) != 50:
+    if formato not in ("", "json", "xml") or not nome.isalnum() or len(nome) > 50:
         raise nao_encontrado("NFS-e recebida não encontrada")
     row = await run_in_threadpool(_obter, request.app.state.runtime, cred, nome)
     if formato == "xml":

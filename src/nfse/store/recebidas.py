@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
@@ -61,15 +61,18 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[Row]
     with engine.begin() as conn:
         return leases.claim(conn, sincronizacoes, PENDENTE, owner, batch, lease,
                             sincronizacoes.c.empresa_id, sincronizacoes.c.ambiente,
-                            sincronizacoes.c.ultimo_nsu, sincronizacoes.c.attempts)
+                            sincronizacoes.c.ultimo_nsu, sincronizacoes.c.consultado_ate,
+                            sincronizacoes.c.attempts)
 
 
 def aplicar(conn: Connection, sincronizacao_id: int, owner: str, ultimo_nsu: int,
             novas: list[tuple[dict[str, Any], bytes, int]], canceladas: list[tuple[str, bytes]],
-            corpo: Callable[[Mudanca], str]) -> list[Mudanca]:
+            corpo: Callable[[Mudanca], str],
+            consultado_ate: datetime | None = None) -> list[Mudanca]:
     """Apply one page: ``novas`` (fields, XML and NSU of each NFS-e received), ``canceladas`` (key
     and XML of each cancellation event), in the page's order; ``corpo`` renders a change as
-    its webhook body. Raises ``LeasePerdido`` (the caller rolls back) when the walk is no
+    its webhook body; ``consultado_ate``: how far the municipal system was read (ABRASF).
+    Raises ``LeasePerdido`` (the caller rolls back) when the walk is no
     longer ``owner``'s."""
     walk = conn.execute(select(sincronizacoes).where(
         sincronizacoes.c.id == sincronizacao_id,
@@ -101,8 +104,11 @@ def aplicar(conn: Connection, sincronizacao_id: int, owner: str, ultimo_nsu: int
             status="cancelado", versao=versao, xml_evento=gzip.compress(xml),
             atualizado_em=momento))
         mudancas.append(Mudanca(chave, versao, "cancelado", json.loads(row.dados)))
+    valores: dict[str, Any] = {"ultimo_nsu": max(ultimo_nsu, walk.ultimo_nsu), "versao": versao}
+    if consultado_ate is not None:
+        valores["consultado_ate"] = consultado_ate
     conn.execute(update(sincronizacoes).where(sincronizacoes.c.id == sincronizacao_id)
-                 .values(ultimo_nsu=max(ultimo_nsu, walk.ultimo_nsu), versao=versao))
+                 .values(**valores))
     _enfileirar_hooks(conn, walk.empresa_id, walk.ambiente, [corpo(m) for m in mudancas])
     return mudancas
 

@@ -270,6 +270,9 @@ sincronizacoes = Table(
     Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
     Column("ambiente", String(11), nullable=False),
     Column("ultimo_nsu", Integer, nullable=False),
+    # The ADN's: its distribution read up to here.
+    Column("consultado_ate", DateTime(timezone=True)),
+    # The municipal system's (ABRASF ConsultarNfseServicoTomado): notes issued up to here read.
     Column("versao", Integer, nullable=False),
     *_queue_columns(),
     UniqueConstraint("empresa_id", "ambiente", name="uq_sincronizacoes"),

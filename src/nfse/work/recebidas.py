@@ -1,31 +1,45 @@
-"""The walk of each company's ADN distribution (received notes), on a worker thread of its
-own: claim the walks that are due with a lease (two workers never walk one company at once),
-read page after page from the last NSU kept, apply each page in one transaction, and come back
-after ``NFSE_RECEBIDAS_INTERVALO`` — or sooner, with backoff, when the ADN could not be read
-(unreachable, 429, 5xx)."""
+"""The walk of each company's received notes, on a worker thread of its own: claim the walks
+that are due with a lease (two workers never walk one company at once), read the ADN's
+distribution page after page from the last NSU kept, apply each page in one transaction, and
+come back after ``NFSE_RECEBIDAS_INTERVALO`` — or sooner, with backoff, when it could not be
+read (unreachable, 429, 5xx).
+
+A company in an ABRASF municipality also receives notes its own municipality issues outside
+the national system: they are read with ``ConsultarNfseServicoTomado`` by issue date, from a
+day before where the last walk stopped (the first walk: the last ``DIAS_INICIAIS`` days)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Row
 
 from nfse.config import Settings
+from nfse.municipios.routing import rota
 from nfse.providers.nacional import distribuicao
 from nfse.providers.nacional.transport import Transport
+from nfse.providers.registry import get_provider
 from nfse.representacao import recebida_json
 from nfse.store import empresas, recebidas
+from nfse.store.clock import aware, now
 from nfse.work.emissor import EmissorFactory
 from nfse.work.outbox import Outbox
 
 log = logging.getLogger("nfse.recebidas")
+ABRASF = "abrasf"
 LOTE = 5
 PAGINAS = 20
 """Pages one walk reads before it lets the other companies' walks go (and comes back at
 once)."""
 BACKOFF = 60.0
+DIAS_INICIAIS = 31
+"""How far back the first walk of a municipal system reads (ABRASF limits a query to a
+year)."""
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,14 @@ class Recebidas(Outbox[Caminhada]):
     def _deliver(self, walk: Row) -> Caminhada:
         with self.engine.connect() as conn:
             empresa = empresas.get_empresa(conn, walk.empresa_id)
+        caminhada = self._nacional(walk, empresa)
+        if caminhada.erro is None and rota(empresa.codigo_municipio).provedor == ABRASF:
+            erro = self._abrasf(walk, empresa)
+            if erro is not None:
+                return Caminhada(False, f"prefeitura: {erro}")
+        return caminhada
+
+    def _nacional(self, walk: Row, empresa: empresas.Empresa) -> Caminhada:
         emissor = self.emissores.for_empresa(empresa, walk.ambiente)
         adn = self.settings.nacional_adn_url(walk.ambiente)
         nsu = walk.ultimo_nsu
@@ -65,6 +87,34 @@ class Recebidas(Outbox[Caminhada]):
             self._aplicar(walk, empresa.documento, pagina.documentos)
             nsu = pagina.documentos[-1].nsu
         return Caminhada(False)
+
+    def _abrasf(self, walk: Row, empresa: empresas.Empresa) -> str | None:
+        """Read the municipality's notes issued to the company since the last walk; the
+        error when the municipality could not be read."""
+        emissor = self.emissores.for_empresa(empresa, walk.ambiente, ABRASF,
+                                             empresa.codigo_municipio)
+        provider = get_provider(ABRASF)
+        agora = now()
+        hoje = agora.astimezone(SAO_PAULO).date()
+        ate = aware(walk.consultado_ate)
+        desde = (ate.astimezone(SAO_PAULO).date() - timedelta(days=1) if ate
+                 else hoje - timedelta(days=DIAS_INICIAIS))
+        for numero in range(1, PAGINAS + 1):
+            pagina = provider.tomadas(empresa.cnpj, empresa.cpf, desde, hoje, numero, emissor)
+            if pagina.erro:
+                return pagina.erro
+            novas = [(t.dados, t.xml, 0) for t in pagina.notas
+                     if empresa.documento in (t.dados["documento_tomador"],
+                                              t.dados["documento_intermediario"])]
+            canceladas = [(t.dados["chave"], t.cancelamento) for t in pagina.notas
+                          if t.cancelamento is not None]
+            with self.engine.begin() as conn:
+                recebidas.aplicar(conn, walk.id, self.owner, walk.ultimo_nsu, novas,
+                                  canceladas, self._corpo,
+                                  consultado_ate=None if pagina.mais else agora)
+            if not pagina.mais:
+                return None
+        return None
 
     def _aplicar(self, walk: Row, documento: str,
                  documentos: list[distribuicao.Documento]) -> None:

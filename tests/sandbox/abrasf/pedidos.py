@@ -177,6 +177,18 @@ def consultar_rps(numero: int, serie: str = "A", cnpj: str = CNPJ) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
+def consultar_tomado(consulente: str, tomador: str | None, inicio: date, fim: date) -> str:
+    root = _root("ConsultarNfseServicoTomadoEnvio")
+    _pessoa(root, "Consulente", consulente)
+    periodo = _e(root, "PeriodoEmissao")
+    _e(periodo, "DataInicial", inicio.isoformat())
+    _e(periodo, "DataFinal", fim.isoformat())
+    if tomador:
+        _pessoa(root, "Tomador", tomador)
+    _e(root, "Pagina", "1")
+    return etree.tostring(root, encoding="unicode")
+
+
 def consultar_lote(protocolo: str) -> str:
     root = _root("ConsultarLoteRpsEnvio")
     _pessoa(root, "Prestador", CNPJ)

@@ -3,7 +3,7 @@ cancellation, substitution and lots, every answer valid against the official sch
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +28,7 @@ from tests.sandbox.abrasf.pedidos import (
     cliente,
     consultar_lote,
     consultar_rps,
+    consultar_tomado,
     gerar,
     hoje,
     lote,
@@ -278,3 +279,21 @@ def test_value_and_date_rules(client: httpx.Client) -> None:
 def test_untrusted_transport_certificate_is_refused(abrasf: AbrasfSandbox) -> None:
     with pytest.raises(httpx.TransportError), cliente(abrasf, A1_NAO_CONFIAVEL) as stranger:
         chamar(stranger, "GerarNfse", gerar(1))
+
+
+def test_consulta_de_servico_tomado_rules(client: httpx.Client) -> None:
+    """ConsultarNfseServicoTomado: the consulente acts with its own certificate and must be
+    the tomador it asks about; a period backwards or longer than a year is refused; nothing
+    found is E78."""
+    def codigos(consulente: str, tomador: str | None, inicio: date, fim: date) -> list[str]:
+        resposta = chamar(client, "ConsultarNfseServicoTomado",
+                          consultar_tomado(consulente, tomador, inicio, fim))
+        return valido(resposta) is not None and resposta.codigos()
+
+    dia = hoje()
+    assert codigos(CNPJ, None, dia, dia) == ["E138"]
+    assert codigos(CNPJ, "07504505000132", dia, dia) == ["E138"]
+    assert codigos("07504505000132", "07504505000132", dia, dia) == ["E157"]
+    assert codigos(CNPJ, CNPJ, dia, dia - timedelta(days=1)) == ["E134"]
+    assert codigos(CNPJ, CNPJ, dia - timedelta(days=400), dia) == ["E135"]
+    assert codigos(CNPJ, CNPJ, dia, dia) == ["E78"]  # it took no note today

@@ -467,3 +467,17 @@ def consultar_nfse_faixa(nota: Nota, numero: str, variante: Variante) -> bytes:
     faixa.add("NumeroNfseFinal", numero)
     root.add("Pagina", "1")
     return _checked(_parse(root.canonical(NS)), variante)
+
+
+def consultar_servico_tomado(cnpj: str | None, cpf: str | None, inicio: date, fim: date,
+                             pagina: int, variante: Variante) -> bytes:
+    """``ConsultarNfseServicoTomadoEnvio``: the notes issued to the consulente (as tomador)
+    in the period, page ``pagina`` (50 a page)."""
+    root = Node("ConsultarNfseServicoTomadoEnvio")
+    _cpf_cnpj(root.add("Consulente"), cnpj, cpf)
+    periodo = root.add("PeriodoEmissao")
+    periodo.add("DataInicial", inicio.isoformat())
+    periodo.add("DataFinal", fim.isoformat())
+    _cpf_cnpj(root.add("Tomador"), cnpj, cpf)
+    root.add("Pagina", str(pagina))
+    return _checked(_parse(root.canonical(NS)), variante)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import date
 
 from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.abrasf import documentos, respostas, soap
+from nfse.providers.abrasf import documentos, respostas, soap, tomadas
 from nfse.providers.abrasf.documentos import DocumentoInvalido
 from nfse.providers.abrasf.esquema import EsquemaAusente
 from nfse.providers.abrasf.variante import (
@@ -42,6 +43,7 @@ TIMEOUT_CONSULTA_LOTE = 5.0
 SUBSTITUIR = "SubstituirNfse"
 CONSULTAR_RPS = "ConsultarNfsePorRps"
 CONSULTAR_FAIXA = "ConsultarNfsePorFaixa"
+CONSULTAR_TOMADO = "ConsultarNfseServicoTomado"
 CANCELAR = "CancelarNfse"
 
 Sent = tuple[Answer, etree._Element | soap.Falha | None, Exchange]
@@ -236,6 +238,35 @@ class AbrasfProvider:
             return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
         return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
                        mensagem="A consulta do RPS não disse se a NFS-e existe")
+
+    # -- received notes ------------------------------------------------------------------------
+
+    def tomadas(self, cnpj: str | None, cpf: str | None, inicio: date, fim: date, pagina: int,
+                emissor: Emissor) -> tomadas.PaginaTomadas:
+        """ConsultarNfseServicoTomado: one page of the notes issued to the company as tomador
+        in the period. A not-found answer is an empty last page."""
+        variante = variante_de(emissor.opcoes)
+        try:
+            dados = documentos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
+        except DocumentoInvalido as exc:
+            return tomadas.PaginaTomadas(erro="; ".join(e.mensagem for e in exc.erros))
+        sent = self._send(CONSULTAR_TOMADO, dados, emissor, variante, "consulta_tomadas")
+        if isinstance(sent, Outcome):
+            return tomadas.PaginaTomadas(erro=sent.mensagem or "prefeitura inacessível")
+        answer, parsed, _ = sent
+        if isinstance(parsed, soap.Falha):
+            return tomadas.PaginaTomadas(erro=f"Falha SOAP ({parsed.codigo}): {parsed.mensagem}")
+        if parsed is None:
+            return tomadas.PaginaTomadas(erro=f"Resposta ilegível (HTTP {answer.status})")
+        comps = [comp for comp in parsed.iter("{*}CompNfse")]
+        if not comps:
+            erros = respostas.erros(parsed)
+            if {normalizar_codigo(e.codigo) for e in erros} <= {"E78", "E89", "E4"}:
+                return tomadas.PaginaTomadas()
+            return tomadas.PaginaTomadas(erro="; ".join(f"{e.codigo}: {e.mensagem}"
+                                                       for e in erros))
+        lidas = [nota for nota in map(tomadas.ler, comps) if nota is not None]
+        return tomadas.PaginaTomadas(lidas, mais=len(comps) >= 50)
 
     # -- cancellation --------------------------------------------------------------------------
 

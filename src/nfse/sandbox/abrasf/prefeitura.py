@@ -76,6 +76,8 @@ DOCUMENTOS = {
     "ConsultarLoteRps": ("ConsultarLoteRpsEnvio", "ConsultarLoteRpsResposta"),
     "ConsultarNfsePorRps": ("ConsultarNfseRpsEnvio", "ConsultarNfseRpsResposta"),
     "ConsultarNfsePorFaixa": ("ConsultarNfseFaixaEnvio", "ConsultarNfseFaixaResposta"),
+    "ConsultarNfseServicoTomado": ("ConsultarNfseServicoTomadoEnvio",
+                                   "ConsultarNfseServicoTomadoResposta"),
     "CancelarNfse": ("CancelarNfseEnvio", "CancelarNfseResposta"),
     "SubstituirNfse": ("SubstituirNfseEnvio", "SubstituirNfseResposta"),
 }
@@ -184,6 +186,17 @@ def _documento(pessoa: etree._Element | None, quem: str) -> str:
     if not doc:
         rejeitar("E46", f"CPF/CNPJ do {quem} não informado")
     return doc
+
+
+def _parte(nota: dict[str, Any], documento: str) -> bool:
+    """Whether ``documento`` is the tomador or the intermediário of the issued note."""
+    inf = etree.fromstring(nota["nfse"]).find(".//n:InfDeclaracaoPrestacaoServico", N)
+    if inf is None:
+        return False
+    return any(documento in (_texto(pessoa, "n:CpfCnpj/n:Cnpj"), _texto(pessoa, "n:CpfCnpj/n:Cpf"))
+               for pessoa in (inf.find("n:TomadorServico/n:IdentificacaoTomador", N),
+                              inf.find("n:Intermediario/n:IdentificacaoIntermediario", N))
+               if pessoa is not None)
 
 
 def _mesmo_titular(a: str | None, b: str | None) -> bool:
@@ -777,6 +790,53 @@ class Prefeitura:
             rejeitar("E78", f"Nenhuma NFS-e de {inicial} a {final} para o prestador "
                             f"{prestador}")
         answer = _raiz("ConsultarNfseFaixaResposta")
+        lista = _sub(answer, "ListaNfse")
+        for nota in notas:
+            lista.append(self.comp_nfse(nota))
+        _sub(lista, "Pagina", str(pagina))
+        return answer
+
+    def _consultar_nfse_servico_tomado(self, root: etree._Element,
+                                       chamador: x509.Certificate | None) -> etree._Element:
+        """The notes in which the consulente is the tomador or the intermediário, issued (or
+        of competência) in the period, as they are now (a cancelled one with its
+        ``NfseCancelamento``), 50 a page. The consulente must be the Tomador or Intermediario
+        given, and acts with its own certificate."""
+        consulente = _documento(_elemento(root, "n:Consulente"), "consulente")
+        self._autorizado(chamador, consulente)
+        papeis = {papel: _texto(root, f"n:{papel}/n:CpfCnpj/n:Cnpj")
+                  or _texto(root, f"n:{papel}/n:CpfCnpj/n:Cpf")
+                  for papel in ("Tomador", "Intermediario")}
+        if consulente not in papeis.values():
+            rejeitar("E138", "O consulente deve ser o tomador ou o intermediário informado",
+                     "Informe Tomador (ou Intermediario) com o CPF/CNPJ do consulente")
+        numero = _texto(root, "n:NumeroNfse")
+        periodo = root.find("n:PeriodoEmissao", N)
+        if periodo is None:
+            periodo = root.find("n:PeriodoCompetencia", N)
+        inicio = fim = None
+        if periodo is not None:
+            try:
+                inicio, fim = (date.fromisoformat(_obrigatorio(periodo, f"n:Data{lado}"))
+                               for lado in ("Inicial", "Final"))
+            except ValueError:
+                rejeitar("E131", "Data do período inválida")
+            if fim < inicio:
+                rejeitar("E134", "A data final é anterior à inicial")
+            if (fim - inicio).days > 366:
+                rejeitar("E135", "O período não pode passar de um ano")
+        elif not numero:
+            rejeitar("E160", "Informe NumeroNfse, PeriodoEmissao ou PeriodoCompetencia")
+        pagina = int(_texto(root, "n:Pagina") or "1")
+        achadas = [nota for nota in self.estado.notas()
+                   if _parte(nota, consulente)
+                   and (not numero or str(nota["numero"]) == numero)
+                   and (inicio is None
+                        or inicio <= date.fromisoformat(nota["data_emissao"][:10]) <= fim)]
+        notas = achadas[(pagina - 1) * 50:pagina * 50]
+        if not notas:
+            rejeitar("E78", "Nenhuma NFS-e encontrada para o consulente no período")
+        answer = _raiz("ConsultarNfseServicoTomadoResposta")
         lista = _sub(answer, "ListaNfse")
         for nota in notas:
             lista.append(self.comp_nfse(nota))

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("empresa_id", sa.Integer, sa.ForeignKey("empresas.id"), nullable=False),
         sa.Column("ambiente", sa.String(11), nullable=False),
         sa.Column("ultimo_nsu", sa.Integer, nullable=False),
+        sa.Column("consultado_ate", sa.DateTime(timezone=True)),
         sa.Column("versao", sa.Integer, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
