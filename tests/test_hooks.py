@@ -19,7 +19,9 @@ from sqlalchemy import select, update
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
+from nfse.store.clock import now
 from nfse.store.tables import empresas, entregas
+from nfse.store.tables import hooks as hooks_table
 from nfse.work import certificados
 from tests.support import CNPJ, Gateway, nota_exemplo
 
@@ -251,3 +253,40 @@ def test_certificate_expiry_warnings(gateway: Gateway, receptor: Receptor) -> No
     assert [(b["evento"], b["dias_restantes"]) for b in bodies] == [("certificado", 7),
                                                                     ("certificado", 1)]
     assert bodies[0]["cnpj"] == CNPJ
+
+
+def _esperar_contagem(gateway: Gateway, hook_id: str, requests: int) -> dict:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        hook = gateway.client.get(f"/v2/hooks/{hook_id}").json()
+        if hook["request_count"] >= requests:
+            return hook
+        time.sleep(0.05)
+    raise AssertionError(f"hook {hook_id} never reached {requests} requests")
+
+
+@pytest.mark.parametrize("falhas", [3, 1])
+def test_a_hook_whose_deliveries_mostly_failed_for_7_days_is_disabled(
+        gateway: Gateway, receptor: Receptor, falhas: int) -> None:
+    """After a 7-day window with more failed deliveries than good ones the hook is disabled:
+    nothing more goes to it. A window mostly delivered starts the next one."""
+    hook = registrar(gateway, event="nfse", url=receptor.url)
+    gateway.runtime.settings.webhook_retries = []  # one attempt per delivery
+    receptor.falhar = falhas
+    for n in range(3):
+        autorizar(gateway, f"janela-{falhas}-{n}")
+        _esperar_contagem(gateway, hook["id"], n + 1)
+    with gateway.runtime.engine.begin() as conn:  # the window began 7 days ago
+        conn.execute(update(hooks_table).where(hooks_table.c.id == hook["id"]).values(
+            janela_inicio=now() - timedelta(days=7, seconds=1)))
+    receptor.falhar = 100 if falhas == 3 else 0
+    autorizar(gateway, f"janela-{falhas}-fim")
+    estado = _esperar_contagem(gateway, hook["id"], 4)
+    assert estado["ativo"] is (falhas == 1)
+    assert (estado["desativado_em"] is None) is (falhas == 1)
+    autorizar(gateway, f"janela-{falhas}-depois")
+    if falhas == 3:
+        time.sleep(0.5)
+        assert gateway.client.get(f"/v2/hooks/{hook['id']}").json()["request_count"] == 4
+    else:
+        assert _esperar_contagem(gateway, hook["id"], 5)["ativo"] is True

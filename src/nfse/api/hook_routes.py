@@ -30,7 +30,8 @@ def hook_json(hook: hooks.Hook) -> dict[str, Any]:
             "authorization_header": hook.authorization_header,
             "request_count": hook.request_count, "success_count": hook.success_count,
             "error_count": hook.error_count, "count_since": iso(hook.count_since),
-            "assinado": hook.secret is not None}
+            "assinado": hook.secret is not None, "ativo": hook.desativado_em is None,
+            "desativado_em": iso(hook.desativado_em)}
 
 
 def _invalid(mensagem: str) -> ApiError:

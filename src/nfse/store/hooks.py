@@ -31,6 +31,8 @@ from nfse.store.tables import entregas, hooks
 EVENTS = ("nfse", "nfsen", "certificado", "nfse_recebida")
 """``certificado`` (ext): the company's A1 expires in 30, 7 or 1 days."""
 MAXIMO_POR_EVENTO = 5
+JANELA = timedelta(days=7)
+"""A hook whose deliveries mostly failed over this long is disabled (as Focus does)."""
 PENDENTE = "pendente"
 ENTREGUE = "entregue"
 FALHOU = "falhou"
@@ -51,6 +53,9 @@ class Hook:
     success_count: int
     error_count: int
     count_since: datetime
+    desativado_em: datetime | None = None
+    """When the hook was disabled (its deliveries mostly failed for ``JANELA``); None while
+    it is active."""
 
 
 def _hook(row: Row, box: SecretBox) -> Hook:
@@ -60,7 +65,8 @@ def _hook(row: Row, box: SecretBox) -> Hook:
         authorization_header=row.authorization_header,
         secret=box.open(row.secret).decode() if row.secret else None,
         request_count=row.request_count, success_count=row.success_count,
-        error_count=row.error_count, count_since=aware(row.count_since))
+        error_count=row.error_count, count_since=aware(row.count_since),
+        desativado_em=aware(row.desativado_em))
 
 
 def _owned(empresa_id: int, ambiente: str):  # noqa: ANN202
@@ -112,7 +118,7 @@ def apagar(conn: Connection, hook_id: str) -> None:
 
 _DA_NOTA = select(hooks.c.id).where(
     hooks.c.empresa_id == bindparam("empresa_id"), hooks.c.ambiente == bindparam("ambiente"),
-    hooks.c.event == bindparam("event"),
+    hooks.c.event == bindparam("event"), hooks.c.desativado_em.is_(None),
     or_(and_(hooks.c.cnpj.is_(None), hooks.c.cpf.is_(None)),
         hooks.c.cnpj == bindparam("documento"), hooks.c.cpf == bindparam("documento")),
 ).order_by(hooks.c.created_at, hooks.c.id)
@@ -139,7 +145,8 @@ def enfileirar(conn: Connection, nota_id: int, hook_ids: list[str], body: str) -
 def disparar_empresa(conn: Connection, empresa_id: int, body: str, event: str) -> list[str]:
     """Queue ``body`` to every hook of the company for ``event``, in both environments."""
     matching = conn.execute(select(hooks.c.id).where(
-        hooks.c.empresa_id == empresa_id, hooks.c.event == event)
+        hooks.c.empresa_id == empresa_id, hooks.c.event == event,
+        hooks.c.desativado_em.is_(None))
         .order_by(hooks.c.created_at, hooks.c.id)).scalars().all()
     moment = now()
     if matching:
@@ -150,11 +157,47 @@ def disparar_empresa(conn: Connection, empresa_id: int, body: str, event: str) -
     return list(matching)
 
 
+def da_empresa(conn: Connection, empresa_id: int, ambiente: str, event: str) -> list[str]:
+    """The active hooks of the company and environment for ``event`` (any CNPJ/CPF)."""
+    return list(conn.execute(select(hooks.c.id).where(
+        _owned(empresa_id, ambiente), hooks.c.event == event, hooks.c.desativado_em.is_(None))
+        .order_by(hooks.c.created_at, hooks.c.id)).scalars())
+
+
 def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[Row]:
     with engine.begin() as conn:
         return leases.claim(conn, entregas, PENDENTE, owner, batch, lease, entregas.c.hook_id,
                             entregas.c.nota_id, entregas.c.delivery, entregas.c.body,
                             entregas.c.attempts)
+
+
+def _contar_na_janela(conn: Connection, hook_id: str, ok: bool) -> None:
+    """Count the delivery in the hook's 7-day window; when a window ends with more failed
+    deliveries than successful ones, disable the hook and give up what it still had to
+    receive, else start the next window."""
+    row = conn.execute(select(hooks.c.janela_inicio, hooks.c.janela_falhas,
+                              hooks.c.janela_sucessos).where(hooks.c.id == hook_id)).first()
+    if row is None:
+        return
+    moment = now()
+    falhas = (row.janela_falhas or 0) + (not ok)
+    sucessos = (row.janela_sucessos or 0) + ok
+    inicio = aware(row.janela_inicio)
+    if inicio is None or moment - inicio < JANELA:
+        conn.execute(update(hooks).where(hooks.c.id == hook_id).values(
+            janela_inicio=inicio or moment, janela_falhas=falhas, janela_sucessos=sucessos))
+        return
+    if falhas > sucessos:
+        conn.execute(update(hooks).where(hooks.c.id == hook_id).values(
+            desativado_em=moment, janela_falhas=falhas, janela_sucessos=sucessos))
+        conn.execute(update(entregas).where(entregas.c.hook_id == hook_id,
+                                            entregas.c.status == PENDENTE)
+                     .values(status=FALHOU, erro="gatilho desativado: entregas falharam por "
+                             "7 dias", next_attempt_at=None, lease_until=None,
+                             lease_owner=None))
+        return
+    conn.execute(update(hooks).where(hooks.c.id == hook_id).values(
+        janela_inicio=moment, janela_falhas=0, janela_sucessos=0))
 
 
 def destino(conn: Connection, box: SecretBox, hook_id: str) -> Hook | None:
@@ -170,6 +213,7 @@ def registrar(conn: Connection, entrega: Row, *, ok: bool, erro: str | None,
     counter = hooks.c.success_count if ok else hooks.c.error_count
     conn.execute(update(hooks).where(hooks.c.id == entrega.hook_id).values(
         {hooks.c.request_count: hooks.c.request_count + 1, counter: counter + 1}))
+    _contar_na_janela(conn, entrega.hook_id, ok)
     values: dict = {"attempts": attempts, "erro": erro, "lease_until": None,
                     "lease_owner": None}
     if ok:

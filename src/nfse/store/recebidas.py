@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
-from nfse.store import leases
+from nfse.store import hooks, leases
 from nfse.store.clock import now
-from nfse.store.tables import entregas, hooks, recebidas, sincronizacoes
+from nfse.store.tables import entregas, recebidas, sincronizacoes
 
 PENDENTE = "pendente"
 EVENTO_HOOK = "nfse_recebida"
@@ -117,9 +117,7 @@ def _enfileirar_hooks(conn: Connection, empresa_id: int, ambiente: str,
                       corpos: list[str]) -> None:
     if not corpos:
         return
-    alvos = conn.execute(select(hooks.c.id).where(
-        hooks.c.empresa_id == empresa_id, hooks.c.ambiente == ambiente,
-        hooks.c.event == EVENTO_HOOK).order_by(hooks.c.created_at, hooks.c.id)).scalars().all()
+    alvos = hooks.da_empresa(conn, empresa_id, ambiente, EVENTO_HOOK)
     momento = now()
     linhas = [{"hook_id": hook_id, "empresa_id": empresa_id, "delivery": str(uuid.uuid4()),
                "body": corpo, "status": PENDENTE, "attempts": 0, "next_attempt_at": momento,

@@ -222,6 +222,12 @@ hooks = Table(
     Column("error_count", Integer, nullable=False),
     Column("count_since", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("janela_inicio", DateTime(timezone=True)),
+    Column("janela_falhas", Integer),
+    Column("janela_sucessos", Integer),
+    # Deliveries that failed and succeeded since janela_inicio (a 7-day window).
+    Column("desativado_em", DateTime(timezone=True)),
+    # Set when a window ended with most deliveries failed: no more deliveries go to it.
     Index("ix_hooks_owner", "empresa_id", "ambiente", "event"),
 )
 
