@@ -17,13 +17,21 @@ from sqlalchemy import func, select, update
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
+from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas, recebidas
-from nfse.store.clock import now
+from nfse.store.clock import aware, now
 from nfse.store.tables import recebidas as recebidas_table
 from nfse.store.tables import sincronizacoes
 from nfse.work.recebidas import Recebidas
-from tests.support import CNPJ, MUNICIPIO_ABRASF, Gateway, nota_exemplo
+from tests.support import (
+    CNPJ,
+    MUNICIPIO_ABRASF,
+    Gateway,
+    empresa_teste,
+    free_port,
+    nota_exemplo,
+)
 from tests.test_hooks import Receptor
 
 OUTRA = "07504505000132"
@@ -201,3 +209,23 @@ def test_a_company_in_an_abrasf_municipality_receives_its_municipality_notes(
         assert (mudou["chave"], mudou["status"]) == (recebida["chave"], "cancelado")
         completa = api.get(f"/v2/nfses_recebidas/{recebida['chave']}.json").json()
         assert "CompNfse" in completa["xml_nfse"] and "xml_cancelamento" in completa
+
+
+def test_an_unreachable_adn_is_asked_again_later_with_backoff(runtime: Runtime) -> None:
+    empresa_teste(runtime)
+    runtime.settings.nacional_adn_url_homologacao = f"https://127.0.0.1:{free_port()}/c"
+    with runtime.engine.begin() as conn:
+        empresa_id = empresas.find_by_cnpj(conn, CNPJ).id
+        recebidas.ativar(conn, empresa_id, "homologacao", agora=True)
+    job = Recebidas(runtime.engine, runtime.settings, runtime.emissores, "w", "http://api")
+    for tentativa in (1, 2):
+        with runtime.engine.begin() as conn:  # due now, whatever the backoff said
+            conn.execute(update(sincronizacoes).values(next_attempt_at=now()))
+        antes = now()
+        assert job.run_once() == 1
+        with runtime.engine.connect() as conn:
+            walk = recebidas.situacao(conn, empresa_id, "homologacao")
+        assert walk.attempts == tentativa and "ADN inacessível" in walk.erro
+        espera = (aware(walk.next_attempt_at) - antes).total_seconds()
+        assert 60 * 2 ** (tentativa - 1) - 1 <= espera <= 60 * 2 ** (tentativa - 1) + 5
+        assert walk.ultimo_nsu == 0 and walk.lease_owner is None

@@ -5,6 +5,7 @@ again."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from nfse.cli import app
 from nfse.cliente.lote import MODELO_CSV
-from tests.support import Gateway, nota_plana
+from tests.support import Gateway, nota_exemplo, nota_plana
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +79,25 @@ def test_the_template_has_every_column_a_row_needs() -> None:
     cabecalho, exemplo = list(csv.reader(saida.output.splitlines()))[:2]
     assert cabecalho == list(MODELO_CSV)
     assert dict(zip(cabecalho, exemplo, strict=True))["valor_servico"] == "100.00"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_json_lines_of_focus_notes(gateway: Gateway, tmp_path: Path) -> None:
+    """One Focus note per line for /v2/nfse; a line that is not JSON is reported by its
+    number; a ``ref`` key names the note."""
+    arquivo = tmp_path / "notas.jsonl"
+    arquivo.write_text("\n".join([
+        json.dumps(nota_exemplo()),
+        "{isto não é json",
+        "",
+        json.dumps({**nota_exemplo(), "ref": "minha-ref"}),
+    ]), encoding="utf-8")
+    saida = tmp_path / "r.csv"
+    resultado = CliRunner().invoke(app, ["emitir", str(arquivo), "--url", gateway.base_url,
+                                         "--token", gateway.token, "--saida", str(saida)])
+    assert resultado.exit_code == 1, resultado.output
+    linhas = _resultados(saida)
+    assert (linhas[1]["ref"], linhas[1]["status"]) == ("notas-1", "autorizado")
+    assert linhas[2]["status"] == "rejeitada" and "JSON inválido" in linhas[2]["erros"]
+    assert (linhas[4]["ref"], linhas[4]["status"]) == ("minha-ref", "autorizado")
+    assert gateway.client.get("/v2/nfse/minha-ref").json()["status"] == "autorizado"
