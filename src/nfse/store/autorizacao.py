@@ -45,7 +45,8 @@ WITH documentos AS (
 )
 SELECT id FROM hooks
 WHERE empresa_id = %(empresa_id)s AND ambiente = %(ambiente)s AND event = %(event)s
-    AND desativado_em IS NULL AND ((cnpj IS NULL AND cpf IS NULL) OR cnpj = %(documento)s OR cpf = %(documento)s)
+    AND desativado_em IS NULL
+    AND ((cnpj IS NULL AND cpf IS NULL) OR cnpj = %(documento)s OR cpf = %(documento)s)
 ORDER BY created_at, id
 """
 
@@ -61,7 +62,8 @@ _SQLITE_HISTORIA = "INSERT INTO historico (nota_id, status, detalhe, at) VALUES 
 _SQLITE_HOOKS = """
 SELECT id FROM hooks
 WHERE empresa_id = ? AND ambiente = ? AND event = ?
-    AND desativado_em IS NULL AND ((cnpj IS NULL AND cpf IS NULL) OR cnpj = ? OR cpf = ?)
+    AND desativado_em IS NULL
+    AND ((cnpj IS NULL AND cpf IS NULL) OR cnpj = ? OR cpf = ?)
 ORDER BY created_at, id"""
 
 
