@@ -27,6 +27,8 @@ app.add_typer(empresa_app, name="empresa")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(admin_token_app, name="token")
 app.add_typer(sandbox_app, name="sandbox")
+notas_app = typer.Typer(help="Notas de todas as empresas (operador)", no_args_is_help=True)
+app.add_typer(notas_app, name="notas")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Diretório de dados "
@@ -198,6 +200,66 @@ def emitir(
                                 prazo, prefixo, console)
     if contas.get("rejeitada") or contas.get("falha") or contas.get("erro_autorizacao"):
         raise typer.Exit(1)
+
+
+@notas_app.command("listar")
+def notas_listar(
+    empresa: Annotated[int | None, typer.Option(help="Id da empresa")] = None,
+    status: Annotated[str | None, typer.Option(help="processando_autorizacao, autorizado, "
+                                               "erro_autorizacao, cancelado, substituido")] = None,
+    ambiente: Annotated[str | None, typer.Option(help="homologacao ou producao")] = None,
+    ref: Annotated[str | None, typer.Option(help="A ref exata")] = None,
+    desde: Annotated[str | None, typer.Option(help="Aceitas a partir do dia AAAA-MM-DD")] = None,
+    ate: Annotated[str | None, typer.Option(help="Aceitas até o dia AAAA-MM-DD")] = None,
+    texto: Annotated[str | None, typer.Option(
+        help="Na ref, no número, na chave ou nos dados da nota")] = None,
+    antes: Annotated[int | None, typer.Option(help="Só notas de id menor (próxima página)")]
+    = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Lista as notas (50 por vez, mais novas primeiro), como GET /v2/admin/notas."""
+    from rich.table import Table
+
+    from nfse.api.admin_routes import _listar
+    from nfse.runtime import build_runtime
+
+    params = {chave: str(valor) for chave, valor in (
+        ("empresa", empresa), ("status", status), ("ambiente", ambiente), ("ref", ref),
+        ("desde", desde), ("ate", ate), ("texto", texto), ("antes", antes))
+        if valor is not None}
+    pagina, total, ultima = _listar(build_runtime(_settings(data_dir)), params)
+    tabela = Table(title=f"{total} nota(s)")
+    for coluna in ("id", "empresa", "ambiente", "ref", "status", "número", "tentativas",
+                   "aceita em", "mensagem"):
+        tabela.add_column(coluna)
+    for n in pagina:
+        tabela.add_row(str(n["id"]), f"{n['empresa']} ({n['empresa_id']})", n["ambiente"],
+                       n["ref"], n["status"], n["numero"] or "", str(n["tentativas"]),
+                       n["aceita_em"] or "", n["mensagem"] or "")
+    console.print(tabela)
+    if ultima is not None:
+        console.print(f"Próxima página: --antes {ultima}")
+
+
+@notas_app.command("mostrar")
+def notas_mostrar(
+    nota_id: Annotated[int, typer.Argument(help="Id da nota (veja nfse notas listar)")],
+    data_dir: DataDir = None,
+) -> None:
+    """Mostra uma nota com seu histórico, documentos, e-mails e webhooks, em JSON."""
+    import json
+
+    from nfse.api.admin_routes import detalhe_json
+    from nfse.api.errors import ApiError
+    from nfse.runtime import build_runtime
+
+    settings = _settings(data_dir)
+    try:
+        corpo = detalhe_json(build_runtime(settings), nota_id, settings.public_url or "")
+    except ApiError as exc:
+        console.print(exc.mensagem)
+        raise typer.Exit(1) from exc
+    print(json.dumps(corpo, ensure_ascii=False, indent=2))
 
 
 @db_app.command("upgrade")

@@ -6,6 +6,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from nfse.api import (
+    admin_routes,
     email_routes,
     empresas_routes,
     errors,
@@ -17,6 +18,7 @@ from nfse.api import (
     recebidas_routes,
 )
 from nfse.api.auth import CredentialCache
+from nfse.api.painel import rotas as painel
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.runtime import Runtime
 
@@ -36,6 +38,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(municipios_routes.router)
     app.include_router(public_routes.router)
     app.include_router(recebidas_routes.router)
+    app.include_router(painel.router)
+    app.include_router(admin_routes.router)
     app.include_router(ops_routes.router)
     return app
 

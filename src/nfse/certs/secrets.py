@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -15,12 +16,18 @@ class SecretBox:
     def __init__(self, key: str):
         digest = hashlib.sha256(key.encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self._digest = digest
 
     def seal(self, data: bytes) -> bytes:
         return self._fernet.encrypt(data)
 
     def open(self, token: bytes) -> bytes:
         return self._fernet.decrypt(token)
+
+    def derivar(self, rotulo: bytes) -> bytes:
+        """A key of its own for one use (``rotulo``), derived from the secret key: an HMAC
+        made with it says nothing about the key or the keys of other uses."""
+        return hmac.new(self._digest, b"nfse:" + rotulo, hashlib.sha256).digest()
 
 
 def load_or_create_key(env_value: str | None, key_file: Path) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, update
 
 from nfse.domain.status import Status
 from nfse.store import aceite, empresas, leases, wakeup
@@ -312,3 +312,13 @@ def substituir(conn: Connection, nota_id: int, numero_substituta: str | None) ->
 def cancel(conn: Connection, nota_id: int, justificativa: str) -> None:
     _set(conn, nota_id, status=Status.CANCELADO.value, updated_at=now())
     add_history(conn, nota_id, Status.CANCELADO, justificativa)
+
+
+def adiantar(conn: Connection, nota_id: int) -> bool:
+    """Make a note still processing due now (an operator's "tentar agora"); False when it is
+    not processing or a worker holds it."""
+    moment = now()
+    return conn.execute(update(notas).where(
+        notas.c.id == nota_id, notas.c.status == Status.PROCESSANDO,
+        or_(notas.c.lease_until.is_(None), notas.c.lease_until < moment))
+        .values(next_attempt_at=moment)).rowcount == 1

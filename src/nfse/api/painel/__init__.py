@@ -1,0 +1,1 @@
+"""The operator panel at ``/painel``."""

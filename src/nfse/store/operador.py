@@ -1,0 +1,175 @@
+"""What an operator reads across companies (the panel, ``GET /v2/admin/notas``, ``nfse notas``):
+notes by filters, a note with everything that happened to it, the companies with their notes
+per status, and the health of the queues and authorities. Read-only.
+
+Notes are paged by id, newest first, with a cursor (``antes``: the last id seen) instead of an
+offset, so a page costs the same at the millionth note as at the first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Row, func, or_, select
+
+from nfse.store.clock import now
+from nfse.store.tables import (
+    artefatos,
+    autoridades,
+    emails,
+    empresas,
+    entregas,
+    historico,
+    hooks,
+    notas,
+    workers,
+)
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+PAGINA = 50
+PENDENTE = "pendente"
+
+
+@dataclass(frozen=True)
+class Filtros:
+    empresa_id: int | None = None
+    status: str | None = None
+    ambiente: str | None = None
+    ref: str | None = None
+    desde: date | None = None
+    """Accepted on or after this day (São Paulo)."""
+    ate: date | None = None
+    """Accepted on or before this day (São Paulo)."""
+    texto: str | None = None
+    """In the ref, the number, the access key or the request's JSON (tomador, discriminação)."""
+
+
+def _inicio(dia: date) -> datetime:
+    return datetime.combine(dia, time(), SAO_PAULO)
+
+
+def _condicoes(filtros: Filtros) -> list[Any]:
+    c = notas.c
+    onde: list[Any] = []
+    if filtros.empresa_id is not None:
+        onde.append(c.empresa_id == filtros.empresa_id)
+    if filtros.status:
+        onde.append(c.status == filtros.status)
+    if filtros.ambiente:
+        onde.append(c.ambiente == filtros.ambiente)
+    if filtros.ref:
+        onde.append(c.ref == filtros.ref)
+    if filtros.desde:
+        onde.append(c.accepted_at >= _inicio(filtros.desde))
+    if filtros.ate:
+        onde.append(c.accepted_at < _inicio(filtros.ate + timedelta(days=1)))
+    if filtros.texto:
+        padrao = "%" + filtros.texto.replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        onde.append(or_(c.ref.like(padrao, escape="\\"), c.numero.like(padrao, escape="\\"),
+                        c.chave_acesso.like(padrao, escape="\\"),
+                        c.requisicao.like(padrao, escape="\\")))
+    return onde
+
+
+def buscar_notas(conn: Connection, filtros: Filtros, antes: int | None = None,
+                 limite: int = PAGINA) -> list[Row]:
+    """Up to ``limite`` notes matching ``filtros``, newest first, older than id ``antes``."""
+    c = notas.c
+    onde = _condicoes(filtros)
+    if antes is not None:
+        onde.append(c.id < antes)
+    consulta = (select(c.id, c.empresa_id, c.ambiente, c.ref, c.status, c.provider,
+                       c.cnpj_prestador, c.numero, c.chave_acesso, c.attempts, c.mensagem,
+                       c.accepted_at, c.updated_at, empresas.c.nome.label("empresa"))
+                .join(empresas, empresas.c.id == c.empresa_id)
+                .where(*onde).order_by(c.id.desc()).limit(limite))
+    return list(conn.execute(consulta))
+
+
+def contar_notas(conn: Connection, filtros: Filtros) -> int:
+    return conn.execute(select(func.count()).select_from(notas)
+                        .where(*_condicoes(filtros))).scalar_one()
+
+
+@dataclass(frozen=True)
+class Detalhe:
+    nota: Row
+    historico: list[Row]
+    artefatos: list[Row]
+    """id, kind, media_type, created_at and size of each stored document (not the content)."""
+    emails: list[Row]
+    entregas: list[Row]
+    """Webhook deliveries, with the hook's URL."""
+
+
+def detalhe(conn: Connection, nota_id: int) -> Detalhe | None:
+    nota = conn.execute(select(notas).where(notas.c.id == nota_id)).first()
+    if nota is None:
+        return None
+    return Detalhe(
+        nota=nota,
+        historico=list(conn.execute(select(historico).where(historico.c.nota_id == nota_id)
+                                    .order_by(historico.c.at, historico.c.id))),
+        artefatos=list(conn.execute(
+            select(artefatos.c.id, artefatos.c.kind, artefatos.c.media_type,
+                   artefatos.c.created_at, func.length(artefatos.c.content).label("tamanho"))
+            .where(artefatos.c.nota_id == nota_id).order_by(artefatos.c.id))),
+        emails=list(conn.execute(select(emails).where(emails.c.nota_id == nota_id)
+                                 .order_by(emails.c.id))),
+        entregas=list(conn.execute(
+            select(entregas.c.id, entregas.c.delivery, entregas.c.status, entregas.c.attempts,
+                   entregas.c.erro, entregas.c.created_at, entregas.c.delivered_at,
+                   hooks.c.url, hooks.c.event)
+            .join(hooks, hooks.c.id == entregas.c.hook_id, isouter=True)
+            .where(entregas.c.nota_id == nota_id).order_by(entregas.c.id))),
+    )
+
+
+def artefato(conn: Connection, nota_id: int, artefato_id: int) -> Row | None:
+    return conn.execute(select(artefatos).where(artefatos.c.id == artefato_id,
+                                                artefatos.c.nota_id == nota_id)).first()
+
+
+def empresas_com_contagem(conn: Connection) -> list[dict[str, Any]]:
+    """Every company (deleted ones too, marked) with its certificate, enablement and the
+    count of its notes per status."""
+    contagens: dict[int, dict[str, int]] = {}
+    for empresa_id, status, quantas in conn.execute(
+            select(notas.c.empresa_id, notas.c.status, func.count())
+            .group_by(notas.c.empresa_id, notas.c.status)):
+        contagens.setdefault(empresa_id, {})[status] = quantas
+    linhas = conn.execute(select(empresas).order_by(empresas.c.id))
+    return [{"empresa": row, "notas": contagens.get(row.id, {})} for row in linhas]
+
+
+@dataclass(frozen=True)
+class Saude:
+    vencidas: int
+    """Notes due now (processando_autorizacao, their time come, no live lease)."""
+    processando: int
+    emails_pendentes: int
+    entregas_pendentes: int
+    autoridades_fora: list[Row]
+    workers: list[Row]
+
+
+def saude(conn: Connection) -> Saude:
+    agora = now()
+    c = notas.c
+    return Saude(
+        vencidas=conn.execute(select(func.count()).select_from(notas).where(
+            c.status == "processando_autorizacao", c.next_attempt_at <= agora,
+            or_(c.lease_until.is_(None), c.lease_until < agora))).scalar_one(),
+        processando=conn.execute(select(func.count()).select_from(notas).where(
+            c.status == "processando_autorizacao")).scalar_one(),
+        emails_pendentes=conn.execute(select(func.count()).select_from(emails).where(
+            emails.c.status == PENDENTE)).scalar_one(),
+        entregas_pendentes=conn.execute(select(func.count()).select_from(entregas).where(
+            entregas.c.status == PENDENTE)).scalar_one(),
+        autoridades_fora=list(conn.execute(select(autoridades).where(
+            autoridades.c.fora_do_ar_ate > agora))),
+        workers=list(conn.execute(select(workers).order_by(workers.c.heartbeat_at.desc()))),
+    )
