@@ -75,6 +75,8 @@ _BOOLEANOS = ("parametros_qualificados",
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _URLS = ("url_producao", "url_homologacao")
 EMISSORES = "emissores.csv"
+PADRAO_NACIONAL = "PadraoNacional"
+"""ACBr's name for the national layout: not a municipal system."""
 
 CHAVES_PERFIL = (frozenset(_ESCOLHAS) | frozenset(_TEXTOS) | frozenset(_TEXTOS_VAZIOS)
                  | frozenset(_LISTAS) | frozenset(_BOOLEANOS))
@@ -292,7 +294,7 @@ def _sem_atendimento(sistema: str) -> str:
     if not sistema:
         return ("o município emite NFS-e pelo próprio sistema, não identificado, e não pelo "
                 "emissor nacional; este gateway não o atende")
-    if sistema == "PadraoNacional":
+    if sistema == PADRAO_NACIONAL:
         return ("a lista oficial diz que o município emite NFS-e pelo próprio sistema, não "
                 "pelo emissor nacional; este gateway não o atende")
     return (f"o município emite NFS-e pelo próprio sistema ({sistema}), não pelo emissor "
@@ -347,7 +349,8 @@ def _montar(fontes: list[tuple[dict[str, Any], str]]) -> _Tabela:
         """The route of a municipality of its own system ``nome``, from ``[sistemas]``."""
         sistema = sistemas.get(nome)
         if sistema is None:
-            rotas[codigo] = Rota(provedor=NACIONAL, perfil=NACIONAL, sistema=nome or None,
+            rotas[codigo] = Rota(provedor=NACIONAL, perfil=NACIONAL,
+                                 sistema=nome if nome not in ("", PADRAO_NACIONAL) else None,
                                  motivo=_sem_atendimento(nome))
             flags[codigo] = nao_atendido
             return
@@ -374,9 +377,9 @@ def _montar(fontes: list[tuple[dict[str, Any], str]]) -> _Tabela:
             raise _erro(origem, f"{chave}.url_producao",
                         f'obrigatório para o perfil "{nome_perfil}"')
         linha = semente.get(codigo)
-        sistema = municipio.get("sistema") or (
-            linha.sistema if linha and nome_perfil != NACIONAL else None) or (
-            None if nome_perfil == NACIONAL else nome_perfil)
+        do_seed = linha.sistema if linha and linha.sistema != PADRAO_NACIONAL else ""
+        sistema = None if nome_perfil == NACIONAL else (
+            municipio.get("sistema") or do_seed or nome_perfil)
         chaves = {**perfil, **{k: v for k, v in municipio.items() if k in CHAVES_PERFIL}}
         rotas[codigo] = Rota(provedor=perfil["padrao"], perfil=nome_perfil,
                              url_producao=municipio.get("url_producao"),
