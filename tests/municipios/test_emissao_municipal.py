@@ -46,6 +46,15 @@ def test_post_for_an_unsupported_municipality_is_a_400_sent_nowhere(gateway: Gat
     assert gateway.sandbox.emitidas() == []
 
 
+def test_a_dry_run_for_an_unsupported_municipality_is_not_valid(gateway: Gateway) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=ensaio-sp&dry_run=1", json=_nota(SAO_PAULO))
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valido"] is False
+    assert body["erros"][0]["codigo"] == "municipio_nao_atendido"
+    assert "ISSSaoPaulo" in body["erros"][0]["mensagem"]
+
+
 def _token_producao(gateway: Gateway) -> str:
     with gateway.runtime.engine.begin() as conn:
         empresa = empresas.find_by_cnpj(conn, CNPJ)
