@@ -74,9 +74,6 @@ def linhas(aderentes: Path, provedores: Path) -> list[dict[str, str]]:
                 "versao": row["versao_acbr"].strip().strip("*"),
                 "populacao": str(int(lista["Populacao"] or 0)),
             }
-    faltam = {m.codigo for m in registry.all_municipios()} - set(result)
-    if faltam:
-        raise SystemExit(f"municípios sem linha nas fontes: {sorted(faltam)}")
     return [result[codigo] for codigo in sorted(result)]
 
 
@@ -84,6 +81,9 @@ def main(argv: list[str]) -> None:
     if len(argv) != 2:
         raise SystemExit(__doc__)
     rows = linhas(Path(argv[0]), Path(argv[1]))
+    faltam = {m.codigo for m in registry.all_municipios()} - {row["ibge"] for row in rows}
+    if faltam:
+        raise SystemExit(f"municípios sem linha nas fontes: {sorted(faltam)}")
     with DESTINO.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=CAMPOS, lineterminator="\n")
         writer.writeheader()
