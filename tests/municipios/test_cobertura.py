@@ -39,8 +39,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "0", "11,895,578", "0", "0.0 %"]
     # Caxias do Sul (Infisc, the national DPS at its own address) is served; the other 8 not
     assert _linha(saida, "Infisc")[1:3] == ["9", "1"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,519"]
-    assert "população atendida: 84,038,723 de 212,589,522 (39.5 %)" in saida
+    # Cáceres (RLZ, ABRASF): its published production address is plain http
+    assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,518"]
+    assert "população atendida: 83,947,097 de 212,589,522 (39.5 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,7 +58,7 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "ISSSaoPaulo")[1:3] == ["1", "1"]
     assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
     total, _ = cobertura()
-    assert total.populacao_atendida == 84_038_723 + 11_895_578 + 2_969_435
+    assert total.populacao_atendida == 83_947_097 + 11_895_578 + 2_969_435
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

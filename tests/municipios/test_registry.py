@@ -110,7 +110,9 @@ def test_shipped_file_routes_real_abrasf_municipalities() -> None:
         "assinatura": "sha1", "formato_item_lista": "01.07", "autenticacao": "certificado"}
     with pytest.raises(TypeError):
         rota.opcoes["assinatura"] = "sha256"  # type: ignore[index]
-    assert routing.rota(CACERES).problema("producao") is None
+    # its published production address is plain http: the transport speaks only TLS
+    assert routing.rota(CACERES).problema("homologacao") is None
+    assert "não usa TLS" in routing.nao_atendido(CACERES, "producao")
 
 
 def test_flags_default_to_the_national_standard() -> None:

@@ -144,6 +144,11 @@ class Rota:
         if ambiente == "producao" and self.sistema and not self.url_producao:
             return (f"o endereço de produção do sistema {self.sistema} não está cadastrado "
                     "(informe url_producao do município em NFSE_MUNICIPIOS_FILE)")
+        url = self.url(ambiente)
+        if url and not url.startswith("https://"):
+            return (f"o endereço de {ambiente} do sistema {self.sistema or self.perfil} ({url}) "
+                    "não usa TLS, e o gateway só chega às autoridades por HTTPS com o "
+                    "certificado A1")
         return None
 
 
