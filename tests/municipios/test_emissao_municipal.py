@@ -13,7 +13,11 @@ import pytest
 
 from nfse.municipios import routing
 from nfse.providers.base import Erro
-from nfse.providers.nacional.answers import EMISSOR_PROPRIO, mensagem_emissor_proprio
+from nfse.providers.nacional.answers import (
+    EMISSOR_PROPRIO,
+    explicar_emissor_proprio,
+    mensagem_emissor_proprio,
+)
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import empresas
 from tests.support import CNPJ, Gateway, nota_exemplo
@@ -122,3 +126,13 @@ def test_sefin_codes_of_an_own_emitter_municipality_explain_it(codigo: str) -> N
 def test_other_sefin_refusals_keep_their_own_message() -> None:
     assert mensagem_emissor_proprio([Erro("E0004", "Id da DPS difere")]) is None
     assert mensagem_emissor_proprio([]) is None
+    outro = Erro("E0004", "Id da DPS difere")
+    assert explicar_emissor_proprio([outro]) == (outro,)
+
+
+def test_the_explanation_is_the_correction_of_the_sefin_code() -> None:
+    [erro] = explicar_emissor_proprio([Erro("E0084", "Estabelecimento inexistente no CNC")])
+    assert erro.codigo == "E0084" and erro.mensagem == "Estabelecimento inexistente no CNC"
+    assert erro.correcao and "próprio sistema" in erro.correcao
+    dada = Erro("E0120", "Inscrição municipal desconhecida", "Informe a inscrição do CNC")
+    assert explicar_emissor_proprio([dada]) == (dada,)  # the Sefin's own correction stays
