@@ -147,6 +147,12 @@ perfil = "nacional"
 perfil = "webiss_204"
 url_producao = "https://issnet.example/ws"
 
+[perfis.nacional_issnet]
+padrao = "nacional"
+
+[municipios."5208707"]          # Goiânia: the national DPS, at ISSNet's address
+perfil = "nacional_issnet"
+
 [municipios."3516200"]          # Franca: its production address
 perfil = "dps_municipal"
 url_producao = "https://franca.example/sefinnacional"
@@ -174,6 +180,10 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
     franca = routing.rota(FRANCA)
     assert franca.url("producao") == "https://franca.example/sefinnacional"
     assert franca.sistema == "SilTecnologia" and franca.problema("producao") is None
+    # a municipality of its own with a profile keeps its system's address
+    goiania = routing.rota("5208707")
+    assert (goiania.perfil, goiania.sistema) == ("nacional_issnet", "ISSNet")
+    assert goiania.url("producao") == "https://issnet.example/ws"
     aracaju = routing.rota("2800308")
     assert (aracaju.provedor, aracaju.perfil) == ("abrasf", "webiss_204")
     assert aracaju.url("producao") == "https://aracaju.example/ws/nfse.asmx"

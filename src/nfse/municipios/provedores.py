@@ -386,10 +386,12 @@ def _montar(fontes: list[tuple[dict[str, Any], str]]) -> _Tabela:
         sistema = None if nome_perfil == NACIONAL else (
             municipio.get("sistema") or do_seed or nome_perfil)
         chaves = {**perfil, **{k: v for k, v in municipio.items() if k in CHAVES_PERFIL}}
-        rotas[codigo] = Rota(provedor=perfil["padrao"], perfil=nome_perfil,
-                             url_producao=municipio.get("url_producao"),
-                             url_homologacao=municipio.get("url_homologacao"),
-                             opcoes=_opcoes(chaves), sistema=sistema)
+        do_sistema = sistemas.get(sistema or "", {})
+        rotas[codigo] = Rota(
+            provedor=perfil["padrao"], perfil=nome_perfil,
+            url_producao=municipio.get("url_producao", do_sistema.get("url_producao")),
+            url_homologacao=municipio.get("url_homologacao", do_sistema.get("url_homologacao")),
+            opcoes=_opcoes(chaves), sistema=sistema)
         flags[codigo] = flags_de(chaves, perfil["padrao"])
         codigos[codigo] = MappingProxyType({
             k.strip(): v.strip() for k, v in municipio.get("codigos_tributarios", {}).items()})
@@ -453,8 +455,3 @@ def flags(codigo: str) -> dict[str, Any]:
 def codigos_tributarios(codigo: str) -> dict[str, str]:
     """The municipal service codes configured for the municipality (code → description)."""
     return dict(_atual().codigos.get(str(codigo), {}))
-
-
-def configurados() -> list[str]:
-    """IBGE codes listed in the provider files, in code order."""
-    return sorted(_atual().rotas)
