@@ -20,8 +20,8 @@ from nfse.sandbox.nacional import NacionalSandbox
 CNPJ = "11222333000181"
 IM = "12345"
 MUNICIPIO = "3516200"
-MUNICIPIO_ABRASF = "3551702"
-"""Sertãozinho/SP: on ABRASF 2.04 in the shipped registry."""
+MUNICIPIO_ABRASF = "5102504"
+"""Cáceres/MT: RLZ, on the ABRASF reference WSDL (profile abrasf_204) in the shipped registry."""
 
 
 def free_port() -> int:

@@ -1,5 +1,5 @@
 """A municipality on ABRASF 2.04 through the same contract: the seed-shaped note of a
-prestador in Sertãozinho/SP goes over SOAP to the ABRASF sandbox, comes back authorized with a
+prestador in Cáceres/MT goes over SOAP to the ABRASF sandbox, comes back authorized with a
 schema-valid CompNfse, is cancelled and substituted; faults are reconciled by
 ConsultarNfsePorRps, never resent blindly."""
 

@@ -48,7 +48,12 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         assert demo["token"] == "token-da-demo" and demo["base_url"] == base
         auth = (demo["token"], "")
         abrasf = httpx.get(f"{base}/v2/municipios/{MUNICIPIO_ABRASF}", auth=auth).json()
-        assert abrasf["provedor_nfse"] == "abrasf"
+        assert abrasf["provedor_nfse"] == "abrasf" and abrasf["sistema_nfse"] == "RLZ"
+        # the demo company's municipality keeps its own emitter, which takes the national DPS
+        # (the demo's Nacional sandbox plays it in homologação)
+        franca = httpx.get(f"{base}/v2/municipios/{demo['codigo_municipio']}", auth=auth).json()
+        assert (franca["provedor_nfse"], franca["sistema_nfse"]) == ("nacional", "SilTecnologia")
+        assert franca["nfse_habilitada"] is True
         for ref, municipio in (("demo-1", demo["codigo_municipio"]),
                                ("demo-abrasf-1", MUNICIPIO_ABRASF)):
             body = nota_exemplo()

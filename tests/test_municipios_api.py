@@ -22,7 +22,7 @@ CAMPOS = ["codigo_municipio", "nome_municipio", "sigla_uf", "nome_uf", "nfse_hab
           "possui_cancelamento_nfse", "provedor_nfse", "endereco_obrigatorio_nfse",
           "cpf_cnpj_obrigatorio_nfse", "codigo_cnae_obrigatorio_nfse",
           "item_lista_servico_obrigatorio_nfse", "codigo_tributario_municipio_obrigatorio_nfse",
-          "status_nfse"]
+          "status_nfse", "sistema_nfse", "motivo_nfse"]
 
 
 def cliente(tmp: Path, municipios_file: Path | None = None) -> Iterator[TestClient]:
@@ -110,19 +110,36 @@ def test_bad_filters_are_400(api: TestClient, params: dict, parametro: str) -> N
 
 
 def test_one_municipality(api: TestClient) -> None:
-    sp = api.get("/v2/municipios/3550308")
-    assert sp.status_code == 200
-    assert sp.json() == {
-        "codigo_municipio": "3550308", "nome_municipio": "São Paulo", "sigla_uf": "SP",
-        "nome_uf": "São Paulo", "nfse_habilitada": True, "requer_certificado_nfse": True,
+    curitiba = api.get("/v2/municipios/4106902")
+    assert curitiba.status_code == 200
+    assert curitiba.json() == {
+        "codigo_municipio": "4106902", "nome_municipio": "Curitiba", "sigla_uf": "PR",
+        "nome_uf": "Paraná", "nfse_habilitada": True, "requer_certificado_nfse": True,
         "possui_ambiente_homologacao_nfse": True, "possui_cancelamento_nfse": True,
         "provedor_nfse": "nacional", "endereco_obrigatorio_nfse": False,
         "cpf_cnpj_obrigatorio_nfse": False, "codigo_cnae_obrigatorio_nfse": False,
         "item_lista_servico_obrigatorio_nfse": True,
-        "codigo_tributario_municipio_obrigatorio_nfse": False, "status_nfse": "ativo"}
-    sertaozinho = api.get("/v2/municipios/3551702").json()
-    assert sertaozinho["provedor_nfse"] == "abrasf"
-    assert sertaozinho["nome_municipio"] == "Sertãozinho"
+        "codigo_tributario_municipio_obrigatorio_nfse": False, "status_nfse": "ativo",
+        "sistema_nfse": None, "motivo_nfse": None}
+    caceres = api.get("/v2/municipios/5102504").json()
+    assert caceres["provedor_nfse"] == "abrasf" and caceres["sistema_nfse"] == "RLZ"
+    assert caceres["nome_municipio"] == "Cáceres" and caceres["nfse_habilitada"] is True
+    assert api.get("/v2/municipios/3551702").json()["provedor_nfse"] == "nacional"
+
+
+def test_unsupported_municipalities_are_reported_honestly(api: TestClient) -> None:
+    sp = api.get("/v2/municipios/3550308").json()
+    assert sp["nfse_habilitada"] is False and sp["provedor_nfse"] is None
+    assert sp["sistema_nfse"] == "ISSSaoPaulo"
+    assert "ISSSaoPaulo" in sp["motivo_nfse"] and "não atende" in sp["motivo_nfse"]
+    # Franca: the national DPS at SilTecnologia's address, which we do not know for
+    # produção; the test company's token is homologação, served by the national test address
+    franca = api.get("/v2/municipios/3516200").json()
+    assert franca["nfse_habilitada"] is True and franca["provedor_nfse"] == "nacional"
+    assert franca["sistema_nfse"] == "SilTecnologia" and franca["motivo_nfse"] is None
+    pagina = api.get("/v2/municipios", params={"sigla_uf": "SP", "nome": "paulo"}).json()
+    nomes = {m["nome_municipio"]: m["nfse_habilitada"] for m in pagina}
+    assert nomes["São Paulo"] is False
 
 
 @pytest.mark.parametrize("path", [
@@ -149,7 +166,7 @@ def test_service_list(api: TestClient) -> None:
     assert [i["codigo"] for i in informatica] == ["01.06", "01.07"]
 
     for escrito in ("0107", "01.07", "107", "010701"):
-        item = api.get(f"/v2/municipios/3551702/itens_lista_servico/{escrito}")
+        item = api.get(f"/v2/municipios/5102504/itens_lista_servico/{escrito}")
         assert item.status_code == 200, escrito
         assert item.json()["codigo"] == "01.07"
         assert item.json()["descricao"].startswith("Suporte técnico em informática")
@@ -174,7 +191,10 @@ padrao = "abrasf"
 formato_item_lista = "0107"
 codigo_tributario_municipio_obrigatorio_nfse = true
 
-[municipios."3551702"]
+[municipios."5102504"]
+perfil = "nacional"
+
+[municipios."3550308"]
 perfil = "nacional"
 
 [municipios."2800308"]
@@ -192,7 +212,9 @@ def test_operator_file_from_the_settings(tmp_path: Path) -> None:
     arquivo = tmp_path / "municipios.toml"
     arquivo.write_text(EXTRA, encoding="utf-8")
     for api in cliente(tmp_path, municipios_file=arquivo):
-        assert api.get("/v2/municipios/3551702").json()["provedor_nfse"] == "nacional"
+        assert api.get("/v2/municipios/5102504").json()["provedor_nfse"] == "nacional"
+        sp = api.get("/v2/municipios/3550308").json()
+        assert sp["nfse_habilitada"] is True and sp["sistema_nfse"] is None
         aracaju = api.get("/v2/municipios/2800308").json()
         assert aracaju["provedor_nfse"] == "abrasf"
         assert aracaju["codigo_tributario_municipio_obrigatorio_nfse"] is True
@@ -214,4 +236,4 @@ def test_operator_file_from_the_settings(tmp_path: Path) -> None:
         assert [c["codigo"] for c in filtrados] == ["631190000"]
         um = api.get("/v2/municipios/2800308/codigos_tributarios_municipio/631190000")
         assert um.status_code == 200 and um.json()["codigo"] == "631190000"
-    assert routing.provider_for("3551702") == "abrasf"  # the shipped table again
+    assert routing.provider_for("5102504") == "abrasf"  # the shipped table again

@@ -1,4 +1,4 @@
-"""The ``nfse`` command: serve, worker, db, empresa, sandbox."""
+"""The ``nfse`` command: serve, worker, db, empresa, sandbox, municipios."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ admin_app.add_typer(admin_token_app, name="token")
 app.add_typer(sandbox_app, name="sandbox")
 notas_app = typer.Typer(help="Notas de todas as empresas (operador)", no_args_is_help=True)
 app.add_typer(notas_app, name="notas")
+municipios_app = typer.Typer(help="Municípios: por onde cada um emite", no_args_is_help=True)
+app.add_typer(municipios_app, name="municipios")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Diretório de dados "
@@ -404,6 +406,38 @@ def sandbox_abrasf(
     configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
     run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed,
                 xsd_dir=xsd_dir or (Path(configured) if configured else None))
+
+
+@municipios_app.command("cobertura")
+def municipios_cobertura(
+    ambiente: Annotated[str, typer.Option(help="producao ou homologacao")] = "producao",
+) -> None:
+    """Parcela dos municípios e da população atendida por um provedor que funciona, por
+    sistema (a tabela embarcada corrigida por NFSE_MUNICIPIOS_FILE)."""
+    from nfse.municipios.cobertura import cobertura, percentual
+    from nfse.municipios.routing import ConfiguracaoInvalida, carregar
+
+    if ambiente not in ("producao", "homologacao"):
+        raise typer.BadParameter("use producao ou homologacao", param_hint="--ambiente")
+    try:
+        carregar(Settings().municipios_file)
+    except ConfiguracaoInvalida as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    total, linhas = cobertura(ambiente)
+    typer.echo(f"Cobertura em {ambiente}: municípios e população que um provedor atende")
+    typer.echo(f"{'Sistema':<28}{'Municípios':>11}{'Atendidos':>11}{'População':>13}"
+               f"{'Atendida':>13}{'%':>10}")
+    for linha in [*linhas, total]:
+        typer.echo(f"{linha.sistema[:27]:<28}{linha.municipios:>11,}"
+                   f"{linha.municipios_atendidos:>11,}{linha.populacao:>13,}"
+                   f"{linha.populacao_atendida:>13,}"
+                   f"{percentual(linha.populacao_atendida, linha.populacao):>10}")
+    typer.echo(
+        f"Municípios atendidos: {total.municipios_atendidos:,} de {total.municipios:,} "
+        f"({percentual(total.municipios_atendidos, total.municipios)}); população atendida: "
+        f"{total.populacao_atendida:,} de {total.populacao:,} "
+        f"({percentual(total.populacao_atendida, total.populacao)})")
 
 if __name__ == "__main__":
     app()

@@ -22,9 +22,12 @@ CNPJ = "11222333000181"
 NOME = "EMPRESA DEMONSTRACAO LTDA"
 INSCRICAO_MUNICIPAL = "12345"
 CODIGO_MUNICIPIO = "3516200"
-MUNICIPIO_ABRASF = "3551702"
-"""Sertãozinho/SP, on ABRASF 2.04 in the shipped registry: its homologação goes to the demo's
-ABRASF sandbox."""
+"""Franca/SP: its own system (SilTecnologia) takes the national DPS at its own address; with
+no test address of its own, homologação goes to the national one, the demo's Nacional
+sandbox, which plays that endpoint."""
+MUNICIPIO_ABRASF = "5102504"
+"""Cáceres/MT, RLZ on the ABRASF reference WSDL (profile ``abrasf_204``): its homologação goes
+to the demo's ABRASF sandbox."""
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,14 @@ import pytest
 from nfse.config import Settings
 from nfse.municipios import provedores, registry, routing, servicos
 
-SERTAOZINHO = "3551702"
-# Prestadores of the tests, the demo and the benchmarks: always the national standard.
-PROTEGIDOS = ("3516200", "4106902", "3550308", "3304557")
+SERTAOZINHO = "3551702"  # national emitter since 2025-10-01
+CACERES = "5102504"  # RLZ on the ABRASF reference WSDL
+FRANCA = "3516200"  # SilTecnologia: the national DPS at its own address
+CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
+SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), not served yet
+BRASILIA = "5300108"  # own emitter (ISSNet), not served yet
+# Prestadores of the tests and benchmarks on the Sefin Nacional (Curitiba, Rio de Janeiro).
+SEFIN = ("4106902", "3304557", SERTAOZINHO)
 
 
 @pytest.fixture(autouse=True)
@@ -41,45 +46,86 @@ def test_every_ibge_code_is_known() -> None:
     assert registry.NOME_UF["SP"] == "São Paulo" and registry.NOME_UF["DF"] == "Distrito Federal"
 
 
-def test_unknown_and_protected_codes_go_to_the_national_standard() -> None:
-    for codigo in (*PROTEGIDOS, "9999999", "abc", ""):
+def test_national_emitter_and_unknown_codes_go_to_the_sefin() -> None:
+    for codigo in (*SEFIN, "9999999", "abc", ""):
         assert routing.provider_for(codigo) == routing.NACIONAL
         assert routing.rota(codigo) == routing.Rota(provedor="nacional", perfil="nacional")
-    assert routing.rota("3516200").url("producao") is None
+        assert routing.rota(codigo).problema("producao") is None
+        assert routing.nao_atendido(codigo, "producao") is None
+    assert routing.rota("4106902").url("producao") is None
+
+
+def test_the_seed_is_the_official_list_joined_to_the_systems() -> None:
+    sementes = provedores.sementes()
+    assert set(sementes) == {m.codigo for m in registry.all_municipios()}
+    proprios = [s for s in sementes.values() if not s.emissor_nacional]
+    assert len(proprios) == 3054 and len(sementes) - len(proprios) == 2517
+    assert sementes[SAO_PAULO] == provedores.Semente(False, "ISSSaoPaulo", 11895578)
+    assert sementes[SERTAOZINHO].emissor_nacional is True
+    assert sementes[FRANCA].sistema == "SilTecnologia"
+    populacao = sum(s.populacao for s in sementes.values())
+    assert 200_000_000 < populacao < 220_000_000
+
+
+def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> None:
+    for codigo, sistema in ((SAO_PAULO, "ISSSaoPaulo"), (BRASILIA, "ISSNet")):
+        rota = routing.rota(codigo)
+        assert rota.sistema == sistema and rota.motivo and sistema in rota.motivo
+        for ambiente in ("producao", "homologacao"):
+            mensagem = routing.nao_atendido(codigo, ambiente)
+            assert mensagem and sistema in mensagem
+        assert routing.flags(codigo)["nfse_habilitada"] is False
+        assert routing.flags(codigo)["provedor_nfse"] is None
+    assert "São Paulo/SP" in routing.nao_atendido(SAO_PAULO, "producao")
+    assert "Brasília/DF" in routing.nao_atendido(BRASILIA, "producao")
+
+
+def test_national_dps_at_the_municipal_systems_address() -> None:
+    caxias = routing.rota(CAXIAS)
+    assert (caxias.provedor, caxias.perfil, caxias.sistema) == (
+        "nacional", "dps_municipal", "Infisc")
+    assert caxias.dps_municipal
+    assert caxias.url("producao") == "https://sefin.caxias.rs.gov.br/sefinnacional"
+    assert caxias.problema("producao") is None
+
+    franca = routing.rota(FRANCA)
+    assert (franca.provedor, franca.sistema, franca.dps_municipal) == (
+        "nacional", "SilTecnologia", True)
+    # no production address known: homologação only (at the national test environment)
+    assert franca.problema("homologacao") is None
+    assert "SilTecnologia" in routing.nao_atendido(FRANCA, "producao")
+    assert "Franca/SP" in routing.nao_atendido(FRANCA, "producao")
+    assert routing.flags(FRANCA)["provedor_nfse"] == "nacional"
 
 
 def test_shipped_file_routes_real_abrasf_municipalities() -> None:
-    configurados = provedores.configurados()
-    assert SERTAOZINHO in configurados
-    assert not set(PROTEGIDOS) & set(configurados)
-    rota = routing.rota(SERTAOZINHO)
-    assert rota.provedor == routing.provider_for(SERTAOZINHO) == "abrasf"
-    assert rota.perfil == "smarapd_204"
-    assert rota.url("producao") == "https://nfe.sertaozinho.sp.gov.br:8443/tbw/services/nfseSOAP"
-    assert rota.url("homologacao") == (
-        "https://tributacao.smarapd.com.br/tbwhomolog/services/nfseSOAP")
+    rota = routing.rota(CACERES)
+    assert rota.provedor == routing.provider_for(CACERES) == "abrasf"
+    assert (rota.perfil, rota.sistema) == ("abrasf_204", "RLZ")
+    assert rota.url("producao") == "http://177.4.174.14:800/webservice/nfse"
+    assert rota.url("homologacao") == "https://caceres.prefeitura.rlz.com.br/api/webservice/nfse"
     assert dict(rota.opcoes) == {
         "versao_soap": "1.1", "emissao": "GerarNfse",
         "namespace_servico": "http://nfse.abrasf.org.br", "parametros_qualificados": False,
         "assinatura": "sha1", "formato_item_lista": "01.07", "autenticacao": "certificado"}
     with pytest.raises(TypeError):
         rota.opcoes["assinatura"] = "sha256"  # type: ignore[index]
-    for codigo in configurados:
-        assert registry.get(codigo) is not None
-        assert routing.rota(codigo).url_producao.startswith("https://")
+    # its published production address is plain http: the transport speaks only TLS
+    assert routing.rota(CACERES).problema("homologacao") is None
+    assert "não usa TLS" in routing.nao_atendido(CACERES, "producao")
 
 
 def test_flags_default_to_the_national_standard() -> None:
-    assert routing.flags("3516200") == {
+    assert routing.flags("4106902") == {
         "nfse_habilitada": True, "requer_certificado_nfse": True,
         "possui_ambiente_homologacao_nfse": True, "possui_cancelamento_nfse": True,
         "endereco_obrigatorio_nfse": False, "cpf_cnpj_obrigatorio_nfse": False,
         "codigo_cnae_obrigatorio_nfse": False, "item_lista_servico_obrigatorio_nfse": True,
         "codigo_tributario_municipio_obrigatorio_nfse": False, "status_nfse": "ativo",
         "provedor_nfse": "nacional"}
-    assert routing.flags(SERTAOZINHO)["provedor_nfse"] == "abrasf"
-    routing.flags("3516200")["nfse_habilitada"] = False  # a copy: the table is untouched
-    assert routing.flags("3516200")["nfse_habilitada"] is True
+    assert routing.flags(CACERES)["provedor_nfse"] == "abrasf"
+    routing.flags("4106902")["nfse_habilitada"] = False  # a copy: the table is untouched
+    assert routing.flags("4106902")["nfse_habilitada"] is True
 
 
 EXTRA = """
@@ -91,8 +137,25 @@ formato_item_lista = "0107"
 endereco_obrigatorio_nfse = true
 codigos_rps_duplicado = ["E10", "E160"]
 
-[municipios."3551702"]          # Sertãozinho back to the national standard
+[municipios."5102504"]          # Cáceres to the national standard
 perfil = "nacional"
+
+[municipios."3550308"]          # São Paulo: the official list wrong, say
+perfil = "nacional"
+
+[sistemas.ISSNet]               # Brasília, Goiânia... through a profile
+perfil = "webiss_204"
+url_producao = "https://issnet.example/ws"
+
+[perfis.nacional_issnet]
+padrao = "nacional"
+
+[municipios."5208707"]          # Goiânia: the national DPS, at ISSNet's address
+perfil = "nacional_issnet"
+
+[municipios."3516200"]          # Franca: its production address
+perfil = "dps_municipal"
+url_producao = "https://franca.example/sefinnacional"
 
 [municipios."2800308"]          # Aracaju
 perfil = "webiss_204"
@@ -105,7 +168,22 @@ codigos_tributarios = {"0107" = "Suporte técnico em informática", " 1401 " = "
 
 def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
     routing.carregar(escrever(tmp_path, EXTRA))
-    assert routing.provider_for(SERTAOZINHO) == "nacional"
+    assert routing.provider_for(CACERES) == "nacional"
+    assert routing.rota(CACERES).sistema is None
+    assert routing.nao_atendido(SAO_PAULO, "producao") is None
+    assert routing.rota(SAO_PAULO) == routing.Rota(provedor="nacional", perfil="nacional")
+    brasilia = routing.rota(BRASILIA)
+    assert (brasilia.provedor, brasilia.perfil, brasilia.sistema) == (
+        "abrasf", "webiss_204", "ISSNet")
+    assert brasilia.url("producao") == "https://issnet.example/ws"
+    assert routing.flags(BRASILIA)["nfse_habilitada"] is True
+    franca = routing.rota(FRANCA)
+    assert franca.url("producao") == "https://franca.example/sefinnacional"
+    assert franca.sistema == "SilTecnologia" and franca.problema("producao") is None
+    # a municipality of its own with a profile keeps its system's address
+    goiania = routing.rota("5208707")
+    assert (goiania.perfil, goiania.sistema) == ("nacional_issnet", "ISSNet")
+    assert goiania.url("producao") == "https://issnet.example/ws"
     aracaju = routing.rota("2800308")
     assert (aracaju.provedor, aracaju.perfil) == ("abrasf", "webiss_204")
     assert aracaju.url("producao") == "https://aracaju.example/ws/nfse.asmx"
@@ -119,11 +197,11 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
     assert flags["provedor_nfse"] == "abrasf"
     assert routing.codigos_tributarios("2800308") == {
         "0107": "Suporte técnico em informática", "1401": "Manutenção"}
-    assert routing.codigos_tributarios("3516200") == {}
+    assert routing.codigos_tributarios("4106902") == {}
 
     routing.carregar(None)
-    assert routing.provider_for(SERTAOZINHO) == "abrasf"
-    assert routing.provider_for("2800308") == "nacional"
+    assert routing.provider_for(CACERES) == "abrasf"
+    assert routing.rota("2800308").motivo and routing.rota(BRASILIA).motivo
 
 
 def test_settings_read_the_file_from_the_environment(
@@ -141,11 +219,17 @@ def test_settings_read_the_file_from_the_environment(
     ("[municipios.\"3599999\"]\nperfil = \"nacional\"", 'municipios."3599999"', "inexistente"),
     ("[municipios.\"2800308\"]\nurl_producao = \"https://x\"", 'municipios."2800308".perfil',
      "obrigatório"),
+    ("[municipios.\"2800308\"]\nsistema = \"\"", 'municipios."2800308".sistema',
+     "nome de um sistema"),
+    ("[sistemas.X]\nurl_producao = \"https://x\"", "sistemas.X.perfil", "obrigatório"),
+    ("[sistemas.X]\nperfil = \"webiss\"", "sistemas.X.perfil", 'o perfil "webiss" não existe'),
+    ("[sistemas.X]\nperfil = \"nacional\"\nversao_soap = \"1.1\"", "sistemas.X.versao_soap",
+     "chave desconhecida"),
     ("[municipios.\"2800308\"]\nperfil = \"webiss\"\nurl_producao = \"https://x\"",
      'municipios."2800308".perfil', 'o perfil "webiss" não existe'),
-    ("[municipios.\"2800308\"]\nperfil = \"smarapd_204\"", 'municipios."2800308".url_producao',
-     'obrigatório para o perfil "smarapd_204"'),
-    ("[municipios.\"2800308\"]\nperfil = \"smarapd_204\"\nurl_producao = \"ftp://x\"",
+    ("[municipios.\"2800308\"]\nperfil = \"abrasf_204\"", 'municipios."2800308".url_producao',
+     'obrigatório para o perfil "abrasf_204"'),
+    ("[municipios.\"2800308\"]\nperfil = \"abrasf_204\"\nurl_producao = \"ftp://x\"",
      'municipios."2800308".url_producao', "http:// ou https://"),
     ("[municipios.\"2800308\"]\nperfil = \"nacional\"\nnfse_habilitada = \"sim\"",
      'municipios."2800308".nfse_habilitada', "true ou false"),
@@ -174,7 +258,7 @@ def test_bad_files_are_refused_naming_file_and_key(tmp_path: Path, texto: str,
     if chave:
         assert f": {chave}: " in mensagem
     assert problema in mensagem
-    assert routing.provider_for(SERTAOZINHO) == "abrasf"  # the table in use is kept
+    assert routing.provider_for(CACERES) == "abrasf"  # the table in use is kept
 
 
 def test_unreadable_file_is_refused(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota, Substituicao
 from nfse.municipios.registry import get as municipio
-from nfse.municipios.routing import NACIONAL, provider_for
+from nfse.municipios.routing import NACIONAL, nao_atendido, provider_for
 from nfse.providers.base import Rps
 from nfse.providers.registry import get_provider
 from nfse.runtime import Runtime
@@ -60,6 +60,11 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
     except RequisicaoInvalida as exc:
         return {"ref": ref, "valido": False, "erros": invalid(exc).erros}
     codigo = nota.prestador.codigo_municipio
+    recusa = None if modelo == modelos.NFSEN else nao_atendido(codigo, cred.ambiente)
+    if recusa:
+        return {"ref": ref, "valido": False, "erros": [{
+            "codigo": "municipio_nao_atendido", "campo": "prestador.codigo_municipio",
+            "mensagem": recusa, "correcao": None}]}
     provider = NACIONAL if modelo == modelos.NFSEN else provider_for(codigo)
     nota, erros = _alvo(runtime, cred, nota)
     emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, provider, codigo)

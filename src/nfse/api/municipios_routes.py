@@ -2,6 +2,11 @@
 the rules of its NFS-e, its LC 116 service list and its municipal service codes. Any valid
 token may read them.
 
+A municipality our providers do not serve (its own system, not supported; or, in the
+token's environment, no address known for it) has ``nfse_habilitada: false`` and
+``provedor_nfse: null``; **(ext)** ``sistema_nfse`` names the municipal system it issues
+through (null: the national emitter) and ``motivo_nfse`` says why it is not served.
+
 Listings answer 100 entries per page from ``offset``, in IBGE code order, with the number of
 matching entries in ``X-Total-Count``.
 
@@ -72,6 +77,8 @@ class Situacao:
 
     fora_do_ar: set[str]
     autoridade: Callable[[str], str]
+    ambiente: str
+    """The token's environment: what is served may differ between the two."""
 
 
 async def situacao(request: Request, cred: Credencial = Depends(credencial)) -> Situacao:
@@ -82,7 +89,8 @@ async def situacao(request: Request, cred: Credencial = Depends(credencial)) -> 
             return autoridades.fora_do_ar(conn)
 
     fora = await run_in_threadpool(ler)
-    return Situacao(fora, lambda codigo: runtime.emissores.autoridade(cred.ambiente, codigo))
+    return Situacao(fora, lambda codigo: runtime.emissores.autoridade(cred.ambiente, codigo),
+                    cred.ambiente)
 
 
 def _dobrar(texto: str) -> str:
@@ -108,10 +116,15 @@ def _municipio(codigo: str) -> Municipio:
 
 def _json(municipio: Municipio, situacao: Situacao) -> dict[str, Any]:
     flags = provedores.flags(municipio.codigo)
+    rota = provedores.rota(municipio.codigo)
+    motivo = rota.problema(situacao.ambiente)
+    if motivo:
+        flags.update(nfse_habilitada=False, provedor_nfse=None)
     return {"codigo_municipio": municipio.codigo, "nome_municipio": municipio.nome,
             "sigla_uf": municipio.uf, "nome_uf": NOME_UF[municipio.uf],
             **{campo: flags[campo] for campo in CAMPOS},
-            "status_nfse": status_nfse(municipio.codigo, situacao)}
+            "status_nfse": status_nfse(municipio.codigo, situacao),
+            "sistema_nfse": rota.sistema, "motivo_nfse": motivo}
 
 
 def _invalido(parametro: str, detalhe: str) -> ApiError:

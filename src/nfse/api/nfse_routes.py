@@ -25,7 +25,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
-from nfse.municipios.routing import NACIONAL, provider_for
+from nfse.municipios.routing import NACIONAL, nao_atendido, provider_for
 from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
 from nfse.representacao import nota_json
@@ -78,6 +78,12 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
             raise RequisicaoInvalida(plano(layout) if modelo == modelos.NFSEN else layout)
     except RequisicaoInvalida as exc:
         raise invalid(exc) from exc
+    recusa = None if modelo == modelos.NFSEN else nao_atendido(
+        nota.prestador.codigo_municipio, cred.ambiente)
+    if recusa:
+        raise ApiError(400, "municipio_nao_atendido", recusa, erros=[{
+            "codigo": "municipio_nao_atendido", "campo": "prestador.codigo_municipio",
+            "mensagem": recusa, "correcao": None}])
     empresa = cred.empresa
     if nota.prestador.documento != empresa.documento or not empresa.habilita_nfse:
         raise ApiError(400, "empresa_nao_habilitada",

@@ -54,9 +54,13 @@ class EmissorFactory:
         """(address, trust store, variant options) of the authority of ``provider`` that
         serves ``codigo_municipio`` in ``ambiente``."""
         settings = self._settings
-        if provider == NACIONAL:
-            return settings.nacional_url(ambiente), settings.nacional_ca(ambiente), {}
         caminho = rota(codigo_municipio)
+        if provider == NACIONAL:
+            # the national DPS at a municipal system's own address (its profile's); the Sefin's
+            # otherwise, and in homologação when the system has no test address of its own
+            proprio = caminho.url(ambiente) if caminho.dps_municipal else None
+            return (proprio or settings.nacional_url(ambiente), settings.nacional_ca(ambiente),
+                    {})
         if ambiente == "homologacao" and settings.abrasf_url_homologacao:
             return settings.abrasf_url_homologacao, settings.abrasf_ca_file, caminho.opcoes
         return caminho.url(ambiente) or "", None, caminho.opcoes

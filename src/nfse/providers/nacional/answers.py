@@ -63,6 +63,34 @@ def erros_of(answer: dict[str, Any]) -> list[Erro]:
     return result
 
 
+EMISSOR_PROPRIO = frozenset({"E0037", "E0038", "E0039", "E0084", "E0120"})
+"""Sefin codes that mean the prestador cannot use the national emitter: its municipality is
+not in the convênio register, its convênio is not active, it is not enabled for the national
+emitters (catalogue), and, as São Paulo prestadores were answered, no establishment or
+municipal registration in the national register (E0084, E0120)."""
+
+
+MENSAGEM_EMISSOR_PROPRIO = (
+    "O emissor nacional recusou a nota: o município do prestador emite NFS-e pelo seu próprio "
+    "sistema, não pela Sefin Nacional. Emita pelo sistema do município ou corrija o município "
+    "em NFSE_MUNICIPIOS_FILE.")
+
+
+def mensagem_emissor_proprio(erros: list[Erro]) -> str | None:
+    """The note's message when the Sefin refused it as a note of a municipality that issues
+    through its own system; None for any other refusal."""
+    if not any(e.codigo in EMISSOR_PROPRIO for e in erros):
+        return None
+    return MENSAGEM_EMISSOR_PROPRIO
+
+
+def explicar_emissor_proprio(erros: list[Erro]) -> tuple[Erro, ...]:
+    """``erros`` with the explanation as the ``correcao`` of each own-emitter code that
+    brought none, so that the plain GET of the note says it."""
+    return tuple(Erro(e.codigo, e.mensagem, MENSAGEM_EMISSOR_PROPRIO)
+                 if e.codigo in EMISSOR_PROPRIO and not e.correcao else e for e in erros)
+
+
 def nfse_fields(xml: bytes) -> tuple[str, datetime | None, dict[str, str]]:
     """(nNFSe, dhProc, the values the Sefin computed) of an NFS-e document, from one parse."""
     inf = etree.fromstring(xml).find("n:infNFSe", NS)

@@ -84,8 +84,10 @@ class NacionalProvider:
             return Outcome(Result.UNKNOWN, exchanges=exchange, erros=tuple(erros),
                            mensagem="A DPS já gerou uma NFS-e numa tentativa anterior; "
                                     "consultando a nota")
-        return Outcome(Result.REJECTED, exchanges=exchange, erros=tuple(erros) or (
-            Erro(f"HTTP{answer.status}", "A autoridade recusou a DPS sem informar o motivo"),))
+        return Outcome(Result.REJECTED, exchanges=exchange,
+                       erros=answers.explicar_emissor_proprio(erros) or (
+            Erro(f"HTTP{answer.status}", "A autoridade recusou a DPS sem informar o motivo"),),
+            mensagem=answers.mensagem_emissor_proprio(erros))
 
     def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...]) -> Outcome:
         xml = answers.unpack(packed)

@@ -1,0 +1,138 @@
+"""Notes of prestadores whose municipality keeps its own emitter: refused at POST when no
+provider serves it, sent with the national DPS to the municipal system's own address when its
+system takes it (issue 22, points 1 and 2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nfse.municipios import routing
+from nfse.providers.base import Erro
+from nfse.providers.nacional.answers import (
+    EMISSOR_PROPRIO,
+    explicar_emissor_proprio,
+    mensagem_emissor_proprio,
+)
+from nfse.sandbox.nacional import NacionalSandbox
+from nfse.store import empresas
+from tests.support import CNPJ, Gateway, nota_exemplo
+
+SAO_PAULO = "3550308"
+FRANCA = "3516200"
+
+
+@pytest.fixture
+def tabela() -> Iterator[None]:
+    """The routing table is process-wide: every test ends with the shipped one."""
+    yield
+    routing.carregar(None)
+
+
+def _nota(municipio: str) -> dict:
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = municipio
+    return body
+
+
+def test_post_for_an_unsupported_municipality_is_a_400_sent_nowhere(gateway: Gateway) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=em-sao-paulo", json=_nota(SAO_PAULO))
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["codigo"] == "municipio_nao_atendido"
+    assert "São Paulo/SP" in body["mensagem"] and "ISSSaoPaulo" in body["mensagem"]
+    assert body["erros"][0]["campo"] == "prestador.codigo_municipio"
+    assert gateway.client.get("/v2/nfse/em-sao-paulo").status_code == 404
+    assert gateway.sandbox.emitidas() == []
+
+
+def test_a_dry_run_for_an_unsupported_municipality_is_not_valid(gateway: Gateway) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=ensaio-sp&dry_run=1", json=_nota(SAO_PAULO))
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valido"] is False
+    assert body["erros"][0]["codigo"] == "municipio_nao_atendido"
+    assert "ISSSaoPaulo" in body["erros"][0]["mensagem"]
+
+
+def _token_producao(gateway: Gateway) -> str:
+    with gateway.runtime.engine.begin() as conn:
+        empresa = empresas.find_by_cnpj(conn, CNPJ)
+        assert empresa is not None
+        return empresas.criar_token(conn, empresa.id, "producao", "token-de-producao-franca")
+
+
+def test_a_municipal_system_without_a_production_address_is_refused_in_producao(
+        gateway: Gateway) -> None:
+    token = _token_producao(gateway)
+    answer = gateway.client.post("/v2/nfse?ref=franca-producao", json=_nota(FRANCA),
+                                 auth=(token, ""))
+    assert answer.status_code == 400
+    assert "Franca/SP" in answer.json()["mensagem"]
+    assert "SilTecnologia" in answer.json()["mensagem"]
+    municipio = gateway.client.get(f"/v2/municipios/{FRANCA}", auth=(token, "")).json()
+    assert municipio["nfse_habilitada"] is False and "SilTecnologia" in municipio["motivo_nfse"]
+
+
+def _segundo_sandbox(gateway: Gateway, pasta: Path) -> NacionalSandbox:
+    """Another Nacional sandbox playing the municipal system's endpoint, under the same CA
+    as the first (the homologação trust store)."""
+    pasta.mkdir(parents=True)
+    for nome in ("ca.p12", "server.p12"):
+        shutil.copy(gateway.sandbox.data_dir / nome, pasta / nome)
+    municipal = NacionalSandbox(pasta)
+    municipal.start()
+    municipal.trust(gateway.a1.cert)
+    return municipal
+
+
+def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tmp_path: Path,
+                                                            tabela: None) -> None:
+    municipal = _segundo_sandbox(gateway, tmp_path / "siltecnologia")
+    try:
+        arquivo = tmp_path / "municipios.toml"
+        arquivo.write_text(f'[municipios."{FRANCA}"]\nperfil = "dps_municipal"\n'
+                           f'url_producao = "https://franca.example/sefinnacional"\n'
+                           f'url_homologacao = "{municipal.url}"\n', encoding="utf-8")
+        routing.carregar(arquivo)
+        nota = gateway.autorizar("franca-municipal", _nota(FRANCA))
+        assert [n["chaveAcesso"] for n in municipal.emitidas()] == [nota["chave_acesso"]]
+        assert gateway.sandbox.emitidas() == []  # not the Sefin's address
+        cancel = gateway.client.request(
+            "DELETE", "/v2/nfse/franca-municipal",
+            content=json.dumps({"justificativa": "Cancelamento de teste da DPS"}))
+        assert cancel.status_code == 200 and cancel.json() == {"status": "cancelado"}
+        assert municipal.emitidas()[0]["cancelada"] is True
+    finally:
+        municipal.stop()
+
+
+def test_without_a_test_address_homologacao_goes_to_the_national_one(
+        gateway: Gateway) -> None:
+    nota = gateway.autorizar("franca-nacional", _nota(FRANCA))
+    assert [n["chaveAcesso"] for n in gateway.sandbox.emitidas()] == [nota["chave_acesso"]]
+
+
+@pytest.mark.parametrize("codigo", sorted(EMISSOR_PROPRIO))
+def test_sefin_codes_of_an_own_emitter_municipality_explain_it(codigo: str) -> None:
+    mensagem = mensagem_emissor_proprio([Erro("E0001", "outro"), Erro(codigo, "recusa")])
+    assert mensagem and "próprio sistema" in mensagem
+
+
+def test_other_sefin_refusals_keep_their_own_message() -> None:
+    assert mensagem_emissor_proprio([Erro("E0004", "Id da DPS difere")]) is None
+    assert mensagem_emissor_proprio([]) is None
+    outro = Erro("E0004", "Id da DPS difere")
+    assert explicar_emissor_proprio([outro]) == (outro,)
+
+
+def test_the_explanation_is_the_correction_of_the_sefin_code() -> None:
+    [erro] = explicar_emissor_proprio([Erro("E0084", "Estabelecimento inexistente no CNC")])
+    assert erro.codigo == "E0084" and erro.mensagem == "Estabelecimento inexistente no CNC"
+    assert erro.correcao and "próprio sistema" in erro.correcao
+    dada = Erro("E0120", "Inscrição municipal desconhecida", "Informe a inscrição do CNC")
+    assert explicar_emissor_proprio([dada]) == (dada,)  # the Sefin's own correction stays
