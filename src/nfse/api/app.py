@@ -10,8 +10,10 @@ from nfse.api import (
     empresas_routes,
     errors,
     hook_routes,
+    http_pt,
     municipios_routes,
     nfse_routes,
+    openapi,
     ops_routes,
     public_routes,
 )
@@ -35,6 +37,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(municipios_routes.router)
     app.include_router(public_routes.router)
     app.include_router(ops_routes.router)
+    openapi.install(app)
+    http_pt.install(app)
     return app
 
 
