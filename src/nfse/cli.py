@@ -157,7 +157,10 @@ def empresa_criar(
     codigo_municipio: Annotated[str, typer.Option(help="Código IBGE do município")],
     certificado: Annotated[Path, typer.Option(help="Arquivo PKCS#12 (.pfx/.p12) do A1",
                                               exists=True, dir_okay=False)],
-    senha: Annotated[str, typer.Option(help="Senha do certificado")],
+    senha: Annotated[str, typer.Option(
+        help="Senha do certificado; sem ela, vem de $NFSE_SENHA_CERTIFICADO ou é perguntada",
+        envvar="NFSE_SENHA_CERTIFICADO", prompt="Senha do certificado", hide_input=True,
+        show_envvar=False)],
     nome: Annotated[str | None, typer.Option(help="Razão social")] = None,
     regime_tributario: Annotated[int | None, typer.Option(
         help="1 Simples Nacional, 2 SN excesso, 3 normal, 4 MEI")] = None,
