@@ -12,7 +12,10 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from nfse import textos_cli
 from nfse.config import Settings
+
+textos_cli.instalar()
 
 app = typer.Typer(help="nfse-gateway: API de NFS-e compatível com a Focus NFe v2",
                   no_args_is_help=True)
