@@ -56,6 +56,10 @@ def serve(
                        "empresa de demonstração com token de homologação")] = False,
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Só a API; as notas são enviadas por processos `nfse worker`")] = False,
+    sandbox_nacional_port: Annotated[int, typer.Option(
+        help="Com --demo: porta do sandbox NFS-e Nacional (0: uma livre)")] = 0,
+    sandbox_abrasf_port: Annotated[int, typer.Option(
+        help="Com --demo: porta do sandbox ABRASF 2.04 (0: uma livre)")] = 0,
 ) -> None:
     """API + worker num só processo (SQLite por padrão), migrações aplicadas na partida."""
     from nfse.api.app import create_app, server_config
@@ -69,7 +73,7 @@ def serve(
     if demo:
         from nfse.demo import start_sandboxes
 
-        sandboxes = start_sandboxes(settings)
+        sandboxes = start_sandboxes(settings, sandbox_nacional_port, sandbox_abrasf_port)
     runtime = build_runtime(settings)
     if sandboxes:
         from nfse.demo import MUNICIPIO_ABRASF, ensure_demo
