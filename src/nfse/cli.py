@@ -1,4 +1,4 @@
-"""The ``nfse`` command: serve, worker, db, empresa, sandbox."""
+"""The ``nfse`` command: serve, worker, db, empresa, admin, sandbox, backup, restore."""
 
 from __future__ import annotations
 
@@ -146,6 +146,48 @@ def worker(
         signal.signal(sig, _stop)
     settle()
     worker.run(stop)
+
+
+@app.command()
+def backup(
+    arquivo: Annotated[Path, typer.Argument(help="Arquivo .tar.gz a escrever")],
+    data_dir: DataDir = None,
+) -> None:
+    """Copia o banco (consistente, com o servidor no ar), o secret.key e o maildir."""
+    from nfse.operacao.backup import ErroBackup, fazer_backup
+
+    try:
+        resumo = fazer_backup(_settings(data_dir), arquivo)
+    except ErroBackup as exc:
+        console.print(f"[red]Erro:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"Backup ({resumo.banco}) escrito em {resumo.arquivo}")
+    if not resumo.com_chave:
+        console.print("[yellow]Atenção:[/yellow] a chave vem de NFSE_SECRET_KEY e não está no "
+                      "backup; guarde-a à parte, sem ela os certificados não podem ser lidos")
+
+
+@app.command()
+def restore(
+    arquivo: Annotated[Path, typer.Argument(help="Backup escrito por `nfse backup`",
+                                            exists=True, dir_okay=False)],
+    substituir: Annotated[bool, typer.Option(
+        "--substituir", help="Sobrescreve o banco e a chave existentes")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Restaura um backup no diretório de dados e no banco configurado, e aplica as
+    migrações pendentes (um backup de versão anterior sobe para a atual)."""
+    from nfse.operacao.backup import ErroBackup, restaurar
+    from nfse.runtime import build_runtime
+
+    settings = _settings(data_dir)
+    try:
+        resumo = restaurar(settings, arquivo, substituir=substituir)
+    except ErroBackup as exc:
+        console.print(f"[red]Erro:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    build_runtime(settings).engine.dispose()
+    console.print(f"Backup ({resumo.banco}) restaurado de {resumo.arquivo}")
 
 
 @db_app.command("upgrade")
