@@ -1,4 +1,5 @@
-"""The ``nfse`` command: serve, worker, db, empresa, admin, sandbox, backup, restore."""
+"""The ``nfse`` command: serve, worker, db, empresa, admin, sandbox, backup, restore,
+diagnostico."""
 
 from __future__ import annotations
 
@@ -188,6 +189,36 @@ def restore(
         raise typer.Exit(1) from exc
     build_runtime(settings).engine.dispose()
     console.print(f"Backup ({resumo.banco}) restaurado de {resumo.arquivo}")
+
+
+@app.command()
+def diagnostico(
+    cnpj: Annotated[str, typer.Option(help="CNPJ da empresa")],
+    ambiente: Annotated[str, typer.Option(help="producao ou homologacao")] = "producao",
+    data_dir: DataDir = None,
+) -> None:
+    """Confere se a empresa alcança a sua autoridade: certificado, endereço, DNS, TLS com o
+    A1 e a resposta a uma consulta. Nada é emitido."""
+    from nfse.model.documentos import limpar_cnpj
+    from nfse.operacao.diagnostico import diagnosticar
+    from nfse.runtime import build_runtime
+    from nfse.store import empresas
+
+    if ambiente not in ("producao", "homologacao"):
+        raise typer.BadParameter("use producao ou homologacao", param_hint="--ambiente")
+    runtime = build_runtime(_settings(data_dir))
+    with runtime.engine.connect() as conn:
+        empresa = empresas.find_by_cnpj(conn, limpar_cnpj(cnpj))
+    if empresa is None:
+        console.print(f"[red]Erro:[/red] nenhuma empresa com o documento {cnpj}")
+        raise typer.Exit(1)
+    falhou = False
+    for passo in diagnosticar(runtime, empresa, ambiente):
+        marca = "[green]ok[/green]" if passo.ok else "[red]FALHA[/red]"
+        console.print(f"{marca} {passo.nome}: {passo.detalhe}")
+        falhou = falhou or not passo.ok
+    if falhou:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,67 @@
+"""``nfse diagnostico`` against the NFS-e Nacional sandbox (issue 23.4): every step passes
+with a trusted A1 and nothing is issued; an untrusted server, an unknown host and a
+certificate the authority refuses each stop the check at the step that names them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from nfse.cli import app
+from nfse.operacao.diagnostico import diagnosticar
+from nfse.store import empresas
+from tests.support import CNPJ, Gateway
+
+
+def _empresa(gateway: Gateway) -> empresas.Empresa:
+    with gateway.runtime.engine.connect() as conn:
+        return empresas.find_by_cnpj(conn, CNPJ)
+
+
+def test_every_step_passes_and_nothing_is_issued(gateway: Gateway) -> None:
+    antes = gateway.sandbox.emitidas()
+    passos = list(diagnosticar(gateway.runtime, _empresa(gateway), "homologacao"))
+    assert [(p.nome, p.ok) for p in passos] == [
+        ("certificado", True), ("endereço", True), ("DNS", True), ("TLS", True),
+        ("autoridade", True)], passos
+    assert CNPJ in passos[0].detalhe and "válido até" in passos[0].detalhe
+    assert "nada foi emitido" in passos[-1].detalhe
+    assert gateway.sandbox.emitidas() == antes
+
+
+def test_an_untrusted_server_stops_at_tls(gateway: Gateway) -> None:
+    gateway.runtime.settings.nacional_ca_file = None  # the system store knows no sandbox CA
+    passos = list(diagnosticar(gateway.runtime, _empresa(gateway), "homologacao"))
+    assert (passos[-1].nome, passos[-1].ok) == ("TLS", False)
+    assert "não é confiável" in passos[-1].detalhe
+
+
+def test_an_unknown_host_stops_at_dns(gateway: Gateway) -> None:
+    gateway.runtime.settings.nacional_url_homologacao = "https://sefin.nao-existe.invalid/api"
+    passos = list(diagnosticar(gateway.runtime, _empresa(gateway), "homologacao"))
+    assert (passos[-1].nome, passos[-1].ok) == ("DNS", False)
+    assert "sefin.nao-existe.invalid não resolve" in passos[-1].detalhe
+
+
+def test_a_certificate_the_authority_does_not_accept(gateway: Gateway,
+                                                     tmp_path: Path) -> None:
+    from nfse.sandbox.nacional import NacionalSandbox
+
+    estranho = NacionalSandbox(tmp_path / "outro")  # trusts no client certificate
+    estranho.start()
+    try:
+        gateway.runtime.settings.nacional_url_homologacao = estranho.url
+        gateway.runtime.settings.nacional_ca_file = str(estranho.ca_file)
+        passos = list(diagnosticar(gateway.runtime, _empresa(gateway), "homologacao"))
+    finally:
+        estranho.stop()
+    assert passos[-1].ok is False and passos[-1].nome in ("TLS", "autoridade"), passos
+
+
+def test_the_command_names_an_unknown_company(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["diagnostico", "--cnpj", CNPJ, "--data-dir",
+                                      str(tmp_path)])
+    assert result.exit_code == 1 and f"nenhuma empresa com o documento {CNPJ}" in result.output
+
+
