@@ -4,14 +4,16 @@ certificate the authority refuses each stop the check at the step that names the
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from nfse.cli import app
 from nfse.operacao.diagnostico import diagnosticar
+from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas
-from tests.support import CNPJ, Gateway
+from tests.support import CNPJ, MUNICIPIO_ABRASF, Gateway
 
 
 def _empresa(gateway: Gateway) -> empresas.Empresa:
@@ -65,3 +67,12 @@ def test_the_command_names_an_unknown_company(tmp_path: Path) -> None:
     assert result.exit_code == 1 and f"nenhuma empresa com o documento {CNPJ}" in result.output
 
 
+
+
+def test_an_abrasf_municipality_is_asked_over_soap(gateway: Gateway,
+                                                   abrasf: AbrasfSandbox) -> None:
+    empresa = dataclasses.replace(_empresa(gateway), codigo_municipio=MUNICIPIO_ABRASF)
+    passos = list(diagnosticar(gateway.runtime, empresa, "homologacao"))
+    assert all(p.ok for p in passos), passos
+    assert passos[1].detalhe.startswith("abrasf em homologacao: " + abrasf.url)
+    assert "nada foi emitido" in passos[-1].detalhe
