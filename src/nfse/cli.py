@@ -47,6 +47,12 @@ def _logging() -> None:
     setup_logging()
 
 
+def _logging_uvicorn() -> None:
+    from nfse.logs import adotar_uvicorn
+
+    adotar_uvicorn()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
@@ -105,6 +111,7 @@ def serve(
         thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
         thread.start()
     server = uvicorn.Server(server_config(create_app(runtime), host, port))
+    _logging_uvicorn()
     settle()
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler that
     # was installed before it: make that a no-op so a requested stop exits with status 0.
