@@ -86,3 +86,24 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
     lixo.write_bytes(b"nada")
     result = runner.invoke(app, ["restore", str(lixo), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 1 and "Não foi possível ler o backup" in result.output
+
+
+def test_a_key_from_the_environment_is_not_in_the_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Restoring such a backup without NFSE_SECRET_KEY would create a new key that opens
+    none of the certificates: refused, saying which key to set."""
+    dados = tmp_path / "dados"
+    monkeypatch.delenv("NFSE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("NFSE_SECRET_KEY", "chave-de-fora")
+    build_runtime(Settings(data_dir=dados)).engine.dispose()
+    arquivo = tmp_path / "b.tar.gz"
+    feito = runner.invoke(app, ["backup", str(arquivo), "--data-dir", str(dados)])
+    assert feito.exit_code == 0 and "NFSE_SECRET_KEY" in feito.output
+    with tarfile.open(arquivo) as tar:
+        assert "secret.key" not in tar.getnames()
+    monkeypatch.delenv("NFSE_SECRET_KEY")
+    novo = tmp_path / "novo"
+    result = runner.invoke(app, ["restore", str(arquivo), "--data-dir", str(novo)])
+    assert result.exit_code == 1
+    assert "defina NFSE_SECRET_KEY com a mesma chave" in " ".join(result.output.split())
+    assert not (novo / "secret.key").exists() and not (novo / "nfse.db").exists()

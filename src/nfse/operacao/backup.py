@@ -59,12 +59,27 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _pg(url: str) -> tuple[str, list[str]]:
-    """The libpq URL and, when it sets a search_path, the ``--schema`` to confine to."""
-    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+@dataclass(frozen=True)
+class Postgres:
+    """How to call pg_dump/pg_restore: the URL without its password (which would show in
+    ``ps``), the password in the environment, and the ``--schema`` a search_path confines
+    the gateway to."""
+
+    url: str
+    ambiente: dict[str, str]
+    esquema: list[str]
+
+
+def _pg(url: str) -> Postgres:
+    parsed = make_url(url).set(drivername="postgresql")
+    ambiente = dict(os.environ)
+    if parsed.password is not None:
+        ambiente["PGPASSWORD"] = str(parsed.password)
+        parsed = parsed.set(password=None)
+    libpq = parsed.render_as_string(hide_password=False)
     opcoes = parse_qs(urlsplit(libpq).query).get("options", [])
     esquemas = [o.split("search_path=", 1)[1] for o in opcoes if "search_path=" in o]
-    return libpq, [f"--schema={e}" for e in esquemas]
+    return Postgres(libpq, ambiente, [f"--schema={e}" for e in esquemas])
 
 
 def _ferramenta(nome: str) -> str:
@@ -75,8 +90,8 @@ def _ferramenta(nome: str) -> str:
     return caminho
 
 
-def _rodar(comando: list[str]) -> None:
-    feito = subprocess.run(comando, capture_output=True, text=True)
+def _rodar(comando: list[str], ambiente: dict[str, str]) -> None:
+    feito = subprocess.run(comando, capture_output=True, text=True, env=ambiente)
     if feito.returncode != 0:
         raise ErroBackup(f"{Path(comando[0]).name} falhou: {feito.stderr.strip()}")
 
@@ -109,9 +124,9 @@ def fazer_backup(settings: Settings, destino: Path) -> Resumo:
                 origem.close()
             banco, membro = "sqlite", SQLITE
         else:
-            libpq, esquema = _pg(url)
+            pg = _pg(url)
             _rodar([_ferramenta("pg_dump"), "--format=custom", "--no-owner",
-                    f"--file={copia}", *esquema, libpq])
+                    f"--file={copia}", *pg.esquema, pg.url], pg.ambiente)
             banco, membro = "postgresql", POSTGRES
         chave = dados / CHAVE
         com_chave = settings.secret_key is None and chave.exists()
@@ -158,6 +173,10 @@ def restaurar(settings: Settings, origem: Path, *, substituir: bool = False) -> 
         if manifesto["banco"] == "postgresql" and sqlite is not None:
             raise ErroBackup("O backup é de um banco PostgreSQL: defina NFSE_DATABASE_URL "
                              "com o banco de destino")
+        if not manifesto.get("chave_incluida") and not settings.secret_key:
+            raise ErroBackup("O backup não traz a chave (ela vinha de NFSE_SECRET_KEY): "
+                             "defina NFSE_SECRET_KEY com a mesma chave; sem ela os "
+                             "certificados não podem ser lidos")
         chave = dados / CHAVE
         existentes = [p for p in (chave, sqlite) if p is not None and p.exists()]
         if existentes and not substituir:
@@ -175,9 +194,9 @@ def restaurar(settings: Settings, origem: Path, *, substituir: bool = False) -> 
                 resto.unlink(missing_ok=True)
             shutil.copyfile(extraido / SQLITE, sqlite)
         else:
-            libpq, esquema = _pg(url)
+            pg = _pg(url)
             _rodar([_ferramenta("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                    f"--dbname={libpq}", *esquema, str(extraido / POSTGRES)])
+                    f"--dbname={pg.url}", *pg.esquema, str(extraido / POSTGRES)], pg.ambiente)
         if (extraido / MAILDIR).is_dir():
             shutil.copytree(extraido / MAILDIR, dados / MAILDIR, dirs_exist_ok=True)
     return Resumo(origem, str(manifesto["banco"]), bool(manifesto.get("chave_incluida")))
