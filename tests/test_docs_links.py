@@ -44,3 +44,18 @@ def test_every_command_is_in_the_readme() -> None:
     assert len(todos) >= 11
     faltando = [c for c in todos if f"`{c}" not in comandos]
     assert not faltando, faltando
+
+
+def test_the_commands_the_docs_show_exist() -> None:
+    """A guide that names a command the CLI does not have leaves its reader stuck."""
+    grupos = get_command(app).commands
+    citados = 0
+    for documento in DOCUMENTOS:
+        for comando, sub in re.findall(r"(?:^|`|bin/|exec |&& |=\S+ )nfse ([a-z]+)(?: ([a-z]+))?",
+                                       documento.read_text(), re.M):
+            assert comando in grupos, (documento.name, comando)
+            filhos = getattr(grupos[comando], "commands", None)
+            if filhos and sub:
+                assert sub in filhos, (documento.name, comando, sub)
+            citados += 1
+    assert citados >= 20
