@@ -5,8 +5,10 @@ certificate the authority refuses each stop the check at the step that names the
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from nfse.cli import app
@@ -76,3 +78,19 @@ def test_an_abrasf_municipality_is_asked_over_soap(gateway: Gateway,
     assert all(p.ok for p in passos), passos
     assert passos[1].detalhe.startswith("abrasf em homologacao: " + abrasf.url)
     assert "nada foi emitido" in passos[-1].detalhe
+
+
+def test_the_command_prints_each_step(gateway: Gateway, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = gateway.runtime.settings
+    monkeypatch.setenv("NFSE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("NFSE_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("NFSE_NACIONAL_URL_HOMOLOGACAO", settings.nacional_url_homologacao)
+    monkeypatch.setenv("NFSE_NACIONAL_CA_FILE", settings.nacional_ca_file)
+    result = CliRunner().invoke(app, ["diagnostico", "--cnpj", "11.222.333/0001-81",
+                                      "--ambiente", "homologacao", "--data-dir",
+                                      str(tmp_path)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    passos = re.findall(r"^(ok|FALHA) ([^:]+):", result.output, re.M)
+    assert passos == [("ok", "certificado"), ("ok", "endereço"), ("ok", "DNS"), ("ok", "TLS"),
+                      ("ok", "autoridade")], result.output
