@@ -169,4 +169,5 @@ def test_the_post_doors_answer_in_the_contract_format_and_are_documented(
     broken = client.post(f"/v2/{door}?ref=b", content=b'{"prestador": ')
     assert (broken.status_code, broken.json()["codigo"]) == (415, "requisicao_invalida")
     schema = client.get("/openapi.json").json()
-    assert [p["name"] for p in schema["paths"][f"/v2/{door}"]["post"]["parameters"]] == ["ref"]
+    assert [p["name"] for p in schema["paths"][f"/v2/{door}"]["post"]["parameters"]] == [
+        "ref", "dry_run"]

@@ -48,7 +48,7 @@ def test_empresa_criar_refuses_wrong_password_and_other_cnpj(tmp_path: Path) -> 
             "--codigo-municipio", "4106902", "--certificado", str(pfx),
             "--data-dir", str(tmp_path / "data")]
     wrong = runner.invoke(app, base + ["--senha", "errada"])
-    assert wrong.exit_code == 1 and "senha do certificado incorreta" in wrong.output
+    assert wrong.exit_code == 1 and "Senha do certificado incorreta" in wrong.output
     other = runner.invoke(app, base + ["--senha", "segredo"])
     assert other.exit_code == 1 and "11222333000181" in other.output
 

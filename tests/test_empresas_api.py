@@ -70,7 +70,7 @@ def test_certificate_errors_are_422_with_the_reason(admin: TestClient) -> None:
     wrong = admin.post("/v2/empresas", json=empresa(senha_certificado="errada"))
     assert wrong.status_code == 422
     assert wrong.json() == {"codigo": "erro_validacao", "mensagem":
-                            "Certificado digital inválido ou senha do certificado incorreta"}
+                            "Senha do certificado incorreta"}
     other = admin.post("/v2/empresas", json=empresa(arquivo_certificado_base64=pfx_b64(CNPJ)))
     assert other.status_code == 422 and CNPJ in other.json()["mensagem"]
     expired = admin.post("/v2/empresas", json=empresa(arquivo_certificado_base64=pfx_b64(

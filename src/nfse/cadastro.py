@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from nfse.certs.a1 import A1, CertificadoInvalido, load_pfx
+from nfse.certs.a1 import A1, CertificadoInvalido, NaoEPkcs12, SenhaIncorreta, load_pfx
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
 from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
@@ -116,9 +116,12 @@ def certificado(payload: dict[str, Any], documento: str) -> tuple[bytes, A1] | N
     try:
         pfx = base64.b64decode(str(encoded), validate=False)
         a1 = load_pfx(pfx, str(payload.get("senha_certificado") or ""))
+    except SenhaIncorreta as exc:
+        raise ErroValidacao(str(exc)) from exc
     except (binascii.Error, ValueError, CertificadoInvalido) as exc:
-        raise ErroValidacao("Certificado digital inválido ou senha do certificado "
-                            "incorreta") from exc
+        motivo = exc if isinstance(exc, CertificadoInvalido) else NaoEPkcs12(
+            "o arquivo não é um certificado PKCS#12 (.pfx/.p12)")
+        raise ErroValidacao(f"Certificado digital inválido: {motivo}") from exc
     dono = a1.cnpj
     if dono and dono[:8] != documento[:8] and dono != documento:
         raise ErroValidacao(f"O certificado digital pertence a outro CNPJ ({dono}), não a "

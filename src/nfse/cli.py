@@ -1,4 +1,5 @@
-"""The ``nfse`` command: serve, worker, db, empresa, sandbox, municipios."""
+"""The ``nfse`` command: serve, worker, emitir, notas, db, empresa, admin, sandbox,
+municipios, backup, restore, diagnostico."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from nfse import textos_cli
 from nfse.config import Settings
+
+textos_cli.instalar()
 
 app = typer.Typer(help="nfse-gateway: API de NFS-e compatível com a Focus NFe v2",
                   no_args_is_help=True)
@@ -47,6 +51,12 @@ def _logging() -> None:
     setup_logging()
 
 
+def _logging_uvicorn() -> None:
+    from nfse.logs import adotar_uvicorn
+
+    adotar_uvicorn()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Endereço de escuta")] = "127.0.0.1",
@@ -57,6 +67,10 @@ def serve(
                        "empresa de demonstração com token de homologação")] = False,
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Só a API; as notas são enviadas por processos `nfse worker`")] = False,
+    sandbox_nacional_port: Annotated[int, typer.Option(
+        help="Com --demo: porta do sandbox NFS-e Nacional (0: uma livre)")] = 0,
+    sandbox_abrasf_port: Annotated[int, typer.Option(
+        help="Com --demo: porta do sandbox ABRASF 2.04 (0: uma livre)")] = 0,
 ) -> None:
     """API + worker num só processo (SQLite por padrão), migrações aplicadas na partida."""
     from nfse.api.app import create_app, server_config
@@ -70,7 +84,7 @@ def serve(
     if demo:
         from nfse.demo import start_sandboxes
 
-        sandboxes = start_sandboxes(settings)
+        sandboxes = start_sandboxes(settings, sandbox_nacional_port, sandbox_abrasf_port)
     runtime = build_runtime(settings)
     if sandboxes:
         from nfse.demo import MUNICIPIO_ABRASF, ensure_demo
@@ -101,6 +115,7 @@ def serve(
         thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
         thread.start()
     server = uvicorn.Server(server_config(create_app(runtime), host, port))
+    _logging_uvicorn()
     settle()
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler that
     # was installed before it: make that a no-op so a requested stop exits with status 0.
@@ -143,6 +158,78 @@ def worker(
         signal.signal(sig, _stop)
     settle()
     worker.run(stop)
+
+
+@app.command()
+def backup(
+    arquivo: Annotated[Path, typer.Argument(help="Arquivo .tar.gz a escrever")],
+    data_dir: DataDir = None,
+) -> None:
+    """Copia o banco (consistente, com o servidor no ar), o secret.key e o maildir."""
+    from nfse.operacao.backup import ErroBackup, fazer_backup
+
+    try:
+        resumo = fazer_backup(_settings(data_dir), arquivo)
+    except ErroBackup as exc:
+        console.print(f"[red]Erro:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"Backup ({resumo.banco}) escrito em {resumo.arquivo}")
+    if not resumo.com_chave:
+        console.print("[yellow]Atenção:[/yellow] a chave vem de NFSE_SECRET_KEY e não está no "
+                      "backup; guarde-a à parte, sem ela os certificados não podem ser lidos")
+
+
+@app.command()
+def restore(
+    arquivo: Annotated[Path, typer.Argument(help="Backup escrito por `nfse backup`",
+                                            exists=True, dir_okay=False)],
+    substituir: Annotated[bool, typer.Option(
+        "--substituir", help="Sobrescreve o banco e a chave existentes")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Restaura um backup no diretório de dados e no banco configurado, e aplica as
+    migrações pendentes (um backup de versão anterior sobe para a atual)."""
+    from nfse.operacao.backup import ErroBackup, restaurar
+    from nfse.runtime import build_runtime
+
+    settings = _settings(data_dir)
+    try:
+        resumo = restaurar(settings, arquivo, substituir=substituir)
+    except ErroBackup as exc:
+        console.print(f"[red]Erro:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    build_runtime(settings).engine.dispose()
+    console.print(f"Backup ({resumo.banco}) restaurado de {resumo.arquivo}")
+
+
+@app.command()
+def diagnostico(
+    cnpj: Annotated[str, typer.Option(help="CNPJ da empresa")],
+    ambiente: Annotated[str, typer.Option(help="producao ou homologacao")] = "producao",
+    data_dir: DataDir = None,
+) -> None:
+    """Confere se a empresa alcança a sua autoridade: certificado, endereço, DNS, TLS com o
+    A1 e a resposta a uma consulta. Nada é emitido."""
+    from nfse.model.documentos import limpar_cnpj
+    from nfse.operacao.diagnostico import diagnosticar
+    from nfse.runtime import build_runtime
+    from nfse.store import empresas
+
+    if ambiente not in ("producao", "homologacao"):
+        raise typer.BadParameter("use producao ou homologacao", param_hint="--ambiente")
+    runtime = build_runtime(_settings(data_dir))
+    with runtime.engine.connect() as conn:
+        empresa = empresas.find_by_cnpj(conn, limpar_cnpj(cnpj))
+    if empresa is None:
+        console.print(f"[red]Erro:[/red] nenhuma empresa com o documento {cnpj}")
+        raise typer.Exit(1)
+    falhou = False
+    for passo in diagnosticar(runtime, empresa, ambiente):
+        marca = "[green]ok[/green]" if passo.ok else "[red]FALHA[/red]"
+        console.print(f"{marca} {passo.nome}: {passo.detalhe}")
+        falhou = falhou or not passo.ok
+    if falhou:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -280,7 +367,10 @@ def empresa_criar(
     codigo_municipio: Annotated[str, typer.Option(help="Código IBGE do município")],
     certificado: Annotated[Path, typer.Option(help="Arquivo PKCS#12 (.pfx/.p12) do A1",
                                               exists=True, dir_okay=False)],
-    senha: Annotated[str, typer.Option(help="Senha do certificado")],
+    senha: Annotated[str, typer.Option(
+        help="Senha do certificado; sem ela, vem de $NFSE_SENHA_CERTIFICADO ou é perguntada",
+        envvar="NFSE_SENHA_CERTIFICADO", prompt="Senha do certificado", hide_input=True,
+        show_envvar=False)],
     nome: Annotated[str | None, typer.Option(help="Razão social")] = None,
     regime_tributario: Annotated[int | None, typer.Option(
         help="1 Simples Nacional, 2 SN excesso, 3 normal, 4 MEI")] = None,
@@ -406,6 +496,9 @@ def sandbox_abrasf(
     configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
     run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed,
                 xsd_dir=xsd_dir or (Path(configured) if configured else None))
+
+if __name__ == "__main__":
+    app()
 
 
 @municipios_app.command("cobertura")

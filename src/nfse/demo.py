@@ -61,16 +61,18 @@ class Demo:
                 "codigo_municipio": CODIGO_MUNICIPIO}
 
 
-def start_sandboxes(settings: Settings) -> list[NacionalSandbox | AbrasfSandbox]:
-    """Start the Nacional and the ABRASF sandboxes and point homologação at them."""
-    nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional")
+def start_sandboxes(settings: Settings, nacional_port: int = 0,
+                    abrasf_port: int = 0) -> list[NacionalSandbox | AbrasfSandbox]:
+    """Start the Nacional and the ABRASF sandboxes (on these ports; 0: any free one) and point
+    homologação at them."""
+    nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
     settings.nacional_parametros_url_homologacao = nacional.parametros_url
     settings.nacional_adn_url_homologacao = nacional.adn_url
     settings.nacional_ca_file = str(nacional.ca_file)
     xsd = os.environ.get("NFSE_ABRASF_XSD_DIR")
-    abrasf = AbrasfSandbox(settings.data_dir / "sandbox-abrasf",
+    abrasf = AbrasfSandbox(settings.data_dir / "sandbox-abrasf", port=abrasf_port,
                            xsd_dir=Path(xsd) if xsd else None)
     abrasf.start()
     settings.abrasf_url_homologacao = abrasf.url

@@ -1,5 +1,6 @@
 """Logging set-up: plain text by default, JSON lines with ``NFSE_LOG_FORMAT=json``. Records
-carry the note's ``ref``, ``empresa`` and ``attempt`` when they are about one; tokens,
+carry the note's ``ref``, ``empresa`` and ``attempt`` when they are about one, in both
+formats; uvicorn's own lines (access and errors) go through the same handler. Tokens,
 certificates and passwords are never passed to a logger."""
 
 from __future__ import annotations
@@ -10,6 +11,31 @@ import os
 from datetime import UTC, datetime
 
 CONTEXT = ("ref", "empresa", "ambiente", "attempt", "result", "nota_id")
+UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+ACESSO = ("cliente", "metodo", "caminho", "versao_http", "status")
+"""The arguments of a uvicorn access line, in its order."""
+
+
+def _acesso(record: logging.LogRecord) -> dict[str, object]:
+    if record.name != "uvicorn.access" or not isinstance(record.args, tuple) \
+            or len(record.args) != len(ACESSO):
+        return {}
+    return dict(zip(ACESSO, record.args, strict=True))
+
+
+class TextFormatter(logging.Formatter):
+    """``time level logger message`` and then the note's context as ``key=value``."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        linha = super().format(record)
+        contexto = " ".join(f"{k}={getattr(record, k)}" for k in CONTEXT if hasattr(record, k))
+        if not contexto:
+            return linha
+        primeira, _, resto = linha.partition("\n")
+        return f"{primeira} {contexto}" + (f"\n{resto}" if resto else "")
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,6 +47,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update({k: getattr(record, k) for k in CONTEXT if hasattr(record, k)})
+        entry.update(_acesso(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -31,9 +58,17 @@ def setup_logging() -> None:
     if os.environ.get("NFSE_LOG_FORMAT", "").lower() == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def adotar_uvicorn() -> None:
+    """After uvicorn configured its loggers (it does when its ``Config`` is built): send
+    their records to the root handler, so they come out in the same format."""
+    for nome in UVICORN:
+        logger = logging.getLogger(nome)
+        logger.handlers[:] = []
+        logger.propagate = True

@@ -11,8 +11,10 @@ from nfse.api import (
     empresas_routes,
     errors,
     hook_routes,
+    http_pt,
     municipios_routes,
     nfse_routes,
+    openapi,
     ops_routes,
     public_routes,
     recebidas_routes,
@@ -41,6 +43,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(painel.router)
     app.include_router(admin_routes.router)
     app.include_router(ops_routes.router)
+    openapi.install(app)
+    http_pt.install(app)
     return app
 
 

@@ -22,6 +22,18 @@ class CertificadoInvalido(ValueError):
     """Not a PKCS#12, wrong password, or not an RSA signing certificate."""
 
 
+class SenhaIncorreta(CertificadoInvalido):
+    """A PKCS#12 that this password does not open."""
+
+
+class NaoEPkcs12(CertificadoInvalido):
+    """A file that is not a (whole) PKCS#12: a PEM, a PDF, a truncated upload."""
+
+
+PKCS7 = bytes.fromhex("06092a864886f70d0107")
+"""The start of the OID of PKCS#7 data (…7.1) and signedData (…7.2), the PFX's authSafe."""
+
+
 @dataclass(frozen=True)
 class A1:
     key: rsa.RSAPrivateKey
@@ -59,11 +71,42 @@ class A1:
         )
 
 
+def _conteudo(data: bytes, pos: int, tag: int) -> tuple[int, int | None]:
+    """Where the content of the DER/BER element at ``pos`` starts and its length (None when
+    indefinite); IndexError when the element is not there."""
+    if data[pos] != tag:
+        raise IndexError(pos)
+    primeiro = data[pos + 1]
+    if primeiro < 0x80:
+        return pos + 2, primeiro
+    if primeiro == 0x80:
+        return pos + 2, None
+    tamanho = primeiro & 0x7F
+    return pos + 2 + tamanho, int.from_bytes(data[pos + 2:pos + 2 + tamanho], "big")
+
+
+def parece_pkcs12(data: bytes) -> bool:
+    """PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo, macData OPTIONAL }: the
+    shape alone, which cryptography does not tell apart from a wrong password."""
+    try:
+        inicio, tamanho = _conteudo(data, 0, 0x30)
+        if tamanho is not None and inicio + tamanho != len(data):
+            return False
+        if data[inicio:inicio + 3] != b"\x02\x01\x03":
+            return False
+        oid, _ = _conteudo(data, inicio + 3, 0x30)
+        return data[oid:oid + len(PKCS7)] == PKCS7 and data[oid + len(PKCS7)] in (1, 2)
+    except IndexError:
+        return False
+
+
 def load_pfx(data: bytes, password: str) -> A1:
+    if not parece_pkcs12(data):
+        raise NaoEPkcs12("o arquivo não é um certificado PKCS#12 (.pfx/.p12)")
     try:
         key, cert, chain = pkcs12.load_key_and_certificates(data, password.encode())
     except (ValueError, TypeError) as exc:
-        raise CertificadoInvalido("senha incorreta ou arquivo não é um PKCS#12") from exc
+        raise SenhaIncorreta("Senha do certificado incorreta") from exc
     if cert is None or not isinstance(key, rsa.RSAPrivateKey):
         raise CertificadoInvalido("o PKCS#12 não contém um certificado com chave RSA")
     return A1(key=key, cert=cert, chain=tuple(chain or ()))

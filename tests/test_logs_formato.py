@@ -1,0 +1,70 @@
+"""Logs that say what happened (issue 23.2, the part outside the worker): the text format
+carries the note's context as the JSON one does, and uvicorn's access and error lines come
+out through the same handler, in the same format."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from nfse.logs import UVICORN, adotar_uvicorn, setup_logging
+
+
+@pytest.fixture
+def registro() -> Iterator[None]:
+    raiz = logging.getLogger()
+    antes = raiz.handlers[:], raiz.level
+    loggers = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).propagate)
+               for n in UVICORN}
+    yield
+    raiz.handlers[:], nivel = antes
+    raiz.setLevel(nivel)
+    for nome, (handlers, propaga) in loggers.items():
+        logging.getLogger(nome).handlers[:] = handlers
+        logging.getLogger(nome).propagate = propaga
+
+
+def _servidor_configurado(formato: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As ``nfse serve`` does: our set-up, then uvicorn's Config (which configures its own
+    loggers), then adopting them."""
+    monkeypatch.setenv("NFSE_LOG_FORMAT", formato)
+    setup_logging()
+    uvicorn.Config(lambda *_: None, log_level="info")
+    adotar_uvicorn()
+
+
+def _acesso() -> None:
+    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000",
+                                             "POST", "/v2/nfse?ref=a", "1.1", 202)
+
+
+def test_text_lines_carry_the_context_and_uvicorn_shares_the_format(
+        registro: None, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _servidor_configurado("text", monkeypatch)
+    logging.getLogger("nfse.work").info("emissao: %s", "rejected", extra={
+        "ref": "pedido-1", "empresa": "11222333000181", "ambiente": "producao",
+        "attempt": 3, "result": "rejected"})
+    _acesso()
+    linhas = capsys.readouterr().err.splitlines()
+    assert linhas[0].endswith("INFO nfse.work emissao: rejected ref=pedido-1 "
+                              "empresa=11222333000181 ambiente=producao attempt=3 "
+                              "result=rejected")
+    assert " INFO uvicorn.access 127.0.0.1:5000 - \"POST /v2/nfse?ref=a HTTP/1.1\" 202" in \
+        linhas[1]
+
+
+def test_json_lines_for_uvicorn_too(registro: None, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _servidor_configurado("json", monkeypatch)
+    _acesso()
+    logging.getLogger("uvicorn.error").info("Application startup complete.")
+    acesso, erro = (json.loads(linha) for linha in capsys.readouterr().err.splitlines())
+    assert acesso["logger"] == "uvicorn.access"
+    assert (acesso["metodo"], acesso["caminho"], acesso["status"]) == (
+        "POST", "/v2/nfse?ref=a", 202)
+    assert erro["logger"] == "uvicorn.error" and erro["level"] == "info"
