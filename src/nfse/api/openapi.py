@@ -58,6 +58,11 @@ TAGS = [
                                           "um e suas tabelas de serviços."},
     {"name": "Documentos públicos", "description": "XML, PDF e visualização de uma nota, "
                                                    "por URL de capacidade, sem token."},
+    {"name": "NFS-e recebidas", "description": "Notas em que a empresa é tomadora ou "
+                                               "intermediária, lidas da distribuição do ADN "
+                                               "e do sistema do município."},
+    {"name": "Administração", "description": "(ext) As notas de todas as empresas, para "
+                                             "operadores; só com token de administrador."},
     {"name": "Operação", "description": "Saúde, prontidão e métricas do servidor."},
 ]
 
@@ -332,6 +337,47 @@ OPERACOES: dict[tuple[str, str], Operacao] = {
             "200": {"description": "A página", "content": {"text/html": {
                 "schema": {"type": "string"}}}},
             "404": NAO_ENCONTRADO}, parametros=(CAPACIDADE,), publica=True),
+    ("GET", "/v2/nfses_recebidas"): Operacao(
+        "NFS-e recebidas", "Listar as notas recebidas",
+        "Até 100 notas em que o CNPJ é tomador ou intermediário, com versao maior que a "
+        "informada, em ordem crescente de versao. A primeira consulta da empresa inicia a "
+        "leitura da sua distribuição no ambiente do token.", respostas={
+            "200": {**json_ok("As notas", LISTA), "headers": TOTAL},
+            "400": INVALIDO, "403": erro("CNPJ de outra empresa", "permissao_negada")},
+        parametros=(_parametro("cnpj", "query", "CNPJ (ou cpf) da empresa do token.",
+                               obrigatorio=True),
+                    _parametro("versao", "query", "Só as notas com versao maior que esta.",
+                               {"type": "integer", "minimum": 0}),
+                    _parametro("completa", "query", "1: inclui os XML da nota e do "
+                               "cancelamento.", {"type": "integer", "enum": [0, 1]}))),
+    ("GET", "/v2/nfses_recebidas/{chave}"): Operacao(
+        "NFS-e recebidas", "Consultar uma nota recebida",
+        "CHAVE, CHAVE.json (com os XML) ou CHAVE.xml (o XML da NFS-e).", respostas={
+            "200": json_ok("A nota", {"type": "object"}), "404": NAO_ENCONTRADO},
+        parametros=(_parametro("chave", "path", "Chave de acesso (50 dígitos), ou a chave "
+                               "que o gateway dá a uma nota ABRASF, com .json ou .xml."),)),
+    ("POST", "/v2/nfses_recebidas/sincronizar"): Operacao(
+        "NFS-e recebidas", "(ext) Ler a distribuição agora",
+        "Antecipa a próxima leitura das notas recebidas da empresa no ambiente do token.",
+        respostas={"202": json_ok("Agendada", {"type": "object"})}),
+    ("GET", "/v2/admin/notas"): Operacao(
+        "Administração", "(ext) Listar as notas de todas as empresas",
+        "50 por página, das mais novas; a próxima página vem no cabeçalho Link (antes = o "
+        "último id).", respostas={
+            "200": {**json_ok("As notas", LISTA), "headers": TOTAL},
+            "403": erro("Token que não é de administrador", "permissao_negada")},
+        parametros=tuple(_parametro(nome, "query", descricao) for nome, descricao in (
+            ("empresa", "Id da empresa."), ("status", "Status da nota."),
+            ("ambiente", "homologacao ou producao."), ("ref", "A ref exata."),
+            ("desde", "Aceitas a partir do dia (AAAA-MM-DD)."),
+            ("ate", "Aceitas até o dia (AAAA-MM-DD)."),
+            ("texto", "Na ref, no número, na chave ou nos dados da nota."),
+            ("antes", "Só notas de id menor (próxima página).")))),
+    ("GET", "/v2/admin/notas/{nota_id}"): Operacao(
+        "Administração", "(ext) Consultar uma nota com tudo o que aconteceu a ela",
+        "Histórico, documentos trocados, e-mails e entregas de webhook.", respostas={
+            "200": json_ok("A nota", {"type": "object"}), "404": NAO_ENCONTRADO},
+        parametros=(_parametro("nota_id", "path", "Id da nota.", {"type": "integer"}),)),
     ("GET", "/healthz"): Operacao("Operação", "Saúde", "200 com API, banco e um worker "
                                   "ativos (batimento nos últimos 30 s); senão 503.", respostas={
         "200": json_ok("Tudo de pé", {"type": "object"}),
@@ -350,7 +396,8 @@ the tests refuse that."""
 SEM_CORPO = {("POST", "/v2/nfse/{ref}/hook"), ("POST", "/v2/nfsen/{ref}/hook"),
              ("POST", "/v2/empresas/{empresa_id}/tokens"),
              ("DELETE", "/v2/blocked_emails/{endereco}"), ("DELETE", "/v2/hooks/{hook_id}"),
-             ("DELETE", "/v2/empresas/{empresa_id}")}
+             ("DELETE", "/v2/empresas/{empresa_id}"),
+             ("POST", "/v2/nfses_recebidas/sincronizar")}
 """Operations that change something and take no body."""
 
 COMUNS = {
