@@ -34,6 +34,12 @@ def ac_teste(data_dir: Path) -> A1:
     return ca
 
 
+def disponivel(data_dir: Path) -> bool:
+    """Whether the data directory has a test CA (``nfse serve --demo`` or ``nfse empresa
+    criar --certificado-teste`` made it), i.e. whether its sandboxes trust test A1s."""
+    return (Path(data_dir) / ARQUIVO).exists()
+
+
 def a1_teste(data_dir: Path, cnpj: str, razao_social: str) -> A1:
     """A test A1 for ``cnpj``, issued by the data directory's test CA (valid one year)."""
     return generate_a1(cnpj, razao_social, issuer=ac_teste(data_dir))
