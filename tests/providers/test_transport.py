@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from nfse.certs.generate import generate_a1, generate_ca, generate_server_cert
 from nfse.certs.tls import server_context
-from nfse.providers.transport import NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import NotSent, Refused, Transport, Unknown, classify
 from tests.proxy import ConnectProxy
 from tests.support import CNPJ
 
@@ -249,3 +250,35 @@ def test_the_environments_proxy_and_no_proxy_are_honoured(server, monkeypatch) -
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         assert _post(Transport(), url, ca_file) == (200, b"1")
         assert len(proxy.targets) == 1  # straight to the authority
+
+
+def _caused_by(exc: BaseException, cause: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
+def _alert(reason: str) -> ssl.SSLError:
+    error = ssl.SSLError(1, f"[SSL: {reason}] alert")
+    error.reason = reason
+    return error
+
+
+@pytest.mark.parametrize(("exc", "kind"), [
+    (httpx.ConnectError("refused"), NotSent),
+    (httpx.ConnectTimeout("slow"), NotSent),
+    (httpx.ProxyError("407"), NotSent),
+    (httpx.PoolTimeout("full"), NotSent),
+    (httpx.ReadTimeout("silent"), Unknown),
+    (httpx.WriteError("broken"), Unknown),
+    (httpx.RemoteProtocolError("garbage"), Unknown),
+    # TLS 1.3: the server's verdict on our certificate is read after the request left, but
+    # it ended the handshake, so nothing was processed
+    (_caused_by(httpx.ReadError("alert"), _alert("TLSV1_ALERT_UNKNOWN_CA")), Refused),
+    (_caused_by(httpx.ConnectError("alert"), _alert("SSLV3_ALERT_CERTIFICATE_REVOKED")),
+     Refused),
+    (_caused_by(httpx.ConnectError("ours"), ssl.SSLCertVerificationError(1, "server")),
+     NotSent),
+])
+def test_httpx_failures_map_onto_the_outcome_classes(exc: httpx.HTTPError, kind: type) -> None:
+    found = classify(exc)
+    assert type(found) is kind
