@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
+from nfse.providers.base import certificado_recusado
 from nfse.store.tables import autoridades, historico, notas
+from nfse.work.worker import _prazo_esgotado
 from tests.support import IM, MUNICIPIO, Gateway, nota_exemplo
 
 OUTRO_CNPJ = "11444777000161"
@@ -103,6 +105,21 @@ def test_a_refused_certificate_holds_only_its_company(gateway: Gateway) -> None:
         finals = [_final(recusada, f"recusada-{i}") for i in range(NOTAS)]
     assert {n["status"] for n in finals} == {"erro_autorizacao"}
     assert {n["erros"][0]["codigo"] for n in finals} == {"certificado_recusado"}
+    assert all("emita a nota de novo" in n["erros"][0]["correcao"] for n in finals)
     assert not _fora_do_ar(gateway)
     assert all(gateway.client.get(f"/v2/nfse/junto-{i}").json()["status"] == "autorizado"
                for i in range(NOTAS))
+
+
+def test_a_note_that_may_have_arrived_is_never_told_to_be_sent_again() -> None:
+    """Past the deadline, a refused company's note that was never sent may be issued
+    again; one whose earlier attempt may have reached the authority must be asked first."""
+    recusa = certificado_recusado("certificado revogado (TLS SSLV3_ALERT_CERTIFICATE_REVOKED)")
+    nunca_enviada = _prazo_esgotado(recusa, reconcile=False)
+    assert nunca_enviada["codigo"] == "certificado_recusado"
+    assert nunca_enviada["mensagem"] == recusa and "emita a nota de novo" in \
+        nunca_enviada["correcao"]
+    talvez = _prazo_esgotado(recusa, reconcile=True)
+    assert talvez["codigo"] == "certificado_recusado" and "Consulte" in talvez["correcao"]
+    assert _prazo_esgotado("A autoridade (nacional) está fora do ar", False)["codigo"] == \
+        "prazo_esgotado"

@@ -68,17 +68,21 @@ def _keep_exchanges(conn: Connection, nota_id: int, exchanges: Sequence[Exchange
     artefatos.put_many(conn, nota_id, _exchanged(exchanges))
 
 
-def _prazo_esgotado(mensagem: str | None) -> dict[str, str]:
+def _prazo_esgotado(mensagem: str | None, reconcile: bool) -> dict[str, str]:
     """The error of a note past the processing deadline: the company's refused certificate
-    when that is what kept it (its last ``mensagem`` says so), else no final answer."""
+    when that is what kept it (its last ``mensagem`` says so), else no final answer. A note
+    whose earlier attempt may have reached the authority (``reconcile``) is never told to
+    be sent again without asking the authority first."""
+    consulte = "Consulte a situação da nota junto à prefeitura antes de reenviar"
     if mensagem and mensagem.startswith(RECUSA):
         return {"codigo": "certificado_recusado", "mensagem": mensagem,
-                "correcao": "Envie um certificado A1 válido da empresa (PUT /v2/empresas/ID) "
-                            "e emita a nota de novo"}
+                "correcao": consulte if reconcile else
+                "Envie um certificado A1 válido da empresa (PUT /v2/empresas/ID) e emita a "
+                "nota de novo"}
     return {"codigo": "prazo_esgotado",
             "mensagem": "Não foi possível obter uma resposta definitiva da prefeitura "
                         "dentro do prazo de processamento",
-            "correcao": "Consulte a situação da nota junto à prefeitura antes de reenviar"}
+            "correcao": consulte}
 
 
 class Worker:
@@ -263,7 +267,7 @@ class Worker:
                 nota.motivo_substituicao))
         age = (now() - aware(row.accepted_at)).total_seconds()
         if age > self.settings.processing_deadline:
-            self._reject(nota_id, [_prazo_esgotado(row.mensagem)])
+            self._reject(nota_id, [_prazo_esgotado(row.mensagem, row.reconcile)])
             return
         provider = get_provider(row.provider)
         emissor = self.emissores.for_empresa(empresa, row.ambiente, row.provider,
