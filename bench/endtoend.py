@@ -21,7 +21,7 @@ from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Rps
 from nfse.providers.nacional.answers import pack
 from nfse.providers.nacional.dps import build_dps
-from nfse.providers.nacional.transport import Transport
+from nfse.providers.transport import Transport
 from nfse.store.db import make_engine
 from nfse.store.tables import notas
 from nfse.store.tables import workers as heartbeats

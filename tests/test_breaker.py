@@ -7,13 +7,15 @@ import json
 import time
 
 from nfse.config import Settings
-from nfse.providers.base import Erro, Outcome, Result
+from nfse.providers.base import Erro, Outcome, Party, Result
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.work.breaker import CircuitBreaker
 from tests.support import Gateway, nota_exemplo
 
 DOWN = Outcome(Result.RETRY)
 UP = Outcome(Result.REJECTED, erros=(Erro("E1", "recusada"),))
+REFUSED = Outcome(Result.RETRY, failure_of=Party.COMPANY,
+                  mensagem="Certificado recusado pela autoridade: certificado revogado")
 
 
 def test_breaker_opens_probes_and_closes() -> None:
@@ -36,6 +38,36 @@ def test_breaker_opens_probes_and_closes() -> None:
     assert not breaker.is_open("a") and breaker.allow("a") == 0
     breaker.record("a", Outcome(Result.UNKNOWN, erros=(Erro("E0014", "dup"),)))
     assert not breaker.is_open("a")
+
+
+def test_a_companys_refused_certificate_holds_it_alone() -> None:
+    settings = Settings(breaker_failures=2, breaker_open=5, backoff_base=0.2, backoff_cap=0.4)
+    breaker = CircuitBreaker(settings)
+    for _ in range(10):
+        breaker.record("a", REFUSED, empresa=1)
+    assert not breaker.is_open("a") and breaker.allow("a") == 0
+    assert breaker.held("a", 2) is None  # the other companies go on
+    assert breaker.held("b", 1) is None  # and the company at other authorities
+    wait, mensagem = breaker.held("a", 1)
+    assert 0 < wait <= 0.4 and mensagem == REFUSED.mensagem
+    time.sleep(wait + 0.01)
+    assert breaker.held("a", 1) is None  # one probe
+    assert breaker.held("a", 1) is not None  # the others wait for it
+    breaker.record("a", UP, empresa=1)  # its certificate accepted again
+    assert breaker.held("a", 1) is None
+
+
+def test_refusals_of_every_company_are_the_authoritys() -> None:
+    """The authority refusing more than one company with no answer in between (a broken
+    trust store on its side) opens its circuit; an answer in between does not."""
+    breaker = CircuitBreaker(Settings(breaker_failures=2, breaker_open=5))
+    breaker.record("a", REFUSED, empresa=1)
+    breaker.record("a", UP, empresa=3)
+    breaker.record("a", REFUSED, empresa=2)
+    assert not breaker.is_open("a")
+    breaker.record("a", REFUSED, empresa=1)
+    breaker.record("a", REFUSED, empresa=2)
+    assert breaker.is_open("a")
 
 
 def test_notes_wait_while_the_authority_is_down(gateway: Gateway) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import secrets
 import zipfile
 import zlib
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from nfse.certs import teste
 from nfse.certs.a1 import A1, CertificadoInvalido, NaoEPkcs12, SenhaIncorreta, load_pfx
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
@@ -132,6 +134,27 @@ def certificado(payload: dict[str, Any], documento: str) -> tuple[bytes, A1] | N
     return pfx, a1
 
 
+def com_certificado_teste(runtime: Runtime, payload: dict[str, Any], documento: str,
+                          nome: str) -> dict[str, Any]:
+    """``"certificado_teste": true`` (homologação against the demo's sandboxes): the payload
+    with a new test A1 for ``documento`` from the data directory's test CA in place of an
+    uploaded certificate. Refused when the gateway has no test CA (no demo sandboxes)."""
+    if "certificado_teste" not in payload or not _booleano(
+            "certificado_teste", payload["certificado_teste"]):
+        return payload
+    if payload.get("arquivo_certificado_base64"):
+        raise _problema("certificado_teste", 'Informe "arquivo_certificado_base64" ou '
+                                             '"certificado_teste", não os dois')
+    if not teste.disponivel(runtime.settings.data_dir):
+        raise ErroValidacao("Certificado de teste indisponível: só os sandboxes da "
+                            "demonstração (nfse serve --demo) o aceitam; envie o certificado "
+                            "A1 da empresa em arquivo_certificado_base64")
+    senha = secrets.token_urlsafe(12)
+    a1 = teste.a1_teste(runtime.settings.data_dir, documento, nome)
+    return payload | {"arquivo_certificado_base64": base64.b64encode(a1.to_pfx(senha)).decode(),
+                      "senha_certificado": senha}
+
+
 def _segredos(runtime: Runtime, payload: dict[str, Any],
               cert: tuple[bytes, A1] | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
@@ -193,6 +216,8 @@ def criar(runtime: Runtime, payload: dict[str, Any], dry_run: bool = False,
     """A new company and one token per environment (``token_homologacao``: the demo's)."""
     documento = _documento(payload)
     values = _valores(payload, criando=True) | documento
+    payload = com_certificado_teste(runtime, payload, documento["cnpj"] or documento["cpf"]
+                                    or "", values["nome"])
     cert = certificado(payload, documento["cnpj"] or documento["cpf"] or "")
     with runtime.engine.begin() as conn:
         existing = conn.execute(select(empresas_table.c.id).where(
@@ -228,6 +253,8 @@ def atualizar(runtime: Runtime, empresa_id: int, payload: dict[str, Any],
             if (documento["cnpj"] or documento["cpf"]) != (row.cnpj or row.cpf):
                 raise _problema("cnpj", "O CNPJ/CPF de uma empresa não pode ser alterado")
         values = _valores(payload, criando=False)
+        payload = com_certificado_teste(runtime, payload, row.cnpj or row.cpf or "",
+                                        values.get("nome") or row.nome or "")
         cert = certificado(payload, row.cnpj or row.cpf or "")
         if dry_run:
             return empresa_json(conn, runtime, row) | {"dry_run": True}

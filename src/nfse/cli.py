@@ -4,6 +4,7 @@ municipios, backup, restore, diagnostico."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import threading
 from pathlib import Path
@@ -88,13 +89,8 @@ def serve(
     runtime = build_runtime(settings)
     if sandboxes:
         from nfse.demo import MUNICIPIO_ABRASF, ensure_demo
-        from nfse.store import empresas
 
         demo_info = ensure_demo(runtime, base_url)
-        with runtime.engine.connect() as conn:
-            cert = empresas.load_a1(conn, runtime.box, demo_info.empresa.id).cert
-        for sandbox in sandboxes:
-            sandbox.trust(cert)
         console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].url}")
         console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
                       f"{sandboxes[1].url}")
@@ -365,12 +361,15 @@ def empresa_criar(
     cnpj: Annotated[str, typer.Option(help="CNPJ da empresa")],
     inscricao_municipal: Annotated[str, typer.Option(help="Inscrição municipal")],
     codigo_municipio: Annotated[str, typer.Option(help="Código IBGE do município")],
-    certificado: Annotated[Path, typer.Option(help="Arquivo PKCS#12 (.pfx/.p12) do A1",
-                                              exists=True, dir_okay=False)],
-    senha: Annotated[str, typer.Option(
+    certificado: Annotated[Path | None, typer.Option(
+        help="Arquivo PKCS#12 (.pfx/.p12) do A1", exists=True, dir_okay=False)] = None,
+    senha: Annotated[str | None, typer.Option(
         help="Senha do certificado; sem ela, vem de $NFSE_SENHA_CERTIFICADO ou é perguntada",
-        envvar="NFSE_SENHA_CERTIFICADO", prompt="Senha do certificado", hide_input=True,
-        show_envvar=False)],
+        envvar="NFSE_SENHA_CERTIFICADO", show_envvar=False)] = None,
+    certificado_teste: Annotated[bool, typer.Option(
+        "--certificado-teste", help="Em vez do A1, um certificado de teste da AC da "
+        "demonstração para este CNPJ: só os sandboxes de `nfse serve --demo` o aceitam")
+    ] = False,
     nome: Annotated[str | None, typer.Option(help="Razão social")] = None,
     regime_tributario: Annotated[int | None, typer.Option(
         help="1 Simples Nacional, 2 SN excesso, 3 normal, 4 MEI")] = None,
@@ -389,11 +388,25 @@ def empresa_criar(
     if municipio(codigo_municipio) is None:
         raise typer.BadParameter(f"município IBGE inexistente: {codigo_municipio}",
                                  param_hint="--codigo-municipio")
-    runtime = build_runtime(_settings(data_dir))
+    if certificado_teste == (certificado is not None):
+        raise typer.BadParameter("informe --certificado (e a senha), ou --certificado-teste",
+                                 param_hint="--certificado")
+    if certificado is not None and senha is None:
+        senha = typer.prompt("Senha do certificado", hide_input=True)
+    settings = _settings(data_dir)
+    if certificado_teste:
+        from nfse.certs.teste import a1_teste
+
+        senha = secrets.token_urlsafe(12)
+        pfx = a1_teste(settings.data_dir, cnpj, nome or cnpj).to_pfx(senha)
+    else:
+        assert certificado is not None and senha is not None
+        pfx = certificado.read_bytes()
+    runtime = build_runtime(settings)
     try:
         nova = criar_empresa(
             runtime, cnpj=cnpj, nome=nome or cnpj, inscricao_municipal=inscricao_municipal,
-            codigo_municipio=codigo_municipio, pfx=certificado.read_bytes(), senha=senha,
+            codigo_municipio=codigo_municipio, pfx=pfx, senha=senha,
             regime_tributario=regime_tributario,
         )
     except (EmpresaInvalida, CertificadoInvalido) as exc:
@@ -402,6 +415,9 @@ def empresa_criar(
     console.print(f"Empresa {nova.empresa.id} criada: {nova.empresa.nome} ({cnpj})")
     console.print(f"token_homologacao: {nova.token_homologacao}")
     console.print(f"token_producao: {nova.token_producao}")
+    if certificado_teste:
+        console.print("Certificado de teste emitido pela AC da demonstração: aceito só pelos "
+                      "sandboxes de `nfse serve --demo` com este --data-dir")
 
 
 @empresa_app.command("listar")

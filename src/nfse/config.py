@@ -70,6 +70,12 @@ class Settings:
     (our ABRASF sandbox, in the demo and the tests)."""
     abrasf_ca_file: str | None = field(default_factory=lambda: _env("NFSE_ABRASF_CA_FILE"))
     """Trust store for ``abrasf_url_homologacao``."""
+    proxies: dict[str, str] = field(default_factory=lambda: {
+        name[5:-6].lower(): value for name, value in os.environ.items()
+        if name.startswith("NFSE_") and name.endswith("_PROXY") and len(name) > 11 and value})
+    """Per provider, the proxy that reaches its authorities (``NFSE_NACIONAL_PROXY``,
+    ``NFSE_ABRASF_PROXY``, e.g. ``http://proxy:3128``); without one, the environment's
+    ``HTTPS_PROXY``/``NO_PROXY`` apply."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

@@ -1,5 +1,7 @@
-"""The demo of ``nfse serve --demo``: a company with a freshly generated A1, a homologação
-token, and ``DIR/demo.json`` describing them."""
+"""The demo of ``nfse serve --demo``: sandboxes that trust the data directory's test CA
+(``certs.teste``, standing in for ICP-Brasil), a company with an A1 from that CA, a
+homologação token, and ``DIR/demo.json`` describing them. Any company with a test A1 from the
+same CA (``nfse empresa criar --certificado-teste``) works against the sandboxes too."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from nfse import cadastro
 from nfse.admin import criar_empresa
-from nfse.certs.generate import generate_a1
+from nfse.certs import teste
 from nfse.config import Settings
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
@@ -63,8 +66,9 @@ class Demo:
 
 def start_sandboxes(settings: Settings, nacional_port: int = 0,
                     abrasf_port: int = 0) -> list[NacionalSandbox | AbrasfSandbox]:
-    """Start the Nacional and the ABRASF sandboxes (on these ports; 0: any free one) and point
-    homologação at them."""
+    """Start the Nacional and the ABRASF sandboxes (on these ports; 0: any free one),
+    trusting the test CA as the authorities trust ICP-Brasil, and point homologação at
+    them."""
     nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
@@ -77,6 +81,9 @@ def start_sandboxes(settings: Settings, nacional_port: int = 0,
     abrasf.start()
     settings.abrasf_url_homologacao = abrasf.url
     settings.abrasf_ca_file = str(abrasf.ca_file)
+    ac = teste.ac_teste(settings.data_dir)
+    for sandbox in (nacional, abrasf):
+        sandbox.trust(ac.cert)
     return [nacional, abrasf]
 
 
@@ -88,7 +95,7 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
         empresa = empresas.find_by_cnpj(conn, CNPJ)
     if empresa is None:
         password = secrets.token_urlsafe(12)
-        a1 = generate_a1(CNPJ, NOME)
+        a1 = teste.a1_teste(runtime.settings.data_dir, CNPJ, NOME)
         empresa = criar_empresa(
             runtime, cnpj=CNPJ, nome=NOME, inscricao_municipal=INSCRICAO_MUNICIPAL,
             codigo_municipio=CODIGO_MUNICIPIO, pfx=a1.to_pfx(password), senha=password,
@@ -100,6 +107,11 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
         with runtime.engine.begin() as conn:
             if not empresas.token_exists(conn, token):
                 empresas.criar_token(conn, empresa.id, "homologacao", token)
+            a1 = empresas.load_a1(conn, runtime.box, empresa.id)
+        if not teste.emitido_pela_ac(a1, runtime.settings.data_dir):
+            # a data directory from before the test CA: its sandboxes no longer trust the
+            # company's self-signed certificate
+            cadastro.atualizar(runtime, empresa.id, {"certificado_teste": True})
     admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN")
     with runtime.engine.begin() as conn:
         if not (admin and admin_tokens.valido(conn, admin)):

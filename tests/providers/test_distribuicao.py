@@ -13,7 +13,7 @@ import pytest
 from nfse.certs.generate import generate_a1
 from nfse.providers.base import Emissor
 from nfse.providers.nacional import distribuicao
-from nfse.providers.nacional.transport import Answer, NotSent
+from nfse.providers.transport import Answer, NotSent
 
 EMISSOR = Emissor(a1=generate_a1("11222333000181", "EMPRESA"), ambiente="homologacao",
                   base_url="", ca_file=None, razao_social="EMPRESA")

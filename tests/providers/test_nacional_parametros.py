@@ -12,7 +12,7 @@ from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor
 from nfse.providers.nacional.parametros import Parametros, Servico
-from nfse.providers.nacional.transport import Answer
+from nfse.providers.transport import Answer
 from tests.support import CNPJ, nota_exemplo
 
 A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")

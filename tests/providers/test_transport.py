@@ -1,6 +1,6 @@
 """The HTTPS transport against a real TLS server on loopback that answers with scripted
-bytes: the framings an authority may use, connections kept alive or not, and which failures
-leave the outcome unknown."""
+bytes: the framings an authority may use, connections kept alive or not, which failures
+leave the outcome unknown, which are the company's (its certificate refused), and proxies."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from nfse.certs.generate import generate_a1, generate_ca, generate_server_cert
 from nfse.certs.tls import server_context
-from nfse.providers.nacional.transport import NotSent, Transport, Unknown
+from nfse.providers.transport import NotSent, Refused, Transport, Unknown, classify
+from tests.proxy import ConnectProxy
 from tests.support import CNPJ
 
 A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
@@ -60,7 +62,12 @@ def server(tmp_path: Path) -> Iterator[tuple[Script, str, str]]:
     script = Script([])
 
     def serve(conn: socket.socket) -> None:
-        with context.wrap_socket(conn, server_side=True) as stream:
+        try:
+            stream = context.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):  # the client's certificate refused
+            conn.close()
+            return
+        with stream:
             while (request := _request(stream)) is not None:
                 script.requests.append(request)
                 answer, close = script.answers.pop(0)
@@ -168,3 +175,110 @@ def test_silence_is_unknown_and_refusal_is_not_sent(server) -> None:  # noqa: AN
         port = sock.getsockname()[1]
     with pytest.raises(NotSent):
         _post(Transport(), f"https://127.0.0.1:{port}/x", ca_file)
+
+
+def test_a_certificate_the_authority_does_not_trust_is_refused_not_sent(server) -> None:  # noqa: ANN001
+    """Refused at the TLS handshake: the company's failure, and nothing left (TLS 1.2 at
+    most, so the verdict comes before the request is written)."""
+    script, url, ca_file = server
+    stranger = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
+    with pytest.raises(Refused) as refused:
+        Transport().request("POST", f"{url}/nfse", stranger, ca_file, 5, {"dps": "x"})
+    assert "não reconhece a autoridade certificadora" in refused.value.reason
+    assert script.requests == []
+
+
+def test_a_403_is_the_companys_refusal_with_the_authoritys_words(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    body = (b'{"erros": [{"Codigo": "E1200", "Descricao": "Certificado de transmiss\\u00e3o '
+            b'n\\u00e3o pertence ao emitente da DPS"}]}')
+    script.answers.append((b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: %d\r\n\r\n%s" % (len(body), body), False))
+    with pytest.raises(Refused) as refused:
+        _post(Transport(), url, ca_file)
+    assert refused.value.reason == ("HTTP 403: E1200 Certificado de transmissão não pertence "
+                                    "ao emitente da DPS")
+    assert refused.value.answer is not None and refused.value.answer.body == body
+
+
+def test_an_expired_certificate_is_not_sent(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    from datetime import UTC, datetime, timedelta
+
+    old = generate_a1(CNPJ, "EMPRESA TESTE LTDA", not_before=datetime.now(UTC)
+                      - timedelta(days=400), days=30)
+    with pytest.raises(Refused, match="vencido"):
+        Transport().request("GET", f"{url}/dps/1", old, ca_file, 5)
+    assert script.connections == 0
+
+
+def test_a_server_we_do_not_trust_is_the_authoritys_failure(server, tmp_path) -> None:  # noqa: ANN001
+    script, url, _ = server
+    other = tmp_path / "outra-ca.pem"
+    other.write_bytes(generate_ca("Outra AC").cert_pem())
+    with pytest.raises(NotSent) as failed:
+        _post(Transport(), url, str(other))
+    assert not isinstance(failed.value, Refused)
+    assert script.requests == []
+
+
+def test_the_authoritys_proxy_carries_the_requests(server) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    ok = b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
+    script.answers += [(ok, False), (ok, False)]
+    transport = Transport()
+    with ConnectProxy() as proxy:
+        for _ in range(2):
+            answer = transport.request("POST", f"{url}/nfse", A1, ca_file, 5, {"dps": "x"},
+                                       proxy=proxy.url)
+            assert (answer.status, answer.body) == (201, b"{}")
+    port = url.split(":")[2].split("/")[0]
+    assert proxy.targets == [f"127.0.0.1:{port}"]  # one tunnel, kept alive
+    assert script.connections == 1
+
+
+def test_the_environments_proxy_and_no_proxy_are_honoured(server, monkeypatch) -> None:  # noqa: ANN001
+    script, url, ca_file = server
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"
+    script.answers += [(ok, False), (ok, False)]
+    with ConnectProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        assert _post(Transport(), url, ca_file) == (200, b"1")
+        assert len(proxy.targets) == 1
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert _post(Transport(), url, ca_file) == (200, b"1")
+        assert len(proxy.targets) == 1  # straight to the authority
+
+
+def _caused_by(exc: BaseException, cause: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
+def _alert(reason: str) -> ssl.SSLError:
+    error = ssl.SSLError(1, f"[SSL: {reason}] alert")
+    error.reason = reason
+    return error
+
+
+@pytest.mark.parametrize(("exc", "kind"), [
+    (httpx.ConnectError("refused"), NotSent),
+    (httpx.ConnectTimeout("slow"), NotSent),
+    (httpx.ProxyError("407"), NotSent),
+    (httpx.PoolTimeout("full"), NotSent),
+    (httpx.ReadTimeout("silent"), Unknown),
+    (httpx.WriteError("broken"), Unknown),
+    (httpx.RemoteProtocolError("garbage"), Unknown),
+    # TLS 1.3: the server's verdict on our certificate is read after the request left, but
+    # it ended the handshake, so nothing was processed
+    (_caused_by(httpx.ReadError("alert"), _alert("TLSV1_ALERT_UNKNOWN_CA")), Refused),
+    (_caused_by(httpx.ConnectError("alert"), _alert("SSLV3_ALERT_CERTIFICATE_REVOKED")),
+     Refused),
+    (_caused_by(httpx.ConnectError("ours"), ssl.SSLCertVerificationError(1, "server")),
+     NotSent),
+])
+def test_httpx_failures_map_onto_the_outcome_classes(exc: httpx.HTTPError, kind: type) -> None:
+    found = classify(exc)
+    assert type(found) is kind

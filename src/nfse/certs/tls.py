@@ -33,8 +33,14 @@ def _load_identity(ctx: ssl.SSLContext, identity: A1) -> None:
 
 def client_context(identity: A1, cafile: str | None = None) -> ssl.SSLContext:
     """HTTPS client context presenting ``identity`` (mutual TLS). ``cafile`` replaces the
-    system trust store when given (a sandbox's CA)."""
+    system trust store when given (a sandbox's CA).
+
+    TLS 1.2 at most, as the Sefin speaks (1.0 to 1.2): the server's verdict on the client
+    certificate then arrives inside the handshake, before any byte of a request leaves, so
+    a refused certificate is known to be "not sent" (with TLS 1.3 it arrives after the
+    request was written, and a reset can hide it)."""
     ctx = ssl.create_default_context(cafile=cafile)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     _load_identity(ctx, identity)
     return ctx
 

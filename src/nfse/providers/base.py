@@ -31,6 +31,27 @@ class Result(StrEnum):
     """A reconciliation query found no note for this RPS/DPS: it is safe to send again."""
 
 
+class Party(StrEnum):
+    """Whose failure an outcome without a verdict is (ARCHITECTURE decision 9)."""
+
+    AUTHORITY = "autoridade"
+    """Unreachable, 5xx, timeouts, unreadable answers: every company of the authority is
+    affected; its circuit breaker counts it."""
+    COMPANY = "empresa"
+    """The company's certificate was refused (TLS handshake or HTTP 403, expired, revoked)
+    or the company is not enabled at the authority: only its own notes wait."""
+
+
+def certificado_recusado(motivo: str) -> str:
+    """The ``mensagem`` of a note whose company's certificate the authority refused: what
+    was refused and what to do."""
+    return (f"Certificado recusado pela autoridade: {motivo}. A falha é do certificado da "
+            "empresa, não da autoridade: confira se o A1 é ICP-Brasil, está válido e pertence "
+            "ao CNPJ do prestador, e envie um novo em PUT /v2/empresas/ID "
+            "(arquivo_certificado_base64); as notas seguem aguardando até o prazo de "
+            "processamento")
+
+
 @dataclass(frozen=True)
 class Erro:
     codigo: str
@@ -62,10 +83,26 @@ class Outcome:
     erros: tuple[Erro, ...] = ()
     mensagem: str | None = None
     exchanges: tuple[Exchange, ...] = field(default=())
+    failure_of: Party | None = None
+    """Whose failure a RETRY or UNKNOWN is; None: the authority's when no answer was read
+    (see ``blame``)."""
     valores: Mapping[str, str] = field(default_factory=dict)
     """What the authority computed on the issued note (GET ``valores_nfse``): base_calculo,
     aliquota, valor_iss, valor_liquido and the IBS/CBS of the 2026 reform, as decimals in
     text, named as the fields of SPEC §2.1."""
+
+
+def blame(outcome: Outcome) -> Party | None:
+    """Whose failure ``outcome`` is: the company's when the provider said so; the
+    authority's when no usable answer came (RETRY, or UNKNOWN without the authority's
+    messages); None when the authority answered (a refusal or a duplicate report means it
+    is up)."""
+    if outcome.failure_of is not None:
+        return outcome.failure_of
+    if outcome.result == Result.RETRY or (outcome.result == Result.UNKNOWN
+                                          and not outcome.erros):
+        return Party.AUTHORITY
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,6 +123,9 @@ class Emissor:
     parametros_url: str = ""
     """The authority's municipal parameters service (NFS-e Nacional: the ADN's); empty =
     not consulted."""
+    proxy: str | None = None
+    """The authority's proxy (``NFSE_<PROVIDER>_PROXY``); None = the environment's
+    ``HTTPS_PROXY``/``NO_PROXY``."""
     opcoes: Mapping[str, Any] = field(default_factory=dict)
     """Provider variant options from the municipality registry (ABRASF: SOAP version,
     namespaces, signature algorithm...); empty = the provider's defaults."""

@@ -85,6 +85,7 @@ class EmissorFactory:
             regime_tributario=empresa.regime_tributario,
             timeout=self._settings.authority_timeout,
             parametros_url=self._settings.nacional_parametros_url(ambiente),
+            proxy=self._settings.proxies.get(provider),
             opcoes=opcoes,
         )
 

@@ -21,8 +21,8 @@ from sqlalchemy import Engine, Row
 from nfse.config import Settings
 from nfse.municipios.routing import rota
 from nfse.providers.nacional import distribuicao
-from nfse.providers.nacional.transport import Transport
 from nfse.providers.registry import get_provider
+from nfse.providers.transport import Transport
 from nfse.representacao import recebida_json
 from nfse.store import empresas, recebidas
 from nfse.store.clock import aware, now

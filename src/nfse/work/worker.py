@@ -30,7 +30,7 @@ from nfse.metrics import REGISTRY
 from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
-from nfse.providers.base import Exchange, Outcome, Result, Rps
+from nfse.providers.base import Exchange, Outcome, Result, Rps, certificado_recusado
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, autoridades, autorizacao, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
@@ -53,6 +53,8 @@ MARCA = 900.0
 """How long an authority stays marked out of the air without news (the breaker's longest
 open interval, 600 s, and a margin)."""
 RENOVAR = 60.0
+RECUSA = certificado_recusado("").split(":")[0]
+"""How the ``mensagem`` of a note held by its company's refused certificate begins."""
 EMPRESA_TTL = 5.0
 
 
@@ -65,6 +67,23 @@ def _exchanged(exchanges: Sequence[Exchange]) -> list[tuple[str, bytes, str]]:
 
 def _keep_exchanges(conn: Connection, nota_id: int, exchanges: Sequence[Exchange]) -> None:
     artefatos.put_many(conn, nota_id, _exchanged(exchanges))
+
+
+def _prazo_esgotado(mensagem: str | None, reconcile: bool) -> dict[str, str]:
+    """The error of a note past the processing deadline: the company's refused certificate
+    when that is what kept it (its last ``mensagem`` says so), else no final answer. A note
+    whose earlier attempt may have reached the authority (``reconcile``) is never told to
+    be sent again without asking the authority first."""
+    consulte = "Consulte a situação da nota junto à prefeitura antes de reenviar"
+    if mensagem and mensagem.startswith(RECUSA):
+        return {"codigo": "certificado_recusado", "mensagem": mensagem,
+                "correcao": consulte if reconcile else
+                "Envie um certificado A1 válido da empresa (PUT /v2/empresas/ID) e emita a "
+                "nota de novo"}
+    return {"codigo": "prazo_esgotado",
+            "mensagem": "Não foi possível obter uma resposta definitiva da prefeitura "
+                        "dentro do prazo de processamento",
+            "correcao": consulte}
 
 
 class Worker:
@@ -251,12 +270,7 @@ class Worker:
                 nota.motivo_substituicao))
         age = (now() - aware(row.accepted_at)).total_seconds()
         if age > self.settings.processing_deadline:
-            self._reject(nota_id, [{
-                "codigo": "prazo_esgotado",
-                "mensagem": "Não foi possível obter uma resposta definitiva da prefeitura "
-                            "dentro do prazo de processamento",
-                "correcao": "Consulte a situação da nota junto à prefeitura antes de reenviar",
-            }])
+            self._reject(nota_id, [_prazo_esgotado(row.mensagem, row.reconcile)])
             return
         provider = get_provider(row.provider)
         emissor = self.emissores.for_empresa(empresa, row.ambiente, row.provider,
@@ -271,6 +285,12 @@ class Worker:
                     conn, nota_id, delay=wait * (1 + random.random() / 2), reconcile=row.reconcile,
                     mensagem=f"A autoridade ({provider.name}) está fora do ar; a nota será "
                              f"enviada assim que ela voltar a responder")
+            return
+        held = self.breaker.held(authority, empresa.id)
+        if held:  # this company's own failure (its certificate refused): only it waits
+            with self.engine.begin() as conn:
+                notas.reschedule(conn, nota_id, delay=held[0] * (1 + random.random() / 2),
+                                 reconcile=row.reconcile, mensagem=held[1])
             return
         context = {"ref": row.ref, "empresa": empresa.documento, "ambiente": row.ambiente,
                    "nota_id": nota_id, "attempt": row.attempts + 1}
@@ -287,7 +307,7 @@ class Worker:
             REGISTRY.inc("nfse_tentativas_total", "Chamadas às autoridades por resultado",
                          provedor=provider.name, operacao=operacao,
                          resultado=outcome.result.value)
-            self.breaker.record(authority, outcome)
+            self.breaker.record(authority, outcome, empresa.id)
             try:
                 self._publicar(authority)
             except DBAPIError:  # the answer must still be recorded: publish next time

@@ -253,6 +253,8 @@ class Authority:
     folder: Path
     replies: list[Reply] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
+    peers: set[tuple[str, int]] = field(default_factory=set)
+    """The client (address, port) of every request: one per connection."""
 
     def start(self) -> None:
         ca, server_cert = _server_identity()
@@ -273,6 +275,7 @@ class Authority:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 authority.received.append(Received(self.path, dict(self.headers), body))
+                authority.peers.add(self.client_address)
                 reply = authority.replies.pop(0) if authority.replies else Reply(500, b"")
                 if reply.delay:
                     time.sleep(reply.delay)

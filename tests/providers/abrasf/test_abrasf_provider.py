@@ -249,8 +249,7 @@ def test_connections_are_kept_alive(authority: Authority, provider: AbrasfProvid
     authority.replies += [answer("GerarNfse", amostras.GERAR_OK)] * 3
     for _ in range(3):
         assert provider.emit(nota(), RPS, emissor(authority)).result == Result.AUTHORIZED
-    assert len(provider.transport._idle) == 1
-    assert len(next(iter(provider.transport._idle.values()))) == 1
+    assert len(authority.peers) == 1
 
 
 # -- reconciliation ---------------------------------------------------------------------------

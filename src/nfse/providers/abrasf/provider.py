@@ -28,8 +28,17 @@ from nfse.providers.abrasf.variante import (
     normalizar_codigo,
     variante_de,
 )
-from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
-from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
+from nfse.providers.base import (
+    Emissor,
+    Erro,
+    Exchange,
+    Outcome,
+    Party,
+    Result,
+    Rps,
+    certificado_recusado,
+)
+from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
 
 GERAR = "GerarNfse"
 LOTE = "RecepcionarLoteRpsSincrono"
@@ -85,7 +94,13 @@ class AbrasfProvider:
         try:
             answer = self.transport.request("POST", emissor.base_url, emissor.a1,
                                             emissor.ca_file, emissor.timeout,
-                                            content=request, headers=headers)
+                                            content=request, headers=headers,
+                                            proxy=emissor.proxy)
+        except Refused as exc:
+            return Outcome(Result.RETRY, failure_of=Party.COMPANY,
+                           mensagem=certificado_recusado(exc.reason),
+                           exchanges=(Exchange(name, request, exc.answer.body if exc.answer
+                                               else exc.reason.encode()),))
         except NotSent as exc:
             return Outcome(Result.RETRY, mensagem=f"Prefeitura inacessível: {exc}",
                            exchanges=(Exchange(name, request, str(exc).encode()),))
@@ -219,7 +234,8 @@ class AbrasfProvider:
                            mensagem="Consulta do RPS fora do leiaute")
         sent = self._send(CONSULTAR_RPS, dados, emissor, variante, "consulta_rps")
         if isinstance(sent, Outcome):
-            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges)
+            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges,
+                           failure_of=sent.failure_of)
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, soap.Falha):

@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.providers.base import Emissor
-from nfse.providers.nacional.transport import NotSent, Transport, Unknown
+from nfse.providers.transport import NotSent, Transport, Unknown
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -71,7 +71,8 @@ def consultar(transport: Transport, adn_url: str, emissor: Emissor, nsu: int,
     """One page of documents after ``nsu`` for ``cnpj``."""
     url = f"{adn_url}/DFe/{nsu}?lote=true&cnpjConsulta={cnpj}"
     try:
-        answer = transport.request("GET", url, emissor.a1, emissor.ca_file, emissor.timeout)
+        answer = transport.request("GET", url, emissor.a1, emissor.ca_file, emissor.timeout,
+                                   proxy=emissor.proxy)
     except (NotSent, Unknown) as exc:
         return Pagina(erro=f"ADN inacessível: {exc}")
     try:

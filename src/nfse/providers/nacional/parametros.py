@@ -29,7 +29,7 @@ from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor
 from nfse.providers.nacional.dps import REG_ESP_TRIB, op_simples
-from nfse.providers.nacional.transport import NotSent, Transport, Unknown
+from nfse.providers.transport import NotSent, Transport, Unknown
 
 TTL = 6 * 3600.0
 RETRY = 60.0
@@ -83,7 +83,7 @@ class Parametros:
         try:
             answer = self.transport.request("GET", f"{emissor.parametros_url}/{path}",
                                             emissor.a1, emissor.ca_file,
-                                            min(emissor.timeout, TIMEOUT))
+                                            min(emissor.timeout, TIMEOUT), proxy=emissor.proxy)
         except (NotSent, Unknown):
             return None
         try:

@@ -3,14 +3,25 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
+from nfse.providers.base import (
+    Emissor,
+    Erro,
+    Exchange,
+    Outcome,
+    Party,
+    Result,
+    Rps,
+    certificado_recusado,
+)
 from nfse.providers.nacional import answers, dps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros
-from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
+from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
 
 DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
@@ -43,10 +54,16 @@ class NacionalProvider:
 
     def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
               name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:
-        """The answer, or the Outcome of a transport failure (RETRY or UNKNOWN)."""
+        """The answer, or the Outcome of a transport failure (RETRY or UNKNOWN; RETRY of the
+        company when the authority refused its certificate)."""
         try:
             answer = self.transport.request(method, url, emissor.a1, emissor.ca_file,
-                                            emissor.timeout, body)
+                                            emissor.timeout, body, proxy=emissor.proxy)
+        except Refused as exc:
+            return None, Outcome(Result.RETRY, failure_of=Party.COMPANY,
+                                 mensagem=certificado_recusado(exc.reason),
+                                 exchanges=(_exchange(name, request_doc, exc.answer,
+                                                      exc.reason),))
         except NotSent as exc:
             return None, Outcome(Result.RETRY, mensagem=f"Autoridade inacessível: {exc}",
                                  exchanges=(_exchange(name, request_doc, None, str(exc)),))
@@ -101,7 +118,7 @@ class NacionalProvider:
         answer, failure = self._call("GET", f"{emissor.base_url}/dps/{ident}", emissor, None,
                                      "consulta_dps", ident.encode())
         if failure:
-            return Outcome(Result.UNKNOWN, mensagem=failure.mensagem, exchanges=failure.exchanges)
+            return replace(failure, result=Result.UNKNOWN)
         assert answer is not None
         exchanges = (_exchange("consulta_dps", ident.encode(), answer),)
         if answer.status == 404:
@@ -115,6 +132,7 @@ class NacionalProvider:
                                    "consulta_nfse", chave.encode())
         if failure or nfse is None:
             return Outcome(Result.UNKNOWN, mensagem=failure.mensagem if failure else None,
+                           failure_of=failure.failure_of if failure else None,
                            exchanges=exchanges)
         exchanges += (_exchange("consulta_nfse", chave.encode(), nfse),)
         parsed = answers.json_of(nfse.body)
