@@ -3,6 +3,8 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
+from lxml import etree
+
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
@@ -11,10 +13,27 @@ from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros
 from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
+from nfse.xml.validate import nacional_schema_dir, validate
 
 DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
 """A cancellation event is already linked to the note."""
+
+
+def _erros(exc: DpsInvalida) -> tuple[Erro, ...]:
+    """Each reason the DPS cannot be built, with the Sefin's code where a rule is broken."""
+    if not exc.problemas:
+        return (Erro("requisicao_invalida", str(exc)),)
+    return tuple(Erro(p.codigo, p.mensagem, p.correcao) for p in exc.problemas)
+
+
+def nfse_invalida(xml: bytes) -> list[str]:
+    """What makes an NFS-e the authority returned fail the official XSD (empty: valid)."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        return [f"XML ilegível: {exc}"]
+    return validate(root, nacional_schema_dir() / "NFSe_v1.01.xsd")
 
 
 def _exchange(name: str, request: bytes, answer: Answer | None, failure: str = "") -> Exchange:
@@ -33,13 +52,34 @@ class NacionalProvider:
     def problemas(self, nota: Nota) -> list[Problema]:
         return dps.problemas(nota)
 
+    def municipio_ativo(self, nota: Nota, emissor: Emissor) -> tuple[bool, str | None]:
+        """Whether the incidence municipality (taken as the prestador's: the DPS does not
+        name it, the Sefin derives it) is active in the national system, as its convênio in
+        the ADN parameters says; and, when the parameters answered nothing usable and the
+        answer decides the DPS (pAliq), the notice that says which form was assumed."""
+        codigo = nota.prestador.codigo_municipio
+        convenio = self.parametros.convenio(codigo, emissor) if emissor.parametros_url \
+            else None
+        if convenio is not None:
+            return convenio, None
+        simples = dps.op_simples(nota, emissor)
+        especial = dps.reg_esp_trib(nota, simples)
+        if dps.envia_aliquota(nota, simples, especial, True) == dps.envia_aliquota(
+                nota, simples, especial, False):
+            return True, None
+        return True, (f"Os parâmetros municipais do ADN não informaram o convênio do município "
+                      f"{codigo}: a DPS segue sem a alíquota (pAliq), presumindo o município "
+                      "ativo no Sistema Nacional NFS-e, e o ISS é calculado pela alíquota "
+                      "municipal")
+
     def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
                                                                         tuple[Erro, ...]]:
         """The DPS ``emit`` would send (signed, schema-checked), or why there is none."""
+        ativo, _aviso = self.municipio_ativo(nota, emissor)
         try:
-            return build_dps(nota, rps, emissor), ()
+            return build_dps(nota, rps, emissor, municipio_ativo=ativo), ()
         except DpsInvalida as exc:
-            return None, (Erro("dps_invalida", str(exc)),)
+            return None, _erros(exc)
 
     def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
               name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:
@@ -66,16 +106,18 @@ class NacionalProvider:
         return answer, answers.json_of(answer.body), (_exchange(name, xml, answer),)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        ativo, aviso = self.municipio_ativo(nota, emissor)
         try:
-            xml = build_dps(nota, rps, emissor)
+            xml = build_dps(nota, rps, emissor, municipio_ativo=ativo)
         except DpsInvalida as exc:
-            return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
+            return Outcome(Result.REJECTED, erros=_erros(exc), mensagem=aviso)
         sent = self._post(f"{emissor.base_url}/nfse", emissor, "dpsXmlGZipB64", xml, "emissao")
         if isinstance(sent, Outcome):
             return sent
         answer, parsed, exchange = sent
         if parsed and parsed.get("chaveacesso") and parsed.get("nfsexmlgzipb64"):
-            return self._authorized(parsed["chaveacesso"], parsed["nfsexmlgzipb64"], exchange)
+            return self._authorized(parsed["chaveacesso"], parsed["nfsexmlgzipb64"], exchange,
+                                    aviso)
         if parsed is None or answer.status >= 500 or answer.status in (408, 429):
             return Outcome(Result.UNKNOWN, exchanges=exchange,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})")
@@ -84,15 +126,29 @@ class NacionalProvider:
             return Outcome(Result.UNKNOWN, exchanges=exchange, erros=tuple(erros),
                            mensagem="A DPS já gerou uma NFS-e numa tentativa anterior; "
                                     "consultando a nota")
-        return Outcome(Result.REJECTED, exchanges=exchange, erros=tuple(erros) or (
-            Erro(f"HTTP{answer.status}", "A autoridade recusou a DPS sem informar o motivo"),))
+        return Outcome(Result.REJECTED, exchanges=exchange, mensagem=aviso,
+                       erros=tuple(erros) or (Erro(f"HTTP{answer.status}", "A autoridade "
+                                                   "recusou a DPS sem informar o motivo"),))
 
-    def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...]) -> Outcome:
+    def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...],
+                    aviso: str | None = None) -> Outcome:
+        """The NFS-e the authority issued, checked against the official XSD first: one that
+        fails it is the authority's error, never stored or served as a valid note. The
+        outcome is then UNKNOWN (the note exists at the authority under ``chave``, so a
+        resend could issue it twice): the worker asks again (GET /dps, GET /nfse) until the
+        authority serves a valid document or the processing deadline ends the note in
+        erro_autorizacao; the invalid answer is kept with the exchanges."""
         xml = answers.unpack(packed)
+        invalido = nfse_invalida(xml)
+        if invalido:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges, mensagem=(
+                f"A autoridade autorizou a NFS-e {chave}, mas o documento que devolveu não "
+                f"segue o leiaute oficial (NFSe_v1.01.xsd): {'; '.join(invalido[:3])}. A nota "
+                "será consultada de novo; não reenvie com outra referência"))
         numero, dh_proc, valores = answers.nfse_fields(xml)
         return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
                        codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
-                       exchanges=exchanges, valores=valores)
+                       exchanges=exchanges, valores=valores, mensagem=aviso)
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         ident = dps_id(nota, rps)
