@@ -68,3 +68,17 @@ def test_nfsen_series_and_enablement_follow_the_company(gateway: Gateway) -> Non
     time.sleep(CACHE_SECONDS + 0.2)  # the API keeps a token's company this long
     refused = gateway.client.post("/v2/nfsen?ref=desabilitada", json=nota_plana())
     assert refused.status_code == 400 and refused.json()["codigo"] == "empresa_nao_habilitada"
+
+
+def test_data_emissao_is_answered_as_sent(gateway: Gateway) -> None:
+    """Focus's PHP example offset (``-3:00``) was refused, and GET answered the authority's
+    dhProc as data_emissao; the authority's time is data_autorizacao."""
+    accepted = gateway.client.post("/v2/nfsen?ref=plana-offset",
+                                   json=nota_plana(data_emissao="2026-11-20T10:00:00-3:00"))
+    assert accepted.status_code == 202, accepted.text
+    nota = wait_final(gateway, "plana-offset")
+    assert nota["status"] == "autorizado", nota
+    assert nota["data_emissao"] == "2026-11-20T10:00:00-03:00"
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    dh_proc = etree.fromstring(xml).findtext(".//n:infNFSe/n:dhProc", namespaces=N)
+    assert nota["data_autorizacao"] == dh_proc

@@ -1,0 +1,71 @@
+"""Issue 18, point 4, through the API: a note that breaks a rule of the Sefin the customer
+controls is refused at POST (400, Focus format, every violation with its Sefin code and a
+correction) and dry_run answers the same with ``"valido": false``. Before, all of these were
+accepted with 202 and dry_run said ``"valido": true``; and README's "Try it" note is authorized
+without pAliq."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+from lxml import etree
+
+from nfse.providers.nacional.conformidade import MENSAGENS
+from tests.support import Gateway, nota_exemplo, nota_plana
+
+N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
+README = Path(__file__).parent.parent / "README.md"
+
+
+def _recusada() -> dict:
+    """Immune, with retained ISS, without tomador, at 7 %: E0204, E0580 and E0595 at once."""
+    body = nota_exemplo(data_emissao="2026-11-20T10:00:00-03:00", natureza_operacao=4)
+    body.pop("tomador")
+    body["servico"].update(iss_retido=True, aliquota="7")
+    return body
+
+
+def test_post_lists_every_violation_with_its_code(gateway: Gateway) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=regras-1", json=_recusada())
+    assert answer.status_code == 400, answer.text
+    erros = answer.json()["erros"]
+    assert [e["codigo"] for e in erros] == ["E0204", "E0580", "E0595"]
+    for erro in erros:
+        assert erro["mensagem"] == MENSAGENS[erro["codigo"]]
+        assert erro["correcao"]
+    assert gateway.client.get("/v2/nfse/regras-1").status_code == 404  # nothing stored
+
+
+def test_dry_run_answers_the_same(gateway: Gateway) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=regras-2&dry_run=1", json=_recusada())
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valido"] is False
+    assert [e["codigo"] for e in body["erros"]] == ["E0204", "E0580", "E0595"]
+
+
+def test_flat_door_names_the_flat_fields(gateway: Gateway) -> None:
+    body = {campo: valor for campo, valor in nota_plana(
+        tipo_retencao_iss=2, codigo_indicador_operacao="100301",
+        ibs_cbs_situacao_tributaria="000", ibs_cbs_classificacao_tributaria="000001").items()
+        if not campo.endswith("_tomador")}
+    answer = gateway.client.post("/v2/nfsen?ref=regras-3", json=body)
+    assert answer.status_code == 400, answer.text
+    found = {(e["codigo"], e["campo"]) for e in answer.json()["erros"]}
+    assert found == {("E0204", "cnpj_tomador"), ("E0322", "codigo_nbs")}
+
+
+def test_readme_note_is_authorized_without_paliq(gateway: Gateway) -> None:
+    """The demo company is não optante (regime 3) in a municipality of the national system:
+    the DPS leaves the rate to the municipality (E0617) although the note says 3 %."""
+    [json_text] = re.findall(r"cat > nota\.json <<'JSON'\n(.*?)\nJSON", README.read_text(),
+                             re.S)
+    nota = gateway.autorizar("readme", json.loads(json_text))
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    inf = etree.fromstring(xml).find(".//n:infDPS", N)
+    assert inf.findtext("n:prest/n:regTrib/n:opSimpNac", namespaces=N) == "1"
+    assert inf.find("n:valores/n:trib/n:tribMun/n:pAliq", N) is None
+    assert inf.find("n:valores/n:trib/n:totTrib/n:indTotTrib", N) is None
