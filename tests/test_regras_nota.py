@@ -13,8 +13,10 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
+from nfse.municipios.routing import NACIONAL
 from nfse.providers.nacional.conformidade import MENSAGENS
-from tests.support import Gateway, nota_exemplo, nota_plana
+from nfse.providers.registry import get_provider
+from tests.support import MUNICIPIO, Gateway, free_port, nota_exemplo, nota_plana
 
 N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 README = Path(__file__).parent.parent / "README.md"
@@ -69,3 +71,28 @@ def test_readme_note_is_authorized_without_paliq(gateway: Gateway) -> None:
     assert inf.findtext("n:prest/n:regTrib/n:opSimpNac", namespaces=N) == "1"
     assert inf.find("n:valores/n:trib/n:tribMun/n:pAliq", N) is None
     assert inf.find("n:valores/n:trib/n:totTrib/n:indTotTrib", N) is None
+
+
+def test_dry_run_says_when_the_parameters_did_not_decide_the_rate(gateway: Gateway) -> None:
+    """pAliq depends on whether the municipality is active (E0617/E0619): with the ADN's
+    parameters unreachable the DPS assumes it active, and says so instead of guessing
+    silently."""
+    body = nota_exemplo(data_emissao="2026-11-20T10:00:00-03:00")
+    answered = gateway.client.post("/v2/nfse?ref=aviso-1&dry_run=1", json=body).json()
+    assert answered["valido"] is True and "avisos" not in answered  # the sandbox answered
+    parametros = get_provider(NACIONAL).parametros
+    settings = gateway.runtime.settings
+    antes = settings.nacional_parametros_url_homologacao
+    settings.nacional_parametros_url_homologacao = f"https://127.0.0.1:{free_port()}"
+    parametros.clear()
+    try:
+        unknown = gateway.client.post("/v2/nfse?ref=aviso-2&dry_run=1", json=body).json()
+    finally:
+        settings.nacional_parametros_url_homologacao = antes
+        parametros.clear()
+    assert unknown["valido"] is True, unknown
+    assert unknown["parametros_municipais"]["convenio"] is None
+    [aviso] = unknown["avisos"]
+    assert "pAliq" in aviso and MUNICIPIO in aviso
+    inf = etree.fromstring(unknown["dps_xml"].encode()).find("n:infDPS", N)
+    assert inf.find("n:valores/n:trib/n:tribMun/n:pAliq", N) is None

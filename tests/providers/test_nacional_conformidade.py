@@ -234,3 +234,11 @@ def test_offset_without_the_hour_zero_parses() -> None:
     found = parse_nfse(nota_exemplo(data_emissao="2017-12-27T17:43:14-3:00"))
     assert found.data_emissao.isoformat() == "2017-12-27T17:43:14-03:00"
     assert found.servico.aliquota == Decimal("3")
+
+
+def test_retained_me_epp_must_give_its_simples_rate() -> None:
+    """E0621: the DPS needs pAliq (at least 1.8 %), which only the company knows."""
+    assert codigos(nota("true", retido=True, aliquota=None)) == ["E0621"]
+    assert codigos(nota("true", retido=True, aliquota="1.79")) == ["E0621"]
+    assert codigos(nota("true", retido=True, aliquota="1.8")) == []
+    assert codigos(nota("true", retido=False, aliquota=None)) == []

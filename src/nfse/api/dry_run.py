@@ -82,4 +82,8 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
     erros += [e.as_json() for e in problemas_documento]
     if xml is not None:
         answer[DOCUMENTO[provider]] = xml.decode("utf-8")
+    if provider == NACIONAL:  # what the DPS assumed where the ADN said nothing usable
+        _ativo, aviso = get_provider(NACIONAL).municipio_ativo(nota, emissor)
+        if aviso:
+            answer["avisos"] = [aviso]
     return answer | {"valido": not erros, "erros": erros}

@@ -44,6 +44,13 @@ MENSAGENS = {
     "E0596": "Não é permitido retenção do ISSQN quando o serviço prestado corresponder ao "
              "subitem 220101 - Serviço de exploração de rodovia da lista de serviços do "
              "Sistema Nacional NFS-e.",
+    "E0621": "É obrigatório informar alíquota quando há indicação de retenção do ISSQN "
+             "(tpRetISSQN = 2 ou 3) para o prestador de serviço ME/EPP (opSimpNac = 3) na data "
+             "de competência informada na DPS, com apuração do ISSQN pelo simples nacional "
+             "(regApTribISSQN = 1), sem benefício municipal ou, se houver, seja diferente de "
+             "isenção ou alíquota diferenciada, cujo município de incidência esteja Ativo no "
+             "Sistema Nacional NFS-e. Obs: neste cenário, o percentual da alíquota mínima "
+             "informada permitida é 1,8%.",
     "E0675": "Não é permitido a prestação de informações relativas aos tributos federais "
              "quando o emitente da DPS for identificado por um pessoa física (CPF).",
     "E0676": "Não é permitido o preenchimento das informações relativas aos tributos federais "
@@ -79,6 +86,8 @@ RODOVIA = "220101"
 """Exploração de rodovia: the ISSQN is never retained (E0596)."""
 LIMITE_ALIQUOTA = Decimal("5")
 """LC 116/2003 art. 8: the ISSQN rate is at most 5 %."""
+MINIMO_SIMPLES = Decimal("1.8")
+"""The lowest ISS rate of the Simples annexes, the floor E0621 sets for a retained ME/EPP."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,15 @@ class Regra:
 
 def _retido(nota: Nota) -> bool:
     return nota.servico.iss_retido
+
+
+def _simples_retido_sem_aliquota(nota: Nota, simples: str | None) -> bool:
+    """An ME/EPP apurando pelo Simples whose ISS the tomador retains: the tomador needs the
+    company's Simples rate, which only the note can give (E0621)."""
+    aliquota = nota.servico.aliquota
+    return (simples == "3" and (nota.regime_apuracao_simples or 1) == 1 and _retido(nota)
+            and nota.natureza_operacao in (1, 5, 6)
+            and (aliquota is None or aliquota < MINIMO_SIMPLES))
 
 
 def _tem_tribfed(nota: Nota) -> bool:
@@ -165,6 +183,10 @@ REGRAS = (
           "(5 = 5%)",
           lambda n, _s, _r: n.servico.aliquota is not None
           and n.servico.aliquota > LIMITE_ALIQUOTA),
+    Regra("E0621", "servico.aliquota",
+          "Com o ISS retido pelo tomador, o optante do Simples (ME/EPP) informa a sua alíquota "
+          "do Simples Nacional, de 1,8% a 5%",
+          lambda n, s, _r: _simples_retido_sem_aliquota(n, s)),
     Regra("E0322", "servico.codigo_nbs",
           "Com o grupo IBS/CBS informe o código NBS do serviço (9 dígitos, como 1.1502.10.00)",
           lambda n, _s, _r: _ibscbs(n) and not _nbs(n)),
