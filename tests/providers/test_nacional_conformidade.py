@@ -242,3 +242,15 @@ def test_retained_me_epp_must_give_its_simples_rate() -> None:
     assert codigos(nota("true", retido=True, aliquota="1.79")) == ["E0621"]
     assert codigos(nota("true", retido=True, aliquota="1.8")) == []
     assert codigos(nota("true", retido=False, aliquota=None)) == []
+
+
+def test_rate_required_by_a_municipality_not_active_comes_from_its_parameters() -> None:
+    """E0619: a não optante without a rate in a municipality not active in the national
+    system; found by the property test (the DPS went without pAliq)."""
+    sem_aliquota = nota(aliquota=None)
+    root = etree.fromstring(build_dps(sem_aliquota, Rps("1", 1), emissor(),
+                                      municipio_ativo=False, aliquota_municipal=Decimal("2.5")))
+    assert root.findtext(TRIB + "n:tribMun/n:pAliq", namespaces=NS) == "2.50"
+    with pytest.raises(DpsInvalida) as caught:
+        build_dps(sem_aliquota, Rps("1", 1), emissor(), municipio_ativo=False)
+    assert [p.codigo for p in caught.value.problemas] == ["E0619"]

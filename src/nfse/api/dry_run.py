@@ -83,7 +83,7 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
     if xml is not None:
         answer[DOCUMENTO[provider]] = xml.decode("utf-8")
     if provider == NACIONAL:  # what the DPS assumed where the ADN said nothing usable
-        _ativo, aviso = get_provider(NACIONAL).municipio_ativo(nota, emissor)
+        aviso = get_provider(NACIONAL).municipio(nota, emissor).aviso
         if aviso:
             answer["avisos"] = [aviso]
     return answer | {"valido": not erros, "erros": erros}

@@ -44,6 +44,10 @@ MENSAGENS = {
     "E0596": "Não é permitido retenção do ISSQN quando o serviço prestado corresponder ao "
              "subitem 220101 - Serviço de exploração de rodovia da lista de serviços do "
              "Sistema Nacional NFS-e.",
+    "E0619": "É obrigatório informar alíquota quando o prestador de serviço não é optante do "
+             "simples nacional (opSimpNac = 1) na data de competência informada na DPS, o "
+             "município de incidência do ISSQN não está com situação \"ATIVO\" no Sistema "
+             "Nacional NFS-e e não haja algum regime especial de tributaçao para o prestador.",
     "E0621": "É obrigatório informar alíquota quando há indicação de retenção do ISSQN "
              "(tpRetISSQN = 2 ou 3) para o prestador de serviço ME/EPP (opSimpNac = 3) na data "
              "de competência informada na DPS, com apuração do ISSQN pelo simples nacional "
@@ -51,6 +55,17 @@ MENSAGENS = {
              "isenção ou alíquota diferenciada, cujo município de incidência esteja Ativo no "
              "Sistema Nacional NFS-e. Obs: neste cenário, o percentual da alíquota mínima "
              "informada permitida é 1,8%.",
+    "E0628": "É obrigatório informar alíquota quando o município de incidência do ISSQN não "
+             "está Ativo no Sistema Nacional NFS-e, para o prestador de serviço ME/EPP "
+             "(opSimpNac = 3) na data de competência informada na DPS, com apuração do ISSQN "
+             "pelo simples nacional (regApTribISSQN = 1), com retenção do ISSQN (tpRetISSQN = "
+             "2 ou 3). Obs: neste cenário, o percentual da alíquota mínima informada permitida "
+             "é 1,8%.",
+    "E0640": "É obrigatório informar alíquota quando o prestador de serviço ME/EPP "
+             "(opSimpNac = 3) na data de competência informada na DPS, com apuração do ISSQN "
+             "fora do Simples Nacional (regApTribISSQN = 2 ou 3), ou seja, pela alíquota do "
+             "município para o serviço prestado, cujo município de incidência não esteja "
+             "\"Ativo\" no Sistema Nacional NFS-e.",
     "E0675": "Não é permitido a prestação de informações relativas aos tributos federais "
              "quando o emitente da DPS for identificado por um pessoa física (CPF).",
     "E0676": "Não é permitido o preenchimento das informações relativas aos tributos federais "

@@ -361,28 +361,50 @@ def _trib_issqn(natureza: int) -> str:
     return "2" if natureza == 4 else "1"
 
 
-def envia_aliquota(nota: Nota, simples: str, regime_especial: str,
-                   municipio_ativo: bool) -> bool:
-    """Whether pAliq goes in the DPS: the rate is the municipality's (from its parameters)
-    wherever the annex forbids the DPS to carry one, and the note's elsewhere.
+def aliquota_exigida(nota: Nota, simples: str, regime_especial: str,
+                     municipio_ativo: bool) -> str | None:
+    """The rule that requires pAliq in this DPS, or None where the annex forbids it (the
+    rate is then the municipality's, from its parameters). In Anexo I v1.01 every case is one
+    or the other.
 
     Forbidden: MEI (E0600), tribISSQN not 1 (E0602), a special regime (E0604), a benefício
     de isenção (E0612), a não optante in an active municipality (E0617), an ME/EPP apurando
     pelo Simples without retention (E0625, E0631) and an ME/EPP apurando fora do Simples in an
-    active municipality (E0635). Required where the note has it: the não optante in a
-    municipality not active (E0619), the ME/EPP apurando pelo Simples with retention (E0621,
-    E0628) and the ME/EPP apurando fora do Simples in a municipality not active (E0640)."""
-    s = nota.servico
-    if s.aliquota is None or s.aliquota <= 0:
-        return False
+    active municipality (E0635). Required: the não optante in a municipality not active
+    (E0619), the ME/EPP apurando pelo Simples with retention (E0621, E0628) and the ME/EPP
+    apurando fora do Simples in a municipality not active (E0640)."""
     if (simples == "2" or _trib_issqn(nota.natureza_operacao) != "1"
             or regime_especial != "0" or nota.natureza_operacao == 3):
-        return False
+        return None
     if simples == "1":
-        return not municipio_ativo
+        return None if municipio_ativo else "E0619"
     if apuracao_simples(nota, simples) == "1":
-        return s.iss_retido
-    return not municipio_ativo
+        if not nota.servico.iss_retido:
+            return None
+        return "E0621" if municipio_ativo else "E0628"
+    return None if municipio_ativo else "E0640"
+
+
+ALIQUOTA_MUNICIPAL = {"E0619", "E0640"}
+"""The cases where the rate required is the municipality's (not the company's Simples one)."""
+
+
+def _p_aliq(nota: Nota, simples: str, especial: str, municipio_ativo: bool,
+            aliquota_municipal: Decimal | None) -> Decimal | None:
+    """The pAliq of the DPS (None: no pAliq); ``DpsInvalida`` when one is required and
+    neither the note nor the municipal parameters give it."""
+    exigida = aliquota_exigida(nota, simples, especial, municipio_ativo)
+    if exigida is None:
+        return None
+    aliquota = nota.servico.aliquota or (aliquota_municipal if exigida in ALIQUOTA_MUNICIPAL
+                                         else None)
+    if not aliquota:
+        problema = Problema("servico.aliquota", conformidade.mensagem_oficial(exigida),
+                            "O município não está ativo no Sistema Nacional NFS-e e os seus "
+                            "parâmetros não informam a alíquota deste serviço: informe a "
+                            "alíquota do ISS na nota", codigo=exigida)
+        raise DpsInvalida(f"{problema.mensagem}: {problema.correcao}", [problema])
+    return aliquota
 
 
 def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
@@ -416,12 +438,14 @@ def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
 
 
 def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
-              municipio_ativo: bool = True) -> bytes:
+              municipio_ativo: bool = True, aliquota_municipal: Decimal | None = None
+              ) -> bytes:
     """Signed, schema-valid DPS bytes (UTF-8 with declaration). Raises ``DpsInvalida`` when
     the note cannot be expressed or breaks a rule of the Sefin it controls, or when the
     result fails the official XSD (our bug: the message carries the schema error, and
     nothing is sent). ``municipio_ativo``: whether the incidence municipality is active in the
-    national system (its convênio; decides pAliq)."""
+    national system (its convênio; decides pAliq); ``aliquota_municipal``: the service's rate in
+    its parameters, for a pAliq the annex requires and the note does not give."""
     simples = op_simples(nota, emissor)
     missing = problemas(nota, simples)
     if missing:
@@ -515,8 +539,9 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     if nota.natureza_operacao == 3:
         mun.add("BM").add("nBM", nota.numero_beneficio_municipal)
     mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
-    if envia_aliquota(nota, simples, especial, municipio_ativo):
-        mun.add("pAliq", _aliquota(s.aliquota or Decimal("0")))
+    p_aliq = _p_aliq(nota, simples, especial, municipio_ativo, aliquota_municipal)
+    if p_aliq is not None:
+        mun.add("pAliq", _aliquota(p_aliq))
     if simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
         fed = trib.add("tribFed")
         _pis_cofins(fed, s.pis_cofins)

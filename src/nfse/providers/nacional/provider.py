@@ -3,6 +3,9 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from lxml import etree
 
 from nfse.model.errors import Problema
@@ -11,13 +14,23 @@ from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional import answers, dps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
-from nfse.providers.nacional.parametros import Parametros
+from nfse.providers.nacional.parametros import Parametros, servico_municipal
+from nfse.providers.nacional.parametros import Servico as ServicoMunicipal
 from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknown
 from nfse.xml.validate import nacional_schema_dir, validate
 
 DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
 """A cancellation event is already linked to the note."""
+
+
+@dataclass(frozen=True)
+class Municipio:
+    """What decides pAliq (``Provider.municipio``)."""
+
+    ativo: bool
+    aliquota: Decimal | None = None
+    aviso: str | None = None
 
 
 def _erros(exc: DpsInvalida) -> tuple[Erro, ...]:
@@ -52,32 +65,40 @@ class NacionalProvider:
     def problemas(self, nota: Nota) -> list[Problema]:
         return dps.problemas(nota)
 
-    def municipio_ativo(self, nota: Nota, emissor: Emissor) -> tuple[bool, str | None]:
-        """Whether the incidence municipality (taken as the prestador's: the DPS does not
-        name it, the Sefin derives it) is active in the national system, as its convênio in
-        the ADN parameters says; and, when the parameters answered nothing usable and the
-        answer decides the DPS (pAliq), the notice that says which form was assumed."""
+    def municipio(self, nota: Nota, emissor: Emissor) -> Municipio:
+        """What the ADN parameters say of the incidence municipality (taken as the
+        prestador's: the DPS does not name it, the Sefin derives it) that decides pAliq:
+        whether it is active in the national system (its convênio) and, where it is not, the
+        service's rate; with the notice that says which form was assumed when they answered
+        nothing usable and the answer mattered."""
         codigo = nota.prestador.codigo_municipio
         convenio = self.parametros.convenio(codigo, emissor) if emissor.parametros_url \
             else None
-        if convenio is not None:
-            return convenio, None
         simples = dps.op_simples(nota, emissor)
         especial = dps.reg_esp_trib(nota, simples)
-        if dps.envia_aliquota(nota, simples, especial, True) == dps.envia_aliquota(
-                nota, simples, especial, False):
-            return True, None
-        return True, (f"Os parâmetros municipais do ADN não informaram o convênio do município "
-                      f"{codigo}: a DPS segue sem a alíquota (pAliq), presumindo o município "
-                      "ativo no Sistema Nacional NFS-e, e o ISS é calculado pela alíquota "
-                      "municipal")
+        if convenio is False and dps.aliquota_exigida(nota, simples, especial, False) in \
+                dps.ALIQUOTA_MUNICIPAL and not nota.servico.aliquota:
+            found = self.parametros.servico(codigo, servico_municipal(nota),
+                                            nota.data_competencia.isoformat(), emissor)
+            return Municipio(False, found.aliquota if isinstance(found, ServicoMunicipal)
+                             else None)
+        if convenio is not None:
+            return Municipio(convenio)
+        if (dps.aliquota_exigida(nota, simples, especial, True) is None) == (
+                dps.aliquota_exigida(nota, simples, especial, False) is None):
+            return Municipio(True)
+        return Municipio(True, aviso=(
+            f"Os parâmetros municipais do ADN não informaram o convênio do município {codigo}: "
+            "a DPS segue sem a alíquota (pAliq), presumindo o município ativo no Sistema "
+            "Nacional NFS-e, e o ISS é calculado pela alíquota municipal"))
 
     def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
                                                                         tuple[Erro, ...]]:
         """The DPS ``emit`` would send (signed, schema-checked), or why there is none."""
-        ativo, _aviso = self.municipio_ativo(nota, emissor)
+        lugar = self.municipio(nota, emissor)
         try:
-            return build_dps(nota, rps, emissor, municipio_ativo=ativo), ()
+            return build_dps(nota, rps, emissor, municipio_ativo=lugar.ativo,
+                             aliquota_municipal=lugar.aliquota), ()
         except DpsInvalida as exc:
             return None, _erros(exc)
 
@@ -106,9 +127,11 @@ class NacionalProvider:
         return answer, answers.json_of(answer.body), (_exchange(name, xml, answer),)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
-        ativo, aviso = self.municipio_ativo(nota, emissor)
+        lugar = self.municipio(nota, emissor)
+        aviso = lugar.aviso
         try:
-            xml = build_dps(nota, rps, emissor, municipio_ativo=ativo)
+            xml = build_dps(nota, rps, emissor, municipio_ativo=lugar.ativo,
+                            aliquota_municipal=lugar.aliquota)
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=_erros(exc), mensagem=aviso)
         sent = self._post(f"{emissor.base_url}/nfse", emissor, "dpsXmlGZipB64", xml, "emissao")
