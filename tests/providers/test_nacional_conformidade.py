@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from nfse.certs.generate import generate_a1
+from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse
 from nfse.model.nfsen import parse_nfsen
 from nfse.model.nota import Nota
@@ -254,3 +255,14 @@ def test_rate_required_by_a_municipality_not_active_comes_from_its_parameters() 
     with pytest.raises(DpsInvalida) as caught:
         build_dps(sem_aliquota, Rps("1", 1), emissor(), municipio_ativo=False)
     assert [p.codigo for p in caught.value.problemas] == ["E0619"]
+
+
+def test_the_burden_in_money_reaches_vtottrib() -> None:
+    """valor_total_tributos_* were ignored."""
+    body = nota_plana(valor_total_tributos_federais="13.45",
+                      valor_total_tributos_municipais="2.00")
+    assert tot(dps(parse_nfsen(body))) == [("vTotTrib", ""), ("vTotTribFed", "13.45"),
+                                           ("vTotTribEst", "0.00"), ("vTotTribMun", "2.00")]
+    with pytest.raises(RequisicaoInvalida) as caught:
+        parse_nfsen(nota_plana(valor_total_tributos_federais="100.01"))  # over vServ
+    assert [p.campo for p in caught.value.problemas] == ["valor_total_tributos_federais"]

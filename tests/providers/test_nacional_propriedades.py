@@ -65,13 +65,16 @@ def notas(draw: st.DrawFn) -> tuple[dict[str, Any], bool, Decimal | None]:
     }
     if aliquota is not None:
         servico["aliquota"] = str(aliquota)
-    percentual = draw(st.sampled_from(["nenhum", "um", "tres"]))
+    percentual = draw(st.sampled_from(["nenhum", "um", "tres", "valores"]))
     if percentual == "um":
         servico["percentual_total_tributos"] = str(draw(st.decimals("0", "40", places=2)))
     elif percentual == "tres":
         for parte in ("federais", "estaduais", "municipais"):
             servico[f"percentual_total_tributos_{parte}"] = str(
                 draw(st.decimals("0", "30", places=2)))
+    elif percentual == "valores":
+        servico["valor_total_tributos_federais"] = "0.50"
+        servico["valor_total_tributos_municipais"] = "0.01"
     if draw(st.booleans()):
         servico |= REFORMA
     if draw(st.booleans()) and not retido:

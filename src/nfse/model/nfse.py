@@ -33,6 +33,9 @@ REFORMA = ("codigo_nbs", "codigo_indicador_operacao", "ibs_cbs_classificacao_tri
 PERCENTUAIS = ("percentual_total_tributos_federais", "percentual_total_tributos_estaduais",
                "percentual_total_tributos_municipais")
 """(ext) The approximate tax burden split as the DPS declares it (pTotTribFed/Est/Mun)."""
+VALORES_TRIBUTOS = ("valor_total_tributos_federais", "valor_total_tributos_estaduais",
+                    "valor_total_tributos_municipais")
+"""(ext) The same burden in money (vTotTribFed/Est/Mun)."""
 DINHEIRO = ("valor_deducoes", "valor_pis", "valor_cofins", "valor_inss", "valor_ir",
             "valor_csll", "outras_retencoes", "desconto_incondicionado", "desconto_condicionado")
 
@@ -251,6 +254,14 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     for nome, parte in zip(PERCENTUAIS, partes, strict=True):
         if parte is not None and not ZERO <= parte <= 100:
             p.invalido(c + nome, "Informe um percentual de 0 a 100")
+    em_valor = [coerce.decimal(raw.get(nome), c + nome, p) for nome in VALORES_TRIBUTOS]
+    federal, estadual, municipal = (parte or ZERO for parte in em_valor)
+    valores_tributos = None if all(parte is None for parte in em_valor) else (
+        federal, estadual, municipal)
+    for nome, parte in zip(VALORES_TRIBUTOS, em_valor, strict=True):
+        if parte is not None and valor is not None and not ZERO <= parte <= valor:
+            p.invalido(c + nome, "Informe um valor de zero até o valor dos serviços "
+                                 "(E0702 a E0704)")
     reforma = {k: str(raw[k]).strip() for k in REFORMA if k in raw and not coerce.absent(raw[k])}
     pis_cofins = grupos.pis_cofins(raw, money, p)
     documentos = grupos.documentos_deducao(raw.get("documentos_deducao"), p)
@@ -300,6 +311,7 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
                                                  c + "codigo_tributario_municipio", p,
                                                  max_len=20),
         percentual_total_tributos=percentual, percentuais_tributos=percentuais,
+        valores_tributos=valores_tributos,
         fonte_total_tributos=coerce.texto(raw.get("fonte_total_tributos"),
                                           c + "fonte_total_tributos", p, max_len=60),
         reforma=reforma, percentual_deducoes=percentual_deducoes,

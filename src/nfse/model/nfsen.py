@@ -55,6 +55,8 @@ Mapping (flat → ``Nota``); names marked [oca] are sent by the OCA Odoo module
   and prest/email: the annex forbids only xNome and end when the prestador emits, E0121 and
   E0128); ``informacoes_complementares`` [oca] → informacoes_complementares (xInfComp);
   ``regime_apuracao_tributos_sn`` [focus] → regime_apuracao_simples (regApTribSN, ME/EPP).
+- ``valor_total_tributos_federais`` / ``_estaduais`` / ``_municipais`` [focus] →
+  servico.valores_tributos (vTotTrib), when no percentual is given.
 - ``codigo_nbs`` [oca], ``codigo_indicador_operacao``, ``ibs_cbs_situacao_tributaria``,
   ``ibs_cbs_classificacao_tributaria`` [focus] and the other tax-reform names of
   ``nfse.REFORMA`` → servico.reforma.
@@ -84,7 +86,7 @@ Not representable yet in ``Nota`` (what the DPS built from it cannot say):
 - ignored, each with its reason in ``docs/campos-ignorados.md``: ``serie_dps``/``numero_dps``
   (the gateway numbers), ``codigo_municipio_incidencia`` (the DPS has no such field: the Sefin
   derives the incidence itself), ``valor_iss`` (the national system computes it),
-  ``valor_total_tributos_*``, ``indicador_total_tributacao`` (the regime decides totTrib),
+  ``indicador_total_tributacao`` (the regime decides totTrib),
   ``codigo_interno_contribuinte``, ``caepf_tomador``, ``finalidade_emissao``,
   ``consumidor_final``, ``indicador_destinatario`` and the destinatário, imóvel and comércio
   exterior groups.
@@ -100,7 +102,7 @@ from typing import Any
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
 from nfse.model.errors import Problema, RequisicaoInvalida
-from nfse.model.nfse import REFORMA, parse_nfse
+from nfse.model.nfse import REFORMA, VALORES_TRIBUTOS, parse_nfse
 from nfse.model.nota import Nota
 
 PAPEIS = ("tomador", "intermediario")
@@ -136,7 +138,7 @@ PASSA: dict[str, str] = {
     "email_prestador": "prestador.email",
     "regime_apuracao_tributos_sn": "regime_apuracao_tributos_sn",
     "informacoes_complementares": "informacoes_complementares",
-    **{campo: f"servico.{campo}" for campo in PERCENTUAIS},
+    **{campo: f"servico.{campo}" for campo in (*PERCENTUAIS, *VALORES_TRIBUTOS)},
     **{f"{campo}_{papel}": f"{papel}.{campo}" for papel in PAPEIS for campo in PESSOA},
     **{f"{campo}_{papel}": f"{papel}.endereco.{campo}" for papel in PAPEIS for campo in ENDERECO},
     **{f"{plano}_{papel}": f"{papel}.endereco.{campo}" for papel in PAPEIS
@@ -208,7 +210,7 @@ ORDEM = (
     "percentual_deducao_servico", "documentos_deducao", "tributacao_iss", "tipo_imunidade",
     "tipo_exigibilidade_suspensao", "numero_processo_suspensao", "numero_beneficio_municipal",
     "tipo_retencao_iss", "percentual_aliquota_relativa_municipio", "valor_cp", "valor_irrf",
-    "valor_csll", *PIS_COFINS, *PERCENTUAIS, PERCENTUAL_SN, *REFORMA,
+    "valor_csll", *PIS_COFINS, *PERCENTUAIS, PERCENTUAL_SN, *VALORES_TRIBUTOS, *REFORMA,
     "informacoes_complementares",
 )
 """The flat fields in the order of the contract: problems are reported in this order."""

@@ -151,6 +151,8 @@ class Servico:
     percentuais_tributos: tuple[Decimal, Decimal, Decimal] | None = None
     """(ext) The same burden split as the DPS declares it (pTotTribFed, pTotTribEst,
     pTotTribMun), kept apart as given."""
+    valores_tributos: tuple[Decimal, Decimal, Decimal] | None = None
+    """(ext) The burden in money instead (vTotTribFed, vTotTribEst, vTotTribMun)."""
     fonte_total_tributos: str | None = None
     reforma: dict[str, str] = field(default_factory=dict)
     """Tax-reform fields (codigo_nbs, ibs_cbs_*, cbs_*, ...) as given, normalised to strings."""

@@ -415,11 +415,19 @@ def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
     declares pTotTrib with the three shares at 0.00 (the approximate burden it did not
     compute), an ME/EPP without one declares pTotTribSN 0.00. The three shares are sent apart,
     as given; a single figure (``percentual_total_tributos``) is pTotTribSN for ME/EPP and
-    the federal share otherwise."""
+    the federal share otherwise; the burden in money (``valores_tributos``, when no
+    percentual is given) is vTotTrib."""
     s = nota.servico
     zero = Decimal("0")
     if simples == "3" and s.percentual_total_tributos is not None:
         tot.add("pTotTribSN", _aliquota(s.percentual_total_tributos))
+        return
+    if s.valores_tributos is not None and s.percentuais_tributos is None \
+            and s.percentual_total_tributos is None:
+        v_tot = tot.add("vTotTrib")  # in money: every regime may (E0702-E0704 bound it)
+        for tag, valor in zip(("vTotTribFed", "vTotTribEst", "vTotTribMun"),
+                              s.valores_tributos, strict=True):
+            v_tot.add(tag, _money(valor))
         return
     partes = s.percentuais_tributos or (
         (s.percentual_total_tributos, zero, zero) if s.percentual_total_tributos is not None
