@@ -125,12 +125,14 @@ def test_the_three_shares_stay_apart() -> None:
 def test_prestador_contacts_and_complementary_information_reach_the_dps() -> None:
     """They were dropped. E0121/E0128 forbid only xNome and end of the prestador."""
     body = nota_plana(telefone_prestador="(16) 3333-4444", email_prestador="nf@empresa.com.br",
-                      informacoes_complementares="Pedido 4471")
+                      informacoes_complementares="Pedido 4471",
+                      codigo_interno_contribuinte="SRV42")
     inf = dps(parse_nfsen(body)).find("n:infDPS", NS)
     assert inf.findtext("n:prest/n:fone", namespaces=NS) == "1633334444"
     assert inf.findtext("n:prest/n:email", namespaces=NS) == "nf@empresa.com.br"
     assert inf.find("n:prest/n:xNome", NS) is None and inf.find("n:prest/n:end", NS) is None
     assert inf.findtext("n:serv/n:infoCompl/n:xInfComp", namespaces=NS) == "Pedido 4471"
+    assert inf.findtext("n:serv/n:cServ/n:cIntContrib", namespaces=NS) == "SRV42"
 
 
 # -- rules the customer controls ----------------------------------------------------------

@@ -26,6 +26,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ITEM = re.compile(r"(\d{1,2})\.?(\d{2})")
 IBGE = re.compile(r"\d{7}")
 NAO_ALFANUMERICO = re.compile(r"[^0-9A-Za-z]")
+INTERNO = re.compile(r"[A-Za-z0-9]{1,20}")
 ZERO = Decimal("0.00")
 REFORMA = ("codigo_nbs", "codigo_indicador_operacao", "ibs_cbs_classificacao_tributaria",
            "ibs_cbs_situacao_tributaria", "ibs_cbs_base_calculo", "ibs_uf_aliquota",
@@ -268,6 +269,11 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     percentual_deducoes = coerce.decimal(raw.get("percentual_deducoes"),
                                          c + "percentual_deducoes", p)
     pais = grupos.pais(raw.get("codigo_pais"), c + "codigo_pais", p)
+    interno = coerce.texto(raw.get("codigo_interno_contribuinte"),
+                           c + "codigo_interno_contribuinte", p, max_len=20)
+    if interno is not None and not INTERNO.fullmatch(interno):
+        p.invalido(c + "codigo_interno_contribuinte", "Use só letras e dígitos, até 20")
+        interno = None
     if valor is None or iss_retido is None or itens is None or discriminacao is None:
         return None
     m = {k: v if v is not None else ZERO for k, v in money.items()}
@@ -316,7 +322,7 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
                                           c + "fonte_total_tributos", p, max_len=60),
         reforma=reforma, percentual_deducoes=percentual_deducoes,
         codigo_pais=None if pais == "BR" else pais, pis_cofins=pis_cofins,
-        documentos_deducao=documentos, **m,
+        documentos_deducao=documentos, codigo_interno_contribuinte=interno, **m,
     )
 
 

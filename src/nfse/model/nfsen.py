@@ -55,6 +55,7 @@ Mapping (flat → ``Nota``); names marked [oca] are sent by the OCA Odoo module
   and prest/email: the annex forbids only xNome and end when the prestador emits, E0121 and
   E0128); ``informacoes_complementares`` [oca] → informacoes_complementares (xInfComp);
   ``regime_apuracao_tributos_sn`` [focus] → regime_apuracao_simples (regApTribSN, ME/EPP).
+- ``codigo_interno_contribuinte`` [focus] → servico.codigo_interno_contribuinte (cIntContrib).
 - ``valor_total_tributos_federais`` / ``_estaduais`` / ``_municipais`` [focus] →
   servico.valores_tributos (vTotTrib), when no percentual is given.
 - ``codigo_nbs`` [oca], ``codigo_indicador_operacao``, ``ibs_cbs_situacao_tributaria``,
@@ -86,10 +87,9 @@ Not representable yet in ``Nota`` (what the DPS built from it cannot say):
 - ignored, each with its reason in ``docs/campos-ignorados.md``: ``serie_dps``/``numero_dps``
   (the gateway numbers), ``codigo_municipio_incidencia`` (the DPS has no such field: the Sefin
   derives the incidence itself), ``valor_iss`` (the national system computes it),
-  ``indicador_total_tributacao`` (the regime decides totTrib),
-  ``codigo_interno_contribuinte``, ``caepf_tomador``, ``finalidade_emissao``,
-  ``consumidor_final``, ``indicador_destinatario`` and the destinatário, imóvel and comércio
-  exterior groups.
+  ``indicador_total_tributacao`` (the regime decides totTrib), ``caepf_tomador``,
+  ``finalidade_emissao``, ``consumidor_final``, ``indicador_destinatario`` and the
+  destinatário, imóvel and comércio exterior groups.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ PASSA: dict[str, str] = {
     "telefone_prestador": "prestador.telefone",
     "email_prestador": "prestador.email",
     "regime_apuracao_tributos_sn": "regime_apuracao_tributos_sn",
+    "codigo_interno_contribuinte": "servico.codigo_interno_contribuinte",
     "informacoes_complementares": "informacoes_complementares",
     **{campo: f"servico.{campo}" for campo in (*PERCENTUAIS, *VALORES_TRIBUTOS)},
     **{f"{campo}_{papel}": f"{papel}.{campo}" for papel in PAPEIS for campo in PESSOA},
@@ -202,7 +203,8 @@ ORDEM = (
     "codigo_justificativa_substituicao", "motivo_substituicao",
     *(f"{campo}_{papel}" for papel in PAPEIS for campo in (*PESSOA, *ENDERECO, *EXTERIOR)),
     "codigo_municipio_prestacao", "codigo_pais_prestacao", "codigo_tributacao_nacional_iss",
-    "codigo_tributacao_municipal_iss", "descricao_servico", "codigo_obra",
+    "codigo_tributacao_municipal_iss", "codigo_interno_contribuinte", "descricao_servico",
+    "codigo_obra",
     "inscricao_imobiliaria_fiscal_obra", *(f"{campo}_obra" for campo in LOCAL), "nome_evento",
     "data_inicio_evento", "data_fim_evento", "identificacao_evento",
     *(f"{campo}_evento" for campo in LOCAL), "valor_servico",

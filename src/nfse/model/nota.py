@@ -161,6 +161,9 @@ class Servico:
     codigo_pais: str | None = None
     """(ext) Service provided abroad: ISO country code (DPS cPaisPrestacao)."""
     pis_cofins: PisCofins | None = None
+    codigo_interno_contribuinte: str | None = None
+    """(ext) The company's own code of the service (DPS cIntContrib: up to 20 letters and
+    digits)."""
     documentos_deducao: tuple[DocumentoDeducao, ...] = ()
 
 

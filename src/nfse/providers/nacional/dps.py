@@ -517,6 +517,8 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
     if len(nbs) == 9 and nbs.isdigit():
         c_serv.add("cNBS", nbs)
+    if s.codigo_interno_contribuinte:
+        c_serv.add("cIntContrib", s.codigo_interno_contribuinte)
     if nota.obra:
         _obra(serv, nota.obra)
     if nota.evento:
