@@ -14,7 +14,7 @@ import httpx
 from lxml import etree
 
 from nfse.municipios.routing import NACIONAL
-from nfse.providers.nacional.conformidade import MENSAGENS
+from nfse.providers.nacional.conformidade import mensagem_oficial
 from nfse.providers.registry import get_provider
 from tests.support import MUNICIPIO, Gateway, free_port, nota_exemplo, nota_plana
 
@@ -36,8 +36,10 @@ def test_post_lists_every_violation_with_its_code(gateway: Gateway) -> None:
     erros = answer.json()["erros"]
     assert [e["codigo"] for e in erros] == ["E0204", "E0580", "E0595"]
     for erro in erros:
-        assert erro["mensagem"] == MENSAGENS[erro["codigo"]]
+        assert erro["mensagem"] == mensagem_oficial(erro["codigo"])
         assert erro["correcao"]
+    assert erros[0]["mensagem"].startswith("CNPJ ou CPF do tomador não foi informado")
+    assert erros[2]["mensagem"] == "Não é permitido informar alíquota superior a 5%."
     assert gateway.client.get("/v2/nfse/regras-1").status_code == 404  # nothing stored
 
 
@@ -46,7 +48,9 @@ def test_dry_run_answers_the_same(gateway: Gateway) -> None:
     assert answer.status_code == 200
     body = answer.json()
     assert body["valido"] is False
-    assert [e["codigo"] for e in body["erros"]] == ["E0204", "E0580", "E0595"]
+    assert [(e["codigo"], e.get("campo")) for e in body["erros"]] == [
+        ("E0204", "tomador.cnpj"), ("E0580", "servico.iss_retido"),
+        ("E0595", "servico.aliquota")]
 
 
 def test_flat_door_names_the_flat_fields(gateway: Gateway) -> None:

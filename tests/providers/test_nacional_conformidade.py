@@ -20,7 +20,7 @@ from nfse.model.nfsen import parse_nfsen
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor, Result, Rps
 from nfse.providers.nacional import answers
-from nfse.providers.nacional.conformidade import MENSAGENS
+from nfse.providers.nacional.conformidade import mensagem_oficial
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, problemas
 from nfse.providers.nacional.provider import NacionalProvider
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -185,7 +185,7 @@ def test_every_violation_is_listed_with_the_official_message_and_a_correction() 
     found = problemas(parse_nfse(body))
     assert [p.codigo for p in found] == ["E0204", "E0580", "E0595"]
     for problema in found:
-        assert problema.mensagem == MENSAGENS[problema.codigo]
+        assert problema.mensagem == mensagem_oficial(problema.codigo)
         assert problema.correcao and problema.correcao[0].isupper()
 
 

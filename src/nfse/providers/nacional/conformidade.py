@@ -82,7 +82,7 @@ MENSAGENS = {
     "E0720": "Se o tipo de retenção do PIS/COFINS for igual a \"0 - PIS/COFINS/CSLL Não "
              "Retidos\", então não é permitido informar o campo vRetCSLL.",
     "E0724": "Se o tipo de retenção do PIS/COFINS for diferente de \"0 - PIS/COFINS/CSLL Não "
-             "Retidos\" ou  de \"2 - PIS/COFINS Não Retido\", então é obrigatório informar o "
+             "Retidos\" ou de \"2 - PIS/COFINS Não Retido\", então é obrigatório informar o "
              "campo vRetCSLL.",
     "E0850": "É permitido declarar informações de IBS/CBS somente a partir da data de "
              "competência 01/01/2026.",
