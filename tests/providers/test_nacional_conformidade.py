@@ -268,3 +268,9 @@ def test_the_burden_in_money_reaches_vtottrib() -> None:
     with pytest.raises(RequisicaoInvalida) as caught:
         parse_nfsen(nota_plana(valor_total_tributos_federais="100.01"))  # over vServ
     assert [p.campo for p in caught.value.problemas] == ["valor_total_tributos_federais"]
+
+
+def test_complementary_information_with_a_line_break_is_refused_not_rewritten() -> None:
+    """xInfComp is a TSString (no line breaks): the note is refused with the field named."""
+    found = parse_nfsen(nota_plana(informacoes_complementares="Pedido 4471\nLote 9"))
+    assert [p.campo for p in problemas(found)] == ["informacoes_complementares"]
