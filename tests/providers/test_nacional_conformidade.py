@@ -274,3 +274,14 @@ def test_complementary_information_with_a_line_break_is_refused_not_rewritten() 
     """xInfComp is a TSString (no line breaks): the note is refused with the field named."""
     found = parse_nfsen(nota_plana(informacoes_complementares="Pedido 4471\nLote 9"))
     assert [p.campo for p in problemas(found)] == ["informacoes_complementares"]
+
+
+def test_foreign_party_without_nif_may_not_give_reason_zero() -> None:
+    """E0226/E0286: cNaoNIF 0 is refused by the Sefin; 1 and 2 pass."""
+    body = nota_exemplo(data_emissao="2026-11-20T10:00:00-03:00")
+    exterior = {"razao_social": "Acme Corporation", "motivo_ausencia_nif": "0"}
+    body["tomador"] = exterior
+    body["intermediario"] = exterior
+    assert codigos(parse_nfse(body)) == ["E0226", "E0286"]
+    body["tomador"] = body["intermediario"] = exterior | {"motivo_ausencia_nif": "1"}
+    assert codigos(parse_nfse(body)) == []

@@ -35,6 +35,7 @@ TOMADORES = {
              "endereco": ENDERECO},
     "cpf": {"cpf": "52998224725", "razao_social": "Maria da Silva", "endereco": ENDERECO},
     "exterior": {"nif": "98-7654321", "razao_social": "Acme Corporation", "endereco": EXTERIOR},
+    "sem_nif": {"motivo_ausencia_nif": "2", "razao_social": "Estrangeiro sem NIF"},
 }
 REFORMA = {"codigo_indicador_operacao": "100301", "ibs_cbs_situacao_tributaria": "000",
            "ibs_cbs_classificacao_tributaria": "000001", "codigo_nbs": "115021000"}
@@ -122,6 +123,7 @@ def regras_violadas(xml: bytes, ativo: bool) -> list[str]:
         "E0174": simples == "2" and especial != "0",
         "E0175": simples == "3" and apuracao == "1" and especial != "0",
         "E0204": retido and not tomador_id,
+        "E0226": _texto(inf, "n:toma/n:cNaoNIF") == "0",
         "E0322": inf.find("n:IBSCBS", NS) is not None and _texto(inf, "n:serv/n:cServ/n:cNBS")
         is None,
         "E0580": retido and trib != "1",

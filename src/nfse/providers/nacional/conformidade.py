@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from nfse.model import grupos
 from nfse.model.errors import Problema
-from nfse.model.nota import Nota
+from nfse.model.nota import Nota, Pessoa
 
 MENSAGENS = {
     "E0172": "O Regime Especial de Tributação deve ser \"Nenhum\" (regEspTrib = 0) quando o "
@@ -32,6 +32,10 @@ MENSAGENS = {
              "tomador do serviço.",
     "E0204": "CNPJ ou CPF do tomador não foi informado, mas existe uma indicação para retenção "
              "do ISSQN na DPS no campo de tipo de \"Retenção do ISSQN\".",
+    "E0226": "Valor 0 para o motivo da não informação do NIF do tomador não é permitido na "
+             "Sefin do Sistema Nacional NFS-e.",
+    "E0286": "Valor 0 para o motivo da não informação do NIF do intermediário não é "
+             "permitido na Sefin do Sistema Nacional NFS-e.",
     "E0322": "É obrigatório informar na DPS um item da NBS se for declarada qualquer "
              "informação de IBS/CBS.",
     "E0580": "Não é permitido haver retenção quando o campo referente à tributação do ISSQN "
@@ -143,6 +147,13 @@ def _nbs(nota: Nota) -> bool:
     return len(nbs) == 9 and nbs.isdigit()
 
 
+def _motivo_zero(pessoa: Pessoa | None) -> bool:
+    """cNaoNIF 0 ("não informado na nota de origem") is for municipalities sharing notes
+    with the ADN, never for a DPS (E0226, E0286)."""
+    return pessoa is not None and not (pessoa.cnpj or pessoa.cpf or pessoa.nif) \
+        and pessoa.motivo_ausencia_nif == "0"
+
+
 def _mesma_pessoa(nota: Nota) -> bool:
     t, p = nota.tomador, nota.prestador
     return t is not None and bool((t.cnpj and t.cnpj == p.cnpj) or (t.cpf and t.cpf == p.cpf))
@@ -175,6 +186,14 @@ REGRAS = (
           "Com o ISS retido pelo tomador, identifique o tomador pelo CNPJ ou CPF; sem tomador "
           "identificado, informe o ISS como não retido",
           lambda n, _s, _r: _retido(n) and not (n.tomador and (n.tomador.cnpj or n.tomador.cpf))),
+    Regra("E0226", "tomador.motivo_ausencia_nif",
+          "Sem CNPJ, CPF ou NIF, informe o motivo 1 (dispensado do NIF) ou 2 (não exigência "
+          "do NIF); o motivo 0 é só do compartilhamento pelos municípios",
+          lambda n, _s, _r: _motivo_zero(n.tomador)),
+    Regra("E0286", "intermediario.motivo_ausencia_nif",
+          "Sem CNPJ, CPF ou NIF, informe o motivo 1 (dispensado do NIF) ou 2 (não exigência "
+          "do NIF); o motivo 0 é só do compartilhamento pelos municípios",
+          lambda n, _s, _r: _motivo_zero(n.intermediario)),
     Regra("E0580", "servico.iss_retido",
           "Um serviço imune (natureza_operacao 4) não tem ISS a reter: informe o ISS como não "
           "retido",
