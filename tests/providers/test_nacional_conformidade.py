@@ -23,6 +23,7 @@ from nfse.providers.nacional import answers
 from nfse.providers.nacional.conformidade import mensagem_oficial
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, problemas
 from nfse.providers.nacional.provider import NacionalProvider
+from nfse.work.breaker import is_failure
 from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import CNPJ, nota_exemplo, nota_plana
 
@@ -219,6 +220,7 @@ def test_an_nfse_that_fails_the_schema_is_never_authorized() -> None:
     broken.find(".//n:xLocPrestacao", NS).text = ""
     bad = provider._authorized("1" * 50, answers.pack(etree.tostring(broken)), ())
     assert bad.result == Result.UNKNOWN and bad.xml is None
+    assert not is_failure(bad)  # it answered: the breaker stays closed for the other notes
     assert "xLocPrestacao" in (bad.mensagem or "")
     assert "leiaute oficial" in (bad.mensagem or "")
 

@@ -20,6 +20,8 @@ from nfse.providers.nacional.transport import Answer, NotSent, Transport, Unknow
 from nfse.xml.validate import nacional_schema_dir, validate
 
 DUPLICADA = "E0014"
+NFSE_FORA_DO_LEIAUTE = "nfse_fora_do_leiaute"
+"""The authority's NFS-e fails the official XSD (never stored as a valid note)."""
 EVENTO_BLOQUEADO = "E0840"
 """A cancellation event is already linked to the note."""
 
@@ -160,14 +162,18 @@ class NacionalProvider:
         outcome is then UNKNOWN (the note exists at the authority under ``chave``, so a
         resend could issue it twice): the worker asks again (GET /dps, GET /nfse) until the
         authority serves a valid document or the processing deadline ends the note in
-        erro_autorizacao; the invalid answer is kept with the exchanges."""
+        erro_autorizacao; the invalid answer is kept with the exchanges. The outcome carries
+        the error, so the circuit breaker counts the authority as up: it answered, and one
+        kind of note it mangles must not hold back every other."""
         xml = answers.unpack(packed)
         invalido = nfse_invalida(xml)
         if invalido:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges, mensagem=(
-                f"A autoridade autorizou a NFS-e {chave}, mas o documento que devolveu não "
-                f"segue o leiaute oficial (NFSe_v1.01.xsd): {'; '.join(invalido[:3])}. A nota "
-                "será consultada de novo; não reenvie com outra referência"))
+            mensagem = (f"A autoridade autorizou a NFS-e {chave}, mas o documento que devolveu "
+                        f"não segue o leiaute oficial (NFSe_v1.01.xsd): "
+                        f"{'; '.join(invalido[:3])}. A nota será consultada de novo; não "
+                        "reenvie com outra referência")
+            return Outcome(Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem,
+                           erros=(Erro(NFSE_FORA_DO_LEIAUTE, mensagem),))
         numero, dh_proc, valores = answers.nfse_fields(xml)
         return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
                        codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
