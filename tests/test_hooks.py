@@ -133,8 +133,7 @@ def test_delivery_is_given_up_after_the_last_retry(gateway: Gateway,
 
 def test_rejection_and_cancellation_fire_too(gateway: Gateway, receptor: Receptor) -> None:
     registrar(gateway, event="nfse", url=receptor.url)
-    recusada = nota_exemplo()
-    recusada["tomador"]["cnpj"] = recusada["prestador"]["cnpj"]  # the sandbox refuses it
+    recusada = nota_exemplo(data_competencia="2017-10-01")  # after data_emissao: E0015
     assert autorizar(gateway, "gancho-4", recusada)["status"] == "erro_autorizacao"
     autorizar(gateway, "gancho-5")
     cancel = gateway.client.request("DELETE", "/v2/nfse/gancho-5",

@@ -43,8 +43,6 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         "n:interm/n:CNPJ": "11444777000161",
         "n:interm/n:xNome": "Intermediadora de Serviços LTDA",
         "n:interm/n:end/n:endNac/n:cMun": "3550308"}),
-    "servico_no_exterior": ("nfsen", nota_plana(codigo_pais_prestacao="AR"), {
-        "n:serv/n:locPrest/n:cPaisPrestacao": "AR"}),
     "obra": ("nfsen", nota_plana(codigo_tributacao_nacional_iss="070201",
                                  codigo_obra="OBRA-2026-77",
                                  inscricao_imobiliaria_fiscal_obra="IMOB-123"), {
@@ -158,3 +156,13 @@ def test_text_the_national_layout_refuses_is_a_400_at_post(gateway: Gateway) -> 
         razao_social_tomador="Conceição & Filhos Ltda.", descricao_servico="Suporte 😀\nmarço"))
     assert ok.status_code == 202, ok.text  # the description admits any text and line breaks
     assert wait_final(gateway, "acentos")["status"] == "autorizado"
+
+
+def test_service_abroad_reaches_the_dps(gateway: Gateway) -> None:
+    """Checked on the DPS (dry_run): the sandbox's NFS-e of a service abroad has an empty
+    xLocPrestacao today, which the gateway refuses to store (provider XSD check)."""
+    answer = gateway.client.post("/v2/nfsen?ref=exterior&dry_run=1",
+                                 json=nota_plana(codigo_pais_prestacao="AR"))
+    assert answer.json()["valido"] is True, answer.text
+    inf = etree.fromstring(answer.json()["dps_xml"].encode()).find("n:infDPS", N)
+    assert inf.findtext("n:serv/n:locPrest/n:cPaisPrestacao", namespaces=N) == "AR"

@@ -52,7 +52,8 @@ def test_note_is_authorized_and_its_documents_are_public(gateway: Gateway) -> No
     assert schema.validate(doc), schema.error_log
     assert doc.findtext("n:infNFSe/n:nNFSe", namespaces=NS) == nota["numero"]
     dh_proc = datetime.fromisoformat(doc.findtext("n:infNFSe/n:dhProc", namespaces=NS))
-    assert datetime.fromisoformat(nota["data_emissao"]) == dh_proc
+    assert datetime.fromisoformat(nota["data_autorizacao"]) == dh_proc
+    assert nota["data_emissao"] == "2017-09-21T22:15:00-03:00"  # as sent
     dps = doc.find("n:infNFSe/n:DPS", NS)
     assert dps is not None and dps.find("ds:Signature", NS) is not None
     assert document_of(verificar(dps)) == CNPJ  # signed by the company's A1
@@ -103,13 +104,13 @@ def test_cancellation(gateway: Gateway) -> None:
 
 def test_rejection_by_the_authority_is_reported_and_the_ref_can_be_reused(
         gateway: Gateway) -> None:
-    body = nota_exemplo()
-    body["tomador"]["cnpj"] = CNPJ  # the sandbox, like the Sefin, refuses tomador = prestador
+    # the sandbox, like the Sefin, refuses a competência after the emission (E0015)
+    body = nota_exemplo(data_competencia="2017-10-01")
     post(gateway, "rejeitada", body)
     nota = gateway.wait_final("rejeitada")
     assert nota["status"] == "erro_autorizacao"
     assert nota["erros"] and {"codigo", "mensagem", "correcao"} <= set(nota["erros"][0])
-    assert any(e["codigo"] == "E0202" for e in nota["erros"]), nota["erros"]
+    assert any(e["codigo"] == "E0015" for e in nota["erros"]), nota["erros"]
 
     retry = post(gateway, "rejeitada", nota_exemplo())
     assert retry.status_code == 202
@@ -145,6 +146,7 @@ def test_errors_of_the_contract(gateway: Gateway) -> None:
 
     other = nota_exemplo()
     other["prestador"]["cnpj"] = "07504505000132"
+    other["tomador"]["cnpj"] = CNPJ  # not the prestador (E0202)
     refused = post(gateway, "outra-empresa", other)
     assert refused.status_code == 400 and refused.json()["codigo"] == "empresa_nao_habilitada"
 
@@ -164,17 +166,20 @@ def test_basic_auth_header_forms(gateway: Gateway) -> None:
 def test_ibs_cbs_classification_reaches_the_authorized_xml(gateway: Gateway) -> None:
     servico = nota_exemplo()["servico"] | {
         "codigo_indicador_operacao": "100301", "ibs_cbs_situacao_tributaria": "000",
-        "ibs_cbs_classificacao_tributaria": "000001"}
-    assert post(gateway, "reforma", nota_exemplo(servico=servico)).status_code == 202
+        "ibs_cbs_classificacao_tributaria": "000001", "codigo_nbs": "115021000"}  # E0322
+    corpo = nota_exemplo(servico=servico, data_emissao="2026-11-20T10:00:00-03:00")  # E0850
+    assert post(gateway, "reforma", corpo).status_code == 202
     nota = gateway.wait_final("reforma")
     assert nota["status"] == "autorizado", nota
     xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
     assert b"<cIndOp>100301</cIndOp>" in xml and b"<cClassTrib>000001</cClassTrib>" in xml
     assert validate(etree.fromstring(xml), nacional_schema_dir() / "NFSe_v1.01.xsd") == []
-    # the values the authority computed: ISS, and IBS/CBS at the 2026 test rates
-    assert nota["valores_nfse"] == {
-        "base_calculo": "1.00", "aliquota": "3.00", "valor_iss": "0.03",
-        "valor_liquido": "1.00", "ibs_cbs_base_calculo": "1.00", "ibs_uf_aliquota": "0.10",
+    # the values the authority computed: IBS/CBS at the 2026 test rates (the ISS of a não
+    # optante comes from the municipal parameters: the DPS carries no pAliq, E0617)
+    valores = nota["valores_nfse"]
+    assert {k: v for k, v in valores.items() if k.startswith(("ibs", "cbs", "valor_total"))} == {
+        "ibs_cbs_base_calculo": "1.00", "ibs_uf_aliquota": "0.10",
         "ibs_mun_aliquota": "0.00", "cbs_aliquota": "0.90", "ibs_uf_valor": "0.00",
         "ibs_mun_valor": "0.00", "ibs_valor": "0.00", "cbs_valor": "0.01",
         "valor_total_nfse": "1.00"}
+    assert valores["valor_liquido"] == "1.00"

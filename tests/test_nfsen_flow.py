@@ -68,3 +68,41 @@ def test_nfsen_series_and_enablement_follow_the_company(gateway: Gateway) -> Non
     time.sleep(CACHE_SECONDS + 0.2)  # the API keeps a token's company this long
     refused = gateway.client.post("/v2/nfsen?ref=desabilitada", json=nota_plana())
     assert refused.status_code == 400 and refused.json()["codigo"] == "empresa_nao_habilitada"
+
+
+def test_data_emissao_is_answered_as_sent(gateway: Gateway) -> None:
+    """Focus's PHP example offset (``-3:00``) was refused, and GET answered the authority's
+    dhProc as data_emissao; the authority's time is data_autorizacao."""
+    accepted = gateway.client.post("/v2/nfsen?ref=plana-offset",
+                                   json=nota_plana(data_emissao="2026-11-20T10:00:00-3:00"))
+    assert accepted.status_code == 202, accepted.text
+    nota = wait_final(gateway, "plana-offset")
+    assert nota["status"] == "autorizado", nota
+    assert nota["data_emissao"] == "2026-11-20T10:00:00-03:00"
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    dh_proc = etree.fromstring(xml).findtext(".//n:infNFSe/n:dhProc", namespaces=N)
+    assert nota["data_autorizacao"] == dh_proc
+
+
+def test_oca_odoo_payload_is_issued_with_its_shares(gateway: Gateway) -> None:
+    """The OCA l10n_br_nfse_focus module's payload was answered 400 (all-zero PIS/COFINS
+    without CST), and its three tax shares were summed into the federal one."""
+    body = nota_plana(
+        base_calculo_pis_cofins=0, aliquota_pis="0.00", aliquota_cofins="0.00",
+        tipo_retencao_pis_cofins="0", valor_pis=0.0, valor_cofins=0.0,
+        percentual_total_tributos_federais="13.45", percentual_total_tributos_estaduais="0.00",
+        percentual_total_tributos_municipais="2.00", percentual_aliquota_relativa_municipio=2,
+        serie_dps=1, numero_dps=1, emitente_dps=1, telefone_prestador="1633334444",
+        codigo_municipio_incidencia=3516200, informacoes_complementares=False)
+    accepted = gateway.client.post("/v2/nfsen?ref=plana-oca", json=body)
+    assert accepted.status_code == 202, accepted.text
+    nota = wait_final(gateway, "plana-oca")
+    assert nota["status"] == "autorizado", nota
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    inf = etree.fromstring(xml).find(".//n:infDPS", N)
+    tot = "n:valores/n:trib/n:totTrib/n:pTotTrib/"
+    assert [inf.findtext(tot + tag, namespaces=N) for tag in (
+        "n:pTotTribFed", "n:pTotTribEst", "n:pTotTribMun")] == ["13.45", "0.00", "2.00"]
+    assert inf.find("n:valores/n:trib/n:tribFed", N) is None
+    assert inf.find("n:valores/n:trib/n:tribMun/n:pAliq", N) is None  # E0617
+    assert inf.findtext("n:prest/n:fone", namespaces=N) == "1633334444"

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row
 
 from nfse.documents.links import CONSULTA_PUBLICA, public_path
 from nfse.domain.status import ISSUED, Status
+from nfse.model import coerce
 from nfse.store import empresas, notas
 from nfse.store.clock import aware
 
@@ -40,6 +41,19 @@ def aviso_certificado(valido_ate: datetime | None, moment: datetime | None = Non
     return None
 
 
+def emissao_enviada(requisicao: str) -> str | None:
+    """``data_emissao`` as the request sent it (normalised to ISO with offset: ``-3:00``
+    becomes ``-03:00``, a date alone its midnight in São Paulo); None when it cannot be read
+    (a request accepted is always readable)."""
+    try:
+        body = json.loads(requisicao)
+    except json.JSONDecodeError:
+        return None
+    valor = body.get("data_emissao") if isinstance(body, dict) else None
+    momento = coerce.data_hora(valor, "data_emissao", coerce.Problemas(), obrigatorio=False)
+    return iso(momento)
+
+
 def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False) -> dict[str, Any]:
     status = Status(row.status)
     body: dict[str, Any] = {
@@ -54,7 +68,9 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
         body.update(
             numero=row.numero,
             codigo_verificacao=row.codigo_verificacao,
-            data_emissao=iso(row.data_emissao),
+            # what the client sent; the authority's time (dhProc) is its own field
+            data_emissao=emissao_enviada(row.requisicao) or iso(row.data_emissao),
+            data_autorizacao=iso(row.data_emissao),
             url=base_url + public_path(row.capability),
             url_danfse=base_url + public_path(row.capability, "danfse.pdf"),
             caminho_xml_nota_fiscal=public_path(row.capability, "nfse.xml"),

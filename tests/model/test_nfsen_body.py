@@ -64,9 +64,10 @@ FLAT: dict[str, Any] = {
     "serie_dps": 1,
     "numero_dps": 1,
     "emitente_dps": 1,
-    "telefone_prestador": "1133334444",
     "codigo_municipio_incidencia": 3516200,
     "informacoes_complementares": False,
+    # carried to the DPS (prest/fone)
+    "telefone_prestador": "1133334444",
     # the PIS/COFINS group
     "situacao_tributaria_pis_cofins": "00",
     "valor_pis": 0.0,
@@ -77,7 +78,8 @@ NESTED: dict[str, Any] = {
     "data_competencia": "2026-03-10",
     "natureza_operacao": 1,
     "optante_simples_nacional": False,
-    "prestador": {"cnpj": CNPJ, "inscricao_municipal": IM, "codigo_municipio": MUNICIPIO},
+    "prestador": {"cnpj": CNPJ, "inscricao_municipal": IM, "codigo_municipio": MUNICIPIO,
+                  "telefone": "1133334444"},
     "tomador": {
         "cnpj": TOMADOR,
         "razao_social": "Acras Tecnologia da Informação LTDA",
@@ -101,7 +103,9 @@ NESTED: dict[str, Any] = {
         "codigo_municipio": MUNICIPIO,
         "aliquota": "2.50",
         "valor_ir": 1.5,
-        "percentual_total_tributos": 13.45,
+        "percentual_total_tributos_federais": 13.45,
+        "percentual_total_tributos_estaduais": 0,
+        "percentual_total_tributos_municipais": 0,
         "situacao_tributaria_pis_cofins": "00",
         "valor_pis": 0,
     },
@@ -169,7 +173,8 @@ def test_minimal_body_uses_the_defaults_of_the_nested_door() -> None:
     body = {k: FLAT[k] for k in ("data_emissao", "codigo_municipio_emissora", "cnpj_prestador",
                                  "inscricao_municipal_prestador", "codigo_tributacao_nacional_iss",
                                  "descricao_servico", "valor_servico", "tipo_retencao_iss")}
-    nested = {"data_emissao": NESTED["data_emissao"], "prestador": NESTED["prestador"],
+    prestador = {k: v for k, v in NESTED["prestador"].items() if k != "telefone"}
+    nested = {"data_emissao": NESTED["data_emissao"], "prestador": prestador,
               "servico": {"valor_servicos": 100, "iss_retido": "false",
                           "item_lista_servico": "010701",
                           "discriminacao": NESTED["servico"]["discriminacao"]}}
@@ -334,8 +339,10 @@ def test_suspensao_and_beneficio_municipal() -> None:
 
 
 def test_percentual_total_tributos() -> None:
-    assert parse_nfsen(flat(percentual_total_tributos_municipais="2.00")
-                       ).servico.percentual_total_tributos == Decimal("15.45")
+    """The three shares stay apart (they were summed into the federal one)."""
+    servico = parse_nfsen(flat(percentual_total_tributos_municipais="2.00")).servico
+    assert servico.percentuais_tributos == (Decimal("13.45"), Decimal("0.00"), Decimal("2.00"))
+    assert servico.percentual_total_tributos is None
     simples = {"codigo_opcao_simples_nacional": 3, "percentual_total_tributos_simples_nacional": 6}
     assert parse_nfsen(flat(**simples)).servico.percentual_total_tributos == Decimal("6.00")
     only_sn = sem(*(k for k in FLAT if k.startswith("percentual_total")))
@@ -428,8 +435,9 @@ def test_provider_problems_renamed_for_the_flat_door() -> None:
 def test_dps_says_back_the_regime(opcao: int, especial: int, op_simp_nac: str,
                                   reg_esp_trib: str) -> None:
     body = flat(codigo_opcao_simples_nacional=opcao, regime_especial_tributacao=especial)
-    if opcao == 2:  # MEI: no federal retentions (E0676) nor rate
-        body.update(valor_irrf=None, percentual_aliquota_relativa_municipio=None)
+    if opcao == 2:  # MEI: no federal taxes (E0676) nor rate
+        body.update(valor_irrf=None, percentual_aliquota_relativa_municipio=None,
+                    situacao_tributaria_pis_cofins=None, valor_pis=None)
     inf = dps(body, regime_empresa=None)
     assert text(inf, "n:prest/n:regTrib/n:opSimpNac") == op_simp_nac
     assert text(inf, "n:prest/n:regTrib/n:regEspTrib") == reg_esp_trib

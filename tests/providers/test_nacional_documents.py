@@ -58,9 +58,12 @@ def test_seed_example_dps() -> None:
     assert text(inf, "n:toma/n:end/n:endNac/n:cMun") == "4106902"
     assert text(inf, "n:serv/n:cServ/n:cTribNac") == "010701"
     assert text(inf, "n:serv/n:cServ/n:cTribMun") is None  # "620910000" is not 3 digits
-    assert text(inf, "n:valores/n:trib/n:tribMun/n:pAliq") == "3.00"
-    # no percentual_total_tributos: the estimate is declared as not informed, not as zero
-    assert text(inf, "n:valores/n:trib/n:totTrib/n:indTotTrib") == "0"
+    # a não optante in a municipality active in the national system: the rate is the
+    # municipality's, pAliq is refused (E0617)
+    assert text(inf, "n:valores/n:trib/n:tribMun/n:pAliq") is None
+    # no percentual_total_tributos: a não optante may not send indTotTrib (E0713)
+    assert text(inf, "n:valores/n:trib/n:totTrib/n:indTotTrib") is None
+    assert text(inf, "n:valores/n:trib/n:totTrib/n:pTotTrib/n:pTotTribFed") == "0.00"
 
 
 def test_simples_nacional_retained_iss_discounts_and_federal_retentions() -> None:
@@ -211,12 +214,14 @@ def test_natureza_needs_its_reference(natureza: int, campo: str) -> None:
 
 
 REFORMA = {"codigo_indicador_operacao": "100301", "ibs_cbs_situacao_tributaria": "000",
-           "ibs_cbs_classificacao_tributaria": "000001"}
+           "ibs_cbs_classificacao_tributaria": "000001", "codigo_nbs": "1.1502.10.00"}
+EM_2026 = {"data_emissao": "2026-03-10T10:00:00-03:00"}
+"""IBS/CBS is declared from the competência of 2026 (E0850)."""
 
 
 def test_ibs_cbs_group_declares_the_operation_and_its_classification() -> None:
     servico = nota_exemplo()["servico"] | REFORMA
-    root = build(nota_exemplo(servico=servico))
+    root = build(nota_exemplo(servico=servico, **EM_2026))
     group = root.find("n:infDPS/n:IBSCBS", NS)
     assert [child.tag.split("}")[1] for child in group] == ["finNFSe", "cIndOp", "indDest",
                                                             "valores"]
@@ -228,11 +233,12 @@ def test_ibs_cbs_group_declares_the_operation_and_its_classification() -> None:
 
 
 def test_ibs_cbs_fields_must_come_together_and_agree() -> None:
-    partial = nota_exemplo()["servico"] | {"codigo_indicador_operacao": "100301"}
-    campos = [p.campo for p in problemas(parse_nfse(nota_exemplo(servico=partial)))]
+    partial = nota_exemplo()["servico"] | {"codigo_indicador_operacao": "100301",
+                                           "codigo_nbs": "115021000"}
+    campos = [p.campo for p in problemas(parse_nfse(nota_exemplo(servico=partial, **EM_2026)))]
     assert campos == ["servico.ibs_cbs_situacao_tributaria",
                       "servico.ibs_cbs_classificacao_tributaria"]
     mismatch = nota_exemplo()["servico"] | REFORMA | {
         "ibs_cbs_classificacao_tributaria": "200001"}
-    [problema] = problemas(parse_nfse(nota_exemplo(servico=mismatch)))
+    [problema] = problemas(parse_nfse(nota_exemplo(servico=mismatch, **EM_2026)))
     assert "E0959" in problema.correcao

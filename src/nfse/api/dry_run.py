@@ -67,6 +67,11 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
             "mensagem": recusa, "correcao": None}]}
     provider = NACIONAL if modelo == modelos.NFSEN else provider_for(codigo)
     nota, erros = _alvo(runtime, cred, nota)
+    # the national rules as POST answers them (code, field named after the door's body)
+    layout = get_provider(provider).problemas(nota) if provider == NACIONAL else []
+    if layout:
+        erros += invalid(RequisicaoInvalida(
+            plano(layout) if modelo == modelos.NFSEN else layout)).erros
     emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, provider, codigo)
     parametros_municipais = None
     if provider == NACIONAL and runtime.settings.nacional_parametros_url(cred.ambiente):
@@ -84,7 +89,12 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
                               "parametros_municipais": parametros_municipais}
     xml, problemas_documento = get_provider(provider).simular(
         nota, Rps(serie=serie, numero=numero), emissor)
-    erros += [e.as_json() for e in problemas_documento]
+    vistos = {(e["codigo"], e["mensagem"]) for e in erros}
+    erros += [e.as_json() for e in problemas_documento if (e.codigo, e.mensagem) not in vistos]
     if xml is not None:
         answer[DOCUMENTO[provider]] = xml.decode("utf-8")
+    if provider == NACIONAL:  # what the DPS assumed where the ADN said nothing usable
+        aviso = get_provider(NACIONAL).municipio(nota, emissor).aviso
+        if aviso:
+            answer["avisos"] = [aviso]
     return answer | {"valido": not erros, "erros": erros}

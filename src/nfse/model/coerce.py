@@ -19,6 +19,8 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 TRUE = {"true", "1", "sim", "s", "t"}
 FALSE = {"false", "0", "2", "nao", "não", "n", "f"}
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+_OFFSET_ONE_DIGIT = re.compile(r"([+-])(\d):?(\d{2})$")
+"""``-3:00`` (Focus's own PHP example) or ``-300``: the hour of the offset without its zero."""
 
 
 class Problemas:
@@ -128,6 +130,8 @@ def data_hora(value: Any, campo: str, p: Problemas, *, obrigatorio: bool) -> dat
             p.faltando(campo)
         return None
     text = _OFFSET_NO_COLON.sub(r"\1:\2", str(value).strip())
+    if "T" in text:
+        text = _OFFSET_ONE_DIGIT.sub(r"\g<1>0\2:\3", text)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         moment = moment if moment.tzinfo else moment.replace(tzinfo=SAO_PAULO)

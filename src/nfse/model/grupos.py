@@ -61,9 +61,12 @@ def pis_cofins(raw: dict[str, Any], money: dict[str, Decimal | None],
     for nome, aliquota in aliquotas.items():
         if aliquota is not None and aliquota >= 100:
             p.invalido(c + nome, "Informe a alíquota em percentual, menor que 100")
-    if cst is None:
-        for campo in ("tipo_retencao_pis_cofins", "base_calculo_pis_cofins", *aliquotas):
-            if not coerce.absent(raw.get(campo)):
+    if cst is None:  # all zero without a CST (as ERPs send it, e.g. OCA) is no group at all
+        valores = {"tipo_retencao_pis_cofins": Decimal(tipo) if tipo and tipo.isdigit()
+                   else None if tipo is None else tipo,
+                   "base_calculo_pis_cofins": base, **aliquotas}
+        for campo, valor in valores.items():
+            if not coerce.absent(raw.get(campo)) and valor != 0:
                 p.invalido(c + campo, "Informe também situacao_tributaria_pis_cofins (o CST)")
         return None
     cst = cst.zfill(2)

@@ -26,10 +26,17 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ITEM = re.compile(r"(\d{1,2})\.?(\d{2})")
 IBGE = re.compile(r"\d{7}")
 NAO_ALFANUMERICO = re.compile(r"[^0-9A-Za-z]")
+INTERNO = re.compile(r"[A-Za-z0-9]{1,20}")
 ZERO = Decimal("0.00")
 REFORMA = ("codigo_nbs", "codigo_indicador_operacao", "ibs_cbs_classificacao_tributaria",
            "ibs_cbs_situacao_tributaria", "ibs_cbs_base_calculo", "ibs_uf_aliquota",
            "ibs_mun_aliquota", "cbs_aliquota", "ibs_uf_valor", "ibs_mun_valor", "cbs_valor")
+PERCENTUAIS = ("percentual_total_tributos_federais", "percentual_total_tributos_estaduais",
+               "percentual_total_tributos_municipais")
+"""(ext) The approximate tax burden split as the DPS declares it (pTotTribFed/Est/Mun)."""
+VALORES_TRIBUTOS = ("valor_total_tributos_federais", "valor_total_tributos_estaduais",
+                    "valor_total_tributos_municipais")
+"""(ext) The same burden in money (vTotTribFed/Est/Mun)."""
 DINHEIRO = ("valor_deducoes", "valor_pis", "valor_cofins", "valor_inss", "valor_ir",
             "valor_csll", "outras_retencoes", "desconto_incondicionado", "desconto_condicionado")
 
@@ -137,10 +144,7 @@ def _pessoa(raw: dict[str, Any], campo: str, p: Problemas) -> Pessoa:
         motivo = None
     if all(coerce.absent(raw.get(k)) for k in ("cnpj", "cpf", "nif", "motivo_ausencia_nif")):
         p.faltando(c + "cpf")
-    email = coerce.texto(raw.get("email"), c + "email", p, max_len=80)
-    if email is not None and not EMAIL.fullmatch(email):
-        p.invalido(c + "email", "Informe um endereço de e-mail válido")
-        email = None
+    email = _email(raw.get("email"), c + "email", p)
     endereco = _objeto(raw.get("endereco"), c + "endereco", p, False)
     return Pessoa(
         cnpj=cnpj, cpf=cpf, nif=nif, motivo_ausencia_nif=motivo,
@@ -199,7 +203,17 @@ def _prestador(raw: dict[str, Any], p: Problemas) -> Prestador:
         p.faltando("prestador.inscricao_municipal")
     codigo = _municipio(raw.get("codigo_municipio"), "prestador.codigo_municipio", p, True)
     return Prestador(cnpj=cnpj, cpf=cpf, inscricao_municipal=im or "",
-                     codigo_municipio=codigo or "")
+                     codigo_municipio=codigo or "",
+                     telefone=_digitos(raw.get("telefone"), "prestador.telefone", p, 20),
+                     email=_email(raw.get("email"), "prestador.email", p))
+
+
+def _email(value: Any, campo: str, p: Problemas) -> str | None:
+    email = coerce.texto(value, campo, p, max_len=80)
+    if email is not None and not EMAIL.fullmatch(email):
+        p.invalido(campo, "Informe um endereço de e-mail válido")
+        return None
+    return email
 
 
 def _discriminacao(value: Any, p: Problemas) -> str | None:
@@ -234,12 +248,32 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     local = _municipio(raw.get("codigo_municipio"), c + "codigo_municipio", p, False)
     percentual = coerce.decimal(raw.get("percentual_total_tributos"),
                                 c + "percentual_total_tributos", p)
+    partes = [coerce.decimal(raw.get(nome), c + nome, p) for nome in PERCENTUAIS]
+    federal, estadual, municipal = (parte or ZERO for parte in partes)
+    percentuais = None if all(parte is None for parte in partes) else (federal, estadual,
+                                                                       municipal)
+    for nome, parte in zip(PERCENTUAIS, partes, strict=True):
+        if parte is not None and not ZERO <= parte <= 100:
+            p.invalido(c + nome, "Informe um percentual de 0 a 100")
+    em_valor = [coerce.decimal(raw.get(nome), c + nome, p) for nome in VALORES_TRIBUTOS]
+    federal, estadual, municipal = (parte or ZERO for parte in em_valor)
+    valores_tributos = None if all(parte is None for parte in em_valor) else (
+        federal, estadual, municipal)
+    for nome, parte in zip(VALORES_TRIBUTOS, em_valor, strict=True):
+        if parte is not None and valor is not None and not ZERO <= parte <= valor:
+            p.invalido(c + nome, "Informe um valor de zero até o valor dos serviços "
+                                 "(E0702 a E0704)")
     reforma = {k: str(raw[k]).strip() for k in REFORMA if k in raw and not coerce.absent(raw[k])}
     pis_cofins = grupos.pis_cofins(raw, money, p)
     documentos = grupos.documentos_deducao(raw.get("documentos_deducao"), p)
     percentual_deducoes = coerce.decimal(raw.get("percentual_deducoes"),
                                          c + "percentual_deducoes", p)
     pais = grupos.pais(raw.get("codigo_pais"), c + "codigo_pais", p)
+    interno = coerce.texto(raw.get("codigo_interno_contribuinte"),
+                           c + "codigo_interno_contribuinte", p, max_len=20)
+    if interno is not None and not INTERNO.fullmatch(interno):
+        p.invalido(c + "codigo_interno_contribuinte", "Use só letras e dígitos, até 20")
+        interno = None
     if valor is None or iss_retido is None or itens is None or discriminacao is None:
         return None
     m = {k: v if v is not None else ZERO for k, v in money.items()}
@@ -282,12 +316,13 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
         codigo_tributario_municipio=coerce.texto(raw.get("codigo_tributario_municipio"),
                                                  c + "codigo_tributario_municipio", p,
                                                  max_len=20),
-        percentual_total_tributos=percentual,
+        percentual_total_tributos=percentual, percentuais_tributos=percentuais,
+        valores_tributos=valores_tributos,
         fonte_total_tributos=coerce.texto(raw.get("fonte_total_tributos"),
                                           c + "fonte_total_tributos", p, max_len=60),
         reforma=reforma, percentual_deducoes=percentual_deducoes,
         codigo_pais=None if pais == "BR" else pais, pis_cofins=pis_cofins,
-        documentos_deducao=documentos, **m,
+        documentos_deducao=documentos, codigo_interno_contribuinte=interno, **m,
     )
 
 
@@ -338,6 +373,10 @@ def parse_nfse(body: object) -> Nota:
         p.invalido("motivo_substituicao", "O motivo da substituição deve ter de 15 a 255 "
                                           "caracteres")
 
+    apuracao = coerce.inteiro(body.get("regime_apuracao_tributos_sn"),
+                              "regime_apuracao_tributos_sn", p, valores=range(1, 4))
+    complementares = coerce.texto(body.get("informacoes_complementares"),
+                                  "informacoes_complementares", p, max_len=2000)
     prestador_raw = _objeto(body.get("prestador"), "prestador", p, True)
     prestador = _prestador(prestador_raw, p) if prestador_raw is not None else None
     tomador_raw = _objeto(body.get("tomador"), "tomador", p, False)
@@ -358,6 +397,8 @@ def parse_nfse(body: object) -> Nota:
         prestador=prestador,
         servico=servico,
         regime_especial_tributacao=regime,
+        regime_apuracao_simples=apuracao,
+        informacoes_complementares=complementares,
         incentivador_cultural=bool(incentivador),
         numero_processo_suspensao=processo,
         numero_beneficio_municipal=beneficio,

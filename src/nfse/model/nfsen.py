@@ -46,9 +46,18 @@ Mapping (flat → ``Nota``); names marked [oca] are sent by the OCA Odoo module
 - ``percentual_aliquota_relativa_municipio`` [oca] (pAliq) → servico.aliquota.
 - ``valor_cp``, ``valor_irrf``, ``valor_csll`` [oca] (vRetCP, vRetIRRF, vRetCSLL) →
   servico.valor_inss, valor_ir, valor_csll.
-- ``percentual_total_tributos_federais`` / ``_estaduais`` / ``_municipais`` [oca] and
-  ``percentual_total_tributos_simples_nacional`` [focus] → servico.percentual_total_tributos:
-  the Simples one for ME/EPP (or when it is the only one given), else the sum of the three.
+- ``percentual_total_tributos_federais`` / ``_estaduais`` / ``_municipais`` [oca] →
+  servico.percentuais_tributos, kept apart (pTotTribFed/Est/Mun);
+  ``percentual_total_tributos_simples_nacional`` [focus] → servico.percentual_total_tributos
+  (pTotTribSN for ME/EPP). Which of them the DPS carries depends on the regime
+  (``dps.total_tributos``).
+- ``telefone_prestador``, ``email_prestador`` [oca] → prestador.telefone / email (prest/fone
+  and prest/email: the annex forbids only xNome and end when the prestador emits, E0121 and
+  E0128); ``informacoes_complementares`` [oca] → informacoes_complementares (xInfComp);
+  ``regime_apuracao_tributos_sn`` [focus] → regime_apuracao_simples (regApTribSN, ME/EPP).
+- ``codigo_interno_contribuinte`` [focus] → servico.codigo_interno_contribuinte (cIntContrib).
+- ``valor_total_tributos_federais`` / ``_estaduais`` / ``_municipais`` [focus] →
+  servico.valores_tributos (vTotTrib), when no percentual is given.
 - ``codigo_nbs`` [oca], ``codigo_indicador_operacao``, ``ibs_cbs_situacao_tributaria``,
   ``ibs_cbs_classificacao_tributaria`` [focus] and the other tax-reform names of
   ``nfse.REFORMA`` → servico.reforma.
@@ -74,14 +83,13 @@ Not representable yet in ``Nota`` (what the DPS built from it cannot say):
 - refused with a problem: tributacao_iss 3 (exportação, which needs the comércio exterior
   group) and 4 (não incidência); regEspTrib 4, 5, 9; ``emitente_dps`` other than 1; a
   municipal benefit together with a suspended tax.
-- carried with a loss: tipo_retencao_iss 3 becomes "retido pelo tomador" (tpRetISSQN 2); the
-  split of percentual_total_tributos_* (the DPS carries the total as federal).
-- ignored: ``serie_dps``/``numero_dps`` (the gateway numbers), ``telefone_prestador``,
-  ``email_prestador`` (tpEmit 1 omits them), ``codigo_municipio_incidencia``,
-  ``valor_iss`` (the national system computes it), ``valor_total_tributos_*``,
-  ``indicador_total_tributacao``, ``informacoes_complementares``, ``codigo_interno_contribuinte``,
-  ``caepf_tomador``, ``finalidade_emissao``, ``consumidor_final``, ``indicador_destinatario``
-  and the destinatário, imóvel and comércio exterior groups.
+- carried with a loss: tipo_retencao_iss 3 becomes "retido pelo tomador" (tpRetISSQN 2).
+- ignored, each with its reason in ``docs/campos-ignorados.md``: ``serie_dps``/``numero_dps``
+  (the gateway numbers), ``codigo_municipio_incidencia`` (the DPS has no such field: the Sefin
+  derives the incidence itself), ``valor_iss`` (the national system computes it),
+  ``indicador_total_tributacao`` (the regime decides totTrib), ``caepf_tomador``,
+  ``finalidade_emissao``, ``consumidor_final``, ``indicador_destinatario`` and the
+  destinatário, imóvel and comércio exterior groups.
 """
 
 from __future__ import annotations
@@ -94,7 +102,7 @@ from typing import Any
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
 from nfse.model.errors import Problema, RequisicaoInvalida
-from nfse.model.nfse import REFORMA, parse_nfse
+from nfse.model.nfse import REFORMA, VALORES_TRIBUTOS, parse_nfse
 from nfse.model.nota import Nota
 
 PAPEIS = ("tomador", "intermediario")
@@ -126,6 +134,12 @@ PASSA: dict[str, str] = {
     "cnpj_prestador": "prestador.cnpj",
     "cpf_prestador": "prestador.cpf",
     "inscricao_municipal_prestador": "prestador.inscricao_municipal",
+    "telefone_prestador": "prestador.telefone",
+    "email_prestador": "prestador.email",
+    "regime_apuracao_tributos_sn": "regime_apuracao_tributos_sn",
+    "codigo_interno_contribuinte": "servico.codigo_interno_contribuinte",
+    "informacoes_complementares": "informacoes_complementares",
+    **{campo: f"servico.{campo}" for campo in (*PERCENTUAIS, *VALORES_TRIBUTOS)},
     **{f"{campo}_{papel}": f"{papel}.{campo}" for papel in PAPEIS for campo in PESSOA},
     **{f"{campo}_{papel}": f"{papel}.endereco.{campo}" for papel in PAPEIS for campo in ENDERECO},
     **{f"{plano}_{papel}": f"{papel}.endereco.{campo}" for papel in PAPEIS
@@ -169,7 +183,7 @@ CAMPO_PLANO: dict[str, str] = {
     "servico": "valor_servico",
     "servico.item_lista_servico": "codigo_tributacao_nacional_iss",
     "servico.iss_retido": "tipo_retencao_iss",
-    "servico.percentual_total_tributos": "percentual_total_tributos_federais",
+    "servico.percentual_total_tributos": PERCENTUAL_SN,
     "servico.base_calculo": "valor_deducao_servico",
     **{papel: f"cnpj_{papel}" for papel in PAPEIS},
     **{f"{papel}.endereco": f"logradouro_{papel}" for papel in PAPEIS},
@@ -183,12 +197,14 @@ CAMPO_PLANO: dict[str, str] = {
 
 ORDEM = (
     "data_emissao", "data_competencia", "emitente_dps", "codigo_municipio_emissora",
-    "cnpj_prestador", "cpf_prestador", "inscricao_municipal_prestador",
-    "codigo_opcao_simples_nacional", "regime_especial_tributacao", "chave_nfse_substituida",
+    "cnpj_prestador", "cpf_prestador", "inscricao_municipal_prestador", "telefone_prestador",
+    "email_prestador", "codigo_opcao_simples_nacional", "regime_apuracao_tributos_sn",
+    "regime_especial_tributacao", "chave_nfse_substituida",
     "codigo_justificativa_substituicao", "motivo_substituicao",
     *(f"{campo}_{papel}" for papel in PAPEIS for campo in (*PESSOA, *ENDERECO, *EXTERIOR)),
     "codigo_municipio_prestacao", "codigo_pais_prestacao", "codigo_tributacao_nacional_iss",
-    "codigo_tributacao_municipal_iss", "descricao_servico", "codigo_obra",
+    "codigo_tributacao_municipal_iss", "codigo_interno_contribuinte", "descricao_servico",
+    "codigo_obra",
     "inscricao_imobiliaria_fiscal_obra", *(f"{campo}_obra" for campo in LOCAL), "nome_evento",
     "data_inicio_evento", "data_fim_evento", "identificacao_evento",
     *(f"{campo}_evento" for campo in LOCAL), "valor_servico",
@@ -196,7 +212,8 @@ ORDEM = (
     "percentual_deducao_servico", "documentos_deducao", "tributacao_iss", "tipo_imunidade",
     "tipo_exigibilidade_suspensao", "numero_processo_suspensao", "numero_beneficio_municipal",
     "tipo_retencao_iss", "percentual_aliquota_relativa_municipio", "valor_cp", "valor_irrf",
-    "valor_csll", *PIS_COFINS, *PERCENTUAIS, PERCENTUAL_SN, *REFORMA,
+    "valor_csll", *PIS_COFINS, *PERCENTUAIS, PERCENTUAL_SN, *VALORES_TRIBUTOS, *REFORMA,
+    "informacoes_complementares",
 )
 """The flat fields in the order of the contract: problems are reported in this order."""
 
@@ -303,13 +320,9 @@ def _natureza(flat: dict[str, Any], p: Problemas) -> int | None:
     return 3 if beneficio else tributacao
 
 
-def _percentual(flat: dict[str, Any], simples: bool, p: Problemas) -> Decimal | None:
-    partes = [coerce.decimal(flat.get(campo), campo, p) for campo in PERCENTUAIS]
-    dados = [parte for parte in partes if parte is not None]
-    sn = coerce.decimal(flat.get(PERCENTUAL_SN), PERCENTUAL_SN, p)
-    if sn is not None and (simples or not dados):
-        return sn
-    return sum(dados, Decimal("0.00")) if dados else None
+def _percentual(flat: dict[str, Any], p: Problemas) -> Decimal | None:
+    """The Simples figure (pTotTribSN); the three shares travel apart, as given."""
+    return coerce.decimal(flat.get(PERCENTUAL_SN), PERCENTUAL_SN, p)
 
 
 def _recusados(flat: dict[str, Any], p: Problemas) -> None:
@@ -342,7 +355,7 @@ def _aninhado(flat: dict[str, Any], p: Problemas) -> dict[str, Any]:
     retencao = coerce.inteiro(flat.get("tipo_retencao_iss"), "tipo_retencao_iss", p,
                               valores=range(1, 4))
     servico["iss_retido"] = None if retencao is None else retencao != 1
-    percentual = _percentual(flat, optante is True and regime != MEI, p)
+    percentual = _percentual(flat, p)
     servico["percentual_total_tributos"] = None if percentual is None else str(percentual)
     _recusados(flat, p)
     return nested

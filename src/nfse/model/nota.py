@@ -41,6 +41,10 @@ class Prestador:
     cpf: str | None
     inscricao_municipal: str
     codigo_municipio: str
+    telefone: str | None = None
+    """(ext) DPS prest/fone: allowed with tpEmit 1 (only xNome and end are refused, E0121 and
+    E0128)."""
+    email: str | None = None
 
     @property
     def documento(self) -> str:
@@ -142,6 +146,13 @@ class Servico:
     codigo_cnae: str | None = None
     codigo_tributario_municipio: str | None = None
     percentual_total_tributos: Decimal | None = None
+    """The approximate tax burden (Lei 12.741) as one figure: the Simples one (pTotTribSN) for
+    ME/EPP, else the federal share when ``percentuais_tributos`` is not given."""
+    percentuais_tributos: tuple[Decimal, Decimal, Decimal] | None = None
+    """(ext) The same burden split as the DPS declares it (pTotTribFed, pTotTribEst,
+    pTotTribMun), kept apart as given."""
+    valores_tributos: tuple[Decimal, Decimal, Decimal] | None = None
+    """(ext) The burden in money instead (vTotTribFed, vTotTribEst, vTotTribMun)."""
     fonte_total_tributos: str | None = None
     reforma: dict[str, str] = field(default_factory=dict)
     """Tax-reform fields (codigo_nbs, ibs_cbs_*, cbs_*, ...) as given, normalised to strings."""
@@ -150,6 +161,9 @@ class Servico:
     codigo_pais: str | None = None
     """(ext) Service provided abroad: ISO country code (DPS cPaisPrestacao)."""
     pis_cofins: PisCofins | None = None
+    codigo_interno_contribuinte: str | None = None
+    """(ext) The company's own code of the service (DPS cIntContrib: up to 20 letters and
+    digits)."""
     documentos_deducao: tuple[DocumentoDeducao, ...] = ()
 
 
@@ -174,6 +188,11 @@ class Nota:
     prestador: Prestador
     servico: Servico
     regime_especial_tributacao: int | None = None
+    regime_apuracao_simples: int | None = None
+    """(ext) regApTribSN of a Simples ME/EPP: 1 federal and municipal taxes by the Simples,
+    2 federal by the Simples and ISSQN outside it, 3 both outside it. None = 1."""
+    informacoes_complementares: str | None = None
+    """(ext) DPS serv/infoCompl/xInfComp (up to 2000 characters)."""
     incentivador_cultural: bool = False
     numero_processo_suspensao: str | None = None
     """(ext) natureza 5/6: the court or administrative case suspending the tax (30 digits)."""

@@ -15,6 +15,7 @@ from nfse.model.errors import Problema
 from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Nota, Obra, Pessoa, PisCofins
 from nfse.municipios.servicos import nacional as tributacao_nacional
 from nfse.providers.base import Emissor, Rps
+from nfse.providers.nacional import conformidade
 from nfse.xml.canonical import Node
 from nfse.xml.sign import signature
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -31,7 +32,12 @@ REG_ESP_TRIB = {1: "3", 2: "2", 3: "6", 4: "1"}
 
 
 class DpsInvalida(ValueError):
-    """The note cannot become a valid DPS; the message says why, in Portuguese."""
+    """The note cannot become a valid DPS; the message says why, in Portuguese, and
+    ``problemas`` lists each reason (with the Sefin's code when a rule is broken)."""
+
+    def __init__(self, mensagem: str, problemas: Iterable[Problema] = ()):
+        super().__init__(mensagem)
+        self.problemas = tuple(problemas)
 
 
 def tp_amb(ambiente: str) -> str:
@@ -58,18 +64,39 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(SAO_PAULO).replace(microsecond=0).isoformat()
 
 
-def op_simples(nota: Nota, emissor: Emissor) -> str:
-    """opSimpNac: 1 não optante, 2 MEI, 3 ME/EPP."""
+def opcao_declarada(nota: Nota) -> str | None:
+    """opSimpNac as the note itself says it; None when the company's regime decides."""
     if nota.optante_simples_nacional is True:
         return "2" if nota.regime_especial_tributacao == 5 else "3"
     if nota.optante_simples_nacional is False:
         return "1"
-    return {1: "3", 2: "3", 3: "1", 4: "2"}.get(emissor.regime_tributario or 3, "1")
+    return None
 
 
-def problemas(nota: Nota) -> list[Problema]:
-    """Fields the contract leaves optional but the DPS requires."""
-    found = []
+def op_simples(nota: Nota, emissor: Emissor) -> str:
+    """opSimpNac: 1 não optante, 2 MEI, 3 ME/EPP."""
+    return opcao_declarada(nota) or {1: "3", 2: "3", 3: "1", 4: "2"}.get(
+        emissor.regime_tributario or 3, "1")
+
+
+def apuracao_simples(nota: Nota, simples: str | None) -> str | None:
+    """regApTribSN: only for ME/EPP (E0162, E0166); 1 (everything by the Simples) unless the
+    note says otherwise."""
+    return str(nota.regime_apuracao_simples or 1) if simples == "3" else None
+
+
+def reg_esp_trib(nota: Nota, simples: str | None) -> str:
+    """regEspTrib: 0 for MEI (E0174) and for ME/EPP apurando pelo Simples (E0175)."""
+    if simples == "2" or (simples == "3" and apuracao_simples(nota, simples) == "1"):
+        return "0"
+    return REG_ESP_TRIB.get(nota.regime_especial_tributacao or 0, "0")
+
+
+def problemas(nota: Nota, simples: str | None = None) -> list[Problema]:
+    """Fields the contract leaves optional but the DPS requires, and every rule of the Sefin
+    the customer controls (``conformidade``); ``simples`` None: as the note says it."""
+    simples = simples or opcao_declarada(nota)
+    found = conformidade.violacoes(nota, simples, reg_esp_trib(nota, simples))
     if nota.natureza_operacao in (5, 6) and not nota.numero_processo_suspensao:
         found.append(Problema("numero_processo_suspensao",
                               'Parâmetro "numero_processo_suspensao" não informado',
@@ -115,6 +142,10 @@ _TEXTOS_ENDERECO = ("logradouro", "numero", "complemento", "bairro", "cidade", "
 
 def _textos(nota: Nota) -> Iterator[tuple[str, str]]:
     """(field, text) of every text that goes into a TSString element of the DPS."""
+    if nota.prestador.email:
+        yield "prestador.email", nota.prestador.email
+    if nota.informacoes_complementares:
+        yield "informacoes_complementares", nota.informacoes_complementares
     for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
         if pessoa is None:
             continue
@@ -330,13 +361,103 @@ def _trib_issqn(natureza: int) -> str:
     return "2" if natureza == 4 else "1"
 
 
-def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None) -> bytes:
+def aliquota_exigida(nota: Nota, simples: str, regime_especial: str,
+                     municipio_ativo: bool) -> str | None:
+    """The rule that requires pAliq in this DPS, or None where the annex forbids it (the
+    rate is then the municipality's, from its parameters). In Anexo I v1.01 every case is one
+    or the other.
+
+    Forbidden: MEI (E0600), tribISSQN not 1 (E0602), a special regime (E0604), a benefício
+    de isenção (E0612), a não optante in an active municipality (E0617), an ME/EPP apurando
+    pelo Simples without retention (E0625, E0631) and an ME/EPP apurando fora do Simples in an
+    active municipality (E0635). Required: the não optante in a municipality not active
+    (E0619), the ME/EPP apurando pelo Simples with retention (E0621, E0628) and the ME/EPP
+    apurando fora do Simples in a municipality not active (E0640)."""
+    if (simples == "2" or _trib_issqn(nota.natureza_operacao) != "1"
+            or regime_especial != "0" or nota.natureza_operacao == 3):
+        return None
+    if simples == "1":
+        return None if municipio_ativo else "E0619"
+    if apuracao_simples(nota, simples) == "1":
+        if not nota.servico.iss_retido:
+            return None
+        return "E0621" if municipio_ativo else "E0628"
+    return None if municipio_ativo else "E0640"
+
+
+ALIQUOTA_MUNICIPAL = {"E0619", "E0640"}
+"""The cases where the rate required is the municipality's (not the company's Simples one)."""
+
+
+def _p_aliq(nota: Nota, simples: str, especial: str, municipio_ativo: bool,
+            aliquota_municipal: Decimal | None) -> Decimal | None:
+    """The pAliq of the DPS (None: no pAliq); ``DpsInvalida`` when one is required and
+    neither the note nor the municipal parameters give it."""
+    exigida = aliquota_exigida(nota, simples, especial, municipio_ativo)
+    if exigida is None:
+        return None
+    aliquota = nota.servico.aliquota or (aliquota_municipal if exigida in ALIQUOTA_MUNICIPAL
+                                         else None)
+    if not aliquota:
+        problema = Problema("servico.aliquota", conformidade.mensagem_oficial(exigida),
+                            "O município não está ativo no Sistema Nacional NFS-e e os seus "
+                            "parâmetros não informam a alíquota deste serviço: informe a "
+                            "alíquota do ISS na nota", codigo=exigida)
+        raise DpsInvalida(f"{problema.mensagem}: {problema.correcao}", [problema])
+    return aliquota
+
+
+def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
+    """totTrib (Lei 12.741), the form the regime admits. Anexo I v1.01: ME/EPP never
+    indTotTrib (E0712); não optante neither indTotTrib nor pTotTribSN (E0713); MEI never
+    pTotTribSN (E0710). Some clients send indTotTrib=0 for a não optante; the official text
+    (E0713) forbids it, and the official text decides: a não optante without an estimate
+    declares pTotTrib with the three shares at 0.00 (the approximate burden it did not
+    compute), an ME/EPP without one declares pTotTribSN 0.00. The three shares are sent apart,
+    as given; a single figure (``percentual_total_tributos``) is pTotTribSN for ME/EPP and
+    the federal share otherwise; the burden in money (``valores_tributos``, when no
+    percentual is given) is vTotTrib."""
+    s = nota.servico
+    zero = Decimal("0")
+    if simples == "3" and s.percentual_total_tributos is not None:
+        tot.add("pTotTribSN", _aliquota(s.percentual_total_tributos))
+        return
+    if s.valores_tributos is not None and s.percentuais_tributos is None \
+            and s.percentual_total_tributos is None:
+        v_tot = tot.add("vTotTrib")  # in money: every regime may (E0702-E0704 bound it)
+        for tag, valor in zip(("vTotTribFed", "vTotTribEst", "vTotTribMun"),
+                              s.valores_tributos, strict=True):
+            v_tot.add(tag, _money(valor))
+        return
+    partes = s.percentuais_tributos or (
+        (s.percentual_total_tributos, zero, zero) if s.percentual_total_tributos is not None
+        else None)
+    if partes is None and simples == "2":
+        tot.add("indTotTrib", "0")  # 0 = the estimate is not informed (allowed for MEI)
+        return
+    if partes is None and simples == "3":
+        tot.add("pTotTribSN", "0.00")
+        return
+    federal, estadual, municipal = partes or (zero, zero, zero)
+    p_tot = tot.add("pTotTrib")
+    p_tot.add("pTotTribFed", _aliquota(federal))
+    p_tot.add("pTotTribEst", _aliquota(estadual))
+    p_tot.add("pTotTribMun", _aliquota(municipal))
+
+
+def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
+              municipio_ativo: bool = True, aliquota_municipal: Decimal | None = None
+              ) -> bytes:
     """Signed, schema-valid DPS bytes (UTF-8 with declaration). Raises ``DpsInvalida`` when
-    the note cannot be expressed, or when the result fails the official XSD (our bug: the
-    message carries the schema error, and nothing is sent)."""
-    missing = problemas(nota)
+    the note cannot be expressed or breaks a rule of the Sefin it controls, or when the
+    result fails the official XSD (our bug: the message carries the schema error, and
+    nothing is sent). ``municipio_ativo``: whether the incidence municipality is active in the
+    national system (its convênio; decides pAliq); ``aliquota_municipal``: the service's rate in
+    its parameters, for a pAliq the annex requires and the note does not give."""
+    simples = op_simples(nota, emissor)
+    missing = problemas(nota, simples)
     if missing:
-        raise DpsInvalida("; ".join(f"{p.mensagem}: {p.correcao}" for p in missing))
+        raise DpsInvalida("; ".join(f"{p.mensagem}: {p.correcao}" for p in missing), missing)
     ident = dps_id(nota, rps)
     inf = Node("infDPS")
     inf.set("Id", ident)
@@ -363,13 +484,18 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
         prest.add("CPF", nota.prestador.cpf)
     if nota.prestador.inscricao_municipal:
         prest.add("IM", nota.prestador.inscricao_municipal)
-    simples = op_simples(nota, emissor)
+    # tpEmit 1: no xNome (E0121) nor end (E0128); fone and email are allowed
+    if nota.prestador.telefone and len(nota.prestador.telefone) >= 6:
+        prest.add("fone", nota.prestador.telefone)
+    if nota.prestador.email:
+        prest.add("email", nota.prestador.email)
     reg = prest.add("regTrib")
     reg.add("opSimpNac", simples)
-    if simples == "3":
-        reg.add("regApTribSN", "1")
-    especial = REG_ESP_TRIB.get(nota.regime_especial_tributacao or 0, "0")
-    reg.add("regEspTrib", "0" if simples in ("2", "3") else especial)
+    apuracao = apuracao_simples(nota, simples)
+    if apuracao:
+        reg.add("regApTribSN", apuracao)
+    especial = reg_esp_trib(nota, simples)
+    reg.add("regEspTrib", especial)
 
     if nota.tomador:
         _pessoa(inf, "toma", nota.tomador)
@@ -391,10 +517,14 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
     if len(nbs) == 9 and nbs.isdigit():
         c_serv.add("cNBS", nbs)
+    if s.codigo_interno_contribuinte:
+        c_serv.add("cIntContrib", s.codigo_interno_contribuinte)
     if nota.obra:
         _obra(serv, nota.obra)
     if nota.evento:
         _evento(serv, nota.evento)
+    if nota.informacoes_complementares:
+        serv.add("infoCompl").add("xInfComp", nota.informacoes_complementares)
 
     valores = inf.add("valores")
     valores.add("vServPrest").add("vServ", _money(s.valor_servicos))
@@ -419,8 +549,9 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     if nota.natureza_operacao == 3:
         mun.add("BM").add("nBM", nota.numero_beneficio_municipal)
     mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
-    if s.aliquota is not None and s.aliquota > 0 and simples != "2" and trib_issqn == "1":
-        mun.add("pAliq", _aliquota(s.aliquota))
+    p_aliq = _p_aliq(nota, simples, especial, municipio_ativo, aliquota_municipal)
+    if p_aliq is not None:
+        mun.add("pAliq", _aliquota(p_aliq))
     if simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
         fed = trib.add("tribFed")
         _pis_cofins(fed, s.pis_cofins)
@@ -431,16 +562,7 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     elif simples != "2":
         _money_group(trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
                      vRetCSLL=s.valor_csll)
-    tot = trib.add("totTrib")
-    if s.percentual_total_tributos is None:
-        tot.add("indTotTrib", "0")  # 0 = the estimate of Lei 12.741 is not informed
-    elif simples == "3":
-        tot.add("pTotTribSN", _aliquota(s.percentual_total_tributos))
-    else:
-        p_tot = tot.add("pTotTrib")
-        p_tot.add("pTotTribFed", _aliquota(s.percentual_total_tributos))
-        p_tot.add("pTotTribEst", "0.00")
-        p_tot.add("pTotTribMun", "0.00")
+    total_tributos(trib.add("totTrib"), nota, simples)
 
     _ibscbs(inf, s.reforma)
 

@@ -3,7 +3,10 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
@@ -20,12 +23,41 @@ from nfse.providers.base import (
 from nfse.providers.nacional import answers, dps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
-from nfse.providers.nacional.parametros import Parametros
+from nfse.providers.nacional.parametros import Parametros, servico_municipal
+from nfse.providers.nacional.parametros import Servico as ServicoMunicipal
 from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
+from nfse.xml.validate import nacional_schema_dir, validate
 
 DUPLICADA = "E0014"
+NFSE_FORA_DO_LEIAUTE = "nfse_fora_do_leiaute"
+"""The authority's NFS-e fails the official XSD (never stored as a valid note)."""
 EVENTO_BLOQUEADO = "E0840"
 """A cancellation event is already linked to the note."""
+
+
+@dataclass(frozen=True)
+class Municipio:
+    """What decides pAliq (``Provider.municipio``)."""
+
+    ativo: bool
+    aliquota: Decimal | None = None
+    aviso: str | None = None
+
+
+def _erros(exc: DpsInvalida) -> tuple[Erro, ...]:
+    """Each reason the DPS cannot be built, with the Sefin's code where a rule is broken."""
+    if not exc.problemas:
+        return (Erro("requisicao_invalida", str(exc)),)
+    return tuple(Erro(p.codigo, p.mensagem, p.correcao) for p in exc.problemas)
+
+
+def nfse_invalida(xml: bytes) -> list[str]:
+    """What makes an NFS-e the authority returned fail the official XSD (empty: valid)."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        return [f"XML ilegível: {exc}"]
+    return validate(root, nacional_schema_dir() / "NFSe_v1.01.xsd")
 
 
 def _exchange(name: str, request: bytes, answer: Answer | None, failure: str = "") -> Exchange:
@@ -44,13 +76,42 @@ class NacionalProvider:
     def problemas(self, nota: Nota) -> list[Problema]:
         return dps.problemas(nota)
 
+    def municipio(self, nota: Nota, emissor: Emissor) -> Municipio:
+        """What the ADN parameters say of the incidence municipality (taken as the
+        prestador's: the DPS does not name it, the Sefin derives it) that decides pAliq:
+        whether it is active in the national system (its convênio) and, where it is not, the
+        service's rate; with the notice that says which form was assumed when they answered
+        nothing usable and the answer mattered."""
+        codigo = nota.prestador.codigo_municipio
+        convenio = self.parametros.convenio(codigo, emissor) if emissor.parametros_url \
+            else None
+        simples = dps.op_simples(nota, emissor)
+        especial = dps.reg_esp_trib(nota, simples)
+        if convenio is False and dps.aliquota_exigida(nota, simples, especial, False) in \
+                dps.ALIQUOTA_MUNICIPAL and not nota.servico.aliquota:
+            found = self.parametros.servico(codigo, servico_municipal(nota),
+                                            nota.data_competencia.isoformat(), emissor)
+            return Municipio(False, found.aliquota if isinstance(found, ServicoMunicipal)
+                             else None)
+        if convenio is not None:
+            return Municipio(convenio)
+        if (dps.aliquota_exigida(nota, simples, especial, True) is None) == (
+                dps.aliquota_exigida(nota, simples, especial, False) is None):
+            return Municipio(True)
+        return Municipio(True, aviso=(
+            f"Os parâmetros municipais do ADN não informaram o convênio do município {codigo}: "
+            "a DPS segue sem a alíquota (pAliq), presumindo o município ativo no Sistema "
+            "Nacional NFS-e, e o ISS é calculado pela alíquota municipal"))
+
     def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
                                                                         tuple[Erro, ...]]:
         """The DPS ``emit`` would send (signed, schema-checked), or why there is none."""
+        lugar = self.municipio(nota, emissor)
         try:
-            return build_dps(nota, rps, emissor), ()
+            return build_dps(nota, rps, emissor, municipio_ativo=lugar.ativo,
+                             aliquota_municipal=lugar.aliquota), ()
         except DpsInvalida as exc:
-            return None, (Erro("dps_invalida", str(exc)),)
+            return None, _erros(exc)
 
     def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
               name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:
@@ -83,16 +144,20 @@ class NacionalProvider:
         return answer, answers.json_of(answer.body), (_exchange(name, xml, answer),)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        lugar = self.municipio(nota, emissor)
+        aviso = lugar.aviso
         try:
-            xml = build_dps(nota, rps, emissor)
+            xml = build_dps(nota, rps, emissor, municipio_ativo=lugar.ativo,
+                            aliquota_municipal=lugar.aliquota)
         except DpsInvalida as exc:
-            return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
+            return Outcome(Result.REJECTED, erros=_erros(exc), mensagem=aviso)
         sent = self._post(f"{emissor.base_url}/nfse", emissor, "dpsXmlGZipB64", xml, "emissao")
         if isinstance(sent, Outcome):
             return sent
         answer, parsed, exchange = sent
         if parsed and parsed.get("chaveacesso") and parsed.get("nfsexmlgzipb64"):
-            return self._authorized(parsed["chaveacesso"], parsed["nfsexmlgzipb64"], exchange)
+            return self._authorized(parsed["chaveacesso"], parsed["nfsexmlgzipb64"], exchange,
+                                    aviso)
         if parsed is None or answer.status >= 500 or answer.status in (408, 429):
             return Outcome(Result.UNKNOWN, exchanges=exchange,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})")
@@ -104,14 +169,31 @@ class NacionalProvider:
         return Outcome(Result.REJECTED, exchanges=exchange,
                        erros=answers.explicar_emissor_proprio(erros) or (
             Erro(f"HTTP{answer.status}", "A autoridade recusou a DPS sem informar o motivo"),),
-            mensagem=answers.mensagem_emissor_proprio(erros))
+            mensagem=answers.mensagem_emissor_proprio(erros) or aviso)
 
-    def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...]) -> Outcome:
+    def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...],
+                    aviso: str | None = None) -> Outcome:
+        """The NFS-e the authority issued, checked against the official XSD first: one that
+        fails it is the authority's error, never stored or served as a valid note. The
+        outcome is then UNKNOWN (the note exists at the authority under ``chave``, so a
+        resend could issue it twice): the worker asks again (GET /dps, GET /nfse) until the
+        authority serves a valid document or the processing deadline ends the note in
+        erro_autorizacao; the invalid answer is kept with the exchanges. The outcome carries
+        the error, so the circuit breaker counts the authority as up: it answered, and one
+        kind of note it mangles must not hold back every other."""
         xml = answers.unpack(packed)
+        invalido = nfse_invalida(xml)
+        if invalido:
+            mensagem = (f"A autoridade autorizou a NFS-e {chave}, mas o documento que devolveu "
+                        f"não segue o leiaute oficial (NFSe_v1.01.xsd): "
+                        f"{'; '.join(invalido[:3])}. A nota será consultada de novo; não "
+                        "reenvie com outra referência")
+            return Outcome(Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem,
+                           erros=(Erro(NFSE_FORA_DO_LEIAUTE, mensagem),))
         numero, dh_proc, valores = answers.nfse_fields(xml)
         return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
                        codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
-                       exchanges=exchanges, valores=valores)
+                       exchanges=exchanges, valores=valores, mensagem=aviso)
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         ident = dps_id(nota, rps)
