@@ -65,6 +65,8 @@ PRESTADOR = objeto("O prestador: a empresa do token.", {
     "inscricao_municipal": texto("Inscrição municipal do prestador; pontuação é ignorada.",
                                  max_len=20, exemplo="12345"),
     "codigo_municipio": ibge("Município do prestador; decide a prefeitura que emite."),
+    "telefone": digitos("(ext) Telefone do prestador com DDD (fone da DPS nacional).", 20),
+    "email": texto("(ext) E-mail do prestador (email da DPS nacional).", max_len=80),
 }, ["inscricao_municipal", "codigo_municipio"])
 
 LOCAL = objeto("Endereço no Brasil (CEP obrigatório).", {
@@ -119,6 +121,16 @@ SERVICO = objeto("O serviço prestado e seus valores.", {
                                          "Transparência)."),
     "fonte_total_tributos": texto("Fonte do percentual de tributos, como \"IBPT\".",
                                   max_len=60),
+    **{f"percentual_total_tributos_{esfera}": decimal(
+        f"(ext) Percentual aproximado dos tributos {nome} (pTotTrib da DPS nacional).")
+       for esfera, nome in (("federais", "federais"), ("estaduais", "estaduais"),
+                            ("municipais", "municipais"))},
+    **{f"valor_total_tributos_{esfera}": decimal(
+        f"(ext) Valor aproximado dos tributos {nome} (vTotTrib da DPS nacional).")
+       for esfera, nome in (("federais", "federais"), ("estaduais", "estaduais"),
+                            ("municipais", "municipais"))},
+    "codigo_interno_contribuinte": texto("(ext) Código interno do serviço no contribuinte "
+                                         "(cIntContrib): letras e dígitos.", max_len=20),
     "codigo_nbs": texto("(reforma) Código NBS do serviço."),
     "codigo_indicador_operacao": texto("(reforma) Indicador da operação (cIndOp), 6 dígitos.",
                                        padrao="^[0-9]{6}$"),
@@ -162,6 +174,11 @@ NOTA_NFSE = objeto(
                                              "estimativa, 3 sociedade de profissionais, 4 "
                                              "cooperativa, 5 MEI, 6 ME/EPP do Simples "
                                              "Nacional.", [1, 2, 3, 4, 5, 6]),
+        "regime_apuracao_tributos_sn": codigo(
+            "(ext) ME/EPP do Simples: 1 tributos federais e municipal pelo SN, 2 federais pelo "
+            "SN e ISSQN fora, 3 ambos fora (regApTribSN).", [1, 2, 3]),
+        "informacoes_complementares": texto("(ext) Informações complementares (xInfComp).",
+                                            max_len=2000),
         "optante_simples_nacional": booleano("Se o prestador é optante pelo Simples Nacional; "
                                              "ausente: vale o regime cadastrado da empresa."),
         "incentivador_cultural": booleano("Se o prestador é incentivador cultural. Padrão: "
