@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row
 from nfse.documents.links import CONSULTA_PUBLICA, public_path
 from nfse.domain.status import ISSUED, Status
 from nfse.model import coerce
-from nfse.store import empresas, notas
+from nfse.store import artefatos, empresas, notas
 from nfse.store.clock import aware
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -102,7 +102,21 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
         body["historico"] = [
             {"status": h.status, "data": iso(h.at), "detalhe": h.detalhe} for h in historico]
         body["eventos"] = eventos(row, historico)
+        body["tentativas"] = tentativas(conn, row.id)
     return body
+
+
+RESPOSTA_MAXIMA = 2000
+"""Characters of each answer ``tentativas`` shows (the whole exchange is in the panel)."""
+
+
+def tentativas(conn: Connection, nota_id: int) -> list[dict[str, Any]]:
+    """(ext) Each exchange with the authority, oldest first: when, which operation
+    (``emissao``, ``consulta``, ``cancelamento``…) and what it answered (cut to
+    ``RESPOSTA_MAXIMA`` characters), or why nothing came back."""
+    return [{"data": iso(quando), "operacao": operacao,
+             "resposta": resposta.decode("utf-8", "replace")[:RESPOSTA_MAXIMA]}
+            for operacao, quando, resposta in artefatos.respostas(conn, nota_id)]
 
 
 EVENTOS = {

@@ -4,6 +4,7 @@ compressed (ARCHITECTURE decision 7)."""
 from __future__ import annotations
 
 import zlib
+from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
@@ -50,3 +51,14 @@ def latest(conn: Connection, nota_id: int, kind: str) -> tuple[bytes, str] | Non
         .order_by(artefatos.c.id.desc()).limit(1)
     ).first()
     return (zlib.decompress(row.content), row.media_type) if row else None
+
+
+def respostas(conn: Connection, nota_id: int) -> list[tuple[str, datetime, bytes]]:
+    """What the authority answered at each attempt, oldest first: (operation, when, the
+    answer as received, or why there was none)."""
+    rows = conn.execute(
+        select(artefatos.c.kind, artefatos.c.created_at, artefatos.c.content)
+        .where(artefatos.c.nota_id == nota_id, artefatos.c.kind.like("exchange:%:response"))
+        .order_by(artefatos.c.id))
+    return [(row.kind.split(":")[1], row.created_at, zlib.decompress(row.content))
+            for row in rows]
