@@ -4,14 +4,18 @@ out through the same handler, in the same format."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import uvicorn
 
+from nfse.api.app import create_app
 from nfse.logs import UVICORN, adotar_uvicorn, setup_logging
+from nfse.runtime import Runtime
 
 
 @pytest.fixture
@@ -68,3 +72,28 @@ def test_json_lines_for_uvicorn_too(registro: None, monkeypatch: pytest.MonkeyPa
     assert (acesso["metodo"], acesso["caminho"], acesso["status"]) == (
         "POST", "/v2/nfse?ref=a", 202)
     assert erro["logger"] == "uvicorn.error" and erro["level"] == "info"
+
+
+def test_every_request_has_an_id_that_its_log_lines_carry(
+        registro: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        runtime: Runtime) -> None:
+    _servidor_configurado("json", monkeypatch)
+    app = create_app(runtime)
+
+    @app.get("/_teste_log")
+    def _loga() -> dict:
+        logging.getLogger("nfse.api").warning("dentro da requisição")
+        return {}
+
+    async def pedir() -> tuple[httpx.Response, httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://api") as client:
+            return (await client.get("/_teste_log", headers={"X-Request-Id": "pedido-42"}),
+                    await client.get("/readyz", headers={"X-Request-Id": "a b;c" * 30}))
+
+    dado, novo = asyncio.run(pedir())
+    assert dado.headers["x-request-id"] == "pedido-42"
+    assert len(novo.headers["x-request-id"]) == 16 and novo.headers["x-request-id"] != "pedido-42"
+    linhas = [json.loads(linha) for linha in capsys.readouterr().err.splitlines() if linha]
+    [dentro] = [linha for linha in linhas if linha["message"] == "dentro da requisição"]
+    assert dentro["request_id"] == "pedido-42"

@@ -8,9 +8,22 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
-CONTEXT = ("ref", "empresa", "ambiente", "attempt", "result", "nota_id")
+CONTEXT = ("ref", "empresa", "ambiente", "attempt", "result", "nota_id", "request_id")
+REQUISICAO: ContextVar[str | None] = ContextVar("requisicao", default=None)
+"""The id of the HTTP request being served (``nfse.api.requisicao``), if any."""
+
+
+class ComRequisicao(logging.Filter):
+    """Adds ``request_id`` to the records written while a request is served."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        rid = REQUISICAO.get()
+        if rid is not None and not hasattr(record, "request_id"):
+            record.request_id = rid
+        return True
 UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
 ACESSO = ("cliente", "metodo", "caminho", "versao_http", "status")
 """The arguments of a uvicorn access line, in its order."""
@@ -59,6 +72,7 @@ def setup_logging() -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(TextFormatter())
+    handler.addFilter(ComRequisicao())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -22,6 +22,7 @@ from nfse.api import (
 from nfse.api.auth import CredentialCache
 from nfse.api.painel import rotas as painel
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
+from nfse.api.requisicao import RequestIdMiddleware
 from nfse.runtime import Runtime
 
 
@@ -32,6 +33,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.credenciais = CredentialCache()
     limiter = RateLimiter(lambda: runtime.settings.rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(RequestIdMiddleware)
     errors.install(app)
     app.include_router(nfse_routes.router)
     app.include_router(email_routes.router)
