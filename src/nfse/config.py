@@ -70,6 +70,13 @@ class Settings:
     (our ABRASF sandbox, in the demo and the tests)."""
     abrasf_ca_file: str | None = field(default_factory=lambda: _env("NFSE_ABRASF_CA_FILE"))
     """Trust store for ``abrasf_url_homologacao``."""
+    paulistana_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_PAULISTANA_URL_HOMOLOGACAO"))
+    """Where São Paulo's homologação goes (our Paulistana sandbox, in the demo and the
+    tests); unset: the Prefeitura's own address, where only TesteEnvioLoteRPS runs."""
+    paulistana_ca_file: str | None = field(default_factory=lambda: _env(
+        "NFSE_PAULISTANA_CA_FILE"))
+    """Trust store for ``paulistana_url_homologacao``."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

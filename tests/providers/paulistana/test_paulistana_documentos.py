@@ -128,6 +128,12 @@ def test_message_signature_digests_the_whole_document() -> None:
     signature = root.find(f"{ds}Signature")
     assert signature.find(f"{ds}SignedInfo/{ds}Reference").get("URI") == ""
     digest = signature.findtext(f"{ds}SignedInfo/{ds}Reference/{ds}DigestValue")
+    # SignedInfo as a document subset: the root's namespace declarations are in scope
+    signed_info = etree.tostring(etree.fromstring(etree.tostring(
+        signature.find(f"{ds}SignedInfo"))), method="c14n")
+    assert b'xmlns:p1="http://www.prefeitura.sp.gov.br/nfe"' in signed_info
+    A1.cert.public_key().verify(base64.b64decode(signature.findtext(f"{ds}SignatureValue")),
+                                signed_info, padding.PKCS1v15(), hashes.SHA1())
     root.remove(signature)
     canonical = etree.tostring(etree.fromstring(etree.tostring(root)), method="c14n")
     assert base64.b64encode(hashlib.sha1(canonical).digest()).decode() == digest

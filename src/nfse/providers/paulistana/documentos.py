@@ -59,8 +59,7 @@ SIGNED_INFO = (
     f'</Transform><Transform Algorithm="{C14N}"></Transform></Transforms>'
     f'<DigestMethod Algorithm="{DSIG}sha1"></DigestMethod>'
     "<DigestValue>{digest}</DigestValue></Reference></SignedInfo>")
-"""SignedInfo exactly as C14N renders it inside a Signature in the default xmldsig namespace:
-the bytes that are signed."""
+"""SignedInfo as written (its C14N adds the namespaces in scope where it stands)."""
 
 
 class DocumentoInvalido(ValueError):
@@ -265,11 +264,17 @@ def elemento_rps(parent: etree._Element, nota: Nota, rps: Rps, emissor: Emissor,
 # -- signing and checking ---------------------------------------------------------------------
 
 def assinar_documento(root: etree._Element, emissor: Emissor) -> None:
-    """Append the enveloped signature of the whole document (``Reference URI=""``)."""
+    """Append the enveloped signature of the whole document (``Reference URI=""``).
+
+    The signed bytes are the SignedInfo's inclusive C14N as a document subset: it carries
+    every namespace in scope where it stands, so the root's ``xmlns:p1`` too (C14N writes
+    the default namespace first, then prefixes in order)."""
     canonical = etree.tostring(root, method="c14n", exclusive=False, with_comments=False)
-    digest = base64.b64encode(hashlib.sha1(canonical).digest()).decode()
-    signed_info = SIGNED_INFO.format(digest=digest)
-    value = emissor.a1.key.sign(signed_info.encode(), padding.PKCS1v15(), hashes.SHA1())
+    signed_info = SIGNED_INFO.format(digest=base64.b64encode(
+        hashlib.sha1(canonical).digest()).decode())
+    no_contexto = signed_info.replace(f'<SignedInfo xmlns="{DSIG}">',
+                                      f'<SignedInfo xmlns="{DSIG}" xmlns:p1="{NS}">', 1)
+    value = emissor.a1.key.sign(no_contexto.encode(), padding.PKCS1v15(), hashes.SHA1())
     root.append(etree.fromstring(
         f'<Signature xmlns="{DSIG}">{signed_info}<SignatureValue>'
         f"{base64.b64encode(value).decode()}</SignatureValue><KeyInfo><X509Data>"
