@@ -20,8 +20,8 @@ from nfse.api.app import create_app
 from nfse.config import Settings
 from nfse.runtime import Runtime, build_runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
-from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.work.worker import Worker
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, empresa_teste, free_port
