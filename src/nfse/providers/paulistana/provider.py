@@ -41,7 +41,7 @@ def _erro_falha(falha: soap.Falha) -> Erro:
                 "A Prefeitura de São Paulo recusou a mensagem SOAP")
 
 
-def teste_em_producao(emissor: Emissor) -> bool:
+def homologacao_na_prefeitura(emissor: Emissor) -> bool:
     """A homologação note addressed to the Prefeitura itself: only the Teste operation."""
     return (emissor.ambiente == "homologacao"
             and (urlsplit(emissor.base_url).hostname or "") in HOSTS_PREFEITURA)
@@ -78,7 +78,7 @@ class PaulistanaProvider:
             raise DocumentoInvalido([Erro(
                 "substituicao_nao_suportada", "A substituição de NFS-e não está disponível "
                 "para São Paulo neste gateway", "Cancele a nota e emita outra")])
-        if teste_em_producao(emissor):
+        if homologacao_na_prefeitura(emissor):
             return TESTE, documentos.envio_lote(nota, rps, emissor)
         return ENVIO, documentos.envio_rps(nota, rps, emissor)
 
@@ -156,7 +156,7 @@ class PaulistanaProvider:
         """ConsultaNFe by the RPS key: AUTHORIZED with the note (``mensagem`` says when it is
         cancelled), NOT_FOUND when the Prefeitura answers with success and no note, UNKNOWN
         otherwise."""
-        if teste_em_producao(emissor):  # the Teste operation never issues anything
+        if homologacao_na_prefeitura(emissor):  # the Teste operation never issues anything
             return Outcome(Result.NOT_FOUND)
         try:
             dados = documentos.consulta_rps(nota, rps, emissor)
