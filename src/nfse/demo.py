@@ -13,9 +13,11 @@ from pathlib import Path
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
 from nfse.config import Settings
+from nfse.providers.paulistana.documentos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.store import admin_tokens, empresas
 
 CNPJ = "11222333000181"
@@ -61,8 +63,9 @@ class Demo:
                 "codigo_municipio": CODIGO_MUNICIPIO}
 
 
-def start_sandboxes(settings: Settings) -> list[NacionalSandbox | AbrasfSandbox]:
-    """Start the Nacional and the ABRASF sandboxes and point homologação at them."""
+def start_sandboxes(settings: Settings
+                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox]:
+    """Start the Nacional, ABRASF and Paulistana sandboxes and point homologação at them."""
     nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional")
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
@@ -75,7 +78,12 @@ def start_sandboxes(settings: Settings) -> list[NacionalSandbox | AbrasfSandbox]
     abrasf.start()
     settings.abrasf_url_homologacao = abrasf.url
     settings.abrasf_ca_file = str(abrasf.ca_file)
-    return [nacional, abrasf]
+    paulistana = PaulistanaSandbox(settings.data_dir / "sandbox-paulistana",
+                                   xsd_dir=xsd_dir_paulistana())
+    paulistana.start()
+    settings.paulistana_url_homologacao = paulistana.url
+    settings.paulistana_ca_file = str(paulistana.ca_file)
+    return [nacional, abrasf, paulistana]
 
 
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:

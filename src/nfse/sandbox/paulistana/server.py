@@ -166,3 +166,20 @@ class PaulistanaSandbox(HttpsSandbox):
             "status": "cancelada" if nota["cancelada_em"] else "autorizada",
             "xml": etree.tostring(self.prefeitura.nfe(nota), encoding="unicode"),
         } for nota in self.estado.notas()]
+
+
+def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
+                fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
+    """``nfse sandbox paulistana``: serve until interrupted."""
+    from nfse.providers.paulistana.documentos import xsd_dir
+
+    esquemas = xsd_dir()
+    sandbox = PaulistanaSandbox(data_dir, host, port, xsd_dir=esquemas,
+                                fault_rates=fault_rates, seed=seed)
+    sandbox.start()
+    sandbox.serve_until_stopped(
+        trust_files,
+        f"Sandbox NFS-e Paulistana (São Paulo, leiaute 1, SOAP 1.2) em {sandbox.url}",
+        f"CA do servidor: {sandbox.ca_file}",
+        "Validação pelos esquemas oficiais v1: " + (str(esquemas) if esquemas else
+                                                   "desligada (NFSE_PAULISTANA_XSD_DIR liga)"))
