@@ -139,6 +139,16 @@ def test_message_signature_digests_the_whole_document() -> None:
     assert base64.b64encode(hashlib.sha1(canonical).digest()).decode() == digest
 
 
+def test_im_is_sent_as_8_digits() -> None:
+    curta, longa = body(), body()
+    curta["prestador"]["inscricao_municipal"] = "12345"
+    longa["prestador"]["inscricao_municipal"] = "0031000000"
+    for corpo, esperado in ((curta, "00012345"), (longa, "31000000")):
+        root = etree.fromstring(documentos.envio_rps(parse_nfse(corpo), RPS, emissor()))
+        assert root.findtext("RPS/ChaveRPS/InscricaoPrestador") == esperado
+        assert schema(root) == []
+
+
 def test_problemas_of_the_layout() -> None:
     errado = body()
     errado["prestador"]["inscricao_municipal"] = "123456789"

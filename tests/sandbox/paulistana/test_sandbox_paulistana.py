@@ -140,3 +140,18 @@ def test_teste_envio_lote_checks_and_issues_nothing(box: PaulistanaSandbox) -> N
     assert box.emitidas() == []
     assert base64.b64decode(etree.fromstring(documentos.envio_lote(
         nota(), RPS, emissor())).findtext("RPS/Assinatura"))
+
+
+def test_without_schema_a_malformed_number_is_refused_not_a_crash(tmp_path: Path) -> None:
+    sandbox = PaulistanaSandbox(tmp_path / "sem-xsd")
+    sandbox.start()
+    sandbox.trust(A1.cert)
+    try:
+        root = etree.fromstring(documentos.consulta_rps(nota(), RPS, emissor()))
+        root.find("Detalhe/ChaveRPS/NumeroRPS").text = "cinco"
+        root.remove(root[-1])
+        documentos.assinar_documento(root, emissor())
+        codigo, _ = erro(chamar(sandbox, "ConsultaNFe", etree.tostring(root)))
+        assert codigo == "9001"
+    finally:
+        sandbox.stop()

@@ -127,7 +127,9 @@ def _aliquota(nota: Nota) -> str:
 
 
 def inscricao(nota: Nota) -> str:
-    return nota.prestador.inscricao_municipal.zfill(8)
+    """The CCM as 8 digits (leading zeros beyond 8 dropped, missing ones added)."""
+    im = nota.prestador.inscricao_municipal
+    return im.lstrip("0").zfill(8) if im.isdigit() else im
 
 
 def _hoje() -> date:

@@ -229,6 +229,11 @@ class Prefeitura:
                 self._consulta(retorno, root)
             else:
                 self._cancelamento(root, cert)
+        except (ValueError, InvalidOperation) as exc:  # a number that is none (no schema)
+            sucesso.text = "false"
+            erro = _sub(retorno, "Erro")
+            _sub(erro, "Codigo", "9001")
+            _sub(erro, "Descricao", f"Valor inválido no XML: {exc}"[:300])
         except Recusa as exc:
             sucesso.text = "false"
             erro = _sub(retorno, "Erro")
