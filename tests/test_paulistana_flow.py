@@ -61,3 +61,15 @@ def test_layout_problems_are_a_400(gateway: Gateway, paulistana: PaulistanaSandb
     assert any(e["campo"] == "servico.codigo_tributario_municipio"
                for e in answer.json()["erros"]) or "codigo_tributario" in answer.text
     assert paulistana.emitidas() == []
+
+
+def test_dry_run_shows_the_signed_request(gateway: Gateway,
+                                          paulistana: PaulistanaSandbox) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=sp-ensaio&dry_run=1", json=nota_sp())
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["valido"] is True, body
+    pedido = etree.fromstring(body["rps_xml"].encode())
+    assert etree.QName(pedido).localname == "PedidoEnvioRPS"
+    assert pedido.findtext("RPS/ChaveRPS/InscricaoPrestador") == "31000000"
+    assert paulistana.emitidas() == []
