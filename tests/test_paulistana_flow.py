@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import httpx
 from lxml import etree
+from sqlalchemy import select
 
 from nfse.sandbox.paulistana import PaulistanaSandbox
+from nfse.store.tables import artefatos
 from tests.support import Gateway, nota_exemplo
 
 SAO_PAULO = "3550308"
@@ -51,6 +53,20 @@ def test_lost_answer_is_reconciled_not_resent(gateway: Gateway,
     [emitida] = paulistana.emitidas()  # issued once, found by ConsultaNFe
     assert str(emitida["numero"]) == nota["numero"]
     assert emitida["codigo_verificacao"] == nota["codigo_verificacao"]
+    with gateway.runtime.engine.connect() as conn:
+        kinds = list(conn.execute(select(artefatos.c.kind)).scalars())
+    assert kinds.count("exchange:emissao:request") == 1  # sent once, never resent
+    assert "exchange:consulta_rps:response" in kinds
+
+
+def test_a_lost_cancel_answer_is_reconciled(gateway: Gateway,
+                                            paulistana: PaulistanaSandbox) -> None:
+    gateway.autorizar("sp-c", nota_sp())
+    paulistana.inject("reset")
+    cancel = gateway.client.request("DELETE", "/v2/nfse/sp-c",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    assert [e["status"] for e in paulistana.emitidas()] == ["cancelada"]
 
 
 def test_layout_problems_are_a_400(gateway: Gateway, paulistana: PaulistanaSandbox) -> None:
