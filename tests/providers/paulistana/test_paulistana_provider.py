@@ -96,3 +96,25 @@ def test_a_lost_answer_is_unknown_then_found(box: PaulistanaSandbox) -> None:
     achada = sp.query(nota(), Rps("1", 6), emissor(box))
     assert (achada.result, achada.numero) == (Result.AUTHORIZED, "1")
     assert len(box.emitidas()) == 1
+
+
+def test_tomador_cpf_none_and_an_intermediario_sign_as_the_prefeitura_checks(
+        box: PaulistanaSandbox) -> None:
+    """The sandbox computes the signature string on its own: a CPF tomador (indicator 1),
+    no tomador (3, zeros) and an intermediário (the 102-character string) all verify."""
+    sp = PaulistanaProvider()
+    com_cpf = nota_exemplo()
+    com_cpf["prestador"].update(codigo_municipio="3550308", inscricao_municipal="31000000")
+    com_cpf["servico"]["codigo_tributario_municipio"] = "02658"
+    com_cpf["tomador"] = {"cpf": "13167474254", "razao_social": "Fulano de Tal"}
+    com_cpf["intermediario"] = {"cnpj": "11444777000161", "razao_social": "Inter Ltda",
+                                "inscricao_municipal": "99999999"}
+    sem_tomador = nota_exemplo()
+    sem_tomador["prestador"].update(codigo_municipio="3550308",
+                                    inscricao_municipal="31000000")
+    sem_tomador["servico"]["codigo_tributario_municipio"] = "02658"
+    del sem_tomador["tomador"]
+    for numero, corpo in enumerate((com_cpf, sem_tomador), start=10):
+        outcome = sp.emit(parse_nfse(corpo), Rps("1", numero), emissor(box))
+        assert outcome.result == Result.AUTHORIZED, outcome.erros
+    assert len(box.emitidas()) == 2
