@@ -15,6 +15,7 @@ code, ``chave_acesso`` None, ``xml`` the ``NFe`` element as ConsultaNFe answers 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -31,6 +32,8 @@ TESTE = "TesteEnvioLoteRPS"
 CONSULTA = "ConsultaNFe"
 CANCELAMENTO = "CancelamentoNFe"
 VERSAO_SCHEMA = 1
+TIMEOUT_LEITURA = 5.0
+"""Seconds for reading back a note just issued (ConsultaNFe by its number)."""
 HOSTS_PREFEITURA = frozenset({"nfe.prefeitura.sp.gov.br", "nfews.prefeitura.sp.gov.br"})
 
 Sent = tuple[Answer, etree._Element | soap.Falha | None, Exchange]
@@ -128,7 +131,10 @@ class PaulistanaProvider:
                                     "consultando o RPS")
         numero, codigo = chave
         avisos = [f"Alerta {a.codigo}: {a.mensagem}" for a in respostas.alertas(parsed)]
-        nfe, mais = self._nfe(nota, numero, emissor)
+        # a short call: the note is issued already, and the attempt must stay within the
+        # worker's lease; without the NFe the answer itself is kept
+        nfe, mais = self._nfe(nota, numero, replace(emissor, timeout=min(
+            emissor.timeout, TIMEOUT_LEITURA)))
         return Outcome(Result.AUTHORIZED, numero=numero,
                        codigo_verificacao=codigo or (nfe.codigo_verificacao if nfe else None),
                        data_emissao=nfe.data_emissao if nfe else None,
