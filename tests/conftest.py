@@ -21,6 +21,7 @@ from nfse.config import Settings
 from nfse.runtime import Runtime, build_runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.work.worker import Worker
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, empresa_teste, free_port
@@ -79,6 +80,21 @@ def abrasf(gateway: Gateway, tmp_path: Path,
     monkeypatch.setenv("NFSE_ABRASF_XSD_DIR", str(abrasf_xsd_dir()))
     gateway.runtime.settings.abrasf_url_homologacao = box.url
     gateway.runtime.settings.abrasf_ca_file = str(box.ca_file)
+    box.trust(gateway.a1.cert)
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def paulistana(gateway: Gateway, tmp_path: Path) -> Iterator[PaulistanaSandbox]:
+    """The NFS-e Paulistana sandbox beside the gateway's Nacional one: São Paulo's
+    homologação goes to it, and it checks the official v1 schemas."""
+    from nfse.providers.paulistana.documentos import xsd_dir
+
+    box = PaulistanaSandbox(tmp_path / "sandbox-paulistana", xsd_dir=xsd_dir())
+    box.start()
+    gateway.runtime.settings.paulistana_url_homologacao = box.url
+    gateway.runtime.settings.paulistana_ca_file = str(box.ca_file)
     box.trust(gateway.a1.cert)
     yield box
     box.stop()

@@ -94,6 +94,7 @@ def serve(
         console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].url}")
         console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
                       f"{sandboxes[1].url}")
+        console.print(f"[bold]Sandbox NFS-e Paulistana (3550308):[/bold] {sandboxes[2].url}")
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")
@@ -515,6 +516,24 @@ def sandbox_abrasf(
 
 if __name__ == "__main__":
     app()
+
+
+@sandbox_app.command("paulistana")
+def sandbox_paulistana(
+    port: Annotated[int, typer.Option(help="Porta")] = 8445,
+    host: Host = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
+        Path("nfse-data/sandbox-paulistana"),
+    trust: Trust = None,
+    faults: Faults = "",
+    seed: Seed = None,
+) -> None:
+    """Sandbox da NFS-e Paulistana (São Paulo, leiaute 1): SOAP 1.2 com certificado de
+    cliente; valida pelos esquemas oficiais v1 quando o nfselib-legacy está instalado ou
+    NFSE_PAULISTANA_XSD_DIR os indica."""
+    from nfse.sandbox.paulistana.server import run_forever
+
+    run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed)
 
 
 @municipios_app.command("cobertura")

@@ -76,6 +76,13 @@ class Settings:
     """Per provider, the proxy that reaches its authorities (``NFSE_NACIONAL_PROXY``,
     ``NFSE_ABRASF_PROXY``, e.g. ``http://proxy:3128``); without one, the environment's
     ``HTTPS_PROXY``/``NO_PROXY`` apply."""
+    paulistana_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_PAULISTANA_URL_HOMOLOGACAO"))
+    """Where São Paulo's homologação goes (our Paulistana sandbox, in the demo and the
+    tests); unset: the Prefeitura's own address, where only TesteEnvioLoteRPS runs."""
+    paulistana_ca_file: str | None = field(default_factory=lambda: _env(
+        "NFSE_PAULISTANA_CA_FILE"))
+    """Trust store for ``paulistana_url_homologacao``."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

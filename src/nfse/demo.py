@@ -16,9 +16,11 @@ from nfse import cadastro
 from nfse.admin import criar_empresa
 from nfse.certs import teste
 from nfse.config import Settings
+from nfse.providers.paulistana.documentos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.store import admin_tokens, empresas
 
 CNPJ = "11222333000181"
@@ -64,11 +66,11 @@ class Demo:
                 "codigo_municipio": CODIGO_MUNICIPIO}
 
 
-def start_sandboxes(settings: Settings, nacional_port: int = 0,
-                    abrasf_port: int = 0) -> list[NacionalSandbox | AbrasfSandbox]:
-    """Start the Nacional and the ABRASF sandboxes (on these ports; 0: any free one),
-    trusting the test CA as the authorities trust ICP-Brasil, and point homologação at
-    them."""
+def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int = 0
+                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox]:
+    """Start the Nacional, ABRASF and Paulistana sandboxes (the first two on these ports; 0:
+    any free one), trusting the test CA as the authorities trust ICP-Brasil, and point
+    homologação at them."""
     nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
@@ -81,10 +83,15 @@ def start_sandboxes(settings: Settings, nacional_port: int = 0,
     abrasf.start()
     settings.abrasf_url_homologacao = abrasf.url
     settings.abrasf_ca_file = str(abrasf.ca_file)
+    paulistana = PaulistanaSandbox(settings.data_dir / "sandbox-paulistana",
+                                   xsd_dir=xsd_dir_paulistana())
+    paulistana.start()
+    settings.paulistana_url_homologacao = paulistana.url
+    settings.paulistana_ca_file = str(paulistana.ca_file)
     ac = teste.ac_teste(settings.data_dir)
-    for sandbox in (nacional, abrasf):
+    for sandbox in (nacional, abrasf, paulistana):
         sandbox.trust(ac.cert)
-    return [nacional, abrasf]
+    return [nacional, abrasf, paulistana]
 
 
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:

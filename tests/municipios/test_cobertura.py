@@ -36,13 +36,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     saida = result.output
     assert _linha(saida, EMISSOR_NACIONAL)[1:] == [
         "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %"]
-    assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "0", "11,895,578", "0", "0.0 %"]
+    assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "1", "11,895,578", "11,895,578", "100.0 %"]
     # Caxias do Sul (Infisc, the national DPS at its own address) is served; the other 8 not
     assert _linha(saida, "Infisc")[1:3] == ["9", "1"]
     # Cáceres (RLZ, ABRASF): its published production address is plain http
     assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,518"]
-    assert "população atendida: 83,947,097 de 212,589,522 (39.5 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,519"]
+    assert "população atendida: 95,842,675 de 212,589,522 (45.1 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

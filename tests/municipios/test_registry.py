@@ -17,7 +17,7 @@ SERTAOZINHO = "3551702"  # national emitter since 2025-10-01
 CACERES = "5102504"  # RLZ on the ABRASF reference WSDL
 FRANCA = "3516200"  # SilTecnologia: the national DPS at its own address
 CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
-SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), not served yet
+SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), served by the paulistana provider
 BRASILIA = "5300108"  # own emitter (ISSNet), not served yet
 # Prestadores of the tests and benchmarks on the Sefin Nacional (Curitiba, Rio de Janeiro).
 SEFIN = ("4106902", "3304557", SERTAOZINHO)
@@ -68,7 +68,7 @@ def test_the_seed_is_the_official_list_joined_to_the_systems() -> None:
 
 
 def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> None:
-    for codigo, sistema in ((SAO_PAULO, "ISSSaoPaulo"), (BRASILIA, "ISSNet")):
+    for codigo, sistema in ((BRASILIA, "ISSNet"),):
         rota = routing.rota(codigo)
         assert rota.sistema == sistema and rota.motivo and sistema in rota.motivo
         for ambiente in ("producao", "homologacao"):
@@ -76,7 +76,8 @@ def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> 
             assert mensagem and sistema in mensagem
         assert routing.flags(codigo)["nfse_habilitada"] is False
         assert routing.flags(codigo)["provedor_nfse"] is None
-    assert "São Paulo/SP" in routing.nao_atendido(SAO_PAULO, "producao")
+    sp = routing.rota(SAO_PAULO)
+    assert (sp.provedor, sp.sistema, sp.motivo) == ("paulistana", "ISSSaoPaulo", None)
     assert "Brasília/DF" in routing.nao_atendido(BRASILIA, "producao")
 
 

@@ -23,7 +23,7 @@ from nfse.runtime import Runtime
 from nfse.store import empresas, notas, numbering
 from nfse.store.empresas import Credencial
 
-DOCUMENTO = {NACIONAL: "dps_xml", "abrasf": "rps_xml"}
+DOCUMENTO = {NACIONAL: "dps_xml", "abrasf": "rps_xml", "paulistana": "rps_xml"}
 """The answer's key of the document each provider would send: the DPS, or the ABRASF
 request (GerarNfseEnvio, a lot or SubstituirNfseEnvio)."""
 

@@ -37,7 +37,7 @@ from nfse.municipios import registry
 from nfse.municipios.servicos import FORMATOS
 
 NACIONAL = "nacional"
-PROVEDORES = (NACIONAL, "abrasf")
+PROVEDORES = (NACIONAL, "abrasf", "paulistana")
 """Provider implementations a profile may name in ``padrao`` (one sub-package of
 ``nfse.providers`` each)."""
 

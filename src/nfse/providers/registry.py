@@ -20,4 +20,8 @@ def get_provider(name: str) -> Provider:
         from nfse.providers.abrasf.provider import AbrasfProvider
 
         return AbrasfProvider()
+    if name == "paulistana":
+        from nfse.providers.paulistana.provider import PaulistanaProvider
+
+        return PaulistanaProvider()
     raise KeyError(f"provedor desconhecido: {name}")

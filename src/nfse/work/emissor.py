@@ -17,6 +17,9 @@ from nfse.municipios.routing import NACIONAL, rota
 from nfse.providers.base import Emissor
 from nfse.store import empresas
 
+PAULISTANA = "paulistana"
+"""São Paulo's provider: its homologação goes to ``paulistana_url_homologacao`` when set."""
+
 
 class EmissorFactory:
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox):
@@ -61,6 +64,11 @@ class EmissorFactory:
             proprio = caminho.url(ambiente) if caminho.dps_municipal else None
             return (proprio or settings.nacional_url(ambiente), settings.nacional_ca(ambiente),
                     {})
+        if provider == PAULISTANA:
+            if ambiente == "homologacao" and settings.paulistana_url_homologacao:
+                return (settings.paulistana_url_homologacao, settings.paulistana_ca_file,
+                        caminho.opcoes)
+            return caminho.url(ambiente) or "", None, caminho.opcoes
         if ambiente == "homologacao" and settings.abrasf_url_homologacao:
             return settings.abrasf_url_homologacao, settings.abrasf_ca_file, caminho.opcoes
         return caminho.url(ambiente) or "", None, caminho.opcoes

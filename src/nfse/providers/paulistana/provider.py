@@ -1,0 +1,238 @@
+"""The NFS-e Paulistana provider (São Paulo, IBGE 3550308), layout v1: emission (EnvioRPS),
+reconciliation (ConsultaNFe by the RPS key), cancellation (CancelamentoNFe, reconciled with
+ConsultaNFe by the note's number), over SOAP 1.2 with the A1 as TLS client certificate.
+
+Homologação: São Paulo has no test environment. A homologação note sent to the Prefeitura's
+own address (``nfe.prefeitura.sp.gov.br``, ``nfews.prefeitura.sp.gov.br``) goes through
+``TesteEnvioLoteRPS``, which runs every check of a real emission and issues nothing: the note
+ends refused with ``homologacao_sem_emissao`` when the Prefeitura accepted it, or with the
+Prefeitura's errors. Homologação sent anywhere else (the sandbox, configured by
+``NFSE_PAULISTANA_URL_HOMOLOGACAO``) runs the full cycle.
+
+``Outcome`` fields: ``numero`` the NFS-e number, ``codigo_verificacao`` its 8-character
+code, ``chave_acesso`` None, ``xml`` the ``NFe`` element as ConsultaNFe answers it (the
+``RetornoEnvioRPS`` when that query fails)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from nfse.model.errors import Problema
+from nfse.model.nota import Nota
+from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
+from nfse.providers.paulistana import documentos, respostas, soap
+from nfse.providers.paulistana.documentos import DocumentoInvalido
+from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+
+ENVIO = "EnvioRPS"
+TESTE = "TesteEnvioLoteRPS"
+CONSULTA = "ConsultaNFe"
+CANCELAMENTO = "CancelamentoNFe"
+VERSAO_SCHEMA = 1
+TIMEOUT_LEITURA = 5.0
+"""Seconds for reading back a note just issued (ConsultaNFe by its number)."""
+HOSTS_PREFEITURA = frozenset({"nfe.prefeitura.sp.gov.br", "nfews.prefeitura.sp.gov.br"})
+
+Sent = tuple[Answer, etree._Element | soap.Falha | None, Exchange]
+
+
+def _erro_falha(falha: soap.Falha) -> Erro:
+    return Erro(f"soap:{falha.codigo}", falha.mensagem or "Falha SOAP sem descrição",
+                "A Prefeitura de São Paulo recusou a mensagem SOAP")
+
+
+def homologacao_na_prefeitura(emissor: Emissor) -> bool:
+    """A homologação note addressed to the Prefeitura itself: only the Teste operation."""
+    return (emissor.ambiente == "homologacao"
+            and (urlsplit(emissor.base_url).hostname or "") in HOSTS_PREFEITURA)
+
+
+class PaulistanaProvider:
+    name = "paulistana"
+
+    def __init__(self, transport: Transport | None = None):
+        self.transport = transport or Transport()
+
+    def problemas(self, nota: Nota) -> list[Problema]:
+        return documentos.problemas(nota)
+
+    def _send(self, operacao: str, dados: bytes, emissor: Emissor, name: str) -> Sent | Outcome:
+        request, headers = soap.envelope(operacao, VERSAO_SCHEMA, dados)
+        try:
+            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+                                            emissor.ca_file, emissor.timeout,
+                                            content=request, headers=headers,
+                                            proxy=emissor.proxy)
+        except NotSent as exc:
+            return Outcome(Result.RETRY, mensagem=f"Prefeitura de São Paulo inacessível: {exc}",
+                           exchanges=(Exchange(name, request, str(exc).encode()),))
+        except Unknown as exc:
+            return Outcome(Result.UNKNOWN,
+                           mensagem=f"Sem resposta da Prefeitura de São Paulo: {exc}",
+                           exchanges=(Exchange(name, request, str(exc).encode()),))
+        return answer, soap.resposta(answer.body), Exchange(name, request, answer.body)
+
+    # -- emission ------------------------------------------------------------------------------
+
+    def _documento(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[str, bytes]:
+        if nota.substituicao is not None or nota.numero_rps_substituido:
+            raise DocumentoInvalido([Erro(
+                "substituicao_nao_suportada", "A substituição de NFS-e não está disponível "
+                "para São Paulo neste gateway", "Cancele a nota e emita outra")])
+        if homologacao_na_prefeitura(emissor):
+            return TESTE, documentos.envio_lote(nota, rps, emissor)
+        return ENVIO, documentos.envio_rps(nota, rps, emissor)
+
+    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
+                                                                        tuple[Erro, ...]]:
+        try:
+            return self._documento(nota, rps, emissor)[1], ()
+        except DocumentoInvalido as exc:
+            return None, exc.erros
+
+    def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        try:
+            operacao, dados = self._documento(nota, rps, emissor)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.REJECTED, erros=exc.erros)
+        sent = self._send(operacao, dados, emissor, "emissao")
+        if isinstance(sent, Outcome):
+            return sent
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, soap.Falha):
+            if parsed.do_cliente:
+                return Outcome(Result.REJECTED, erros=(_erro_falha(parsed),),
+                               exchanges=exchanges)
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Falha SOAP da Prefeitura ({parsed.codigo}): "
+                                    f"{parsed.mensagem}")
+        ok = respostas.sucesso(parsed) if parsed is not None else None
+        if ok is None:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Resposta ilegível da Prefeitura (HTTP {answer.status})")
+        assert parsed is not None
+        erros = tuple(respostas.erros(parsed))
+        if operacao == TESTE:
+            if ok and not erros:
+                erros = (Erro("homologacao_sem_emissao",
+                              "São Paulo não tem ambiente de homologação: a Prefeitura validou "
+                              "o RPS (TesteEnvioLoteRPS) e nenhuma NFS-e foi emitida",
+                              "Emita com o token de produção para obter a NFS-e"),)
+            return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
+        chave = respostas.chave_emitida(parsed) if ok else None
+        if chave is None:
+            if erros:
+                return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem="A Prefeitura respondeu sem NFS-e e sem erros; "
+                                    "consultando o RPS")
+        numero, codigo = chave
+        avisos = [f"Alerta {a.codigo}: {a.mensagem}" for a in respostas.alertas(parsed)]
+        # a short call: the note is issued already, and the attempt must stay within the
+        # worker's lease; without the NFe the answer itself is kept
+        nfe, mais = self._nfe(nota, numero, replace(emissor, timeout=min(
+            emissor.timeout, TIMEOUT_LEITURA)))
+        return Outcome(Result.AUTHORIZED, numero=numero,
+                       codigo_verificacao=codigo or (nfe.codigo_verificacao if nfe else None),
+                       data_emissao=nfe.data_emissao if nfe else None,
+                       xml=nfe.xml if nfe else respostas.documento(parsed),
+                       mensagem="; ".join(avisos) or None, exchanges=exchanges + mais)
+
+    def _nfe(self, nota: Nota, numero: str, emissor: Emissor
+             ) -> tuple[respostas.NFe | None, tuple[Exchange, ...]]:
+        """The note as ConsultaNFe answers it (by its number), or None."""
+        try:
+            dados = documentos.consulta_nfe(nota, numero, emissor)
+        except DocumentoInvalido:
+            return None, ()
+        sent = self._send(CONSULTA, dados, emissor, "consulta_nfse")
+        if isinstance(sent, Outcome):
+            return None, sent.exchanges
+        _, parsed, exchange = sent
+        if not isinstance(parsed, etree._Element):
+            return None, (exchange,)
+        return respostas.nfe_numero(parsed, numero), (exchange,)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        """ConsultaNFe by the RPS key: AUTHORIZED with the note (``mensagem`` says when it is
+        cancelled), NOT_FOUND when the Prefeitura answers with success and no note, UNKNOWN
+        otherwise."""
+        if homologacao_na_prefeitura(emissor):  # the Teste operation never issues anything
+            return Outcome(Result.NOT_FOUND)
+        try:
+            dados = documentos.consulta_rps(nota, rps, emissor)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.UNKNOWN, erros=exc.erros, mensagem="Consulta fora do leiaute")
+        sent = self._send(CONSULTA, dados, emissor, "consulta_rps")
+        if isinstance(sent, Outcome):
+            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges)
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if not isinstance(parsed, etree._Element) or respostas.sucesso(parsed) is None:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Consulta do RPS sem resposta útil (HTTP {answer.status})")
+        nfe = respostas.nfe_do_rps(parsed, rps)
+        if nfe is not None:
+            return Outcome(Result.AUTHORIZED, numero=nfe.numero,
+                           codigo_verificacao=nfe.codigo_verificacao,
+                           data_emissao=nfe.data_emissao, xml=nfe.xml, exchanges=exchanges,
+                           mensagem="A NFS-e consta como cancelada na Prefeitura"
+                           if nfe.cancelada else None)
+        erros = tuple(respostas.erros(parsed))
+        if respostas.sucesso(parsed) and not erros:
+            return Outcome(Result.NOT_FOUND, exchanges=exchanges)
+        return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
+                       mensagem="A consulta do RPS não disse se a NFS-e existe")
+
+    # -- cancellation --------------------------------------------------------------------------
+
+    def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
+               emissor: Emissor) -> Outcome:
+        """CancelamentoNFe of NFS-e ``numero`` (the layout has no place for the
+        justification). Any answer but a plain success is checked with ConsultaNFe: a note
+        the Prefeitura holds as cancelled is cancelled, whatever the first answer was."""
+        try:
+            dados = documentos.cancelamento(nota, numero, emissor)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.REJECTED, erros=exc.erros)
+        sent = self._send(CANCELAMENTO, dados, emissor, "cancelamento")
+        if isinstance(sent, Outcome):
+            return self._cancelada(nota, numero, emissor, sent)
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, soap.Falha):
+            if parsed.do_cliente:
+                return Outcome(Result.REJECTED, erros=(_erro_falha(parsed),),
+                               exchanges=exchanges)
+            return self._cancelada(nota, numero, emissor, Outcome(
+                Result.UNKNOWN, exchanges=exchanges, mensagem=parsed.mensagem))
+        ok = respostas.sucesso(parsed) if parsed is not None else None
+        if ok is None:
+            return self._cancelada(nota, numero, emissor, Outcome(
+                Result.UNKNOWN, exchanges=exchanges,
+                mensagem=f"Resposta ilegível da Prefeitura (HTTP {answer.status})"))
+        assert parsed is not None
+        erros = tuple(respostas.erros(parsed))
+        if ok and not erros:
+            return Outcome(Result.AUTHORIZED, numero=numero,
+                           xml=respostas.documento(parsed), exchanges=exchanges)
+        return self._cancelada(nota, numero, emissor, Outcome(
+            Result.REJECTED if erros else Result.UNKNOWN, erros=erros, exchanges=exchanges))
+
+    def _cancelada(self, nota: Nota, numero: str, emissor: Emissor,
+                   otherwise: Outcome) -> Outcome:
+        """AUTHORIZED when ConsultaNFe shows the note cancelled, else ``otherwise`` (with
+        the query's exchange)."""
+        nfe, mais = self._nfe(nota, numero, emissor)
+        if nfe is not None and nfe.cancelada:
+            return Outcome(Result.AUTHORIZED, numero=numero, xml=nfe.xml,
+                           exchanges=otherwise.exchanges + mais,
+                           mensagem="A Prefeitura informa a NFS-e cancelada")
+        return Outcome(otherwise.result, erros=otherwise.erros, mensagem=otherwise.mensagem,
+                       exchanges=otherwise.exchanges + mais)
