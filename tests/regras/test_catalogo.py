@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from nfse.regras import catalogo
+from nfse.regras import catalogo, tabelas
 
 
 def test_anexo_i_has_its_442_rules_with_code_message_and_classification() -> None:
@@ -42,3 +42,11 @@ def test_events_of_anexo_ii() -> None:
     assert catalogo.mensagem("E1845").startswith("Ambiente informado diverge")
     assert catalogo.regra("E0840").campos == ("evento/pedRegEvento/infPedReg/e101101",)
     assert len(catalogo.regras()) == 442 + 58
+
+
+def test_incidence_and_country_tables() -> None:
+    assert tabelas.incidencia("010701") == "EP"  # software: the prestador's establishment
+    assert tabelas.incidencia("070201") == "LP"  # construction: where it is built
+    assert tabelas.incidencia("170501") == "ET"  # labour supply: the tomador's
+    assert tabelas.incidencia("990101") is None
+    assert {"BR", "US", "PT", "AR"} <= tabelas.paises() and "XX" not in tabelas.paises()

@@ -12,17 +12,15 @@ from lxml import etree
 
 from nfse.certs.generate import generate_a1
 from nfse.certs.tls import client_context
-from nfse.model.nfse import parse_nfse
-from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional import answers
 from nfse.providers.nacional.chave import chave_valida
-from nfse.providers.nacional.dps import build_dps
 from nfse.sandbox.nacional import NacionalSandbox, parse_faults
 from nfse.sandbox.nacional.assinatura import verificar
 from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import sign
 from nfse.xml.validate import nacional_schema_dir, validate
-from tests.support import CNPJ, nota_exemplo
+from tests.sandbox import dps_nacional
+from tests.support import CNPJ
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
@@ -38,9 +36,8 @@ def client(sandbox: NacionalSandbox) -> httpx.Client:
 
 
 def dps(numero: int = 1) -> bytes:
-    emissor = Emissor(a1=A1, ambiente="homologacao", base_url="", ca_file=None,
-                      razao_social="EMPRESA TESTE LTDA", regime_tributario=3)
-    return build_dps(parse_nfse(nota_exemplo()), Rps("1", numero), emissor)
+    """A DPS written from the layout (``dps_nacional``), not by the gateway's builder."""
+    return dps_nacional.dps(A1, nDPS=str(numero))
 
 
 def send(client: httpx.Client, xml: bytes) -> httpx.Response:
@@ -83,7 +80,7 @@ def test_emission_then_duplicate(client: httpx.Client, sandbox: NacionalSandbox)
 
 
 def test_signature_schema_and_identity_rules(client: httpx.Client) -> None:
-    tampered = dps(2).replace(b"<vServ>1.00</vServ>", b"<vServ>9.00</vServ>")
+    tampered = dps(2).replace(b"<vServ>1000.00</vServ>", b"<vServ>9.00</vServ>")
     assert codes(send(client, tampered)) == {"E0714"}
 
     broken = dps(3).replace(b"<tpEmit>1</tpEmit>", b"")

@@ -30,6 +30,11 @@ import sys
 from pathlib import Path
 
 DESTINO = Path(__file__).with_name("nacional.csv")
+INCIDENCIA = Path(__file__).with_name("incidencia.csv")
+PAISES = Path(__file__).with_name("paises.csv")
+ISO3166 = Path("/usr/share/zoneinfo/iso3166.tab")
+"""The country codes (ISO 3166-1 alpha-2) of the tz database, public domain: the codes the
+annex's country table (ANEXO_A) uses."""
 COLUNAS = ("codigo", "planilha", "linha", "caminho", "mensagem", "descricao", "nivel", "sefin",
            "offline", "fonte", "motivo")
 
@@ -172,6 +177,25 @@ def _regras(linhas: list[str], planilha: str) -> list[dict[str, str]]:
     return regras
 
 
+def incidencia(anexo_i: str) -> list[tuple[str, str]]:
+    """(cTribNac, where the ISSQN is due) from sheet MUN.INCID_INFO.SERV.: ``EP`` the
+    prestador's establishment, ``LP`` the place of provision, ``ET`` the tomador's
+    establishment, ``-`` none (990101, no incidence)."""
+    linhas = []
+    for linha in _secoes(anexo_i)["MUN.INCID_INFO.SERV."]:
+        c = _celulas(linha)
+        if len(c) == 8 and re.fullmatch(r"\d{5,6}", c[0]):
+            local = next((nome for nome, celula in zip(("EP", "LP", "ET"), c[2:5], strict=True)
+                          if celula.endswith("X")), "-")
+            linhas.append((c[0].zfill(6), local))
+    return linhas
+
+
+def paises(tabela: str) -> list[str]:
+    return sorted(linha.split("\t")[0] for linha in tabela.splitlines()
+                  if linha and not linha.startswith("#"))
+
+
 def gerar(anexo_i: str, anexo_ii: str) -> list[dict[str, str]]:
     secoes_i, secoes_ii = _secoes(anexo_i), _secoes(anexo_ii)
     return (_recepcao(secoes_i["RN_RECEPCAO_DPS"])
@@ -189,6 +213,13 @@ def main(argv: list[str]) -> int:
         writer = csv.DictWriter(fh, COLUNAS, delimiter=";", lineterminator="\n")
         writer.writeheader()
         writer.writerows(regras)
+    texto_i = Path(argv[0]).read_text(encoding="utf-8")
+    with INCIDENCIA.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\n")
+        writer.writerow(("codigo", "local"))
+        writer.writerows(incidencia(texto_i))
+    PAISES.write_text("codigo\n" + "".join(f"{p}\n" for p in paises(
+        ISO3166.read_text(encoding="utf-8"))), encoding="utf-8")
     anexo = sum(r["planilha"] != "RN EVENTO_PED.REG.EVENTO" for r in regras)
     print(f"{anexo} regras do Anexo I e {len(regras) - anexo} do Anexo II em {DESTINO}")
     return 0

@@ -21,7 +21,11 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.municipios.registry import get as municipio
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
-from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
+from nfse.sandbox.nacional.documentos import chave_dv
+from nfse.sandbox.nacional.leitura import Campos as _Campos
+from nfse.sandbox.nacional.leitura import campos as _campos
+from nfse.sandbox.nacional.parametrizacao import Parametrizacao
+from nfse.sandbox.nacional.regras import Contexto, avaliar
 from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -74,30 +78,6 @@ def _text(node: etree._Element, path: str) -> str:
     return node.findtext(path, namespaces=N) or ""
 
 
-class _Campos(dict[str, str]):
-    """The text of the elements of a document by their path of local names (``prest/CNPJ``);
-    ``""`` for an absent one, as ``findtext`` would answer."""
-
-    def __missing__(self, caminho: str) -> str:
-        return ""
-
-
-def _campos(node: etree._Element, caminho: str = "", campos: _Campos | None = None) -> _Campos:
-    """Every element under ``node``, the first of each path as ``findtext`` finds it: one walk
-    costs a third of the path searches it replaces (~30 per DPS)."""
-    campos = _Campos() if campos is None else campos
-    for filho in node:
-        tag = filho.tag
-        if not isinstance(tag, str) or not tag.startswith(PREFIXO):
-            continue  # comments, processing instructions, other namespaces
-        chave = caminho + tag[len(PREFIXO):]
-        if chave not in campos:
-            campos[chave] = filho.text or ""
-        if len(filho):
-            _campos(filho, chave + "/", campos)
-    return campos
-
-
 def _dec(campos: _Campos, caminho: str) -> Decimal:
     return Decimal(campos[caminho] or "0")
 
@@ -114,8 +94,11 @@ def _nome(cert: x509.Certificate) -> str:
 
 
 class Sefin:
-    def __init__(self, estado: Estado, signer: A1, nome_autoridade: str = "SANDBOX"):
+    def __init__(self, estado: Estado, signer: A1, nome_autoridade: str = "SANDBOX",
+                 parametrizacao: Parametrizacao | None = None):
         self.estado = estado
+        self.parametrizacao = parametrizacao or Parametrizacao()
+        """The ADN's municipal parameters the rules read (the server shares its own)."""
         self.signer = signer
         self.nome = nome_autoridade
 
@@ -164,47 +147,17 @@ class Sefin:
                 "Codigo": "E1200", "Descricao": "Certificado de transmissão não pertence ao "
                                                 "emitente da DPS", "Complemento": ""}])
 
-        erros: list[tuple[str, str, str]] = []
-        c_loc = campos["cLocEmi"]
-        serie, ndps = campos["serie"], campos["nDPS"]
-        esperado = (f"DPS{c_loc}{'2' if cnpj else '1'}{inscricao.zfill(14)}"
-                    f"{int(serie):05d}{int(ndps):015d}")
-        if id_dps != esperado:
-            erros.append(("E0004", "Id da DPS difere da concatenação de seus campos",
-                          f"Esperado {esperado}"))
-        if campos["tpAmb"] != "2":
-            erros.append(("E0006", "Ambiente informado difere do ambiente de recepção", ""))
-        dh_emi = datetime.fromisoformat(campos["dhEmi"])
-        if dh_emi > agora():
-            erros.append(("E0008", "Data de emissão posterior ao processamento", ""))
-        if datetime.fromisoformat(campos["dCompet"]).date() > dh_emi.date():
-            erros.append(("E0015", "Data de competência posterior à de emissão", ""))
-        if municipio(c_loc) is None:
-            erros.append(("E0037", "Município emissor inexistente no cadastro", c_loc))
-        if cnpj and not cnpj_ok(cnpj):
-            erros.append(("E0080", "CNPJ do prestador com dígito verificador inválido", ""))
-        if cpf and not cpf_ok(cpf):
-            erros.append(("E0096", "CPF do prestador com dígito verificador inválido", ""))
-        if "toma" in campos:
-            t_cnpj, t_cpf = campos["toma/CNPJ"], campos["toma/CPF"]
-            if t_cnpj and not cnpj_ok(t_cnpj):
-                erros.append(("E0188", "CNPJ do tomador com dígito verificador inválido", ""))
-            if t_cpf and not cpf_ok(t_cpf):
-                erros.append(("E0206", "CPF do tomador com dígito verificador inválido", ""))
-            if (t_cnpj or t_cpf) == inscricao:
-                erros.append(("E0202", "Tomador não pode ser o próprio prestador", ""))
         subst = inf.find("n:subst", N) if "subst" in campos else None
         with self.estado.transacao():
-            if self.estado.por_dps(id_dps) is not None:
-                erros.append(("E0014", "Já existe NFS-e gerada a partir de DPS com a mesma "
-                                       "série, número, município emissor e emitente", ""))
-            if subst is not None:
-                erros += self._erros_substituicao(subst, inscricao)
+            contexto = Contexto(raiz=root, inf=inf, c=campos, parametros=self.parametrizacao,
+                                estado=self.estado, agora=agora())
+            erros = avaliar(contexto)
             if erros:
                 return _rejeicao(id_dps, erros)
-            chave, numero, xml = self._gerar_nfse(root, campos, inscricao, cnpj, cert)
-            self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao, serie=serie,
-                                  ndps=ndps, numero=numero, xml=xml)
+            chave, numero, xml = self._gerar_nfse(root, contexto, inscricao, cnpj, cert)
+            self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao,
+                                  serie=campos["serie"], ndps=campos["nDPS"], numero=numero,
+                                  xml=xml)
             if subst is not None:  # the same transaction cancels the original (e105102)
                 substituida = _text(subst, "n:chSubstda")
                 self.estado.cancelar(substituida, self._gerar_evento(
@@ -212,21 +165,9 @@ class Sefin:
         return 201, envelope(idDps=id_dps, chaveAcesso=chave, alertas=[],
                              nfseXmlGZipB64=_encode(xml))
 
-    def _erros_substituicao(self, subst: etree._Element,
-                            inscricao: str) -> list[tuple[str, str, str]]:
-        original = self.estado.por_chave(_text(subst, "n:chSubstda"))
-        if original is None:
-            return [("E0044", "NFS-e a ser substituída inexistente", "")]
-        if original["inscricao"][:8] != inscricao[:8]:
-            return [("E0042", "Chave da NFS-e substituída não pertence ao emitente da DPS", "")]
-        if original["cancelada"]:
-            return [("E0046", "NFS-e a ser substituída já está cancelada", "")]
-        if _text(subst, "n:cMotivo") == "99" and not subst.findtext("n:xMotivo", namespaces=N):
-            return [("E0078", "Motivo 99 (outros) exige a descrição do motivo", "")]
-        return []
-
-    def _gerar_nfse(self, dps: etree._Element, campos: _Campos, inscricao: str, cnpj: str,
+    def _gerar_nfse(self, dps: etree._Element, contexto: Contexto, inscricao: str, cnpj: str,
                     cert: x509.Certificate) -> tuple[str, int, bytes]:
+        campos = contexto.c
         c_loc = campos["cLocEmi"]
         numero = self.estado.proximo(f"nfse:{inscricao}")
         moment = agora().replace(microsecond=0)
@@ -244,13 +185,14 @@ class Sefin:
         emissor = municipio(c_loc)
         local = campos["serv/locPrest/cLocPrestacao"]
         local_m = municipio(local)
-        tributavel = campos["valores/trib/tribMun/tribISSQN"] == "1"
+        incidencia = contexto.incidencia
+        incidencia_m = municipio(incidencia) if incidencia else None
         add(info, "xLocEmi", emissor.nome if emissor else c_loc)
         add(info, "xLocPrestacao", local_m.nome if local_m else local)
         add(info, "nNFSe", str(numero))
-        if tributavel and local_m:
-            add(info, "cLocIncid", local)
-            add(info, "xLocIncid", local_m.nome)
+        if incidencia_m is not None:
+            add(info, "cLocIncid", incidencia)
+            add(info, "xLocIncid", incidencia_m.nome)
         add(info, "xTribNac", f"Serviço do código de tributação nacional "
                               f"{campos['serv/cServ/cTribNac']}")
         add(info, "verAplic", VERSAO_APLICATIVO)
@@ -273,7 +215,7 @@ class Sefin:
         add(end, "cMun", c_loc)
         add(end, "UF", emissor.uf if emissor else "SP")
         add(end, "CEP", "01001000")
-        self._valores(info, dps, campos, tributavel, add)
+        self._valores(info, dps, contexto, add)
         info.append(dps)
         canonical = c14n(info)  # while it is a root of its own: no copy needed
         root = etree.Element(f"{{{NS}}}NFSe", nsmap={None: NS}, versao="1.01")
@@ -282,8 +224,12 @@ class Sefin:
         return chave, numero, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     @staticmethod
-    def _valores(info: etree._Element, dps: etree._Element, campos: _Campos, tributavel: bool,
+    def _valores(info: etree._Element, dps: etree._Element, contexto: Contexto,
                  add: Any) -> None:
+        """The values the Sefin computes; the rate is the DPS's pAliq or, without one, the
+        incidence municipality's (its parameters)."""
+        campos = contexto.c
+        tributavel = contexto.incidencia is not None
         serv = _dec(campos, "valores/vServPrest/vServ")
         incond = _dec(campos, "valores/vDescCondIncond/vDescIncond")
         cond = _dec(campos, "valores/vDescCondIncond/vDescCond")
@@ -292,7 +238,8 @@ class Sefin:
             Decimal("0"))
         deducao = _dec(campos, "valores/vDedRed/vDR") or documentos or (
             serv * _dec(campos, "valores/vDedRed/pDR") / 100).quantize(Decimal("0.01"))
-        aliquota = campos["valores/trib/tribMun/pAliq"]
+        aliquota = campos["valores/trib/tribMun/pAliq"] or (
+            str(contexto.aliquota_municipal) if contexto.aliquota_municipal else "")
         retido = campos["valores/trib/tribMun/tpRetISSQN"] != "1"
         federais = sum((_dec(campos, f"valores/trib/tribFed/{t}") for t in
                         ("vRetCP", "vRetIRRF", "vRetCSLL")), Decimal("0"))

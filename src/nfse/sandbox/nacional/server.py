@@ -119,7 +119,7 @@ class NacionalSandbox(HttpsSandbox):
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "sefin.db")
-        self.sefin = Sefin(self.estado, identity)
+        self.sefin = Sefin(self.estado, identity, parametrizacao=self.parametrizacao)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
