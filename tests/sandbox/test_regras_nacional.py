@@ -632,7 +632,8 @@ def test_every_rule_the_sandbox_enforces_has_its_cases() -> None:
     from nfse.sandbox.nacional import regras
     avulsos = {"E0008", "E0014", "E0042", "E0044", "E0046", "E0060", "E0061", "E0065",
                "E0078", "E0458"}  # the scenario tests below
-    assert regras.implementadas() == {c.codigo for c in CASOS} | avulsos
+    assert regras.implementadas() == {c.codigo for c in CASOS} | avulsos | regras.NA_RECEPCAO
+    assert regras.NA_RECEPCAO == set(RECEPCAO) | {"E1200"}  # E1200: test_sandbox_nacional
 
 
 def _autorizada(sefin: Sefin, **partes: Any) -> str:
@@ -725,3 +726,38 @@ def test_incidence_follows_the_service(sefin: Sefin) -> None:
     inf = _nfse(corpo).find("n:infNFSe", n)
     assert inf.findtext("n:cLocIncid", namespaces=n) == CURITIBA
     assert inf.findtext("n:valores/n:vISSQN", namespaces=n) == "20.00"
+
+
+def _sem_assinatura() -> bytes:
+    from lxml import etree
+    root = etree.fromstring(dps())
+    root.remove(root[-1])
+    return etree.tostring(root)
+
+
+RECEPCAO = {
+    "E1225": lambda: b"",  # not gzip: replaced below by raw Base64 of plain text
+    "E1226": lambda: b"<DPS",
+    "E1228": lambda: dps().replace(b"<DPS ", b'<n:DPS xmlns:n="urn:x" ', 1).replace(
+        b"</DPS>", b"</n:DPS>"),
+    "E1229": lambda: "<DPS>ação</DPS>".encode("latin-1"),
+    "E1242": lambda: dps().replace(b"<DPS ", b"<NFSe ", 1).replace(b"</DPS>", b"</NFSe>"),
+    "E1235": lambda: dps().replace(b"<tpEmit>1</tpEmit>", b""),
+    "E0714": lambda: dps().replace(b"<vServ>1000.00</vServ>", b"<vServ>1.00</vServ>"),
+    "E0717": _sem_assinatura,
+    "E0718": lambda: dps(generate_a1("07504505000132", "OUTRA EMPRESA")),
+}
+
+
+@pytest.mark.parametrize("codigo", sorted(RECEPCAO))
+def test_reception_rules_answer_alone_with_the_official_message(sefin: Sefin,
+                                                                codigo: str) -> None:
+    if codigo == "E1225":
+        resposta = sefin.receber_dps({"dpsXmlGZipB64": base64.b64encode(b"texto").decode()},
+                                     CNPJ)
+    else:
+        resposta = enviar(sefin, RECEPCAO[codigo]())
+    status, corpo = resposta
+    assert status == 400
+    assert [(e["Codigo"], e["Descricao"]) for e in corpo["erros"]] == [
+        (codigo, catalogo.mensagem(codigo))]

@@ -20,6 +20,7 @@ from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
 from nfse.municipios.registry import get as municipio
+from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
 from nfse.sandbox.nacional.documentos import chave_dv
 from nfse.sandbox.nacional.leitura import Campos as _Campos
@@ -104,26 +105,33 @@ class Sefin:
 
     # -- emission ------------------------------------------------------------------------
     def _parse(self, payload: Any, schema: str) -> tuple[etree._Element | None, Answer | None]:
+        """The reception rules (sheet RN_RECEPCAO_DPS), in the Sefin's order: decoding, XML,
+        namespace prefixes, encoding, document type, schema."""
+        def falha(codigo: str, complemento: str = "", id_dps: str | None = None) -> Answer:
+            return _rejeicao(id_dps, [(codigo, mensagem(codigo), complemento)])
+
         try:
             raw = _decode(payload)
         except (ValueError, binascii.Error, OSError, EOFError):
-            return None, _rejeicao(None, [("E1225", "Falha na descompactação do documento",
-                                           "Envie o XML compactado em GZip e em Base64")])
+            return None, falha("E1225", "Envie o XML compactado em GZip e em Base64")
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            return None, _rejeicao(None, [("E1229", "Documento não está em UTF-8", "")])
+            return None, falha("E1229")
         try:
             root = etree.fromstring(raw)
         except etree.XMLSyntaxError as exc:
-            return None, _rejeicao(None, [("E1226", "XML mal formado", str(exc))])
+            return None, falha("E1226", str(exc))
         if re.search(rb"<\w+:", raw):
-            return None, _rejeicao(None, [("E1228", "Prefixo de namespace não permitido", "")])
+            return None, falha("E1228")
+        esperado = schema.split("_")[0]
+        if root.tag != f"{{{NS}}}{esperado}":
+            return None, falha("E1242", f"Esperado {esperado}")
         problems = validate(root, nacional_schema_dir() / schema)
         if problems:
-            return None, _rejeicao(root.find("n:infDPS", N).get("Id")
-                                   if root.find("n:infDPS", N) is not None else None,
-                                   [("E1235", "Falha no esquema XML", "; ".join(problems[:3]))])
+            inf = root.find("n:infDPS", N)
+            return None, falha("E1235", "; ".join(problems[:3]),
+                               inf.get("Id") if inf is not None else None)
         return root, None
 
     def receber_dps(self, body: dict[str, Any], chamador: str | None) -> Answer:
@@ -139,13 +147,13 @@ class Sefin:
         try:
             cert = verificar(root)
         except AssinaturaInvalida as exc:
-            return _rejeicao(id_dps, [(exc.codigo, str(exc), "")])
+            return _rejeicao(id_dps, [(exc.codigo, mensagem(exc.codigo), str(exc))])
         if _raiz_documento(document_of(cert)) != inscricao[:8]:
-            return _rejeicao(id_dps, [("E0718", "Assinatura não é do emitente da DPS", "")])
+            return _rejeicao(id_dps, [("E0718", mensagem("E0718"), "")])
         if _raiz_documento(chamador) != inscricao[:8]:
             return 403, envelope(idDPS=id_dps, erros=[{
-                "Codigo": "E1200", "Descricao": "Certificado de transmissão não pertence ao "
-                                                "emitente da DPS", "Complemento": ""}])
+                "Codigo": "E1200", "Descricao": mensagem("E1200"),
+                "Complemento": "O certificado da conexão não pertence ao emitente da DPS"}])
 
         subst = inf.find("n:subst", N) if "subst" in campos else None
         with self.estado.transacao():
