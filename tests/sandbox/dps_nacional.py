@@ -87,3 +87,20 @@ def dps(a1: A1 = EMITENTE, **partes: Any) -> bytes:
     root = etree.fromstring(xml(**partes))
     sign(root, root[0], a1)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def pedido_cancelamento(chave: str, a1: A1 = EMITENTE, autor: str = CNPJ, tpAmb: str = "2",
+                        dhEvento: str | None = None, Id: str | None = None,
+                        assinar: bool = True) -> bytes:
+    """A cancellation request (e101101) for the NFS-e ``chave``."""
+    quando = dhEvento or _agora().isoformat()
+    texto = (
+        f'<pedRegEvento xmlns="{NS}" versao="1.01"><infPedReg Id="{Id or f"PRE{chave}101101"}">'
+        f"<tpAmb>{tpAmb}</tpAmb><verAplic>testes</verAplic><dhEvento>{quando}</dhEvento>"
+        f"<CNPJAutor>{autor}</CNPJAutor><chNFSe>{chave}</chNFSe><e101101>"
+        "<xDesc>Cancelamento de NFS-e</xDesc><cMotivo>1</cMotivo>"
+        "<xMotivo>Erro na emissão da nota</xMotivo></e101101></infPedReg></pedRegEvento>")
+    root = etree.fromstring(texto.encode())
+    if assinar:
+        sign(root, root[0], a1)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

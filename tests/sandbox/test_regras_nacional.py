@@ -623,6 +623,30 @@ def test_rule_passes_just_inside(sefin: Sefin, caso: Caso) -> None:
         assert resposta[0] == 201, codigos(resposta)
 
 
+VDR = {"vDedRed": "<vDedRed><vDR>10.00</vDR></vDedRed>"}
+PDR = {"vDedRed": "<vDedRed><pDR>10.00</pDR></vDedRed>"}
+CASOS += [
+    Caso("E0441", {**SN, **VDR}, {**SN, **VDR, "cTribNac": "160201"}),
+    Caso("E0454", PDR, VDR, municipio={"deducoes": {"010701": frozenset({"vDR"})}}),
+    Caso("E0446", VDR, PDR, municipio={"deducoes": {"010701": frozenset({"pDR"})}}),
+    Caso("E0449", dedred(documento()), VDR, municipio={"deducoes": {"010701": frozenset({"vDR"})}}),
+    Caso("E0440", dedred(documento(tipo="3")), dedred(documento(tipo="1")),
+         municipio={"tipos_deducao": {"010701": frozenset({"1"})}}),
+    Caso("E0951", ibscbs(ree=reembolso(emissao="2026-01-30")),
+         ibscbs(ree=reembolso(emissao="2026-01-31"))),
+    Caso("E0314", {"cTribMun": "002"}, {"cTribMun": "001"},
+         municipio={"servicos_municipais": {"010701": frozenset({"001"})}}),
+    Caso("E0539", {"tribISSQN": "4"}, {"tribISSQN": "4"},
+         municipio={"nao_incidentes": frozenset()},
+         municipio_passa={"nao_incidentes": frozenset({"010701"})}),
+    Caso("E0540", {}, {"tribISSQN": "4"}, municipio={"nao_incidentes": frozenset({"010701"})}),
+    Caso("E0548", {**ET, "tribMun": BM}, {**ET, "tribMun": BM}, em=CURITIBA,
+         municipio=beneficio(ISENCAO, so_estabelecidos=True), municipio_passa=beneficio(ISENCAO)),
+    Caso("E0550", {"tribMun": BM}, {"tribMun": BM},
+         municipio=beneficio(ISENCAO, servicos=frozenset({"010801"})),
+         municipio_passa=beneficio(ISENCAO, servicos=frozenset({"010701"}))),
+]
+
 CASOS.append(Caso(
     "E0934", {**EXTERIOR, **ibscbs(cind="020101", depois=f"<imovel>{LOCAL_OBRA}</imovel>")},
     {**EXTERIOR, **ibscbs(cind="020101", depois=f"<imovel>{LOCAL_EXT}</imovel>")}))
@@ -631,7 +655,7 @@ CASOS.append(Caso(
 def test_every_rule_the_sandbox_enforces_has_its_cases() -> None:
     from nfse.sandbox.nacional import regras
     avulsos = {"E0008", "E0014", "E0042", "E0044", "E0046", "E0060", "E0061", "E0065",
-               "E0078", "E0458"}  # the scenario tests below
+               "E0078", "E0458", "E0050", "E0056", "E0058"}  # the scenario tests below
     assert regras.implementadas() == {c.codigo for c in CASOS} | avulsos | regras.NA_RECEPCAO
     assert regras.NA_RECEPCAO == set(RECEPCAO) | {"E1200"}  # E1200: test_sandbox_nacional
 
@@ -761,3 +785,64 @@ def test_reception_rules_answer_alone_with_the_official_message(sefin: Sefin,
     assert status == 400
     assert [(e["Codigo"], e["Descricao"]) for e in corpo["erros"]] == [
         (codigo, catalogo.mensagem(codigo))]
+
+
+def cancelar(sefin: Sefin, chave_: str, pedido: bytes, chamador: str = CNPJ,
+             na_url: str | None = None) -> tuple[int, dict]:
+    corpo = base64.b64encode(gzip.compress(pedido)).decode()
+    return sefin.registrar_evento(na_url or chave_, {"pedidoRegistroEventoXmlGZipB64": corpo},
+                                  chamador)
+
+
+def _erro_evento(resposta: tuple[int, dict]) -> str:
+    erro = resposta[1].get("erro") or {}
+    assert not erro or erro["descricao"] == catalogo.mensagem(erro["codigo"])
+    return erro.get("codigo", "")
+
+
+def test_cancellation_rules_of_anexo_ii(sefin: Sefin) -> None:
+    from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
+    nota = _autorizada(sefin)
+    outra = generate_a1("07504505000132", "OUTRA EMPRESA")
+    futuro = (datetime.now(ZoneInfo("America/Sao_Paulo")).replace(microsecond=0)
+              + timedelta(minutes=5)).isoformat()
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota, tpAmb="1"))) == "E1845"
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota, dhEvento=futuro))) == "E1843"
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota, assinar=False))) == "E1989"
+    adulterado = pedido(nota).replace(b"Erro na emiss", b"Erro da emiss")
+    assert _erro_evento(cancelar(sefin, nota, adulterado)) == "E1980"
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota, Id=f"PRE{nota}101103"))) == "E1827"
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota), na_url="1" * 50)) == "E1831"
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota, autor="07504505000132"))) == "E0812"
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota, a1=outra, autor="07504505000132"),
+                                 chamador="07504505000132")) == "E1991"
+    inexistente = nota[:23] + "9" * 13 + nota[36:]
+    assert _erro_evento(cancelar(sefin, inexistente, pedido(inexistente))) == "E1831"
+    status, corpo = cancelar(sefin, nota, pedido(nota))
+    assert status == 201, corpo
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0840"
+
+
+def test_every_event_rule_has_its_case() -> None:
+    from nfse.sandbox.nacional.sefin import REGRAS_EVENTO
+    assert REGRAS_EVENTO == {"E1845", "E1843", "E1989", "E1980", "E1827", "E1831", "E0812",
+                             "E1991", "E0840"}
+
+
+def test_municipal_conditions_of_substitution(sefin: Sefin) -> None:
+    """E0050 (deadline, counted from the competence; motivos 01/02 exempt), E0056 (the note
+    replaced has no tomador), E0058 (the tomador may not change)."""
+    ontem = (HOJE - timedelta(days=2)).isoformat()
+    sefin.parametrizacao.definir(MUNICIPIO, prazo_substituicao=1,
+                                 substituicao_exige_tomador=True,
+                                 substituicao_mantem_tomador=True)
+    antiga = _autorizada(sefin, dCompet=ontem)
+    assert "E0050" in codigos(enviar(sefin, dps(**_subst(antiga, "03"), dCompet=ontem)))
+    assert "E0050" not in codigos(enviar(sefin, dps(**_subst(antiga, "01"), dCompet=ontem)))
+    sem_tomador = _autorizada(sefin, toma="", nDPS="5")
+    assert "E0056" in codigos(enviar(sefin, dps(**_subst(sem_tomador, "03"))))
+    outro = toma(f"<CPF>{CPF}</CPF>")
+    com_tomador = _autorizada(sefin, nDPS="6")
+    assert "E0058" in codigos(enviar(sefin, dps(**_subst(com_tomador, "03"), toma=outro)))
+    resposta = enviar(sefin, dps(**(_subst(com_tomador, "03") | {"nDPS": "7"})))
+    assert resposta[0] == 201, codigos(resposta)

@@ -33,6 +33,12 @@ class Beneficio:
     """The largest pRedBCBM (reduction) or the rate (alíquota diferenciada)."""
     inicio: date = date(2020, 1, 1)
     fim: date | None = None
+    so_estabelecidos: bool = False
+    """Only for prestadores established in the municipality (E0548)."""
+    servicos: frozenset[str] | None = None
+    """The cTribNac codes it covers (None: any; E0550)."""
+    contribuintes: frozenset[str] | None = None
+    """The CNPJ/CPF it covers (None: any; E0550)."""
 
 
 @dataclass
@@ -60,6 +66,21 @@ class Municipal:
     """Whether a tomador or intermediário with a CPF may retain the ISSQN (E0667, E0670)."""
     beneficios: dict[str, Beneficio] = field(default_factory=dict)
     """nBM → benefício (E0541…)."""
+    servicos_municipais: dict[str, frozenset[str]] = field(default_factory=dict)
+    """cTribNac → the cTribMun codes it administers (absent: any; E0314)."""
+    nao_incidentes: frozenset[str] | None = None
+    """cTribNac codes without ISSQN here (None: not described; E0539, E0540)."""
+    deducoes: dict[str, frozenset[str]] = field(default_factory=dict)
+    """cTribNac → the forms of deduction admitted: ``pDR``, ``vDR``, ``documentos`` (absent:
+    any; E0454, E0446, E0449)."""
+    tipos_deducao: dict[str, frozenset[str]] = field(default_factory=dict)
+    """cTribNac → the tpDedRed codes admitted (absent: any; E0440)."""
+    prazo_substituicao: int | None = None
+    """Days after the competence within which a note may be replaced (E0050)."""
+    substituicao_exige_tomador: bool = False
+    """A note without tomador may not be replaced (E0056)."""
+    substituicao_mantem_tomador: bool = False
+    """The replacement may not change the tomador (E0058)."""
 
 
 def _envelope(**fields: Any) -> dict[str, Any]:

@@ -57,6 +57,17 @@ def erro(status: int, codigo: str, descricao: str) -> Answer:
     return status, envelope(erro={"codigo": codigo, "descricao": descricao})
 
 
+REGRAS_EVENTO = frozenset({"E1980", "E1989", "E1845", "E1843", "E1827", "E1831", "E0812",
+                           "E1991", "E0840"})
+"""The rules of Anexo II the sandbox applies to a cancellation request."""
+
+
+def _recusa(status: int, codigo: str, complemento: str = "") -> Answer:
+    """An event refused by a rule of Anexo II, with its official message."""
+    return status, envelope(erro={"codigo": codigo, "descricao": mensagem(codigo),
+                                  "complemento": complemento})
+
+
 def _rejeicao(id_dps: str | None, erros: list[tuple[str, str, str]]) -> Answer:
     """Emission errors: PascalCase items in ``erros``, as they arrive on the wire."""
     return 400, envelope(idDPS=id_dps, erros=[
@@ -330,28 +341,31 @@ class Sefin:
         try:
             cert = verificar(root)
         except AssinaturaInvalida as exc:
-            return erro(400, "E1989" if exc.codigo == "E0717" else "E1980", str(exc))
+            return _recusa(400, "E1989" if exc.codigo == "E0717" else "E1980", str(exc))
         ch = _text(inf, "n:chNFSe")
         autor = _text(inf, "n:CNPJAutor") or _text(inf, "n:CPFAutor")
-        event = inf.find("n:e101101", N)
-        if event is None:
-            return erro(400, "E1818", "Evento não suportado por este ambiente")
+        if _text(inf, "n:tpAmb") != "2":
+            return _recusa(400, "E1845", "Este é o ambiente de produção restrita (2)")
+        if datetime.fromisoformat(_text(inf, "n:dhEvento")) > agora():
+            return _recusa(400, "E1843", f"Recebido em {agora().isoformat(timespec='seconds')}")
+        if inf.find("n:e101101", N) is None:
+            return erro(400, "E1818", "Evento não suportado por este ambiente: só o "
+                                      "cancelamento (e101101)")
         if inf.get("Id") != f"PRE{ch}101101":
-            return erro(400, "E1827", "Id do pedido difere da concatenação de seus campos")
+            return _recusa(400, "E1827")
         if ch != chave:
-            return erro(400, "E1831", "Chave da URL difere da chave do pedido")
+            return _recusa(400, "E1831", "A chave da URL difere de chNFSe")
         if autor[:8] != _raiz_documento(document_of(cert)) or \
                 autor[:8] != _raiz_documento(chamador):
-            return erro(400, "E0812", "Autor do evento difere do certificado")
+            return _recusa(400, "E0812")
         with self.estado.lock:
             nota = self.estado.por_chave(chave)
             if nota is None:
-                return erro(404, "E1831", "NFS-e inexistente")
+                return _recusa(404, "E1831")
             if nota["inscricao"][:8] != autor[:8]:
-                return erro(400, "E1991", "Autor não é o emitente da NFS-e")
+                return _recusa(400, "E1991", "O autor não é o emitente da NFS-e")
             if nota["cancelada"]:
-                return erro(400, "E0840", "Evento bloqueado por evento de cancelamento já "
-                                          "vinculado à NFS-e")
+                return _recusa(400, "E0840")
             xml = self._gerar_evento(root, chave)
             self.estado.cancelar(chave, xml)
         return 201, envelope(eventoXmlGZipB64=_encode(xml))

@@ -143,3 +143,6 @@ regra("E0950")(_por_documento(lambda x, d: d["dtEmiDoc"] < d["dtCompDoc"]))
 regra("E0952")(_por_documento(
     lambda x, d: "xTpReeRepRes" in d and d["tpReeRepRes"] != OUTROS_REEMBOLSOS))
 regra("E0953")(_por_documento(lambda x, d: d.dec("vlrReeRepRes") > x.vserv))
+
+
+regra("E0951")(_por_documento(lambda x, d: d["dtCompDoc"] > d["dtEmiDoc"]))

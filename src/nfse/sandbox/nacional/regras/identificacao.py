@@ -173,6 +173,40 @@ def substituicao_simples(x: Contexto) -> str | None:
     return _alterados(x, (*tomador, "dCompet", "valores/vServPrest/vServ"))
 
 
+def _emissor(x: Contexto):  # noqa: ANN202
+    return x.parametros.municipal(x.c["cLocEmi"])
+
+
+@regra("E0050")
+def prazo_substituicao(x: Contexto) -> str | None:
+    """Counted from the replaced note's competence (the basis of the municipal deadline is
+    not published)."""
+    original, prazo = _original(x), _emissor(x).prazo_substituicao
+    if original is None or prazo is None or x.c["subst/cMotivo"] in ("01", "02"):
+        return None
+    competencia = date.fromisoformat(_dps_original(original["xml"])["dCompet"])
+    return f"Prazo de {prazo} dias" if (x.agora.date() - competencia).days > prazo else None
+
+
+@regra("E0056")
+def substituicao_sem_tomador(x: Contexto) -> str | None:
+    original = _original(x)
+    if original is None or not _emissor(x).substituicao_exige_tomador:
+        return None
+    antes = _dps_original(original["xml"])
+    return "" if not any(k.startswith("toma/") for k in antes) else None
+
+
+@regra("E0058")
+def substituicao_troca_tomador(x: Contexto) -> str | None:
+    original = _original(x)
+    if original is None or not _emissor(x).substituicao_mantem_tomador:
+        return None
+    antes = _dps_original(original["xml"])
+    caminhos = ("toma/CNPJ", "toma/CPF", "toma/NIF", "toma/cNaoNIF")
+    return "" if any(antes.get(c, "") != x.c[c] for c in caminhos) else None
+
+
 @regra("E0078")
 def motivo_outros(x: Contexto) -> str | None:
     return "" if x.c["subst/cMotivo"] == "99" and not x.c["subst/xMotivo"] else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from nfse.regras import tabelas
 from nfse.sandbox.nacional.parametrizacao import (
     ALIQUOTA_DIFERENCIADA,
     ISENCAO,
@@ -86,6 +87,53 @@ def _beneficio(x: Contexto):  # noqa: ANN202
     if not numero or x.municipal is None or not x.incidencia_ativa:
         return None
     return x.municipal.beneficios.get(numero)
+
+
+def _municipio_do_servico(x: Contexto):  # noqa: ANN202
+    """The parameters of the municipality where the service would be taxed, whatever the
+    DPS says of its taxation (the não incidência rules ask that municipality)."""
+    local = tabelas.incidencia(x.ctribnac)
+    prestacao = x.c["serv/locPrest/cLocPrestacao"]
+    if local == tabelas.LOCAL_PRESTACAO and prestacao and prestacao != "0000000":
+        return x.parametros.municipal(prestacao)
+    if local == tabelas.ESTABELECIMENTO_TOMADOR and x.c["toma/end/endNac/cMun"]:
+        return x.parametros.municipal(x.c["toma/end/endNac/cMun"])
+    return x.parametros.municipal(x.c["cLocEmi"])
+
+
+@regra("E0539")
+def nao_incidencia_indevida(x: Contexto) -> str | None:
+    municipal = _municipio_do_servico(x)
+    if x.trib != NAO_INCIDENCIA or municipal.nao_incidentes is None:
+        return None
+    return x.ctribnac if x.ctribnac not in municipal.nao_incidentes else None
+
+
+@regra("E0540")
+def nao_incidencia_devida(x: Contexto) -> str | None:
+    municipal = _municipio_do_servico(x)
+    if x.trib == NAO_INCIDENCIA or municipal.nao_incidentes is None:
+        return None
+    return x.ctribnac if x.ctribnac in municipal.nao_incidentes else None
+
+
+@regra("E0548")
+def beneficio_estabelecidos(x: Contexto) -> str | None:
+    achado = _beneficio(x)
+    fora = x.c["cLocEmi"] != x.incidencia
+    return "" if achado is not None and achado.so_estabelecidos and fora else None
+
+
+@regra("E0550")
+def beneficio_alcance(x: Contexto) -> str | None:
+    achado = _beneficio(x)
+    if achado is None:
+        return None
+    if achado.servicos is not None and x.ctribnac not in achado.servicos:
+        return f"Serviço {x.ctribnac}"
+    if achado.contribuintes is not None and x.emitente not in achado.contribuintes:
+        return f"Prestador {x.emitente}"
+    return None
 
 
 @regra("E0541")

@@ -157,3 +157,12 @@ def evento_exterior(x: Contexto) -> str | None:
 def evento_nacional(x: Contexto) -> str | None:
     nacional_ = x.tem("serv/locPrest/cLocPrestacao")
     return "" if nacional_ and x.tem("serv/atvEvento/end/endExt") else None
+
+
+@regra("E0314")
+def codigo_municipal(x: Contexto) -> str | None:
+    if x.op == MEI or x.municipal is None or not x.c["serv/cServ/cTribMun"]:
+        return None
+    admitidos = x.municipal.servicos_municipais.get(x.ctribnac)
+    codigo = x.c["serv/cServ/cTribMun"]
+    return codigo if admitidos is not None and codigo not in admitidos else None

@@ -242,3 +242,38 @@ regra("E0499")(_por_documento(
     lambda x, d: d["fornec/end/endExt/cPais"] and (d["fornec/end/endExt/cPais"] == "BR" or
                                                    d["fornec/end/endExt/cPais"]
                                                    not in tabelas.paises())))
+
+
+@cache
+def excecoes_simples_ativo() -> frozenset[str]:
+    return frozenset(re.findall(r"\b\d{6}\b", catalogo.regra("E0441").descricao))
+
+
+@regra("E0441")
+def deducao_simples_ativo(x: Contexto) -> str | None:
+    simples = x.op == ME_EPP and x.reg_ap == "1" and x.incidencia_ativa
+    return "" if x.tem("valores/vDedRed") and simples and \
+        x.ctribnac not in excecoes_simples_ativo() else None
+
+
+def _forma(x: Contexto, forma: str, caminho: str) -> str | None:
+    if not x.tem(caminho) or x.municipal is None or not x.incidencia_ativa:
+        return None
+    admitidas = x.municipal.deducoes.get(x.ctribnac)
+    return None if admitidas is None or forma in admitidas else x.ctribnac
+
+
+regra("E0454")(lambda x: _forma(x, "pDR", "valores/vDedRed/pDR"))
+regra("E0446")(lambda x: _forma(x, "vDR", "valores/vDedRed/vDR"))
+regra("E0449")(lambda x: _forma(x, "documentos", "valores/vDedRed/documentos"))
+
+
+@regra("E0440")
+def tipo_deducao(x: Contexto) -> str | None:
+    if x.op != "1" or x.municipal is None or not x.incidencia_ativa:
+        return None
+    admitidos = x.municipal.tipos_deducao.get(x.ctribnac)
+    if admitidos is None:
+        return None
+    recusados = [d["tpDedRed"] for d in documentos(x) if d["tpDedRed"] not in admitidos]
+    return f"tpDedRed {', '.join(recusados)}" if recusados else None
