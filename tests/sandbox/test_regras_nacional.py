@@ -846,3 +846,52 @@ def test_municipal_conditions_of_substitution(sefin: Sefin) -> None:
     assert "E0058" in codigos(enviar(sefin, dps(**_subst(com_tomador, "03"), toma=outro)))
     resposta = enviar(sefin, dps(**(_subst(com_tomador, "03") | {"nDPS": "7"})))
     assert resposta[0] == 201, codigos(resposta)
+
+
+def _assinatura_exc_com_comentarios(documento: bytes, digest_com_comentarios: bool) -> bytes:
+    """A DPS signed as pynfse-nacional signs it: exclusive C14N "WithComments", RSA-SHA256,
+    SHA-256 digest (written here from the XMLDSig specification)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from lxml import etree
+
+    from tests.sandbox.dps_nacional import EMITENTE
+    ds = "http://www.w3.org/2000/09/xmldsig#"
+    c14n = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+    root = etree.fromstring(documento)
+    inf = root[0]
+    inf.insert(0, etree.Comment(" pedido 42 "))
+    canonical = etree.tostring(etree.fromstring(etree.tostring(inf)), method="c14n",
+                               exclusive=True, with_comments=digest_com_comentarios)
+    digest = base64.b64encode(hashlib.sha256(canonical).digest()).decode()
+    signed_info = (
+        f'<SignedInfo xmlns="{ds}"><CanonicalizationMethod Algorithm="{c14n}"/>'
+        '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+        f'<Reference URI="#{inf.get("Id")}"><Transforms>'
+        f'<Transform Algorithm="{ds}enveloped-signature"/><Transform Algorithm="{c14n}"/>'
+        '</Transforms><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+        f"<DigestValue>{digest}</DigestValue></Reference></SignedInfo>")
+    canonical_si = etree.tostring(etree.fromstring(signed_info), method="c14n", exclusive=True,
+                                  with_comments=True)
+    valor = base64.b64encode(EMITENTE.key.sign(canonical_si, padding.PKCS1v15(),
+                                                hashes.SHA256())).decode()
+    certificado = base64.b64encode(EMITENTE.cert.public_bytes(Encoding.DER)).decode()
+    root.append(etree.fromstring(
+        f'<Signature xmlns="{ds}">{signed_info}<SignatureValue>{valor}</SignatureValue>'
+        f"<KeyInfo><X509Data><X509Certificate>{certificado}</X509Certificate></X509Data>"
+        "</KeyInfo></Signature>"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.mark.parametrize("digest_com_comentarios", [False, True])
+def test_exclusive_c14n_with_comments_and_rsa_sha256_are_accepted(
+        sefin: Sefin, digest_com_comentarios: bool) -> None:
+    from tests.sandbox.dps_nacional import xml
+    documento = _assinatura_exc_com_comentarios(xml(), digest_com_comentarios)
+    status, corpo = enviar(sefin, documento)
+    assert status == 201, codigos((status, corpo))
+    adulterado = documento.replace(b"<vServ>1000.00</vServ>", b"<vServ>1.00</vServ>")
+    assert codigos(enviar(sefin, adulterado)) == ["E0714"]

@@ -100,8 +100,12 @@ def test_signature_schema_and_identity_rules(client: httpx.Client) -> None:
 def test_transmission_certificate_must_be_trusted_and_the_emitters(
         sandbox: NacionalSandbox) -> None:
     plain = ssl.create_default_context(cafile=str(sandbox.ca_file))
-    with pytest.raises(httpx.TransportError), httpx.Client(verify=plain) as anonymous:
-        anonymous.get(sandbox.url + "/nfse/" + "1" * 50)
+    with httpx.Client(verify=plain) as anonymous:  # the Sefin completes TLS, then says 403
+        for answer in (anonymous.get(sandbox.url + "/nfse/" + "1" * 50),
+                       anonymous.post(sandbox.url + "/nfse", json={})):
+            assert answer.status_code == 403
+            assert answer.json()["erro"]["codigo"] == "E1200"
+        assert anonymous.head(sandbox.url + "/dps/DPS" + "0" * 42).status_code == 403
     with pytest.raises(httpx.TransportError), httpx.Client(
             verify=client_context(OTHER, str(sandbox.ca_file))) as untrusted:
         untrusted.get(sandbox.url + "/nfse/" + "1" * 50)
@@ -203,3 +207,26 @@ def test_a_dps_with_a_comment_gets_an_nfse_whose_signature_verifies(
     assert answer.status_code == 201, answer.text
     nfse = etree.fromstring(answers.unpack(answer.json()["nfseXmlGZipB64"]))
     assert verificar(nfse) is not None
+
+
+def test_only_the_parties_of_a_note_may_read_it(client: httpx.Client,
+                                                sandbox: NacionalSandbox) -> None:
+    """GET /dps and GET /nfse answer the prestador, tomador or intermediário of the NFS-e,
+    and refuse any other certificate (HEAD /dps answers any)."""
+    body = send(client, dps_nacional.dps(A1, nDPS="40")).json()  # tomador: 07504505000132
+    tomador = OTHER
+    estranho = generate_a1("11444777000161", "ESTRANHA LTDA")
+    for a1 in (tomador, estranho):
+        sandbox.trust(a1.cert)
+    for a1, permitido in ((tomador, True), (estranho, False)):
+        with httpx.Client(base_url=sandbox.url,
+                          verify=client_context(a1, str(sandbox.ca_file))) as other:
+            por_dps = other.get(f"/dps/{body['idDps']}")
+            por_chave = other.get(f"/nfse/{body['chaveAcesso']}")
+            assert other.head(f"/dps/{body['idDps']}").status_code == 200
+        if permitido:
+            assert por_dps.json()["chaveAcesso"] == body["chaveAcesso"]
+            assert por_chave.status_code == 200
+        else:
+            assert por_dps.status_code == por_chave.status_code == 403
+            assert por_dps.json()["erro"]["codigo"] == "E2403"

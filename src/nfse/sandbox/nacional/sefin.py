@@ -99,6 +99,27 @@ def _raiz_documento(cert_doc: str | None) -> str:
 
 
 @lru_cache(maxsize=1024)
+def _atores(xml: bytes) -> frozenset[str]:
+    """The roots (8 digits) of the CNPJ/CPF of the prestador, tomador and intermediário of an
+    NFS-e: the certificates that may read it (manual do emissor público §1.4.2)."""
+    inf = etree.fromstring(xml).find("n:infNFSe/n:DPS/n:infDPS", N)
+    return frozenset(_raiz_documento(doc.text) for grupo in ("prest", "toma", "interm")
+                     for tag in ("CNPJ", "CPF")
+                     for doc in inf.iterfind(f"n:{grupo}/n:{tag}", N) if doc.text)
+
+
+def _nao_ator() -> Answer:
+    return erro(403, "E2403", "O certificado não é do prestador, do tomador nem do "
+                              "intermediário desta NFS-e")
+
+
+def sem_certificado() -> Answer:
+    """A request without a client certificate: TLS completed, the Sefin answers 403."""
+    return 403, envelope(erro={"codigo": "E1200", "descricao": mensagem("E1200"),
+                               "complemento": "Certificado de transmissão ausente"})
+
+
+@lru_cache(maxsize=1024)
 def _nome(cert: x509.Certificate) -> str:
     """The emitter's name: its certificate's common name, before the colon of the CNPJ."""
     common_name = cert.subject.rfc4514_string().split("CN=")[-1].split(",")[0]
@@ -309,12 +330,14 @@ class Sefin:
         add(etree.SubElement(total, f"{{{NS}}}gCBS"), "vCBS", f"{valor['fed']:.2f}")
 
     # -- queries -------------------------------------------------------------------------
-    def consultar_nfse(self, chave: str) -> Answer:
+    def consultar_nfse(self, chave: str, chamador: str | None) -> Answer:
         if not re.fullmatch(r"\d{50}", chave):
             return erro(400, "E2400", "Chave de acesso deve ter 50 dígitos")
         nota = self.estado.por_chave(chave)
         if nota is None:
             return erro(404, "E2401", "Chave de acesso não encontrada")
+        if _raiz_documento(chamador) not in _atores(nota["xml"]):
+            return _nao_ator()
         return 200, envelope(chaveAcesso=chave,
                              nfseXmlGZipB64=_encode(nota["xml"]))
 
@@ -324,8 +347,8 @@ class Sefin:
         nota = self.estado.por_dps(id_dps)
         if nota is None:
             return erro(404, "E2404", "Nenhuma NFS-e gerada a partir desta DPS")
-        if _raiz_documento(chamador) != nota["inscricao"][:8]:
-            return erro(403, "E2403", "Certificado não pertence a um ator desta NFS-e")
+        if _raiz_documento(chamador) not in _atores(nota["xml"]):
+            return _nao_ator()
         return 200, envelope(idDps=id_dps, chaveAcesso=nota["chave"])
 
     # -- events --------------------------------------------------------------------------
