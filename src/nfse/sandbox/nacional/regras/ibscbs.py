@@ -6,7 +6,7 @@ from datetime import date
 
 from nfse.municipios.registry import get as municipio
 from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
-from nfse.sandbox.nacional.leitura import sub, todos
+from nfse.sandbox.nacional.leitura import todos
 from nfse.sandbox.nacional.regras.motor import Contexto, regra
 from nfse.sandbox.nacional.regras.pessoas import _email
 from nfse.sandbox.nacional.regras.valores import _chave_nfe_ok
@@ -47,6 +47,8 @@ def referencias_indevidas(x: Contexto) -> str | None:
 
 @regra("E0907")
 def referencia_invalida(x: Contexto) -> str | None:
+    if not x.tem(f"{G}/gRefNFSe"):
+        return None
     for node in todos(x.inf, f"{G}/gRefNFSe/refNFSe"):
         chave = node.text or ""
         if len(chave) != 50 or chave_dv(chave[:49]) != chave[49]:
@@ -110,8 +112,8 @@ def imovel_nacional(x: Contexto) -> str | None:
         x.tem(f"{G}/imovel/end/endExt") else None
 
 
-def _documentos(x: Contexto) -> list:
-    return [sub(d) for d in todos(x.inf, f"{G}/valores/gReeRepRes/documentos")]
+def _documentos(x: Contexto) -> tuple:
+    return x.grupos(f"{G}/valores/gReeRepRes/documentos")
 
 
 def _por_documento(verificar):  # noqa: ANN001, ANN202

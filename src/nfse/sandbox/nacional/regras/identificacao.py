@@ -43,7 +43,7 @@ def competencia_apos_emissao(x: Contexto) -> str | None:
 
 @regra("E0016")
 def competencia_antes_do_convenio(x: Contexto) -> str | None:
-    municipal = x.parametros.municipal(x.c["cLocEmi"])
+    municipal = x.parametros_de(x.c["cLocEmi"])
     if not municipal.convenio or municipal.ativacao is None or x.op == MEI or \
             x.dcompet >= municipal.ativacao:
         return None
@@ -63,20 +63,20 @@ def motivo_sem_emitente_terceiro(x: Contexto) -> str | None:
 @regra("E0037")
 def municipio_emissor(x: Contexto) -> str | None:
     codigo = x.c["cLocEmi"]
-    if municipio(codigo) is None or not x.parametros.municipal(codigo).convenio:
+    if municipio(codigo) is None or not x.parametros_de(codigo).convenio:
         return codigo
     return None
 
 
 @regra("E0038")
 def convenio_ativo(x: Contexto) -> str | None:
-    municipal = x.parametros.municipal(x.c["cLocEmi"])
+    municipal = x.parametros_de(x.c["cLocEmi"])
     return "" if municipal.convenio and not municipal.ativo else None
 
 
 @regra("E0039")
 def emissor_nacional(x: Contexto) -> str | None:
-    municipal = x.parametros.municipal(x.c["cLocEmi"])
+    municipal = x.parametros_de(x.c["cLocEmi"])
     return "" if municipal.convenio and not municipal.emissor_nacional else None
 
 
@@ -174,7 +174,7 @@ def substituicao_simples(x: Contexto) -> str | None:
 
 
 def _emissor(x: Contexto):  # noqa: ANN202
-    return x.parametros.municipal(x.c["cLocEmi"])
+    return x.parametros_de(x.c["cLocEmi"])
 
 
 @regra("E0050")

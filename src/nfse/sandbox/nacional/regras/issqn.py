@@ -95,10 +95,10 @@ def _municipio_do_servico(x: Contexto):  # noqa: ANN202
     local = tabelas.incidencia(x.ctribnac)
     prestacao = x.c["serv/locPrest/cLocPrestacao"]
     if local == tabelas.LOCAL_PRESTACAO and prestacao and prestacao != "0000000":
-        return x.parametros.municipal(prestacao)
+        return x.parametros_de(prestacao)
     if local == tabelas.ESTABELECIMENTO_TOMADOR and x.c["toma/end/endNac/cMun"]:
-        return x.parametros.municipal(x.c["toma/end/endNac/cMun"])
-    return x.parametros.municipal(x.c["cLocEmi"])
+        return x.parametros_de(x.c["toma/end/endNac/cMun"])
+    return x.parametros_de(x.c["cLocEmi"])
 
 
 @regra("E0539")

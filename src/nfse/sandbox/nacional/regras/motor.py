@@ -9,7 +9,7 @@ when the message says it all)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -17,7 +17,7 @@ from functools import cached_property
 from lxml import etree
 
 from nfse.regras import catalogo, tabelas
-from nfse.sandbox.nacional.leitura import Campos
+from nfse.sandbox.nacional.leitura import Campos, sub, todos
 from nfse.sandbox.nacional.parametrizacao import Municipal, Parametrizacao
 from nfse.sandbox.nacional.state import Estado
 
@@ -43,6 +43,22 @@ class Contexto:
     parametros: Parametrizacao
     estado: Estado
     agora: datetime
+    _grupos: dict[str, tuple[Campos, ...]] = field(default_factory=dict, repr=False)
+    _parametros: dict[str, Municipal] = field(default_factory=dict, repr=False)
+
+    def grupos(self, caminho: str) -> tuple[Campos, ...]:
+        """The fields of each repeated group at ``caminho`` (the documents of a deduction),
+        read once; none without a walk when the first is absent."""
+        if caminho not in self._grupos:
+            self._grupos[caminho] = tuple(sub(g) for g in todos(self.inf, caminho)) \
+                if caminho in self.c else ()
+        return self._grupos[caminho]
+
+    def parametros_de(self, codigo: str) -> Municipal:
+        """The parameters of a municipality, asked once per DPS."""
+        if codigo not in self._parametros:
+            self._parametros[codigo] = self.parametros.municipal(codigo)
+        return self._parametros[codigo]
 
     @property
     def op(self) -> str:
@@ -97,7 +113,7 @@ class Contexto:
     @cached_property
     def municipal(self) -> Municipal | None:
         """The parameters of the incidence municipality (None: not taxable)."""
-        return None if self.incidencia is None else self.parametros.municipal(self.incidencia)
+        return None if self.incidencia is None else self.parametros_de(self.incidencia)
 
     @property
     def incidencia_ativa(self) -> bool:

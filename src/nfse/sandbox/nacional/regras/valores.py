@@ -10,7 +10,6 @@ from functools import cache
 from nfse.municipios.registry import get as municipio
 from nfse.regras import catalogo, tabelas
 from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok, mod11
-from nfse.sandbox.nacional.leitura import sub, todos
 from nfse.sandbox.nacional.parametrizacao import ISENCAO
 from nfse.sandbox.nacional.regras.motor import (
     ME_EPP,
@@ -39,8 +38,8 @@ def excecoes_simples_deducao() -> frozenset[str]:
     return frozenset(re.findall(r"\b\d{6}\b", catalogo.regra("E0442").descricao))
 
 
-def documentos(x: Contexto) -> list:
-    return [sub(d) for d in todos(x.inf, "valores/vDedRed/documentos/docDedRed")]
+def documentos(x: Contexto) -> tuple:
+    return x.grupos("valores/vDedRed/documentos/docDedRed")
 
 
 def deducao(x: Contexto) -> Decimal:
