@@ -18,6 +18,7 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
     "pis_cofins": ("nfsen", nota_plana(
         situacao_tributaria_pis_cofins="01", base_calculo_pis_cofins=100, aliquota_pis="0.65",
         aliquota_cofins=3, valor_pis="0.65", valor_cofins=3, tipo_retencao_pis_cofins=4,
+        valor_csll="1.00",
         valor_cp="1.10"), {
         "n:valores/n:trib/n:tribFed/n:piscofins/n:CST": "01",
         "n:valores/n:trib/n:tribFed/n:piscofins/n:vBCPisCofins": "100.00",
@@ -61,12 +62,12 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         "n:serv/n:atvEvento/n:dtIni": "2026-07-01",
         "n:serv/n:atvEvento/n:end/n:CEP": "14400000"}),
     "deducao_com_documentos": ("nfsen", nota_plana(documentos_deducao=[
-        {"tipo_deducao": "2", "chave_nfe": "35261111222333000181550010000000011000000019",
+        {"tipo_deducao": "2", "chave_nfe": "35261111222333000181550010000000011000000014",
          "data_emissao": "2026-11-01", "valor_dedutivel": 40, "valor_deducao": 30},
         {"tipo_deducao": "99", "descricao": "Taxa de entrega", "numero_documento": "REC-9",
          "data_emissao": "2026-11-02", "valor_dedutivel": 5, "valor_deducao": 5}]), {
         "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:chNFe":
-            "35261111222333000181550010000000011000000019",
+            "35261111222333000181550010000000011000000014",
         "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:tpDedRed": "2",
         "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao": "30.00",
         "n:valores/n:vDedRed/n:documentos/n:docDedRed[2]/n:xDescOutDed": "Taxa de entrega"}),

@@ -12,17 +12,15 @@ from lxml import etree
 
 from nfse.certs.generate import generate_a1
 from nfse.certs.tls import client_context
-from nfse.model.nfse import parse_nfse
-from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional import answers
 from nfse.providers.nacional.chave import chave_valida
-from nfse.providers.nacional.dps import build_dps
 from nfse.sandbox.nacional import NacionalSandbox, parse_faults
 from nfse.sandbox.nacional.assinatura import verificar
 from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import sign
 from nfse.xml.validate import nacional_schema_dir, validate
-from tests.support import CNPJ, nota_exemplo
+from tests.sandbox import dps_nacional
+from tests.support import CNPJ
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
@@ -38,9 +36,8 @@ def client(sandbox: NacionalSandbox) -> httpx.Client:
 
 
 def dps(numero: int = 1) -> bytes:
-    emissor = Emissor(a1=A1, ambiente="homologacao", base_url="", ca_file=None,
-                      razao_social="EMPRESA TESTE LTDA", regime_tributario=3)
-    return build_dps(parse_nfse(nota_exemplo()), Rps("1", numero), emissor)
+    """A DPS written from the layout (``dps_nacional``), not by the gateway's builder."""
+    return dps_nacional.dps(A1, nDPS=str(numero))
 
 
 def send(client: httpx.Client, xml: bytes) -> httpx.Response:
@@ -83,7 +80,7 @@ def test_emission_then_duplicate(client: httpx.Client, sandbox: NacionalSandbox)
 
 
 def test_signature_schema_and_identity_rules(client: httpx.Client) -> None:
-    tampered = dps(2).replace(b"<vServ>1.00</vServ>", b"<vServ>9.00</vServ>")
+    tampered = dps(2).replace(b"<vServ>1000.00</vServ>", b"<vServ>9.00</vServ>")
     assert codes(send(client, tampered)) == {"E0714"}
 
     broken = dps(3).replace(b"<tpEmit>1</tpEmit>", b"")
@@ -103,8 +100,12 @@ def test_signature_schema_and_identity_rules(client: httpx.Client) -> None:
 def test_transmission_certificate_must_be_trusted_and_the_emitters(
         sandbox: NacionalSandbox) -> None:
     plain = ssl.create_default_context(cafile=str(sandbox.ca_file))
-    with pytest.raises(httpx.TransportError), httpx.Client(verify=plain) as anonymous:
-        anonymous.get(sandbox.url + "/nfse/" + "1" * 50)
+    with httpx.Client(verify=plain) as anonymous:  # the Sefin completes TLS, then says 403
+        for answer in (anonymous.get(sandbox.url + "/nfse/" + "1" * 50),
+                       anonymous.post(sandbox.url + "/nfse", json={})):
+            assert answer.status_code == 403
+            assert answer.json()["erro"]["codigo"] == "E1200"
+        assert anonymous.head(sandbox.url + "/dps/DPS" + "0" * 42).status_code == 403
     with pytest.raises(httpx.TransportError), httpx.Client(
             verify=client_context(OTHER, str(sandbox.ca_file))) as untrusted:
         untrusted.get(sandbox.url + "/nfse/" + "1" * 50)
@@ -206,3 +207,26 @@ def test_a_dps_with_a_comment_gets_an_nfse_whose_signature_verifies(
     assert answer.status_code == 201, answer.text
     nfse = etree.fromstring(answers.unpack(answer.json()["nfseXmlGZipB64"]))
     assert verificar(nfse) is not None
+
+
+def test_only_the_parties_of_a_note_may_read_it(client: httpx.Client,
+                                                sandbox: NacionalSandbox) -> None:
+    """GET /dps and GET /nfse answer the prestador, tomador or intermediário of the NFS-e,
+    and refuse any other certificate (HEAD /dps answers any)."""
+    body = send(client, dps_nacional.dps(A1, nDPS="40")).json()  # tomador: 07504505000132
+    tomador = OTHER
+    estranho = generate_a1("11444777000161", "ESTRANHA LTDA")
+    for a1 in (tomador, estranho):
+        sandbox.trust(a1.cert)
+    for a1, permitido in ((tomador, True), (estranho, False)):
+        with httpx.Client(base_url=sandbox.url,
+                          verify=client_context(a1, str(sandbox.ca_file))) as other:
+            por_dps = other.get(f"/dps/{body['idDps']}")
+            por_chave = other.get(f"/nfse/{body['chaveAcesso']}")
+            assert other.head(f"/dps/{body['idDps']}").status_code == 200
+        if permitido:
+            assert por_dps.json()["chaveAcesso"] == body["chaveAcesso"]
+            assert por_chave.status_code == 200
+        else:
+            assert por_dps.status_code == por_chave.status_code == 403
+            assert por_dps.json()["erro"]["codigo"] == "E2403"

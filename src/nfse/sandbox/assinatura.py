@@ -20,7 +20,11 @@ from lxml import etree
 DS = "http://www.w3.org/2000/09/xmldsig#"
 ENVELOPED = DS + "enveloped-signature"
 C14N_ALGS = {"http://www.w3.org/TR/2001/REC-xml-c14n-20010315": False,
-             "http://www.w3.org/2001/10/xml-exc-c14n#": True}
+             "http://www.w3.org/2001/10/xml-exc-c14n#": True,
+             "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments": False,
+             "http://www.w3.org/2001/10/xml-exc-c14n#WithComments": True}
+"""C14N algorithm → exclusive. The "WithComments" ones are accepted as the Sefin accepts them
+(pynfse-nacional signs with exclusive C14N with comments and RSA-SHA256)."""
 DIGESTS = {DS + "sha1": hashlib.sha1, "http://www.w3.org/2001/04/xmlenc#sha256": hashlib.sha256}
 SIGNATURES = {DS + "rsa-sha1": hashes.SHA1,
               "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256}
@@ -37,18 +41,24 @@ def ds(tag: str) -> str:
     return f"{{{DS}}}{tag}"
 
 
+def _com_comentarios(algoritmo: str) -> bool:
+    return algoritmo.endswith("#WithComments")
+
+
 def _canonical(element: etree._Element, exclusive: bool,
-               without: etree._Element | None = None) -> bytes:
+               without: etree._Element | None = None, comments: bool = False) -> bytes:
     """C14N of ``element`` as a document subset; ``without`` (a descendant) is left out,
     which is what the enveloped-signature transform does to the signature inside it.
-    Comments are left out too: both algorithms accepted are the "without comments" ones,
-    and a same-document reference (``#Id``) drops them in any case."""
+    Comments are left out unless ``comments``: a same-document reference (``#Id``) drops
+    them before its transforms, though some signers keep them under a "WithComments"
+    transform, so that digest is accepted too."""
     standalone = etree.fromstring(etree.tostring(element))
     if without is not None:
         position = list(element.iter()).index(without)
         gone = list(standalone.iter())[position]
         gone.getparent().remove(gone)
-    return etree.tostring(standalone, method="c14n", exclusive=exclusive, with_comments=False)
+    return etree.tostring(standalone, method="c14n", exclusive=exclusive,
+                          with_comments=comments)
 
 
 def verificar_assinatura(signature: etree._Element,
@@ -85,14 +95,17 @@ def verificar_assinatura(signature: etree._Element,
                                   f"{etree.QName(esperado).localname} assinado")
     exclusive = any(C14N_ALGS.get(t, False) for t in transforms)
     inside = signature if any(node is target for node in signature.iterancestors()) else None
-    if DIGESTS[digest_alg](_canonical(target, exclusive, inside)).digest() != digest_value:
+    variantes = [False] + [True] * any(_com_comentarios(t) for t in transforms)
+    if all(DIGESTS[digest_alg](_canonical(target, exclusive, inside, comments)).digest()
+           != digest_value for comments in variantes):
         raise AssinaturaIncorreta("Valor de resumo (digest) não confere")
     key = cert.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
         raise AssinaturaIncorreta("Chave do certificado não é RSA")
     try:
-        key.verify(value, _canonical(signed_info, C14N_ALGS[c14n_alg]), padding.PKCS1v15(),
-                   SIGNATURES[sig_alg]())
+        key.verify(value, _canonical(signed_info, C14N_ALGS[c14n_alg],
+                                     comments=_com_comentarios(c14n_alg)),
+                   padding.PKCS1v15(), SIGNATURES[sig_alg]())
     except InvalidSignature as exc:
         raise AssinaturaIncorreta("Assinatura não confere") from exc
     return cert

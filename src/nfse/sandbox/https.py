@@ -166,6 +166,9 @@ class HttpsSandbox:
 
     handler: type[SandboxHandler] = SandboxHandler
     thread_name = "sandbox"
+    exige_certificado = True
+    """Whether TLS itself refuses a client without certificate; False: the handshake
+    completes and the handler answers (the Sefin answers 403)."""
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
@@ -219,6 +222,8 @@ class HttpsSandbox:
             self._trusted = list(x509.load_pem_x509_certificates(self.trust_file.read_bytes()))
         self._open(identity)
         self._context = server_context(identity, str(self.trust_file))
+        if not self.exige_certificado:
+            self._context.verify_mode = ssl.CERT_OPTIONAL  # a presented one must be trusted
         server = SandboxHTTPServer((self.host, self.port), self.handler, bind_and_activate=True)
         server.socket = self._context.wrap_socket(server.socket, server_side=True)
         server.sandbox = self

@@ -20,8 +20,13 @@ from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
 from nfse.municipios.registry import get as municipio
+from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
-from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
+from nfse.sandbox.nacional.documentos import chave_dv
+from nfse.sandbox.nacional.leitura import Campos as _Campos
+from nfse.sandbox.nacional.leitura import campos as _campos
+from nfse.sandbox.nacional.parametrizacao import Parametrizacao
+from nfse.sandbox.nacional.regras import Contexto, avaliar
 from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -52,6 +57,17 @@ def erro(status: int, codigo: str, descricao: str) -> Answer:
     return status, envelope(erro={"codigo": codigo, "descricao": descricao})
 
 
+REGRAS_EVENTO = frozenset({"E1980", "E1989", "E1845", "E1843", "E1827", "E1831", "E0812",
+                           "E1991", "E0840"})
+"""The rules of Anexo II the sandbox applies to a cancellation request."""
+
+
+def _recusa(status: int, codigo: str, complemento: str = "") -> Answer:
+    """An event refused by a rule of Anexo II, with its official message."""
+    return status, envelope(erro={"codigo": codigo, "descricao": mensagem(codigo),
+                                  "complemento": complemento})
+
+
 def _rejeicao(id_dps: str | None, erros: list[tuple[str, str, str]]) -> Answer:
     """Emission errors: PascalCase items in ``erros``, as they arrive on the wire."""
     return 400, envelope(idDPS=id_dps, erros=[
@@ -74,36 +90,33 @@ def _text(node: etree._Element, path: str) -> str:
     return node.findtext(path, namespaces=N) or ""
 
 
-class _Campos(dict[str, str]):
-    """The text of the elements of a document by their path of local names (``prest/CNPJ``);
-    ``""`` for an absent one, as ``findtext`` would answer."""
-
-    def __missing__(self, caminho: str) -> str:
-        return ""
-
-
-def _campos(node: etree._Element, caminho: str = "", campos: _Campos | None = None) -> _Campos:
-    """Every element under ``node``, the first of each path as ``findtext`` finds it: one walk
-    costs a third of the path searches it replaces (~30 per DPS)."""
-    campos = _Campos() if campos is None else campos
-    for filho in node:
-        tag = filho.tag
-        if not isinstance(tag, str) or not tag.startswith(PREFIXO):
-            continue  # comments, processing instructions, other namespaces
-        chave = caminho + tag[len(PREFIXO):]
-        if chave not in campos:
-            campos[chave] = filho.text or ""
-        if len(filho):
-            _campos(filho, chave + "/", campos)
-    return campos
-
-
 def _dec(campos: _Campos, caminho: str) -> Decimal:
     return Decimal(campos[caminho] or "0")
 
 
 def _raiz_documento(cert_doc: str | None) -> str:
     return (cert_doc or "")[:8]
+
+
+@lru_cache(maxsize=1024)
+def _atores(xml: bytes) -> frozenset[str]:
+    """The roots (8 digits) of the CNPJ/CPF of the prestador, tomador and intermediário of an
+    NFS-e: the certificates that may read it (manual do emissor público §1.4.2)."""
+    inf = etree.fromstring(xml).find("n:infNFSe/n:DPS/n:infDPS", N)
+    return frozenset(_raiz_documento(doc.text) for grupo in ("prest", "toma", "interm")
+                     for tag in ("CNPJ", "CPF")
+                     for doc in inf.iterfind(f"n:{grupo}/n:{tag}", N) if doc.text)
+
+
+def _nao_ator() -> Answer:
+    return erro(403, "E2403", "O certificado não é do prestador, do tomador nem do "
+                              "intermediário desta NFS-e")
+
+
+def sem_certificado() -> Answer:
+    """A request without a client certificate: TLS completed, the Sefin answers 403."""
+    return 403, envelope(erro={"codigo": "E1200", "descricao": mensagem("E1200"),
+                               "complemento": "Certificado de transmissão ausente"})
 
 
 @lru_cache(maxsize=1024)
@@ -114,33 +127,43 @@ def _nome(cert: x509.Certificate) -> str:
 
 
 class Sefin:
-    def __init__(self, estado: Estado, signer: A1, nome_autoridade: str = "SANDBOX"):
+    def __init__(self, estado: Estado, signer: A1, nome_autoridade: str = "SANDBOX",
+                 parametrizacao: Parametrizacao | None = None):
         self.estado = estado
+        self.parametrizacao = parametrizacao or Parametrizacao()
+        """The ADN's municipal parameters the rules read (the server shares its own)."""
         self.signer = signer
         self.nome = nome_autoridade
 
     # -- emission ------------------------------------------------------------------------
     def _parse(self, payload: Any, schema: str) -> tuple[etree._Element | None, Answer | None]:
+        """The reception rules (sheet RN_RECEPCAO_DPS), in the Sefin's order: decoding, XML,
+        namespace prefixes, encoding, document type, schema."""
+        def falha(codigo: str, complemento: str = "", id_dps: str | None = None) -> Answer:
+            return _rejeicao(id_dps, [(codigo, mensagem(codigo), complemento)])
+
         try:
             raw = _decode(payload)
         except (ValueError, binascii.Error, OSError, EOFError):
-            return None, _rejeicao(None, [("E1225", "Falha na descompactação do documento",
-                                           "Envie o XML compactado em GZip e em Base64")])
+            return None, falha("E1225", "Envie o XML compactado em GZip e em Base64")
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            return None, _rejeicao(None, [("E1229", "Documento não está em UTF-8", "")])
+            return None, falha("E1229")
         try:
             root = etree.fromstring(raw)
         except etree.XMLSyntaxError as exc:
-            return None, _rejeicao(None, [("E1226", "XML mal formado", str(exc))])
+            return None, falha("E1226", str(exc))
         if re.search(rb"<\w+:", raw):
-            return None, _rejeicao(None, [("E1228", "Prefixo de namespace não permitido", "")])
+            return None, falha("E1228")
+        esperado = schema.split("_")[0]
+        if root.tag != f"{{{NS}}}{esperado}":
+            return None, falha("E1242", f"Esperado {esperado}")
         problems = validate(root, nacional_schema_dir() / schema)
         if problems:
-            return None, _rejeicao(root.find("n:infDPS", N).get("Id")
-                                   if root.find("n:infDPS", N) is not None else None,
-                                   [("E1235", "Falha no esquema XML", "; ".join(problems[:3]))])
+            inf = root.find("n:infDPS", N)
+            return None, falha("E1235", "; ".join(problems[:3]),
+                               inf.get("Id") if inf is not None else None)
         return root, None
 
     def receber_dps(self, body: dict[str, Any], chamador: str | None) -> Answer:
@@ -156,55 +179,25 @@ class Sefin:
         try:
             cert = verificar(root)
         except AssinaturaInvalida as exc:
-            return _rejeicao(id_dps, [(exc.codigo, str(exc), "")])
+            return _rejeicao(id_dps, [(exc.codigo, mensagem(exc.codigo), str(exc))])
         if _raiz_documento(document_of(cert)) != inscricao[:8]:
-            return _rejeicao(id_dps, [("E0718", "Assinatura não é do emitente da DPS", "")])
+            return _rejeicao(id_dps, [("E0718", mensagem("E0718"), "")])
         if _raiz_documento(chamador) != inscricao[:8]:
             return 403, envelope(idDPS=id_dps, erros=[{
-                "Codigo": "E1200", "Descricao": "Certificado de transmissão não pertence ao "
-                                                "emitente da DPS", "Complemento": ""}])
+                "Codigo": "E1200", "Descricao": mensagem("E1200"),
+                "Complemento": "O certificado da conexão não pertence ao emitente da DPS"}])
 
-        erros: list[tuple[str, str, str]] = []
-        c_loc = campos["cLocEmi"]
-        serie, ndps = campos["serie"], campos["nDPS"]
-        esperado = (f"DPS{c_loc}{'2' if cnpj else '1'}{inscricao.zfill(14)}"
-                    f"{int(serie):05d}{int(ndps):015d}")
-        if id_dps != esperado:
-            erros.append(("E0004", "Id da DPS difere da concatenação de seus campos",
-                          f"Esperado {esperado}"))
-        if campos["tpAmb"] != "2":
-            erros.append(("E0006", "Ambiente informado difere do ambiente de recepção", ""))
-        dh_emi = datetime.fromisoformat(campos["dhEmi"])
-        if dh_emi > agora():
-            erros.append(("E0008", "Data de emissão posterior ao processamento", ""))
-        if datetime.fromisoformat(campos["dCompet"]).date() > dh_emi.date():
-            erros.append(("E0015", "Data de competência posterior à de emissão", ""))
-        if municipio(c_loc) is None:
-            erros.append(("E0037", "Município emissor inexistente no cadastro", c_loc))
-        if cnpj and not cnpj_ok(cnpj):
-            erros.append(("E0080", "CNPJ do prestador com dígito verificador inválido", ""))
-        if cpf and not cpf_ok(cpf):
-            erros.append(("E0096", "CPF do prestador com dígito verificador inválido", ""))
-        if "toma" in campos:
-            t_cnpj, t_cpf = campos["toma/CNPJ"], campos["toma/CPF"]
-            if t_cnpj and not cnpj_ok(t_cnpj):
-                erros.append(("E0188", "CNPJ do tomador com dígito verificador inválido", ""))
-            if t_cpf and not cpf_ok(t_cpf):
-                erros.append(("E0206", "CPF do tomador com dígito verificador inválido", ""))
-            if (t_cnpj or t_cpf) == inscricao:
-                erros.append(("E0202", "Tomador não pode ser o próprio prestador", ""))
         subst = inf.find("n:subst", N) if "subst" in campos else None
         with self.estado.transacao():
-            if self.estado.por_dps(id_dps) is not None:
-                erros.append(("E0014", "Já existe NFS-e gerada a partir de DPS com a mesma "
-                                       "série, número, município emissor e emitente", ""))
-            if subst is not None:
-                erros += self._erros_substituicao(subst, inscricao)
+            contexto = Contexto(raiz=root, inf=inf, c=campos, parametros=self.parametrizacao,
+                                estado=self.estado, agora=agora())
+            erros = avaliar(contexto)
             if erros:
                 return _rejeicao(id_dps, erros)
-            chave, numero, xml = self._gerar_nfse(root, campos, inscricao, cnpj, cert)
-            self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao, serie=serie,
-                                  ndps=ndps, numero=numero, xml=xml)
+            chave, numero, xml = self._gerar_nfse(root, contexto, inscricao, cnpj, cert)
+            self.estado.registrar(chave=chave, id_dps=id_dps, inscricao=inscricao,
+                                  serie=campos["serie"], ndps=campos["nDPS"], numero=numero,
+                                  xml=xml)
             if subst is not None:  # the same transaction cancels the original (e105102)
                 substituida = _text(subst, "n:chSubstda")
                 self.estado.cancelar(substituida, self._gerar_evento(
@@ -212,21 +205,9 @@ class Sefin:
         return 201, envelope(idDps=id_dps, chaveAcesso=chave, alertas=[],
                              nfseXmlGZipB64=_encode(xml))
 
-    def _erros_substituicao(self, subst: etree._Element,
-                            inscricao: str) -> list[tuple[str, str, str]]:
-        original = self.estado.por_chave(_text(subst, "n:chSubstda"))
-        if original is None:
-            return [("E0044", "NFS-e a ser substituída inexistente", "")]
-        if original["inscricao"][:8] != inscricao[:8]:
-            return [("E0042", "Chave da NFS-e substituída não pertence ao emitente da DPS", "")]
-        if original["cancelada"]:
-            return [("E0046", "NFS-e a ser substituída já está cancelada", "")]
-        if _text(subst, "n:cMotivo") == "99" and not subst.findtext("n:xMotivo", namespaces=N):
-            return [("E0078", "Motivo 99 (outros) exige a descrição do motivo", "")]
-        return []
-
-    def _gerar_nfse(self, dps: etree._Element, campos: _Campos, inscricao: str, cnpj: str,
+    def _gerar_nfse(self, dps: etree._Element, contexto: Contexto, inscricao: str, cnpj: str,
                     cert: x509.Certificate) -> tuple[str, int, bytes]:
+        campos = contexto.c
         c_loc = campos["cLocEmi"]
         numero = self.estado.proximo(f"nfse:{inscricao}")
         moment = agora().replace(microsecond=0)
@@ -244,13 +225,14 @@ class Sefin:
         emissor = municipio(c_loc)
         local = campos["serv/locPrest/cLocPrestacao"]
         local_m = municipio(local)
-        tributavel = campos["valores/trib/tribMun/tribISSQN"] == "1"
+        incidencia = contexto.incidencia
+        incidencia_m = municipio(incidencia) if incidencia else None
         add(info, "xLocEmi", emissor.nome if emissor else c_loc)
         add(info, "xLocPrestacao", local_m.nome if local_m else local)
         add(info, "nNFSe", str(numero))
-        if tributavel and local_m:
-            add(info, "cLocIncid", local)
-            add(info, "xLocIncid", local_m.nome)
+        if incidencia_m is not None:
+            add(info, "cLocIncid", incidencia)
+            add(info, "xLocIncid", incidencia_m.nome)
         add(info, "xTribNac", f"Serviço do código de tributação nacional "
                               f"{campos['serv/cServ/cTribNac']}")
         add(info, "verAplic", VERSAO_APLICATIVO)
@@ -273,7 +255,7 @@ class Sefin:
         add(end, "cMun", c_loc)
         add(end, "UF", emissor.uf if emissor else "SP")
         add(end, "CEP", "01001000")
-        self._valores(info, dps, campos, tributavel, add)
+        self._valores(info, dps, contexto, add)
         info.append(dps)
         canonical = c14n(info)  # while it is a root of its own: no copy needed
         root = etree.Element(f"{{{NS}}}NFSe", nsmap={None: NS}, versao="1.01")
@@ -282,8 +264,12 @@ class Sefin:
         return chave, numero, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     @staticmethod
-    def _valores(info: etree._Element, dps: etree._Element, campos: _Campos, tributavel: bool,
+    def _valores(info: etree._Element, dps: etree._Element, contexto: Contexto,
                  add: Any) -> None:
+        """The values the Sefin computes; the rate is the DPS's pAliq or, without one, the
+        incidence municipality's (its parameters)."""
+        campos = contexto.c
+        tributavel = contexto.incidencia is not None
         serv = _dec(campos, "valores/vServPrest/vServ")
         incond = _dec(campos, "valores/vDescCondIncond/vDescIncond")
         cond = _dec(campos, "valores/vDescCondIncond/vDescCond")
@@ -292,7 +278,8 @@ class Sefin:
             Decimal("0"))
         deducao = _dec(campos, "valores/vDedRed/vDR") or documentos or (
             serv * _dec(campos, "valores/vDedRed/pDR") / 100).quantize(Decimal("0.01"))
-        aliquota = campos["valores/trib/tribMun/pAliq"]
+        aliquota = campos["valores/trib/tribMun/pAliq"] or (
+            str(contexto.aliquota_municipal) if contexto.aliquota_municipal else "")
         retido = campos["valores/trib/tribMun/tpRetISSQN"] != "1"
         federais = sum((_dec(campos, f"valores/trib/tribFed/{t}") for t in
                         ("vRetCP", "vRetIRRF", "vRetCSLL")), Decimal("0"))
@@ -343,12 +330,14 @@ class Sefin:
         add(etree.SubElement(total, f"{{{NS}}}gCBS"), "vCBS", f"{valor['fed']:.2f}")
 
     # -- queries -------------------------------------------------------------------------
-    def consultar_nfse(self, chave: str) -> Answer:
+    def consultar_nfse(self, chave: str, chamador: str | None) -> Answer:
         if not re.fullmatch(r"\d{50}", chave):
             return erro(400, "E2400", "Chave de acesso deve ter 50 dígitos")
         nota = self.estado.por_chave(chave)
         if nota is None:
             return erro(404, "E2401", "Chave de acesso não encontrada")
+        if _raiz_documento(chamador) not in _atores(nota["xml"]):
+            return _nao_ator()
         return 200, envelope(chaveAcesso=chave,
                              nfseXmlGZipB64=_encode(nota["xml"]))
 
@@ -358,8 +347,8 @@ class Sefin:
         nota = self.estado.por_dps(id_dps)
         if nota is None:
             return erro(404, "E2404", "Nenhuma NFS-e gerada a partir desta DPS")
-        if _raiz_documento(chamador) != nota["inscricao"][:8]:
-            return erro(403, "E2403", "Certificado não pertence a um ator desta NFS-e")
+        if _raiz_documento(chamador) not in _atores(nota["xml"]):
+            return _nao_ator()
         return 200, envelope(idDps=id_dps, chaveAcesso=nota["chave"])
 
     # -- events --------------------------------------------------------------------------
@@ -375,28 +364,31 @@ class Sefin:
         try:
             cert = verificar(root)
         except AssinaturaInvalida as exc:
-            return erro(400, "E1989" if exc.codigo == "E0717" else "E1980", str(exc))
+            return _recusa(400, "E1989" if exc.codigo == "E0717" else "E1980", str(exc))
         ch = _text(inf, "n:chNFSe")
         autor = _text(inf, "n:CNPJAutor") or _text(inf, "n:CPFAutor")
-        event = inf.find("n:e101101", N)
-        if event is None:
-            return erro(400, "E1818", "Evento não suportado por este ambiente")
+        if _text(inf, "n:tpAmb") != "2":
+            return _recusa(400, "E1845", "Este é o ambiente de produção restrita (2)")
+        if datetime.fromisoformat(_text(inf, "n:dhEvento")) > agora():
+            return _recusa(400, "E1843", f"Recebido em {agora().isoformat(timespec='seconds')}")
+        if inf.find("n:e101101", N) is None:
+            return erro(400, "E1818", "Evento não suportado por este ambiente: só o "
+                                      "cancelamento (e101101)")
         if inf.get("Id") != f"PRE{ch}101101":
-            return erro(400, "E1827", "Id do pedido difere da concatenação de seus campos")
+            return _recusa(400, "E1827")
         if ch != chave:
-            return erro(400, "E1831", "Chave da URL difere da chave do pedido")
+            return _recusa(400, "E1831", "A chave da URL difere de chNFSe")
         if autor[:8] != _raiz_documento(document_of(cert)) or \
                 autor[:8] != _raiz_documento(chamador):
-            return erro(400, "E0812", "Autor do evento difere do certificado")
+            return _recusa(400, "E0812")
         with self.estado.lock:
             nota = self.estado.por_chave(chave)
             if nota is None:
-                return erro(404, "E1831", "NFS-e inexistente")
+                return _recusa(404, "E1831")
             if nota["inscricao"][:8] != autor[:8]:
-                return erro(400, "E1991", "Autor não é o emitente da NFS-e")
+                return _recusa(400, "E1991", "O autor não é o emitente da NFS-e")
             if nota["cancelada"]:
-                return erro(400, "E0840", "Evento bloqueado por evento de cancelamento já "
-                                          "vinculado à NFS-e")
+                return _recusa(400, "E0840")
             xml = self._gerar_evento(root, chave)
             self.estado.cancelar(chave, xml)
         return 201, envelope(eventoXmlGZipB64=_encode(xml))

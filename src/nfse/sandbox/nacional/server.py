@@ -15,7 +15,7 @@ from nfse.sandbox.faults import FAULTS, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
-from nfse.sandbox.nacional.sefin import Sefin
+from nfse.sandbox.nacional.sefin import Sefin, sem_certificado
 from nfse.sandbox.nacional.state import Estado
 
 __all__ = ["FAULTS", "NacionalSandbox", "parse_faults", "run_forever"]
@@ -44,8 +44,18 @@ class _Handler(SandboxHandler):
     def _not_found(self) -> None:
         self._send(404, HTML_404, "text/html")
 
+    def _sem_certificado(self) -> bool:
+        """The Sefin completes TLS without a client certificate, then answers 403."""
+        if self.caller_cert() is not None:
+            return False
+        self.read_body()
+        self._json(sem_certificado())
+        return True
+
     # -- routes --------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
+        if self._sem_certificado():
+            return
         sandbox = self.server.sandbox
         parts = self.path.split("?")[0].strip("/").split("/")
         if parts == ["_sandbox", "emitidas"]:
@@ -59,7 +69,7 @@ class _Handler(SandboxHandler):
         elif parts[:1] != [BASE.strip("/")]:
             self._not_found()
         elif len(parts) == 3 and parts[1] == "nfse":
-            self._json(sandbox.sefin.consultar_nfse(parts[2]))
+            self._json(sandbox.sefin.consultar_nfse(parts[2], self._caller()))
         elif len(parts) == 3 and parts[1] == "dps":
             self._json(sandbox.sefin.consultar_dps(parts[2], self._caller()))
         elif len(parts) == 6 and parts[1] == "nfse" and parts[3] == "eventos":
@@ -70,6 +80,9 @@ class _Handler(SandboxHandler):
             self._not_found()
 
     def do_HEAD(self) -> None:  # noqa: N802
+        if self.caller_cert() is None:
+            self._send(403, b"", "application/json")
+            return
         parts = self.path.split("?")[0].strip("/").split("/")
         if len(parts) == 3 and parts[:2] == [BASE.strip("/"), "dps"]:
             status, _ = self.server.sandbox.sefin.consultar_dps(parts[2], None)
@@ -79,6 +92,8 @@ class _Handler(SandboxHandler):
             self._not_found()
 
     def do_POST(self) -> None:  # noqa: N802
+        if self._sem_certificado():
+            return
         sandbox = self.server.sandbox
         parts = self.path.split("?")[0].strip("/").split("/")
         body = self._body()
@@ -106,6 +121,7 @@ class NacionalSandbox(HttpsSandbox):
 
     handler = _Handler
     thread_name = "sandbox-nacional"
+    exige_certificado = False
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
@@ -131,7 +147,7 @@ class NacionalSandbox(HttpsSandbox):
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "sefin.db")
-        self.sefin = Sefin(self.estado, identity)
+        self.sefin = Sefin(self.estado, identity, parametrizacao=self.parametrizacao)
         self.distribuicao = Distribuicao(self.estado)
 
     def _close(self) -> None:

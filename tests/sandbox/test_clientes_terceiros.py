@@ -1,0 +1,91 @@
+"""Third-party Sefin clients against the standalone NFS-e Nacional sandbox, unchanged but for
+base URL and CA: what they send must be what the sandbox accepts (issue 18, point 8).
+pynfse-nacional, brans-nfe and pynfsenacionalgt are not covered yet.
+
+nfelib's ``NfseClient`` needs ``requests`` and signs with ``erpbrasil.assinatura`` (xmlsec);
+where those cannot be installed the test is skipped and says why."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from nfse.sandbox.nacional import NacionalSandbox
+from tests.sandbox import dps_nacional
+
+
+def test_nfelib_client_emits_queries_and_cancels(sandbox: NacionalSandbox,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("requests", reason="o NfseClient do nfelib usa requests")
+    pytest.importorskip("erpbrasil.assinatura",
+                        reason="o NfseClient do nfelib assina com erpbrasil.assinatura (xmlsec)")
+    from nfelib.nfse.bindings.v1_0.dps_v1_01 import Dps
+    from nfelib.nfse.bindings.v1_0.ped_reg_evento_v1_01 import PedRegEvento
+    from nfelib.nfse.client.v1_0.nfse import NfseClient
+
+    a1 = dps_nacional.EMITENTE
+    sandbox.trust(a1.cert)
+    for nome in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # requests prefers these
+        monkeypatch.setenv(nome, str(sandbox.ca_file))
+    client = NfseClient(ambiente="2", pkcs12_data=a1.to_pfx("senha"), pkcs12_password="senha")
+    client.base_url = sandbox.url  # the only change: where (and, above, which CA to trust)
+
+    dps = Dps.from_xml(dps_nacional.xml(nDPS="1").decode())  # the client signs it
+    emitida = client.envia_dps(dps)
+    assert emitida.status_code == 201, emitida.body
+    chave = emitida.body["chaveAcesso"]
+    assert client.consulta_nfse(chave).status_code == 200
+    assert client.consulta_dps(dps.infDPS.Id).body["chaveAcesso"] == chave
+
+    # nfelib 3.2.0's PedRegEvento binding has no to_xml(): the client takes any object with
+    # to_xml() and infPedReg.Id, as its docstring says, so the request goes in as text
+    xml = dps_nacional.pedido_cancelamento(chave, assinar=False).decode()
+    pedido = SimpleNamespace(to_xml=lambda: xml,
+                             infPedReg=SimpleNamespace(Id=f"PRE{chave}101101"))
+    assert not hasattr(PedRegEvento, "to_xml")
+    cancelada = client.cancela_documento(chave, pedido)
+    assert cancelada.status_code == 201, cancelada.body
+    assert client.consulta_evento(chave, 101101).status_code == 200
+
+
+def test_pynfse_nacional_emits_and_queries(sandbox: NacionalSandbox, tmp_path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """pynfse-nacional (signs with exclusive C14N "WithComments" and RSA-SHA256) builds,
+    signs and sends its own DPS; the sandbox authorizes it (a não optante without pAliq, as
+    its builder sends it). It needs signxml>=4, which
+    erpbrasil.assinatura (nfelib's signer) refuses: run it in a venv of its own."""
+    pynfse = pytest.importorskip("pynfse_nacional",
+                                 reason="pynfse-nacional não instalado (pip install "
+                                        "pynfse-nacional, num venv próprio: signxml>=4)")
+    from datetime import datetime, timedelta
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from pynfse_nacional.models import DPS, Endereco, Prestador, Servico, Tomador
+
+    a1 = dps_nacional.EMITENTE
+    sandbox.trust(a1.cert)
+    pfx = tmp_path / "a1.pfx"
+    pfx.write_bytes(a1.to_pfx("senha"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(sandbox.ca_file))  # which CA to trust
+    client = pynfse.NFSeClient(str(pfx), "senha", ambiente="homologacao")
+    client.base_url = sandbox.url  # and where
+    endereco = Endereco(logradouro="Rua A", numero="1", bairro="Centro",
+                        codigo_municipio=int(dps_nacional.MUNICIPIO), uf="SP", cep="14400000")
+    emissao = datetime.now(ZoneInfo("America/Sao_Paulo")) - timedelta(minutes=1)
+    dps = DPS(serie="1", numero=1, competencia=emissao.strftime("%Y-%m"), data_emissao=emissao,
+              prestador=Prestador(cnpj=dps_nacional.CNPJ, razao_social="EMPRESA TESTE LTDA",
+                                  endereco=endereco),
+              tomador=Tomador(cnpj=dps_nacional.TOMADOR, razao_social="Tomador Teste Ltda",
+                              endereco=endereco),
+              servico=Servico(codigo_lc116="01.07.01", discriminacao="Sistemas",
+                              valor_servicos=Decimal("100.00")),
+              regime_tributario="normal")
+    resposta = client.submit_dps(dps)
+    assert resposta.chave_acesso, resposta
+    assert [n["chaveAcesso"] for n in sandbox.emitidas()] == [resposta.chave_acesso]
+    # its query_nfse reads dhEmi/nNFSe from the JSON of GET /nfse, which the Swagger's
+    # answer does not carry (fact sheet §2.3): the raw answer is what the Sefin sends
+    bruta = client.query_nfse_raw_response(resposta.chave_acesso)
+    assert bruta is not None
