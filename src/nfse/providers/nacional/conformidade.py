@@ -23,81 +23,13 @@ from decimal import Decimal
 from nfse.model import grupos
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
-
-MENSAGENS = {
-    "E0172": "O Regime Especial de Tributação deve ser \"Nenhum\" (regEspTrib = 0) quando o "
-             "serviço prestado for diferente de Tributável (tribISSQN = 1), ou seja, "
-             "tribISSQN = 2, 3 ou 4.",
-    "E0202": "Na emissão da NFS-e não é permitido que o prestador do serviço seja igual ao "
-             "tomador do serviço.",
-    "E0204": "CNPJ ou CPF do tomador não foi informado, mas existe uma indicação para retenção "
-             "do ISSQN na DPS no campo de tipo de \"Retenção do ISSQN\".",
-    "E0226": "Valor 0 para o motivo da não informação do NIF do tomador não é permitido na "
-             "Sefin do Sistema Nacional NFS-e.",
-    "E0286": "Valor 0 para o motivo da não informação do NIF do intermediário não é "
-             "permitido na Sefin do Sistema Nacional NFS-e.",
-    "E0322": "É obrigatório informar na DPS um item da NBS se for declarada qualquer "
-             "informação de IBS/CBS.",
-    "E0580": "Não é permitido haver retenção quando o campo referente à tributação do ISSQN "
-             "indicar imunidade, exportação ou não incidência.",
-    "E0583": "Não é permitido retenção do ISSQN para o prestador do serviço que seja MEI na "
-             "data de competência informada na DPS.",
-    "E0588": "Não é permitido retenção do ISSQN para o prestador do serviço que tenha algum "
-             "regime especial de tributação na data de competência informada na DPS.",
-    "E0595": "Não é permitido informar alíquota superior a 5%.",
-    "E0596": "Não é permitido retenção do ISSQN quando o serviço prestado corresponder ao "
-             "subitem 220101 - Serviço de exploração de rodovia da lista de serviços do "
-             "Sistema Nacional NFS-e.",
-    "E0619": "É obrigatório informar alíquota quando o prestador de serviço não é optante do "
-             "simples nacional (opSimpNac = 1) na data de competência informada na DPS, o "
-             "município de incidência do ISSQN não está com situação \"ATIVO\" no Sistema "
-             "Nacional NFS-e e não haja algum regime especial de tributaçao para o prestador.",
-    "E0621": "É obrigatório informar alíquota quando há indicação de retenção do ISSQN "
-             "(tpRetISSQN = 2 ou 3) para o prestador de serviço ME/EPP (opSimpNac = 3) na data "
-             "de competência informada na DPS, com apuração do ISSQN pelo simples nacional "
-             "(regApTribISSQN = 1), sem benefício municipal ou, se houver, seja diferente de "
-             "isenção ou alíquota diferenciada, cujo município de incidência esteja Ativo no "
-             "Sistema Nacional NFS-e. Obs: neste cenário, o percentual da alíquota mínima "
-             "informada permitida é 1,8%.",
-    "E0628": "É obrigatório informar alíquota quando o município de incidência do ISSQN não "
-             "está Ativo no Sistema Nacional NFS-e, para o prestador de serviço ME/EPP "
-             "(opSimpNac = 3) na data de competência informada na DPS, com apuração do ISSQN "
-             "pelo simples nacional (regApTribISSQN = 1), com retenção do ISSQN (tpRetISSQN = "
-             "2 ou 3). Obs: neste cenário, o percentual da alíquota mínima informada permitida "
-             "é 1,8%.",
-    "E0640": "É obrigatório informar alíquota quando o prestador de serviço ME/EPP "
-             "(opSimpNac = 3) na data de competência informada na DPS, com apuração do ISSQN "
-             "fora do Simples Nacional (regApTribISSQN = 2 ou 3), ou seja, pela alíquota do "
-             "município para o serviço prestado, cujo município de incidência não esteja "
-             "\"Ativo\" no Sistema Nacional NFS-e.",
-    "E0675": "Não é permitido a prestação de informações relativas aos tributos federais "
-             "quando o emitente da DPS for identificado por um pessoa física (CPF).",
-    "E0676": "Não é permitido o preenchimento das informações relativas aos tributos federais "
-             "quando o emitente for identificado como MEI na data de competência informada na "
-             "DPS.",
-    "E0677": "O valor da BC para Pis/Cofins deve ser menor ou igual ao valor do serviço "
-             "informado na DPS.",
-    "E0699": "O valor do tributo CP deve ser maior que zero e menor que o valor do serviço "
-             "informado na DPS.",
-    "E0700": "O valor do tributo IRRF deve ser maior que zero e menor que o valor do serviço "
-             "informado na DPS.",
-    "E0701": "O valor do tributo CSLL deve ser maior que zero e menor que o valor do serviço "
-             "informado na DPS.",
-    "E0720": "Se o tipo de retenção do PIS/COFINS for igual a \"0 - PIS/COFINS/CSLL Não "
-             "Retidos\", então não é permitido informar o campo vRetCSLL.",
-    "E0724": "Se o tipo de retenção do PIS/COFINS for diferente de \"0 - PIS/COFINS/CSLL Não "
-             "Retidos\" ou de \"2 - PIS/COFINS Não Retido\", então é obrigatório informar o "
-             "campo vRetCSLL.",
-    "E0850": "É permitido declarar informações de IBS/CBS somente a partir da data de "
-             "competência 01/01/2026.",
-}
-"""The official messages of Anexo I v1.01 (MSG. ERRO column) for the codes checked here."""
+from nfse.regras import catalogo
 
 
 def mensagem_oficial(codigo: str) -> str:
-    """The Sefin's official message of ``codigo``: the one place this module reads it (to be
-    answered by the shared catalogue ``nfse.regras.catalogo.mensagem`` once it is on main)."""
-    return MENSAGENS[codigo]
+    """The Sefin's official message of ``codigo``, from the catalogue the sandbox shares
+    (ARCHITECTURE decision 11: the same codes and messages, never the same evaluation)."""
+    return catalogo.mensagem(codigo)
 
 
 IBS_CBS_DESDE = date(2026, 1, 1)
