@@ -9,7 +9,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.support import Gateway, nota_exemplo, nota_plana
+from nfse.sandbox.nacional.parametrizacao import ISENCAO, Beneficio
+from tests.support import MUNICIPIO, Gateway, nota_exemplo, nota_plana
 from tests.test_nfsen_flow import wait_final
 
 N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
@@ -26,17 +27,6 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         "n:valores/n:trib/n:tribFed/n:piscofins/n:vPis": "0.65",
         "n:valores/n:trib/n:tribFed/n:piscofins/n:tpRetPisCofins": "4",
         "n:valores/n:trib/n:tribFed/n:vRetCP": "1.10"}),
-    "tomador_exterior": ("nfsen", nota_plana(
-        cnpj_tomador=None, codigo_municipio_tomador=None, cep_tomador=None,
-        nif_tomador="98-7654321", razao_social_tomador="Acme Corporation",
-        codigo_pais_ext_tomador="US", cep_ext_tomador="10001", nome_cidade_ext_tomador="New York",
-        regiao_ext_tomador="NY", logradouro_tomador="Fifth Avenue", numero_tomador="350",
-        bairro_tomador="Midtown"), {
-        "n:toma/n:NIF": "98-7654321",
-        "n:toma/n:end/n:endExt/n:cPais": "US",
-        "n:toma/n:end/n:endExt/n:cEndPost": "10001",
-        "n:toma/n:end/n:endExt/n:xCidade": "New York",
-        "n:toma/n:end/n:xLgr": "Fifth Avenue"}),
     "intermediario": ("nfse", nota_exemplo(intermediario={
         "cnpj": "11444777000161", "razao_social": "Intermediadora de Serviços LTDA",
         "endereco": {"logradouro": "Avenida Paulista", "numero": "1000", "bairro": "Bela Vista",
@@ -50,7 +40,8 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         "n:serv/n:obra/n:inscImobFisc": "IMOB-123",
         "n:serv/n:obra/n:cObra": "OBRA-2026-77"}),
     "obra_por_endereco": ("nfse", nota_exemplo(obra={"endereco": {
-        "cep": "14400000", "logradouro": "Rua da Obra", "numero": "12", "bairro": "Centro"}}), {
+        "cep": "14400000", "logradouro": "Rua da Obra", "numero": "12", "bairro": "Centro"}},
+        servico={**nota_exemplo()["servico"], "item_lista_servico": "070201"}), {
         "n:serv/n:obra/n:end/n:CEP": "14400000",
         "n:serv/n:obra/n:end/n:xLgr": "Rua da Obra"}),
     "evento": ("nfsen", nota_plana(
@@ -62,15 +53,13 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
         "n:serv/n:atvEvento/n:dtIni": "2026-07-01",
         "n:serv/n:atvEvento/n:end/n:CEP": "14400000"}),
     "deducao_com_documentos": ("nfsen", nota_plana(documentos_deducao=[
+        # an NF-e: other documents need the fornecedor group (E0477), which the model lacks
         {"tipo_deducao": "2", "chave_nfe": "35261111222333000181550010000000011000000014",
-         "data_emissao": "2026-11-01", "valor_dedutivel": 40, "valor_deducao": 30},
-        {"tipo_deducao": "99", "descricao": "Taxa de entrega", "numero_documento": "REC-9",
-         "data_emissao": "2026-11-02", "valor_dedutivel": 5, "valor_deducao": 5}]), {
+         "data_emissao": "2026-11-01", "valor_dedutivel": 40, "valor_deducao": 30}]), {
         "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:chNFe":
             "35261111222333000181550010000000011000000014",
         "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:tpDedRed": "2",
-        "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao": "30.00",
-        "n:valores/n:vDedRed/n:documentos/n:docDedRed[2]/n:xDescOutDed": "Taxa de entrega"}),
+        "n:valores/n:vDedRed/n:documentos/n:docDedRed/n:vDeducaoReducao": "30.00"}),
     "deducao_percentual": ("nfsen", nota_plana(percentual_deducao_servico="12.5"), {
         "n:valores/n:vDedRed/n:pDR": "12.50"}),
     "beneficio_e_total_de_tributos": ("nfsen", nota_plana(
@@ -84,6 +73,9 @@ GRUPOS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
 @pytest.mark.parametrize("grupo", list(GRUPOS))
 def test_group_reaches_the_authorized_xml(gateway: Gateway, grupo: str) -> None:
     porta, body, esperado = GRUPOS[grupo]
+    if grupo == "beneficio_e_total_de_tributos":  # a benefício the municipality granted
+        gateway.sandbox.parametrizacao.definir(MUNICIPIO, beneficios={
+            "35162000000001": Beneficio(ISENCAO)})
     ref = f"grupo-{grupo}".replace("_", "-")
     answer = gateway.client.post(f"/v2/{porta}?ref={ref}", json=body)
     assert answer.status_code == 202, answer.text
@@ -159,11 +151,21 @@ def test_text_the_national_layout_refuses_is_a_400_at_post(gateway: Gateway) -> 
     assert wait_final(gateway, "acentos")["status"] == "autorizado"
 
 
-def test_service_abroad_reaches_the_dps(gateway: Gateway) -> None:
-    """Checked on the DPS (dry_run): the sandbox's NFS-e of a service abroad has an empty
-    xLocPrestacao today, which the gateway refuses to store (provider XSD check)."""
-    answer = gateway.client.post("/v2/nfsen?ref=exterior&dry_run=1",
-                                 json=nota_plana(codigo_pais_prestacao="AR"))
-    assert answer.json()["valido"] is True, answer.text
-    inf = etree.fromstring(answer.json()["dps_xml"].encode()).find("n:infDPS", N)
-    assert inf.findtext("n:serv/n:locPrest/n:cPaisPrestacao", namespaces=N) == "AR"
+def test_an_export_is_refused_while_the_gateway_cannot_build_comext(
+        gateway: Gateway) -> None:
+    """A tomador abroad or a service provided abroad is an export for the Sefin: it wants the
+    NBS code (E0318) and the comércio exterior group (E0330), which the model cannot express
+    yet. Refused at POST, as the Sefin would, instead of sent."""
+    exterior = nota_plana(
+        cnpj_tomador=None, codigo_municipio_tomador=None, cep_tomador=None,
+        nif_tomador="98-7654321", razao_social_tomador="Acme Corporation",
+        codigo_pais_ext_tomador="US", cep_ext_tomador="10001", nome_cidade_ext_tomador="New York",
+        regiao_ext_tomador="NY", logradouro_tomador="Fifth Avenue", numero_tomador="350",
+        bairro_tomador="Midtown")
+    for ref, body in (("exterior-1", exterior),
+                      ("exterior-2", nota_plana(codigo_pais_prestacao="AR"))):
+        answer = gateway.client.post(f"/v2/nfsen?ref={ref}", json=body)
+        assert answer.status_code == 400, answer.text
+        assert {e["codigo"] for e in answer.json()["erros"]} >= {"E0318", "E0330"}
+        simulada = gateway.client.post(f"/v2/nfsen?ref={ref}&dry_run=1", json=body).json()
+        assert simulada["valido"] is False

@@ -79,6 +79,14 @@ def _nbs(nota: Nota) -> bool:
     return len(nbs) == 9 and nbs.isdigit()
 
 
+def _exportacao(nota: Nota) -> bool:
+    """The Sefin's export scenario (E0318, E0330): a tomador or intermediário abroad, or a
+    service provided abroad."""
+    return bool(nota.servico.codigo_pais not in (None, "BR") or any(
+        p is not None and p.endereco is not None and p.endereco.exterior
+        for p in (nota.tomador, nota.intermediario)))
+
+
 def _motivo_zero(pessoa: Pessoa | None) -> bool:
     """cNaoNIF 0 ("não informado na nota de origem") is for municipalities sharing notes
     with the ADN, never for a DPS (E0226, E0286)."""
@@ -156,6 +164,15 @@ REGRAS = (
     Regra("E0322", "servico.codigo_nbs",
           "Com o grupo IBS/CBS informe o código NBS do serviço (9 dígitos, como 1.1502.10.00)",
           lambda n, _s, _r: _ibscbs(n) and not _nbs(n)),
+    Regra("E0318", "servico.codigo_nbs",
+          "Numa exportação de serviço (tomador ou intermediário no exterior, ou serviço "
+          "prestado no exterior) informe o código NBS do serviço (9 dígitos)",
+          lambda n, _s, _r: _exportacao(n) and not _nbs(n)),
+    Regra("E0330", "servico.codigo_pais",
+          "Numa exportação de serviço a Sefin exige o grupo de comércio exterior (comExt: "
+          "modo de prestação, vínculo, moeda, valor em moeda estrangeira), que este gateway "
+          "ainda não monta: emita esta nota pelo emissor nacional",
+          lambda n, _s, _r: _exportacao(n)),
     Regra("E0850", "servico.codigo_indicador_operacao",
           "O IBS/CBS só é declarado a partir da competência 01/01/2026: omita o grupo IBS/CBS "
           "ou confira data_competencia",
