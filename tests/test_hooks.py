@@ -62,6 +62,7 @@ class Receptor:
 def receptor(gateway: Gateway) -> Iterator[Receptor]:
     gateway.runtime.settings.public_url = gateway.base_url
     gateway.runtime.settings.webhook_retries = [0.2, 0.2, 0.2]
+    gateway.runtime.settings.webhook_allow = ["127.0.0.1"]  # the receiver is on loopback
     box = Receptor()
     yield box
     box.server.shutdown()
@@ -213,6 +214,7 @@ def test_producao_refuses_internal_addresses_unless_allowed(gateway: Gateway,
     outra = criar_empresa(gateway.runtime, cnpj="07504505000132", nome="OUTRA EMPRESA LTDA",
                           inscricao_municipal="999", codigo_municipio="4106902",
                           pfx=a1.to_pfx("x"), senha="x")
+    gateway.runtime.settings.webhook_allow = []
     with httpx.Client(base_url=gateway.base_url, auth=(outra.token_producao, "")) as prod:
         refused = prod.post("/v2/hooks", json={"event": "nfse", "url": receptor.url})
         assert refused.status_code == 400 and "127.0.0.1" in refused.json()["mensagem"]

@@ -58,6 +58,17 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise ApiError(422, "erro_validacao", str(exc)) from exc
 
 
+MAX_ID = 2**63 - 1
+"""The largest id a database column holds; beyond it no company exists."""
+MAX_OFFSET = 10**12
+
+
+def _id(empresa_id: int) -> int:
+    if not 1 <= empresa_id <= MAX_ID:
+        raise EMPRESA_NAO_ENCONTRADA
+    return empresa_id
+
+
 def _found(result: Any) -> Any:
     if result is None:
         raise EMPRESA_NAO_ENCONTRADA
@@ -81,9 +92,11 @@ async def get_empresas(request: Request) -> JSONResponse:
     params = request.query_params
     try:
         offset = max(0, int(params.get("offset", "0")))
+        if offset > MAX_OFFSET:
+            raise ValueError(offset)
     except ValueError as exc:
-        raise ApiError(400, "requisicao_invalida", 'Parâmetro "offset" deve ser um número') \
-            from exc
+        raise ApiError(400, "requisicao_invalida",
+                       f'Parâmetro "offset" deve ser um número de 0 a {MAX_OFFSET}') from exc
     page, total = await run_in_threadpool(
         cadastro.listar, request.app.state.runtime, cnpj=params.get("cnpj"),
         cpf=params.get("cpf"), offset=offset)
@@ -93,21 +106,21 @@ async def get_empresas(request: Request) -> JSONResponse:
 @router.get("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def get_empresa(request: Request, empresa_id: int) -> JSONResponse:
     return JSONResponse(_found(await run_in_threadpool(
-        cadastro.obter, request.app.state.runtime, empresa_id)))
+        cadastro.obter, request.app.state.runtime, _id(empresa_id))))
 
 
 @router.put("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def put_empresa(request: Request, empresa_id: int) -> JSONResponse:
     payload = _payload(await json_body(request))
     return JSONResponse(_found(await run_in_threadpool(
-        _call, cadastro.atualizar, request.app.state.runtime, empresa_id, payload,
+        _call, cadastro.atualizar, request.app.state.runtime, _id(empresa_id), payload,
         _dry_run(request))))
 
 
 @router.delete("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def delete_empresa(request: Request, empresa_id: int) -> JSONResponse:
     result = _found(await run_in_threadpool(
-        cadastro.excluir, request.app.state.runtime, empresa_id))
+        cadastro.excluir, request.app.state.runtime, _id(empresa_id)))
     request.app.state.credenciais.clear()  # other API processes forget them within 5 s
     return JSONResponse(result)
 
@@ -115,7 +128,7 @@ async def delete_empresa(request: Request, empresa_id: int) -> JSONResponse:
 @router.post("/v2/empresas/{empresa_id}/tokens", dependencies=[Depends(administrador)])
 async def post_tokens(request: Request, empresa_id: int) -> JSONResponse:
     result = _found(await run_in_threadpool(
-        cadastro.novos_tokens, request.app.state.runtime, empresa_id))
+        cadastro.novos_tokens, request.app.state.runtime, _id(empresa_id)))
     request.app.state.credenciais.clear()
     return JSONResponse(result)
 
@@ -123,6 +136,6 @@ async def post_tokens(request: Request, empresa_id: int) -> JSONResponse:
 @router.get("/v2/empresas/{empresa_id}/export", dependencies=[Depends(administrador)])
 async def export(request: Request, empresa_id: int) -> Response:
     content = _found(await run_in_threadpool(
-        cadastro.exportar, request.app.state.runtime, empresa_id))
+        cadastro.exportar, request.app.state.runtime, _id(empresa_id)))
     return Response(content, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="empresa-{empresa_id}-xml.zip"'})
