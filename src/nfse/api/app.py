@@ -16,6 +16,7 @@ from nfse.api import (
     public_routes,
 )
 from nfse.api.auth import CredentialCache
+from nfse.api.cliente import trusted
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.runtime import Runtime
 
@@ -25,8 +26,10 @@ def create_app(runtime: Runtime) -> FastAPI:
                   description="NFS-e API compatible with Focus NFe v2")
     app.state.runtime = runtime
     app.state.credenciais = CredentialCache()
+    app.state.falhas = RateLimiter(lambda: runtime.settings.auth_failures)
     limiter = RateLimiter(lambda: runtime.settings.rate_limit)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                       proxies=lambda: trusted(runtime.settings.trusted_proxies))
     errors.install(app)
     app.include_router(nfse_routes.router)
     app.include_router(email_routes.router)

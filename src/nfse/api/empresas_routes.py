@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nfse import cadastro
-from nfse.api.auth import UNAUTHORIZED, credencial, token_of
+from nfse.api.auth import UNAUTHORIZED, antes_de_tentar, credencial, token_of
 from nfse.api.body import invalid, json_body
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.model.errors import RequisicaoInvalida
@@ -30,6 +30,7 @@ async def administrador(request: Request) -> None:
     if not token:
         raise UNAUTHORIZED
     runtime: Runtime = request.app.state.runtime
+    antes_de_tentar(request)
 
     def check() -> bool:
         with runtime.engine.connect() as conn:
