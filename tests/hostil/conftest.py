@@ -4,6 +4,7 @@ token, and a tally of every answer, printed at the end of the test run."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ def alvo(runtime: Runtime) -> Iterator[Alvo]:
     with runtime.engine.begin() as conn:
         admin = admin_tokens.criar(conn, "hostil")
     with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        deadline = time.monotonic() + 10  # on PostgreSQL: until it listens for changes
+        while not client.app.state.credenciais.ativo:
+            assert time.monotonic() < deadline, "credential notifications never started"
+            time.sleep(0.01)
         yield Alvo(runtime, client, token, admin)
 
 

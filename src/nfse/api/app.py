@@ -6,10 +6,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from nfse.api import (
+    acesso,
     email_routes,
     empresas_routes,
     errors,
     hook_routes,
+    invalidacao,
     municipios_routes,
     nfse_routes,
     ops_routes,
@@ -26,6 +28,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                   description="NFS-e API compatible with Focus NFe v2")
     app.state.runtime = runtime
     app.state.credenciais = CredentialCache()
+    invalidacao.instalar(app, runtime.engine, app.state.credenciais)
     app.state.falhas = RateLimiter(lambda: runtime.settings.auth_failures)
     limiter = RateLimiter(lambda: runtime.settings.rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=limiter,
@@ -42,5 +45,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
-    """How ``nfse serve`` runs an app; the benchmark's bare endpoint runs under the same."""
+    """How ``nfse serve`` runs an app; the benchmark's bare endpoint runs under the same.
+    The access log never shows a ``?token=``."""
+    acesso.instalar()
     return uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)

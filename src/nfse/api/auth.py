@@ -50,24 +50,31 @@ UNAUTHORIZED = ApiError(
 class CredentialCache:
     def __init__(self, seconds: float = CACHE_SECONDS):
         self.seconds = seconds
+        self.ativo = True
+        """False while changes made elsewhere could go unnoticed (``api.invalidacao``)."""
+        self.geracao = 0
+        """Counts the clears: a lookup that started before one is not kept."""
         self._found: dict[str, tuple[float, Credencial]] = {}
         self._lock = threading.Lock()
 
     def get(self, token: str) -> Credencial | None:
         entry = self._found.get(token)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < time.monotonic() or not self.ativo:
             return None
         return entry[1]
 
-    def put(self, token: str, credencial: Credencial) -> None:
+    def put(self, token: str, credencial: Credencial, geracao: int) -> None:
         moment = time.monotonic()
         with self._lock:
+            if geracao != self.geracao:
+                return
             if len(self._found) > 10_000:
                 self._found = {k: v for k, v in self._found.items() if v[0] >= moment}
             self._found[token] = (moment + self.seconds, credencial)
 
     def clear(self) -> None:
         with self._lock:
+            self.geracao += 1
             self._found.clear()
 
 
@@ -82,6 +89,7 @@ async def credencial(request: Request) -> Credencial:
     if found is not None:
         return found
     antes_de_tentar(request)
+    geracao = cache.geracao
 
     def lookup() -> Credencial | None:
         with runtime.engine.connect() as conn:
@@ -90,7 +98,7 @@ async def credencial(request: Request) -> Credencial:
     found = await run_in_threadpool(lookup)
     if found is None:
         raise falhou(request)
-    cache.put(token, found)
+    cache.put(token, found, geracao)
     return found
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nfse import cadastro
+from nfse.api import invalidacao
 from nfse.api.auth import UNAUTHORIZED, antes_de_tentar, credencial, token_of
 from nfse.api.body import invalid, json_body
 from nfse.api.errors import ApiError, nao_encontrado
@@ -76,6 +77,12 @@ def _found(result: Any) -> Any:
     return result
 
 
+async def _avisar(request: Request) -> None:
+    """A company or its tokens changed: every API process forgets its credentials now."""
+    await run_in_threadpool(invalidacao.avisar, request.app.state.runtime.engine,
+                            request.app.state.credenciais)
+
+
 def _dry_run(request: Request) -> bool:
     return request.query_params.get("dry_run", "0").lower() in ("1", "true")
 
@@ -113,16 +120,19 @@ async def get_empresa(request: Request, empresa_id: int) -> JSONResponse:
 @router.put("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def put_empresa(request: Request, empresa_id: int) -> JSONResponse:
     payload = _payload(await json_body(request))
-    return JSONResponse(_found(await run_in_threadpool(
+    result = _found(await run_in_threadpool(
         _call, cadastro.atualizar, request.app.state.runtime, _id(empresa_id), payload,
-        _dry_run(request))))
+        _dry_run(request)))
+    if not _dry_run(request):
+        await _avisar(request)
+    return JSONResponse(result)
 
 
 @router.delete("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def delete_empresa(request: Request, empresa_id: int) -> JSONResponse:
     result = _found(await run_in_threadpool(
         cadastro.excluir, request.app.state.runtime, _id(empresa_id)))
-    request.app.state.credenciais.clear()  # other API processes forget them within 5 s
+    await _avisar(request)
     return JSONResponse(result)
 
 
@@ -130,7 +140,7 @@ async def delete_empresa(request: Request, empresa_id: int) -> JSONResponse:
 async def post_tokens(request: Request, empresa_id: int) -> JSONResponse:
     result = _found(await run_in_threadpool(
         cadastro.novos_tokens, request.app.state.runtime, _id(empresa_id)))
-    request.app.state.credenciais.clear()
+    await _avisar(request)
     return JSONResponse(result)
 
 
