@@ -120,14 +120,12 @@ def parse(raw: bytes) -> tuple[Any, str]:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ApiError(415, "requisicao_invalida",
-                       f"Corpo da requisição não é texto {encoding.upper()} válido "
+        raise nao_json(f"Corpo da requisição não é texto {encoding.upper()} válido "
                        f"(byte inválido na posição {exc.start})") from exc
     try:
         body = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        raise ApiError(415, "requisicao_invalida",
-                       f"Corpo da requisição não é um JSON válido: {exc}") from exc
+        raise nao_json(f"Corpo da requisição não é um JSON válido: {exc}") from exc
     except _Recusado as exc:
         raise recusado(f"Corpo da requisição recusado: {exc}") from exc
     except RecursionError as exc:
@@ -148,6 +146,12 @@ def _simples(text: str) -> bool:
     case; it spares the walk over the values (most of the checks' cost)."""
     return (text.count("{") + text.count("[") <= MAX_PROFUNDIDADE and "\\u" not in text
             and "\\b" not in text and "\\f" not in text and texto.problema(text) is None)
+
+
+def nao_json(mensagem: str) -> ApiError:
+    return ApiError(415, "requisicao_invalida", mensagem, erros=[{
+        "codigo": "requisicao_invalida", "mensagem": mensagem, "campo": None,
+        "correcao": "Envie o corpo em JSON, codificado em UTF-8"}])
 
 
 def recusado(mensagem: str) -> ApiError:

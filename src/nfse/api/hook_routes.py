@@ -34,7 +34,8 @@ def hook_json(hook: hooks.Hook) -> dict[str, Any]:
 
 
 def _invalid(mensagem: str) -> ApiError:
-    return ApiError(400, "requisicao_invalida", mensagem)
+    return ApiError(400, "requisicao_invalida", mensagem, erros=[{
+        "codigo": "requisicao_invalida", "mensagem": mensagem, "correcao": None}])
 
 
 def _texto(body: dict[str, Any], name: str) -> str | None:
