@@ -160,8 +160,10 @@ def test_signed_deliveries(gateway: Gateway, receptor: Receptor) -> None:
 def test_registration_rules_and_limit(gateway: Gateway, receptor: Receptor) -> None:
     bad_event = gateway.client.post("/v2/hooks", json={"event": "nfe", "url": receptor.url})
     assert bad_event.status_code == 400
-    assert bad_event.json() == {"codigo": "requisicao_invalida",
-                                "mensagem": 'Parâmetro "event" deve ser um evento válido'}
+    mensagem = 'Parâmetro "event" deve ser um evento válido'
+    assert bad_event.json() == {"codigo": "requisicao_invalida", "mensagem": mensagem,
+                                "erros": [{"codigo": "requisicao_invalida",
+                                           "mensagem": mensagem, "correcao": None}]}
     bad_url = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": "ftp://x/y"})
     assert bad_url.status_code == 400 and bad_url.json()["mensagem"] == "URL inválida: ftp://x/y"
     other = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": receptor.url,

@@ -105,17 +105,9 @@ def _fixado(parts: SplitResult, address: str,
     return url, ({"sni_hostname": host} if parts.scheme == "https" else {})
 
 
-def url_invalida(url: str) -> str | None:
-    """Why ``url`` cannot be a webhook (not http(s), no host, a bad port, control
-    characters, credentials, too long), or None."""
-    try:
-        _partes(url)
-    except DestinoRecusado as exc:
-        return str(exc)
-    return None
-
-
 def _partes(url: str) -> SplitResult:
+    """``url`` split, or ``DestinoRecusado``: not http(s), no host, a bad port, spaces or
+    control characters, credentials, too long."""
     shown = url[:100] + ("…" if len(url) > 100 else "")
     if len(url) > MAX_URL:
         raise DestinoRecusado(f"URL inválida: mais de {MAX_URL} caracteres")
