@@ -104,8 +104,8 @@ def _proximo(campo: str, value: Any) -> int:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         value = int(value)
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 15 or int(text) < 1:
-        raise _problema(campo, f'Parâmetro "{campo}" deve ser um número de 1 a 15 dígitos')
+    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+        raise _problema(campo, f'Parâmetro "{campo}" deve ser um número de 1 a 999999999')
     return int(text)
 
 

@@ -124,6 +124,7 @@ def casos() -> list[Caso]:
         Caso("tokens id enorme", "POST", f"/v2/empresas/{enorme}/tokens", admin=True),
         Caso("export id enorme", "GET", f"/v2/empresas/{enorme}/export", admin=True),
         Caso("empresa id negativo", "GET", "/v2/empresas/-1", admin=True),
+        Caso("empresa id além do INTEGER", "PUT", f"/v2/empresas/{2**31}", b"{}", admin=True),
         Caso("empresa id texto", "GET", "/v2/empresas/abc", admin=True),
         Caso("offset enorme", "GET", f"/v2/empresas?offset={enorme}", admin=True),
         Caso("offset 5000 digitos", "GET", "/v2/empresas?offset=" + "9" * 5000, admin=True),

@@ -60,8 +60,8 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise ApiError(422, "erro_validacao", str(exc)) from exc
 
 
-MAX_ID = 2**63 - 1
-"""The largest id a database column holds; beyond it no company exists."""
+MAX_ID = 2**31 - 1
+"""The largest id the column holds (an INTEGER in PostgreSQL); beyond it no company exists."""
 MAX_OFFSET = 10**12
 
 
