@@ -19,6 +19,7 @@ from nfse.api import (
 )
 from nfse.api.auth import CredentialCache
 from nfse.api.cliente import trusted
+from nfse.api.guarda import GuardaUrl
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.runtime import Runtime
 
@@ -33,6 +34,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     limiter = RateLimiter(lambda: runtime.settings.rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=limiter,
                        proxies=lambda: trusted(runtime.settings.trusted_proxies))
+    app.add_middleware(GuardaUrl)
     errors.install(app)
     app.include_router(nfse_routes.router)
     app.include_router(email_routes.router)
