@@ -64,6 +64,7 @@ class Receptor:
 def receptor(gateway: Gateway) -> Iterator[Receptor]:
     gateway.runtime.settings.public_url = gateway.base_url
     gateway.runtime.settings.webhook_retries = [0.2, 0.2, 0.2]
+    gateway.runtime.settings.webhook_allow = ["127.0.0.1"]  # the receiver is on loopback
     box = Receptor()
     yield box
     box.server.shutdown()
@@ -160,8 +161,10 @@ def test_signed_deliveries(gateway: Gateway, receptor: Receptor) -> None:
 def test_registration_rules_and_limit(gateway: Gateway, receptor: Receptor) -> None:
     bad_event = gateway.client.post("/v2/hooks", json={"event": "nfe", "url": receptor.url})
     assert bad_event.status_code == 400
-    assert bad_event.json() == {"codigo": "requisicao_invalida",
-                                "mensagem": 'Parâmetro "event" deve ser um evento válido'}
+    mensagem = 'Parâmetro "event" deve ser um evento válido'
+    assert bad_event.json() == {"codigo": "requisicao_invalida", "mensagem": mensagem,
+                                "erros": [{"codigo": "requisicao_invalida",
+                                           "mensagem": mensagem, "correcao": None}]}
     bad_url = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": "ftp://x/y"})
     assert bad_url.status_code == 400 and bad_url.json()["mensagem"] == "URL inválida: ftp://x/y"
     other = gateway.client.post("/v2/hooks", json={"event": "nfse", "url": receptor.url,
@@ -214,6 +217,7 @@ def test_producao_refuses_internal_addresses_unless_allowed(gateway: Gateway,
     outra = criar_empresa(gateway.runtime, cnpj="07504505000132", nome="OUTRA EMPRESA LTDA",
                           inscricao_municipal="999", codigo_municipio="4106902",
                           pfx=a1.to_pfx("x"), senha="x")
+    gateway.runtime.settings.webhook_allow = []
     with httpx.Client(base_url=gateway.base_url, auth=(outra.token_producao, "")) as prod:
         refused = prod.post("/v2/hooks", json={"event": "nfse", "url": receptor.url})
         assert refused.status_code == 400 and "127.0.0.1" in refused.json()["mensagem"]

@@ -100,3 +100,11 @@ def test_the_admin_api_lists_notes_of_every_company(gateway: Gateway, admin: str
         assert [h["status"] for h in detalhe["historico"]][-1] == "autorizado"
         assert api.get("/v2/admin/notas/999999").status_code == 404
     assert gateway.client.get("/v2/admin/notas").status_code == 403
+
+
+def test_guessing_tokens_at_the_login_is_budgeted(gateway: Gateway) -> None:
+    gateway.runtime.settings.auth_failures = 3
+    with httpx.Client(base_url=gateway.base_url) as anonimo:
+        codigos = [anonimo.post("/painel/entrar", data={"token": f"adm_{n}"}).status_code
+                   for n in range(5)]
+    assert codigos == [401, 401, 401, 429, 429]

@@ -63,6 +63,8 @@ def _valores(payload: dict[str, Any], criando: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for campo, size in TEXTOS.items():
         if campo in payload:
+            if isinstance(payload[campo], (dict, list)):
+                raise _problema(campo, f'Parâmetro "{campo}" deve ser um texto')
             text = None if payload[campo] is None else str(payload[campo]).strip() or None
             if text and len(text) > size:
                 raise _problema(campo, f'Parâmetro "{campo}" tem mais de {size} caracteres')
@@ -85,7 +87,10 @@ def _valores(payload: dict[str, Any], criando: bool) -> dict[str, Any]:
                                                  "1, 2, 3 ou 4")
         values["regime_tributario"] = int(regime) if regime else None
     if "smtp_port" in payload:
-        values["smtp_port"] = int(payload["smtp_port"]) if payload["smtp_port"] else None
+        values["smtp_port"] = _porta(payload["smtp_port"])
+    for campo in PROXIMOS:
+        if payload.get(campo) not in (None, ""):
+            _proximo(campo, payload[campo])
     if "codigo_municipio" in payload or criando:
         codigo = str(payload.get("codigo_municipio") or "").strip()
         if municipio(codigo) is None:
@@ -95,6 +100,24 @@ def _valores(payload: dict[str, Any], criando: bool) -> dict[str, Any]:
     if criando and not values.get("nome"):
         raise _problema("nome", 'Parâmetro "nome" não informado')
     return values
+
+
+def _proximo(campo: str, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        value = int(value)
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+        raise _problema(campo, f'Parâmetro "{campo}" deve ser um número de 1 a 999999999')
+    return int(text)
+
+
+def _porta(value: Any) -> int | None:
+    if value in (None, "", 0):
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text[:6]) <= 65535 or len(text) > 5:
+        raise _problema("smtp_port", 'Parâmetro "smtp_port" deve ser uma porta de 1 a 65535')
+    return int(text)
 
 
 def _documento(payload: dict[str, Any]) -> dict[str, str | None]:
@@ -176,11 +199,9 @@ def _numeracao(conn: Connection, empresa_id: int, payload: dict[str, Any],
     for campo, (ambiente, serie_campo) in PROXIMOS.items():
         if payload.get(campo) in (None, ""):
             continue
-        try:
-            numero = int(payload[campo])
-        except (TypeError, ValueError) as exc:
-            raise _problema(campo, f'Parâmetro "{campo}" deve ser um número') from exc
-        serie = (row[serie_campo] if isinstance(row, dict) else getattr(row, serie_campo)) or "1"
+        numero = _proximo(campo, payload[campo])
+        serie = (row.get(serie_campo) if isinstance(row, dict)
+                 else getattr(row, serie_campo)) or "1"
         try:
             numbering.definir_proximo(conn, empresa_id, ambiente, serie, numero)
         except numbering.NumeroUsado as exc:

@@ -460,6 +460,40 @@ def admin_token_criar(
     print(token)
 
 
+@admin_token_app.command("listar")
+def admin_token_listar(data_dir: DataDir = None) -> None:
+    """Lista os tokens de administrador (id, nome, criação; o valor nunca é guardado)."""
+    from rich.table import Table
+
+    from nfse.runtime import build_runtime
+    from nfse.store import admin_tokens
+
+    runtime = build_runtime(_settings(data_dir))
+    with runtime.engine.connect() as conn:
+        found = admin_tokens.listar(conn)
+    table = Table("id", "nome", "criado em")
+    for token in found:
+        table.add_row(str(token.id), token.nome or "", token.created_at.isoformat())
+    console.print(table)
+
+
+@admin_token_app.command("revogar")
+def admin_token_revogar(
+    token_id: Annotated[int, typer.Argument(help="Id do token (veja 'nfse admin token listar')")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoga um token de administrador: vale já na próxima requisição, em todo processo."""
+    from nfse.runtime import build_runtime
+    from nfse.store import admin_tokens
+
+    runtime = build_runtime(_settings(data_dir))
+    with runtime.engine.begin() as conn:
+        if not admin_tokens.revogar(conn, token_id):
+            console.print(f"Nenhum token de administrador com id {token_id}")
+            raise typer.Exit(1)
+    console.print(f"Token de administrador {token_id} revogado")
+
+
 Host = Annotated[str, typer.Option(help="Endereço de escuta")]
 Trust = Annotated[list[Path] | None, typer.Option(
     help="Certificado (PEM) de cliente ou de AC a aceitar; repetível")]

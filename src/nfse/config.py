@@ -46,6 +46,13 @@ class Settings:
     """Absolute base URL used in ``url`` and ``url_danfse``; default: the address served."""
     rate_limit: int = _number(int, "NFSE_RATE_LIMIT", 100)
     """Requests per minute per token."""
+    auth_failures: int = _number(int, "NFSE_AUTH_FAILURES", 30)
+    """Failed authentications per minute per client address before 429."""
+    trusted_proxies: str = field(default_factory=lambda: _env("NFSE_TRUSTED_PROXIES", "") or "")
+    """Reverse proxies (addresses or CIDR, comma-separated) whose ``X-Forwarded-For`` names
+    the client; empty: the socket's peer is the client."""
+    max_body: int = _number(int, "NFSE_MAX_BODY", 1_048_576)
+    """Bytes of a request body; a larger one gets 413 before it is read whole."""
     nacional_url_homologacao: str = field(default_factory=lambda: _env(
         "NFSE_NACIONAL_URL_HOMOLOGACAO", NACIONAL_URLS["homologacao"]) or "")
     nacional_url_producao: str = field(default_factory=lambda: _env(

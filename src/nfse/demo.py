@@ -97,7 +97,17 @@ def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
     """Create the demo company on first start; on every start make sure the token to print
     is valid (``NFSE_DEMO_TOKEN`` if set, else a new one: only hashes are stored)."""
-    token = os.environ.get("NFSE_DEMO_TOKEN") or secrets.token_urlsafe(24)
+    path = Path(runtime.settings.data_dir) / "demo.json"
+    anterior = _anterior(path)
+    with runtime.engine.connect() as conn:
+        # a token of the previous start is reused while it was not revoked
+        if anterior.get("token") and not empresas.token_exists(conn, anterior["token"]):
+            anterior.pop("token")
+        if anterior.get("admin_token") and not admin_tokens.valido(conn,
+                                                                  anterior["admin_token"]):
+            anterior.pop("admin_token")
+    token = (os.environ.get("NFSE_DEMO_TOKEN") or anterior.get("token")
+             or secrets.token_urlsafe(24))
     with runtime.engine.connect() as conn:
         empresa = empresas.find_by_cnpj(conn, CNPJ)
     if empresa is None:
@@ -119,11 +129,22 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
             # a data directory from before the test CA: its sandboxes no longer trust the
             # company's self-signed certificate
             cadastro.atualizar(runtime, empresa.id, {"certificado_teste": True})
-    admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN")
+    admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN") or anterior.get("admin_token")
     with runtime.engine.begin() as conn:
         if not (admin and admin_tokens.valido(conn, admin)):
             admin = admin_tokens.criar(conn, "demo", admin)
     demo = Demo(base_url=base_url, token=token, empresa=empresa, admin_token=admin)
-    path = Path(runtime.settings.data_dir) / "demo.json"
     path.write_text(json.dumps(demo.as_json(), indent=2) + "\n")
+    path.chmod(0o600)
     return demo
+
+
+def _anterior(path: Path) -> dict[str, str]:
+    """The tokens of the previous start (``demo.json``): reused, so a restart neither
+    invalidates what the user copied nor leaves a trail of valid tokens behind."""
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, str)} if isinstance(found, dict) \
+        else {}

@@ -4,8 +4,10 @@ database (migrated), secrets and the certificate-aware emitter factory."""
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -43,13 +45,33 @@ def build_runtime(settings: Settings | None = None, migrate: bool = True,
                   pre_ping: bool = True) -> Runtime:
     settings = settings or Settings()
     carregar_municipios(settings.municipios_file)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    proteger(settings.data_dir)
     engine = make_engine(settings.database_url or "", pre_ping=pre_ping)
     if migrate:
         upgrade(engine)
     box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir / "secret.key"))
     return Runtime(settings=settings, engine=engine, box=box,
                    emissores=EmissorFactory(engine, settings, box))
+
+
+def proteger(data_dir: Path) -> None:
+    """Everything the gateway writes holds secrets or fiscal data (the SQLite database, the
+    secret key, ``demo.json`` with its tokens, the maildir's messages): from now on this
+    process creates its files 0600 and its folders 0700 (umask 077), and what ``data_dir``
+    already holds is brought to those modes (installs made before this rule; only in a
+    folder that is the gateway's own, with its ``secret.key``)."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    if not (data_dir / "secret.key").exists():
+        return
+    for folder, subfolders, files in os.walk(data_dir):
+        for name in subfolders:
+            (Path(folder) / name).chmod(0o700)
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                path.chmod(0o600)
 
 
 def settle() -> None:

@@ -6,12 +6,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from nfse.api import (
+    acesso,
     admin_routes,
     email_routes,
     empresas_routes,
     errors,
     hook_routes,
     http_pt,
+    invalidacao,
     municipios_routes,
     nfse_routes,
     openapi,
@@ -20,6 +22,8 @@ from nfse.api import (
     recebidas_routes,
 )
 from nfse.api.auth import CredentialCache
+from nfse.api.cliente import trusted
+from nfse.api.guarda import GuardaUrl
 from nfse.api.painel import rotas as painel
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.api.requisicao import RequestIdMiddleware
@@ -31,8 +35,12 @@ def create_app(runtime: Runtime) -> FastAPI:
                   description="NFS-e API compatible with Focus NFe v2")
     app.state.runtime = runtime
     app.state.credenciais = CredentialCache()
+    invalidacao.instalar(app, runtime.engine, app.state.credenciais)
+    app.state.falhas = RateLimiter(lambda: runtime.settings.auth_failures)
     limiter = RateLimiter(lambda: runtime.settings.rate_limit)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                       proxies=lambda: trusted(runtime.settings.trusted_proxies))
+    app.add_middleware(GuardaUrl)
     app.add_middleware(RequestIdMiddleware)
     errors.install(app)
     app.include_router(nfse_routes.router)
@@ -51,5 +59,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
-    """How ``nfse serve`` runs an app; the benchmark's bare endpoint runs under the same."""
+    """How ``nfse serve`` runs an app; the benchmark's bare endpoint runs under the same.
+    The access log never shows a ``?token=``."""
+    acesso.instalar()
     return uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)

@@ -2,8 +2,12 @@
 opens one company in one environment.
 
 A credential found in the database is kept in memory for ``CACHE_SECONDS``: looking it up
-costs more than accepting a note. A revoked token therefore stops working in other
-processes within that time."""
+costs more than accepting a note. Changes to a company or its tokens clear the cache of
+every API process at once (``api.invalidacao``).
+
+Failed authentications are budgeted per client address (``NFSE_AUTH_FAILURES`` a minute):
+past it, every request with a token that is not in the cache gets 429 until the window ends,
+so guessing tokens costs a minute per few dozen guesses."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import time
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from nfse.api.cliente import of_request
 from nfse.api.errors import ApiError
 from nfse.store.empresas import Credencial, autenticar
 
@@ -45,24 +50,31 @@ UNAUTHORIZED = ApiError(
 class CredentialCache:
     def __init__(self, seconds: float = CACHE_SECONDS):
         self.seconds = seconds
+        self.ativo = True
+        """False while changes made elsewhere could go unnoticed (``api.invalidacao``)."""
+        self.geracao = 0
+        """Counts the clears: a lookup that started before one is not kept."""
         self._found: dict[str, tuple[float, Credencial]] = {}
         self._lock = threading.Lock()
 
     def get(self, token: str) -> Credencial | None:
         entry = self._found.get(token)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < time.monotonic() or not self.ativo:
             return None
         return entry[1]
 
-    def put(self, token: str, credencial: Credencial) -> None:
+    def put(self, token: str, credencial: Credencial, geracao: int) -> None:
         moment = time.monotonic()
         with self._lock:
+            if geracao != self.geracao:
+                return
             if len(self._found) > 10_000:
                 self._found = {k: v for k, v in self._found.items() if v[0] >= moment}
             self._found[token] = (moment + self.seconds, credencial)
 
     def clear(self) -> None:
         with self._lock:
+            self.geracao += 1
             self._found.clear()
 
 
@@ -76,6 +88,8 @@ async def credencial(request: Request) -> Credencial:
     found = cache.get(token)
     if found is not None:
         return found
+    antes_de_tentar(request)
+    geracao = cache.geracao
 
     def lookup() -> Credencial | None:
         with runtime.engine.connect() as conn:
@@ -83,6 +97,28 @@ async def credencial(request: Request) -> Credencial:
 
     found = await run_in_threadpool(lookup)
     if found is None:
-        raise UNAUTHORIZED
-    cache.put(token, found)
+        raise falhou(request)
+    cache.put(token, found, geracao)
     return found
+
+
+def _falhas_key(request: Request) -> str:
+    return "falha:" + of_request(request.scope, request.app.state.runtime.settings
+                                 .trusted_proxies)
+
+
+def antes_de_tentar(request: Request) -> None:
+    """429 when the client address spent its budget of failed authentications."""
+    limit = request.app.state.runtime.settings.auth_failures
+    if request.app.state.falhas.peek(_falhas_key(request)) >= limit:
+        raise ApiError(429, "limite_excedido",
+                       f"Muitas tentativas de autenticação inválidas deste endereço (limite "
+                       f"de {limit} por minuto); tente novamente em instantes",
+                       headers={"Retry-After": "60"})
+
+
+def falhou(request: Request) -> ApiError:
+    """Count a failed authentication of the client address; the 401 to raise."""
+    request.app.state.falhas.hit(_falhas_key(request),
+                                 request.app.state.runtime.settings.auth_failures)
+    return UNAUTHORIZED

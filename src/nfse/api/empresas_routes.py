@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nfse import cadastro
-from nfse.api.auth import UNAUTHORIZED, credencial, token_of
+from nfse.api import invalidacao
+from nfse.api.auth import UNAUTHORIZED, antes_de_tentar, credencial, token_of
 from nfse.api.body import invalid, json_body
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.model.errors import RequisicaoInvalida
@@ -30,6 +31,7 @@ async def administrador(request: Request) -> None:
     if not token:
         raise UNAUTHORIZED
     runtime: Runtime = request.app.state.runtime
+    antes_de_tentar(request)
 
     def check() -> bool:
         with runtime.engine.connect() as conn:
@@ -58,10 +60,27 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise ApiError(422, "erro_validacao", str(exc)) from exc
 
 
+MAX_ID = 2**31 - 1
+"""The largest id the column holds (an INTEGER in PostgreSQL); beyond it no company exists."""
+MAX_OFFSET = 10**12
+
+
+def _id(empresa_id: int) -> int:
+    if not 1 <= empresa_id <= MAX_ID:
+        raise EMPRESA_NAO_ENCONTRADA
+    return empresa_id
+
+
 def _found(result: Any) -> Any:
     if result is None:
         raise EMPRESA_NAO_ENCONTRADA
     return result
+
+
+async def _avisar(request: Request) -> None:
+    """A company or its tokens changed: every API process forgets its credentials now."""
+    await run_in_threadpool(invalidacao.avisar, request.app.state.runtime.engine,
+                            request.app.state.credenciais)
 
 
 def _dry_run(request: Request) -> bool:
@@ -81,9 +100,11 @@ async def get_empresas(request: Request) -> JSONResponse:
     params = request.query_params
     try:
         offset = max(0, int(params.get("offset", "0")))
+        if offset > MAX_OFFSET:
+            raise ValueError(offset)
     except ValueError as exc:
-        raise ApiError(400, "requisicao_invalida", 'Parâmetro "offset" deve ser um número') \
-            from exc
+        raise ApiError(400, "requisicao_invalida",
+                       f'Parâmetro "offset" deve ser um número de 0 a {MAX_OFFSET}') from exc
     page, total = await run_in_threadpool(
         cadastro.listar, request.app.state.runtime, cnpj=params.get("cnpj"),
         cpf=params.get("cpf"), offset=offset)
@@ -93,36 +114,39 @@ async def get_empresas(request: Request) -> JSONResponse:
 @router.get("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def get_empresa(request: Request, empresa_id: int) -> JSONResponse:
     return JSONResponse(_found(await run_in_threadpool(
-        cadastro.obter, request.app.state.runtime, empresa_id)))
+        cadastro.obter, request.app.state.runtime, _id(empresa_id))))
 
 
 @router.put("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def put_empresa(request: Request, empresa_id: int) -> JSONResponse:
     payload = _payload(await json_body(request))
-    return JSONResponse(_found(await run_in_threadpool(
-        _call, cadastro.atualizar, request.app.state.runtime, empresa_id, payload,
-        _dry_run(request))))
+    result = _found(await run_in_threadpool(
+        _call, cadastro.atualizar, request.app.state.runtime, _id(empresa_id), payload,
+        _dry_run(request)))
+    if not _dry_run(request):
+        await _avisar(request)
+    return JSONResponse(result)
 
 
 @router.delete("/v2/empresas/{empresa_id}", dependencies=[Depends(administrador)])
 async def delete_empresa(request: Request, empresa_id: int) -> JSONResponse:
     result = _found(await run_in_threadpool(
-        cadastro.excluir, request.app.state.runtime, empresa_id))
-    request.app.state.credenciais.clear()  # other API processes forget them within 5 s
+        cadastro.excluir, request.app.state.runtime, _id(empresa_id)))
+    await _avisar(request)
     return JSONResponse(result)
 
 
 @router.post("/v2/empresas/{empresa_id}/tokens", dependencies=[Depends(administrador)])
 async def post_tokens(request: Request, empresa_id: int) -> JSONResponse:
     result = _found(await run_in_threadpool(
-        cadastro.novos_tokens, request.app.state.runtime, empresa_id))
-    request.app.state.credenciais.clear()
+        cadastro.novos_tokens, request.app.state.runtime, _id(empresa_id)))
+    await _avisar(request)
     return JSONResponse(result)
 
 
 @router.get("/v2/empresas/{empresa_id}/export", dependencies=[Depends(administrador)])
 async def export(request: Request, empresa_id: int) -> Response:
     content = _found(await run_in_threadpool(
-        cadastro.exportar, request.app.state.runtime, empresa_id))
+        cadastro.exportar, request.app.state.runtime, _id(empresa_id)))
     return Response(content, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="empresa-{empresa_id}-xml.zip"'})

@@ -39,6 +39,14 @@ def nao_encontrado(mensagem: str = "Nota fiscal não encontrada") -> ApiError:
 HTTP_CODES = {404: "nao_encontrado", 405: "metodo_nao_permitido", 401: "nao_autorizado"}
 
 
+def _parametro_invalido(error: dict[str, Any]) -> dict[str, Any]:
+    """A FastAPI validation error (a path or query parameter) in the Focus format."""
+    campo = ".".join(str(part) for part in error.get("loc", ())[1:]) or "parametro"
+    return {"codigo": "requisicao_invalida", "campo": campo,
+            "mensagem": f'Parâmetro "{campo}" inválido',
+            "correcao": "Confira o valor na documentação da API"}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -53,8 +61,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"codigo": "requisicao_invalida", "mensagem": str(exc.errors()[0])},
-                            status_code=400)
+        erros = [_parametro_invalido(error) for error in exc.errors()]
+        return JSONResponse({"codigo": "requisicao_invalida", "mensagem": erros[0]["mensagem"],
+                             "erros": erros}, status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,7 @@ from nfse.api.body import json_body
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.api.nfse_routes import base_url
 from nfse.model.documentos import limpar_cnpj, limpar_digitos
-from nfse.notify.webhook import endereco_interno, url_invalida
+from nfse.notify.webhook import cabecalho_invalido, destino_recusado
 from nfse.representacao import iso
 from nfse.runtime import Runtime
 from nfse.store import hooks, notas
@@ -35,7 +35,8 @@ def hook_json(hook: hooks.Hook) -> dict[str, Any]:
 
 
 def _invalid(mensagem: str) -> ApiError:
-    return ApiError(400, "requisicao_invalida", mensagem)
+    return ApiError(400, "requisicao_invalida", mensagem, erros=[{
+        "codigo": "requisicao_invalida", "mensagem": mensagem, "correcao": None}])
 
 
 def _texto(body: dict[str, Any], name: str) -> str | None:
@@ -56,13 +57,17 @@ def _criar(runtime: Runtime, cred: Credencial, body: Any) -> dict[str, Any]:
     if event not in hooks.EVENTS:
         raise _invalid('Parâmetro "event" deve ser um evento válido')
     url = _texto(body, "url") or ""
-    problema = url_invalida(url)
+    problema = destino_recusado(url, runtime.settings.webhook_allow)
     if problema:
         raise _invalid(problema)
-    if cred.ambiente == "producao":
-        interno = endereco_interno(url, runtime.settings.webhook_allow)
-        if interno:
-            raise _invalid(f"URL inválida: {url} (aponta para o endereço interno {interno})")
+    authorization = _texto(body, "authorization")
+    header = _texto(body, "authorization_header") or "Authorization"
+    problema = cabecalho_invalido(header, authorization or "")
+    if problema:
+        raise _invalid(problema)
+    secret = _texto(body, "secret")
+    if secret is not None and len(secret) > 256:
+        raise _invalid('Parâmetro "secret" deve ter até 256 caracteres')
     cnpj = limpar_cnpj(_texto(body, "cnpj") or "") or None
     cpf = limpar_digitos(_texto(body, "cpf") or "") or None
     if (cnpj or cpf) and (cnpj or cpf) != cred.empresa.documento:
@@ -74,9 +79,8 @@ def _criar(runtime: Runtime, cred: Credencial, body: Any) -> dict[str, Any]:
                            f'evento "{event}" atingido')
         hook = hooks.criar(conn, runtime.box, empresa_id=cred.empresa.id,
                            ambiente=cred.ambiente, cnpj=cnpj, cpf=cpf, event=event, url=url,
-                           authorization=_texto(body, "authorization"),
-                           authorization_header=_texto(body, "authorization_header")
-                           or "Authorization", secret=_texto(body, "secret"))
+                           authorization=authorization, authorization_header=header,
+                           secret=secret)
     return hook_json(hook)
 
 

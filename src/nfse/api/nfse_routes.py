@@ -128,7 +128,7 @@ async def _store(runtime: Runtime, cred: Credencial, ref: str, body: str, nota: 
 
 REF_PARAMETER = {"parameters": [{
     "name": "ref", "in": "query", "required": True, "schema": {"type": "string"},
-    "description": "Referência única da nota para a empresa (até 50 caracteres)"}]}
+    "description": "Referência única da nota para a empresa (até 100 caracteres)"}]}
 
 
 def _da_porta(conn: Connection, cred: Credencial, ref: str, modelo: str) -> Row | None:

@@ -1,5 +1,6 @@
 """Operations: liveness of the whole (``/healthz``), readiness (``/readyz``) and
-``/metrics`` in the Prometheus text format."""
+``/metrics`` in the Prometheus text format (company identifiers only for the administrator
+token)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import func, select, text
 from starlette.concurrency import run_in_threadpool
 
+from nfse.api.auth import token_of
 from nfse.domain.status import Status
 from nfse.metrics import REGISTRY
 from nfse.runtime import Runtime
+from nfse.store import admin_tokens
 from nfse.store.clock import aware, now
 from nfse.store.tables import empresas, notas, workers
 
@@ -57,7 +60,7 @@ async def readyz(request: Request) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-def _database_gauges(runtime: Runtime) -> list[str]:
+def _database_gauges(runtime: Runtime, por_empresa: bool) -> list[str]:
     moment = now()
     with runtime.engine.connect() as conn:
         by_status = conn.execute(select(notas.c.status, notas.c.ambiente, func.count())
@@ -79,13 +82,31 @@ def _database_gauges(runtime: Runtime) -> list[str]:
               f"nfse_fila_idade_segundos {(moment - oldest).total_seconds() if oldest else 0:.3f}",
               "# HELP nfse_certificado_dias_restantes Dias até o certificado A1 vencer",
               "# TYPE nfse_certificado_dias_restantes gauge"]
-    lines += [f'nfse_certificado_dias_restantes{{empresa="{c.cnpj or c.cpf}"}} '
-              f"{(aware(c.certificado_valido_ate) - moment).total_seconds() / 86400:.1f}"
-              for c in certificados]
+    dias = {c.cnpj or c.cpf: (aware(c.certificado_valido_ate) - moment).total_seconds() / 86400
+            for c in certificados}
+    if por_empresa:
+        lines += [f'nfse_certificado_dias_restantes{{empresa="{empresa}"}} {d:.1f}'
+                  for empresa, d in dias.items()]
+    else:  # without the administrator token, no company is named
+        lines += [f"nfse_certificado_dias_restantes {min(dias.values()):.1f}"] if dias else []
+        lines += ["# HELP nfse_certificados_vencendo Certificados A1 que vencem em 30 dias",
+                  "# TYPE nfse_certificados_vencendo gauge",
+                  f"nfse_certificados_vencendo {sum(1 for d in dias.values() if d < 30)}"]
     return lines
+
+
+def _administrador(runtime: Runtime, token: str | None) -> bool:
+    if not token:
+        return False
+    with runtime.engine.connect() as conn:
+        return admin_tokens.valido(conn, token)
 
 
 @router.get("/metrics")
 async def metrics(request: Request) -> PlainTextResponse:
-    extra = await run_in_threadpool(_database_gauges, request.app.state.runtime)
+    """Aggregates for anyone who reaches it; the per-company lines (CNPJ) only with the
+    administrator token."""
+    runtime = request.app.state.runtime
+    por_empresa = await run_in_threadpool(_administrador, runtime, token_of(request))
+    extra = await run_in_threadpool(_database_gauges, runtime, por_empresa)
     return PlainTextResponse(REGISTRY.render(extra), media_type="text/plain; version=0.0.4")

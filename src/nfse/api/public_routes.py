@@ -21,6 +21,17 @@ from nfse.work.documentos import store_danfse
 
 router = APIRouter()
 
+SEGURANCA = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "private, no-store",
+}
+"""Headers of every public page: the path is a capability, so it must not leak through
+``Referer``, the page loads nothing from elsewhere and is never framed."""
+
 FILES = {
     "nfse.xml": artefatos.XML_NFSE,
     "cancelamento.xml": artefatos.XML_CANCELAMENTO,
@@ -54,7 +65,7 @@ async def document(request: Request, capability: str, name: str) -> Response:
     content, media_type = await run_in_threadpool(
         _document, request.app.state.runtime, capability, name)
     return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+                    headers={"Content-Disposition": f'inline; filename="{name}"', **SEGURANCA})
 
 
 def _view(runtime: Runtime, capability: str) -> str:
@@ -76,4 +87,5 @@ def _view(runtime: Runtime, capability: str) -> str:
 
 @router.get(PUBLIC_PREFIX + "/{capability}")
 async def view(request: Request, capability: str) -> HTMLResponse:
-    return HTMLResponse(await run_in_threadpool(_view, request.app.state.runtime, capability))
+    return HTMLResponse(await run_in_threadpool(_view, request.app.state.runtime, capability),
+                        headers=SEGURANCA)

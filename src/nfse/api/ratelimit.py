@@ -1,5 +1,16 @@
-"""Per-token request budget (fixed one-minute windows), with the ``Rate-Limit-*`` headers on
-every response. Requests without a token are budgeted by client address.
+"""Request budgets (fixed one-minute windows), with the ``Rate-Limit-*`` headers on every
+response:
+
+- a request with a token counts against that token;
+- a public document link (``/d/CAPABILITY/...``) against that link, so links fetched through
+  a reverse proxy do not share one budget;
+- any other request against the client address.
+
+The client address is the socket's peer, or, when the peer is one of ``NFSE_TRUSTED_PROXIES``,
+the last ``X-Forwarded-For`` entry that is not a trusted proxy.
+
+The budget is per API process (see docs/seguranca.md): a shared counter would cost a database
+write on every request, the hot path of the API.
 
 A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs as much per request as
 accepting a note."""
@@ -11,20 +22,32 @@ import json
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nfse.api.auth import token_from
+from nfse.api.cliente import client_address
+from nfse.documents.links import PUBLIC_PREFIX
 
 WINDOW = 60.0
+MAX_KEYS = 50_000
+"""Windows kept at most. Past it the oldest window is dropped: memory and the cost of a
+request stay bounded whatever the number of keys (each request touches O(1) entries)."""
 
 
 class RateLimiter:
-    def __init__(self, limit: Callable[[], int]):
+    """Fixed windows per key, in an ordered map by window start: expired windows are dropped
+    from its front, at most two per request, and the map never exceeds ``max_keys``."""
+
+    def __init__(self, limit: Callable[[], int], max_keys: int = MAX_KEYS,
+                 clock: Callable[[], float] = time.monotonic):
         self._limit = limit
-        self._windows: dict[str, tuple[float, int]] = {}
+        self.max_keys = max_keys
+        self._clock = clock
+        self._windows: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -32,24 +55,43 @@ class RateLimiter:
         """Read on every request, so a changed setting applies at once."""
         return self._limit()
 
-    def hit(self, key: str) -> tuple[bool, int, int]:
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def hit(self, key: str, limit: int | None = None) -> tuple[bool, int, int]:
         """Count one request: (allowed, remaining, seconds until the window resets)."""
-        moment = time.monotonic()
+        moment = self._clock()
+        windows = self._windows
         with self._lock:
-            start, count = self._windows.get(key, (moment, 0))
-            if moment - start >= WINDOW:
-                start, count = moment, 0
-            count += 1
-            self._windows[key] = (start, count)
-            if len(self._windows) > 100_000:
-                self._windows = {k: v for k, v in self._windows.items()
-                                 if moment - v[0] < WINDOW}
+            for _ in range(2):  # amortised cleanup: the front holds the oldest windows
+                if windows:
+                    first = next(iter(windows.values()))
+                    if moment - first[0] >= WINDOW:
+                        windows.popitem(last=False)
+                        continue
+                break
+            window = windows.get(key)
+            if window is None or moment - window[0] >= WINDOW:
+                window = [moment, 0]
+                windows[key] = window
+                windows.move_to_end(key)
+                while len(windows) > self.max_keys:
+                    windows.popitem(last=False)
+            window[1] += 1
+            start, count = window
         reset = max(0, math.ceil(start + WINDOW - moment))
-        limit = self.limit
-        return count <= limit, max(0, limit - count), reset
+        limit = self.limit if limit is None else limit
+        return count <= limit, max(0, limit - int(count)), reset
+
+    def peek(self, key: str) -> int:
+        """Requests counted for ``key`` in its current window."""
+        window = self._windows.get(key)
+        if window is None or self._clock() - window[0] >= WINDOW:
+            return 0
+        return int(window[1])
 
 
-def _key(scope: Scope) -> str:
+def _key(scope: Scope, proxies: list) -> str:  # noqa: ANN001
     authorization = ""
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -62,33 +104,45 @@ def _key(scope: Scope) -> str:
     token = token_from(authorization, query_token)
     if token:
         return "t:" + hashlib.sha256(token.encode()).hexdigest()
-    client = scope.get("client")
-    return "ip:" + (client[0] if client else "-")
+    path: str = scope.get("path", "")
+    if path.startswith(PUBLIC_PREFIX + "/"):
+        capability = path[len(PUBLIC_PREFIX) + 1:].split("/", 1)[0]
+        return "d:" + hashlib.sha256(capability.encode()).hexdigest()
+    return "ip:" + client_address(scope, proxies)
+
+
+def recusa(limit: int, reset: int, headers: list[tuple[bytes, bytes]],
+           mensagem: str | None = None) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The 429 answer: its headers and body."""
+    body = json.dumps({
+        "codigo": "limite_excedido",
+        "mensagem": mensagem or f"Limite de {limit} requisições por minuto excedido; tente "
+                                f"novamente em {reset} s"}, ensure_ascii=False).encode()
+    return [*headers, (b"retry-after", str(reset).encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode())], body
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, limiter: RateLimiter):
+    def __init__(self, app: ASGIApp, limiter: RateLimiter,
+                 proxies: Callable[[], list] = list):  # noqa: B008
         self.app = app
         self.limiter = limiter
+        self.proxies = proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        allowed, remaining, reset = self.limiter.hit(_key(scope))
-        headers = [(b"rate-limit-limit", str(self.limiter.limit).encode()),
+        limit = self.limiter.limit
+        allowed, remaining, reset = self.limiter.hit(_key(scope, self.proxies()), limit)
+        headers = [(b"rate-limit-limit", str(limit).encode()),
                    (b"rate-limit-remaining", str(remaining).encode()),
                    (b"rate-limit-reset", str(reset).encode())]
         if not allowed:
-            body = json.dumps({
-                "codigo": "limite_excedido",
-                "mensagem": f"Limite de {self.limiter.limit} requisições por minuto "
-                            f"excedido; tente novamente em {reset} s"},
-                ensure_ascii=False).encode()
-            await send({"type": "http.response.start", "status": 429, "headers": [
-                *headers, (b"retry-after", str(reset).encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode())]})
+            answer_headers, body = recusa(limit, reset, headers)
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": answer_headers})
             await send({"type": "http.response.body", "body": body})
             return
 

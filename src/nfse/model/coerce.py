@@ -122,6 +122,10 @@ def inteiro(value: Any, campo: str, p: Problemas, *, valores: range) -> int | No
     return number
 
 
+ANOS = range(2000, 2100)
+"""The years the layouts' dates can carry (the national XSD's pattern is 20xx)."""
+
+
 def data_hora(value: Any, campo: str, p: Problemas, *, obrigatorio: bool) -> datetime | None:
     """ISO date or date-time, with or without offset (``-0300`` too); no offset means
     America/Sao_Paulo."""
@@ -136,6 +140,8 @@ def data_hora(value: Any, campo: str, p: Problemas, *, obrigatorio: bool) -> dat
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         moment = moment if moment.tzinfo else moment.replace(tzinfo=SAO_PAULO)
         moment.astimezone(SAO_PAULO)  # a moment at the ends of the calendar overflows here
+        if not ANOS.start <= moment.year < ANOS.stop:
+            raise ValueError(moment.year)
     except (ValueError, OverflowError):
         p.invalido(campo, "Informe data ISO, como 2026-11-24 ou 2026-11-24T10:30:00-03:00")
         return None

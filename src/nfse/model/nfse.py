@@ -221,6 +221,9 @@ def _discriminacao(value: Any, p: Problemas) -> str | None:
     if coerce.absent(value):
         p.faltando(campo)
         return None
+    if isinstance(value, (dict, list)):
+        p.invalido(campo, "Informe um texto")
+        return None
     text = str(value).strip()
     if CONTROL.search(text):
         p.invalido(campo, "Remova caracteres de controle (só tabulação e quebra de linha "

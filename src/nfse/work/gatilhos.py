@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Row
 
 from nfse.certs.secrets import SecretBox
 from nfse.config import Settings
-from nfse.notify.webhook import Destino, endereco_interno, entregar
+from nfse.notify.webhook import Destino, entregar
 from nfse.representacao import nota_json
 from nfse.store import hooks, notas
 from nfse.work.outbox import BATCH, Outbox
@@ -56,12 +56,9 @@ class Gatilhos(Outbox[str | None]):
             hook = hooks.destino(conn, self.box, entrega.hook_id)
         if hook is None:
             return "gatilho removido"
-        if hook.ambiente == "producao":
-            interno = endereco_interno(hook.url, self.settings.webhook_allow)
-            if interno:
-                return f"endereço interno recusado: {interno}"
         return entregar(Destino(hook.url, hook.authorization, hook.authorization_header,
-                                hook.secret), entrega.body.encode(), entrega.delivery)
+                                hook.secret, tuple(self.settings.webhook_allow)),
+                        entrega.body.encode(), entrega.delivery)
 
     def _record(self, entrega: Row, erro: str | None) -> None:
         schedule = self.settings.webhook_retries

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from nfse.api.auth import antes_de_tentar, falhou
 from nfse.api.painel import sessao
 from nfse.documents.links import public_path
 from nfse.domain.status import ISSUED, Status
@@ -92,6 +93,9 @@ def entrar(request: Request) -> Response:
 
 @router.post("/entrar")
 async def entrar_post(request: Request) -> Response:
+    """Failed logins spend the client address's budget of failed authentications, as the
+    API's do (429 once it is spent)."""
+    antes_de_tentar(request)
     token = (await _form(request)).get("token", "")
     return await run_in_threadpool(_entrar_com, request, token)
 
@@ -101,6 +105,7 @@ def _entrar_com(request: Request, token: str) -> Response:
     with runtime.engine.connect() as conn:
         valido = bool(token) and admin_tokens.valido(conn, token.strip())
     if not valido:
+        falhou(request)
         return _pagina(request, "entrar.html", status=401,
                        erro="Token de administrador inválido ou revogado")
     resposta = RedirectResponse("/painel/notas", status_code=303)

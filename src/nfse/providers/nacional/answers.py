@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.providers.base import Erro
+from nfse.xml import seguro
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 
@@ -93,7 +94,7 @@ def explicar_emissor_proprio(erros: list[Erro]) -> tuple[Erro, ...]:
 
 def nfse_fields(xml: bytes) -> tuple[str, datetime | None, dict[str, str]]:
     """(nNFSe, dhProc, the values the Sefin computed) of an NFS-e document, from one parse."""
-    inf = etree.fromstring(xml).find("n:infNFSe", NS)
+    inf = seguro.ler(xml).find("n:infNFSe", NS)
     if inf is None:
         return "", None, {}
     found = _walk(inf, _WANTED, {})

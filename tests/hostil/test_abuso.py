@@ -1,0 +1,94 @@
+"""Abuse budgets: failed authentications per client address, a limiter whose memory and cost
+per request stay bounded whatever the number of keys, public links budgeted per link, and
+``X-Forwarded-For`` trusted only from ``NFSE_TRUSTED_PROXIES``."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from fastapi.testclient import TestClient
+
+from nfse.api.app import create_app
+from nfse.api.cliente import client_address, trusted
+from nfse.api.ratelimit import MAX_KEYS, WINDOW, RateLimiter
+from nfse.documents.links import public_path
+from tests.hostil.conftest import Alvo
+
+
+def test_guessing_tokens_from_one_address_gets_429(alvo: Alvo) -> None:
+    limit = alvo.runtime.settings.auth_failures
+    assert alvo.client.get("/v2/nfse/x", auth=(alvo.token, "")).status_code == 404
+    answers = [alvo.client.get("/v2/nfse/x", auth=(secrets.token_urlsafe(16), "")).status_code
+               for _ in range(limit + 10)]
+    assert answers[:limit] == [401] * limit
+    assert set(answers[limit:]) == {429}, answers
+    refused = alvo.client.get("/v2/empresas", auth=(secrets.token_urlsafe(16), ""))
+    assert refused.status_code == 429 and refused.json()["codigo"] == "limite_excedido"
+    # the company's own token, already known to this process, keeps working
+    assert alvo.client.get("/v2/nfse/x", auth=(alvo.token, "")).status_code == 404
+    # another address has its own budget
+    with TestClient(create_app(alvo.runtime), client=("198.51.100.7", 4000)) as other:
+        assert other.get("/v2/nfse/x", auth=("errado", "")).status_code == 401
+
+
+def test_the_limiter_stays_bounded_with_100000_keys() -> None:
+    """100,000 distinct keys in one window (tokens made up by an attacker): the map never
+    holds more than ``MAX_KEYS`` and a request costs about what it costs with one key (the
+    cost was the number of keys: 118 ms per request at 100,000)."""
+    limiter = RateLimiter(lambda: 100)
+    started = time.perf_counter()
+    for _ in range(20_000):
+        limiter.hit("t:one")
+    one = (time.perf_counter() - started) / 20_000
+    started = time.perf_counter()
+    for n in range(100_000):
+        limiter.hit(f"t:{n}")
+        assert len(limiter) <= MAX_KEYS
+    many = (time.perf_counter() - started) / 100_000
+    print(f"\nlimiter: {one * 1e6:.2f} µs per request with one key, {many * 1e6:.2f} µs with "
+          f"100,000 keys ({len(limiter)} kept); ratio {many / one:.1f}")
+    assert many / one < 10
+    assert limiter.hit("t:99999")[1] == 98  # the newest windows are kept
+
+
+def test_expired_windows_are_dropped_as_time_passes() -> None:
+    now = [0.0]
+    limiter = RateLimiter(lambda: 100, clock=lambda: now[0])
+    for n in range(1000):
+        limiter.hit(f"k{n}")
+    now[0] = WINDOW + 1
+    for n in range(600):
+        limiter.hit(f"new{n}")
+    assert len(limiter) == 600  # two expired windows dropped per request
+
+
+def test_public_links_are_budgeted_per_link(alvo: Alvo) -> None:
+    alvo.runtime.settings.rate_limit = 3
+    one, two = public_path("a" * 32, "danfse.pdf"), public_path("b" * 32, "danfse.pdf")
+    assert [alvo.client.get(one).status_code for _ in range(4)] == [404, 404, 404, 429]
+    assert alvo.client.get(two).status_code == 404
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(alvo: Alvo) -> None:
+    alvo.runtime.settings.rate_limit = 2
+    alvo.runtime.settings.trusted_proxies = "10.0.0.0/8"
+    with TestClient(create_app(alvo.runtime), client=("10.1.2.3", 4000)) as proxy:
+        for cliente in ("203.0.113.1", "203.0.113.2"):
+            answers = [proxy.get("/healthz", headers={"X-Forwarded-For": f"1.1.1.1, {cliente}"})
+                       .status_code for _ in range(3)]
+            assert answers[2] == 429 and 429 not in answers[:2], (cliente, answers)
+    with TestClient(create_app(alvo.runtime), client=("198.51.100.9", 4000)) as direct:
+        answers = [direct.get("/healthz", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+                   .status_code for n in range(3)]
+        assert answers[2] == 429  # a client's own header is not believed
+
+
+def test_client_address_takes_the_last_untrusted_hop() -> None:
+    proxies = trusted("10.0.0.0/8, ::1, lixo")
+    scope = {"client": ("10.0.0.1", 1), "headers": [
+        (b"x-forwarded-for", b"6.6.6.6, 203.0.113.5, 10.0.0.2")]}
+    assert client_address(scope, proxies) == "203.0.113.5"
+    assert client_address(scope | {"client": ("8.8.8.8", 1)}, proxies) == "8.8.8.8"
+    assert client_address({"client": ("10.0.0.1", 1), "headers": [
+        (b"x-forwarded-for", b"nao-e-ip")]}, proxies) == "10.0.0.1"

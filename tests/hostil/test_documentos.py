@@ -1,0 +1,43 @@
+"""Text and public documents end to end: what the DANFSe fonts can draw (Windows-1252, with
+its dashes, quotes, euro and ligatures) is carried into an authorized note that has its PDF;
+the public pages carry the security headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hostil.conftest import Alvo
+from tests.support import Gateway, nota_exemplo
+
+CABECALHOS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
+              "x-frame-options": "DENY"}
+
+
+@pytest.mark.slow
+def test_windows_1252_text_is_carried_and_printed(gateway: Gateway) -> None:
+    texto = "Serviço – “consultoria” de 5 € œuvre\tcom tabulação\nsegunda linha ¿¡ ÀÉÎÕÜ ç"
+    servico = nota_exemplo()["servico"] | {"discriminacao": texto}
+    nota = gateway.autorizar("texto-1252", nota_exemplo(servico=servico))
+    pdf = gateway.client.get(nota["url_danfse"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert gateway.client.get("/v2/nfse/texto-1252?completa=1").json()[
+        "requisicao_nfse"]["servico"]["discriminacao"] == texto
+    for url in (nota["url_danfse"], nota["url"]):
+        answer = gateway.client.get(url)
+        assert answer.status_code == 200
+        for name, value in CABECALHOS.items():
+            assert answer.headers[name] == value, (url, name)
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("texto", ["Consultoria 😀", "\ufeffConsultoria", "Consultoria \u202e",
+                                   "Servic\u0327o", "咨询服务"])
+def test_text_the_danfse_cannot_print_is_refused_naming_the_field(alvo: Alvo,
+                                                                   texto: str) -> None:
+    servico = nota_exemplo()["servico"] | {"discriminacao": texto}
+    answer = alvo.client.post("/v2/nfse?ref=texto", json=nota_exemplo(servico=servico),
+                              auth=(alvo.token, ""))
+    assert answer.status_code == 400
+    erro = answer.json()["erros"][0]
+    assert erro["campo"] == "servico.discriminacao" and "U+" in erro["mensagem"]
+    assert alvo.linhas()["notas"] == 0
