@@ -29,6 +29,7 @@ def test_an_operator_refires_a_webhook_from_the_panel(gateway: Gateway) -> None:
     gateway.runtime.settings.public_url = gateway.base_url
     with gateway.runtime.engine.begin() as conn:
         token = admin_tokens.criar(conn, "operador")
+    gateway.runtime.settings.webhook_allow = ["127.0.0.1"]  # the receiver is on loopback
     receptor = Receptor()
     gateway.client.post("/v2/hooks", json={"event": "nfse", "url": receptor.url})
     for ref in ("outra-1", "pedido-7", "outra-2"):

@@ -87,6 +87,7 @@ def _recebidas(gateway: Gateway, versao: int, quantas: int) -> list[dict]:
 def test_a_company_receives_the_notes_issued_to_it_and_their_cancellation(
         gateway: Gateway, outra: httpx.Client) -> None:
     gateway.runtime.settings.public_url = gateway.base_url
+    gateway.runtime.settings.webhook_allow = ["127.0.0.1"]  # the receiver is on loopback
     receptor = Receptor()
     assert gateway.client.post("/v2/hooks", json={"event": "nfse_recebida",
                                                   "url": receptor.url}).status_code == 201
