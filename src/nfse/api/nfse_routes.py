@@ -30,11 +30,12 @@ from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
-from nfse.store import artefatos, emails, notas
+from nfse.store import artefatos, ciclo, emails, notas
 from nfse.store.clock import now
+from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
-from nfse.work.documentos import store_danfse
+from nfse.work.documentos import render_danfse
 from nfse.work.gatilhos import disparar
 
 router = APIRouter()
@@ -64,6 +65,13 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
+def _nao_habilitada(mensagem: str, correcao: str) -> None:
+    raise ApiError(400, "empresa_nao_habilitada",
+                   "Emitente ainda não habilitado para emissão de NFSe",
+                   erros=[{"codigo": "empresa_nao_habilitada", "mensagem": mensagem,
+                           "correcao": correcao}])
+
+
 def _validate(cred: Credencial, ref: str | None, body: Any,
               modelo: str) -> tuple[str, Nota, str]:
     """The checks that need no database: (ref, the normalised note, provider)."""
@@ -79,12 +87,13 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
     except RequisicaoInvalida as exc:
         raise invalid(exc) from exc
     empresa = cred.empresa
-    if nota.prestador.documento != empresa.documento or not empresa.habilita_nfse:
-        raise ApiError(400, "empresa_nao_habilitada",
-                       "Emitente ainda não habilitado para emissão de NFSe",
-                       erros=[{"codigo": "empresa_nao_habilitada", "correcao": None,
-                               "mensagem": f"O prestador {nota.prestador.documento} não é a "
-                                           f"empresa deste token ({empresa.documento})"}])
+    if nota.prestador.documento != empresa.documento:
+        _nao_habilitada(f"O prestador {nota.prestador.documento} não é a empresa deste token "
+                        f"({empresa.documento})", "Informe o CNPJ ou CPF da empresa do token")
+    if not empresa.habilita_nfse:
+        _nao_habilitada(f"A empresa {empresa.documento} está com a emissão de NFS-e "
+                        "desabilitada", "Habilite a emissão de NFS-e da empresa em "
+                        "/v2/empresas (habilita_nfse)")
     if modelo == modelos.NFSEN and getattr(empresa, f"habilita_nfsen_{cred.ambiente}") is False:
         raise ApiError(400, "empresa_nao_habilitada",
                        f"Emitente não habilitado para a NFS-e Nacional em {cred.ambiente}")
@@ -182,6 +191,17 @@ async def _get(request: Request, cred: Credencial, ref: str, completa: str,
     return JSONResponse(await run_in_threadpool(load))
 
 
+def _cancelavel(status: Status) -> None:
+    """The Focus answer to a cancellation of a note in ``status``, unless it is autorizado."""
+    if status == Status.CANCELADO:
+        raise ApiError(400, "nfe_cancelada", "Nota Fiscal já cancelada")
+    if status == Status.PROCESSANDO:
+        raise EM_PROCESSAMENTO
+    if status != Status.AUTORIZADO:
+        raise ApiError(400, "nfe_nao_autorizada",
+                       "Nota fiscal não autorizada não pode ser cancelada")
+
+
 def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
             base: str, modelo: str) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
@@ -193,30 +213,27 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
     justificativa = justificativa.strip()
-    status = Status(row.status)
-    if status == Status.CANCELADO:
-        raise ApiError(400, "nfe_cancelada", "Nota Fiscal já cancelada")
-    if status == Status.PROCESSANDO:
-        raise EM_PROCESSAMENTO
-    if status != Status.AUTORIZADO:
-        raise ApiError(400, "nfe_nao_autorizada",
-                       "Nota fiscal não autorizada não pode ser cancelada")
+    _cancelavel(Status(row.status))
     nota = modelos.parse(row.modelo, json.loads(row.requisicao))
     emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
                                             nota.prestador.codigo_municipio)
     outcome = get_provider(row.provider).cancel(
         nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
     if outcome.result == Result.AUTHORIZED:
-        with runtime.engine.begin() as conn:
-            notas.cancel(conn, row.id, justificativa)
-            if outcome.xml:
-                artefatos.put(conn, row.id, artefatos.XML_CANCELAMENTO, outcome.xml,
-                              "application/xml")
+        with autocommit(runtime.engine) as conn:
             authorized = artefatos.latest(conn, row.id, artefatos.XML_NFSE)
-            avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente, emails.CANCELADO)
-            disparar(conn, row.id, base)
-        if authorized:  # the PDF carries the cancellation mark from now on
-            store_danfse(runtime.engine, row.id, authorized[0], cancelada=True)
+        # the PDF carries the cancellation mark before the e-mail queued with it can leave
+        danfse = render_danfse(row.id, authorized[0], cancelada=True) if authorized else None
+        try:
+            with runtime.engine.begin() as conn:
+                ciclo.cancelar(conn, row.id, justificativa, xml_cancelamento=outcome.xml,
+                               danfse=danfse)
+                avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente,
+                               emails.CANCELADO)
+                disparar(conn, row.id, base)
+        except ciclo.EstadoMudou as exc:  # another request changed it first: its answer
+            _cancelavel(exc.encontrado or Status.CANCELADO)
+            raise
         runtime.wake.set()
         return {"status": "cancelado"}
     erros = [e.as_json() for e in outcome.erros] or [{
