@@ -30,12 +30,10 @@ from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
-from nfse.store import artefatos, ciclo, emails, notas
+from nfse.store import ciclo, emails, notas
 from nfse.store.clock import now
-from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
-from nfse.work.documentos import render_danfse
 from nfse.work.gatilhos import disparar
 
 router = APIRouter()
@@ -220,14 +218,9 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
     outcome = get_provider(row.provider).cancel(
         nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
     if outcome.result == Result.AUTHORIZED:
-        with autocommit(runtime.engine) as conn:
-            authorized = artefatos.latest(conn, row.id, artefatos.XML_NFSE)
-        # the PDF carries the cancellation mark before the e-mail queued with it can leave
-        danfse = render_danfse(row.id, authorized[0], cancelada=True) if authorized else None
         try:
             with runtime.engine.begin() as conn:
-                ciclo.cancelar(conn, row.id, justificativa, xml_cancelamento=outcome.xml,
-                               danfse=danfse)
+                ciclo.cancelar(conn, row.id, justificativa, xml_cancelamento=outcome.xml)
                 avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente,
                                emails.CANCELADO)
                 disparar(conn, row.id, base)

@@ -164,19 +164,18 @@ def autorizar(conn: Connection, nota: Row, lease: Lease, documentos: list[tuple[
 # The changes of an authorized note.
 
 def cancelar(conn: Connection, nota_id: int, justificativa: str, *,
-             xml_cancelamento: bytes | None, danfse: bytes | None) -> None:
-    """autorizado → cancelado, with the cancellation event's XML and the DANFSe marked
-    CANCELADA (``danfse``, rendered by the caller). The DANFSe rendered before is removed
-    in the same transaction: whatever reads the note's PDF afterwards (an e-mail leaving at
-    once) gets the cancelled one, or none and renders it from the state it reads."""
+             xml_cancelamento: bytes | None) -> None:
+    """autorizado → cancelado, with the cancellation event's XML. The DANFSe rendered for
+    the authorized note goes in the same transaction: whatever reads the note's PDF after
+    the change (an e-mail leaving at once, the PDF's URL) renders it from the state it
+    reads, with the CANCELADA mark (``guardar_danfse`` keeps a PDF only for the state it
+    shows)."""
     mover(conn, nota_id, Status.AUTORIZADO, Status.CANCELADO, justificativa)
     if xml_cancelamento:
         artefatos.put(conn, nota_id, artefatos.XML_CANCELAMENTO, xml_cancelamento,
                       "application/xml")
     conn.execute(delete(artefatos_table).where(artefatos_table.c.nota_id == nota_id,
                                                artefatos_table.c.kind == artefatos.DANFSE))
-    if danfse:
-        artefatos.put(conn, nota_id, artefatos.DANFSE, danfse, "application/pdf")
 
 
 def substituir(conn: Connection, nota_id: int, numero_substituta: str | None) -> None:
@@ -192,17 +191,22 @@ def reaceitar(conn: Connection, nota_id: int, **values: Any) -> None:
     mover(conn, nota_id, Status.ERRO, Status.PROCESSANDO, RECEBIDA, **values)
 
 
-_GUARDAR_DANFSE = insert(artefatos_table).from_select(
-    ["nota_id", "kind", "content", "media_type", "created_at"],
-    select(notas.c.id, literal(artefatos.DANFSE), bindparam("content", type_=LargeBinary),
-           literal("application/pdf"), bindparam("agora", type_=DateTime(timezone=True)))
-    .where(notas.c.id == bindparam("nota_id"),
-           (notas.c.status == Status.CANCELADO.value) == bindparam("cancelada")))
+def _guardar_danfse(cancelada: bool):  # noqa: ANN202
+    estado = (notas.c.status == Status.CANCELADO.value if cancelada
+              else notas.c.status != Status.CANCELADO.value)
+    return insert(artefatos_table).from_select(
+        ["nota_id", "kind", "content", "media_type", "created_at"],
+        select(notas.c.id, literal(artefatos.DANFSE), bindparam("content", type_=LargeBinary),
+               literal("application/pdf"), bindparam("agora", type_=DateTime(timezone=True)))
+        .where(notas.c.id == bindparam("nota_id"), estado)).returning(artefatos_table.c.id)
+
+
+_GUARDAR_DANFSE = {cancelada: _guardar_danfse(cancelada) for cancelada in (False, True)}
 
 
 def guardar_danfse(conn: Connection, nota_id: int, pdf: bytes, *, cancelada: bool) -> bool:
     """Keep the note's DANFSe, rendered for a cancelled note or not (``cancelada``), only
     if the note is (still) so; whether it was kept."""
-    return conn.execute(_GUARDAR_DANFSE, {
-        "nota_id": nota_id, "content": artefatos.comprimir(pdf), "agora": now(),
-        "cancelada": cancelada}).rowcount == 1
+    return conn.execute(_GUARDAR_DANFSE[cancelada], {
+        "nota_id": nota_id, "content": artefatos.comprimir(pdf), "agora": now()}
+        ).first() is not None
