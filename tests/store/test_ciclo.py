@@ -22,7 +22,7 @@ from nfse.domain.status import (
     exigir_envio,
 )
 from nfse.runtime import Runtime
-from nfse.store import artefatos, ciclo, hooks, notas
+from nfse.store import artefatos, ciclo, emails, hooks, notas
 from nfse.store.clock import now
 from nfse.store.tables import artefatos as artefatos_table
 from nfse.store.tables import historico
@@ -239,3 +239,30 @@ def test_a_rejected_ref_is_accepted_again_once(runtime: Runtime) -> None:
         linhas = conn.execute(select(historico.c.status).where(
             historico.c.nota_id == nota_id).order_by(historico.c.id)).scalars().all()
     assert linhas == ["processando_autorizacao", "erro_autorizacao", "processando_autorizacao"]
+
+
+@pytest.mark.usefixtures("empresa")
+def test_an_outbox_attempt_is_recorded_once(runtime: Runtime) -> None:
+    """Two deliverers of one attempt (the first's lease ran out): the e-mail is recorded
+    sent once, the webhook delivery counted once on its hook."""
+    nota_id = _autorizada(runtime, "envios")
+    with runtime.engine.begin() as conn:
+        emails.enfileirar(conn, nota_id, ["cliente@example.com"], emails.PEDIDO)
+        hook = hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao", cnpj=None,
+                           cpf=None, event="nfse", url="https://example.com/h",
+                           authorization=None, authorization_header="Authorization",
+                           secret=None)
+        hooks.enfileirar(conn, nota_id, [hook.id], "{}")
+    [mensagem] = emails.claim(runtime.engine, "w1", 10, LEASE)
+    [entrega] = hooks.claim(runtime.engine, "w1", 10, LEASE)
+    with runtime.engine.begin() as conn:
+        assert emails.enviado(conn, mensagem.id, mensagem.attempts + 1)
+        assert not emails.adiar(conn, mensagem.id, mensagem.attempts + 1, 1.0, "atrasado")
+        assert not emails.enviado(conn, mensagem.id, mensagem.attempts + 1)
+        assert hooks.registrar(conn, entrega, ok=True, erro=None, retry_in=None)
+        assert not hooks.registrar(conn, entrega, ok=False, erro="lento", retry_in=1.0)
+    with runtime.engine.connect() as conn:
+        [linha] = emails.da_nota(conn, nota_id)
+        assert (linha.status, linha.attempts, linha.erro) == ("enviado", 1, None)
+        gatilho = hooks.obter(conn, runtime.box, 1, "homologacao", hook.id)
+        assert (gatilho.request_count, gatilho.success_count, gatilho.error_count) == (1, 1, 0)
