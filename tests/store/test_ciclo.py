@@ -266,3 +266,26 @@ def test_an_outbox_attempt_is_recorded_once(runtime: Runtime) -> None:
         assert (linha.status, linha.attempts, linha.erro) == ("enviado", 1, None)
         gatilho = hooks.obter(conn, runtime.box, 1, "homologacao", hook.id)
         assert (gatilho.request_count, gatilho.success_count, gatilho.error_count) == (1, 1, 0)
+
+
+@pytest.mark.usefixtures("empresa")
+def test_one_cancellation_request_holds_an_authorized_note(runtime: Runtime) -> None:
+    nota_id = _autorizada(runtime, "reserva")
+    with runtime.engine.begin() as conn:
+        primeira = ciclo.reservar(conn, nota_id, "pedido-1", LEASE)
+        assert primeira is not None
+        assert ciclo.reservar(conn, nota_id, "pedido-2", LEASE) is None  # held
+    with pytest.raises(ciclo.EstadoMudou) as alheia, runtime.engine.begin() as conn:
+        ciclo.cancelar(conn, nota_id, "sem a reserva", xml_cancelamento=None,
+                       lease=ciclo.Lease("pedido-2", primeira.until))
+    assert alheia.value.lease_perdida
+    with runtime.engine.begin() as conn:
+        ciclo.liberar(conn, nota_id, primeira)  # the authority refused: the next may try
+        segunda = ciclo.reservar(conn, nota_id, "pedido-2", LEASE)
+    assert segunda is not None
+    with runtime.engine.begin() as conn:
+        ciclo.cancelar(conn, nota_id, "com a reserva", xml_cancelamento=None, lease=segunda)
+    nota = _row(runtime, nota_id)
+    assert (nota.status, nota.lease_owner, nota.lease_until) == ("cancelado", None, None)
+    with runtime.engine.begin() as conn:
+        assert ciclo.reservar(conn, nota_id, "pedido-3", LEASE) is None  # not authorized

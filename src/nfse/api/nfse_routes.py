@@ -5,7 +5,10 @@ door it came through."""
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -32,6 +35,7 @@ from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import ciclo, emails, notas
 from nfse.store.clock import now
+from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
 from nfse.work.gatilhos import disparar
@@ -54,6 +58,8 @@ class RotaDireta(APIRoute):
         return handler
 
 
+ESPERA = 0.05
+"""How often a cancellation waiting for another one of the same note looks again (s)."""
 EM_PROCESSAMENTO = ApiError(422, "em_processamento", "Nota fiscal em processamento")
 NFE_AUTORIZADA = ApiError(422, "nfe_autorizada", "Nota fiscal já autorizada")
 
@@ -200,6 +206,23 @@ def _cancelavel(status: Status) -> None:
                        "Nota fiscal não autorizada não pode ser cancelada")
 
 
+def _reservar(runtime: Runtime, nota_id: int) -> ciclo.Lease:
+    """Hold the note for this cancellation (``ciclo.reservar``). While another request
+    holds it, wait for its outcome: then answer for the state it left (nfe_cancelada), or
+    try in turn if it is still authorized. A hold outlives no authority call: a request
+    that died leaves one that expires."""
+    duracao = timedelta(seconds=2 * runtime.settings.authority_timeout + 5)
+    dono = f"cancelamento:{uuid.uuid4().hex}"
+    while True:
+        with runtime.engine.begin() as conn:
+            lease = ciclo.reservar(conn, nota_id, dono, duracao)
+        if lease is not None:
+            return lease
+        with autocommit(runtime.engine) as conn:
+            _cancelavel(Status(notas.get(conn, nota_id).status))
+        time.sleep(ESPERA)
+
+
 def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
             base: str, modelo: str) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
@@ -211,22 +234,34 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
     justificativa = justificativa.strip()
-    _cancelavel(Status(row.status))
     nota = modelos.parse(row.modelo, json.loads(row.requisicao))
     emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
                                             nota.prestador.codigo_municipio)
-    outcome = get_provider(row.provider).cancel(
-        nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
-    if outcome.result == Result.AUTHORIZED:
-        try:
+    lease = _reservar(runtime, row.id)
+    try:
+        outcome = get_provider(row.provider).cancel(
+            nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
+        if outcome.result == Result.AUTHORIZED:
             with runtime.engine.begin() as conn:
-                ciclo.cancelar(conn, row.id, justificativa, xml_cancelamento=outcome.xml)
+                ciclo.cancelar(conn, row.id, justificativa, xml_cancelamento=outcome.xml,
+                               lease=lease)
                 avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente,
                                emails.CANCELADO)
                 disparar(conn, row.id, base)
-        except ciclo.EstadoMudou as exc:  # another request changed it first: its answer
-            _cancelavel(exc.encontrado or Status.CANCELADO)
-            raise
+            lease = None
+    except ciclo.EstadoMudou as exc:  # replaced meanwhile (the worker's substitution)
+        _cancelavel(exc.encontrado or Status.CANCELADO)
+        # still authorized, our hold expired during the authority's answer: another request
+        # holds the note now and records what the authority registered
+        return {"status": "erro_cancelamento", "erros": [{
+            "codigo": "cancelamento_em_andamento",
+            "mensagem": "Outro pedido de cancelamento desta nota está em andamento",
+            "correcao": "Consulte a nota em alguns segundos"}]}
+    finally:
+        if lease is not None:
+            with runtime.engine.begin() as conn:
+                ciclo.liberar(conn, row.id, lease)
+    if outcome.result == Result.AUTHORIZED:
         runtime.wake.set()
         return {"status": "cancelado"}
     erros = [e.as_json() for e in outcome.erros] or [{

@@ -31,6 +31,7 @@ from sqlalchemy import (
     delete,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -163,14 +164,42 @@ def autorizar(conn: Connection, nota: Row, lease: Lease, documentos: list[tuple[
 
 # The changes of an authorized note.
 
+_RESERVAR = (update(notas).where(
+    notas.c.id == bindparam("nota_id"), notas.c.status == Status.AUTORIZADO.value,
+    or_(notas.c.lease_until.is_(None), notas.c.lease_until < bindparam("agora")))
+    .values(lease_owner=bindparam("dono"), lease_until=bindparam("ate")))
+_LIBERAR = (update(notas).where(notas.c.id == bindparam("nota_id"),
+                                notas.c.lease_owner == bindparam("dono"),
+                                notas.c.lease_until == bindparam("ate"))
+            .values(lease_owner=None, lease_until=None))
+
+
+def reservar(conn: Connection, nota_id: int, dono: str, duracao: timedelta) -> Lease | None:
+    """Hold an authorized note for one cancellation request for up to ``duracao`` (the
+    lease columns, which only a note being processed uses otherwise): a concurrent request
+    waits for its outcome instead of asking the authority too. None: the note is not
+    authorized, or another request holds it."""
+    moment = now()
+    lease = Lease(dono, moment + duracao)
+    reserved = conn.execute(_RESERVAR, {"nota_id": nota_id, "agora": moment,
+                                        "dono": lease.owner, "ate": lease.until})
+    return lease if reserved.rowcount == 1 else None
+
+
+def liberar(conn: Connection, nota_id: int, lease: Lease) -> None:
+    """Give back a ``reservar`` hold whose request did not change the note."""
+    conn.execute(_LIBERAR, {"nota_id": nota_id, "dono": lease.owner, "ate": lease.until})
+
+
 def cancelar(conn: Connection, nota_id: int, justificativa: str, *,
-             xml_cancelamento: bytes | None) -> None:
-    """autorizado → cancelado, with the cancellation event's XML. The DANFSe rendered for
-    the authorized note goes in the same transaction: whatever reads the note's PDF after
-    the change (an e-mail leaving at once, the PDF's URL) renders it from the state it
-    reads, with the CANCELADA mark (``guardar_danfse`` keeps a PDF only for the state it
-    shows)."""
-    mover(conn, nota_id, Status.AUTORIZADO, Status.CANCELADO, justificativa)
+             xml_cancelamento: bytes | None, lease: Lease | None = None) -> None:
+    """autorizado → cancelado (under the request's ``reservar`` hold, when given), with the
+    cancellation event's XML. The DANFSe rendered for the authorized note goes in the same
+    transaction: whatever reads the note's PDF after the change (an e-mail leaving at once,
+    the PDF's URL) renders it from the state it reads, with the CANCELADA mark
+    (``guardar_danfse`` keeps a PDF only for the state it shows)."""
+    mover(conn, nota_id, Status.AUTORIZADO, Status.CANCELADO, justificativa, lease=lease,
+          lease_owner=None, lease_until=None)
     if xml_cancelamento:
         artefatos.put(conn, nota_id, artefatos.XML_CANCELAMENTO, xml_cancelamento,
                       "application/xml")
