@@ -59,6 +59,8 @@ def _post(gateway: Gateway, path: str, body: object = None) -> Callable[[], http
 
 def _resposta(answer: httpx.Response) -> tuple[int, str]:
     body = answer.json()
+    if body.get("status") == "erro_cancelamento":
+        return answer.status_code, f"erro_cancelamento: {body['erros']}"
     return answer.status_code, body.get("status") or body.get("codigo")
 
 

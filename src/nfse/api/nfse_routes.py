@@ -234,11 +234,13 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
     justificativa = justificativa.strip()
-    nota = modelos.parse(row.modelo, json.loads(row.requisicao))
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
-                                            nota.prestador.codigo_municipio)
     lease = _reservar(runtime, row.id)
     try:
+        with autocommit(runtime.engine) as conn:  # as it was authorized, not as first read
+            row = notas.get(conn, row.id)
+        nota = modelos.parse(row.modelo, json.loads(row.requisicao))
+        emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
+                                                nota.prestador.codigo_municipio)
         outcome = get_provider(row.provider).cancel(
             nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
         if outcome.result == Result.AUTHORIZED:

@@ -344,11 +344,11 @@ class Worker:
                              reconcile=outcome.result != Result.RETRY, outcome=outcome,
                              exchanges=kept)
 
-    def _record(self, nota_id: int, change: Callable[[Connection], object]) -> bool:
+    def _record(self, nota_id: int, change: Callable[[Connection], object]) -> None:
         """Apply ``change`` (a lifecycle change under this worker's lease, then its effects)
         in one transaction. When the note is no longer ours (our lease expired and another
         worker claimed it, or it was settled meanwhile) nothing is written: the outcome is
-        the holder's to record. Whether it was recorded."""
+        the holder's to record."""
         try:
             with self.engine.begin() as conn:
                 change(conn)
@@ -358,8 +358,6 @@ class Worker:
                         else f"found {exc.encontrado}")
             REGISTRY.inc("nfse_resultados_descartados_total",
                          "Resultados descartados por um worker que perdeu a nota")
-            return False
-        return True
 
     def _authorize(self, nota_id: int, lease: ciclo.Lease, outcome: Outcome,
                    exchanges: Sequence[Exchange], aviso: tuple[Nota, Empresa, Row]) -> None:
