@@ -16,7 +16,7 @@ from nfse.api.app import create_app
 from nfse.certs.a1 import document_of
 from nfse.runtime import Runtime
 from nfse.sandbox.nacional.assinatura import verificar
-from nfse.store import notas
+from nfse.store import ciclo, notas
 from nfse.store.tables import empresas as empresas_table
 from nfse.work.worker import Worker
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -49,7 +49,8 @@ def test_cancel_of_a_rejected_note(client: TestClient, runtime: Runtime) -> None
     client.post("/v2/nfse?ref=r2", content=json.dumps(nota_exemplo()))
     with runtime.engine.begin() as conn:
         row = notas.get_by_ref(conn, 1, "homologacao", "r2")
-        notas.reject(conn, row.id, [{"codigo": "E1", "mensagem": "recusada", "correcao": None}])
+        ciclo.rejeitar(conn, row.id, None,
+                       [{"codigo": "E1", "mensagem": "recusada", "correcao": None}])
     nota = client.get("/v2/nfse/r2?completa=1").json()
     assert nota["status"] == "erro_autorizacao"
     assert nota["erros"] == [{"codigo": "E1", "mensagem": "recusada", "correcao": None}]

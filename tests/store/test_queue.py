@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nfse.domain.status import Status
 from nfse.runtime import Runtime
-from nfse.store import artefatos, autorizacao, db, hooks, notas
+from nfse.store import artefatos, ciclo, db, hooks, notas
 from nfse.store.clock import aware, now
 from nfse.work.worker import Worker
 from tests.support import CNPJ, empresa_teste, nota_exemplo
@@ -23,6 +23,13 @@ def accept(runtime: Runtime, ref: str) -> int:
         return notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=ref,
                              requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
                              provider="nacional")
+
+
+def lease(runtime: Runtime, nota_id: int) -> ciclo.Lease:
+    with runtime.engine.connect() as conn:
+        found = ciclo.Lease.da_nota(notas.get(conn, nota_id))
+    assert found is not None
+    return found
 
 
 def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:
@@ -49,10 +56,12 @@ def test_rescheduled_note_waits_and_released_leases_return(runtime: Runtime) -> 
     nota_id = accept(runtime, "later")
     assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
     with runtime.engine.begin() as conn:
-        notas.reschedule(conn, nota_id, delay=3600, reconcile=True, mensagem="fora do ar")
+        ciclo.adiar(conn, nota_id, lease(runtime, nota_id), delay=3600, reconcile=True,
+                    mensagem="fora do ar")
     assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == []
     with runtime.engine.begin() as conn:
-        notas.reschedule(conn, nota_id, delay=0, reconcile=True, mensagem=None)
+        conn.execute(update(notas.notas).where(notas.notas.c.id == nota_id)
+                     .values(next_attempt_at=now()))
     assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
     notas.release(runtime.engine, "w1")
     assert notas.claim(runtime.engine, "w2", 1, timedelta(seconds=60)) == [nota_id]
@@ -114,7 +123,7 @@ def test_one_batch_mixes_new_taken_replaced_and_repeated_refs(runtime: Runtime) 
     ocupada = accept(runtime, "ocupada")
     falhou = accept(runtime, "falhou")
     with runtime.engine.begin() as conn:
-        notas.reject(conn, falhou, [{"codigo": "E1", "mensagem": "recusada"}])
+        ciclo.rejeitar(conn, falhou, None, [{"codigo": "E1", "mensagem": "recusada"}])
 
     def pedido(ref: str, corpo: object) -> notas.Pedido:
         return notas.Pedido(empresa_id=1, ambiente="homologacao", ref=ref, requisicao=corpo,
@@ -164,6 +173,7 @@ def test_an_authorization_is_recorded_alike_on_either_engine(runtime: Runtime) -
     be the same."""
     empresa_teste(runtime)
     nota_id = accept(runtime, "autorizada")
+    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
     with runtime.engine.begin() as conn:
         def hook(**alvo: str | None) -> str:
             return hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
@@ -174,9 +184,10 @@ def test_an_authorization_is_recorded_alike_on_either_engine(runtime: Runtime) -
         hook(cnpj="11444777000161")  # another prestador's
         row = notas.get(conn, nota_id)
         emitida = datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=-3)))
-        achados = autorizacao.autorizar(
-            conn, row, [("exchange:emissao:request", b"<pedido/>", "application/octet-stream"),
-                        (artefatos.XML_NFSE, b"<NFSe>\xc3\xa7</NFSe>", "application/xml")],
+        achados = ciclo.autorizar(
+            conn, row, ciclo.Lease.da_nota(row),
+            [("exchange:emissao:request", b"<pedido/>", "application/octet-stream"),
+             (artefatos.XML_NFSE, b"<NFSe>\xc3\xa7</NFSe>", "application/xml")],
             numero="42", codigo_verificacao="ABC", chave_acesso="3" * 50,
             data_emissao=emitida, valores={"vLiq": "97.00"})
     assert achados == [todos, deste]

@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from nfse.api.auth import credencial
 from nfse.api.body import json_body
 from nfse.api.errors import ApiError, nao_encontrado
-from nfse.domain.status import ISSUED, Status
+from nfse.domain.status import ISSUED
 from nfse.model.nfse import EMAIL
 from nfse.runtime import Runtime
-from nfse.store import emails, notas
+from nfse.store import ciclo, emails, notas
 from nfse.store.clock import aware
+from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 
 router = APIRouter()
@@ -43,11 +44,13 @@ def _enderecos(body: Any) -> list[str]:
 
 def _enviar(runtime: Runtime, cred: Credencial, ref: str, body: Any) -> dict[str, Any]:
     enderecos = _enderecos(body)
-    with runtime.engine.begin() as conn:
+    with autocommit(runtime.engine) as conn:
         row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
-        if row is None:
-            raise nao_encontrado()
-        if Status(row.status) not in ISSUED:
+    if row is None:
+        raise nao_encontrado()
+    with runtime.engine.begin() as conn:
+        status = ciclo.travar(conn, row.id)  # a cancellation commits before or after this
+        if status not in ISSUED:
             raise ApiError(400, "nfe_nao_autorizada",
                            "Só notas autorizadas ou canceladas podem ser enviadas por e-mail")
         queued, blocked = emails.enfileirar(conn, row.id, enderecos, emails.PEDIDO)

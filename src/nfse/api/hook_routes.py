@@ -17,7 +17,8 @@ from nfse.model.documentos import limpar_cnpj, limpar_digitos
 from nfse.notify.webhook import cabecalho_invalido, destino_recusado
 from nfse.representacao import iso
 from nfse.runtime import Runtime
-from nfse.store import hooks, notas
+from nfse.store import ciclo, hooks, notas
+from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.gatilhos import disparar
 
@@ -107,10 +108,12 @@ def _listar(runtime: Runtime, cred: Credencial) -> list[dict[str, Any]]:
 
 def _reenviar(runtime: Runtime, cred: Credencial, ref: str, base: str,
               modelo: str) -> list[dict[str, Any]]:
-    with runtime.engine.begin() as conn:
+    with autocommit(runtime.engine) as conn:
         row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
-        if row is None or (row.modelo or "nfse") != modelo:
-            raise nao_encontrado()
+    if row is None or (row.modelo or "nfse") != modelo:
+        raise nao_encontrado()
+    with runtime.engine.begin() as conn:
+        ciclo.travar(conn, row.id)  # the JSON sent is of one state, not of a change under way
         fired = set(disparar(conn, row.id, base))
         todos = hooks.listar(conn, runtime.box, cred.empresa.id, cred.ambiente)
     runtime.wake.set()

@@ -5,7 +5,10 @@ door it came through."""
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -30,11 +33,11 @@ from nfse.providers.base import Result
 from nfse.providers.registry import get_provider
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
-from nfse.store import artefatos, emails, notas
+from nfse.store import ciclo, emails, notas
 from nfse.store.clock import now
+from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
-from nfse.work.documentos import store_danfse
 from nfse.work.gatilhos import disparar
 
 router = APIRouter()
@@ -55,6 +58,8 @@ class RotaDireta(APIRoute):
         return handler
 
 
+ESPERA = 0.05
+"""How often a cancellation waiting for another one of the same note looks again (s)."""
 EM_PROCESSAMENTO = ApiError(422, "em_processamento", "Nota fiscal em processamento")
 NFE_AUTORIZADA = ApiError(422, "nfe_autorizada", "Nota fiscal já autorizada")
 
@@ -62,6 +67,13 @@ NFE_AUTORIZADA = ApiError(422, "nfe_autorizada", "Nota fiscal já autorizada")
 def base_url(request: Request) -> str:
     configured = request.app.state.runtime.settings.public_url
     return (configured or str(request.base_url)).rstrip("/")
+
+
+def _nao_habilitada(mensagem: str, correcao: str) -> None:
+    raise ApiError(400, "empresa_nao_habilitada",
+                   "Emitente ainda não habilitado para emissão de NFSe",
+                   erros=[{"codigo": "empresa_nao_habilitada", "mensagem": mensagem,
+                           "correcao": correcao}])
 
 
 def _validate(cred: Credencial, ref: str | None, body: Any,
@@ -85,12 +97,13 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
             "codigo": "municipio_nao_atendido", "campo": "prestador.codigo_municipio",
             "mensagem": recusa, "correcao": None}])
     empresa = cred.empresa
-    if nota.prestador.documento != empresa.documento or not empresa.habilita_nfse:
-        raise ApiError(400, "empresa_nao_habilitada",
-                       "Emitente ainda não habilitado para emissão de NFSe",
-                       erros=[{"codigo": "empresa_nao_habilitada", "correcao": None,
-                               "mensagem": f"O prestador {nota.prestador.documento} não é a "
-                                           f"empresa deste token ({empresa.documento})"}])
+    if nota.prestador.documento != empresa.documento:
+        _nao_habilitada(f"O prestador {nota.prestador.documento} não é a empresa deste token "
+                        f"({empresa.documento})", "Informe o CNPJ ou CPF da empresa do token")
+    if not empresa.habilita_nfse:
+        _nao_habilitada(f"A empresa {empresa.documento} está com a emissão de NFS-e "
+                        "desabilitada", "Habilite a emissão de NFS-e da empresa em "
+                        "/v2/empresas (habilita_nfse)")
     if modelo == modelos.NFSEN and getattr(empresa, f"habilita_nfsen_{cred.ambiente}") is False:
         raise ApiError(400, "empresa_nao_habilitada",
                        f"Emitente não habilitado para a NFS-e Nacional em {cred.ambiente}")
@@ -188,6 +201,34 @@ async def _get(request: Request, cred: Credencial, ref: str, completa: str,
     return JSONResponse(await run_in_threadpool(load))
 
 
+def _cancelavel(status: Status) -> None:
+    """The Focus answer to a cancellation of a note in ``status``, unless it is autorizado."""
+    if status == Status.CANCELADO:
+        raise ApiError(400, "nfe_cancelada", "Nota Fiscal já cancelada")
+    if status == Status.PROCESSANDO:
+        raise EM_PROCESSAMENTO
+    if status != Status.AUTORIZADO:
+        raise ApiError(400, "nfe_nao_autorizada",
+                       "Nota fiscal não autorizada não pode ser cancelada")
+
+
+def _reservar(runtime: Runtime, nota_id: int) -> ciclo.Lease:
+    """Hold the note for this cancellation (``ciclo.reservar``). While another request
+    holds it, wait for its outcome: then answer for the state it left (nfe_cancelada), or
+    try in turn if it is still authorized. A hold outlives no authority call: a request
+    that died leaves one that expires."""
+    duracao = timedelta(seconds=2 * runtime.settings.authority_timeout + 5)
+    dono = f"cancelamento:{uuid.uuid4().hex}"
+    while True:
+        with runtime.engine.begin() as conn:
+            lease = ciclo.reservar(conn, nota_id, dono, duracao)
+        if lease is not None:
+            return lease
+        with autocommit(runtime.engine) as conn:
+            _cancelavel(Status(notas.get(conn, nota_id).status))
+        time.sleep(ESPERA)
+
+
 def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
             base: str, modelo: str) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
@@ -199,30 +240,36 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
     justificativa = justificativa.strip()
-    status = Status(row.status)
-    if status == Status.CANCELADO:
-        raise ApiError(400, "nfe_cancelada", "Nota Fiscal já cancelada")
-    if status == Status.PROCESSANDO:
-        raise EM_PROCESSAMENTO
-    if status != Status.AUTORIZADO:
-        raise ApiError(400, "nfe_nao_autorizada",
-                       "Nota fiscal não autorizada não pode ser cancelada")
-    nota = modelos.parse(row.modelo, json.loads(row.requisicao))
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
-                                            nota.prestador.codigo_municipio)
-    outcome = get_provider(row.provider).cancel(
-        nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
+    lease = _reservar(runtime, row.id)
+    try:
+        with autocommit(runtime.engine) as conn:  # as it was authorized, not as first read
+            row = notas.get(conn, row.id)
+        nota = modelos.parse(row.modelo, json.loads(row.requisicao))
+        emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
+                                                nota.prestador.codigo_municipio)
+        outcome = get_provider(row.provider).cancel(
+            nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
+        if outcome.result == Result.AUTHORIZED:
+            with runtime.engine.begin() as conn:
+                ciclo.cancelar(conn, row.id, justificativa, xml_cancelamento=outcome.xml,
+                               lease=lease)
+                avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente,
+                               emails.CANCELADO)
+                disparar(conn, row.id, base)
+            lease = None
+    except ciclo.EstadoMudou as exc:  # replaced meanwhile (the worker's substitution)
+        _cancelavel(exc.encontrado or Status.CANCELADO)
+        # still authorized, our hold expired during the authority's answer: another request
+        # holds the note now and records what the authority registered
+        return {"status": "erro_cancelamento", "erros": [{
+            "codigo": "cancelamento_em_andamento",
+            "mensagem": "Outro pedido de cancelamento desta nota está em andamento",
+            "correcao": "Consulte a nota em alguns segundos"}]}
+    finally:
+        if lease is not None:
+            with runtime.engine.begin() as conn:
+                ciclo.liberar(conn, row.id, lease)
     if outcome.result == Result.AUTHORIZED:
-        with runtime.engine.begin() as conn:
-            notas.cancel(conn, row.id, justificativa)
-            if outcome.xml:
-                artefatos.put(conn, row.id, artefatos.XML_CANCELAMENTO, outcome.xml,
-                              "application/xml")
-            authorized = artefatos.latest(conn, row.id, artefatos.XML_NFSE)
-            avisar_tomador(conn, row.id, nota, cred.empresa, cred.ambiente, emails.CANCELADO)
-            disparar(conn, row.id, base)
-        if authorized:  # the PDF carries the cancellation mark from now on
-            store_danfse(runtime.engine, row.id, authorized[0], cancelada=True)
         runtime.wake.set()
         return {"status": "cancelado"}
     erros = [e.as_json() for e in outcome.erros] or [{

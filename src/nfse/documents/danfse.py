@@ -23,13 +23,25 @@ DPI = 300
 """Resolution of the NFS-e logo as embedded: print quality at its printed size."""
 
 
+SITUACAO_CANCELADA = "NFS-e Cancelada"
+"""The "situação" of a cancelled note: the authorized XML keeps the ``cStat`` of its
+issue (100, "NFS-e Gerada"), which the library prints whatever the watermark says."""
+
+
 class _DanfseNacional(Danfse):
-    """``brazilfiscalreport``'s DANFSe with its header logo embedded at ``DPI``.
+    """``brazilfiscalreport``'s DANFSe with its header logo embedded at ``DPI``, and the
+    situação of a cancelled note saying so.
 
     The library embeds the logo's 1920 x 389 RGBA original, printed 8 mm high, in every PDF:
     decoding and recompressing it was half of a DANFSe's rendering time (~24 of ~50 ms) and
     made each PDF, an e-mail attachment, 85 KB instead of 33. The logo, reduced once per
     process, is what each document embeds instead."""
+
+    def _parse_xml(self) -> dict[str, Any]:
+        data = super()._parse_xml()
+        if self.watermark_cancelled:
+            data["status"] = SITUACAO_CANCELADA
+        return data
 
     def image(self, name: Any, *args: Any, **kwargs: Any) -> Any:
         height = kwargs.get("h")

@@ -4,17 +4,19 @@ list of addresses whose server refused them for good."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
 
+from nfse.domain.status import Envio, exigir_envio
 from nfse.store import leases
 from nfse.store.clock import now
 from nfse.store.tables import emails, emails_bloqueados
 
-PENDENTE = "pendente"
-ENVIADO = "enviado"
-BLOQUEADO = "bloqueado"
-FALHOU = "falhou"
+PENDENTE = Envio.PENDENTE.value
+ENVIADO = Envio.ENVIADO.value
+BLOQUEADO = Envio.BLOQUEADO.value
+FALHOU = Envio.FALHOU.value
 
 AUTORIZADO = "autorizado"
 CANCELADO = "cancelado"
@@ -22,7 +24,12 @@ PEDIDO = "pedido"
 """Why a message goes out: the note was authorized or cancelled (to the tomador,
 automatically), or a client asked (POST .../email)."""
 
-_UPDATE = update(emails).where(emails.c.id == bindparam("email_id"))
+_UPDATE = update(emails).where(emails.c.id == bindparam("email_id"),
+                               emails.c.status == PENDENTE,
+                               emails.c.attempts == bindparam("antes"))
+"""The record of an attempt, a compare-and-set on the attempt it records (the lifecycle of
+``domain.status.Envio``): recorded twice (a deliverer whose lease ran out and the one that
+claimed the message after it), it counts once."""
 _BLOCKED = select(emails_bloqueados).where(emails_bloqueados.c.email == bindparam("endereco"))
 
 
@@ -52,24 +59,32 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[Row]
                             emails.c.destinatario, emails.c.motivo, emails.c.attempts)
 
 
-def enviado(conn: Connection, email_id: int, attempts: int) -> None:
-    conn.execute(_UPDATE, {"email_id": email_id, "status": ENVIADO, "sent_at": now(),
-                           "attempts": attempts, "next_attempt_at": None, "erro": None,
-                           "lease_until": None, "lease_owner": None})
+def _registrar(conn: Connection, email_id: int, attempts: int, destino: Envio,
+               **values: Any) -> bool:
+    exigir_envio(Envio.PENDENTE, destino)
+    return conn.execute(_UPDATE, {
+        "email_id": email_id, "antes": attempts - 1, "status": destino.value,
+        "attempts": attempts, "lease_until": None, "lease_owner": None, **values}
+        ).rowcount == 1
 
 
-def adiar(conn: Connection, email_id: int, attempts: int, delay: float, erro: str) -> None:
+def enviado(conn: Connection, email_id: int, attempts: int) -> bool:
+    """The ``attempts``-th attempt delivered the message; False if that attempt was
+    already recorded."""
+    return _registrar(conn, email_id, attempts, Envio.ENVIADO, sent_at=now(),
+                      next_attempt_at=None, erro=None)
+
+
+def adiar(conn: Connection, email_id: int, attempts: int, delay: float, erro: str) -> bool:
     """A temporary failure: try again after ``delay`` seconds."""
-    conn.execute(_UPDATE, {"email_id": email_id, "attempts": attempts,
-                           "next_attempt_at": now() + timedelta(seconds=delay), "erro": erro,
-                           "lease_until": None, "lease_owner": None})
+    return _registrar(conn, email_id, attempts, Envio.PENDENTE,
+                      next_attempt_at=now() + timedelta(seconds=delay), erro=erro)
 
 
-def encerrar(conn: Connection, email_id: int, status: str, attempts: int, erro: str) -> None:
+def encerrar(conn: Connection, email_id: int, status: str, attempts: int, erro: str) -> bool:
     """Give up on a message: ``BLOQUEADO`` (its address is refused) or ``FALHOU``."""
-    conn.execute(_UPDATE, {"email_id": email_id, "status": status, "attempts": attempts,
-                           "erro": erro, "next_attempt_at": None, "lease_until": None,
-                           "lease_owner": None})
+    return _registrar(conn, email_id, attempts, Envio(status), erro=erro,
+                      next_attempt_at=None)
 
 
 def da_nota(conn: Connection, nota_id: int) -> list[Row]:

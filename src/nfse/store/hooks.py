@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 
 from nfse.certs.secrets import SecretBox
+from nfse.domain.status import Envio, exigir_envio
 from nfse.store import leases
 from nfse.store.clock import aware, now
 from nfse.store.tables import entregas, hooks
@@ -33,9 +34,9 @@ EVENTS = ("nfse", "nfsen", "certificado", "nfse_recebida")
 MAXIMO_POR_EVENTO = 5
 JANELA = timedelta(days=7)
 """A hook whose deliveries mostly failed over this long is disabled (as Focus does)."""
-PENDENTE = "pendente"
-ENTREGUE = "entregue"
-FALHOU = "falhou"
+PENDENTE = Envio.PENDENTE.value
+ENTREGUE = Envio.ENTREGUE.value
+FALHOU = Envio.FALHOU.value
 
 
 @dataclass(frozen=True)
@@ -206,20 +207,31 @@ def destino(conn: Connection, box: SecretBox, hook_id: str) -> Hook | None:
 
 
 def registrar(conn: Connection, entrega: Row, *, ok: bool, erro: str | None,
-              retry_in: float | None) -> None:
-    """Count the attempt on the hook and settle the delivery: delivered, retried after
-    ``retry_in`` seconds, or (no retry left) given up."""
+              retry_in: float | None) -> bool:
+    """Settle the delivery's attempt (``entrega`` as claimed): delivered, retried after
+    ``retry_in`` seconds, or (no retry left) given up, and count it on the hook. A
+    compare-and-set on the attempt (``domain.status.Envio``): an attempt recorded already
+    (by a deliverer whose lease ran out) is not counted again; whether it was recorded."""
     attempts = entrega.attempts + 1
+    values: dict = {"attempts": attempts, "erro": erro, "lease_until": None,
+                    "lease_owner": None}
+    if ok:
+        destino = Envio.ENTREGUE
+        values.update(delivered_at=now(), next_attempt_at=None)
+    elif retry_in is None:
+        destino = Envio.FALHOU
+        values.update(next_attempt_at=None)
+    else:
+        destino = Envio.PENDENTE
+        values.update(next_attempt_at=now() + timedelta(seconds=retry_in))
+    exigir_envio(Envio.PENDENTE, destino)
+    recorded = conn.execute(update(entregas).where(
+        entregas.c.id == entrega.id, entregas.c.status == PENDENTE,
+        entregas.c.attempts == entrega.attempts).values(status=destino.value, **values))
+    if recorded.rowcount != 1:
+        return False
     counter = hooks.c.success_count if ok else hooks.c.error_count
     conn.execute(update(hooks).where(hooks.c.id == entrega.hook_id).values(
         {hooks.c.request_count: hooks.c.request_count + 1, counter: counter + 1}))
     _contar_na_janela(conn, entrega.hook_id, ok)
-    values: dict = {"attempts": attempts, "erro": erro, "lease_until": None,
-                    "lease_owner": None}
-    if ok:
-        values.update(status=ENTREGUE, delivered_at=now(), next_attempt_at=None)
-    elif retry_in is None:
-        values.update(status=FALHOU, next_attempt_at=None)
-    else:
-        values.update(next_attempt_at=now() + timedelta(seconds=retry_in))
-    conn.execute(update(entregas).where(entregas.c.id == entrega.id).values(**values))
+    return True

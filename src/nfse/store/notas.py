@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, update
 
 from nfse.domain.status import Status
-from nfse.store import aceite, empresas, leases, wakeup
+from nfse.store import aceite, ciclo, empresas, leases, wakeup
 from nfse.store.clock import now
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
@@ -42,9 +42,9 @@ _BY_REF = select(notas).where(and_(
     notas.c.ref == bindparam("ref")))
 _GET = select(notas).where(notas.c.id == bindparam("nota_id"))
 _UPDATE = update(notas).where(notas.c.id == bindparam("nota_id"))
-_MARK_SENDING = _UPDATE.values(reconcile=True, attempts=notas.c.attempts + 1)
-_MARK_SENDING_LEASED = update(notas).where(and_(
-    notas.c.id == bindparam("nota_id"), notas.c.lease_owner == bindparam("owner"),
+_MARK_SENDING = update(notas).where(and_(
+    notas.c.id == bindparam("nota_id"), notas.c.status == Status.PROCESSANDO.value,
+    notas.c.lease_owner == bindparam("owner"), notas.c.lease_until == bindparam("claimed"),
     notas.c.lease_until > bindparam("agora"))).values(
     reconcile=True, attempts=notas.c.attempts + 1)
 _GET_MANY = select(notas).where(notas.c.id.in_(bindparam("ids", expanding=True)))
@@ -67,11 +67,6 @@ def get(conn: Connection, nota_id: int) -> Row:
 def get_many(conn: Connection, ids: list[int]) -> dict[int, Row]:
     """Several notes by id, in one statement."""
     return {row.id: row for row in conn.execute(_GET_MANY, {"ids": ids})}
-
-
-def _set(conn: Connection, nota_id: int, **values: Any) -> None:
-    """UPDATE one note: the columns named in ``values``, through one prepared statement."""
-    conn.execute(_UPDATE, {"nota_id": nota_id, **values})
 
 
 def get_by_capability(conn: Connection, capability: str) -> Row | None:
@@ -196,8 +191,13 @@ def _aceitar(conn: Connection, pedidos: list[Pedido], moment: datetime) -> list[
             results.append(exc)
             continue
         if key in taken:
-            _set(conn, taken[key][0], **_fresh(pedido, moment, alvo), **_RESTART)
-            add_history(conn, taken[key][0], Status.PROCESSANDO, "nota recebida")
+            values = _fresh(pedido, moment, alvo) | _RESTART
+            del values["status"]
+            try:
+                ciclo.reaceitar(conn, taken[key][0], **values)
+            except ciclo.EstadoMudou as exc:  # accepted again meanwhile by another process
+                results.append(RefOcupada(exc.encontrado or Status.PROCESSANDO))
+                continue
             results.append(taken[key][0])
         else:
             novas.append(_nova(pedido, moment, alvo))
@@ -206,7 +206,7 @@ def _aceitar(conn: Connection, pedidos: list[Pedido], moment: datetime) -> list[
     if novas:
         ids = conn.execute(_INSERT_NOTAS, novas).scalars().all()
         conn.execute(_INSERT_HISTORICO, [
-            {"nota_id": i, "status": Status.PROCESSANDO.value, "detalhe": "nota recebida",
+            {"nota_id": i, "status": Status.PROCESSANDO.value, "detalhe": ciclo.RECEBIDA,
              "at": moment} for i in ids])
         pending = iter(ids)
         results = [next(pending) if r is None else r for r in results]
@@ -228,11 +228,6 @@ def aceitar(conn: Connection, **pedido: Any) -> int:
     if isinstance(result, Exception):
         raise result
     return result
-
-
-def add_history(conn: Connection, nota_id: int, status: Status, detalhe: str | None) -> None:
-    conn.execute(_INSERT_HISTORICO, {"nota_id": nota_id, "status": status.value,
-                                     "detalhe": detalhe, "at": now()})
 
 
 def history(conn: Connection, nota_id: int) -> list[Row]:
@@ -260,37 +255,14 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
     return [row.id for row in claimed]
 
 
-def mark_sending(conn: Connection, nota_id: int, owner: str | None = None) -> bool:
-    """Committed before a request leaves: if we die now, the next step is to ask. With
-    ``owner``, only while that worker's lease holds: False when it expired and the note may be
-    with another worker (who must be the only one to send it)."""
-    if owner is None:
-        conn.execute(_MARK_SENDING, {"nota_id": nota_id, "updated_at": now()})
-        return True
+def mark_sending(conn: Connection, nota_id: int, lease: ciclo.Lease) -> bool:
+    """Committed before a request leaves: if we die now, the next step is to ask. Only
+    while the worker's ``lease`` holds: False when it expired or the note is with another
+    worker (who must be the only one to send it)."""
     moment = now()
-    return conn.execute(_MARK_SENDING_LEASED, {
-        "nota_id": nota_id, "updated_at": moment, "owner": owner, "agora": moment}).rowcount == 1
-
-
-def detalhe_autorizada(numero: str | None) -> str:
-    """The history line of an authorization."""
-    return f"NFS-e {numero} autorizada"
-
-
-def reject(conn: Connection, nota_id: int, erros: list[dict[str, Any]],
-           mensagem: str | None = None) -> None:
-    _set(conn, nota_id,
-         status=Status.ERRO.value, erros=json.dumps(erros, ensure_ascii=False),
-         mensagem=mensagem, reconcile=False, lease_until=None, lease_owner=None,
-         next_attempt_at=None, updated_at=now())
-    add_history(conn, nota_id, Status.ERRO, mensagem or (erros[0]["mensagem"] if erros else None))
-
-
-def reschedule(conn: Connection, nota_id: int, *, delay: float, reconcile: bool,
-               mensagem: str | None) -> None:
-    _set(conn, nota_id,
-         next_attempt_at=now() + timedelta(seconds=delay), reconcile=reconcile,
-         mensagem=mensagem, lease_until=None, lease_owner=None, updated_at=now())
+    return conn.execute(_MARK_SENDING, {
+        "nota_id": nota_id, "updated_at": moment, "owner": lease.owner,
+        "claimed": lease.until, "agora": moment}).rowcount == 1
 
 
 def release(engine: Engine, owner: str) -> None:
@@ -300,23 +272,9 @@ def release(engine: Engine, owner: str) -> None:
             lease_until=None, lease_owner=None))
 
 
-def substituir(conn: Connection, nota_id: int, numero_substituta: str | None) -> None:
-    """The note was replaced by an authorized one (DPS ``subst``; the authority cancelled it
-    with event 105102)."""
-    _set(conn, nota_id, status=Status.SUBSTITUIDO.value,
-         numero_nfse_substituta=numero_substituta, updated_at=now())
-    add_history(conn, nota_id, Status.SUBSTITUIDO,
-                f"substituída pela NFS-e {numero_substituta}")
-
-
-def cancel(conn: Connection, nota_id: int, justificativa: str) -> None:
-    _set(conn, nota_id, status=Status.CANCELADO.value, updated_at=now())
-    add_history(conn, nota_id, Status.CANCELADO, justificativa)
-
-
 def adiantar(conn: Connection, nota_id: int) -> bool:
     """Make a note still processing due now (an operator's "tentar agora"); False when it is
-    not processing or a worker holds it."""
+    not processing or a worker holds it. Not a status change: only when it is next tried."""
     moment = now()
     return conn.execute(update(notas).where(
         notas.c.id == nota_id, notas.c.status == Status.PROCESSANDO,

@@ -1,7 +1,9 @@
 """Documents produced from the authority's XML, kept as artifacts.
 
 The DANFSe is rendered when first asked for (its URL, an e-mail), not when the note is
-authorized: rendering a PDF costs several times everything else a worker does per note."""
+authorized or cancelled: rendering a PDF costs several times everything else a worker does
+per note. A cancellation removes the PDF of the authorized note in its transaction
+(``store.ciclo.cancelar``), so the next one is rendered from the cancelled state."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ import logging
 
 from sqlalchemy import Engine
 
-from nfse.store import artefatos, notas
+from nfse.store import ciclo, notas
 
 log = logging.getLogger("nfse.documents")
 
 
 def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False) -> bytes | None:
-    """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note is
-    authorized whatever the PDF does, and the PDF is rendered again on demand.
+    """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note's
+    state does not depend on its PDF, which is rendered again on demand. It is kept only if
+    the note is still in the state it was rendered for (``ciclo.guardar_danfse``): a PDF
+    rendered while a cancellation committed is served once, never kept over it.
 
     The PDF stack is imported here, on first use: it costs a worker that never renders one
     ~25 MB."""
@@ -31,5 +35,5 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
         log.exception("nota %s: DANFSe rendering failed", nota_id)
         return None
     with engine.begin() as conn:
-        artefatos.put(conn, nota_id, artefatos.DANFSE, pdf, "application/pdf")
+        ciclo.guardar_danfse(conn, nota_id, pdf, cancelada=cancelada)
     return pdf

@@ -32,7 +32,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
 from nfse.providers.base import Exchange, Outcome, Result, Rps, certificado_recusado
 from nfse.providers.registry import get_provider
-from nfse.store import artefatos, autoridades, autorizacao, emails, empresas, notas, wakeup
+from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Empresa
@@ -238,29 +238,42 @@ class Worker:
         return self._pool
 
     def _guarded(self, nota_id: int, row: Row | None = None) -> None:
+        if row is None:
+            with autocommit(self.engine) as conn:
+                row = notas.get(conn, nota_id)
+        lease = ciclo.Lease.da_nota(row)
         try:
             self.process(nota_id, row)
         except Exception:  # a bug must not kill the loop; the lease expires, we retry
             log.exception("nota %s: unexpected failure", nota_id)
+            if lease is None:
+                return
             try:
                 with self.engine.begin() as conn:
-                    row = notas.get(conn, nota_id)
-                    notas.reschedule(conn, nota_id, delay=self._backoff(row.attempts + 1),
-                                     reconcile=row.reconcile, mensagem=None)
+                    ciclo.adiar(conn, nota_id, lease, delay=self._backoff(row.attempts + 1),
+                                reconcile=True, mensagem=None)
+            except ciclo.EstadoMudou:
+                log.warning("nota %s: no longer ours; left to its holder", nota_id)
             except DBAPIError:
                 log.warning("nota %s: database unavailable; the note returns when its lease "
                             "expires", nota_id)
 
     def process(self, nota_id: int, row: Row | None = None) -> None:
-        """Send one claimed note; ``row``: the note as claimed (read here when not given)."""
+        """Send one claimed note; ``row``: the note as claimed (read here when not given).
+        Every outcome is recorded under the lease the note was claimed with: a worker whose
+        lease another worker took over records nothing."""
         if row is None:
             with autocommit(self.engine) as conn:
                 row = notas.get(conn, nota_id)
+        lease = ciclo.Lease.da_nota(row)
+        if lease is None or lease.owner != self.id:
+            log.warning("nota %s: not leased to this worker; left alone", nota_id)
+            return
         empresa = self._empresa(row.empresa_id)
         try:
             nota = modelos.parse(row.modelo, json.loads(row.requisicao))
         except RequisicaoInvalida as exc:
-            self._reject(nota_id, [p.as_json() for p in exc.problemas])
+            self._reject(nota_id, lease, [p.as_json() for p in exc.problemas])
             return
         if row.substitui_nota_id is not None:
             with autocommit(self.engine) as conn:
@@ -270,7 +283,7 @@ class Worker:
                 nota.motivo_substituicao))
         age = (now() - aware(row.accepted_at)).total_seconds()
         if age > self.settings.processing_deadline:
-            self._reject(nota_id, [_prazo_esgotado(row.mensagem, row.reconcile)])
+            self._reject(nota_id, lease, [_prazo_esgotado(row.mensagem, row.reconcile)])
             return
         provider = get_provider(row.provider)
         emissor = self.emissores.for_empresa(empresa, row.ambiente, row.provider,
@@ -280,17 +293,17 @@ class Worker:
         authority = chave_autoridade(provider.name, emissor.base_url)
         wait = self.breaker.allow(authority)
         if wait:
-            with self.engine.begin() as conn:
-                notas.reschedule(
-                    conn, nota_id, delay=wait * (1 + random.random() / 2), reconcile=row.reconcile,
-                    mensagem=f"A autoridade ({provider.name}) está fora do ar; a nota será "
-                             f"enviada assim que ela voltar a responder")
+            self._record(nota_id, lambda conn: ciclo.adiar(
+                conn, nota_id, lease, delay=wait * (1 + random.random() / 2),
+                reconcile=row.reconcile,
+                mensagem=f"A autoridade ({provider.name}) está fora do ar; a nota será "
+                         f"enviada assim que ela voltar a responder"))
             return
         held = self.breaker.held(authority, empresa.id)
         if held:  # this company's own failure (its certificate refused): only it waits
-            with self.engine.begin() as conn:
-                notas.reschedule(conn, nota_id, delay=held[0] * (1 + random.random() / 2),
-                                 reconcile=row.reconcile, mensagem=held[1])
+            self._record(nota_id, lambda conn: ciclo.adiar(
+                conn, nota_id, lease, delay=held[0] * (1 + random.random() / 2),
+                reconcile=row.reconcile, mensagem=held[1]))
             return
         context = {"ref": row.ref, "empresa": empresa.documento, "ambiente": row.ambiente,
                    "nota_id": nota_id, "attempt": row.attempts + 1}
@@ -323,21 +336,21 @@ class Worker:
         if row.reconcile:
             found = call("consulta", provider.query)
             if found.result == Result.AUTHORIZED:
-                self._authorize(nota_id, found, kept, (nota, empresa, row))
+                self._authorize(nota_id, lease, found, kept, (nota, empresa, row))
                 return
             if found.result != Result.NOT_FOUND:
-                self._reschedule(nota_id, row.attempts, reconcile=True, outcome=found,
+                self._reschedule(nota_id, lease, row.attempts, reconcile=True, outcome=found,
                                  exchanges=kept)
                 return
 
         if kept:
             with self.engine.begin() as conn:
-                leased = notas.mark_sending(conn, nota_id, self.id)
+                leased = notas.mark_sending(conn, nota_id, lease)
                 if leased:
                     _keep_exchanges(conn, nota_id, kept)
         else:  # one statement is its own transaction: no BEGIN and COMMIT to wait for
             with autocommit(self.engine) as conn:
-                leased = notas.mark_sending(conn, nota_id, self.id)
+                leased = notas.mark_sending(conn, nota_id, lease)
         if not leased:  # our lease ran out: another worker may hold the note now
             log.warning("nota %s: lease expired before sending; left to its holder", nota_id,
                         extra=context)
@@ -345,15 +358,32 @@ class Worker:
         kept.clear()
         outcome = call("emissao", provider.emit)
         if outcome.result == Result.AUTHORIZED:
-            self._authorize(nota_id, outcome, kept, (nota, empresa, row))
+            self._authorize(nota_id, lease, outcome, kept, (nota, empresa, row))
         elif outcome.result == Result.REJECTED:
-            self._reject(nota_id, [e.as_json() for e in outcome.erros], outcome.mensagem, kept)
+            self._reject(nota_id, lease, [e.as_json() for e in outcome.erros], outcome.mensagem,
+                         kept)
         else:
-            self._reschedule(nota_id, row.attempts + 1, reconcile=outcome.result != Result.RETRY,
-                             outcome=outcome, exchanges=kept)
+            self._reschedule(nota_id, lease, row.attempts + 1,
+                             reconcile=outcome.result != Result.RETRY, outcome=outcome,
+                             exchanges=kept)
 
-    def _authorize(self, nota_id: int, outcome: Outcome, exchanges: Sequence[Exchange],
-                   aviso: tuple[Nota, Empresa, Row]) -> None:
+    def _record(self, nota_id: int, change: Callable[[Connection], object]) -> None:
+        """Apply ``change`` (a lifecycle change under this worker's lease, then its effects)
+        in one transaction. When the note is no longer ours (our lease expired and another
+        worker claimed it, or it was settled meanwhile) nothing is written: the outcome is
+        the holder's to record."""
+        try:
+            with self.engine.begin() as conn:
+                change(conn)
+        except ciclo.EstadoMudou as exc:
+            log.warning("nota %s: %s; outcome discarded", nota_id,
+                        "lease taken over by another worker" if exc.lease_perdida
+                        else f"found {exc.encontrado}")
+            REGISTRY.inc("nfse_resultados_descartados_total",
+                         "Resultados descartados por um worker que perdeu a nota")
+
+    def _authorize(self, nota_id: int, lease: ciclo.Lease, outcome: Outcome,
+                   exchanges: Sequence[Exchange], aviso: tuple[Nota, Empresa, Row]) -> None:
         """Record the authorization, what was exchanged and the NFS-e, mark the note it
         replaces (if any) substituido, and queue the e-mails and webhooks, in one
         transaction."""
@@ -361,31 +391,47 @@ class Worker:
         if outcome.xml:
             documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
         nota, empresa, row = aviso
-        with self.engine.begin() as conn:
-            matching = autorizacao.autorizar(
-                conn, row, documents, numero=outcome.numero,
+
+        def change(conn: Connection) -> None:
+            matching = ciclo.autorizar(
+                conn, row, lease, documents, numero=outcome.numero,
                 codigo_verificacao=outcome.codigo_verificacao,
                 chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
                 valores=outcome.valores)
             avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
             disparar(conn, nota_id, self.public_url, antes=row, matching=matching)
             if row.substitui_nota_id is not None:
-                notas.substituir(conn, row.substitui_nota_id, outcome.numero)
-                disparar(conn, row.substitui_nota_id, self.public_url)
+                self._substituir(conn, row.substitui_nota_id, outcome.numero)
 
-    def _reject(self, nota_id: int, erros: list[dict], mensagem: str | None = None,
-                exchanges: Sequence[Exchange] = ()) -> None:
-        with self.engine.begin() as conn:
+        self._record(nota_id, change)
+
+    def _substituir(self, conn: Connection, nota_id: int, numero: str | None) -> None:
+        """The replaced note becomes substituido, unless it changed meanwhile (a DELETE
+        cancelled it): then it keeps the state it has."""
+        try:  # a change that finds another state writes nothing: no savepoint needed
+            ciclo.substituir(conn, nota_id, numero)
+        except ciclo.EstadoMudou as exc:
+            log.warning("nota %s: replaced while %s; kept so", nota_id, exc.encontrado)
+            return
+        disparar(conn, nota_id, self.public_url)
+
+    def _reject(self, nota_id: int, lease: ciclo.Lease, erros: list[dict],
+                mensagem: str | None = None, exchanges: Sequence[Exchange] = ()) -> None:
+        def change(conn: Connection) -> None:
+            ciclo.rejeitar(conn, nota_id, lease, erros, mensagem)
             _keep_exchanges(conn, nota_id, exchanges)
-            notas.reject(conn, nota_id, erros, mensagem)
             disparar(conn, nota_id, self.public_url)
 
-    def _reschedule(self, nota_id: int, attempts: int, *, reconcile: bool,
+        self._record(nota_id, change)
+
+    def _reschedule(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
-        with self.engine.begin() as conn:
+        def change(conn: Connection) -> None:
+            ciclo.adiar(conn, nota_id, lease, delay=self._backoff(attempts),
+                        reconcile=reconcile, mensagem=outcome.mensagem)
             _keep_exchanges(conn, nota_id, exchanges)
-            notas.reschedule(conn, nota_id, delay=self._backoff(attempts), reconcile=reconcile,
-                             mensagem=outcome.mensagem)
+
+        self._record(nota_id, change)
 
     def _backoff(self, attempts: int) -> float:
         return backoff(attempts, self.settings.backoff_base, self.settings.backoff_cap)
