@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.faults import FAULTS, parse_faults
+from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin
@@ -102,9 +102,9 @@ class NacionalSandbox(HttpsSandbox):
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                 slow_seconds: float = 1.0):
+                 slow_seconds: float = 1.0, latency: Latencia | None = None):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
-                         slow_seconds=slow_seconds)
+                         slow_seconds=slow_seconds, latency=latency)
         self.parametrizacao = Parametrizacao()
         """The ADN's municipal parameters it serves (tests change them)."""
 
@@ -130,8 +130,10 @@ class NacionalSandbox(HttpsSandbox):
 
 
 def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
-                fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
-    sandbox = NacionalSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed)
+                fault_rates: dict[str, float] | None = None, seed: int | None = None,
+                latency: Latencia | None = None) -> None:
+    sandbox = NacionalSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed,
+                              latency=latency)
     sandbox.start()
     sandbox.serve_until_stopped(
         trust_files,
