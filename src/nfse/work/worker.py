@@ -79,6 +79,10 @@ class Worker:
         self.vagas = Vagas(settings.worker_in_flight)
         """The notes in flight: claimed as places free up, up to the setting."""
         self.concorrencia = Concorrencia(settings)
+        for name in ("nacional", "abrasf"):  # an idle connection kept per note in flight
+            transport = getattr(get_provider(name), "transport", None)
+            if transport is not None:
+                transport.max_idle = max(transport.max_idle, self.vagas.limite)
         self.lease = timedelta(seconds=max(settings.worker_lease,
                                            2 * settings.authority_timeout + 5))
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
