@@ -104,6 +104,9 @@ class Settings:
     """Hosts or networks (CIDR) a produção webhook may reach though private or loopback."""
     email_max_attempts: int = _number(int, "NFSE_EMAIL_MAX_ATTEMPTS", 12)
     """Deliveries of one message tried before it is given up (with the backoff of notes)."""
+    email_concorrencia: int = _number(int, "NFSE_EMAIL_CONCORRENCIA", 32)
+    """E-mails a worker process sends at once, each on an SMTP session kept open and reused
+    (a message over a server 100 ms away takes four answers: ~0.4 s)."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

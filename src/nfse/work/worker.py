@@ -130,6 +130,8 @@ class Worker:
         finally:
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
+            for outbox in (self.correio, self.gatilhos):
+                outbox.close()
             if listener is not None:
                 listener.join(timeout=5)
             if self._pool is not None:
