@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import acceptance, danfse, endtoend, latencia, pipeline
+from bench import acceptance, correio, danfse, endtoend, latencia, pipeline
 from bench.stack import database
 from nfse.config import Settings
 
@@ -34,16 +34,20 @@ class Plan:
     """Notes through an authority at p50 300 ms (2 workers), and one 10 % slow (1 worker)."""
     light_notes: int
     """Notes at light load, one per 0.5 s."""
+    email_notes: int
+    """Notes of the e-mail burst (each mailed to its tomador)."""
 
 
 QUICK = Plan(accept_seconds=3, accept_rounds=2, pipeline_seconds=1.5, pipeline_rounds=2,
-             notes=1000, danfse_seconds=2, latency_notes=800, light_notes=12)
+             notes=1000, danfse_seconds=2, latency_notes=800, light_notes=12,
+             email_notes=100)
 """Two interleaved rounds even when quick: on a machine whose speed drifts by minutes, one
 round of each side measured ratios anywhere from 0.42 to 0.62 for the same code. A thousand
 notes end to end: 400 drained in under 2 s on a fast machine, where the ramp-up and the
 drain's 50 ms polls weigh, and read 182-267 notes/s against 268-313 for a thousand."""
 FULL = Plan(accept_seconds=10, accept_rounds=2, pipeline_seconds=5, pipeline_rounds=3,
-            notes=2000, danfse_seconds=5, latency_notes=3000, light_notes=60)
+            notes=2000, danfse_seconds=5, latency_notes=3000, light_notes=60,
+            email_notes=1000)
 
 
 @dataclass
@@ -150,6 +154,22 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
     rows.append(Row("DANFSe PDFs rendered, one core", f"{pdf['ours']:.1f} PDFs/s",
                     f"fpdf2 one-line page {pdf['floor']:.0f}/s",
                     f"{pdf['ours'] / pdf['floor']:.3f}", "", ""))
+
+    say.log(f"e-mail burst, {plan.email_notes} notes, SMTP answers {correio.DELAY * 1000:.0f} ms "
+            "late")
+    with database("sqlite", workdir) as url:
+        mail = correio.run(workdir, url, plan.email_notes)
+    missing = plan.email_notes - mail["delivered"]
+    rows.append(Row(
+        f"E-mail burst: {plan.email_notes} notes, SMTP {correio.DELAY * 1000:.0f} ms per "
+        "answer, 1 worker (sqlite)",
+        f"{mail['per_s']:.1f} e-mails/s; lag autorizado → delivered p50 "
+        f"{mail['lag_p50_s']:.1f} s, p99 {mail['lag_p99_s']:.1f} s; worker "
+        f"{mail['worker_cpu_ms_per_note']:.0f} ms CPU/note, peak RSS "
+        f"{mail['worker_rss_mb']:.0f} MB{f'; {missing} NOT delivered' if missing else ''}",
+        f"serial smtplib, one session {mail['baseline_per_s']:.1f}/s",
+        f"{mail['per_s'] / mail['baseline_per_s']:.1f}×", "≥ 50/s, p99 ≤ 10 s",
+        _ok(mail["per_s"] >= 50 and mail["lag_p99_s"] <= 10 and not missing)))
     return rows
 
 

@@ -59,6 +59,9 @@ class Correio(Outbox[Entrega]):
         """SMTP sessions kept open per server across messages and rounds."""
         self._renderizando: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._uma_por_vez = threading.Lock()
+        """One DANFSe rendered at a time: rendering is Python (the GIL runs one anyway),
+        and 32 at once held 32 PDFs' worth of memory."""
 
     def _claim(self) -> list[Row]:
         return emails.claim(self.engine, self.owner, 2 * self.paralelo, self.lease)
@@ -78,7 +81,8 @@ class Correio(Outbox[Entrega]):
                     pdf = artefatos.latest(conn, nota_id, artefatos.DANFSE)
                 if pdf is not None:
                     return pdf[0]
-                return store_danfse(self.engine, nota_id, xml, cancelada=cancelada)
+                with self._uma_por_vez:
+                    return store_danfse(self.engine, nota_id, xml, cancelada=cancelada)
         finally:
             with self._lock:
                 self._renderizando.pop(nota_id, None)
