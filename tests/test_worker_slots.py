@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from nfse.config import Settings
+from nfse.metrics import REGISTRY
 from nfse.runtime import Runtime
 from nfse.sandbox.faults import FaultPlan, Latencia, parse_latency
 from nfse.sandbox.nacional import NacionalSandbox
@@ -20,9 +21,9 @@ from nfse.work.worker import Worker
 from tests.support import CNPJ, empresa_teste, nota_exemplo
 
 
-def _accept(runtime: Runtime, count: int) -> list[int]:
+def _accept(runtime: Runtime, count: int, prefixo: str = "v") -> list[int]:
     with runtime.engine.begin() as conn:
-        return [notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=f"v{i}",
+        return [notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=f"{prefixo}{i}",
                               requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
                               provider="nacional") for i in range(count)]
 
@@ -41,43 +42,67 @@ def ligado(runtime: Runtime, sandbox: NacionalSandbox) -> Runtime:
     return runtime
 
 
-def _drain(runtime: Runtime, ids: list[int], limit: float) -> float:
-    """Run a worker until every note is authorized; the seconds it took."""
+def _wait_authorized(runtime: Runtime, ids: list[int], limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while _authorized(runtime, ids) < len(ids):
+        assert time.monotonic() < deadline, f"{_authorized(runtime, ids)} of {len(ids)}"
+        time.sleep(0.02)
+
+
+def _drain(runtime: Runtime, ids: list[int], limit: float) -> None:
+    """Run a worker until every note is authorized."""
     stop = threading.Event()
     worker = Worker(runtime.engine, runtime.settings, runtime.emissores, wake=runtime.wake)
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    started = time.monotonic()
     thread.start()
-    deadline = started + limit
     try:
-        while _authorized(runtime, ids) < len(ids):
-            assert time.monotonic() < deadline, f"{_authorized(runtime, ids)} of {len(ids)}"
-            time.sleep(0.02)
-        return time.monotonic() - started
+        _wait_authorized(runtime, ids, limit)
     finally:
         stop.set()
         runtime.wake.set()
         thread.join(timeout=10)
 
 
+def _emissions() -> tuple[float, float]:
+    """(seconds, count) the worker's emission requests took so far, from its metrics."""
+    found = {"sum": 0.0, "count": 0.0}
+    for line in REGISTRY.render().splitlines():
+        for part in found:
+            prefix = f"nfse_autoridade_latencia_segundos_{part}{{"
+            if line.startswith(prefix) and 'operacao="emissao"' in line:
+                found[part] += float(line.rsplit(" ", 1)[1])
+    return found["sum"], found["count"]
+
+
 @pytest.mark.slow
 def test_ten_percent_slow_answers_do_not_hold_the_others(
         ligado: Runtime, sandbox: NacionalSandbox) -> None:
     """Every answer takes 0.3 s and one in ten 1 s more: the notes authorized per second
-    stay ≥ 0.8 × (notes in flight / mean latency). With a batch barrier one slow answer
-    held every note claimed with it (~0.55 × here)."""
-    em_voo, count, seed = 4, 40, 7
+    stay ≥ 0.8 × (notes in flight / mean latency of the requests, as the worker timed
+    them); 0.91 × measured. With a batch barrier one slow answer held every note claimed
+    with it (0.74 × here)."""
+    em_voo, count = 4, 40
     ligado.settings.worker_in_flight = em_voo
     sandbox.latencia = Latencia(0.3, 0.3)
-    sandbox.faults = FaultPlan({"slow": 0.1}, seed=seed)
-    replay = FaultPlan({"slow": 0.1}, seed=seed)  # the same draws: the slow answers' count
-    slow = sum(1 for _ in range(count) if replay.next() == "slow")
-    assert 0 < slow < count / 4
-    mean_latency = (count * 0.3 + slow * sandbox.slow_seconds) / count
-    ids = _accept(ligado, count)
-
-    elapsed = _drain(ligado, ids, limit=60)
-
+    stop = threading.Event()
+    worker = Worker(ligado.engine, ligado.settings, ligado.emissores, wake=ligado.wake)
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        _wait_authorized(ligado, _accept(ligado, 1, "aquece"))  # certificate, TLS, imports
+        sandbox.faults = FaultPlan({"slow": 0.1}, seed=7)
+        seconds_before, count_before = _emissions()
+        started = time.monotonic()
+        _wait_authorized(ligado, _accept(ligado, count))
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        ligado.wake.set()
+        thread.join(timeout=10)
+    seconds, requests = _emissions()
+    assert requests - count_before == count
+    mean_latency = (seconds - seconds_before) / count
+    assert mean_latency >= 0.3
     notes_per_second = count / elapsed
     ceiling = em_voo / mean_latency
     assert notes_per_second >= 0.8 * ceiling, (notes_per_second, ceiling)

@@ -112,11 +112,11 @@ class Worker:
             thread.start()
         try:
             while not stop.is_set():
-                if self.vagas.livres() == 0:  # every place taken: until one frees up
-                    self.vagas.esperar(self.settings.worker_poll)
-                    continue
                 try:
                     self.heartbeat()
+                    if self.vagas.livres() == 0:  # every place taken: until one frees up
+                        self.vagas.esperar(self.settings.worker_poll)
+                        continue
                     busy = len(self._fill(stop)) > 0
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
