@@ -210,3 +210,16 @@ def test_in_flight_setting_keeps_its_old_name(monkeypatch: pytest.MonkeyPatch) -
     assert Settings().worker_in_flight == 40
     monkeypatch.setenv("NFSE_ABRASF_CONCORRENCIA", "3")
     assert Settings().concorrencia("abrasf") == 3
+
+
+def test_failures_of_calls_sent_before_the_circuit_opened_do_not_lengthen_it() -> None:
+    """64 notes in flight when the authority stops answering: the circuit opens at the
+    fifth failure, and the other calls' failures arriving after it do not double its
+    interval each (it reached the 10-minute cap; a soak's notes waited past its end)."""
+    from nfse.providers.base import Outcome, Result
+    from nfse.work.breaker import CircuitBreaker
+
+    breaker = CircuitBreaker(Settings(breaker_failures=5, breaker_open=0.5))
+    for _ in range(64):
+        breaker.record("nacional x", Outcome(Result.RETRY))
+    assert 0 < breaker.allow("nacional x") <= 0.5
