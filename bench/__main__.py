@@ -31,7 +31,9 @@ class Plan:
     notes: int
     danfse_seconds: float
     latency_notes: int
-    """Notes through an authority at p50 300 ms (2 workers), and one 10 % slow (1 worker)."""
+    """Notes through an authority at p50 300 ms (2 workers), and one 10 % slow (1 worker):
+    the log-normal's tail (~2 s) is part of the drain, so too few notes read it as lost
+    throughput (800 notes measured 0.77 × where the steady rate is higher)."""
     light_notes: int
     """Notes at light load, one per 0.5 s."""
     email_notes: int
@@ -39,7 +41,7 @@ class Plan:
 
 
 QUICK = Plan(accept_seconds=3, accept_rounds=2, pipeline_seconds=1.5, pipeline_rounds=2,
-             notes=1000, danfse_seconds=2, latency_notes=800, light_notes=12,
+             notes=1000, danfse_seconds=2, latency_notes=1500, light_notes=12,
              email_notes=100)
 """Two interleaved rounds even when quick: on a machine whose speed drifts by minutes, one
 round of each side measured ratios anywhere from 0.42 to 0.62 for the same code. A thousand
