@@ -98,12 +98,14 @@ def _drain(engine: Engine, deadline: float) -> dict[str, int]:
 
 
 def run(workdir: Path, database_url: str, total: int, workers: int,
-        timeout: float = 600, warmup: int = WARMUP_NOTES) -> dict:
-    """``warmup`` notes go through first, untimed and not counted."""
+        timeout: float = 600, warmup: int = WARMUP_NOTES, sandbox_args: tuple[str, ...] = (),
+        **settings: str) -> dict:
+    """``warmup`` notes go through first, untimed and not counted; ``sandbox_args`` shape
+    the authority (``--latency``, ``--faults``), ``settings`` the workers' environment."""
     stack = Stack(workdir, database_url)
-    stack.prepare()
+    stack.prepare(**settings)
     try:
-        sandbox, _, _ = stack.sandbox()
+        sandbox, _, _ = stack.sandbox(*sandbox_args)
         api, url = stack.api()
         procs = [stack.worker(n) for n in range(workers)]
         body = workdir / "nota.json"

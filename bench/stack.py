@@ -111,16 +111,18 @@ class Stack:
         self.processes.append(proc)
         return proc
 
-    def api(self, cpu: int | None = None) -> tuple[subprocess.Popen, str]:
+    def api(self, cpu: int | None = None, worker: bool = False) -> tuple[subprocess.Popen, str]:
+        """``nfse serve --no-worker``; with ``worker``, its worker in the same process."""
         port = free_port()
-        proc = self.spawn(["-m", "nfse.cli", "serve", "--no-worker", "--port", str(port)],
-                          "api", cpu)
+        args = ["-m", "nfse.cli", "serve", "--port", str(port)]
+        proc = self.spawn(args if worker else [*args, "--no-worker"], "api", cpu)
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/readyz", proc)
         return proc, url
 
-    def sandbox(self) -> tuple[subprocess.Popen, str, Path]:
-        """The Nacional sandbox, trusting this stack's certificate; sets the workers' env."""
+    def sandbox(self, *extra: str) -> tuple[subprocess.Popen, str, Path]:
+        """The Nacional sandbox, trusting this stack's certificate; sets the workers' env.
+        ``extra``: more options of ``nfse sandbox nacional`` (``--latency``, ``--faults``)."""
         assert self.a1 is not None
         port = free_port()
         box = self.workdir / f"sandbox-{secrets.token_hex(4)}"
@@ -128,7 +130,7 @@ class Stack:
         trust = box / "client.pem"
         trust.write_bytes(self.a1.cert_pem())
         proc = self.spawn(["-m", "nfse.cli", "sandbox", "nacional", "--port", str(port),
-                           "--data-dir", str(box), "--trust", str(trust)], "sandbox")
+                           "--data-dir", str(box), "--trust", str(trust), *extra], "sandbox")
         url = f"https://127.0.0.1:{port}/SefinNacional"
         wait_port(port, proc)
         self.env["NFSE_NACIONAL_URL_HOMOLOGACAO"] = url

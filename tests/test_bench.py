@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bench import acceptance, endtoend, pipeline
+from bench import acceptance, correio, endtoend, latencia, pipeline
 from bench.stack import database
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
@@ -45,3 +45,20 @@ def test_pipeline_measures_a_signed_schema_valid_dps() -> None:
     root = etree.fromstring(gzip.decompress(b64decode(packed)))
     assert document_of(verificar(root)) == CNPJ
     assert pipeline.rate(pipeline.ceiling(a1), 0.05) > 0
+
+
+@pytest.mark.slow
+def test_light_load_times_each_note_against_the_authoritys_round_trip(tmp_path: Path) -> None:
+    with database("sqlite", tmp_path) as url:
+        result = latencia.light_load(tmp_path, url, notes=3, interval=0.2, warmup=1)
+    assert result["autorizado"] == 3
+    assert result["p99_ms"] >= result["p50_ms"] > result["authority_p50_ms"] > 0
+
+
+@pytest.mark.slow
+def test_email_burst_mails_every_note_through_the_slow_smtp_server(tmp_path: Path) -> None:
+    with database("sqlite", tmp_path) as url:
+        result = correio.run(tmp_path, url, notes=4, baseline_count=2, timeout=120)
+    assert result["delivered"] == 4
+    assert result["lag_p99_s"] >= result["lag_p50_s"] > 0
+    assert 0 < result["baseline_per_s"] < 1 / (3 * correio.DELAY)  # three late answers each

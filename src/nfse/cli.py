@@ -8,7 +8,7 @@ import secrets
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -18,6 +18,8 @@ from nfse import textos_cli
 from nfse.config import Settings
 
 textos_cli.instalar()
+if TYPE_CHECKING:
+    from nfse.sandbox.faults import Latencia
 
 app = typer.Typer(help="nfse-gateway: API de NFS-e compatível com a Focus NFe v2",
                   no_args_is_help=True)
@@ -501,6 +503,18 @@ Faults = Annotated[str, typer.Option(
     help='Falhas aleatórias nas operações que mudam estado, ex.: '
          '"timeout_after_commit=0.1,http500=0.05,reset=0.05,garbage=0.02,slow=0.05"')]
 Seed = Annotated[int | None, typer.Option(help="Semente das falhas aleatórias")]
+Latency = Annotated[str, typer.Option(
+    "--latency", help='Demora de cada resposta, log-normal pelos percentis, ex.: '
+                      '"p50=300ms,p99=1500ms" (ou fixa: "300ms")')]
+
+
+def _latencia(latency: str, seed: int | None) -> Latencia | None:
+    from nfse.sandbox.faults import parse_latency
+
+    try:
+        return parse_latency(latency, seed)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--latency") from exc
 
 
 def _taxas(faults: str) -> dict[str, float]:
@@ -521,11 +535,13 @@ def sandbox_nacional(
     trust: Trust = None,
     faults: Faults = "",
     seed: Seed = None,
+    latency: Latency = "",
 ) -> None:
     """Sandbox da Sefin Nacional (produção restrita): HTTPS com certificado de cliente."""
     from nfse.sandbox.nacional import run_forever
 
-    run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed)
+    run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed,
+                latency=_latencia(latency, seed))
 
 
 @sandbox_app.command("abrasf")
@@ -540,13 +556,15 @@ def sandbox_abrasf(
     xsd_dir: Annotated[Path | None, typer.Option(
         help="Pasta com o esquema oficial nfse_v2-04.xsd (padrão: NFSE_ABRASF_XSD_DIR); "
              "sem ela, só as regras do sandbox")] = None,
+    latency: Latency = "",
 ) -> None:
     """Sandbox de uma prefeitura ABRASF 2.04: SOAP sobre HTTPS com certificado de cliente."""
     from nfse.sandbox.abrasf import run_forever
 
     configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
     run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed,
-                xsd_dir=xsd_dir or (Path(configured) if configured else None))
+                xsd_dir=xsd_dir or (Path(configured) if configured else None),
+                latency=_latencia(latency, seed))
 
 if __name__ == "__main__":
     app()

@@ -96,8 +96,14 @@ class Settings:
     (``nfse/municipios/provedores.toml`` documents the format)."""
     authority_timeout: float = _number(float, "NFSE_AUTHORITY_TIMEOUT", 30)
     worker_poll: float = _number(float, "NFSE_WORKER_POLL", 0.5)
-    worker_threads: int = _number(int, "NFSE_WORKER_THREADS", 4)
-    """Notes a worker process sends at once: each mostly waits for its authority."""
+    worker_in_flight: int = field(default_factory=lambda: int(
+        _env("NFSE_WORKER_IN_FLIGHT") or _env("NFSE_WORKER_THREADS") or 64))
+    """Notes in flight per worker process (each on a thread of its own, mostly waiting for
+    its authority): claimed as places free up. ``NFSE_WORKER_THREADS`` is its old name."""
+    nacional_concorrencia: int = _number(int, "NFSE_NACIONAL_CONCORRENCIA", 64)
+    """Requests at once to the Sefin Nacional, per worker process."""
+    abrasf_concorrencia: int = _number(int, "NFSE_ABRASF_CONCORRENCIA", 16)
+    """Requests at once to each ABRASF municipality's server, per worker process."""
     backoff_base: float = _number(float, "NFSE_BACKOFF_BASE", 2)
     """Seconds before the first retry; doubles per attempt, with jitter."""
     backoff_cap: float = _number(float, "NFSE_BACKOFF_CAP", 300)
@@ -129,11 +135,23 @@ class Settings:
     """Hosts or networks (CIDR) a produção webhook may reach though private or loopback."""
     email_max_attempts: int = _number(int, "NFSE_EMAIL_MAX_ATTEMPTS", 12)
     """Deliveries of one message tried before it is given up (with the backoff of notes)."""
+    email_concorrencia: int = _number(int, "NFSE_EMAIL_CONCORRENCIA", 32)
+    """E-mails a worker process sends at once, each on an SMTP session kept open and reused
+    (a message over a server 100 ms away takes four answers: ~0.4 s)."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'nfse.db').resolve()}"
+
+    def concorrencia(self, provider: str) -> int:
+        """Requests at once per authority of ``provider``, per worker process: the
+        provider's setting, ``NFSE_<PROVEDOR>_CONCORRENCIA`` for any other provider, else
+        the ABRASF one (a municipality's own server)."""
+        if provider == "nacional":
+            return max(1, self.nacional_concorrencia)
+        proprio = None if provider == "abrasf" else _env(f"NFSE_{provider.upper()}_CONCORRENCIA")
+        return max(1, int(proprio) if proprio else self.abrasf_concorrencia)
 
     def nacional_url(self, ambiente: str) -> str:
         if ambiente == "producao":

@@ -1,13 +1,16 @@
 """Sending one message: over SMTP (implicit TLS, STARTTLS or plain, with or without login),
 or, with no SMTP server configured, into a maildir so nothing is silently dropped. Failures
 are classified the way a mail queue needs: refused for good (5xx: the address goes on the
-block list, or the message is given up), or worth retrying (4xx, no connection)."""
+block list, or the message is given up), or worth retrying (4xx, no connection). Sessions
+are kept open and reused per server (``Conexoes``)."""
 
 from __future__ import annotations
 
 import mailbox
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
@@ -49,31 +52,125 @@ def _permanent(code: int) -> bool:
     return 500 <= code < 600
 
 
-def enviar(config: SmtpConfig, message: EmailMessage, timeout: float = 30.0) -> Entrega:
+def _abrir(config: SmtpConfig, timeout: float) -> smtplib.SMTP:
+    if config.ssl:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            config.host, config.effective_port, timeout=timeout,
+            context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(config.host, config.effective_port, timeout=timeout)
     try:
-        if config.ssl:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                config.host, config.effective_port, timeout=timeout,
-                context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(config.host, config.effective_port, timeout=timeout)
-        with client:
-            if config.starttls and not config.ssl:
-                client.starttls(context=ssl.create_default_context())
-            if config.user:
-                client.login(config.user, config.password or "")
-            client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
+        if config.starttls and not config.ssl:
+            client.starttls(context=ssl.create_default_context())
+        if config.user:
+            client.login(config.user, config.password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _fechar(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+def _classificar(exc: Exception) -> Entrega:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
         detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
         return Entrega(Resultado.RECUSADO if _permanent(code) else Resultado.ADIADO, detail)
-    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+    if isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
         detail = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
         return Entrega(Resultado.FALHOU if _permanent(exc.smtp_code) else Resultado.ADIADO,
                        detail)
-    except (smtplib.SMTPException, OSError) as exc:
-        return Entrega(Resultado.ADIADO, f"{type(exc).__name__}: {exc}")
-    return Entrega(Resultado.ENTREGUE)
+    return Entrega(Resultado.ADIADO, f"{type(exc).__name__}: {exc}")
+
+
+_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+"""Refusals after which the session is still good (smtplib has sent RSET)."""
+
+
+class Conexoes:
+    """SMTP sessions kept open per server and reused for the next messages: opening one
+    (TCP, greeting, EHLO, STARTTLS, login) took more round trips than the message itself.
+    A session idle longer than ``ociosa`` seconds is closed rather than reused (servers drop
+    idle clients); a reused one the server has meanwhile closed is replaced once, at once."""
+
+    def __init__(self, ociosa: float = 30.0):
+        self.ociosa = ociosa
+        self._idle: dict[SmtpConfig, list[tuple[float, smtplib.SMTP]]] = {}
+        self._lock = threading.Lock()
+
+    def _pegar(self, config: SmtpConfig) -> smtplib.SMTP | None:
+        velhas: list[smtplib.SMTP] = []
+        found = None
+        with self._lock:
+            idle = self._idle.get(config, [])
+            while idle:
+                desde, client = idle.pop()
+                if time.monotonic() - desde <= self.ociosa:
+                    found = client
+                    break
+                velhas.append(client)
+        for client in velhas:
+            _fechar(client)
+        return found
+
+    def _devolver(self, config: SmtpConfig, client: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle.setdefault(config, []).append((time.monotonic(), client))
+
+    def enviar(self, config: SmtpConfig, message: EmailMessage,
+               timeout: float = 30.0) -> Entrega:
+        client = self._pegar(config)
+        if client is not None:
+            try:
+                client.send_message(message)
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                client.close()  # the server closed the idle session: a fresh one below
+            except _REFUSED as exc:
+                self._devolver(config, client)
+                return _classificar(exc)
+            except (smtplib.SMTPException, OSError) as exc:
+                client.close()
+                return _classificar(exc)
+            else:
+                self._devolver(config, client)
+                return Entrega(Resultado.ENTREGUE)
+        try:
+            client = _abrir(config, timeout)
+        except (smtplib.SMTPException, OSError) as exc:
+            return _classificar(exc)
+        try:
+            client.send_message(message)
+        except _REFUSED as exc:
+            self._devolver(config, client)
+            return _classificar(exc)
+        except (smtplib.SMTPException, OSError) as exc:
+            client.close()
+            return _classificar(exc)
+        self._devolver(config, client)
+        return Entrega(Resultado.ENTREGUE)
+
+    def fechar(self) -> None:
+        """QUIT every idle session."""
+        with self._lock:
+            todas = [client for idle in self._idle.values() for _, client in idle]
+            self._idle.clear()
+        for client in todas:
+            _fechar(client)
+
+
+def enviar(config: SmtpConfig, message: EmailMessage, timeout: float = 30.0) -> Entrega:
+    """One message over a session of its own."""
+    conexoes = Conexoes()
+    try:
+        return conexoes.enviar(config, message, timeout)
+    finally:
+        conexoes.fechar()
 
 
 def guardar(maildir: Path, message: EmailMessage) -> Entrega:

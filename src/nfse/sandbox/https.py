@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from nfse.certs.a1 import A1, document_of, load_pfx
 from nfse.certs.generate import generate_ca, generate_server_cert
 from nfse.certs.tls import server_context
-from nfse.sandbox.faults import FaultPlan
+from nfse.sandbox.faults import FaultPlan, Latencia
 
 IDENTITY_PASSWORD = "sandbox"
 T = TypeVar("T")
@@ -124,7 +124,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
-        """Status line, headers and body in one write (one TLS record, one system call)."""
+        """Status line, headers and body in one write (one TLS record, one system call),
+        after the sandbox's latency (not on its own ``/_sandbox`` routes)."""
+        latencia = self.server.sandbox.latencia
+        if latencia is not None and not self.path.startswith("/_sandbox"):
+            self.server.sandbox.stopping.wait(latencia.sortear())
         fim = "Connection: close\r\n\r\n" if self.close_connection else "\r\n"
         head = (f"{self.protocol_version} {status} {self.responses[status][0]}\r\n"
                 f"Server: {self.version_string()}\r\nDate: {_data_http(int(time.time()))}\r\n"
@@ -172,9 +176,11 @@ class HttpsSandbox:
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                 slow_seconds: float = 1.0):
+                 slow_seconds: float = 1.0, latency: Latencia | None = None):
         self.data_dir = Path(data_dir)
         self.faults = FaultPlan(fault_rates, seed)
+        self.latencia = latency
+        """Every answer's delay (``--latency``); None: at once."""
         self.slow_seconds = slow_seconds
         self.host = host
         self.port = port

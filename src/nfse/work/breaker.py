@@ -106,7 +106,10 @@ class CircuitBreaker:
                 if len(state.refused) < REFUSING_EVERYONE:
                     return
             state.failures += 1
-            if state.probing or state.failures >= self.settings.breaker_failures:
+            # Once open, only a failed probe lengthens the interval: the failures of calls
+            # sent before it opened (many, with many notes in flight) are not new evidence.
+            if state.probing or (not state.open_until
+                                 and state.failures >= self.settings.breaker_failures):
                 state.interval = min(self.max_open,
                                      state.interval * 2 or self.settings.breaker_open)
                 state.open_until = time.monotonic() + state.interval

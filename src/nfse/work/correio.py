@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row
@@ -18,10 +19,10 @@ from nfse.domain.status import Status
 from nfse.model import modelos
 from nfse.model.nota import Nota
 from nfse.notify import mensagem
-from nfse.notify.smtp import Entrega, Resultado, SmtpConfig, enviar, guardar
+from nfse.notify.smtp import Conexoes, Entrega, Resultado, SmtpConfig, guardar
 from nfse.store import artefatos, emails, empresas, notas
 from nfse.work.documentos import store_danfse
-from nfse.work.outbox import BATCH, Outbox
+from nfse.work.outbox import Outbox
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.correio")
@@ -53,9 +54,38 @@ class Correio(Outbox[Entrega]):
         self.settings = settings
         self.box = box
         self.lease = timedelta(seconds=max(120.0, 4 * settings.authority_timeout))
+        self.paralelo = max(1, settings.email_concorrencia)
+        self.conexoes = Conexoes()
+        """SMTP sessions kept open per server across messages and rounds."""
+        self._renderizando: dict[int, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._uma_por_vez = threading.Lock()
+        """One DANFSe rendered at a time: rendering is Python (the GIL runs one anyway),
+        and 32 at once held 32 PDFs' worth of memory."""
 
     def _claim(self) -> list[Row]:
-        return emails.claim(self.engine, self.owner, BATCH, self.lease)
+        return emails.claim(self.engine, self.owner, 2 * self.paralelo, self.lease)
+
+    def close(self) -> None:
+        super().close()
+        self.conexoes.fechar()
+
+    def _danfse(self, nota_id: int, xml: bytes, cancelada: bool) -> bytes:
+        """The note's DANFSe, rendered once: messages of one note to several addresses,
+        delivered at once, wait for the first one's rendering and attach what it stored."""
+        with self._lock:
+            lock = self._renderizando.setdefault(nota_id, threading.Lock())
+        try:
+            with lock:
+                with self.engine.connect() as conn:
+                    pdf = artefatos.latest(conn, nota_id, artefatos.DANFSE)
+                if pdf is not None:
+                    return pdf[0]
+                with self._uma_por_vez:
+                    return store_danfse(self.engine, nota_id, xml, cancelada=cancelada)
+        finally:
+            with self._lock:
+                self._renderizando.pop(nota_id, None)
 
     def _failure(self, detail: str) -> Entrega:
         return Entrega(Resultado.ADIADO, detail)
@@ -73,7 +103,7 @@ class Correio(Outbox[Entrega]):
         cancelada = Status(nota_row.status) == Status.CANCELADO
         pdf_bytes = pdf[0] if pdf else None
         if pdf_bytes is None and xml is not None:
-            pdf_bytes = store_danfse(self.engine, row.nota_id, xml[0], cancelada=cancelada)
+            pdf_bytes = self._danfse(row.nota_id, xml[0], cancelada)
         numero = nota_row.numero or ""
         anexos = []
         if pdf_bytes:
@@ -97,7 +127,7 @@ class Correio(Outbox[Entrega]):
                                   responder_para=empresa.email)
         if config is None:
             return guardar(self.settings.data_dir / "maildir", message)
-        return enviar(config, message, timeout=self.settings.authority_timeout)
+        return self.conexoes.enviar(config, message, timeout=self.settings.authority_timeout)
 
     def _record(self, row: Row, entrega: Entrega) -> None:
         attempts = row.attempts + 1

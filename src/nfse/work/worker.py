@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -45,6 +45,7 @@ from nfse.work.gatilhos import Gatilhos, disparar
 from nfse.work.outbox import Outbox
 from nfse.work.recebidas import Recebidas
 from nfse.work.retry import backoff
+from nfse.work.vagas import Concorrencia, Vagas
 
 log = logging.getLogger("nfse.worker")
 
@@ -88,15 +89,20 @@ def _prazo_esgotado(mensagem: str | None, reconcile: bool) -> dict[str, str]:
 
 class Worker:
     def __init__(self, engine: Engine, settings: Settings, emissores: EmissorFactory,
-                 batch: int = 8, wake: threading.Event | None = None,
-                 public_url: str | None = None):
+                 wake: threading.Event | None = None, public_url: str | None = None):
         """``public_url``: base of the absolute URLs in webhook payloads and e-mails
         (default ``settings.public_url``; ``nfse serve`` passes the address it serves)."""
         self.engine = engine
         self.wake = wake or threading.Event()
         self.settings = settings
         self.emissores = emissores
-        self.batch = batch
+        self.vagas = Vagas(settings.worker_in_flight)
+        """The notes in flight: claimed as places free up, up to the setting."""
+        self.concorrencia = Concorrencia(settings)
+        for name in ("nacional", "abrasf"):  # an idle connection kept per note in flight
+            transport = getattr(get_provider(name), "transport", None)
+            if transport is not None:
+                transport.max_idle = max(transport.max_idle, self.vagas.limite)
         self.lease = timedelta(seconds=max(settings.worker_lease,
                                            2 * settings.authority_timeout + 5))
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -130,7 +136,10 @@ class Worker:
             while not stop.is_set():
                 try:
                     self.heartbeat()
-                    busy = self.run_once(stop) > 0
+                    if self.vagas.livres() == 0:  # every place taken: until one frees up
+                        self.vagas.esperar(self.settings.worker_poll)
+                        continue
+                    busy = len(self._fill(stop)) > 0
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
                         busy = certificados.avisar(self.engine) > 0 or busy
@@ -143,6 +152,8 @@ class Worker:
         finally:
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
+            for outbox in (self.correio, self.gatilhos):
+                outbox.close()
             if listener is not None:
                 listener.join(timeout=5)
             if self._pool is not None:
@@ -207,34 +218,43 @@ class Worker:
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
 
-    def run_once(self, stop: threading.Event | None = None) -> int:
-        """Claim a batch and work it, ``settings.worker_threads`` notes at a time (a note
-        mostly waits for its authority). On ``stop`` the notes not yet started are left
-        for ``run`` to release, so a SIGTERM waits only for the notes being sent."""
-        claimed = notas.claim(self.engine, self.id, self.batch, self.lease)
+    def _fill(self, stop: threading.Event | None = None) -> list[Future[None]]:
+        """Claim as many due notes as there are free places and start each on its own
+        thread; a note never waits for another note's answer."""
+        livres = self.vagas.livres()
+        if livres == 0:
+            return []
+        claimed = notas.claim(self.engine, self.id, livres, self.lease)
         if not claimed:
-            return 0
+            return []
         with autocommit(self.engine) as conn:
-            rows = notas.get_many(conn, claimed)  # one read for the batch, not one per note
-        if self.settings.worker_threads <= 1 or len(claimed) <= 1:
-            for nota_id in claimed:
-                if stop is not None and stop.is_set():
-                    break
-                self._guarded(nota_id, rows.get(nota_id))
-        else:
-            def work(nota_id: int) -> None:
+            rows = notas.get_many(conn, claimed)  # one read for the claim, not one per note
+        self.vagas.ocupar(len(claimed))
+
+        def work(nota_id: int) -> None:
+            try:
                 if stop is None or not stop.is_set():
                     self._guarded(nota_id, rows.get(nota_id))
+            finally:
+                self.vagas.encerrar()
 
-            for done in [self._threads().submit(work, nota_id) for nota_id in claimed]:
-                done.result()
-        return len(claimed)
+        pool = self._threads()
+        return [pool.submit(work, nota_id) for nota_id in claimed]
+
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Claim what the free places allow and work it to the end (``run`` does not wait:
+        it claims again as each note ends). On ``stop`` the notes not yet started are left
+        for ``run`` to release, so a SIGTERM waits only for the notes being sent."""
+        started = self._fill(stop)
+        for done in started:
+            done.result()
+        return len(started)
 
     def _threads(self) -> ThreadPoolExecutor:
-        """The threads that work a batch's notes, started once: a thread per batch cost a
-        start and a join for every eight notes."""
+        """The threads that work the notes, one per note held (in flight or waiting for
+        its authority's cap), started on demand and kept."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.settings.worker_threads, "nfse-worker")
+            self._pool = ThreadPoolExecutor(self.vagas.teto, "nfse-worker")
         return self._pool
 
     def _guarded(self, nota_id: int, row: Row | None = None) -> None:
@@ -312,8 +332,9 @@ class Worker:
 
         def call(operacao: str, method: Callable[..., Outcome]) -> Outcome:
             """Ask the authority; time it, count it, log it, keep what was exchanged."""
-            started = time.monotonic()
-            outcome = method(nota, rps, emissor)
+            with self.concorrencia.vez(provider.name, authority, self.vagas):
+                started = time.monotonic()
+                outcome = method(nota, rps, emissor)
             REGISTRY.observe("nfse_autoridade_latencia_segundos",
                              "Tempo de resposta das autoridades", time.monotonic() - started,
                              provedor=provider.name, operacao=operacao)

@@ -15,7 +15,7 @@ from nfse.certs.a1 import A1
 from nfse.sandbox.abrasf import soap
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.abrasf.state import Estado
-from nfse.sandbox.faults import FAULTS, parse_faults
+from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 
 __all__ = ["FAULTS", "AbrasfSandbox", "parse_faults", "run_forever"]
@@ -99,9 +99,10 @@ class AbrasfSandbox(HttpsSandbox):
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  xsd_dir: Path | None = None, fault_rates: dict[str, float] | None = None,
                  seed: int | None = None, slow_seconds: float = 1.0,
-                 municipio: str | None = None, aliquota_padrao: Decimal = Decimal("2.00")):
+                 municipio: str | None = None, aliquota_padrao: Decimal = Decimal("2.00"),
+                 latency: Latencia | None = None):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
-                         slow_seconds=slow_seconds)
+                         slow_seconds=slow_seconds, latency=latency)
         self.xsd_dir = Path(xsd_dir) if xsd_dir is not None else None
         self.municipio = municipio
         """The IBGE code answered as OrgaoGerador; None: the service's municipality."""
@@ -135,9 +136,9 @@ class AbrasfSandbox(HttpsSandbox):
 
 def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
                 fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                xsd_dir: Path | None = None) -> None:
+                xsd_dir: Path | None = None, latency: Latencia | None = None) -> None:
     sandbox = AbrasfSandbox(data_dir, host, port, xsd_dir=xsd_dir, fault_rates=fault_rates,
-                            seed=seed)
+                            seed=seed, latency=latency)
     sandbox.start()
     sandbox.serve_until_stopped(
         trust_files,

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.faults import FAULTS, parse_faults
+from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
@@ -125,9 +125,9 @@ class NacionalSandbox(HttpsSandbox):
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                 slow_seconds: float = 1.0):
+                 slow_seconds: float = 1.0, latency: Latencia | None = None):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
-                         slow_seconds=slow_seconds)
+                         slow_seconds=slow_seconds, latency=latency)
         self.parametrizacao = Parametrizacao()
         """The ADN's municipal parameters it serves (tests change them)."""
 
@@ -159,8 +159,10 @@ class NacionalSandbox(HttpsSandbox):
 
 
 def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
-                fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
-    sandbox = NacionalSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed)
+                fault_rates: dict[str, float] | None = None, seed: int | None = None,
+                latency: Latencia | None = None) -> None:
+    sandbox = NacionalSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed,
+                              latency=latency)
     sandbox.start()
     sandbox.serve_until_stopped(
         trust_files,

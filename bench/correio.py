@@ -1,0 +1,96 @@
+"""E-mail at month-end (issue 25, row 3): a burst of notes authorized at once, each mailed to
+its tomador through an SMTP server that answers every command 100 ms late
+(``bench.smtp_lento``); e-mails/s per worker process and the lag from ``autorizado`` to
+delivered. Baseline: a plain serial ``smtplib`` client, one session, on the same server."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import and_, func, select, update
+
+from bench.acceptance import NOTA, load
+from bench.endtoend import _drain, _wait_for_workers
+from bench.latencia import percentile
+from bench.stack import Stack, cpu_seconds, free_port, peak_rss_mb, wait_port
+from nfse.store.clock import aware
+from nfse.store.db import make_engine
+from nfse.store.tables import emails, empresas, historico, notas
+
+DELAY = 0.1
+
+
+def _message(n: int) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"] = "nfse@bench.test", "contato@example.com"
+    message["Subject"] = f"NFS-e {n}"
+    message.set_content("Segue a NFS-e.")
+    message.add_attachment(b"%PDF" + b"x" * 30_000, maintype="application", subtype="pdf",
+                           filename=f"NFSe-{n}.pdf")
+    return message
+
+
+def serial_rate(port: int, count: int) -> float:
+    """Messages/s of one ``smtplib`` session sending one message after another."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.send_message(_message(0))
+        started = time.perf_counter()
+        for n in range(count):
+            client.send_message(_message(n + 1))
+        return count / (time.perf_counter() - started)
+
+
+def _delivered(engine) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(emails).where(
+            emails.c.status == "enviado")).scalar_one()
+
+
+def run(workdir: Path, database_url: str, notes: int, baseline_count: int = 20,
+        timeout: float = 300) -> dict:
+    stack = Stack(workdir, database_url)
+    smtp_port = free_port()
+    stack.prepare(NFSE_SMTP_HOST="127.0.0.1", NFSE_SMTP_PORT=str(smtp_port))
+    try:
+        smtp = stack.spawn(["-m", "bench.smtp_lento", str(smtp_port), str(DELAY)], "smtp")
+        wait_port(smtp_port, smtp)
+        baseline = serial_rate(smtp_port, baseline_count)
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(update(empresas).values(enviar_email_destinatario=True))
+        stack.sandbox()
+        _, url = stack.api()
+        procs = [stack.worker(0)]
+        _wait_for_workers(engine, 1, procs)
+        body = workdir / "nota-email.json"
+        body.write_text(json.dumps(NOTA, ensure_ascii=False))
+        cpu_before = cpu_seconds(procs[0].pid)
+        started = time.perf_counter()
+        load(url, body, stack.token, 32, timeout, total=notes)
+        _drain(engine, started + timeout)
+        deadline = started + timeout
+        while _delivered(engine) < notes and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        with engine.connect() as conn:
+            rows = conn.execute(select(historico.c.at, emails.c.sent_at).select_from(
+                emails.join(notas, notas.c.id == emails.c.nota_id).join(
+                    historico, and_(historico.c.nota_id == notas.c.id,
+                                    historico.c.status == "autorizado"))).where(
+                emails.c.status == "enviado")).all()
+        engine.dispose()
+        rss = peak_rss_mb(procs[0].pid)
+        cpu_ms = 1000 * (cpu_seconds(procs[0].pid) - cpu_before) / notes
+        authorized = [aware(at).timestamp() for at, _ in rows]
+        sent = [aware(at).timestamp() for _, at in rows]
+        lags = [s - a for a, s in zip(authorized, sent, strict=True)]
+        span = max(sent) - min(authorized) if rows else float("nan")
+        return {"notes": notes, "delivered": len(rows), "per_s": len(rows) / span,
+                "lag_p50_s": percentile(lags, 0.5), "lag_p99_s": percentile(lags, 0.99),
+                "baseline_per_s": baseline, "worker_rss_mb": rss,
+                "worker_cpu_ms_per_note": cpu_ms}
+    finally:
+        stack.stop()
