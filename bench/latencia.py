@@ -26,7 +26,7 @@ from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional.answers import pack
 from nfse.providers.nacional.dps import build_dps
-from nfse.providers.nacional.transport import Transport
+from nfse.providers.transport import Transport
 from nfse.sandbox.faults import parse_latency
 from nfse.store.clock import aware
 from nfse.store.db import make_engine
