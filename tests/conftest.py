@@ -56,8 +56,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     with admin.begin() as conn:
+        # connections the test left open (threads of a server or worker it stopped, killed
+        # worker processes): closed here, so they never pile up to max_connections
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = :schema"), {"schema": schema})
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
 

@@ -99,6 +99,7 @@ def test_a_refused_certificate_holds_only_its_company(gateway: Gateway) -> None:
         assert "PUT /v2/empresas" in waiting["mensagem"]
         assert not _fora_do_ar(gateway)
         assert not any(line.startswith("nfse_autoridade_disponivel") and line.endswith(" 0")
+                       and gateway.sandbox.url in line  # the registry is the process's
                        for line in gateway.client.get("/metrics").text.splitlines())
 
         settings.processing_deadline = 0.5  # the refused company's notes end

@@ -42,6 +42,7 @@ def _erro(client: TestClient, body: dict) -> dict:
 def test_another_companys_prestador_names_both(client: TestClient) -> None:
     body = nota_exemplo()
     body["prestador"]["cnpj"] = OUTRO
+    body["tomador"]["cnpj"] = "11444777000161"  # not the prestador (E0202 would answer first)
     erro = _erro(client, body)
     assert erro["mensagem"] == (f"O prestador {OUTRO} não é a empresa deste token ({CNPJ})")
     assert erro["correcao"]
