@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
-from nfse.logs import JsonFormatter
+import pytest
+
+from nfse.logs import JsonFormatter, TextFormatter
 from nfse.metrics import Registry
-from tests.support import Gateway, nota_exemplo
+from tests.support import CNPJ, Gateway, nota_exemplo
 
 
 def test_metrics_after_a_note(gateway: Gateway) -> None:
@@ -41,3 +43,24 @@ def test_json_log_lines_carry_the_note_context() -> None:
     assert entry["message"] == "emission: authorized"
     assert (entry["ref"], entry["empresa"], entry["attempt"]) == ("pedido-1",
                                                                   "11222333000181", 2)
+
+
+def test_every_attempt_logs_who_what_and_why(gateway: Gateway,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """One line per attempt (issue 23.2): the note's ref, company, environment, provider,
+    attempt, the outcome, whose failure it was and the authority's codes and reason."""
+    gateway.runtime.settings.backoff_base = 0.05
+    gateway.sandbox.inject("http500", 1)
+    with caplog.at_level(logging.INFO, logger="nfse.worker"):
+        gateway.autorizar("log-1", nota_exemplo())
+    linhas = [r for r in caplog.records if getattr(r, "ref", None) == "log-1"
+              and hasattr(r, "provedor")]
+    assert len(linhas) >= 2, [r.getMessage() for r in caplog.records]
+    primeira, ultima = linhas[0], linhas[-1]
+    assert (primeira.empresa, primeira.ambiente, primeira.provedor, primeira.attempt) == (
+        CNPJ, "homologacao", "nacional", 1)
+    assert primeira.result == "unknown" and primeira.culpa == "autoridade"
+    assert "HTTP 500" in primeira.getMessage()
+    assert ultima.result == "authorized" and ultima.culpa is None
+    texto = TextFormatter().format(primeira)
+    assert "ref=log-1" in texto and "provedor=nacional" in texto and "culpa=autoridade" in texto

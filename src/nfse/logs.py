@@ -11,7 +11,8 @@ import os
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-CONTEXT = ("ref", "empresa", "ambiente", "attempt", "result", "nota_id", "request_id")
+CONTEXT = ("ref", "empresa", "ambiente", "provedor", "attempt", "result", "culpa", "codigos",
+           "nota_id", "request_id")
 REQUISICAO: ContextVar[str | None] = ContextVar("requisicao", default=None)
 """The id of the HTTP request being served (``nfse.api.requisicao``), if any."""
 
@@ -44,7 +45,8 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         linha = super().format(record)
-        contexto = " ".join(f"{k}={getattr(record, k)}" for k in CONTEXT if hasattr(record, k))
+        contexto = " ".join(f"{k}={getattr(record, k)}" for k in CONTEXT
+                            if getattr(record, k, None) is not None)
         if not contexto:
             return linha
         primeira, _, resto = linha.partition("\n")
@@ -59,7 +61,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update({k: getattr(record, k) for k in CONTEXT if hasattr(record, k)})
+        entry.update({k: getattr(record, k) for k in CONTEXT
+                      if getattr(record, k, None) is not None})
         entry.update(_acesso(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

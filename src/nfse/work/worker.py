@@ -30,7 +30,14 @@ from nfse.metrics import REGISTRY
 from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
-from nfse.providers.base import Exchange, Outcome, Result, Rps, certificado_recusado
+from nfse.providers.base import (
+    Exchange,
+    Outcome,
+    Result,
+    Rps,
+    blame,
+    certificado_recusado,
+)
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
@@ -57,6 +64,12 @@ RENOVAR = 60.0
 RECUSA = certificado_recusado("").split(":")[0]
 """How the ``mensagem`` of a note held by its company's refused certificate begins."""
 EMPRESA_TTL = 5.0
+
+
+def _motivo(outcome: Outcome) -> str:
+    """What one attempt came to, in words: the result and the authority's reason."""
+    razao = outcome.mensagem or "; ".join(f"{e.codigo} {e.mensagem}" for e in outcome.erros[:3])
+    return f"{outcome.result.value}: {razao}" if razao else outcome.result.value
 
 
 def _exchanged(exchanges: Sequence[Exchange]) -> list[tuple[str, bytes, str]]:
@@ -349,8 +362,10 @@ class Worker:
                 self._publicado.pop(authority, None)
             REGISTRY.set("nfse_autoridade_disponivel", "1 = circuito fechado, 0 = fora do ar",
                          0 if self.breaker.is_open(authority) else 1, autoridade=authority)
-            log.info("%s: %s", operacao, outcome.result.value,
-                     extra=context | {"result": outcome.result.value})
+            log.info("%s: %s", operacao, _motivo(outcome), extra=context | {
+                "result": outcome.result.value, "provedor": provider.name,
+                "codigos": ",".join(e.codigo for e in outcome.erros) or None,
+                "culpa": getattr(blame(outcome), "value", None)})
             kept.extend(outcome.exchanges)
             return outcome
 
