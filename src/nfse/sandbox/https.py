@@ -6,6 +6,7 @@ the fault injection applied to the answers that change state."""
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import ssl
 import struct
@@ -26,7 +27,9 @@ from cryptography.hazmat.primitives import serialization
 from nfse.certs.a1 import A1, document_of, load_pfx
 from nfse.certs.generate import generate_ca, generate_server_cert
 from nfse.certs.tls import server_context
-from nfse.sandbox.faults import FaultPlan, Latencia
+from nfse.sandbox.faults import FAULTS, FaultPlan, Latencia
+
+HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
 IDENTITY_PASSWORD = "sandbox"
 T = TypeVar("T")
@@ -122,6 +125,32 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+    def partes(self) -> list[str]:
+        """The path's segments, without the query string."""
+        return self.path.split("?")[0].strip("/").split("/")
+
+    def nao_encontrado(self) -> None:
+        self._send(404, HTML_404, "text/html")
+
+    def emitidas(self) -> None:
+        """``GET /_sandbox/emitidas``: what the sandbox issued, for tests to count."""
+        body = json.dumps(self.server.sandbox.emitidas(), ensure_ascii=False).encode()
+        self._send(200, body, "application/json; charset=utf-8")
+
+    def injetar(self, raw: bytes) -> None:
+        """``POST /_sandbox/faults`` with ``{"fault", "count"}``: the next ``count``
+        operations that change state fail that way."""
+        try:
+            body = json.loads(raw or b"{}")
+            fault, count = body.get("fault"), int(body.get("count", 1))
+        except (ValueError, TypeError, AttributeError):
+            fault, count = None, 0
+        if fault not in FAULTS:
+            self._send(400, b'{"erro": "falha desconhecida"}', "application/json")
+            return
+        self.server.sandbox.inject(fault, count)
+        self._send(200, b"{}", "application/json")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         """Status line, headers and body in one write (one TLS record, one system call),

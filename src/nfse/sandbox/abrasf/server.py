@@ -4,7 +4,6 @@ and must be trusted), one SOAP endpoint at ``/nfse`` for every operation, plus
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,39 +20,24 @@ from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 __all__ = ["FAULTS", "AbrasfSandbox", "parse_faults", "run_forever"]
 
 ENDPOINT = "/nfse"
-HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
 
 class _Handler(SandboxHandler):
-    def _parts(self) -> list[str]:
-        return self.path.split("?")[0].strip("/").split("/")
-
     def do_GET(self) -> None:  # noqa: N802
-        if self._parts() == ["_sandbox", "emitidas"]:
-            body = json.dumps(self.server.sandbox.emitidas(), ensure_ascii=False).encode()
-            self._send(200, body, "application/json; charset=utf-8")
+        if self.partes() == ["_sandbox", "emitidas"]:
+            self.emitidas()
         else:
-            self._send(404, HTML_404, "text/html")
+            self.nao_encontrado()
 
     def do_POST(self) -> None:  # noqa: N802
-        sandbox: AbrasfSandbox = self.server.sandbox
-        parts = self._parts()
+        parts = self.partes()
         raw = self.read_body()
         if parts == ["_sandbox", "faults"]:
-            try:
-                body = json.loads(raw or b"{}")
-                fault, count = body.get("fault"), int(body.get("count", 1))
-            except (ValueError, TypeError, AttributeError):
-                fault, count = None, 0
-            if fault not in FAULTS:
-                self._send(400, b'{"erro": "falha desconhecida"}', "application/json")
-                return
-            sandbox.inject(fault, count)
-            self._send(200, b"{}", "application/json")
+            self.injetar(raw)
         elif parts == [ENDPOINT.strip("/")]:
             self._soap(raw)
         else:
-            self._send(404, HTML_404, "text/html")
+            self.nao_encontrado()
 
     def _soap(self, raw: bytes) -> None:
         sandbox: AbrasfSandbox = self.server.sandbox

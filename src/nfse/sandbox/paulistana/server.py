@@ -7,7 +7,6 @@ A call is ``<Op>Request`` in ``http://www.prefeitura.sp.gov.br/nfe`` with ``Vers
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -15,7 +14,6 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.faults import FAULTS
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 from nfse.sandbox.paulistana.estado import Estado
 from nfse.sandbox.paulistana.prefeitura import MUTANTES, NS, PEDIDOS, Prefeitura
@@ -24,7 +22,6 @@ ENDPOINT = "/lotenfe.asmx"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 TIPOS = {SOAP12: "application/soap+xml; charset=utf-8", SOAP11: "text/xml; charset=utf-8"}
-HTML_404 = b"<html><body>Recurso nao encontrado</body></html>"
 _parser = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
@@ -82,34 +79,21 @@ def falha(soap: str, mensagem: str) -> bytes:
 
 
 class _Handler(SandboxHandler):
-    def _parts(self) -> list[str]:
-        return self.path.split("?")[0].strip("/").split("/")
-
     def do_GET(self) -> None:  # noqa: N802
-        if self._parts() == ["_sandbox", "emitidas"]:
-            body = json.dumps(self.server.sandbox.emitidas(), ensure_ascii=False).encode()
-            self._send(200, body, "application/json; charset=utf-8")
+        if self.partes() == ["_sandbox", "emitidas"]:
+            self.emitidas()
         else:
-            self._send(404, HTML_404, "text/html")
+            self.nao_encontrado()
 
     def do_POST(self) -> None:  # noqa: N802
         sandbox: PaulistanaSandbox = self.server.sandbox
-        parts = self._parts()
+        parts = self.partes()
         raw = self.read_body()
         if parts == ["_sandbox", "faults"]:
-            try:
-                body = json.loads(raw or b"{}")
-                fault, count = body.get("fault"), int(body.get("count", 1))
-            except (ValueError, TypeError, AttributeError):
-                fault, count = None, 0
-            if fault not in FAULTS:
-                self._send(400, b'{"erro": "falha desconhecida"}', "application/json")
-                return
-            sandbox.inject(fault, count)
-            self._send(200, b"{}", "application/json")
+            self.injetar(raw)
             return
         if parts != [ENDPOINT.strip("/")]:
-            self._send(404, HTML_404, "text/html")
+            self.nao_encontrado()
             return
         try:
             soap, operacao, mensagem = ler_chamada(raw)
