@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
+from nfse.providers.transport import NotSent, Refused, Unknown
 
 
 class Result(StrEnum):
@@ -160,3 +161,20 @@ class Provider(Protocol):
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome: ...
+
+
+def falha_de_envio(exc: NotSent | Unknown, nome: str, pedido: bytes, inacessivel: str,
+                   sem_resposta: str) -> Outcome:
+    """The Outcome of a request the transport could not complete, with the exchange kept
+    under ``nome``: RETRY when nothing reached the authority (the company's failure when the
+    authority refused its certificate), UNKNOWN when the request may have arrived. The
+    ``mensagem`` starts with ``inacessivel`` or ``sem_resposta``."""
+    if isinstance(exc, Refused):
+        recebido = exc.answer.body if exc.answer else exc.reason.encode()
+        return Outcome(Result.RETRY, failure_of=Party.COMPANY,
+                       mensagem=certificado_recusado(exc.reason),
+                       exchanges=(Exchange(nome, pedido, recebido),))
+    troca = (Exchange(nome, pedido, str(exc).encode()),)
+    if isinstance(exc, NotSent):
+        return Outcome(Result.RETRY, mensagem=f"{inacessivel}: {exc}", exchanges=troca)
+    return Outcome(Result.UNKNOWN, mensagem=f"{sem_resposta}: {exc}", exchanges=troca)

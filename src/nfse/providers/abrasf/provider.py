@@ -33,12 +33,11 @@ from nfse.providers.base import (
     Erro,
     Exchange,
     Outcome,
-    Party,
     Result,
     Rps,
-    certificado_recusado,
+    falha_de_envio,
 )
-from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import Answer, NotSent, Transport, Unknown
 
 GERAR = "GerarNfse"
 LOTE = "RecepcionarLoteRpsSincrono"
@@ -96,17 +95,9 @@ class AbrasfProvider:
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
-        except Refused as exc:
-            return Outcome(Result.RETRY, failure_of=Party.COMPANY,
-                           mensagem=certificado_recusado(exc.reason),
-                           exchanges=(Exchange(name, request, exc.answer.body if exc.answer
-                                               else exc.reason.encode()),))
-        except NotSent as exc:
-            return Outcome(Result.RETRY, mensagem=f"Prefeitura inacessível: {exc}",
-                           exchanges=(Exchange(name, request, str(exc).encode()),))
-        except Unknown as exc:
-            return Outcome(Result.UNKNOWN, mensagem=f"Sem resposta da prefeitura: {exc}",
-                           exchanges=(Exchange(name, request, str(exc).encode()),))
+        except (NotSent, Unknown) as exc:
+            return falha_de_envio(exc, name, request, "Prefeitura inacessível",
+                                  "Sem resposta da prefeitura")
         return answer, soap.resposta(answer.body, operacao), Exchange(name, request, answer.body)
 
     # -- emission ------------------------------------------------------------------------------

@@ -15,17 +15,16 @@ from nfse.providers.base import (
     Erro,
     Exchange,
     Outcome,
-    Party,
     Result,
     Rps,
-    certificado_recusado,
+    falha_de_envio,
 )
 from nfse.providers.nacional import answers, dps
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros, servico_municipal
 from nfse.providers.nacional.parametros import Servico as ServicoMunicipal
-from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import Answer, NotSent, Transport, Unknown
 from nfse.xml.validate import nacional_schema_dir, validate
 
 DUPLICADA = "E0014"
@@ -120,17 +119,9 @@ class NacionalProvider:
         try:
             answer = self.transport.request(method, url, emissor.a1, emissor.ca_file,
                                             emissor.timeout, body, proxy=emissor.proxy)
-        except Refused as exc:
-            return None, Outcome(Result.RETRY, failure_of=Party.COMPANY,
-                                 mensagem=certificado_recusado(exc.reason),
-                                 exchanges=(_exchange(name, request_doc, exc.answer,
-                                                      exc.reason),))
-        except NotSent as exc:
-            return None, Outcome(Result.RETRY, mensagem=f"Autoridade inacessível: {exc}",
-                                 exchanges=(_exchange(name, request_doc, None, str(exc)),))
-        except Unknown as exc:
-            return None, Outcome(Result.UNKNOWN, mensagem=f"Sem resposta da autoridade: {exc}",
-                                 exchanges=(_exchange(name, request_doc, None, str(exc)),))
+        except (NotSent, Unknown) as exc:
+            return None, falha_de_envio(exc, name, request_doc, "Autoridade inacessível",
+                                        "Sem resposta da autoridade")
         return answer, None
 
     def _post(self, url: str, emissor: Emissor, field: str, xml: bytes, name: str

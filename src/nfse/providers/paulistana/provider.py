@@ -22,7 +22,7 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
+from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps, falha_de_envio
 from nfse.providers.paulistana import documentos, respostas, soap
 from nfse.providers.paulistana.documentos import DocumentoInvalido
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
@@ -66,13 +66,9 @@ class PaulistanaProvider:
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
-        except NotSent as exc:
-            return Outcome(Result.RETRY, mensagem=f"Prefeitura de São Paulo inacessível: {exc}",
-                           exchanges=(Exchange(name, request, str(exc).encode()),))
-        except Unknown as exc:
-            return Outcome(Result.UNKNOWN,
-                           mensagem=f"Sem resposta da Prefeitura de São Paulo: {exc}",
-                           exchanges=(Exchange(name, request, str(exc).encode()),))
+        except (NotSent, Unknown) as exc:  # a refused certificate is the company's failure
+            return falha_de_envio(exc, name, request, "Prefeitura de São Paulo inacessível",
+                                  "Sem resposta da Prefeitura de São Paulo")
         return answer, soap.resposta(answer.body), Exchange(name, request, answer.body)
 
     # -- emission ------------------------------------------------------------------------------
