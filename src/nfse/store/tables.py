@@ -171,6 +171,16 @@ autoridades = Table(
     Column("fora_do_ar_ate", DateTime(timezone=True), nullable=False),
 )
 
+limites = Table(
+    "limites", metadata,
+    # Requests of every API process in one budget window (api.ratelimit): the key (a token's
+    # or a client address's digest) and the window's start in seconds since the epoch.
+    # UNLOGGED on PostgreSQL: a count lost in a crash only loosens one minute's budget.
+    Column("chave", String(80), primary_key=True),
+    Column("janela", Integer, primary_key=True),
+    Column("contagem", Integer, nullable=False),
+)
+
 def _queue_columns() -> list[Column]:
     """What an outbox row needs to be claimed with a lease and retried (store.leases)."""
     return [Column("status", String(20), nullable=False),
