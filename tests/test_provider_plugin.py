@@ -15,18 +15,35 @@ from sqlalchemy import select
 
 from nfse.municipios import routing
 from nfse.providers import registry
+from nfse.providers.base import Capability
 from nfse.store.tables import artefatos
 from tests.ficticio.provider import NOME, FicticioProvider
 from tests.ficticio.sandbox import FicticioSandbox
 from tests.support import Gateway, nota_exemplo
 
 FLORIANOPOLIS = "4205407"
+SAO_JOSE = "4216602"
+"""Served by the Sistema Fictício's older release, which cannot cancel."""
+
+
+class SemCancelamento(FicticioProvider):
+    name = "ficticio_antigo"
+    capabilities = frozenset({Capability.EMIT, Capability.QUERY})
+
+
 PROVEDORES = f"""
 [perfis.ficticio]
 padrao = "{NOME}"
 
+[perfis.ficticio_antigo]
+padrao = "{SemCancelamento.name}"
+
 [municipios."{FLORIANOPOLIS}"]
 perfil = "ficticio"
+url_producao = "https://ficticio.example/ws"
+
+[municipios."{SAO_JOSE}"]
+perfil = "ficticio_antigo"
 url_producao = "https://ficticio.example/ws"
 """
 
@@ -38,23 +55,27 @@ def ficticio(gateway: Gateway, tmp_path: Path,
     Florianópolis routed to it by an operator's provider file; its homologação goes to the
     sandbox by the provider's own settings (``NFSE_FICTICIO_*``)."""
     registry.register(FicticioProvider)
+    registry.register(SemCancelamento)
     box = FicticioSandbox(tmp_path / "sandbox-ficticio")
     box.start()
     box.trust(gateway.a1.cert)
     monkeypatch.setenv("NFSE_FICTICIO_URL_HOMOLOGACAO", box.url)
     monkeypatch.setenv("NFSE_FICTICIO_CA_FILE", str(box.ca_file))
+    monkeypatch.setenv("NFSE_FICTICIO_ANTIGO_URL_HOMOLOGACAO", box.url)
+    monkeypatch.setenv("NFSE_FICTICIO_ANTIGO_CA_FILE", str(box.ca_file))
     arquivo = tmp_path / "provedores.toml"
     arquivo.write_text(PROVEDORES, encoding="utf-8")
     routing.carregar(arquivo)
     yield box
     routing.carregar(None)
     registry.unregister(NOME)
+    registry.unregister(SemCancelamento.name)
     box.stop()
 
 
-def nota_ficticia(**overrides: object) -> dict:
+def nota_ficticia(municipio: str = FLORIANOPOLIS, **overrides: object) -> dict:
     body = nota_exemplo(**overrides)
-    body["prestador"]["codigo_municipio"] = FLORIANOPOLIS
+    body["prestador"]["codigo_municipio"] = municipio
     return body
 
 
@@ -117,3 +138,20 @@ def test_dry_run_shows_the_document(gateway: Gateway, ficticio: FicticioSandbox)
     assert (body["valido"], body["provedor"]) == (True, NOME)
     assert '"discriminacao": "Nota fiscal referente a serviços prestados"' in body["rps_xml"]
     assert ficticio.emitidas() == []
+
+
+def test_a_provider_that_cannot_cancel_refuses_the_delete(gateway: Gateway,
+                                                          ficticio: FicticioSandbox) -> None:
+    municipio = gateway.client.get(f"/v2/municipios/{SAO_JOSE}").json()
+    assert (municipio["provedor_nfse"], municipio["possui_cancelamento_nfse"]) == (
+        SemCancelamento.name, False)
+    assert gateway.client.get(f"/v2/municipios/{FLORIANOPOLIS}").json()[
+        "possui_cancelamento_nfse"] is True
+    gateway.autorizar("fic-sj", nota_ficticia(SAO_JOSE))
+    cancel = gateway.client.request("DELETE", "/v2/nfse/fic-sj",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.status_code == 400
+    assert cancel.json()["codigo"] == "operacao_indisponivel"
+    assert "O cancelamento de NFS-e não está disponível" in cancel.json()["mensagem"]
+    assert gateway.client.get("/v2/nfse/fic-sj").json()["status"] == "autorizado"
+    assert [e["status"] for e in ficticio.emitidas()] == ["emitida"]

@@ -84,8 +84,8 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
     answer["parametros_municipais"] = ensaio.parametros
     vistos = {(e["codigo"], e["mensagem"]) for e in erros}
     erros += [e.as_json() for e in ensaio.erros if (e.codigo, e.mensagem) not in vistos]
-    if ensaio.documento is not None:
-        answer[provedor.document_field] = ensaio.documento.decode("utf-8")
+    if ensaio.document is not None:
+        answer[provedor.document_field] = ensaio.document.decode("utf-8")
     if ensaio.avisos:
         answer["avisos"] = list(ensaio.avisos)
     return answer | {"valido": not erros, "erros": erros}

@@ -189,12 +189,12 @@ class Address(NamedTuple):
 
 @dataclass(frozen=True)
 class DryRun:
-    """What ``dry_run`` found: the document ``emit`` would send (None when it cannot be
+    """What ``dry_run`` found: the ``document`` ``emit`` would send (None when it cannot be
     built), why not (``erros``), what the provider refuses in the note itself as POST would
     (``problemas``, named by the body's fields), notices, and the municipal parameters it
     consulted (None: not consulted)."""
 
-    documento: bytes | None
+    document: bytes | None
     erros: tuple[Erro, ...] = ()
     problemas: tuple[Problema, ...] = ()
     avisos: tuple[str, ...] = ()

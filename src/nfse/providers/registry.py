@@ -4,10 +4,10 @@ Three sources, looked up in this order:
 
 - ``register(cls)``: a provider class registered at run time (a test's, an embedding
   application's);
+- the providers of this package (``BUILT_IN``), imported on first use;
 - the ``nfse.providers`` entry points of the installed distributions, so a third party ships
   a provider as a package of its own: ``[project.entry-points."nfse.providers"]
-  meu = "meu_pacote.provider:MeuProvider"``;
-- the providers of this package (``EMBARCADOS``), imported on first use.
+  meu = "meu_pacote.provider:MeuProvider"``.
 
 A provider class has ``name``, ``capabilities`` (``base.Capability``; emit and query are
 required) and ``document_field`` as class attributes, and a constructor without arguments;
@@ -25,10 +25,10 @@ from typing import Any
 
 from nfse.providers.base import REQUIRED, Capability, Provider
 
-GRUPO = "nfse.providers"
+GROUP = "nfse.providers"
 """The entry-point group of provider plug-ins."""
 
-EMBARCADOS = {
+BUILT_IN = {
     "nacional": "nfse.providers.nacional.provider:NacionalProvider",
     "abrasf": "nfse.providers.abrasf.provider:AbrasfProvider",
     "paulistana": "nfse.providers.paulistana.provider:PaulistanaProvider",
@@ -36,25 +36,25 @@ EMBARCADOS = {
 """The providers shipped here, by name: ``module:class``."""
 
 
-class ProviderDesconhecido(KeyError):
+class UnknownProvider(KeyError):
     """No provider of that name is registered, installed or shipped."""
 
 
 _classes: dict[str, type] = {}
-_instancias: dict[str, Provider] = {}
+_instances: dict[str, Provider] = {}
 _lock = threading.Lock()
 
 
-def _validar(cls: Any, name: str | None = None) -> type:
-    nome = getattr(cls, "name", None)
-    if not isinstance(nome, str) or not nome or (name is not None and nome != name):
-        raise TypeError(f"{cls!r}: o provedor declara name = {nome!r}, esperado {name!r}")
-    faltam = REQUIRED - frozenset(getattr(cls, "capabilities", ()))
-    if faltam:
-        raise TypeError(f"provedor {nome}: faltam as capacidades obrigatórias "
-                        + ", ".join(sorted(faltam)))
+def _checked(cls: Any, name: str | None = None) -> type:
+    declared = getattr(cls, "name", None)
+    if not isinstance(declared, str) or not declared or (name is not None and declared != name):
+        raise TypeError(f"{cls!r}: o provedor declara name = {declared!r}, esperado {name!r}")
+    missing = REQUIRED - frozenset(getattr(cls, "capabilities", ()))
+    if missing:
+        raise TypeError(f"provedor {declared}: faltam as capacidades obrigatórias "
+                        + ", ".join(sorted(missing)))
     if not isinstance(getattr(cls, "document_field", None), str):
-        raise TypeError(f"provedor {nome}: declare document_field (a chave do documento no "
+        raise TypeError(f"provedor {declared}: declare document_field (a chave do documento no "
                         "dry run)")
     return cls
 
@@ -62,10 +62,10 @@ def _validar(cls: Any, name: str | None = None) -> type:
 def register(cls: type) -> type:
     """Register a provider class under its ``name`` (replacing one of that name; its
     instance is made again on next use). Usable as a class decorator."""
-    _validar(cls)
+    _checked(cls)
     with _lock:
         _classes[cls.name] = cls  # type: ignore[attr-defined]
-        _instancias.pop(cls.name, None)  # type: ignore[attr-defined]
+        _instances.pop(cls.name, None)  # type: ignore[attr-defined]
     return cls
 
 
@@ -73,43 +73,43 @@ def unregister(name: str) -> None:
     """Forget a provider ``register`` added (the shipped and installed ones stay)."""
     with _lock:
         _classes.pop(name, None)
-        _instancias.pop(name, None)
+        _instances.pop(name, None)
 
 
 @cache
-def _instalados() -> dict[str, str]:
+def _installed() -> dict[str, str]:
     """The installed plug-ins (read once: scanning the distributions costs milliseconds)."""
-    return {ep.name: ep.value for ep in entry_points(group=GRUPO)}
+    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
 
 
 def rescan() -> None:
     """Read the installed plug-ins again (a distribution installed into a running
     process); the classes already loaded stay."""
-    _instalados.cache_clear()
+    _installed.cache_clear()
 
 
 def names() -> tuple[str, ...]:
     """Every provider name a profile may give: shipped, installed and registered."""
     with _lock:
-        registrados = list(_classes)
-    return tuple(dict.fromkeys([*EMBARCADOS, *_instalados(), *registrados]))
+        registered = list(_classes)
+    return tuple(dict.fromkeys([*BUILT_IN, *_installed(), *registered]))
 
 
-def _carregar(alvo: str, name: str) -> type:
-    modulo, _, atributo = alvo.partition(":")
-    return _validar(getattr(importlib.import_module(modulo), atributo), name)
+def _load(target: str, name: str) -> type:
+    module, _, attribute = target.partition(":")
+    return _checked(getattr(importlib.import_module(module), attribute), name)
 
 
 def provider_class(name: str) -> type:
-    """The class of the provider ``name``; ``ProviderDesconhecido`` if there is none."""
+    """The class of the provider ``name``; ``UnknownProvider`` if there is none."""
     with _lock:
         cls = _classes.get(name)
     if cls is not None:
         return cls
-    alvo = EMBARCADOS.get(name) or _instalados().get(name)
-    if alvo is None:
-        raise ProviderDesconhecido(f"provedor desconhecido: {name}")
-    cls = _carregar(alvo, name)
+    target = BUILT_IN.get(name) or _installed().get(name)
+    if target is None:
+        raise UnknownProvider(f"provedor desconhecido: {name}")
+    cls = _load(target, name)
     with _lock:
         return _classes.setdefault(name, cls)
 
@@ -119,7 +119,7 @@ def capabilities(name: str) -> frozenset[Capability]:
     since removed is still shown)."""
     try:
         return frozenset(provider_class(name).capabilities)  # type: ignore[attr-defined]
-    except ProviderDesconhecido:
+    except UnknownProvider:
         return frozenset()
 
 
@@ -127,12 +127,12 @@ def get_provider(name: str) -> Provider:
     """One instance per provider and process: it holds the pool of kept-alive connections
     to its authority (a TLS handshake with a client certificate per note would cost more
     than the note)."""
-    found = _instancias.get(name)
+    found = _instances.get(name)
     if found is not None:
         return found
     cls = provider_class(name)
     with _lock:
-        found = _instancias.get(name)
+        found = _instances.get(name)
         if found is None:
-            found = _instancias[name] = cls()
+            found = _instances[name] = cls()
     return found
