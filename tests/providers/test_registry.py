@@ -75,3 +75,18 @@ def test_a_profile_names_a_provider_only_once_it_is_registered(tmp_path: Path) -
     finally:
         routing.carregar(None)
         registry.unregister(NOME)
+
+
+def test_a_lot_profile_needs_a_provider_that_takes_lots(tmp_path: Path) -> None:
+    arquivo = tmp_path / "provedores.toml"
+    arquivo.write_text('[perfis.sp_lote]\npadrao = "paulistana"\n'
+                       'emissao = "RecepcionarLoteRps"\n', encoding="utf-8")
+    with pytest.raises(routing.ConfiguracaoInvalida,
+                       match='perfis.sp_lote.emissao: o provedor "paulistana" não recebe lotes'):
+        routing.carregar(arquivo)
+    arquivo.write_text('[perfis.abrasf_lote]\npadrao = "abrasf"\n'
+                       'emissao = "RecepcionarLoteRps"\n', encoding="utf-8")
+    try:
+        routing.carregar(arquivo)
+    finally:
+        routing.carregar(None)

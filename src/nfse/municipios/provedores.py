@@ -65,6 +65,14 @@ FLAGS_PADRAO: Mapping[str, Any] = MappingProxyType({
 """The SPEC §6 flags of a municipality of the national standard; profiles and municipalities
 override them. ``provedor_nfse`` is not among them: it is always the provider of the route."""
 
+def _recebe_lotes(provedor: str) -> bool:
+    """Whether the provider declares that it sends RPS in lots (``Capability.LOT``)."""
+    from nfse.providers.base import Capability
+    from nfse.providers.registry import capabilities
+
+    return Capability.LOT in capabilities(provedor)
+
+
 _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "versao_soap": ("1.1", "1.2"),
     "emissao": ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps"),
@@ -270,6 +278,10 @@ def _documento(doc: dict[str, Any], origem: str) -> Documento:
             raise _erro(origem, f"{chave}.padrao", "obrigatório (o provedor que atende: "
                                                    + ", ".join(f'"{p}"' for p in provedores())
                                                    + ")")
+        if perfil.get("emissao", "").startswith("RecepcionarLote") and \
+                not _recebe_lotes(perfil["padrao"]):
+            raise _erro(origem, f"{chave}.emissao", f'o provedor "{perfil["padrao"]}" não '
+                                                    'recebe lotes de RPS; use "GerarNfse"')
     for nome, sistema in sistemas.items():
         chave = f"sistemas.{_nome(nome)}"
         _validar_chaves(sistema, CHAVES_SISTEMA, origem, chave)

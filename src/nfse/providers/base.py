@@ -44,7 +44,8 @@ class Capability(StrEnum):
     """The authority registers cancellations and substitutions as fiscal events with their
     official codes (the NFS-e Nacional's 101101, 105102): GET names them by code."""
     LOT = "lot"
-    """The authority takes RPS in asynchronous lots (a protocol queried later)."""
+    """The authority takes RPS in lots (synchronous, or a protocol queried later): only a
+    profile of such a provider may choose a lot as its ``emissao``."""
     RECEIVED = "received"
     """``received``: the notes other prestadores issued to the company
     (``ReceivedNotes``), walked with ``/v2/nfses_recebidas``."""
