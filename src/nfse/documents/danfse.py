@@ -19,6 +19,9 @@ from brazilfiscalreport.danfse import Danfse, DanfseConfig
 from lxml import etree
 from PIL import Image
 
+from nfse.documents.fonte import carregavel, imprimivel
+from nfse.xml import seguro
+
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
 NS_PAULISTANA = "http://www.prefeitura.sp.gov.br/nfe"
 RAIZES_PAULISTANA = frozenset({"NFe", "RetornoEnvioRPS"})
@@ -107,7 +110,10 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> by
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
     ABRASF ``CompNfse`` or a São Paulo ``NFe``. A note of homologação says it has no legal
     value: the national DANFSe reads it from the DPS's ``tpAmb``; ABRASF and São Paulo notes
-    carry no environment, so the caller says (``homologacao``)."""
+    carry no environment, so the caller says (``homologacao``).
+
+    Text the fonts cannot draw is substituted (``fonte.imprimivel``): the national XML's
+    texts before the library reads them, our own page as it draws them."""
     padrao = _padrao(xml)
     if padrao != "nacional":
         from nfse.documents.danfse_abrasf import desenhar, render_abrasf
@@ -119,9 +125,24 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> by
         return desenhar(ler_nfe(xml, cancelada), homologacao=homologacao)
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
-    pdf = _DanfseNacional(xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml,
-                          config=config)
+    texto = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    pdf = _DanfseNacional(xml=texto if carregavel(texto) else _imprimivel(texto), config=config)
     return bytes(pdf.output())
+
+
+def _imprimivel(xml: str) -> str:
+    """The XML with every text and attribute value substituted as ``fonte.imprimivel`` says
+    (a note stored before POST refused what the fonts cannot draw)."""
+    root = seguro.ler(xml)
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            if element.text:
+                element.text = imprimivel(element.text)
+            for nome, valor in element.attrib.items():
+                element.set(nome, imprimivel(valor))
+        if element.tail:
+            element.tail = imprimivel(element.tail)
+    return etree.tostring(root, encoding="unicode")
 
 
 def _padrao(xml: bytes | str) -> str:
