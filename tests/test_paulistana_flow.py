@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 from lxml import etree
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from nfse.sandbox.paulistana import PaulistanaSandbox
-from nfse.store.tables import artefatos
+from nfse.store import artefatos as artefatos_store
+from nfse.store.tables import artefatos, notas
 from tests.support import Gateway, nota_exemplo
 
 SAO_PAULO = "3550308"
@@ -97,6 +98,27 @@ def test_the_note_has_its_danfse_which_shows_the_cancellation(
     assert cancel.json() == {"status": "cancelado"}
     _titulo, texto = _pdf(nota["url_danfse"])
     assert "NFS-e CANCELADA" in texto and nota["codigo_verificacao"] in texto
+
+
+def test_a_note_kept_as_its_emission_answer_has_the_pdf_of_the_rps_it_accepted(
+        gateway: Gateway, paulistana: PaulistanaSandbox) -> None:
+    """When ConsultaNFe fails right after the emission, the provider keeps the emission's
+    RetornoEnvioRPS: the PDF shows its keys with the RPS the request carried."""
+    nota = gateway.autorizar("sp-retorno", nota_sp())
+    with gateway.runtime.engine.begin() as conn:
+        nota_id = conn.execute(select(notas.c.id).where(notas.c.ref == "sp-retorno")).scalar_one()
+        resposta = artefatos_store.latest(conn, nota_id, "exchange:emissao:response")[0]
+        retorno = etree.fromstring(resposta).findtext(".//{*}RetornoXML").encode()
+        assert etree.QName(etree.fromstring(retorno)).localname == "RetornoEnvioRPS"
+        artefatos_store.put(conn, nota_id, artefatos_store.XML_NFSE, retorno, "application/xml")
+        conn.execute(delete(artefatos).where(artefatos.c.nota_id == nota_id,
+                                             artefatos.c.kind == artefatos_store.DANFSE))
+    _titulo, texto = _pdf(nota["url_danfse"])
+    texto = " ".join(texto.split())
+    for esperado in (nota["codigo_verificacao"], "Acras Tecnologia da Informação LTDA",
+                     "Nota fiscal referente a serviços prestados", "R$ 1,00",
+                     "Dados do RPS aceito"):
+        assert esperado in texto, esperado
 
 
 def test_lost_answer_is_reconciled_not_resent(gateway: Gateway,

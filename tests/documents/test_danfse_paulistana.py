@@ -1,5 +1,6 @@
 """The PDF of a São Paulo note (NFS-e Paulistana), drawn from its ``NFe`` as ConsultaNFe
-answers it (or, when that query failed, from the ``RetornoEnvioRPS`` of the emission)."""
+answers it (or, when that query failed, from the ``RetornoEnvioRPS`` of the emission and the
+RPS the request carried)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,22 @@ from pypdf import PdfReader
 
 from nfse.documents.danfse import render
 from nfse.providers.paulistana.documentos import xsd_dir
+from nfse.providers.paulistana.soap import envelope
 from nfse.xml.validate import validate
 
 NS = "http://www.prefeitura.sp.gov.br/nfe"
 DISCRIMINACAO = "Desenvolvimento de software sob encomenda — junho/2026\n• Sprint 12"
 INTERMEDIARIO = ("<CPFCNPJIntermediario><CPF>12345678909</CPF></CPFCNPJIntermediario>"
                  "<ISSRetidoIntermediario>true</ISSRetidoIntermediario>")
+
+
+RETORNO = (f'<p1:RetornoEnvioRPS xmlns:p1="{NS}"><Cabecalho Versao="1">'
+           "<Sucesso>true</Sucesso></Cabecalho><ChaveNFeRPS><ChaveNFe>"
+           "<InscricaoPrestador>31000000</InscricaoPrestador><NumeroNFe>4071</NumeroNFe>"
+           "<CodigoVerificacao>K9XQ2W7B</CodigoVerificacao></ChaveNFe><ChaveRPS>"
+           "<InscricaoPrestador>31000000</InscricaoPrestador><SerieRPS>OL03</SerieRPS>"
+           "<NumeroRPS>77</NumeroRPS></ChaveRPS></ChaveNFeRPS></p1:RetornoEnvioRPS>")
+"""What the emission answers: the keys of the note and of its RPS."""
 
 
 def nfe(*, discriminacao: str = DISCRIMINACAO, cancelada: bool = False,
@@ -102,13 +113,7 @@ def test_homologacao_says_it_has_no_legal_value() -> None:
 
 
 def test_the_emission_answer_alone_still_gives_the_note_its_pdf() -> None:
-    retorno = (f'<p1:RetornoEnvioRPS xmlns:p1="{NS}"><Cabecalho Versao="1">'
-               "<Sucesso>true</Sucesso></Cabecalho><ChaveNFeRPS><ChaveNFe>"
-               "<InscricaoPrestador>31000000</InscricaoPrestador><NumeroNFe>4071</NumeroNFe>"
-               "<CodigoVerificacao>K9XQ2W7B</CodigoVerificacao></ChaveNFe><ChaveRPS>"
-               "<InscricaoPrestador>31000000</InscricaoPrestador><SerieRPS>OL03</SerieRPS>"
-               "<NumeroRPS>77</NumeroRPS></ChaveRPS></ChaveNFeRPS></p1:RetornoEnvioRPS>")
-    page = " ".join(texto(retorno, homologacao=True).split())
+    page = " ".join(texto(RETORNO, homologacao=True).split())
     for esperado in ("4071", "K9XQ2W7B", "77 / OL03", "31000000", "SEM VALIDADE JURÍDICA",
                      "consulta da nota no sistema da Prefeitura"):
         assert esperado in page, esperado
@@ -117,3 +122,36 @@ def test_the_emission_answer_alone_still_gives_the_note_its_pdf() -> None:
 def test_text_the_fonts_cannot_draw_is_substituted() -> None:
     page = texto(nfe(discriminacao="\ufeffConsultoria 😀 \u202efim 咨询"))
     assert "Consultoria ? fim ??" in page
+
+
+def pedido_envio(numero_rps: str = "77") -> bytes:
+    """The SOAP request of an EnvioRPS of RPS OL03/``numero_rps``, as the worker keeps it."""
+    mensagem = (
+        f'<PedidoEnvioRPS xmlns="{NS}"><Cabecalho xmlns="" Versao="1"><CPFCNPJRemetente>'
+        '<CNPJ>11222333000181</CNPJ></CPFCNPJRemetente></Cabecalho><RPS xmlns="">'
+        "<Assinatura>AAAA</Assinatura><ChaveRPS><InscricaoPrestador>31000000"
+        "</InscricaoPrestador><SerieRPS>OL03</SerieRPS>"
+        f"<NumeroRPS>{numero_rps}</NumeroRPS></ChaveRPS><TipoRPS>RPS</TipoRPS>"
+        "<DataEmissao>2026-06-30</DataEmissao><StatusRPS>N</StatusRPS>"
+        "<TributacaoRPS>T</TributacaoRPS><ValorServicos>20500</ValorServicos>"
+        "<ValorDeducoes>5000</ValorDeducoes><CodigoServico>2658</CodigoServico>"
+        "<AliquotaServicos>0.05</AliquotaServicos><ISSRetido>false</ISSRetido>"
+        "<CPFCNPJTomador><CNPJ>07504505000132</CNPJ></CPFCNPJTomador>"
+        "<RazaoSocialTomador>Padaria Pão de Açúcar &amp; Cia Ltda</RazaoSocialTomador>"
+        f"<Discriminacao>{escape(DISCRIMINACAO)}</Discriminacao></RPS></PedidoEnvioRPS>")
+    return envelope("EnvioRPS", 1, mensagem.encode())[0]
+
+
+def test_the_emission_answer_is_completed_with_the_rps_it_accepted() -> None:
+    retorno = RETORNO.encode()
+    page = " ".join(PdfReader(io.BytesIO(render(retorno, pedido=pedido_envio()))).pages[0]
+                    .extract_text().split())
+    for esperado in ("4071", "K9XQ2W7B", "77 / OL03", "30/06/2026", "11.222.333/0001-81",
+                     "07.504.505/0001-32", "Padaria Pão de Açúcar & Cia Ltda",
+                     "T - Tributado em São Paulo", "Desenvolvimento de software sob encomenda",
+                     "R$ 20.500,00", "R$ 15.500,00", "5,00%", "Dados do RPS aceito"):
+        assert esperado in page, esperado
+    # another RPS in the request is not this note's: the page shows the keys only
+    outro = " ".join(PdfReader(io.BytesIO(render(retorno, pedido=pedido_envio("78"))))
+                     .pages[0].extract_text().split())
+    assert "Padaria" not in outro and "consulta da nota no sistema da Prefeitura" in outro

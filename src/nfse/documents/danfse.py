@@ -106,11 +106,13 @@ _QR_DA_BIBLIOTECA = biblioteca.draw_qr_code
 biblioteca.draw_qr_code = _qr_code
 
 
-def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> bytes:
+def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
+           pedido: bytes | None = None) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
     ABRASF ``CompNfse`` or a São Paulo ``NFe``. A note of homologação says it has no legal
     value: the national DANFSe reads it from the DPS's ``tpAmb``; ABRASF and São Paulo notes
-    carry no environment, so the caller says (``homologacao``).
+    carry no environment, so the caller says (``homologacao``). ``pedido``: the emission's
+    request, which completes a São Paulo note kept as the emission's answer alone.
 
     Text the fonts cannot draw is substituted (``fonte.imprimivel``): the national XML's
     texts before the library reads them, our own page as it draws them."""
@@ -122,7 +124,7 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> by
             return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
         from nfse.documents.paulistana_leitura import ler_nfe
 
-        return desenhar(ler_nfe(xml, cancelada), homologacao=homologacao)
+        return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
     texto = xml.decode("utf-8") if isinstance(xml, bytes) else xml

@@ -4,8 +4,10 @@ prestador, tomador, intermediário, the service, the values and the cancellation
 
 The provider keeps the ``NFe`` as ``ConsultaNFe`` answers it; when that query failed right
 after the emission it keeps the ``RetornoEnvioRPS`` instead, which carries only the note's
-and the RPS's keys: the page then shows those, every other field as absent ("-"), and says
-where the rest is. Elements are matched in any namespace (or none), as the answers come.
+and the RPS's keys. The page then shows those keys with the RPS the Prefeitura accepted for
+them (read from the emission's request, ``pedido``: tomador, service, values), and says so;
+without the request, every other field is absent ("-") and the page says where the rest is.
+Elements are matched in any namespace (or none), as the answers come.
 """
 
 from __future__ import annotations
@@ -51,54 +53,91 @@ OPCAO_SIMPLES = {
 }
 SO_A_CHAVE = ("A Prefeitura de São Paulo não devolveu os dados da NFS-e ao emiti-la; o "
               "conteúdo completo está na consulta da nota no sistema da Prefeitura.")
+DO_RPS = ("Dados do RPS aceito pela Prefeitura de São Paulo para esta NFS-e (ela não devolveu "
+          "a nota ao emiti-la); o valor do ISS e a nota completa estão na consulta da nota no "
+          "sistema da Prefeitura.")
 
 
-def ler_nfe(xml: bytes, cancelada: bool = False) -> Conteudo:
+def ler_nfe(xml: bytes, cancelada: bool = False, pedido: bytes | None = None) -> Conteudo:
     """The page of the ``NFe`` (or ``RetornoEnvioRPS``) in ``xml``. The note is shown as
-    cancelled when ``cancelada`` (the gateway knows it) or its ``StatusNFe`` is ``C``."""
+    cancelled when ``cancelada`` (the gateway knows it) or its ``StatusNFe`` is ``C``.
+    ``pedido``: the SOAP request of the emission, read only for a ``RetornoEnvioRPS``."""
     root = seguro.ler(xml)
     completa = etree.QName(root).localname == "NFe"
     chave = achar(root, "ChaveNFe") if completa else achar(root, "ChaveNFeRPS/ChaveNFe")
     if chave is None:
         raise ValueError("XML sem ChaveNFe: não é uma NFS-e Paulistana")
     chave_rps = achar(root, "ChaveRPS") if completa else achar(root, "ChaveNFeRPS/ChaveRPS")
+    dados = root if completa else _rps_aceito(pedido, chave_rps)
     numero = texto(chave, "NumeroNFe") or AUSENTE
-    emissao = data_hora(root, "DataEmissaoNFe")
     cabecalho = Cabecalho(municipio=municipio(SAO_PAULO), numero=numero,
-                          campos=_identificacao(root, chave, chave_rps))
-    antes = [_prestador(root, chave), _tomador(root), *_intermediario(root), _servico(root)]
+                          campos=_identificacao(root, dados, chave, chave_rps))
+    if dados is None:
+        antes, discriminacao, depois, outras = [_prestador(root, chave)], SO_A_CHAVE, [], None
+    else:
+        antes = [_prestador(dados, chave), _tomador(dados), *_intermediario(dados),
+                 _servico(dados)]
+        discriminacao = texto_multilinha(texto_bruto(dados, "Discriminacao")) or AUSENTE
+        depois = [_valores(dados)]
+        outras = _outras(root) if completa else DO_RPS
     return Conteudo(
         numero=numero,
         prestador=texto(root, "RazaoSocialPrestador"),
-        emissao=emissao,
+        emissao=data_hora(root, "DataEmissaoNFe"),
         cabecalho=cabecalho,
         cancelada=(_faixa_cancelada(root)
                    if cancelada or texto(root, "StatusNFe") == "C" else None),
         substituida=None,
-        antes=antes if completa else [_prestador(root, chave)],
-        discriminacao=(texto_multilinha(texto_bruto(root, "Discriminacao")) or AUSENTE
-                       if completa else SO_A_CHAVE),
-        depois=[_valores(root)] if completa else [],
-        outras=_outras(root),
+        antes=antes,
+        discriminacao=discriminacao,
+        depois=depois,
+        outras=outras,
         rodape=("Representação gráfica de NFS-e emitida pela Prefeitura de São Paulo (NFS-e "
                 "Paulistana). Confira a autenticidade no sistema da Prefeitura com a "
                 "inscrição do prestador, o número e o código de verificação."),
     )
 
 
-def _identificacao(root: etree._Element, chave: etree._Element | None,
+def _rps_aceito(pedido: bytes | None, chave_rps: etree._Element | None
+                ) -> etree._Element | None:
+    """The ``RPS`` of ``chave_rps`` in the emission's SOAP request (its ``MensagemXML``, a
+    ``PedidoEnvioRPS`` or ``PedidoEnvioLoteRPS``), with the request's ``Cabecalho`` as its
+    ``CPFCNPJPrestador``; None when there is no such request or RPS."""
+    if pedido is None or chave_rps is None:
+        return None
+    try:
+        campo = next(seguro.ler(pedido).iter("{*}MensagemXML"), None)
+        if campo is None or not campo.text:
+            return None
+        documento = seguro.ler(campo.text)
+    except etree.XMLSyntaxError:
+        return None
+    for rps in documento.iter("{*}RPS"):
+        if all(texto(rps, f"ChaveRPS/{tag}") == texto(chave_rps, tag)
+               for tag in ("InscricaoPrestador", "SerieRPS", "NumeroRPS")):
+            remetente = achar(documento, "Cabecalho/CPFCNPJRemetente")
+            if remetente is not None and achar(rps, "CPFCNPJPrestador") is None:
+                prestador = etree.SubElement(rps, "CPFCNPJPrestador")
+                prestador.extend(list(remetente))
+            return rps
+    return None
+
+
+def _identificacao(root: etree._Element, dados: etree._Element | None,
+                   chave: etree._Element | None,
                    chave_rps: etree._Element | None) -> list[Campo]:
     rps = AUSENTE
     rps_numero = texto(chave_rps, "NumeroRPS")
     if rps_numero:
         serie = texto(chave_rps, "SerieRPS")
         rps = f"{rps_numero} / {serie}" if serie else rps_numero
-        tipo = texto(root, "TipoRPS")
+        tipo = texto(dados, "TipoRPS")
         if tipo and tipo != "RPS":
             rps += f" ({tipo})"
     return [
         Campo("Data e hora de emissão", campo_data_hora(data_hora(root, "DataEmissaoNFe"))),
-        Campo("Data do RPS", campo_data(texto(root, "DataEmissaoRPS"))),
+        Campo("Data do RPS", campo_data(texto(dados, "DataEmissaoRPS")
+                                        or texto(dados, "DataEmissao"))),
         Campo("Código de verificação", texto(chave, "CodigoVerificacao") or AUSENTE,
               destaque=True),
         Campo("RPS (número / série)", rps),
@@ -184,7 +223,7 @@ def _intermediario(root: etree._Element) -> list[Grade]:
 
 
 def _servico(root: etree._Element) -> Grade:
-    tributacao = texto(root, "TributacaoNFe")
+    tributacao = texto(root, "TributacaoNFe") or texto(root, "TributacaoRPS")
     descricao = TRIBUTACAO.get(tributacao or "")
     primeira = [
         Campo("Código do serviço", texto(root, "CodigoServico") or AUSENTE, 1.0),
@@ -241,7 +280,8 @@ def _valores(root: etree._Element) -> Grade:
             Campo("Retenção INSS", opcional("ValorINSS"), alinhamento="R"),
             Campo("Retenção IR", opcional("ValorIR"), alinhamento="R"),
             Campo("Retenção CSLL", opcional("ValorCSLL"), alinhamento="R"),
-            Campo("Crédito gerado", opcional("ValorCredito"), alinhamento="R"),
+            Campo("Crédito gerado", campo_reais(decimal(root, "ValorCredito")),
+                  alinhamento="R"),
         ],
     ]
     recebido = decimal(root, "ValorTotalRecebido")
