@@ -53,10 +53,11 @@ def test_text_the_danfse_cannot_print_is_refused_naming_the_field(alvo: Alvo,
 
 
 def test_a_note_stored_before_the_text_gate_still_has_its_pdf(gateway: Gateway) -> None:
-    """Emoji, BOM, a bidirectional control and CJK in an authorized note's XML and request,
-    as POST accepted them before ``model/texto.py``: the DANFSe substitutes them."""
+    """Emoji, BOM, a bidirectional control, CJK and a combining mark in an authorized note's
+    XML and request, as POST accepted them before ``model/texto.py``: the DANFSe substitutes
+    them, the public page shows them as they are."""
     original = nota_exemplo()["servico"]["discriminacao"]
-    antigo = "\ufeffConsultoria 😀 mensal \u202eajustada 咨询"
+    antigo = "\ufeffConsultoria 😀 mensal \u202eajustada 咨询 servic\u0327o"
     nota = gateway.autorizar("antiga", nota_exemplo())
     with gateway.runtime.engine.begin() as conn:
         row = conn.execute(select(notas.c.id, notas.c.requisicao)
@@ -75,6 +76,6 @@ def test_a_note_stored_before_the_text_gate_still_has_its_pdf(gateway: Gateway) 
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
     texto = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
-    assert "Consultoria ? mensal ajustada ??" in texto
+    assert "Consultoria ? mensal ajustada ?? serviço" in texto
     pagina = gateway.client.get(nota["url"])
     assert pagina.status_code == 200 and "Consultoria 😀 mensal" in pagina.text
