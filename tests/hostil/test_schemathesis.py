@@ -7,7 +7,9 @@ be one the document lists for the operation, with its content type and response 
 
 ``NFSE_SCHEMATHESIS_EXAMPLES`` (default 30) sets the examples per operation and mode on
 SQLite, ``NFSE_SCHEMATHESIS_EXAMPLES_PG`` (default 10) on PostgreSQL; the request count and
-the time are printed at the end of the test run, beside the hostile fuzz's."""
+the time are printed at the end of the test run, beside the hostile fuzz's. With the
+defaults: ~2,200 requests on SQLite and ~750 on PostgreSQL, 86 s together on a 2-core machine
+at load 10-14 (generating a case costs about three times sending it)."""
 
 from __future__ import annotations
 
