@@ -9,7 +9,7 @@ be one the document lists for the operation, with its content type and response 
 SQLite, ``NFSE_SCHEMATHESIS_EXAMPLES_PG`` (default 10) on PostgreSQL; the request count and
 the time are printed at the end of the test run, beside the hostile fuzz's. With the
 defaults: ~2,200 requests on SQLite and ~750 on PostgreSQL, 86 s together on a 2-core machine
-at load 10-14 (generating a case costs about three times sending it)."""
+at load 10-14 (generating a case costs about twice sending it)."""
 
 from __future__ import annotations
 
