@@ -144,7 +144,7 @@ def pedido_envio(numero_rps: str = "77") -> bytes:
 
 def test_the_emission_answer_is_completed_with_the_rps_it_accepted() -> None:
     retorno = RETORNO.encode()
-    page = " ".join(PdfReader(io.BytesIO(render(retorno, pedido=pedido_envio()))).pages[0]
+    page = " ".join(PdfReader(io.BytesIO(render(retorno, pedido=pedido_envio))).pages[0]
                     .extract_text().split())
     for esperado in ("4071", "K9XQ2W7B", "77 / OL03", "30/06/2026", "11.222.333/0001-81",
                      "07.504.505/0001-32", "Padaria Pão de Açúcar & Cia Ltda",
@@ -152,6 +152,6 @@ def test_the_emission_answer_is_completed_with_the_rps_it_accepted() -> None:
                      "R$ 20.500,00", "R$ 15.500,00", "5,00%", "Dados do RPS aceito"):
         assert esperado in page, esperado
     # another RPS in the request is not this note's: the page shows the keys only
-    outro = " ".join(PdfReader(io.BytesIO(render(retorno, pedido=pedido_envio("78"))))
+    outro = " ".join(PdfReader(io.BytesIO(render(retorno, pedido=lambda: pedido_envio("78"))))
                      .pages[0].extract_text().split())
     assert "Padaria" not in outro and "consulta da nota no sistema da Prefeitura" in outro

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -107,12 +108,13 @@ biblioteca.draw_qr_code = _qr_code
 
 
 def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
-           pedido: bytes | None = None) -> bytes:
+           pedido: Callable[[], bytes | None] | None = None) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
     ABRASF ``CompNfse`` or a São Paulo ``NFe``. A note of homologação says it has no legal
     value: the national DANFSe reads it from the DPS's ``tpAmb``; ABRASF and São Paulo notes
-    carry no environment, so the caller says (``homologacao``). ``pedido``: the emission's
-    request, which completes a São Paulo note kept as the emission's answer alone.
+    carry no environment, so the caller says (``homologacao``). ``pedido`` reads the
+    emission's request, called only to complete a São Paulo note kept as the emission's
+    answer alone.
 
     Text the fonts cannot draw is substituted (``fonte.imprimivel``): the national XML's
     texts before the library reads them, our own page as it draws them."""

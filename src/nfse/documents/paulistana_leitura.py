@@ -12,6 +12,7 @@ Elements are matched in any namespace (or none), as the answers come.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from lxml import etree
@@ -58,17 +59,19 @@ DO_RPS = ("Dados do RPS aceito pela Prefeitura de São Paulo para esta NFS-e (el
           "sistema da Prefeitura.")
 
 
-def ler_nfe(xml: bytes, cancelada: bool = False, pedido: bytes | None = None) -> Conteudo:
+def ler_nfe(xml: bytes, cancelada: bool = False,
+            pedido: Callable[[], bytes | None] | None = None) -> Conteudo:
     """The page of the ``NFe`` (or ``RetornoEnvioRPS``) in ``xml``. The note is shown as
     cancelled when ``cancelada`` (the gateway knows it) or its ``StatusNFe`` is ``C``.
-    ``pedido``: the SOAP request of the emission, read only for a ``RetornoEnvioRPS``."""
+    ``pedido`` reads the SOAP request of the emission; called only for a
+    ``RetornoEnvioRPS``."""
     root = seguro.ler(xml)
     completa = etree.QName(root).localname == "NFe"
     chave = achar(root, "ChaveNFe") if completa else achar(root, "ChaveNFeRPS/ChaveNFe")
     if chave is None:
         raise ValueError("XML sem ChaveNFe: não é uma NFS-e Paulistana")
     chave_rps = achar(root, "ChaveRPS") if completa else achar(root, "ChaveNFeRPS/ChaveRPS")
-    dados = root if completa else _rps_aceito(pedido, chave_rps)
+    dados = root if completa else _rps_aceito(pedido() if pedido else None, chave_rps)
     numero = texto(chave, "NumeroNFe") or AUSENTE
     cabecalho = Cabecalho(municipio=municipio(SAO_PAULO), numero=numero,
                           campos=_identificacao(root, dados, chave, chave_rps))

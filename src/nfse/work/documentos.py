@@ -17,7 +17,7 @@ log = logging.getLogger("nfse.documents")
 
 PEDIDO_EMISSAO = "exchange:emissao:request"
 """The emission's request: a São Paulo note kept as the emission's answer alone (its
-ConsultaNFe failed) is drawn with the RPS it carried."""
+ConsultaNFe failed) is drawn with the RPS it carried. Read only when the renderer asks."""
 
 
 def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False) -> bytes | None:
@@ -32,12 +32,16 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
 
     with engine.connect() as conn:
         row = notas.get(conn, nota_id)
-        pedido = (artefatos.latest(conn, nota_id, PEDIDO_EMISSAO)
-                  if row is not None and row.provider == "paulistana" else None)
+
+    def pedido() -> bytes | None:
+        with engine.connect() as conn:
+            found = artefatos.latest(conn, nota_id, PEDIDO_EMISSAO)
+        return found[0] if found else None
+
     try:
         pdf = render(xml, cancelada=cancelada,
                      homologacao=row is not None and row.ambiente == "homologacao",
-                     pedido=pedido[0] if pedido else None)
+                     pedido=pedido)
     except Exception:
         log.exception("nota %s: DANFSe rendering failed", nota_id)
         return None
