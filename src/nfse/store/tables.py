@@ -20,6 +20,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+MAX_ID = 2**31 - 1
+"""The largest id an ``Integer`` primary key holds (an INTEGER in PostgreSQL, which refuses a
+larger value even in a comparison): beyond it no row exists, and a query would fail."""
+
 empresas = Table(
     "empresas", metadata,
     Column("id", Integer, primary_key=True),
