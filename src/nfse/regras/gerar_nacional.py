@@ -45,6 +45,9 @@ _CNC = "Depende do Cadastro Nacional de Contribuintes (CNC) do município emisso
 _SIMPLES = "Depende do cadastro do Simples Nacional da Receita Federal na data de competência."
 _CEP = "Depende da base de CEPs por município (Correios), que o projeto não tem."
 _NFE = "Depende da base nacional de NF-e."
+_ESTABELECIMENTO_EMITENTE = (
+    "Depende do município em que o tomador ou intermediário emitente está estabelecido, que a "
+    "DPS não informa (E0236/E0291 proíbem o seu endereço nacional): vem do cadastro CNPJ/CNC.")
 _PRAZOS = ("Depende de prazos e faixas definidos pela administração tributária e não "
            "publicados no leiaute (prazo de aceitação da versão, faixas de série).")
 _ADN = ("Não executada pela Sefin Nacional na recepção da DPS: só no compartilhamento com o "
@@ -66,6 +69,7 @@ NAO_OFFLINE: dict[str, str] = {
     "E0160": _SIMPLES,
     **dict.fromkeys(("E0138", "E0240", "E0296", "E0380", "E0398", "E0496"), _CEP),
     **dict.fromkeys(("E0462", "E0464"), _NFE),
+    **dict.fromkeys(("E0672", "E0673"), _ESTABELECIMENTO_EMITENTE),
     **dict.fromkeys(("E0001", "E0010", "E1260", "E1825"), _PRAZOS),
 }
 """Rules the Sefin runs on a DPS that need a register or a secret only the authority holds."""

@@ -59,6 +59,9 @@ class Municipal:
     """cTribNac → its rate (the ISSQN of a DPS without pAliq)."""
     regimes: dict[str, frozenset[str]] = field(default_factory=dict)
     """cTribNac → the regEspTrib codes admitted (absent: any, E0177)."""
+    regimes_contribuintes: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    """cTribNac → regEspTrib → the CNPJ/CPF the municipality assigned that regime to: a regime
+    listed here is admitted for those contribuintes only (E0178)."""
     retencoes: dict[str, Any] = field(
         default_factory=lambda: {"artigoSexto": {"habilitado": False}})
     """The answer of the retenções route (its schema is not published: served as given)."""

@@ -94,6 +94,10 @@ def _dec(campos: _Campos, caminho: str) -> Decimal:
     return Decimal(campos[caminho] or "0")
 
 
+_EMITENTES = {"1": "prest", "2": "toma", "3": "interm"}
+"""tpEmit → the party that emits the DPS and signs it with its certificate (E0718)."""
+
+
 def _raiz_documento(cert_doc: str | None) -> str:
     return (cert_doc or "")[:8]
 
@@ -117,6 +121,12 @@ def sem_certificado() -> Answer:
     """A request without a client certificate: TLS completed, the Sefin answers 403."""
     return 403, envelope(erro={"codigo": "E1200", "descricao": mensagem("E1200"),
                                "complemento": "Certificado de transmissão ausente"})
+
+
+def certificado_vencido() -> Answer:
+    """A DPS sent over a connection whose certificate is expired or not yet valid."""
+    return 403, envelope(erros=[{"Codigo": "E1203", "Descricao": mensagem("E1203"),
+                                 "Complemento": ""}])
 
 
 @lru_cache(maxsize=1024)
@@ -167,6 +177,12 @@ class Sefin:
         return root, None
 
     def receber_dps(self, body: dict[str, Any], chamador: str | None) -> Answer:
+        """``chamador``: the CNPJ/CPF of the connection's certificate; ``None`` when that
+        certificate carries neither (E1209; a connection without a certificate never gets
+        here: see ``sem_certificado``)."""
+        if chamador is None:
+            return 403, envelope(erros=[{"Codigo": "E1209", "Descricao": mensagem("E1209"),
+                                         "Complemento": ""}])
         root, failure = self._parse(body.get("dpsXmlGZipB64"), "DPS_v1.01.xsd")
         if failure:
             return failure
@@ -176,13 +192,15 @@ class Sefin:
         campos = _campos(inf)
         cnpj, cpf = campos["prest/CNPJ"], campos["prest/CPF"]
         inscricao = cnpj or cpf
+        emitente = _EMITENTES.get(campos["tpEmit"], "prest")
+        assinante = campos[f"{emitente}/CNPJ"] or campos[f"{emitente}/CPF"]
         try:
             cert = verificar(root)
         except AssinaturaInvalida as exc:
             return _rejeicao(id_dps, [(exc.codigo, mensagem(exc.codigo), str(exc))])
-        if _raiz_documento(document_of(cert)) != inscricao[:8]:
+        if _raiz_documento(document_of(cert)) != assinante[:8]:
             return _rejeicao(id_dps, [("E0718", mensagem("E0718"), "")])
-        if _raiz_documento(chamador) != inscricao[:8]:
+        if _raiz_documento(chamador) != assinante[:8]:
             return 403, envelope(idDPS=id_dps, erros=[{
                 "Codigo": "E1200", "Descricao": mensagem("E1200"),
                 "Complemento": "O certificado da conexão não pertence ao emitente da DPS"}])
