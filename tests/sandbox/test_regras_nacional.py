@@ -972,3 +972,20 @@ def test_exclusive_c14n_with_comments_and_rsa_sha256_are_accepted(
     assert status == 201, codigos((status, corpo))
     adulterado = documento.replace(b"<vServ>1000.00</vServ>", b"<vServ>1.00</vServ>")
     assert codigos(enviar(sefin, adulterado)) == ["E0714"]
+
+
+@pytest.mark.parametrize("local,nome", [
+    ({"locPrest": "<cPaisPrestacao>US</cPaisPrestacao>"}, "United States"),
+    ({"locPrest": "<cLocPrestacao>0000000</cLocPrestacao>"}, "Águas Marítimas"),
+    ({"locPrest": f"<cLocPrestacao>{CURITIBA}</cLocPrestacao>"}, "Curitiba"),
+])
+def test_the_nfse_names_where_the_service_was_provided(sefin: Sefin, local: dict[str, str],
+                                                       nome: str) -> None:
+    """A service abroad got an empty xLocPrestacao, which the official schema refuses."""
+    from nfse.xml.validate import nacional_schema_dir, validate
+    status, corpo = enviar(sefin, dps(**(EXTERIOR | local)))
+    assert status == 201, codigos((status, corpo))
+    nfse = _nfse(corpo)
+    assert validate(nfse, nacional_schema_dir() / "NFSe_v1.01.xsd") == []
+    n = {"n": "http://www.sped.fazenda.gov.br/nfse"}
+    assert nfse.findtext("n:infNFSe/n:xLocPrestacao", namespaces=n) == nome

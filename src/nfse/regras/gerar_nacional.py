@@ -195,8 +195,9 @@ def incidencia(anexo_i: str) -> list[tuple[str, str]]:
     return linhas
 
 
-def paises(tabela: str) -> list[str]:
-    return sorted(linha.split("\t")[0] for linha in tabela.splitlines()
+def paises(tabela: str) -> list[tuple[str, str]]:
+    """(ISO 3166-1 alpha-2 code, the country's short English name) of ``iso3166.tab``."""
+    return sorted(tuple(linha.split("\t")[:2]) for linha in tabela.splitlines()
                   if linha and not linha.startswith("#"))
 
 
@@ -222,8 +223,10 @@ def main(argv: list[str]) -> int:
         writer = csv.writer(fh, delimiter=";", lineterminator="\n")
         writer.writerow(("codigo", "local"))
         writer.writerows(incidencia(texto_i))
-    PAISES.write_text("codigo\n" + "".join(f"{p}\n" for p in paises(
-        ISO3166.read_text(encoding="utf-8"))), encoding="utf-8")
+    with PAISES.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(("codigo", "nome"))
+        writer.writerows(paises(ISO3166.read_text(encoding="utf-8")))
     anexo = sum(r["planilha"] != "RN EVENTO_PED.REG.EVENTO" for r in regras)
     print(f"{anexo} regras do Anexo I e {len(regras) - anexo} do Anexo II em {DESTINO}")
     return 0

@@ -20,6 +20,7 @@ from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
 from nfse.municipios.registry import get as municipio
+from nfse.regras import tabelas
 from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
 from nfse.sandbox.nacional.documentos import chave_dv
@@ -27,6 +28,7 @@ from nfse.sandbox.nacional.leitura import Campos as _Campos
 from nfse.sandbox.nacional.leitura import campos as _campos
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.regras import Contexto, avaliar
+from nfse.sandbox.nacional.regras.motor import AGUAS_MARITIMAS
 from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -121,6 +123,19 @@ def sem_certificado() -> Answer:
     """A request without a client certificate: TLS completed, the Sefin answers 403."""
     return 403, envelope(erro={"codigo": "E1200", "descricao": mensagem("E1200"),
                                "complemento": "Certificado de transmissão ausente"})
+
+
+def _local_prestacao(campos: _Campos) -> str:
+    """xLocPrestacao: the municipality, "Águas Marítimas" (0000000) or the country abroad
+    (cPaisPrestacao), never empty (the schema's minimum is one character)."""
+    local = campos["serv/locPrest/cLocPrestacao"]
+    if local == AGUAS_MARITIMAS:
+        return "Águas Marítimas"
+    if local:
+        encontrado = municipio(local)
+        return encontrado.nome if encontrado else local
+    pais = campos["serv/locPrest/cPaisPrestacao"]
+    return tabelas.nome_pais(pais) or pais
 
 
 def certificado_vencido() -> Answer:
@@ -241,12 +256,10 @@ class Sefin:
             return child
 
         emissor = municipio(c_loc)
-        local = campos["serv/locPrest/cLocPrestacao"]
-        local_m = municipio(local)
         incidencia = contexto.incidencia
         incidencia_m = municipio(incidencia) if incidencia else None
         add(info, "xLocEmi", emissor.nome if emissor else c_loc)
-        add(info, "xLocPrestacao", local_m.nome if local_m else local)
+        add(info, "xLocPrestacao", _local_prestacao(campos))
         add(info, "nNFSe", str(numero))
         if incidencia_m is not None:
             add(info, "cLocIncid", incidencia)
