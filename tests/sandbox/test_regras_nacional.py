@@ -900,10 +900,34 @@ def test_cancellation_rules_of_anexo_ii(sefin: Sefin) -> None:
     assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0840"
 
 
+def _pedido_cpf(chave_: str, autor: str) -> bytes:
+    """A cancellation request whose author is a CPF (CPFAutor), signed by the CPF's A1."""
+    from lxml import etree
+
+    from nfse.xml.sign import sign
+    from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
+    texto = pedido(chave_, assinar=False).replace(
+        f"<CNPJAutor>{CNPJ}</CNPJAutor>".encode(), f"<CPFAutor>{autor}</CPFAutor>".encode())
+    root = etree.fromstring(texto)
+    sign(root, root[0], CPF_A1)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_e0815_the_cpf_author_is_the_signers(sefin: Sefin) -> None:
+    """A CPF author is compared whole with the certificate's CPF (a CNPJ by its root)."""
+    status, corpo = enviar(sefin, dps(CPF_A1, prest=f"<CPF>{CPF}</CPF>"), CPF)
+    assert status == 201, codigos((status, corpo))
+    nota = corpo["chaveAcesso"]
+    outro = "11144477735"
+    assert _erro_evento(cancelar(sefin, nota, _pedido_cpf(nota, outro), CPF)) == "E0815"
+    status, corpo = cancelar(sefin, nota, _pedido_cpf(nota, CPF), CPF)  # just inside
+    assert status == 201, corpo
+
+
 def test_every_event_rule_has_its_case() -> None:
     from nfse.sandbox.nacional.sefin import REGRAS_EVENTO
     assert REGRAS_EVENTO == {"E1845", "E1843", "E1989", "E1980", "E1827", "E1831", "E0812",
-                             "E1991", "E0840"}
+                             "E0815", "E1991", "E0840"}
 
 
 def test_municipal_conditions_of_substitution(sefin: Sefin) -> None:

@@ -30,6 +30,14 @@ INAPLICAVEIS: dict[str, str] = {
     **dict.fromkeys(("E0112", "E0114", "E0222", "E0224", "E0280", "E0284"), _EMITENTE_NIF),
     **dict.fromkeys(("E0233", "E0292", "E0686", "E0692"), _ESQUEMA),
     **dict.fromkeys(("E0068", "E0070", "E0072", "E0074", "E0076"), _EVENTOS),
+    # Anexo II: requests for events other than the cancellation (e101101), which the sandbox
+    # answers with E1818 before any of these
+    **dict.fromkeys(("E0845", "E0848", "E0852", "E0853", "E0855", "E0856", "E0860", "E0861",
+                     "E0862", "E0863", "E0864", "E0866", "E0868", "E0870", "E1833", "E1835",
+                     "E1944", "E1949", "E1954", "E1960", "E1963", "E1965", "E1967", "E1970",
+                     "E1976", "E1978"), _EVENTOS),
+    "E0831": ("O sandbox é o único ambiente que gera as NFS-e que conhece: uma chave que ele "
+              "não gerou é respondida com E1831."),
 }
 """Decidable offline, but the situation cannot reach the Sefin's rules (or the sandbox)."""
 
@@ -45,6 +53,14 @@ ADIADAS: dict[str, str] = {
                     _TABELA.format("a planilha de cenários de exportação (EXPORTACAO_EMISSÃO), "
                                    "cujos cenários 6, 10, 34, 38, 66, 80 e 26, 54, 92, 96, 106, "
                                    "110 o texto da regra só numera")),
+    **dict.fromkeys(("E0813", "E0816"),
+                    "O autor de cada tipo de evento (planilha Tipo Eventos) só importa para "
+                    "eventos que o sandbox não recebe; no cancelamento, um autor que não é o "
+                    "emitente da NFS-e é respondido com E1991."),
+    **dict.fromkeys(("E0822", "E0823", "E0824", "E0827"),
+                    "Parâmetros municipais de cancelamento (prazo, valor máximo, tomador "
+                    "identificado, tributos recolhidos) ainda não modelados no sandbox; a "
+                    "parametrização do ADN não publica o formato."),
     **dict.fromkeys(("E0373", "E0933"),
                     "O CIB tem 7 caracteres em base 32 (Crockford) e um DV alfanumérico, mas "
                     "a Receita Federal não publica o cálculo do DV alfanumérico."),
@@ -80,9 +96,7 @@ def render() -> str:
     decidiveis = sum(r.offline for r in catalogo.anexo_i())
     alcancaveis = decidiveis - contagem["inaplicável"]
     eventos = [r for r in catalogo.regras() if r.planilha == "RN EVENTO_PED.REG.EVENTO"]
-    linhas_evento = [(r, "implementada" if r.codigo in REGRAS_EVENTO else
-                      ("não decidível offline" if not r.offline else "adiada"),
-                      r.motivo if not r.offline else "") for r in eventos]
+    linhas_evento = [(r, *situacao(r, REGRAS_EVENTO)) for r in eventos]
     partes = [
         "# Regras de rejeição da NFS-e Nacional no sandbox",
         "",

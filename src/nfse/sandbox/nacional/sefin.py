@@ -60,7 +60,7 @@ def erro(status: int, codigo: str, descricao: str) -> Answer:
 
 
 REGRAS_EVENTO = frozenset({"E1980", "E1989", "E1845", "E1843", "E1827", "E1831", "E0812",
-                           "E1991", "E0840"})
+                           "E0815", "E1991", "E0840"})
 """The rules of Anexo II the sandbox applies to a cancellation request."""
 
 
@@ -409,8 +409,11 @@ class Sefin:
             return _recusa(400, "E1827")
         if ch != chave:
             return _recusa(400, "E1831", "A chave da URL difere de chNFSe")
-        if autor[:8] != _raiz_documento(document_of(cert)) or \
-                autor[:8] != _raiz_documento(chamador):
+        cpf_autor = _text(inf, "n:CPFAutor")
+        if cpf_autor and (cpf_autor != document_of(cert) or cpf_autor != chamador):
+            return _recusa(400, "E0815")  # a CPF is compared whole, a CNPJ by its root
+        if not cpf_autor and (autor[:8] != _raiz_documento(document_of(cert)) or
+                              autor[:8] != _raiz_documento(chamador)):
             return _recusa(400, "E0812")
         with self.estado.lock:
             nota = self.estado.por_chave(chave)
