@@ -924,10 +924,28 @@ def test_e0815_the_cpf_author_is_the_signers(sefin: Sefin) -> None:
     assert status == 201, corpo
 
 
+def test_municipal_conditions_of_cancellation(sefin: Sefin) -> None:
+    """E0822 (deadline after the emission), E0823 (highest value), E0824 (no tomador): set by
+    the municipality that issued the note; each passes just inside."""
+    from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
+    nota = _autorizada(sefin)
+    sem_tomador = _autorizada(sefin, nDPS="2", toma="")
+    sefin.parametrizacao.definir(MUNICIPIO, prazo_cancelamento=-1)  # already past
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0822"
+    sefin.parametrizacao.definir(MUNICIPIO, valor_maximo_cancelamento=Decimal("999.99"))
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0823"
+    sefin.parametrizacao.definir(MUNICIPIO, cancelamento_exige_tomador=True)
+    assert _erro_evento(cancelar(sefin, sem_tomador, pedido(sem_tomador))) == "E0824"
+    sefin.parametrizacao.definir(MUNICIPIO, prazo_cancelamento=0, cancelamento_exige_tomador=True,
+                                 valor_maximo_cancelamento=Decimal("1000.00"))
+    status, corpo = cancelar(sefin, nota, pedido(nota))  # same day, at the limit, a tomador
+    assert status == 201, corpo
+
+
 def test_every_event_rule_has_its_case() -> None:
     from nfse.sandbox.nacional.sefin import REGRAS_EVENTO
     assert REGRAS_EVENTO == {"E1845", "E1843", "E1989", "E1980", "E1827", "E1831", "E0812",
-                             "E0815", "E1991", "E0840"}
+                             "E0815", "E1991", "E0840", "E0822", "E0823", "E0824"}
 
 
 def test_municipal_conditions_of_substitution(sefin: Sefin) -> None:

@@ -36,6 +36,8 @@ INAPLICAVEIS: dict[str, str] = {
                      "E0862", "E0863", "E0864", "E0866", "E0868", "E0870", "E1833", "E1835",
                      "E1944", "E1949", "E1954", "E1960", "E1963", "E1965", "E1967", "E1970",
                      "E1976", "E1978"), _EVENTOS),
+    "E0827": ("Depende do evento de tributos recolhidos, que o sandbox não recebe: um "
+              "cancelamento nunca o encontra vinculado."),
     "E0831": ("O sandbox é o único ambiente que gera as NFS-e que conhece: uma chave que ele "
               "não gerou é respondida com E1831."),
 }
@@ -57,10 +59,6 @@ ADIADAS: dict[str, str] = {
                     "O autor de cada tipo de evento (planilha Tipo Eventos) só importa para "
                     "eventos que o sandbox não recebe; no cancelamento, um autor que não é o "
                     "emitente da NFS-e é respondido com E1991."),
-    **dict.fromkeys(("E0822", "E0823", "E0824", "E0827"),
-                    "Parâmetros municipais de cancelamento (prazo, valor máximo, tomador "
-                    "identificado, tributos recolhidos) ainda não modelados no sandbox; a "
-                    "parametrização do ADN não publica o formato."),
     **dict.fromkeys(("E0373", "E0933"),
                     "O CIB tem 7 caracteres em base 32 (Crockford) e um DV alfanumérico, mas "
                     "a Receita Federal não publica o cálculo do DV alfanumérico."),

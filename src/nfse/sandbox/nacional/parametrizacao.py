@@ -82,6 +82,13 @@ class Municipal:
     """Days after the competence within which a note may be replaced (E0050)."""
     substituicao_exige_tomador: bool = False
     """A note without tomador may not be replaced (E0056)."""
+    prazo_cancelamento: int | None = None
+    """Days after its emission within which a note may be cancelled (E0822; the basis of the
+    municipal deadline is not published)."""
+    valor_maximo_cancelamento: Decimal | None = None
+    """A note of a higher vServ may not be cancelled (E0823)."""
+    cancelamento_exige_tomador: bool = False
+    """A note without tomador may not be cancelled (E0824)."""
     substituicao_mantem_tomador: bool = False
     """The replacement may not change the tomador (E0058)."""
 

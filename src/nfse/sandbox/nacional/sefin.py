@@ -60,7 +60,7 @@ def erro(status: int, codigo: str, descricao: str) -> Answer:
 
 
 REGRAS_EVENTO = frozenset({"E1980", "E1989", "E1845", "E1843", "E1827", "E1831", "E0812",
-                           "E0815", "E1991", "E0840"})
+                           "E0815", "E1991", "E0840", "E0822", "E0823", "E0824"})
 """The rules of Anexo II the sandbox applies to a cancellation request."""
 
 
@@ -423,9 +423,29 @@ class Sefin:
                 return _recusa(400, "E1991", "O autor não é o emitente da NFS-e")
             if nota["cancelada"]:
                 return _recusa(400, "E0840")
+            recusa = self._cancelamento_municipal(nota["xml"], chave[:7])
+            if recusa is not None:
+                return recusa
             xml = self._gerar_evento(root, chave)
             self.estado.cancelar(chave, xml)
         return 201, envelope(eventoXmlGZipB64=_encode(xml))
+
+    def _cancelamento_municipal(self, nfse: bytes, municipio_emissor: str) -> Answer | None:
+        """The conditions the municipality that issued the note sets on its cancellation:
+        deadline (E0822), highest value (E0823), an identified tomador (E0824)."""
+        parametros = self.parametrizacao.municipal(municipio_emissor)
+        inf = etree.fromstring(nfse).find("n:infNFSe", N)
+        dps = inf.find("n:DPS/n:infDPS", N)
+        prazo = parametros.prazo_cancelamento
+        emissao = datetime.fromisoformat(_text(inf, "n:dhProc"))
+        if prazo is not None and (agora() - emissao).days > prazo:
+            return _recusa(400, "E0822", f"Prazo de {prazo} dias")
+        maximo = parametros.valor_maximo_cancelamento
+        if maximo is not None and Decimal(_text(dps, "n:valores/n:vServPrest/n:vServ")) > maximo:
+            return _recusa(400, "E0823", f"Valor máximo: {maximo}")
+        if parametros.cancelamento_exige_tomador and dps.find("n:toma", N) is None:
+            return _recusa(400, "E0824")
+        return None
 
     def _gerar_evento(self, pedido: etree._Element, chave: str, tipo: str = "101101") -> bytes:
         root = etree.Element(f"{{{NS}}}evento", nsmap={None: NS}, versao="1.01")
