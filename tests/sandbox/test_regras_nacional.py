@@ -703,6 +703,10 @@ CASOS += [
          {**PELO_TOMADOR, **IMPORTACAO}, **T),
     Caso("E0650", {**PELO_TOMADOR, **IMPORTACAO},
          {**PELO_TOMADOR, **IMPORTACAO, "tpRetISSQN": "2"}, **T),
+    Caso("E0650", {**PELO_TOMADOR, **IMPORTACAO,  # without NIF, by the address abroad
+                   "prest": PREST_NIF.replace("<NIF>123456789</NIF>", "<cNaoNIF>1</cNaoNIF>")},
+         {**PELO_TOMADOR, **IMPORTACAO, "tpRetISSQN": "2",
+          "prest": PREST_NIF.replace("<NIF>123456789</NIF>", "<cNaoNIF>1</cNaoNIF>")}, **T),
     Caso("E0652", {**PELO_INTERMEDIARIO, **IMPORTACAO},
          {**PELO_INTERMEDIARIO, **IMPORTACAO, "tpRetISSQN": "3"}, **INT),
     # -- a regime the municipality assigns to specific contribuintes

@@ -238,7 +238,7 @@ def retencao_rodovia(x: Contexto) -> str | None:
 def _importacao_no_brasil(x: Contexto) -> bool:
     """A service imported into Brazil: the prestador identified by NIF (or, without one,
     with its address abroad) and the service provided in Brazil (E0650, E0652)."""
-    exterior = x.tem("prest/NIF") or (not x.tem("prest/cNaoNIF") and x.tem("prest/end/endExt"))
+    exterior = x.tem("prest/NIF") or x.tem("prest/end/endExt")
     return exterior and x.tem("serv/locPrest/cLocPrestacao")
 
 
