@@ -124,6 +124,10 @@ NOTA = objeto("O estado de uma nota (SPEC §2.2).", {
     "caminho_xml_cancelamento": {"type": "string"},
     "erros": {"type": "array", "items": ERRO_ITEM,
               "description": "Em erro_autorizacao: os erros da autoridade, como vieram."},
+    "mensagem": {"type": "string",
+                 "description": "(ext) Em processando_autorizacao, por que ainda aguarda; em "
+                                "autorizado, o que a autorização deixou a dizer (alertas da "
+                                "autoridade, alíquota decidida sem os parâmetros municipais)."},
     "mensagem_prefeitura": {"type": "string", "description": "Com completa=1."},
     "requisicao_nfse": {"type": "object", "description": "Com completa=1: o JSON enviado."},
 }, ["ref", "status"])
