@@ -10,7 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -23,7 +23,7 @@ from nfse.store.clock import now
 from nfse.store.tables import empresas, entregas
 from nfse.store.tables import hooks as hooks_table
 from nfse.work import certificados
-from tests.support import CNPJ, Gateway, nota_exemplo
+from tests.support import CNPJ, MUNICIPIO, Gateway, nota_exemplo
 
 
 class Receptor:
@@ -77,8 +77,8 @@ def registrar(gateway: Gateway, client: httpx.Client | None = None, **campos: ob
 
 
 def autorizar(gateway: Gateway, ref: str, body: dict | None = None) -> dict:
-    assert gateway.client.post(f"/v2/nfse?ref={ref}",
-                               json=body or nota_exemplo()).status_code == 202
+    r = gateway.client.post(f"/v2/nfse?ref={ref}", json=body or nota_exemplo())
+    assert r.status_code == 202, r.text
     return gateway.wait_final(ref)
 
 
@@ -134,8 +134,11 @@ def test_delivery_is_given_up_after_the_last_retry(gateway: Gateway,
 
 def test_rejection_and_cancellation_fire_too(gateway: Gateway, receptor: Receptor) -> None:
     registrar(gateway, event="nfse", url=receptor.url)
-    recusada = nota_exemplo(data_competencia="2017-10-01")  # after data_emissao: E0015
-    assert autorizar(gateway, "gancho-4", recusada)["status"] == "erro_autorizacao"
+    # a competência before the municipality joined the convênio: the authority refuses it
+    # (E0016), the gateway does not know the date
+    gateway.sandbox.parametrizacao.definir(MUNICIPIO, ativacao=date(2020, 1, 1))
+    assert autorizar(gateway, "gancho-4", nota_exemplo())["status"] == "erro_autorizacao"
+    gateway.sandbox.parametrizacao.definir(MUNICIPIO)
     autorizar(gateway, "gancho-5")
     cancel = gateway.client.request("DELETE", "/v2/nfse/gancho-5",
                                     content=json.dumps({"justificativa": "Valor incorreto"}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 
 import httpx
@@ -14,7 +14,7 @@ from lxml import etree
 from nfse.certs.a1 import document_of
 from nfse.sandbox.nacional.assinatura import verificar
 from nfse.xml.validate import nacional_schema_dir, validate
-from tests.support import CNPJ, Gateway, nota_exemplo
+from tests.support import CNPJ, MUNICIPIO, Gateway, nota_exemplo
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse", "ds": "http://www.w3.org/2000/09/xmldsig#"}
 
@@ -104,14 +104,17 @@ def test_cancellation(gateway: Gateway) -> None:
 
 def test_rejection_by_the_authority_is_reported_and_the_ref_can_be_reused(
         gateway: Gateway) -> None:
-    # the sandbox, like the Sefin, refuses a competência after the emission (E0015)
-    body = nota_exemplo(data_competencia="2017-10-01")
-    post(gateway, "rejeitada", body)
+    # a competência before the municipality joined the convênio (E0016): only the authority
+    # knows (a competência after the emission, E0015, is refused at POST: the gateway checks it)
+    assert post(gateway, "antes", nota_exemplo(data_competencia="2017-10-01")).status_code == 400
+    gateway.sandbox.parametrizacao.definir(MUNICIPIO, ativacao=date(2020, 1, 1))
+    post(gateway, "rejeitada", nota_exemplo())
     nota = gateway.wait_final("rejeitada")
     assert nota["status"] == "erro_autorizacao"
     assert nota["erros"] and {"codigo", "mensagem", "correcao"} <= set(nota["erros"][0])
-    assert any(e["codigo"] == "E0015" for e in nota["erros"]), nota["erros"]
+    assert any(e["codigo"] == "E0016" for e in nota["erros"]), nota["erros"]
 
+    gateway.sandbox.parametrizacao.definir(MUNICIPIO)
     retry = post(gateway, "rejeitada", nota_exemplo())
     assert retry.status_code == 202
     assert gateway.wait_final("rejeitada")["status"] == "autorizado"

@@ -100,3 +100,23 @@ def test_dry_run_says_when_the_parameters_did_not_decide_the_rate(gateway: Gatew
     assert "pAliq" in aviso and MUNICIPIO in aviso
     inf = etree.fromstring(unknown["dps_xml"].encode()).find("n:infDPS", N)
     assert inf.find("n:valores/n:trib/n:tribMun/n:pAliq", N) is None
+
+
+def test_an_authorized_note_keeps_saying_the_parameters_did_not_decide_the_rate(
+        gateway: Gateway) -> None:
+    """Issue 18.3: where the ADN answers nothing usable, the note's mensagem says so. The
+    notice reached the outcome but the authorization wrote mensagem = NULL."""
+    parametros = get_provider(NACIONAL).parametros
+    settings = gateway.runtime.settings
+    antes = settings.nacional_parametros_url_homologacao
+    settings.nacional_parametros_url_homologacao = f"https://127.0.0.1:{free_port()}"
+    parametros.clear()
+    try:
+        nota = gateway.autorizar("aviso-3", nota_exemplo(
+            data_emissao="2026-11-20T10:00:00-03:00"))
+    finally:
+        settings.nacional_parametros_url_homologacao = antes
+        parametros.clear()
+    assert "pAliq" in nota["mensagem"] and MUNICIPIO in nota["mensagem"]
+    assert gateway.autorizar("aviso-4", nota_exemplo(
+        data_emissao="2026-11-20T10:00:00-03:00")).get("mensagem") is None  # they answered

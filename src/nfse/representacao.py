@@ -90,8 +90,9 @@ def nota_json(conn: Connection, row: Row, base_url: str, completa: bool = False)
             body["numero_nfse_substituida"] = row.numero_nfse_substituida
         if row.numero_nfse_substituta:
             body["numero_nfse_substituta"] = row.numero_nfse_substituta
-    if status == Status.PROCESSANDO and row.mensagem:
-        body["mensagem"] = row.mensagem  # (ext) why it is still waiting
+    if status in (Status.PROCESSANDO, Status.AUTORIZADO) and row.mensagem:
+        # (ext) why it is still waiting; what its authorization left to say
+        body["mensagem"] = row.mensagem
     if status == Status.ERRO and row.erros:
         body["erros"] = json.loads(row.erros)
     if completa:

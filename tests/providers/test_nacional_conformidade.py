@@ -287,3 +287,14 @@ def test_foreign_party_without_nif_may_not_give_reason_zero() -> None:
     assert codigos(parse_nfse(body)) == ["E0226", "E0286"]
     body["tomador"] = body["intermediario"] = exterior | {"motivo_ausencia_nif": "1"}
     assert codigos(parse_nfse(body)) == []
+
+
+def test_competence_after_the_emission_date() -> None:
+    """E0015 was checked only by the Sefin: the DPS was built and sent."""
+    body = nota_exemplo(data_emissao="2026-11-20T23:30:00-03:00", data_competencia="2026-11-21")
+    assert codigos(parse_nfse(body)) == ["E0015"]
+    body["data_competencia"] = "2026-11-20"  # just inside: the same day
+    assert codigos(parse_nfse(body)) == []
+    body["data_emissao"] = "2026-11-21T01:30:00Z"  # 22:30 of the 20th in São Paulo
+    body["data_competencia"] = "2026-11-21"
+    assert codigos(parse_nfse(body)) == ["E0015"]

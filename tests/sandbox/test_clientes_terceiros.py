@@ -1,12 +1,22 @@
 """Third-party Sefin clients against the standalone NFS-e Nacional sandbox, unchanged but for
-base URL and CA: what they send must be what the sandbox accepts (issue 18, point 8).
-pynfse-nacional, brans-nfe and pynfsenacionalgt are not covered yet.
+base URL, CA and certificate: what they send must be what the sandbox accepts (issue 18,
+point 8). Each client's test is skipped, saying why and how to run it, where the client is
+not installed:
 
-nfelib's ``NfseClient`` needs ``requests`` and signs with ``erpbrasil.assinatura`` (xmlsec);
-where those cannot be installed the test is skipped and says why."""
+- nfelib's ``NfseClient`` needs ``requests`` and signs with ``erpbrasil.assinatura`` (xmlsec);
+- pynfse-nacional needs ``signxml>=4``, which ``erpbrasil.assinatura`` refuses: a venv of
+  its own;
+- pynfsenacionalgt (``pip install pynfsenacionalgt``) signs with ``erpbrasil.assinatura``;
+- brans-nfe 0.2.0 imports nfelib's v1.00 bindings, gone from the nfelib 3.2 the gateway
+  needs: it runs in a venv of its own (``NFSE_TEST_BRANS_PYTHON``), through
+  ``clientes/brans.py``."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -89,3 +99,63 @@ def test_pynfse_nacional_emits_and_queries(sandbox: NacionalSandbox, tmp_path,
     # answer does not carry (fact sheet §2.3): the raw answer is what the Sefin sends
     bruta = client.query_nfse_raw_response(resposta.chave_acesso)
     assert bruta is not None
+
+
+def test_pynfsenacionalgt_emits_and_recovers_a_dps_already_emitted(
+        sandbox: NacionalSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pynfsenacionalgt builds and signs its own DPS (RSA-SHA1, as its PHP reference) and
+    checks HEAD /dps before sending: a second emission of the same number recovers the key
+    instead of sending again. It has no cancellation. It talks to the Sefin without checking
+    the server's certificate (verify=False, on purpose), so only the URL changes."""
+    pytest.importorskip("erpbrasil.assinatura",
+                        reason="pynfsenacionalgt assina com erpbrasil.assinatura (xmlsec)")
+    gt = pytest.importorskip("pynfsenacional",
+                             reason="pynfsenacionalgt não instalado (pip install "
+                                    "pynfsenacionalgt)")
+    from pynfsenacional import sefin
+
+    a1 = dps_nacional.EMITENTE
+    sandbox.trust(a1.cert)
+    pfx = tmp_path / "a1.pfx"
+    pfx.write_bytes(a1.to_pfx("senha"))
+    monkeypatch.setitem(sefin.ENDPOINTS, "homologacao", sandbox.url)  # the only change
+    config = gt.ClienteConfig.from_dict({
+        "id": "teste", "nome_cliente": "EMPRESA TESTE LTDA",
+        "certificado": {"path": str(pfx), "senha": "senha"},
+        "prestador": {"cnpj": dps_nacional.CNPJ, "codigo_municipio": dps_nacional.MUNICIPIO,
+                      "regime": {"opSimpNac": 3, "regApTribSN": 1}},
+        "servico": {"codigo_municipio_prestacao": dps_nacional.MUNICIPIO, "cTribNac": "010701",
+                    "tributos": {"pTotTribSN": "6.00"}}})
+    emissor = gt.Emissor(config, out_dir=tmp_path)
+    tomador = {"cpf_cnpj": dps_nacional.TOMADOR, "nome": "Tomador Teste Ltda"}
+    nota = emissor.emitir(valor=100.0, descricao="Sistemas", tomador=tomador, numero="1")
+    assert nota.emitida and nota.status == "ok", nota.erro_msg
+    assert [n["chaveAcesso"] for n in sandbox.emitidas()] == [nota.chave_acesso]
+    de_novo = emissor.emitir(valor=100.0, descricao="Sistemas", tomador=tomador, numero="1")
+    assert de_novo.status == "ja_emitida" and de_novo.chave_acesso == nota.chave_acesso
+    assert len(sandbox.emitidas()) == 1
+
+
+def test_brans_nfe_emits_queries_and_cancels(sandbox: NacionalSandbox, tmp_path: Path) -> None:
+    """brans-nfe builds with nfelib's v1.00 bindings (a DPS of layout 1.00, vTotTrib for a
+    não optante), signs with RSA-SHA1 and cancels with its own pedRegEvento."""
+    python = os.environ.get("NFSE_TEST_BRANS_PYTHON")
+    if not python:
+        pytest.skip("brans-nfe 0.2.0 importa os bindings v1.00 do nfelib, ausentes do nfelib "
+                    "3.2 que o gateway exige: crie um venv próprio (pip install brans-nfe "
+                    "'nfelib==2.5.3'; o 2.6 não tem o TctribNacional que ele usa) e aponte "
+                    "NFSE_TEST_BRANS_PYTHON para o seu python")
+    a1 = dps_nacional.EMITENTE
+    sandbox.trust(a1.cert)
+    pfx = tmp_path / "a1.pfx"
+    pfx.write_bytes(a1.to_pfx("senha"))
+    script = Path(__file__).parent / "clientes" / "brans.py"
+    feito = subprocess.run(
+        [python, str(script), sandbox.url, str(sandbox.ca_file), str(pfx), "senha",
+         dps_nacional.CNPJ, dps_nacional.TOMADOR, dps_nacional.MUNICIPIO],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert feito.returncode == 0, feito.stderr[-3000:]
+    resultado = json.loads(feito.stdout)
+    [emitida] = sandbox.emitidas()
+    assert resultado["chave"] == emitida["chaveAcesso"] == resultado["dps"]
+    assert resultado["existe"] and resultado["evento"] and resultado["consulta_evento"]

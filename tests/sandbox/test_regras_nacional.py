@@ -31,7 +31,7 @@ from nfse.sandbox.nacional.parametrizacao import (
 )
 from nfse.sandbox.nacional.sefin import Sefin
 from nfse.sandbox.nacional.state import Estado
-from tests.sandbox.dps_nacional import CNPJ, MUNICIPIO, TOMA, dps
+from tests.sandbox.dps_nacional import CNPJ, MUNICIPIO, TOMA, TOMADOR, dps
 
 SEFIN_A1 = generate_a1("07504505000132", "SEFIN SANDBOX")
 CPF = "52998224725"
@@ -116,11 +116,16 @@ def piscofins(**campos: str) -> dict[str, str]:
 
 
 def ibscbs(cind: str = "100301", antes: str = "", dest: str = "0", depois: str = "",
-           ree: str = "") -> dict[str, str]:
+           ree: str = "", classificacao: str = "000001", regular: str = "") -> dict[str, str]:
     return {"IBSCBS": f"<IBSCBS><finNFSe>0</finNFSe><cIndOp>{cind}</cIndOp>{antes}"
                       f"<indDest>{dest}</indDest>{depois}<valores>{ree}<trib><gIBSCBS><CST>000"
-                      "</CST><cClassTrib>000001</cClassTrib></gIBSCBS></trib></valores>"
-                      "</IBSCBS>", **NBS}
+                      f"</CST><cClassTrib>{classificacao}</cClassTrib>{regular}</gIBSCBS></trib>"
+                      "</valores></IBSCBS>", **NBS}
+
+
+def regular(classificacao: str) -> str:
+    return (f"<gTribRegular><CSTReg>000</CSTReg><cClassTribReg>{classificacao}</cClassTribReg>"
+            "</gTribRegular>")
 
 
 def reembolso(doc: str = "<docOutro><nDoc>1</nDoc><xDoc>Recibo</xDoc></docOutro>",
@@ -175,6 +180,8 @@ class Caso:
     """The municipality ``municipio`` describes."""
     municipio_passa: dict[str, Any] | None = None
     """Its parameters for the passing DPS, when they differ."""
+    chamador: str | None = None
+    """The CNPJ of the connection's certificate, when not the prestador's (tpEmit 2, 3)."""
 
 
 CASOS = [
@@ -185,7 +192,6 @@ CASOS = [
          {"dCompet": HOJE.isoformat()}),
     Caso("E0016", {"dCompet": (HOJE - timedelta(days=1)).isoformat()},
          {"dCompet": HOJE.isoformat()}, municipio={"ativacao": HOJE}),
-    Caso("E9996", {"tpEmit": "2"}, {"tpEmit": "1"}),
     Caso("E0029", {"cMotivoEmisTI": "1"}, {}),
     Caso("E0037", {"cLocEmi": "3516299"}, {}),
     Caso("E0038", {}, {}, municipio={"ativo": False}, municipio_passa={}),
@@ -272,7 +278,8 @@ CASOS = [
     Caso("E0315", {"cTribMun": "000"}, {"cTribMun": "001"}),
     Caso("E0318", {**EXTERIOR, "cNBS": None}, EXTERIOR),
     Caso("E0322", {**ibscbs(), "cNBS": None}, ibscbs()),
-    Caso("E0330", {"tribISSQN": "3"}, {"tribISSQN": "3", "serv": COMEXT.format(mov="1", docs="")}),
+    Caso("E0330", {"tribISSQN": "3"}, {"tribISSQN": "3", "tribMun": "<cPaisResult>US</cPaisResult>",
+                                       "serv": COMEXT.format(mov="1", docs="")}),
     Caso("E0333", {**EXTERIOR, "serv": COMEXT.format(mov="1", docs="").replace(
         "<mdPrestacao>1", "<mdPrestacao>0")}, EXTERIOR),
     Caso("E0341", {**EXTERIOR, "serv": COMEXT.format(mov="1", docs="").replace(
@@ -603,7 +610,7 @@ def test_rule_is_broken(sefin: Sefin, caso: Caso) -> None:
     _preparar(sefin, caso)
     a1 = caso.a1 or None
     documento = dps(a1, **caso.quebra) if a1 else dps(**caso.quebra)
-    chamador = "52998224000100" if a1 is CPF_A1 else CNPJ
+    chamador = caso.chamador or ("52998224000100" if a1 is CPF_A1 else CNPJ)
     status, corpo = enviar(sefin, documento, chamador)
     assert status == 400, corpo
     erro = next((e for e in corpo["erros"] if e["Codigo"] == caso.codigo), None)
@@ -616,7 +623,7 @@ def test_rule_passes_just_inside(sefin: Sefin, caso: Caso) -> None:
     _preparar(sefin, caso, passa=True)
     a1 = caso.a1 or None
     documento = dps(a1, **caso.passa) if a1 else dps(**caso.passa)
-    chamador = "52998224000100" if a1 is CPF_A1 else CNPJ
+    chamador = caso.chamador or ("52998224000100" if a1 is CPF_A1 else CNPJ)
     resposta = enviar(sefin, documento, chamador)
     assert caso.codigo not in codigos(resposta)
     if caso.aceita:
@@ -647,6 +654,79 @@ CASOS += [
          municipio_passa=beneficio(ISENCAO, servicos=frozenset({"010701"}))),
 ]
 
+# -- emitted by the tomador or the intermediário (tpEmit 2, 3): the Sefin refuses them in this
+# version (E9996) and lists every other rule they break with it
+TOMADOR_A1 = generate_a1(TOMADOR, "TOMADOR TESTE LTDA")
+INTERMEDIARIO = "11444777000161"
+INTERMEDIARIO_A1 = generate_a1(INTERMEDIARIO, "INTERMEDIARIO TESTE LTDA")
+PREST_NAC = f"<CNPJ>{CNPJ}</CNPJ><xNome>Prestador</xNome>{END_NAC.format(cmun=MUNICIPIO)}"
+PREST_NIF = f"<NIF>123456789</NIF><xNome>Provider Inc</xNome>{END_EXT.format(pais='US')}"
+DOC_REF = "<infoCompl><docRef>Contrato 1</docRef></infoCompl>"
+PELO_TOMADOR = {"tpEmit": "2", "prest": PREST_NAC, "toma": toma(f"<CNPJ>{TOMADOR}</CNPJ>"),
+                "serv": DOC_REF}
+PELO_INTERMEDIARIO = {"tpEmit": "3", "prest": PREST_NAC, "vReceb": "1000.00", "serv": DOC_REF,
+                      "interm": interm(f"<CNPJ>{INTERMEDIARIO}</CNPJ>")}
+IMPORTACAO = {"prest": PREST_NIF, **NBS, "serv": COMEXT.format(mov="1", docs="") + DOC_REF}
+T = {"a1": TOMADOR_A1, "chamador": TOMADOR, "aceita": False}
+INT = {"a1": INTERMEDIARIO_A1, "chamador": INTERMEDIARIO, "aceita": False}
+CASOS += [
+    Caso("E9996", PELO_TOMADOR, {"prest": f"<CNPJ>{TOMADOR}</CNPJ>", "toma": ""},
+         a1=TOMADOR_A1, chamador=TOMADOR),
+    Caso("E0122", {**PELO_TOMADOR, "prest": f"<CNPJ>{CNPJ}</CNPJ>"
+                                            f"{END_NAC.format(cmun=MUNICIPIO)}"},
+         PELO_TOMADOR, **T),
+    Caso("E0125", {**PELO_TOMADOR, "prest": f"<CNPJ>{CNPJ}</CNPJ><xNome>Prestador</xNome>"
+                                            f"{END_EXT.format(pais='US')}"},
+         PELO_TOMADOR, **T),
+    Caso("E0129", {**PELO_TOMADOR, "prest": f"<CNPJ>{CNPJ}</CNPJ><xNome>Prestador</xNome>"},
+         PELO_TOMADOR, **T),
+    Caso("E0142", {**PELO_TOMADOR, "prest": "<NIF>123456789</NIF><xNome>Provider Inc</xNome>"
+                                            f"{END_NAC.format(cmun=MUNICIPIO)}"},
+         {**PELO_TOMADOR, "prest": PREST_NIF}, **T),
+    Caso("E0123", {**PELO_TOMADOR, "prest": f"<NIF>123456789</NIF>{END_EXT.format(pais='US')}"},
+         {**PELO_TOMADOR, "prest": PREST_NIF}, **T),
+    Caso("E0115", {**PELO_TOMADOR, "prest": PREST_NIF.replace("<NIF>123456789</NIF>",
+                                                              "<cNaoNIF>0</cNaoNIF>")},
+         {**PELO_TOMADOR, "prest": PREST_NIF.replace("<NIF>123456789</NIF>",
+                                                     "<cNaoNIF>1</cNaoNIF>")}, **T),
+    Caso("E0236", {**PELO_TOMADOR, "toma": toma(f"<CNPJ>{TOMADOR}</CNPJ>",
+                                                END_NAC.format(cmun="4106902"))},
+         PELO_TOMADOR, **T),
+    Caso("E0291", {**PELO_INTERMEDIARIO, "interm": interm(f"<CNPJ>{INTERMEDIARIO}</CNPJ>",
+                                                          END_NAC.format(cmun="4106902"))},
+         PELO_INTERMEDIARIO, **INT),
+    Caso("E0420", {**PELO_TOMADOR, "serv": ""}, PELO_TOMADOR, **T),
+    Caso("E0423", {**PELO_INTERMEDIARIO, "vReceb": None}, PELO_INTERMEDIARIO, **INT),
+    Caso("E0320", {**PELO_TOMADOR, **IMPORTACAO, "cNBS": None}, {**PELO_TOMADOR, **IMPORTACAO},
+         **T),
+    Caso("E0331", {**PELO_TOMADOR, **IMPORTACAO, "serv": DOC_REF},
+         {**PELO_TOMADOR, **IMPORTACAO}, **T),
+    Caso("E0650", {**PELO_TOMADOR, **IMPORTACAO},
+         {**PELO_TOMADOR, **IMPORTACAO, "tpRetISSQN": "2"}, **T),
+    Caso("E0650", {**PELO_TOMADOR, **IMPORTACAO,  # without NIF, by the address abroad
+                   "prest": PREST_NIF.replace("<NIF>123456789</NIF>", "<cNaoNIF>1</cNaoNIF>")},
+         {**PELO_TOMADOR, **IMPORTACAO, "tpRetISSQN": "2",
+          "prest": PREST_NIF.replace("<NIF>123456789</NIF>", "<cNaoNIF>1</cNaoNIF>")}, **T),
+    Caso("E0652", {**PELO_INTERMEDIARIO, **IMPORTACAO},
+         {**PELO_INTERMEDIARIO, **IMPORTACAO, "tpRetISSQN": "3"}, **INT),
+    # -- a regime the municipality assigns to specific contribuintes
+    Caso("E0178", {"regEspTrib": "2"}, {"regEspTrib": "2"},
+         municipio={"regimes_contribuintes": {"010701": {"2": frozenset({TOMADOR})}}},
+         municipio_passa={"regimes_contribuintes": {"010701": {"2": frozenset({CNPJ})}}}),
+    # -- the country of the result of an exported service (the prestador's establishment
+    # decides 010701's incidence; the tomador's, 170501's)
+    Caso("E0590", {"tribISSQN": "3", "serv": COMEXT.format(mov="1", docs="")},
+         {"tribISSQN": "3", "tribMun": "<cPaisResult>US</cPaisResult>",
+          "serv": COMEXT.format(mov="1", docs="")}),
+    Caso("E0591", {**ET, "tribISSQN": "3", "tribMun": "<cPaisResult>US</cPaisResult>",
+                   "serv": COMEXT.format(mov="1", docs="")},
+         {**ET, "tribISSQN": "3", "tribMun": "<cPaisResult>US</cPaisResult>", "toma": "",
+          "serv": COMEXT.format(mov="1", docs="")}),
+    # -- IBS/CBS: the classification belongs to its CST
+    Caso("E0959", ibscbs(classificacao="010001"), ibscbs()),
+    Caso("E0970", ibscbs(regular=regular("010001")), ibscbs(regular=regular("000001"))),
+]
+
 CASOS.append(Caso(
     "E0934", {**EXTERIOR, **ibscbs(cind="020101", depois=f"<imovel>{LOCAL_OBRA}</imovel>")},
     {**EXTERIOR, **ibscbs(cind="020101", depois=f"<imovel>{LOCAL_EXT}</imovel>")}))
@@ -657,7 +737,8 @@ def test_every_rule_the_sandbox_enforces_has_its_cases() -> None:
     avulsos = {"E0008", "E0014", "E0042", "E0044", "E0046", "E0060", "E0061", "E0065",
                "E0078", "E0458", "E0050", "E0056", "E0058"}  # the scenario tests below
     assert regras.implementadas() == {c.codigo for c in CASOS} | avulsos | regras.NA_RECEPCAO
-    assert regras.NA_RECEPCAO == set(RECEPCAO) | {"E1200"}  # E1200: test_sandbox_nacional
+    # E1200, E1203, E1209 (the connection's certificate): test_sandbox_nacional
+    assert regras.NA_RECEPCAO == set(RECEPCAO) | {"E1200", "E1203", "E1209"}
 
 
 def _autorizada(sefin: Sefin, **partes: Any) -> str:
@@ -823,10 +904,52 @@ def test_cancellation_rules_of_anexo_ii(sefin: Sefin) -> None:
     assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0840"
 
 
+def _pedido_cpf(chave_: str, autor: str) -> bytes:
+    """A cancellation request whose author is a CPF (CPFAutor), signed by the CPF's A1."""
+    from lxml import etree
+
+    from nfse.xml.sign import sign
+    from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
+    texto = pedido(chave_, assinar=False).replace(
+        f"<CNPJAutor>{CNPJ}</CNPJAutor>".encode(), f"<CPFAutor>{autor}</CPFAutor>".encode())
+    root = etree.fromstring(texto)
+    sign(root, root[0], CPF_A1)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_e0815_the_cpf_author_is_the_signers(sefin: Sefin) -> None:
+    """A CPF author is compared whole with the certificate's CPF (a CNPJ by its root)."""
+    status, corpo = enviar(sefin, dps(CPF_A1, prest=f"<CPF>{CPF}</CPF>"), CPF)
+    assert status == 201, codigos((status, corpo))
+    nota = corpo["chaveAcesso"]
+    outro = "11144477735"
+    assert _erro_evento(cancelar(sefin, nota, _pedido_cpf(nota, outro), CPF)) == "E0815"
+    status, corpo = cancelar(sefin, nota, _pedido_cpf(nota, CPF), CPF)  # just inside
+    assert status == 201, corpo
+
+
+def test_municipal_conditions_of_cancellation(sefin: Sefin) -> None:
+    """E0822 (deadline after the emission), E0823 (highest value), E0824 (no tomador): set by
+    the municipality that issued the note; each passes just inside."""
+    from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
+    nota = _autorizada(sefin)
+    sem_tomador = _autorizada(sefin, nDPS="2", toma="")
+    sefin.parametrizacao.definir(MUNICIPIO, prazo_cancelamento=-1)  # already past
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0822"
+    sefin.parametrizacao.definir(MUNICIPIO, valor_maximo_cancelamento=Decimal("999.99"))
+    assert _erro_evento(cancelar(sefin, nota, pedido(nota))) == "E0823"
+    sefin.parametrizacao.definir(MUNICIPIO, cancelamento_exige_tomador=True)
+    assert _erro_evento(cancelar(sefin, sem_tomador, pedido(sem_tomador))) == "E0824"
+    sefin.parametrizacao.definir(MUNICIPIO, prazo_cancelamento=0, cancelamento_exige_tomador=True,
+                                 valor_maximo_cancelamento=Decimal("1000.00"))
+    status, corpo = cancelar(sefin, nota, pedido(nota))  # same day, at the limit, a tomador
+    assert status == 201, corpo
+
+
 def test_every_event_rule_has_its_case() -> None:
     from nfse.sandbox.nacional.sefin import REGRAS_EVENTO
     assert REGRAS_EVENTO == {"E1845", "E1843", "E1989", "E1980", "E1827", "E1831", "E0812",
-                             "E1991", "E0840"}
+                             "E0815", "E1991", "E0840", "E0822", "E0823", "E0824"}
 
 
 def test_municipal_conditions_of_substitution(sefin: Sefin) -> None:
@@ -895,3 +1018,20 @@ def test_exclusive_c14n_with_comments_and_rsa_sha256_are_accepted(
     assert status == 201, codigos((status, corpo))
     adulterado = documento.replace(b"<vServ>1000.00</vServ>", b"<vServ>1.00</vServ>")
     assert codigos(enviar(sefin, adulterado)) == ["E0714"]
+
+
+@pytest.mark.parametrize("local,nome", [
+    ({"locPrest": "<cPaisPrestacao>US</cPaisPrestacao>"}, "United States"),
+    ({"locPrest": "<cLocPrestacao>0000000</cLocPrestacao>"}, "Águas Marítimas"),
+    ({"locPrest": f"<cLocPrestacao>{CURITIBA}</cLocPrestacao>"}, "Curitiba"),
+])
+def test_the_nfse_names_where_the_service_was_provided(sefin: Sefin, local: dict[str, str],
+                                                       nome: str) -> None:
+    """A service abroad got an empty xLocPrestacao, which the official schema refuses."""
+    from nfse.xml.validate import nacional_schema_dir, validate
+    status, corpo = enviar(sefin, dps(**(EXTERIOR | local)))
+    assert status == 201, codigos((status, corpo))
+    nfse = _nfse(corpo)
+    assert validate(nfse, nacional_schema_dir() / "NFSe_v1.01.xsd") == []
+    n = {"n": "http://www.sped.fazenda.gov.br/nfse"}
+    assert nfse.findtext("n:infNFSe/n:xLocPrestacao", namespaces=n) == nome

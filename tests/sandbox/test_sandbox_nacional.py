@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import socket
 import ssl
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from lxml import etree
 
+from nfse.certs.a1 import A1 as A1_
 from nfse.certs.generate import generate_a1
 from nfse.certs.tls import client_context
 from nfse.providers.nacional import answers
@@ -114,6 +116,55 @@ def test_transmission_certificate_must_be_trusted_and_the_emitters(
     with httpx.Client(base_url=sandbox.url,
                       verify=client_context(OTHER, str(sandbox.ca_file))) as other:
         assert send(other, dps(5)).status_code == 403
+
+
+def _sem_cnpj() -> A1_:
+    """A client certificate a CA could issue, without the ICP-Brasil OtherName that carries
+    the CNPJ or CPF."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ICP-Brasil"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "SEM CNPJ")])
+    inicio = datetime.now(UTC) - timedelta(minutes=5)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(inicio).not_valid_after(inicio + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, True, True, False, False, False, False, False,
+                                         False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    return A1_(key=key, cert=cert)
+
+
+def test_transmission_certificate_expired_or_without_cnpj(sandbox: NacionalSandbox) -> None:
+    """E1203 and E1209: TLS completes and the Sefin answers 403 with the code (an expired
+    certificate used to fail the handshake; one without CNPJ/CPF got E1200)."""
+    vencido = generate_a1(CNPJ, "EMPRESA TESTE VENCIDO LTDA",
+                          not_before=datetime.now(UTC) - timedelta(days=400), days=365)
+    sem_cnpj = _sem_cnpj()
+    for identidade in (vencido, sem_cnpj, A1):
+        sandbox.trust(identidade.cert)
+    with httpx.Client(base_url=sandbox.url,
+                      verify=client_context(vencido, str(sandbox.ca_file))) as cliente:
+        resposta = send(cliente, dps(7))
+        assert resposta.status_code == 403
+        assert codes(resposta) == {"E1203"}
+        assert cliente.get(f"/nfse/{'1' * 50}").status_code == 403
+    with httpx.Client(base_url=sandbox.url,
+                      verify=client_context(sem_cnpj, str(sandbox.ca_file))) as cliente:
+        resposta = send(cliente, dps(7))
+        assert resposta.status_code == 403
+        assert codes(resposta) == {"E1209"}
+    with httpx.Client(base_url=sandbox.url,  # just inside: valid, with the CNPJ
+                      verify=client_context(A1, str(sandbox.ca_file))) as cliente:
+        assert send(cliente, dps(7)).status_code == 201
+    assert len(sandbox.emitidas()) == 1
 
 
 def test_faults_are_injected_once(client: httpx.Client, sandbox: NacionalSandbox) -> None:

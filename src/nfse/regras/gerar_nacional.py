@@ -45,6 +45,9 @@ _CNC = "Depende do Cadastro Nacional de Contribuintes (CNC) do município emisso
 _SIMPLES = "Depende do cadastro do Simples Nacional da Receita Federal na data de competência."
 _CEP = "Depende da base de CEPs por município (Correios), que o projeto não tem."
 _NFE = "Depende da base nacional de NF-e."
+_ESTABELECIMENTO_EMITENTE = (
+    "Depende do município em que o tomador ou intermediário emitente está estabelecido, que a "
+    "DPS não informa (E0236/E0291 proíbem o seu endereço nacional): vem do cadastro CNPJ/CNC.")
 _PRAZOS = ("Depende de prazos e faixas definidos pela administração tributária e não "
            "publicados no leiaute (prazo de aceitação da versão, faixas de série).")
 _ADN = ("Não executada pela Sefin Nacional na recepção da DPS: só no compartilhamento com o "
@@ -66,6 +69,7 @@ NAO_OFFLINE: dict[str, str] = {
     "E0160": _SIMPLES,
     **dict.fromkeys(("E0138", "E0240", "E0296", "E0380", "E0398", "E0496"), _CEP),
     **dict.fromkeys(("E0462", "E0464"), _NFE),
+    **dict.fromkeys(("E0672", "E0673"), _ESTABELECIMENTO_EMITENTE),
     **dict.fromkeys(("E0001", "E0010", "E1260", "E1825"), _PRAZOS),
 }
 """Rules the Sefin runs on a DPS that need a register or a secret only the authority holds."""
@@ -191,8 +195,9 @@ def incidencia(anexo_i: str) -> list[tuple[str, str]]:
     return linhas
 
 
-def paises(tabela: str) -> list[str]:
-    return sorted(linha.split("\t")[0] for linha in tabela.splitlines()
+def paises(tabela: str) -> list[tuple[str, str]]:
+    """(ISO 3166-1 alpha-2 code, the country's short English name) of ``iso3166.tab``."""
+    return sorted(tuple(linha.split("\t")[:2]) for linha in tabela.splitlines()
                   if linha and not linha.startswith("#"))
 
 
@@ -218,8 +223,10 @@ def main(argv: list[str]) -> int:
         writer = csv.writer(fh, delimiter=";", lineterminator="\n")
         writer.writerow(("codigo", "local"))
         writer.writerows(incidencia(texto_i))
-    PAISES.write_text("codigo\n" + "".join(f"{p}\n" for p in paises(
-        ISO3166.read_text(encoding="utf-8"))), encoding="utf-8")
+    with PAISES.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(("codigo", "nome"))
+        writer.writerows(paises(ISO3166.read_text(encoding="utf-8")))
     anexo = sum(r["planilha"] != "RN EVENTO_PED.REG.EVENTO" for r in regras)
     print(f"{anexo} regras do Anexo I e {len(regras) - anexo} do Anexo II em {DESTINO}")
     return 0

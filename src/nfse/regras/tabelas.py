@@ -1,6 +1,6 @@
 """The national tables the rules refer to, shipped with the catalogue: where the ISSQN of each
 national service is due (Anexo I, sheet MUN.INCID_INFO.SERV., LC 116/2003 art. 3) and the
-country codes (ISO 3166-1 alpha-2)."""
+country codes (ISO 3166-1 alpha-2) with their names."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def incidencia(c_trib_nac: str) -> str | None:
 
 
 @cache
-def paises() -> frozenset[str]:
+def _paises() -> dict[str, str]:
     with (resources.files("nfse.regras") / "paises.csv").open(encoding="utf-8") as fh:
-        return frozenset(row["codigo"] for row in csv.DictReader(fh))
+        return {row["codigo"]: row["nome"] for row in csv.DictReader(fh)}
+
+
+@cache
+def paises() -> frozenset[str]:
+    return frozenset(_paises())
+
+
+def nome_pais(codigo: str) -> str | None:
+    """The short name of a country (ISO 3166-1 alpha-2), as the tz database writes it."""
+    return _paises().get(codigo)

@@ -34,7 +34,7 @@ _PG_AUTORIZAR = """
 WITH nota AS (
     UPDATE notas SET status = %(status)s, numero = %(numero)s,
         codigo_verificacao = %(codigo_verificacao)s, chave_acesso = %(chave_acesso)s,
-        data_emissao = %(data_emissao)s, erros = NULL, mensagem = NULL,
+        data_emissao = %(data_emissao)s, erros = NULL, mensagem = %(mensagem)s,
         valores_nfse = %(valores)s, reconcile = false, lease_until = NULL,
         lease_owner = NULL, next_attempt_at = NULL, updated_at = %(agora)s
     WHERE id = %(nota_id)s AND status = %(origem)s AND lease_owner = %(dono)s
@@ -64,7 +64,7 @@ _SQLITE_ARTEFATO = ("INSERT INTO artefatos (nota_id, kind, content, media_type, 
                     "VALUES (?, ?, ?, ?, ?)")
 _SQLITE_NOTA = """
 UPDATE notas SET status = ?, numero = ?, codigo_verificacao = ?, chave_acesso = ?,
-    data_emissao = ?, erros = NULL, mensagem = NULL, valores_nfse = ?, reconcile = 0,
+    data_emissao = ?, erros = NULL, mensagem = ?, valores_nfse = ?, reconcile = 0,
     lease_until = NULL, lease_owner = NULL, next_attempt_at = NULL, updated_at = ?
 WHERE id = ? AND status = ? AND lease_owner = ? AND lease_until = ?"""
 _SQLITE_HISTORIA = "INSERT INTO historico (nota_id, status, detalhe, at) VALUES (?, ?, ?, ?)"
@@ -84,17 +84,19 @@ def detalhe_autorizada(numero: str | None) -> str:
 def autorizar(conn: Connection, nota: Row, dono: str, ate: datetime,
               documentos: Sequence[tuple[str, bytes, str]], *,
               numero: str | None, codigo_verificacao: str | None, chave_acesso: str | None,
-              data_emissao: datetime | None, valores: Mapping[str, str] | None = None
-              ) -> list[str] | None:
+              data_emissao: datetime | None, valores: Mapping[str, str] | None = None,
+              mensagem: str | None = None) -> list[str] | None:
     """Record the authorization of ``nota`` (its row as claimed, processando under the
     lease of ``dono`` until ``ate``) with ``documentos`` ((kind, content, media type)
-    each); the ids of the hooks its event goes to, in the order ``hooks.da_nota`` gives
-    them. None, and nothing written, when the note is no longer so."""
+    each) and what the authorization left to say (``mensagem``: the authority's alerts, a
+    decision taken without the municipal parameters); the ids of the hooks its event goes
+    to, in the order ``hooks.da_nota`` gives them. None, and nothing written, when the note
+    is no longer so."""
     event = nota.modelo or "nfse"
     if conn.dialect.name != "postgresql":
         return _sqlite(conn, nota, dono, ate, documentos, event, numero=numero,
                        codigo_verificacao=codigo_verificacao, chave_acesso=chave_acesso,
-                       data_emissao=data_emissao, valores=valores)
+                       data_emissao=data_emissao, valores=valores, mensagem=mensagem)
     params: dict[str, Any] = {
         "nota_id": nota.id, "agora": now(), "status": Status.AUTORIZADO.value,
         "origem": Status.PROCESSANDO.value, "dono": dono, "ate": ate,
@@ -103,7 +105,7 @@ def autorizar(conn: Connection, nota: Row, dono: str, ate: datetime,
         "media_types": [media_type for _, _, media_type in documentos],
         "numero": numero, "codigo_verificacao": codigo_verificacao,
         "chave_acesso": chave_acesso, "data_emissao": utc(data_emissao),
-        "valores": json.dumps(dict(valores)) if valores else None,
+        "valores": json.dumps(dict(valores)) if valores else None, "mensagem": mensagem,
         "detalhe": detalhe_autorizada(numero),
         "empresa_id": nota.empresa_id, "ambiente": nota.ambiente, "event": event,
         "documento": nota.cnpj_prestador}
@@ -119,8 +121,8 @@ def autorizar(conn: Connection, nota: Row, dono: str, ate: datetime,
 def _sqlite(conn: Connection, nota: Row, dono: str, ate: datetime,
             documentos: Sequence[tuple[str, bytes, str]], event: str, *, numero: str | None,
             codigo_verificacao: str | None, chave_acesso: str | None,
-            data_emissao: datetime | None, valores: Mapping[str, str] | None
-            ) -> list[str] | None:
+            data_emissao: datetime | None, valores: Mapping[str, str] | None,
+            mensagem: str | None) -> list[str] | None:
     instante = historico.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     agora = instante(now())
     emissao = instante(utc(data_emissao)) if data_emissao is not None else None
@@ -128,7 +130,7 @@ def _sqlite(conn: Connection, nota: Row, dono: str, ate: datetime,
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(_SQLITE_NOTA, (
-            status, numero, codigo_verificacao, chave_acesso, emissao,
+            status, numero, codigo_verificacao, chave_acesso, emissao, mensagem,
             json.dumps(dict(valores)) if valores else None, agora, nota.id,
             Status.PROCESSANDO.value, dono, instante(ate)))
         if cursor.rowcount != 1:

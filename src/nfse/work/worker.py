@@ -433,7 +433,7 @@ class Worker:
                 conn, row, lease, documents, numero=outcome.numero,
                 codigo_verificacao=outcome.codigo_verificacao,
                 chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
-                valores=outcome.valores)
+                valores=outcome.valores, mensagem=outcome.mensagem)
             avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
             disparar(conn, nota_id, self.public_url, antes=row, matching=matching)
             if row.substitui_nota_id is not None:

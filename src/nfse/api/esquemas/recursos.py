@@ -126,6 +126,10 @@ NOTA = objeto("O estado de uma nota (SPEC §2.2).", {
     "caminho_xml_cancelamento": {"type": "string"},
     "erros": {"type": "array", "items": ERRO_ITEM,
               "description": "Em erro_autorizacao: os erros da autoridade, como vieram."},
+    "mensagem": {"type": ["string", "null"],
+                 "description": "(ext) Em processando_autorizacao, por que ainda aguarda; em "
+                                "autorizado, o que a autorização deixou a dizer (alertas da "
+                                "autoridade, alíquota decidida sem os parâmetros municipais)."},
     "mensagem_prefeitura": {"type": ["string", "null"],
                             "description": "Com completa=1; null sem mensagem."},
     "requisicao_nfse": {"type": "object", "description": "Com completa=1: o JSON enviado."},

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from nfse.model import grupos
+from nfse.model.coerce import SAO_PAULO
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.regras import catalogo
@@ -87,6 +88,13 @@ def _exportacao(nota: Nota) -> bool:
         for p in (nota.tomador, nota.intermediario)))
 
 
+def _competencia_apos_emissao(nota: Nota) -> bool:
+    """E0015: dCompet after the date of dhEmi. The builder sends a dhEmi in the future as the
+    present (E0008), so only an emission already past can fall before the competence."""
+    emissao = min(nota.data_emissao, datetime.now(SAO_PAULO)).astimezone(SAO_PAULO)
+    return nota.data_competencia > emissao.date()
+
+
 def _motivo_zero(pessoa: Pessoa | None) -> bool:
     """cNaoNIF 0 ("não informado na nota de origem") is for municipalities sharing notes
     with the ADN, never for a DPS (E0226, E0286)."""
@@ -118,6 +126,10 @@ def _tipo_retencao(nota: Nota) -> str | None:
 
 
 REGRAS = (
+    Regra("E0015", "data_competencia",
+          "A competência não pode ser posterior à data de emissão: informe data_competencia "
+          "até a data de data_emissao",
+          lambda n, _s, _r: _competencia_apos_emissao(n)),
     Regra("E0202", "tomador.cnpj",
           "O tomador não pode ser o próprio prestador: informe o CNPJ ou CPF de quem contratou "
           "o serviço",

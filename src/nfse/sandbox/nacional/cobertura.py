@@ -18,41 +18,50 @@ from nfse.sandbox.nacional.sefin import REGRAS_EVENTO
 
 DESTINO = Path("docs/regras-nacional.md")
 
-_TERCEIRO = ("Só se aplica quando o emitente é o tomador ou o intermediário (tpEmit 2 ou 3), "
-             "que a Sefin recusa nesta versão (E9996).")
-_IMPORTACAO = ("Importação de serviço: só ocorre com emitente tomador ou intermediário "
-               "(tpEmit 2 ou 3), recusado por E9996.")
-_PRESTADOR_NIF = ("O prestador emitente assina com o certificado do seu CNPJ/CPF: um prestador "
-                  "identificado por NIF ou cNaoNIF é recusado antes (E0718).")
+_EMITENTE_NIF = ("O emitente assina com o certificado do seu CNPJ/CPF: um emitente (prestador, "
+                 "tomador ou intermediário) identificado por NIF ou cNaoNIF é recusado antes "
+                 "(E0718).")
 _ESQUEMA = "O esquema XSD já impede a situação (E1235 responde antes)."
 _EVENTOS = ("O sandbox não recebe este tipo de evento (análise fiscal, manifestação, "
             "tributos recolhidos, bloqueio de ofício): a situação não ocorre nele.")
 _TABELA = "Depende de uma tabela pública que o projeto ainda não embarca: {}."
-_PARAMETRO = ("Parâmetro municipal ainda não modelado no sandbox ({}); a parametrização do ADN "
-              "não publica o formato.")
 
 INAPLICAVEIS: dict[str, str] = {
-    **dict.fromkeys(("E0122", "E0125", "E0129", "E0142", "E0222", "E0224", "E0236", "E0280",
-                     "E0284", "E0291", "E0420", "E0423", "E0672", "E0673"), _TERCEIRO),
-    **dict.fromkeys(("E0320", "E0331", "E0650", "E0652"), _IMPORTACAO),
-    **dict.fromkeys(("E0112", "E0114", "E0115", "E0123"), _PRESTADOR_NIF),
+    **dict.fromkeys(("E0112", "E0114", "E0222", "E0224", "E0280", "E0284"), _EMITENTE_NIF),
     **dict.fromkeys(("E0233", "E0292", "E0686", "E0692"), _ESQUEMA),
     **dict.fromkeys(("E0068", "E0070", "E0072", "E0074", "E0076"), _EVENTOS),
+    # Anexo II: requests for events other than the cancellation (e101101), which the sandbox
+    # answers with E1818 before any of these
+    **dict.fromkeys(("E0845", "E0848", "E0852", "E0853", "E0855", "E0856", "E0860", "E0861",
+                     "E0862", "E0863", "E0864", "E0866", "E0868", "E0870", "E1833", "E1835",
+                     "E1944", "E1949", "E1954", "E1960", "E1963", "E1965", "E1967", "E1970",
+                     "E1976", "E1978"), _EVENTOS),
+    "E0827": ("Depende do evento de tributos recolhidos, que o sandbox não recebe: um "
+              "cancelamento nunca o encontra vinculado."),
+    "E0831": ("O sandbox é o único ambiente que gera as NFS-e que conhece: uma chave que ele "
+              "não gerou é respondida com E1831."),
 }
 """Decidable offline, but the situation cannot reach the Sefin's rules (or the sandbox)."""
 
 ADIADAS: dict[str, str] = {
-    "E1203": "Validade do certificado de transmissão: é do handshake TLS.",
-    "E1209": "Certificado de transmissão sem CNPJ/CPF: é do handshake TLS.",
-    **dict.fromkeys(("E0316",), _TABELA.format("a NBS")),
-    **dict.fromkeys(("E0901",), _TABELA.format("a de indicadores da operação (cIndOp)")),
-    **dict.fromkeys(("E0958", "E0959", "E0964", "E0965", "E0969", "E0970", "E0971", "E0972"),
-                    _TABELA.format("a de classificação tributária do IBS/CBS (cClassTrib)")),
-    **dict.fromkeys(("E0529", "E0530", "E0590", "E0591"),
-                    _TABELA.format("a planilha de cenários de exportação (EXPORTACAO_EMISSÃO)")),
+    "E0316": _TABELA.format("a NBS (Anexo B), que não está no anexo em markdown nem no nfelib"),
+    "E0901": _TABELA.format("a de indicadores da operação (cIndOp, Anexo C), que não está no "
+                            "anexo em markdown nem no nfelib"),
+    **dict.fromkeys(("E0958", "E0964", "E0965", "E0969", "E0971", "E0972"),
+                    _TABELA.format("a de classificação tributária do IBS/CBS (cClassTrib, com "
+                                   "os indicadores validoParaSiglaDfe, "
+                                   "exigeGrupoTributacaoRegular e permiteDiferimento)")),
+    **dict.fromkeys(("E0529", "E0530"),
+                    _TABELA.format("a planilha de cenários de exportação (EXPORTACAO_EMISSÃO), "
+                                   "cujos cenários 6, 10, 34, 38, 66, 80 e 26, 54, 92, 96, 106, "
+                                   "110 o texto da regra só numera")),
+    **dict.fromkeys(("E0813", "E0816"),
+                    "O autor de cada tipo de evento (planilha Tipo Eventos) só importa para "
+                    "eventos que o sandbox não recebe; no cancelamento, um autor que não é o "
+                    "emitente da NFS-e é respondido com E1991."),
     **dict.fromkeys(("E0373", "E0933"),
-                    "O algoritmo do dígito verificador do CIB não está publicado no leiaute."),
-    **dict.fromkeys(("E0178",), _PARAMETRO.format("regime especial por contribuinte")),
+                    "O CIB tem 7 caracteres em base 32 (Crockford) e um DV alfanumérico, mas "
+                    "a Receita Federal não publica o cálculo do DV alfanumérico."),
 }
 """Decidable offline, not yet implemented, and why."""
 
@@ -85,9 +94,7 @@ def render() -> str:
     decidiveis = sum(r.offline for r in catalogo.anexo_i())
     alcancaveis = decidiveis - contagem["inaplicável"]
     eventos = [r for r in catalogo.regras() if r.planilha == "RN EVENTO_PED.REG.EVENTO"]
-    linhas_evento = [(r, "implementada" if r.codigo in REGRAS_EVENTO else
-                      ("não decidível offline" if not r.offline else "adiada"),
-                      r.motivo if not r.offline else "") for r in eventos]
+    linhas_evento = [(r, *situacao(r, REGRAS_EVENTO)) for r in eventos]
     partes = [
         "# Regras de rejeição da NFS-e Nacional no sandbox",
         "",
@@ -102,8 +109,9 @@ def render() -> str:
         "- **não decidível offline**: depende de um cadastro ou segredo que só a autoridade tem",
         "  (cadastro CNPJ/CPF, CNC, Simples Nacional, cadeia ICP-Brasil) ou é uma regra sobre o",
         "  que a própria Sefin gera, ou não é executada pela Sefin;",
-        "- **inaplicável**: decidível, mas a situação não chega às regras (só com tpEmit 2/3,",
-        "  que a Sefin recusa; ou já impedida pelo esquema XSD);",
+        "- **inaplicável**: decidível, mas a situação não chega às regras (emitente",
+        "  identificado por NIF, recusado antes pela assinatura; já impedida pelo esquema XSD;",
+        "  evento que o sandbox não recebe);",
         "- **adiada**: decidível offline e ainda não implementada, com o motivo.",
         "",
         "## Números (Anexo I: 442 regras)",

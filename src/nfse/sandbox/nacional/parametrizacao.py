@@ -59,6 +59,9 @@ class Municipal:
     """cTribNac → its rate (the ISSQN of a DPS without pAliq)."""
     regimes: dict[str, frozenset[str]] = field(default_factory=dict)
     """cTribNac → the regEspTrib codes admitted (absent: any, E0177)."""
+    regimes_contribuintes: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    """cTribNac → regEspTrib → the CNPJ/CPF the municipality assigned that regime to: a regime
+    listed here is admitted for those contribuintes only (E0178)."""
     retencoes: dict[str, Any] = field(
         default_factory=lambda: {"artigoSexto": {"habilitado": False}})
     """The answer of the retenções route (its schema is not published: served as given)."""
@@ -79,6 +82,13 @@ class Municipal:
     """Days after the competence within which a note may be replaced (E0050)."""
     substituicao_exige_tomador: bool = False
     """A note without tomador may not be replaced (E0056)."""
+    prazo_cancelamento: int | None = None
+    """Days after its emission within which a note may be cancelled (E0822; the basis of the
+    municipal deadline is not published)."""
+    valor_maximo_cancelamento: Decimal | None = None
+    """A note of a higher vServ may not be cancelled (E0823)."""
+    cancelamento_exige_tomador: bool = False
+    """A note without tomador may not be cancelled (E0824)."""
     substituicao_mantem_tomador: bool = False
     """The replacement may not change the tomador (E0058)."""
 

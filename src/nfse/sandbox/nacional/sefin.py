@@ -20,6 +20,7 @@ from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
 from nfse.municipios.registry import get as municipio
+from nfse.regras import tabelas
 from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
 from nfse.sandbox.nacional.documentos import chave_dv
@@ -27,6 +28,7 @@ from nfse.sandbox.nacional.leitura import Campos as _Campos
 from nfse.sandbox.nacional.leitura import campos as _campos
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.regras import Contexto, avaliar
+from nfse.sandbox.nacional.regras.motor import AGUAS_MARITIMAS
 from nfse.sandbox.nacional.state import Estado
 from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -58,7 +60,7 @@ def erro(status: int, codigo: str, descricao: str) -> Answer:
 
 
 REGRAS_EVENTO = frozenset({"E1980", "E1989", "E1845", "E1843", "E1827", "E1831", "E0812",
-                           "E1991", "E0840"})
+                           "E0815", "E1991", "E0840", "E0822", "E0823", "E0824"})
 """The rules of Anexo II the sandbox applies to a cancellation request."""
 
 
@@ -94,6 +96,10 @@ def _dec(campos: _Campos, caminho: str) -> Decimal:
     return Decimal(campos[caminho] or "0")
 
 
+_EMITENTES = {"1": "prest", "2": "toma", "3": "interm"}
+"""tpEmit → the party that emits the DPS and signs it with its certificate (E0718)."""
+
+
 def _raiz_documento(cert_doc: str | None) -> str:
     return (cert_doc or "")[:8]
 
@@ -117,6 +123,25 @@ def sem_certificado() -> Answer:
     """A request without a client certificate: TLS completed, the Sefin answers 403."""
     return 403, envelope(erro={"codigo": "E1200", "descricao": mensagem("E1200"),
                                "complemento": "Certificado de transmissão ausente"})
+
+
+def _local_prestacao(campos: _Campos) -> str:
+    """xLocPrestacao: the municipality, "Águas Marítimas" (0000000) or the country abroad
+    (cPaisPrestacao), never empty (the schema's minimum is one character)."""
+    local = campos["serv/locPrest/cLocPrestacao"]
+    if local == AGUAS_MARITIMAS:
+        return "Águas Marítimas"
+    if local:
+        encontrado = municipio(local)
+        return encontrado.nome if encontrado else local
+    pais = campos["serv/locPrest/cPaisPrestacao"]
+    return tabelas.nome_pais(pais) or pais
+
+
+def certificado_vencido() -> Answer:
+    """A DPS sent over a connection whose certificate is expired or not yet valid."""
+    return 403, envelope(erros=[{"Codigo": "E1203", "Descricao": mensagem("E1203"),
+                                 "Complemento": ""}])
 
 
 @lru_cache(maxsize=1024)
@@ -167,6 +192,12 @@ class Sefin:
         return root, None
 
     def receber_dps(self, body: dict[str, Any], chamador: str | None) -> Answer:
+        """``chamador``: the CNPJ/CPF of the connection's certificate; ``None`` when that
+        certificate carries neither (E1209; a connection without a certificate never gets
+        here: see ``sem_certificado``)."""
+        if chamador is None:
+            return 403, envelope(erros=[{"Codigo": "E1209", "Descricao": mensagem("E1209"),
+                                         "Complemento": ""}])
         root, failure = self._parse(body.get("dpsXmlGZipB64"), "DPS_v1.01.xsd")
         if failure:
             return failure
@@ -176,13 +207,15 @@ class Sefin:
         campos = _campos(inf)
         cnpj, cpf = campos["prest/CNPJ"], campos["prest/CPF"]
         inscricao = cnpj or cpf
+        emitente = _EMITENTES.get(campos["tpEmit"], "prest")
+        assinante = campos[f"{emitente}/CNPJ"] or campos[f"{emitente}/CPF"]
         try:
             cert = verificar(root)
         except AssinaturaInvalida as exc:
             return _rejeicao(id_dps, [(exc.codigo, mensagem(exc.codigo), str(exc))])
-        if _raiz_documento(document_of(cert)) != inscricao[:8]:
+        if _raiz_documento(document_of(cert)) != assinante[:8]:
             return _rejeicao(id_dps, [("E0718", mensagem("E0718"), "")])
-        if _raiz_documento(chamador) != inscricao[:8]:
+        if _raiz_documento(chamador) != assinante[:8]:
             return 403, envelope(idDPS=id_dps, erros=[{
                 "Codigo": "E1200", "Descricao": mensagem("E1200"),
                 "Complemento": "O certificado da conexão não pertence ao emitente da DPS"}])
@@ -223,12 +256,10 @@ class Sefin:
             return child
 
         emissor = municipio(c_loc)
-        local = campos["serv/locPrest/cLocPrestacao"]
-        local_m = municipio(local)
         incidencia = contexto.incidencia
         incidencia_m = municipio(incidencia) if incidencia else None
         add(info, "xLocEmi", emissor.nome if emissor else c_loc)
-        add(info, "xLocPrestacao", local_m.nome if local_m else local)
+        add(info, "xLocPrestacao", _local_prestacao(campos))
         add(info, "nNFSe", str(numero))
         if incidencia_m is not None:
             add(info, "cLocIncid", incidencia)
@@ -378,8 +409,11 @@ class Sefin:
             return _recusa(400, "E1827")
         if ch != chave:
             return _recusa(400, "E1831", "A chave da URL difere de chNFSe")
-        if autor[:8] != _raiz_documento(document_of(cert)) or \
-                autor[:8] != _raiz_documento(chamador):
+        cpf_autor = _text(inf, "n:CPFAutor")
+        if cpf_autor and (cpf_autor != document_of(cert) or cpf_autor != chamador):
+            return _recusa(400, "E0815")  # a CPF is compared whole, a CNPJ by its root
+        if not cpf_autor and (autor[:8] != _raiz_documento(document_of(cert)) or
+                              autor[:8] != _raiz_documento(chamador)):
             return _recusa(400, "E0812")
         with self.estado.lock:
             nota = self.estado.por_chave(chave)
@@ -389,9 +423,29 @@ class Sefin:
                 return _recusa(400, "E1991", "O autor não é o emitente da NFS-e")
             if nota["cancelada"]:
                 return _recusa(400, "E0840")
+            recusa = self._cancelamento_municipal(nota["xml"], chave[:7])
+            if recusa is not None:
+                return recusa
             xml = self._gerar_evento(root, chave)
             self.estado.cancelar(chave, xml)
         return 201, envelope(eventoXmlGZipB64=_encode(xml))
+
+    def _cancelamento_municipal(self, nfse: bytes, municipio_emissor: str) -> Answer | None:
+        """The conditions the municipality that issued the note sets on its cancellation:
+        deadline (E0822), highest value (E0823), an identified tomador (E0824)."""
+        parametros = self.parametrizacao.municipal(municipio_emissor)
+        inf = etree.fromstring(nfse).find("n:infNFSe", N)
+        dps = inf.find("n:DPS/n:infDPS", N)
+        prazo = parametros.prazo_cancelamento
+        emissao = datetime.fromisoformat(_text(inf, "n:dhProc"))
+        if prazo is not None and (agora() - emissao).days > prazo:
+            return _recusa(400, "E0822", f"Prazo de {prazo} dias")
+        maximo = parametros.valor_maximo_cancelamento
+        if maximo is not None and Decimal(_text(dps, "n:valores/n:vServPrest/n:vServ")) > maximo:
+            return _recusa(400, "E0823", f"Valor máximo: {maximo}")
+        if parametros.cancelamento_exige_tomador and dps.find("n:toma", N) is None:
+            return _recusa(400, "E0824")
+        return None
 
     def _gerar_evento(self, pedido: etree._Element, chave: str, tipo: str = "101101") -> bytes:
         root = etree.Element(f"{{{NS}}}evento", nsmap={None: NS}, versao="1.01")

@@ -5,7 +5,9 @@ plus ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +17,7 @@ from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
-from nfse.sandbox.nacional.sefin import Sefin, sem_certificado
+from nfse.sandbox.nacional.sefin import Sefin, certificado_vencido, sem_certificado
 from nfse.sandbox.nacional.state import Estado
 
 __all__ = ["FAULTS", "NacionalSandbox", "parse_faults", "run_forever"]
@@ -23,6 +25,9 @@ __all__ = ["FAULTS", "NacionalSandbox", "parse_faults", "run_forever"]
 BASE = "/SefinNacional"
 PARAMETROS = "/parametrizacao"
 CONTRIBUINTES = "/contribuintes"
+_SEM_CONFERIR_VALIDADE = ssl.VerifyFlags(0x200000)
+"""OpenSSL's X509_V_FLAG_NO_CHECK_TIME: an expired (or not yet valid) client certificate
+completes the handshake, so the Sefin can answer E1203 for it."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
 
@@ -44,6 +49,21 @@ class _Handler(SandboxHandler):
     def _not_found(self) -> None:
         self._send(404, HTML_404, "text/html")
 
+    def _vencido(self) -> bool:
+        cert = self.caller_cert()
+        agora = datetime.now(UTC)
+        return cert is not None and not (
+            cert.not_valid_before_utc <= agora <= cert.not_valid_after_utc)
+
+    def _certificado_vencido(self) -> bool:
+        """E1203: the handshake does not check the client certificate's validity period (the
+        Sefin completes TLS and answers the code, on every route)."""
+        if not self._vencido():
+            return False
+        self.read_body()
+        self._json(certificado_vencido())
+        return True
+
     def _sem_certificado(self) -> bool:
         """The Sefin completes TLS without a client certificate, then answers 403."""
         if self.caller_cert() is not None:
@@ -54,7 +74,7 @@ class _Handler(SandboxHandler):
 
     # -- routes --------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
-        if self._sem_certificado():
+        if self._sem_certificado() or self._certificado_vencido():
             return
         sandbox = self.server.sandbox
         parts = self.path.split("?")[0].strip("/").split("/")
@@ -80,7 +100,7 @@ class _Handler(SandboxHandler):
             self._not_found()
 
     def do_HEAD(self) -> None:  # noqa: N802
-        if self.caller_cert() is None:
+        if self.caller_cert() is None or self._vencido():
             self._send(403, b"", "application/json")
             return
         parts = self.path.split("?")[0].strip("/").split("/")
@@ -92,7 +112,7 @@ class _Handler(SandboxHandler):
             self._not_found()
 
     def do_POST(self) -> None:  # noqa: N802
-        if self._sem_certificado():
+        if self._sem_certificado() or self._certificado_vencido():
             return
         sandbox = self.server.sandbox
         parts = self.path.split("?")[0].strip("/").split("/")
@@ -144,6 +164,11 @@ class NacionalSandbox(HttpsSandbox):
     def parametros_url(self) -> str:
         """The ADN's municipal parameters (parametrização), served on the same port."""
         return f"https://{self.host}:{self.port}{PARAMETROS}"
+
+    def start(self) -> None:
+        super().start()
+        assert self._context is not None
+        self._context.verify_flags |= _SEM_CONFERIR_VALIDADE
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "sefin.db")

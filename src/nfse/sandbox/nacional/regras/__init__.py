@@ -14,10 +14,12 @@ from nfse.sandbox.nacional.regras.motor import REGISTRO, Contexto, Erro, avaliar
 
 __all__ = ["NA_RECEPCAO", "REGISTRO", "Contexto", "Erro", "avaliar", "implementadas"]
 
-NA_RECEPCAO = frozenset({"E1200", "E1225", "E1226", "E1228", "E1229", "E1235", "E1242",
-                         "E0714", "E0717", "E0718"})
-"""Codes ``Sefin.receber_dps`` answers before the rules run: a document that cannot be read,
-is not of the schema or is not signed by its emitter is judged no further."""
+NA_RECEPCAO = frozenset({"E1200", "E1203", "E1209", "E1225", "E1226", "E1228", "E1229",
+                         "E1235", "E1242", "E0714", "E0717", "E0718"})
+"""Codes answered before the rules run (by ``Sefin.receber_dps``, E1203 by the server, which
+sees the connection's certificate): a connection whose certificate is refused, or a document
+that cannot be read, is not of the schema or is not signed by its emitter, is judged no
+further."""
 
 
 def implementadas() -> frozenset[str]:

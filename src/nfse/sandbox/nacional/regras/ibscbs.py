@@ -12,6 +12,7 @@ from nfse.sandbox.nacional.regras.pessoas import _email
 from nfse.sandbox.nacional.regras.valores import _chave_nfe_ok
 
 G = "IBSCBS"
+GIBSCBS = "IBSCBS/valores/trib/gIBSCBS"
 COM_TIPO_OPERACAO = ("2505", "1509", "1712", "1005")
 """LC 116 subitems whose DPS declares tpOper (E0903)."""
 CONSTRUCAO = frozenset({"070201", "070202", "070401", "070501", "070502", "070601", "070602",
@@ -148,3 +149,15 @@ regra("E0953")(_por_documento(lambda x, d: d.dec("vlrReeRepRes") > x.vserv))
 
 
 regra("E0951")(_por_documento(lambda x, d: d["dtCompDoc"] > d["dtEmiDoc"]))
+
+
+def _classificacao_do_cst(x: Contexto, cst: str, classificacao: str) -> str | None:
+    """The first three digits of a cClassTrib are the CST it belongs to."""
+    codigo, situacao = x.c[f"{GIBSCBS}/{classificacao}"], x.c[f"{GIBSCBS}/{cst}"]
+    return f"{classificacao} {codigo}, {cst} {situacao}" if codigo and situacao and \
+        codigo[:3] != situacao else None
+
+
+regra("E0959")(lambda x: _classificacao_do_cst(x, "CST", "cClassTrib"))
+regra("E0970")(lambda x: _classificacao_do_cst(x, "gTribRegular/CSTReg",
+                                                "gTribRegular/cClassTribReg"))

@@ -13,12 +13,15 @@ from nfse.sandbox.nacional.parametrizacao import (
     REDUCAO_VALOR,
 )
 from nfse.sandbox.nacional.regras.motor import (
+    EXPORTACAO,
     IMUNIDADE,
     ME_EPP,
     MEI,
     NAO_INCIDENCIA,
     NAO_OPTANTE,
     NAO_RETIDO,
+    RETIDO_INTERMEDIARIO,
+    RETIDO_TOMADOR,
     TRIBUTAVEL,
     Contexto,
     regra,
@@ -230,6 +233,49 @@ def retencao_isencao(x: Contexto) -> str | None:
 @regra("E0596")
 def retencao_rodovia(x: Contexto) -> str | None:
     return "" if _retido(x) and x.ctribnac == RODOVIA else None
+
+
+def _importacao_no_brasil(x: Contexto) -> bool:
+    """A service imported into Brazil: the prestador identified by NIF (or, without one,
+    with its address abroad) and the service provided in Brazil (E0650, E0652)."""
+    exterior = x.tem("prest/NIF") or x.tem("prest/end/endExt")
+    return exterior and x.tem("serv/locPrest/cLocPrestacao")
+
+
+@regra("E0650")
+def importacao_tomador(x: Contexto) -> str | None:
+    emitente = x.c["tpEmit"] == "2"
+    return "" if emitente and _importacao_no_brasil(x) and x.ret != RETIDO_TOMADOR else None
+
+
+@regra("E0652")
+def importacao_intermediario(x: Contexto) -> str | None:
+    emitente = x.c["tpEmit"] == "3"
+    return "" if emitente and _importacao_no_brasil(x) and x.ret != RETIDO_INTERMEDIARIO \
+        else None
+
+
+def _pais_resultado_obrigatorio(x: Contexto) -> bool:
+    """An export of a service provided in Brazil whose result is abroad by the place the
+    ISSQN would be due (LC 116/2003): the prestador's establishment, or the tomador's when
+    the tomador is abroad or not informed (scenarios 2, 30, 58, 62, 72, 76 of the annex)."""
+    if x.trib != EXPORTACAO or not x.tem("serv/locPrest/cLocPrestacao"):
+        return False
+    local = tabelas.incidencia(x.ctribnac)
+    return local == tabelas.ESTABELECIMENTO_PRESTADOR or (
+        local == tabelas.ESTABELECIMENTO_TOMADOR and not x.tem("toma/end/endNac"))
+
+
+@regra("E0590")
+def pais_resultado_obrigatorio(x: Contexto) -> str | None:
+    obrigatorio = _pais_resultado_obrigatorio(x)
+    return "" if obrigatorio and not x.tem("valores/trib/tribMun/cPaisResult") else None
+
+
+@regra("E0591")
+def pais_resultado_indevido(x: Contexto) -> str | None:
+    informado = x.tem("valores/trib/tribMun/cPaisResult")
+    return "" if informado and not _pais_resultado_obrigatorio(x) else None
 
 
 def _retencao_cpf(x: Contexto, grupo: str, tipo: str) -> str | None:

@@ -20,7 +20,10 @@ from nfse.sandbox.nacional.regras.motor import (
 )
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-EMITENTE_PRESTADOR = "1"
+EMITENTE_PRESTADOR, EMITENTE_TOMADOR, EMITENTE_INTERMEDIARIO = "1", "2", "3"
+TERCEIROS = (EMITENTE_TOMADOR, EMITENTE_INTERMEDIARIO)
+"""The emitters that are not the prestador: the Sefin refuses them in this version (E9996), and
+judges the rest of their DPS all the same."""
 
 
 def _dv(x: Contexto, caminho: str, valido: object) -> str | None:
@@ -49,6 +52,9 @@ regra("E0080")(lambda x: _dv(x, "prest/CNPJ", cnpj_ok))
 regra("E0096")(lambda x: _dv(x, "prest/CPF", cpf_ok))
 
 
+@regra("E0115")
+def prestador_nao_nif_zero(x: Contexto) -> str | None:
+    return "" if x.c["prest/cNaoNIF"] == "0" else None
 
 
 @regra("E0113")
@@ -57,16 +63,44 @@ def prestador_exterior_sem_nif(x: Contexto) -> str | None:
     return "" if x.tem("prest/end/endExt") and sem else None
 
 
-
 @regra("E0121")
 def prestador_nome(x: Contexto) -> str | None:
     return "" if x.c["tpEmit"] == EMITENTE_PRESTADOR and x.tem("prest/xNome") else None
 
 
+@regra("E0122")
+def prestador_nome_terceiro(x: Contexto) -> str | None:
+    return "" if x.c["tpEmit"] in TERCEIROS and not x.tem("prest/xNome") else None
+
+
+@regra("E0123")
+def prestador_nome_nif(x: Contexto) -> str | None:
+    return "" if x.tem("prest/NIF") and not x.tem("prest/xNome") else None
+
 
 @regra("E0128")
 def prestador_endereco(x: Contexto) -> str | None:
     return "" if x.c["tpEmit"] == EMITENTE_PRESTADOR and x.tem("prest/end") else None
+
+
+@regra("E0125")
+def prestador_endereco_nacional_terceiro(x: Contexto) -> str | None:
+    identificado = x.c["prest/CNPJ"] or x.c["prest/CPF"]
+    terceiro = x.c["tpEmit"] in TERCEIROS
+    return "" if terceiro and identificado and not x.tem("prest/end/endNac") else None
+
+
+@regra("E0129")
+def prestador_endereco_terceiro(x: Contexto) -> str | None:
+    return "" if x.c["tpEmit"] in TERCEIROS and not x.tem("prest/end") else None
+
+
+@regra("E0142")
+def prestador_nif_sem_exterior(x: Contexto) -> str | None:
+    grupo = {EMITENTE_TOMADOR: "toma", EMITENTE_INTERMEDIARIO: "interm"}.get(x.c["tpEmit"])
+    emitente_cnpj = grupo is not None and x.tem(f"{grupo}/CNPJ")
+    return "" if x.tem("prest/NIF") and emitente_cnpj and not x.tem("prest/end/endExt") \
+        else None
 
 
 regra("E0130")(lambda x: _cmun(x, "prest/end/endNac/cMun"))
@@ -109,6 +143,16 @@ def regime_especial_do_municipio(x: Contexto) -> str | None:
     return f"Admitidos para {x.ctribnac}: {', '.join(sorted(admitidos)) or 'nenhum'}"
 
 
+@regra("E0178")
+def regime_especial_do_contribuinte(x: Contexto) -> str | None:
+    if x.reg_esp == "0" or x.municipal is None:
+        return None
+    atribuidos = x.municipal.regimes_contribuintes.get(x.ctribnac, {}).get(x.reg_esp)
+    if atribuidos is None or x.emitente in atribuidos:
+        return None
+    return f"Regime {x.reg_esp} atribuído pelo município {x.incidencia} a contribuintes específicos"
+
+
 # -- tomador -----------------------------------------------------------------------------
 
 INDICADORES_COM_TOMADOR = frozenset({
@@ -148,6 +192,10 @@ def tomador_exterior_sem_nif(x: Contexto) -> str | None:
 def tomador_nao_nif_zero(x: Contexto) -> str | None:
     return "" if x.c["toma/cNaoNIF"] == "0" else None
 
+
+@regra("E0236")
+def tomador_emitente_endereco(x: Contexto) -> str | None:
+    return "" if x.c["tpEmit"] == EMITENTE_TOMADOR and x.tem("toma/end/endNac") else None
 
 
 @regra("E0234")
@@ -207,6 +255,11 @@ def intermediario_exterior_sem_nif(x: Contexto) -> str | None:
 def intermediario_nao_nif_zero(x: Contexto) -> str | None:
     return "" if x.c["interm/cNaoNIF"] == "0" else None
 
+
+@regra("E0291")
+def intermediario_emitente_endereco(x: Contexto) -> str | None:
+    return "" if x.c["tpEmit"] == EMITENTE_INTERMEDIARIO and x.tem("interm/end/endNac") \
+        else None
 
 
 @regra("E0293")

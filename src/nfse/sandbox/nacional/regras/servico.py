@@ -166,3 +166,25 @@ def codigo_municipal(x: Contexto) -> str | None:
     admitidos = x.municipal.servicos_municipais.get(x.ctribnac)
     codigo = x.c["serv/cServ/cTribMun"]
     return codigo if admitidos is not None and codigo not in admitidos else None
+
+
+def _importacao(x: Contexto) -> bool:
+    """The import scenario: the tomador or the intermediário emits (tpEmit 2 or 3) and the
+    prestador is abroad or the service is provided abroad."""
+    terceiro = x.c["tpEmit"] in ("2", "3")
+    return terceiro and (x.tem("prest/end/endExt") or x.tem("serv/locPrest/cPaisPrestacao"))
+
+
+@regra("E0320")
+def nbs_importacao(x: Contexto) -> str | None:
+    return "" if _importacao(x) and not x.c["serv/cServ/cNBS"] else None
+
+
+@regra("E0331")
+def comercio_exterior_importacao(x: Contexto) -> str | None:
+    return "" if _importacao(x) and not x.tem("serv/comExt") else None
+
+
+@regra("E0420")
+def documento_referencia(x: Contexto) -> str | None:
+    return "" if x.c["tpEmit"] in ("2", "3") and not x.c["serv/infoCompl/docRef"] else None

@@ -84,6 +84,11 @@ def valor_recebido(x: Contexto) -> str | None:
     return "" if x.c["tpEmit"] in ("1", "2") and x.tem("valores/vServPrest/vReceb") else None
 
 
+@regra("E0423")
+def recebido_intermediario(x: Contexto) -> str | None:
+    return "" if x.c["tpEmit"] == "3" and not x.tem("valores/vServPrest/vReceb") else None
+
+
 @regra("E0425")
 def recebido_menor(x: Contexto) -> str | None:
     recebido = x.c["valores/vServPrest/vReceb"]
