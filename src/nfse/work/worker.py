@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from nfse.config import Settings
@@ -40,10 +39,10 @@ from nfse.providers.base import (
 )
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
+from nfse.store import workers as heartbeats
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Empresa
-from nfse.store.tables import workers
 from nfse.work import certificados
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
@@ -225,11 +224,8 @@ class Worker:
         if not force and moment.timestamp() - self._last_beat < HEARTBEAT_EVERY:
             return
         self._last_beat = moment.timestamp()
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(workers).values(id=self.id, heartbeat_at=moment)
         with self.engine.begin() as conn:
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
+            heartbeats.heartbeat(conn, self.id, moment)
 
     def _fill(self, stop: threading.Event | None = None) -> list[Future[None]]:
         """Claim as many due notes as there are free places and start each on its own
