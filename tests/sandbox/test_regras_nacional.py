@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from nfse.certs.generate import generate_a1
+from nfse.fuso import SAO_PAULO
 from nfse.regras import catalogo
 from nfse.sandbox.nacional.parametrizacao import (
     ALIQUOTA_DIFERENCIADA,
@@ -153,7 +153,7 @@ def _dv_errado() -> int:
     return (int(_nfe(CHAVE_NFE[:43])[-1]) + 1) % 10
 
 
-HOJE = datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+HOJE = datetime.now(SAO_PAULO).date()
 CURITIBA = "4106902"
 ET = {"cTribNac": "170501"}
 """Labour supply: the ISSQN is due where the tomador is (Curitiba), not where it is emitted."""
@@ -667,7 +667,7 @@ def _autorizada(sefin: Sefin, **partes: Any) -> str:
 
 
 def test_e0008_emission_after_processing(sefin: Sefin) -> None:
-    futuro = datetime.now(ZoneInfo("America/Sao_Paulo")).replace(microsecond=0) + \
+    futuro = datetime.now(SAO_PAULO).replace(microsecond=0) + \
         timedelta(minutes=5)
     assert "E0008" in codigos(enviar(sefin, dps(dhEmi=futuro.isoformat())))
     assert "E0008" not in codigos(enviar(sefin, dps()))
@@ -804,7 +804,7 @@ def test_cancellation_rules_of_anexo_ii(sefin: Sefin) -> None:
     from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
     nota = _autorizada(sefin)
     outra = generate_a1("07504505000132", "OUTRA EMPRESA")
-    futuro = (datetime.now(ZoneInfo("America/Sao_Paulo")).replace(microsecond=0)
+    futuro = (datetime.now(SAO_PAULO).replace(microsecond=0)
               + timedelta(minutes=5)).isoformat()
     assert _erro_evento(cancelar(sefin, nota, pedido(nota, tpAmb="1"))) == "E1845"
     assert _erro_evento(cancelar(sefin, nota, pedido(nota, dhEvento=futuro))) == "E1843"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, func, or_, select
 
+from nfse.fuso import SAO_PAULO
 from nfse.store.clock import now
 from nfse.store.tables import (
     artefatos,
@@ -27,7 +27,6 @@ from nfse.store.tables import (
     workers,
 )
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 PAGINA = 50
 PENDENTE = "pendente"
 

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,6 +21,7 @@ from nfse.api.auth import antes_de_tentar, falhou
 from nfse.api.painel import sessao
 from nfse.documents.links import public_path
 from nfse.domain.status import ISSUED, Status
+from nfse.fuso import SAO_PAULO
 from nfse.model import modelos
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
@@ -34,7 +34,6 @@ PASTA = Path(__file__).parent
 templates = Jinja2Templates(directory=PASTA / "templates")
 templates.env.filters["data"] = lambda valor: aware(valor).astimezone(SAO_PAULO).strftime(
     "%d/%m/%Y %H:%M:%S") if valor else "—"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 STATUS = [s.value for s in Status]
 FORMULARIO = 4096
 CABECALHOS = {

@@ -13,12 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
+from nfse.fuso import SAO_PAULO
 from nfse.municipios.registry import get as municipio
 from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
@@ -35,7 +35,6 @@ NS = "http://www.sped.fazenda.gov.br/nfse"
 N = {"n": NS}
 PREFIXO = f"{{{NS}}}"
 VERSAO_APLICATIVO = "SefinNacional_1.6.0"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 GZIP_NIVEL = 1
 """Any level is valid gzip for the client; 1 costs a third of the default's time."""
 Answer = tuple[int, dict[str, Any] | None]
