@@ -22,7 +22,7 @@ def accept(runtime: Runtime, ref: str) -> int:
     with runtime.engine.begin() as conn:
         return notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=ref,
                              requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                             provider="nacional")
+                             provider="nacional", modelo="nfse")
 
 
 def lease(runtime: Runtime, nota_id: int) -> ciclo.Lease:
@@ -127,7 +127,7 @@ def test_one_batch_mixes_new_taken_replaced_and_repeated_refs(runtime: Runtime) 
 
     def pedido(ref: str, corpo: object) -> notas.Pedido:
         return notas.Pedido(empresa_id=1, ambiente="homologacao", ref=ref, requisicao=corpo,
-                            cnpj_prestador=CNPJ, provider="nacional")
+                            cnpj_prestador=CNPJ, provider="nacional", modelo="nfse")
 
     texto = '{"servico": {"discriminacao": "como veio"}}'
     with runtime.engine.begin() as conn:

@@ -110,7 +110,7 @@ def _reenviar(runtime: Runtime, cred: Credencial, ref: str, base: str,
               modelo: str) -> list[dict[str, Any]]:
     with autocommit(runtime.engine) as conn:
         row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
-    if row is None or (row.modelo or "nfse") != modelo:
+    if row is None or row.modelo != modelo:
         raise nao_encontrado()
     with runtime.engine.begin() as conn:
         ciclo.travar(conn, row.id)  # the JSON sent is of one state, not of a change under way

@@ -198,7 +198,7 @@ def autorizar(conn: Connection, nota: Row, lease: Lease,
                 for kind, content, media_type in documentos])
         conn.execute(_HISTORIA_INLINE, {"nota_id": nota.id, "status": Status.AUTORIZADO.value,
                                         "detalhe": detalhe_autorizada(numero), "at": moment})
-    return hooks.da_nota(conn, nota, nota.modelo or "nfse")
+    return hooks.da_nota(conn, nota)
 
 
 # The changes of an authorized note.

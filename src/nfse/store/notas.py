@@ -90,10 +90,10 @@ class Pedido:
     """The body: its JSON text as received, or the parsed object."""
     cnpj_prestador: str
     provider: str
+    modelo: str
+    """The door it came through (``model.modelos``)."""
     substitui: tuple[str, int] | str | None = None
     """The note this one replaces: (série, número) of its RPS, or its access key."""
-    modelo: str = "nfse"
-    """The door it came through (``model.modelos``)."""
 
 
 def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
@@ -260,7 +260,7 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
         sem_numero: dict[tuple[int, str, str], list[int]] = {}
         for row in sorted(claimed, key=lambda r: r.id):  # numbers follow acceptance order
             if row.numero_rps is None:
-                key = (row.empresa_id, row.ambiente, row.modelo or "nfse")
+                key = (row.empresa_id, row.ambiente, row.modelo)
                 sem_numero.setdefault(key, []).append(row.id)
         for (empresa_id, ambiente, modelo), ids in sem_numero.items():
             serie = empresas.serie(conn, empresa_id, ambiente, modelo)

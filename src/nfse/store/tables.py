@@ -125,7 +125,7 @@ notas = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_until", DateTime(timezone=True)),
     Column("lease_owner", String(64)),
-    Column("modelo", String(5)),
+    Column("modelo", String(5), nullable=False),
     Column("valores_nfse", Text),  # JSON: the values the authority computed
     # The door: nfse (municipal unified model, also when NULL) or nfsen (national flat).
     Column("substitui_nota_id", Integer),

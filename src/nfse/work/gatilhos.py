@@ -25,10 +25,10 @@ def disparar(conn: Connection, nota_id: int, base_url: str,
     the hooks. ``antes``: the note's row as the caller already read it (its company,
     environment, prestador and door decide the hooks); the current row and its JSON are read
     only when some hook wants them. ``matching``: the hooks, when the caller already looked
-    them up (``store.autorizacao``)."""
+    them up (``ciclo.autorizar``)."""
     row = antes if antes is not None else notas.get(conn, nota_id)
     if matching is None:
-        matching = hooks.da_nota(conn, row, row.modelo or "nfse")
+        matching = hooks.da_nota(conn, row)
     if matching:
         if antes is not None:
             row = notas.get(conn, nota_id)
