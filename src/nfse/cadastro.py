@@ -20,7 +20,7 @@ from nfse.certs import teste
 from nfse.certs.a1 import A1, CertificadoInvalido, NaoEPkcs12, SenhaIncorreta, load_pfx
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
-from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.municipios.registry import get as municipio
 from nfse.representacao import iso

@@ -13,7 +13,7 @@ from nfse.api.auth import credencial
 from nfse.api.body import json_body
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.api.nfse_routes import base_url
-from nfse.model.documentos import limpar_cnpj, limpar_digitos
+from nfse.model.digitos import limpar_cnpj, limpar_digitos
 from nfse.notify.webhook import cabecalho_invalido, destino_recusado
 from nfse.representacao import iso
 from nfse.runtime import Runtime

@@ -15,7 +15,7 @@ from typing import Any
 from nfse.fuso import SAO_PAULO
 from nfse.model import coerce, grupos
 from nfse.model.coerce import Problemas
-from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
 from nfse.municipios.registry import UF_POR_PREFIXO
