@@ -133,7 +133,7 @@ def reembolso(doc: str = "<docOutro><nDoc>1</nDoc><xDoc>Recibo</xDoc></docOutro>
 
 def chave(base: str = "3516200" + "2" + "2" + CNPJ.zfill(14) + "9" * 13 + "2612" + "1" * 9,
           dv_ok: bool = True) -> str:
-    from nfse.sandbox.nacional.documentos import chave_dv
+    from nfse.sandbox.nacional.digitos import chave_dv
     dv = chave_dv(base)
     return base + (dv if dv_ok else str((int(dv) + 1) % 10))
 
@@ -142,7 +142,7 @@ CHAVE_NFE = "35170799999999000191550010000000011000000010"
 
 
 def _nfe(base: str) -> str:
-    from nfse.sandbox.nacional.documentos import mod11
+    from nfse.sandbox.nacional.digitos import mod11
     return base + str(mod11([int(c) for c in base], 9))
 
 
@@ -688,7 +688,7 @@ def _subst(chave_: str, motivo: str = "01", texto: str | None = None) -> dict[st
 def test_substitution_rules(sefin: Sefin) -> None:
     original = _autorizada(sefin)
     de_outro = "3516200" + "2" + "2" + "07504505000132" + original[23:49]
-    from nfse.sandbox.nacional.documentos import chave_dv
+    from nfse.sandbox.nacional.digitos import chave_dv
     de_outro += chave_dv(de_outro)
     assert "E0042" in codigos(enviar(sefin, dps(**_subst(original[:49] + str(
         (int(original[49]) + 1) % 10)))))

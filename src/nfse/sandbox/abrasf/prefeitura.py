@@ -55,7 +55,7 @@ from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.abrasf.state import CANCELADA, SUBSTITUIDA, Estado
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
-from nfse.sandbox.documentos import cnpj_ok, cpf_ok
+from nfse.sandbox.digitos import cnpj_ok, cpf_ok
 from nfse.xml.sign import sign
 from nfse.xml.validate import validate
 

@@ -22,7 +22,7 @@ from nfse.fuso import SAO_PAULO
 from nfse.municipios.registry import get as municipio
 from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
-from nfse.sandbox.nacional.documentos import chave_dv
+from nfse.sandbox.nacional.digitos import chave_dv
 from nfse.sandbox.nacional.leitura import Campos as _Campos
 from nfse.sandbox.nacional.leitura import campos as _campos
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
