@@ -20,7 +20,7 @@ from nfse.runtime import Runtime
 from nfse.store import ciclo, hooks, notas
 from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
-from nfse.work.gatilhos import disparar
+from nfse.work.webhooks import disparar
 
 router = APIRouter()
 

@@ -38,7 +38,7 @@ from nfse.store.clock import now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
-from nfse.work.gatilhos import disparar
+from nfse.work.webhooks import disparar
 
 router = APIRouter()
 

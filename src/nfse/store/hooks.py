@@ -1,6 +1,7 @@
-"""Webhooks (gatilhos, SPEC §4): the hooks of a company and environment, and the outbox of
-deliveries. A delivery is enqueued in the transaction that gives a note its final status,
-with the note's JSON of that moment, so no final state is missed."""
+"""Hooks (SPEC §4): the URLs a company registers per environment, and the outbox of
+their webhook deliveries (table ``entregas``). A delivery is enqueued in the transaction
+that gives a note its final status, with the note's JSON of that moment, so no final state
+is missed."""
 
 from __future__ import annotations
 

@@ -206,7 +206,8 @@ emails_bloqueados = Table(
 
 hooks = Table(
     "hooks", metadata,
-    # Webhooks (gatilhos) of one company and environment; authorization and secret encrypted.
+    # Hooks (SPEC §4: the URLs a client registers) of one company and environment;
+    # authorization and secret encrypted.
     Column("id", String(24), primary_key=True),
     Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
     Column("ambiente", String(11), nullable=False),

@@ -47,11 +47,11 @@ from nfse.work import certificados
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory, chave_autoridade
-from nfse.work.gatilhos import Gatilhos, disparar
 from nfse.work.outbox import Outbox
 from nfse.work.recebidas import Recebidas
 from nfse.work.retry import backoff
 from nfse.work.vagas import Concorrencia, Vagas
+from nfse.work.webhooks import Webhooks, disparar
 
 log = logging.getLogger("nfse.worker")
 
@@ -127,7 +127,7 @@ class Worker:
         """What this worker last told the store of each authority (open?, when)."""
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
-        self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
+        self.webhooks = Webhooks(engine, settings, emissores.box, self.id)
         self.recebidas = Recebidas(engine, settings, emissores, self.id, self.public_url)
         self._pool: ThreadPoolExecutor | None = None
 
@@ -140,7 +140,7 @@ class Worker:
         listener = wakeup.listen(self.engine, self.wake, stop)
         entregas = [threading.Thread(target=self._entregar, args=(outbox, stop),
                                      name=f"nfse-{nome}", daemon=True)
-                    for nome, outbox in (("correio", self.correio), ("gatilhos", self.gatilhos),
+                    for nome, outbox in (("correio", self.correio), ("webhooks", self.webhooks),
                                          ("recebidas", self.recebidas))]
         for thread in entregas:
             thread.start()
@@ -164,7 +164,7 @@ class Worker:
         finally:
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
-            for outbox in (self.correio, self.gatilhos):
+            for outbox in (self.correio, self.webhooks):
                 outbox.close()
             if listener is not None:
                 listener.join(timeout=5)
@@ -371,7 +371,7 @@ class Worker:
                 self._authorize(nota_id, lease, found, kept, (nota, empresa, row))
                 return
             if found.result != Result.NOT_FOUND:
-                self._reschedule(nota_id, lease, row.attempts, reconcile=True, outcome=found,
+                self._adiar(nota_id, lease, row.attempts, reconcile=True, outcome=found,
                                  exchanges=kept)
                 return
 
@@ -395,7 +395,7 @@ class Worker:
             self._reject(nota_id, lease, [e.as_json() for e in outcome.erros], outcome.mensagem,
                          kept)
         else:
-            self._reschedule(nota_id, lease, row.attempts + 1,
+            self._adiar(nota_id, lease, row.attempts + 1,
                              reconcile=outcome.result != Result.RETRY, outcome=outcome,
                              exchanges=kept)
 
@@ -456,7 +456,7 @@ class Worker:
 
         self._record(nota_id, change)
 
-    def _reschedule(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
+    def _adiar(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
         def change(conn: Connection) -> None:
             ciclo.adiar(conn, nota_id, lease, delay=self._backoff(attempts),

@@ -27,7 +27,7 @@ from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens, emails, notas, operador
 from nfse.store.clock import aware
-from nfse.work.gatilhos import disparar
+from nfse.work.webhooks import disparar
 
 router = APIRouter(prefix="/painel", include_in_schema=False)
 PASTA = Path(__file__).parent

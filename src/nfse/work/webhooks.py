@@ -16,7 +16,7 @@ from nfse.representacao import nota_json
 from nfse.store import hooks, notas
 from nfse.work.outbox import BATCH, Outbox
 
-log = logging.getLogger("nfse.gatilhos")
+log = logging.getLogger("nfse.webhooks")
 
 
 def disparar(conn: Connection, nota_id: int, base_url: str,
@@ -37,7 +37,7 @@ def disparar(conn: Connection, nota_id: int, base_url: str,
     return matching
 
 
-class Gatilhos(Outbox[str | None]):
+class Webhooks(Outbox[str | None]):
     """Outcome of a delivery: None when delivered, else what went wrong."""
 
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
