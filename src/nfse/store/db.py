@@ -14,7 +14,7 @@ from typing import TypeVar
 import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -62,6 +62,11 @@ def autocommit(engine: Engine) -> Connection:
     psycopg drops all the statements it had prepared on that connection: the worker's
     statements were parsed and planned anew on most executions."""
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def ping(conn: Connection) -> None:
+    """A round trip to the database (raises when it is unreachable)."""
+    conn.execute(select(literal(1)))
 
 
 def is_postgres(engine: Engine) -> bool:

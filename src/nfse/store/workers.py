@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from nfse.store.clock import aware
 from nfse.store.db import por_motor
 from nfse.store.tables import workers
 
@@ -22,3 +23,8 @@ _BATER = por_motor(lambda insert: _bater(insert(workers)))
 
 def heartbeat(conn: Connection, worker_id: str, moment: datetime) -> None:
     conn.execute(_BATER[conn.dialect.name], {"id": worker_id, "heartbeat_at": moment})
+
+
+def heartbeats(conn: Connection) -> list[datetime]:
+    """Every worker's last heartbeat (aware UTC)."""
+    return [aware(b) for b in conn.execute(select(workers.c.heartbeat_at)).scalars()]
