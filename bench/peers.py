@@ -41,9 +41,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import metadata
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+from nfse.fuso import SAO_PAULO
+
 C_MUN = "3550308"  # São Paulo: cLocEmi and cLocPrestacao
 IM_PRESTADOR = "12345"
 CPF_TOMADOR = "52998224725"

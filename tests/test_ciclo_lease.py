@@ -53,7 +53,7 @@ def test_a_worker_stalled_past_its_lease_records_nothing(
                     authorization=None, authorization_header="Authorization", secret=None)
         nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="parado",
                                 requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                                provider="nacional")
+                                provider="nacional", modelo="nfse")
     sandbox.slow_seconds = 1.5
     sandbox.inject("slow")  # the emission waits at the authority: time to stop its sender
     recebida = threading.Event()

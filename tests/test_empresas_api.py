@@ -114,7 +114,7 @@ def test_update_numbering_and_refusals(admin: TestClient, runtime: Runtime) -> N
     with runtime.engine.begin() as conn:
         nota_id = notas.aceitar(conn, empresa_id=created["id"], ambiente="homologacao",
                                 ref="n1", requisicao=nota_exemplo(), cnpj_prestador=OUTRO,
-                                provider="nacional")
+                                provider="nacional", modelo="nfse")
     assert notas.claim(runtime.engine, "w", 1, timedelta(seconds=60)) == [nota_id]
     with runtime.engine.connect() as conn:
         row = notas.get(conn, nota_id)

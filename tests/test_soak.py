@@ -71,7 +71,7 @@ def test_soak_with_faults_and_kills(runtime: Runtime,
         for i in range(notes):
             notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=f"s-{i}",
                           requisicao=requisicao, cnpj_prestador=CNPJ,
-                          provider="abrasf" if abrasf else "nacional")
+                          provider="abrasf" if abrasf else "nacional", modelo="nfse")
     env = worker_env(database_url, faulty_sandbox, tmp_path / "workers",
                      NFSE_WORKER_POLL="0.05", NFSE_AUTHORITY_TIMEOUT="1",
                      NFSE_BACKOFF_BASE="0.2", NFSE_BACKOFF_CAP="2", NFSE_WORKER_LEASE="3",

@@ -28,7 +28,7 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
     with runtime.engine.begin() as conn:
         nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="w-1",
                                 requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                                provider="nacional")
+                                provider="nacional", modelo="nfse")
     env = worker_env(database_url, sandbox, tmp_path / "worker", NFSE_WORKER_POLL="0.1")
     port = free_port()
     proc = subprocess.Popen(
@@ -69,7 +69,7 @@ def test_postgres_notify_wakes_an_idle_worker(
         with runtime.engine.begin() as conn:
             nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="n-1",
                                     requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                                    provider="nacional")
+                                    provider="nacional", modelo="nfse")
         deadline = time.monotonic() + 10
         status = None
         while time.monotonic() < deadline and status != "autorizado":

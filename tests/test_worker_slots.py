@@ -25,7 +25,7 @@ def _accept(runtime: Runtime, count: int, prefixo: str = "v") -> list[int]:
     with runtime.engine.begin() as conn:
         return [notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=f"{prefixo}{i}",
                               requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                              provider="nacional") for i in range(count)]
+                              provider="nacional", modelo="nfse") for i in range(count)]
 
 
 def _authorized(runtime: Runtime, ids: list[int]) -> int:

@@ -11,23 +11,20 @@ import binascii
 import io
 import secrets
 import zipfile
-import zlib
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row
 
 from nfse.certs import teste
 from nfse.certs.a1 import A1, CertificadoInvalido, NaoEPkcs12, SenhaIncorreta, load_pfx
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
-from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.municipios.registry import get as municipio
 from nfse.representacao import iso
 from nfse.runtime import Runtime
-from nfse.store import empresas, numbering
-from nfse.store.tables import artefatos, notas
-from nfse.store.tables import empresas as empresas_table
+from nfse.store import artefatos, empresas, numbering
 
 TEXTOS = {"nome": 115, "nome_fantasia": 60, "inscricao_municipal": 20, "email": 80,
           "logradouro": 125, "numero": 10, "complemento": 60, "bairro": 60, "municipio": 60,
@@ -241,12 +238,9 @@ def criar(runtime: Runtime, payload: dict[str, Any], dry_run: bool = False,
                                     or "", values["nome"])
     cert = certificado(payload, documento["cnpj"] or documento["cpf"] or "")
     with runtime.engine.begin() as conn:
-        existing = conn.execute(select(empresas_table.c.id).where(
-            empresas_table.c.excluida_em.is_(None),
-            (empresas_table.c.cnpj == documento["cnpj"]) if documento["cnpj"] else
-            (empresas_table.c.cpf == documento["cpf"]))).first()
+        existing = empresas.ativa_com_documento(conn, documento["cnpj"], documento["cpf"])
         if existing is not None:
-            raise _problema("cnpj", f"Já existe a empresa {existing.id} com este documento")
+            raise _problema("cnpj", f"Já existe a empresa {existing} com este documento")
         if dry_run:
             return {**values, "cnpj": documento["cnpj"], "cpf": documento["cpf"],
                     "certificado_valido_ate": iso(cert[1].not_after) if cert else None,
@@ -326,19 +320,11 @@ def exportar(runtime: Runtime, empresa_id: int) -> bytes | None:
     kept after its deletion for the legal retention period."""
     buffer = io.BytesIO()
     with runtime.engine.connect() as conn:
-        if conn.execute(select(empresas_table.c.id)
-                        .where(empresas_table.c.id == empresa_id)).first() is None:
+        if not empresas.existe(conn, empresa_id):
             return None
-        rows = conn.execute(
-            select(notas.c.ambiente, notas.c.ref, notas.c.numero, artefatos.c.kind,
-                   artefatos.c.content)
-            .join(artefatos, artefatos.c.nota_id == notas.c.id)
-            .where(notas.c.empresa_id == empresa_id,
-                   artefatos.c.kind.in_(("xml_nfse", "xml_cancelamento")))
-            .order_by(artefatos.c.id))
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for row in rows:
-                name = "nfse" if row.kind == "xml_nfse" else "cancelamento"
-                archive.writestr(f"{row.ambiente}/{row.ref}-{row.numero or 'sem-numero'}-"
-                                 f"{name}.xml", zlib.decompress(row.content))
+            for ambiente, ref, numero, kind, xml in artefatos.xmls_da_empresa(
+                    conn, empresa_id, (artefatos.XML_NFSE, artefatos.XML_CANCELAMENTO)):
+                name = "nfse" if kind == artefatos.XML_NFSE else "cancelamento"
+                archive.writestr(f"{ambiente}/{ref}-{numero or 'sem-numero'}-{name}.xml", xml)
     return buffer.getvalue()

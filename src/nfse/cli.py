@@ -209,7 +209,7 @@ def diagnostico(
 ) -> None:
     """Confere se a empresa alcança a sua autoridade: certificado, endereço, DNS, TLS com o
     A1 e a resposta a uma consulta. Nada é emitido."""
-    from nfse.model.documentos import limpar_cnpj
+    from nfse.model.digitos import limpar_cnpj
     from nfse.operacao.diagnostico import diagnosticar
     from nfse.runtime import build_runtime
     from nfse.store import empresas
@@ -381,7 +381,7 @@ def empresa_criar(
     """Cria uma empresa e imprime seus tokens (homologação e produção)."""
     from nfse.admin import EmpresaInvalida, criar_empresa
     from nfse.certs.a1 import CertificadoInvalido
-    from nfse.model.documentos import cnpj_valido, limpar_cnpj
+    from nfse.model.digitos import cnpj_valido, limpar_cnpj
     from nfse.municipios.registry import get as municipio
     from nfse.runtime import build_runtime
 

@@ -7,19 +7,17 @@ import gzip
 import json
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row
 
 from nfse.documents.links import CONSULTA_PUBLICA, public_path
 from nfse.domain.status import ISSUED, Status
+from nfse.fuso import SAO_PAULO
 from nfse.model import coerce
 from nfse.providers import registry
 from nfse.providers.base import Capability
 from nfse.store import artefatos, empresas, notas
 from nfse.store.clock import aware
-
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 def iso(value: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import parse_nfse, validar_ref
 from tests.support import nota_exemplo

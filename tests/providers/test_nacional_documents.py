@@ -7,13 +7,13 @@ import json
 from dataclasses import replace
 from datetime import datetime
 from importlib import resources
-from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
 
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
+from nfse.fuso import SAO_PAULO
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional import answers
@@ -110,7 +110,7 @@ def test_tomador_without_name_cannot_become_a_dps() -> None:
 
 
 def test_emission_time_never_in_the_authoritys_future() -> None:
-    now = datetime(2026, 11, 24, 10, 0, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    now = datetime(2026, 11, 24, 10, 0, 0, tzinfo=SAO_PAULO)
     body = nota_exemplo(data_emissao="2026-11-24T10:00:00-03:00")
     root = etree.fromstring(build_dps(parse_nfse(body), Rps("1", 1), emissor(), now=now))
     assert text(root, "n:infDPS/n:dhEmi") == "2026-11-24T09:59:55-03:00"

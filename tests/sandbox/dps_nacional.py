@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from nfse.certs.a1 import A1
 from nfse.certs.generate import generate_a1
+from nfse.fuso import SAO_PAULO
 from nfse.xml.sign import sign
 
 NS = "http://www.sped.fazenda.gov.br/nfse"
@@ -32,7 +32,7 @@ PTOTTRIB = ("<pTotTrib><pTotTribFed>0.00</pTotTribFed><pTotTribEst>0.00</pTotTri
 
 
 def _agora() -> datetime:
-    return datetime.now(ZoneInfo("America/Sao_Paulo")).replace(microsecond=0) - \
+    return datetime.now(SAO_PAULO).replace(microsecond=0) - \
         timedelta(minutes=1)
 
 

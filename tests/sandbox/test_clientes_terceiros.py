@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from nfse.fuso import SAO_PAULO
 from nfse.sandbox.nacional import NacionalSandbox
 from tests.sandbox import dps_nacional
 
@@ -70,7 +71,6 @@ def test_pynfse_nacional_emits_and_queries(sandbox: NacionalSandbox, tmp_path,
                                         "pynfse-nacional, num venv próprio: signxml>=4)")
     from datetime import datetime, timedelta
     from decimal import Decimal
-    from zoneinfo import ZoneInfo
 
     from pynfse_nacional.models import DPS, Endereco, Prestador, Servico, Tomador
 
@@ -83,7 +83,7 @@ def test_pynfse_nacional_emits_and_queries(sandbox: NacionalSandbox, tmp_path,
     client.base_url = sandbox.url  # and where
     endereco = Endereco(logradouro="Rua A", numero="1", bairro="Centro",
                         codigo_municipio=int(dps_nacional.MUNICIPIO), uf="SP", cep="14400000")
-    emissao = datetime.now(ZoneInfo("America/Sao_Paulo")) - timedelta(minutes=1)
+    emissao = datetime.now(SAO_PAULO) - timedelta(minutes=1)
     dps = DPS(serie="1", numero=1, competencia=emissao.strftime("%Y-%m"), data_emissao=emissao,
               prestador=Prestador(cnpj=dps_nacional.CNPJ, razao_social="EMPRESA TESTE LTDA",
                                   endereco=endereco),

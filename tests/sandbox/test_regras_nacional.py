@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from nfse.certs.generate import generate_a1
+from nfse.fuso import SAO_PAULO
 from nfse.regras import catalogo
 from nfse.sandbox.nacional.parametrizacao import (
     ALIQUOTA_DIFERENCIADA,
@@ -138,7 +138,7 @@ def reembolso(doc: str = "<docOutro><nDoc>1</nDoc><xDoc>Recibo</xDoc></docOutro>
 
 def chave(base: str = "3516200" + "2" + "2" + CNPJ.zfill(14) + "9" * 13 + "2612" + "1" * 9,
           dv_ok: bool = True) -> str:
-    from nfse.sandbox.nacional.documentos import chave_dv
+    from nfse.sandbox.nacional.digitos import chave_dv
     dv = chave_dv(base)
     return base + (dv if dv_ok else str((int(dv) + 1) % 10))
 
@@ -147,7 +147,7 @@ CHAVE_NFE = "35170799999999000191550010000000011000000010"
 
 
 def _nfe(base: str) -> str:
-    from nfse.sandbox.nacional.documentos import mod11
+    from nfse.sandbox.nacional.digitos import mod11
     return base + str(mod11([int(c) for c in base], 9))
 
 
@@ -158,7 +158,7 @@ def _dv_errado() -> int:
     return (int(_nfe(CHAVE_NFE[:43])[-1]) + 1) % 10
 
 
-HOJE = datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+HOJE = datetime.now(SAO_PAULO).date()
 CURITIBA = "4106902"
 ET = {"cTribNac": "170501"}
 """Labour supply: the ISSQN is due where the tomador is (Curitiba), not where it is emitted."""
@@ -748,7 +748,7 @@ def _autorizada(sefin: Sefin, **partes: Any) -> str:
 
 
 def test_e0008_emission_after_processing(sefin: Sefin) -> None:
-    futuro = datetime.now(ZoneInfo("America/Sao_Paulo")).replace(microsecond=0) + \
+    futuro = datetime.now(SAO_PAULO).replace(microsecond=0) + \
         timedelta(minutes=5)
     assert "E0008" in codigos(enviar(sefin, dps(dhEmi=futuro.isoformat())))
     assert "E0008" not in codigos(enviar(sefin, dps()))
@@ -769,7 +769,7 @@ def _subst(chave_: str, motivo: str = "01", texto: str | None = None) -> dict[st
 def test_substitution_rules(sefin: Sefin) -> None:
     original = _autorizada(sefin)
     de_outro = "3516200" + "2" + "2" + "07504505000132" + original[23:49]
-    from nfse.sandbox.nacional.documentos import chave_dv
+    from nfse.sandbox.nacional.digitos import chave_dv
     de_outro += chave_dv(de_outro)
     assert "E0042" in codigos(enviar(sefin, dps(**_subst(original[:49] + str(
         (int(original[49]) + 1) % 10)))))
@@ -885,7 +885,7 @@ def test_cancellation_rules_of_anexo_ii(sefin: Sefin) -> None:
     from tests.sandbox.dps_nacional import pedido_cancelamento as pedido
     nota = _autorizada(sefin)
     outra = generate_a1("07504505000132", "OUTRA EMPRESA")
-    futuro = (datetime.now(ZoneInfo("America/Sao_Paulo")).replace(microsecond=0)
+    futuro = (datetime.now(SAO_PAULO).replace(microsecond=0)
               + timedelta(minutes=5)).isoformat()
     assert _erro_evento(cancelar(sefin, nota, pedido(nota, tpAmb="1"))) == "E1845"
     assert _erro_evento(cancelar(sefin, nota, pedido(nota, dhEvento=futuro))) == "E1843"

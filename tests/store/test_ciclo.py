@@ -53,7 +53,7 @@ def _aceitar(runtime: Runtime, ref: str) -> int:
     with runtime.engine.begin() as conn:
         return notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=ref,
                              requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                             provider="nacional")
+                             provider="nacional", modelo="nfse")
 
 
 def _row(runtime: Runtime, nota_id: int):  # noqa: ANN202

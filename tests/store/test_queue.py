@@ -22,7 +22,7 @@ def accept(runtime: Runtime, ref: str) -> int:
     with runtime.engine.begin() as conn:
         return notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref=ref,
                              requisicao=nota_exemplo(), cnpj_prestador=CNPJ,
-                             provider="nacional")
+                             provider="nacional", modelo="nfse")
 
 
 def lease(runtime: Runtime, nota_id: int) -> ciclo.Lease:
@@ -127,7 +127,7 @@ def test_one_batch_mixes_new_taken_replaced_and_repeated_refs(runtime: Runtime) 
 
     def pedido(ref: str, corpo: object) -> notas.Pedido:
         return notas.Pedido(empresa_id=1, ambiente="homologacao", ref=ref, requisicao=corpo,
-                            cnpj_prestador=CNPJ, provider="nacional")
+                            cnpj_prestador=CNPJ, provider="nacional", modelo="nfse")
 
     texto = '{"servico": {"discriminacao": "como veio"}}'
     with runtime.engine.begin() as conn:
@@ -168,9 +168,9 @@ def test_an_error_in_a_pipeline_is_sqlalchemys_and_rolls_the_transaction_back(
 
 
 def test_an_authorization_is_recorded_alike_on_either_engine(runtime: Runtime) -> None:
-    """``store.autorizacao`` writes one statement of its own on PostgreSQL and the store's
-    usual calls elsewhere: the note, its history, its artifacts and the hooks it finds must
-    be the same."""
+    """``ciclo.autorizar``, the worker's hot write, is one path on both engines (run with
+    ``NFSE_TEST_DATABASE_URL`` for PostgreSQL): the note, its history, its artifacts and
+    the hooks it finds, in their order."""
     empresa_teste(runtime)
     nota_id = accept(runtime, "autorizada")
     assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]

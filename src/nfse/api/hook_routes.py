@@ -13,14 +13,14 @@ from nfse.api.auth import credencial
 from nfse.api.body import json_body
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.api.nfse_routes import base_url
-from nfse.model.documentos import limpar_cnpj, limpar_digitos
+from nfse.model.digitos import limpar_cnpj, limpar_digitos
 from nfse.notify.webhook import cabecalho_invalido, destino_recusado
 from nfse.representacao import iso
 from nfse.runtime import Runtime
 from nfse.store import ciclo, hooks, notas
 from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
-from nfse.work.gatilhos import disparar
+from nfse.work.webhooks import disparar
 
 router = APIRouter()
 
@@ -110,7 +110,7 @@ def _reenviar(runtime: Runtime, cred: Credencial, ref: str, base: str,
               modelo: str) -> list[dict[str, Any]]:
     with autocommit(runtime.engine) as conn:
         row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
-    if row is None or (row.modelo or "nfse") != modelo:
+    if row is None or row.modelo != modelo:
         raise nao_encontrado()
     with runtime.engine.begin() as conn:
         ciclo.travar(conn, row.id)  # the JSON sent is of one state, not of a change under way

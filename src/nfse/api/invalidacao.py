@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from nfse.api.auth import CredentialCache
+from nfse.store import wakeup
 from nfse.store.db import is_postgres
 
 log = logging.getLogger("nfse.api")
@@ -25,9 +26,7 @@ CANAL = "nfse_credenciais"
 def avisar(engine: Engine, cache: CredentialCache) -> None:
     """After a change to credentials was committed: forget them here and everywhere."""
     cache.clear()
-    if is_postgres(engine):
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_notify(:canal, '')"), {"canal": CANAL})
+    wakeup.avisar(engine, CANAL)
 
 
 class Ouvinte:

@@ -38,7 +38,7 @@ from nfse.store.clock import now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
 from nfse.work.correio import avisar_tomador
-from nfse.work.gatilhos import disparar
+from nfse.work.webhooks import disparar
 
 router = APIRouter()
 
@@ -160,7 +160,7 @@ REF_PARAMETER = {"parameters": [{
 def _da_porta(conn: Connection, cred: Credencial, ref: str, modelo: str) -> Row | None:
     """The note of this ref, if it came through this door."""
     row = notas.get_by_ref(conn, cred.empresa.id, cred.ambiente, ref)
-    return row if row is not None and (row.modelo or modelos.NFSE) == modelo else None
+    return row if row is not None and row.modelo == modelo else None
 
 
 async def _parametros(runtime: Runtime, cred: Credencial, nota: Nota, provider: str,

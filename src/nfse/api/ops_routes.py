@@ -8,16 +8,13 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import func, select, text
 from starlette.concurrency import run_in_threadpool
 
 from nfse.api.auth import token_of
-from nfse.domain.status import Status
 from nfse.metrics import REGISTRY
 from nfse.runtime import Runtime
-from nfse.store import admin_tokens
-from nfse.store.clock import aware, now
-from nfse.store.tables import empresas, notas, workers
+from nfse.store import admin_tokens, db, operador, workers
+from nfse.store.clock import now
 
 router = APIRouter()
 WORKER_ALIVE = timedelta(seconds=30)
@@ -27,8 +24,8 @@ def _health(runtime: Runtime) -> tuple[int, dict[str, str]]:
     report = {"api": "ok", "database": "ok", "worker": "ok"}
     try:
         with runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            beats = [aware(b) for b in conn.execute(select(workers.c.heartbeat_at)).scalars()]
+            db.ping(conn)
+            beats = workers.heartbeats(conn)
     except Exception:
         report["database"] = report["worker"] = "indisponivel"
         return 503, report
@@ -47,7 +44,7 @@ async def healthz(request: Request) -> JSONResponse:
 def _ready(runtime: Runtime) -> bool:
     try:
         with runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            db.ping(conn)
     except Exception:
         return False
     return True
@@ -63,27 +60,19 @@ async def readyz(request: Request) -> JSONResponse:
 def _database_gauges(runtime: Runtime, por_empresa: bool) -> list[str]:
     moment = now()
     with runtime.engine.connect() as conn:
-        by_status = conn.execute(select(notas.c.status, notas.c.ambiente, func.count())
-                                 .group_by(notas.c.status, notas.c.ambiente)).all()
-        due = conn.execute(select(func.count(), func.min(notas.c.next_attempt_at)).where(
-            notas.c.status == Status.PROCESSANDO.value,
-            notas.c.next_attempt_at <= moment)).one()
-        certificados = conn.execute(select(
-            empresas.c.cnpj, empresas.c.cpf, empresas.c.certificado_valido_ate).where(
-            empresas.c.excluida_em.is_(None), empresas.c.certificado_valido_ate.isnot(None)
-        )).all()
-    oldest = aware(due[1])
+        medidas = operador.medidas(conn, moment)
+    oldest = medidas.vencida_desde
     lines = ["# HELP nfse_notas Notas por situação e ambiente", "# TYPE nfse_notas gauge"]
-    lines += [f'nfse_notas{{status="{s}",ambiente="{a}"}} {n}' for s, a, n in by_status]
+    lines += [f'nfse_notas{{status="{s}",ambiente="{a}"}} {n}' for s, a, n in medidas.por_status]
     lines += ["# HELP nfse_fila_vencidas Notas prontas para envio",
-              "# TYPE nfse_fila_vencidas gauge", f"nfse_fila_vencidas {due[0]}",
+              "# TYPE nfse_fila_vencidas gauge", f"nfse_fila_vencidas {medidas.vencidas}",
               "# HELP nfse_fila_idade_segundos Espera da nota vencida mais antiga",
               "# TYPE nfse_fila_idade_segundos gauge",
               f"nfse_fila_idade_segundos {(moment - oldest).total_seconds() if oldest else 0:.3f}",
               "# HELP nfse_certificado_dias_restantes Dias até o certificado A1 vencer",
               "# TYPE nfse_certificado_dias_restantes gauge"]
-    dias = {c.cnpj or c.cpf: (aware(c.certificado_valido_ate) - moment).total_seconds() / 86400
-            for c in certificados}
+    dias = {empresa: (ate - moment).total_seconds() / 86400
+            for empresa, ate in medidas.certificados}
     if por_empresa:
         lines += [f'nfse_certificado_dias_restantes{{empresa="{empresa}"}} {d:.1f}'
                   for empresa, d in dias.items()]

@@ -25,7 +25,7 @@ from fpdf.enums import MethodReturnValue
 from nfse.documents.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Conteudo, Grade
 from nfse.documents.abrasf_leitura import ler_nota
 from nfse.documents.fonte import imprimivel
-from nfse.model.formato import FUSO
+from nfse.fuso import SAO_PAULO
 
 TITULO = "NFS-e — Nota Fiscal de Serviços Eletrônica"
 
@@ -117,7 +117,7 @@ class _Pagina:
         self.fpdf.set_creator("nfse-gateway")
         self.fpdf.set_lang("pt-BR")
         # the emission date rather than now: the same note always renders the same bytes
-        self.fpdf.set_creation_date(emissao or datetime(2000, 1, 1, tzinfo=FUSO))
+        self.fpdf.set_creation_date(emissao or datetime(2000, 1, 1, tzinfo=SAO_PAULO))
 
     # --- composition ---
 

@@ -11,11 +11,10 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from nfse.fuso import SAO_PAULO
 from nfse.model.errors import Problema
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 TRUE = {"true", "1", "sim", "s", "t"}
 FALSE = {"false", "0", "2", "nao", "não", "n", "f"}
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")

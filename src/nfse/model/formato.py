@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from nfse.fuso import SAO_PAULO
 from nfse.municipios import registry
 
-FUSO = ZoneInfo("America/Sao_Paulo")
 """Brasília time: every date and time we show is in it."""
 
 
@@ -43,7 +42,9 @@ def cep(numero: str) -> str:
 def em_brasilia(momento: datetime) -> datetime:
     """``momento`` in Brasília time; a naive one is taken as Brasília's already (ABRASF
     date-times and the notes we receive carry no offset)."""
-    return momento.replace(tzinfo=FUSO) if momento.tzinfo is None else momento.astimezone(FUSO)
+    if momento.tzinfo is None:
+        return momento.replace(tzinfo=SAO_PAULO)
+    return momento.astimezone(SAO_PAULO)
 
 
 def data_hora(momento: datetime) -> str:

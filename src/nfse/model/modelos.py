@@ -15,5 +15,5 @@ NFSEN = "nfsen"
 PARSERS: dict[str, Callable[[object], Nota]] = {NFSE: parse_nfse, NFSEN: parse_nfsen}
 
 
-def parse(modelo: str | None, body: object) -> Nota:
-    return PARSERS[modelo or NFSE](body)
+def parse(modelo: str, body: object) -> Nota:
+    return PARSERS[modelo](body)

@@ -12,9 +12,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from nfse.fuso import SAO_PAULO
 from nfse.model import coerce, grupos
 from nfse.model.coerce import Problemas
-from nfse.model.documentos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
 from nfse.municipios.registry import UF_POR_PREFIXO
@@ -394,7 +395,7 @@ def parse_nfse(body: object) -> Nota:
         raise RequisicaoInvalida(p.items or [Problema("", "Requisição inválida")])
     return Nota(
         data_emissao=emissao,
-        data_competencia=competencia or emissao.astimezone(coerce.SAO_PAULO).date(),
+        data_competencia=competencia or emissao.astimezone(SAO_PAULO).date(),
         natureza_operacao=natureza or 1,
         optante_simples_nacional=optante,
         prestador=prestador,

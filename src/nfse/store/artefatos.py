@@ -4,12 +4,13 @@ compressed (ARCHITECTURE decision 7)."""
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
 from nfse.store.clock import now
-from nfse.store.tables import artefatos
+from nfse.store.tables import artefatos, notas
 
 XML_NFSE = "xml_nfse"
 XML_CANCELAMENTO = "xml_cancelamento"
@@ -42,6 +43,20 @@ def put_many(conn: Connection, nota_id: int, items: list[tuple[str, bytes, str]]
                             "content": comprimir(content),
                             "media_type": media_type, "created_at": moment}
                            for kind, content, media_type in items])
+
+
+def xmls_da_empresa(conn: Connection, empresa_id: int, kinds: tuple[str, ...]
+                    ) -> Iterator[tuple[str, str, str | None, str, bytes]]:
+    """Every artifact of ``kinds`` of the company's notes, oldest first: (ambiente, ref,
+    the NFS-e's number, kind, content)."""
+    rows = conn.execute(
+        select(notas.c.ambiente, notas.c.ref, notas.c.numero, artefatos.c.kind,
+               artefatos.c.content)
+        .join(artefatos, artefatos.c.nota_id == notas.c.id)
+        .where(notas.c.empresa_id == empresa_id, artefatos.c.kind.in_(kinds))
+        .order_by(artefatos.c.id))
+    for row in rows:
+        yield row.ambiente, row.ref, row.numero, row.kind, zlib.decompress(row.content)
 
 
 def latest(conn: Connection, nota_id: int, kind: str) -> tuple[bytes, str] | None:

@@ -8,17 +8,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from nfse.store.clock import now
+from nfse.store.db import por_motor
 from nfse.store.tables import autoridades
 
 
+def _marcar(stmt):  # noqa: ANN001, ANN202
+    """An upsert: the row's fora_do_ar_ate replaced when its chave exists."""
+    return stmt.on_conflict_do_update(index_elements=[autoridades.c.chave],
+                                      set_={"fora_do_ar_ate": stmt.excluded.fora_do_ar_ate})
+
+
+_MARCAR = por_motor(lambda insert: _marcar(insert(autoridades)))
+
+
 def marcar(conn: Connection, chave: str, ate: datetime) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(autoridades).values(chave=chave, fora_do_ar_ate=ate)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[autoridades.c.chave],
-                                            set_={"fora_do_ar_ate": ate}))
+    conn.execute(_MARCAR[conn.dialect.name], {"chave": chave, "fora_do_ar_ate": ate})
 
 
 def liberar(conn: Connection, chave: str) -> None:

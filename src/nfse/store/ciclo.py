@@ -11,12 +11,15 @@ lock before it reads (a transaction that read first could not write after anothe
 
 The worker's changes carry its ``Lease``: the lease it claimed the note with (owner and
 expiry, as claimed). A worker whose lease expired and whose note another worker claimed
-matches neither, and discards its outcome. The authorization itself, the hot path, is
-written by ``store.autorizacao`` with the same guard."""
+matches neither, and discards its outcome.
+
+Every statement here is SQLAlchemy Core, built once with bound parameters (psycopg prepares
+a statement the server has seen a few times), and runs alike on both engines."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,8 +40,9 @@ from sqlalchemy import (
 )
 
 from nfse.domain.status import Status, exigir
-from nfse.store import artefatos, autorizacao
-from nfse.store.clock import now
+from nfse.store import artefatos, hooks
+from nfse.store.clock import now, utc
+from nfse.store.db import pipeline
 from nfse.store.tables import artefatos as artefatos_table
 from nfse.store.tables import historico, notas
 
@@ -79,9 +83,9 @@ _TRAVAR = (update(notas).where(notas.c.id == bindparam("nota_id"))
            .values(updated_at=notas.c.updated_at).returning(notas.c.status))
 
 
-def _guarda(lease: Lease | None):  # noqa: ANN202
+def _guarda(com_lease: bool):  # noqa: ANN202
     condicoes = [notas.c.id == bindparam("nota_id"), notas.c.status == bindparam("origem")]
-    if lease is not None:
+    if com_lease:
         condicoes += [notas.c.lease_owner == bindparam("dono"),
                       notas.c.lease_until == bindparam("ate")]
     return and_(*condicoes)
@@ -113,7 +117,7 @@ def mover(conn: Connection, nota_id: int, origem: Status, destino: Status,
     history; ``EstadoMudou`` when it is not in ``origem`` (or not under ``lease``)."""
     exigir(origem, destino)
     moment = now()
-    statement = update(notas).where(_guarda(lease)).values(
+    statement = update(notas).where(_guarda(lease is not None)).values(
         {"updated_at": moment, **values, "status": destino.value})
     if conn.execute(statement, _params(nota_id, origem, lease)).rowcount != 1:
         raise _perdeu(conn, nota_id, origem, lease)
@@ -135,7 +139,7 @@ def adiar(conn: Connection, nota_id: int, lease: Lease, *, delay: float, reconci
     """The note stays processando and is due again in ``delay`` seconds; its lease is
     given up."""
     moment = now()
-    statement = update(notas).where(_guarda(lease)).values(
+    statement = update(notas).where(_guarda(lease is not None)).values(
         next_attempt_at=moment + timedelta(seconds=delay), reconcile=reconcile,
         mensagem=mensagem, lease_until=None, lease_owner=None, updated_at=moment)
     if conn.execute(statement, _params(nota_id, Status.PROCESSANDO, lease)).rowcount != 1:
@@ -151,15 +155,54 @@ def rejeitar(conn: Connection, nota_id: int, lease: Lease | None, erros: list[di
           lease_until=None, lease_owner=None, next_attempt_at=None)
 
 
-def autorizar(conn: Connection, nota: Row, lease: Lease, documentos: list[tuple[str, bytes, str]],
-              **campos: Any) -> list[str]:
-    """processando → autorizado with the NFS-e and what was exchanged (``documentos``); the
-    hooks its event goes to (``store.autorizacao``, the fast path of this change)."""
+_AUTORIZAR = update(notas).where(_guarda(True)).values(
+    status=Status.AUTORIZADO.value, numero=bindparam("numero"),
+    codigo_verificacao=bindparam("codigo_verificacao"),
+    chave_acesso=bindparam("chave_acesso"), data_emissao=bindparam("data_emissao"),
+    valores_nfse=bindparam("valores_nfse"), erros=None, mensagem=bindparam("mensagem"),
+    reconcile=False,
+    lease_until=None, lease_owner=None, next_attempt_at=None,
+    updated_at=bindparam("agora"))
+_ARTEFATOS = insert(artefatos_table).inline()
+_HISTORIA_INLINE = insert(historico).inline()
+"""Inserts whose generated ids nobody reads (no RETURNING), so they can share a pipeline."""
+
+
+def detalhe_autorizada(numero: str | None) -> str:
+    """The history line of an authorization."""
+    return f"NFS-e {numero} autorizada"
+
+
+def autorizar(conn: Connection, nota: Row, lease: Lease,
+              documentos: Sequence[tuple[str, bytes, str]], *, numero: str | None,
+              codigo_verificacao: str | None, chave_acesso: str | None,
+              data_emissao: datetime | None, valores: Mapping[str, str] | None = None,
+              mensagem: str | None = None) -> list[str]:
+    """processando → autorizado (``nota``: its row as claimed under ``lease``) with the
+    NFS-e and what was exchanged (``documentos``: (kind, content, media type) each), and
+    what the authorization left to say (``mensagem``: the authority's alerts, a decision
+    taken without the municipal parameters); the ids of the hooks its event goes to, in
+    ``hooks.da_nota``'s order. The guarded UPDATE comes first (on SQLite it takes the write
+    lock before anything is read); the artifacts and the history follow in one round trip on
+    PostgreSQL."""
     exigir(Status.PROCESSANDO, Status.AUTORIZADO)
-    matching = autorizacao.autorizar(conn, nota, lease.owner, lease.until, documentos, **campos)
-    if matching is None:
+    moment = now()
+    params = _params(nota.id, Status.PROCESSANDO, lease) | {
+        "numero": numero, "codigo_verificacao": codigo_verificacao,
+        "chave_acesso": chave_acesso, "data_emissao": utc(data_emissao),
+        "valores_nfse": json.dumps(dict(valores)) if valores else None,
+        "mensagem": mensagem, "agora": moment}
+    if conn.execute(_AUTORIZAR, params).rowcount != 1:
         raise _perdeu(conn, nota.id, Status.PROCESSANDO, lease)
-    return matching
+    with pipeline(conn):
+        if documentos:
+            conn.execute(_ARTEFATOS, [
+                {"nota_id": nota.id, "kind": kind, "content": artefatos.comprimir(content),
+                 "media_type": media_type, "created_at": moment}
+                for kind, content, media_type in documentos])
+        conn.execute(_HISTORIA_INLINE, {"nota_id": nota.id, "status": Status.AUTORIZADO.value,
+                                        "detalhe": detalhe_autorizada(numero), "at": moment})
+    return hooks.da_nota(conn, nota)
 
 
 # The changes of an authorized note.

@@ -6,17 +6,20 @@ PostgreSQL is the engine for more than one process or host.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str, pre_ping: bool = True) -> Engine:
@@ -61,6 +64,11 @@ def autocommit(engine: Engine) -> Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+def ping(conn: Connection) -> None:
+    """A round trip to the database (raises when it is unreachable)."""
+    conn.execute(select(literal(1)))
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -84,3 +92,12 @@ def pipeline(conn: Connection) -> Iterator[None]:
             conn.invalidate()
         raise DBAPIError.instance(None, None, exc, psycopg.Error, dialect=conn.dialect) \
             from exc
+
+
+def por_motor(build: Callable[[Callable[[Table], T]], T]) -> dict[str, T]:
+    """One statement that needs ``INSERT … ON CONFLICT`` (an upsert, or an insert that
+    skips a taken key), built once per engine: both engines have the clause with the same
+    text, but SQLAlchemy spells it through each dialect's own ``insert``. ``build`` gets
+    that ``insert``; index the answer with ``conn.dialect.name``."""
+    return {name: build(dialect.insert) for name, dialect in (("postgresql", postgresql),
+                                                                ("sqlite", sqlite))}

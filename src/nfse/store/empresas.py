@@ -164,6 +164,19 @@ def inserir(conn: Connection, values: dict[str, Any]) -> int:
     return result.inserted_primary_key[0]
 
 
+def ativa_com_documento(conn: Connection, cnpj: str | None, cpf: str | None) -> int | None:
+    """The id of the company not deleted with this CNPJ (or, without one, this CPF)."""
+    documento = (empresas.c.cnpj == cnpj) if cnpj else (empresas.c.cpf == cpf)
+    return conn.execute(select(empresas.c.id).where(empresas.c.excluida_em.is_(None),
+                                                    documento)).scalar()
+
+
+def existe(conn: Connection, empresa_id: int) -> bool:
+    """Whether the company was ever registered (deleted ones too)."""
+    return conn.execute(select(empresas.c.id).where(empresas.c.id == empresa_id)
+                        ).first() is not None
+
+
 def registro(conn: Connection, empresa_id: int) -> Row | None:
     """Every column of a company not deleted through the API."""
     return conn.execute(select(empresas).where(empresas.c.id == empresa_id,
@@ -195,7 +208,7 @@ def excluir(conn: Connection, empresa_id: int) -> None:
     conn.execute(update(empresas).where(empresas.c.id == empresa_id).values(excluida_em=now()))
 
 
-def serie(conn: Connection, empresa_id: int, ambiente: str, modelo: str = "nfse") -> str:
+def serie(conn: Connection, empresa_id: int, ambiente: str, modelo: str) -> str:
     """The RPS/DPS series a company numbers the notes of one door in, per environment
     (default 1; both doors share a series' counter when their series are equal)."""
     return conn.execute(_serie(modelo, ambiente), {"empresa_id": empresa_id}).scalar() or "1"

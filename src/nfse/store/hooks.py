@@ -1,6 +1,7 @@
-"""Webhooks (gatilhos, SPEC §4): the hooks of a company and environment, and the outbox of
-deliveries. A delivery is enqueued in the transaction that gives a note its final status,
-with the note's JSON of that moment, so no final state is missed."""
+"""Hooks (SPEC §4): the URLs a company registers per environment, and the outbox of
+their webhook deliveries (table ``entregas``). A delivery is enqueued in the transaction
+that gives a note its final status, with the note's JSON of that moment, so no final state
+is missed."""
 
 from __future__ import annotations
 
@@ -126,11 +127,11 @@ _DA_NOTA = select(hooks.c.id).where(
 """Built once: it runs for every note that reaches a final status."""
 
 
-def da_nota(conn: Connection, nota: Row, event: str) -> list[str]:
-    """The hooks a note's event goes to: its company, environment and event; the hook's
-    CNPJ/CPF, when set, must be the prestador's."""
+def da_nota(conn: Connection, nota: Row) -> list[str]:
+    """The hooks a note's event goes to: its company, environment and event (the door it
+    came through, ``modelo``); the hook's CNPJ/CPF, when set, must be the prestador's."""
     return list(conn.execute(_DA_NOTA, {"empresa_id": nota.empresa_id,
-                                        "ambiente": nota.ambiente, "event": event,
+                                        "ambiente": nota.ambiente, "event": nota.modelo,
                                         "documento": nota.cnpj_prestador}).scalars())
 
 

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, update
 
 from nfse.domain.status import Status
-from nfse.store import aceite, ciclo, empresas, leases, wakeup
+from nfse.store import ciclo, empresas, leases, wakeup
 from nfse.store.clock import now
+from nfse.store.db import pipeline, por_motor
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
 
@@ -49,7 +50,12 @@ _MARK_SENDING = update(notas).where(and_(
     reconcile=True, attempts=notas.c.attempts + 1)
 _GET_MANY = select(notas).where(notas.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_NOTAS = insert(notas).returning(notas.c.id, sort_by_parameter_order=True)
-_INSERT_HISTORICO = insert(historico)
+_INSERT_HISTORICO = insert(historico).inline()
+_INSERT_NOVAS = por_motor(lambda insert: insert(notas).on_conflict_do_nothing(
+    index_elements=[notas.c.empresa_id, notas.c.ambiente, notas.c.ref]).returning(
+    notas.c.id, notas.c.empresa_id, notas.c.ambiente, notas.c.ref))
+"""New refs in one multi-row statement; a ref another transaction took meanwhile is skipped
+(it goes the general way), never an error that would fail the batch."""
 _EXISTING = select(notas.c.id, notas.c.ref, notas.c.status).where(and_(
     notas.c.empresa_id == bindparam("empresa_id"), notas.c.ambiente == bindparam("ambiente"),
     notas.c.ref.in_(bindparam("refs", expanding=True))))
@@ -84,10 +90,10 @@ class Pedido:
     """The body: its JSON text as received, or the parsed object."""
     cnpj_prestador: str
     provider: str
+    modelo: str
+    """The door it came through (``model.modelos``)."""
     substitui: tuple[str, int] | str | None = None
     """The note this one replaces: (série, número) of its RPS, or its access key."""
-    modelo: str = "nfse"
-    """The door it came through (``model.modelos``)."""
 
 
 def _fresh(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
@@ -141,25 +147,37 @@ def aceitar_lote(conn: Connection, pedidos: list[Pedido]) -> list[Aceite]:
     attempt ended in erro_autorizacao is replaced (new data, new RPS number).
 
     A few statements for the whole list, whatever its length: the acceptance path runs this
-    in shared transactions (``store.group_commit``). New refs go in first through
-    ``aceite`` (a statement of fixed text); what it skips (a ref already taken, a
-    substitution, the same ref twice in the list) goes the general way."""
+    in shared transactions (``store.group_commit``). New refs go in first, skipping a ref
+    already taken; what that skips (a ref already taken, a substitution, the same ref twice
+    in the list) goes the general way. The history rows and the workers' wake-up share one
+    round trip on PostgreSQL."""
     moment = now()
     novos: dict[tuple[int, str, str], int] = {}
     for i, pedido in enumerate(pedidos):
         if pedido.substitui is None:
             novos.setdefault((pedido.empresa_id, pedido.ambiente, pedido.ref), i)
-    inseridos = aceite.inserir(conn, [_nova(pedidos[i], moment, None) for i in novos.values()],
-                               moment) if novos else {}
     results: list[Aceite | None] = [None] * len(pedidos)
-    for key, i in novos.items():
-        results[i] = inseridos.get(key)
+    if novos:
+        for row in conn.execute(_INSERT_NOVAS[conn.dialect.name],
+                                [_nova(pedidos[i], moment, None) for i in novos.values()]):
+            results[novos[(row.empresa_id, row.ambiente, row.ref)]] = row.id
+    inseridas = [result for result in results if result is not None]
     resto = [i for i, result in enumerate(results) if result is None]
     if resto:
         for i, result in zip(resto, _aceitar(conn, [pedidos[i] for i in resto], moment),
                              strict=True):
             results[i] = result
+    with pipeline(conn):
+        _historia_recebida(conn, inseridas, moment)
+        wakeup.notify(conn)
     return results  # type: ignore[return-value]
+
+
+def _historia_recebida(conn: Connection, ids: list[int], moment: datetime) -> None:
+    if ids:
+        conn.execute(_INSERT_HISTORICO, [
+            {"nota_id": i, "status": Status.PROCESSANDO.value, "detalhe": ciclo.RECEBIDA,
+             "at": moment} for i in ids])
 
 
 def _nova(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
@@ -169,8 +187,8 @@ def _nova(pedido: Pedido, moment: datetime, alvo: Row | None) -> dict[str, Any]:
 
 
 def _aceitar(conn: Connection, pedidos: list[Pedido], moment: datetime) -> list[Aceite]:
-    """``aceitar_lote`` in three statements (a lookup of the refs, a multi-row insert of the
-    notes and one of their history), plus the few a replaced ref or a substitution needs."""
+    """``aceitar_lote``'s general way: a lookup of the refs, a multi-row insert of the
+    notes and one of their history, plus the few a replaced ref or a substitution needs."""
     taken: dict[tuple[int, str, str], tuple[int, Status]] = {}
     for (empresa_id, ambiente), refs in _by_owner(
             (p.empresa_id, p.ambiente, p.ref) for p in pedidos).items():
@@ -205,12 +223,9 @@ def _aceitar(conn: Connection, pedidos: list[Pedido], moment: datetime) -> list[
         taken[key] = (0, Status.PROCESSANDO)
     if novas:
         ids = conn.execute(_INSERT_NOTAS, novas).scalars().all()
-        conn.execute(_INSERT_HISTORICO, [
-            {"nota_id": i, "status": Status.PROCESSANDO.value, "detalhe": ciclo.RECEBIDA,
-             "at": moment} for i in ids])
+        _historia_recebida(conn, list(ids), moment)
         pending = iter(ids)
         results = [next(pending) if r is None else r for r in results]
-    wakeup.notify(conn)
     return results  # type: ignore[return-value]
 
 
@@ -245,7 +260,7 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
         sem_numero: dict[tuple[int, str, str], list[int]] = {}
         for row in sorted(claimed, key=lambda r: r.id):  # numbers follow acceptance order
             if row.numero_rps is None:
-                key = (row.empresa_id, row.ambiente, row.modelo or "nfse")
+                key = (row.empresa_id, row.ambiente, row.modelo)
                 sem_numero.setdefault(key, []).append(row.id)
         for (empresa_id, ambiente, modelo), ids in sem_numero.items():
             serie = empresas.serie(conn, empresa_id, ambiente, modelo)

@@ -5,12 +5,12 @@ retries."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from nfse.store.db import por_motor
 from nfse.store.tables import notas, numeracao
 
-_CREATE = {name: dialect.insert(numeracao).values(proximo_numero=1).on_conflict_do_nothing()
-           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_CREATE = por_motor(lambda insert: insert(numeracao).values(proximo_numero=1)
+                    .on_conflict_do_nothing())
 _TAKE = (update(numeracao)
          .where(numeracao.c.empresa_id == bindparam("b_empresa_id"),
                 numeracao.c.ambiente == bindparam("b_ambiente"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, func, or_, select
 
-from nfse.store.clock import now
+from nfse.domain.status import Status
+from nfse.fuso import SAO_PAULO
+from nfse.store.clock import aware, now
 from nfse.store.tables import (
     artefatos,
     autoridades,
@@ -27,7 +28,6 @@ from nfse.store.tables import (
     workers,
 )
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 PAGINA = 50
 PENDENTE = "pendente"
 
@@ -173,3 +173,30 @@ def saude(conn: Connection) -> Saude:
             autoridades.c.fora_do_ar_ate > agora))),
         workers=list(conn.execute(select(workers).order_by(workers.c.heartbeat_at.desc()))),
     )
+
+
+@dataclass(frozen=True)
+class Medidas:
+    """What ``/metrics`` reads from the database."""
+
+    por_status: list[tuple[str, str, int]]
+    """(status, ambiente, notes)"""
+    vencidas: int
+    """Notes processing whose next attempt is due."""
+    vencida_desde: datetime | None
+    """The oldest due attempt's time."""
+    certificados: list[tuple[str, datetime]]
+    """(CNPJ or CPF, certificate valid until) of every company not deleted."""
+
+
+def medidas(conn: Connection, moment: datetime) -> Medidas:
+    by_status = conn.execute(select(notas.c.status, notas.c.ambiente, func.count())
+                             .group_by(notas.c.status, notas.c.ambiente)).all()
+    due = conn.execute(select(func.count(), func.min(notas.c.next_attempt_at)).where(
+        notas.c.status == Status.PROCESSANDO.value, notas.c.next_attempt_at <= moment)).one()
+    certificados = conn.execute(select(
+        empresas.c.cnpj, empresas.c.cpf, empresas.c.certificado_valido_ate).where(
+        empresas.c.excluida_em.is_(None), empresas.c.certificado_valido_ate.isnot(None)
+    )).all()
+    return Medidas([(s, a, n) for s, a, n in by_status], due[0], aware(due[1]),
+                   [(c.cnpj or c.cpf, aware(c.certificado_valido_ate)) for c in certificados])

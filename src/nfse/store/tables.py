@@ -129,7 +129,7 @@ notas = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_until", DateTime(timezone=True)),
     Column("lease_owner", String(64)),
-    Column("modelo", String(5)),
+    Column("modelo", String(5), nullable=False),
     Column("valores_nfse", Text),  # JSON: the values the authority computed
     # The door: nfse (municipal unified model, also when NULL) or nfsen (national flat).
     Column("substitui_nota_id", Integer),
@@ -220,7 +220,8 @@ emails_bloqueados = Table(
 
 hooks = Table(
     "hooks", metadata,
-    # Webhooks (gatilhos) of one company and environment; authorization and secret encrypted.
+    # Hooks (SPEC §4: the URLs a client registers) of one company and environment;
+    # authorization and secret encrypted.
     Column("id", String(24), primary_key=True),
     Column("empresa_id", Integer, ForeignKey("empresas.id"), nullable=False),
     Column("ambiente", String(11), nullable=False),

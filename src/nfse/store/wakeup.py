@@ -20,6 +20,17 @@ def notify(conn: Connection) -> None:
         conn.execute(_NOTIFY)
 
 
+_PG_NOTIFY = text("SELECT pg_notify(:canal, '')")
+
+
+def avisar(engine: Engine, canal: str) -> None:
+    """Notify ``canal`` now, in a transaction of its own (PostgreSQL; on SQLite there is one
+    process, nobody to tell)."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(_PG_NOTIFY, {"canal": canal})
+
+
 def listen(engine: Engine, wake: threading.Event, stop: threading.Event) -> threading.Thread | None:
     """Start a thread that sets ``wake`` on every notification until ``stop``; None on
     SQLite."""

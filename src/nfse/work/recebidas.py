@@ -16,11 +16,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Row
 
 from nfse.config import Settings
+from nfse.fuso import SAO_PAULO
 from nfse.municipios.routing import rota
 from nfse.providers import registry
 from nfse.providers.base import Capability, ReceivedNotes
@@ -41,7 +41,6 @@ BACKOFF = 60.0
 DIAS_INICIAIS = 31
 """How far back the first walk of a municipal system reads (ABRASF limits a query to a
 year)."""
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from nfse.config import Settings
@@ -40,19 +39,19 @@ from nfse.providers.base import (
     certificado_recusado,
 )
 from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
+from nfse.store import workers as heartbeats
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Empresa
-from nfse.store.tables import workers
 from nfse.work import certificados
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory, chave_autoridade
-from nfse.work.gatilhos import Gatilhos, disparar
 from nfse.work.outbox import Outbox
 from nfse.work.recebidas import Recebidas
 from nfse.work.retry import backoff
 from nfse.work.vagas import Concorrencia, Vagas
+from nfse.work.webhooks import Webhooks, disparar
 
 log = logging.getLogger("nfse.worker")
 
@@ -128,7 +127,7 @@ class Worker:
         """What this worker last told the store of each authority (open?, when)."""
         self._public_url = public_url
         self.correio = Correio(engine, settings, emissores.box, self.id, public_url)
-        self.gatilhos = Gatilhos(engine, settings, emissores.box, self.id)
+        self.webhooks = Webhooks(engine, settings, emissores.box, self.id)
         self.recebidas = Recebidas(engine, settings, emissores, self.id, self.public_url)
         self._pool: ThreadPoolExecutor | None = None
 
@@ -141,7 +140,7 @@ class Worker:
         listener = wakeup.listen(self.engine, self.wake, stop)
         entregas = [threading.Thread(target=self._entregar, args=(outbox, stop),
                                      name=f"nfse-{nome}", daemon=True)
-                    for nome, outbox in (("correio", self.correio), ("gatilhos", self.gatilhos),
+                    for nome, outbox in (("correio", self.correio), ("webhooks", self.webhooks),
                                          ("recebidas", self.recebidas))]
         for thread in entregas:
             thread.start()
@@ -165,7 +164,7 @@ class Worker:
         finally:
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
-            for outbox in (self.correio, self.gatilhos):
+            for outbox in (self.correio, self.webhooks):
                 outbox.close()
             if listener is not None:
                 listener.join(timeout=5)
@@ -225,11 +224,8 @@ class Worker:
         if not force and moment.timestamp() - self._last_beat < HEARTBEAT_EVERY:
             return
         self._last_beat = moment.timestamp()
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(workers).values(id=self.id, heartbeat_at=moment)
         with self.engine.begin() as conn:
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
+            heartbeats.heartbeat(conn, self.id, moment)
 
     def _fill(self, stop: threading.Event | None = None) -> list[Future[None]]:
         """Claim as many due notes as there are free places and start each on its own
@@ -375,7 +371,7 @@ class Worker:
                 self._authorize(nota_id, lease, found, kept, (nota, empresa, row))
                 return
             if found.result != Result.NOT_FOUND:
-                self._reschedule(nota_id, lease, row.attempts, reconcile=True, outcome=found,
+                self._adiar(nota_id, lease, row.attempts, reconcile=True, outcome=found,
                                  exchanges=kept)
                 return
 
@@ -399,7 +395,7 @@ class Worker:
             self._reject(nota_id, lease, [e.as_json() for e in outcome.erros], outcome.mensagem,
                          kept)
         else:
-            self._reschedule(nota_id, lease, row.attempts + 1,
+            self._adiar(nota_id, lease, row.attempts + 1,
                              reconcile=outcome.result != Result.RETRY, outcome=outcome,
                              exchanges=kept)
 
@@ -460,7 +456,7 @@ class Worker:
 
         self._record(nota_id, change)
 
-    def _reschedule(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
+    def _adiar(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
         def change(conn: Connection) -> None:
             ciclo.adiar(conn, nota_id, lease, delay=self._backoff(attempts),

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 import httpx
 from lxml import etree
@@ -17,6 +16,7 @@ from lxml import etree
 from nfse.certs.a1 import A1
 from nfse.certs.generate import generate_a1
 from nfse.certs.tls import client_context
+from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.xml.sign import sign
 
@@ -33,7 +33,7 @@ CABECALHO = (f'<cabecalho xmlns="{NS}" versao="2.04"><versaoDados>2.04</versaoDa
 
 def hoje() -> date:
     """Today where the municipality is (the sandbox refuses an RPS dated tomorrow there)."""
-    return datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+    return datetime.now(SAO_PAULO).date()
 
 
 A1_TESTE = generate_a1(CNPJ, "EMPRESA TESTE LTDA")

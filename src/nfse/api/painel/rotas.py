@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,20 +21,20 @@ from nfse.api.auth import antes_de_tentar, falhou
 from nfse.api.painel import sessao
 from nfse.documents.links import public_path
 from nfse.domain.status import ISSUED, Status
+from nfse.fuso import SAO_PAULO
 from nfse.model import modelos
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens, emails, notas, operador
 from nfse.store.clock import aware
 from nfse.store.tables import MAX_ID
-from nfse.work.gatilhos import disparar
+from nfse.work.webhooks import disparar
 
 router = APIRouter(prefix="/painel", include_in_schema=False)
 PASTA = Path(__file__).parent
 templates = Jinja2Templates(directory=PASTA / "templates")
 templates.env.filters["data"] = lambda valor: aware(valor).astimezone(SAO_PAULO).strftime(
     "%d/%m/%Y %H:%M:%S") if valor else "—"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 STATUS = [s.value for s in Status]
 FORMULARIO = 4096
 CABECALHOS = {

@@ -16,10 +16,10 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.fuso import SAO_PAULO
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.abrasf.esquema import problemas_de_esquema
@@ -33,7 +33,6 @@ NS = "http://www.abrasf.org.br/nfse.xsd"
 VERSAO = "2.04"
 CABECALHO = (f'<cabecalho versao="{VERSAO}" xmlns="{NS}">'
              f"<versaoDados>{VERSAO}</versaoDados></cabecalho>")
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 TIPO_RPS = "1"
 """RPS (not a conjugated note nor a coupon): the gateway issues only RPS."""
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.fuso import SAO_PAULO
 from nfse.providers.base import Erro, Rps
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 """ABRASF date-times carry no offset: they are Brasília's local time."""
 
 

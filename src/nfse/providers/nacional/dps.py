@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.fuso import SAO_PAULO
 from nfse.model.errors import Problema
 from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Nota, Obra, Pessoa, PisCofins
 from nfse.municipios.servicos import nacional as tributacao_nacional
@@ -23,7 +23,6 @@ from nfse.xml.validate import nacional_schema_dir, validate
 NS = "http://www.sped.fazenda.gov.br/nfse"
 VERSAO = "1.01"
 VER_APLIC = "nfse-gateway_0.1"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 CLOCK_MARGIN = timedelta(seconds=5)
 """The Sefin's clock lags up to ~1 s; a dhEmi in its future is refused (E0008)."""
 

@@ -22,12 +22,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib.metadata import PackageNotFoundError, files
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
+from nfse.fuso import SAO_PAULO
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.base import Emissor, Erro, Rps
@@ -43,7 +43,6 @@ from nfse.xml.validate import validate
 NS = "http://www.prefeitura.sp.gov.br/nfe"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 VERSAO = "1"
 TIPO_RPS = "RPS"
 ENV_XSD = "NFSE_PAULISTANA_XSD_DIR"

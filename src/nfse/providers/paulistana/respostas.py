@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.fuso import SAO_PAULO
 from nfse.providers.base import Erro, Rps
-
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 def _text(element: etree._Element | None, path: str) -> str | None:

@@ -45,17 +45,17 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
+from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.abrasf.state import CANCELADA, SUBSTITUIDA, Estado
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
-from nfse.sandbox.documentos import cnpj_ok, cpf_ok
+from nfse.sandbox.digitos import cnpj_ok, cpf_ok
 from nfse.xml.sign import sign
 from nfse.xml.validate import validate
 
@@ -63,7 +63,6 @@ NS = "http://www.abrasf.org.br/nfse.xsd"
 N = {"n": NS}
 VERSAO = "2.04"
 ESQUEMA = "nfse_v2-04.xsd"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 CENTAVO = Decimal("0.01")
 ZERO = Decimal("0")
 MAX_MENSAGEM = 200  # tsDescricaoMensagemAlerta

@@ -16,15 +16,14 @@ import base64
 import gzip
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.fuso import SAO_PAULO
 from nfse.sandbox.nacional.state import Estado
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 LOTE = 50
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 Answer = tuple[int, dict[str, Any] | None]
 
 SCHEMA = """

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from nfse.fuso import SAO_PAULO
 
 Answer = tuple[int, dict[str, Any]]
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 ISENCAO, REDUCAO_PERCENTUAL, REDUCAO_VALOR, ALIQUOTA_DIFERENCIADA = 1, 2, 3, 4
 """Kinds of benefício municipal (tpBM of the NFS-e)."""

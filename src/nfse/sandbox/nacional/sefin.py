@@ -13,17 +13,17 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
+from nfse.fuso import SAO_PAULO
 from nfse.municipios.registry import get as municipio
 from nfse.regras import tabelas
 from nfse.regras.catalogo import mensagem
 from nfse.sandbox.nacional.assinatura import AssinaturaInvalida, verificar
-from nfse.sandbox.nacional.documentos import chave_dv
+from nfse.sandbox.nacional.digitos import chave_dv
 from nfse.sandbox.nacional.leitura import Campos as _Campos
 from nfse.sandbox.nacional.leitura import campos as _campos
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
@@ -37,7 +37,6 @@ NS = "http://www.sped.fazenda.gov.br/nfse"
 N = {"n": NS}
 PREFIXO = f"{{{NS}}}"
 VERSAO_APLICATIVO = "SefinNacional_1.6.0"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 GZIP_NIVEL = 1
 """Any level is valid gzip for the client; 1 costs a third of the default's time."""
 Answer = tuple[int, dict[str, Any] | None]

@@ -33,7 +33,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -43,12 +42,12 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from nfse.certs.a1 import document_of
+from nfse.fuso import SAO_PAULO
 from nfse.sandbox.paulistana.estado import Estado
 from nfse.xml.validate import validate
 
 NS = "http://www.prefeitura.sp.gov.br/nfe"
 DS = "http://www.w3.org/2000/09/xmldsig#"
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 PEDIDOS = {"EnvioRPS": "PedidoEnvioRPS", "EnvioLoteRPS": "PedidoEnvioLoteRPS",
            "TesteEnvioLoteRPS": "PedidoEnvioLoteRPS", "ConsultaNFe": "PedidoConsultaNFe",
            "CancelamentoNFe": "PedidoCancelamentoNFe"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from nfse.municipios.registry import get as municipio
-from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok
+from nfse.sandbox.nacional.digitos import chave_dv, cnpj_ok, cpf_ok
 from nfse.sandbox.nacional.leitura import todos
 from nfse.sandbox.nacional.regras.motor import Contexto, regra
 from nfse.sandbox.nacional.regras.pessoas import _email

@@ -9,7 +9,7 @@ from functools import cache
 from lxml import etree
 
 from nfse.municipios.registry import get as municipio
-from nfse.sandbox.nacional.documentos import chave_dv
+from nfse.sandbox.nacional.digitos import chave_dv
 from nfse.sandbox.nacional.leitura import N, campos
 from nfse.sandbox.nacional.regras.motor import MEI, NAO_OPTANTE, Contexto, regra
 

@@ -7,7 +7,7 @@ import re
 
 from nfse.municipios.registry import get as municipio
 from nfse.regras import tabelas
-from nfse.sandbox.nacional.documentos import cnpj_ok, cpf_ok
+from nfse.sandbox.nacional.digitos import cnpj_ok, cpf_ok
 from nfse.sandbox.nacional.regras.motor import (
     ME_EPP,
     MEI,

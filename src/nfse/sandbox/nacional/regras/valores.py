@@ -9,7 +9,7 @@ from functools import cache
 
 from nfse.municipios.registry import get as municipio
 from nfse.regras import catalogo, tabelas
-from nfse.sandbox.nacional.documentos import chave_dv, cnpj_ok, cpf_ok, mod11
+from nfse.sandbox.nacional.digitos import chave_dv, cnpj_ok, cpf_ok, mod11
 from nfse.sandbox.nacional.parametrizacao import ISENCAO
 from nfse.sandbox.nacional.regras.motor import (
     ME_EPP,

@@ -1,5 +1,5 @@
-"""Check digits of CPF and CNPJ (numeric and the 2026 alphanumeric CNPJ), as the sandboxes
-compute them."""
+"""Dígitos verificadores of CPF and CNPJ (numeric and the 2026 alphanumeric CNPJ), as the
+sandboxes compute them."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from nfse.representacao import nota_json
 from nfse.store import hooks, notas
 from nfse.work.outbox import BATCH, Outbox
 
-log = logging.getLogger("nfse.gatilhos")
+log = logging.getLogger("nfse.webhooks")
 
 
 def disparar(conn: Connection, nota_id: int, base_url: str,
@@ -25,10 +25,10 @@ def disparar(conn: Connection, nota_id: int, base_url: str,
     the hooks. ``antes``: the note's row as the caller already read it (its company,
     environment, prestador and door decide the hooks); the current row and its JSON are read
     only when some hook wants them. ``matching``: the hooks, when the caller already looked
-    them up (``store.autorizacao``)."""
+    them up (``ciclo.autorizar``)."""
     row = antes if antes is not None else notas.get(conn, nota_id)
     if matching is None:
-        matching = hooks.da_nota(conn, row, row.modelo or "nfse")
+        matching = hooks.da_nota(conn, row)
     if matching:
         if antes is not None:
             row = notas.get(conn, nota_id)
@@ -37,7 +37,7 @@ def disparar(conn: Connection, nota_id: int, base_url: str,
     return matching
 
 
-class Gatilhos(Outbox[str | None]):
+class Webhooks(Outbox[str | None]):
     """Outcome of a delivery: None when delivered, else what went wrong."""
 
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):

@@ -1,6 +1,6 @@
-"""CPF and CNPJ: cleaning and check digits, including the alphanumeric CNPJ of July 2026
-(12 characters ``[0-9A-Z]`` + 2 numeric check digits, each character worth its ASCII code
-minus 48)."""
+"""Dígitos verificadores of CPF and CNPJ: cleaning and check digits, including the
+alphanumeric CNPJ of July 2026 (12 characters ``[0-9A-Z]`` + 2 numeric check digits, each
+character worth its ASCII code minus 48)."""
 
 from __future__ import annotations
 
