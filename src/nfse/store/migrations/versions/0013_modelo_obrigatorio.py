@@ -1,15 +1,15 @@
 """Every note has its door: notes accepted before 0007 (no ``modelo``) came through
 ``/v2/nfse``, so the column is filled and required, and no reader supplies a default.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 
 
 def upgrade() -> None:
