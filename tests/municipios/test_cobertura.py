@@ -41,8 +41,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Infisc")[1:3] == ["9", "1"]
     # Cáceres (RLZ, ABRASF): its published production address is plain http
     assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,519"]
-    assert "população atendida: 95,842,675 de 212,589,522 (45.1 %)" in saida
+    # ISSNet: the 5 municipalities whose production address is documented (Brasília,
+    # Goiânia, Ribeirão Preto, Macapá, Itaúna)
+    assert _linha(saida, "ISSNet")[1:5] == ["21", "5", "9,381,075", "5,795,517"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,524"]
+    assert "população atendida: 101,638,192 de 212,589,522 (47.8 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +61,7 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "ISSSaoPaulo")[1:3] == ["1", "1"]
     assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
     total, _ = cobertura()
-    assert total.populacao_atendida == 83_947_097 + 11_895_578 + 2_969_435
+    assert total.populacao_atendida == 83_947_097 + 11_895_578 + 2_969_435 + 5_795_517
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

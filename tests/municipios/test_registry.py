@@ -18,7 +18,8 @@ CACERES = "5102504"  # RLZ on the ABRASF reference WSDL
 FRANCA = "3516200"  # SilTecnologia: the national DPS at its own address
 CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
 SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), served by the paulistana provider
-BRASILIA = "5300108"  # own emitter (ISSNet), not served yet
+FORTALEZA = "2304400"  # own emitter (ISSFortaleza), not served
+CUIABA = "5103403"  # ISSNet without a known production address: through [sistemas.ISSNet]
 # Prestadores of the tests and benchmarks on the Sefin Nacional (Curitiba, Rio de Janeiro).
 SEFIN = ("4106902", "3304557", SERTAOZINHO)
 
@@ -68,7 +69,7 @@ def test_the_seed_is_the_official_list_joined_to_the_systems() -> None:
 
 
 def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> None:
-    for codigo, sistema in ((BRASILIA, "ISSNet"),):
+    for codigo, sistema in ((FORTALEZA, "ISSFortaleza"),):
         rota = routing.rota(codigo)
         assert rota.sistema == sistema and rota.motivo and sistema in rota.motivo
         for ambiente in ("producao", "homologacao"):
@@ -78,7 +79,7 @@ def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> 
         assert routing.flags(codigo)["provedor_nfse"] is None
     sp = routing.rota(SAO_PAULO)
     assert (sp.provedor, sp.sistema, sp.motivo) == ("paulistana", "ISSSaoPaulo", None)
-    assert "Brasília/DF" in routing.nao_atendido(BRASILIA, "producao")
+    assert "Fortaleza/CE" in routing.nao_atendido(FORTALEZA, "producao")
 
 
 def test_national_dps_at_the_municipal_systems_address() -> None:
@@ -114,6 +115,25 @@ def test_shipped_file_routes_real_abrasf_municipalities() -> None:
     # its published production address is plain http: the transport speaks only TLS
     assert routing.rota(CACERES).problema("homologacao") is None
     assert "não usa TLS" in routing.nao_atendido(CACERES, "producao")
+
+
+def test_shipped_file_routes_issnet_municipalities() -> None:
+    """ISSNet's ABRASF 2.04 dialect as a profile; production only where its address is
+    documented, homologação at the one test address of every ISSNet city."""
+    brasilia = routing.rota("5300108")
+    assert (brasilia.provedor, brasilia.perfil, brasilia.sistema) == (
+        "abrasf", "issnet_204", "ISSNet")
+    assert brasilia.url("producao") == "https://df.issnetonline.com.br/webservicenfse204/nfse.asmx"
+    homologacao = "https://www.issnetonline.com.br/homologaabrasf/webservicenfse204/nfse.asmx"
+    assert brasilia.url("homologacao") == homologacao
+    assert brasilia.opcoes["sufixo_requisicao"] == ""
+    assert brasilia.opcoes["codigo_municipio_homologacao"] == "5002704"
+    assert brasilia.problema("producao") is None
+    assert routing.flags("5300108")["nfse_habilitada"] is True
+    cuiaba = routing.rota(CUIABA)
+    assert (cuiaba.perfil, cuiaba.url("homologacao")) == ("issnet_204", homologacao)
+    assert cuiaba.problema("homologacao") is None
+    assert "ISSNet" in routing.nao_atendido(CUIABA, "producao")
 
 
 def test_flags_default_to_the_national_standard() -> None:
@@ -173,11 +193,11 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
     assert routing.rota(CACERES).sistema is None
     assert routing.nao_atendido(SAO_PAULO, "producao") is None
     assert routing.rota(SAO_PAULO) == routing.Rota(provedor="nacional", perfil="nacional")
-    brasilia = routing.rota(BRASILIA)
-    assert (brasilia.provedor, brasilia.perfil, brasilia.sistema) == (
+    cuiaba = routing.rota(CUIABA)
+    assert (cuiaba.provedor, cuiaba.perfil, cuiaba.sistema) == (
         "abrasf", "webiss_204", "ISSNet")
-    assert brasilia.url("producao") == "https://issnet.example/ws"
-    assert routing.flags(BRASILIA)["nfse_habilitada"] is True
+    assert cuiaba.url("producao") == "https://issnet.example/ws"
+    assert routing.flags(CUIABA)["nfse_habilitada"] is True
     franca = routing.rota(FRANCA)
     assert franca.url("producao") == "https://franca.example/sefinnacional"
     assert franca.sistema == "SilTecnologia" and franca.problema("producao") is None
@@ -202,7 +222,8 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
 
     routing.carregar(None)
     assert routing.provider_for(CACERES) == "abrasf"
-    assert routing.rota("2800308").motivo and routing.rota(BRASILIA).motivo
+    assert routing.rota("2800308").motivo and routing.rota(FORTALEZA).motivo
+    assert routing.rota(CUIABA).perfil == "issnet_204"
 
 
 def test_settings_read_the_file_from_the_environment(
@@ -246,6 +267,8 @@ def test_settings_read_the_file_from_the_environment(
      '"sha1", "sha256"'),
     ("[perfis.novo]\npadrao = \"abrasf\"\ncodigos_rps_duplicado = \"E10\"",
      "perfis.novo.codigos_rps_duplicado", "lista de códigos"),
+    ("[perfis.novo]\npadrao = \"abrasf\"\ncodigo_municipio_homologacao = \"50027\"",
+     "perfis.novo.codigo_municipio_homologacao", "7 dígitos"),
     ("[perfis.nacional]\npadrao = \"abrasf\"", "perfis.nacional.padrao",
      'padrao = "nacional"'),
 ])

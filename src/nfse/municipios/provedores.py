@@ -83,7 +83,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "status_nfse": ("ativo", "inativo"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
-_TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao")
+_TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao")
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
 _BOOLEANOS = ("parametros_qualificados",
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
@@ -236,6 +236,9 @@ def _validar_chaves(tabela: dict[str, Any], permitidas: frozenset[str], origem: 
         elif nome in _TEXTOS_VAZIOS:
             if not isinstance(valor, str):
                 raise _erro(origem, onde, "deve ser um texto (pode ser vazio)")
+            if nome == "codigo_municipio_homologacao" and valor.strip() and not (
+                    len(valor.strip()) == 7 and valor.strip().isdigit()):
+                raise _erro(origem, onde, "deve ser um código IBGE de 7 dígitos (ou vazio)")
         elif nome in _LISTAS:
             if not isinstance(valor, list) or not all(
                     isinstance(v, str) and v.strip() for v in valor):

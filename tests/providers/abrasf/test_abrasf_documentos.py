@@ -327,6 +327,20 @@ def test_cancelar_nfse(codigo: str) -> None:
     assert t(inf, "a:CodigoCancelamento") == codigo
 
 
+def test_a_shared_homologacao_gets_its_own_municipality_in_the_cancellation() -> None:
+    """ISSNet's one test environment for every city wants Campo Grande/MS (5002704) in the
+    cancellation; produção always names the prestador's municipality."""
+    em = emissor(codigo_municipio_homologacao="5002704")
+    for ambiente, esperado in (("homologacao", "5002704"), ("producao", MUNICIPIO)):
+        atual = replace(em, ambiente=ambiente)
+        for documento in (documentos.cancelar_nfse(nota(), "7", atual, variante_de(em.opcoes)),
+                          documentos.substituir_nfse(nota(rica()), Rps("1", 8), "7", atual,
+                                                     variante_de(em.opcoes))):
+            inf = parsed(documento).find(".//a:InfPedidoCancelamento", X)
+            assert t(inf, "a:IdentificacaoNfse/a:CodigoMunicipio") == esperado
+            verify(inf)
+
+
 def test_cancelar_refuses_a_number_that_is_not_one() -> None:
     with pytest.raises(DocumentoInvalido):
         documentos.cancelar_nfse(nota(), "2024/ABC", emissor(), Variante())

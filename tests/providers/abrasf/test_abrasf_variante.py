@@ -58,6 +58,7 @@ def test_options_are_parsed_once_into_a_frozen_variant() -> None:
     ({"codigo_cancelamento": "3"}, "codigo_cancelamento"),
     ({"parametros_qualificados": "talvez"}, "parametros_qualificados"),
     ({"namespace_servico": ""}, "namespace_servico"),
+    ({"codigo_municipio_homologacao": "50027"}, "codigo_municipio_homologacao"),
     ({"versao_soap": "1.1", "soap": "1.2"}, "desconhecidas: soap"),
 ])
 def test_unknown_options_are_refused_by_name(opcoes: dict, text: str) -> None:

@@ -400,7 +400,15 @@ def consultar_lote(nota: Nota, protocolo: str, variante: Variante) -> bytes:
     return _checked(_parse(root.canonical(NS)), variante)
 
 
-def _pedido(nota: Nota, numero: str, variante: Variante) -> Node:
+def _municipio_pedido(nota: Nota, emissor: Emissor, variante: Variante) -> str:
+    """The municipality a cancellation names: the prestador's, except in a homologação
+    environment shared by every city of a system, which wants its own code."""
+    if emissor.ambiente == "homologacao" and variante.codigo_municipio_homologacao:
+        return variante.codigo_municipio_homologacao
+    return nota.prestador.codigo_municipio
+
+
+def _pedido(nota: Nota, numero: str, emissor: Emissor, variante: Variante) -> Node:
     inf = Node("InfPedidoCancelamento")
     inf.set("Id", _ident("cancel", numero))
     ident = inf.add("IdentificacaoNfse")
@@ -408,7 +416,7 @@ def _pedido(nota: Nota, numero: str, variante: Variante) -> Node:
     _cpf_cnpj(ident, nota.prestador.cnpj, nota.prestador.cpf)
     if nota.prestador.inscricao_municipal:
         ident.add("InscricaoMunicipal", nota.prestador.inscricao_municipal)
-    ident.add("CodigoMunicipio", nota.prestador.codigo_municipio)
+    ident.add("CodigoMunicipio", _municipio_pedido(nota, emissor, variante))
     inf.add("CodigoCancelamento", variante.codigo_cancelamento)
     return inf
 
@@ -423,7 +431,7 @@ def _numero_nfse(numero: str) -> str:
 
 def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante) -> bytes:
     """``CancelarNfseEnvio``: the signed cancellation request of NFS-e ``numero``."""
-    pedido = _pedido(nota, _numero_nfse(numero), variante)
+    pedido = _pedido(nota, _numero_nfse(numero), emissor, variante)
     root = _parse(f'<CancelarNfseEnvio xmlns="{NS}"><Pedido>'
                   f"{_signed(pedido, emissor, variante)}</Pedido></CancelarNfseEnvio>")
     return _checked(root, variante)
@@ -435,7 +443,7 @@ def substituir_nfse(nota: Nota, rps: Rps, numero_substituida: str, emissor: Emis
     the new signed RPS, the whole ``SubstituicaoNfse`` signed after them."""
     _exigir(nota)
     numero = _numero_nfse(numero_substituida)
-    pedido = _signed(_pedido(nota, numero, variante), emissor, variante)
+    pedido = _signed(_pedido(nota, numero, emissor, variante), emissor, variante)
     subst_id = _ident("subst", numero, rps.serie, rps.numero)
     root = _parse(f'<SubstituirNfseEnvio xmlns="{NS}"><SubstituicaoNfse Id="{subst_id}">'
                   f"<Pedido>{pedido}</Pedido>{_rps(nota, rps, emissor, variante)}"

@@ -24,6 +24,10 @@ Keys (default first):
 - ``codigos_rps_duplicado``: ``["E10"]`` "RPS já informado": the note may exist, reconcile.
 - ``codigos_rps_nao_encontrado``: ``["E4", "E89", "E91"]``: the RPS never became a note.
 - ``codigos_nfse_cancelada``: ``["E79"]``: the NFS-e is already cancelled.
+- ``codigo_municipio_homologacao``: ``""`` (the prestador's municipality), or the IBGE
+  code a shared homologação environment wants in ``IdentificacaoNfse/CodigoMunicipio`` of a
+  cancellation or substitution (ISSNet's one test environment for every city: ``"5002704"``,
+  Campo Grande/MS); produção always sends the prestador's.
 - ``xsd_dir``: the folder holding this system's ``nfse_v2-04.xsd``; default the environment
   variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
 
@@ -75,6 +79,7 @@ class Variante:
     codigos_rps_duplicado: frozenset[str] = frozenset({"E10"})
     codigos_rps_nao_encontrado: frozenset[str] = frozenset({"E4", "E89", "E91"})
     codigos_nfse_cancelada: frozenset[str] = frozenset({"E79"})
+    codigo_municipio_homologacao: str = ""
     xsd_dir: str | None = None
 
     def acao(self, operacao: str) -> str:
@@ -130,7 +135,8 @@ def _codigos(opcoes: Mapping[str, Any], chave: str, padrao: frozenset[str]) -> f
 KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qualificados",
                    "assinatura", "formato_item_lista", "autenticacao", "sufixo_requisicao",
                    "prefixo_acao", "codigo_cancelamento", "codigos_rps_duplicado",
-                   "codigos_rps_nao_encontrado", "codigos_nfse_cancelada", "xsd_dir"})
+                   "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
+                   "codigo_municipio_homologacao", "xsd_dir"})
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -142,6 +148,10 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
     if not namespace:
         raise VarianteInvalida("opção ABRASF namespace_servico vazia")
     xsd_dir = opcoes.get("xsd_dir")
+    municipio_homologacao = _texto(opcoes, "codigo_municipio_homologacao", "")
+    if municipio_homologacao and not re.fullmatch(r"\d{7}", municipio_homologacao):
+        raise VarianteInvalida(f"opção ABRASF codigo_municipio_homologacao="
+                               f"{municipio_homologacao!r}: informe um código IBGE de 7 dígitos")
     return Variante(
         versao_soap=_escolha(opcoes, "versao_soap", SOAP_VERSIONS),
         emissao=_escolha(opcoes, "emissao", EMISSOES),
@@ -159,6 +169,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
                                             PADRAO.codigos_rps_nao_encontrado),
         codigos_nfse_cancelada=_codigos(opcoes, "codigos_nfse_cancelada",
                                         PADRAO.codigos_nfse_cancelada),
+        codigo_municipio_homologacao=municipio_homologacao,
         xsd_dir=str(xsd_dir) if xsd_dir else None,
     )
 
