@@ -8,6 +8,7 @@ when such a note comes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from functools import cache
@@ -16,8 +17,12 @@ from typing import Any
 import brazilfiscalreport.danfse.danfse as biblioteca
 import segno
 from brazilfiscalreport.danfse import Danfse, DanfseConfig
+from fpdf.image_datastructures import RasterImageInfo
+from fpdf.image_parsing import get_img_info
 from lxml import etree
 from PIL import Image
+
+from nfse.documents.texto_rapido import TextoRapido
 
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
 LOGO = "nfse_logo.png"
@@ -30,14 +35,15 @@ SITUACAO_CANCELADA = "NFS-e Cancelada"
 issue (100, "NFS-e Gerada"), which the library prints whatever the watermark says."""
 
 
-class _DanfseNacional(Danfse):
+class _DanfseNacional(TextoRapido, Danfse):
     """``brazilfiscalreport``'s DANFSe with its header logo embedded at ``DPI``, and the
-    situação of a cancelled note saying so.
+    situação of a cancelled note saying so; its text through ``TextoRapido``.
 
     The library embeds the logo's 1920 x 389 RGBA original, printed 8 mm high, in every PDF:
     decoding and recompressing it was half of a DANFSe's rendering time (~24 of ~50 ms) and
-    made each PDF, an e-mail attachment, 85 KB instead of 33. The logo, reduced once per
-    process, is what each document embeds instead."""
+    made each PDF, an e-mail attachment, 85 KB instead of 33. The logo, reduced and parsed
+    into fpdf2's image record once per process, is what each document embeds instead
+    (parsing it again, ~3 ms, was a fifth of a DANFSe)."""
 
     def _parse_xml(self) -> dict[str, Any]:
         data = super()._parse_xml()
@@ -48,8 +54,21 @@ class _DanfseNacional(Danfse):
     def image(self, name: Any, *args: Any, **kwargs: Any) -> Any:
         height = kwargs.get("h")
         if isinstance(name, str) and os.path.basename(name) == LOGO and height:
-            name = io.BytesIO(_reduzido(name, round(height / 25.4 * DPI)))
+            png = _reduzido(name, round(height / 25.4 * DPI))
+            self._imagem_pronta(png)
+            name = io.BytesIO(png)
         return super().image(name, *args, **kwargs)
+
+    def _imagem_pronta(self, png: bytes) -> None:
+        """Put the parsed ``png`` in this document's image cache, under the key fpdf2
+        looks it up by (the MD5 of its bytes), as fpdf2 would have parsed it."""
+        imagens = self.image_cache.images
+        chave, info = _parsed(png, self.image_cache.image_filter)
+        if chave in imagens or info.get("iccp") is not None:
+            return
+        copia = RasterImageInfo(info)  # fpdf2 writes its object number into it
+        copia.update(i=len(imagens) + 1, usages=0, iccp_i=None)
+        imagens[chave] = copia
 
 
 @cache
@@ -61,6 +80,13 @@ def _reduzido(path: str, height: int) -> bytes:
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+@cache
+def _parsed(png: bytes, filtro: str) -> tuple[str, RasterImageInfo]:
+    """fpdf2's image record of ``png`` and the key it caches it by."""
+    chave = hashlib.md5(png.strip(), usedforsecurity=False).hexdigest()
+    return chave, get_img_info(chave, io.BytesIO(png), filtro)
 
 
 QR_ESCALA = 4
@@ -108,10 +134,15 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> by
         from nfse.documents.danfse_abrasf import render_abrasf
 
         return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
+    return bytes(_nacional(xml, cancelada).output())
+
+
+def _nacional(xml: bytes | str, cancelada: bool,
+              classe: type[_DanfseNacional] = _DanfseNacional) -> _DanfseNacional:
+    """The national DANFSe drawn, not yet written out."""
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
-    pdf = _DanfseNacional(xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml, config=config)
-    return bytes(pdf.output())
+    return classe(xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml, config=config)
 
 
 def _abrasf(xml: bytes | str) -> bool:
