@@ -55,7 +55,7 @@ class Correio(Outbox[Entrega]):
         self.box = box
         self.lease = timedelta(seconds=max(120.0, 4 * settings.authority_timeout))
         self.paralelo = max(1, settings.email_concorrencia)
-        self.conexoes = Conexoes()
+        self.conexoes = Conexoes(por_servidor=settings.smtp_conexoes)
         """SMTP sessions kept open per server across messages and rounds."""
         self._renderizando: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -64,7 +64,10 @@ class Correio(Outbox[Entrega]):
         and 32 at once held 32 PDFs' worth of memory."""
 
     def _claim(self) -> list[Row]:
-        return emails.claim(self.engine, self.owner, 2 * self.paralelo, self.lease)
+        return self._claim_ate(2 * self.paralelo)
+
+    def _claim_ate(self, quantos: int) -> list[Row]:
+        return emails.claim(self.engine, self.owner, quantos, self.lease)
 
     def close(self) -> None:
         super().close()
