@@ -125,6 +125,16 @@ _QR_DA_BIBLIOTECA = biblioteca.draw_qr_code
 biblioteca.draw_qr_code = _qr_code
 
 
+LOGO_ALTURA_MM = 8
+"""The logo's printed height in ``brazilfiscalreport``'s header."""
+
+
+def preparar() -> None:
+    """Reduce and parse the logo before the first DANFSe needs it."""
+    path = os.path.join(os.path.dirname(os.path.abspath(biblioteca.__file__)), LOGO)
+    _parsed(_reduzido(path, round(LOGO_ALTURA_MM / 25.4 * DPI)), "AUTO")
+
+
 def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
     ABRASF ``CompNfse``. A note of homologação says it has no legal value: the national

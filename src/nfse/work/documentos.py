@@ -8,6 +8,7 @@ per note. A cancellation removes the PDF of the authorized note in its transacti
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import Engine
 
@@ -16,11 +17,13 @@ from nfse.store import ciclo, notas
 log = logging.getLogger("nfse.documents")
 
 
-def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False) -> bytes | None:
+def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False,
+                 renderizando: AbstractContextManager | None = None) -> bytes | None:
     """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note's
     state does not depend on its PDF, which is rendered again on demand. It is kept only if
     the note is still in the state it was rendered for (``ciclo.guardar_danfse``): a PDF
     rendered while a cancellation committed is served once, never kept over it.
+    ``renderizando`` is held while rendering only, not while reading or writing the store.
 
     The PDF stack is imported here, on first use: it costs a worker that never renders one
     ~25 MB."""
@@ -29,8 +32,9 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
     with engine.connect() as conn:
         row = notas.get(conn, nota_id)
     try:
-        pdf = render(xml, cancelada=cancelada,
-                     homologacao=row is not None and row.ambiente == "homologacao")
+        with renderizando or nullcontext():
+            pdf = render(xml, cancelada=cancelada,
+                         homologacao=row is not None and row.ambiente == "homologacao")
     except Exception:
         log.exception("nota %s: DANFSe rendering failed", nota_id)
         return None
