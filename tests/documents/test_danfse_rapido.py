@@ -1,13 +1,18 @@
-"""The DANFSe's text drawn through ``documents.texto_rapido`` and its logo parsed once per
-process: the PDF is the one fpdf2's own path writes, byte for byte, for notes whose texts
-are cut short, wrapped, escaped, accented, cancelled or not, in either environment."""
+"""The DANFSe's text drawn and its lines broken through ``documents.texto_rapido``, and its
+logo parsed once per process: the PDF is the one fpdf2's own path writes, byte for byte, for
+notes whose texts are cut short, wrapped, escaped, accented, cancelled or not, in either
+environment; and lines break where fpdf2 breaks them, over many texts and widths."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
 from fpdf import FPDF
+from fpdf.enums import Align
+from fpdf.errors import FPDFException
+from fpdf.line_break import MultiLineBreak
 
 from nfse.certs.generate import generate_a1
 from nfse.documents import danfse, texto_rapido
@@ -25,6 +30,7 @@ class _PeloFpdf(danfse._DanfseNacional):
 
     cell = FPDF.cell
     get_string_width = FPDF.get_string_width
+    multi_cell = FPDF.multi_cell
 
     def _imagem_pronta(self, png: bytes) -> None:
         pass
@@ -74,3 +80,42 @@ def test_the_pdf_is_the_one_fpdf2_writes_byte_for_byte(
         rapido = _pdf(xml, cancelada, danfse._DanfseNacional)
         assert len(escritas) > 100  # the short way drew the cells
         assert rapido == _pdf(xml, cancelada, _PeloFpdf)
+
+
+def _linhas(classe: type, fragments: list, largura: float, align: Align) -> list:
+    quebra = classe(fragments, largura, [1.0, 1.0], align=align)
+    linhas = []
+    try:
+        while (linha := quebra.get_line()) is not None:
+            linhas.append((
+                [list(f.characters) for f in linha.fragments], linha.text_width,
+                linha.number_of_spaces, linha.align, linha.height, linha.max_width,
+                linha.trailing_nl, linha.trailing_form_feed, linha.indent))
+    except FPDFException as erro:
+        linhas.append(str(erro))
+    return linhas
+
+
+def test_lines_are_broken_where_fpdf2_breaks_them() -> None:
+    sorteio = random.Random(25)
+    palavras = ["a", "NFS-e", "serviços", "de", "manutenção", "(mensal)", "R$", "1.234,56",
+                "X" * 40, "W" * 90, "", "\n", "ção"]
+    pdf = FPDF()
+    pdf.core_fonts_encoding = "cp1252"
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 7)
+    token = texto_rapido._NOSSO.set(True)
+    try:
+        for _ in range(400):
+            texto = " ".join(sorteio.choice(palavras) for _ in range(sorteio.randint(0, 40)))
+            if sorteio.random() < 0.2:
+                texto = "  " + texto.replace(" ", "  ", 3)
+            largura = sorteio.choice([3.0, 8.0, 20.0, 47.0, 120.0, 186.4])
+            align = sorteio.choice([Align.L, Align.C, Align.J])
+            fragments = pdf._preload_font_styles(pdf.normalize_text(texto), False)
+            rapida = texto_rapido._Quebra(fragments, largura, [1.0, 1.0], align=align)
+            assert rapida._simples or not fragments  # the short way was taken
+            assert (_linhas(texto_rapido._Quebra, fragments, largura, align)
+                    == _linhas(MultiLineBreak, fragments, largura, align)), (texto, largura)
+    finally:
+        texto_rapido._NOSSO.reset(token)
