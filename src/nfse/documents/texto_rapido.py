@@ -62,7 +62,7 @@ class TextoRapido(FPDF):
 
     def _largura(self, texto: str) -> float:
         """Width of ``texto`` (already normalised) as fpdf2's ``Fragment.get_width``."""
-        largura = sum(self.current_font.cw[c] for c in texto) * self.font_size_pt * 0.001
+        largura = sum(map(self.current_font.cw.__getitem__, texto)) * self.font_size_pt * 0.001
         return largura / self.k
 
     def _tem_alias(self, texto: str) -> bool:
@@ -94,7 +94,8 @@ class TextoRapido(FPDF):
         if (self._tem_alias(texto) or (w is None and not texto)
                 or self.will_page_break(altura)):
             return super().cell(w=w, h=h, text=text, align=align)
-        largura_texto = self._largura(texto) if texto else 0
+        precisa = texto and (w is None or alinhamento != Align.L)  # else unused
+        largura_texto = self._largura(texto) if precisa else 0
         if w is None:
             w = largura_texto + 2 * self.c_margin
         elif w == 0:
