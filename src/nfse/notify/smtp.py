@@ -12,7 +12,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from enum import StrEnum
 from pathlib import Path
 
@@ -134,7 +134,7 @@ class Conexoes:
         with self._lock:
             return self._vagas.setdefault(config, threading.BoundedSemaphore(self.por_servidor))
 
-    def enviar(self, config: SmtpConfig, message: EmailMessage,
+    def enviar(self, config: SmtpConfig, message: Message,
                timeout: float = 30.0) -> Entrega:
         """Send over a session of this server's, within its limit of sessions."""
         vaga = self._vaga(config)
@@ -146,7 +146,7 @@ class Conexoes:
         finally:
             vaga.release()
 
-    def _enviar(self, config: SmtpConfig, message: EmailMessage, timeout: float) -> Entrega:
+    def _enviar(self, config: SmtpConfig, message: Message, timeout: float) -> Entrega:
         client = self._pegar(config)
         if client is not None:
             try:
@@ -186,7 +186,7 @@ class Conexoes:
             _fechar(client)
 
 
-def enviar(config: SmtpConfig, message: EmailMessage, timeout: float = 30.0) -> Entrega:
+def enviar(config: SmtpConfig, message: Message, timeout: float = 30.0) -> Entrega:
     """One message over a session of its own."""
     conexoes = Conexoes()
     try:
@@ -195,7 +195,7 @@ def enviar(config: SmtpConfig, message: EmailMessage, timeout: float = 30.0) -> 
         conexoes.fechar()
 
 
-def guardar(maildir: Path, message: EmailMessage) -> Entrega:
+def guardar(maildir: Path, message: Message) -> Entrega:
     """No SMTP server configured: keep the message where a user can open it."""
     mailbox.Maildir(maildir, create=True).add(message)
     return Entrega(Resultado.ENTREGUE, f"maildir {maildir}")
