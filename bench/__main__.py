@@ -157,13 +157,13 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
 
     say.log("DANFSe")
     pdf = danfse.run(workdir, plan.danfse_seconds)
-    ours_ms, before_ms = 1000 / pdf["ours"], 1000 / pdf["fpdf2_path"]
+    ours_ms, before_ms = pdf["ours"], pdf["fpdf2_path"]
     rows.append(Row("DANFSe rendered, one core (CPU per PDF)",
-                    f"{ours_ms:.1f} ms ({pdf['ours']:.0f} PDFs/s)",
+                    f"{ours_ms:.1f} ms ({1000 / ours_ms:.0f} PDFs/s of CPU)",
                     f"the same PDF through fpdf2's general text path {before_ms:.1f} ms; "
-                    f"fpdf2 one-line page {1000 / pdf['floor']:.2f} ms",
-                    f"{before_ms / ours_ms:.2f}× faster", "≤ 10 ms per e-mail with its MIME",
-                    _ok(ours_ms <= 10)))
+                    f"fpdf2 one-line page {pdf['floor']:.2f} ms",
+                    f"{before_ms / ours_ms:.2f}× faster",
+                    "≤ 9 ms (≤ 10 per e-mail with its ~1 ms message)", _ok(ours_ms <= 9)))
 
     say.log(f"e-mail burst, {plan.email_notes} notes, SMTP answers {correio.DELAY * 1000:.0f} ms "
             "late")
