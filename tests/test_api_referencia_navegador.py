@@ -39,6 +39,15 @@ def servidor(runtime: Runtime) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+ROTULOS = {
+    "/docs": [("Authorize", "Autorizar"), ("Try it out", "Experimentar"),
+              ("Parameters", "Parâmetros"), ("Responses", "Respostas")],
+    "/redoc": [("Responses", "Respostas"), ("Response samples", "Exemplos de resposta"),
+               ("Download OpenAPI", "Baixar a especificação OpenAPI")],
+}
+"""The labels each page shows in English out of the box, and in Portuguese here."""
+
+
 @pytest.mark.parametrize(("pagina", "seletor", "titulo"), [
     ("/docs", ".opblock-tag-section", "h3"),
     ("/redoc", ".menu-content", "h2"),
@@ -65,6 +74,15 @@ def test_reference_opens_with_no_request_outside_the_server(
             if pagina == "/docs":
                 assert page.locator("button.authorize").count() == 1  # HTTP Basic
                 assert page.locator(".opblock-tag-section").count() >= 8  # tags by resource
+                page.locator(".opblock-tag", has_text="NFS-e Nacional").first.click()
+                page.locator(".opblock-summary").first.click()
+                page.locator("button.try-out__btn").first.wait_for(timeout=20_000)
+            else:
+                page.locator("h3", has_text="Respostas").first.wait_for(timeout=20_000)
+            visivel = page.inner_text("body")
+            for ingles, portugues in ROTULOS[pagina]:
+                assert portugues in visivel, (portugues, pagina)
+                assert ingles not in visivel, (ingles, pagina)
         finally:
             browser.close()
     assert externos == []

@@ -12,7 +12,7 @@ from nfse.cli import app
 runner = CliRunner()
 INGLES = re.compile(r"Usage|Options|OPTIONS|Commands|COMMAND|Show this message|Missing|"
                     r"Invalid value|Input should|for help|No such|\[default|\[required|"
-                    r"Install completion|Error\b")
+                    r"Install completion|Error\b|<(str|int|float|bool|file|path|datetime)\b")
 
 
 def test_help_is_in_portuguese() -> None:
@@ -21,6 +21,9 @@ def test_help_is_in_portuguese() -> None:
         assert result.exit_code == 0, result.output
         assert "Uso:" in result.output and "Mostra esta ajuda e sai." in result.output
         assert not INGLES.search(result.output), result.output
+    criar = runner.invoke(app, ["empresa", "criar", "--help"], terminal_width=200).output
+    for tipo in ("<texto>", "<arquivo>", "<sim/não>", "<inteiro>", "<caminho>"):
+        assert tipo in criar, (tipo, criar)
 
 
 def test_errors_are_in_portuguese() -> None:

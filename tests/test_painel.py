@@ -109,3 +109,17 @@ def test_guessing_tokens_at_the_login_is_budgeted(gateway: Gateway) -> None:
         codigos = [anonimo.post("/painel/entrar", data={"token": f"adm_{n}"}).status_code
                    for n in range(5)]
     assert codigos == [401, 401, 401, 429, 429]
+
+
+def test_ids_past_what_the_database_holds_are_not_found(gateway: Gateway, admin: str) -> None:
+    """A note id beyond INTEGER (PostgreSQL refuses it even in a comparison) is a 404 page,
+    not a 500: the note page, its documents and its actions."""
+    with _sessao(gateway, admin) as painel:
+        for caminho in (f"/painel/notas/{2**31}", f"/painel/notas/1/artefatos/{2**31}",
+                        "/painel/notas/7667481639"):
+            assert painel.get(caminho).status_code == 404, caminho
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"',
+                         painel.get("/painel/notas").text).group(1)
+        acao = painel.post(f"/painel/notas/{2**31}/webhook", data={"csrf": csrf})
+        assert acao.status_code == 303
+        assert "n%C3%A3o%20encontrada" in acao.headers["location"]

@@ -148,14 +148,29 @@ class Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'nfse.db').resolve()}"
 
+    def _do_provider(self, provider: str, chave: str) -> Any:
+        """A provider's own setting: the field ``<provider>_<chave>`` of the providers
+        shipped with one, else ``NFSE_<PROVIDER>_<CHAVE>`` as the environment has it now (a
+        plug-in's)."""
+        campo = f"{provider}_{chave}"
+        if campo in self.__dataclass_fields__:
+            return getattr(self, campo)
+        return _env(f"NFSE_{campo.upper()}")
+
     def concorrencia(self, provider: str) -> int:
-        """Requests at once per authority of ``provider``, per worker process: the
-        provider's setting, ``NFSE_<PROVEDOR>_CONCORRENCIA`` for any other provider, else
-        the ABRASF one (a municipality's own server)."""
-        if provider == "nacional":
-            return max(1, self.nacional_concorrencia)
-        proprio = None if provider == "abrasf" else _env(f"NFSE_{provider.upper()}_CONCORRENCIA")
+        """Requests at once per authority of ``provider``, per worker process:
+        ``NFSE_<PROVIDER>_CONCORRENCIA``, else the ABRASF one (a municipality's own
+        server)."""
+        proprio = self._do_provider(provider, "concorrencia")
         return max(1, int(proprio) if proprio else self.abrasf_concorrencia)
+
+    def homologacao(self, provider: str) -> tuple[str, str | None] | None:
+        """Where the homologação of every authority of ``provider`` goes instead of each
+        one's own test address (a sandbox, in the demo and the tests):
+        ``NFSE_<PROVIDER>_URL_HOMOLOGACAO``, its server trusted with
+        ``NFSE_<PROVIDER>_CA_FILE``; None: their own addresses."""
+        url = self._do_provider(provider, "url_homologacao")
+        return (url, self._do_provider(provider, "ca_file")) if url else None
 
     def nacional_url(self, ambiente: str) -> str:
         if ambiente == "producao":

@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Row
 from nfse.documents.links import CONSULTA_PUBLICA, public_path
 from nfse.domain.status import ISSUED, Status
 from nfse.model import coerce
+from nfse.providers import registry
+from nfse.providers.base import Capability
 from nfse.store import artefatos, empresas, notas
 from nfse.store.clock import aware
 
@@ -129,13 +131,15 @@ EVENTOS = {
 def eventos(row: Row, historico: list[Row]) -> list[dict[str, Any]]:
     """(ext) The events registered on the note at the authority, oldest first: its
     cancellation (with the event's XML) or its cancellation by substitution (with the number
-    of the note that replaced it). ABRASF has no event codes: ``tipo`` is then the name."""
+    of the note that replaced it). ``tipo`` is the official event code where the
+    authority registers events (``Capability.EVENTS``), else the name of the state."""
     found = []
+    codificados = Capability.EVENTS in registry.capabilities(row.provider)
     for h in historico:
         if h.status not in EVENTOS:
             continue
         codigo, nome = EVENTOS[h.status]
-        evento: dict[str, Any] = {"tipo": codigo if row.provider == "nacional" else h.status,
+        evento: dict[str, Any] = {"tipo": codigo if codificados else h.status,
                                   "descricao": nome, "data": iso(h.at)}
         if h.status == Status.CANCELADO.value:
             evento["caminho_xml"] = public_path(row.capability, "cancelamento.xml")

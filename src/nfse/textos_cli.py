@@ -65,6 +65,11 @@ FRASES: list[tuple[re.Pattern[str], str]] = [(re.compile(padrao), troca) for pad
     (r"Input should be a valid boolean.*", "informe true ou false"),
     (r"Input should be (.*)", r"o valor deve ser \1"),
 )]
+TIPOS = {"str": "texto", "int": "inteiro", "float": "número", "bool": "sim/não",
+         "file": "arquivo", "path": "caminho", "dir": "pasta", "datetime": "data-hora",
+         "list": "lista", "range": "intervalo", "choice": "opção"}
+"""The type names typer shows beside each option (``<str>``, ``<file>``…)."""
+TIPO = re.compile(r"\b(" + "|".join(TIPOS) + r")\b")
 USO = (("[OPTIONS]", "[OPÇÕES]"), ("COMMAND", "COMANDO"), ("[ARGS]", "[ARGUMENTOS]"))
 AJUDA = "Mostra esta ajuda e sai."
 
@@ -77,6 +82,11 @@ def frase(texto: str) -> str:
     for padrao, troca in FRASES:
         texto = padrao.sub(troca, texto)
     return texto
+
+
+def tipo(rotulo: str) -> str:
+    """``<int>`` → ``<inteiro>``; choices (``<a|b>``) are values and stay as they are."""
+    return TIPO.sub(lambda m: TIPOS[m.group(1)], rotulo)
 
 
 def _em_portugues(metodo: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -93,6 +103,14 @@ def _typer_gettext() -> None:
     rich_utils = importlib.import_module("typer.rich_utils")
     for constante, texto in CONSTANTES.items():
         setattr(rich_utils, constante, traduzir(texto))
+    core = importlib.import_module("typer.core")
+    mostrar = core._TyperParameter.display_type
+
+    def display_type(self: Any, ctx: Any) -> str:
+        rotulo = mostrar(self, ctx)
+        return rotulo if self.type_descriptor.is_choice else tipo(rotulo)
+
+    core._TyperParameter.display_type = display_type
     completion = importlib.import_module("typer.completion")
     for funcao in (completion._install_completion_placeholder_function,
                    completion._install_completion_no_auto_placeholder_function):

@@ -22,7 +22,7 @@ from tests.support import empresa_teste
 
 TALLY: Counter[str] = Counter()
 """Requests made by the hostile tests, by class of answer (``2xx``, ``4xx``, ``5xx``), and
-the seconds they took (``segundos``, in milliseconds)."""
+the generated ones (``fuzz``, ``schemathesis``) and the time they took (``*_ms``)."""
 
 
 @dataclass
@@ -68,4 +68,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("-", "hostile input and fuzzing")
     terminalreporter.write_line(
         f"{total} requests: {TALLY['2xx']} 2xx, {TALLY['4xx']} 4xx, {TALLY['5xx']} 5xx; "
-        f"fuzz: {TALLY['fuzz']} generated requests in {TALLY['fuzz_ms'] / 1000:.1f} s")
+        f"fuzz: {TALLY['fuzz']} generated requests in {TALLY['fuzz_ms'] / 1000:.1f} s; "
+        f"schemathesis: {TALLY['schemathesis']} requests, {TALLY['schemathesis_5xx']} 5xx, "
+        f"in {TALLY['schemathesis_ms'] / 1000:.1f} s")

@@ -130,6 +130,8 @@ def casos() -> list[Caso]:
         Caso("hook com NUL no caminho", "GET", "/v2/hooks/a%00"),
         Caso("empresa id além do INTEGER", "PUT", f"/v2/empresas/{2**31}", b"{}", admin=True),
         Caso("empresa id texto", "GET", "/v2/empresas/abc", admin=True),
+        Caso("nota admin id além do INTEGER", "GET", f"/v2/admin/notas/{2**31}", admin=True),
+        Caso("nota admin id de 10 dígitos", "GET", "/v2/admin/notas/7667481639", admin=True),
         Caso("offset enorme", "GET", f"/v2/empresas?offset={enorme}", admin=True),
         Caso("offset 5000 digitos", "GET", "/v2/empresas?offset=" + "9" * 5000, admin=True),
     ]

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from nfse.api.app import create_app
 from nfse.api.cliente import client_address, trusted
 from nfse.api.ratelimit import MAX_KEYS, WINDOW, RateLimiter
 from nfse.documents.links import public_path
+from nfse.store.db import is_postgres
 from tests.hostil.conftest import Alvo
 
 
@@ -92,3 +97,69 @@ def test_client_address_takes_the_last_untrusted_hop() -> None:
     assert client_address(scope | {"client": ("8.8.8.8", 1)}, proxies) == "8.8.8.8"
     assert client_address({"client": ("10.0.0.1", 1), "headers": [
         (b"x-forwarded-for", b"nao-e-ip")]}, proxies) == "10.0.0.1"
+
+
+@contextmanager
+def dois_processos(alvo: Alvo) -> Iterator[tuple[TestClient, TestClient]]:
+    """The fixture's app and a second one, as two API processes on one PostgreSQL: their
+    shared counts read a fixed clock (one window) and are exchanged when the test says."""
+    if not is_postgres(alvo.runtime.engine):
+        pytest.skip("SQLite runs one API process; its budgets are tested above")
+    other = create_app(alvo.runtime)
+    apps: list[FastAPI] = [alvo.client.app, other]  # type: ignore[list-item]
+    for app in apps:
+        app.state.limiter.partilha.relogio = lambda: 60.0 * 1_000_000
+        app.state.limiter.partilha.intervalo = 3600
+    with TestClient(other) as b:
+        yield alvo.client, b
+
+
+def sincronizar(cliente: TestClient) -> None:
+    cliente.app.state.limiter.partilha.sincronizar()  # type: ignore[attr-defined]
+
+
+def test_a_token_budget_holds_across_api_processes(alvo: Alvo) -> None:
+    """Six requests in one process, then the other admits only the rest of the budget; and
+    the first learns of the other's requests at its next exchange (issue 19.4)."""
+    alvo.runtime.settings.rate_limit = 10
+    with dois_processos(alvo) as (a, b):
+        pedir = {"auth": (alvo.token, "")}
+        assert [a.get("/v2/nfse/x", **pedir).status_code for _ in range(6)] == [404] * 6
+        sincronizar(a)
+        assert b.get("/v2/nfse/x", **pedir).status_code == 404
+        sincronizar(b)
+        answers = [b.get("/v2/nfse/x", **pedir) for _ in range(4)]
+        assert [r.status_code for r in answers] == [404, 404, 404, 429]
+        assert answers[0].headers["rate-limit-remaining"] == "2"
+        sincronizar(b)
+        assert a.get("/v2/nfse/x", **pedir).status_code == 404  # its 7th, 12 in all
+        sincronizar(a)
+        refused = a.get("/v2/nfse/x", **pedir)
+        assert refused.status_code == 429 and refused.json()["codigo"] == "limite_excedido"
+
+
+def test_failed_authentications_are_budgeted_across_api_processes(alvo: Alvo) -> None:
+    alvo.runtime.settings.auth_failures = 4
+    with dois_processos(alvo) as (a, b):
+        assert [a.get("/v2/nfse/x", auth=(secrets.token_urlsafe(16), "")).status_code
+                for _ in range(3)] == [401] * 3
+        sincronizar(a)
+        assert b.get("/v2/nfse/x", auth=("adivinha", "")).status_code == 401
+        sincronizar(b)
+        refused = b.get("/v2/nfse/x", auth=("outra", ""))
+        assert refused.status_code == 429, refused.text
+
+
+def test_shared_counts_stay_bounded_and_never_tighten(alvo: Alvo) -> None:
+    """An attacker's 60,000 keys in one window: the shared maps are dropped past ``MAX_KEYS``,
+    and a key whose own count was dropped then sees no other process's requests rather than
+    its own counted twice."""
+    with dois_processos(alvo) as (a, _b):
+        partilha = a.app.state.limiter.partilha  # type: ignore[attr-defined]
+        for n in range(MAX_KEYS + 10_000):
+            partilha.contar(f"t:{n}")
+        partilha.sincronizar()
+        assert len(partilha._outros) == 0
+        partilha.contar("t:1")
+        partilha.sincronizar()
+        assert partilha.outros("t:1") == 0

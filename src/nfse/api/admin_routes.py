@@ -22,6 +22,7 @@ from nfse.api.painel.rotas import filtros_de
 from nfse.representacao import iso, nota_json
 from nfse.runtime import Runtime
 from nfse.store import operador
+from nfse.store.tables import MAX_ID
 
 router = APIRouter(dependencies=[Depends(administrador)])
 
@@ -63,7 +64,7 @@ def detalhe_json(runtime: Runtime, nota_id: int, base: str) -> dict[str, Any]:
     """A note with everything that happened to it (``/v2/admin/notas/ID``,
     ``nfse notas mostrar``)."""
     with runtime.engine.connect() as conn:
-        d = operador.detalhe(conn, nota_id) if 0 < nota_id < 2**63 else None
+        d = operador.detalhe(conn, nota_id) if 0 < nota_id <= MAX_ID else None
         if d is None:
             raise nao_encontrado()
         corpo = nota_json(conn, d.nota, base, completa=True)

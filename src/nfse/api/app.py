@@ -23,11 +23,13 @@ from nfse.api import (
 )
 from nfse.api.auth import CredentialCache
 from nfse.api.cliente import trusted
+from nfse.api.contagem_partilhada import ContagemPartilhada
 from nfse.api.guarda import GuardaUrl
 from nfse.api.painel import rotas as painel
 from nfse.api.ratelimit import RateLimiter, RateLimitMiddleware
 from nfse.api.requisicao import RequestIdMiddleware
 from nfse.runtime import Runtime
+from nfse.store.db import is_postgres
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -36,8 +38,14 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.credenciais = CredentialCache()
     invalidacao.instalar(app, runtime.engine, app.state.credenciais)
-    app.state.falhas = RateLimiter(lambda: runtime.settings.auth_failures)
-    limiter = RateLimiter(lambda: runtime.settings.rate_limit)
+    partilha = None
+    if is_postgres(runtime.engine):
+        partilha = ContagemPartilhada(runtime.engine)
+        app.router.on_startup.append(partilha.start)
+        app.router.on_shutdown.append(partilha.stop)
+    app.state.falhas = RateLimiter(lambda: runtime.settings.auth_failures, partilha=partilha)
+    app.state.limiter = limiter = RateLimiter(lambda: runtime.settings.rate_limit,
+                                              partilha=partilha)
     app.add_middleware(RateLimitMiddleware, limiter=limiter,
                        proxies=lambda: trusted(runtime.settings.trusted_proxies))
     app.add_middleware(GuardaUrl)

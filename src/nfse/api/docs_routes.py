@@ -1,6 +1,7 @@
 """Swagger UI at ``/docs`` and ReDoc at ``/redoc`` from files shipped with the package (the
 ``fastapi-offline`` wheel carries the two bundles), never from a CDN: on a server without
-internet, or behind a firewall, the reference still opens."""
+internet, or behind a firewall, the reference still opens. Their labels are put in Portuguese
+by ``docs_traducao.js``, loaded after each bundle."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 ESTATICOS = "/docs/static"
+TRADUCAO = "/docs/traducao.js"
 TITULO = "nfse-gateway — referência da API"
 PADRAO = {"/docs", "/docs/oauth2-redirect", "/redoc"}
 """The routes FastAPI adds for its CDN pages; replaced here."""
@@ -35,9 +37,16 @@ def _redoc_js() -> bytes:
     return codigo.replace(LOGO_REDOC, f"{ESTATICOS}/favicon.png".encode())
 
 
+@cache
+def _traducao_js() -> bytes:
+    return (Path(__file__).parent / "docs_traducao.js").read_bytes()
+
+
 def _so_local(pagina: HTMLResponse) -> HTMLResponse:
-    pagina.headers["Content-Security-Policy"] = POLITICA
-    return pagina
+    """The page with the labels' translation and no source outside the server."""
+    html = bytes(pagina.body).replace(
+        b"</body>", f'<script src="{TRADUCAO}"></script></body>'.encode(), 1)
+    return HTMLResponse(html, headers={"Content-Security-Policy": POLITICA})
 
 
 def install(app: FastAPI) -> None:
@@ -64,7 +73,11 @@ def install(app: FastAPI) -> None:
     async def redoc_js() -> Response:
         return Response(_redoc_js(), media_type="text/javascript")
 
+    async def traducao_js() -> Response:
+        return Response(_traducao_js(), media_type="text/javascript")
+
     app.add_api_route("/docs", swagger, include_in_schema=False)
+    app.add_api_route(TRADUCAO, traducao_js, include_in_schema=False)
     app.add_api_route(f"{ESTATICOS}/redoc.standalone.js", redoc_js, include_in_schema=False)
     app.add_api_route("/redoc", redoc, include_in_schema=False)
     app.mount(ESTATICOS, StaticFiles(directory=_pasta()), name="docs-estaticos")

@@ -1,8 +1,9 @@
 """(ext) ``POST /v2/nfse?ref=R&dry_run=1``: everything the worker would do before sending —
-validate, build the municipality's document (the DPS, or the ABRASF request) with the next
-RPS number, sign it, check it against the official schema, and for the national standard
-ask the municipal parameters — and answer 200 with the signed XML and every problem found.
-Nothing is stored, numbered or sent."""
+validate, have the municipality's provider build its document (the DPS, the ABRASF request)
+with the next RPS number, sign it, check it against the official schema, and ask the
+municipal parameters where the provider consults them — and answer 200 with the signed XML
+under the provider's ``document_field`` and every problem found. Nothing is stored, numbered
+or sent."""
 
 from __future__ import annotations
 
@@ -17,15 +18,11 @@ from nfse.model.nfsen import plano
 from nfse.model.nota import Nota, Substituicao
 from nfse.municipios.registry import get as municipio
 from nfse.municipios.routing import NACIONAL, nao_atendido, provider_for
-from nfse.providers.base import Rps
-from nfse.providers.registry import get_provider
+from nfse.providers.base import Capability, Rps
+from nfse.providers.registry import capabilities, get_provider
 from nfse.runtime import Runtime
 from nfse.store import empresas, notas, numbering
 from nfse.store.empresas import Credencial
-
-DOCUMENTO = {NACIONAL: "dps_xml", "abrasf": "rps_xml", "paulistana": "rps_xml"}
-"""The answer's key of the document each provider would send: the DPS, or the ABRASF
-request (GerarNfseEnvio, a lot or SubstituirNfseEnvio)."""
 
 
 def nome_municipio(codigo: str) -> str:
@@ -67,34 +64,28 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
             "mensagem": recusa, "correcao": None}]}
     provider = NACIONAL if modelo == modelos.NFSEN else provider_for(codigo)
     nota, erros = _alvo(runtime, cred, nota)
-    # the national rules as POST answers them (code, field named after the door's body)
-    layout = get_provider(provider).problemas(nota) if provider == NACIONAL else []
-    if layout:
-        erros += invalid(RequisicaoInvalida(
-            plano(layout) if modelo == modelos.NFSEN else layout)).erros
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, provider, codigo)
-    parametros_municipais = None
-    if provider == NACIONAL and runtime.settings.nacional_parametros_url(cred.ambiente):
-        parametros = get_provider(NACIONAL).parametros
-        problemas = parametros.problemas(nota, emissor, nome_municipio(codigo))
-        if problemas:
-            erros += invalid(RequisicaoInvalida(
-                plano(problemas) if modelo == modelos.NFSEN else problemas)).erros
-        parametros_municipais = parametros.resumo(nota, emissor)
     with runtime.engine.connect() as conn:
         serie = empresas.serie(conn, cred.empresa.id, cred.ambiente, modelo)
         numero = numbering.proximo(conn, cred.empresa.id, cred.ambiente, serie)
     answer: dict[str, Any] = {"ref": ref, "provedor": provider, "serie_rps": serie,
-                              "numero_rps": str(numero),
-                              "parametros_municipais": parametros_municipais}
-    xml, problemas_documento = get_provider(provider).simular(
-        nota, Rps(serie=serie, numero=numero), emissor)
+                              "numero_rps": str(numero), "parametros_municipais": None}
+    if Capability.DRY_RUN not in capabilities(provider):
+        return answer | {"valido": False, "erros": erros + [{
+            "codigo": "operacao_indisponivel", "correcao": None,
+            "mensagem": f"O sistema do município {nome_municipio(codigo)} não permite "
+                        "ensaiar a emissão neste gateway"}]}
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, provider, codigo)
+    provedor = get_provider(provider)
+    ensaio = provedor.dry_run(nota, Rps(serie=serie, numero=numero), emissor)
+    if ensaio.problemas:  # as POST answers them (code, field named after the door's body)
+        problemas = list(ensaio.problemas)
+        erros += invalid(RequisicaoInvalida(
+            plano(problemas) if modelo == modelos.NFSEN else problemas)).erros
+    answer["parametros_municipais"] = ensaio.parametros
     vistos = {(e["codigo"], e["mensagem"]) for e in erros}
-    erros += [e.as_json() for e in problemas_documento if (e.codigo, e.mensagem) not in vistos]
-    if xml is not None:
-        answer[DOCUMENTO[provider]] = xml.decode("utf-8")
-    if provider == NACIONAL:  # what the DPS assumed where the ADN said nothing usable
-        aviso = get_provider(NACIONAL).municipio(nota, emissor).aviso
-        if aviso:
-            answer["avisos"] = [aviso]
+    erros += [e.as_json() for e in ensaio.erros if (e.codigo, e.mensagem) not in vistos]
+    if ensaio.document is not None:
+        answer[provedor.document_field] = ensaio.document.decode("utf-8")
+    if ensaio.avisos:
+        answer["avisos"] = list(ensaio.avisos)
     return answer | {"valido": not erros, "erros": erros}

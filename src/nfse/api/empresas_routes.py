@@ -17,6 +17,7 @@ from nfse.api.errors import ApiError, nao_encontrado
 from nfse.model.errors import RequisicaoInvalida
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens
+from nfse.store.tables import MAX_ID
 
 router = APIRouter()
 SEM_PERMISSAO = ApiError(403, "permissao_negada",
@@ -60,8 +61,6 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise ApiError(422, "erro_validacao", str(exc)) from exc
 
 
-MAX_ID = 2**31 - 1
-"""The largest id the column holds (an INTEGER in PostgreSQL); beyond it no company exists."""
 MAX_OFFSET = 10**12
 
 

@@ -42,6 +42,8 @@ from nfse.api.auth import credencial
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.municipios import provedores, registry, servicos
 from nfse.municipios.registry import NOME_UF, Municipio
+from nfse.providers.base import Capability
+from nfse.providers.registry import capabilities
 from nfse.store import autoridades
 from nfse.store.empresas import Credencial
 
@@ -120,6 +122,8 @@ def _json(municipio: Municipio, situacao: Situacao) -> dict[str, Any]:
     motivo = rota.problema(situacao.ambiente)
     if motivo:
         flags.update(nfse_habilitada=False, provedor_nfse=None)
+    elif Capability.CANCEL not in capabilities(rota.provedor):
+        flags["possui_cancelamento_nfse"] = False  # DELETE would be refused
     return {"codigo_municipio": municipio.codigo, "nome_municipio": municipio.nome,
             "sigla_uf": municipio.uf, "nome_uf": NOME_UF[municipio.uf],
             **{campo: flags[campo] for campo in CAMPOS},

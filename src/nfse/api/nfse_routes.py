@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -29,8 +29,8 @@ from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
 from nfse.municipios.routing import NACIONAL, nao_atendido, provider_for
-from nfse.providers.base import Result
-from nfse.providers.registry import get_provider
+from nfse.providers.base import Capability, ChecksParameters, Result
+from nfse.providers.registry import capabilities, get_provider
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import ciclo, emails, notas
@@ -76,6 +76,15 @@ def _nao_habilitada(mensagem: str, correcao: str) -> None:
                            "correcao": correcao}])
 
 
+def _indisponivel(operacao: str, codigo_municipio: str, correcao: str) -> None:
+    """A 400 for an operation (with its article: "A substituição") the municipality's
+    provider does not offer."""
+    mensagem = (f"{operacao} de NFS-e não está disponível para o município "
+                f"{nome_municipio(codigo_municipio)} neste gateway")
+    raise ApiError(400, "operacao_indisponivel", mensagem, erros=[{
+        "codigo": "operacao_indisponivel", "mensagem": mensagem, "correcao": correcao}])
+
+
 def _validate(cred: Credencial, ref: str | None, body: Any,
               modelo: str) -> tuple[str, Nota, str]:
     """The checks that need no database: (ref, the normalised note, provider)."""
@@ -85,7 +94,7 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
         # /v2/nfsen is the national standard's door whatever the municipality (SPEC §3)
         provider = NACIONAL if modelo == modelos.NFSEN else provider_for(
             nota.prestador.codigo_municipio)
-        layout = get_provider(provider).problemas(nota)
+        layout = get_provider(provider).validate(nota)
         if layout:
             raise RequisicaoInvalida(plano(layout) if modelo == modelos.NFSEN else layout)
     except RequisicaoInvalida as exc:
@@ -96,6 +105,10 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
         raise ApiError(400, "municipio_nao_atendido", recusa, erros=[{
             "codigo": "municipio_nao_atendido", "campo": "prestador.codigo_municipio",
             "mensagem": recusa, "correcao": None}])
+    if (nota.chave_nfse_substituida or nota.numero_rps_substituido) and \
+            Capability.SUBSTITUTE not in capabilities(provider):
+        _indisponivel("A substituição", nota.prestador.codigo_municipio,
+                      "Cancele a nota e emita outra")
     empresa = cred.empresa
     if nota.prestador.documento != empresa.documento:
         _nao_habilitada(f"O prestador {nota.prestador.documento} não é a empresa deste token "
@@ -156,15 +169,15 @@ async def _parametros(runtime: Runtime, cred: Credencial, nota: Nota, provider: 
     rate, a regime it does not admit) is refused now, not minutes later by the authority.
     Asked once per municipality, service and month for a few hours (a cache hit costs
     nothing here); when the parameters service does not answer, the note goes on."""
-    if provider != "nacional" or not runtime.settings.nacional_parametros_url(cred.ambiente):
+    if Capability.PARAMETERS not in capabilities(provider):
         return
-    parametros = get_provider(provider).parametros
-    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente)
-    nome = nome_municipio(nota.prestador.codigo_municipio)
-    if parametros.cached(nota, cred.ambiente):
-        problemas = parametros.problemas(nota, emissor, nome)
+    parametros = cast(ChecksParameters, get_provider(provider))
+    emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, provider,
+                                            nota.prestador.codigo_municipio)
+    if parametros.parameters_cached(nota, emissor):
+        problemas = parametros.check_parameters(nota, emissor)
     else:
-        problemas = await run_in_threadpool(parametros.problemas, nota, emissor, nome)
+        problemas = await run_in_threadpool(parametros.check_parameters, nota, emissor)
     if problemas:
         raise invalid(RequisicaoInvalida(
             plano(problemas) if modelo == modelos.NFSEN else problemas))
@@ -240,6 +253,10 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
     justificativa = justificativa.strip()
+    if Capability.CANCEL not in capabilities(row.provider):
+        nota = modelos.parse(row.modelo, json.loads(row.requisicao))
+        _indisponivel("O cancelamento", nota.prestador.codigo_municipio,
+                      "Cancele a nota no sistema da prefeitura")
     lease = _reservar(runtime, row.id)
     try:
         with autocommit(runtime.engine) as conn:  # as it was authorized, not as first read

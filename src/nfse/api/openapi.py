@@ -40,6 +40,7 @@ MENSAGENS = {
                         "token de administrador",
     "erro_validacao": "Senha do certificado incorreta",
     "limite_excedido": "Limite de 100 requisições por minuto excedido",
+    "requisicao_muito_grande": "Corpo da requisição maior que o limite de 1048576 bytes",
 }
 """An example ``mensagem`` for each ``codigo`` the reference shows."""
 
@@ -406,6 +407,10 @@ COMUNS = {
             "headers": {"Rate-Limit-Reset": {"description": "Segundos até liberar.",
                                              "schema": {"type": "integer"}}}},
 }
+URL_INVALIDA = erro("Endereço inválido: caractere de controle no caminho, NUL na query ou "
+                    "parâmetro fora do tipo", "requisicao_invalida")
+"""What any route answers to such a URL (``api/guarda.py``, the parameters' own checks)."""
+E413 = erro("Corpo maior que NFSE_MAX_BODY", "requisicao_muito_grande")
 SEGURANCA = {
     "basic": {"type": "http", "scheme": "basic",
               "description": "O token como usuário e a senha vazia (curl -u \"TOKEN:\"). O "
@@ -437,7 +442,9 @@ def _completar(caminho: str, metodo: str, op: Esquema, definida: Operacao) -> No
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{definida.corpo}"},
             "examples": definida.exemplos}}}
-    respostas = dict(definida.respostas)
+    respostas = {"400": URL_INVALIDA, **definida.respostas}
+    if definida.corpo:
+        respostas["413"] = E413
     if definida.publica:
         op["security"] = []
     else:

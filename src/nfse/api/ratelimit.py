@@ -9,8 +9,8 @@ response:
 The client address is the socket's peer, or, when the peer is one of ``NFSE_TRUSTED_PROXIES``,
 the last ``X-Forwarded-For`` entry that is not a trusted proxy.
 
-The budget is per API process (see docs/seguranca.md): a shared counter would cost a database
-write on every request, the hot path of the API.
+On PostgreSQL the budgets hold across API processes: ``api.contagem_partilhada`` adds the
+other processes' counts, read a few times a second, so no request writes to the database.
 
 A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs as much per request as
 accepting a note."""
@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,15 +39,26 @@ MAX_KEYS = 50_000
 request stay bounded whatever the number of keys (each request touches O(1) entries)."""
 
 
+class Partilha(Protocol):
+    """The other API processes' requests (``api.contagem_partilhada``)."""
+
+    def contar(self, chave: str) -> int: ...
+
+    def outros(self, chave: str) -> int: ...
+
+
 class RateLimiter:
     """Fixed windows per key, in an ordered map by window start: expired windows are dropped
-    from its front, at most two per request, and the map never exceeds ``max_keys``."""
+    from its front, at most two per request, and the map never exceeds ``max_keys``. With a
+    ``partilha``, a key's count adds the other processes' requests."""
 
     def __init__(self, limit: Callable[[], int], max_keys: int = MAX_KEYS,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 partilha: Partilha | None = None):
         self._limit = limit
         self.max_keys = max_keys
         self._clock = clock
+        self.partilha = partilha
         self._windows: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -79,16 +91,19 @@ class RateLimiter:
                     windows.popitem(last=False)
             window[1] += 1
             start, count = window
+        if self.partilha is not None:
+            count += self.partilha.contar(key)
         reset = max(0, math.ceil(start + WINDOW - moment))
         limit = self.limit if limit is None else limit
         return count <= limit, max(0, limit - int(count)), reset
 
     def peek(self, key: str) -> int:
         """Requests counted for ``key`` in its current window."""
+        outros = 0 if self.partilha is None else self.partilha.outros(key)
         window = self._windows.get(key)
         if window is None or self._clock() - window[0] >= WINDOW:
-            return 0
-        return int(window[1])
+            return outros
+        return int(window[1]) + outros
 
 
 def _key(scope: Scope, proxies: list) -> str:  # noqa: ANN001

@@ -3,15 +3,18 @@ the free texts and the status. ``abrasf_leitura`` fills it from the ``CompNfse``
 ``danfse_abrasf`` draws it.
 
 Also how a value is written in a field wherever it appears: an absent one as "-"
-(``AUSENTE``).
+(``AUSENTE``), dates, amounts. ``paulistana_leitura`` fills the same page from a São Paulo
+``NFe``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
+from nfse.model import formato
 from nfse.model.formato import municipio_uf
 
 AUSENTE = "-"
@@ -77,3 +80,22 @@ def municipio(codigo: str | None, uf: str | None = None) -> str:
 def sim_nao(valor: str | None) -> str:
     """An ABRASF ``tsSimNao`` (``1``/``2``)."""
     return {"1": "Sim", "2": "Não"}.get(valor or "", AUSENTE)
+
+
+def campo_data_hora(momento: datetime | None) -> str:
+    return formato.data_hora(momento) if momento else AUSENTE
+
+
+def campo_data(valor: str | None) -> str:
+    """A layout's date (``2024-05-01``, or a date-time) as ``01/05/2024``; as given when it
+    is not one."""
+    if not valor:
+        return AUSENTE
+    try:
+        return date.fromisoformat(valor[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return valor
+
+
+def campo_reais(valor: Decimal | None) -> str:
+    return formato.reais(valor) if valor is not None else AUSENTE

@@ -7,7 +7,7 @@ Every element but ``Nfse/InfNfse`` may be absent: it is then shown as "-" or lef
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from lxml import etree
@@ -18,6 +18,9 @@ from nfse.documents.abrasf_conteudo import (
     Campo,
     Conteudo,
     Grade,
+    campo_data,
+    campo_data_hora,
+    campo_reais,
     municipio,
     sim_nao,
 )
@@ -98,8 +101,8 @@ def _identificacao(inf: etree._Element, decl: etree._Element | None,
     if rps_numero:
         rps_texto = f"{rps_numero} / {rps_serie}" if rps_serie else rps_numero
     campos = [
-        Campo("Data e hora de emissão", _data_hora(emissao)),
-        Campo("Competência", _data(texto(decl, "Competencia"))),
+        Campo("Data e hora de emissão", campo_data_hora(emissao)),
+        Campo("Competência", campo_data(texto(decl, "Competencia"))),
         Campo("Código de verificação", texto(inf, "CodigoVerificacao") or AUSENTE,
               destaque=True),
         Campo("RPS (número / série)", rps_texto),
@@ -167,25 +170,25 @@ def _valores(inf: etree._Element, decl: etree._Element | None) -> Grade:
     zero = Decimal("0.00")
 
     def opcional(tag: str) -> str:
-        return _reais(primeiro(declarado(tag), zero))
+        return campo_reais(primeiro(declarado(tag), zero))
 
     return Grade("Valores", [
         [
-            Campo("Valor dos serviços", _reais(declarado("ValorServicos")), 1.0, True, "R"),
+            Campo("Valor dos serviços", campo_reais(declarado("ValorServicos")), 1.0, True, "R"),
             Campo("Deduções", opcional("ValorDeducoes"), alinhamento="R"),
             Campo("Desconto incondicionado", opcional("DescontoIncondicionado"),
                   alinhamento="R"),
             Campo("Desconto condicionado", opcional("DescontoCondicionado"), alinhamento="R"),
-            Campo("Base de cálculo", _reais(base), alinhamento="R"),
+            Campo("Base de cálculo", campo_reais(base), alinhamento="R"),
         ],
         [
             Campo("Alíquota do ISS", _aliquota(aliquota, base, iss), alinhamento="R"),
-            Campo("Valor do ISS", _reais(iss), alinhamento="R"),
+            Campo("Valor do ISS", campo_reais(iss), alinhamento="R"),
             Campo("ISS retido", iss_retido, alinhamento="R"),
-            Campo("Tributos aproximados", _reais(declarado("ValTotTributos")),
+            Campo("Tributos aproximados", campo_reais(declarado("ValTotTributos")),
                   alinhamento="R"),
             Campo("Valor líquido da NFS-e",
-                  _reais(primeiro(decimal(nfse, "ValorLiquidoNfse"),
+                  campo_reais(primeiro(decimal(nfse, "ValorLiquidoNfse"),
                                   declarado("ValorServicos"))), 1.0, True, "R"),
         ],
         [
@@ -235,7 +238,7 @@ def _faixa_cancelada(cancelamento: etree._Element | None) -> str:
     faixa = "NFS-e CANCELADA"
     quando = data_hora(cancelamento, "Confirmacao/DataHora")
     if quando:
-        faixa += f" em {_data_hora(quando)}"
+        faixa += f" em {campo_data_hora(quando)}"
     motivo = MOTIVO_CANCELAMENTO.get(
         texto(cancelamento, "Confirmacao/Pedido/InfPedidoCancelamento/CodigoCancelamento")
         or "")
@@ -248,25 +251,3 @@ def _rodape(gerador: str) -> str:
     prefeitura = "da prefeitura" if gerador == AUSENTE else f"da prefeitura ({gerador})"
     return ("Representação gráfica de NFS-e emitida no padrão ABRASF. Confira a autenticidade "
             f"no sistema {prefeitura} com o número e o código de verificação.")
-
-
-# --- values as written in a field ---------------------------------------------------------
-
-
-def _data_hora(momento: datetime | None) -> str:
-    return formato.data_hora(momento) if momento else AUSENTE
-
-
-def _data(valor: str | None) -> str:
-    """An ABRASF date (``2024-05-01``, or a date-time) as ``01/05/2024``; as given when it is
-    not one."""
-    if not valor:
-        return AUSENTE
-    try:
-        return date.fromisoformat(valor[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return valor
-
-
-def _reais(valor: Decimal | None) -> str:
-    return formato.reais(valor) if valor is not None else AUSENTE

@@ -2,9 +2,9 @@
 layout (NT 008/2026) by ``brazilfiscalreport``. The ADN's own DANFSe service was suspended,
 so rendering locally is the standard's answer, not a fallback.
 
-Notes of ABRASF 2.04 municipalities (a ``CompNfse``) have no national layout and are not
-understood by ``brazilfiscalreport``: they are rendered by ``danfse_abrasf``, imported only
-when such a note comes."""
+Notes of ABRASF 2.04 municipalities (a ``CompNfse``) and of São Paulo (an ``NFe`` of the NFS-e
+Paulistana) have no national layout and are not understood by ``brazilfiscalreport``: they
+are drawn by ``danfse_abrasf``, imported only when such a note comes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import io
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -24,9 +25,15 @@ from fpdf.image_parsing import get_img_info
 from lxml import etree
 from PIL import Image
 
+from nfse.documents.fonte import carregavel, imprimivel
 from nfse.documents.texto_rapido import TextoRapido
+from nfse.xml import seguro
 
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
+NS_PAULISTANA = "http://www.prefeitura.sp.gov.br/nfe"
+RAIZES_PAULISTANA = frozenset({"NFe", "RetornoEnvioRPS"})
+"""What the Paulistana provider keeps as a São Paulo note's XML: the ``NFe`` ConsultaNFe
+answers, or the emission's answer when that query failed."""
 LOGO = "nfse_logo.png"
 DPI = 300
 """Resolution of the NFS-e logo as embedded: print quality at its printed size."""
@@ -158,15 +165,26 @@ def preparar() -> None:
     _parsed(_reduzido(path, round(LOGO_ALTURA_MM / 25.4 * DPI)), "AUTO")
 
 
-def render(xml: bytes, cancelada: bool = False, homologacao: bool = False) -> bytes:
+def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
+           pedido: Callable[[], bytes | None] | None = None) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
-    ABRASF ``CompNfse``. A note of homologação says it has no legal value: the national
-    DANFSe reads it from the DPS's ``tpAmb``; an ABRASF note carries no environment, so the
-    caller says (``homologacao``)."""
-    if _abrasf(xml):
-        from nfse.documents.danfse_abrasf import render_abrasf
+    ABRASF ``CompNfse`` or a São Paulo ``NFe``. A note of homologação says it has no legal
+    value: the national DANFSe reads it from the DPS's ``tpAmb``; ABRASF and São Paulo notes
+    carry no environment, so the caller says (``homologacao``). ``pedido`` reads the
+    emission's request, called only to complete a São Paulo note kept as the emission's
+    answer alone.
 
-        return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
+    Text the fonts cannot draw is substituted (``fonte.imprimivel``): the national XML's
+    texts before the library reads them, our own page as it draws them."""
+    padrao = _padrao(xml)
+    if padrao != "nacional":
+        from nfse.documents.danfse_abrasf import desenhar, render_abrasf
+
+        if padrao == "abrasf":
+            return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
+        from nfse.documents.paulistana_leitura import ler_nfe
+
+        return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
     return bytes(_nacional(xml, cancelada).output())
 
 
@@ -175,12 +193,29 @@ def _nacional(xml: bytes | str, cancelada: bool,
     """The national DANFSe drawn, not yet written out."""
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
-    return classe(xml=xml.decode("utf-8") if isinstance(xml, bytes) else xml, config=config)
+    texto = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    return classe(xml=texto if carregavel(texto) else _imprimivel(texto), config=config)
 
 
-def _abrasf(xml: bytes | str) -> bool:
-    """Whether the root is an ABRASF element: in the ABRASF namespace, or a ``CompNfse`` in
-    another one (some municipal systems answer in their own). Only the root's start tag is
+def _imprimivel(xml: str) -> str:
+    """The XML with every text and attribute value substituted as ``fonte.imprimivel`` says
+    (a note stored before POST refused what the fonts cannot draw)."""
+    root = seguro.ler(xml)
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            if element.text:
+                element.text = imprimivel(element.text)
+            for nome, valor in element.attrib.items():
+                element.set(nome, imprimivel(valor))
+        if element.tail:
+            element.tail = imprimivel(element.tail)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _padrao(xml: bytes | str) -> str:
+    """``abrasf`` when the root is an ABRASF element (in the ABRASF namespace, or a
+    ``CompNfse`` in another one: some municipal systems answer in their own),
+    ``paulistana`` for a São Paulo ``NFe``, else ``nacional``. Only the root's start tag is
     read. Anything else, unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
@@ -192,8 +227,12 @@ def _abrasf(xml: bytes | str) -> bool:
             if root is not None:
                 break
     except etree.XMLSyntaxError:
-        return False
+        return "nacional"
     if root is None or not isinstance(root.tag, str):
-        return False
+        return "nacional"
     name = etree.QName(root)
-    return name.namespace == NS_ABRASF or name.localname == "CompNfse"
+    if name.namespace == NS_ABRASF or name.localname == "CompNfse":
+        return "abrasf"
+    if name.localname in RAIZES_PAULISTANA and name.namespace in (None, NS_PAULISTANA):
+        return "paulistana"
+    return "nacional"

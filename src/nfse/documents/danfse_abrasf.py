@@ -1,28 +1,30 @@
-"""The PDF of a note issued by an ABRASF 2.04 municipality, rendered from its ``CompNfse``.
+"""The PDF of a note issued by an ABRASF 2.04 municipality, rendered from its ``CompNfse``,
+and of a São Paulo note (NFS-e Paulistana), rendered from its ``NFe``.
 
-``brazilfiscalreport`` only reads NFS-e Nacional XML, and an ABRASF municipality has no
-national layout to follow, so this is our own one-page A4 representation with what the note
-says: identification, prestador, tomador, intermediário, the service, the values, and the
-cancellation/substitution status. What the page shows is read by ``abrasf_leitura``; this
-module only draws it.
+``brazilfiscalreport`` only reads NFS-e Nacional XML, and neither an ABRASF municipality nor
+São Paulo has a national layout to follow, so this is our own one-page A4 representation with
+what the note says: identification, prestador, tomador, intermediário, the service, the
+values, and the cancellation/substitution status. What the page shows is read by
+``abrasf_leitura`` or ``paulistana_leitura`` into one ``Conteudo``; this module only draws it
+(``desenhar``).
 
 The PDF uses fpdf2's core Helvetica, which draws Windows-1252 only; any other character is
-reduced to its base letter or replaced by "?" (see ``_cp1252``), so no text of the note can
-make rendering fail. The page never grows: the discriminação and the additional information
-are fitted to the space left (smaller type, then truncation with a notice).
+substituted (``fonte.imprimivel``), so no text of the note can make rendering fail. The page
+never grows: the discriminação and the additional information are fitted to the space left
+(smaller type, then truncation with a notice).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from nfse.documents.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Grade
+from nfse.documents.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Conteudo, Grade
 from nfse.documents.abrasf_leitura import ler_nota
+from nfse.documents.fonte import imprimivel
 from nfse.model.formato import FUSO
 
 TITULO = "NFS-e — Nota Fiscal de Serviços Eletrônica"
@@ -65,7 +67,12 @@ def render_abrasf(xml: bytes, cancelada: bool = False, homologacao: bool = False
     """The PDF of the ``CompNfse`` in ``xml``. The note is shown as cancelled when
     ``cancelada`` (the gateway knows it) or when the XML carries its ``NfseCancelamento``;
     a note of homologação (``homologacao``) says it has no legal value."""
-    nota = ler_nota(xml, cancelada)
+    return desenhar(ler_nota(xml, cancelada), homologacao)
+
+
+def desenhar(nota: Conteudo, homologacao: bool = False) -> bytes:
+    """The one-page PDF of ``nota``, whatever standard it was read from (ABRASF here, the
+    NFS-e Paulistana in ``paulistana_leitura``)."""
     pagina = _Pagina()
     pagina.metadados(nota.numero, nota.prestador, nota.emissao)
     faixas: list[_Faixa] = []
@@ -80,37 +87,6 @@ def render_abrasf(xml: bytes, cancelada: bool = False, homologacao: bool = False
     if nota.cancelada is not None:
         pagina.marca_dagua("CANCELADA")
     return pagina.pdf()
-
-
-def _cp1252(texto: str) -> str:
-    """``texto`` with only characters Helvetica can draw (Windows-1252, what fpdf2 writes
-    as ``WinAnsiEncoding``): accents, "—", "•", curly quotes stay; a letter with a mark
-    outside the set loses the mark ("ŝ" → "s"); any other character (emoji, CJK) becomes
-    "?". Tabs become spaces, other control and format characters are dropped."""
-    saida: list[str] = []
-    for ch in unicodedata.normalize("NFC", texto):
-        if ch == "\n":
-            saida.append(ch)
-            continue
-        if ch == "\t":
-            saida.append("    ")
-            continue
-        categoria = unicodedata.category(ch)
-        if categoria in ("Zl", "Zp"):
-            saida.append("\n")
-            continue
-        if categoria in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        try:
-            ch.encode("cp1252")
-        except UnicodeEncodeError:
-            if categoria.startswith("M"):  # a lone mark (an emoji's variation selector)
-                continue
-            base = unicodedata.normalize("NFKD", ch).encode("cp1252", "ignore").decode("cp1252")
-            saida.append(base if base.strip() else "?")
-        else:
-            saida.append(ch)
-    return "".join(saida)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -135,9 +111,9 @@ class _Pagina:
         return bytes(self.fpdf.output())
 
     def metadados(self, numero: str, prestador: str | None, emissao: datetime | None) -> None:
-        self.fpdf.set_title(_cp1252(f"NFS-e nº {numero}"))
+        self.fpdf.set_title(imprimivel(f"NFS-e nº {numero}"))
         if prestador:
-            self.fpdf.set_author(_cp1252(prestador))
+            self.fpdf.set_author(imprimivel(prestador))
         self.fpdf.set_creator("nfse-gateway")
         self.fpdf.set_lang("pt-BR")
         # the emission date rather than now: the same note always renders the same bytes
@@ -198,7 +174,7 @@ class _Pagina:
         latin-1); they are decoded back so they can be drawn again."""
         pdf = self.fpdf
         pdf.set_font("helvetica", estilo, tamanho)
-        linhas = pdf.multi_cell(largura, _entrelinha(tamanho), _cp1252(texto), dry_run=True,
+        linhas = pdf.multi_cell(largura, _entrelinha(tamanho), imprimivel(texto), dry_run=True,
                                 output=MethodReturnValue.LINES)
         return [linha.encode("latin-1").decode("cp1252") for linha in linhas] or [""]
 
@@ -243,19 +219,19 @@ class _Pagina:
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("helvetica", "B", 14)
         pdf.set_xy(MARGEM + 1, y + 2.5)
-        pdf.cell(LARGURA - largura_numero - 2, 7, _cp1252(TITULO))
+        pdf.cell(LARGURA - largura_numero - 2, 7, imprimivel(TITULO))
         pdf.set_font("helvetica", "", 10)
         pdf.set_xy(MARGEM + 1, y + 10.5)
         prefeitura = "Prefeitura Municipal"
         if cabecalho.municipio != AUSENTE:
             prefeitura += f" de {cabecalho.municipio}"
-        pdf.cell(LARGURA - largura_numero - 2, 6, _cp1252(prefeitura))
+        pdf.cell(LARGURA - largura_numero - 2, 6, imprimivel(prefeitura))
         x_numero = MARGEM + LARGURA - largura_numero
         pdf.line(x_numero, y, x_numero, y + altura_topo)
         self._rotulo("Número da NFS-e", x_numero, y, largura_numero)
         pdf.set_font("helvetica", "B", 17)
         pdf.set_xy(x_numero, y + 6)
-        pdf.cell(largura_numero, 10, _cp1252(cabecalho.numero), align="C")
+        pdf.cell(largura_numero, 10, imprimivel(cabecalho.numero), align="C")
         return self._linha_campos(cabecalho.campos, y + altura_topo)
 
     def _faixa(self, texto: str, fundo: Cor, cor: Cor, y: float) -> float:
@@ -264,7 +240,7 @@ class _Pagina:
         pdf.set_text_color(*cor)
         pdf.set_font("helvetica", "B", 10)
         pdf.set_xy(MARGEM, y)
-        pdf.cell(LARGURA, 7, _cp1252(texto), border=1, align="C", fill=True)
+        pdf.cell(LARGURA, 7, imprimivel(texto), border=1, align="C", fill=True)
         pdf.set_text_color(0, 0, 0)
         return y + 7
 
@@ -274,7 +250,7 @@ class _Pagina:
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("helvetica", "B", 7.5)
         pdf.set_xy(MARGEM, y)
-        pdf.cell(LARGURA, TITULO_BLOCO_H, _cp1252(titulo.upper()), border=1, fill=True)
+        pdf.cell(LARGURA, TITULO_BLOCO_H, imprimivel(titulo.upper()), border=1, fill=True)
         return y + TITULO_BLOCO_H
 
     def _grade(self, grade: Grade, y: float) -> float:
@@ -311,7 +287,7 @@ class _Pagina:
         pdf.set_font("helvetica", "", ROTULO_PT)
         pdf.set_text_color(*COR_ROTULO)
         pdf.set_xy(x, y + 0.4)
-        pdf.cell(largura, ROTULO_H - 0.4, _cp1252(rotulo))
+        pdf.cell(largura, ROTULO_H - 0.4, imprimivel(rotulo))
         pdf.set_text_color(0, 0, 0)
 
     def _bloco_texto(self, titulo: str, texto: tuple[float, list[str]], y: float,
@@ -334,7 +310,7 @@ class _Pagina:
         pdf.set_font("helvetica", "", 6.5)
         pdf.set_text_color(*COR_ROTULO)
         pdf.set_xy(MARGEM, FIM_UTIL - RODAPE_H + 1)
-        pdf.multi_cell(LARGURA, 2.8, _cp1252(texto), align="C")
+        pdf.multi_cell(LARGURA, 2.8, imprimivel(texto), align="C")
         pdf.set_text_color(0, 0, 0)
 
 

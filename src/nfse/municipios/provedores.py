@@ -37,9 +37,16 @@ from nfse.municipios import registry
 from nfse.municipios.servicos import FORMATOS
 
 NACIONAL = "nacional"
-PROVEDORES = (NACIONAL, "abrasf", "paulistana")
-"""Provider implementations a profile may name in ``padrao`` (one sub-package of
-``nfse.providers`` each)."""
+"""The national standard's provider and profile: every municipality's unless a file says
+otherwise."""
+
+
+def provedores() -> tuple[str, ...]:
+    """Provider implementations a profile may name in ``padrao``: those
+    ``nfse.providers.registry`` knows (shipped, installed as plug-ins, registered)."""
+    from nfse.providers.registry import names  # the registry imports no routing
+
+    return names()
 
 ARQUIVO = "provedores.toml"
 
@@ -58,8 +65,15 @@ FLAGS_PADRAO: Mapping[str, Any] = MappingProxyType({
 """The SPEC §6 flags of a municipality of the national standard; profiles and municipalities
 override them. ``provedor_nfse`` is not among them: it is always the provider of the route."""
 
+def _recebe_lotes(provedor: str) -> bool:
+    """Whether the provider declares that it sends RPS in lots (``Capability.LOT``)."""
+    from nfse.providers.base import Capability
+    from nfse.providers.registry import capabilities
+
+    return Capability.LOT in capabilities(provedor)
+
+
 _ESCOLHAS: dict[str, tuple[str, ...]] = {
-    "padrao": PROVEDORES,
     "versao_soap": ("1.1", "1.2"),
     "emissao": ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps"),
     "assinatura": ("sha1", "sha256"),
@@ -78,8 +92,8 @@ EMISSORES = "emissores.csv"
 PADRAO_NACIONAL = "PadraoNacional"
 """ACBr's name for the national layout: not a municipal system."""
 
-CHAVES_PERFIL = (frozenset(_ESCOLHAS) | frozenset(_TEXTOS) | frozenset(_TEXTOS_VAZIOS)
-                 | frozenset(_LISTAS) | frozenset(_BOOLEANOS))
+CHAVES_PERFIL = (frozenset({"padrao", *_ESCOLHAS}) | frozenset(_TEXTOS)
+                 | frozenset(_TEXTOS_VAZIOS) | frozenset(_LISTAS) | frozenset(_BOOLEANOS))
 CHAVES_MUNICIPIO = (CHAVES_PERFIL - {"padrao"}) | {"perfil", "sistema", "codigos_tributarios",
                                                     *_URLS}
 CHAVES_SISTEMA = frozenset({"perfil", *_URLS})
@@ -109,7 +123,7 @@ class Rota:
     """How a municipality is served."""
 
     provedor: str
-    """``"nacional"`` or another name of ``PROVEDORES``: the provider implementation."""
+    """The provider implementation by its registered name (``provedores()``)."""
     perfil: str
     """The profile (variant of the provider) by name."""
     url_producao: str | None = None
@@ -208,9 +222,10 @@ def _validar_chaves(tabela: dict[str, Any], permitidas: frozenset[str], origem: 
         if nome not in permitidas:
             raise _erro(origem, onde, "chave desconhecida (as chaves aceitas estão descritas "
                                       "no cabeçalho de provedores.toml)")
-        if nome in _ESCOLHAS:
-            if valor not in _ESCOLHAS[nome]:
-                opcoes = ", ".join(f'"{o}"' for o in _ESCOLHAS[nome])
+        if nome in _ESCOLHAS or nome == "padrao":
+            escolhas = provedores() if nome == "padrao" else _ESCOLHAS[nome]
+            if valor not in escolhas:
+                opcoes = ", ".join(f'"{o}"' for o in escolhas)
                 raise _erro(origem, onde, f"valor {valor!r} inválido; use um de: {opcoes}")
         elif nome in _BOOLEANOS:
             if not isinstance(valor, bool):
@@ -261,8 +276,12 @@ def _documento(doc: dict[str, Any], origem: str) -> Documento:
         _validar_chaves(perfil, CHAVES_PERFIL, origem, chave)
         if "padrao" not in perfil:
             raise _erro(origem, f"{chave}.padrao", "obrigatório (o provedor que atende: "
-                                                   + ", ".join(f'"{p}"' for p in PROVEDORES)
+                                                   + ", ".join(f'"{p}"' for p in provedores())
                                                    + ")")
+        if perfil.get("emissao", "").startswith("RecepcionarLote") and \
+                not _recebe_lotes(perfil["padrao"]):
+            raise _erro(origem, f"{chave}.emissao", f'o provedor "{perfil["padrao"]}" não '
+                                                    'recebe lotes de RPS; use "GerarNfse"')
     for nome, sistema in sistemas.items():
         chave = f"sistemas.{_nome(nome)}"
         _validar_chaves(sistema, CHAVES_SISTEMA, origem, chave)

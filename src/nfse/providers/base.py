@@ -2,20 +2,62 @@
 
 A provider never touches the database: it gets the normalised note and an emission context,
 talks to its authority, and returns an ``Outcome``. The worker decides what to store.
+
+A provider is a plug-in (``providers.registry``): it declares its ``name``, its
+``capabilities`` and its configuration (the key of its document in a dry run, where its
+addresses come from), and the API, the worker and the representation ask those, never its
+name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.transport import NotSent, Refused, Unknown
+
+if TYPE_CHECKING:
+    from nfse.config import Settings
+    from nfse.municipios.provedores import Rota
+
+
+class Capability(StrEnum):
+    """What a provider can do at its authority; callers ask before calling."""
+
+    EMIT = "emit"
+    """``emit``: issue a note from an RPS/DPS (required)."""
+    QUERY = "query"
+    """``query``: find the note of an RPS/DPS after an unknown outcome (required: without it
+    a lost answer could only be resent, and a note issued twice)."""
+    CANCEL = "cancel"
+    """``cancel``: DELETE /v2/nfse; without it a cancellation is refused with a 400."""
+    SUBSTITUTE = "substitute"
+    """``emit`` of a note that replaces another (``Nota.substituicao``); without it a POST
+    that asks for a substitution is refused with a 400."""
+    EVENTS = "events"
+    """The authority registers cancellations and substitutions as fiscal events with their
+    official codes (the NFS-e Nacional's 101101, 105102): GET names them by code."""
+    LOT = "lot"
+    """The authority takes RPS in lots (synchronous, or a protocol queried later): only a
+    profile of such a provider may choose a lot as its ``emissao``."""
+    RECEIVED = "received"
+    """``received``: the notes other prestadores issued to the company
+    (``ReceivedNotes``), walked with ``/v2/nfses_recebidas``."""
+    DRY_RUN = "dry_run"
+    """``dry_run``: the signed document ``emit`` would send (``POST ...&dry_run=1``)."""
+    PARAMETERS = "parameters"
+    """The authority publishes municipal parameters that are checked at POST
+    (``ChecksParameters``)."""
+
+
+REQUIRED = frozenset({Capability.EMIT, Capability.QUERY})
+"""What every provider must be able to do (``providers.registry`` refuses one without)."""
 
 
 class Result(StrEnum):
@@ -138,18 +180,60 @@ class Rps:
     numero: int
 
 
+class Address(NamedTuple):
+    """Where an authority answers: its base URL and the trust store for its server
+    certificate (None: the system's)."""
+
+    url: str
+    ca_file: str | None
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What ``dry_run`` found: the ``document`` ``emit`` would send (None when it cannot be
+    built), why not (``erros``), what the provider refuses in the note itself as POST would
+    (``problemas``, named by the body's fields), notices, and the municipal parameters it
+    consulted (None: not consulted)."""
+
+    document: bytes | None
+    erros: tuple[Erro, ...] = ()
+    problemas: tuple[Problema, ...] = ()
+    avisos: tuple[str, ...] = ()
+    parametros: Mapping[str, Any] | None = None
+
+
+def address_from_route(name: str, rota: Rota, ambiente: str, settings: Settings) -> Address:
+    """The address of a municipality's own authority: in homologação, the provider's
+    ``NFSE_<NAME>_URL_HOMOLOGACAO`` (a sandbox, trusted with ``NFSE_<NAME>_CA_FILE``) when
+    set, else the route's address for ``ambiente``."""
+    if ambiente == "homologacao":
+        desvio = settings.homologacao(name)
+        if desvio is not None:
+            return Address(*desvio)
+    return Address(rota.url(ambiente) or "", None)
+
+
 class Provider(Protocol):
     name: str
+    """The name profiles give in ``padrao`` and notes keep (``notas.provider``)."""
+    capabilities: frozenset[Capability]
+    document_field: str
+    """The key of the dry run's answer that carries the document (``dps_xml``,
+    ``rps_xml``)."""
 
-    def problemas(self, nota: Nota) -> list[Problema]:
+    def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
+        """Where the authority that serves the route answers in ``ambiente``
+        (``address_from_route`` for a municipality's own server)."""
+        ...
+
+    def validate(self, nota: Nota) -> list[Problema]:
         """What this authority's layout needs beyond the contract, checked when the note is
         POSTed so the client gets a 400 at once instead of an erro_autorizacao later."""
         ...
 
-    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
-                                                                        tuple[Erro, ...]]:
-        """dry_run: the document ``emit`` would send, signed and schema-checked, or the
-        reasons there is none. Nothing is sent."""
+    def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
+        """The document ``emit`` would send, signed and schema-checked, or the reasons there
+        is none. Nothing is sent."""
         ...
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome: ...
@@ -161,6 +245,39 @@ class Provider(Protocol):
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome: ...
+
+
+class ChecksParameters(Protocol):
+    """A provider with ``Capability.PARAMETERS``."""
+
+    def parameters_cached(self, nota: Nota, ambiente: str) -> bool:
+        """Whether ``check_parameters`` can answer without asking the authority."""
+        ...
+
+    def check_parameters(self, nota: Nota, emissor: Emissor) -> list[Problema]:
+        """What the municipality's published parameters refuse in the note (no convênio, a
+        service it does not accept, another rate); nothing when they cannot be read."""
+        ...
+
+
+class ReceivedPage(Protocol):
+    """One page of ``ReceivedNotes.received``."""
+
+    erro: str
+    """Why the page could not be read (empty: it was)."""
+    notas: list[Any]
+    """Each with ``dados`` (the Focus fields of ``/v2/nfses_recebidas``), ``xml`` and
+    ``cancelamento`` (the cancellation's XML, or None)."""
+    mais: bool
+
+
+class ReceivedNotes(Protocol):
+    """A provider with ``Capability.RECEIVED``."""
+
+    def received(self, cnpj: str | None, cpf: str | None, inicio: date, fim: date,
+                 pagina: int, emissor: Emissor) -> ReceivedPage:
+        """Page ``pagina`` of the notes issued to the company from ``inicio`` to ``fim``."""
+        ...
 
 
 def falha_de_envio(exc: NotSent | Unknown, nome: str, pedido: bytes, inacessivel: str,

@@ -20,6 +20,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+MAX_ID = 2**31 - 1
+"""The largest id an ``Integer`` primary key holds (an INTEGER in PostgreSQL, which refuses a
+larger value even in a comparison): beyond it no row exists, and a query would fail."""
+
 empresas = Table(
     "empresas", metadata,
     Column("id", Integer, primary_key=True),
@@ -169,6 +173,16 @@ autoridades = Table(
     "autoridades", metadata,
     Column("chave", String(400), primary_key=True),
     Column("fora_do_ar_ate", DateTime(timezone=True), nullable=False),
+)
+
+limites = Table(
+    "limites", metadata,
+    # Requests of every API process in one budget window (api.ratelimit): the key (a token's
+    # or a client address's digest) and the window's start in seconds since the epoch.
+    # UNLOGGED on PostgreSQL: a count lost in a crash only loosens one minute's budget.
+    Column("chave", String(80), primary_key=True),
+    Column("janela", Integer, primary_key=True),
+    Column("contagem", Integer, nullable=False),
 )
 
 def _queue_columns() -> list[Column]:

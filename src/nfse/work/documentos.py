@@ -12,9 +12,13 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import Engine
 
-from nfse.store import ciclo, notas
+from nfse.store import artefatos, ciclo, notas
 
 log = logging.getLogger("nfse.documents")
+
+PEDIDO_EMISSAO = "exchange:emissao:request"
+"""The emission's request: a São Paulo note kept as the emission's answer alone (its
+ConsultaNFe failed) is drawn with the RPS it carried. Read only when the renderer asks."""
 
 
 def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False,
@@ -31,10 +35,17 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
 
     with engine.connect() as conn:
         row = notas.get(conn, nota_id)
+
+    def pedido() -> bytes | None:
+        with engine.connect() as conn:
+            found = artefatos.latest(conn, nota_id, PEDIDO_EMISSAO)
+        return found[0] if found else None
+
     try:
         with renderizando or nullcontext():
             pdf = render(xml, cancelada=cancelada,
-                         homologacao=row is not None and row.ambiente == "homologacao")
+                         homologacao=row is not None and row.ambiente == "homologacao",
+                         pedido=pedido)
     except Exception:
         log.exception("nota %s: DANFSe rendering failed", nota_id)
         return None

@@ -15,10 +15,8 @@ from nfse.certs.secrets import SecretBox
 from nfse.config import Settings
 from nfse.municipios.routing import NACIONAL, rota
 from nfse.providers.base import Emissor
+from nfse.providers.registry import get_provider
 from nfse.store import empresas
-
-PAULISTANA = "paulistana"
-"""São Paulo's provider: its homologação goes to ``paulistana_url_homologacao`` when set."""
 
 
 class EmissorFactory:
@@ -55,23 +53,10 @@ class EmissorFactory:
     def endereco(self, ambiente: str, provider: str, codigo_municipio: str
                  ) -> tuple[str, str | None, Mapping[str, Any]]:
         """(address, trust store, variant options) of the authority of ``provider`` that
-        serves ``codigo_municipio`` in ``ambiente``."""
-        settings = self._settings
+        serves ``codigo_municipio`` in ``ambiente`` (the provider says where it answers)."""
         caminho = rota(codigo_municipio)
-        if provider == NACIONAL:
-            # the national DPS at a municipal system's own address (its profile's); the Sefin's
-            # otherwise, and in homologação when the system has no test address of its own
-            proprio = caminho.url(ambiente) if caminho.dps_municipal else None
-            return (proprio or settings.nacional_url(ambiente), settings.nacional_ca(ambiente),
-                    {})
-        if provider == PAULISTANA:
-            if ambiente == "homologacao" and settings.paulistana_url_homologacao:
-                return (settings.paulistana_url_homologacao, settings.paulistana_ca_file,
-                        caminho.opcoes)
-            return caminho.url(ambiente) or "", None, caminho.opcoes
-        if ambiente == "homologacao" and settings.abrasf_url_homologacao:
-            return settings.abrasf_url_homologacao, settings.abrasf_ca_file, caminho.opcoes
-        return caminho.url(ambiente) or "", None, caminho.opcoes
+        url, ca_file = get_provider(provider).address(caminho, ambiente, self._settings)
+        return url, ca_file, caminho.opcoes
 
     def autoridade(self, ambiente: str, codigo_municipio: str) -> str:
         """The name of the circuit (``work.breaker``) of the authority that serves the

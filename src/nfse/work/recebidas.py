@@ -4,9 +4,10 @@ distribution page after page from the last NSU kept, apply each page in one tran
 come back after ``NFSE_RECEBIDAS_INTERVALO`` — or sooner, with backoff, when it could not be
 read (unreachable, 429, 5xx).
 
-A company in an ABRASF municipality also receives notes its own municipality issues outside
-the national system: they are read with ``ConsultarNfseServicoTomado`` by issue date, from a
-day before where the last walk stopped (the first walk: the last ``DIAS_INICIAIS`` days)."""
+A company whose municipality's provider lists received notes (``Capability.RECEIVED``: the
+ABRASF's ``ConsultarNfseServicoTomado``) also receives the notes its own municipality issues
+outside the national system: they are read by issue date, from a day before where the last
+walk stopped (the first walk: the last ``DIAS_INICIAIS`` days)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Row
 
 from nfse.config import Settings
 from nfse.municipios.routing import rota
+from nfse.providers import registry
+from nfse.providers.base import Capability, ReceivedNotes
 from nfse.providers.nacional import distribuicao
-from nfse.providers.registry import get_provider
 from nfse.providers.transport import Transport
 from nfse.representacao import recebida_json
 from nfse.store import empresas, recebidas
@@ -30,7 +33,6 @@ from nfse.work.emissor import EmissorFactory
 from nfse.work.outbox import Outbox
 
 log = logging.getLogger("nfse.recebidas")
-ABRASF = "abrasf"
 LOTE = 5
 PAGINAS = 20
 """Pages one walk reads before it lets the other companies' walks go (and comes back at
@@ -70,8 +72,9 @@ class Recebidas(Outbox[Caminhada]):
         with self.engine.connect() as conn:
             empresa = empresas.get_empresa(conn, walk.empresa_id)
         caminhada = self._nacional(walk, empresa)
-        if caminhada.erro is None and rota(empresa.codigo_municipio).provedor == ABRASF:
-            erro = self._abrasf(walk, empresa)
+        provider = rota(empresa.codigo_municipio).provedor
+        if caminhada.erro is None and Capability.RECEIVED in registry.capabilities(provider):
+            erro = self._municipal(walk, empresa, provider)
             if erro is not None:
                 return Caminhada(False, f"prefeitura: {erro}")
         return caminhada
@@ -88,19 +91,19 @@ class Recebidas(Outbox[Caminhada]):
             nsu = pagina.documentos[-1].nsu
         return Caminhada(False)
 
-    def _abrasf(self, walk: Row, empresa: empresas.Empresa) -> str | None:
-        """Read the municipality's notes issued to the company since the last walk; the
-        error when the municipality could not be read."""
-        emissor = self.emissores.for_empresa(empresa, walk.ambiente, ABRASF,
+    def _municipal(self, walk: Row, empresa: empresas.Empresa, nome: str) -> str | None:
+        """Read the notes the company's municipal system (its provider ``nome``) issued to
+        it since the last walk; the error when the municipality could not be read."""
+        emissor = self.emissores.for_empresa(empresa, walk.ambiente, nome,
                                              empresa.codigo_municipio)
-        provider = get_provider(ABRASF)
+        provider = cast(ReceivedNotes, registry.get_provider(nome))
         agora = now()
         hoje = agora.astimezone(SAO_PAULO).date()
         ate = aware(walk.consultado_ate)
         desde = (ate.astimezone(SAO_PAULO).date() - timedelta(days=1) if ate
                  else hoje - timedelta(days=DIAS_INICIAIS))
         for numero in range(1, PAGINAS + 1):
-            pagina = provider.tomadas(empresa.cnpj, empresa.cpf, desde, hoje, numero, emissor)
+            pagina = provider.received(empresa.cnpj, empresa.cpf, desde, hoje, numero, emissor)
             if pagina.erro:
                 return pagina.erro
             novas = [(t.dados, t.xml, 0) for t in pagina.notas

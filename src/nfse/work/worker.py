@@ -30,6 +30,7 @@ from nfse.metrics import REGISTRY
 from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
+from nfse.providers import registry
 from nfse.providers.base import (
     Exchange,
     Outcome,
@@ -38,7 +39,6 @@ from nfse.providers.base import (
     blame,
     certificado_recusado,
 )
-from nfse.providers.registry import get_provider
 from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit
@@ -112,8 +112,8 @@ class Worker:
         self.vagas = Vagas(settings.worker_in_flight)
         """The notes in flight: claimed as places free up, up to the setting."""
         self.concorrencia = Concorrencia(settings)
-        for name in ("nacional", "abrasf"):  # an idle connection kept per note in flight
-            transport = getattr(get_provider(name), "transport", None)
+        for name in registry.names():  # an idle connection kept per note in flight
+            transport = getattr(registry.get_provider(name), "transport", None)
             if transport is not None:
                 transport.max_idle = max(transport.max_idle, self.vagas.limite)
         self.lease = timedelta(seconds=max(settings.worker_lease,
@@ -318,7 +318,7 @@ class Worker:
         if age > self.settings.processing_deadline:
             self._reject(nota_id, lease, [_prazo_esgotado(row.mensagem, row.reconcile)])
             return
-        provider = get_provider(row.provider)
+        provider = registry.get_provider(row.provider)
         emissor = self.emissores.for_empresa(empresa, row.ambiente, row.provider,
                                              nota.prestador.codigo_municipio)
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)

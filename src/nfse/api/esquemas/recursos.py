@@ -87,7 +87,9 @@ ERRO_ITEM = objeto("Um problema.", {
     "codigo": {"type": "string", "description": "Código do problema."},
     "mensagem": {"type": "string", "description": "O problema, em português."},
     "correcao": {"type": ["string", "null"], "description": "Como corrigir."},
-    "campo": {"type": "string", "description": "(ext) Caminho JSON do campo."},
+    "campo": {"type": ["string", "null"],
+              "description": "(ext) Caminho JSON do campo; null quando o problema é do corpo "
+                             "inteiro."},
 })
 ERRO = objeto("Erro no formato da Focus NFe.", {
     "codigo": {"type": "string", "description": "Código do erro, como requisicao_invalida."},
@@ -112,11 +114,11 @@ NOTA = objeto("O estado de uma nota (SPEC §2.2).", {
     "numero_rps": {"type": "string"}, "serie_rps": {"type": "string"},
     "tipo_rps": {"type": "string"},
     "numero": {"type": "string", "description": "Número da NFS-e, quando autorizada."},
-    "codigo_verificacao": {"type": "string",
+    "codigo_verificacao": {"type": ["string", "null"],
                            "description": "Código de verificação (na NFS-e Nacional, a chave "
-                                          "de acesso)."},
+                                          "de acesso); null se a autoridade não o deu."},
     "chave_acesso": {"type": "string", "description": "(ext) Chave de acesso de 50 dígitos."},
-    "data_emissao": {"type": "string"},
+    "data_emissao": {"type": ["string", "null"]},
     "url": {"type": "string", "description": "Visualização pública da nota (sem token)."},
     "url_danfse": {"type": "string", "description": "PDF do DANFSe (sem token)."},
     "caminho_xml_nota_fiscal": {"type": "string",
@@ -124,7 +126,8 @@ NOTA = objeto("O estado de uma nota (SPEC §2.2).", {
     "caminho_xml_cancelamento": {"type": "string"},
     "erros": {"type": "array", "items": ERRO_ITEM,
               "description": "Em erro_autorizacao: os erros da autoridade, como vieram."},
-    "mensagem_prefeitura": {"type": "string", "description": "Com completa=1."},
+    "mensagem_prefeitura": {"type": ["string", "null"],
+                            "description": "Com completa=1; null sem mensagem."},
     "requisicao_nfse": {"type": "object", "description": "Com completa=1: o JSON enviado."},
 }, ["ref", "status"])
 

@@ -27,6 +27,7 @@ from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens, emails, notas, operador
 from nfse.store.clock import aware
+from nfse.store.tables import MAX_ID
 from nfse.work.gatilhos import disparar
 
 router = APIRouter(prefix="/painel", include_in_schema=False)
@@ -177,7 +178,7 @@ def nota(request: Request, nota_id: int, aviso: str | None = None) -> Response:
     if not _logado(request):
         return _entrar()
     with _runtime(request).engine.connect() as conn:
-        detalhe = operador.detalhe(conn, nota_id) if 0 < nota_id < 2**63 else None
+        detalhe = operador.detalhe(conn, nota_id) if 0 < nota_id <= MAX_ID else None
         if detalhe is None:
             return _pagina(request, "nada.html", status=404,
                            mensagem=f"Nota {nota_id} não encontrada")
@@ -200,7 +201,7 @@ def artefato(request: Request, nota_id: int, artefato_id: int) -> Response:
         return _entrar()
     with _runtime(request).engine.connect() as conn:
         row = operador.artefato(conn, nota_id, artefato_id) if max(
-            nota_id, artefato_id) < 2**63 else None
+            nota_id, artefato_id) <= MAX_ID else None
     if row is None:
         return _pagina(request, "nada.html", status=404, mensagem="Documento não encontrado")
     conteudo = zlib.decompress(row.content)
@@ -219,7 +220,7 @@ def _acao(request: Request, nota_id: int, csrf: str, fazer: Any) -> Response:
         return _pagina(request, "nada.html", status=403,
                        mensagem="Formulário expirado ou de outra origem: recarregue a página")
     with runtime.engine.begin() as conn:
-        row = notas.get(conn, nota_id) if 0 < nota_id < 2**63 else None
+        row = notas.get(conn, nota_id) if 0 < nota_id <= MAX_ID else None
         aviso = fazer(conn, row) if row is not None else "Nota não encontrada"
     runtime.wake.set()
     return RedirectResponse(f"/painel/notas/{nota_id}?aviso={quote(aviso)}", status_code=303)

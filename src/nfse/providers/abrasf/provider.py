@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -29,15 +30,23 @@ from nfse.providers.abrasf.variante import (
     variante_de,
 )
 from nfse.providers.base import (
+    Address,
+    Capability,
+    DryRun,
     Emissor,
     Erro,
     Exchange,
     Outcome,
     Result,
     Rps,
+    address_from_route,
     falha_de_envio,
 )
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+
+if TYPE_CHECKING:
+    from nfse.config import Settings
+    from nfse.municipios.provedores import Rota
 
 GERAR = "GerarNfse"
 LOTE = "RecepcionarLoteRpsSincrono"
@@ -77,11 +86,21 @@ def _falha(falha: soap.Falha, exchanges: tuple[Exchange, ...]) -> Outcome:
 
 class AbrasfProvider:
     name = "abrasf"
+    capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
+                              Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
+                              Capability.DRY_RUN})
+    document_field = "rps_xml"
+    """GerarNfseEnvio, a lot or SubstituirNfseEnvio."""
 
     def __init__(self, transport: Transport | None = None):
         self.transport = transport or Transport()
 
-    def problemas(self, nota: Nota) -> list[Problema]:
+    def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
+        """The municipality's server; in homologação, ``NFSE_ABRASF_URL_HOMOLOGACAO`` when
+        set (every ABRASF municipality's test address at once: the sandbox)."""
+        return address_from_route(self.name, rota, ambiente, settings)
+
+    def validate(self, nota: Nota) -> list[Problema]:
         return documentos.problemas(nota)
 
     def _send(self, operacao: str, dados: bytes, emissor: Emissor, variante: Variante,
@@ -120,13 +139,12 @@ class AbrasfProvider:
                                                         "EnviarLoteRpsEnvio")
         return GERAR, documentos.gerar_nfse(nota, rps, emissor, variante)
 
-    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
-                                                                        tuple[Erro, ...]]:
+    def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
         """The request document ``emit`` would send (signed, schema-checked), or why none."""
         try:
-            return self._documento(nota, rps, emissor, variante_de(emissor.opcoes))[1], ()
+            return DryRun(self._documento(nota, rps, emissor, variante_de(emissor.opcoes))[1])
         except DocumentoInvalido as exc:
-            return None, exc.erros
+            return DryRun(None, exc.erros)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         """Raises ``VarianteInvalida`` (or ``EsquemaAusente``) on a bad municipality
@@ -248,8 +266,8 @@ class AbrasfProvider:
 
     # -- received notes ------------------------------------------------------------------------
 
-    def tomadas(self, cnpj: str | None, cpf: str | None, inicio: date, fim: date, pagina: int,
-                emissor: Emissor) -> tomadas.PaginaTomadas:
+    def received(self, cnpj: str | None, cpf: str | None, inicio: date, fim: date, pagina: int,
+                 emissor: Emissor) -> tomadas.PaginaTomadas:
         """ConsultarNfseServicoTomado: one page of the notes issued to the company as tomador
         in the period. A not-found answer is an empty last page."""
         variante = variante_de(emissor.opcoes)

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
+from nfse.municipios import registry as municipios
 from nfse.providers.base import (
+    Address,
+    Capability,
+    DryRun,
     Emissor,
     Erro,
     Exchange,
@@ -26,6 +31,10 @@ from nfse.providers.nacional.parametros import Parametros, servico_municipal
 from nfse.providers.nacional.parametros import Servico as ServicoMunicipal
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
 from nfse.xml.validate import nacional_schema_dir, validate
+
+if TYPE_CHECKING:
+    from nfse.config import Settings
+    from nfse.municipios.provedores import Rota
 
 DUPLICADA = "E0014"
 NFSE_FORA_DO_LEIAUTE = "nfse_fora_do_leiaute"
@@ -64,16 +73,41 @@ def _exchange(name: str, request: bytes, answer: Answer | None, failure: str = "
     return Exchange(name=name, request=request, response=response)
 
 
+def _nome_municipio(codigo: str) -> str:
+    lugar = municipios.get(codigo)
+    return f"{lugar.nome}/{lugar.uf}" if lugar else codigo
+
+
 class NacionalProvider:
     name = "nacional"
+    capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
+                              Capability.SUBSTITUTE, Capability.EVENTS, Capability.DRY_RUN,
+                              Capability.PARAMETERS})
+    document_field = "dps_xml"
 
     def __init__(self, transport: Transport | None = None):
         self.transport = transport or Transport()
         self.parametros = Parametros(self.transport)
         """The municipal parameters of the ADN, kept for hours by this process."""
 
-    def problemas(self, nota: Nota) -> list[Problema]:
+    def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
+        """The Sefin Nacional (``NFSE_NACIONAL_URL_*``); the national DPS at a municipal
+        system's own address when its profile gives one (in homologação too, unless the
+        system has no test address of its own)."""
+        proprio = rota.url(ambiente) if rota.dps_municipal else None
+        return Address(proprio or settings.nacional_url(ambiente), settings.nacional_ca(ambiente))
+
+    def validate(self, nota: Nota) -> list[Problema]:
         return dps.problemas(nota)
+
+    def parameters_cached(self, nota: Nota, emissor: Emissor) -> bool:
+        return not emissor.parametros_url or self.parametros.cached(nota, emissor.ambiente)
+
+    def check_parameters(self, nota: Nota, emissor: Emissor) -> list[Problema]:
+        if not emissor.parametros_url:
+            return []
+        return self.parametros.problemas(nota, emissor,
+                                         _nome_municipio(nota.prestador.codigo_municipio))
 
     def municipio(self, nota: Nota, emissor: Emissor) -> Municipio:
         """What the ADN parameters say of the incidence municipality (taken as the
@@ -102,15 +136,23 @@ class NacionalProvider:
             "a DPS segue sem a alíquota (pAliq), presumindo o município ativo no Sistema "
             "Nacional NFS-e, e o ISS é calculado pela alíquota municipal"))
 
-    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
-                                                                        tuple[Erro, ...]]:
-        """The DPS ``emit`` would send (signed, schema-checked), or why there is none."""
+    def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
+        """The DPS ``emit`` would send (signed, schema-checked), or why there is none; the
+        national rules as POST answers them, the municipal parameters when they are
+        consulted, and what the DPS assumed where the ADN said nothing usable."""
+        problemas = self.validate(nota)
+        parametros = None
+        if emissor.parametros_url:
+            problemas += self.check_parameters(nota, emissor)
+            parametros = self.parametros.resumo(nota, emissor)
         lugar = self.municipio(nota, emissor)
+        avisos = (lugar.aviso,) if lugar.aviso else ()
         try:
-            return build_dps(nota, rps, emissor, municipio_ativo=lugar.ativo,
-                             aliquota_municipal=lugar.aliquota), ()
+            documento = build_dps(nota, rps, emissor, municipio_ativo=lugar.ativo,
+                                  aliquota_municipal=lugar.aliquota)
         except DpsInvalida as exc:
-            return None, _erros(exc)
+            return DryRun(None, _erros(exc), tuple(problemas), avisos, parametros)
+        return DryRun(documento, (), tuple(problemas), avisos, parametros)
 
     def _call(self, method: str, url: str, emissor: Emissor, body: dict | None,
               name: str, request_doc: bytes) -> tuple[Answer | None, Outcome | None]:

@@ -16,16 +16,33 @@ code, ``chave_acesso`` None, ``xml`` the ``NFe`` element as ConsultaNFe answers 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps, falha_de_envio
+from nfse.providers.base import (
+    Address,
+    Capability,
+    DryRun,
+    Emissor,
+    Erro,
+    Exchange,
+    Outcome,
+    Result,
+    Rps,
+    address_from_route,
+    falha_de_envio,
+)
 from nfse.providers.paulistana import documentos, respostas, soap
 from nfse.providers.paulistana.documentos import DocumentoInvalido
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+
+if TYPE_CHECKING:
+    from nfse.config import Settings
+    from nfse.municipios.provedores import Rota
 
 ENVIO = "EnvioRPS"
 TESTE = "TesteEnvioLoteRPS"
@@ -52,11 +69,20 @@ def homologacao_na_prefeitura(emissor: Emissor) -> bool:
 
 class PaulistanaProvider:
     name = "paulistana"
+    capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
+                              Capability.DRY_RUN})
+    document_field = "rps_xml"
+    """PedidoEnvioRPS (or PedidoEnvioLoteRPS of the Teste operation)."""
 
     def __init__(self, transport: Transport | None = None):
         self.transport = transport or Transport()
 
-    def problemas(self, nota: Nota) -> list[Problema]:
+    def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
+        """The Prefeitura's address; in homologação, ``NFSE_PAULISTANA_URL_HOMOLOGACAO``
+        when set (the sandbox)."""
+        return address_from_route(self.name, rota, ambiente, settings)
+
+    def validate(self, nota: Nota) -> list[Problema]:
         return documentos.problemas(nota)
 
     def _send(self, operacao: str, dados: bytes, emissor: Emissor, name: str) -> Sent | Outcome:
@@ -82,12 +108,11 @@ class PaulistanaProvider:
             return TESTE, documentos.envio_lote(nota, rps, emissor)
         return ENVIO, documentos.envio_rps(nota, rps, emissor)
 
-    def simular(self, nota: Nota, rps: Rps, emissor: Emissor) -> tuple[bytes | None,
-                                                                        tuple[Erro, ...]]:
+    def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
         try:
-            return self._documento(nota, rps, emissor)[1], ()
+            return DryRun(self._documento(nota, rps, emissor)[1])
         except DocumentoInvalido as exc:
-            return None, exc.erros
+            return DryRun(None, exc.erros)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         try:
