@@ -63,6 +63,10 @@ class Row:
 
 
 E2E_TARGET = 200
+EMAIL_TARGET = 50
+"""E-mails/s per worker process through an SMTP server 100 ms away (issue 25.3)."""
+EMAIL_LAG_P99 = 10
+"""Seconds from autorizado to delivered, p99, in a 1,000-note burst (issue 25.3)."""
 REFERENCE_RSA = 1490
 """RSA-2048 signatures/s on one core of the machine issue 4 set its targets on. Machines of
 this kind have measured 925 to 3,730 in our runs, so the end-to-end row also gives notes/s
@@ -153,26 +157,47 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
 
     say.log("DANFSe")
     pdf = danfse.run(workdir, plan.danfse_seconds)
-    rows.append(Row("DANFSe PDFs rendered, one core", f"{pdf['ours']:.1f} PDFs/s",
-                    f"fpdf2 one-line page {pdf['floor']:.0f}/s",
-                    f"{pdf['ours'] / pdf['floor']:.3f}", "", ""))
+    ours_ms, before_ms = pdf["ours"], pdf["fpdf2_path"]
+    rows.append(Row("DANFSe rendered, one core (CPU per PDF)",
+                    f"{ours_ms:.1f} ms ({1000 / ours_ms:.0f} PDFs/s of CPU)",
+                    f"the same PDF through fpdf2's general text path {before_ms:.1f} ms; "
+                    f"fpdf2 one-line page {pdf['floor']:.2f} ms",
+                    f"{before_ms / ours_ms:.2f}× faster",
+                    "≤ 9 ms (≤ 10 per e-mail with its ~1 ms message)", _ok(ours_ms <= 9)))
 
     say.log(f"e-mail burst, {plan.email_notes} notes, SMTP answers {correio.DELAY * 1000:.0f} ms "
             "late")
     with database("sqlite", workdir) as url:
         mail = correio.run(workdir, url, plan.email_notes)
-    missing = plan.email_notes - mail["delivered"]
-    rows.append(Row(
-        f"E-mail burst: {plan.email_notes} notes, SMTP {correio.DELAY * 1000:.0f} ms per "
-        "answer, 1 worker (sqlite)",
-        f"{mail['per_s']:.1f} e-mails/s; lag autorizado → delivered p50 "
-        f"{mail['lag_p50_s']:.1f} s, p99 {mail['lag_p99_s']:.1f} s; worker "
-        f"{mail['worker_cpu_ms_per_note']:.0f} ms CPU/note, peak RSS "
-        f"{mail['worker_rss_mb']:.0f} MB{f'; {missing} NOT delivered' if missing else ''}",
-        f"serial smtplib, one session {mail['baseline_per_s']:.1f}/s",
-        f"{mail['per_s'] / mail['baseline_per_s']:.1f}×", "≥ 50/s, p99 ≤ 10 s",
-        _ok(mail["per_s"] >= 50 and mail["lag_p99_s"] <= 10 and not missing)))
+    rows += email_rows(plan, mail)
     return rows
+
+
+def email_rows(plan: Plan, mail: dict) -> list[Row]:
+    """Issue 25's row 3: e-mails/s of one worker process through an SMTP server 100 ms
+    away against the target and a serial ``smtplib`` session; the lag from ``autorizado``
+    to delivered; the SMTP sessions the burst took."""
+    missing = plan.email_notes - mail["delivered"]
+    title = (f"E-mail burst: {plan.email_notes} notes, SMTP {correio.DELAY * 1000:.0f} ms per "
+             "answer, 1 worker (sqlite)")
+    lost = f"; {missing} NOT delivered" if missing else ""
+    return [
+        Row(f"{title}: rate",
+            f"{mail['per_s']:.1f} e-mails/s over {mail['sessions']} SMTP session(s) "
+            f"({mail['per_session']:.0f} messages each); worker "
+            f"{mail['worker_cpu_ms_per_note']:.0f} ms CPU/note, peak RSS "
+            f"{mail['worker_rss_mb']:.0f} MB{lost}",
+            f"serial smtplib, one session {mail['baseline_per_s']:.1f}/s "
+            f"({mail['per_s'] / mail['baseline_per_s']:.1f}×)",
+            f"{mail['per_s'] / EMAIL_TARGET:.2f} × target", f"≥ {EMAIL_TARGET} e-mails/s",
+            _ok(mail["per_s"] >= EMAIL_TARGET and not missing)),
+        Row(f"{title}: lag autorizado → delivered",
+            f"p50 {mail['lag_p50_s']:.1f} s, p99 {mail['lag_p99_s']:.1f} s",
+            f"serial smtplib: the burst's last e-mail after "
+            f"{plan.email_notes / mail['baseline_per_s']:.0f} s",
+            f"{mail['lag_p99_s'] / EMAIL_LAG_P99:.2f} × target", f"p99 ≤ {EMAIL_LAG_P99} s",
+            _ok(mail["lag_p99_s"] <= EMAIL_LAG_P99 and not missing)),
+    ]
 
 
 def slow_authority(plan: Plan, workdir: Path, say: Console,

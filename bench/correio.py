@@ -1,7 +1,8 @@
 """E-mail at month-end (issue 25, row 3): a burst of notes authorized at once, each mailed to
 its tomador through an SMTP server that answers every command 100 ms late
-(``bench.smtp_lento``); e-mails/s per worker process and the lag from ``autorizado`` to
-delivered. Baseline: a plain serial ``smtplib`` client, one session, on the same server."""
+(``bench.smtp_lento``); e-mails/s per worker process, the lag from ``autorizado`` to
+delivered and the SMTP sessions the burst took. Baseline: a plain serial ``smtplib``
+client, one session, on the same server."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def serial_rate(port: int, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
+def _status(path: Path) -> dict:
+    """Sessions and messages the slow server has had so far."""
+    return json.loads(path.read_text()) if path.exists() else {"sessions": 0, "messages": 0}
+
+
 def _delivered(engine) -> int:  # noqa: ANN001
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(emails).where(
@@ -56,9 +62,12 @@ def run(workdir: Path, database_url: str, notes: int, baseline_count: int = 20,
     smtp_port = free_port()
     stack.prepare(NFSE_SMTP_HOST="127.0.0.1", NFSE_SMTP_PORT=str(smtp_port))
     try:
-        smtp = stack.spawn(["-m", "bench.smtp_lento", str(smtp_port), str(DELAY)], "smtp")
+        status = workdir / "smtp-lento.json"
+        smtp = stack.spawn(["-m", "bench.smtp_lento", str(smtp_port), str(DELAY),
+                            str(status)], "smtp")
         wait_port(smtp_port, smtp)
         baseline = serial_rate(smtp_port, baseline_count)
+        before = _status(status)
         engine = make_engine(database_url)
         with engine.begin() as conn:
             conn.execute(update(empresas).values(enviar_email_destinatario=True))
@@ -82,6 +91,8 @@ def run(workdir: Path, database_url: str, notes: int, baseline_count: int = 20,
                                     historico.c.status == "autorizado"))).where(
                 emails.c.status == "enviado")).all()
         engine.dispose()
+        after = _status(status)
+        sessions = after["sessions"] - before["sessions"]
         rss = peak_rss_mb(procs[0].pid)
         cpu_ms = 1000 * (cpu_seconds(procs[0].pid) - cpu_before) / notes
         authorized = [aware(at).timestamp() for at, _ in rows]
@@ -90,7 +101,8 @@ def run(workdir: Path, database_url: str, notes: int, baseline_count: int = 20,
         span = max(sent) - min(authorized) if rows else float("nan")
         return {"notes": notes, "delivered": len(rows), "per_s": len(rows) / span,
                 "lag_p50_s": percentile(lags, 0.5), "lag_p99_s": percentile(lags, 0.99),
-                "baseline_per_s": baseline, "worker_rss_mb": rss,
+                "baseline_per_s": baseline, "worker_rss_mb": rss, "sessions": sessions,
+                "per_session": (after["messages"] - before["messages"]) / max(sessions, 1),
                 "worker_cpu_ms_per_note": cpu_ms}
     finally:
         stack.stop()

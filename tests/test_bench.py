@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bench import acceptance, correio, endtoend, latencia, pipeline
+from bench import acceptance, correio, danfse, endtoend, latencia, pipeline
 from bench.stack import database
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
@@ -62,3 +62,9 @@ def test_email_burst_mails_every_note_through_the_slow_smtp_server(tmp_path: Pat
     assert result["delivered"] == 4
     assert result["lag_p99_s"] >= result["lag_p50_s"] > 0
     assert 0 < result["baseline_per_s"] < 1 / (3 * correio.DELAY)  # three late answers each
+    assert 1 <= result["sessions"] <= 4 and result["per_session"] >= 1
+
+
+def test_danfse_measures_ours_and_fpdf2s_own_path_on_the_same_note(tmp_path: Path) -> None:
+    result = danfse.run(tmp_path, seconds=0.2, rounds=1)
+    assert result["ours"] > 0 and result["fpdf2_path"] > 0 and result["floor"] > 0

@@ -1,10 +1,14 @@
-"""E-mail at month-end: SMTP sessions reused per server, several messages at once, and a
-session the server dropped replaced without losing or repeating the message."""
+"""E-mail at month-end: a bounded pool of SMTP sessions per server, each reused for message
+after message, several messages at once, and a session the server dropped replaced without
+losing or repeating the message."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -17,12 +21,14 @@ from tests.test_email import TOMADOR, Caixa, enviar_ao_tomador
 
 
 class CaixaLenta(Caixa):
-    """Counts SMTP sessions (one EHLO each) and the messages in DATA at once; each DATA
-    answer comes 0.2 s late, as from a server far away."""
+    """Counts SMTP sessions (one EHLO each), the messages each session carried and the
+    messages in DATA at once; each DATA answer comes 0.2 s late, as from a server far
+    away."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sessoes = 0
+        self.por_sessao: Counter[tuple[str, int]] = Counter()
         self.ao_mesmo_tempo = 0
         self.pico = 0
 
@@ -38,17 +44,50 @@ class CaixaLenta(Caixa):
             await asyncio.sleep(0.2)
         finally:
             self.ao_mesmo_tempo -= 1
+        self.por_sessao[session.peer] += 1
         return await super().handle_DATA(server, session, envelope)
+
+
+class CaixaQueCai(CaixaLenta):
+    """Drops one session, once, at the MAIL of its second message: nothing of that message
+    was accepted, so it must come again, once, over another session."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.caiu = False
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: ANN001, ANN201, N802
+        if not self.caiu and self.por_sessao[session.peer] == 1:
+            self.caiu = True
+            server.transport.close()
+            return "421 fechando"
+        envelope.mail_from = address
+        return "250 OK"
+
+
+def _cada_nota_uma_vez_com_seu_pdf(mensagens: list[EmailMessage], refs: int) -> None:
+    numeros = []
+    for message in mensagens:
+        numero = re.search(r"nº (\S+)", message["Subject"]).group(1)
+        pdfs = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+        assert [p.get_filename() for p in pdfs] == [f"NFSe-{numero}.pdf"]
+        assert pdfs[0].get_content().startswith(b"%PDF")
+        numeros.append(numero)
+    assert len(numeros) == refs and len(set(numeros)) == refs  # every note, each once
+
+
+CONEXOES = 3
 
 
 @pytest.fixture(autouse=True)
 def _quatro_de_cada_vez(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NFSE_EMAIL_CONCORRENCIA", "4")  # read when the worker is made
+    """Four messages prepared at once, over at most three sessions (read when the
+    settings are made)."""
+    monkeypatch.setenv("NFSE_EMAIL_CONCORRENCIA", "4")
+    monkeypatch.setenv("NFSE_SMTP_CONEXOES", str(CONEXOES))
 
 
-@pytest.fixture
-def lenta(gateway: Gateway) -> Iterator[CaixaLenta]:
-    handler = CaixaLenta()
+def _servidor(gateway: Gateway, handler: CaixaLenta) -> Iterator[CaixaLenta]:
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings = gateway.runtime.settings
@@ -57,17 +96,40 @@ def lenta(gateway: Gateway) -> Iterator[CaixaLenta]:
     controller.stop()
 
 
-def test_a_burst_goes_out_in_parallel_over_reused_sessions(
-        gateway: Gateway, lenta: CaixaLenta) -> None:
+@pytest.fixture
+def lenta(gateway: Gateway) -> Iterator[CaixaLenta]:
+    yield from _servidor(gateway, CaixaLenta())
+
+
+@pytest.fixture
+def que_cai(gateway: Gateway) -> Iterator[CaixaQueCai]:
+    yield from _servidor(gateway, CaixaQueCai())
+
+
+def _rajada(gateway: Gateway, caixa: CaixaLenta, quantas: int) -> list[EmailMessage]:
     enviar_ao_tomador(gateway, True)
-    refs = [f"mes-{n}" for n in range(12)]
-    for ref in refs:
-        answer = gateway.client.post(f"/v2/nfse?ref={ref}", json=nota_exemplo())
+    for n in range(quantas):
+        answer = gateway.client.post(f"/v2/nfse?ref=mes-{n}", json=nota_exemplo())
         assert answer.status_code == 202, answer.text
-    lenta.esperar(TOMADOR, quantas=12, timeout=60)
-    assert len(lenta.para(TOMADOR)) == 12  # each once
+    caixa.esperar(TOMADOR, quantas=quantas, timeout=60)
+    time.sleep(0.5)  # a message sent twice would arrive now
+    return caixa.para(TOMADOR)
+
+
+def test_a_burst_goes_out_in_parallel_over_a_bounded_pool_of_reused_sessions(
+        gateway: Gateway, lenta: CaixaLenta) -> None:
+    _cada_nota_uma_vez_com_seu_pdf(_rajada(gateway, lenta, 12), 12)
     assert lenta.pico >= 2  # one after another, it was 1
-    assert lenta.sessoes <= 4  # one session per message, it was 12
+    assert lenta.sessoes <= CONEXOES  # one session per message, it was 12; then 4 (threads)
+    assert len(lenta.por_sessao) == lenta.sessoes
+    assert min(lenta.por_sessao.values()) >= 2  # each session reused
+
+
+def test_a_session_dropped_in_a_burst_is_replaced_and_no_message_is_lost_or_repeated(
+        gateway: Gateway, que_cai: CaixaQueCai) -> None:
+    _cada_nota_uma_vez_com_seu_pdf(_rajada(gateway, que_cai, 12), 12)
+    assert que_cai.caiu
+    assert que_cai.sessoes <= CONEXOES + 1  # the dropped one replaced, within the bound
 
 
 def _mensagem(n: int) -> EmailMessage:
@@ -102,3 +164,43 @@ def test_a_session_the_server_dropped_is_replaced_once() -> None:
 def test_an_unreachable_server_is_retried_later() -> None:
     entrega = Conexoes().enviar(SmtpConfig("127.0.0.1", free_port()), _mensagem(1), timeout=2)
     assert entrega.resultado == Resultado.ADIADO
+
+
+class CaixaPrimeiraPresa(CaixaLenta):
+    """Holds the answer to the first message's DATA until ``soltar`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.segurando = threading.Event()
+        self.soltar = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        if not self.segurando.is_set():
+            self.segurando.set()
+            while not self.soltar.is_set():
+                await asyncio.sleep(0.02)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def presa(gateway: Gateway) -> Iterator[CaixaPrimeiraPresa]:
+    handler = CaixaPrimeiraPresa()
+    gateway.runtime.settings.authority_timeout = 40  # the held send does not time out first
+    try:
+        yield from _servidor(gateway, handler)
+    finally:
+        handler.soltar.set()
+
+
+def test_a_message_the_server_holds_does_not_hold_the_next_ones(
+        gateway: Gateway, presa: CaixaPrimeiraPresa) -> None:
+    enviar_ao_tomador(gateway, True)
+    answer = gateway.client.post("/v2/nfse?ref=presa", json=nota_exemplo())
+    assert answer.status_code == 202, answer.text
+    assert presa.segurando.wait(30)
+    for n in range(6):
+        answer = gateway.client.post(f"/v2/nfse?ref=depois-{n}", json=nota_exemplo())
+        assert answer.status_code == 202, answer.text
+    presa.esperar(TOMADOR, quantas=6, timeout=25)  # claimed as places freed, not after it
+    presa.soltar.set()
+    _cada_nota_uma_vez_com_seu_pdf(presa.esperar(TOMADOR, quantas=7, timeout=30), 7)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import segno
 import zxingcpp
 from lxml import etree
 from PIL import Image
@@ -50,3 +51,15 @@ def test_the_qr_code_reads_as_the_public_consultation_of_the_key(
     assert len(chave) == 50
     assert _qr_texts(render(autorizada, cancelada=cancelada)) == [
         f"https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave={chave}"]
+
+
+def test_the_qr_image_has_the_pixels_segnos_own_png_has() -> None:
+    from nfse.documents.danfse import QR_ESCALA, QR_MASCARA, _qr_png
+
+    dados = "https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave=" + "3" * 50
+    segnos = io.BytesIO()
+    segno.make(dados, error="l", boost_error=False, mask=QR_MASCARA).save(
+        segnos, kind="png", scale=QR_ESCALA, border=1)
+    nosso, deles = Image.open(io.BytesIO(_qr_png(dados, 1))), Image.open(segnos)
+    assert nosso.size == deles.size
+    assert nosso.convert("L").tobytes() == deles.convert("L").tobytes()

@@ -8,8 +8,11 @@ are drawn by ``danfse_abrasf``, imported only when such a note comes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import struct
+import zlib
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -17,10 +20,13 @@ from typing import Any
 import brazilfiscalreport.danfse.danfse as biblioteca
 import segno
 from brazilfiscalreport.danfse import Danfse, DanfseConfig
+from fpdf.image_datastructures import RasterImageInfo
+from fpdf.image_parsing import get_img_info
 from lxml import etree
 from PIL import Image
 
 from nfse.documents.fonte import carregavel, imprimivel
+from nfse.documents.texto_rapido import TextoRapido
 from nfse.xml import seguro
 
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
@@ -38,14 +44,15 @@ SITUACAO_CANCELADA = "NFS-e Cancelada"
 issue (100, "NFS-e Gerada"), which the library prints whatever the watermark says."""
 
 
-class _DanfseNacional(Danfse):
+class _DanfseNacional(TextoRapido, Danfse):
     """``brazilfiscalreport``'s DANFSe with its header logo embedded at ``DPI``, and the
-    situação of a cancelled note saying so.
+    situação of a cancelled note saying so; its text through ``TextoRapido``.
 
     The library embeds the logo's 1920 x 389 RGBA original, printed 8 mm high, in every PDF:
     decoding and recompressing it was half of a DANFSe's rendering time (~24 of ~50 ms) and
-    made each PDF, an e-mail attachment, 85 KB instead of 33. The logo, reduced once per
-    process, is what each document embeds instead."""
+    made each PDF, an e-mail attachment, 85 KB instead of 33. The logo, reduced and parsed
+    into fpdf2's image record once per process, is what each document embeds instead
+    (parsing it again, ~3 ms, was a fifth of a DANFSe)."""
 
     def _parse_xml(self) -> dict[str, Any]:
         data = super()._parse_xml()
@@ -56,8 +63,21 @@ class _DanfseNacional(Danfse):
     def image(self, name: Any, *args: Any, **kwargs: Any) -> Any:
         height = kwargs.get("h")
         if isinstance(name, str) and os.path.basename(name) == LOGO and height:
-            name = io.BytesIO(_reduzido(name, round(height / 25.4 * DPI)))
+            png = _reduzido(name, round(height / 25.4 * DPI))
+            self._imagem_pronta(png)
+            name = io.BytesIO(png)
         return super().image(name, *args, **kwargs)
+
+    def _imagem_pronta(self, png: bytes) -> None:
+        """Put the parsed ``png`` in this document's image cache, under the key fpdf2
+        looks it up by (the MD5 of its bytes), as fpdf2 would have parsed it."""
+        imagens = self.image_cache.images
+        chave, info = _parsed(png, self.image_cache.image_filter)
+        if chave in imagens or info.get("iccp") is not None:
+            return
+        copia = RasterImageInfo(info)  # fpdf2 writes its object number into it
+        copia.update(i=len(imagens) + 1, usages=0, iccp_i=None)
+        imagens[chave] = copia
 
 
 @cache
@@ -71,6 +91,13 @@ def _reduzido(path: str, height: int) -> bytes:
     return out.getvalue()
 
 
+@cache
+def _parsed(png: bytes, filtro: str) -> tuple[str, RasterImageInfo]:
+    """fpdf2's image record of ``png`` and the key it caches it by."""
+    chave = hashlib.md5(png.strip(), usedforsecurity=False).hexdigest()
+    return chave, get_img_info(chave, io.BytesIO(png), filtro)
+
+
 QR_ESCALA = 4
 """Pixels per QR module in the embedded image: the PDF scales it to its printed size."""
 QR_MASCARA = 0
@@ -78,12 +105,33 @@ QR_MASCARA = 0
 
 
 def _qr_png(dados: str, borda: int) -> bytes:
-    """The QR code of ``dados`` as a small black-and-white PNG (error correction L, as the
-    library's)."""
-    out = io.BytesIO()
-    segno.make(dados, error="l", boost_error=False, mask=QR_MASCARA).save(
-        out, kind="png", scale=QR_ESCALA, border=borda)
-    return out.getvalue()
+    """The QR code of ``dados`` (error correction L, as the library's) as a 1-bit
+    grayscale PNG, ``QR_ESCALA`` pixels per module and ``borda`` light modules around.
+
+    segno's own PNG writer builds it pixel by pixel in Python (~1 ms, a seventh of a
+    DANFSe); here each row of modules becomes one scanline, repeated."""
+    matriz = segno.make(dados, error="l", boost_error=False, mask=QR_MASCARA).matrix
+    lado = len(matriz) + 2 * borda
+    largura = lado * QR_ESCALA
+    claro = "1" * QR_ESCALA
+    escuro = "0" * QR_ESCALA
+    vazia = claro * lado
+    bits = [vazia] * borda
+    bits += [claro * borda + "".join(escuro if m else claro for m in linha) + claro * borda
+             for linha in matriz]
+    bits += [vazia] * borda
+    tamanho = (largura + 7) // 8
+    cru = b"".join(b"\x00" + int(b.ljust(tamanho * 8, "1"), 2).to_bytes(tamanho, "big")
+                   for b in bits for _ in range(QR_ESCALA))
+    cabecalho = struct.pack(">IIBBBBB", largura, largura, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _bloco(b"IHDR", cabecalho)
+            + _bloco(b"IDAT", zlib.compress(cru, 9)) + _bloco(b"IEND", b""))
+
+
+def _bloco(tipo: bytes, dados: bytes) -> bytes:
+    """A PNG chunk: length, type, data, CRC of type and data."""
+    return (struct.pack(">I", len(dados)) + tipo + dados
+            + struct.pack(">I", zlib.crc32(tipo + dados)))
 
 
 def _qr_code(pdf: Any, dados: str, y_margin_ret: float, x_offset: float, y_offset: float,
@@ -107,6 +155,16 @@ _QR_DA_BIBLIOTECA = biblioteca.draw_qr_code
 biblioteca.draw_qr_code = _qr_code
 
 
+LOGO_ALTURA_MM = 8
+"""The logo's printed height in ``brazilfiscalreport``'s header."""
+
+
+def preparar() -> None:
+    """Reduce and parse the logo before the first DANFSe needs it."""
+    path = os.path.join(os.path.dirname(os.path.abspath(biblioteca.__file__)), LOGO)
+    _parsed(_reduzido(path, round(LOGO_ALTURA_MM / 25.4 * DPI)), "AUTO")
+
+
 def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
            pedido: Callable[[], bytes | None] | None = None) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
@@ -127,11 +185,16 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
         from nfse.documents.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
+    return bytes(_nacional(xml, cancelada).output())
+
+
+def _nacional(xml: bytes | str, cancelada: bool,
+              classe: type[_DanfseNacional] = _DanfseNacional) -> _DanfseNacional:
+    """The national DANFSe drawn, not yet written out."""
     config = DanfseConfig()
     config.watermark_cancelled = cancelada
     texto = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    pdf = _DanfseNacional(xml=texto if carregavel(texto) else _imprimivel(texto), config=config)
-    return bytes(pdf.output())
+    return classe(xml=texto if carregavel(texto) else _imprimivel(texto), config=config)
 
 
 def _imprimivel(xml: str) -> str:

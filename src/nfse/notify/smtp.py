@@ -12,7 +12,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from enum import StrEnum
 from pathlib import Path
 
@@ -96,12 +96,19 @@ _REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SM
 class Conexoes:
     """SMTP sessions kept open per server and reused for the next messages: opening one
     (TCP, greeting, EHLO, STARTTLS, login) took more round trips than the message itself.
+
+    At most ``por_servidor`` sessions per server, idle or busy: a message takes one that is
+    idle, opens one while fewer are open, or waits for one to come back (up to the send's
+    timeout; then it is retried later). Over a server 100 ms away a message is three or four
+    answers (~0.3-0.4 s), so one session carries ~3 messages/s and 50/s need ~16-20 at once.
     A session idle longer than ``ociosa`` seconds is closed rather than reused (servers drop
     idle clients); a reused one the server has meanwhile closed is replaced once, at once."""
 
-    def __init__(self, ociosa: float = 30.0):
+    def __init__(self, ociosa: float = 30.0, por_servidor: int = 20):
         self.ociosa = ociosa
+        self.por_servidor = max(1, por_servidor)
         self._idle: dict[SmtpConfig, list[tuple[float, smtplib.SMTP]]] = {}
+        self._vagas: dict[SmtpConfig, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     def _pegar(self, config: SmtpConfig) -> smtplib.SMTP | None:
@@ -123,8 +130,23 @@ class Conexoes:
         with self._lock:
             self._idle.setdefault(config, []).append((time.monotonic(), client))
 
-    def enviar(self, config: SmtpConfig, message: EmailMessage,
+    def _vaga(self, config: SmtpConfig) -> threading.BoundedSemaphore:
+        with self._lock:
+            return self._vagas.setdefault(config, threading.BoundedSemaphore(self.por_servidor))
+
+    def enviar(self, config: SmtpConfig, message: Message,
                timeout: float = 30.0) -> Entrega:
+        """Send over a session of this server's, within its limit of sessions."""
+        vaga = self._vaga(config)
+        if not vaga.acquire(timeout=timeout):
+            return Entrega(Resultado.ADIADO, f"as {self.por_servidor} conexões com "
+                           f"{config.host} estão ocupadas")
+        try:
+            return self._enviar(config, message, timeout)
+        finally:
+            vaga.release()
+
+    def _enviar(self, config: SmtpConfig, message: Message, timeout: float) -> Entrega:
         client = self._pegar(config)
         if client is not None:
             try:
@@ -164,7 +186,7 @@ class Conexoes:
             _fechar(client)
 
 
-def enviar(config: SmtpConfig, message: EmailMessage, timeout: float = 30.0) -> Entrega:
+def enviar(config: SmtpConfig, message: Message, timeout: float = 30.0) -> Entrega:
     """One message over a session of its own."""
     conexoes = Conexoes()
     try:
@@ -173,7 +195,7 @@ def enviar(config: SmtpConfig, message: EmailMessage, timeout: float = 30.0) -> 
         conexoes.fechar()
 
 
-def guardar(maildir: Path, message: EmailMessage) -> Entrega:
+def guardar(maildir: Path, message: Message) -> Entrega:
     """No SMTP server configured: keep the message where a user can open it."""
     mailbox.Maildir(maildir, create=True).add(message)
     return Entrega(Resultado.ENTREGUE, f"maildir {maildir}")

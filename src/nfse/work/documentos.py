@@ -8,6 +8,7 @@ per note. A cancellation removes the PDF of the authorized note in its transacti
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import Engine
 
@@ -20,11 +21,13 @@ PEDIDO_EMISSAO = "exchange:emissao:request"
 ConsultaNFe failed) is drawn with the RPS it carried. Read only when the renderer asks."""
 
 
-def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False) -> bytes | None:
+def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False,
+                 renderizando: AbstractContextManager | None = None) -> bytes | None:
     """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note's
     state does not depend on its PDF, which is rendered again on demand. It is kept only if
     the note is still in the state it was rendered for (``ciclo.guardar_danfse``): a PDF
     rendered while a cancellation committed is served once, never kept over it.
+    ``renderizando`` is held while rendering only, not while reading or writing the store.
 
     The PDF stack is imported here, on first use: it costs a worker that never renders one
     ~25 MB."""
@@ -39,9 +42,10 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
         return found[0] if found else None
 
     try:
-        pdf = render(xml, cancelada=cancelada,
-                     homologacao=row is not None and row.ambiente == "homologacao",
-                     pedido=pedido)
+        with renderizando or nullcontext():
+            pdf = render(xml, cancelada=cancelada,
+                         homologacao=row is not None and row.ambiente == "homologacao",
+                         pedido=pedido)
     except Exception:
         log.exception("nota %s: DANFSe rendering failed", nota_id)
         return None

@@ -5,6 +5,7 @@ is recorded as a retry, never allowed to stop the loop."""
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Generic, TypeVar
@@ -20,23 +21,54 @@ class Outbox(Generic[Outcome]):
     lease = timedelta(seconds=120)
     paralelo = 1
     """Rows delivered at once (threads of the outbox's own); 1: one after another."""
+    espera = 1.0
+    """Seconds a parallel round waits for a free place before giving the loop back."""
 
     def __init__(self, engine: Engine, owner: str):
         self.engine = engine
         self.owner = owner
         self._pool: ThreadPoolExecutor | None = None
+        self._em_voo = 0
+        self._mudou = threading.Condition()
 
     def run_once(self) -> int:
-        """Deliver what is due; how many rows were tried."""
+        """Deliver what is due; how many rows were tried (in parallel: handed to the
+        delivery threads, which may still be delivering them)."""
+        if self.paralelo > 1:
+            return self._em_paralelo()
         claimed = self._claim()
-        if self.paralelo > 1 and len(claimed) > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.paralelo, type(self).__name__.lower())
-            list(self._pool.map(self._one, claimed))
-        else:
-            for row in claimed:
-                self._one(row)
+        for row in claimed:
+            self._one(row)
         return len(claimed)
+
+    def _em_paralelo(self) -> int:
+        """Claim as many rows as places are free (twice the threads: each thread has its
+        next row waiting) and hand them to the threads without waiting for them. Waiting
+        for a whole claim, one slow message held every place its claim had freed."""
+        limite = 2 * self.paralelo
+        with self._mudou:
+            self._mudou.wait_for(lambda: self._em_voo < limite, timeout=self.espera)
+            livres = limite - self._em_voo
+        if livres <= 0:
+            return 0
+        claimed = self._claim_ate(livres)
+        if not claimed:
+            return 0
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.paralelo, type(self).__name__.lower())
+        with self._mudou:
+            self._em_voo += len(claimed)
+        for row in claimed:
+            self._pool.submit(self._one_em_voo, row)
+        return len(claimed)
+
+    def _one_em_voo(self, row: Row) -> None:
+        try:
+            self._one(row)
+        finally:
+            with self._mudou:
+                self._em_voo -= 1
+                self._mudou.notify_all()
 
     def _one(self, row: Row) -> None:
         try:
@@ -52,6 +84,10 @@ class Outbox(Generic[Outcome]):
             self._pool.shutdown()
 
     def _claim(self) -> list[Row]:
+        raise NotImplementedError
+
+    def _claim_ate(self, quantos: int) -> list[Row]:
+        """Claim at most ``quantos`` due rows (outboxes delivering in parallel)."""
         raise NotImplementedError
 
     def _deliver(self, row: Row) -> Outcome:
