@@ -3,7 +3,10 @@ notes by filters, a note with everything that happened to it, the companies with
 per status, and the health of the queues and authorities. Read-only.
 
 Notes are paged by id, newest first, with a cursor (``antes``: the last id seen) instead of an
-offset, so a page costs the same at the millionth note as at the first."""
+offset, so a page costs the same at the millionth note as at the first. Each filter but the
+text has an index that walks its notes in that order (migration 0012); the text, which no
+index serves, is looked for in at most ``JANELA_TEXTO`` notes per page, and the count stops
+at ``LIMITE_CONTAGEM``: neither reads a million rows for one page."""
 
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ from nfse.store.tables import (
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 PAGINA = 50
+LIMITE_CONTAGEM = 1000
+"""Notes counted for a list at most: beyond, the list has "more than" this many."""
+JANELA_TEXTO = 5000
+"""Notes (matching the other filters) a text search reads per page, newest first."""
 PENDENTE = "pendente"
 
 
@@ -65,33 +72,61 @@ def _condicoes(filtros: Filtros) -> list[Any]:
         onde.append(c.accepted_at >= _inicio(filtros.desde))
     if filtros.ate:
         onde.append(c.accepted_at < _inicio(filtros.ate + timedelta(days=1)))
-    if filtros.texto:
-        padrao = "%" + filtros.texto.replace("\\", "\\\\").replace("%", "\\%") \
-            .replace("_", "\\_") + "%"
-        onde.append(or_(c.ref.like(padrao, escape="\\"), c.numero.like(padrao, escape="\\"),
-                        c.chave_acesso.like(padrao, escape="\\"),
-                        c.requisicao.like(padrao, escape="\\")))
     return onde
 
 
+def _texto(texto: str) -> Any:
+    c = notas.c
+    padrao = "%" + texto.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(c.ref.like(padrao, escape="\\"), c.numero.like(padrao, escape="\\"),
+               c.chave_acesso.like(padrao, escape="\\"),
+               c.requisicao.like(padrao, escape="\\"))
+
+
+@dataclass(frozen=True)
+class Pagina:
+    linhas: list[Row]
+    proxima: int | None
+    """The cursor (``antes``) of the next page; None on the last."""
+    examinadas: int | None = None
+    """With a text filter: notes read for this page (at most ``JANELA_TEXTO``)."""
+
+
 def buscar_notas(conn: Connection, filtros: Filtros, antes: int | None = None,
-                 limite: int = PAGINA) -> list[Row]:
-    """Up to ``limite`` notes matching ``filtros``, newest first, older than id ``antes``."""
+                 limite: int = PAGINA) -> Pagina:
+    """Up to ``limite`` notes matching ``filtros``, newest first, older than id ``antes``.
+    With a text filter, among the next ``JANELA_TEXTO`` notes matching the others only: a
+    page may then hold fewer than ``limite`` notes and still have a next one."""
     c = notas.c
     onde = _condicoes(filtros)
     if antes is not None:
         onde.append(c.id < antes)
+    janela = None
+    if filtros.texto:
+        ids = select(c.id).where(*onde).order_by(c.id.desc()).limit(JANELA_TEXTO).subquery()
+        janela = conn.execute(select(func.min(ids.c.id), func.count())).one()
+        onde += [c.id >= (janela[0] or 0), _texto(filtros.texto)]
     consulta = (select(c.id, c.empresa_id, c.ambiente, c.ref, c.status, c.provider,
                        c.cnpj_prestador, c.numero, c.chave_acesso, c.attempts, c.mensagem,
                        c.accepted_at, c.updated_at, empresas.c.nome.label("empresa"))
                 .join(empresas, empresas.c.id == c.empresa_id)
                 .where(*onde).order_by(c.id.desc()).limit(limite))
-    return list(conn.execute(consulta))
+    linhas = list(conn.execute(consulta))
+    if len(linhas) == limite:
+        return Pagina(linhas, linhas[-1].id, janela[1] if janela else None)
+    if janela and janela[1] == JANELA_TEXTO:
+        return Pagina(linhas, janela[0], janela[1])
+    return Pagina(linhas, None, janela[1] if janela else None)
 
 
-def contar_notas(conn: Connection, filtros: Filtros) -> int:
-    return conn.execute(select(func.count()).select_from(notas)
-                        .where(*_condicoes(filtros))).scalar_one()
+def contar_notas(conn: Connection, filtros: Filtros,
+                 limite: int = LIMITE_CONTAGEM) -> int | None:
+    """How many notes match, up to ``limite`` (``limite + 1`` means more than that); None
+    with a text filter, whose count would read every note."""
+    if filtros.texto:
+        return None
+    primeiras = select(notas.c.id).where(*_condicoes(filtros)).limit(limite + 1).subquery()
+    return conn.execute(select(func.count()).select_from(primeiras)).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,11 @@ notas = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("empresa_id", "ambiente", "ref", name="uq_notas_ref"),
     Index("ix_notas_due", "status", "next_attempt_at"),
+    # The operators' list (store.operador), newest first under each filter:
+    Index("ix_notas_empresa", "empresa_id", "id"),
+    Index("ix_notas_status", "status", "id"),
+    Index("ix_notas_ref", "ref"),
+    Index("ix_notas_aceita", "accepted_at"),
 )
 
 historico = Table(

@@ -1,0 +1,29 @@
+"""Indexes the operators' note list walks, newest first, for each filter: by company, by
+status, the ref alone (without the company, which leads the unique constraint's index) and
+the day accepted. With a million notes, a filtered page read every note without them.
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+
+INDICES = {
+    "ix_notas_empresa": ["empresa_id", "id"],
+    "ix_notas_status": ["status", "id"],
+    "ix_notas_ref": ["ref"],
+    "ix_notas_aceita": ["accepted_at"],
+}
+
+
+def upgrade() -> None:
+    for nome, colunas in INDICES.items():
+        op.create_index(nome, "notas", colunas)
+
+
+def downgrade() -> None:
+    for nome in INDICES:
+        op.drop_index(nome, "notas")
