@@ -36,9 +36,11 @@ from bench.endtoend import run as end_to_end
 from bench.loadgen import percentile
 from bench.stack import ROOT, Stack, database
 from nfse.store import admin_tokens
+from nfse.store import artefatos as artefatos_store
 from nfse.store import notas as notas_store
 from nfse.store.db import make_engine
 from nfse.store.tables import artefatos, empresas, historico, notas
+from nfse.work.documentos import store_danfse
 
 MODELOS = 6
 """Notes issued the real way, whose rows the loaded notes copy."""
@@ -66,6 +68,10 @@ class Modelos:
     notas: list[dict]
     historico: dict[int, list[dict]]
     artefatos: dict[int, list[dict]]
+    danfse: int
+    """Bytes of a DANFSe as kept once rendered (not copied: rendered for few notes)."""
+    danfse_pdf: int
+    """The same PDF's own bytes."""
 
 
 def modelos(workdir: Path, database_url: str, count: int = MODELOS) -> Modelos:
@@ -76,16 +82,23 @@ def modelos(workdir: Path, database_url: str, count: int = MODELOS) -> Modelos:
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
+            xml = artefatos_store.latest(conn, 1, artefatos_store.XML_NFSE)
+        assert xml is not None
+        pdf = store_danfse(engine, 1, xml[0])  # as an e-mail or the public link keeps it
+        with engine.connect() as conn:
+            danfse = conn.execute(select(func.length(artefatos.c.content)).where(
+                artefatos.c.kind == artefatos_store.DANFSE)).scalar_one()
             rows = [r._asdict() for r in conn.execute(select(notas).order_by(notas.c.id))]
             hist: dict[int, list[dict]] = {}
             for r in conn.execute(select(historico).order_by(historico.c.id)):
                 hist.setdefault(r.nota_id, []).append(r._asdict())
             arts: dict[int, list[dict]] = {}
-            for r in conn.execute(select(artefatos).order_by(artefatos.c.id)):
+            for r in conn.execute(select(artefatos).where(
+                    artefatos.c.kind != artefatos_store.DANFSE).order_by(artefatos.c.id)):
                 arts.setdefault(r.nota_id, []).append(r._asdict())
     finally:
         engine.dispose()
-    return Modelos(rows, hist, arts)
+    return Modelos(rows, hist, arts, danfse, len(pdf or b""))
 
 
 def _copia(valor: object) -> str:
@@ -232,10 +245,10 @@ def _dependentes(engine: Engine, modelos: Modelos, primeiro: int, fim: int) -> N
 def tamanho(engine: Engine) -> int:
     """Bytes of every table of the database's schema, with its indexes and TOAST."""
     with engine.connect() as conn:
-        return conn.execute(text(
+        return int(conn.execute(text(
             "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = current_schema()")).scalar_one()
+            "WHERE c.relkind = 'r' AND n.nspname = current_schema()")).scalar_one())
 
 
 @dataclass
@@ -304,13 +317,19 @@ def claims(engine: Engine, count: int) -> list[float]:
     return seconds
 
 
+PAGINAS = {"primeira": "first page", "filtrada": "company + status filter",
+           "funda": "a deep page (cursor a tenth from the oldest)",
+           "ref": "a ref (no company)",
+           "texto": "a text found nowhere (5,000 notes read)"}
+
+
 def paginas(lado: Lado) -> dict[str, str]:
-    """The panel's note list as an operator pages it."""
-    return {"first page": "/painel/notas",
-            "company + status": "/painel/notas?empresa=1&status=erro_autorizacao",
-            "deep page": f"/painel/notas?antes={lado.antes}",
+    """The panel's note list as an operator pages it (``PAGINAS``)."""
+    return {"primeira": "/painel/notas",
+            "filtrada": "/painel/notas?empresa=1&status=erro_autorizacao",
+            "funda": f"/painel/notas?antes={lado.antes}",
             "ref": f"/painel/notas?ref={lado.refs[0]}",
-            "text, no match": "/painel/notas?texto=nenhuma-nota-tem-isto"}
+            "texto": "/painel/notas?texto=nenhuma-nota-tem-isto"}
 
 
 def medir(lado: Lado, workdir: Path, seconds: float, body: Path) -> dict:
@@ -355,6 +374,7 @@ def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> di
             cheio.engine.dispose()
     emitidas = carga["status"].get("autorizado", 0) + carga["status"].get("cancelado", 0)
     return {"carga": carga, "bytes_por_nota": carga["bytes"] / max(emitidas, 1),
+            "danfse": exemplos.danfse, "danfse_pdf": exemplos.danfse_pdf,
             "vazio": _junta(medidas["vazio"]), "cheio": _junta(medidas["cheio"])}
 
 
