@@ -218,9 +218,11 @@ def stored(plan: Plan, workdir: Path, say: Console) -> list[Row]:
                            cheio["painel"][page]["p99_ms"], vazio["painel"][page]["p99_ms"],
                            "ms", False))
     kb = got["bytes_por_nota"] / 1024
-    rows.append(Row("Bytes per authorized note (database, indexes included)",
-                    f"{kb:.1f} KB; a DANFSe, once rendered (e-mail, public link), is kept: "
-                    f"+{got['danfse'] / 1024:.1f} KB",
+    dias = Settings().danfse_dias
+    rows.append(Row("Bytes per authorized note: database with its indexes, documents "
+                    f"included (the DANFSe of the last {dias:g} days' notes kept, as when "
+                    "every note is e-mailed)",
+                    f"{kb:.1f} KB (a DANFSe kept: {got['danfse'] / 1024:.1f} KB)",
                     ", ".join(f"{k} {v:,}" for k, v in sorted(carga["status"].items())), "",
                     "≤ 15 KB", _ok(kb <= 15)))
     return rows

@@ -35,6 +35,7 @@ from bench.acceptance import NOTA, load
 from bench.endtoend import run as end_to_end
 from bench.loadgen import percentile
 from bench.stack import ROOT, Stack, database
+from nfse.config import Settings
 from nfse.store import admin_tokens
 from nfse.store import artefatos as artefatos_store
 from nfse.store import notas as notas_store
@@ -68,8 +69,9 @@ class Modelos:
     notas: list[dict]
     historico: dict[int, list[dict]]
     artefatos: dict[int, list[dict]]
-    danfse: int
-    """Bytes of a DANFSe as kept once rendered (not copied: rendered for few notes)."""
+    danfse: bytes
+    """A DANFSe as kept once rendered (an e-mail, the public link): the loaded notes of the
+    last ``NFSE_DANFSE_DIAS`` days keep one, as when every note is e-mailed."""
     danfse_pdf: int
     """The same PDF's own bytes."""
 
@@ -86,7 +88,7 @@ def modelos(workdir: Path, database_url: str, count: int = MODELOS) -> Modelos:
         assert xml is not None
         pdf = store_danfse(engine, 1, xml[0])  # as an e-mail or the public link keeps it
         with engine.connect() as conn:
-            danfse = conn.execute(select(func.length(artefatos.c.content)).where(
+            danfse = conn.execute(select(artefatos.c.content).where(
                 artefatos.c.kind == artefatos_store.DANFSE)).scalar_one()
             rows = [r._asdict() for r in conn.execute(select(notas).order_by(notas.c.id))]
             hist: dict[int, list[dict]] = {}
@@ -208,7 +210,8 @@ def carregar(database_url: str, modelos: Modelos, total: int,
 
 def _dependentes(engine: Engine, modelos: Modelos, primeiro: int, fim: int) -> None:
     """Each loaded note's history (received, then its status) and, for notes issued, the
-    documents of its model note: the exchange with the authority and the NFS-e's XML."""
+    documents of its model note: the exchange with the authority and the NFS-e's XML, and
+    the DANFSe of those of the last ``NFSE_DANFSE_DIAS`` days (kept as when e-mailed)."""
     with engine.begin() as conn:
         conn.execute(text("CREATE TEMP TABLE modelo_artefatos (k int, kind text, "
                           "content bytea, media_type text) ON COMMIT DROP"))
@@ -233,6 +236,13 @@ def _dependentes(engine: Engine, modelos: Modelos, primeiro: int, fim: int) -> N
             "SELECT id, 'cancelado', 'Cancelamento solicitado pelo tomador', updated_at "
             "FROM notas WHERE id >= :a AND id < :b AND status = 'cancelado'"),
             {"a": primeiro, "b": fim})
+        conn.execute(text(
+            "INSERT INTO artefatos (nota_id, kind, content, media_type, created_at) "
+            "SELECT id, 'danfse', :pdf, 'application/pdf', updated_at FROM notas "
+            "WHERE id >= :a AND id < :b AND status <> 'erro_autorizacao' "
+            "AND accepted_at > :desde"), {
+                "a": primeiro, "b": fim, "pdf": modelos.danfse,
+                "desde": datetime.now(UTC) - timedelta(days=Settings().danfse_dias)})
         conn.execute(text(
             "INSERT INTO artefatos (nota_id, kind, content, media_type, created_at) "
             "SELECT n.id, m.kind, m.content, m.media_type, n.updated_at "
@@ -374,7 +384,7 @@ def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> di
             cheio.engine.dispose()
     emitidas = carga["status"].get("autorizado", 0) + carga["status"].get("cancelado", 0)
     return {"carga": carga, "bytes_por_nota": carga["bytes"] / max(emitidas, 1),
-            "danfse": exemplos.danfse, "danfse_pdf": exemplos.danfse_pdf,
+            "danfse": len(exemplos.danfse), "danfse_pdf": exemplos.danfse_pdf,
             "vazio": _junta(medidas["vazio"]), "cheio": _junta(medidas["cheio"])}
 
 

@@ -74,7 +74,7 @@ def test_loaded_notes_are_served_by_the_api_and_listed_by_the_panel(
     monkeypatch.setenv("NFSE_BENCH_DATABASE_URL", PG_URL)
     with database("sqlite", tmp_path) as url:
         exemplos = volume.modelos(tmp_path, url, count=2)
-    assert exemplos.danfse > 1000  # a DANFSe rendered and kept the real way, measured
+    assert exemplos.danfse.startswith(b"x")  # a DANFSe rendered and kept the real way (zlib)
     with database("postgresql", tmp_path) as url:
         lado = volume.Lado.preparar(tmp_path, url)
         carga = volume.carregar(url, exemplos, 300, empresas_count=3)

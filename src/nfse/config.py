@@ -138,6 +138,9 @@ class Settings:
     email_concorrencia: int = _number(int, "NFSE_EMAIL_CONCORRENCIA", 32)
     """E-mails a worker process sends at once, each on an SMTP session kept open and reused
     (a message over a server 100 ms away takes four answers: ~0.4 s)."""
+    danfse_dias: float = _number(float, "NFSE_DANFSE_DIAS", 7)
+    """Days a rendered DANFSe is kept (a cache: it is rendered again from the NFS-e's XML
+    when asked for later). ~30 KB each, more than everything else a note stores."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

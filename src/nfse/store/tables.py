@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -162,6 +163,9 @@ artefatos = Table(
     # zlib-compressed.
     Column("media_type", String(60), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_artefatos_danfse", "created_at", postgresql_where=text("kind = 'danfse'"),
+          sqlite_where=text("kind = 'danfse'")),
+    # The kept PDFs by age, for their expiry (work.documentos.expirar).
 )
 
 workers = Table(
