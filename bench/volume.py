@@ -9,10 +9,10 @@ and dates (a year of notes, oldest first). The notes go in with ``COPY``; their 
 and documents with ``INSERT … SELECT`` from the models, in the server, so the documents'
 bytes never travel through Python.
 
-Measured on each database, alternately: acceptance (POST /v2/nfse, 32 clients), GET by
-ref (random loaded refs), the worker's claim (``notas.claim`` of 8 due notes) and the
-panel's note list (first page, a company and status filter, a deep page through its
-``antes`` cursor)."""
+Each measurement is taken on one database then the other, in turn: acceptance (POST
+/v2/nfse, 32 clients), GET by ref (random loaded refs), the worker's claim (``notas.claim``
+of 8 due notes) and the panel's note list (first page, a company and status filter, a deep
+page through its ``antes`` cursor, a ref, a text)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -293,7 +293,7 @@ class Lado:
 
     @contextmanager
     def api(self) -> Iterator[tuple[str, str]]:
-        """The API (no worker, on core 0) and a panel session's cookie header."""
+        """The API (no worker, on core 0), its URL and a panel session's cookie header."""
         _, url = self.stack.api(cpu=0)
         try:
             resposta = httpx.post(url + "/painel/entrar", data={"token": self.admin})
@@ -330,6 +330,7 @@ def claims(engine: Engine, count: int) -> list[float]:
 PAGINAS = {"primeira": "first page", "filtrada": "company + status filter",
            "funda": "a deep page (cursor a tenth from the oldest)",
            "ref": "a ref (no company)",
+           "datas": "a month, half a year back",
            "texto": "a text found nowhere (5,000 notes read)"}
 
 
@@ -339,23 +340,46 @@ def paginas(lado: Lado) -> dict[str, str]:
             "filtrada": "/painel/notas?empresa=1&status=erro_autorizacao",
             "funda": f"/painel/notas?antes={lado.antes}",
             "ref": f"/painel/notas?ref={lado.refs[0]}",
+            "datas": f"/painel/notas?desde={date.today() - timedelta(days=200)}"
+                     f"&ate={date.today() - timedelta(days=170)}",
             "texto": "/painel/notas?texto=nenhuma-nota-tem-isto"}
 
 
-def medir(lado: Lado, workdir: Path, seconds: float, body: Path) -> dict:
-    """One round on one database: acceptance, GET by ref, the panel's pages, claims."""
-    with lado.api() as (url, cookie):
-        aceite = load(url, body, lado.stack.token, 32, seconds)
-        if not lado.refs:
+def medir(lados: dict[str, Lado], workdir: Path, seconds: float, rounds: int, body: Path,
+          say=print) -> dict[str, list[dict]]:  # noqa: ANN001
+    """Both APIs up at once (on core 0, one loaded at a time); each measurement taken on
+    one database then the other, ``rounds`` times, so that the machine's drift falls on
+    both sides alike: acceptance, GET by ref, the panel's pages, claims."""
+    medidas: dict[str, list[dict]] = {nome: [{"painel": {}} for _ in range(rounds)]
+                                      for nome in lados}
+    with lados["vazio"].api() as vazio, lados["cheio"].api() as cheio:
+        servidores = {"vazio": vazio, "cheio": cheio}
+
+        def cada(rotulo: str, medida) -> None:  # noqa: ANN001
+            say(rotulo)
+            for rodada in range(rounds):
+                for nome, lado in lados.items():
+                    url, cookie = servidores[nome]
+                    medida(medidas[nome][rodada], lado, url, cookie)
+
+        cada("acceptance", lambda m, lado, url, _: m.update(
+            accept=load(url, body, lado.stack.token, 32, seconds)))
+        for lado in lados.values():
             lado.amostra()
-        get = gets(url, [f"/v2/nfse/{ref}" for ref in lado.refs], workdir, seconds,
-                   clients=8, token=lado.stack.token)
-        painel = {nome: gets(url, [path], workdir, seconds / 2, clients=4, header=cookie)
-                  for nome, path in paginas(lado).items()}
-    tempos = claims(lado.engine, 100)
-    return {"accept": aceite, "get": get, "painel": painel,
-            "claim_ms": 1000 * sum(tempos) / len(tempos),
-            "claim_p99_ms": 1000 * percentile(tempos, 0.99)}
+        cada("GET by ref", lambda m, lado, url, _: m.update(get=gets(
+            url, [f"/v2/nfse/{ref}" for ref in lado.refs], workdir, seconds, clients=8,
+            token=lado.stack.token)))
+        for pagina in PAGINAS:
+            cada(f"panel: {PAGINAS[pagina]}", lambda m, lado, url, cookie, pagina=pagina:
+                 m["painel"].update({pagina: gets(url, [paginas(lado)[pagina]], workdir,
+                                                  seconds / 2, clients=4, header=cookie)}))
+
+        def claim(m: dict, lado: Lado, *_: str) -> None:
+            tempos = claims(lado.engine, 100)
+            m.update(claim_ms=1000 * sum(tempos) / len(tempos),
+                     claim_p99_ms=1000 * percentile(tempos, 0.99))
+        cada("claims", claim)
+    return medidas
 
 
 def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> dict:  # noqa: ANN001
@@ -374,11 +398,8 @@ def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> di
             say(f"loading {total:,} notes")
             carga = carregar(cheio_url, exemplos, total)
             carga["bytes"] = tamanho(cheio.engine) - antes
-            medidas: dict[str, list[dict]] = {"vazio": [], "cheio": []}
-            for _ in range(rounds):
-                for nome, lado in (("vazio", vazio), ("cheio", cheio)):
-                    say(f"measuring the {'empty' if nome == 'vazio' else 'loaded'} database")
-                    medidas[nome].append(medir(lado, workdir, seconds, body))
+            medidas = medir({"vazio": vazio, "cheio": cheio}, workdir, seconds, rounds, body,
+                            say)
         finally:
             vazio.engine.dispose()
             cheio.engine.dispose()

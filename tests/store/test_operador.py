@@ -1,5 +1,6 @@
 """The operators' note list (``store.operador``): paging by cursor returns every note that
-matches once, newest first, under every filter; the text is looked for a window at a time and
+matches once, newest first, under every filter (by the moment accepted with a day filter,
+ties broken by id); the text is looked for a window at a time and
 still finds every match; counts stop at their limit. And the migrations build exactly the
 tables the code declares (its indexes included)."""
 
@@ -40,7 +41,8 @@ def _notas(runtime: Runtime, total: int = 90) -> list[dict]:
         nota = {"empresa_id": 1 if n % 3 else outra,
                 "ambiente": "producao" if n % 4 == 0 else "homologacao",
                 "ref": f"ref-{n}", "status": STATUS[n % len(STATUS)],
-                "accepted_at": inicio + timedelta(days=n // 10), "padaria": n % 7 == 0}
+                "accepted_at": inicio + timedelta(days=n // 10 - 2 * (n % 5 == 0)),
+                "padaria": n % 7 == 0}  # every fifth accepted as if two days earlier
         with runtime.engine.begin() as conn:
             nota["id"] = notas.aceitar(conn, empresa_id=nota["empresa_id"],
                                        ambiente=nota["ambiente"], ref=nota["ref"],
@@ -79,7 +81,9 @@ def test_paging_returns_every_matching_note_once_newest_first(runtime: Runtime) 
             lambda n: date(2026, 3, 3) <= n["accepted_at"].date() <= date(2026, 3, 6),
     }
     for filtros, cabe in casos.items():
-        esperadas = sorted((n["id"] for n in feitas if cabe(n)), reverse=True)
+        ordem = (lambda n: (n["accepted_at"], n["id"])) if filtros.desde else (
+            lambda n: n["id"])
+        esperadas = [n["id"] for n in sorted(filter(cabe, feitas), key=ordem, reverse=True)]
         assert esperadas, filtros
         paginas = _todas(runtime, filtros, limite=7)
         assert [i for pagina in paginas for i in pagina] == esperadas, filtros
@@ -93,8 +97,13 @@ def test_text_is_looked_for_a_window_at_a_time_and_every_match_found(
     for filtros, cabe in (
             (operador.Filtros(texto="100% Pão_"), lambda n: n["padaria"]),
             (operador.Filtros(texto="Padaria", empresa_id=1),
-             lambda n: n["padaria"] and n["empresa_id"] == 1)):
-        esperadas = sorted((n["id"] for n in feitas if cabe(n)), reverse=True)
+             lambda n: n["padaria"] and n["empresa_id"] == 1),
+            (operador.Filtros(texto="Padaria", desde=date(2026, 3, 2), ate=date(2026, 3, 7)),
+             lambda n: n["padaria"] and date(2026, 3, 2) <= n["accepted_at"].date()
+             <= date(2026, 3, 7))):
+        ordem = (lambda n: (n["accepted_at"], n["id"])) if filtros.desde else (
+            lambda n: n["id"])
+        esperadas = [n["id"] for n in sorted(filter(cabe, feitas), key=ordem, reverse=True)]
         paginas = _todas(runtime, filtros, limite=3)
         assert [i for pagina in paginas for i in pagina] == esperadas
         assert len(paginas) > len(esperadas) / 3  # windows without a full page go on

@@ -2,8 +2,9 @@
 notes by filters, a note with everything that happened to it, the companies with their notes
 per status, and the health of the queues and authorities. Read-only.
 
-Notes are paged by id, newest first, with a cursor (``antes``: the last id seen) instead of an
-offset, so a page costs the same at the millionth note as at the first. Each filter but the
+Notes are paged newest first (by id; with a day filter, by the moment accepted), with a
+cursor (``antes``: the last id seen) instead of an offset, so a page costs the same at the
+millionth note as at the first. Each filter but the
 text has an index that walks its notes in that order (migration 0012); the text, which no
 index serves, is looked for in at most ``JANELA_TEXTO`` notes per page, and the count stops
 at ``LIMITE_CONTAGEM``: neither reads a million rows for one page."""
@@ -15,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, func, or_, select
+from sqlalchemy import Connection, Row, func, or_, select, tuple_
 
 from nfse.store.clock import now
 from nfse.store.tables import (
@@ -92,31 +93,60 @@ class Pagina:
     """With a text filter: notes read for this page (at most ``JANELA_TEXTO``)."""
 
 
+def _chave(filtros: Filtros) -> tuple[Any, ...]:
+    """The columns the list is ordered by, newest first: the id; with a day filter, the
+    moment accepted and then the id, so the index of that moment walks the days asked for
+    (by id, a month a year back was reached through every newer note)."""
+    c = notas.c
+    return (c.accepted_at, c.id) if filtros.desde or filtros.ate else (c.id,)
+
+
+def _posicao(chave: tuple[Any, ...], nota_id: int) -> tuple[Any, Any]:
+    """A note's position in the list's order and the expression it is compared to."""
+    if len(chave) == 1:
+        return notas.c.id, nota_id
+    marco = select(notas.c.accepted_at).where(notas.c.id == nota_id).scalar_subquery()
+    return tuple_(*chave), tuple_(marco, nota_id)
+
+
+def _antes_de(chave: tuple[Any, ...], nota_id: int) -> Any:
+    """Notes after note ``nota_id`` in the list's order."""
+    coluna, valor = _posicao(chave, nota_id)
+    return coluna < valor
+
+
 def buscar_notas(conn: Connection, filtros: Filtros, antes: int | None = None,
                  limite: int = PAGINA) -> Pagina:
-    """Up to ``limite`` notes matching ``filtros``, newest first, older than id ``antes``.
-    With a text filter, among the next ``JANELA_TEXTO`` notes matching the others only: a
-    page may then hold fewer than ``limite`` notes and still have a next one."""
+    """Up to ``limite`` notes matching ``filtros``, newest first, after note ``antes`` in
+    that order. With a text filter, among the next ``JANELA_TEXTO`` notes matching the
+    others only: a page may then hold fewer than ``limite`` notes and still have a next
+    one."""
     c = notas.c
+    chave = _chave(filtros)
+    ordem = [coluna.desc() for coluna in chave]
     onde = _condicoes(filtros)
     if antes is not None:
-        onde.append(c.id < antes)
-    janela = None
+        onde.append(_antes_de(chave, antes))
+    janela = examinadas = None
     if filtros.texto:
-        ids = select(c.id).where(*onde).order_by(c.id.desc()).limit(JANELA_TEXTO).subquery()
-        janela = conn.execute(select(func.min(ids.c.id), func.count())).one()
-        onde += [c.id >= (janela[0] or 0), _texto(filtros.texto)]
+        lidas = select(*chave).where(*onde).order_by(*ordem).limit(JANELA_TEXTO).subquery()
+        examinadas = conn.execute(select(func.count()).select_from(lidas)).scalar_one()
+        ultima = conn.execute(select(lidas.c.id).order_by(
+            *[lidas.c[coluna.name] for coluna in chave]).limit(1)).scalar()
+        janela = ultima if examinadas == JANELA_TEXTO else None
+        if ultima is not None:
+            coluna, valor = _posicao(chave, ultima)
+            onde.append(coluna >= valor)
+        onde.append(_texto(filtros.texto))
     consulta = (select(c.id, c.empresa_id, c.ambiente, c.ref, c.status, c.provider,
                        c.cnpj_prestador, c.numero, c.chave_acesso, c.attempts, c.mensagem,
                        c.accepted_at, c.updated_at, empresas.c.nome.label("empresa"))
                 .join(empresas, empresas.c.id == c.empresa_id)
-                .where(*onde).order_by(c.id.desc()).limit(limite))
+                .where(*onde).order_by(*ordem).limit(limite))
     linhas = list(conn.execute(consulta))
     if len(linhas) == limite:
-        return Pagina(linhas, linhas[-1].id, janela[1] if janela else None)
-    if janela and janela[1] == JANELA_TEXTO:
-        return Pagina(linhas, janela[0], janela[1])
-    return Pagina(linhas, None, janela[1] if janela else None)
+        return Pagina(linhas, linhas[-1].id, examinadas)
+    return Pagina(linhas, janela, examinadas)
 
 
 def contar_notas(conn: Connection, filtros: Filtros,

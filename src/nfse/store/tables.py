@@ -140,8 +140,9 @@ notas = Table(
     # The operators' list (store.operador), newest first under each filter:
     Index("ix_notas_empresa", "empresa_id", "id"),
     Index("ix_notas_status", "status", "id"),
+    Index("ix_notas_empresa_status", "empresa_id", "status", "id"),
     Index("ix_notas_ref", "ref"),
-    Index("ix_notas_aceita", "accepted_at"),
+    Index("ix_notas_aceita", "accepted_at", "id"),
 )
 
 historico = Table(

@@ -1,6 +1,7 @@
 """Indexes the operators' note list walks, newest first, for each filter: by company, by
-status, the ref alone (without the company, which leads the unique constraint's index) and
-the day accepted. With a million notes, a filtered page read every note without them.
+status, by both, the ref alone (without the company, which leads the unique constraint's
+index) and the day accepted. With a million notes, a filtered page read every note without
+them, and a company's notes of a rare status were fetched one heap page each.
 
 Revision ID: 0012
 Revises: 0011
@@ -14,8 +15,9 @@ down_revision = "0011"
 INDICES = {
     "ix_notas_empresa": ["empresa_id", "id"],
     "ix_notas_status": ["status", "id"],
+    "ix_notas_empresa_status": ["empresa_id", "status", "id"],
     "ix_notas_ref": ["ref"],
-    "ix_notas_aceita": ["accepted_at"],
+    "ix_notas_aceita": ["accepted_at", "id"],
 }
 
 
