@@ -192,7 +192,7 @@ def stored(plan: Plan, workdir: Path, say: Console) -> list[Row]:
     if "postgresql" not in engines():
         return [Row(f"With {n} notes stored", "", "needs NFSE_BENCH_DATABASE_URL", "", "",
                     "")]
-    say.log(f"{n} notes stored against an empty database (PostgreSQL)")
+    say.log(f"{n} notes stored against {plan.stored_notes // volume.BASE:,} (PostgreSQL)")
     got = volume.run(workdir, plan.stored_notes, plan.stored_seconds, 1 if plan is QUICK
                      else 2, say=say.log)
     vazio, cheio, carga = got["vazio"], got["cheio"], got["carga"]
