@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import acceptance, correio, danfse, endtoend, latencia, pipeline
+from bench import acceptance, correio, danfse, endtoend, latencia, pipeline, volume
 from bench.stack import database
 from nfse.config import Settings
 
@@ -38,18 +38,23 @@ class Plan:
     """Notes at light load, one per 0.5 s."""
     email_notes: int
     """Notes of the e-mail burst (each mailed to its tomador)."""
+    stored_notes: int
+    """Notes loaded into PostgreSQL before measuring against an empty database (issue 25.4:
+    a million; --quick loads fewer, which says little about a million)."""
+    stored_seconds: float
+    """Seconds of each load on each database (a panel page: half)."""
 
 
 QUICK = Plan(accept_seconds=3, accept_rounds=2, pipeline_seconds=1.5, pipeline_rounds=2,
              notes=1000, danfse_seconds=2, latency_notes=1500, light_notes=12,
-             email_notes=100)
+             email_notes=100, stored_notes=20_000, stored_seconds=1)
 """Two interleaved rounds even when quick: on a machine whose speed drifts by minutes, one
 round of each side measured ratios anywhere from 0.42 to 0.62 for the same code. A thousand
 notes end to end: 400 drained in under 2 s on a fast machine, where the ramp-up and the
 drain's 50 ms polls weigh, and read 182-267 notes/s against 268-313 for a thousand."""
 FULL = Plan(accept_seconds=10, accept_rounds=2, pipeline_seconds=5, pipeline_rounds=3,
             notes=2000, danfse_seconds=5, latency_notes=3000, light_notes=60,
-            email_notes=1000)
+            email_notes=1000, stored_notes=1_000_000, stored_seconds=4)
 
 
 @dataclass
@@ -170,6 +175,55 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
     with database("sqlite", workdir) as url:
         mail = correio.run(workdir, url, plan.email_notes)
     rows += email_rows(plan, mail)
+    rows += stored(plan, workdir, say)
+    return rows
+
+
+FLAT = 0.15
+"""Issue 25.4: with the notes stored, each cost within 15 % of the empty database's."""
+
+
+def stored(plan: Plan, workdir: Path, say: Console) -> list[Row]:
+    """Issue 25.4's rows: the same requests on an empty database and one holding
+    ``plan.stored_notes`` notes, alternately; bytes per authorized note."""
+    n = f"{plan.stored_notes:,}"
+    if "postgresql" not in engines():
+        return [Row(f"With {n} notes stored", "", "needs NFSE_BENCH_DATABASE_URL", "", "",
+                    "")]
+    say.log(f"{n} notes stored against {plan.stored_notes // volume.BASE:,} (PostgreSQL)")
+    got = volume.run(workdir, plan.stored_notes, plan.stored_seconds, 1 if plan is QUICK
+                     else 2, say=say.log)
+    vazio, cheio, carga = got["vazio"], got["cheio"], got["carga"]
+    rows = [Row(f"Loader: {n} notes straight into PostgreSQL (COPY)",
+                f"{carga['seconds']:.0f} s ({carga['notes'] / carga['seconds']:,.0f} notes/s)",
+                "", "", "minutes", _ok(carga["seconds"] < 900))]
+
+    def slower(label: str, ours: float, base: float, unit: str, higher_better: bool) -> Row:
+        ratio = ours / base if base else float("nan")
+        ok = ratio >= 1 - FLAT if higher_better else ratio <= 1 + FLAT
+        return Row(f"{label}, {n} notes stored (postgresql)", f"{ours:.1f} {unit}",
+                   f"{plan.stored_notes // volume.BASE:,} notes {base:.1f} {unit}",
+                   f"{ratio:.2f}",
+                   f"{'≥' if higher_better else '≤'} {1 - FLAT if higher_better else 1 + FLAT:.2f}",
+                   _ok(ok))
+    rows.append(slower("Acceptance POST /v2/nfse, 32 clients", cheio["accept"]["rps"],
+                       vazio["accept"]["rps"], "req/s", True))
+    rows.append(slower("GET /v2/nfse/REF p99, 8 clients", cheio["get"]["p99_ms"],
+                       vazio["get"]["p99_ms"], "ms", False))
+    rows.append(slower("Worker's claim of 8 due notes", cheio["claim_ms"], vazio["claim_ms"],
+                       "ms", False))
+    for page, label in volume.PAGINAS.items():
+        rows.append(slower(f"Panel note list p99, {label}, 4 clients",
+                           cheio["painel"][page]["p99_ms"], vazio["painel"][page]["p99_ms"],
+                           "ms", False))
+    kb = got["bytes_por_nota"] / 1024
+    dias = Settings().danfse_dias
+    rows.append(Row("Bytes per authorized note: database with its indexes, documents "
+                    f"included (the DANFSe of the last {dias:g} days' notes kept, as when "
+                    "every note is e-mailed)",
+                    f"{kb:.1f} KB (a DANFSe kept: {got['danfse'] / 1024:.1f} KB)",
+                    ", ".join(f"{k} {v:,}" for k, v in sorted(carga["status"].items())), "",
+                    "≤ 15 KB", _ok(kb <= 15)))
     return rows
 
 

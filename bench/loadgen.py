@@ -3,7 +3,9 @@ so that it has its own core and never competes with the server it measures.
 
 Each of N clients holds one connection and sends the next request as soon as the previous
 answer is read. Requests are POSTs of one JSON body; with ``--unique-ref`` each carries a
-fresh ``?ref=`` so the server accepts every one. With ``--total N`` the clients stop
+fresh ``?ref=`` so the server accepts every one. With ``--paths-file`` they are GETs of the
+file's paths (one a line) in turn, each client starting at its own place; ``--header``
+adds a header (a session cookie) to every request. With ``--total N`` the clients stop
 after N requests altogether (the end-to-end drain) instead of after ``--duration``.
 Prints one JSON object: requests, errors, seconds, requests/s and latency percentiles in
 ms. The first ``--warmup`` seconds are not counted."""
@@ -20,12 +22,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
-def _request(host: str, path: str, body: bytes, token: str | None) -> bytes:
-    head = [f"POST {path} HTTP/1.1", f"Host: {host}", "Content-Type: application/json",
-            f"Content-Length: {len(body)}"]
+def _request(host: str, path: str, body: bytes | None, token: str | None,
+             headers: tuple[str, ...] = ()) -> bytes:
+    if body is None:
+        head = [f"GET {path} HTTP/1.1", f"Host: {host}"]
+    else:
+        head = [f"POST {path} HTTP/1.1", f"Host: {host}", "Content-Type: application/json",
+                f"Content-Length: {len(body)}"]
     if token:
         head.append("Authorization: Basic " + base64.b64encode(f"{token}:".encode()).decode())
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+    head += headers
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
 
 
 async def _read_answer(reader: asyncio.StreamReader) -> int:
@@ -43,7 +50,8 @@ async def _read_answer(reader: asyncio.StreamReader) -> int:
 
 async def _client(n: int, url: str, path: str, body: bytes, token: str | None,
                   unique: bool, start: int, warm: float, end: float,
-                  latencies: list[float], errors: list[int], budget: list[int]) -> None:
+                  latencies: list[float], errors: list[int], budget: list[int],
+                  paths: list[str] | None = None, headers: tuple[str, ...] = ()) -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     i = 0
@@ -53,8 +61,12 @@ async def _client(n: int, url: str, path: str, body: bytes, token: str | None,
             break
         budget[0] -= 1
         i += 1
-        target = f"{path}?ref=b{start}-{n}-{i}" if unique else path
-        writer.write(_request(parts.netloc, target, body, token))
+        if paths:
+            target = paths[(n * 7919 + i) % len(paths)]
+            writer.write(_request(parts.netloc, target, None, token, headers))
+        else:
+            target = f"{path}?ref=b{start}-{n}-{i}" if unique else path
+            writer.write(_request(parts.netloc, target, body, token, headers))
         status = await _read_answer(reader)
         done = time.perf_counter()
         if done >= warm:
@@ -72,7 +84,8 @@ def percentile(values: list[float], q: float) -> float:
 
 async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
               duration: float, warmup: float, unique: bool,
-              total: int | None = None) -> dict[str, float]:
+              total: int | None = None, paths: list[str] | None = None,
+              headers: tuple[str, ...] = ()) -> dict[str, float]:
     start = time.perf_counter()
     warm, end = start + warmup, start + warmup + duration
     latencies: list[float] = []
@@ -80,7 +93,7 @@ async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
     budget = [total or 2**62]
     await asyncio.gather(*(
         _client(n, url, path, body, token, unique, time.time_ns(), warm, end, latencies, errors,
-                budget)
+                budget, paths, headers)
         for n in range(clients)))
     seconds = time.perf_counter() - warm if total else duration
     return {"requests": len(latencies), "errors": len(errors), "seconds": seconds,
@@ -94,7 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("url")
     parser.add_argument("--path", default="/v2/nfse")
-    parser.add_argument("--body-file", type=Path, required=True)
+    parser.add_argument("--body-file", type=Path)
+    parser.add_argument("--paths-file", type=Path, help="GET these paths, one a line")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     parser.add_argument("--token")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
@@ -105,9 +120,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
-    result = asyncio.run(run(args.url, args.path, args.body_file.read_bytes(), args.token,
-                             args.clients, args.duration, args.warmup, args.unique_ref,
-                             args.total))
+    paths = args.paths_file.read_text().split() if args.paths_file else None
+    body = args.body_file.read_bytes() if args.body_file else b""
+    result = asyncio.run(run(args.url, args.path, body, args.token, args.clients,
+                             args.duration, args.warmup, args.unique_ref, args.total, paths,
+                             tuple(args.header)))
     print(json.dumps(result))
 
 

@@ -8,14 +8,17 @@ import gzip
 from base64 import b64decode
 from pathlib import Path
 
+import httpx
 import pytest
 from lxml import etree
+from sqlalchemy import text
 
-from bench import acceptance, correio, danfse, endtoend, latencia, pipeline
+from bench import acceptance, correio, danfse, endtoend, latencia, pipeline, volume
 from bench.stack import database
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
 from nfse.sandbox.nacional.assinatura import verificar
+from tests.conftest import PG_URL
 from tests.support import CNPJ
 
 pytestmark = pytest.mark.slow
@@ -68,3 +71,41 @@ def test_email_burst_mails_every_note_through_the_slow_smtp_server(tmp_path: Pat
 def test_danfse_measures_ours_and_fpdf2s_own_path_on_the_same_note(tmp_path: Path) -> None:
     result = danfse.run(tmp_path, seconds=0.2, rounds=1)
     assert result["ours"] > 0 and result["fpdf2_path"] > 0 and result["floor"] > 0
+
+
+@pytest.mark.skipif(not PG_URL, reason="the loader writes into PostgreSQL "
+                    "(NFSE_TEST_DATABASE_URL)")
+def test_loaded_notes_are_served_by_the_api_and_listed_by_the_panel(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NFSE_BENCH_DATABASE_URL", PG_URL)
+    with database("sqlite", tmp_path) as url:
+        exemplos = volume.modelos(tmp_path, url, count=2)
+    assert exemplos.danfse.startswith(b"x")  # a DANFSe rendered and kept the real way (zlib)
+    with database("postgresql", tmp_path) as url:
+        lado = volume.Lado.preparar(tmp_path, url)
+        carga = volume.carregar(url, exemplos, 300, empresas_count=3)
+        assert sum(carga["status"].values()) == 300 and carga["status"]["autorizado"] > 200
+        with lado.engine.connect() as conn:
+            ref = conn.execute(text(
+                "SELECT ref FROM notas WHERE empresa_id = 1 AND ambiente = 'homologacao' "
+                "AND status = 'autorizado' ORDER BY id DESC LIMIT 1")).scalar_one()
+        with lado.api() as (api, cookie):
+            nota = httpx.get(f"{api}/v2/nfse/{ref}", auth=(lado.stack.token, ""))
+            assert nota.status_code == 200
+            corpo = nota.json()
+            assert corpo["ref"] == ref and corpo["status"] == "autorizado" and corpo["numero"]
+            xml = httpx.get(api + corpo["caminho_xml_nota_fiscal"])
+            assert xml.status_code == 200 and b"infNFSe" in xml.content
+            pdf = httpx.get(api + corpo["caminho_xml_nota_fiscal"].replace(
+                "nfse.xml", "danfse.pdf"))
+            assert pdf.content.startswith(b"%PDF")
+            painel = httpx.get(f"{api}/painel/notas", headers=[cookie.split(": ", 1)])
+            assert "Notas (300)" in painel.text and f">{ref}<" in painel.text
+            vistas, proxima = [], f"{api}/v2/admin/notas"
+            while proxima:
+                pagina = httpx.get(proxima, auth=(lado.admin, ""))
+                vistas += [n["ref"] for n in pagina.json()]
+                proxima = pagina.links.get("next", {}).get("url")
+                proxima = proxima and (proxima if "://" in proxima else api + proxima)
+        assert vistas == [f"carga-{i}" for i in range(300, 0, -1)]
+        lado.engine.dispose()

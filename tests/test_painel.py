@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from nfse.store import admin_tokens
+from nfse.store import admin_tokens, operador
 from tests.support import Gateway, nota_exemplo
 from tests.test_hooks import Receptor
 
@@ -101,6 +101,24 @@ def test_the_admin_api_lists_notes_of_every_company(gateway: Gateway, admin: str
         assert [h["status"] for h in detalhe["historico"]][-1] == "autorizado"
         assert api.get("/v2/admin/notas/999999").status_code == 404
     assert gateway.client.get("/v2/admin/notas").status_code == 403
+
+
+def test_counts_stop_at_their_limit_and_say_so(gateway: Gateway, admin: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        gateway.autorizar(f"conta-{n}", nota_exemplo())
+    monkeypatch.setattr(operador, "LIMITE_CONTAGEM", 2)
+    with httpx.Client(base_url=gateway.base_url, auth=(admin, "")) as api:
+        mais = api.get("/v2/admin/notas")
+        assert len(mais.json()) == 3 and "x-total-count" not in mais.headers
+        assert api.get("/v2/admin/notas", params={"ref": "conta-1"}).headers[
+            "x-total-count"] == "1"
+        texto = api.get("/v2/admin/notas", params={"texto": "conta-"})
+        assert len(texto.json()) == 3 and "x-total-count" not in texto.headers
+    with _sessao(gateway, admin) as painel:
+        assert "Notas (mais de 2)" in painel.get("/painel/notas").text
+        pagina = painel.get("/painel/notas", params={"texto": "conta-"}).text
+        assert "Notas (busca por texto)" in pagina and "Texto procurado em 3 nota(s)" in pagina
 
 
 def test_guessing_tokens_at_the_login_is_budgeted(gateway: Gateway) -> None:

@@ -309,6 +309,7 @@ def notas_listar(
     from rich.table import Table
 
     from nfse.api.admin_routes import _listar
+    from nfse.api.painel.rotas import contagem
     from nfse.runtime import build_runtime
 
     params = {chave: str(valor) for chave, valor in (
@@ -316,7 +317,7 @@ def notas_listar(
         ("desde", desde), ("ate", ate), ("texto", texto), ("antes", antes))
         if valor is not None}
     pagina, total, ultima = _listar(build_runtime(_settings(data_dir)), params)
-    tabela = Table(title=f"{total} nota(s)")
+    tabela = Table(title=f"Notas ({contagem(total)})")
     for coluna in ("id", "empresa", "ambiente", "ref", "status", "número", "tentativas",
                    "aceita em", "mensagem"):
         tabela.add_column(coluna)

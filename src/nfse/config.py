@@ -142,6 +142,9 @@ class Settings:
     """SMTP sessions a worker process keeps open per server, each reused for message after
     message: ~50 e-mails/s to a server 100 ms away. Lower it for a server that limits
     connections per client."""
+    danfse_dias: float = _number(float, "NFSE_DANFSE_DIAS", 7)
+    """Days a rendered DANFSe is kept (a cache: it is rendered again from the NFS-e's XML
+    when asked for later). ~30 KB each, more than everything else a note stores."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

@@ -1,9 +1,10 @@
 """**(ext)** Operators' routes (SPEC §6c), administrator token only: ``GET /v2/admin/notas``
 lists the notes of every company with the panel's filters (``empresa``, ``status``,
 ``ambiente``, ``ref``, ``desde``, ``ate``, ``texto``), 50 per page, newest first; the next
-page is ``antes=`` the last id (also in the ``Link`` header); ``X-Total-Count`` counts them
-all. ``GET /v2/admin/notas/ID`` answers one with its history, e-mails and webhook
-deliveries."""
+page is ``antes=`` the cursor in the ``Link`` header (the last id; with ``texto``, which is
+looked for in 5,000 notes per page, possibly a page of fewer than 50); ``X-Total-Count``
+counts them when there are at most 1,000 and no ``texto``. ``GET /v2/admin/notas/ID``
+answers one with its history, e-mails and webhook deliveries."""
 
 from __future__ import annotations
 
@@ -37,23 +38,29 @@ def resumo(row: Row) -> dict[str, Any]:
             "aceita_em": iso(row.accepted_at), "atualizada_em": iso(row.updated_at)}
 
 
-def _listar(runtime: Runtime, params: Any) -> tuple[list[dict[str, Any]], int, int | None]:
+def _listar(runtime: Runtime, params: Any) -> tuple[list[dict[str, Any]], int | None,
+                                                    int | None]:
+    """A page, the count (up to ``operador.LIMITE_CONTAGEM`` + 1; None with a text filter)
+    and the next page's cursor."""
     filtros = filtros_de(params)
     antes = params.get("antes")
     with runtime.engine.connect() as conn:
-        linhas = operador.buscar_notas(
+        pagina = operador.buscar_notas(
             conn, filtros, int(antes) if antes and antes.isdigit() and len(antes) < 18
             else None)
         total = operador.contar_notas(conn, filtros)
-    ultima = linhas[-1].id if len(linhas) == operador.PAGINA else None
-    return [resumo(row) for row in linhas], total, ultima
+    return [resumo(row) for row in pagina.linhas], total, pagina.proxima
 
 
 @router.get("/v2/admin/notas")
 async def get_notas(request: Request) -> JSONResponse:
+    """``X-Total-Count`` only when the count is exact (up to ``operador.LIMITE_CONTAGEM``,
+    no text filter)."""
     pagina, total, ultima = await run_in_threadpool(
         _listar, request.app.state.runtime, request.query_params)
-    headers = {"X-Total-Count": str(total)}
+    headers = {}
+    if total is not None and total <= operador.LIMITE_CONTAGEM:
+        headers["X-Total-Count"] = str(total)
     if ultima is not None:
         params = {**request.query_params, "antes": str(ultima)}
         headers["Link"] = f'</v2/admin/notas?{urlencode(params)}>; rel="next"'

@@ -363,9 +363,13 @@ OPERACOES: dict[tuple[str, str], Operacao] = {
         respostas={"202": json_ok("Agendada", {"type": "object"})}),
     ("GET", "/v2/admin/notas"): Operacao(
         "Administração", "(ext) Listar as notas de todas as empresas",
-        "50 por página, das mais novas; a próxima página vem no cabeçalho Link (antes = o "
-        "último id).", respostas={
-            "200": {**json_ok("As notas", LISTA), "headers": TOTAL},
+        "50 por página, das mais novas; a próxima página vem no cabeçalho Link. O texto é "
+        "procurado em 5.000 notas por página (a página pode ter menos de 50 e ter próxima).",
+        respostas={
+            "200": {**json_ok("As notas", LISTA), "headers": {"X-Total-Count": {
+                "description": "Total de notas do filtro, quando são até 1.000 e não há "
+                               "filtro de texto (senão, ausente).",
+                "schema": {"type": "integer"}}}},
             "403": erro("Token que não é de administrador", "permissao_negada")},
         parametros=tuple(_parametro(nome, "query", descricao) for nome, descricao in (
             ("empresa", "Id da empresa."), ("status", "Status da nota."),
@@ -373,7 +377,7 @@ OPERACOES: dict[tuple[str, str], Operacao] = {
             ("desde", "Aceitas a partir do dia (AAAA-MM-DD)."),
             ("ate", "Aceitas até o dia (AAAA-MM-DD)."),
             ("texto", "Na ref, no número, na chave ou nos dados da nota."),
-            ("antes", "Só notas de id menor (próxima página).")))),
+            ("antes", "Cursor da próxima página (do cabeçalho Link).")))),
     ("GET", "/v2/admin/notas/{nota_id}"): Operacao(
         "Administração", "(ext) Consultar uma nota com tudo o que aconteceu a ela",
         "Histórico, documentos trocados, e-mails e entregas de webhook.", respostas={

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from nfse.store.clock import now
 from nfse.store.tables import artefatos, notas
@@ -77,3 +77,12 @@ def respostas(conn: Connection, nota_id: int) -> list[tuple[str, datetime, bytes
         .order_by(artefatos.c.id))
     return [(row.kind.split(":")[1], row.created_at, zlib.decompress(row.content))
             for row in rows]
+
+
+def expirar_danfse(conn: Connection, antes: datetime, lote: int = 1000) -> int:
+    """Remove up to ``lote`` DANFSe PDFs rendered before ``antes`` (through their partial
+    index, however many documents are stored); how many."""
+    velhos = (select(artefatos.c.id).where(artefatos.c.kind == DANFSE,
+                                           artefatos.c.created_at < antes).limit(lote))
+    return conn.execute(delete(artefatos).where(
+        artefatos.c.id.in_(velhos.scalar_subquery()))).rowcount

@@ -2,8 +2,12 @@
 notes by filters, a note with everything that happened to it, the companies with their notes
 per status, and the health of the queues and authorities. Read-only.
 
-Notes are paged by id, newest first, with a cursor (``antes``: the last id seen) instead of an
-offset, so a page costs the same at the millionth note as at the first."""
+Notes are paged newest first (by id; with a day filter, by the moment accepted), with a
+cursor (``antes``: the last id seen) instead of an offset, so a page costs the same at the
+millionth note as at the first. Each filter but the
+text has an index that walks its notes in that order (migration 0012); the text, which no
+index serves, is looked for in at most ``JANELA_TEXTO`` notes per page, and the count stops
+at ``LIMITE_CONTAGEM``: neither reads a million rows for one page."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select
+from sqlalchemy import Connection, Row, func, or_, select, tuple_
 
 from nfse.domain.status import Status
 from nfse.fuso import SAO_PAULO
@@ -29,6 +33,10 @@ from nfse.store.tables import (
 )
 
 PAGINA = 50
+LIMITE_CONTAGEM = 1000
+"""Notes counted for a list at most: beyond, the list has "more than" this many."""
+JANELA_TEXTO = 5000
+"""Notes (matching the other filters) a text search reads per page, newest first."""
 PENDENTE = "pendente"
 
 
@@ -65,33 +73,90 @@ def _condicoes(filtros: Filtros) -> list[Any]:
         onde.append(c.accepted_at >= _inicio(filtros.desde))
     if filtros.ate:
         onde.append(c.accepted_at < _inicio(filtros.ate + timedelta(days=1)))
-    if filtros.texto:
-        padrao = "%" + filtros.texto.replace("\\", "\\\\").replace("%", "\\%") \
-            .replace("_", "\\_") + "%"
-        onde.append(or_(c.ref.like(padrao, escape="\\"), c.numero.like(padrao, escape="\\"),
-                        c.chave_acesso.like(padrao, escape="\\"),
-                        c.requisicao.like(padrao, escape="\\")))
     return onde
 
 
-def buscar_notas(conn: Connection, filtros: Filtros, antes: int | None = None,
-                 limite: int = PAGINA) -> list[Row]:
-    """Up to ``limite`` notes matching ``filtros``, newest first, older than id ``antes``."""
+def _texto(texto: str) -> Any:
     c = notas.c
+    padrao = "%" + texto.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(c.ref.like(padrao, escape="\\"), c.numero.like(padrao, escape="\\"),
+               c.chave_acesso.like(padrao, escape="\\"),
+               c.requisicao.like(padrao, escape="\\"))
+
+
+@dataclass(frozen=True)
+class Pagina:
+    linhas: list[Row]
+    proxima: int | None
+    """The cursor (``antes``) of the next page; None on the last."""
+    examinadas: int | None = None
+    """With a text filter: notes read for this page (at most ``JANELA_TEXTO``)."""
+
+
+def _chave(filtros: Filtros) -> tuple[Any, ...]:
+    """The columns the list is ordered by, newest first: the id; with a day filter, the
+    moment accepted and then the id, so the index of that moment walks the days asked for
+    (by id, a month a year back was reached through every newer note)."""
+    c = notas.c
+    return (c.accepted_at, c.id) if filtros.desde or filtros.ate else (c.id,)
+
+
+def _posicao(chave: tuple[Any, ...], nota_id: int) -> tuple[Any, Any]:
+    """A note's position in the list's order and the expression it is compared to."""
+    if len(chave) == 1:
+        return notas.c.id, nota_id
+    marco = select(notas.c.accepted_at).where(notas.c.id == nota_id).scalar_subquery()
+    return tuple_(*chave), tuple_(marco, nota_id)
+
+
+def _antes_de(chave: tuple[Any, ...], nota_id: int) -> Any:
+    """Notes after note ``nota_id`` in the list's order."""
+    coluna, valor = _posicao(chave, nota_id)
+    return coluna < valor
+
+
+def buscar_notas(conn: Connection, filtros: Filtros, antes: int | None = None,
+                 limite: int = PAGINA) -> Pagina:
+    """Up to ``limite`` notes matching ``filtros``, newest first, after note ``antes`` in
+    that order. With a text filter, among the next ``JANELA_TEXTO`` notes matching the
+    others only: a page may then hold fewer than ``limite`` notes and still have a next
+    one."""
+    c = notas.c
+    chave = _chave(filtros)
+    ordem = [coluna.desc() for coluna in chave]
     onde = _condicoes(filtros)
     if antes is not None:
-        onde.append(c.id < antes)
+        onde.append(_antes_de(chave, antes))
+    janela = examinadas = None
+    if filtros.texto:
+        lidas = select(*chave).where(*onde).order_by(*ordem).limit(JANELA_TEXTO).subquery()
+        examinadas = conn.execute(select(func.count()).select_from(lidas)).scalar_one()
+        ultima = conn.execute(select(lidas.c.id).order_by(
+            *[lidas.c[coluna.name] for coluna in chave]).limit(1)).scalar()
+        janela = ultima if examinadas == JANELA_TEXTO else None
+        if ultima is not None:
+            coluna, valor = _posicao(chave, ultima)
+            onde.append(coluna >= valor)
+        onde.append(_texto(filtros.texto))
     consulta = (select(c.id, c.empresa_id, c.ambiente, c.ref, c.status, c.provider,
                        c.cnpj_prestador, c.numero, c.chave_acesso, c.attempts, c.mensagem,
                        c.accepted_at, c.updated_at, empresas.c.nome.label("empresa"))
                 .join(empresas, empresas.c.id == c.empresa_id)
-                .where(*onde).order_by(c.id.desc()).limit(limite))
-    return list(conn.execute(consulta))
+                .where(*onde).order_by(*ordem).limit(limite))
+    linhas = list(conn.execute(consulta))
+    if len(linhas) == limite:
+        return Pagina(linhas, linhas[-1].id, examinadas)
+    return Pagina(linhas, janela, examinadas)
 
 
-def contar_notas(conn: Connection, filtros: Filtros) -> int:
-    return conn.execute(select(func.count()).select_from(notas)
-                        .where(*_condicoes(filtros))).scalar_one()
+def contar_notas(conn: Connection, filtros: Filtros,
+                 limite: int = LIMITE_CONTAGEM) -> int | None:
+    """How many notes match, up to ``limite`` (``limite + 1`` means more than that); None
+    with a text filter, whose count would read every note."""
+    if filtros.texto:
+        return None
+    primeiras = select(notas.c.id).where(*_condicoes(filtros)).limit(limite + 1).subquery()
+    return conn.execute(select(func.count()).select_from(primeiras)).scalar_one()
 
 
 @dataclass(frozen=True)

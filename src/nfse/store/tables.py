@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -140,6 +141,12 @@ notas = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("empresa_id", "ambiente", "ref", name="uq_notas_ref"),
     Index("ix_notas_due", "status", "next_attempt_at"),
+    # The operators' list (store.operador), newest first under each filter:
+    Index("ix_notas_empresa", "empresa_id", "id"),
+    Index("ix_notas_status", "status", "id"),
+    Index("ix_notas_empresa_status", "empresa_id", "status", "id"),
+    Index("ix_notas_ref", "ref"),
+    Index("ix_notas_aceita", "accepted_at", "id"),
 )
 
 historico = Table(
@@ -161,6 +168,9 @@ artefatos = Table(
     # zlib-compressed.
     Column("media_type", String(60), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_artefatos_danfse", "created_at", postgresql_where=text("kind = 'danfse'"),
+          sqlite_where=text("kind = 'danfse'")),
+    # The kept PDFs by age, for their expiry (work.documentos.expirar).
 )
 
 workers = Table(

@@ -3,16 +3,20 @@
 The DANFSe is rendered when first asked for (its URL, an e-mail), not when the note is
 authorized or cancelled: rendering a PDF costs several times everything else a worker does
 per note. A cancellation removes the PDF of the authorized note in its transaction
-(``store.ciclo.cancelar``), so the next one is rendered from the cancelled state."""
+(``store.ciclo.cancelar``), so the next one is rendered from the cancelled state. A kept PDF
+is a cache: after ``NFSE_DANFSE_DIAS`` it is removed (``expirar``) and rendered again when
+asked for; kept for good, PDFs were three quarters of what a note stores."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from nfse.store import artefatos, ciclo, notas
+from nfse.store.clock import now
 
 log = logging.getLogger("nfse.documents")
 
@@ -52,3 +56,19 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
     with engine.begin() as conn:
         ciclo.guardar_danfse(conn, nota_id, pdf, cancelada=cancelada)
     return pdf
+
+
+EXPIRAR_INTERVALO = 3600.0
+"""Seconds between two removals of old PDFs by one worker."""
+
+
+def expirar(engine: Engine, dias: float) -> int:
+    """Remove the PDFs rendered more than ``dias`` ago, a batch per transaction; how many."""
+    antes = now() - timedelta(days=dias)
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            removidos = artefatos.expirar_danfse(conn, antes)
+        total += removidos
+        if removidos < 1000:
+            return total

@@ -43,7 +43,7 @@ from nfse.store import workers as heartbeats
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Empresa
-from nfse.work import certificados
+from nfse.work import certificados, documentos
 from nfse.work.breaker import CircuitBreaker
 from nfse.work.correio import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory, chave_autoridade
@@ -120,6 +120,7 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_beat = 0.0
         self._next_certificate_check = 0.0
+        self._next_danfse_expiry = 0.0
         self.breaker = CircuitBreaker(settings)
         self._publicado: dict[str, tuple[bool, float]] = {}
         self._empresas: dict[int, tuple[float, Empresa]] = {}
@@ -155,6 +156,10 @@ class Worker:
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
                         busy = certificados.avisar(self.engine) > 0 or busy
+                    if time.monotonic() >= self._next_danfse_expiry:
+                        self._next_danfse_expiry = time.monotonic() + \
+                            documentos.EXPIRAR_INTERVALO
+                        documentos.expirar(self.engine, self.settings.danfse_dias)
                 except DBAPIError:  # the database went away: poll until it is back
                     log.warning("database unavailable; retrying", exc_info=True)
                     busy = False

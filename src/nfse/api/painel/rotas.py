@@ -161,15 +161,25 @@ def lista(request: Request) -> Response:
     filtros = filtros_de(request.query_params)
     antes = _inteiro(request.query_params.get("antes"))
     with _runtime(request).engine.connect() as conn:
-        linhas = operador.buscar_notas(conn, filtros, antes)
+        pagina = operador.buscar_notas(conn, filtros, antes)
         total = operador.contar_notas(conn, filtros)
     proxima = None
-    if len(linhas) == operador.PAGINA:
+    if pagina.proxima is not None:
         params = dict(request.query_params)
-        params["antes"] = str(linhas[-1].id)
+        params["antes"] = str(pagina.proxima)
         proxima = "/painel/notas?" + urlencode(params)
-    return _pagina(request, "notas.html", linhas=linhas, total=total, filtros=filtros,
-                   params=request.query_params, status_opcoes=STATUS, proxima=proxima)
+    return _pagina(request, "notas.html", linhas=pagina.linhas, total=contagem(total),
+                   examinadas=pagina.examinadas, filtros=filtros, params=request.query_params,
+                   status_opcoes=STATUS, proxima=proxima)
+
+
+def contagem(total: int | None) -> str:
+    """A list's count as the panel and the CLI show it."""
+    if total is None:
+        return "busca por texto"
+    if total > operador.LIMITE_CONTAGEM:
+        return f"mais de {operador.LIMITE_CONTAGEM:,}".replace(",", ".")
+    return str(total)
 
 
 @router.get("/notas/{nota_id}", response_class=HTMLResponse)
