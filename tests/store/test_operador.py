@@ -47,7 +47,7 @@ def _notas(runtime: Runtime, total: int = 90) -> list[dict]:
             nota["id"] = notas.aceitar(conn, empresa_id=nota["empresa_id"],
                                        ambiente=nota["ambiente"], ref=nota["ref"],
                                        requisicao=json.dumps(corpo, ensure_ascii=False),
-                                       cnpj_prestador=CNPJ, provider="nacional")
+                                       cnpj_prestador=CNPJ, provider="nacional", modelo="nfse")
             conn.execute(update(notas_table).where(notas_table.c.id == nota["id"]).values(
                 status=nota["status"], accepted_at=nota["accepted_at"]))
         feitas.append(nota)
