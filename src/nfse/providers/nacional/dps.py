@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
 from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Nota, Obra, Pessoa, PisCofins
 from nfse.municipios.servicos import nacional as tributacao_nacional
@@ -456,6 +457,18 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     nothing is sent). ``municipio_ativo``: whether the incidence municipality is active in the
     national system (its convênio; decides pAliq); ``aliquota_municipal``: the service's rate in
     its parameters, for a pAliq the annex requires and the note does not give."""
+    ident, canonical = write_inf_dps(nota, rps, emissor, now, municipio_ativo,
+                                     aliquota_municipal)
+    unsigned = unsigned_dps(canonical)
+    check_schema(unsigned)
+    return signed_dps(unsigned, canonical, ident, emissor.a1)
+
+
+def write_inf_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
+                  municipio_ativo: bool = True, aliquota_municipal: Decimal | None = None
+                  ) -> tuple[str, str]:
+    """The DPS's Id and its infDPS in canonical form (C14N, the DPS's namespace declared on
+    it): the text that is digested. ``DpsInvalida`` as ``build_dps`` says."""
     simples = op_simples(nota, emissor)
     missing = problemas(nota, simples)
     if missing:
@@ -568,21 +581,35 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
 
     _ibscbs(inf, s.reforma)
 
-    canonical = inf.canonical(NS)
-    body = "<infDPS" + canonical[len(f'<infDPS xmlns="{NS}"'):]  # the namespace is the DPS's
-    head = f'<DPS xmlns="{NS}" versao="{VERSAO}">{body}'
-    _conferir(head)
-    signed = signature(canonical.encode(), ident, emissor.a1)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}{signed}</DPS>'.encode()
+    return ident, inf.canonical(NS)
 
 
-def _conferir(head: str) -> None:
+def unsigned_dps(canonical: str) -> str:
+    """The DPS element around ``canonical``, open where its Signature goes."""
+    return f'<DPS xmlns="{NS}" versao="{VERSAO}"><infDPS' + canonical[_DECLARED:]
+
+
+_DECLARED = len(f'<infDPS xmlns="{NS}"')
+"""Where the infDPS's canonical text follows its namespace declaration (the DPS's, inside
+the document)."""
+
+
+def signed_dps(unsigned: str, canonical: str, ident: str, a1: A1) -> bytes:
+    """The document that leaves: ``unsigned`` with its Signature, UTF-8 with declaration."""
+    return document(unsigned, signature(canonical.encode(), ident, a1))
+
+
+def document(unsigned: str, signed: str) -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{unsigned}{signed}</DPS>'.encode()
+
+
+def check_schema(unsigned: str) -> None:
     """The DPS before its signature, checked against the official XSD (the Signature is
     optional there): a document that fails is never signed. The Signature comes from a
     fixed template (``nfse.xml.sign``) whose every value is base64, so the signed document
     is valid when this one is; the tests validate signed DPSs whole."""
     try:
-        root = etree.fromstring(head + "</DPS>")
+        root = etree.fromstring(unsigned + "</DPS>")
     except etree.XMLSyntaxError as exc:
         raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
     problems = validate(root, DPS_XSD)
