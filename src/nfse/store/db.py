@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -59,6 +59,23 @@ def autocommit(engine: Engine) -> Connection:
     psycopg drops all the statements it had prepared on that connection: the worker's
     statements were parsed and planned anew on most executions."""
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+_RELAXED = text("SET LOCAL synchronous_commit = off")
+
+
+def relaxed_commit(conn: Connection) -> None:
+    """The commit of ``conn``'s transaction does not wait for PostgreSQL to flush its WAL to
+    disk (``synchronous_commit = off`` for this transaction alone): ~3 ms less on this
+    machine's disks, 10 ms at p90. What it wrote is lost only if the server itself crashes
+    within a fraction of a second, never when our process dies, and is made durable by the
+    next ordinary commit of any session (the WAL is flushed in order). Only for writes
+    nothing outside the database depends on until such a commit: a claim (its leases and the
+    RPS numbers it allocates), made durable by the synchronous mark ``reconcile`` that
+    precedes every sending; a heartbeat. SQLite is left as it is (its WAL at
+    ``synchronous=NORMAL`` already commits without a flush)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_RELAXED)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -41,7 +41,7 @@ from nfse.providers.base import (
 from nfse.providers.registry import get_provider
 from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
 from nfse.store.clock import aware, now
-from nfse.store.db import autocommit
+from nfse.store.db import autocommit, relaxed_commit
 from nfse.store.empresas import Empresa
 from nfse.store.tables import workers
 from nfse.work import certificados
@@ -228,6 +228,7 @@ class Worker:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(workers).values(id=self.id, heartbeat_at=moment)
         with self.engine.begin() as conn:
+            relaxed_commit(conn)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=[workers.c.id], set_={"heartbeat_at": moment}))
 
