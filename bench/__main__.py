@@ -72,6 +72,10 @@ EMAIL_TARGET = 50
 """E-mails/s per worker process through an SMTP server 100 ms away (issue 25.3)."""
 EMAIL_LAG_P99 = 10
 """Seconds from autorizado to delivered, p99, in a 1,000-note burst (issue 25.3)."""
+PIPELINE_TARGET = 0.75
+"""Issue 25: the DPS pipeline at three quarters of the RSA-2048 signature rate."""
+PEER_TARGET = 2.5
+"""Issue 25: × the fastest peer's build + sign (issue 4's 10 × was above the RSA ceiling)."""
 REFERENCE_RSA = 1490
 """RSA-2048 signatures/s on one core of the machine issue 4 set its targets on. Machines of
 this kind have measured 925 to 3,730 in our runs, so the end-to-end row also gives notes/s
@@ -108,10 +112,13 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
 
     say.log("DPS pipeline and peers (one core)")
     pipe = pipeline.run(workdir, plan.pipeline_seconds, plan.pipeline_rounds)
-    rows.append(Row("DPS pipeline: build → sign → XSD → gzip+base64, one core",
+    rows.append(Row("DPS pipeline: build → XSD → sign → gzip+base64, one core",
                     f"{pipe['ours']:.0f} docs/s", f"RSA-2048 sign {pipe['rsa']:.0f}/s",
-                    f"{pipe['ours'] / pipe['rsa']:.2f}", "≥ 0.50 × RSA",
-                    _ok(pipe["ours"] >= 0.5 * pipe["rsa"])))
+                    f"{pipe['ours'] / pipe['rsa']:.2f}", f"≥ {PIPELINE_TARGET:.2f} × RSA",
+                    _ok(pipe["ours"] >= PIPELINE_TARGET * pipe["rsa"])))
+    shares, relative = pipeline.breakdown(pipe["stages_s"])
+    rows.append(Row("DPS pipeline: where a document's CPU time goes (stages timed in "
+                    "sequence)", shares, relative, "", "", ""))
     available = [p for p in pipe["peers"] if "docs_per_s" in p]
     for peer in pipe["peers"]:
         if "docs_per_s" not in peer:
@@ -124,8 +131,8 @@ def measure(plan: Plan, workdir: Path, say: Console) -> list[Row]:
         rows.append(Row(f"DPS pipeline vs {peer['peer']} (build + sign)",
                         f"{pipe['ours']:.0f} docs/s", f"{peer['docs_per_s']:.0f} docs/s "
                         f"({versions})", f"{ratio:.1f}×",
-                        "≥ 10 × fastest peer" if fastest else "",
-                        _ok(ratio >= 10) if fastest else ""))
+                        f"≥ {PEER_TARGET} × fastest peer" if fastest else "",
+                        _ok(ratio >= PEER_TARGET) if fastest else ""))
 
     cpu_bound: dict[int, float] = {}
     for engine in engines():

@@ -1,8 +1,11 @@
-"""(2) The DPS pipeline on one core: a normalised note → DPS XML → XMLDSig signature → XSD
-validation → gzip+base64 (``build_dps`` + ``answers.pack``, what the worker does before
-sending), against the raw RSA-2048 signature rate of ``cryptography`` (the physical
+"""(2) The DPS pipeline on one core: a normalised note → DPS XML → XSD validation →
+XMLDSig signature → gzip+base64 (``build_dps`` + ``answers.pack``, what the worker does
+before sending), against the raw RSA-2048 signature rate of ``cryptography`` (the physical
 ceiling: a DPS needs one signature) and against the peers building and signing an
-equivalent DPS, each in its own environment on the same core (``bench.peer_envs``)."""
+equivalent DPS, each in its own environment on the same core (``bench.peer_envs``).
+
+Each stage is also timed alone (``stages``), so the bench says where the time beyond the
+RSA operation goes."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import itertools
 import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -22,25 +26,39 @@ from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional.answers import pack
-from nfse.providers.nacional.dps import build_dps
+from nfse.providers.nacional.dps import (
+    build_dps,
+    check_schema,
+    document,
+    unsigned_dps,
+    write_inf_dps,
+)
+from nfse.xml.sign import signature_element, signed_info
 
 CPU = 1
 
 
 def rate(fn: Callable[[], object], seconds: float) -> float:
-    """Calls per second of ``fn`` over about ``seconds``, after one warm-up call."""
+    """Calls per CPU second of ``fn`` (this process's), over about ``seconds`` of CPU or
+    twice that of the clock, after one warm-up call. CPU time, as the peers count it too:
+    on a shared machine another process on the pinned core took a share of the wall clock
+    that differed from one side to the other and swung the ratios (0.40 to 0.81 for the
+    same code, minutes apart)."""
     fn()
-    done, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
+    done, start, wall = 0, time.process_time(), time.perf_counter() + 2 * seconds
+    while (elapsed := time.process_time() - start) < seconds and time.perf_counter() < wall:
         fn()
         done += 1
-    return done / elapsed
+    return done / max(elapsed, 1e-6)
+
+
+def _emissor(a1: A1) -> Emissor:
+    return Emissor(a1=a1, ambiente="homologacao", base_url="", ca_file=None,
+                   razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
 
 
 def ours(a1: A1) -> Callable[[], str]:
-    nota = parse_nfse(NOTA)
-    emissor = Emissor(a1=a1, ambiente="homologacao", base_url="", ca_file=None,
-                      razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
+    nota, emissor = parse_nfse(NOTA), _emissor(a1)
     numbers = itertools.count(1)
     return lambda: pack(build_dps(nota, Rps(serie="1", numero=next(numbers)), emissor))
 
@@ -52,21 +70,78 @@ def ceiling(a1: A1) -> Callable[[], bytes]:
     return lambda: a1.key.sign(message, padding.PKCS1v15(), hashes.SHA1())
 
 
+STAGES = ("RSA sign", "build (rules, tree, C14N text)", "XSD (parse + validate)",
+          "digest", "Signature text", "gzip + base64")
+
+
+def staged(a1: A1, now: datetime | None = None) -> tuple[Callable[[], str], dict[str, float]]:
+    """``ours`` step by step (``build_dps``'s calls, then ``pack``), the CPU seconds of each
+    stage added up in the dict returned beside it. Timed in sequence, not each stage in a
+    loop of its own: alone, each ran about twice as fast (the RSA operation, then every
+    other stage, evict each other's code and data from the caches), and a third of the
+    time went unexplained."""
+    nota, emissor = parse_nfse(NOTA), _emissor(a1)
+    numbers = itertools.count(1)
+    spent = dict.fromkeys(STAGES, 0.0)
+    clock = time.thread_time
+    rsa, build, xsd, digest, text, gzip = STAGES
+
+    def run() -> str:
+        started = clock()
+        ident, canonical = write_inf_dps(nota, Rps(serie="1", numero=next(numbers)), emissor,
+                                         now)
+        unsigned = unsigned_dps(canonical)
+        built = clock()
+        check_schema(unsigned)
+        checked = clock()
+        info = signed_info(canonical.encode(), ident)
+        digested = clock()
+        value = a1.key.sign(info.encode(), padding.PKCS1v15(), hashes.SHA1())
+        signed = clock()
+        xml = document(unsigned, signature_element(info, value, a1))
+        written = clock()
+        packed = pack(xml)
+        spent[gzip] += clock() - written
+        spent[build] += built - started
+        spent[xsd] += checked - built
+        spent[digest] += digested - checked
+        spent[rsa] += signed - digested
+        spent[text] += written - signed
+        return packed
+
+    return run, spent
+
+
 def run(workdir: Path, seconds: float, rounds: int) -> dict:
-    """Ours and the ceiling alternate ``rounds`` times in this process pinned to one core;
-    the peers run once each in their own processes on that core."""
+    """Ours and the ceiling alternate ``rounds`` times in this process pinned to one core,
+    each round followed by ``staged`` for a third of ``seconds``; the peers run once each in
+    their own processes on that core. ``stages_s``: CPU seconds per stage, all rounds."""
     a1 = generate_a1("11222333000181", "EMPRESA BENCH LTDA")
     previous = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {CPU})
     try:
         ours_fn, ceiling_fn = ours(a1), ceiling(a1)
+        staged_fn, spent = staged(a1)
         mine, rsa = [], []
         for _ in range(rounds):
             rsa.append(rate(ceiling_fn, seconds))
             mine.append(rate(ours_fn, seconds))
+            rate(staged_fn, seconds / 3)
     finally:
         os.sched_setaffinity(0, previous)
     pfx = workdir / "peer.pfx"
     pfx.write_bytes(a1.to_pfx("senha"))
     peers = [peer_envs.measure(p, pfx, "senha", seconds, CPU) for p in peer_envs.PEERS]
-    return {"ours": sum(mine) / rounds, "rsa": sum(rsa) / rounds, "peers": peers}
+    return {"ours": sum(mine) / rounds, "rsa": sum(rsa) / rounds, "peers": peers,
+            "stages_s": spent}
+
+
+def breakdown(stages_s: dict[str, float]) -> tuple[str, str]:
+    """Each stage's share of a document's CPU time, largest first; and the same as
+    microseconds per document, relative to the RSA operation's."""
+    total = sum(stages_s.values())
+    ordered = sorted(stages_s.items(), key=lambda item: -item[1])
+    rsa = stages_s[STAGES[0]]
+    return (", ".join(f"{name} {100 * spent / total:.0f} %" for name, spent in ordered),
+            "per RSA signature: " + ", ".join(f"{name} {spent / rsa:.2f}"
+                                              for name, spent in ordered))

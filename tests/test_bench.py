@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gzip
 from base64 import b64decode
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,6 +19,9 @@ from bench import acceptance, correio, danfse, endtoend, latencia, pipeline, vol
 from bench.stack import database
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
+from nfse.model.nfse import parse_nfse
+from nfse.providers.base import Emissor, Rps
+from nfse.providers.nacional.dps import build_dps
 from nfse.sandbox.nacional.assinatura import verificar
 from tests.conftest import PG_URL
 from tests.support import CNPJ
@@ -48,6 +53,19 @@ def test_pipeline_measures_a_signed_schema_valid_dps() -> None:
     root = etree.fromstring(gzip.decompress(b64decode(packed)))
     assert document_of(verificar(root)) == CNPJ
     assert pipeline.rate(pipeline.ceiling(a1), 0.05) > 0
+
+
+def test_the_pipelines_breakdown_times_the_same_document_build_dps_makes() -> None:
+    a1 = generate_a1(CNPJ, "EMPRESA BENCH LTDA")
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    run, spent = pipeline.staged(a1, now)
+    emissor = Emissor(a1=a1, ambiente="homologacao", base_url="", ca_file=None,
+                      razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
+    expected = build_dps(parse_nfse(acceptance.NOTA), Rps("1", 1), emissor, now)
+    assert gzip.decompress(b64decode(run())) == expected
+    assert set(spent) == set(pipeline.STAGES) and all(s > 0 for s in spent.values())
+    shares, relative = pipeline.breakdown(spent)
+    assert shares.count("%") == len(pipeline.STAGES) and "RSA sign 1.00" in relative
 
 
 @pytest.mark.slow

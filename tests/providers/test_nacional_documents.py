@@ -109,6 +109,26 @@ def test_tomador_without_name_cannot_become_a_dps() -> None:
         build_dps(nota, Rps("1", 1), emissor())
 
 
+def test_a_dps_outside_the_schema_is_refused_before_it_is_signed() -> None:
+    """The XSD check comes before the RSA operation: a document that cannot leave costs no
+    signature, and the message names the schema's complaint (nDPS has at most 15 digits)."""
+
+    class ChaveVigiada:
+        usos = 0
+
+        def sign(self, *args: object) -> bytes:
+            ChaveVigiada.usos += 1
+            return A1.key.sign(*args)
+
+    vigiado = replace(emissor(), a1=replace(A1, key=ChaveVigiada()))
+    nota = parse_nfse(nota_exemplo())
+    assert etree.fromstring(build_dps(nota, Rps("1", 7), vigiado)) is not None
+    assert ChaveVigiada.usos == 1
+    with pytest.raises(DpsInvalida, match="DPS fora do leiaute oficial: .*nDPS"):
+        build_dps(nota, Rps("1", 10**16), vigiado)
+    assert ChaveVigiada.usos == 1
+
+
 def test_emission_time_never_in_the_authoritys_future() -> None:
     now = datetime(2026, 11, 24, 10, 0, 0, tzinfo=SAO_PAULO)
     body = nota_exemplo(data_emissao="2026-11-24T10:00:00-03:00")

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from nfse.domain.status import Status
@@ -49,6 +49,33 @@ def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:
     assert notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60)) == [ids[0]]
     with runtime.engine.connect() as conn:
         assert notas.get(conn, ids[0]).numero_rps == numbers[0]
+
+
+def test_only_the_claim_commits_without_waiting_for_the_disk(runtime: Runtime) -> None:
+    """PostgreSQL: the claim's commit does not wait for the WAL flush (its lease and RPS
+    numbers are what a crash of the server may undo), for that transaction alone; the mark
+    before sending, which keeps one note per ref at the authority, still waits for it."""
+    empresa_teste(runtime)
+    nota_id = accept(runtime, "durable")
+    postgres = db.is_postgres(runtime.engine)
+    statements: list[str] = []
+    event.listen(runtime.engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_: statements.append(statement))
+    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    in_claim = [s for s in statements if "synchronous_commit" in s]
+    statements.clear()
+    with db.autocommit(runtime.engine) as conn:
+        assert notas.mark_sending(conn, nota_id, lease(runtime, nota_id))
+    assert len(in_claim) == (1 if postgres else 0)
+    assert not [s for s in statements if "synchronous_commit" in s]
+    if postgres:
+        with runtime.engine.connect() as conn:
+            default = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+        with runtime.engine.begin() as conn:
+            db.relaxed_commit(conn)
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        with runtime.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == default
 
 
 def test_rescheduled_note_waits_and_released_leases_return(runtime: Runtime) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, se
 from nfse.domain.status import Status
 from nfse.store import ciclo, empresas, leases, wakeup
 from nfse.store.clock import now
-from nfse.store.db import pipeline, por_motor
+from nfse.store.db import pipeline, por_motor, relaxed_commit
 from nfse.store.numbering import allocate
 from nfse.store.tables import historico, notas
 
@@ -252,8 +252,11 @@ def history(conn: Connection, nota_id: int) -> list[Row]:
 
 def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]:
     """Claim up to ``batch`` due notes for ``owner`` and number the ones not yet numbered, in
-    one transaction. Due = processando, next attempt reached, no live lease."""
+    one transaction. Due = processando, next attempt reached, no live lease. Its commit
+    does not wait for a disk flush (``relaxed_commit``): on the way from POST to the
+    authority it was a third of PostgreSQL's wait at light load."""
     with engine.begin() as conn:
+        relaxed_commit(conn)
         claimed = leases.claim(conn, notas, Status.PROCESSANDO.value, owner, batch, lease,
                                notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps,
                                notas.c.modelo)

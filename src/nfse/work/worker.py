@@ -41,7 +41,7 @@ from nfse.providers.base import (
 from nfse.store import artefatos, autoridades, ciclo, emails, empresas, notas, wakeup
 from nfse.store import workers as heartbeats
 from nfse.store.clock import aware, now
-from nfse.store.db import autocommit
+from nfse.store.db import autocommit, relaxed_commit
 from nfse.store.empresas import Empresa
 from nfse.work import certificados, documentos
 from nfse.work.breaker import CircuitBreaker
@@ -230,6 +230,7 @@ class Worker:
             return
         self._last_beat = moment.timestamp()
         with self.engine.begin() as conn:
+            relaxed_commit(conn)
             heartbeats.heartbeat(conn, self.id, moment)
 
     def _fill(self, stop: threading.Event | None = None) -> list[Future[None]]:

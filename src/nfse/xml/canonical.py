@@ -18,7 +18,9 @@ _SPECIAL = re.compile(r'[&<>"\t\n\r]').search
 
 
 class Node:
-    """An element in the document's default namespace."""
+    """An element in the document's default namespace. A child with text only (``leaf``)
+    is written at once, as a string: most of a document is leaves, and an object per leaf
+    cost more than writing it."""
 
     __slots__ = ("tag", "text", "attrs", "children")
 
@@ -26,12 +28,18 @@ class Node:
         self.tag = tag
         self.text = text
         self.attrs: dict[str, str] = {}
-        self.children: list[Node] = []
+        self.children: list[Node | str] = []
 
     def add(self, tag: str, text: str | None = None) -> Node:
         child = Node(tag, text)
         self.children.append(child)
         return child
+
+    def leaf(self, tag: str, text: str | None) -> None:
+        """A child holding ``text`` (none: empty), without attributes or children."""
+        if text and _SPECIAL(text):
+            text = text.translate(_TEXT)
+        self.children.append(f"<{tag}>{text or ''}</{tag}>")
 
     def set(self, name: str, value: str) -> None:
         self.attrs[name] = value
@@ -57,5 +65,8 @@ class Node:
         if text:
             out.append(text.translate(_TEXT) if _SPECIAL(text) else text)
         for child in self.children:
-            child._write(out, None)
+            if type(child) is str:
+                out.append(child)
+            else:
+                child._write(out, None)
         out.append(f"</{self.tag}>")

@@ -61,19 +61,29 @@ SIGNATURE = ('<Signature xmlns="{dsig}">{signed_info}<SignatureValue>{value}</Si
 _BY_ID = etree.XPath("//*[@Id=$id]")
 
 
+def signed_info(canonical: bytes, ident: str, algorithm: str = "sha1") -> str:
+    """The SignedInfo, as text, referencing the element with Id ``ident`` whose C14N is
+    ``canonical``: the digest, and the message the RSA operation signs."""
+    _, digest_uri, digest_fn, _ = ALGORITHMS[algorithm]
+    if not _SAFE_ID.fullmatch(ident):
+        raise ValueError(f"the signed element needs a plain Id, not {ident!r}")
+    digest = base64.b64encode(digest_fn(canonical).digest()).decode()
+    return SIGNED_INFO.format(dsig=DSIG, c14n=C14N, method=ALGORITHMS[algorithm][0], ref=ident,
+                              enveloped=ENVELOPED, digest_method=digest_uri, digest=digest)
+
+
 def signature(canonical: bytes, ident: str, a1: A1, algorithm: str = "sha1") -> str:
     """The Signature element, as text, for the element with Id ``ident`` whose C14N is
     ``canonical``. Enveloped: that element must not contain the Signature, so the enveloped
     transform leaves it unchanged and its digest is that of its C14N."""
-    sig_uri, digest_uri, digest_fn, hash_cls = ALGORITHMS[algorithm]
-    if not _SAFE_ID.fullmatch(ident):
-        raise ValueError(f"the signed element needs a plain Id, not {ident!r}")
-    digest = base64.b64encode(digest_fn(canonical).digest()).decode()
-    signed_info = SIGNED_INFO.format(dsig=DSIG, c14n=C14N, method=sig_uri, ref=ident,
-                                     enveloped=ENVELOPED, digest_method=digest_uri,
-                                     digest=digest)
-    value = a1.key.sign(signed_info.encode(), padding.PKCS1v15(), hash_cls())
-    return SIGNATURE.format(dsig=DSIG, signed_info=signed_info,
+    info = signed_info(canonical, ident, algorithm)
+    value = a1.key.sign(info.encode(), padding.PKCS1v15(), ALGORITHMS[algorithm][3]())
+    return signature_element(info, value, a1)
+
+
+def signature_element(info: str, value: bytes, a1: A1) -> str:
+    """The Signature element around SignedInfo ``info`` and its RSA signature ``value``."""
+    return SIGNATURE.format(dsig=DSIG, signed_info=info,
                             value=base64.b64encode(value).decode(), cert=a1.cert_base64)
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from nfse.certs.a1 import A1
 from nfse.fuso import SAO_PAULO
 from nfse.model.errors import Problema
 from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Nota, Obra, Pessoa, PisCofins
@@ -25,6 +26,8 @@ VERSAO = "1.01"
 VER_APLIC = "nfse-gateway_0.1"
 CLOCK_MARGIN = timedelta(seconds=5)
 """The Sefin's clock lags up to ~1 s; a dhEmi in its future is refused (E0008)."""
+
+DPS_XSD = nacional_schema_dir() / "DPS_v1.01.xsd"
 
 # ABRASF regime_especial_tributacao → national regEspTrib
 REG_ESP_TRIB = {1: "3", 2: "2", 3: "6", 4: "1"}
@@ -229,27 +232,27 @@ def _ibscbs(inf: Node, reforma: dict[str, str]) -> None:
     if not reforma.get("codigo_indicador_operacao"):
         return
     group = inf.add("IBSCBS")
-    group.add("finNFSe", "0")  # 0 = regular
-    group.add("cIndOp", reforma["codigo_indicador_operacao"])
-    group.add("indDest", "0")  # the destinatário is the tomador
+    group.leaf("finNFSe", "0")  # 0 = regular
+    group.leaf("cIndOp", reforma["codigo_indicador_operacao"])
+    group.leaf("indDest", "0")  # the destinatário is the tomador
     classe = group.add("valores").add("trib").add("gIBSCBS")
-    classe.add("CST", reforma["ibs_cbs_situacao_tributaria"])
-    classe.add("cClassTrib", reforma["ibs_cbs_classificacao_tributaria"])
+    classe.leaf("CST", reforma["ibs_cbs_situacao_tributaria"])
+    classe.leaf("cClassTrib", reforma["ibs_cbs_classificacao_tributaria"])
 
 
 def _pessoa(parent: Node, tag: str, pessoa: Pessoa) -> None:
     node = parent.add(tag)
     if pessoa.cnpj:
-        node.add("CNPJ", pessoa.cnpj)
+        node.leaf("CNPJ", pessoa.cnpj)
     elif pessoa.cpf:
-        node.add("CPF", pessoa.cpf)
+        node.leaf("CPF", pessoa.cpf)
     elif pessoa.nif:
-        node.add("NIF", pessoa.nif)
+        node.leaf("NIF", pessoa.nif)
     else:
-        node.add("cNaoNIF", pessoa.motivo_ausencia_nif or "1")
+        node.leaf("cNaoNIF", pessoa.motivo_ausencia_nif or "1")
     if pessoa.inscricao_municipal:
-        node.add("IM", pessoa.inscricao_municipal)
-    node.add("xNome", pessoa.razao_social)
+        node.leaf("IM", pessoa.inscricao_municipal)
+    node.leaf("xNome", pessoa.razao_social)
     end = pessoa.endereco
     if end and end.exterior and all((end.logradouro, end.numero, end.bairro)):
         e = node.add("end")
@@ -258,29 +261,29 @@ def _pessoa(parent: Node, tag: str, pessoa: Pessoa) -> None:
     elif end and all((end.logradouro, end.numero, end.bairro, end.codigo_municipio, end.cep)):
         e = node.add("end")
         nac = e.add("endNac")
-        nac.add("cMun", end.codigo_municipio)
-        nac.add("CEP", end.cep)
+        nac.leaf("cMun", end.codigo_municipio)
+        nac.leaf("CEP", end.cep)
         _rua(e, end)
     if pessoa.telefone and len(pessoa.telefone) >= 6:
-        node.add("fone", pessoa.telefone)
+        node.leaf("fone", pessoa.telefone)
     if pessoa.email:
-        node.add("email", pessoa.email)
+        node.leaf("email", pessoa.email)
 
 
 def _exterior(node: Node, end: Endereco, pais: bool) -> None:
     if pais:
-        node.add("cPais", end.codigo_pais)
-    node.add("cEndPost", end.codigo_postal)
-    node.add("xCidade", end.cidade)
-    node.add("xEstProvReg", end.regiao)
+        node.leaf("cPais", end.codigo_pais)
+    node.leaf("cEndPost", end.codigo_postal)
+    node.leaf("xCidade", end.cidade)
+    node.leaf("xEstProvReg", end.regiao)
 
 
 def _rua(node: Node, end: Endereco) -> None:
-    node.add("xLgr", end.logradouro)
-    node.add("nro", end.numero)
+    node.leaf("xLgr", end.logradouro)
+    node.leaf("nro", end.numero)
     if end.complemento:
-        node.add("xCpl", end.complemento)
-    node.add("xBairro", end.bairro)
+        node.leaf("xCpl", end.complemento)
+    node.leaf("xBairro", end.bairro)
 
 
 def _local(parent: Node, end: Endereco) -> None:
@@ -289,27 +292,27 @@ def _local(parent: Node, end: Endereco) -> None:
     if end.exterior:
         _exterior(node.add("endExt"), end, pais=False)
     else:
-        node.add("CEP", end.cep)
+        node.leaf("CEP", end.cep)
     _rua(node, end)
 
 
 def _obra(serv: Node, obra: Obra) -> None:
     node = serv.add("obra")
     if obra.inscricao_imobiliaria_fiscal:
-        node.add("inscImobFisc", obra.inscricao_imobiliaria_fiscal)
+        node.leaf("inscImobFisc", obra.inscricao_imobiliaria_fiscal)
     if obra.codigo:
-        node.add("cObra", obra.codigo)
+        node.leaf("cObra", obra.codigo)
     elif obra.endereco:
         _local(node, obra.endereco)
 
 
 def _evento(serv: Node, evento: Evento) -> None:
     node = serv.add("atvEvento")
-    node.add("xNome", evento.nome)
-    node.add("dtIni", evento.data_inicio.isoformat())
-    node.add("dtFim", evento.data_fim.isoformat())
+    node.leaf("xNome", evento.nome)
+    node.leaf("dtIni", evento.data_inicio.isoformat())
+    node.leaf("dtFim", evento.data_fim.isoformat())
     if evento.identificacao:
-        node.add("idAtvEvt", evento.identificacao)
+        node.leaf("idAtvEvt", evento.identificacao)
     elif evento.endereco:
         _local(node, evento.endereco)
 
@@ -323,24 +326,24 @@ def _documentos_deducao(lista: Node, documentos: Iterable[DocumentoDeducao]) -> 
         node = lista.add("docDedRed")
         for campo, tag in DOCUMENTO_DEDUCAO.items():
             if getattr(documento, campo):
-                node.add(tag, getattr(documento, campo))
-        node.add("tpDedRed", documento.tipo)
+                node.leaf(tag, getattr(documento, campo))
+        node.leaf("tpDedRed", documento.tipo)
         if documento.descricao and documento.tipo == "99":
-            node.add("xDescOutDed", documento.descricao)
-        node.add("dtEmiDoc", documento.data_emissao.isoformat())
-        node.add("vDedutivelRedutivel", _money(documento.valor_dedutivel))
-        node.add("vDeducaoReducao", _money(documento.valor_deducao))
+            node.leaf("xDescOutDed", documento.descricao)
+        node.leaf("dtEmiDoc", documento.data_emissao.isoformat())
+        node.leaf("vDedutivelRedutivel", _money(documento.valor_dedutivel))
+        node.leaf("vDeducaoReducao", _money(documento.valor_deducao))
 
 
 def _pis_cofins(fed: Node, grupo: PisCofins) -> None:
     node = fed.add("piscofins")
-    node.add("CST", grupo.situacao_tributaria)
+    node.leaf("CST", grupo.situacao_tributaria)
     for tag, value in (("vBCPisCofins", grupo.base_calculo), ("pAliqPis", grupo.aliquota_pis),
                        ("pAliqCofins", grupo.aliquota_cofins), ("vPis", grupo.valor_pis),
                        ("vCofins", grupo.valor_cofins)):
         if value is not None:
-            node.add(tag, _money(value))
-    node.add("tpRetPisCofins", grupo.tipo_retencao)
+            node.leaf(tag, _money(value))
+    node.leaf("tpRetPisCofins", grupo.tipo_retencao)
 
 
 def _money_group(parent: Node, tag: str, **values: Decimal) -> None:
@@ -350,7 +353,7 @@ def _money_group(parent: Node, tag: str, **values: Decimal) -> None:
     group = parent.add(tag)
     for child, value in values.items():
         if value:
-            group.add(child, _money(value))
+            group.leaf(child, _money(value))
 
 
 def _trib_issqn(natureza: int) -> str:
@@ -419,29 +422,29 @@ def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
     s = nota.servico
     zero = Decimal("0")
     if simples == "3" and s.percentual_total_tributos is not None:
-        tot.add("pTotTribSN", _aliquota(s.percentual_total_tributos))
+        tot.leaf("pTotTribSN", _aliquota(s.percentual_total_tributos))
         return
     if s.valores_tributos is not None and s.percentuais_tributos is None \
             and s.percentual_total_tributos is None:
         v_tot = tot.add("vTotTrib")  # in money: every regime may (E0702-E0704 bound it)
         for tag, valor in zip(("vTotTribFed", "vTotTribEst", "vTotTribMun"),
                               s.valores_tributos, strict=True):
-            v_tot.add(tag, _money(valor))
+            v_tot.leaf(tag, _money(valor))
         return
     partes = s.percentuais_tributos or (
         (s.percentual_total_tributos, zero, zero) if s.percentual_total_tributos is not None
         else None)
     if partes is None and simples == "2":
-        tot.add("indTotTrib", "0")  # 0 = the estimate is not informed (allowed for MEI)
+        tot.leaf("indTotTrib", "0")  # 0 = the estimate is not informed (allowed for MEI)
         return
     if partes is None and simples == "3":
-        tot.add("pTotTribSN", "0.00")
+        tot.leaf("pTotTribSN", "0.00")
         return
     federal, estadual, municipal = partes or (zero, zero, zero)
     p_tot = tot.add("pTotTrib")
-    p_tot.add("pTotTribFed", _aliquota(federal))
-    p_tot.add("pTotTribEst", _aliquota(estadual))
-    p_tot.add("pTotTribMun", _aliquota(municipal))
+    p_tot.leaf("pTotTribFed", _aliquota(federal))
+    p_tot.leaf("pTotTribEst", _aliquota(estadual))
+    p_tot.leaf("pTotTribMun", _aliquota(municipal))
 
 
 def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
@@ -453,6 +456,18 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     nothing is sent). ``municipio_ativo``: whether the incidence municipality is active in the
     national system (its convênio; decides pAliq); ``aliquota_municipal``: the service's rate in
     its parameters, for a pAliq the annex requires and the note does not give."""
+    ident, canonical = write_inf_dps(nota, rps, emissor, now, municipio_ativo,
+                                     aliquota_municipal)
+    unsigned = unsigned_dps(canonical)
+    check_schema(unsigned)
+    return signed_dps(unsigned, canonical, ident, emissor.a1)
+
+
+def write_inf_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
+                  municipio_ativo: bool = True, aliquota_municipal: Decimal | None = None
+                  ) -> tuple[str, str]:
+    """The DPS's Id and its infDPS in canonical form (C14N, the DPS's namespace declared on
+    it): the text that is digested. ``DpsInvalida`` as ``build_dps`` says."""
     simples = op_simples(nota, emissor)
     missing = problemas(nota, simples)
     if missing:
@@ -461,40 +476,40 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     inf = Node("infDPS")
     inf.set("Id", ident)
     latest = (now or datetime.now(SAO_PAULO)) - CLOCK_MARGIN
-    inf.add("tpAmb", tp_amb(emissor.ambiente))
-    inf.add("dhEmi", _timestamp(min(nota.data_emissao, latest)))
-    inf.add("verAplic", VER_APLIC)
-    inf.add("serie", str(int(rps.serie)))
-    inf.add("nDPS", str(rps.numero))
-    inf.add("dCompet", min(nota.data_competencia, latest.date()).isoformat())
-    inf.add("tpEmit", "1")
-    inf.add("cLocEmi", nota.prestador.codigo_municipio)
+    inf.leaf("tpAmb", tp_amb(emissor.ambiente))
+    inf.leaf("dhEmi", _timestamp(min(nota.data_emissao, latest)))
+    inf.leaf("verAplic", VER_APLIC)
+    inf.leaf("serie", str(int(rps.serie)))
+    inf.leaf("nDPS", str(rps.numero))
+    inf.leaf("dCompet", min(nota.data_competencia, latest.date()).isoformat())
+    inf.leaf("tpEmit", "1")
+    inf.leaf("cLocEmi", nota.prestador.codigo_municipio)
     if nota.substituicao is not None:
         subst = inf.add("subst")
-        subst.add("chSubstda", nota.substituicao.chave)
-        subst.add("cMotivo", nota.substituicao.codigo_motivo)
+        subst.leaf("chSubstda", nota.substituicao.chave)
+        subst.leaf("cMotivo", nota.substituicao.codigo_motivo)
         if nota.substituicao.motivo:
-            subst.add("xMotivo", nota.substituicao.motivo)
+            subst.leaf("xMotivo", nota.substituicao.motivo)
 
     prest = inf.add("prest")
     if nota.prestador.cnpj:
-        prest.add("CNPJ", nota.prestador.cnpj)
+        prest.leaf("CNPJ", nota.prestador.cnpj)
     else:
-        prest.add("CPF", nota.prestador.cpf)
+        prest.leaf("CPF", nota.prestador.cpf)
     if nota.prestador.inscricao_municipal:
-        prest.add("IM", nota.prestador.inscricao_municipal)
+        prest.leaf("IM", nota.prestador.inscricao_municipal)
     # tpEmit 1: no xNome (E0121) nor end (E0128); fone and email are allowed
     if nota.prestador.telefone and len(nota.prestador.telefone) >= 6:
-        prest.add("fone", nota.prestador.telefone)
+        prest.leaf("fone", nota.prestador.telefone)
     if nota.prestador.email:
-        prest.add("email", nota.prestador.email)
+        prest.leaf("email", nota.prestador.email)
     reg = prest.add("regTrib")
-    reg.add("opSimpNac", simples)
+    reg.leaf("opSimpNac", simples)
     apuracao = apuracao_simples(nota, simples)
     if apuracao:
-        reg.add("regApTribSN", apuracao)
+        reg.leaf("regApTribSN", apuracao)
     especial = reg_esp_trib(nota, simples)
-    reg.add("regEspTrib", especial)
+    reg.leaf("regEspTrib", especial)
 
     if nota.tomador:
         _pessoa(inf, "toma", nota.tomador)
@@ -504,60 +519,60 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
     s = nota.servico
     serv = inf.add("serv")
     if s.codigo_pais:
-        serv.add("locPrest").add("cPaisPrestacao", s.codigo_pais)
+        serv.add("locPrest").leaf("cPaisPrestacao", s.codigo_pais)
     else:
-        serv.add("locPrest").add("cLocPrestacao", s.codigo_municipio)
+        serv.add("locPrest").leaf("cLocPrestacao", s.codigo_municipio)
     c_serv = serv.add("cServ")
-    c_serv.add("cTribNac", s.codigo_tributacao_nacional)
+    c_serv.leaf("cTribNac", s.codigo_tributacao_nacional)
     ctm = s.codigo_tributario_municipio
     if ctm and len(ctm) == 3 and ctm.isdigit() and ctm != "000":
-        c_serv.add("cTribMun", ctm)
-    c_serv.add("xDescServ", s.discriminacao)
+        c_serv.leaf("cTribMun", ctm)
+    c_serv.leaf("xDescServ", s.discriminacao)
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
     if len(nbs) == 9 and nbs.isdigit():
-        c_serv.add("cNBS", nbs)
+        c_serv.leaf("cNBS", nbs)
     if s.codigo_interno_contribuinte:
-        c_serv.add("cIntContrib", s.codigo_interno_contribuinte)
+        c_serv.leaf("cIntContrib", s.codigo_interno_contribuinte)
     if nota.obra:
         _obra(serv, nota.obra)
     if nota.evento:
         _evento(serv, nota.evento)
     if nota.informacoes_complementares:
-        serv.add("infoCompl").add("xInfComp", nota.informacoes_complementares)
+        serv.add("infoCompl").leaf("xInfComp", nota.informacoes_complementares)
 
     valores = inf.add("valores")
-    valores.add("vServPrest").add("vServ", _money(s.valor_servicos))
+    valores.add("vServPrest").leaf("vServ", _money(s.valor_servicos))
     _money_group(valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
                  vDescCond=s.desconto_condicionado)
     if s.documentos_deducao:
         _documentos_deducao(valores.add("vDedRed").add("documentos"), s.documentos_deducao)
     elif s.percentual_deducoes:
-        valores.add("vDedRed").add("pDR", _aliquota(s.percentual_deducoes))
+        valores.add("vDedRed").leaf("pDR", _aliquota(s.percentual_deducoes))
     elif s.valor_deducoes:
-        valores.add("vDedRed").add("vDR", _money(s.valor_deducoes))
+        valores.add("vDedRed").leaf("vDR", _money(s.valor_deducoes))
     trib = valores.add("trib")
     mun = trib.add("tribMun")
     trib_issqn = _trib_issqn(nota.natureza_operacao)
-    mun.add("tribISSQN", trib_issqn)
+    mun.leaf("tribISSQN", trib_issqn)
     if trib_issqn == "2":
-        mun.add("tpImunidade", str(nota.tipo_imunidade or 5))  # 5 = outras imunidades
+        mun.leaf("tpImunidade", str(nota.tipo_imunidade or 5))  # 5 = outras imunidades
     if nota.natureza_operacao in (5, 6):  # 1 decisão judicial, 2 processo administrativo
         susp = mun.add("exigSusp")
-        susp.add("tpSusp", "1" if nota.natureza_operacao == 5 else "2")
-        susp.add("nProcesso", nota.numero_processo_suspensao)
+        susp.leaf("tpSusp", "1" if nota.natureza_operacao == 5 else "2")
+        susp.leaf("nProcesso", nota.numero_processo_suspensao)
     if nota.natureza_operacao == 3:
-        mun.add("BM").add("nBM", nota.numero_beneficio_municipal)
-    mun.add("tpRetISSQN", "2" if s.iss_retido else "1")
+        mun.add("BM").leaf("nBM", nota.numero_beneficio_municipal)
+    mun.leaf("tpRetISSQN", "2" if s.iss_retido else "1")
     p_aliq = _p_aliq(nota, simples, especial, municipio_ativo, aliquota_municipal)
     if p_aliq is not None:
-        mun.add("pAliq", _aliquota(p_aliq))
+        mun.leaf("pAliq", _aliquota(p_aliq))
     if simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
         fed = trib.add("tribFed")
         _pis_cofins(fed, s.pis_cofins)
         for tag, value in (("vRetCP", s.valor_inss), ("vRetIRRF", s.valor_ir),
                            ("vRetCSLL", s.valor_csll)):
             if value:
-                fed.add(tag, _money(value))
+                fed.leaf(tag, _money(value))
     elif simples != "2":
         _money_group(trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
                      vRetCSLL=s.valor_csll)
@@ -565,16 +580,37 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
 
     _ibscbs(inf, s.reforma)
 
-    canonical = inf.canonical(NS)
-    signed = signature(canonical.encode(), ident, emissor.a1)
-    body = "<infDPS" + canonical[len(f'<infDPS xmlns="{NS}"'):]  # the namespace is the DPS's
-    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<DPS xmlns="{NS}" versao="{VERSAO}">'
-           f"{body}{signed}</DPS>").encode()
+    return ident, inf.canonical(NS)
+
+
+def unsigned_dps(canonical: str) -> str:
+    """The DPS element around ``canonical``, open where its Signature goes."""
+    return f'<DPS xmlns="{NS}" versao="{VERSAO}"><infDPS' + canonical[_DECLARED:]
+
+
+_DECLARED = len(f'<infDPS xmlns="{NS}"')
+"""Where the infDPS's canonical text follows its namespace declaration (the DPS's, inside
+the document)."""
+
+
+def signed_dps(unsigned: str, canonical: str, ident: str, a1: A1) -> bytes:
+    """The document that leaves: ``unsigned`` with its Signature, UTF-8 with declaration."""
+    return document(unsigned, signature(canonical.encode(), ident, a1))
+
+
+def document(unsigned: str, signed: str) -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{unsigned}{signed}</DPS>'.encode()
+
+
+def check_schema(unsigned: str) -> None:
+    """The DPS before its signature, checked against the official XSD (the Signature is
+    optional there): a document that fails is never signed. The Signature comes from a
+    fixed template (``nfse.xml.sign``) whose every value is base64, so the signed document
+    is valid when this one is; the tests validate signed DPSs whole."""
     try:
-        root = etree.fromstring(xml)
+        root = etree.fromstring(unsigned + "</DPS>")
     except etree.XMLSyntaxError as exc:
         raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
-    problems = validate(root, nacional_schema_dir() / "DPS_v1.01.xsd")
+    problems = validate(root, DPS_XSD)
     if problems:
         raise DpsInvalida("DPS fora do leiaute oficial: " + "; ".join(problems[:5]))
-    return xml
