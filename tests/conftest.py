@@ -24,7 +24,7 @@ from nfse.sandbox.nacional import NacionalSandbox
 from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.work.worker import Worker
 from tests.abrasf_xsd import abrasf_xsd_dir
-from tests.support import Gateway, empresa_teste, free_port
+from tests.support import Gateway, empresa_teste, free_port, pasta_sandbox
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -68,7 +68,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[NacionalSandbox]:
-    box = NacionalSandbox(tmp_path / "sandbox")
+    box = NacionalSandbox(pasta_sandbox(tmp_path / "sandbox"))
     box.start()
     yield box
     box.stop()
@@ -79,7 +79,7 @@ def abrasf(gateway: Gateway, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[AbrasfSandbox]:
     """The ABRASF 2.04 sandbox beside the gateway's Nacional one: the homologação of every
     ABRASF municipality goes to it, both sides check the official schema."""
-    box = AbrasfSandbox(tmp_path / "sandbox-abrasf", xsd_dir=abrasf_xsd_dir())
+    box = AbrasfSandbox(pasta_sandbox(tmp_path / "sandbox-abrasf"), xsd_dir=abrasf_xsd_dir())
     box.start()
     monkeypatch.setenv("NFSE_ABRASF_XSD_DIR", str(abrasf_xsd_dir()))
     gateway.runtime.settings.abrasf_url_homologacao = box.url
@@ -95,7 +95,7 @@ def paulistana(gateway: Gateway, tmp_path: Path) -> Iterator[PaulistanaSandbox]:
     homologação goes to it, and it checks the official v1 schemas."""
     from nfse.providers.paulistana.documentos import xsd_dir
 
-    box = PaulistanaSandbox(tmp_path / "sandbox-paulistana", xsd_dir=xsd_dir())
+    box = PaulistanaSandbox(pasta_sandbox(tmp_path / "sandbox-paulistana"), xsd_dir=xsd_dir())
     box.start()
     gateway.runtime.settings.paulistana_url_homologacao = box.url
     gateway.runtime.settings.paulistana_ca_file = str(box.ca_file)
