@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +39,14 @@ def a1_teste() -> tuple[A1, bytes]:
     RSA key and a PKCS#12 cost tens of milliseconds each, and hundreds of tests use them."""
     a1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
     return a1, a1.to_pfx("senha")
+
+
+@lru_cache(maxsize=1)
+def contexto_tls() -> ssl.SSLContext:
+    """The default client TLS context, made once per run: each httpx client would load the
+    CA bundle again (a tenth of a second on a busy machine), for a test client that talks
+    plain HTTP to the gateway on loopback."""
+    return ssl.create_default_context()
 
 
 def empresa_teste(runtime: Runtime) -> tuple[str, A1]:
