@@ -44,6 +44,21 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TIER_SECONDS[tier] += report.duration
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A whole-gateway test (API, worker and sandbox through the ``gateway`` fixture) runs in
+    the fast tier once, on SQLite; its repetition on PostgreSQL is ``slow`` (run by CI, which
+    sets NFSE_TEST_DATABASE_URL). What differs between the engines is the store's SQL, and the
+    store's tests (``runtime`` without ``gateway``) stay in the fast tier on both; so does a
+    gateway test written for PostgreSQL alone."""
+    ids = {item.nodeid for item in items}
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if (params is not None and params.params.get("database_url") == "postgresql"
+                and "gateway" in item.fixturenames
+                and item.nodeid.replace("postgresql", "sqlite") in ids):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Prints the time of each tier, so CI shows what ``pytest -m "not slow"`` costs."""
     terminalreporter.write_sep("-", "tempo por camada")
