@@ -1,11 +1,12 @@
 """Shared fixtures: a database per test (SQLite always; PostgreSQL too when
-NFSE_TEST_DATABASE_URL is set), and a whole gateway on real sockets: the API under uvicorn,
-a worker thread and the NFS-e Nacional sandbox over mutual TLS."""
+NFSE_TEST_DATABASE_URL is set), migrated once per run, and a whole gateway on real sockets:
+the API under uvicorn, a worker thread and the NFS-e Nacional sandbox over mutual TLS."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from nfse.api.app import create_app
 from nfse.config import Settings
@@ -22,9 +24,12 @@ from nfse.runtime import Runtime, build_runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.sandbox.paulistana import PaulistanaSandbox
+from nfse.store import wakeup
+from nfse.store.db import is_postgres, make_engine, upgrade
+from nfse.store.tables import metadata
 from nfse.work.worker import Worker
 from tests.abrasf_xsd import abrasf_xsd_dir
-from tests.support import Gateway, empresa_teste, free_port
+from tests.support import Gateway, contexto_tls, empresa_teste, free_port, pasta_sandbox
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -39,6 +44,21 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TIER_SECONDS[tier] += report.duration
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A whole-gateway test (API, worker and sandbox through the ``gateway`` fixture) runs in
+    the fast tier once, on SQLite; its repetition on PostgreSQL is ``slow`` (run by CI, which
+    sets NFSE_TEST_DATABASE_URL). What differs between the engines is the store's SQL, and the
+    store's tests (``runtime`` without ``gateway``) stay in the fast tier on both; so does a
+    gateway test written for PostgreSQL alone."""
+    ids = {item.nodeid for item in items}
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if (params is not None and params.params.get("database_url") == "postgresql"
+                and "gateway" in item.fixturenames
+                and item.nodeid.replace("postgresql", "sqlite") in ids):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Prints the time of each tier, so CI shows what ``pytest -m "not slow"`` costs."""
     terminalreporter.write_sep("-", "tempo por camada")
@@ -46,29 +66,111 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{tier}: {seconds:.0f} s")
 
 
+class Esquemas:
+    """Migrated PostgreSQL schemas lent to the tests one at a time and emptied between them:
+    creating and migrating a schema is some hundred DDL statements (about a second), emptying
+    one a DELETE per table. Each test's connections carry their own ``application_name``, by
+    which its leftovers are closed before the schema is emptied."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        self.livres: list[str] = []
+        self.todos: list[str] = []
+
+    def url_de(self, schema: str, aplicacao: str) -> str:
+        sep = "&" if "?" in self.url else "?"
+        return f"{self.url}{sep}options=-csearch_path%3D{schema}&application_name={aplicacao}"
+
+    def tomar(self) -> str:
+        if self.livres:
+            return self.livres.pop()
+        schema = "t_" + secrets.token_hex(6)
+        with self.admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        self.todos.append(schema)
+        engine = make_engine(self.url_de(schema, schema))
+        upgrade(engine)
+        engine.dispose()
+        return schema
+
+    def devolver(self, schema: str, aplicacao: str) -> None:
+        """Close the test's connections and empty ``schema`` for the next test; a schema
+        whose tables are not the migrated ones any more is dropped instead."""
+        with self.admin.begin() as conn:
+            # connections the test left open (threads of a server or worker it stopped, killed
+            # worker processes): closed here, so they never pile up to max_connections
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :app"), {"app": aplicacao})
+        tabelas = list(reversed(metadata.sorted_tables))
+        try:
+            with self.admin.begin() as conn:
+                existentes = set(conn.execute(text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+                ).scalars())
+                if existentes != {t.name for t in tabelas} | {"alembic_version"}:
+                    raise LookupError(f"{schema}: {sorted(existentes)}")
+                for tabela in tabelas:
+                    conn.execute(text(f"DELETE FROM {schema}.{tabela.name}"))
+                conn.execute(text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, "
+                    "false) FROM pg_sequences WHERE schemaname = :s"), {"s": schema})
+        except (LookupError, DBAPIError):
+            self.descartar(schema)
+            return
+        self.livres.append(schema)
+
+    def descartar(self, schema: str) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        self.todos.remove(schema)
+
+    def fechar(self) -> None:
+        for schema in list(self.todos):
+            self.descartar(schema)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def esquemas() -> Iterator[Esquemas | None]:
+    if not PG_URL:
+        yield None
+        return
+    pool = Esquemas(PG_URL)
+    yield pool
+    pool.fechar()
+
+
+@pytest.fixture(scope="session")
+def sqlite_migrado(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per run; each test gets a copy."""
+    path = tmp_path_factory.mktemp("modelo") / "nfse.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=ENGINES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of the test's own: a copy of the run's SQLite model, or a
+    PostgreSQL schema from the run's pool."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'nfse.db'}"
+        path = tmp_path / "nfse.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_migrado"), path)
+        path.chmod(0o600)
+        yield f"sqlite:///{path}"
         return
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
-    with admin.begin() as conn:
-        # connections the test left open (threads of a server or worker it stopped, killed
-        # worker processes): closed here, so they never pile up to max_connections
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE application_name = :schema"), {"schema": schema})
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    pool: Esquemas = request.getfixturevalue("esquemas")
+    schema = pool.tomar()
+    aplicacao = "t_" + secrets.token_hex(6)
+    yield pool.url_de(schema, aplicacao)
+    pool.devolver(schema, aplicacao)
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[NacionalSandbox]:
-    box = NacionalSandbox(tmp_path / "sandbox")
+    box = NacionalSandbox(pasta_sandbox(tmp_path / "sandbox"))
     box.start()
     yield box
     box.stop()
@@ -79,7 +181,7 @@ def abrasf(gateway: Gateway, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[AbrasfSandbox]:
     """The ABRASF 2.04 sandbox beside the gateway's Nacional one: the homologação of every
     ABRASF municipality goes to it, both sides check the official schema."""
-    box = AbrasfSandbox(tmp_path / "sandbox-abrasf", xsd_dir=abrasf_xsd_dir())
+    box = AbrasfSandbox(pasta_sandbox(tmp_path / "sandbox-abrasf"), xsd_dir=abrasf_xsd_dir())
     box.start()
     monkeypatch.setenv("NFSE_ABRASF_XSD_DIR", str(abrasf_xsd_dir()))
     gateway.runtime.settings.abrasf_url_homologacao = box.url
@@ -95,7 +197,7 @@ def paulistana(gateway: Gateway, tmp_path: Path) -> Iterator[PaulistanaSandbox]:
     homologação goes to it, and it checks the official v1 schemas."""
     from nfse.providers.paulistana.documentos import xsd_dir
 
-    box = PaulistanaSandbox(tmp_path / "sandbox-paulistana", xsd_dir=xsd_dir())
+    box = PaulistanaSandbox(pasta_sandbox(tmp_path / "sandbox-paulistana"), xsd_dir=xsd_dir())
     box.start()
     gateway.runtime.settings.paulistana_url_homologacao = box.url
     gateway.runtime.settings.paulistana_ca_file = str(box.ca_file)
@@ -111,7 +213,7 @@ def runtime(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
         worker_poll=0.05, authority_timeout=5.0,
         nacional_parametros_url_homologacao="off",  # the gateway fixture sets its sandbox's
     )
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, migrate=False)  # database_url is migrated already
     yield rt
     rt.engine.dispose()
 
@@ -138,11 +240,15 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     base_url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base_url, auth=(token, ""), timeout=30) as client:
+    with httpx.Client(base_url=base_url, auth=(token, ""), timeout=30,
+                      verify=contexto_tls()) as client:
         yield Gateway(base_url, token, runtime, sandbox, client, a1)
     stop.set()
     runtime.wake.set()
     server.should_exit = True
+    if is_postgres(runtime.engine):  # the worker's LISTEN thread wakes now, not at its poll
+        with runtime.engine.begin() as conn:
+            wakeup.notify(conn)
     work.join(timeout=10)
     api.join(timeout=10)
 

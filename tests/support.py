@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
 
 from nfse.admin import criar_empresa
 from nfse.certs.a1 import A1
-from nfse.certs.generate import generate_a1
+from nfse.certs.generate import generate_a1, generate_ca, generate_server_cert
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.https import IDENTITY_PASSWORD
 from nfse.sandbox.nacional import NacionalSandbox
 
 CNPJ = "11222333000181"
@@ -30,13 +33,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@lru_cache(maxsize=1)
+def a1_teste() -> tuple[A1, bytes]:
+    """The test company's A1 and its PKCS#12 (password ``senha``), made once per run: an
+    RSA key and a PKCS#12 cost tens of milliseconds each, and hundreds of tests use them."""
+    a1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
+    return a1, a1.to_pfx("senha")
+
+
+@lru_cache(maxsize=1)
+def contexto_tls() -> ssl.SSLContext:
+    """The default client TLS context, made once per run: each httpx client would load the
+    CA bundle again (a tenth of a second on a busy machine), for a test client that talks
+    plain HTTP to the gateway on loopback."""
+    return ssl.create_default_context()
+
+
 def empresa_teste(runtime: Runtime) -> tuple[str, A1]:
     """The test company with its A1; returns (homologação token, A1)."""
-    a1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
+    a1, pfx = a1_teste()
     nova = criar_empresa(runtime, cnpj=CNPJ, nome="EMPRESA TESTE LTDA", inscricao_municipal=IM,
-                         codigo_municipio=MUNICIPIO, pfx=a1.to_pfx("senha"), senha="senha",
+                         codigo_municipio=MUNICIPIO, pfx=pfx, senha="senha",
                          regime_tributario=3)
     return nova.token_homologacao, a1
+
+
+@lru_cache(maxsize=1)
+def _identidades_sandbox() -> tuple[bytes, bytes]:
+    ca = generate_ca("Sandbox NFS-e CA")
+    server = generate_server_cert(ca, ("127.0.0.1", "localhost"))
+    return ca.to_pfx(IDENTITY_PASSWORD), server.to_pfx(IDENTITY_PASSWORD)
+
+
+def pasta_sandbox(data_dir: Path) -> Path:
+    """``data_dir`` holding the run's sandbox CA and server identity, which the sandbox opens
+    instead of making its own: the sandboxes of a run share them (their state and trust
+    list stay each their own). A test about a sandbox with another CA uses a bare folder."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name, pfx in zip(("ca.p12", "server.p12"), _identidades_sandbox(), strict=True):
+        (data_dir / name).write_bytes(pfx)
+        (data_dir / name).chmod(0o600)
+    return data_dir
 
 
 @dataclass

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from nfse.config import Settings
 from nfse.providers.base import Erro, Outcome, Party, Result
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.work import breaker as breaker_module
 from nfse.work.breaker import CircuitBreaker
 from tests.support import Gateway, nota_exemplo
 
@@ -18,7 +21,27 @@ REFUSED = Outcome(Result.RETRY, failure_of=Party.COMPANY,
                   mensagem="Certificado recusado pela autoridade: certificado revogado")
 
 
-def test_breaker_opens_probes_and_closes() -> None:
+class Relogio:
+    """The breaker's clock in its unit tests: time moves when the test says."""
+
+    def __init__(self) -> None:
+        self.agora = 1000.0
+
+    def monotonic(self) -> float:
+        return self.agora
+
+    def sleep(self, segundos: float) -> None:
+        self.agora += segundos
+
+
+@pytest.fixture
+def relogio(monkeypatch: pytest.MonkeyPatch) -> Relogio:
+    relogio = Relogio()
+    monkeypatch.setattr(breaker_module, "time", relogio)
+    return relogio
+
+
+def test_breaker_opens_probes_and_closes(relogio: Relogio) -> None:
     breaker = CircuitBreaker(Settings(breaker_failures=3, breaker_open=0.2))
     for _ in range(2):
         assert breaker.allow("a") == 0
@@ -27,12 +50,14 @@ def test_breaker_opens_probes_and_closes() -> None:
     breaker.record("a", DOWN)
     assert breaker.is_open("a") and breaker.allow("a") > 0
     assert breaker.allow("b") == 0  # one authority down does not block the others
-    time.sleep(0.25)
+    relogio.sleep(0.19)
+    assert breaker.allow("a") > 0  # still open
+    relogio.sleep(0.02)
     assert breaker.allow("a") == 0  # the probe
     assert breaker.allow("a") > 0  # only one probe at a time
     breaker.record("a", DOWN)  # failed probe: open again, for longer
     assert 0.2 < breaker.allow("a") <= 0.4
-    time.sleep(0.45)
+    relogio.sleep(0.41)
     assert breaker.allow("a") == 0
     breaker.record("a", UP)  # an answer, even a refusal, closes it
     assert not breaker.is_open("a") and breaker.allow("a") == 0
@@ -40,7 +65,7 @@ def test_breaker_opens_probes_and_closes() -> None:
     assert not breaker.is_open("a")
 
 
-def test_a_companys_refused_certificate_holds_it_alone() -> None:
+def test_a_companys_refused_certificate_holds_it_alone(relogio: Relogio) -> None:
     settings = Settings(breaker_failures=2, breaker_open=5, backoff_base=0.2, backoff_cap=0.4)
     breaker = CircuitBreaker(settings)
     for _ in range(10):
@@ -50,7 +75,9 @@ def test_a_companys_refused_certificate_holds_it_alone() -> None:
     assert breaker.held("b", 1) is None  # and the company at other authorities
     wait, mensagem = breaker.held("a", 1)
     assert 0 < wait <= 0.4 and mensagem == REFUSED.mensagem
-    time.sleep(wait + 0.01)
+    relogio.sleep(wait - 0.01)
+    assert breaker.held("a", 1) is not None  # not yet
+    relogio.sleep(0.02)
     assert breaker.held("a", 1) is None  # one probe
     assert breaker.held("a", 1) is not None  # the others wait for it
     breaker.record("a", UP, empresa=1)  # its certificate accepted again

@@ -172,7 +172,7 @@ def test_a_hanging_webhook_receiver_does_not_hold_up_the_emails(
             return
 
     receptor = ThreadingHTTPServer(("127.0.0.1", 0), Preso)
-    threading.Thread(target=receptor.serve_forever, daemon=True).start()
+    threading.Thread(target=receptor.serve_forever, args=(0.01,), daemon=True).start()
     try:
         enviar_ao_tomador(gateway, True)
         gateway.runtime.settings.webhook_allow = ["127.0.0.1"]  # the receiver is on loopback

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from nfse.admin import criar_empresa
 from nfse.certs.generate import generate_a1
@@ -50,7 +50,8 @@ class Receptor:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/nfse"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # polled every 10 ms: shutdown() returns that soon (the default is half a second)
+        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
 
     def esperar(self, quantos: int, timeout: float = 20) -> list[tuple[dict[str, str], bytes]]:
         deadline = time.monotonic() + timeout
@@ -68,6 +69,21 @@ def receptor(gateway: Gateway) -> Iterator[Receptor]:
     box = Receptor()
     yield box
     box.server.shutdown()
+
+
+def esperar_entregas(gateway: Gateway, timeout: float = 10) -> None:
+    """Until no delivery is pending. Deliveries are enqueued in the transaction that gives a
+    note its final status: past this, what the receiver got and the hooks' counters are all
+    there will be for the notes already final."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with gateway.runtime.engine.connect() as conn:
+            pendentes = conn.execute(select(func.count()).select_from(entregas).where(
+                entregas.c.status == "pendente")).scalar_one()
+        if not pendentes:
+            return
+        assert time.monotonic() < deadline, f"{pendentes} delivery(ies) still pending"
+        time.sleep(0.05)
 
 
 def registrar(gateway: Gateway, client: httpx.Client | None = None, **campos: object) -> dict:
@@ -92,7 +108,7 @@ def test_authorized_note_is_posted_with_the_hook_header(gateway: Gateway,
     assert json.loads(body) == gateway.client.get("/v2/nfse/gancho-1").json() == nota
     assert headers["x-apikey"] == "segredo"
     assert headers["content-type"] == "application/json" and headers["x-nfse-delivery"]
-    time.sleep(0.2)
+    esperar_entregas(gateway)
     again = gateway.client.get(f"/v2/hooks/{hook['id']}").json()
     assert (again["request_count"], again["success_count"], again["error_count"]) == (1, 1, 0)
 
@@ -128,8 +144,10 @@ def test_delivery_is_given_up_after_the_last_retry(gateway: Gateway,
             break
         time.sleep(0.05)
     assert status == "falhou"
-    time.sleep(0.5)
     assert len(receptor.recebidos) == 4
+    with gateway.runtime.engine.connect() as conn:  # and nothing left to try
+        assert conn.execute(select(entregas.c.attempts, entregas.c.next_attempt_at)).one() \
+            == (4, None)
 
 
 def test_rejection_and_cancellation_fire_too(gateway: Gateway, receptor: Receptor) -> None:
@@ -195,7 +213,7 @@ def test_a_token_sees_only_its_own_hooks(gateway: Gateway, receptor: Receptor) -
     assert [h["id"] for h in gateway.client.get("/v2/hooks").json()] == [mine["id"]]
     autorizar(gateway, "gancho-7")
     receptor.esperar(1)
-    time.sleep(0.5)
+    esperar_entregas(gateway)
     assert len(receptor.recebidos) == 1  # the other company's hook does not fire for us
     deleted = gateway.client.delete(f"/v2/hooks/{mine['id']}")
     assert deleted.status_code == 200 and deleted.json()["deleted"] is True
@@ -292,7 +310,7 @@ def test_a_hook_whose_deliveries_mostly_failed_for_7_days_is_disabled(
     assert (estado["desativado_em"] is None) is (falhas == 1)
     autorizar(gateway, f"janela-{falhas}-depois")
     if falhas == 3:
-        time.sleep(0.5)
+        esperar_entregas(gateway)
         assert gateway.client.get(f"/v2/hooks/{hook['id']}").json()["request_count"] == 4
     else:
         assert _esperar_contagem(gateway, hook["id"], 5)["ativo"] is True

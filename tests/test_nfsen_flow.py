@@ -10,7 +10,7 @@ import httpx
 from lxml import etree
 from sqlalchemy import update
 
-from nfse.api.auth import CACHE_SECONDS
+from nfse.store import admin_tokens
 from nfse.store.numbering import definir_proximo
 from nfse.store.tables import empresas
 from tests.support import CNPJ, Gateway, nota_plana
@@ -64,8 +64,10 @@ def test_nfsen_series_and_enablement_follow_the_company(gateway: Gateway) -> Non
     nota = wait_final(gateway, "serie")
     assert (nota["serie_rps"], nota["numero_rps"]) == ("900", "6")
     with gateway.runtime.engine.begin() as conn:
-        conn.execute(update(empresas).values(habilita_nfsen_homologacao=False))
-    time.sleep(CACHE_SECONDS + 0.2)  # the API keeps a token's company this long
+        admin = admin_tokens.criar(conn, "teste")
+    disabled = gateway.client.put("/v2/empresas/1", auth=(admin, ""),
+                                  json={"habilita_nfsen_homologacao": False})
+    assert disabled.status_code == 200, disabled.text
     refused = gateway.client.post("/v2/nfsen?ref=desabilitada", json=nota_plana())
     assert refused.status_code == 400 and refused.json()["codigo"] == "empresa_nao_habilitada"
 

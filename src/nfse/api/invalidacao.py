@@ -14,6 +14,7 @@ import logging
 import threading
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from nfse.api.auth import CredentialCache
 from nfse.store import wakeup
@@ -49,7 +50,16 @@ class Ouvinte:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
+            self._acordar()
             self._thread.join(timeout=5)
+
+    def _acordar(self) -> None:
+        """A notification on the channel, so the listener sees ``stop`` now rather than at
+        the end of its one-second wait."""
+        try:
+            wakeup.avisar(self.engine, CANAL)
+        except DBAPIError:
+            pass  # the listener is down too: it sees stop at its next retry
 
     def _conninfo(self) -> str:
         url = self.engine.url.set(drivername="postgresql")
@@ -65,7 +75,7 @@ class Ouvinte:
                     self.cache.clear()
                     self.cache.ativo = True
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0):
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
                             self.cache.clear()
             except psycopg.Error as exc:
                 log.warning("credential notifications unavailable (%s); cache off", exc)

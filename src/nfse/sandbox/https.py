@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import selectors
 import socket
 import ssl
 import struct
@@ -38,11 +39,18 @@ T = TypeVar("T")
 def load_or_create(path: Path, make: Callable[[], A1]) -> A1:
     """The identity kept in ``path`` (PKCS#12, mode 0600), made on first use."""
     if path.exists():
-        return load_pfx(path.read_bytes(), IDENTITY_PASSWORD)
+        return _identity(path.read_bytes())
     identity = make()
     path.write_bytes(identity.to_pfx(IDENTITY_PASSWORD))
     path.chmod(0o600)
     return identity
+
+
+@lru_cache(maxsize=16)
+def _identity(pfx: bytes) -> A1:
+    """A PKCS#12 identity, opened once per process: opening one costs about as much as
+    making a key, and a sandbox restarted (or several sharing a CA) opens the same files."""
+    return load_pfx(pfx, IDENTITY_PASSWORD)
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +60,40 @@ def _data_http(segundo: int) -> str:
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
+    """The threading server, whose loop waits on the listening socket and a wake-up socket
+    pair: ``stop`` ends it at once (the standard ``serve_forever`` notices ``shutdown`` only at
+    its next poll, half a second later by default)."""
+
     daemon_threads = True
     sandbox: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wake_recv, self._wake_send = socket.socketpair()
+        self._stopped = threading.Event()
+
+    def serve(self) -> None:
+        """Accept connections until ``stop``."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_recv, selectors.EVENT_READ)
+            while not self._stopped.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self.socket and not self._stopped.is_set():
+                        self._handle_request_noblock()
+
+    def stop(self) -> None:
+        """End ``serve`` (at once) and close the listening socket."""
+        self._stopped.set()
+        try:
+            self._wake_send.send(b"\0")
+        except OSError:  # stopped and closed already
+            pass
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_recv.close()
+        self._wake_send.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (timeout, reset) is routine here, not an error to print."""
@@ -264,22 +304,22 @@ class HttpsSandbox:
         server.sandbox = self
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name=self.thread_name,
-                                        daemon=True)
+        self._thread = threading.Thread(target=server.serve, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self.stopping.set()
         if self._server is not None:
-            self._server.shutdown()
+            self._server.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._server is not None:
             self._server.server_close()
         for conn in list(self.connections):
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        if self._thread is not None:
-            self._thread.join(timeout=10)
         self._close()
 
     def trust(self, cert: x509.Certificate) -> None:

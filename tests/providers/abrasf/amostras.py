@@ -293,7 +293,7 @@ class Authority:
         self.server.daemon_threads = True
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.url = f"https://127.0.0.1:{self.server.server_address[1]}/nfse/ws"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,),
                                        daemon=True)
         self.thread.start()
 

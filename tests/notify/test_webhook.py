@@ -1,0 +1,49 @@
+"""Unit tests of the pieces of a webhook delivery (``notify.webhook``) that need no receiver:
+the signature, the URL checks with their Portuguese reasons, the allow list, and a delivery
+that stops before connecting."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from nfse.notify.webhook import Destino, assinatura, destino_recusado, entregar
+
+
+def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
+    esperado = hmac.new(b"chave", b"1700000000.{\"ref\":\"1\"}", hashlib.sha256).hexdigest()
+    assert assinatura("chave", "1700000000", b'{"ref":"1"}') == f"sha256={esperado}"
+    assert assinatura("outra", "1700000000", b'{"ref":"1"}') != f"sha256={esperado}"
+
+
+@pytest.mark.parametrize(("url", "motivo"), [
+    ("ftp://exemplo.com/x", "URL inválida: ftp://exemplo.com/x"),
+    ("http:///sem-servidor", "URL inválida: http:///sem-servidor"),
+    ("http://exemplo.com:70000/", "URL inválida: http://exemplo.com:70000/"),
+    ("http://exemplo.com/a b", "(contém espaço ou caractere de controle)"),
+    ("http://exemplo.com/\r\nX: y", "(contém espaço ou caractere de controle)"),
+    ("http://usuario:senha@exemplo.com/", "(credenciais na URL; use o parâmetro"),
+    ("http://exemplo.com/" + "a" * 2000, "URL inválida: mais de 2000 caracteres"),
+])
+def test_malformed_urls_are_refused_saying_why(url: str, motivo: str) -> None:
+    assert motivo in (destino_recusado(url, []) or "")
+
+
+def test_the_allow_list_takes_names_and_networks() -> None:
+    assert destino_recusado("http://127.0.0.1:8080/", []) is not None
+    assert destino_recusado("http://localhost:8080/", ["localhost"]) is None
+    assert destino_recusado("http://127.0.0.1:8080/", ["127.0.0.0/8"]) is None
+    assert destino_recusado("http://127.0.0.1:8080/", ["127.0.0.1"]) is None
+    assert "endereço interno 127.0.0.1" in (
+        destino_recusado("http://127.0.0.1:8080/", ["10.0.0.0/8", "outro.host"]) or "")
+
+
+def test_a_delivery_refused_before_connecting_says_why() -> None:
+    fechado = "http://127.0.0.1:9/"  # the discard port: nothing is listening
+    cabecalho = entregar(Destino(fechado, authorization="a\r\nb", permitidos=("127.0.0.1",)),
+                         b"{}", "d1", timeout=1)
+    assert cabecalho is not None and cabecalho.startswith('Parâmetro "authorization" inválido')
+    interno = entregar(Destino(fechado), b"{}", "d2", timeout=1)
+    assert interno == "URL inválida: 127.0.0.1 (aponta para o endereço interno 127.0.0.1)"
