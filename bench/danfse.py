@@ -1,6 +1,6 @@
 """(4) DANFSe: CPU milliseconds per PDF rendered on one core from an authorized NFS-e XML,
 against the same DANFSe drawn through fpdf2's general text path with its logo parsed per
-PDF (the renderer before ``documents.texto_rapido``: the same bytes out), and the floor of
+PDF (the renderer before ``visualizacao.texto_rapido``: the same bytes out), and the floor of
 the PDF engine (fpdf2): a one-page A4 document with one line of text."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from fpdf import FPDF
 from bench.acceptance import NOTA
 from bench.pipeline import CPU
 from bench.stack import sandbox_emissor
-from nfse.documents import danfse
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Rps
 from nfse.providers.nacional.provider import NacionalProvider
+from nfse.visualizacao import danfse
 
 
 class PeloFpdf(danfse._DanfseNacional):

@@ -19,8 +19,8 @@ from bench.acceptance import NOTA, load
 from bench.stack import Stack, cpu_seconds, peak_rss_mb, sandbox_emissor
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Rps
-from nfse.providers.nacional.answers import pack
 from nfse.providers.nacional.dps import build_dps
+from nfse.providers.nacional.respostas import pack
 from nfse.providers.transport import Transport
 from nfse.store.db import make_engine
 from nfse.store.tables import notas

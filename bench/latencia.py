@@ -24,8 +24,8 @@ from bench.endtoend import _drain, _wait_for_workers
 from bench.stack import Stack
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
-from nfse.providers.nacional.answers import pack
 from nfse.providers.nacional.dps import build_dps
+from nfse.providers.nacional.respostas import pack
 from nfse.providers.transport import Transport
 from nfse.sandbox.faults import parse_latency
 from nfse.store.clock import aware

@@ -25,7 +25,7 @@ A peer that cannot run raises ``PeerUnavailable`` from its factory; nothing is e
 
 Run as a script (``python peers.py PEER PFX SENHA SECONDS``) by the interpreter of the
 peer's own environment (``bench.peer_envs``): it imports nothing from this project and
-prints one JSON object, documents/s or the reason the peer is unavailable.
+prints one JSON object, visualizacao/s or the reason the peer is unavailable.
 """
 
 from __future__ import annotations

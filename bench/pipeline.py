@@ -25,7 +25,6 @@ from nfse.certs.a1 import A1
 from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
-from nfse.providers.nacional.answers import pack
 from nfse.providers.nacional.dps import (
     build_dps,
     check_schema,
@@ -33,6 +32,7 @@ from nfse.providers.nacional.dps import (
     unsigned_dps,
     write_inf_dps,
 )
+from nfse.providers.nacional.respostas import pack
 from nfse.xml.sign import signature_element, signed_info
 
 CPU = 1

@@ -41,7 +41,7 @@ from nfse.store import artefatos as artefatos_store
 from nfse.store import notas as notas_store
 from nfse.store.db import make_engine
 from nfse.store.tables import artefatos, empresas, historico, notas
-from nfse.work.documentos import store_danfse
+from nfse.work.danfse import store_danfse
 
 MODELOS = 6
 BASE = 50

@@ -195,7 +195,7 @@ def abrasf(gateway: Gateway, tmp_path: Path,
 def paulistana(gateway: Gateway, tmp_path: Path) -> Iterator[PaulistanaSandbox]:
     """The NFS-e Paulistana sandbox beside the gateway's Nacional one: São Paulo's
     homologação goes to it, and it checks the official v1 schemas."""
-    from nfse.providers.paulistana.documentos import xsd_dir
+    from nfse.providers.paulistana.pedidos import xsd_dir
 
     box = PaulistanaSandbox(pasta_sandbox(tmp_path / "sandbox-paulistana"), xsd_dir=xsd_dir())
     box.start()

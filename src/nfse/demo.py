@@ -16,7 +16,7 @@ from nfse import cadastro
 from nfse.admin import criar_empresa
 from nfse.certs import teste
 from nfse.config import Settings
-from nfse.providers.paulistana.documentos import xsd_dir as xsd_dir_paulistana
+from nfse.providers.paulistana.pedidos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from nfse.documents.links import CONSULTA_PUBLICA, public_path
 from nfse.domain.status import ISSUED, Status
 from nfse.fuso import SAO_PAULO
 from nfse.model import coerce
@@ -18,6 +17,7 @@ from nfse.providers import registry
 from nfse.providers.base import Capability
 from nfse.store import artefatos, empresas, notas
 from nfse.store.clock import aware
+from nfse.visualizacao.links import CONSULTA_PUBLICA, public_path
 
 
 def iso(value: datetime | None) -> str | None:

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from nfse.api.app import create_app
 from nfse.api.cliente import client_address, trusted
 from nfse.api.ratelimit import MAX_KEYS, WINDOW, RateLimiter
-from nfse.documents.links import public_path
 from nfse.store.db import is_postgres
+from nfse.visualizacao.links import public_path
 from tests.hostil.conftest import Alvo
 
 

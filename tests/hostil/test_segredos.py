@@ -25,7 +25,7 @@ from nfse.config import Settings
 from nfse.demo import ensure_demo
 from nfse.notify.smtp import guardar
 from nfse.providers.abrasf.soap import parser as abrasf_parser
-from nfse.providers.nacional.answers import nfse_fields
+from nfse.providers.nacional.respostas import nfse_fields
 from nfse.runtime import build_runtime
 from nfse.store.db import is_postgres
 from nfse.xml import seguro

@@ -13,7 +13,7 @@ import pytest
 
 from nfse.municipios import routing
 from nfse.providers.base import Erro
-from nfse.providers.nacional.answers import (
+from nfse.providers.nacional.respostas import (
     EMISSOR_PROPRIO,
     explicar_emissor_proprio,
     mensagem_emissor_proprio,

@@ -19,7 +19,7 @@ from nfse.model.nfse import parse_nfse
 from nfse.model.nfsen import parse_nfsen
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor, Result, Rps
-from nfse.providers.nacional import answers
+from nfse.providers.nacional import respostas
 from nfse.providers.nacional.conformidade import mensagem_oficial
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, problemas
 from nfse.providers.nacional.provider import NacionalProvider
@@ -214,11 +214,11 @@ def test_an_nfse_that_fails_the_schema_is_never_authorized() -> None:
     and served as valid."""
     provider = NacionalProvider()
     valid = SAMPLE.read_bytes()
-    ok = provider._authorized("1" * 50, answers.pack(valid), ())
+    ok = provider._authorized("1" * 50, respostas.pack(valid), ())
     assert ok.result == Result.AUTHORIZED and ok.xml == valid
     broken = etree.fromstring(valid)
     broken.find(".//n:xLocPrestacao", NS).text = ""
-    bad = provider._authorized("1" * 50, answers.pack(etree.tostring(broken)), ())
+    bad = provider._authorized("1" * 50, respostas.pack(etree.tostring(broken)), ())
     assert bad.result == Result.UNKNOWN and bad.xml is None
     assert not is_failure(bad)  # it answered: the breaker stays closed for the other notes
     assert "xLocPrestacao" in (bad.mensagem or "")

@@ -16,7 +16,7 @@ from nfse.certs.generate import generate_a1
 from nfse.fuso import SAO_PAULO
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
-from nfse.providers.nacional import answers
+from nfse.providers.nacional import respostas
 from nfse.providers.nacional.chave import chave_valida, dv_mod11
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id, problemas
 from nfse.providers.nacional.evento import pedido_cancelamento
@@ -186,15 +186,15 @@ def test_answers_in_every_shape() -> None:
     emission = json.dumps({"idDPS": "DPS1", "erros": [
         {"Codigo": "E0014", "Descricao": "Duplicada", "Complemento": "x", "Parametros": None},
         {"Codigo": "E0008", "Descricao": "Data", "Complemento": None}]}).encode()
-    erros = answers.erros_of(answers.json_of(emission))
+    erros = respostas.erros_of(respostas.json_of(emission))
     assert [(e.codigo, e.mensagem, e.correcao) for e in erros] == [
         ("E0014", "Duplicada", "x"), ("E0008", "Data", None)]
     query = json.dumps({"erro": {"codigo": "E2401", "descricao": "não encontrada"}}).encode()
-    assert answers.erros_of(answers.json_of(query))[0].codigo == "E2401"
+    assert respostas.erros_of(respostas.json_of(query))[0].codigo == "E2401"
     legacy = json.dumps([{"codigo": "X1", "mensagem": "m"}]).encode()
-    assert answers.erros_of(answers.json_of(legacy))[0].mensagem == "m"
-    assert answers.json_of(b"<html>502</html>") is None
-    assert answers.unpack(answers.pack(b"<a/>")) == b"<a/>"
+    assert respostas.erros_of(respostas.json_of(legacy))[0].mensagem == "m"
+    assert respostas.json_of(b"<html>502</html>") is None
+    assert respostas.unpack(respostas.pack(b"<a/>")) == b"<a/>"
 
 
 def test_text_that_xml_must_escape_survives_signature_and_schema() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from nfse.providers.nacional.answers import VALORES, nfse_fields
+from nfse.providers.nacional.respostas import VALORES, nfse_fields
 
 SAMPLE = Path(str(resources.files("nfelib") / "nfse" / "samples" / "v1_0" / "nfse-ibscbs.xml"))
 

@@ -24,7 +24,7 @@ from lxml import etree
 
 from nfse.certs.generate import generate_a1
 from nfse.certs.tls import client_context
-from nfse.providers.nacional import answers
+from nfse.providers.nacional import respostas
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.xml.sign import sign
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -65,7 +65,7 @@ def test_pilot_sample_breaks_the_federal_tax_rules(sandbox: NacionalSandbox) -> 
     with httpx.Client(base_url=sandbox.url, verify=client_context(A1, str(sandbox.ca_file)),
                       timeout=10) as client:
         answer = client.post("/nfse", json={
-            "dpsXmlGZipB64": answers.pack(assinada("dps-regime-normal.xml"))})
+            "dpsXmlGZipB64": respostas.pack(assinada("dps-regime-normal.xml"))})
     assert answer.status_code == 400
     assert [e["Codigo"] for e in answer.json()["erros"]] == ["E0676", "E0700", "E0701"]
 
@@ -76,9 +76,9 @@ def test_official_sample_is_authorized(sandbox: NacionalSandbox, sample: str) ->
     xml = assinada(sample, sem_federais=True)
     with httpx.Client(base_url=sandbox.url, verify=client_context(A1, str(sandbox.ca_file)),
                       timeout=10) as client:
-        answer = client.post("/nfse", json={"dpsXmlGZipB64": answers.pack(xml)})
+        answer = client.post("/nfse", json={"dpsXmlGZipB64": respostas.pack(xml)})
     assert answer.status_code == 201, answer.text
-    nfse = etree.fromstring(answers.unpack(answer.json()["nfseXmlGZipB64"]))
+    nfse = etree.fromstring(respostas.unpack(answer.json()["nfseXmlGZipB64"]))
     assert validate(nfse, nacional_schema_dir() / "NFSe_v1.01.xsd") == []
     sent = etree.fromstring(xml).find("n:infDPS", NS)
     echoed = nfse.find("n:infNFSe/n:DPS/n:infDPS", NS)

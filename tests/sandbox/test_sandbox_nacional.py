@@ -14,7 +14,7 @@ from lxml import etree
 from nfse.certs.a1 import A1 as A1_
 from nfse.certs.generate import generate_a1
 from nfse.certs.tls import client_context
-from nfse.providers.nacional import answers
+from nfse.providers.nacional import respostas
 from nfse.providers.nacional.chave import chave_valida
 from nfse.sandbox.nacional import NacionalSandbox, parse_faults
 from nfse.sandbox.nacional.assinatura import verificar
@@ -43,7 +43,7 @@ def dps(numero: int = 1) -> bytes:
 
 
 def send(client: httpx.Client, xml: bytes) -> httpx.Response:
-    return client.post("/nfse", json={"dpsXmlGZipB64": answers.pack(xml)})
+    return client.post("/nfse", json={"dpsXmlGZipB64": respostas.pack(xml)})
 
 
 def codes(response: httpx.Response) -> set[str]:
@@ -56,7 +56,7 @@ def test_emission_then_duplicate(client: httpx.Client, sandbox: NacionalSandbox)
     body = first.json()
     assert body["tipoAmbiente"] == 2 and body["versaoAplicativo"]
     assert chave_valida(body["chaveAcesso"])
-    nfse = etree.fromstring(answers.unpack(body["nfseXmlGZipB64"]))
+    nfse = etree.fromstring(respostas.unpack(body["nfseXmlGZipB64"]))
     assert validate(nfse, nacional_schema_dir() / "NFSe_v1.01.xsd") == []
     assert nfse.find("n:infNFSe", NS).get("Id") == "NFS" + body["chaveAcesso"]
     assert verificar(nfse) is not None  # the Sefin's signature over infNFSe verifies
@@ -256,7 +256,7 @@ def test_a_dps_with_a_comment_gets_an_nfse_whose_signature_verifies(
     root.find("n:infDPS", NS).insert(0, etree.Comment(" pedido 123 do ERP "))
     answer = send(client, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
     assert answer.status_code == 201, answer.text
-    nfse = etree.fromstring(answers.unpack(answer.json()["nfseXmlGZipB64"]))
+    nfse = etree.fromstring(respostas.unpack(answer.json()["nfseXmlGZipB64"]))
     assert verificar(nfse) is not None
 
 

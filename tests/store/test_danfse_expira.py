@@ -12,7 +12,7 @@ from nfse.runtime import Runtime
 from nfse.store import artefatos, ciclo
 from nfse.store.clock import now
 from nfse.store.tables import artefatos as artefatos_table
-from nfse.work import documentos
+from nfse.work import danfse
 from tests.store.test_queue import accept
 from tests.support import empresa_teste
 
@@ -26,8 +26,8 @@ def test_old_pdfs_are_removed_and_nothing_else(runtime: Runtime) -> None:
             assert ciclo.guardar_danfse(conn, nota_id, b"%PDF-1.7", cancelada=False)
         conn.execute(update(artefatos_table).where(artefatos_table.c.nota_id == velha)
                      .values(created_at=now() - timedelta(days=8)))
-    assert documentos.expirar(runtime.engine, 7) == 1
-    assert documentos.expirar(runtime.engine, 7) == 0
+    assert danfse.expirar(runtime.engine, 7) == 1
+    assert danfse.expirar(runtime.engine, 7) == 0
     with runtime.engine.connect() as conn:
         restam = {(r.nota_id, r.kind) for r in conn.execute(select(artefatos_table))}
     assert restam == {(velha, artefatos.XML_NFSE), (nova, artefatos.XML_NFSE),

@@ -37,7 +37,7 @@ from nfse.store import ciclo, emails, notas
 from nfse.store.clock import now
 from nfse.store.db import autocommit
 from nfse.store.empresas import Credencial
-from nfse.work.correio import avisar_tomador
+from nfse.work.emails import avisar_tomador
 from nfse.work.webhooks import disparar
 
 router = APIRouter()

@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nfse.api.errors import nao_encontrado
-from nfse.documents.links import PUBLIC_PREFIX, public_path
-from nfse.documents.view import pagina_nota
 from nfse.domain.status import ISSUED, Status
 from nfse.model import modelos
 from nfse.runtime import Runtime
 from nfse.store import artefatos, empresas, notas
 from nfse.store.clock import aware
-from nfse.work.documentos import store_danfse
+from nfse.visualizacao.links import PUBLIC_PREFIX, public_path
+from nfse.visualizacao.view import pagina_nota
+from nfse.work.danfse import store_danfse
 
 router = APIRouter()
 

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nfse.api.auth import token_from
 from nfse.api.cliente import client_address
-from nfse.documents.links import PUBLIC_PREFIX
+from nfse.visualizacao.links import PUBLIC_PREFIX
 
 WINDOW = 60.0
 MAX_KEYS = 50_000

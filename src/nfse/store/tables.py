@@ -170,7 +170,7 @@ artefatos = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_artefatos_danfse", "created_at", postgresql_where=text("kind = 'danfse'"),
           sqlite_where=text("kind = 'danfse'")),
-    # The kept PDFs by age, for their expiry (work.documentos.expirar).
+    # The kept PDFs by age, for their expiry (work.danfse.expirar).
 )
 
 workers = Table(

@@ -43,9 +43,9 @@ from nfse.store import workers as heartbeats
 from nfse.store.clock import aware, now
 from nfse.store.db import autocommit, relaxed_commit
 from nfse.store.empresas import Empresa
-from nfse.work import certificados, documentos
+from nfse.work import certificados, danfse
 from nfse.work.breaker import CircuitBreaker
-from nfse.work.correio import Correio, avisar_tomador
+from nfse.work.emails import Correio, avisar_tomador
 from nfse.work.emissor import EmissorFactory, chave_autoridade
 from nfse.work.outbox import Outbox
 from nfse.work.recebidas import Recebidas
@@ -158,8 +158,8 @@ class Worker:
                         busy = certificados.avisar(self.engine) > 0 or busy
                     if time.monotonic() >= self._next_danfse_expiry:
                         self._next_danfse_expiry = time.monotonic() + \
-                            documentos.EXPIRAR_INTERVALO
-                        documentos.expirar(self.engine, self.settings.danfse_dias)
+                            danfse.EXPIRAR_INTERVALO
+                        danfse.expirar(self.engine, self.settings.danfse_dias)
                 except DBAPIError:  # the database went away: poll until it is back
                     log.warning("database unavailable; retrying", exc_info=True)
                     busy = False

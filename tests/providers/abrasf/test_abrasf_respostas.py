@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from nfse.providers.abrasf import respostas, soap
-from nfse.providers.abrasf.documentos import CABECALHO
+from nfse.providers.abrasf.pedidos import CABECALHO
 from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Erro, Rps
 from nfse.xml.validate import validate

@@ -13,7 +13,7 @@ import pytest
 from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Result, Rps
-from nfse.providers.paulistana import documentos, provider
+from nfse.providers.paulistana import pedidos, provider
 from nfse.providers.paulistana.provider import PaulistanaProvider, homologacao_na_prefeitura
 from nfse.sandbox.paulistana import PaulistanaSandbox
 from tests.support import CNPJ, nota_exemplo
@@ -23,7 +23,7 @@ A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
 
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[PaulistanaSandbox]:
-    sandbox = PaulistanaSandbox(tmp_path / "sp", xsd_dir=documentos.xsd_dir())
+    sandbox = PaulistanaSandbox(tmp_path / "sp", xsd_dir=pedidos.xsd_dir())
     sandbox.start()
     sandbox.trust(A1.cert)
     yield sandbox

@@ -16,7 +16,7 @@ from lxml import etree
 from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
-from nfse.providers.paulistana import documentos, soap
+from nfse.providers.paulistana import pedidos, soap
 from nfse.providers.transport import Transport
 from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.xml.validate import validate
@@ -29,7 +29,7 @@ RPS = Rps("A", 5)
 
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[PaulistanaSandbox]:
-    sandbox = PaulistanaSandbox(tmp_path / "sp", xsd_dir=documentos.xsd_dir())
+    sandbox = PaulistanaSandbox(tmp_path / "sp", xsd_dir=pedidos.xsd_dir())
     sandbox.start()
     sandbox.trust(A1.cert)
     sandbox.trust(OUTRO.cert)
@@ -66,7 +66,7 @@ def erro(retorno: etree._Element) -> tuple[str, str]:
 
 
 def test_issues_once_and_answers_queries(box: PaulistanaSandbox) -> None:
-    envio = documentos.envio_rps(nota(), RPS, emissor())
+    envio = pedidos.envio_rps(nota(), RPS, emissor())
     primeiro = chamar(box, "EnvioRPS", envio)
     assert primeiro.findtext("Cabecalho/Sucesso") == "true"
     numero = primeiro.findtext("ChaveNFeRPS/ChaveNFe/NumeroNFe")
@@ -74,29 +74,29 @@ def test_issues_once_and_answers_queries(box: PaulistanaSandbox) -> None:
     de_novo = chamar(box, "EnvioRPS", envio)
     assert de_novo.findtext("ChaveNFeRPS/ChaveNFe/NumeroNFe") == numero
     assert len(box.emitidas()) == 1
-    consulta = chamar(box, "ConsultaNFe", documentos.consulta_rps(nota(), RPS, emissor()))
+    consulta = chamar(box, "ConsultaNFe", pedidos.consulta_rps(nota(), RPS, emissor()))
     assert consulta.findtext("NFe/ChaveNFe/NumeroNFe") == numero
     assert consulta.findtext("NFe/StatusNFe") == "N"
-    folder = documentos.xsd_dir()
+    folder = pedidos.xsd_dir()
     assert validate(consulta, folder / "RetornoConsulta_v01.xsd") == []
     assert validate(primeiro, folder / "RetornoEnvioRPS_v01.xsd") == []
 
 
 def test_query_of_an_unknown_rps_answers_success_without_nfe(box: PaulistanaSandbox) -> None:
-    consulta = chamar(box, "ConsultaNFe", documentos.consulta_rps(nota(), Rps("A", 99),
+    consulta = chamar(box, "ConsultaNFe", pedidos.consulta_rps(nota(), Rps("A", 99),
                                                                   emissor()))
     assert consulta.findtext("Cabecalho/Sucesso") == "true"
     assert consulta.find("NFe") is None
 
 
 def test_wrong_rps_signature_is_1206(box: PaulistanaSandbox) -> None:
-    root = etree.fromstring(documentos.envio_rps(nota(), RPS, emissor()))
+    root = etree.fromstring(pedidos.envio_rps(nota(), RPS, emissor()))
     # the RPS signed for another value: the string the Prefeitura computes differs
-    outro = etree.fromstring(documentos.envio_rps(nota(valor_servicos="2.00"), RPS,
+    outro = etree.fromstring(pedidos.envio_rps(nota(valor_servicos="2.00"), RPS,
                                                   emissor()))
     root.find("RPS/Assinatura").text = outro.findtext("RPS/Assinatura")
     root.remove(root[-1])
-    documentos.assinar_documento(root, emissor())
+    pedidos.assinar_documento(root, emissor())
     codigo, descricao = erro(chamar(box, "EnvioRPS", etree.tostring(root)))
     assert codigo == "1206"
     assert "31000000A    000000000005" in descricao
@@ -104,7 +104,7 @@ def test_wrong_rps_signature_is_1206(box: PaulistanaSandbox) -> None:
 
 
 def test_tampered_message_fails_its_xmldsig(box: PaulistanaSandbox) -> None:
-    root = etree.fromstring(documentos.envio_rps(nota(), RPS, emissor()))
+    root = etree.fromstring(pedidos.envio_rps(nota(), RPS, emissor()))
     root.find("RPS/Discriminacao").text = "Outra coisa"
     codigo, _ = erro(chamar(box, "EnvioRPS", etree.tostring(root)))
     assert codigo == "9002"
@@ -112,33 +112,33 @@ def test_tampered_message_fails_its_xmldsig(box: PaulistanaSandbox) -> None:
 
 
 def test_certificate_must_be_the_remetentes(box: PaulistanaSandbox) -> None:
-    envio = documentos.envio_rps(nota(), RPS, emissor())
+    envio = pedidos.envio_rps(nota(), RPS, emissor())
     codigo, _ = erro(chamar(box, "EnvioRPS", envio, a1=OUTRO))
     assert codigo == "9003"
 
 
 def test_cancellation_checks_its_signature(box: PaulistanaSandbox) -> None:
-    chamar(box, "EnvioRPS", documentos.envio_rps(nota(), RPS, emissor()))
-    root = etree.fromstring(documentos.cancelamento(nota(), "1", emissor()))
-    outro = etree.fromstring(documentos.cancelamento(nota(), "2", emissor()))
+    chamar(box, "EnvioRPS", pedidos.envio_rps(nota(), RPS, emissor()))
+    root = etree.fromstring(pedidos.cancelamento(nota(), "1", emissor()))
+    outro = etree.fromstring(pedidos.cancelamento(nota(), "2", emissor()))
     root.find("Detalhe/AssinaturaCancelamento").text = \
         outro.findtext("Detalhe/AssinaturaCancelamento")
     root.remove(root[-1])
-    documentos.assinar_documento(root, emissor())
+    pedidos.assinar_documento(root, emissor())
     codigo, descricao = erro(chamar(box, "CancelamentoNFe", etree.tostring(root)))
     assert (codigo, "31000000000000000001" in descricao) == ("9004", True)
     assert [e["status"] for e in box.emitidas()] == ["autorizada"]
-    ok = chamar(box, "CancelamentoNFe", documentos.cancelamento(nota(), "1", emissor()))
+    ok = chamar(box, "CancelamentoNFe", pedidos.cancelamento(nota(), "1", emissor()))
     assert ok.findtext("Cabecalho/Sucesso") == "true"
     assert [e["status"] for e in box.emitidas()] == ["cancelada"]
 
 
 def test_teste_envio_lote_checks_and_issues_nothing(box: PaulistanaSandbox) -> None:
     retorno = chamar(box, "TesteEnvioLoteRPS",
-                     documentos.envio_lote(nota(), RPS, emissor(), hoje=date(2030, 1, 1)))
+                     pedidos.envio_lote(nota(), RPS, emissor(), hoje=date(2030, 1, 1)))
     assert retorno.findtext("Cabecalho/Sucesso") == "true"
     assert box.emitidas() == []
-    assert base64.b64decode(etree.fromstring(documentos.envio_lote(
+    assert base64.b64decode(etree.fromstring(pedidos.envio_lote(
         nota(), RPS, emissor())).findtext("RPS/Assinatura"))
 
 
@@ -147,10 +147,10 @@ def test_without_schema_a_malformed_number_is_refused_not_a_crash(tmp_path: Path
     sandbox.start()
     sandbox.trust(A1.cert)
     try:
-        root = etree.fromstring(documentos.consulta_rps(nota(), RPS, emissor()))
+        root = etree.fromstring(pedidos.consulta_rps(nota(), RPS, emissor()))
         root.find("Detalhe/ChaveRPS/NumeroRPS").text = "cinco"
         root.remove(root[-1])
-        documentos.assinar_documento(root, emissor())
+        pedidos.assinar_documento(root, emissor())
         codigo, _ = erro(chamar(sandbox, "ConsultaNFe", etree.tostring(root)))
         assert codigo == "9001"
     finally:

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 
 from nfse.api.auth import antes_de_tentar, falhou
 from nfse.api.painel import sessao
-from nfse.documents.links import public_path
 from nfse.domain.status import ISSUED, Status
 from nfse.fuso import SAO_PAULO
 from nfse.model import modelos
@@ -28,6 +27,7 @@ from nfse.runtime import Runtime
 from nfse.store import admin_tokens, emails, notas, operador
 from nfse.store.clock import aware
 from nfse.store.tables import MAX_ID
+from nfse.visualizacao.links import public_path
 from nfse.work.webhooks import disparar
 
 router = APIRouter(prefix="/painel", include_in_schema=False)

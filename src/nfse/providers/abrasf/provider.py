@@ -20,9 +20,9 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.abrasf import documentos, respostas, soap, tomadas
-from nfse.providers.abrasf.documentos import DocumentoInvalido
+from nfse.providers.abrasf import pedidos, respostas, soap, tomadas
 from nfse.providers.abrasf.esquema import EsquemaAusente
+from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import (
     Variante,
     VarianteInvalida,
@@ -101,14 +101,14 @@ class AbrasfProvider:
         return address_from_route(self.name, rota, ambiente, settings)
 
     def validate(self, nota: Nota) -> list[Problema]:
-        return documentos.problemas(nota)
+        return pedidos.problemas(nota)
 
     def _send(self, operacao: str, dados: bytes, emissor: Emissor, variante: Variante,
               name: str) -> Sent | Outcome:
         """POST one operation: the answer, what it carries (the answer document, a Fault, or
         None when unreadable) and the exchange; or the Outcome of a transport failure
         (RETRY when nothing reached the authority, UNKNOWN when it may have)."""
-        request, headers = soap.envelope(operacao, documentos.CABECALHO, dados, variante)
+        request, headers = soap.envelope(operacao, pedidos.CABECALHO, dados, variante)
         try:
             answer = self.transport.request("POST", emissor.base_url, emissor.a1,
                                             emissor.ca_file, emissor.timeout,
@@ -130,14 +130,14 @@ class AbrasfProvider:
             if not nota.substituicao.chave:
                 raise DocumentoInvalido([Erro(
                     "requisicao_invalida", "Número da NFS-e substituída desconhecido")])
-            return SUBSTITUIR, documentos.substituir_nfse(nota, rps, nota.substituicao.chave,
+            return SUBSTITUIR, pedidos.substituir_nfse(nota, rps, nota.substituicao.chave,
                                                           emissor, variante)
         if variante.emissao == LOTE:
-            return LOTE, documentos.lote_rps(nota, rps, emissor, variante)
+            return LOTE, pedidos.lote_rps(nota, rps, emissor, variante)
         if variante.emissao == LOTE_ASSINCRONO:
-            return LOTE_ASSINCRONO, documentos.lote_rps(nota, rps, emissor, variante,
+            return LOTE_ASSINCRONO, pedidos.lote_rps(nota, rps, emissor, variante,
                                                         "EnviarLoteRpsEnvio")
-        return GERAR, documentos.gerar_nfse(nota, rps, emissor, variante)
+        return GERAR, pedidos.gerar_nfse(nota, rps, emissor, variante)
 
     def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
         """The request document ``emit`` would send (signed, schema-checked), or why none."""
@@ -194,7 +194,7 @@ class AbrasfProvider:
         """An asynchronous lot was received: ask for its result a few times. Processed →
         the note or the messages; still waiting → UNKNOWN, and the worker's reconciliation
         query finds the note once the municipality has processed the lot."""
-        dados = documentos.consultar_lote(nota, protocolo, variante)
+        dados = pedidos.consultar_lote(nota, protocolo, variante)
         # short calls: the whole attempt must stay well within the worker's lease
         breve = replace(emissor, timeout=min(emissor.timeout, TIMEOUT_CONSULTA_LOTE))
         for espera in CONSULTAS_DO_LOTE:
@@ -237,7 +237,7 @@ class AbrasfProvider:
         not-found code of the variant, UNKNOWN otherwise."""
         variante = variante_de(emissor.opcoes)
         try:
-            dados = documentos.consultar_nfse_rps(nota, rps, variante)
+            dados = pedidos.consultar_nfse_rps(nota, rps, variante)
         except DocumentoInvalido as exc:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
@@ -272,7 +272,7 @@ class AbrasfProvider:
         in the period. A not-found answer is an empty last page."""
         variante = variante_de(emissor.opcoes)
         try:
-            dados = documentos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
+            dados = pedidos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
         except DocumentoInvalido as exc:
             return tomadas.PaginaTomadas(erro="; ".join(e.mensagem for e in exc.erros))
         sent = self._send(CONSULTAR_TOMADO, dados, emissor, variante, "consulta_tomadas")
@@ -302,7 +302,7 @@ class AbrasfProvider:
         is the variant's ``codigo_cancelamento`` (default 1, erro na emissão)."""
         try:
             variante = variante_de(emissor.opcoes)
-            dados = documentos.cancelar_nfse(nota, numero, emissor, variante)
+            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
         except (VarianteInvalida, EsquemaAusente) as exc:
             return Outcome(Result.REJECTED, erros=(Erro(
                 "configuracao_invalida", f"Configuração do município inválida: {exc}",
@@ -348,7 +348,7 @@ class AbrasfProvider:
         holds it now (ConsultarNfsePorFaixa of its number); AUTHORIZED with its
         ``NfseCancelamento`` when it has one, else ``otherwise``."""
         try:
-            dados = documentos.consultar_nfse_faixa(nota, numero, variante)
+            dados = pedidos.consultar_nfse_faixa(nota, numero, variante)
         except DocumentoInvalido:
             return otherwise
         sent = self._send(CONSULTAR_FAIXA, dados, emissor, variante, "consulta_nfse")

@@ -24,7 +24,7 @@ from nfse.providers.base import (
     Rps,
     falha_de_envio,
 )
-from nfse.providers.nacional import answers, dps
+from nfse.providers.nacional import dps, respostas
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros, servico_municipal
@@ -170,11 +170,11 @@ class NacionalProvider:
               ) -> tuple[Answer, dict | None, tuple[Exchange, ...]] | Outcome:
         """POST a document (gzip + base64 in ``field``): the answer, its JSON and the
         exchange; or the Outcome of a transport failure."""
-        answer, failure = self._call("POST", url, emissor, {field: answers.pack(xml)}, name, xml)
+        answer, failure = self._call("POST", url, emissor, {field: respostas.pack(xml)}, name, xml)
         if failure:
             return failure
         assert answer is not None
-        return answer, answers.json_of(answer.body), (_exchange(name, xml, answer),)
+        return answer, respostas.json_of(answer.body), (_exchange(name, xml, answer),)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         lugar = self.municipio(nota, emissor)
@@ -194,15 +194,15 @@ class NacionalProvider:
         if parsed is None or answer.status >= 500 or answer.status in (408, 429):
             return Outcome(Result.UNKNOWN, exchanges=exchange,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})")
-        erros = answers.erros_of(parsed)
+        erros = respostas.erros_of(parsed)
         if any(e.codigo == DUPLICADA for e in erros):
             return Outcome(Result.UNKNOWN, exchanges=exchange, erros=tuple(erros),
                            mensagem="A DPS já gerou uma NFS-e numa tentativa anterior; "
                                     "consultando a nota")
         return Outcome(Result.REJECTED, exchanges=exchange,
-                       erros=answers.explicar_emissor_proprio(erros) or (
+                       erros=respostas.explicar_emissor_proprio(erros) or (
             Erro(f"HTTP{answer.status}", "A autoridade recusou a DPS sem informar o motivo"),),
-            mensagem=answers.mensagem_emissor_proprio(erros) or aviso)
+            mensagem=respostas.mensagem_emissor_proprio(erros) or aviso)
 
     def _authorized(self, chave: str, packed: str, exchanges: tuple[Exchange, ...],
                     aviso: str | None = None) -> Outcome:
@@ -214,7 +214,7 @@ class NacionalProvider:
         erro_autorizacao; the invalid answer is kept with the exchanges. The outcome carries
         the error, so the circuit breaker counts the authority as up: it answered, and one
         kind of note it mangles must not hold back every other."""
-        xml = answers.unpack(packed)
+        xml = respostas.unpack(packed)
         invalido = nfse_invalida(xml)
         if invalido:
             mensagem = (f"A autoridade autorizou a NFS-e {chave}, mas o documento que devolveu "
@@ -223,7 +223,7 @@ class NacionalProvider:
                         "reenvie com outra referência")
             return Outcome(Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem,
                            erros=(Erro(NFSE_FORA_DO_LEIAUTE, mensagem),))
-        numero, dh_proc, valores = answers.nfse_fields(xml)
+        numero, dh_proc, valores = respostas.nfse_fields(xml)
         return Outcome(Result.AUTHORIZED, numero=numero, chave_acesso=chave,
                        codigo_verificacao=chave, data_emissao=dh_proc, xml=xml,
                        exchanges=exchanges, valores=valores, mensagem=aviso)
@@ -238,7 +238,7 @@ class NacionalProvider:
         exchanges = (_exchange("consulta_dps", ident.encode(), answer),)
         if answer.status == 404:
             return Outcome(Result.NOT_FOUND, exchanges=exchanges)
-        parsed = answers.json_of(answer.body)
+        parsed = respostas.json_of(answer.body)
         chave = parsed.get("chaveacesso") if parsed and answer.status == 200 else None
         if not chave:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
@@ -250,7 +250,7 @@ class NacionalProvider:
                            failure_of=failure.failure_of if failure else None,
                            exchanges=exchanges)
         exchanges += (_exchange("consulta_nfse", chave.encode(), nfse),)
-        parsed = answers.json_of(nfse.body)
+        parsed = respostas.json_of(nfse.body)
         if nfse.status != 200 or not parsed or not parsed.get("nfsexmlgzipb64"):
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Consulta da NFS-e sem resposta útil (HTTP {nfse.status})")
@@ -270,13 +270,13 @@ class NacionalProvider:
             return sent
         answer, parsed, exchange = sent
         if answer.status in (200, 201) and parsed and parsed.get("eventoxmlgzipb64"):
-            return Outcome(Result.AUTHORIZED, xml=answers.unpack(parsed["eventoxmlgzipb64"]),
+            return Outcome(Result.AUTHORIZED, xml=respostas.unpack(parsed["eventoxmlgzipb64"]),
                            chave_acesso=chave_acesso, numero=numero, exchanges=exchange)
         if parsed is None or answer.status >= 500:
             return self._cancelamento_registrado(chave_acesso, numero, emissor, Outcome(
                 Result.UNKNOWN, exchanges=exchange,
                 mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})"))
-        erros = tuple(answers.erros_of(parsed))
+        erros = tuple(respostas.erros_of(parsed))
         if any(e.codigo == EVENTO_BLOQUEADO for e in erros):  # an earlier attempt went through
             return self._cancelamento_registrado(chave_acesso, numero, emissor, Outcome(
                 Result.REJECTED, exchanges=exchange, erros=erros))
@@ -291,10 +291,10 @@ class NacionalProvider:
                                      "consulta_evento", ident.encode())
         if failure or answer is None or answer.status != 200:
             return otherwise
-        parsed = answers.json_of(answer.body)
+        parsed = respostas.json_of(answer.body)
         if not parsed or not parsed.get("eventoxmlgzipb64"):
             return otherwise
-        return Outcome(Result.AUTHORIZED, xml=answers.unpack(parsed["eventoxmlgzipb64"]),
+        return Outcome(Result.AUTHORIZED, xml=respostas.unpack(parsed["eventoxmlgzipb64"]),
                        chave_acesso=chave, numero=numero,
                        exchanges=otherwise.exchanges + (
                            _exchange("consulta_evento", ident.encode(), answer),))

@@ -36,8 +36,8 @@ from nfse.providers.base import (
     address_from_route,
     falha_de_envio,
 )
-from nfse.providers.paulistana import documentos, respostas, soap
-from nfse.providers.paulistana.documentos import DocumentoInvalido
+from nfse.providers.paulistana import pedidos, respostas, soap
+from nfse.providers.paulistana.pedidos import DocumentoInvalido
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class PaulistanaProvider:
         return address_from_route(self.name, rota, ambiente, settings)
 
     def validate(self, nota: Nota) -> list[Problema]:
-        return documentos.problemas(nota)
+        return pedidos.problemas(nota)
 
     def _send(self, operacao: str, dados: bytes, emissor: Emissor, name: str) -> Sent | Outcome:
         request, headers = soap.envelope(operacao, VERSAO_SCHEMA, dados)
@@ -105,8 +105,8 @@ class PaulistanaProvider:
                 "substituicao_nao_suportada", "A substituição de NFS-e não está disponível "
                 "para São Paulo neste gateway", "Cancele a nota e emita outra")])
         if homologacao_na_prefeitura(emissor):
-            return TESTE, documentos.envio_lote(nota, rps, emissor)
-        return ENVIO, documentos.envio_rps(nota, rps, emissor)
+            return TESTE, pedidos.envio_lote(nota, rps, emissor)
+        return ENVIO, pedidos.envio_rps(nota, rps, emissor)
 
     def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
         try:
@@ -167,7 +167,7 @@ class PaulistanaProvider:
              ) -> tuple[respostas.NFe | None, tuple[Exchange, ...]]:
         """The note as ConsultaNFe answers it (by its number), or None."""
         try:
-            dados = documentos.consulta_nfe(nota, numero, emissor)
+            dados = pedidos.consulta_nfe(nota, numero, emissor)
         except DocumentoInvalido:
             return None, ()
         sent = self._send(CONSULTA, dados, emissor, "consulta_nfse")
@@ -187,7 +187,7 @@ class PaulistanaProvider:
         if homologacao_na_prefeitura(emissor):  # the Teste operation never issues anything
             return Outcome(Result.NOT_FOUND)
         try:
-            dados = documentos.consulta_rps(nota, rps, emissor)
+            dados = pedidos.consulta_rps(nota, rps, emissor)
         except DocumentoInvalido as exc:
             return Outcome(Result.UNKNOWN, erros=exc.erros, mensagem="Consulta fora do leiaute")
         sent = self._send(CONSULTA, dados, emissor, "consulta_rps")
@@ -219,7 +219,7 @@ class PaulistanaProvider:
         justification). Any answer but a plain success is checked with ConsultaNFe: a note
         the Prefeitura holds as cancelled is cancelled, whatever the first answer was."""
         try:
-            dados = documentos.cancelamento(nota, numero, emissor)
+            dados = pedidos.cancelamento(nota, numero, emissor)
         except DocumentoInvalido as exc:
             return Outcome(Result.REJECTED, erros=exc.erros)
         sent = self._send(CANCELAMENTO, dados, emissor, "cancelamento")

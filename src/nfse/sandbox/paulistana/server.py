@@ -155,7 +155,7 @@ class PaulistanaSandbox(HttpsSandbox):
 def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
                 fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
     """``nfse sandbox paulistana``: serve until interrupted."""
-    from nfse.providers.paulistana.documentos import xsd_dir
+    from nfse.providers.paulistana.pedidos import xsd_dir
 
     esquemas = xsd_dir()
     sandbox = PaulistanaSandbox(data_dir, host, port, xsd_dir=esquemas,

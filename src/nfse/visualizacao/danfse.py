@@ -25,8 +25,8 @@ from fpdf.image_parsing import get_img_info
 from lxml import etree
 from PIL import Image
 
-from nfse.documents.fonte import carregavel, imprimivel
-from nfse.documents.texto_rapido import TextoRapido
+from nfse.visualizacao.fonte import carregavel, imprimivel
+from nfse.visualizacao.texto_rapido import TextoRapido
 from nfse.xml import seguro
 
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
@@ -178,11 +178,11 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
     texts before the library reads them, our own page as it draws them."""
     padrao = _padrao(xml)
     if padrao != "nacional":
-        from nfse.documents.danfse_abrasf import desenhar, render_abrasf
+        from nfse.visualizacao.danfse_abrasf import desenhar, render_abrasf
 
         if padrao == "abrasf":
             return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
-        from nfse.documents.paulistana_leitura import ler_nfe
+        from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
     return bytes(_nacional(xml, cancelada).output())

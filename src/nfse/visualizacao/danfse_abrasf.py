@@ -22,10 +22,10 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from nfse.documents.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Conteudo, Grade
-from nfse.documents.abrasf_leitura import ler_nota
-from nfse.documents.fonte import imprimivel
 from nfse.fuso import SAO_PAULO
+from nfse.visualizacao.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Conteudo, Grade
+from nfse.visualizacao.abrasf_leitura import ler_nota
+from nfse.visualizacao.fonte import imprimivel
 
 TITULO = "NFS-e — Nota Fiscal de Serviços Eletrônica"
 

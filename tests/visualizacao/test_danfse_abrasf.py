@@ -13,8 +13,8 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from nfse.documents.danfse import render
-from nfse.documents.danfse_abrasf import render_abrasf
+from nfse.visualizacao.danfse import render
+from nfse.visualizacao.danfse_abrasf import render_abrasf
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import SCHEMA, abrasf_xsd_dir
 
@@ -277,8 +277,8 @@ def test_the_national_danfse_embeds_its_logo_at_print_resolution() -> None:
 
 
 def test_importing_danfse_does_not_load_the_abrasf_layout() -> None:
-    code = ("import sys, nfse.documents.danfse; "
-            "print('nfse.documents.danfse_abrasf' in sys.modules, "
+    code = ("import sys, nfse.visualizacao.danfse; "
+            "print('nfse.visualizacao.danfse_abrasf' in sys.modules, "
             "'nfse.municipios.registry' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

@@ -13,11 +13,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from nfse.certs.generate import generate_a1
-from nfse.documents.danfse import render
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional.provider import NacionalProvider
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.visualizacao.danfse import render
 from tests.support import CNPJ, nota_exemplo
 
 NS = {"n": "http://www.sped.fazenda.gov.br/nfse"}
@@ -54,7 +54,7 @@ def test_the_qr_code_reads_as_the_public_consultation_of_the_key(
 
 
 def test_the_qr_image_has_the_pixels_segnos_own_png_has() -> None:
-    from nfse.documents.danfse import QR_ESCALA, QR_MASCARA, _qr_png
+    from nfse.visualizacao.danfse import QR_ESCALA, QR_MASCARA, _qr_png
 
     dados = "https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave=" + "3" * 50
     segnos = io.BytesIO()

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from lxml import etree
 
-from nfse.documents.abrasf_conteudo import (
+from nfse.model import formato
+from nfse.municipios import servicos
+from nfse.visualizacao.abrasf_conteudo import (
     AUSENTE,
     Cabecalho,
     Campo,
@@ -24,8 +26,8 @@ from nfse.documents.abrasf_conteudo import (
     municipio,
     sim_nao,
 )
-from nfse.documents.abrasf_partes import intermediario, prestador, tomador
-from nfse.documents.abrasf_xml import (
+from nfse.visualizacao.abrasf_partes import intermediario, prestador, tomador
+from nfse.visualizacao.abrasf_xml import (
     achar,
     data_hora,
     decimal,
@@ -35,8 +37,6 @@ from nfse.documents.abrasf_xml import (
     texto_bruto,
     texto_multilinha,
 )
-from nfse.model import formato
-from nfse.municipios import servicos
 
 EXIGIBILIDADE = {
     "1": "Exigível", "2": "Não incidência", "3": "Isenção", "4": "Exportação",

@@ -1,4 +1,4 @@
-"""The DANFSe's text drawn and its lines broken through ``documents.texto_rapido``, and its
+"""The DANFSe's text drawn and its lines broken through ``visualizacao.texto_rapido``, and its
 logo parsed once per process: the PDF is the one fpdf2's own path writes, byte for byte, for
 notes whose texts are cut short, wrapped, escaped, accented, cancelled or not, in either
 environment; and lines break where fpdf2 breaks them, over many texts and widths."""
@@ -15,11 +15,11 @@ from fpdf.errors import FPDFException
 from fpdf.line_break import MultiLineBreak
 
 from nfse.certs.generate import generate_a1
-from nfse.documents import danfse, texto_rapido
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional.provider import NacionalProvider
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.visualizacao import danfse, texto_rapido
 from tests.support import CNPJ, nota_exemplo
 
 CRIADO = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -15,14 +15,14 @@ from sqlalchemy import Connection, Engine, Row
 
 from nfse.certs.secrets import SecretBox
 from nfse.config import Settings
-from nfse.documents.links import public_path
 from nfse.domain.status import Status
 from nfse.model import modelos
 from nfse.model.nota import Nota
 from nfse.notify import mensagem
 from nfse.notify.smtp import Conexoes, Entrega, Resultado, SmtpConfig, guardar
 from nfse.store import artefatos, emails, empresas, notas
-from nfse.work.documentos import store_danfse
+from nfse.visualizacao.links import public_path
+from nfse.work.danfse import store_danfse
 from nfse.work.outbox import Outbox
 from nfse.work.retry import backoff
 
@@ -84,7 +84,7 @@ class Correio(Outbox[Entrega]):
         ~37,000 join them: left to the collector, each full collection during a burst
         scanned them (~250 ms, every thread stalled, once per ~150 PDFs) and the young
         collections cost twice as much (~0.7 against ~0.3 ms per PDF)."""
-        from nfse.documents.danfse import preparar
+        from nfse.visualizacao.danfse import preparar
 
         preparar()
         if gc.get_freeze_count():

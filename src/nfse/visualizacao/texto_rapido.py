@@ -8,14 +8,14 @@ measuring the line again at each character.
 ms a cell, most of a DANFSe's CPU. ``TextoRapido.cell`` and ``get_string_width`` write the
 same content-stream operators, measure with the same floating-point operations and move the
 cursor the same way for the simple case, and leave every other call to fpdf2: the PDF is
-the same byte for byte (``tests/documents/test_danfse_rapido.py`` renders both ways).
+the same byte for byte (``tests/visualizacao/test_danfse_rapido.py`` renders both ways).
 
 ``multi_cell`` breaks its text with fpdf2's ``MultiLineBreak``, which measures the whole
 line again at every character (~1 ms for a 140-character paragraph). ``_Quebra`` finds the
 same lines keeping the line's width as a running sum of the font's integer glyph widths (the
 same number fpdf2 computes), for one plain fragment in a core font, and only inside a
 ``TextoRapido.multi_cell``; any other text goes fpdf2's way. fpdf2 looks the class up in its
-module at each call, so it is replaced there (``tests/documents/test_danfse_rapido.py``
+module at each call, so it is replaced there (``tests/visualizacao/test_danfse_rapido.py``
 compares both on many texts and widths).
 """
 

@@ -18,14 +18,14 @@ from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.model.nota import Nota
 from nfse.providers.base import Emissor, Rps
-from nfse.providers.paulistana import documentos
+from nfse.providers.paulistana import pedidos
 from nfse.providers.paulistana.assinatura import (
     CamposRps,
     Documento,
     texto_cancelamento,
     texto_rps,
 )
-from nfse.providers.paulistana.documentos import DocumentoInvalido, problemas
+from nfse.providers.paulistana.pedidos import DocumentoInvalido, problemas
 from nfse.xml.validate import validate
 from tests.support import CNPJ, nota_exemplo
 
@@ -62,7 +62,7 @@ def nota(**overrides: object) -> Nota:
 
 
 def schema(root: etree._Element) -> list[str]:
-    folder = documentos.xsd_dir()
+    folder = pedidos.xsd_dir()
     assert folder is not None, "nfselib-legacy (dev extra) ships the v1 schemas"
     return validate(root, folder / f"{etree.QName(root).localname}_v01.xsd")
 
@@ -91,7 +91,7 @@ def test_cancellation_string() -> None:
 
 
 def test_envio_rps_is_valid_and_signed() -> None:
-    xml = documentos.envio_rps(nota(), RPS, emissor(), hoje=date(2030, 1, 1))
+    xml = pedidos.envio_rps(nota(), RPS, emissor(), hoje=date(2030, 1, 1))
     root = etree.fromstring(xml)
     assert schema(root) == []
     rps = root.find("RPS")
@@ -100,7 +100,7 @@ def test_envio_rps_is_valid_and_signed() -> None:
     assert rps.findtext("AliquotaServicos") == "0.029"
     assert rps.findtext("TributacaoRPS") == "T"
     assert rps.findtext("CPFCNPJTomador/CNPJ") == "07504505000132"
-    esperado = texto_rps(documentos.campos_rps(nota(), RPS, date(2030, 1, 1)))
+    esperado = texto_rps(pedidos.campos_rps(nota(), RPS, date(2030, 1, 1)))
     assert esperado.startswith("31000000A    00000000001720170921TNN000000000150050")
     verifica(esperado, rps.findtext("Assinatura"))
     with pytest.raises(InvalidSignature):
@@ -108,22 +108,22 @@ def test_envio_rps_is_valid_and_signed() -> None:
 
 
 def test_documents_are_valid_under_the_official_schemas() -> None:
-    for xml in (documentos.envio_lote(nota(), RPS, emissor()),
-                documentos.consulta_rps(nota(), RPS, emissor()),
-                documentos.consulta_nfe(nota(), "42", emissor()),
-                documentos.cancelamento(nota(), "42", emissor())):
+    for xml in (pedidos.envio_lote(nota(), RPS, emissor()),
+                pedidos.consulta_rps(nota(), RPS, emissor()),
+                pedidos.consulta_nfe(nota(), "42", emissor()),
+                pedidos.cancelamento(nota(), "42", emissor())):
         assert schema(etree.fromstring(xml)) == []
 
 
 def test_cancellation_signature_covers_im_and_number() -> None:
-    root = etree.fromstring(documentos.cancelamento(nota(), "42", emissor()))
+    root = etree.fromstring(pedidos.cancelamento(nota(), "42", emissor()))
     verifica("31000000000000000042", root.findtext("Detalhe/AssinaturaCancelamento"))
 
 
 def test_message_signature_digests_the_whole_document() -> None:
     import hashlib
 
-    root = etree.fromstring(documentos.envio_rps(nota(), RPS, emissor()))
+    root = etree.fromstring(pedidos.envio_rps(nota(), RPS, emissor()))
     ds = "{http://www.w3.org/2000/09/xmldsig#}"
     signature = root.find(f"{ds}Signature")
     assert signature.find(f"{ds}SignedInfo/{ds}Reference").get("URI") == ""
@@ -144,7 +144,7 @@ def test_im_is_sent_as_8_digits() -> None:
     curta["prestador"]["inscricao_municipal"] = "12345"
     longa["prestador"]["inscricao_municipal"] = "0031000000"
     for corpo, esperado in ((curta, "00012345"), (longa, "31000000")):
-        root = etree.fromstring(documentos.envio_rps(parse_nfse(corpo), RPS, emissor()))
+        root = etree.fromstring(pedidos.envio_rps(parse_nfse(corpo), RPS, emissor()))
         assert root.findtext("RPS/ChaveRPS/InscricaoPrestador") == esperado
         assert schema(root) == []
 
@@ -156,4 +156,4 @@ def test_problemas_of_the_layout() -> None:
     campos = {p.campo for p in problemas(parse_nfse(errado))}
     assert campos == {"prestador.inscricao_municipal", "servico.codigo_tributario_municipio"}
     with pytest.raises(DocumentoInvalido):
-        documentos.envio_rps(parse_nfse(errado), RPS, emissor())
+        pedidos.envio_rps(parse_nfse(errado), RPS, emissor())

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import lxml.html
 import pytest
 
-from nfse.documents.view import pagina_nota
 from nfse.model.nfse import parse_nfse
 from nfse.model.nota import Nota
+from nfse.visualizacao.view import pagina_nota
 from tests.support import nota_exemplo
 
 CHAVE = "35162002211222333000181000000000012317093012345678"

@@ -17,7 +17,9 @@ from decimal import Decimal
 
 from lxml import etree
 
-from nfse.documents.abrasf_conteudo import (
+from nfse.model import formato
+from nfse.model.formato import cep, cpf_cnpj
+from nfse.visualizacao.abrasf_conteudo import (
     AUSENTE,
     Cabecalho,
     Campo,
@@ -28,7 +30,7 @@ from nfse.documents.abrasf_conteudo import (
     campo_reais,
     municipio,
 )
-from nfse.documents.abrasf_xml import (
+from nfse.visualizacao.abrasf_xml import (
     achar,
     data_hora,
     decimal,
@@ -36,8 +38,6 @@ from nfse.documents.abrasf_xml import (
     texto_bruto,
     texto_multilinha,
 )
-from nfse.model import formato
-from nfse.model.formato import cep, cpf_cnpj
 from nfse.xml import seguro
 
 SAO_PAULO = "3550308"

@@ -18,9 +18,9 @@ from urllib.parse import quote
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
-from nfse.documents.links import CONSULTA_PUBLICA
 from nfse.model.formato import cep, cpf_cnpj, data_hora, municipio_uf, percentual, reais
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
+from nfse.visualizacao.links import CONSULTA_PUBLICA
 
 SITUACOES = {"autorizado": "Autorizada", "cancelado": "CANCELADA", "substituido": "Substituída"}
 ZERO = Decimal("0.00")

@@ -18,9 +18,9 @@ from lxml import etree
 from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
 from nfse.model.nota import Nota, Pessoa
-from nfse.providers.abrasf import documentos
-from nfse.providers.abrasf.documentos import CABECALHO, DocumentoInvalido, problemas
+from nfse.providers.abrasf import pedidos
 from nfse.providers.abrasf.esquema import SCHEMA, EsquemaAusente
+from nfse.providers.abrasf.pedidos import CABECALHO, DocumentoInvalido, problemas
 from nfse.providers.abrasf.variante import Variante, variante_de
 from nfse.providers.base import Emissor, Rps
 from nfse.xml.validate import validate
@@ -81,7 +81,7 @@ def parsed(xml: bytes, schema: Path | None = None) -> etree._Element:
 
 def gerar(body: dict | None = None, em: Emissor | None = None, rps: Rps = RPS) -> etree._Element:
     em = em or emissor()
-    return parsed(documentos.gerar_nfse(nota(body), rps, em, variante_de(em.opcoes)))
+    return parsed(pedidos.gerar_nfse(nota(body), rps, em, variante_de(em.opcoes)))
 
 
 def t(root: etree._Element, path: str) -> str | None:
@@ -254,7 +254,7 @@ def test_construcao_civil_with_art_only() -> None:
 def test_future_dates_are_brought_back_to_today() -> None:
     tomorrow = (datetime.now() + timedelta(days=2)).isoformat(timespec="seconds")
     inf = gerar(nota_exemplo(data_emissao=tomorrow)).find(INF, X)
-    today = datetime.now(documentos.SAO_PAULO).date().isoformat()
+    today = datetime.now(pedidos.SAO_PAULO).date().isoformat()
     assert t(inf, "a:Rps/a:DataEmissao") == today
     assert t(inf, "a:Competencia") == today
 
@@ -275,24 +275,24 @@ def _relaxed_schema(folder: Path) -> Path:
 def test_item_format_0107_fails_the_standard_schema_and_passes_its_own(tmp_path: Path) -> None:
     em = emissor(formato_item_lista="0107")
     with pytest.raises(DocumentoInvalido) as caught:
-        documentos.gerar_nfse(nota(), RPS, em, variante_de(em.opcoes))
+        pedidos.gerar_nfse(nota(), RPS, em, variante_de(em.opcoes))
     assert {e.codigo for e in caught.value.erros} == {"erro_schema"}
     assert "ItemListaServico" in caught.value.erros[0].mensagem
     relaxed = _relaxed_schema(tmp_path)
     em = emissor(formato_item_lista="0107", xsd_dir=str(relaxed))
-    root = parsed(documentos.gerar_nfse(nota(), RPS, em, variante_de(em.opcoes)), relaxed)
+    root = parsed(pedidos.gerar_nfse(nota(), RPS, em, variante_de(em.opcoes)), relaxed)
     assert t(root, INF + "/a:Servico/a:ItemListaServico") == "0107"
 
 
 def test_without_a_schema_nothing_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NFSE_ABRASF_XSD_DIR")
-    xml = documentos.gerar_nfse(nota(), RPS, emissor(), Variante(formato_item_lista="0107"))
+    xml = pedidos.gerar_nfse(nota(), RPS, emissor(), Variante(formato_item_lista="0107"))
     assert b"<ItemListaServico>0107</ItemListaServico>" in xml
 
 
 def test_a_configured_folder_without_schema_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(EsquemaAusente):
-        documentos.gerar_nfse(nota(), RPS, emissor(), Variante(xsd_dir=str(tmp_path)))
+        pedidos.gerar_nfse(nota(), RPS, emissor(), Variante(xsd_dir=str(tmp_path)))
 
 
 def test_sha256_variant() -> None:
@@ -303,7 +303,7 @@ def test_sha256_variant() -> None:
 
 def test_lote_sincrono_signs_each_rps_and_the_lot() -> None:
     em = emissor(emissao="RecepcionarLoteRpsSincrono")
-    root = parsed(documentos.lote_rps(nota(rica()), RPS, em, variante_de(em.opcoes)))
+    root = parsed(pedidos.lote_rps(nota(rica()), RPS, em, variante_de(em.opcoes)))
     assert etree.QName(root).localname == "EnviarLoteRpsSincronoEnvio"
     lote = root.find("a:LoteRps", X)
     assert lote.get("versao") == "2.04" and lote.get("Id")
@@ -318,7 +318,7 @@ def test_lote_sincrono_signs_each_rps_and_the_lot() -> None:
 @pytest.mark.parametrize("codigo", ["1", "2"])
 def test_cancelar_nfse(codigo: str) -> None:
     em = emissor(codigo_cancelamento=codigo)
-    root = parsed(documentos.cancelar_nfse(nota(), "000123", em, variante_de(em.opcoes)))
+    root = parsed(pedidos.cancelar_nfse(nota(), "000123", em, variante_de(em.opcoes)))
     inf = root.find("a:Pedido/a:InfPedidoCancelamento", X)
     assert verify(inf)[0] == A1.cert
     assert [t(inf, f"a:IdentificacaoNfse/{k}") for k in (
@@ -333,8 +333,8 @@ def test_a_shared_homologacao_gets_its_own_municipality_in_the_cancellation() ->
     em = emissor(codigo_municipio_homologacao="5002704")
     for ambiente, esperado in (("homologacao", "5002704"), ("producao", MUNICIPIO)):
         atual = replace(em, ambiente=ambiente)
-        for documento in (documentos.cancelar_nfse(nota(), "7", atual, variante_de(em.opcoes)),
-                          documentos.substituir_nfse(nota(rica()), Rps("1", 8), "7", atual,
+        for documento in (pedidos.cancelar_nfse(nota(), "7", atual, variante_de(em.opcoes)),
+                          pedidos.substituir_nfse(nota(rica()), Rps("1", 8), "7", atual,
                                                      variante_de(em.opcoes))):
             inf = parsed(documento).find(".//a:InfPedidoCancelamento", X)
             assert t(inf, "a:IdentificacaoNfse/a:CodigoMunicipio") == esperado
@@ -343,12 +343,12 @@ def test_a_shared_homologacao_gets_its_own_municipality_in_the_cancellation() ->
 
 def test_cancelar_refuses_a_number_that_is_not_one() -> None:
     with pytest.raises(DocumentoInvalido):
-        documentos.cancelar_nfse(nota(), "2024/ABC", emissor(), Variante())
+        pedidos.cancelar_nfse(nota(), "2024/ABC", emissor(), Variante())
 
 
 def test_substituir_nfse_signs_the_cancellation_the_rps_and_the_whole() -> None:
     em = emissor(assinatura="sha256")
-    root = parsed(documentos.substituir_nfse(nota(rica()), Rps("1", 8), "123", em,
+    root = parsed(pedidos.substituir_nfse(nota(rica()), Rps("1", 8), "123", em,
                                              variante_de(em.opcoes)))
     subst = root.find("a:SubstituicaoNfse", X)
     pedido = subst.find("a:Pedido/a:InfPedidoCancelamento", X)
@@ -362,11 +362,11 @@ def test_substituir_nfse_signs_the_cancellation_the_rps_and_the_whole() -> None:
 
 
 def test_consultas() -> None:
-    root = parsed(documentos.consultar_nfse_rps(nota(), RPS, Variante()))
+    root = parsed(pedidos.consultar_nfse_rps(nota(), RPS, Variante()))
     assert [t(root, f"a:IdentificacaoRps/a:{k}") for k in ("Numero", "Serie", "Tipo")] == [
         "7", "1", "1"]
     assert t(root, "a:Prestador/a:InscricaoMunicipal") == IM
-    root = parsed(documentos.consultar_nfse_faixa(nota(), "123", Variante()))
+    root = parsed(pedidos.consultar_nfse_faixa(nota(), "123", Variante()))
     assert t(root, "a:Faixa/a:NumeroNfseInicial") == t(root, "a:Faixa/a:NumeroNfseFinal") \
         == "123"
     assert t(root, "a:Pagina") == "1"
@@ -396,7 +396,7 @@ def test_problemas() -> None:
     assert [p.campo for p in problemas(longos)] == ["numero_rps_substituido",
                                                     "tomador.inscricao_municipal"]
     with pytest.raises(DocumentoInvalido) as caught:
-        documentos.gerar_nfse(suspensa, RPS, emissor(), Variante())
+        pedidos.gerar_nfse(suspensa, RPS, emissor(), Variante())
     assert caught.value.erros[0].codigo == "requisicao_invalida"
 
 
@@ -406,7 +406,7 @@ def test_documents_built_in_parallel_threads_all_verify() -> None:
     source = nota(rica())
 
     def build(numero: int) -> bytes:
-        return documentos.lote_rps(source, Rps("1", numero), em,
+        return pedidos.lote_rps(source, Rps("1", numero), em,
                                             variante_de(em.opcoes))
 
     with ThreadPoolExecutor(8) as pool:

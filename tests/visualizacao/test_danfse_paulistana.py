@@ -11,9 +11,9 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from nfse.documents.danfse import render
-from nfse.providers.paulistana.documentos import xsd_dir
+from nfse.providers.paulistana.pedidos import xsd_dir
 from nfse.providers.paulistana.soap import envelope
+from nfse.visualizacao.danfse import render
 from nfse.xml.validate import validate
 
 NS = "http://www.prefeitura.sp.gov.br/nfe"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from nfse.documents.abrasf_conteudo import AUSENTE, Campo, Grade, municipio, sim_nao
-from nfse.documents.abrasf_xml import achar, texto
 from nfse.model.formato import cep, cpf_cnpj
+from nfse.visualizacao.abrasf_conteudo import AUSENTE, Campo, Grade, municipio, sim_nao
+from nfse.visualizacao.abrasf_xml import achar, texto
 
 REGIME_ESPECIAL = {
     "1": "Microempresa municipal", "2": "Estimativa", "3": "Sociedade de profissionais",

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from nfse.store import artefatos, ciclo, notas
 from nfse.store.clock import now
 
-log = logging.getLogger("nfse.documents")
+log = logging.getLogger("nfse.visualizacao")
 
 PEDIDO_EMISSAO = "exchange:emissao:request"
 """The emission's request: a São Paulo note kept as the emission's answer alone (its
@@ -35,7 +35,7 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
 
     The PDF stack is imported here, on first use: it costs a worker that never renders one
     ~25 MB."""
-    from nfse.documents.danfse import render
+    from nfse.visualizacao.danfse import render
 
     with engine.connect() as conn:
         row = notas.get(conn, nota_id)
