@@ -4,24 +4,27 @@ point 8). Each client's test is skipped, saying why and how to run it, where the
 not installed:
 
 - nfelib's ``NfseClient`` needs ``requests`` and signs with ``erpbrasil.assinatura`` (xmlsec);
-- pynfse-nacional needs ``signxml>=4``, which ``erpbrasil.assinatura`` refuses: a venv of
-  its own;
+- pynfse-nacional needs ``signxml>=4``, which ``erpbrasil.assinatura`` refuses: it runs in
+  a venv of its own (``NFSE_TEST_PYNFSE_PYTHON``), through ``clientes/pynfse.py``;
 - pynfsenacionalgt (``pip install pynfsenacionalgt``) signs with ``erpbrasil.assinatura``;
 - brans-nfe 0.2.0 imports nfelib's v1.00 bindings, gone from the nfelib 3.2 the gateway
   needs: it runs in a venv of its own (``NFSE_TEST_BRANS_PYTHON``), through
-  ``clientes/brans.py``."""
+  ``clientes/brans.py``.
+
+``.ci/run`` makes the two venvs, so CI runs every client."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
+from importlib.util import find_spec
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from nfse.fuso import SAO_PAULO
 from nfse.sandbox.nacional import NacionalSandbox
 from tests.sandbox import dps_nacional
 
@@ -60,45 +63,41 @@ def test_nfelib_client_emits_queries_and_cancels(sandbox: NacionalSandbox,
     assert client.consulta_evento(chave, 101101).status_code == 200
 
 
-def test_pynfse_nacional_emits_and_queries(sandbox: NacionalSandbox, tmp_path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """pynfse-nacional (signs with exclusive C14N "WithComments" and RSA-SHA256) builds,
-    signs and sends its own DPS; the sandbox authorizes it (a não optante without pAliq, as
-    its builder sends it). It needs signxml>=4, which
-    erpbrasil.assinatura (nfelib's signer) refuses: run it in a venv of its own."""
-    pynfse = pytest.importorskip("pynfse_nacional",
-                                 reason="pynfse-nacional não instalado (pip install "
-                                        "pynfse-nacional, num venv próprio: signxml>=4)")
-    from datetime import datetime, timedelta
-    from decimal import Decimal
+def _python_com(modulo: str, variavel: str) -> str | None:
+    """The interpreter to run a client's script with: the one ``variavel`` names (the
+    client's own venv, made by ``.ci/run``), or this one if it has the client."""
+    return os.environ.get(variavel) or (sys.executable if find_spec(modulo) else None)
 
-    from pynfse_nacional.models import DPS, Endereco, Prestador, Servico, Tomador
 
+def _rodar(script: str, python: str, sandbox: NacionalSandbox, tmp_path: Path) -> dict:
+    """Run ``clientes/SCRIPT`` against the sandbox with the emitting company's A1; its JSON."""
     a1 = dps_nacional.EMITENTE
     sandbox.trust(a1.cert)
     pfx = tmp_path / "a1.pfx"
     pfx.write_bytes(a1.to_pfx("senha"))
-    monkeypatch.setenv("SSL_CERT_FILE", str(sandbox.ca_file))  # which CA to trust
-    client = pynfse.NFSeClient(str(pfx), "senha", ambiente="homologacao")
-    client.base_url = sandbox.url  # and where
-    endereco = Endereco(logradouro="Rua A", numero="1", bairro="Centro",
-                        codigo_municipio=int(dps_nacional.MUNICIPIO), uf="SP", cep="14400000")
-    emissao = datetime.now(SAO_PAULO) - timedelta(minutes=1)
-    dps = DPS(serie="1", numero=1, competencia=emissao.strftime("%Y-%m"), data_emissao=emissao,
-              prestador=Prestador(cnpj=dps_nacional.CNPJ, razao_social="EMPRESA TESTE LTDA",
-                                  endereco=endereco),
-              tomador=Tomador(cnpj=dps_nacional.TOMADOR, razao_social="Tomador Teste Ltda",
-                              endereco=endereco),
-              servico=Servico(codigo_lc116="01.07.01", discriminacao="Sistemas",
-                              valor_servicos=Decimal("100.00")),
-              regime_tributario="normal")
-    resposta = client.submit_dps(dps)
-    assert resposta.chave_acesso, resposta
-    assert [n["chaveAcesso"] for n in sandbox.emitidas()] == [resposta.chave_acesso]
-    # its query_nfse reads dhEmi/nNFSe from the JSON of GET /nfse, which the Swagger's
-    # answer does not carry (fact sheet §2.3): the raw answer is what the Sefin sends
-    bruta = client.query_nfse_raw_response(resposta.chave_acesso)
-    assert bruta is not None
+    feito = subprocess.run(
+        [python, str(Path(__file__).parent / "clientes" / script), sandbox.url,
+         str(sandbox.ca_file), str(pfx), "senha", dps_nacional.CNPJ, dps_nacional.TOMADOR,
+         dps_nacional.MUNICIPIO],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert feito.returncode == 0, feito.stderr[-3000:]
+    return json.loads(feito.stdout)
+
+
+def test_pynfse_nacional_emits_and_queries(sandbox: NacionalSandbox, tmp_path: Path) -> None:
+    """pynfse-nacional (signs with exclusive C14N "WithComments" and RSA-SHA256) builds,
+    signs and sends its own DPS; the sandbox authorizes it (a não optante without pAliq, as
+    its builder sends it). It needs signxml>=4, which erpbrasil.assinatura (nfelib's
+    signer) refuses: it runs in a venv of its own (``NFSE_TEST_PYNFSE_PYTHON``), through
+    ``clientes/pynfse.py``."""
+    python = _python_com("pynfse_nacional", "NFSE_TEST_PYNFSE_PYTHON")
+    if not python:
+        pytest.skip("pynfse-nacional precisa de signxml>=4, que o erpbrasil.assinatura do "
+                    "gateway recusa: crie um venv próprio (pip install pynfse-nacional) e "
+                    "aponte NFSE_TEST_PYNFSE_PYTHON para o seu python (o .ci/run faz isso)")
+    resultado = _rodar("pynfse.py", python, sandbox, tmp_path)
+    assert resultado["chave"] and resultado["consultada"], resultado
+    assert [n["chaveAcesso"] for n in sandbox.emitidas()] == [resultado["chave"]]
 
 
 def test_pynfsenacionalgt_emits_and_recovers_a_dps_already_emitted(
@@ -144,18 +143,8 @@ def test_brans_nfe_emits_queries_and_cancels(sandbox: NacionalSandbox, tmp_path:
         pytest.skip("brans-nfe 0.2.0 importa os bindings v1.00 do nfelib, ausentes do nfelib "
                     "3.2 que o gateway exige: crie um venv próprio (pip install brans-nfe "
                     "'nfelib==2.5.3'; o 2.6 não tem o TctribNacional que ele usa) e aponte "
-                    "NFSE_TEST_BRANS_PYTHON para o seu python")
-    a1 = dps_nacional.EMITENTE
-    sandbox.trust(a1.cert)
-    pfx = tmp_path / "a1.pfx"
-    pfx.write_bytes(a1.to_pfx("senha"))
-    script = Path(__file__).parent / "clientes" / "brans.py"
-    feito = subprocess.run(
-        [python, str(script), sandbox.url, str(sandbox.ca_file), str(pfx), "senha",
-         dps_nacional.CNPJ, dps_nacional.TOMADOR, dps_nacional.MUNICIPIO],
-        capture_output=True, text=True, timeout=120, check=False)
-    assert feito.returncode == 0, feito.stderr[-3000:]
-    resultado = json.loads(feito.stdout)
+                    "NFSE_TEST_BRANS_PYTHON para o seu python (o .ci/run faz isso)")
+    resultado = _rodar("brans.py", python, sandbox, tmp_path)
     [emitida] = sandbox.emitidas()
     assert resultado["chave"] == emitida["chaveAcesso"] == resultado["dps"]
     assert resultado["existe"] and resultado["evento"] and resultado["consulta_evento"]

@@ -11,12 +11,14 @@ from nfse.store.clock import now
 from nfse.store.tables import empresas, notas
 
 
-def _ate(engine, revisao: str) -> None:  # noqa: ANN001
+def _de_volta(engine, revisao: str) -> None:  # noqa: ANN001
+    """The test's database (migrated to the head once per run) taken back to ``revisao``:
+    the later migrations' downgrades run too."""
     cfg = Config()
     cfg.set_main_option("script_location", str(db.MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revisao)
+        command.downgrade(cfg, revisao)
 
 
 def test_a_note_from_before_the_door_was_stored_came_through_v2_nfse(
@@ -26,7 +28,7 @@ def test_a_note_from_before_the_door_was_stored_came_through_v2_nfse(
     other, with no default in the code that reads them."""
     engine = db.make_engine(database_url)
     try:
-        _ate(engine, "0011")
+        _de_volta(engine, "0011")
         moment = now()
         with engine.begin() as conn:
             empresa_id = conn.execute(insert(empresas).values(
