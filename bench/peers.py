@@ -41,8 +41,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import metadata
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from nfse.fuso import SAO_PAULO
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+"""Its own, not ``nfse.fuso``'s: this module runs in each peer's environment, which does not
+have the gateway."""
 
 C_MUN = "3550308"  # São Paulo: cLocEmi and cLocPrestacao
 IM_PRESTADOR = "12345"

@@ -4,6 +4,7 @@ No speed is asserted here: figures are read from ``python -m bench``."""
 
 from __future__ import annotations
 
+import ast
 import gzip
 from base64 import b64decode
 from datetime import datetime
@@ -15,7 +16,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import text
 
-from bench import acceptance, correio, danfse, endtoend, latencia, pipeline, volume
+from bench import acceptance, correio, danfse, endtoend, latencia, peers, pipeline, volume
 from bench.stack import database
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
@@ -127,3 +128,12 @@ def test_loaded_notes_are_served_by_the_api_and_listed_by_the_panel(
                 proxima = proxima and (proxima if "://" in proxima else api + proxima)
         assert vistas == [f"carga-{i}" for i in range(300, 0, -1)]
         lado.engine.dispose()
+
+
+def test_the_peer_module_imports_nothing_of_the_gateway() -> None:
+    """``bench/peers.py`` runs inside each peer's own environment, where ``nfse`` is not
+    installed: an import of it there made every peer "unavailable"."""
+    arvore = ast.parse((Path(peers.__file__)).read_text())
+    importados = {n.module for n in ast.walk(arvore) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(arvore) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in importados if m and m.split(".")[0] in ("nfse", "tests")}
