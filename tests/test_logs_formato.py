@@ -97,3 +97,11 @@ def test_every_request_has_an_id_that_its_log_lines_carry(
     linhas = [json.loads(linha) for linha in capsys.readouterr().err.splitlines() if linha]
     [dentro] = [linha for linha in linhas if linha["message"] == "dentro da requisição"]
     assert dentro["request_id"] == "pedido-42"
+
+
+def test_new_request_ids_never_repeat() -> None:
+    """Made without a system call each (a process prefix and a counter), yet distinct."""
+    from nfse.api.requisicao import VALIDO, novo_id
+
+    ids = [novo_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids) and all(VALIDO.fullmatch(i) and len(i) == 16 for i in ids)
