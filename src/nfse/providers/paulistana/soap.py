@@ -28,8 +28,12 @@ def parser() -> etree.XMLParser:
     return found
 
 
+ACOES = {"TesteEnvioLoteRPS": "testeenvio"}
+"""The WSDL's actions that are not the operation's name with a lower-case first letter."""
+
+
 def acao(operacao: str) -> str:
-    return ACAO + operacao[0].lower() + operacao[1:]
+    return ACAO + ACOES.get(operacao, operacao[0].lower() + operacao[1:])
 
 
 def envelope(operacao: str, versao: int, mensagem: bytes) -> tuple[bytes, dict[str, str]]:
@@ -39,8 +43,13 @@ def envelope(operacao: str, versao: int, mensagem: bytes) -> tuple[bytes, dict[s
             f'<{operacao}Request xmlns="{NS}"><VersaoSchema>{versao}</VersaoSchema>'
             f"<MensagemXML>{escape(mensagem.decode('utf-8'))}</MensagemXML>"
             f"</{operacao}Request></soap12:Body></soap12:Envelope>")
-    headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{acao(operacao)}"',
-               "Accept": "application/soap+xml"}
+    if versao == 1:
+        headers = {"Content-Type": f'application/soap+xml; charset=utf-8; '
+                                   f'action="{acao(operacao)}"'}
+    else:
+        headers = {"Content-Type": "application/soap+xml; charset=utf-8",
+                   "SOAPAction": acao(operacao)}
+    headers["Accept"] = "application/soap+xml"
     return text.encode("utf-8"), headers
 
 
