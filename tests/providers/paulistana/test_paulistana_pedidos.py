@@ -108,7 +108,7 @@ def test_envio_rps_is_valid_and_signed() -> None:
 
 
 def test_documents_are_valid_under_the_official_schemas() -> None:
-    for xml in (pedidos.envio_lote(nota(), RPS, emissor()),
+    for xml in (pedidos.envio_lote([(nota(), RPS)], emissor()),
                 pedidos.consulta_rps(nota(), RPS, emissor()),
                 pedidos.consulta_nfe(nota(), "42", emissor()),
                 pedidos.cancelamento(nota(), "42", emissor())):

@@ -135,11 +135,11 @@ def test_cancellation_checks_its_signature(box: PaulistanaSandbox) -> None:
 
 def test_teste_envio_lote_checks_and_issues_nothing(box: PaulistanaSandbox) -> None:
     retorno = chamar(box, "TesteEnvioLoteRPS",
-                     pedidos.envio_lote(nota(), RPS, emissor(), hoje=date(2030, 1, 1)))
+                     pedidos.envio_lote([(nota(), RPS)], emissor(), hoje=date(2030, 1, 1)))
     assert retorno.findtext("Cabecalho/Sucesso") == "true"
     assert box.emitidas() == []
     assert base64.b64decode(etree.fromstring(pedidos.envio_lote(
-        nota(), RPS, emissor())).findtext("RPS/Assinatura"))
+        [(nota(), RPS)], emissor())).findtext("RPS/Assinatura"))
 
 
 def test_without_schema_a_malformed_number_is_refused_not_a_crash(tmp_path: Path) -> None:

@@ -1,5 +1,12 @@
-"""The Paulistana request documents (layout v1, ``Versao="1"``), built from the normalised
-note, signed and checked against the official v1 schemas before they may leave.
+"""The Paulistana request documents, built from the normalised note, signed and checked
+against the official schemas of their layout before they may leave.
+
+Two layouts (``Cabecalho Versao`` and the SOAP ``VersaoSchema``), both accepted since
+2026-01-01; ``leiaute`` chooses by the note's data: layout 2 (the tax reform's: ``IBSCBS``
+group, NBS, cLocPrestacao, ``ValorFinalCobrado`` instead of ``ValorServicos``, the IM up to 12
+digits) when the note carries the IBS/CBS group (``codigo_indicador_operacao`` or
+``ibs_cbs_classificacao_tributaria``), layout 1 otherwise — what a note without them can
+express, and the layout the Prefeitura demands of Simples Nacional taxpayers (error 641).
 
 Every request is one element in ``http://www.prefeitura.sp.gov.br/nfe`` whose children are
 unqualified, and ends with an enveloped XMLDSig over the whole document (``Reference
@@ -8,7 +15,8 @@ own ``Assinatura`` (``assinatura.texto_rps``) and a cancellation its
 ``AssinaturaCancelamento``.
 
 Values: amounts with ``.`` and two places (no leading zeros, as ``tpValor`` wants), the rate
-as a fraction (5% = ``0.05``), dates ``AAAA-MM-DD``, the IM as 8 digits.
+as a fraction (5% = ``0.05``), dates ``AAAA-MM-DD``, the IM as 8 digits (up to 12 in layout
+2).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from importlib import resources
 from importlib.metadata import PackageNotFoundError, files
 from pathlib import Path
 
@@ -43,9 +52,13 @@ from nfse.xml.validate import validate
 NS = "http://www.prefeitura.sp.gov.br/nfe"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-VERSAO = "1"
 TIPO_RPS = "RPS"
 ENV_XSD = "NFSE_PAULISTANA_XSD_DIR"
+ENV_XSD_V2 = "NFSE_PAULISTANA_XSD_DIR_V2"
+SAO_PAULO_IBGE = "3550308"
+IBSCBS = {"codigo_indicador_operacao": 6, "ibs_cbs_classificacao_tributaria": 6}
+"""The IBS/CBS fields layout 2 sends (cIndOp, cClassTrib) and their digits; either one puts
+the note in layout 2."""
 
 TRIBUTACAO = {1: "T", 2: "F", 3: "A", 4: "M", 5: "X", 6: "X"}
 """natureza_operacao → TributacaoRPS: tributado em São Paulo, fora de São Paulo, isento,
@@ -77,16 +90,45 @@ def _problema(campo: str, correcao: str, ausente: bool = False) -> Problema:
                     correcao)
 
 
+def leiaute(nota: Nota) -> int:
+    """2 when the note carries the IBS/CBS group, else 1 (see the module's docstring)."""
+    return 2 if any(nota.servico.reforma.get(campo) for campo in IBSCBS) else 1
+
+
+def _nbs(nota: Nota) -> str:
+    return nota.servico.reforma.get("codigo_nbs", "").replace(".", "")
+
+
+def _problemas_v2(nota: Nota) -> list[Problema]:
+    found = [_problema(f"servico.{campo}", f"O grupo IBS/CBS da NFS-e Paulistana (leiaute 2) "
+                       f"exige {size} dígitos aqui", not nota.servico.reforma.get(campo))
+             for campo, size in IBSCBS.items()
+             if not (nota.servico.reforma.get(campo, "").isdigit()
+                     and len(nota.servico.reforma[campo]) == size)]
+    nbs = _nbs(nota)
+    if not (nbs.isdigit() and len(nbs) == 9):
+        found.append(_problema("servico.codigo_nbs", "O leiaute 2 da NFS-e Paulistana exige o "
+                               "código NBS do serviço com 9 dígitos", not nbs))
+    tomador = nota.tomador
+    if (tomador is not None and tomador.motivo_ausencia_nif
+            and tomador.motivo_ausencia_nif not in ("0", "1", "2")):
+        found.append(_problema("tomador.motivo_ausencia_nif", "Na NFS-e Paulistana o motivo "
+                               "da ausência do NIF é 0, 1 ou 2"))
+    return found
+
+
 def problemas(nota: Nota) -> list[Problema]:
     """What the Paulistana layout needs beyond the contract."""
     found: list[Problema] = []
     im = nota.prestador.inscricao_municipal
+    digitos = 12 if leiaute(nota) == 2 else 8
     if not im:
         found.append(_problema("prestador.inscricao_municipal", "A NFS-e Paulistana "
                                "identifica o prestador pela inscrição municipal (CCM)", True))
-    elif not im.isdigit() or len(im.lstrip("0")) > 8:
+    elif not im.isdigit() or len(im.lstrip("0")) > digitos:
         found.append(_problema("prestador.inscricao_municipal", "Em São Paulo a inscrição "
-                               "municipal (CCM) tem 8 dígitos"))
+                               f"municipal (CCM) tem até {digitos} dígitos"
+                               + (" no leiaute 1" if digitos == 8 else "")))
     codigo = nota.servico.codigo_tributario_municipio
     if not codigo:
         found.append(_problema("servico.codigo_tributario_municipio", "Informe o código de "
@@ -104,6 +146,8 @@ def problemas(nota: Nota) -> list[Problema]:
     if inter is not None and not (inter.cnpj or inter.cpf):
         found.append(_problema("intermediario.cnpj", "A NFS-e Paulistana identifica o "
                                "intermediário por CPF ou CNPJ", True))
+    if leiaute(nota) == 2:
+        found += _problemas_v2(nota)
     return found
 
 
@@ -126,7 +170,8 @@ def _aliquota(nota: Nota) -> str:
 
 
 def inscricao(nota: Nota) -> str:
-    """The CCM as 8 digits (leading zeros beyond 8 dropped, missing ones added)."""
+    """The CCM as 8 digits (leading zeros beyond 8 dropped, missing ones added); a longer one
+    (layout 2 takes up to 12) as it is without leading zeros."""
     im = nota.prestador.inscricao_municipal
     return im.lstrip("0").zfill(8) if im.isdigit() else im
 
@@ -143,7 +188,9 @@ def data_rps(nota: Nota, hoje: date | None = None) -> date:
 def _documento(pessoa: Pessoa | None) -> Documento:
     if pessoa is None:
         return Documento()
-    return Documento(cpf=pessoa.cpf, cnpj=None if pessoa.cpf else pessoa.cnpj)
+    if pessoa.cpf or pessoa.cnpj:
+        return Documento(cpf=pessoa.cpf, cnpj=None if pessoa.cpf else pessoa.cnpj)
+    return Documento(nif=pessoa.nif, nao_nif=None if pessoa.nif else pessoa.motivo_ausencia_nif)
 
 
 def campos_rps(nota: Nota, rps: Rps, hoje: date | None = None) -> CamposRps:
@@ -156,7 +203,7 @@ def campos_rps(nota: Nota, rps: Rps, hoje: date | None = None) -> CamposRps:
         codigo_servico=s.codigo_tributario_municipio or "",
         tomador=_documento(nota.tomador),
         intermediario=_documento(nota.intermediario) if nota.intermediario else None,
-        iss_retido_intermediario=False)
+        iss_retido_intermediario=False, versao=leiaute(nota))
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -180,9 +227,9 @@ def _cpf_cnpj(parent: etree._Element, tag: str, cnpj: str | None, cpf: str | Non
         _sub(node, "CNPJ", cnpj)
 
 
-def _cabecalho(root: etree._Element, nota: Nota) -> etree._Element:
+def _cabecalho(root: etree._Element, nota: Nota, versao: int) -> etree._Element:
     cab = _sub(root, "Cabecalho")
-    cab.set("Versao", VERSAO)
+    cab.set("Versao", str(versao))
     _cpf_cnpj(cab, "CPFCNPJRemetente", nota.prestador.cnpj, nota.prestador.cpf)
     return cab
 
@@ -191,16 +238,30 @@ def _curto(text: str | None, size: int) -> str | None:
     return text.strip()[:size] if text and text.strip() else None
 
 
-def _tomador(rps: etree._Element, tomador: Pessoa) -> None:
+def _tomador(rps: etree._Element, tomador: Pessoa, versao: int) -> None:
+    doc = _documento(tomador)
     if tomador.cnpj or tomador.cpf:
         _cpf_cnpj(rps, "CPFCNPJTomador", tomador.cnpj, tomador.cpf)
+    elif versao == 2 and doc.estrangeiro:  # tpCPFCNPJNIF
+        node = _sub(rps, "CPFCNPJTomador")
+        if doc.nif:
+            _sub(node, "NIF", doc.nif.strip()[:40])
+        else:
+            _sub(node, "NaoNIF", doc.nao_nif)
     im = tomador.inscricao_municipal
     if im and im.isdigit() and len(im) == 8:  # a São Paulo CCM only
         _sub(rps, "InscricaoMunicipalTomador", im)
     if razao := _curto(tomador.razao_social, 75):
         _sub(rps, "RazaoSocialTomador", razao)
     end = tomador.endereco
-    if end is not None and not end.exterior:
+    if end is not None and end.exterior:
+        if versao == 2 and end.codigo_pais and end.codigo_postal and end.cidade and end.regiao:
+            exterior = _sub(_sub(rps, "EnderecoTomador"), "EnderecoExterior")
+            _sub(exterior, "cPais", end.codigo_pais)
+            _sub(exterior, "cEndPost", end.codigo_postal[:11])
+            _sub(exterior, "xCidade", end.cidade[:60])
+            _sub(exterior, "xEstProvReg", end.regiao[:60])
+    elif end is not None:
         node = _sub(rps, "EnderecoTomador")
         for tag, value, size in (("TipoLogradouro", end.tipo_logradouro, 3),
                                  ("Logradouro", end.logradouro, 50),
@@ -221,9 +282,10 @@ def _tomador(rps: etree._Element, tomador: Pessoa) -> None:
 
 def elemento_rps(parent: etree._Element, nota: Nota, rps: Rps, emissor: Emissor,
                  hoje: date | None = None) -> etree._Element:
-    """``RPS`` (``tpRPS``) with its ``Assinatura``."""
+    """``RPS`` (``tpRPS`` of the note's layout) with its ``Assinatura``."""
     s = nota.servico
     campos = campos_rps(nota, rps, hoje)
+    versao = campos.versao
     node = _sub(parent, "RPS")
     _sub(node, "Assinatura", assinar(texto_rps(campos), emissor.a1))
     chave = _sub(node, "ChaveRPS")
@@ -234,18 +296,19 @@ def elemento_rps(parent: etree._Element, nota: Nota, rps: Rps, emissor: Emissor,
     _sub(node, "DataEmissao", campos.data_emissao.isoformat())
     _sub(node, "StatusRPS", campos.status)
     _sub(node, "TributacaoRPS", campos.tributacao)
-    _sub(node, "ValorServicos", _money(s.valor_servicos))
+    if versao == 1:  # layout 2 has no ValorServicos: ValorFinalCobrado, further down
+        _sub(node, "ValorServicos", _money(s.valor_servicos))
     _sub(node, "ValorDeducoes", _money(s.valor_deducoes))
     for tag, value in (("ValorPIS", s.valor_pis), ("ValorCOFINS", s.valor_cofins),
                        ("ValorINSS", s.valor_inss), ("ValorIR", s.valor_ir),
                        ("ValorCSLL", s.valor_csll)):
-        if value:
+        if value or versao == 2:  # all five are required in layout 2
             _sub(node, tag, _money(value))
     _sub(node, "CodigoServico", campos.codigo_servico)
     _sub(node, "AliquotaServicos", _aliquota(nota))
     _sub(node, "ISSRetido", "true" if s.iss_retido else "false")
     if nota.tomador is not None:
-        _tomador(node, nota.tomador)
+        _tomador(node, nota.tomador, versao)
     inter = nota.intermediario
     if inter is not None:
         _cpf_cnpj(node, "CPFCNPJIntermediario", inter.cnpj, inter.cpf)
@@ -259,7 +322,33 @@ def elemento_rps(parent: etree._Element, nota: Nota, rps: Rps, emissor: Emissor,
     if s.percentual_total_tributos:
         _sub(node, "ValorCargaTributaria",
              _money(s.valor_servicos * s.percentual_total_tributos / 100))
+    if versao == 2:
+        _reforma(node, nota)
     return node
+
+
+def _reforma(node: etree._Element, nota: Nota) -> None:
+    """What layout 2 adds after the discriminação (``tpRPS`` "complemento para a versão 2.0"):
+    the value charged, the federal extras, NBS, where the service was provided and the
+    ``IBSCBS`` group. The value goes as ``ValorFinalCobrado`` (the total on the note): the
+    Prefeitura no longer takes ``ValorInicialCobrado`` (error 640)."""
+    s = nota.servico
+    _sub(node, "ValorFinalCobrado", _money(s.valor_servicos))
+    _sub(node, "ValorIPI", _money(Decimal("0")))
+    _sub(node, "ExigibilidadeSuspensa", "1" if nota.natureza_operacao in (5, 6) else "0")
+    _sub(node, "PagamentoParceladoAntecipado", "0")
+    _sub(node, "NBS", _nbs(nota))
+    if s.codigo_pais and s.codigo_pais != "BR":
+        _sub(node, "cPaisPrestacao", s.codigo_pais)
+    else:
+        _sub(node, "cLocPrestacao", s.codigo_municipio or SAO_PAULO_IBGE)
+    grupo = _sub(node, "IBSCBS")
+    _sub(grupo, "finNFSe", "0")  # NFS-e regular
+    _sub(grupo, "indFinal", "0")  # not for personal use or consumption
+    _sub(grupo, "cIndOp", s.reforma["codigo_indicador_operacao"])
+    _sub(grupo, "indDest", "0")  # the destinatário is the tomador
+    trib = _sub(_sub(_sub(grupo, "valores"), "trib"), "gIBSCBS")
+    _sub(trib, "cClassTrib", s.reforma["ibs_cbs_classificacao_tributaria"])
 
 
 # -- signing and checking ---------------------------------------------------------------------
@@ -303,10 +392,26 @@ def xsd_dir() -> Path | None:
     return Path(configured) if configured else _xsd_do_pacote()
 
 
-def _checked(root: etree._Element) -> bytes:
+def xsd_dir_v2() -> Path:
+    """Where the official v2 schemas are: ``NFSE_PAULISTANA_XSD_DIR_V2``, else the copy this
+    package ships (``esquemas_v02``, the Prefeitura's ``schemas-reformatributaria-v02-3``)."""
+    configured = os.environ.get(ENV_XSD_V2, "").strip()
+    return Path(configured) if configured else Path(str(
+        resources.files("nfse.providers.paulistana") / "esquemas_v02"))
+
+
+def esquema(root: etree._Element) -> Path | None:
+    """The official schema of a request document, by its ``Cabecalho Versao``."""
+    nome = etree.QName(root).localname
+    if root.find("Cabecalho") is not None and root.find("Cabecalho").get("Versao") == "2":
+        return xsd_dir_v2() / f"{nome}_v02.xsd"
     folder = xsd_dir()
-    if folder is not None:
-        schema = folder / f"{etree.QName(root).localname}_v01.xsd"
+    return folder / f"{nome}_v01.xsd" if folder is not None else None
+
+
+def _checked(root: etree._Element) -> bytes:
+    schema = esquema(root)
+    if schema is not None:
         problems = validate(root, schema)
         if problems:
             raise DocumentoInvalido([
@@ -327,31 +432,43 @@ def envio_rps(nota: Nota, rps: Rps, emissor: Emissor, hoje: date | None = None) 
     """``PedidoEnvioRPS``: one RPS to become an NFS-e."""
     _exigir(nota)
     root = _raiz("PedidoEnvioRPS")
-    _cabecalho(root, nota)
+    _cabecalho(root, nota, leiaute(nota))
     elemento_rps(root, nota, rps, emissor, hoje)
     return _assinado(root, emissor)
 
 
-def envio_lote(nota: Nota, rps: Rps, emissor: Emissor, hoje: date | None = None) -> bytes:
-    """``PedidoEnvioLoteRPS`` of one RPS (what ``TesteEnvioLoteRPS`` takes)."""
-    _exigir(nota)
+def envio_lote(notas: Sequence[tuple[Nota, Rps]], emissor: Emissor,
+               hoje: date | None = None) -> bytes:
+    """``PedidoEnvioLoteRPS`` of up to 50 RPS of one prestador in one layout (what
+    ``EnvioLoteRPS`` and ``TesteEnvioLoteRPS`` take), as one transaction."""
+    if not 1 <= len(notas) <= 50 or len({leiaute(n) for n, _ in notas}) != 1:
+        raise DocumentoInvalido([Erro("requisicao_invalida", "Um lote da NFS-e Paulistana "
+                                      "tem de 1 a 50 RPS de um mesmo leiaute")])
+    for nota, _rps in notas:
+        _exigir(nota)
+    primeira = notas[0][0]
+    versao = leiaute(primeira)
     root = _raiz("PedidoEnvioLoteRPS")
-    cab = _cabecalho(root, nota)
-    dia = data_rps(nota, hoje).isoformat()
+    cab = _cabecalho(root, primeira, versao)
+    dias = [data_rps(nota, hoje) for nota, _ in notas]
     _sub(cab, "transacao", "true")
-    _sub(cab, "dtInicio", dia)
-    _sub(cab, "dtFim", dia)
-    _sub(cab, "QtdRPS", "1")
-    _sub(cab, "ValorTotalServicos", _money(nota.servico.valor_servicos))
-    _sub(cab, "ValorTotalDeducoes", _money(nota.servico.valor_deducoes))
-    elemento_rps(root, nota, rps, emissor, hoje)
+    _sub(cab, "dtInicio", min(dias).isoformat())
+    _sub(cab, "dtFim", max(dias).isoformat())
+    _sub(cab, "QtdRPS", str(len(notas)))
+    if versao == 1:  # removed from layout 2 (manual 3.3.3)
+        _sub(cab, "ValorTotalServicos",
+             _money(sum((n.servico.valor_servicos for n, _ in notas), Decimal("0"))))
+        _sub(cab, "ValorTotalDeducoes",
+             _money(sum((n.servico.valor_deducoes for n, _ in notas), Decimal("0"))))
+    for nota, rps in notas:
+        elemento_rps(root, nota, rps, emissor, hoje)
     return _assinado(root, emissor)
 
 
 def consulta_rps(nota: Nota, rps: Rps, emissor: Emissor) -> bytes:
     """``PedidoConsultaNFe`` by the RPS key."""
     root = _raiz("PedidoConsultaNFe")
-    _cabecalho(root, nota)
+    _cabecalho(root, nota, leiaute(nota))
     chave = _sub(_sub(root, "Detalhe"), "ChaveRPS")
     _sub(chave, "InscricaoPrestador", inscricao(nota))
     _sub(chave, "SerieRPS", rps.serie)
@@ -362,10 +479,34 @@ def consulta_rps(nota: Nota, rps: Rps, emissor: Emissor) -> bytes:
 def consulta_nfe(nota: Nota, numero: str, emissor: Emissor) -> bytes:
     """``PedidoConsultaNFe`` by the NFS-e number."""
     root = _raiz("PedidoConsultaNFe")
-    _cabecalho(root, nota)
+    _cabecalho(root, nota, leiaute(nota))
     chave = _sub(_sub(root, "Detalhe"), "ChaveNFe")
     _sub(chave, "InscricaoPrestador", inscricao(nota))
     _sub(chave, "NumeroNFe", _numero(numero))
+    return _assinado(root, emissor)
+
+
+def consulta_lote(nota: Nota, numero_lote: str, emissor: Emissor) -> bytes:
+    """``PedidoConsultaLote``: the notes of a lot ``EnvioLoteRPS`` issued."""
+    root = _raiz("PedidoConsultaLote")
+    cab = _cabecalho(root, nota, leiaute(nota))
+    _sub(cab, "NumeroLote", _numero(numero_lote))
+    return _assinado(root, emissor)
+
+
+def consulta_recebidas(cnpj: str | None, cpf: str | None, inicio: date, fim: date,
+                       pagina: int, emissor: Emissor, versao: int = 2) -> bytes:
+    """``PedidoConsultaNFePeriodo`` as ``ConsultaNFeRecebidas`` takes it: the notes issued to
+    the tomador ``cnpj``/``cpf`` from ``inicio`` to ``fim`` (at most 31 days, error 1403),
+    page ``pagina`` of 50."""
+    root = _raiz("PedidoConsultaNFePeriodo")
+    cab = _sub(root, "Cabecalho")
+    cab.set("Versao", str(versao))
+    _cpf_cnpj(cab, "CPFCNPJRemetente", cnpj, cpf)
+    _cpf_cnpj(cab, "CPFCNPJ", cnpj, cpf)
+    _sub(cab, "dtInicio", inicio.isoformat())
+    _sub(cab, "dtFim", fim.isoformat())
+    _sub(cab, "NumeroPagina", str(pagina))
     return _assinado(root, emissor)
 
 
@@ -377,10 +518,11 @@ def _numero(numero: str) -> str:
 
 
 def cancelamento(nota: Nota, numero: str, emissor: Emissor) -> bytes:
-    """``PedidoCancelamentoNFe`` of one NFS-e, with its ``AssinaturaCancelamento``."""
+    """``PedidoCancelamentoNFe`` of one NFS-e, with its ``AssinaturaCancelamento`` (the same
+    20-character string in both layouts, manual item 4.3.10)."""
     numero = _numero(numero)
     root = _raiz("PedidoCancelamentoNFe")
-    cab = _cabecalho(root, nota)
+    cab = _cabecalho(root, nota, leiaute(nota))
     _sub(cab, "transacao", "true")
     detalhe = _sub(root, "Detalhe")
     chave = _sub(detalhe, "ChaveNFe")

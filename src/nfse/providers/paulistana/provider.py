@@ -1,6 +1,13 @@
-"""The NFS-e Paulistana provider (São Paulo, IBGE 3550308), layout v1: emission (EnvioRPS),
+"""The NFS-e Paulistana provider (São Paulo, IBGE 3550308): emission (EnvioRPS),
 reconciliation (ConsultaNFe by the RPS key), cancellation (CancelamentoNFe, reconciled with
-ConsultaNFe by the note's number), over SOAP 1.2 with the A1 as TLS client certificate.
+ConsultaNFe by the note's number) and the company's received notes (ConsultaNFeRecebidas),
+over SOAP 1.2 with the A1 as TLS client certificate.
+
+Each note goes in the layout its data asks for (``pedidos.leiaute``: 2 with the IBS/CBS
+group, else 1), with the same ``VersaoSchema``; every later call about it (queries,
+cancellation) uses the same layout. Layout 2 goes to the layout-2 service
+(``nfews.prefeitura.sp.gov.br/lotenfe.asmx``) when the route names the Prefeitura's layout-1
+address; received notes are read in layout 2.
 
 Homologação: São Paulo has no test environment. A homologação note sent to the Prefeitura's
 own address (``nfe.prefeitura.sp.gov.br``, ``nfews.prefeitura.sp.gov.br``) goes through
@@ -16,6 +23,7 @@ code, ``chave_acesso`` None, ``xml`` the ``NFe`` element as ConsultaNFe answers 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -36,7 +44,7 @@ from nfse.providers.base import (
     address_from_route,
     falha_de_envio,
 )
-from nfse.providers.paulistana import pedidos, respostas, soap
+from nfse.providers.paulistana import pedidos, recebidas, respostas, soap
 from nfse.providers.paulistana.pedidos import DocumentoInvalido
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
 
@@ -48,10 +56,13 @@ ENVIO = "EnvioRPS"
 TESTE = "TesteEnvioLoteRPS"
 CONSULTA = "ConsultaNFe"
 CANCELAMENTO = "CancelamentoNFe"
-VERSAO_SCHEMA = 1
+RECEBIDAS = "ConsultaNFeRecebidas"
 TIMEOUT_LEITURA = 5.0
 """Seconds for reading back a note just issued (ConsultaNFe by its number)."""
 HOSTS_PREFEITURA = frozenset({"nfe.prefeitura.sp.gov.br", "nfews.prefeitura.sp.gov.br"})
+URL_V1 = "https://nfe.prefeitura.sp.gov.br/ws/lotenfe.asmx"
+URL_V2 = "https://nfews.prefeitura.sp.gov.br/lotenfe.asmx"
+"""The layout-2 service (manual v3.3.4, changelog 3.3.4; the WSDL's address)."""
 
 Sent = tuple[Answer, etree._Element | soap.Falha | None, Exchange]
 
@@ -67,10 +78,18 @@ def homologacao_na_prefeitura(emissor: Emissor) -> bool:
             and (urlsplit(emissor.base_url).hostname or "") in HOSTS_PREFEITURA)
 
 
+def url(emissor: Emissor, versao: int) -> str:
+    """Where a call of layout ``versao`` goes: the emissor's address, but the layout-2 service
+    for layout 2 when that address is the Prefeitura's layout-1 one."""
+    if versao == 2 and emissor.base_url.rstrip("/").lower() == URL_V1:
+        return URL_V2
+    return emissor.base_url
+
+
 class PaulistanaProvider:
     name = "paulistana"
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
-                              Capability.DRY_RUN})
+                              Capability.DRY_RUN, Capability.RECEIVED})
     document_field = "rps_xml"
     """PedidoEnvioRPS (or PedidoEnvioLoteRPS of the Teste operation)."""
 
@@ -85,10 +104,11 @@ class PaulistanaProvider:
     def validate(self, nota: Nota) -> list[Problema]:
         return pedidos.problemas(nota)
 
-    def _send(self, operacao: str, dados: bytes, emissor: Emissor, name: str) -> Sent | Outcome:
-        request, headers = soap.envelope(operacao, VERSAO_SCHEMA, dados)
+    def _send(self, operacao: str, dados: bytes, emissor: Emissor, name: str,
+              versao: int) -> Sent | Outcome:
+        request, headers = soap.envelope(operacao, versao, dados)
         try:
-            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+            answer = self.transport.request("POST", url(emissor, versao), emissor.a1,
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
@@ -105,7 +125,7 @@ class PaulistanaProvider:
                 "substituicao_nao_suportada", "A substituição de NFS-e não está disponível "
                 "para São Paulo neste gateway", "Cancele a nota e emita outra")])
         if homologacao_na_prefeitura(emissor):
-            return TESTE, pedidos.envio_lote(nota, rps, emissor)
+            return TESTE, pedidos.envio_lote([(nota, rps)], emissor)
         return ENVIO, pedidos.envio_rps(nota, rps, emissor)
 
     def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
@@ -119,7 +139,7 @@ class PaulistanaProvider:
             operacao, dados = self._documento(nota, rps, emissor)
         except DocumentoInvalido as exc:
             return Outcome(Result.REJECTED, erros=exc.erros)
-        sent = self._send(operacao, dados, emissor, "emissao")
+        sent = self._send(operacao, dados, emissor, "emissao", pedidos.leiaute(nota))
         if isinstance(sent, Outcome):
             return sent
         answer, parsed, exchange = sent
@@ -170,7 +190,7 @@ class PaulistanaProvider:
             dados = pedidos.consulta_nfe(nota, numero, emissor)
         except DocumentoInvalido:
             return None, ()
-        sent = self._send(CONSULTA, dados, emissor, "consulta_nfse")
+        sent = self._send(CONSULTA, dados, emissor, "consulta_nfse", pedidos.leiaute(nota))
         if isinstance(sent, Outcome):
             return None, sent.exchanges
         _, parsed, exchange = sent
@@ -190,7 +210,7 @@ class PaulistanaProvider:
             dados = pedidos.consulta_rps(nota, rps, emissor)
         except DocumentoInvalido as exc:
             return Outcome(Result.UNKNOWN, erros=exc.erros, mensagem="Consulta fora do leiaute")
-        sent = self._send(CONSULTA, dados, emissor, "consulta_rps")
+        sent = self._send(CONSULTA, dados, emissor, "consulta_rps", pedidos.leiaute(nota))
         if isinstance(sent, Outcome):
             return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges)
         answer, parsed, exchange = sent
@@ -222,7 +242,7 @@ class PaulistanaProvider:
             dados = pedidos.cancelamento(nota, numero, emissor)
         except DocumentoInvalido as exc:
             return Outcome(Result.REJECTED, erros=exc.erros)
-        sent = self._send(CANCELAMENTO, dados, emissor, "cancelamento")
+        sent = self._send(CANCELAMENTO, dados, emissor, "cancelamento", pedidos.leiaute(nota))
         if isinstance(sent, Outcome):
             return self._cancelada(nota, numero, emissor, sent)
         answer, parsed, exchange = sent
@@ -257,3 +277,30 @@ class PaulistanaProvider:
                            mensagem="A Prefeitura informa a NFS-e cancelada")
         return Outcome(otherwise.result, erros=otherwise.erros, mensagem=otherwise.mensagem,
                        exchanges=otherwise.exchanges + mais)
+
+    # -- received notes ------------------------------------------------------------------------
+
+    def received(self, cnpj: str | None, cpf: str | None, inicio: date, fim: date, pagina: int,
+                 emissor: Emissor) -> recebidas.PaginaRecebidas:
+        """Page ``pagina`` (of 50) of the notes São Paulo prestadores issued to the company
+        from ``inicio`` to ``fim`` (ConsultaNFeRecebidas, layout 2; the Prefeitura answers
+        at most 31 days, error 1403)."""
+        try:
+            dados = pedidos.consulta_recebidas(cnpj, cpf, inicio, fim, pagina, emissor)
+        except DocumentoInvalido as exc:
+            return recebidas.PaginaRecebidas(erro="; ".join(e.mensagem for e in exc.erros))
+        sent = self._send(RECEBIDAS, dados, emissor, "consulta_recebidas", 2)
+        if isinstance(sent, Outcome):
+            return recebidas.PaginaRecebidas(erro=sent.mensagem or "Prefeitura inacessível")
+        answer, parsed, _exchange = sent
+        if isinstance(parsed, soap.Falha):
+            return recebidas.PaginaRecebidas(
+                erro=f"Falha SOAP ({parsed.codigo}): {parsed.mensagem}")
+        if parsed is None or respostas.sucesso(parsed) is None:
+            return recebidas.PaginaRecebidas(erro=f"Resposta ilegível (HTTP {answer.status})")
+        erros = respostas.erros(parsed)
+        if not respostas.sucesso(parsed) or erros:
+            return recebidas.PaginaRecebidas(erro="; ".join(f"{e.codigo}: {e.mensagem}"
+                                                            for e in erros) or "Sem sucesso")
+        return recebidas.PaginaRecebidas(
+            recebidas.pagina(parsed), mais=len(parsed.findall("NFe")) >= recebidas.POR_PAGINA)
