@@ -62,7 +62,7 @@ def test_emit_query_cancel(box: PaulistanaSandbox) -> None:
 def test_cancelling_an_unknown_note_is_refused(box: PaulistanaSandbox) -> None:
     outcome = PaulistanaProvider().cancel(nota(), "", "77", "x", emissor(box))
     assert outcome.result == Result.REJECTED
-    assert outcome.erros[0].codigo == "9005"
+    assert outcome.erros[0].codigo == "1106"
 
 
 def test_homologacao_at_the_prefeitura_runs_the_teste_operation(
@@ -85,7 +85,7 @@ def test_homologacao_at_the_prefeitura_runs_the_teste_operation(
     box.trust(outro.cert)
     recusada = sp.emit(nota(), Rps("1", 5), replace(emissor(box), a1=outro))
     assert recusada.result == Result.REJECTED
-    assert [e.codigo for e in recusada.erros] == ["9003"]
+    assert [e.codigo for e in recusada.erros] == ["1100"]
 
 
 def test_a_lost_answer_is_unknown_then_found(box: PaulistanaSandbox) -> None:

@@ -1,6 +1,6 @@
 """What the Paulistana sandbox remembers (SQLite, WAL): every NFS-e it issued with the RPS
 it came from, numbered per prestador (IM); an RPS (IM + série + número) becomes at most one
-note."""
+note; and the notes of each lot ``EnvioLoteRPS`` issued, numbered per prestador."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ CREATE TABLE IF NOT EXISTS notas (
     rps BLOB NOT NULL,
     PRIMARY KEY (inscricao, numero),
     UNIQUE (inscricao, serie, rps_numero)
+);
+CREATE TABLE IF NOT EXISTS lotes (
+    remetente TEXT NOT NULL,
+    lote INTEGER NOT NULL,
+    inscricao TEXT NOT NULL,
+    numero INTEGER NOT NULL,
+    PRIMARY KEY (remetente, lote, inscricao, numero)
 );
 """
 
@@ -52,6 +59,19 @@ class Estado(EstadoSqlite):
         with self.lock:
             self._db.execute("UPDATE notas SET cancelada_em = ? WHERE inscricao = ? AND "
                              "numero = ?", (quando, inscricao, numero))
+
+    def registrar_lote(self, remetente: str, lote: int, notas: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self._db.executemany("INSERT OR IGNORE INTO lotes VALUES (?, ?, ?, ?)",
+                                 [(remetente, lote, n["inscricao"], n["numero"])
+                                  for n in notas])
+
+    def do_lote(self, remetente: str, lote: int) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT notas.* FROM lotes JOIN notas USING (inscricao, numero) WHERE "
+                "lotes.remetente = ? AND lote = ? ORDER BY numero", (remetente, lote)).fetchall()
+        return [dict(row) for row in rows]
 
     def notas(self) -> list[dict[str, Any]]:
         with self.lock:

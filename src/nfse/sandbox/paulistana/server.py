@@ -3,10 +3,13 @@
 ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests.
 
 A call is ``<Op>Request`` in ``http://www.prefeitura.sp.gov.br/nfe`` with ``VersaoSchema``
-(1 here) and ``MensagemXML`` (escaped text); the answer is ``<Op>Response/RetornoXML``."""
+(1 or 2, the layout) and ``MensagemXML`` (escaped text); the answer is
+``<Op>Response/RetornoXML``. The action (Content-Type ``action`` or ``SOAPAction`` header) is
+not checked: the operation is the body's element."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -19,6 +22,8 @@ from nfse.sandbox.paulistana.estado import Estado
 from nfse.sandbox.paulistana.prefeitura import MUTANTES, NS, PEDIDOS, Prefeitura
 
 ENDPOINT = "/lotenfe.asmx"
+ESQUEMAS_V2 = Path(str(resources.files("nfse.providers.paulistana") / "esquemas_v02"))
+"""The official layout-2 schemas the package ships (the default of ``xsd_dir_v2``)."""
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 TIPOS = {SOAP12: "application/soap+xml; charset=utf-8", SOAP11: "text/xml; charset=utf-8"}
@@ -31,8 +36,9 @@ class ChamadaInvalida(Exception):
         self.soap = soap
 
 
-def ler_chamada(corpo: bytes) -> tuple[str, str, str]:
-    """(SOAP namespace, operation, MensagemXML) of a call; ``ChamadaInvalida`` otherwise."""
+def ler_chamada(corpo: bytes) -> tuple[str, str, int, str]:
+    """(SOAP namespace, operation, VersaoSchema, MensagemXML) of a call; ``ChamadaInvalida``
+    otherwise."""
     try:
         envelope = etree.fromstring(corpo, _parser)
     except etree.XMLSyntaxError as exc:
@@ -51,12 +57,11 @@ def ler_chamada(corpo: bytes) -> tuple[str, str, str]:
         raise ChamadaInvalida(f"Operação desconhecida: {etree.QName(pedido).text}", soap)
     versao = pedido.findtext(f"{{{NS}}}VersaoSchema")
     mensagem = pedido.findtext(f"{{{NS}}}MensagemXML")
-    if versao != "1":
-        raise ChamadaInvalida(f"VersaoSchema {versao!r} não atendida por este sandbox "
-                              "(só o leiaute 1)", soap)
+    if versao not in ("1", "2"):
+        raise ChamadaInvalida(f"VersaoSchema {versao!r} não atendida (leiautes 1 e 2)", soap)
     if not mensagem:
         raise ChamadaInvalida("MensagemXML ausente", soap)
-    return soap, operacao, mensagem
+    return soap, operacao, int(versao), mensagem
 
 
 def responder(soap: str, operacao: str, retorno: bytes) -> bytes:
@@ -96,7 +101,7 @@ class _Handler(SandboxHandler):
             self.nao_encontrado()
             return
         try:
-            soap, operacao, mensagem = ler_chamada(raw)
+            soap, operacao, versao, mensagem = ler_chamada(raw)
         except ChamadaInvalida as exc:
             self._send(500, falha(exc.soap, str(exc)), TIPOS[exc.soap])
             return
@@ -104,7 +109,7 @@ class _Handler(SandboxHandler):
 
         def handle() -> bytes:
             return responder(soap, operacao,
-                             sandbox.prefeitura.atender(operacao, mensagem, cliente))
+                             sandbox.prefeitura.atender(operacao, mensagem, cliente, versao))
 
         def deliver(answer: bytes) -> None:
             self._send(200, answer, TIPOS[soap])
@@ -116,18 +121,21 @@ class _Handler(SandboxHandler):
 
 
 class PaulistanaSandbox(HttpsSandbox):
-    """A local Prefeitura de São Paulo web service (layout v1) over mutual TLS; with
-    ``xsd_dir`` (the official ``*_v01.xsd``) every request is checked against the schema."""
+    """A local Prefeitura de São Paulo web service (layouts 1 and 2) over mutual TLS; with
+    ``xsd_dir`` (the official ``*_v01.xsd``) and ``xsd_dir_v2`` (``*_v02.xsd``, by default the
+    copy the package ships) every request of that layout is checked against its schema."""
 
     handler = _Handler
     thread_name = "sandbox-paulistana"
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  xsd_dir: Path | None = None, fault_rates: dict[str, float] | None = None,
-                 seed: int | None = None, slow_seconds: float = 1.0):
+                 seed: int | None = None, slow_seconds: float = 1.0,
+                 xsd_dir_v2: Path | None = ESQUEMAS_V2):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds)
         self.xsd_dir = Path(xsd_dir) if xsd_dir is not None else None
+        self.xsd_dir_v2 = Path(xsd_dir_v2) if xsd_dir_v2 is not None else None
 
     @property
     def url(self) -> str:
@@ -135,7 +143,7 @@ class PaulistanaSandbox(HttpsSandbox):
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "paulistana.db")
-        self.prefeitura = Prefeitura(self.estado, self.trusted, self.xsd_dir)
+        self.prefeitura = Prefeitura(self.estado, self.trusted, self.xsd_dir, self.xsd_dir_v2)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
@@ -155,15 +163,16 @@ class PaulistanaSandbox(HttpsSandbox):
 def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
                 fault_rates: dict[str, float] | None = None, seed: int | None = None) -> None:
     """``nfse sandbox paulistana``: serve until interrupted."""
-    from nfse.providers.paulistana.pedidos import xsd_dir
+    from nfse.providers.paulistana.pedidos import xsd_dir, xsd_dir_v2
 
     esquemas = xsd_dir()
     sandbox = PaulistanaSandbox(data_dir, host, port, xsd_dir=esquemas,
-                                fault_rates=fault_rates, seed=seed)
+                                fault_rates=fault_rates, seed=seed, xsd_dir_v2=xsd_dir_v2())
     sandbox.start()
     sandbox.serve_until_stopped(
         trust_files,
-        f"Sandbox NFS-e Paulistana (São Paulo, leiaute 1, SOAP 1.2) em {sandbox.url}",
+        f"Sandbox NFS-e Paulistana (São Paulo, leiautes 1 e 2, SOAP 1.2) em {sandbox.url}",
         f"CA do servidor: {sandbox.ca_file}",
         "Validação pelos esquemas oficiais v1: " + (str(esquemas) if esquemas else
-                                                   "desligada (NFSE_PAULISTANA_XSD_DIR liga)"))
+                                                   "desligada (NFSE_PAULISTANA_XSD_DIR liga)"),
+        f"Validação pelos esquemas oficiais v2: {xsd_dir_v2()}")
