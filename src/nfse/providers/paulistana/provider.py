@@ -23,7 +23,7 @@ code, ``chave_acesso`` None, ``xml`` the ``NFe`` element as ConsultaNFe answers 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -283,8 +283,12 @@ class PaulistanaProvider:
     def received(self, cnpj: str | None, cpf: str | None, inicio: date, fim: date, pagina: int,
                  emissor: Emissor) -> recebidas.PaginaRecebidas:
         """Page ``pagina`` (of 50) of the notes São Paulo prestadores issued to the company
-        from ``inicio`` to ``fim`` (ConsultaNFeRecebidas, layout 2; the Prefeitura answers
-        at most 31 days, error 1403)."""
+        from ``inicio`` to ``fim`` (ConsultaNFeRecebidas, layout 2). The Prefeitura answers
+        at most 31 days (error 1403): a longer period is read from ``fim`` back 31 days.
+        Homologação at the Prefeitura reads nothing (its notes would be produção's)."""
+        if homologacao_na_prefeitura(emissor):
+            return recebidas.PaginaRecebidas()
+        inicio = max(inicio, fim - timedelta(days=recebidas.DIAS_POR_CONSULTA - 1))
         try:
             dados = pedidos.consulta_recebidas(cnpj, cpf, inicio, fim, pagina, emissor)
         except DocumentoInvalido as exc:

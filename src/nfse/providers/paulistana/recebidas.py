@@ -36,6 +36,8 @@ class PaginaRecebidas:
 
 
 POR_PAGINA = 50
+DIAS_POR_CONSULTA = 31
+"""The longest period one ConsultaNFeRecebidas may span (manual item 4.5.1, error 1403)."""
 
 
 def _texto(no: etree._Element | None, caminho: str) -> str:
