@@ -5,13 +5,16 @@ note without the group still goes in layout 1; a layout-2 note without NBS is a 
 
 from __future__ import annotations
 
+import io
+
 import httpx
 from lxml import etree
-from sqlalchemy import select
+from pypdf import PdfReader
+from sqlalchemy import delete, select
 
 from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.store import artefatos as artefatos_store
-from nfse.store.tables import notas
+from nfse.store.tables import artefatos, notas
 from tests.support import Gateway, nota_exemplo
 
 SAO_PAULO = "3550308"
@@ -53,6 +56,31 @@ def test_a_note_with_ibs_cbs_is_issued_in_layout_2_and_cancelled(
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     assert cancel.json() == {"status": "cancelado"}
     assert [e["status"] for e in paulistana.emitidas()] == ["cancelada"]
+
+
+def _texto_pdf(url: str) -> str:
+    answer = httpx.get(url)
+    assert answer.status_code == 200, answer.text
+    return " ".join(PdfReader(io.BytesIO(answer.content)).pages[0].extract_text().split())
+
+
+def test_the_layout_2_pdf_shows_the_value_charged_and_the_reform_fields(
+        gateway: Gateway, paulistana: PaulistanaSandbox) -> None:
+    nota = gateway.autorizar("sp-v2-pdf", nota_sp())
+    texto = _texto_pdf(nota["url_danfse"])
+    for esperado in ("R$ 1,00", "114031000", "100301", "000001"):
+        assert esperado in texto, esperado
+    # the emission's answer kept instead of the NFe: the value comes from the RPS sent
+    with gateway.runtime.engine.begin() as conn:
+        nota_id = conn.execute(select(notas.c.id).where(notas.c.ref == "sp-v2-pdf")
+                               ).scalar_one()
+        resposta = artefatos_store.latest(conn, nota_id, "exchange:emissao:response")[0]
+        retorno = etree.fromstring(resposta).findtext(".//{*}RetornoXML").encode()
+        artefatos_store.put(conn, nota_id, artefatos_store.XML_NFSE, retorno, "application/xml")
+        conn.execute(delete(artefatos).where(artefatos.c.nota_id == nota_id,
+                                             artefatos.c.kind == artefatos_store.DANFSE))
+    texto = _texto_pdf(nota["url_danfse"])
+    assert "Dados do RPS aceito" in texto and "R$ 1,00" in texto and "114031000" in texto
 
 
 def test_a_note_without_ibs_cbs_stays_in_layout_1(gateway: Gateway,

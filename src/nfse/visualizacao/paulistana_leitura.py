@@ -1,6 +1,8 @@
-"""What the page of a São Paulo note (NFS-e Paulistana, layout 1) shows, read from its
-``NFe`` (``tpNFe`` of ``TiposNFe_v01.xsd``): the note's key and verification code, the RPS,
-prestador, tomador, intermediário, the service, the values and the cancellation.
+"""What the page of a São Paulo note (NFS-e Paulistana, layouts 1 and 2) shows, read from its
+``NFe`` (``tpNFe`` of ``TiposNFe_v01.xsd`` or ``_v02.xsd``): the note's key and verification
+code, the RPS, prestador, tomador, intermediário, the service (in layout 2 also its NBS, place
+of provision and IBS/CBS classification), the values and the cancellation. A layout-2 RPS has
+no ``ValorServicos``: its value is the ``ValorFinalCobrado`` (or ``ValorInicialCobrado``).
 
 The provider keeps the ``NFe`` as ``ConsultaNFe`` answers it; when that query failed right
 after the emission it keeps the ``RetornoEnvioRPS`` instead, which carries only the note's
@@ -232,9 +234,19 @@ def _servico(root: etree._Element) -> Grade:
         Campo("Código do serviço", texto(root, "CodigoServico") or AUSENTE, 1.0),
         Campo("Tributação", f"{tributacao} - {descricao}" if descricao
               else tributacao or AUSENTE, 2.2),
-        Campo("Município da prestação", municipio(texto(root, "MunicipioPrestacao")), 1.4),
+        Campo("Município da prestação", municipio(texto(root, "MunicipioPrestacao")
+                                                  or texto(root, "cLocPrestacao")), 1.4),
     ]
     linhas = [primeira]
+    reforma = [Campo(rotulo, valor) for rotulo, valor in (
+        ("NBS", texto(root, "NBS")),
+        ("Indicador da operação (IBS/CBS)", texto(root, "IBSCBS/cIndOp")),
+        ("Classificação tributária (IBS/CBS)",
+         texto(root, "IBSCBS/valores/trib/gIBSCBS/cClassTrib")),
+        ("País da prestação", texto(root, "cPaisPrestacao")),
+    ) if valor]
+    if reforma:
+        linhas.append(reforma)
     extras = [Campo(rotulo, valor) for rotulo, valor in (
         ("Código CEI", texto(root, "CodigoCEI")),
         ("Matrícula da obra", texto(root, "MatriculaObra")),
@@ -249,7 +261,9 @@ def _servico(root: etree._Element) -> Grade:
 
 
 def _valores(root: etree._Element) -> Grade:
-    servicos = decimal(root, "ValorServicos")
+    servicos = next((valor for valor in (decimal(root, tag) for tag in (
+        "ValorServicos", "ValorFinalCobrado", "ValorInicialCobrado")) if valor is not None),
+        None)
     deducoes = decimal(root, "ValorDeducoes")
     zero = Decimal("0.00")
     base = servicos - (deducoes or zero) if servicos is not None else None
