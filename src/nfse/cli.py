@@ -581,9 +581,10 @@ def sandbox_paulistana(
     faults: Faults = "",
     seed: Seed = None,
 ) -> None:
-    """Sandbox da NFS-e Paulistana (São Paulo, leiaute 1): SOAP 1.2 com certificado de
-    cliente; valida pelos esquemas oficiais v1 quando o nfselib-legacy está instalado ou
-    NFSE_PAULISTANA_XSD_DIR os indica."""
+    """Sandbox da NFS-e Paulistana (São Paulo, leiautes 1 e 2): SOAP 1.2 com certificado de
+    cliente; valida o leiaute 2 pelos esquemas oficiais v2 que o pacote traz
+    (NFSE_PAULISTANA_XSD_DIR_V2 indica outros) e o leiaute 1 pelos v1 quando o nfselib-legacy
+    está instalado ou NFSE_PAULISTANA_XSD_DIR os indica."""
     from nfse.sandbox.paulistana.server import run_forever
 
     run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed)
