@@ -50,8 +50,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
     # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
     assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,557"]
-    assert "população atendida: 106,917,138 de 212,589,522 (50.3 %)" in saida
+    # EL and Síntese on the abrasf provider (ABRASF 2.04): EL's 72 cities on 2.04 with an
+    # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
+    assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
+    assert _linha(saida, "Sintese")[1:3] == ["55", "55"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,684"]
+    assert "população atendida: 111,034,224 de 212,589,522 (52.2 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,8 +72,8 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
     total, _ = cobertura()
     # São Paulo (already served) and every Betha city (the operator's address) on top of the
-    # shipped registry's 106,917,138
-    assert total.populacao_atendida == 106_917_138 + 2_969_435
+    # shipped registry's 111,034,224
+    assert total.populacao_atendida == 111_034_224 + 2_969_435
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

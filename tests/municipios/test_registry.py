@@ -220,6 +220,16 @@ def test_an_address_of_another_system_is_not_taken(tmp_path: Path) -> None:
     assert "Giss" in routing.nao_atendido(CUIABA, "producao")
 
 
+def test_a_plain_http_homologacao_address_is_not_taken() -> None:
+    """Petrolina/PE (EL): ACBr's table gives an http test address; homologação goes to the
+    provider's default test address instead (NFSE_ABRASF_URL_HOMOLOGACAO)."""
+    petrolina = routing.rota("2611101")
+    assert (petrolina.sistema, petrolina.url("homologacao")) == ("EL", None)
+    assert petrolina.problema("homologacao") is None
+    # its production address is plain http too: kept, so produção says why it is not served
+    assert "não usa TLS" in routing.nao_atendido("2611101", "producao")
+
+
 def test_a_plain_http_production_address_is_not_served(tmp_path: Path) -> None:
     """Mantena/MG: ISSNet's ABRASF 1.0 address is http; taken, it is still not served."""
     routing.carregar(escrever(tmp_path, '[sistemas.ISSNet]\nperfil = "issnet_204"\n'))
@@ -342,6 +352,8 @@ def test_settings_read_the_file_from_the_environment(
      "lista de versões"),
     ("[sistemas.X]\nperfil = \"nacional\"\nenderecos = \"não\"", "sistemas.X.enderecos",
      "true ou false"),
+    ("[perfis.novo]\npadrao = \"abrasf\"\nnomes_operacao = [\"ConsultarNfseRps\"]",
+     "perfis.novo.nomes_operacao", "tabela"),
     ("[sistemas.X]\nperfil = \"nacional\"\nversao_soap = \"1.1\"", "sistemas.X.versao_soap",
      "chave desconhecida"),
     ("[municipios.\"2800308\"]\nperfil = \"webiss\"\nurl_producao = \"https://x\"",

@@ -89,8 +89,9 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao")
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
-_BOOLEANOS = ("parametros_qualificados",
+_BOOLEANOS = ("parametros_qualificados", "envolver_operacao",
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
+_TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")
 EMISSORES = "emissores.csv"
 ENDERECOS = "enderecos.csv"
@@ -98,7 +99,8 @@ PADRAO_NACIONAL = "PadraoNacional"
 """ACBr's name for the national layout: not a municipal system."""
 
 CHAVES_PERFIL = (frozenset({"padrao", *_ESCOLHAS}) | frozenset(_TEXTOS)
-                 | frozenset(_TEXTOS_VAZIOS) | frozenset(_LISTAS) | frozenset(_BOOLEANOS))
+                 | frozenset(_TEXTOS_VAZIOS) | frozenset(_LISTAS) | frozenset(_BOOLEANOS)
+                 | frozenset(_TABELAS))
 CHAVES_MUNICIPIO = (CHAVES_PERFIL - {"padrao"}) | {"perfil", "sistema", "codigos_tributarios",
                                                     *_URLS}
 CHAVES_SISTEMA = frozenset({"perfil", "versoes", "enderecos", *_URLS})
@@ -260,6 +262,10 @@ def _validar_chaves(tabela: dict[str, Any], permitidas: frozenset[str], origem: 
             if not isinstance(valor, list) or not all(
                     isinstance(v, str) and v.strip() for v in valor):
                 raise _erro(origem, onde, 'deve ser uma lista de códigos, como ["E10"]')
+        elif nome in _TABELAS:
+            if not isinstance(valor, dict) or not all(
+                    isinstance(v, str) and v.strip() for v in valor.values()):
+                raise _erro(origem, onde, 'deve ser uma tabela {Operação = "nome"}')
         elif nome in _URLS:
             if not isinstance(valor, str) or not valor.startswith(("https://", "http://")):
                 raise _erro(origem, onde, "deve ser um endereço http:// ou https://")
@@ -343,12 +349,17 @@ def sementes() -> Mapping[str, Semente]:
 
 @cache
 def enderecos() -> Mapping[str, Enderecos]:
-    """``enderecos.csv`` by IBGE code."""
+    """``enderecos.csv`` by IBGE code. A plain http homologação address is left out: the
+    gateway reaches no authority without TLS, and without one of its own the municipality's
+    homologação goes to the provider's default test address; a plain http production address
+    is kept, so the route says why produção is not served."""
     arquivo = resources.files("nfse.municipios") / ENDERECOS
     with arquivo.open(encoding="utf-8") as fh:
         return MappingProxyType({
-            row["ibge"]: Enderecos(row["sistema"], row["versao"],
-                                   row["url_producao"] or None, row["url_homologacao"] or None)
+            row["ibge"]: Enderecos(
+                row["sistema"], row["versao"], row["url_producao"] or None,
+                row["url_homologacao"] if row["url_homologacao"].startswith("https://")
+                else None)
             for row in csv.DictReader(fh)})
 
 
