@@ -16,7 +16,6 @@ from nfse.store.tables import artefatos
 from tests.support import Gateway, nota_exemplo
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 WS = "http://nfse.abrasf.org.br"
 
 
@@ -75,7 +74,8 @@ url_homologacao = "https://giss.example.invalid/homologacao"
 
 def test_giss_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, tmp_path: Path) -> None:
     """Maceió (GISS Online, ABRASF 2.04) given an address in an operator's file, through the
-    shipped profile: SOAP 1.2, GerarNfseRequest, unqualified parameters."""
+    shipped profile: SOAP 1.1, GerarNfseRequest, unqualified parameters (the shipped
+    registry routes no GISS city: its header namespace is GISS's own)."""
     arquivo = tmp_path / "municipios.toml"
     arquivo.write_text(GISS, encoding="utf-8")
     routing.carregar(arquivo)
@@ -88,11 +88,106 @@ def test_giss_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, tmp_path: Path
         completa = gateway.client.get("/v2/nfse/giss-1?completa=1").json()
         assert completa["numero"] == nota["numero"]
         [envio] = _pedidos(gateway, "emissao")
-        operacao = _operacao(envio, SOAP12)
+        operacao = _operacao(envio)
         assert etree.QName(operacao).text == f"{{{WS}}}GerarNfseRequest"
         assert [etree.QName(p).text for p in operacao] == ["nfseCabecMsg", "nfseDadosMsg"]
         cancel = gateway.client.request("DELETE", "/v2/nfse/giss-1",
                                         json={"justificativa": "Erro na emissão da nota fiscal"})
+        assert cancel.json() == {"status": "cancelado"}
+        assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
+    finally:
+        routing.carregar(None)
+
+
+def _acoes(gateway: Gateway, nome: str) -> list[str]:
+    """The body element of each request of exchange ``nome``."""
+    return [etree.QName(_operacao(envio)).localname for envio in _pedidos(gateway, nome)]
+
+
+def test_el_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """Porto Velho (EL, ABRASF 2.04) through the shipped registry and its production address
+    in enderecos.csv: SOAP 1.1, <GerarNfse> around <GerarNfseRequest>, unqualified
+    parameters; a lost answer is found by ConsultarNfsePorRps in the same wrapping."""
+    municipio = gateway.client.get("/v2/municipios/1100205").json()
+    assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", "EL")
+    assert municipio["nfse_habilitada"] is True
+    assert routing.rota("1100205").url("producao") == \
+        "https://nfse-backend.portovelho.ro.gov.br/producao/NfseWSService"
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = "1100205"
+    abrasf.inject("timeout_after_commit")
+    gateway.runtime.settings.authority_timeout = 1.0
+    nota = gateway.autorizar("el-1", body)
+    assert len(abrasf.emitidas()) == 1
+    envio = _pedidos(gateway, "emissao")[0]
+    externo = _operacao(envio)
+    assert etree.QName(externo).text == f"{{{WS}}}GerarNfse"
+    [interno] = externo
+    assert etree.QName(interno).text == f"{{{WS}}}GerarNfseRequest"
+    assert [etree.QName(p).text for p in interno] == ["nfseCabecMsg", "nfseDadosMsg"]
+    assert _acoes(gateway, "consulta_rps") == ["ConsultarNfsePorRps"]
+
+    cancel = gateway.client.request("DELETE", "/v2/nfse/el-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    # the sandbox found the cancellation in the same wrapping
+    assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
+    assert nota["numero"]
+
+
+def test_sintese_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """Janaúba (Síntese, ABRASF 2.04) through the shipped registry: SOAP 1.1, the body is
+    GerarNfseEnvio with SOAPAction http://nfsews.sintesenotafiscal.com.br/GerarNfse, and the
+    query by RPS goes by its ABRASF 1.0 name, ConsultarNfseRps."""
+    municipio = gateway.client.get("/v2/municipios/3135100").json()
+    assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", "Sintese")
+    assert routing.rota("3135100").url("producao") == \
+        "https://janauba.sintesenotafiscal.com.br/nfsews/NfseWS"
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = "3135100"
+    abrasf.inject("timeout_after_commit")
+    gateway.runtime.settings.authority_timeout = 1.0
+    nota = gateway.autorizar("sintese-1", body)
+    assert len(abrasf.emitidas()) == 1
+    assert _acoes(gateway, "emissao")[0] == "GerarNfseEnvio"
+    assert _acoes(gateway, "consulta_rps") == ["ConsultarNfseRpsEnvio"]
+    completa = gateway.client.get("/v2/nfse/sintese-1?completa=1").json()
+    assert completa["numero"] == nota["numero"]
+    cancel = gateway.client.request("DELETE", "/v2/nfse/sintese-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}  # CancelarNfseEnvio, .../CancelarNfse
+    assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
+
+
+TRIBUTUS = """
+[municipios."2613701"]
+perfil = "tributus_204"
+sistema = "Tributus"
+url_producao = "https://www.tributosmunicipais.com.br/nfse/api/?tokenAuth=chave"
+"""
+
+
+def test_tributus_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, tmp_path: Path) -> None:
+    """A Tributus city given an address with its key in an operator's file (the shipped
+    registry routes none: each call needs the contribuinte's key), through the shipped
+    profile: SOAP 1.1, GerarNfseRequest in https://tributosmunicipais.com.br/nfse/api/."""
+    assert routing.rota("2613701").motivo  # not served by the shipped registry
+    arquivo = tmp_path / "municipios.toml"
+    arquivo.write_text(TRIBUTUS, encoding="utf-8")
+    routing.carregar(arquivo)
+    try:
+        body = nota_exemplo()
+        body["prestador"]["codigo_municipio"] = "2613701"
+        nota = gateway.autorizar("tributus-1", body)
+        [envio] = _pedidos(gateway, "emissao")
+        operacao = _operacao(envio)
+        assert etree.QName(operacao).text == \
+            "{https://tributosmunicipais.com.br/nfse/api/}GerarNfseRequest"
+        assert [etree.QName(p).text for p in operacao] == ["nfseCabecMsg", "nfseDadosMsg"]
+        completa = gateway.client.get("/v2/nfse/tributus-1?completa=1").json()
+        assert completa["numero"] == nota["numero"]
+        cancel = gateway.client.request("DELETE", "/v2/nfse/tributus-1",
+                                        json={"justificativa": "Erro na emissão da nota"})
         assert cancel.json() == {"status": "cancelado"}
         assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
     finally:

@@ -37,15 +37,25 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, EMISSOR_NACIONAL)[1:] == [
         "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %"]
     assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "1", "11,895,578", "11,895,578", "100.0 %"]
-    # Caxias do Sul (Infisc, the national DPS at its own address) is served; the other 8 not
-    assert _linha(saida, "Infisc")[1:3] == ["9", "1"]
+    # Infisc and SimplISS take the national DPS with the Sefin's API at each city's address
+    # (enderecos.csv): all 9 Infisc cities; 16 of 21 SimplISS (4 publish a plain http
+    # address, 1 is on SimplISS's old ABRASF web service)
+    assert _linha(saida, "Infisc")[1:5] == ["9", "9", "1,291,237", "1,291,237"]
+    assert _linha(saida, "SimplISS")[1:3] == ["21", "16"]
+    # Betha and SilTecnologia speak SOAP at their addresses: not served in produção
+    assert _linha(saida, "Betha")[1:3] == ["161", "0"]
+    assert _linha(saida, "SilTecnologia")[1:3] == ["9", "0"]
     # Cáceres (RLZ, ABRASF): its published production address is plain http
     assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
-    # ISSNet: the 5 municipalities whose production address is documented (Brasília,
-    # Goiânia, Ribeirão Preto, Macapá, Itaúna)
-    assert _linha(saida, "ISSNet")[1:5] == ["21", "5", "9,381,075", "5,795,517"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,524"]
-    assert "população atendida: 101,638,192 de 212,589,522 (47.8 %)" in saida
+    # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
+    # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
+    assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
+    # EL and Síntese on the abrasf provider (ABRASF 2.04): EL's 72 cities on 2.04 with an
+    # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
+    assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
+    assert _linha(saida, "Sintese")[1:3] == ["55", "55"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,684"]
+    assert "população atendida: 111,034,224 de 212,589,522 (52.2 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,7 +71,9 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "ISSSaoPaulo")[1:3] == ["1", "1"]
     assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
     total, _ = cobertura()
-    assert total.populacao_atendida == 83_947_097 + 11_895_578 + 2_969_435 + 5_795_517
+    # São Paulo (already served) and every Betha city (the operator's address) on top of the
+    # shipped registry's 111,034,224
+    assert total.populacao_atendida == 111_034_224 + 2_969_435
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

@@ -78,13 +78,14 @@ def test_a_municipal_system_without_a_production_address_is_refused_in_producao(
     assert municipio["nfse_habilitada"] is False and "SilTecnologia" in municipio["motivo_nfse"]
 
 
-def _segundo_sandbox(gateway: Gateway, pasta: Path) -> NacionalSandbox:
-    """Another Nacional sandbox playing the municipal system's endpoint, under the same CA
-    as the first (the homologação trust store)."""
+def _segundo_sandbox(gateway: Gateway, pasta: Path, base: str = "/SefinNacional"
+                     ) -> NacionalSandbox:
+    """Another Nacional sandbox playing the municipal system's endpoint (under its base
+    path), under the same CA as the first (the homologação trust store)."""
     pasta.mkdir(parents=True)
     for nome in ("ca.p12", "server.p12"):
         shutil.copy(gateway.sandbox.data_dir / nome, pasta / nome)
-    municipal = NacionalSandbox(pasta)
+    municipal = NacionalSandbox(pasta, base=base)
     municipal.start()
     municipal.trust(gateway.a1.cert)
     return municipal
@@ -104,6 +105,42 @@ def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tm
         assert gateway.sandbox.emitidas() == []  # not the Sefin's address
         cancel = gateway.client.request(
             "DELETE", "/v2/nfse/franca-municipal",
+            content=json.dumps({"justificativa": "Cancelamento de teste da DPS"}))
+        assert cancel.status_code == 200 and cancel.json() == {"status": "cancelado"}
+        assert municipal.emitidas()[0]["cancelada"] is True
+    finally:
+        municipal.stop()
+
+
+@pytest.mark.parametrize(("codigo", "sistema", "base", "producao"), [
+    ("4305108", "Infisc", "/sefinnacional", "https://sefin.caxias.rs.gov.br/sefinnacional"),
+    ("4202404", "SimplISS", "", "https://nfseblumenau.simplissweb.com.br"),
+])
+def test_a_system_of_the_sefins_api_at_its_own_base_path(
+        gateway: Gateway, tmp_path: Path, tabela: None, codigo: str, sistema: str, base: str,
+        producao: str) -> None:
+    """Caxias do Sul (Infisc, /sefinnacional) and Blumenau (SimplISS, the root): the shipped
+    registry routes them with their production address from enderecos.csv; the operator
+    points the system's homologação at a sandbox serving the Sefin's routes under that base
+    path, and the note is emitted, queried and cancelled there."""
+    municipal = _segundo_sandbox(gateway, tmp_path / sistema, base)
+    try:
+        assert municipal.url.endswith(f":{municipal.port}{base}")
+        arquivo = tmp_path / "municipios.toml"
+        arquivo.write_text(f'[sistemas.{sistema}]\nperfil = "dps_municipal"\n'
+                           f'versoes = ["1.01"]\nurl_homologacao = "{municipal.url}"\n',
+                           encoding="utf-8")
+        routing.carregar(arquivo)
+        rota = routing.rota(codigo)
+        assert (rota.perfil, rota.sistema, rota.url("producao")) == (
+            "dps_municipal", sistema, producao)
+        nota = gateway.autorizar(f"dps-{sistema}", _nota(codigo))
+        assert [n["chaveAcesso"] for n in municipal.emitidas()] == [nota["chave_acesso"]]
+        assert gateway.sandbox.emitidas() == []
+        completa = gateway.client.get(f"/v2/nfse/dps-{sistema}?completa=1").json()
+        assert completa["chave_acesso"] == nota["chave_acesso"]
+        cancel = gateway.client.request(
+            "DELETE", f"/v2/nfse/dps-{sistema}",
             content=json.dumps({"justificativa": "Cancelamento de teste da DPS"}))
         assert cancel.status_code == 200 and cancel.json() == {"status": "cancelado"}
         assert municipal.emitidas()[0]["cancelada"] is True

@@ -19,7 +19,9 @@ FRANCA = "3516200"  # SilTecnologia: the national DPS at its own address
 CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
 SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), served by the paulistana provider
 FORTALEZA = "2304400"  # own emitter (ISSFortaleza), not served
-CUIABA = "5103403"  # ISSNet without a known production address: through [sistemas.ISSNet]
+CUIABA = "5103403"  # ISSNet 2.04: its production address from enderecos.csv
+BARCARENA = "1501303"  # ISSNet whose only address in ACBr's table is the retired ABRASF 1.0
+BLUMENAU = "4202404"  # SimplISS: the national DPS at its own address, from enderecos.csv
 # Prestadores of the tests and benchmarks on the Sefin Nacional (Curitiba, Rio de Janeiro).
 SEFIN = ("4106902", "3304557", SERTAOZINHO)
 
@@ -90,10 +92,18 @@ def test_national_dps_at_the_municipal_systems_address() -> None:
     assert caxias.url("producao") == "https://sefin.caxias.rs.gov.br/sefinnacional"
     assert caxias.problema("producao") is None
 
+    blumenau = routing.rota(BLUMENAU)
+    assert (blumenau.perfil, blumenau.sistema) == ("dps_municipal", "SimplISS")
+    assert blumenau.url("producao") == "https://nfseblumenau.simplissweb.com.br"
+    assert blumenau.url("homologacao") == "https://producaorestrita.simplissweb.com.br"
+    assert blumenau.problema("producao") is None
+
     franca = routing.rota(FRANCA)
     assert (franca.provedor, franca.sistema, franca.dps_municipal) == (
         "nacional", "SilTecnologia", True)
-    # no production address known: homologação only (at the national test environment)
+    # SilTecnologia takes the DPS over SOAP, not the Sefin's API: its addresses in
+    # enderecos.csv are not taken, so homologação only (at the national test environment)
+    assert franca.url("producao") is None and franca.url("homologacao") is None
     assert franca.problema("homologacao") is None
     assert "SilTecnologia" in routing.nao_atendido(FRANCA, "producao")
     assert "Franca/SP" in routing.nao_atendido(FRANCA, "producao")
@@ -132,8 +142,101 @@ def test_shipped_file_routes_issnet_municipalities() -> None:
     assert routing.flags("5300108")["nfse_habilitada"] is True
     cuiaba = routing.rota(CUIABA)
     assert (cuiaba.perfil, cuiaba.url("homologacao")) == ("issnet_204", homologacao)
-    assert cuiaba.problema("homologacao") is None
-    assert "ISSNet" in routing.nao_atendido(CUIABA, "producao")
+    assert cuiaba.url("producao") == "https://wscuiaba.issnetonline.com.br/webservicenfse204/nfse.asmx"
+    assert cuiaba.problema("producao") is None
+    # [sistemas.ISSNet] versoes = ["2.04"]: the ABRASF 1.0 address is not taken
+    barcarena = routing.rota(BARCARENA)
+    assert (barcarena.perfil, barcarena.url("producao")) == ("issnet_204", None)
+    assert barcarena.problema("homologacao") is None
+    assert "ISSNet" in routing.nao_atendido(BARCARENA, "producao")
+
+
+def test_the_generated_addresses_are_the_municipalities_systems() -> None:
+    enderecos = provedores.enderecos()
+    sementes = provedores.sementes()
+    assert enderecos["5300108"] == provedores.Enderecos(
+        "ISSNet", "2.04", "https://df.issnetonline.com.br/webservicenfse204/nfse.asmx",
+        "https://www.issnetonline.com.br/homologaabrasf/webservicenfse204/nfse.asmx")
+    # the same table as the seed: where the seed names a system, it is the row's
+    iguais = [c for c, e in enderecos.items() if sementes[c].sistema == e.sistema]
+    assert len(iguais) > 0.99 * len(enderecos) > 2400
+    assert all(e.url_producao or e.url_homologacao for e in enderecos.values())
+
+
+PRECEDENCIA = """
+[sistemas.ISSNet]
+perfil = "issnet_204"
+versoes = ["2.04"]
+url_homologacao = "https://homologacao.issnet.example/nfse.asmx"
+
+[sistemas.SilTecnologia]
+perfil = "dps_municipal"
+
+[municipios."5208707"]
+perfil = "issnet_204"
+url_producao = "https://goiania.example/nfse.asmx"
+
+[municipios."5201108"]
+perfil = "issnet_204"
+"""
+
+
+def test_addresses_come_from_the_municipality_then_the_system_then_the_generated_file(
+        tmp_path: Path) -> None:
+    routing.carregar(escrever(tmp_path, PRECEDENCIA))
+    # Goiânia: its own entry's production address; the system's homologação
+    goiania = routing.rota("5208707")
+    assert goiania.url("producao") == "https://goiania.example/nfse.asmx"
+    assert goiania.url("homologacao") == "https://homologacao.issnet.example/nfse.asmx"
+    # Anápolis: an entry without address takes enderecos.csv's production address
+    assert routing.rota("5201108").url("producao") == \
+        "https://nfse.issnetonline.com.br/abrasf204/anapolis/nfse.asmx"
+    # Cuiabá, by its system: the file's production address, the system's homologação
+    cuiaba = routing.rota(CUIABA)
+    assert cuiaba.url("producao") == \
+        "https://wscuiaba.issnetonline.com.br/webservicenfse204/nfse.asmx"
+    assert cuiaba.url("homologacao") == "https://homologacao.issnet.example/nfse.asmx"
+    # the operator's SilTecnologia without "enderecos = false" takes Franca's addresses
+    franca = routing.rota(FRANCA)
+    assert franca.url("producao") == \
+        "https://franca.siltecnologia.com.br/services/NotaFiscalNacional"
+    assert franca.problema("producao") is None
+
+
+def test_a_system_with_its_own_address_keeps_it_for_every_municipality(
+        tmp_path: Path) -> None:
+    routing.carregar(escrever(tmp_path, '[sistemas.ISSNet]\nperfil = "issnet_204"\n'
+                                        'url_producao = "https://issnet.example/nfse.asmx"\n'))
+    for codigo in (CUIABA, BARCARENA, "5300108"):
+        assert routing.rota(codigo).url("producao") == "https://issnet.example/nfse.asmx"
+
+
+def test_an_address_of_another_system_is_not_taken(tmp_path: Path) -> None:
+    """Cuiabá corrected to another system: ISSNet's address in enderecos.csv is not its."""
+    routing.carregar(escrever(tmp_path, '[sistemas.Giss]\nperfil = "giss_204"\n'
+                                        '[municipios."5103403"]\nsistema = "Giss"\n'))
+    cuiaba = routing.rota(CUIABA)
+    assert (cuiaba.sistema, cuiaba.url("producao")) == ("Giss", None)
+    assert "Giss" in routing.nao_atendido(CUIABA, "producao")
+
+
+def test_a_plain_http_homologacao_address_is_not_taken() -> None:
+    """Petrolina/PE (EL): ACBr's table gives an http test address; homologação goes to the
+    provider's default test address instead (NFSE_ABRASF_URL_HOMOLOGACAO)."""
+    petrolina = routing.rota("2611101")
+    assert (petrolina.sistema, petrolina.url("homologacao")) == ("EL", None)
+    assert petrolina.problema("homologacao") is None
+    # its production address is plain http too: kept, so produção says why it is not served
+    assert "não usa TLS" in routing.nao_atendido("2611101", "producao")
+
+
+def test_a_plain_http_production_address_is_not_served(tmp_path: Path) -> None:
+    """Mantena/MG: ISSNet's ABRASF 1.0 address is http; taken, it is still not served."""
+    routing.carregar(escrever(tmp_path, '[sistemas.ISSNet]\nperfil = "issnet_204"\n'))
+    mantena = routing.rota("3139607")
+    assert mantena.url("producao") == \
+        "http://www.issnetonline.com.br/webserviceabrasf/mantena/servicos.asmx"
+    assert "não usa TLS" in routing.nao_atendido("3139607", "producao")
 
 
 def test_flags_default_to_the_national_standard() -> None:
@@ -245,6 +348,12 @@ def test_settings_read_the_file_from_the_environment(
      "nome de um sistema"),
     ("[sistemas.X]\nurl_producao = \"https://x\"", "sistemas.X.perfil", "obrigatório"),
     ("[sistemas.X]\nperfil = \"webiss\"", "sistemas.X.perfil", 'o perfil "webiss" não existe'),
+    ("[sistemas.X]\nperfil = \"nacional\"\nversoes = \"2.04\"", "sistemas.X.versoes",
+     "lista de versões"),
+    ("[sistemas.X]\nperfil = \"nacional\"\nenderecos = \"não\"", "sistemas.X.enderecos",
+     "true ou false"),
+    ("[perfis.novo]\npadrao = \"abrasf\"\nnomes_operacao = [\"ConsultarNfseRps\"]",
+     "perfis.novo.nomes_operacao", "tabela"),
     ("[sistemas.X]\nperfil = \"nacional\"\nversao_soap = \"1.1\"", "sistemas.X.versao_soap",
      "chave desconhecida"),
     ("[municipios.\"2800308\"]\nperfil = \"webiss\"\nurl_producao = \"https://x\"",

@@ -44,13 +44,17 @@ def envelope(operacao: str, cabecalho: str, dados: bytes,
     """The SOAP request and its HTTP headers (Content-Type and the action)."""
     soap = SOAP12 if variante.versao_soap == "1.2" else SOAP11
     prefix = "ws:" if variante.parametros_qualificados else ""
-    element = f"ws:{operacao}{variante.sufixo_requisicao}"
+    nome = variante.nome(operacao)
+    element = f"ws:{nome}{variante.sufixo_requisicao}"
+    namespace = f' xmlns:ws="{escape(variante.namespace_servico, {chr(34): "&quot;"})}"'
+    pedido = (f"<{element}{'' if variante.envolver_operacao else namespace}>"
+              f"<{prefix}nfseCabecMsg>{escape(cabecalho)}</{prefix}nfseCabecMsg>"
+              f"<{prefix}nfseDadosMsg>{escape(dados.decode('utf-8'))}</{prefix}nfseDadosMsg>"
+              f"</{element}>")
+    if variante.envolver_operacao:
+        pedido = f"<ws:{nome}{namespace}>{pedido}</ws:{nome}>"
     text = (f'<?xml version="1.0" encoding="utf-8"?>'
-            f'<soap:Envelope xmlns:soap="{soap}"><soap:Body>'
-            f'<{element} xmlns:ws="{escape(variante.namespace_servico, {chr(34): "&quot;"})}">'
-            f"<{prefix}nfseCabecMsg>{escape(cabecalho)}</{prefix}nfseCabecMsg>"
-            f"<{prefix}nfseDadosMsg>{escape(dados.decode('utf-8'))}</{prefix}nfseDadosMsg>"
-            f"</{element}></soap:Body></soap:Envelope>")
+            f'<soap:Envelope xmlns:soap="{soap}"><soap:Body>{pedido}</soap:Body></soap:Envelope>')
     action = variante.acao(operacao)
     if variante.versao_soap == "1.2":
         headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"',

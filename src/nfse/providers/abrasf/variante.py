@@ -19,6 +19,11 @@ Keys (default first):
   the body element is the operation itself.
 - ``prefixo_acao``: the service namespace; SOAPAction = prefix + "/" + operation (some
   WSDLs use ``http://nfse.abrasf.org.br/Infse``).
+- ``envolver_operacao``: ``false``, or ``true`` where the ``<Op>Request`` element comes
+  inside an ``<Op>`` element of the same namespace (EL).
+- ``nomes_operacao``: ``{}``, or the name a system gives an operation in the SOAPAction
+  and the body element, where it differs (Sintese: ``{ConsultarNfsePorRps =
+  "ConsultarNfseRps"}``, the ABRASF 1.0 name).
 - ``codigo_cancelamento``: ``"1"`` (erro na emissão), ``"2"`` or ``"4"``; 3 and 5 are the
   municipality's own.
 - ``codigos_rps_duplicado``: ``["E10"]`` "RPS já informado": the note may exist, reconcile.
@@ -81,10 +86,18 @@ class Variante:
     codigos_nfse_cancelada: frozenset[str] = frozenset({"E79"})
     codigo_municipio_homologacao: str = ""
     xsd_dir: str | None = None
+    envolver_operacao: bool = False
+    nomes_operacao: tuple[tuple[str, str], ...] = ()
+    """(ABRASF name, the system's name) pairs."""
+
+    def nome(self, operacao: str) -> str:
+        """The system's name of an ABRASF operation."""
+        return dict(self.nomes_operacao).get(operacao, operacao)
 
     def acao(self, operacao: str) -> str:
         """The SOAPAction of an operation."""
-        return f"{(self.prefixo_acao or self.namespace_servico).rstrip('/')}/{operacao}"
+        return (f"{(self.prefixo_acao or self.namespace_servico).rstrip('/')}/"
+                f"{self.nome(operacao)}")
 
 
 PADRAO = Variante()
@@ -136,7 +149,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "assinatura", "formato_item_lista", "autenticacao", "sufixo_requisicao",
                    "prefixo_acao", "codigo_cancelamento", "codigos_rps_duplicado",
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
-                   "codigo_municipio_homologacao", "xsd_dir"})
+                   "codigo_municipio_homologacao", "xsd_dir", "envolver_operacao",
+                   "nomes_operacao"})
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -171,7 +185,18 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
                                         PADRAO.codigos_nfse_cancelada),
         codigo_municipio_homologacao=municipio_homologacao,
         xsd_dir=str(xsd_dir) if xsd_dir else None,
+        envolver_operacao=_booleano(opcoes, "envolver_operacao", False),
+        nomes_operacao=_nomes(opcoes),
     )
+
+
+def _nomes(opcoes: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    value = opcoes.get("nomes_operacao") or {}
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
+        raise VarianteInvalida(f"opção ABRASF nomes_operacao={value!r}: informe uma tabela "
+                               '{Operação = "nome no sistema"}')
+    return tuple(sorted((k.strip(), v.strip()) for k, v in value.items()))
 
 
 def _freeze(value: Any) -> Any:

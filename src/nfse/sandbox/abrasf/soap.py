@@ -24,6 +24,9 @@ OPERACOES = ("RecepcionarLoteRps", "RecepcionarLoteRpsSincrono", "GerarNfse", "C
              "SubstituirNfse", "ConsultarLoteRps", "ConsultarNfsePorRps",
              "ConsultarNfseServicoPrestado", "ConsultarNfseServicoTomado",
              "ConsultarNfsePorFaixa")
+NOMES_ABRASF_1 = {"ConsultarNfseRps": "ConsultarNfsePorRps",
+                  "ConsultarNfseFaixa": "ConsultarNfsePorFaixa"}
+"""Operations some 2.0x systems still call by their ABRASF 1.0 name (Sintese)."""
 _parsers = threading.local()
 
 
@@ -71,7 +74,7 @@ def _acao(content_type: str, soap_action: str | None) -> str:
 
 def _operacao_da_acao(acao: str) -> str | None:
     nome = re.split(r"[/#:]", acao.rstrip("/"))[-1] if acao else ""
-    nome = nome.removesuffix("Request")
+    nome = NOMES_ABRASF_1.get(nome.removesuffix("Request"), nome.removesuffix("Request"))
     return nome if nome in OPERACOES else None
 
 
@@ -114,6 +117,10 @@ def ler(corpo: bytes, content_type: str, soap_action: str | None) -> Chamada:
     if not operacao:
         raise FalhaSoap(f"Operação desconhecida: {{{nome.namespace or ''}}}{nome.localname}"
                         f" (esperada uma de {', '.join(OPERACOES)} em {WS})", soap)
+    interno = [e for e in pedido if isinstance(e.tag, str)
+               and etree.QName(e).localname == f"{nome.localname}Request"]
+    if _parametro(pedido, "nfseDadosMsg")[0] is None and len(interno) == 1:
+        pedido = interno[0]  # <Op><OpRequest>...</OpRequest></Op> (EL)
     cabecalho, _ = _parametro(pedido, "nfseCabecMsg")
     dados, qualificado = _parametro(pedido, "nfseDadosMsg")
     if not dados:

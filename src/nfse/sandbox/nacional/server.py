@@ -1,6 +1,8 @@
 """The HTTPS server of the NFS-e Nacional sandbox: mutual TLS (a client certificate is
-required and must be trusted), HTTP/1.1, JSON, the Sefin's routes under ``/SefinNacional``,
-plus ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
+required and must be trusted), HTTP/1.1, JSON, the Sefin's routes under ``/SefinNacional``
+(or another base path: a municipal system that takes the national DPS serves the same routes
+under its own, ``/sefinnacional`` or the root), plus ``/_sandbox/emitidas`` and
+``/_sandbox/faults`` for tests."""
 
 from __future__ import annotations
 
@@ -86,15 +88,15 @@ class _Handler(SandboxHandler):
             query = parse_qs(urlsplit(self.path).query)
             self._json(sandbox.distribuicao.consultar(
                 parts[2], (query.get("cnpjConsulta") or [None])[0], self._caller()))
-        elif parts[:1] != [BASE.strip("/")]:
+        elif (rota := sandbox.rota(parts)) is None:
             self._not_found()
-        elif len(parts) == 3 and parts[1] == "nfse":
-            self._json(sandbox.sefin.consultar_nfse(parts[2], self._caller()))
-        elif len(parts) == 3 and parts[1] == "dps":
-            self._json(sandbox.sefin.consultar_dps(parts[2], self._caller()))
-        elif len(parts) == 6 and parts[1] == "nfse" and parts[3] == "eventos":
-            self._json(sandbox.sefin.consultar_evento(parts[2], parts[4], parts[5]))
-        elif len(parts) in (4, 5) and parts[1] == "nfse" and parts[3] == "eventos":
+        elif len(rota) == 2 and rota[0] == "nfse":
+            self._json(sandbox.sefin.consultar_nfse(rota[1], self._caller()))
+        elif len(rota) == 2 and rota[0] == "dps":
+            self._json(sandbox.sefin.consultar_dps(rota[1], self._caller()))
+        elif len(rota) == 5 and rota[0] == "nfse" and rota[2] == "eventos":
+            self._json(sandbox.sefin.consultar_evento(rota[1], rota[3], rota[4]))
+        elif len(rota) in (3, 4) and rota[0] == "nfse" and rota[2] == "eventos":
             self._send(405, b"", "text/plain")
         else:
             self._not_found()
@@ -103,10 +105,10 @@ class _Handler(SandboxHandler):
         if self.caller_cert() is None or self._vencido():
             self._send(403, b"", "application/json")
             return
-        parts = self.path.split("?")[0].strip("/").split("/")
-        if len(parts) == 3 and parts[:2] == [BASE.strip("/"), "dps"]:
-            status, _ = self.server.sandbox.sefin.consultar_dps(parts[2], None)
-            exists = self.server.sandbox.estado.por_dps(parts[2]) is not None
+        rota = self.server.sandbox.rota(self.path.split("?")[0].strip("/").split("/"))
+        if rota is not None and len(rota) == 2 and rota[0] == "dps":
+            status, _ = self.server.sandbox.sefin.consultar_dps(rota[1], None)
+            exists = self.server.sandbox.estado.por_dps(rota[1]) is not None
             self._send(200 if exists else status, b"", "application/json")
         else:
             self._not_found()
@@ -124,10 +126,10 @@ class _Handler(SandboxHandler):
                 return
             sandbox.inject(fault, count)
             self._send(200, b"{}", "application/json")
-        elif parts == [BASE.strip("/"), "nfse"]:
+        elif (rota := sandbox.rota(parts)) == ["nfse"]:
             self._faulty(lambda: sandbox.sefin.receber_dps(body, self._caller()))
-        elif len(parts) == 4 and parts[1] == "nfse" and parts[3] == "eventos":
-            self._faulty(lambda: sandbox.sefin.registrar_evento(parts[2], body, self._caller()))
+        elif rota is not None and len(rota) == 3 and rota[0] == "nfse" and rota[2] == "eventos":
+            self._faulty(lambda: sandbox.sefin.registrar_evento(rota[1], body, self._caller()))
         else:
             self._not_found()
 
@@ -145,15 +147,28 @@ class NacionalSandbox(HttpsSandbox):
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                 slow_seconds: float = 1.0, latency: Latencia | None = None):
+                 slow_seconds: float = 1.0, latency: Latencia | None = None,
+                 base: str = BASE):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds, latency=latency)
         self.parametrizacao = Parametrizacao()
         """The ADN's municipal parameters it serves (tests change them)."""
+        self.base = "/" + base.strip("/") if base.strip("/") else ""
+        """The path the Sefin's routes are under: ``/SefinNacional``, or a municipal
+        system's (``/sefinnacional``; ``""`` for the root)."""
+        self._base_partes = self.base.strip("/").split("/") if self.base else []
+
+    def rota(self, partes: list[str]) -> list[str] | None:
+        """The Sefin route of a request path's segments (``["nfse", chave]``...), or None
+        when the path is not under the base."""
+        tamanho = len(self._base_partes)
+        if partes[:tamanho] != self._base_partes:
+            return None
+        return partes[tamanho:]
 
     @property
     def url(self) -> str:
-        return f"https://{self.host}:{self.port}{BASE}"
+        return f"https://{self.host}:{self.port}{self.base}"
 
     @property
     def adn_url(self) -> str:
