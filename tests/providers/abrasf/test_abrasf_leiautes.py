@@ -4,13 +4,15 @@ differ, invalid under 2.04's), and carries the version's number."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from nfse.model.nfse import parse_nfse
-from nfse.providers.abrasf import pedidos
+from nfse.providers.abrasf import pedidos, tomadas
 from nfse.providers.abrasf.leiaute import LEIAUTES
 from nfse.providers.abrasf.variante import VarianteInvalida, variante_de
 from nfse.providers.base import Rps
@@ -50,6 +52,8 @@ def _documentos(versao: str, **opcoes: str) -> dict[str, bytes]:
         "substituir": pedidos.substituir_nfse(nota, Rps("1", 8), "15", em, variante),
         "consultar_rps": pedidos.consultar_nfse_rps(nota, RPS, variante),
         "consultar_faixa": pedidos.consultar_nfse_faixa(nota, "15", variante),
+        "consultar_tomadas": pedidos.consultar_servico_tomado(
+            CNPJ, None, date(2026, 1, 1), date(2026, 1, 31), 1, variante),
     }
 
 
@@ -97,3 +101,34 @@ def test_the_header_carries_the_layout_number(versao: str) -> None:
 def test_an_unknown_layout_is_a_configuration_error() -> None:
     with pytest.raises(VarianteInvalida, match="versao_layout"):
         variante_de({"versao_layout": "2.01"})
+
+
+COMP_202 = f"""<CompNfse xmlns="{NS}"><Nfse versao="2.02"><InfNfse Id="n15">
+<Numero>15</Numero><CodigoVerificacao>ABC123</CodigoVerificacao>
+<DataEmissao>2026-01-10T10:00:00</DataEmissao>
+<ValoresNfse><BaseCalculo>100.00</BaseCalculo><ValorLiquidoNfse>100.00</ValorLiquidoNfse>
+</ValoresNfse>
+<PrestadorServico><IdentificacaoPrestador><CpfCnpj><Cnpj>{CNPJ}</Cnpj></CpfCnpj>
+<InscricaoMunicipal>{IM}</InscricaoMunicipal></IdentificacaoPrestador>
+<RazaoSocial>EMPRESA TESTE LTDA</RazaoSocial><Endereco/></PrestadorServico>
+<OrgaoGerador><CodigoMunicipio>1100049</CodigoMunicipio><Uf>RO</Uf></OrgaoGerador>
+<DeclaracaoPrestacaoServico><InfDeclaracaoPrestacaoServico>
+<Competencia>2026-01-10</Competencia>
+<Servico><Valores><ValorServicos>100.00</ValorServicos></Valores><IssRetido>2</IssRetido>
+<ItemListaServico>0107</ItemListaServico><Discriminacao>Suporte</Discriminacao>
+<CodigoMunicipio>1100049</CodigoMunicipio><ExigibilidadeISS>1</ExigibilidadeISS></Servico>
+<Prestador><CpfCnpj><Cnpj>{CNPJ}</Cnpj></CpfCnpj></Prestador>
+<Tomador><IdentificacaoTomador><CpfCnpj><Cnpj>07504505000132</Cnpj></CpfCnpj>
+</IdentificacaoTomador><RazaoSocial>Tomadora</RazaoSocial></Tomador>
+<OptanteSimplesNacional>2</OptanteSimplesNacional><IncentivoFiscal>2</IncentivoFiscal>
+</InfDeclaracaoPrestacaoServico></DeclaracaoPrestacaoServico>
+</InfNfse></Nfse></CompNfse>"""
+
+
+def test_a_received_note_of_an_older_layout_names_its_tomador() -> None:
+    """A 2.02 note (``Tomador``, not ``TomadorServico``) read for /v2/nfses_recebidas."""
+    comp = _valido(re.sub(r">\s+<", "><", COMP_202).encode(), "2.02")
+    lida = tomadas.ler(comp)
+    assert lida is not None
+    assert lida.dados["documento_tomador"] == "07504505000132"
+    assert lida.dados["chave"] == f"A1100049{CNPJ}{15:015d}"
