@@ -1,4 +1,4 @@
-"""What differs between ABRASF 2.04 systems, as data: the municipality registry hands the
+"""What differs between ABRASF 2.0x systems, as data: the municipality registry hands the
 worker a dict of options per municipality (``Emissor.opcoes``), parsed here once into a
 frozen ``Variante``. Every option is optional; the defaults are the plain ABRASF 2.04 WSDL
 (SOAP 1.1, ``http://nfse.abrasf.org.br``, unqualified parameters, RSA-SHA1, GerarNfse).
