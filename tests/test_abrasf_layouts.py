@@ -8,11 +8,14 @@ the call's header named)."""
 
 from __future__ import annotations
 
+import io
 import zlib
 from pathlib import Path
 
+import httpx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from nfse.municipios import routing
@@ -60,6 +63,11 @@ def _ciclo(gateway: Gateway, abrasf: AbrasfSandbox, ibge: str, ref: str) -> dict
     assert nota["codigo_verificacao"]
     [emitida] = abrasf.emitidas()
     assert (str(emitida["numero"]), emitida["status"]) == (nota["numero"], "autorizada")
+    # the DANFSe reads the layout's note: the prestador named in PrestadorServico up to 2.03
+    pdf = httpx.get(nota["url_danfse"])
+    assert pdf.status_code == 200
+    pagina = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "11.222.333/0001-81" in pagina and body["tomador"]["razao_social"] in pagina
     abrasf.inject("timeout_after_commit")
     cancel = gateway.client.request("DELETE", f"/v2/nfse/{ref}",
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
