@@ -1,6 +1,7 @@
-"""Where the tests find the official ABRASF 2.0x schemas: ``NFSE_ABRASF_XSD_DIR`` when set,
-else one folder (made once per run) linking the copies of the ``nfselib-legacy`` wheel (dev
-extra) under the names the gateway looks for (``nfse.providers.abrasf.leiaute``):
+"""Where the tests find the official ABRASF 2.0x schemas: ``NFSE_ABRASF_XSD_DIR`` when set
+(and complete), else one folder (made once per run) linking the copies of the
+``nfselib-legacy`` wheel (dev extra) under the names the gateway looks for
+(``nfse.providers.abrasf.leiaute``):
 
 - 2.04: ``DSF/2.04/nfse_v2-04.xsd``, the same file as ABRASF's (shared/schemas/abrasf-2.04);
 - 2.03: ``TIPLAN/nfse_v2-03.xsd``, ABRASF's 2.03 with the LC 157/2016 items (14.14, 99.99...)
@@ -31,17 +32,21 @@ ORIGENS = {
 
 @cache
 def abrasf_xsd_dir() -> Path:
+    """The folder; a configured one lacking some layout's schema (as
+    ``shared/schemas/abrasf-2.04``) is completed with the wheel's copies."""
     configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
-    if configured:
-        return Path(configured)
+    proprios = Path(configured) if configured else None
+    if proprios is not None and all((proprios / nome).is_file() for nome in ORIGENS):
+        return proprios
     found = {str(item): Path(str(item.locate())) for item in files("nfselib-legacy") or []}
-    missing = [origem for origem in ORIGENS.values() if origem not in found]
-    if missing:
-        raise RuntimeError("esquemas ABRASF não encontrados no nfselib-legacy: "
-                           + ", ".join(missing) + "; instale '.[dev]' ou defina "
-                           "NFSE_ABRASF_XSD_DIR")
     folder = Path(tempfile.mkdtemp(prefix="nfse-abrasf-xsd-"))
     atexit.register(shutil.rmtree, folder, True)
     for nome, origem in ORIGENS.items():
-        (folder / nome).symlink_to(found[origem])
+        if proprios is not None and (proprios / nome).is_file():
+            (folder / nome).symlink_to((proprios / nome).resolve())
+        elif origem in found:
+            (folder / nome).symlink_to(found[origem])
+        else:
+            raise RuntimeError(f"esquema ABRASF {nome} não encontrado: instale '.[dev]' (o "
+                               "nfselib-legacy o traz) ou defina NFSE_ABRASF_XSD_DIR")
     return folder
