@@ -102,19 +102,21 @@ def _no_leiaute(gateway: Gateway, abrasf: AbrasfSandbox, versao: str, corpo: str
     assert validate(comp, abrasf_xsd_dir() / ESQUEMAS[versao]) == []
 
 
-@pytest.mark.parametrize(("ibge", "sistema", "item"), [
-    ("1100049", "WebISS", "0107"),     # Cacoal/RO
-    ("4108304", "GestaoISS", "0107"),  # Foz do Iguaçu/PR
-    ("1502004", "Futurize", "01.07"),  # Cachoeira do Arari/PA
+@pytest.mark.parametrize(("ibge", "sistema", "versao", "item"), [
+    ("1100049", "WebISS", "2.02", "0107"),     # Cacoal/RO
+    ("4108304", "GestaoISS", "2.02", "0107"),  # Foz do Iguaçu/PR
+    ("1502004", "Futurize", "2.02", "01.07"),  # Cachoeira do Arari/PA
+    ("3103504", "GovDigital", "2.00", "01.07"),  # Araguari/MG
 ])
-def test_families_on_layout_202(gateway: Gateway, abrasf: AbrasfSandbox, ibge: str,
-                                sistema: str, item: str) -> None:
-    """WebISS, GestaoISS and Futurize (ABRASF 2.02) through the shipped registry: SOAP 1.1,
-    <Op>Request with unqualified parameters, the 2.02 layout, the family's item format."""
+def test_families_on_older_layouts(gateway: Gateway, abrasf: AbrasfSandbox, ibge: str,
+                                   sistema: str, versao: str, item: str) -> None:
+    """WebISS, GestaoISS, Futurize (ABRASF 2.02) and GovDigital (2.00) through the shipped
+    registry: SOAP 1.1, <Op>Request with unqualified parameters, the family's layout and
+    item format."""
     municipio = gateway.client.get(f"/v2/municipios/{ibge}").json()
     assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", sistema)
     _ciclo(gateway, abrasf, ibge, f"{sistema.lower()}-1")
-    _no_leiaute(gateway, abrasf, "2.02", "Request")
+    _no_leiaute(gateway, abrasf, versao, "Request")
     [envio] = _pedidos(gateway, "emissao")
     servico = _chamada(envio)[2].find("a:Rps/a:InfDeclaracaoPrestacaoServico/a:Servico", X)
     assert servico.findtext("a:ItemListaServico", namespaces=X) == item
