@@ -171,11 +171,11 @@ def cancelar(numero: int, signer: A1 | None = A1_TESTE) -> str:
 
 
 def substituir(numero: int, novo_rps: int, serie: str = "A",
-               assinado: bool = True) -> str:
+               assinado: bool = True, versao: str = "2.04") -> str:
     root = _root("SubstituirNfseEnvio")
     subst = _e(root, "SubstituicaoNfse", Id=f"subst{numero}")
     _pedido(subst, numero, A1_TESTE)
-    rps(subst, novo_rps, serie)
+    rps(subst, novo_rps, serie, versao=versao)
     if assinado:
         sign(root, subst, A1_TESTE)
     return etree.tostring(root, encoding="unicode")

@@ -19,11 +19,15 @@ from tests.sandbox.abrasf.pedidos import (
     CNPJ,
     N,
     cabecalho,
+    cancelar,
     chamar,
     cliente,
     consultar_faixa,
+    consultar_lote,
+    consultar_rps,
     gerar,
     lote,
+    substituir,
 )
 from tests.support import pasta_sandbox
 
@@ -57,6 +61,30 @@ def test_a_note_in_an_older_layout(client: httpx.Client, versao: str) -> None:
     assert len(faixa.comps()) == 1
     # one page only: no ProximaPagina (2.04 would name the page answered)
     assert lista.find("n:ProximaPagina", N) is None and lista.find("n:Pagina", N) is None
+
+
+@pytest.mark.parametrize("versao", ["2.03", "2.02", "2.00"])
+def test_every_answer_is_in_the_calls_layout(client: httpx.Client, versao: str) -> None:
+    """Query, cancellation, substitution, the asynchronous lot and an error, each answered
+    valid under the schema the header named."""
+    cab = cabecalho(versao)
+    chamar(client, "GerarNfse", gerar(1, versao=versao), cabecalho=cab)
+    chamar(client, "GerarNfse", gerar(2, versao=versao), cabecalho=cab)
+    achada = chamar(client, "ConsultarNfsePorRps", consultar_rps(1), cabecalho=cab)
+    assert len(_valido(achada.documento, versao).findall("n:CompNfse", N)) == 1
+    cancelada = chamar(client, "CancelarNfse", cancelar(1), cabecalho=cab)
+    confirmacao = _valido(cancelada.documento, versao).find(".//n:NfseCancelamento", N)
+    assert confirmacao.get("versao") == versao
+    trocada = chamar(client, "SubstituirNfse", substituir(2, 3, versao=versao), cabecalho=cab)
+    assert _valido(trocada.documento, versao).find(".//n:NfseSubstituidora", N) is not None
+    recebido = chamar(client, "RecepcionarLoteRps",
+                      lote([4], raiz="EnviarLoteRpsEnvio", versao=versao), cabecalho=cab)
+    protocolo = _valido(recebido.documento, versao).findtext("n:Protocolo", namespaces=N)
+    processado = chamar(client, "ConsultarLoteRps", consultar_lote(protocolo), cabecalho=cab)
+    assert len(_valido(processado.documento, versao).findall(".//n:CompNfse", N)) == 1
+    ausente = chamar(client, "ConsultarNfsePorRps", consultar_rps(99), cabecalho=cab)
+    _valido(ausente.documento, versao)
+    assert ausente.codigos() == ["E4"]
 
 
 def test_the_2_04_range_answer_names_its_page(client: httpx.Client) -> None:
