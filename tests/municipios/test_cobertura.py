@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nfse.cli import app
-from nfse.municipios import routing
+from nfse.municipios import provedores, routing
 from nfse.municipios.cobertura import EMISSOR_NACIONAL, cobertura
 
 
@@ -54,8 +54,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
     assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
     assert _linha(saida, "Sintese")[1:3] == ["55", "55"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,684"]
-    assert "população atendida: 111,034,224 de 212,589,522 (52.2 %)" in saida
+    # ABRASF 2.02 and 2.00 families (versao_layout), their cities on those layouts: WebISS's
+    # other 16 are on its ABRASF 1.0 web service
+    assert _linha(saida, "WebISS")[1:5] == ["76", "60", "6,635,596", "6,251,252"]
+    assert _linha(saida, "GestaoISS")[1:3] == ["8", "8"]
+    assert _linha(saida, "Futurize")[1:3] == ["109", "109"]
+    assert _linha(saida, "GovDigital")[1:3] == ["17", "17"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,878"]
+    assert "população atendida: 119,565,890 de 212,589,522 (56.2 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,6 +71,8 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                        '[sistemas.Betha]\nperfil = "dps_municipal"\n'
                        'url_producao = "https://betha.example/sefinnacional"\n',
                        encoding="utf-8")
+    provedores.carregar()
+    embarcado, _ = cobertura()
     monkeypatch.setenv("NFSE_MUNICIPIOS_FILE", str(arquivo))
     result = CliRunner().invoke(app, ["municipios", "cobertura"])
     assert result.exit_code == 0, result.output
@@ -72,8 +80,8 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
     total, _ = cobertura()
     # São Paulo (already served) and every Betha city (the operator's address) on top of the
-    # shipped registry's 111,034,224
-    assert total.populacao_atendida == 111_034_224 + 2_969_435
+    # shipped registry
+    assert total.populacao_atendida == embarcado.populacao_atendida + 2_969_435
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

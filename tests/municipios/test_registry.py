@@ -311,7 +311,8 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
     aracaju = routing.rota("2800308")
     assert (aracaju.provedor, aracaju.perfil) == ("abrasf", "webiss_204")
     assert aracaju.url("producao") == "https://aracaju.example/ws/nfse.asmx"
-    assert aracaju.url("homologacao") is None
+    # WebISS's one homologação (sistemas/webiss.toml), as for any municipality of the system
+    assert aracaju.url("homologacao") == "https://homologacao.webiss.com.br/ws/nfse.asmx"
     assert dict(aracaju.opcoes) == {"versao_soap": "1.2", "parametros_qualificados": True,
                                     "formato_item_lista": "0107", "assinatura": "sha256",
                                     "codigos_rps_duplicado": ["E10", "E160"]}
@@ -325,7 +326,7 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
 
     routing.carregar(None)
     assert routing.provider_for(CACERES) == "abrasf"
-    assert routing.rota("2800308").motivo and routing.rota(FORTALEZA).motivo
+    assert routing.rota("2800308").perfil == "webiss_202" and routing.rota(FORTALEZA).motivo
     assert routing.rota(CUIABA).perfil == "issnet_204"
 
 

@@ -84,6 +84,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "formato_item_lista": FORMATOS,
     "autenticacao": ("certificado",),
     "codigo_cancelamento": ("1", "2", "4"),
+    "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
     "status_nfse": ("ativo", "inativo"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")

@@ -28,8 +28,14 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 CNPJ = "11222333000181"
 OUTRO_CNPJ = "07504505000132"
 MUNICIPIO = "3550308"
-CABECALHO = (f'<cabecalho xmlns="{NS}" versao="2.04"><versaoDados>2.04</versaoDados>'
-             "</cabecalho>")
+
+
+def cabecalho(versao: str = "2.04") -> str:
+    return (f'<cabecalho xmlns="{NS}" versao="{versao}"><versaoDados>{versao}</versaoDados>'
+            "</cabecalho>")
+
+
+CABECALHO = cabecalho()
 
 def hoje() -> date:
     """Today where the municipality is (the sandbox refuses an RPS dated tomorrow there)."""
@@ -65,9 +71,10 @@ def rps(parent: etree._Element, numero: int, serie: str = "A", *, cnpj: str = CN
         iss: str | None = None, pis: str | None = "6.50", emissao: date | None = None,
         competencia: date | None = None, substitui: tuple[int, str] | None = None,
         algorithm: str = "sha1", sem: tuple[str, ...] = (),
-        ident: str | None = None) -> etree._Element:
+        ident: str | None = None, versao: str = "2.04") -> etree._Element:
     """Append a signed ``Rps`` (tcDeclaracaoPrestacaoServico) to ``parent``. ``sem`` names
-    elements of the declaration to leave out (to break the schema)."""
+    elements of the declaration to leave out (to break the schema); before 2.04 the tomador
+    is ``Tomador`` (nothing else this declaration carries differs)."""
     node = _e(parent, "Rps")
     inf = _e(node, "InfDeclaracaoPrestacaoServico", Id=ident or f"rps{numero}{serie}")
     info = _e(inf, "Rps")
@@ -103,7 +110,7 @@ def rps(parent: etree._Element, numero: int, serie: str = "A", *, cnpj: str = CN
     _e(servico, "MunicipioIncidencia", MUNICIPIO)
     prestador = _pessoa(inf, "Prestador", cnpj)
     _e(prestador, "InscricaoMunicipal", "12345")
-    tomador = _e(inf, "TomadorServico")
+    tomador = _e(inf, "TomadorServico" if versao == "2.04" else "Tomador")
     _pessoa(tomador, "IdentificacaoTomador", "12345678909")
     _e(tomador, "RazaoSocial", "Fulano de Tal")
     _e(inf, "OptanteSimplesNacional", "2")
@@ -121,15 +128,22 @@ def gerar(numero: int, serie: str = "A", **kw: object) -> str:
 
 def lote(numeros: list[int], *, quantidade: int | None = None, cnpj: str = CNPJ,
          assinado: bool = True, raiz: str = "EnviarLoteRpsSincronoEnvio",
-         **kw: object) -> str:
+         versao: str = "2.04", **kw: object) -> str:
+    """A lot; before 2.04 the lot names its prestador with CpfCnpj and InscricaoMunicipal
+    of its own."""
     root = _root(raiz)
-    lote_el = _e(root, "LoteRps", Id=f"lote{numeros[0]}", versao="2.04")
+    lote_el = _e(root, "LoteRps", Id=f"lote{numeros[0]}", versao=versao)
     _e(lote_el, "NumeroLote", str(numeros[0]))
-    _pessoa(lote_el, "Prestador", cnpj)
+    if versao == "2.04":
+        _pessoa(lote_el, "Prestador", cnpj)
+    else:
+        _e(_e(lote_el, "CpfCnpj"), "Cnpj", cnpj)
+        _e(lote_el, "InscricaoMunicipal", "12345")
     _e(lote_el, "QuantidadeRps", str(len(numeros) if quantidade is None else quantidade))
     lista = _e(lote_el, "ListaRps")
     for position, numero in enumerate(numeros):
-        rps(lista, numero, ident=f"rps{numero}_{position}", **kw)  # type: ignore[arg-type]
+        rps(lista, numero, ident=f"rps{numero}_{position}", versao=versao,
+            **kw)  # type: ignore[arg-type]
     if assinado:
         sign(root, lote_el, A1_TESTE)
     return etree.tostring(root, encoding="unicode")
@@ -157,11 +171,11 @@ def cancelar(numero: int, signer: A1 | None = A1_TESTE) -> str:
 
 
 def substituir(numero: int, novo_rps: int, serie: str = "A",
-               assinado: bool = True) -> str:
+               assinado: bool = True, versao: str = "2.04") -> str:
     root = _root("SubstituirNfseEnvio")
     subst = _e(root, "SubstituicaoNfse", Id=f"subst{numero}")
     _pedido(subst, numero, A1_TESTE)
-    rps(subst, novo_rps, serie)
+    rps(subst, novo_rps, serie, versao=versao)
     if assinado:
         sign(root, subst, A1_TESTE)
     return etree.tostring(root, encoding="unicode")
@@ -174,6 +188,16 @@ def consultar_rps(numero: int, serie: str = "A", cnpj: str = CNPJ) -> str:
     _e(ident, "Serie", serie)
     _e(ident, "Tipo", "1")
     _pessoa(root, "Prestador", cnpj)
+    return etree.tostring(root, encoding="unicode")
+
+
+def consultar_faixa(inicial: int, final: int, cnpj: str = CNPJ) -> str:
+    root = _root("ConsultarNfseFaixaEnvio")
+    _pessoa(root, "Prestador", cnpj)
+    faixa = _e(root, "Faixa")
+    _e(faixa, "NumeroNfseInicial", str(inicial))
+    _e(faixa, "NumeroNfseFinal", str(final))
+    _e(root, "Pagina", "1")
     return etree.tostring(root, encoding="unicode")
 
 

@@ -1,12 +1,13 @@
-"""Where the ABRASF 2.04 schema is, and the check every request document passes before it
+"""Where the ABRASF 2.0x schemas are, and the check every request document passes before it
 may leave (ARCHITECTURE decision 4).
 
-The schema is not shipped with the gateway: the folder holding ``nfse_v2-04.xsd`` (with
-``xmldsig-core-schema20020212.xsd`` beside it, which it imports) comes from the variant's
-``xsd_dir`` option, else from the environment variable ``NFSE_ABRASF_XSD_DIR``. With neither,
-documents go unchecked: the authority's own validation then speaks (as E160 or similar).
-A system whose schema differs from the standard one (an item list without the dot, wider
-aliquota) points ``xsd_dir`` at its own copy."""
+The schemas are not shipped with the gateway: the folder holding the layout's schema
+(``nfse_v2-04.xsd``, ``nfse_v2-03.xsd``, ``nfse_v2-02.xsd``, ``nfse_v2-01.xsd`` for 2.00;
+with ``xmldsig-core-schema20020212.xsd`` beside them, which they import) comes from the
+variant's ``xsd_dir`` option, else from the environment variable ``NFSE_ABRASF_XSD_DIR``.
+With neither, documents go unchecked: the authority's own validation then speaks (as E160 or
+similar). A system whose schema differs from the standard one (an item list without the dot,
+wider aliquota) points ``xsd_dir`` at its own copy."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from nfse.providers.abrasf.leiaute import LEIAUTES
 from nfse.providers.abrasf.variante import Variante
 from nfse.xml.validate import validate
 
-SCHEMA = "nfse_v2-04.xsd"
+SCHEMA = LEIAUTES["2.04"].esquema
+"""The default layout's schema."""
 ENV = "NFSE_ABRASF_XSD_DIR"
 
 
@@ -31,7 +34,7 @@ def schema_path(variante: Variante) -> Path | None:
     folder = variante.xsd_dir or os.environ.get(ENV, "").strip()
     if not folder:
         return None
-    path = Path(folder) / SCHEMA
+    path = Path(folder) / variante.leiaute.esquema
     if not path.is_file():
         raise EsquemaAusente(f"esquema ABRASF não encontrado: {path} (opção xsd_dir ou {ENV})")
     return path

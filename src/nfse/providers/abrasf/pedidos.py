@@ -1,5 +1,6 @@
-"""The ABRASF 2.04 request documents, built from the normalised note, signed, and checked
-against the schema before they may leave.
+"""The ABRASF 2.0x request documents (2.04 by default; 2.03, 2.02 and 2.00 where the
+variant's ``versao_layout`` says so, ``leiaute`` holding what differs), built from the
+normalised note, signed, and checked against the layout's schema before they may leave.
 
 The declaration (``InfDeclaracaoPrestacaoServico``) and the cancellation request
 (``InfPedidoCancelamento``) are written as canonical text (``nfse.xml.canonical.Node``), so
@@ -23,16 +24,15 @@ from nfse.fuso import SAO_PAULO
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.abrasf.esquema import problemas_de_esquema
+from nfse.providers.abrasf.leiaute import NS, Leiaute
 from nfse.providers.abrasf.soap import parser
 from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Emissor, Erro, Rps
 from nfse.xml.canonical import Node
 from nfse.xml.sign import c14n, signature
 
-NS = "http://www.abrasf.org.br/nfse.xsd"
-VERSAO = "2.04"
-CABECALHO = (f'<cabecalho versao="{VERSAO}" xmlns="{NS}">'
-             f"<versaoDados>{VERSAO}</versaoDados></cabecalho>")
+CABECALHO = Variante().leiaute.cabecalho()
+"""The default layout's header; a variant's is ``variante.leiaute.cabecalho()``."""
 TIPO_RPS = "1"
 """RPS (not a conjugated note nor a coupon): the gateway issues only RPS."""
 
@@ -183,14 +183,14 @@ def _prestador(parent: Node, nota: Nota) -> None:
         node.add("InscricaoMunicipal", nota.prestador.inscricao_municipal)
 
 
-def _tomador(parent: Node, tomador: Pessoa) -> None:
-    node = parent.add("TomadorServico")
+def _tomador(parent: Node, tomador: Pessoa, leiaute: Leiaute) -> None:
+    node = parent.add(leiaute.tomador)
     if tomador.cnpj or tomador.cpf:
         ident = node.add("IdentificacaoTomador")
         _cpf_cnpj(ident, tomador.cnpj, tomador.cpf)
         if tomador.inscricao_municipal:
             ident.add("InscricaoMunicipal", tomador.inscricao_municipal)
-    elif tomador.nif:
+    elif tomador.nif and leiaute.reforma_2_03:  # before 2.03 a foreign tomador goes unnamed
         node.add("NifTomador", tomador.nif)
     node.add("RazaoSocial", tomador.razao_social)
     end = tomador.endereco
@@ -214,17 +214,18 @@ def _tomador(parent: Node, tomador: Pessoa) -> None:
             contato.add("Email", tomador.email)
 
 
-def _intermediario(parent: Node, inter: Pessoa) -> None:
+def _intermediario(parent: Node, inter: Pessoa, leiaute: Leiaute) -> None:
     node = parent.add("Intermediario")
     ident = node.add("IdentificacaoIntermediario")
     _cpf_cnpj(ident, inter.cnpj, inter.cpf)
     if inter.inscricao_municipal:
         ident.add("InscricaoMunicipal", inter.inscricao_municipal)
     node.add("RazaoSocial", inter.razao_social)
-    node.add("CodigoMunicipio", inter.endereco.codigo_municipio if inter.endereco else "")
+    if leiaute.reforma_2_03:
+        node.add("CodigoMunicipio", inter.endereco.codigo_municipio if inter.endereco else "")
 
 
-def _valores(parent: Node, nota: Nota) -> None:
+def _valores(parent: Node, nota: Nota, leiaute: Leiaute) -> None:
     """Amounts in the schema's order; zero amounts are left out (the manual: no empty or
     null optional tags). The rate and the ISS value go as the client gave them (or as the
     contract computed the value from the rate)."""
@@ -237,7 +238,7 @@ def _valores(parent: Node, nota: Nota) -> None:
                        ("OutrasRetencoes", s.outras_retencoes)):
         if value:
             v.add(tag, _money(value))
-    if s.percentual_total_tributos:  # the schema wants the amount, not the percentage
+    if s.percentual_total_tributos and leiaute.reforma_2_03:  # the amount, not the percentage
         v.add("ValTotTributos", _money(s.valor_servicos * s.percentual_total_tributos / 100))
     valor_iss = s.valor_iss
     if valor_iss is None and s.iss_retido:  # 2.04 has no ValorIssRetido
@@ -255,7 +256,7 @@ def _valores(parent: Node, nota: Nota) -> None:
 def _servico(parent: Node, nota: Nota, variante: Variante) -> None:
     s = nota.servico
     node = parent.add("Servico")
-    _valores(node, nota)
+    _valores(node, nota, variante.leiaute)
     node.add("IssRetido", _sim_nao(s.iss_retido))
     if s.iss_retido:  # 1 tomador; 2 intermediário when there is no tomador to withhold
         node.add("ResponsavelRetencao",
@@ -266,7 +267,7 @@ def _servico(parent: Node, nota: Nota, variante: Variante) -> None:
     if s.codigo_tributario_municipio:
         node.add("CodigoTributacaoMunicipio", s.codigo_tributario_municipio)
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
-    if 0 < len(nbs) <= 9:
+    if 0 < len(nbs) <= 9 and variante.leiaute.reforma_2_03:
         node.add("CodigoNbs", nbs)
     node.add("Discriminacao", s.discriminacao)
     node.add("CodigoMunicipio", s.codigo_municipio)
@@ -303,9 +304,9 @@ def declaracao(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante,
     _servico(inf, nota, variante)
     _prestador(inf, nota)
     if nota.tomador is not None:
-        _tomador(inf, nota.tomador)
+        _tomador(inf, nota.tomador, variante.leiaute)
     if nota.intermediario is not None:
-        _intermediario(inf, nota.intermediario)
+        _intermediario(inf, nota.intermediario, variante.leiaute)
     if nota.codigo_obra or nota.art:
         obra = inf.add("ConstrucaoCivil")
         if nota.codigo_obra:
@@ -350,7 +351,8 @@ def _checked(root: etree._Element, variante: Variante) -> bytes:
     problems = problemas_de_esquema(root, variante)
     if problems:
         raise DocumentoInvalido([
-            Erro("erro_schema", f"Documento fora do leiaute ABRASF 2.04: {p}",
+            Erro("erro_schema", f"Documento fora do leiaute ABRASF "
+                 f"{variante.versao_layout}: {p}",
                  "Erro do gateway ao montar o XML; informe o suporte") for p in problems[:10]])
     return etree.tostring(root, encoding="UTF-8")
 
@@ -381,10 +383,17 @@ def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante,
     _exigir(nota)
     prestador = Node("_")
     _prestador(prestador, nota)
+    identificacao = prestador.children[0]
+    assert isinstance(identificacao, Node)
+    if variante.leiaute.prestador_no_lote:
+        do_lote = identificacao.canonical()
+    else:  # before 2.04 the lot names the prestador with CpfCnpj and InscricaoMunicipal
+        do_lote = "".join(child if isinstance(child, str) else child.canonical()
+                          for child in identificacao.children)
     lote_id = _ident("lote", rps.serie, rps.numero)
     root = _parse(f'<{raiz} xmlns="{NS}">'
-                  f'<LoteRps Id="{lote_id}" versao="{VERSAO}">'
-                  f"<NumeroLote>{rps.numero}</NumeroLote>{prestador.children[0].canonical()}"
+                  f'<LoteRps Id="{lote_id}" versao="{variante.versao_layout}">'
+                  f"<NumeroLote>{rps.numero}</NumeroLote>{do_lote}"
                   f"<QuantidadeRps>1</QuantidadeRps>"
                   f"<ListaRps>{_rps(nota, rps, emissor, variante)}</ListaRps></LoteRps>"
                   f"</{raiz}>")

@@ -1,7 +1,8 @@
-"""The ABRASF 2.04 provider: emission (GerarNfse, RecepcionarLoteRpsSincrono, or
-SubstituirNfse when the note replaces another), reconciliation (ConsultarNfsePorRps) and
-cancellation (CancelarNfse, reconciled with ConsultarNfsePorFaixa) over SOAP, one endpoint
-per municipality (``Emissor.base_url``), the variant from ``Emissor.opcoes``.
+"""The ABRASF 2.0x provider (layout 2.04, 2.03, 2.02 or 2.00 per municipality): emission
+(GerarNfse, RecepcionarLoteRpsSincrono, or SubstituirNfse when the note replaces another),
+reconciliation (ConsultarNfsePorRps) and cancellation (CancelarNfse, reconciled with
+ConsultarNfsePorFaixa) over SOAP, one endpoint per municipality (``Emissor.base_url``), the
+variant from ``Emissor.opcoes``.
 
 What the ``Outcome`` fields mean here: ``numero`` is the NFS-e number, ``codigo_verificacao``
 the municipality's verification code, ``chave_acesso`` is None (ABRASF has no access key: a
@@ -108,7 +109,7 @@ class AbrasfProvider:
         """POST one operation: the answer, what it carries (the answer document, a Fault, or
         None when unreadable) and the exchange; or the Outcome of a transport failure
         (RETRY when nothing reached the authority, UNKNOWN when it may have)."""
-        request, headers = soap.envelope(operacao, pedidos.CABECALHO, dados, variante)
+        request, headers = soap.envelope(operacao, variante.leiaute.cabecalho(), dados, variante)
         try:
             answer = self.transport.request("POST", emissor.base_url, emissor.a1,
                                             emissor.ca_file, emissor.timeout,

@@ -51,6 +51,17 @@ def _valor(texto: str) -> str | None:
         return None
 
 
+def _tomador(declaracao: etree._Element | None) -> etree._Element | None:
+    """The tomador's identification: ``TomadorServico`` in 2.04, ``Tomador`` before."""
+    if declaracao is None:
+        return None
+    for nome in ("TomadorServico", "Tomador"):
+        found = declaracao.find(f"{{*}}{nome}/{{*}}IdentificacaoTomador")
+        if found is not None:
+            return found
+    return None
+
+
 def ler(comp: etree._Element) -> Tomada | None:
     inf = comp.find("{*}Nfse/{*}InfNfse")
     if inf is None:
@@ -83,8 +94,7 @@ def ler(comp: etree._Element) -> Tomada | None:
         "codigo_municipio": municipio,
         "sigla_uf": _texto(inf, "{*}OrgaoGerador/{*}Uf"),
         "nome_municipio": "",
-        "documento_tomador": _doc(declaracao.find("{*}TomadorServico/{*}IdentificacaoTomador")
-                                  if declaracao is not None else None),
+        "documento_tomador": _doc(_tomador(declaracao)),
         "documento_intermediario": _doc(
             declaracao.find("{*}Intermediario/{*}IdentificacaoIntermediario")
             if declaracao is not None else None),

@@ -1,4 +1,4 @@
-"""What differs between ABRASF 2.04 systems, as data: the municipality registry hands the
+"""What differs between ABRASF 2.0x systems, as data: the municipality registry hands the
 worker a dict of options per municipality (``Emissor.opcoes``), parsed here once into a
 frozen ``Variante``. Every option is optional; the defaults are the plain ABRASF 2.04 WSDL
 (SOAP 1.1, ``http://nfse.abrasf.org.br``, unqualified parameters, RSA-SHA1, GerarNfse).
@@ -33,8 +33,12 @@ Keys (default first):
   code a shared homologação environment wants in ``IdentificacaoNfse/CodigoMunicipio`` of a
   cancellation or substitution (ISSNet's one test environment for every city: ``"5002704"``,
   Campo Grande/MS); produção always sends the prestador's.
-- ``xsd_dir``: the folder holding this system's ``nfse_v2-04.xsd``; default the environment
-  variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
+- ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"`` or ``"2.00"``: the ABRASF layout of
+  the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
+  ``cabecalho`` and in every ``versao`` attribute.
+- ``xsd_dir``: the folder holding this system's schema of its layout (``nfse_v2-04.xsd``,
+  ``nfse_v2-03.xsd``, ``nfse_v2-02.xsd``; ``nfse_v2-01.xsd`` for 2.00); default the
+  environment variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -46,6 +50,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from nfse.providers.abrasf.leiaute import LEIAUTES, VERSOES, Leiaute
 
 SOAP_VERSIONS = ("1.1", "1.2")
 EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
@@ -85,6 +91,7 @@ class Variante:
     codigos_rps_nao_encontrado: frozenset[str] = frozenset({"E4", "E89", "E91"})
     codigos_nfse_cancelada: frozenset[str] = frozenset({"E79"})
     codigo_municipio_homologacao: str = ""
+    versao_layout: str = "2.04"
     xsd_dir: str | None = None
     envolver_operacao: bool = False
     nomes_operacao: tuple[tuple[str, str], ...] = ()
@@ -93,6 +100,10 @@ class Variante:
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
         return dict(self.nomes_operacao).get(operacao, operacao)
+
+    @property
+    def leiaute(self) -> Leiaute:
+        return LEIAUTES[self.versao_layout]
 
     def acao(self, operacao: str) -> str:
         """The SOAPAction of an operation."""
@@ -149,8 +160,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "assinatura", "formato_item_lista", "autenticacao", "sufixo_requisicao",
                    "prefixo_acao", "codigo_cancelamento", "codigos_rps_duplicado",
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
-                   "codigo_municipio_homologacao", "xsd_dir", "envolver_operacao",
-                   "nomes_operacao"})
+                   "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
+                   "envolver_operacao", "nomes_operacao"})
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -184,6 +195,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         codigos_nfse_cancelada=_codigos(opcoes, "codigos_nfse_cancelada",
                                         PADRAO.codigos_nfse_cancelada),
         codigo_municipio_homologacao=municipio_homologacao,
+        versao_layout=_escolha(opcoes, "versao_layout", VERSOES),
         xsd_dir=str(xsd_dir) if xsd_dir else None,
         envolver_operacao=_booleano(opcoes, "envolver_operacao", False),
         nomes_operacao=_nomes(opcoes),

@@ -1,4 +1,4 @@
-"""A local server that behaves like a municipality on ABRASF 2.04 (SOAP web service)."""
+"""A local server that behaves like a municipality on ABRASF 2.0x (SOAP web service)."""
 
 from nfse.sandbox.abrasf.server import AbrasfSandbox, parse_faults, run_forever
 

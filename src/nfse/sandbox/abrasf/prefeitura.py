@@ -1,6 +1,7 @@
-"""The municipality, as the ABRASF 2.04 sandbox plays it: read the request documents with its
+"""The municipality, as the ABRASF 2.0x sandbox plays it: read the request documents with its
 own parser, check schema, signatures and rules, issue, query, cancel and substitute notes, and
-answer the ``...Resposta`` documents of ``nfse_v2-04.xsd``.
+answer the ``...Resposta`` documents of the call's layout (2.04, 2.03, 2.02 or 2.00, by the
+header's ``versaoDados``; ``versoes`` says what differs).
 
 Rejections carry the ABRASF 1.0 return-message codes (the 2.04 annex was never published):
 
@@ -54,6 +55,7 @@ from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.abrasf.state import CANCELADA, SUBSTITUIDA, Estado
+from nfse.sandbox.abrasf.versoes import PADRAO, VERSOES, Versao
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
 from nfse.xml.sign import sign
@@ -61,8 +63,8 @@ from nfse.xml.validate import validate
 
 NS = "http://www.abrasf.org.br/nfse.xsd"
 N = {"n": NS}
-VERSAO = "2.04"
-ESQUEMA = "nfse_v2-04.xsd"
+VERSAO = PADRAO.numero
+ESQUEMA = PADRAO.esquema
 CENTAVO = Decimal("0.01")
 ZERO = Decimal("0")
 MAX_MENSAGEM = 200  # tsDescricaoMensagemAlerta
@@ -193,9 +195,22 @@ def _parte(nota: dict[str, Any], documento: str) -> bool:
     if inf is None:
         return False
     return any(documento in (_texto(pessoa, "n:CpfCnpj/n:Cnpj"), _texto(pessoa, "n:CpfCnpj/n:Cpf"))
-               for pessoa in (inf.find("n:TomadorServico/n:IdentificacaoTomador", N),
+               for pessoa in (_tomador(inf),
                               inf.find("n:Intermediario/n:IdentificacaoIntermediario", N))
                if pessoa is not None)
+
+
+def _tomador(inf: etree._Element) -> etree._Element | None:
+    """The tomador's identification: ``TomadorServico`` in 2.04, ``Tomador`` before."""
+    found = inf.find("n:TomadorServico/n:IdentificacaoTomador", N)
+    return found if found is not None else inf.find("n:Tomador/n:IdentificacaoTomador", N)
+
+
+def _prestador_do_lote(lote: etree._Element) -> etree._Element:
+    """Who sends a lot: ``LoteRps/Prestador`` in 2.04; before, ``LoteRps`` itself carries
+    ``CpfCnpj`` and ``InscricaoMunicipal``."""
+    found = lote.find("n:Prestador", N)
+    return found if found is not None else lote
 
 
 def _mesmo_titular(a: str | None, b: str | None) -> bool:
@@ -302,9 +317,11 @@ class Prefeitura:
         self.signer = signer
         self.confiavel = confiavel
         """Whether a signing certificate is on the sandbox's trust list (as TLS decides)."""
-        self.esquema = Path(xsd_dir) / ESQUEMA if xsd_dir is not None else None
-        if self.esquema is not None and not self.esquema.is_file():
-            raise FileNotFoundError(f"esquema ABRASF não encontrado: {self.esquema}")
+        self.xsd_dir = Path(xsd_dir) if xsd_dir is not None else None
+        """With a folder, every document is checked against its version's schema, and a
+        version whose schema the folder lacks is refused; without, nothing is checked."""
+        if self.xsd_dir is not None and not (self.xsd_dir / ESQUEMA).is_file():
+            raise FileNotFoundError(f"esquema ABRASF não encontrado: {self.xsd_dir / ESQUEMA}")
         self.municipio = municipio
         """The generating municipality (OrgaoGerador); when None, the service's."""
         self.aliquota_padrao = aliquota_padrao
@@ -318,26 +335,46 @@ class Prefeitura:
             raise OperacaoIndisponivel(f"Operação {operacao} não disponível neste sandbox")
         envio, resposta = DOCUMENTOS[operacao]
         try:
-            self._cabecalho(cabecalho)
-            root = self._documento(dados, envio)
-            answer = getattr(self, "_" + _snake(operacao))(root, chamador)
+            versao = self._cabecalho(cabecalho)
+            root = self._documento(dados, envio, versao)
+            answer = getattr(self, "_" + _snake(operacao))(root, chamador, versao)
         except Rejeicao as exc:
             answer = self._erros(resposta, exc.mensagens)
         return etree.tostring(answer, encoding="UTF-8", xml_declaration=False)
 
-    def _cabecalho(self, texto: str | None) -> None:
+    def _cabecalho(self, texto: str | None) -> Versao:
+        """The layout the call is in, by the header's ``versaoDados``."""
         if not texto:
             rejeitar("E160", "Cabeçalho (nfseCabecMsg) não informado",
                      f'Envie <cabecalho versao="{VERSAO}"><versaoDados>{VERSAO}</versaoDados>')
-        root = self._documento(texto, "cabecalho")
-        versao = _texto(root, "n:versaoDados")
-        if not versao:
+        root = self._documento(texto, "cabecalho", None)
+        numero = _texto(root, "n:versaoDados")
+        if not numero:
             rejeitar("E160", "Elemento obrigatório ausente: cabecalho/versaoDados")
-        if versao != VERSAO:
-            rejeitar("E160", f"Versão dos dados {versao[:10]} não suportada",
-                     f"Use versaoDados {VERSAO}")
+        versao = VERSOES.get(numero)
+        if versao is None or (self.xsd_dir is not None
+                              and not (self.xsd_dir / versao.esquema).is_file()):
+            rejeitar("E160", f"Versão dos dados {numero[:10]} não suportada",
+                     "Use versaoDados " + ", ".join(self.versoes()))
+        self._validar(root, versao)
+        return versao
 
-    def _documento(self, texto: str, esperado: str) -> etree._Element:
+    def versoes(self) -> list[str]:
+        """The layouts this sandbox serves: those whose schema it has (all, unchecked)."""
+        return [numero for numero, versao in VERSOES.items()
+                if self.xsd_dir is None or (self.xsd_dir / versao.esquema).is_file()]
+
+    def _validar(self, root: etree._Element, versao: Versao) -> None:
+        if self.xsd_dir is None:
+            return
+        problemas = validate(root, self.xsd_dir / versao.esquema)
+        if problemas:
+            raise Rejeicao(*[Mensagem("E160", f"Falha no esquema XML: {p}",
+                                      f"Valide o documento contra {versao.esquema}")
+                             for p in problemas[:5]])
+
+    def _documento(self, texto: str, esperado: str, versao: Versao | None) -> etree._Element:
+        """The document parsed and, with ``versao``, checked against its schema."""
         try:
             root = etree.fromstring(_sem_declaracao(texto), parser())
         except etree.XMLSyntaxError as exc:
@@ -345,12 +382,8 @@ class Prefeitura:
         if root.tag != _q(esperado):
             rejeitar("E160", f"Documento {etree.QName(root).localname} não corresponde à "
                              f"operação", f"Envie {esperado} no namespace {NS}")
-        if self.esquema is not None:
-            problemas = validate(root, self.esquema)
-            if problemas:
-                raise Rejeicao(*[Mensagem("E160", f"Falha no esquema XML: {p}",
-                                          f"Valide o documento contra {ESQUEMA}")
-                                 for p in problemas[:5]])
+        if versao is not None:
+            self._validar(root, versao)
         return root
 
     def _erros(self, resposta: str, mensagens: list[Mensagem],
@@ -475,7 +508,7 @@ class Prefeitura:
         servico = _elemento(inf, "n:Servico")
         valores = self._valores(inf, servico)
         erros += valores.erros()
-        tomador = inf.find("n:TomadorServico/n:IdentificacaoTomador", N)
+        tomador = _tomador(inf)
         t_cnpj = _texto(tomador, "n:CpfCnpj/n:Cnpj")
         t_cpf = _texto(tomador, "n:CpfCnpj/n:Cpf")
         if (t_cnpj and not cnpj_ok(t_cnpj)) or (t_cpf and not cpf_ok(t_cpf)):
@@ -526,8 +559,8 @@ class Prefeitura:
         return MUNICIPIO_PADRAO, "SP"
 
     def _nfse(self, rps: RpsLido, numero: int, codigo: str, momento: datetime,
-              substituida: int | None) -> etree._Element:
-        nfse = _raiz("Nfse", versao=VERSAO)
+              substituida: int | None, versao: Versao) -> etree._Element:
+        nfse = _raiz("Nfse", versao=versao.numero)
         inf = _sub(nfse, "InfNfse", Id=f"NFSe{rps.prestador}{numero}")
         _sub(inf, "Numero", str(numero))
         _sub(inf, "CodigoVerificacao", codigo)
@@ -544,6 +577,12 @@ class Prefeitura:
         _sub(valores, "ValorLiquidoNfse", f"{v.liquido:.2f}")
         municipio, uf = self._orgao(rps)
         prestador = _sub(inf, "PrestadorServico")
+        if versao.identificacao_no_prestador:
+            identificacao = _sub(prestador, "IdentificacaoPrestador")
+            declarado = rps.elemento.find("n:InfDeclaracaoPrestacaoServico/n:Prestador", N)
+            for child in declarado if declarado is not None else ():
+                if isinstance(child.tag, str):
+                    identificacao.append(_copia(child))
         _sub(prestador, "RazaoSocial", _razao_social(rps.assinante))
         endereco = _sub(prestador, "Endereco")
         for tag, text in (("Endereco", "Endereço do cadastro municipal"), ("Numero", "S/N"),
@@ -560,8 +599,9 @@ class Prefeitura:
         sign(nfse, inf, self.signer)
         return nfse
 
-    def _confirmacao(self, nota: dict[str, Any], pedido: etree._Element) -> etree._Element:
-        cancelamento = _raiz("NfseCancelamento", versao=VERSAO)
+    def _confirmacao(self, nota: dict[str, Any], pedido: etree._Element,
+                     versao: Versao) -> etree._Element:
+        cancelamento = _raiz("NfseCancelamento", versao=versao.numero)
         confirmacao = _sub(cancelamento, "Confirmacao",
                            Id=f"Canc{nota['prestador']}{nota['numero']}")
         confirmacao.append(_copia(pedido))
@@ -569,8 +609,9 @@ class Prefeitura:
         sign(cancelamento, confirmacao, self.signer)
         return cancelamento
 
-    def _substituicao(self, nota: dict[str, Any], substituta: int) -> etree._Element:
-        root = _raiz("NfseSubstituicao", versao=VERSAO)
+    def _substituicao(self, nota: dict[str, Any], substituta: int,
+                      versao: Versao) -> etree._Element:
+        root = _raiz("NfseSubstituicao", versao=versao.numero)
         inf = _sub(root, "SubstituicaoNfse", Id=f"Subst{nota['prestador']}{nota['numero']}")
         _sub(inf, "NfseSubstituidora", str(substituta))
         sign(root, inf, self.signer)
@@ -595,7 +636,7 @@ class Prefeitura:
             rejeitar("E7", f"NFS-e {nota['numero']} já foi substituída", None, origem)
         return nota
 
-    def _emitir(self, lista: list[RpsLido],
+    def _emitir(self, lista: list[RpsLido], versao: Versao,
                 substitui: int | None = None) -> list[dict[str, Any]]:
         """Turn every RPS of ``lista`` into a note, all or none, in one transaction; with
         ``substitui`` (one RPS) the note of that number becomes substituted by the new
@@ -627,7 +668,7 @@ class Prefeitura:
                 momento = agora()
                 codigo = _codigo_verificacao()
                 nfse = self._nfse(rps, numero, codigo, momento,
-                                  alvo["numero"] if alvo else None)
+                                  alvo["numero"] if alvo else None, versao)
                 self.estado.registrar(
                     prestador=rps.prestador, numero=numero, codigo_verificacao=codigo,
                     rps_numero=rps.ident[0], rps_serie=rps.ident[1], rps_tipo=rps.ident[2],
@@ -635,7 +676,7 @@ class Prefeitura:
                     data_emissao=momento.isoformat(), nfse=etree.tostring(nfse))
                 if alvo is not None:
                     self.estado.substituir(rps.prestador, alvo["numero"], etree.tostring(
-                        self._substituicao(alvo, numero)), numero)
+                        self._substituicao(alvo, numero, versao)), numero)
                 nota = self.estado.por_numero(rps.prestador, numero)
                 assert nota is not None
                 emitidas.append(nota)
@@ -652,9 +693,10 @@ class Prefeitura:
 
     # -- operations ----------------------------------------------------------------------
     def _gerar_nfse(self, root: etree._Element,
-                    chamador: x509.Certificate | None) -> etree._Element:
+                    chamador: x509.Certificate | None, versao: Versao
+                    ) -> etree._Element:
         rps = self._ler_rps(_elemento(root, "n:Rps"), chamador)
-        (nota,) = self._emitir([rps])
+        (nota,) = self._emitir([rps], versao)
         answer = _raiz("GerarNfseResposta")
         _sub(answer, "ListaNfse").append(self.comp_nfse(nota))
         return answer
@@ -662,7 +704,7 @@ class Prefeitura:
     def _ler_lote(self, root: etree._Element,
                   chamador: x509.Certificate | None) -> tuple[str, list[RpsLido]]:
         lote = _elemento(root, "n:LoteRps")
-        prestador = _documento(_elemento(lote, "n:Prestador"), "prestador")
+        prestador = _documento(_prestador_do_lote(lote), "prestador")
         self._autorizado(chamador, prestador)
         cert = self._assinatura(root, lote, "do lote", obrigatoria=False)
         self._titular(cert, prestador, "do lote")
@@ -694,9 +736,10 @@ class Prefeitura:
         return numero_lote, lidos
 
     def _recepcionar_lote_rps_sincrono(self, root: etree._Element,
-                                       chamador: x509.Certificate | None) -> etree._Element:
+                                       chamador: x509.Certificate | None, versao: Versao
+                                       ) -> etree._Element:
         numero_lote, lidos = self._ler_lote(root, chamador)
-        notas = self._emitir(lidos)
+        notas = self._emitir(lidos, versao)
         answer = _raiz("EnviarLoteRpsSincronoResposta")
         _sub(answer, "NumeroLote", numero_lote)
         _sub(answer, "DataRecebimento", agora().strftime("%Y-%m-%dT%H:%M:%S"))
@@ -707,17 +750,18 @@ class Prefeitura:
         return answer
 
     def _recepcionar_lote_rps(self, root: etree._Element,
-                              chamador: x509.Certificate | None) -> etree._Element:
+                              chamador: x509.Certificate | None, versao: Versao
+                              ) -> etree._Element:
         """The asynchronous lot: received now (protocol), processed at once; its result is
         read with ConsultarLoteRps."""
         lote = _elemento(root, "n:LoteRps")
-        prestador = _documento(_elemento(lote, "n:Prestador"), "prestador")
+        prestador = _documento(_prestador_do_lote(lote), "prestador")
         self._autorizado(chamador, prestador)
         numero_lote = _obrigatorio(lote, "n:NumeroLote")
         protocolo, recebido = _protocolo(), agora()
         try:
             _, lidos = self._ler_lote(root, chamador)
-            numeros = [nota["numero"] for nota in self._emitir(lidos)]
+            numeros = [nota["numero"] for nota in self._emitir(lidos, versao)]
             situacao, erros = 4, None
         except Rejeicao as exc:
             numeros, situacao = [], 3
@@ -732,7 +776,8 @@ class Prefeitura:
         return answer
 
     def _consultar_lote_rps(self, root: etree._Element,
-                            chamador: x509.Certificate | None) -> etree._Element:
+                            chamador: x509.Certificate | None, versao: Versao
+                            ) -> etree._Element:
         prestador = _documento(_elemento(root, "n:Prestador"), "prestador")
         self._autorizado(chamador, prestador)
         protocolo = _obrigatorio(root, "n:Protocolo")
@@ -754,7 +799,8 @@ class Prefeitura:
         return answer
 
     def _consultar_nfse_por_rps(self, root: etree._Element,
-                                chamador: x509.Certificate | None) -> etree._Element:
+                                chamador: x509.Certificate | None, versao: Versao
+                                ) -> etree._Element:
         ident_el = _elemento(root, "n:IdentificacaoRps")
         numero = _obrigatorio(ident_el, "n:Numero")
         if not re.fullmatch(r"\d{1,15}", numero):
@@ -772,7 +818,8 @@ class Prefeitura:
         return answer
 
     def _consultar_nfse_por_faixa(self, root: etree._Element,
-                                  chamador: x509.Certificate | None) -> etree._Element:
+                                  chamador: x509.Certificate | None, versao: Versao
+                                  ) -> etree._Element:
         """The prestador's notes numbered within the range, as they are now, 50 a page."""
         prestador = _documento(_elemento(root, "n:Prestador"), "prestador")
         self._autorizado(chamador, prestador)
@@ -792,11 +839,12 @@ class Prefeitura:
         lista = _sub(answer, "ListaNfse")
         for nota in notas:
             lista.append(self.comp_nfse(nota))
-        _sub(lista, "Pagina", str(pagina))
+        _pagina(lista, versao, pagina, final - inicial + 1 > pagina * 50)
         return answer
 
     def _consultar_nfse_servico_tomado(self, root: etree._Element,
-                                       chamador: x509.Certificate | None) -> etree._Element:
+                                       chamador: x509.Certificate | None, versao: Versao
+                                       ) -> etree._Element:
         """The notes in which the consulente is the tomador or the intermediário, issued (or
         of competência) in the period, as they are now (a cancelled one with its
         ``NfseCancelamento``), 50 a page. The consulente must be the Tomador or Intermediario
@@ -839,7 +887,7 @@ class Prefeitura:
         lista = _sub(answer, "ListaNfse")
         for nota in notas:
             lista.append(self.comp_nfse(nota))
-        _sub(lista, "Pagina", str(pagina))
+        _pagina(lista, versao, pagina, len(achadas) > pagina * 50)
         return answer
 
     def _pedido(self, pedido: etree._Element, obrigatoria: bool,
@@ -858,7 +906,8 @@ class Prefeitura:
         return prestador, int(numero)
 
     def _cancelar_nfse(self, root: etree._Element,
-                       chamador: x509.Certificate | None) -> etree._Element:
+                       chamador: x509.Certificate | None, versao: Versao
+                       ) -> etree._Element:
         pedido = _elemento(root, "n:Pedido")
         prestador, numero = self._pedido(pedido, True, chamador)
         with self.estado.transacao():
@@ -869,14 +918,15 @@ class Prefeitura:
                 rejeitar("E79", f"NFS-e {numero} já está cancelada")
             if nota["status"] == SUBSTITUIDA:
                 rejeitar("E7", f"NFS-e {numero} já foi substituída")
-            cancelamento = self._confirmacao(nota, pedido)
+            cancelamento = self._confirmacao(nota, pedido, versao)
             self.estado.cancelar(prestador, numero, etree.tostring(cancelamento))
         answer = _raiz("CancelarNfseResposta")
         _sub(answer, "RetCancelamento").append(cancelamento)
         return answer
 
     def _substituir_nfse(self, root: etree._Element,
-                         chamador: x509.Certificate | None) -> etree._Element:
+                         chamador: x509.Certificate | None, versao: Versao
+                         ) -> etree._Element:
         substituicao = _elemento(root, "n:SubstituicaoNfse")
         prestador, numero = self._pedido(_elemento(substituicao, "n:Pedido"), False, chamador)
         cert = self._assinatura(root, substituicao, "da substituição")
@@ -885,7 +935,7 @@ class Prefeitura:
         if rps.prestador != prestador:
             rejeitar("E157", "O RPS substituto e a NFS-e substituída devem ser do mesmo "
                              "prestador", None, rps.ident)
-        (nova,) = self._emitir([rps], substitui=numero)
+        (nova,) = self._emitir([rps], versao, substitui=numero)
         antiga = self.estado.por_numero(prestador, numero)
         assert antiga is not None
         answer = _raiz("SubstituirNfseResposta")
@@ -893,6 +943,14 @@ class Prefeitura:
         _sub(ret, "NfseSubstituida").append(self.comp_nfse(antiga))
         _sub(ret, "NfseSubstituidora").append(self.comp_nfse(nova))
         return answer
+
+
+def _pagina(lista: etree._Element, versao: Versao, pagina: int, mais: bool) -> None:
+    """2.04 names the page answered; the older layouts name the next one, when there is."""
+    if versao.pagina == "Pagina":
+        _sub(lista, "Pagina", str(pagina))
+    elif mais:
+        _sub(lista, versao.pagina, str(pagina + 1))
 
 
 def _copia(element: etree._Element) -> etree._Element:

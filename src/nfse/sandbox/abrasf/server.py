@@ -1,4 +1,5 @@
-"""The HTTPS server of the ABRASF 2.04 sandbox: mutual TLS (a client certificate is required
+"""The HTTPS server of the ABRASF 2.0x sandbox (layouts 2.04, 2.03, 2.02 and 2.00, by the
+header's ``versaoDados``): mutual TLS (a client certificate is required
 and must be trusted), one SOAP endpoint at ``/nfse`` for every operation, plus
 ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
 
@@ -73,9 +74,11 @@ class _Handler(SandboxHandler):
 
 
 class AbrasfSandbox(HttpsSandbox):
-    """A local ABRASF 2.04 municipality (SOAP over mutual TLS). State, CA and trust live in
-    ``data_dir``; with ``xsd_dir`` (holding ``nfse_v2-04.xsd`` and the xmldsig schema) every
-    request document is validated against the official schema."""
+    """A local ABRASF 2.0x municipality (SOAP over mutual TLS). State, CA and trust live in
+    ``data_dir``; with ``xsd_dir`` (holding ``nfse_v2-04.xsd`` and the xmldsig schema, and
+    ``nfse_v2-03.xsd``, ``nfse_v2-02.xsd``, ``nfse_v2-01.xsd`` for the older layouts) every
+    request document is validated against its version's official schema, and a version
+    whose schema is missing is refused."""
 
     handler = _Handler
     thread_name = "sandbox-abrasf"
@@ -126,10 +129,11 @@ def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
     sandbox.start()
     sandbox.serve_until_stopped(
         trust_files,
-        f"Sandbox NFS-e ABRASF 2.04 (SOAP 1.1 e 1.2) em {sandbox.url}",
+        f"Sandbox NFS-e ABRASF 2.0x (SOAP 1.1 e 1.2) em {sandbox.url}",
         f"CA do servidor: {sandbox.ca_file}",
         "Validação pelo esquema oficial: "
-        + (str(sandbox.xsd_dir) if sandbox.xsd_dir else "desligada (--xsd-dir liga)"),
+        + (f"{sandbox.xsd_dir} (leiautes {', '.join(sandbox.prefeitura.versoes())})"
+           if sandbox.xsd_dir else "desligada (--xsd-dir liga)"),
         f"  curl --cacert {sandbox.ca_file} --cert cliente.pem --key chave.pem "
         f"-H 'Content-Type: text/xml; charset=utf-8' "
         f"-H 'SOAPAction: \"{soap.WS}/GerarNfse\"' --data @envelope.xml {sandbox.url}")
