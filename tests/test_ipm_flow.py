@@ -40,8 +40,8 @@ def ipm(gateway: Gateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ) -> Iterator[IpmSandbox]:
     box = IpmSandbox(pasta_sandbox(tmp_path / "sandbox-ipm"))
     box.start()
-    monkeypatch.setenv("NFSE_IPM_URL_HOMOLOGACAO", box.url)
-    monkeypatch.setenv("NFSE_IPM_CA_FILE", str(box.ca_file))
+    gateway.runtime.settings.ipm_url_homologacao = box.url
+    gateway.runtime.settings.ipm_ca_file = str(box.ca_file)
     box.trust(gateway.a1.cert)
     box.aceitar(CNPJ, SENHA)
     _credenciais(gateway, CNPJ, SENHA)

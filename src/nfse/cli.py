@@ -90,13 +90,14 @@ def serve(
         sandboxes = start_sandboxes(settings, sandbox_nacional_port, sandbox_abrasf_port)
     runtime = build_runtime(settings)
     if sandboxes:
-        from nfse.demo import MUNICIPIO_ABRASF, ensure_demo
+        from nfse.demo import MUNICIPIO_ABRASF, MUNICIPIO_IPM, ensure_demo
 
         demo_info = ensure_demo(runtime, base_url)
         console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].url}")
         console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
                       f"{sandboxes[1].url}")
         console.print(f"[bold]Sandbox NFS-e Paulistana (3550308):[/bold] {sandboxes[2].url}")
+        console.print(f"[bold]Sandbox IPM ({MUNICIPIO_IPM}):[/bold] {sandboxes[3].url}")
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")
@@ -587,6 +588,26 @@ def sandbox_paulistana(
     from nfse.sandbox.paulistana.server import run_forever
 
     run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed)
+
+
+@sandbox_app.command("ipm")
+def sandbox_ipm(
+    port: Annotated[int, typer.Option(help="Porta")] = 8446,
+    host: Host = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
+        Path("nfse-data/sandbox-ipm"),
+    usuario: Annotated[list[str] | None, typer.Option(
+        help="Usuário do portal aceito, como CNPJ:SENHA (repita para vários)")] = None,
+    trust: Trust = None,
+    faults: Faults = "",
+    seed: Seed = None,
+) -> None:
+    """Sandbox da IPM (Atende.Net, leiaute próprio 1.01): XML em multipart por HTTPS,
+    autenticado por HTTP Basic com o usuário e a senha do portal da prefeitura."""
+    from nfse.sandbox.ipm.server import run_forever
+
+    usuarios = dict(u.partition(":")[::2] for u in usuario or [])
+    run_forever(data_dir, host, port, list(trust or []), usuarios, _taxas(faults), seed)
 
 
 @municipios_app.command("cobertura")
