@@ -19,7 +19,8 @@ def _consulta(url: str, ca_file: str, senha: str) -> httpx.Response:
     corpo, tipo = multipart(b"<consulta_rps><cidade>7493</cidade><serie_rps>1</serie_rps>"
                             b"<numero_rps>1</numero_rps></consulta_rps>")
     basic = base64.b64encode(f"{CNPJ}:{senha}".encode()).decode()
-    return httpx.post(url, content=corpo, verify=ssl.create_default_context(cafile=ca_file), headers={
+    confia = ssl.create_default_context(cafile=ca_file)
+    return httpx.post(url, content=corpo, verify=confia, headers={
         "Content-Type": tipo, "Authorization": f"Basic {basic}"})
 
 
