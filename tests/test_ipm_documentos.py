@@ -123,6 +123,9 @@ def test_answers_are_read() -> None:
                          .encode())
     assert [(e.codigo, e.mensagem[:6]) for e in respostas.erros(erro)] == [("00060", "Código")]
     assert respostas.nota(erro) is None
+    json = respostas.ler('{"retorno": {"code": "3", "msg": "Usuário inválido"}}'.encode())
+    assert [(e.codigo, e.mensagem) for e in respostas.erros(json)] == [
+        ("00003", "Usuário inválido")]
     assert respostas.ler(b"<html><body>Erro</body></html>") is None
     assert respostas.ler(b"Servico indisponivel") is None
 

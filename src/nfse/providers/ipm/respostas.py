@@ -12,6 +12,7 @@ unreadable.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,8 +29,27 @@ CANCELADA = "C"
 """``situacao_codigo_nfse``/``situacao`` of a cancelled note."""
 
 
+def _de_json(body: bytes) -> etree._Element | None:
+    """IPM's JSON refusal ``{"retorno": {"code": ..., "msg": ...}}`` (ACBr reads it so) as
+    the ``retorno`` element it stands for; None for anything else."""
+    try:
+        dados = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    retorno = dados.get("retorno") if isinstance(dados, dict) else None
+    if not isinstance(retorno, dict) or not retorno.get("msg"):
+        return None
+    root = etree.Element("retorno")
+    codigo = etree.SubElement(etree.SubElement(root, "mensagem"), "codigo")
+    codigo.text = f"{str(retorno.get('code') or '').zfill(5)} - {retorno['msg']}"
+    return root
+
+
 def ler(body: bytes) -> etree._Element | None:
-    """The ``retorno`` element, or None when the answer is not such XML."""
+    """The ``retorno`` element (from IPM's JSON refusal too), or None when the answer is
+    neither."""
+    if body.lstrip()[:1] == b"{":
+        return _de_json(body)
     try:
         root = seguro.ler(body)
     except (etree.XMLSyntaxError, ValueError):
