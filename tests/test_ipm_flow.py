@@ -108,10 +108,27 @@ def test_the_note_has_its_danfse(gateway: Gateway, ipm: IpmSandbox) -> None:
         assert esperado in texto, esperado
 
 
-def test_a_lost_answer_is_reconciled_not_resent(gateway: Gateway, ipm: IpmSandbox) -> None:
-    ipm.inject("timeout_after_commit")
+@pytest.mark.parametrize("falha", ["timeout_after_commit", "reset"])
+def test_a_lost_answer_is_reconciled_not_resent(gateway: Gateway, ipm: IpmSandbox,
+                                                falha: str) -> None:
+    """IPM issued the note and its answer was lost: consulta_rps finds it."""
+    ipm.inject(falha)
     nota = gateway.autorizar("ipm-perdida", nota_ipm())
     assert [e["numero"] for e in ipm.emitidas()] == [int(nota["numero"])]
+
+
+def test_an_emission_that_never_reached_ipm_is_not_resent_blindly(
+        gateway: Gateway, ipm: IpmSandbox) -> None:
+    """An HTTP 500 before IPM processed anything: the query finds no note, and since IPM
+    publishes no "not found" code the note waits with the query's message instead of being
+    sent again (docs/ipm.md)."""
+    ipm.inject("http500")
+    answer = gateway.client.post("/v2/nfse?ref=ipm-500", json=nota_ipm())
+    assert answer.status_code == 202, answer.text
+    nota = _ate(gateway, "ipm-500", lambda n: "consulta do RPS" in str(n.get("mensagem")))
+    assert nota["status"] == "processando_autorizacao", nota
+    assert "consulta do RPS" in nota["mensagem"], nota
+    assert ipm.emitidas() == []
 
 
 def test_wrong_credentials_leave_the_note_waiting_as_the_companys_failure(
