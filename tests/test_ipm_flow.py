@@ -95,6 +95,19 @@ def test_note_is_issued_and_cancelled(gateway: Gateway, ipm: IpmSandbox) -> None
     assert cancelada["motivo_cancelamento"] == "Erro na emissão da nota fiscal"
 
 
+def test_dry_run_builds_the_document_and_sends_nothing(gateway: Gateway,
+                                                       ipm: IpmSandbox) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=ipm-ensaio&dry_run=1", json=nota_ipm())
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["valido"], body["provedor"]) == (True, "ipm"), body
+    documento = etree.fromstring(body["rps_xml"].encode())
+    assert documento.findtext("tomador/complemento") == "Prédio 04 - Sala 34C"
+    assert documento.findtext("prestador/cidade") == "7493"
+    assert ipm.emitidas() == []
+    assert gateway.client.get("/v2/nfse/ipm-ensaio").status_code == 404
+
+
 def test_the_note_has_its_danfse(gateway: Gateway, ipm: IpmSandbox) -> None:
     nota = gateway.autorizar("ipm-pdf", nota_ipm())
     answer = httpx.get(nota["url_danfse"])

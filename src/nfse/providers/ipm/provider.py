@@ -42,6 +42,7 @@ from nfse.providers.base import (
 from nfse.providers.ipm import documentos, respostas
 from nfse.providers.ipm.documentos import DocumentoInvalido
 from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+from nfse.xml import seguro
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -130,10 +131,14 @@ class IpmProvider:
     # -- emission ------------------------------------------------------------------------------
 
     def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
+        """The emission document, the same elements ``emit`` sends, in UTF-8 (it leaves in
+        ISO-8859-1; the dry run's answer is JSON)."""
         try:
-            return DryRun(documentos.emissao(nota, rps, emissor, teste_na_ipm(emissor)))
+            documento = documentos.emissao(nota, rps, emissor, teste_na_ipm(emissor))
         except DocumentoInvalido as exc:
             return DryRun(None, exc.erros)
+        return DryRun(etree.tostring(seguro.ler(documento), xml_declaration=True,
+                                     encoding="UTF-8"))
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         teste = teste_na_ipm(emissor)
