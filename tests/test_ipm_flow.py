@@ -108,7 +108,8 @@ def test_dry_run_builds_the_document_and_sends_nothing(gateway: Gateway,
     assert gateway.client.get("/v2/nfse/ipm-ensaio").status_code == 404
 
 
-def test_the_note_has_its_danfse(gateway: Gateway, ipm: IpmSandbox) -> None:
+def test_the_note_has_its_danfse_which_shows_the_cancellation(
+        gateway: Gateway, ipm: IpmSandbox) -> None:
     nota = gateway.autorizar("ipm-pdf", nota_ipm())
     answer = httpx.get(nota["url_danfse"])
     assert answer.status_code == 200, answer.text
@@ -119,6 +120,12 @@ def test_the_note_has_its_danfse(gateway: Gateway, ipm: IpmSandbox) -> None:
                      "Nota fiscal referente a serviços prestados", "R$ 1,00", "3,00%",
                      "SEM VALIDADE JURÍDICA"):
         assert esperado in texto, esperado
+    assert "CANCELADA" not in texto
+    cancel = gateway.client.request("DELETE", "/v2/nfse/ipm-pdf",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    depois = httpx.get(nota["url_danfse"])
+    assert "CANCELADA" in PdfReader(io.BytesIO(depois.content)).pages[0].extract_text()
 
 
 @pytest.mark.parametrize("falha", ["timeout_after_commit", "reset"])

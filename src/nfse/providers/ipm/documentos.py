@@ -179,9 +179,6 @@ def _lista(itens: etree._Element, nota: Nota) -> None:
     lista = _sub(itens, "lista")
     _sub(lista, "tributa_municipio_prestador", "N" if nota.natureza_operacao == 2 else "S")
     _sub(lista, "codigo_local_prestacao_servico", codigo_tom(servico.codigo_municipio))
-    _sub(lista, "unidade_codigo", "1")
-    _sub(lista, "unidade_quantidade", valor(Decimal(1)))
-    _sub(lista, "unidade_valor_unitario", valor(servico.valor_servicos))
     _sub(lista, "codigo_item_lista_servico", _digitos(servico.item_lista_servico))
     if servico.codigo_cnae:
         _sub(lista, "codigo_atividade", _digitos(servico.codigo_cnae))
