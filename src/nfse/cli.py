@@ -590,26 +590,6 @@ def sandbox_paulistana(
     run_forever(data_dir, host, port, list(trust or []), _taxas(faults), seed)
 
 
-@sandbox_app.command("ipm")
-def sandbox_ipm(
-    port: Annotated[int, typer.Option(help="Porta")] = 8446,
-    host: Host = "127.0.0.1",
-    data_dir: Annotated[Path, typer.Option(help="Diretório de estado do sandbox")] =
-        Path("nfse-data/sandbox-ipm"),
-    usuario: Annotated[list[str] | None, typer.Option(
-        help="Usuário do portal aceito, como CNPJ:SENHA (repita para vários)")] = None,
-    trust: Trust = None,
-    faults: Faults = "",
-    seed: Seed = None,
-) -> None:
-    """Sandbox da IPM (Atende.Net, leiaute próprio 1.01): XML em multipart por HTTPS,
-    autenticado por HTTP Basic com o usuário e a senha do portal da prefeitura."""
-    from nfse.sandbox.ipm.server import run_forever
-
-    usuarios = dict(u.partition(":")[::2] for u in usuario or [])
-    run_forever(data_dir, host, port, list(trust or []), usuarios, _taxas(faults), seed)
-
-
 @municipios_app.command("cobertura")
 def municipios_cobertura(
     ambiente: Annotated[str, typer.Option(help="producao ou homologacao")] = "producao",

@@ -125,17 +125,3 @@ class IpmSandbox(HttpsSandbox):
             "xml": nota["documento"].decode("utf-8", "replace"),
         } for nota in self.estado.notas()]
 
-
-def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
-                usuarios: dict[str, str], fault_rates: dict[str, float] | None = None,
-                seed: int | None = None) -> None:
-    """``nfse sandbox ipm``: serve until interrupted."""
-    sandbox = IpmSandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed)
-    for usuario, senha in usuarios.items():
-        sandbox.aceitar(usuario, senha)
-    sandbox.start()
-    sandbox.serve_until_stopped(
-        trust_files,
-        f"Sandbox IPM (Atende.Net, leiaute próprio 1.01) em {sandbox.url}",
-        f"CA do servidor: {sandbox.ca_file}",
-        "Usuários aceitos: " + (", ".join(usuarios) or "nenhum (use --usuario CNPJ:SENHA)"))
