@@ -167,18 +167,22 @@ class IpmProvider:
         return self._resultado(root, documento, exchanges, "A prefeitura (IPM) respondeu sem "
                                "NFS-e e sem erros; consultando o RPS")
 
+    @staticmethod
+    def _autorizada(emitida: respostas.NotaIpm, documento: bytes,
+                    exchanges: tuple[Exchange, ...]) -> Outcome:
+        return Outcome(Result.AUTHORIZED, numero=emitida.numero,
+                       codigo_verificacao=emitida.codigo_verificacao,
+                       data_emissao=emitida.data_emissao,
+                       xml=respostas.documento_da_nota(documento, emitida), exchanges=exchanges,
+                       mensagem="A NFS-e consta como cancelada na prefeitura"
+                       if emitida.situacao == respostas.CANCELADA else None)
+
     def _resultado(self, root: etree._Element, documento: bytes,
                    exchanges: tuple[Exchange, ...], sem_nota: str) -> Outcome:
         erros = tuple(respostas.erros(root))
         emitida = respostas.nota(root)
         if emitida is not None and emitida.numero and not erros:
-            return Outcome(Result.AUTHORIZED, numero=emitida.numero,
-                           codigo_verificacao=emitida.codigo_verificacao,
-                           data_emissao=emitida.data_emissao,
-                           xml=respostas.documento_da_nota(documento, emitida),
-                           exchanges=exchanges,
-                           mensagem="A NFS-e consta como cancelada na prefeitura"
-                           if emitida.situacao == respostas.CANCELADA else None)
+            return self._autorizada(emitida, documento, exchanges)
         if erros:
             return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
         return Outcome(Result.UNKNOWN, exchanges=exchanges, mensagem=sem_nota)
@@ -210,8 +214,8 @@ class IpmProvider:
             return Outcome(Result.UNKNOWN, exchanges=(exchange,),
                            mensagem=f"Consulta do RPS sem resposta útil (HTTP {answer.status})")
         emitida = respostas.nota(root)
-        if emitida is not None and emitida.numero:
-            return self._resultado(root, documento, (exchange,), "")
+        if emitida is not None and emitida.numero:  # the note, whatever else is said
+            return self._autorizada(emitida, documento, (exchange,))
         erros = respostas.erros(root)
         nao_encontrado = frozenset(emissor.opcoes.get("codigos_rps_nao_encontrado", ()))
         if erros and all(e.codigo in nao_encontrado for e in erros):
