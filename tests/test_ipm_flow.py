@@ -151,14 +151,19 @@ def test_an_emission_that_never_reached_ipm_is_not_resent_blindly(
     assert ipm.emitidas() == []
 
 
+@pytest.mark.parametrize("status", [401, 403])
 def test_wrong_credentials_leave_the_note_waiting_as_the_companys_failure(
-        gateway: Gateway, ipm: IpmSandbox) -> None:
+        gateway: Gateway, ipm: IpmSandbox, status: int) -> None:
+    """Refused with 401 or 403, the note waits with a message about the portal user (not
+    about the certificate, which IPM does not ask for) and goes once it is corrected."""
+    ipm.status_recusa = status
     _credenciais(gateway, CNPJ, "senha-errada")
     answer = gateway.client.post("/v2/nfse?ref=ipm-senha", json=nota_ipm())
     assert answer.status_code == 202, answer.text
     nota = _ate(gateway, "ipm-senha", lambda n: "senha_responsavel" in str(n))
     assert nota["status"] == "processando_autorizacao", nota
     assert "senha_responsavel" in str(nota), nota
+    assert "Certificado" not in str(nota), nota
     assert ipm.emitidas() == []
     _credenciais(gateway, CNPJ, SENHA)
     assert gateway.wait_final("ipm-senha", timeout=60)["status"] == "autorizado"

@@ -41,7 +41,7 @@ from nfse.providers.base import (
 )
 from nfse.providers.ipm import documentos, respostas
 from nfse.providers.ipm.documentos import DocumentoInvalido
-from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
 from nfse.xml import seguro
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from nfse.municipios.provedores import Rota
 
 HOST_IPM = ".atende.net"
+RECUSA_DE_LOGIN = frozenset({401, 403})
+"""HTTP statuses by which IPM refuses the portal user and password (which IPM uses is not
+published; it asks for no client certificate, so a 403 cannot be about one)."""
 SERIE_PADRAO = "1"
 """The NFS-e series a cancellation names: the cancellation contract carries the note's number
 only (docs/ipm.md)."""
@@ -119,11 +122,15 @@ class IpmProvider:
             answer = self.transport.request("POST", emissor.base_url, emissor.a1,
                                             emissor.ca_file, emissor.timeout, content=corpo,
                                             headers=headers, proxy=emissor.proxy)
+        except Refused as exc:
+            if exc.answer is None:  # the certificate itself (expired: never sent)
+                return falha_de_envio(exc, nome, documento, "", "")
+            answer = exc.answer  # an HTTP 403: IPM asks no certificate, so the login
         except (NotSent, Unknown) as exc:
             return falha_de_envio(exc, nome, documento, "Prefeitura (IPM) inacessível",
                                   "Sem resposta da prefeitura (IPM)")
         exchange = Exchange(nome, documento, answer.body)
-        if answer.status == 401:
+        if answer.status in RECUSA_DE_LOGIN:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),
                            mensagem=credenciais_recusadas(answer.status))
         return answer, respostas.ler(answer.body), exchange

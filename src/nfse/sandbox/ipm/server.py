@@ -64,7 +64,8 @@ class _Handler(SandboxHandler):
             return
         usuario = credenciais(self.headers.get("Authorization"))
         if usuario is None or sandbox.usuarios.get(usuario[0]) != usuario[1]:
-            self._send(401, b"<html><body>Acesso negado</body></html>", "text/html")
+            self._send(sandbox.status_recusa, b"<html><body>Acesso negado</body></html>",
+                       "text/html")
             return
         documento = documento_do_multipart(self.headers.get("Content-Type") or "", raw)
         if documento is None:
@@ -96,6 +97,8 @@ class IpmSandbox(HttpsSandbox):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds)
         self.usuarios: dict[str, str] = {}
+        self.status_recusa = 401
+        """The HTTP status of a wrong user or password (IPM's is not published)."""
 
     def aceitar(self, usuario: str, senha: str) -> None:
         """Let ``usuario`` (the prestador's CNPJ/CPF, as IPM's portal users are) in with
