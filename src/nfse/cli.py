@@ -90,13 +90,14 @@ def serve(
         sandboxes = start_sandboxes(settings, sandbox_nacional_port, sandbox_abrasf_port)
     runtime = build_runtime(settings)
     if sandboxes:
-        from nfse.demo import MUNICIPIO_ABRASF, ensure_demo
+        from nfse.demo import MUNICIPIO_ABRASF, MUNICIPIO_IPM, ensure_demo
 
         demo_info = ensure_demo(runtime, base_url)
         console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].url}")
         console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
                       f"{sandboxes[1].url}")
         console.print(f"[bold]Sandbox NFS-e Paulistana (3550308):[/bold] {sandboxes[2].url}")
+        console.print(f"[bold]Sandbox IPM ({MUNICIPIO_IPM}):[/bold] {sandboxes[3].url}")
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")

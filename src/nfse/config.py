@@ -90,6 +90,12 @@ class Settings:
     paulistana_ca_file: str | None = field(default_factory=lambda: _env(
         "NFSE_PAULISTANA_CA_FILE"))
     """Trust store for ``paulistana_url_homologacao``."""
+    ipm_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_IPM_URL_HOMOLOGACAO"))
+    """Where the homologação of IPM's cities goes (our IPM sandbox, in the demo and the
+    tests); unset: each city's own address, where IPM only validates (``nfse_teste``)."""
+    ipm_ca_file: str | None = field(default_factory=lambda: _env("NFSE_IPM_CA_FILE"))
+    """Trust store for ``ipm_url_homologacao``."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

@@ -19,6 +19,7 @@ from nfse.config import Settings
 from nfse.providers.paulistana.pedidos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.ipm import IpmSandbox
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.store import admin_tokens, empresas
@@ -30,6 +31,9 @@ CODIGO_MUNICIPIO = "3516200"
 """Franca/SP: its own system (SilTecnologia) takes the national DPS at its own address; with
 no test address of its own, homologação goes to the national one, the demo's Nacional
 sandbox, which plays that endpoint."""
+MUNICIPIO_IPM = "4104808"
+"""Cascavel/PR, IPM's own layout 1.01: its homologação goes to the demo's IPM sandbox, where
+the demo company logs in with its portal user (``senha_ipm``)."""
 MUNICIPIO_ABRASF = "5102504"
 """Cáceres/MT, RLZ on the ABRASF reference WSDL (profile ``abrasf_204``): its homologação goes
 to the demo's ABRASF sandbox."""
@@ -66,11 +70,22 @@ class Demo:
                 "codigo_municipio": CODIGO_MUNICIPIO}
 
 
+def senha_ipm(settings: Settings) -> str:
+    """The demo company's password at the IPM sandbox's portal, made on the first start and
+    kept in the data directory, so the sandbox and the company agree on every start."""
+    path = Path(settings.data_dir) / "sandbox-ipm" / "senha-portal-demo"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(15))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int = 0
-                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox]:
-    """Start the Nacional, ABRASF and Paulistana sandboxes (the first two on these ports; 0:
-    any free one), trusting the test CA as the authorities trust ICP-Brasil, and point
-    homologação at them."""
+                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox | IpmSandbox]:
+    """Start the Nacional, ABRASF, Paulistana and IPM sandboxes (the first two on these
+    ports; 0: any free one), trusting the test CA as the authorities trust ICP-Brasil, and
+    point homologação at them."""
     nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
@@ -88,10 +103,15 @@ def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int
     paulistana.start()
     settings.paulistana_url_homologacao = paulistana.url
     settings.paulistana_ca_file = str(paulistana.ca_file)
+    ipm = IpmSandbox(settings.data_dir / "sandbox-ipm")
+    ipm.start()
+    ipm.aceitar(CNPJ, senha_ipm(settings))
+    settings.ipm_url_homologacao = ipm.url
+    settings.ipm_ca_file = str(ipm.ca_file)
     ac = teste.ac_teste(settings.data_dir)
-    for sandbox in (nacional, abrasf, paulistana):
+    for sandbox in (nacional, abrasf, paulistana, ipm):
         sandbox.trust(ac.cert)
-    return [nacional, abrasf, paulistana]
+    return [nacional, abrasf, paulistana, ipm]
 
 
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
@@ -129,6 +149,11 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
             # a data directory from before the test CA: its sandboxes no longer trust the
             # company's self-signed certificate
             cadastro.atualizar(runtime, empresa.id, {"certificado_teste": True})
+    with runtime.engine.begin() as conn:
+        if empresas.credenciais_prefeitura(conn, runtime.box, empresa.id)[0] is None:
+            empresas.atualizar(conn, empresa.id, {  # its user at the IPM sandbox's portal
+                "login_responsavel": CNPJ,
+                "senha_responsavel": runtime.box.seal(senha_ipm(runtime.settings).encode())})
     admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN") or anterior.get("admin_token")
     with runtime.engine.begin() as conn:
         if not (admin and admin_tokens.valido(conn, admin)):

@@ -172,6 +172,11 @@ class Emissor:
     opcoes: Mapping[str, Any] = field(default_factory=dict)
     """Provider variant options from the municipality registry (ABRASF: SOAP version,
     namespaces, signature algorithm...); empty = the provider's defaults."""
+    login: str | None = None
+    senha: str | None = None
+    """The company's user and password at the municipal portal (``login_responsavel``,
+    ``senha_responsavel``), given only to a provider that declares ``usa_credenciais``
+    (IPM authenticates by them); None: not registered or not asked for."""
 
 
 @dataclass(frozen=True)

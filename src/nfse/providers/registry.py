@@ -32,6 +32,7 @@ BUILT_IN = {
     "nacional": "nfse.providers.nacional.provider:NacionalProvider",
     "abrasf": "nfse.providers.abrasf.provider:AbrasfProvider",
     "paulistana": "nfse.providers.paulistana.provider:PaulistanaProvider",
+    "ipm": "nfse.providers.ipm.provider:IpmProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 

@@ -89,6 +89,18 @@ def load_a1(conn: Connection, box: SecretBox, empresa_id: int) -> A1:
     return load_pfx(box.open(row.certificado), box.open(row.senha_certificado).decode())
 
 
+def credenciais_prefeitura(conn: Connection, box: SecretBox, empresa_id: int
+                           ) -> tuple[str | None, str | None]:
+    """The company's user and password at the municipal portal (``login_responsavel``,
+    ``senha_responsavel`` opened); None for what is not registered."""
+    row = conn.execute(select(empresas.c.login_responsavel, empresas.c.senha_responsavel)
+                       .where(empresas.c.id == empresa_id)).one_or_none()
+    if row is None:
+        return None, None
+    senha = box.open(row.senha_responsavel).decode() if row.senha_responsavel else None
+    return row.login_responsavel or None, senha
+
+
 def smtp(conn: Connection, box: SecretBox, empresa_id: int) -> dict[str, Any] | None:
     """The company's own SMTP settings (``smtp_*`` of SPEC §5), or None to use the global."""
     row = conn.execute(select(

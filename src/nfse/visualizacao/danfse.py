@@ -182,6 +182,10 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
 
         if padrao == "abrasf":
             return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
+        if padrao == "ipm":
+            from nfse.visualizacao.ipm_leitura import ler_nfse
+
+            return desenhar(ler_nfse(xml, cancelada), homologacao=homologacao)
         from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
@@ -215,7 +219,8 @@ def _imprimivel(xml: str) -> str:
 def _padrao(xml: bytes | str) -> str:
     """``abrasf`` when the root is an ABRASF element (in the ABRASF namespace, or a
     ``CompNfse`` in another one: some municipal systems answer in their own),
-    ``paulistana`` for a São Paulo ``NFe``, else ``nacional``. Only the root's start tag is
+    ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>`` (no namespace), else
+    ``nacional``. Only the root's start tag is
     read. Anything else, unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
@@ -235,4 +240,6 @@ def _padrao(xml: bytes | str) -> str:
         return "abrasf"
     if name.localname in RAIZES_PAULISTANA and name.namespace in (None, NS_PAULISTANA):
         return "paulistana"
+    if name.localname == "nfse" and name.namespace is None:  # IPM's own layout
+        return "ipm"
     return "nacional"

@@ -69,6 +69,10 @@ class EmissorFactory:
         """The emitter towards the authority of ``provider`` for ``codigo_municipio`` (the
         prestador's; the national standard's addresses need none)."""
         base_url, ca_file, opcoes = self.endereco(ambiente, provider, codigo_municipio)
+        login = senha = None
+        if getattr(get_provider(provider), "usa_credenciais", False):
+            with self._engine.connect() as conn:  # read each time: a PUT may change them
+                login, senha = empresas.credenciais_prefeitura(conn, self._box, empresa.id)
         return Emissor(
             a1=self._load_a1(empresa),
             ambiente=ambiente,
@@ -80,6 +84,8 @@ class EmissorFactory:
             parametros_url=self._settings.nacional_parametros_url(ambiente),
             proxy=self._settings.proxies.get(provider),
             opcoes=opcoes,
+            login=login,
+            senha=senha,
         )
 
 

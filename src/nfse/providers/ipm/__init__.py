@@ -1,0 +1,1 @@
+"""IPM (Atende.Net) own layout 1.01: docs/ipm.md."""
