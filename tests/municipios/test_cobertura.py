@@ -60,8 +60,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "GestaoISS")[1:3] == ["8", "8"]
     assert _linha(saida, "Futurize")[1:3] == ["109", "109"]
     assert _linha(saida, "GovDigital")[1:3] == ["17", "17"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,878"]
-    assert "população atendida: 119,565,890 de 212,589,522 (56.2 %)" in saida
+    # IPM's own layout (1.01) at each city's atende.net address
+    assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,987"]
+    assert "população atendida: 123,965,347 de 212,589,522 (58.3 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
