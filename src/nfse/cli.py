@@ -556,8 +556,9 @@ def sandbox_abrasf(
     faults: Faults = "",
     seed: Seed = None,
     xsd_dir: Annotated[Path | None, typer.Option(
-        help="Pasta com o esquema oficial nfse_v2-04.xsd (padrão: NFSE_ABRASF_XSD_DIR); "
-             "sem ela, só as regras do sandbox")] = None,
+        help="Pasta com os esquemas oficiais de cada leiaute (nfse_v2-04.xsd, nfse_v2-03.xsd, "
+             "nfse_v2-02.xsd, nfse_v2-01.xsd; padrão: NFSE_ABRASF_XSD_DIR); sem ela, só as "
+             "regras do sandbox")] = None,
     latency: Latency = "",
 ) -> None:
     """Sandbox de uma prefeitura ABRASF 2.04: SOAP sobre HTTPS com certificado de cliente."""
