@@ -323,5 +323,7 @@ class Abrasf1Provider:
             if isinstance(parsed, etree._Element) else None
         if found is None:
             return replace(otherwise, exchanges=exchanges)
+        ja_cancelada = otherwise.result == Result.AUTHORIZED  # the municipality said so
         return Outcome(Result.AUTHORIZED, numero=numero, xml=abrasf_respostas.documento(found),
-                       exchanges=exchanges)
+                       exchanges=exchanges, erros=otherwise.erros if ja_cancelada else (),
+                       mensagem=otherwise.mensagem if ja_cancelada else None)
