@@ -5,8 +5,8 @@ cancellations with the ``...Resposta`` documents of the v03 schemas (each checke
 schema before it leaves).
 
 A lot is received at once (protocol) and processed afterwards, as the real service does in the
-background: here, when a request arrives after the lot's situation was asked
-``consultas_pendentes`` times and ``atraso`` seconds have passed. Until then
+background: here, when a request arrives after the lot was asked about (its situation, or one
+of its RPS) ``consultas_pendentes`` times and ``atraso`` seconds have passed. Until then
 ConsultarSituacaoLoteRps answers 1 (não recebido: only the first of two or more pending
 answers) or 2 (não processado), ConsultarLoteRps and ConsultarNfsePorRps answer E92; then 3
 (processado com erro) or 4 (processado com sucesso).
@@ -519,7 +519,8 @@ class Prefeitura:
         return answer
 
     def _pendente(self, prestador: str, ident: RpsId) -> bool:
-        """Whether the RPS is in a lot received and not yet processed."""
+        """Whether the RPS is in a lot received and not yet processed; asking counts as a
+        query of that lot (a client that lost the protocol still sees it processed)."""
         for lote in self.estado.pendentes():
             if lote["prestador"] != prestador:
                 continue
@@ -527,6 +528,7 @@ class Prefeitura:
                 if (str(int(_texto(inf, "t:IdentificacaoRps/t:Numero"))),
                         _texto(inf, "t:IdentificacaoRps/t:Serie"),
                         _texto(inf, "t:IdentificacaoRps/t:Tipo")) == ident:
+                    self.estado.consultado(lote["protocolo"])
                     return True
         return False
 
