@@ -5,6 +5,7 @@ cancelled, E92 not yet processed, E1 signature, E86 protocol)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from nfse.certs.tls import client_context
 from nfse.model.nfse import parse_nfse
@@ -22,6 +24,7 @@ from nfse.providers.abrasf1.provider import Abrasf1Provider
 from nfse.providers.abrasf1.soap import envelope
 from nfse.providers.base import Emissor, Result, Rps
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
+from nfse.visualizacao.danfse_abrasf import render_abrasf
 from nfse.xml.validate import validate
 from tests.support import a1_teste, nota_exemplo, pasta_sandbox
 
@@ -217,3 +220,24 @@ def test_another_companys_certificate_is_refused(
     outcome = Abrasf1Provider().emit(_nota(), Rps("1", 15), replace(emissor, a1=outra))
     assert outcome.result == Result.REJECTED
     assert {e.codigo for e in outcome.erros} == {"E157"}
+
+
+def test_the_danfse_of_a_ginfes_note_shows_what_it_says(
+        ginfes: Abrasf1Sandbox, emissor: Emissor) -> None:
+    """ABRASF 1.0 keeps the service and the tomador in InfNfse: the page reads them there."""
+    provider = Abrasf1Provider()
+    nota = _nota()
+    emitida = provider.emit(nota, Rps("1", 16), emissor)
+    assert emitida.xml is not None and emitida.numero is not None
+    texto = PdfReader(io.BytesIO(render_abrasf(emitida.xml, homologacao=True))).pages[0] \
+        .extract_text()
+    for esperado in ("Nota fiscal referente a serviços prestados",
+                     "Acras Tecnologia da Informação LTDA", "07.504.505/0001-32",
+                     "01.07", "3,00%", "Guarulhos", emitida.codigo_verificacao or "?"):
+        assert esperado in texto, esperado
+    assert "CANCELADA" not in texto
+    provider.cancel(nota, "", emitida.numero, "erro", emissor)
+    consulta = provider.query(nota, Rps("1", 16), emissor)
+    cancelada = PdfReader(io.BytesIO(render_abrasf(consulta.xml or b""))).pages[0] \
+        .extract_text()
+    assert "NFS-e CANCELADA em" in cancelada and "erro na emissão" in cancelada
