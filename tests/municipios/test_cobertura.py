@@ -44,8 +44,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # ISSNet: the 5 municipalities whose production address is documented (Brasília,
     # Goiânia, Ribeirão Preto, Macapá, Itaúna)
     assert _linha(saida, "ISSNet")[1:5] == ["21", "5", "9,381,075", "5,795,517"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,524"]
-    assert "população atendida: 101,638,192 de 212,589,522 (47.8 %)" in saida
+    # Ginfes (abrasf_v1): one production address for every municipality
+    assert _linha(saida, "Ginfes")[1:5] == ["14", "14", "4,040,820", "4,040,820"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "2,538"]
+    assert "população atendida: 105,679,012 de 212,589,522 (49.7 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,7 +63,8 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "ISSSaoPaulo")[1:3] == ["1", "1"]
     assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
     total, _ = cobertura()
-    assert total.populacao_atendida == 83_947_097 + 11_895_578 + 2_969_435 + 5_795_517
+    assert total.populacao_atendida == (83_947_097 + 11_895_578 + 2_969_435 + 5_795_517
+                                        + 4_040_820)  # Ginfes
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:
