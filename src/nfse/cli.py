@@ -97,6 +97,7 @@ def serve(
         console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
                       f"{sandboxes[1].url}")
         console.print(f"[bold]Sandbox NFS-e Paulistana (3550308):[/bold] {sandboxes[2].url}")
+        console.print(f"[bold]Sandbox ABRASF 1.0 Ginfes (3518800):[/bold] {sandboxes[3].url}")
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")

@@ -19,6 +19,7 @@ from nfse.config import Settings
 from nfse.providers.paulistana.pedidos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.store import admin_tokens, empresas
@@ -67,10 +68,12 @@ class Demo:
 
 
 def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int = 0
-                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox]:
-    """Start the Nacional, ABRASF and Paulistana sandboxes (the first two on these ports; 0:
-    any free one), trusting the test CA as the authorities trust ICP-Brasil, and point
-    homologação at them."""
+                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox
+                              | Abrasf1Sandbox]:
+    """Start the Nacional, ABRASF, Paulistana and ABRASF 1.0 (Ginfes) sandboxes (the first two
+    on these ports; 0: any free one), trusting the test CA as the authorities trust
+    ICP-Brasil, and point homologação at them (the ABRASF 1.0 provider's through
+    ``NFSE_ABRASF_V1_URL_HOMOLOGACAO``/``_CA_FILE``, as it has no field of its own)."""
     nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
@@ -88,10 +91,14 @@ def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int
     paulistana.start()
     settings.paulistana_url_homologacao = paulistana.url
     settings.paulistana_ca_file = str(paulistana.ca_file)
+    ginfes = Abrasf1Sandbox(settings.data_dir / "sandbox-ginfes")
+    ginfes.start()
+    os.environ["NFSE_ABRASF_V1_URL_HOMOLOGACAO"] = ginfes.url
+    os.environ["NFSE_ABRASF_V1_CA_FILE"] = str(ginfes.ca_file)
     ac = teste.ac_teste(settings.data_dir)
-    for sandbox in (nacional, abrasf, paulistana):
+    for sandbox in (nacional, abrasf, paulistana, ginfes):
         sandbox.trust(ac.cert)
-    return [nacional, abrasf, paulistana]
+    return [nacional, abrasf, paulistana, ginfes]
 
 
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
