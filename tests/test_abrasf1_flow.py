@@ -96,3 +96,14 @@ def test_municipality_errors_are_surfaced(gateway: Gateway, ginfes: Abrasf1Sandb
     nota = gateway.wait_final("ginfes-erro")
     assert nota["status"] == "erro_autorizacao"
     assert nota["erros"][0]["codigo"] == "E52"
+
+
+def test_lost_answer_of_the_cancellation_is_confirmed_by_the_query(
+        gateway: Gateway, ginfes: Abrasf1Sandbox) -> None:
+    gateway.autorizar("ginfes-cancel-perdido", nota_ginfes())
+    ginfes.inject("timeout_after_commit")
+    gateway.runtime.settings.authority_timeout = 1.0
+    cancel = gateway.client.request("DELETE", "/v2/nfse/ginfes-cancel-perdido",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    assert [e["status"] for e in ginfes.emitidas()] == ["cancelada"]

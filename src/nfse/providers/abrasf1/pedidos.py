@@ -15,7 +15,6 @@ cancellation code in four digits (``FormatFloat('0000')``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -296,27 +295,21 @@ def _exigir(nota: Nota) -> None:
         raise DocumentoInvalido([Erro(p.codigo, p.mensagem, p.correcao) for p in missing])
 
 
-def _sem_controle(textos: Iterable[str | None]) -> None:
-    """Characters XML 1.0 cannot carry, refused before lxml would raise on them."""
-    for texto in textos:
-        if texto and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", texto):
-            raise DocumentoInvalido([Erro("requisicao_invalida", "A nota contém caracteres "
-                                          "de controle não permitidos em XML")])
-
-
 def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
     """``EnviarLoteRpsEnvio``: a lot of one RPS, signed. The lot number is the RPS number:
     allocated once, so a resend after NOT_FOUND repeats it."""
     _exigir(nota)
-    pessoas = [p for p in (nota.tomador, nota.intermediario) if p is not None]
-    _sem_controle([nota.servico.discriminacao, *(p.razao_social for p in pessoas)])
     root = _raiz("EnviarLoteRpsEnvio")
     lote = _el(root, "LoteRps", ns=esquema.namespace("EnviarLoteRpsEnvio"))
     _el(lote, "NumeroLote", str(rps.numero))
     _el(lote, "Cnpj", nota.prestador.cnpj or "")
     _el(lote, "InscricaoMunicipal", nota.prestador.inscricao_municipal)
     _el(lote, "QuantidadeRps", "1")
-    _inf_rps(_el(lote, "ListaRps"), nota, rps, emissor, variante)
+    try:
+        _inf_rps(_el(lote, "ListaRps"), nota, rps, emissor, variante)
+    except ValueError as exc:  # lxml refuses text XML cannot carry (control characters)
+        raise DocumentoInvalido([Erro("requisicao_invalida", "A nota contém caracteres não "
+                                      f"permitidos em XML: {exc}")]) from exc
     return _verificado(_assinado(root, emissor, variante))
 
 

@@ -173,7 +173,13 @@ class Abrasf1Provider:
         Still waiting after ``CONSULTAS_DO_LOTE`` → UNKNOWN, and the worker's reconciliation
         query finds the note once the municipality has processed the lot."""
         breve = replace(emissor, timeout=min(emissor.timeout, TIMEOUT_CONSULTA_LOTE))
-        situacao_dados = pedidos.consultar_situacao(nota, protocolo, emissor, variante)
+        try:
+            situacao_dados = pedidos.consultar_situacao(nota, protocolo, emissor, variante)
+            resultado_dados = pedidos.consultar_lote(nota, protocolo, emissor, variante)
+        except DocumentoInvalido:  # a protocol the schema cannot carry: ask by the RPS
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Protocolo {protocolo[:60]!r} fora do leiaute; a nota "
+                                    "será consultada pelo RPS")
         situacao = None
         for espera in CONSULTAS_DO_LOTE:
             time.sleep(espera)
@@ -194,9 +200,7 @@ class Abrasf1Provider:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Lote recebido pela prefeitura (protocolo {protocolo}) e "
                                     f"{estado}; a nota será consultada pelo RPS")
-        sent = self._send(CONSULTAR_LOTE, pedidos.consultar_lote(nota, protocolo, emissor,
-                                                                 variante),
-                          breve, "consulta_lote")
+        sent = self._send(CONSULTAR_LOTE, resultado_dados, breve, "consulta_lote")
         if isinstance(sent, Outcome):
             return Outcome(Result.UNKNOWN, exchanges=exchanges + sent.exchanges,
                            mensagem=f"Lote {protocolo} processado, resultado ilegível; a nota "
