@@ -241,3 +241,18 @@ def test_the_danfse_of_a_ginfes_note_shows_what_it_says(
     cancelada = PdfReader(io.BytesIO(render_abrasf(consulta.xml or b""))).pages[0] \
         .extract_text()
     assert "NFS-e CANCELADA em" in cancelada and "erro na emissão" in cancelada
+
+
+def test_prefixed_documents_are_read_like_any_other(
+        ginfes: Abrasf1Sandbox, emissor: Emissor) -> None:
+    """ACBr writes ns3:/ns4: prefixes; the namespaces are what count."""
+    outcome = Abrasf1Provider().emit(_nota(), Rps("1", 17), emissor)
+    assert outcome.result == Result.AUTHORIZED
+    envio = "http://www.ginfes.com.br/servico_consultar_nfse_rps_envio_v03.xsd"
+    dados = (f'<ns3:ConsultarNfseRpsEnvio xmlns:ns3="{envio}" xmlns:ns4="{esquema.TIPOS}">'
+             "<ns3:IdentificacaoRps><ns4:Numero>17</ns4:Numero><ns4:Serie>1</ns4:Serie>"
+             "<ns4:Tipo>1</ns4:Tipo></ns3:IdentificacaoRps><ns3:Prestador>"
+             "<ns4:Cnpj>11222333000181</ns4:Cnpj><ns4:InscricaoMunicipal>12345"
+             "</ns4:InscricaoMunicipal></ns3:Prestador></ns3:ConsultarNfseRpsEnvio>")
+    resposta = _chamar(ginfes, "ConsultarNfsePorRps", dados.encode())
+    assert resposta.findtext(".//t:InfNfse/t:Numero", namespaces=TIPOS) == outcome.numero

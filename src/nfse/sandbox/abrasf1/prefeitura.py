@@ -120,6 +120,11 @@ def _texto(node: etree._Element | None, path: str) -> str:
     return (node.findtext(path, namespaces=T) or "").strip() if node is not None else ""
 
 
+def _ns_de(root: etree._Element) -> str:
+    """The namespace of a request's root (its own elements share it, prefixed or not)."""
+    return etree.QName(root).namespace or ""
+
+
 def _copia(element: etree._Element) -> etree._Element:
     """A copy that keeps the namespaces in scope, so a signature over it still verifies."""
     return etree.fromstring(etree.tostring(element))
@@ -283,7 +288,7 @@ class Prefeitura:
                    assinado: etree._Element | None = None) -> str:
         """The prestador of a query (``Prestador/Cnpj``), acting with its own certificate;
         a signature, when present, must verify and be its own."""
-        prestador = _texto(root.find(f"{{{root.nsmap[None]}}}Prestador"), "t:Cnpj")
+        prestador = _texto(root.find(f"{{{_ns_de(root)}}}Prestador"), "t:Cnpj")
         self._autorizado(chamador, prestador)
         cert = self._assinatura(root, assinado if assinado is not None else root, root,
                                 "da consulta", obrigatoria=False)
@@ -293,7 +298,7 @@ class Prefeitura:
     # -- lots ----------------------------------------------------------------------------
     def _recepcionar_lote_rps(self, root: etree._Element,
                               chamador: x509.Certificate | None) -> etree._Element:
-        ns = root.nsmap[None]
+        ns = _ns_de(root)
         lote = root.find(f"{{{ns}}}LoteRps")
         assert lote is not None  # the schema requires it
         prestador = _texto(lote, "t:Cnpj")
@@ -494,7 +499,7 @@ class Prefeitura:
         return answer
 
     def _lote(self, root: etree._Element, prestador: str) -> dict[str, Any]:
-        protocolo = _texto(root, f"{{{root.nsmap[None]}}}Protocolo")
+        protocolo = _texto(root, f"{{{_ns_de(root)}}}Protocolo")
         lote = self.estado.lote(protocolo)
         if lote is None or lote["prestador"] != prestador:
             rejeitar("E86", f"Protocolo {protocolo[:50]} não encontrado para este prestador")
@@ -535,7 +540,7 @@ class Prefeitura:
     def _consultar_nfse_por_rps(self, root: etree._Element,
                                 chamador: x509.Certificate | None) -> etree._Element:
         prestador = self._prestador(root, chamador)
-        ident_el = root.find(f"{{{root.nsmap[None]}}}IdentificacaoRps")
+        ident_el = root.find(f"{{{_ns_de(root)}}}IdentificacaoRps")
         ident = (str(int(_texto(ident_el, "t:Numero"))), _texto(ident_el, "t:Serie"),
                  _texto(ident_el, "t:Tipo"))
         nota = self.estado.por_rps(prestador, *ident)
@@ -554,7 +559,7 @@ class Prefeitura:
                         chamador: x509.Certificate | None) -> etree._Element:
         """The prestador's notes by number (and/or issue period)."""
         prestador = self._prestador(root, chamador)
-        ns = root.nsmap[None]
+        ns = _ns_de(root)
         numero = _texto(root, f"{{{ns}}}NumeroNfse")
         inicio = _texto(root, f"{{{ns}}}PeriodoEmissao/{{{ns}}}DataInicial")
         fim = _texto(root, f"{{{ns}}}PeriodoEmissao/{{{ns}}}DataFinal")
