@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
+from nfse.providers.abrasf1 import esquema
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from tests.support import Gateway, nota_exemplo, pasta_sandbox
 
@@ -107,3 +108,25 @@ def test_lost_answer_of_the_cancellation_is_confirmed_by_the_query(
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     assert cancel.json() == {"status": "cancelado"}
     assert [e["status"] for e in ginfes.emitidas()] == ["cancelada"]
+
+
+def test_dry_run_builds_the_signed_lot_and_sends_nothing(gateway: Gateway,
+                                                         ginfes: Abrasf1Sandbox) -> None:
+    answer = gateway.client.post("/v2/nfse?ref=ginfes-ensaio&dry_run=1", json=nota_ginfes())
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valido"] is True, body
+    assert body["provedor"] == "abrasf_v1"
+    envio = etree.fromstring(body["rps_xml"].encode())
+    assert esquema.problemas(envio) == []
+    assert ginfes.lotes() == [] and ginfes.emitidas() == []
+
+
+def test_a_prestador_without_cnpj_is_refused_at_post(gateway: Gateway,
+                                                      ginfes: Abrasf1Sandbox) -> None:
+    body = nota_ginfes()
+    body["prestador"] = {"cpf": "52998224725", "inscricao_municipal": "12345",
+                         "codigo_municipio": GUARULHOS}
+    answer = gateway.client.post("/v2/nfse?ref=ginfes-cpf", json=body)
+    assert answer.status_code == 400, answer.text
+    assert "prestador.cnpj" in answer.text

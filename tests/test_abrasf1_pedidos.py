@@ -116,8 +116,8 @@ def _sem_inscricao(nota: Nota) -> Nota:
     return replace(nota, prestador=replace(nota.prestador, inscricao_municipal=""))
 
 
-def _aliquota_alta(nota: Nota) -> Nota:
-    return replace(nota, servico=replace(nota.servico, aliquota=Decimal("12")))
+def _aliquota_fina(nota: Nota) -> Nota:
+    return replace(nota, servico=replace(nota.servico, aliquota=Decimal("2.555")))
 
 
 def _nome_longo(nota: Nota) -> Nota:
@@ -127,7 +127,7 @@ def _nome_longo(nota: Nota) -> Nota:
 
 @pytest.mark.parametrize(("campo", "mudar"), [
     ("prestador.cnpj", _sem_cnpj), ("prestador.inscricao_municipal", _sem_inscricao),
-    ("servico.aliquota", _aliquota_alta), ("tomador.razao_social", _nome_longo),
+    ("servico.aliquota", _aliquota_fina), ("tomador.razao_social", _nome_longo),
 ])
 def test_what_the_10_layout_cannot_carry_is_refused_at_post(
         campo: str, mudar: Callable[[Nota], Nota]) -> None:

@@ -67,11 +67,10 @@ def problemas(nota: Nota) -> list[Problema]:
     if len(s.discriminacao) > 2000:
         found.append(_problema("servico.discriminacao",
                                "No padrão ABRASF a discriminação tem até 2000 caracteres"))
-    if s.aliquota is not None and (s.aliquota >= 10 or s.aliquota != s.aliquota.quantize(
-            Decimal("0.01"))):
+    if s.aliquota is not None and s.aliquota != s.aliquota.quantize(Decimal("0.01")):
         found.append(_problema("servico.aliquota", "No padrão ABRASF 1.0 a alíquota vai como "
-                               "fração com até 4 casas (5% = 0.05): informe um percentual "
-                               "abaixo de 10 com até 2 casas decimais"))
+                               "fração com até 4 casas (5% = 0.05): informe o percentual com "
+                               "até 2 casas decimais"))
     for papel, pessoa in (("tomador", nota.tomador), ("intermediario", nota.intermediario)):
         if pessoa is None:
             continue
