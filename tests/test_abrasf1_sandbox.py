@@ -256,3 +256,19 @@ def test_prefixed_documents_are_read_like_any_other(
              "</ns4:InscricaoMunicipal></ns3:Prestador></ns3:ConsultarNfseRpsEnvio>")
     resposta = _chamar(ginfes, "ConsultarNfsePorRps", dados.encode())
     assert resposta.findtext(".//t:InfNfse/t:Numero", namespaces=TIPOS) == outcome.numero
+
+
+def test_a_lot_found_due_by_two_requests_is_processed_once(
+        ginfes: Abrasf1Sandbox, emissor: Emissor) -> None:
+    """Requests at once may each find the same lot due: the second must not process it
+    again (it would find its RPS issued and mark the lot as failed)."""
+    ginfes.pendencia(consultas_pendentes=10)
+    provider = Abrasf1Provider()
+    nota, rps = _nota(), Rps("1", 18)
+    assert provider.emit(nota, rps, emissor).result == Result.UNKNOWN
+    (lote,) = ginfes.estado.pendentes()
+    ginfes.prefeitura.processar(lote)
+    ginfes.prefeitura.processar(lote)  # what a second thread, holding the same row, does
+    assert [lote["situacao"] for lote in ginfes.lotes()] == ["4"]
+    assert provider.query(nota, rps, emissor).result == Result.AUTHORIZED
+    assert len(ginfes.emitidas()) == 1

@@ -325,9 +325,11 @@ class Prefeitura:
         for lote in self.estado.pendentes():
             if lote["consultas"] >= self.consultas_pendentes and \
                     datetime.fromisoformat(lote["recebido"]) <= limite:
-                self._processar(lote)
+                self.processar(lote)
 
-    def _processar(self, lote: dict[str, Any]) -> None:
+    def processar(self, lote: dict[str, Any]) -> None:
+        """Turn the lot's RPS into notes, all or none, or record its messages. ``lote`` may
+        be stale: threads answering requests at once may both find it due."""
         root = etree.fromstring(lote["documento"])
         der = root.findtext(f"{ds('Signature')}//{ds('X509Certificate')}") or ""
         cert = x509.load_der_x509_certificate(base64.b64decode(der)) if der else None
@@ -346,6 +348,9 @@ class Prefeitura:
             vistos.add(ident)
             lidos.append((ident, inf))
         with self.estado.transacao():
+            atual = self.estado.lote(lote["protocolo"])
+            if atual is None or atual["situacao"] not in ("1", "2"):
+                return  # another request's thread processed it meanwhile
             for ident, _ in lidos:
                 existente = self.estado.por_rps(lote["prestador"], *ident)
                 if existente is not None:
