@@ -130,3 +130,12 @@ def test_a_prestador_without_cnpj_is_refused_at_post(gateway: Gateway,
     answer = gateway.client.post("/v2/nfse?ref=ginfes-cpf", json=body)
     assert answer.status_code == 400, answer.text
     assert "prestador.cnpj" in answer.text
+
+
+def test_a_substitution_is_refused_at_post(gateway: Gateway, ginfes: Abrasf1Sandbox) -> None:
+    """The provider does not substitute notes: the API says so at once."""
+    answer = gateway.client.post("/v2/nfse?ref=ginfes-subst", json=nota_ginfes(
+        numero_rps_substituido="7", serie_rps_substituido="1"))
+    assert answer.status_code == 400, answer.text
+    assert "substituição" in answer.text.lower()
+    assert ginfes.lotes() == []

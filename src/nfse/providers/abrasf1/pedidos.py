@@ -211,8 +211,8 @@ def _valores(parent: etree._Element, nota: Nota) -> None:
 
 
 def _identificacao_rps(parent: etree._Element, numero: str, serie: str, tipo: str,
-                       tag: str = "IdentificacaoRps", ns: str | None = TIPOS) -> None:
-    node = _el(parent, tag, ns=ns)
+                       ns: str | None = TIPOS) -> None:
+    node = _el(parent, "IdentificacaoRps", ns=ns)
     _el(node, "Numero", numero)
     _el(node, "Serie", serie)
     _el(node, "Tipo", tipo)
@@ -233,9 +233,6 @@ def _inf_rps(parent: etree._Element, nota: Nota, rps: Rps, emissor: Emissor,
     _el(inf, "OptanteSimplesNacional", _sim_nao(optante_simples(nota, emissor)))
     _el(inf, "IncentivadorCultural", _sim_nao(nota.incentivador_cultural))
     _el(inf, "Status", STATUS_NORMAL)
-    if nota.numero_rps_substituido:
-        _identificacao_rps(inf, nota.numero_rps_substituido, nota.serie_rps_substituido or "",
-                           nota.tipo_rps_substituido or TIPO_RPS, tag="RpsSubstituido")
     s = nota.servico
     servico = _el(inf, "Servico")
     _valores(servico, nota)
