@@ -131,9 +131,8 @@ def _sim_nao(value: bool) -> str:
     return "1" if value else "2"
 
 
-def _prestador(parent: etree._Element, nota: Nota, ns: str | None = TIPOS,
-               tag: str = "Prestador") -> None:
-    node = _el(parent, tag, ns=ns)
+def _prestador(parent: etree._Element, nota: Nota, ns: str | None = TIPOS) -> None:
+    node = _el(parent, "Prestador", ns=ns)
     _el(node, "Cnpj", nota.prestador.cnpj or "")
     if nota.prestador.inscricao_municipal:
         _el(node, "InscricaoMunicipal", nota.prestador.inscricao_municipal)

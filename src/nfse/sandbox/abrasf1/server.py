@@ -121,15 +121,3 @@ class Abrasf1Sandbox(HttpsSandbox):
     def lotes(self) -> list[dict[str, Any]]:
         """Every lot received, with its situation and how often it was asked."""
         return self.estado.lotes()
-
-def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
-                fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                latency: Latencia | None = None) -> None:
-    sandbox = Abrasf1Sandbox(data_dir, host, port, fault_rates=fault_rates, seed=seed,
-                             latency=latency)
-    sandbox.start()
-    sandbox.serve_until_stopped(
-        trust_files,
-        f"Sandbox NFS-e ABRASF 1.0 (Ginfes, esquemas v03) em {sandbox.url}",
-        f"CA do servidor: {sandbox.ca_file}",
-        f"Validação pelos esquemas Ginfes v03 de {sandbox.xsd_dir}")
