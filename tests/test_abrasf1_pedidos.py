@@ -1,8 +1,8 @@
 """The ABRASF 1.0 request documents in Ginfes' dialect: valid under the shipped Ginfes v03
 schemas, mapped from the normalised note as the facts say (rate as a fraction, four-digit
-cancellation code, unqualified ``Pedido``), signed over the whole document (checked by the
-sandboxes' independent verification), and wrapped as Ginfes' SOAP wants (arg0/arg1, the
-namespace of the address's host)."""
+cancellation code, unqualified ``Pedido``), signed (the lot by its Id, the others as a
+whole; checked by the sandboxes' independent verification), and wrapped as Ginfes' SOAP
+wants (arg0/arg1, the namespace of the address's host)."""
 
 from __future__ import annotations
 
@@ -39,10 +39,14 @@ def _nota(**overrides: object) -> Nota:
 
 
 def _assinatura_confere(documento: bytes) -> etree._Element:
+    """The one signature verifies and covers the lot (by its Id) or the whole document."""
     root = etree.fromstring(documento)
     (assinatura,) = root.iter(f"{{{DS}}}Signature")
-    assert assinatura.find(f"{{{DS}}}SignedInfo/{{{DS}}}Reference").get("URI") == ""
-    assert verificar_assinatura(assinatura, root).serial_number == A1.cert.serial_number
+    uri = assinatura.find(f"{{{DS}}}SignedInfo/{{{DS}}}Reference").get("URI")
+    lote = root.find(f"{{{etree.QName(root).namespace}}}LoteRps")
+    assinado = root if lote is None else lote
+    assert uri == ("" if lote is None else f"#{lote.get('Id')}")
+    assert verificar_assinatura(assinatura, assinado).serial_number == A1.cert.serial_number
     return root
 
 
@@ -50,6 +54,7 @@ def test_the_lot_is_schema_valid_signed_and_carries_the_note() -> None:
     root = _assinatura_confere(pedidos.lote_rps(_nota(), Rps("A1", 42), EMISSOR, VARIANTE))
     assert esquema.problemas(root) == []
     assert root[-1].tag == f"{{{DS}}}Signature"  # after LoteRps, where the schema puts it
+    assert root[0].get("Id") == "Lote_42"
     inf = root.find(".//t:InfRps", T)
     assert inf.findtext("t:IdentificacaoRps/t:Numero", namespaces=T) == "42"
     assert inf.findtext("t:IdentificacaoRps/t:Serie", namespaces=T) == "A1"

@@ -1,11 +1,13 @@
 """The ABRASF 1.0 request documents in the Ginfes v03 schemas, built from the normalised note,
 signed, and checked against the shipped schemas before they may leave.
 
-Ginfes signs every message the same way (ACBr, ``ACBrProvedorGinfesV3.GetURI``: "No provedor
-Ginfes a URI não é informada"; ``Ginfes.Provider.pas``, ``ConfigAssinar``: lot, queries and
-cancellation signed): one enveloped signature of the whole document, ``Reference URI=""``,
-as the last child of the root (of ``Pedido`` in a cancellation, where ``CancelarNfseEnvio``
-has no room before it). The RPS itself is not signed (``AssinaRPS := False``).
+Ginfes signs every message (ACBr ``Ginfes.Provider.pas``, ``ConfigAssinar``: lot, queries and
+cancellation) with one enveloped signature, the last child of the root (of ``Pedido`` in a
+cancellation, where ``CancelarNfseEnvio`` has no room before it). The lot's references its
+``LoteRps`` by ``Id="Lote_<número>"`` (ACBr ``ACBrNFSeXProviderABRASFv1.PrepararEmitir``);
+the other documents have no ``Id`` and are signed as a whole, ``Reference URI=""``
+(``ACBrProvedorGinfesV3.GetURI``: "No provedor Ginfes a URI não é informada"). The RPS
+itself is not signed (``AssinaRPS := False``).
 
 Values in Ginfes' dialect (ACBr ``Ginfes.GravarXml.pas``): the rate as a fraction
 (``DivAliq100``: 5 % → ``0.05``), the withholdings always present (zero included), the
@@ -296,6 +298,7 @@ def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> byte
     _exigir(nota)
     root = _raiz("EnviarLoteRpsEnvio")
     lote = _el(root, "LoteRps", ns=esquema.namespace("EnviarLoteRpsEnvio"))
+    lote.set("Id", f"Lote_{rps.numero}")
     _el(lote, "NumeroLote", str(rps.numero))
     _el(lote, "Cnpj", nota.prestador.cnpj or "")
     _el(lote, "InscricaoMunicipal", nota.prestador.inscricao_municipal)
@@ -305,7 +308,8 @@ def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> byte
     except ValueError as exc:  # lxml refuses text XML cannot carry (control characters)
         raise DocumentoInvalido([Erro("requisicao_invalida", "A nota contém caracteres não "
                                       f"permitidos em XML: {exc}")]) from exc
-    return _verificado(_assinado(root, emissor, variante))
+    sign(root, lote, emissor.a1, variante.assinatura)
+    return _verificado(root)
 
 
 def _com_prestador(raiz: str, nota: Nota) -> etree._Element:
