@@ -1,5 +1,6 @@
 """Black box: ``nfse serve --demo`` as a newcomer runs it, then the seed's example through it,
-once for the demo's municipality (NFS-e Nacional) and once for its ABRASF municipality."""
+once for the demo's municipality (NFS-e Nacional), once for its ABRASF municipality and once
+for a Ginfes one (ABRASF 1.0)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         franca = httpx.get(f"{base}/v2/municipios/{demo['codigo_municipio']}", auth=auth).json()
         assert (franca["provedor_nfse"], franca["sistema_nfse"]) == ("nacional", "SilTecnologia")
         assert franca["nfse_habilitada"] is True
+        # Guarulhos/SP: Ginfes (ABRASF 1.0), the demo's ABRASF 1.0 sandbox in homologação
         for ref, municipio in (("demo-1", demo["codigo_municipio"]),
-                               ("demo-abrasf-1", MUNICIPIO_ABRASF)):
+                               ("demo-abrasf-1", MUNICIPIO_ABRASF), ("demo-ginfes-1", "3518800")):
             body = nota_exemplo()
             body["prestador"] = {"cnpj": demo["cnpj"], "codigo_municipio": municipio,
                                  "inscricao_municipal": demo["inscricao_municipal"]}

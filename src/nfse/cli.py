@@ -98,6 +98,7 @@ def serve(
                       f"{sandboxes[1].url}")
         console.print(f"[bold]Sandbox NFS-e Paulistana (3550308):[/bold] {sandboxes[2].url}")
         console.print(f"[bold]Sandbox IPM ({MUNICIPIO_IPM}):[/bold] {sandboxes[3].url}")
+        console.print(f"[bold]Sandbox ABRASF 1.0 Ginfes (3518800):[/bold] {sandboxes[4].url}")
         console.print(f"[bold]Empresa de demonstração:[/bold] {demo_info.empresa.nome} "
                       f"CNPJ {demo_info.empresa.cnpj}")
         console.print(f"[bold]Token de homologação:[/bold] {demo_info.token}")

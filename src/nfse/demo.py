@@ -19,6 +19,7 @@ from nfse.config import Settings
 from nfse.providers.paulistana.pedidos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from nfse.sandbox.ipm import IpmSandbox
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.sandbox.paulistana import PaulistanaSandbox
@@ -82,10 +83,12 @@ def senha_ipm(settings: Settings) -> str:
 
 
 def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int = 0
-                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox | IpmSandbox]:
-    """Start the Nacional, ABRASF, Paulistana and IPM sandboxes (the first two on these
-    ports; 0: any free one), trusting the test CA as the authorities trust ICP-Brasil, and
-    point homologação at them."""
+                    ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox | IpmSandbox
+                              | Abrasf1Sandbox]:
+    """Start the Nacional, ABRASF, Paulistana, IPM and ABRASF 1.0 (Ginfes) sandboxes (the
+    first two on these ports; 0: any free one), trusting the test CA as the authorities trust
+    ICP-Brasil, and point homologação at them (the ABRASF 1.0 provider's through
+    ``NFSE_ABRASF_V1_URL_HOMOLOGACAO``/``_CA_FILE``, as it has no field of its own)."""
     nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
     nacional.start()
     settings.nacional_url_homologacao = nacional.url
@@ -108,10 +111,14 @@ def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int
     ipm.aceitar(CNPJ, senha_ipm(settings))
     settings.ipm_url_homologacao = ipm.url
     settings.ipm_ca_file = str(ipm.ca_file)
+    ginfes = Abrasf1Sandbox(settings.data_dir / "sandbox-ginfes")
+    ginfes.start()
+    os.environ["NFSE_ABRASF_V1_URL_HOMOLOGACAO"] = ginfes.url
+    os.environ["NFSE_ABRASF_V1_CA_FILE"] = str(ginfes.ca_file)
     ac = teste.ac_teste(settings.data_dir)
-    for sandbox in (nacional, abrasf, paulistana, ipm):
+    for sandbox in (nacional, abrasf, paulistana, ipm, ginfes):
         sandbox.trust(ac.cert)
-    return [nacional, abrasf, paulistana, ipm]
+    return [nacional, abrasf, paulistana, ipm, ginfes]
 
 
 def ensure_demo(runtime: Runtime, base_url: str) -> Demo:

@@ -62,8 +62,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "GovDigital")[1:3] == ["17", "17"]
     # IPM's own layout (1.01) at each city's atende.net address
     assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,987"]
-    assert "população atendida: 123,965,347 de 212,589,522 (58.3 %)" in saida
+    # Ginfes (abrasf_v1): one production address for every municipality
+    assert _linha(saida, "Ginfes")[1:5] == ["14", "14", "4,040,820", "4,040,820"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,001"]
+    assert "população atendida: 128,006,167 de 212,589,522 (60.2 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

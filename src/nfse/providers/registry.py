@@ -31,6 +31,7 @@ GROUP = "nfse.providers"
 BUILT_IN = {
     "nacional": "nfse.providers.nacional.provider:NacionalProvider",
     "abrasf": "nfse.providers.abrasf.provider:AbrasfProvider",
+    "abrasf_v1": "nfse.providers.abrasf1.provider:Abrasf1Provider",
     "paulistana": "nfse.providers.paulistana.provider:PaulistanaProvider",
     "ipm": "nfse.providers.ipm.provider:IpmProvider",
 }

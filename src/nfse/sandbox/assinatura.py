@@ -3,7 +3,8 @@ a mistake in one is not mirrored by the other. C14N here goes through serialise 
 (the signer uses a deep copy): the same canonical bytes reached by another path.
 
 ``Id`` attributes are plain strings in both standards (no DTD or schema declares them as
-``xsd:ID``), so a reference ``#x`` is resolved as "the one element whose ``Id`` is ``x``"."""
+``xsd:ID``), so a reference ``#x`` is resolved as "the one element whose ``Id`` is ``x``";
+an empty reference (``URI=""``) is the whole document."""
 
 from __future__ import annotations
 
@@ -86,8 +87,11 @@ def verificar_assinatura(signature: etree._Element,
         raise AssinaturaIncorreta("Algoritmo de assinatura não suportado")
     if ENVELOPED not in transforms:
         raise AssinaturaIncorreta("Transformação enveloped-signature ausente")
-    targets = _POR_ID(signature, id=uri.removeprefix("#"))
-    if not uri.startswith("#") or len(targets) != 1:
+    if uri == "":  # the whole document (ABRASF 1.0 messages whose root has no Id)
+        targets = [signature.getroottree().getroot()]
+    else:
+        targets = _POR_ID(signature, id=uri.removeprefix("#"))
+    if not (uri == "" or uri.startswith("#")) or len(targets) != 1:
         raise AssinaturaIncorreta(f"Referência {uri} não encontrada")
     target = targets[0]
     if esperado is not None and target is not esperado:

@@ -1,4 +1,5 @@
-"""The PDF of a note issued by an ABRASF 2.04 municipality, rendered from its ``CompNfse``,
+"""The PDF of a note issued by an ABRASF municipality (2.0x, or 1.0 rearranged by
+``abrasf1_leitura``), rendered from its ``CompNfse``,
 and of a São Paulo note (NFS-e Paulistana), rendered from its ``NFe``.
 
 ``brazilfiscalreport`` only reads NFS-e Nacional XML, and neither an ABRASF municipality nor
@@ -23,8 +24,8 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
 from nfse.fuso import SAO_PAULO
+from nfse.visualizacao.abrasf1_leitura import ler_nota
 from nfse.visualizacao.abrasf_conteudo import AUSENTE, Cabecalho, Campo, Conteudo, Grade
-from nfse.visualizacao.abrasf_leitura import ler_nota
 from nfse.visualizacao.fonte import imprimivel
 
 TITULO = "NFS-e — Nota Fiscal de Serviços Eletrônica"

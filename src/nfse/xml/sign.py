@@ -50,7 +50,7 @@ def c14n(element: etree._Element) -> bytes:
 SIGNED_INFO = (
     '<SignedInfo xmlns="{dsig}"><CanonicalizationMethod Algorithm="{c14n}">'
     '</CanonicalizationMethod><SignatureMethod Algorithm="{method}"></SignatureMethod>'
-    '<Reference URI="#{ref}"><Transforms><Transform Algorithm="{enveloped}"></Transform>'
+    '<Reference URI="{uri}"><Transforms><Transform Algorithm="{enveloped}"></Transform>'
     '<Transform Algorithm="{c14n}"></Transform></Transforms>'
     '<DigestMethod Algorithm="{digest_method}"></DigestMethod>'
     '<DigestValue>{digest}</DigestValue></Reference></SignedInfo>'
@@ -63,12 +63,15 @@ _BY_ID = etree.XPath("//*[@Id=$id]")
 
 def signed_info(canonical: bytes, ident: str, algorithm: str = "sha1") -> str:
     """The SignedInfo, as text, referencing the element with Id ``ident`` whose C14N is
-    ``canonical``: the digest, and the message the RSA operation signs."""
+    ``canonical``: the digest, and the message the RSA operation signs. An empty ``ident``
+    references the whole document (``URI=""``, as ABRASF 1.0 systems such as Ginfes sign
+    messages whose root has no Id); ``canonical`` is then the root's C14N."""
     _, digest_uri, digest_fn, _ = ALGORITHMS[algorithm]
-    if not _SAFE_ID.fullmatch(ident):
+    if ident and not _SAFE_ID.fullmatch(ident):
         raise ValueError(f"the signed element needs a plain Id, not {ident!r}")
     digest = base64.b64encode(digest_fn(canonical).digest()).decode()
-    return SIGNED_INFO.format(dsig=DSIG, c14n=C14N, method=ALGORITHMS[algorithm][0], ref=ident,
+    return SIGNED_INFO.format(dsig=DSIG, c14n=C14N, method=ALGORITHMS[algorithm][0],
+                              uri=f"#{ident}" if ident else "",
                               enveloped=ENVELOPED, digest_method=digest_uri, digest=digest)
 
 

@@ -1,0 +1,333 @@
+"""The ABRASF 1.0 provider (``abrasf_v1``): emission by the asynchronous lot
+(RecepcionarLoteRps → protocol → ConsultarSituacaoLoteRps until processed →
+ConsultarLoteRps), reconciliation (ConsultarNfsePorRps) and cancellation (CancelarNfse,
+reconciled with ConsultarNfse by number) over SOAP, one endpoint per system
+(``Emissor.base_url``), in Ginfes' dialect; the options of the municipality registry
+(``Emissor.opcoes``) are read as the ``abrasf`` provider reads them (``variante_de``):
+signature algorithm, item format, cancellation code, the codes of duplicate, not found and
+already cancelled.
+
+``Outcome`` fields as for ``abrasf``: ``numero`` the NFS-e number, ``codigo_verificacao``,
+``chave_acesso`` None, ``xml`` the ``CompNfse`` (for a cancellation: its ``Cancelamento`` or
+``NfseCancelamento``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from nfse.model.errors import Problema
+from nfse.model.nota import Nota
+from nfse.providers.abrasf import respostas as abrasf_respostas
+from nfse.providers.abrasf import soap as abrasf_soap
+from nfse.providers.abrasf.variante import (
+    Variante,
+    VarianteInvalida,
+    normalizar_codigo,
+    variante_de,
+)
+from nfse.providers.abrasf1 import pedidos, respostas, soap
+from nfse.providers.abrasf1.pedidos import DocumentoInvalido
+from nfse.providers.base import (
+    Address,
+    Capability,
+    DryRun,
+    Emissor,
+    Erro,
+    Exchange,
+    Outcome,
+    Result,
+    Rps,
+    address_from_route,
+    falha_de_envio,
+)
+from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+
+if TYPE_CHECKING:
+    from nfse.config import Settings
+    from nfse.municipios.provedores import Rota
+
+LOTE = "RecepcionarLoteRps"
+SITUACAO = "ConsultarSituacaoLoteRps"
+CONSULTAR_LOTE = "ConsultarLoteRps"
+CONSULTAR_RPS = "ConsultarNfsePorRps"
+CONSULTAR_NFSE = "ConsultarNfse"
+CANCELAR = "CancelarNfse"
+CONSULTAS_DO_LOTE = (0.2, 0.5, 1.0)
+"""Seconds before each ConsultarSituacaoLoteRps; a lot still unprocessed after them is left
+to the reconciliation query (ConsultarNfsePorRps) of the worker's next step."""
+TIMEOUT_CONSULTA_LOTE = 5.0
+PROCESSADO = (respostas.SITUACAO_COM_ERRO, respostas.SITUACAO_PROCESSADO)
+
+Sent = tuple[Answer, etree._Element | abrasf_soap.Falha | None, Exchange]
+
+
+def _codigos(erros: tuple[Erro, ...] | list[Erro]) -> set[str]:
+    return {normalizar_codigo(e.codigo) for e in erros}
+
+
+def _falha(falha: abrasf_soap.Falha, exchanges: tuple[Exchange, ...]) -> Outcome:
+    """A SOAP Fault: the message refused as such (REJECTED), or the server's, which may come
+    after the municipality acted (UNKNOWN)."""
+    if falha.do_cliente:
+        return Outcome(Result.REJECTED, exchanges=exchanges, erros=(Erro(
+            f"soap:{falha.codigo}", falha.mensagem or "Falha SOAP sem descrição",
+            "A prefeitura recusou a mensagem SOAP"),))
+    return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                   mensagem=f"Falha SOAP da prefeitura ({falha.codigo}): {falha.mensagem}")
+
+
+def _configuracao(exc: Exception) -> Outcome:
+    return Outcome(Result.REJECTED, erros=(Erro(
+        "configuracao_invalida", f"Configuração do município inválida: {exc}",
+        "Erro de configuração do gateway; informe o suporte"),))
+
+
+class Abrasf1Provider:
+    name = "abrasf_v1"
+    capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
+                              Capability.LOT, Capability.DRY_RUN})
+    document_field = "rps_xml"
+    """The signed EnviarLoteRpsEnvio."""
+
+    def __init__(self, transport: Transport | None = None):
+        self.transport = transport or Transport()
+
+    def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
+        """The system's server; in homologação, ``NFSE_ABRASF_V1_URL_HOMOLOGACAO`` when set
+        (the sandbox)."""
+        return address_from_route(self.name, rota, ambiente, settings)
+
+    def validate(self, nota: Nota) -> list[Problema]:
+        return pedidos.problemas(nota)
+
+    def _send(self, operacao: str, dados: bytes, emissor: Emissor, nome: str) -> Sent | Outcome:
+        """POST one operation: the answer, what it carries (document, Fault or None) and the
+        exchange; or the Outcome of a transport failure."""
+        request, headers = soap.envelope(operacao, pedidos.CABECALHO, dados,
+                                         soap.namespace_servico(emissor.base_url,
+                                                                emissor.opcoes))
+        try:
+            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+                                            emissor.ca_file, emissor.timeout,
+                                            content=request, headers=headers,
+                                            proxy=emissor.proxy)
+        except (NotSent, Unknown) as exc:
+            return falha_de_envio(exc, nome, request, "Prefeitura inacessível",
+                                  "Sem resposta da prefeitura")
+        operacao_ws = soap.OPERACOES[operacao]
+        return (answer, abrasf_soap.resposta(answer.body, operacao_ws),
+                Exchange(nome, request, answer.body))
+
+    # -- emission ------------------------------------------------------------------------------
+
+    def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
+        try:
+            return DryRun(pedidos.lote_rps(nota, rps, emissor, variante_de(emissor.opcoes)))
+        except DocumentoInvalido as exc:
+            return DryRun(None, exc.erros)
+
+    def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        """The lot, then its situation a few times; ``VarianteInvalida`` propagates (a bad
+        municipality configuration: nothing is sent, the worker tries again later)."""
+        variante = variante_de(emissor.opcoes)
+        try:
+            dados = pedidos.lote_rps(nota, rps, emissor, variante)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.REJECTED, erros=exc.erros)
+        sent = self._send(LOTE, dados, emissor, "emissao")
+        if isinstance(sent, Outcome):
+            return sent
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, abrasf_soap.Falha):
+            return _falha(parsed, exchanges)
+        if parsed is None:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})")
+        protocolo = abrasf_respostas.texto(parsed, "Protocolo")
+        if protocolo:
+            return self._lote(nota, rps, protocolo, emissor, variante, exchanges)
+        return self._sem_nota(parsed, variante, exchanges, answer.status)
+
+    def _sem_nota(self, parsed: etree._Element, variante: Variante,
+                  exchanges: tuple[Exchange, ...], status: int) -> Outcome:
+        """An answer without the note: its messages."""
+        erros = tuple(abrasf_respostas.erros(parsed))
+        if not erros:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem="A prefeitura respondeu sem NFS-e e sem mensagens "
+                                    f"(HTTP {status}); consultando o RPS")
+        if _codigos(erros) & variante.codigos_rps_duplicado:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=erros,
+                           mensagem="O RPS já foi recebido numa tentativa anterior; "
+                                    "consultando a nota")
+        return Outcome(Result.REJECTED, exchanges=exchanges, erros=erros)
+
+    def _lote(self, nota: Nota, rps: Rps, protocolo: str, emissor: Emissor,
+              variante: Variante, exchanges: tuple[Exchange, ...]) -> Outcome:
+        """The lot was received: ask its situation until it is processed, then its result.
+        Still waiting after ``CONSULTAS_DO_LOTE`` → UNKNOWN, and the worker's reconciliation
+        query finds the note once the municipality has processed the lot."""
+        breve = replace(emissor, timeout=min(emissor.timeout, TIMEOUT_CONSULTA_LOTE))
+        try:
+            situacao_dados = pedidos.consultar_situacao(nota, protocolo, emissor, variante)
+            resultado_dados = pedidos.consultar_lote(nota, protocolo, emissor, variante)
+        except DocumentoInvalido:  # a protocol the schema cannot carry: ask by the RPS
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Protocolo {protocolo[:60]!r} fora do leiaute; a nota "
+                                    "será consultada pelo RPS")
+        situacao = None
+        for espera in CONSULTAS_DO_LOTE:
+            time.sleep(espera)
+            sent = self._send(SITUACAO, situacao_dados, breve, "consulta_situacao_lote")
+            if isinstance(sent, Outcome):
+                exchanges += sent.exchanges
+                continue
+            _, parsed, exchange = sent
+            exchanges += (exchange,)
+            if isinstance(parsed, etree._Element):
+                situacao = abrasf_respostas.texto(parsed, "Situacao")
+                if situacao in PROCESSADO:
+                    break
+        if situacao not in PROCESSADO:
+            estado = {respostas.SITUACAO_NAO_RECEBIDO: "ainda não recebido",
+                      respostas.SITUACAO_NAO_PROCESSADO: "ainda não processado"}.get(
+                          situacao or "", "sem situação conhecida")
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Lote recebido pela prefeitura (protocolo {protocolo}) e "
+                                    f"{estado}; a nota será consultada pelo RPS")
+        sent = self._send(CONSULTAR_LOTE, resultado_dados, breve, "consulta_lote")
+        if isinstance(sent, Outcome):
+            return Outcome(Result.UNKNOWN, exchanges=exchanges + sent.exchanges,
+                           mensagem=f"Lote {protocolo} processado, resultado ilegível; a nota "
+                                    "será consultada pelo RPS")
+        answer, parsed, exchange = sent
+        exchanges += (exchange,)
+        if not isinstance(parsed, etree._Element):
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Lote {protocolo} processado, resultado ilegível "
+                                    f"(HTTP {answer.status}); a nota será consultada pelo RPS")
+        comp = respostas.comp_nfse(parsed, rps)
+        if comp is not None:
+            return self._autorizada(comp, parsed, exchanges)
+        return self._sem_nota(parsed, variante, exchanges, answer.status)
+
+    @staticmethod
+    def _autorizada(comp: etree._Element, answer: etree._Element,
+                    exchanges: tuple[Exchange, ...]) -> Outcome:
+        nota = abrasf_respostas.nfse(comp)
+        avisos = []
+        if nota.cancelada:
+            avisos.append("A NFS-e consta como cancelada na prefeitura")
+        if nota.substituida_por:
+            avisos.append(f"A NFS-e consta como substituída pela NFS-e {nota.substituida_por}")
+        avisos += [f"Alerta {a.codigo}: {a.mensagem}" for a in abrasf_respostas.alertas(answer)]
+        return Outcome(Result.AUTHORIZED, numero=nota.numero,
+                       codigo_verificacao=nota.codigo_verificacao, chave_acesso=None,
+                       data_emissao=nota.data_emissao, xml=nota.xml,
+                       mensagem="; ".join(avisos) or None, exchanges=exchanges)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        """ConsultarNfsePorRps: AUTHORIZED with the note, NOT_FOUND when every message is a
+        not-found code of the variant, UNKNOWN otherwise."""
+        variante = variante_de(emissor.opcoes)
+        try:
+            dados = pedidos.consultar_nfse_rps(nota, rps, emissor, variante)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.UNKNOWN, erros=exc.erros,
+                           mensagem="Consulta do RPS fora do leiaute")
+        sent = self._send(CONSULTAR_RPS, dados, emissor, "consulta_rps")
+        if isinstance(sent, Outcome):
+            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges,
+                           failure_of=sent.failure_of)
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, abrasf_soap.Falha):
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Falha SOAP na consulta do RPS ({parsed.codigo}): "
+                                    f"{parsed.mensagem}")
+        if parsed is None:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Consulta do RPS sem resposta útil (HTTP {answer.status})")
+        comp = respostas.comp_nfse(parsed, rps)
+        if comp is not None:
+            return self._autorizada(comp, parsed, exchanges)
+        erros = tuple(abrasf_respostas.erros(parsed))
+        codigos = _codigos(erros)
+        if codigos and codigos <= variante.codigos_rps_nao_encontrado:
+            return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
+        return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
+                       mensagem="A consulta do RPS não disse se a NFS-e existe")
+
+    # -- cancellation --------------------------------------------------------------------------
+
+    def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
+               emissor: Emissor) -> Outcome:
+        """CancelarNfse (v03) of NFS-e ``numero``; the justification has no place in the
+        request (the coded reason is the variant's ``codigo_cancelamento``)."""
+        try:
+            variante = variante_de(emissor.opcoes)
+            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
+        except VarianteInvalida as exc:
+            return _configuracao(exc)
+        except DocumentoInvalido as exc:
+            return Outcome(Result.REJECTED, erros=exc.erros)
+        sent = self._send(CANCELAR, dados, emissor, "cancelamento")
+        if isinstance(sent, Outcome):
+            if sent.result == Result.UNKNOWN:
+                return self._registrado(nota, numero, emissor, variante, sent)
+            return sent
+        answer, parsed, exchange = sent
+        exchanges = (exchange,)
+        if isinstance(parsed, abrasf_soap.Falha):
+            falha = _falha(parsed, exchanges)
+            if falha.result == Result.REJECTED:
+                return falha
+            return self._registrado(nota, numero, emissor, variante, falha)
+        if parsed is None:
+            return self._registrado(nota, numero, emissor, variante, Outcome(
+                Result.UNKNOWN, exchanges=exchanges,
+                mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})"))
+        confirmacao = respostas.cancelamento(parsed)
+        if confirmacao is not None:
+            return Outcome(Result.AUTHORIZED, numero=numero,
+                           xml=abrasf_respostas.documento(confirmacao), exchanges=exchanges)
+        erros = tuple(abrasf_respostas.erros(parsed))
+        if _codigos(erros) & variante.codigos_nfse_cancelada:
+            return self._registrado(nota, numero, emissor, variante, Outcome(
+                Result.AUTHORIZED, numero=numero, erros=erros, exchanges=exchanges,
+                mensagem="A prefeitura informa que a NFS-e já estava cancelada"))
+        if not erros:
+            return self._registrado(nota, numero, emissor, variante, Outcome(
+                Result.UNKNOWN, exchanges=exchanges,
+                mensagem="A prefeitura respondeu sem confirmação nem mensagens"))
+        return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
+
+    def _registrado(self, nota: Nota, numero: str, emissor: Emissor, variante: Variante,
+                    otherwise: Outcome) -> Outcome:
+        """A cancellation whose outcome is not known: the note as the municipality holds it
+        now (ConsultarNfse by number); AUTHORIZED with its ``NfseCancelamento`` when it has
+        one, else ``otherwise``."""
+        try:
+            dados = pedidos.consultar_nfse(nota, numero, emissor, variante)
+        except DocumentoInvalido:
+            return otherwise
+        sent = self._send(CONSULTAR_NFSE, dados, emissor, "consulta_nfse")
+        if isinstance(sent, Outcome):
+            return otherwise
+        _, parsed, exchange = sent
+        exchanges = otherwise.exchanges + (exchange,)
+        found = respostas.cancelamento(parsed, numero) \
+            if isinstance(parsed, etree._Element) else None
+        if found is None:
+            return replace(otherwise, exchanges=exchanges)
+        ja_cancelada = otherwise.result == Result.AUTHORIZED  # the municipality said so
+        return Outcome(Result.AUTHORIZED, numero=numero, xml=abrasf_respostas.documento(found),
+                       exchanges=exchanges, erros=otherwise.erros if ja_cancelada else (),
+                       mensagem=otherwise.mensagem if ja_cancelada else None)

@@ -1,0 +1,123 @@
+"""The HTTPS server of the ABRASF 1.0 (Ginfes) sandbox: mutual TLS, one SOAP endpoint at
+``/ServiceGinfesImpl`` for every operation, plus ``/_sandbox/emitidas`` and
+``/_sandbox/faults`` for tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from nfse.certs.a1 import A1
+from nfse.sandbox.abrasf1 import soap
+from nfse.sandbox.abrasf1.estado import Estado
+from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
+from nfse.sandbox.faults import Latencia
+from nfse.sandbox.https import HttpsSandbox, SandboxHandler
+
+ENDPOINT = "/ServiceGinfesImpl"
+
+
+class _Handler(SandboxHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        if self.partes() == ["_sandbox", "emitidas"]:
+            self.emitidas()
+        else:
+            self.nao_encontrado()
+
+    def do_POST(self) -> None:  # noqa: N802
+        parts = self.partes()
+        raw = self.read_body()
+        if parts == ["_sandbox", "faults"]:
+            self.injetar(raw)
+        elif parts == [ENDPOINT.strip("/")]:
+            self._soap(raw)
+        else:
+            self.nao_encontrado()
+
+    def _soap(self, raw: bytes) -> None:
+        sandbox: Abrasf1Sandbox = self.server.sandbox
+        try:
+            chamada = soap.ler(raw)
+        except soap.FalhaSoap as exc:
+            self._send(500, soap.falha(exc.soap, str(exc), exc.cliente), soap.CONTENT_TYPE)
+            return
+        cliente = self.caller_cert()
+
+        def handle() -> bytes | soap.FalhaSoap:
+            try:
+                documento = sandbox.prefeitura.atender(chamada.operacao, chamada.cabecalho,
+                                                       chamada.dados, cliente)
+            except OperacaoIndisponivel as exc:
+                return soap.FalhaSoap(str(exc))
+            return soap.resposta(chamada, documento)
+
+        def deliver(answer: bytes | soap.FalhaSoap) -> None:
+            if isinstance(answer, soap.FalhaSoap):
+                self._send(500, soap.falha(answer.soap, str(answer), answer.cliente),
+                           soap.CONTENT_TYPE)
+            else:
+                self._send(200, answer, soap.CONTENT_TYPE)
+
+        if chamada.operacao in MUTANTES:
+            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
+        else:
+            deliver(handle())
+
+
+class Abrasf1Sandbox(HttpsSandbox):
+    """A local Ginfes (ABRASF 1.0, schemas v03) over mutual TLS. Every request document is
+    validated against the shipped schemas and every answer too; lots are processed after
+    ``consultas_pendentes`` situation queries and ``atraso`` seconds."""
+
+    handler = _Handler
+    thread_name = "sandbox-abrasf1"
+
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                 xsd_dir: Path = ESQUEMAS, fault_rates: dict[str, float] | None = None,
+                 seed: int | None = None, slow_seconds: float = 1.0,
+                 municipio: str | None = None, consultas_pendentes: int = 1,
+                 atraso: float = 0.0, latency: Latencia | None = None):
+        super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
+                         slow_seconds=slow_seconds, latency=latency)
+        self.xsd_dir = Path(xsd_dir)
+        self.municipio = municipio
+        self.consultas_pendentes = consultas_pendentes
+        self.atraso = atraso
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}{ENDPOINT}"
+
+    def _open(self, identity: A1) -> None:
+        self.estado = Estado(self.data_dir / "abrasf1.db")
+        self.prefeitura = Prefeitura(self.estado, identity, self.trusted, self.xsd_dir,
+                                     self.municipio, consultas_pendentes=self.consultas_pendentes,
+                                     atraso=self.atraso)
+
+    def _close(self) -> None:
+        if getattr(self, "estado", None) is not None:
+            self.estado.close()
+
+    def pendencia(self, consultas_pendentes: int, atraso: float = 0.0) -> None:
+        """From now on, lots wait ``consultas_pendentes`` situation queries and ``atraso``
+        seconds before they are processed."""
+        self.prefeitura.consultas_pendentes = consultas_pendentes
+        self.prefeitura.atraso = atraso
+
+    def emitidas(self) -> list[dict[str, Any]]:
+        """Every note issued, as it is now (``xml`` is its ``CompNfse``)."""
+        ns = "http://www.ginfes.com.br/servico_consultar_nfse_resposta_v03.xsd"
+        return [{
+            "numero": nota["numero"], "codigo_verificacao": nota["codigo_verificacao"],
+            "cnpj": nota["prestador"], "rps_numero": nota["rps_numero"],
+            "rps_serie": nota["rps_serie"], "protocolo": nota["protocolo"],
+            "status": "cancelada" if nota["cancelamento"] else "autorizada",
+            "valor_servicos": nota["valor_servicos"], "data_emissao": nota["data_emissao"],
+            "xml": etree.tostring(self.prefeitura.comp_nfse(nota, ns), encoding="unicode"),
+        } for nota in self.estado.notas()]
+
+    def lotes(self) -> list[dict[str, Any]]:
+        """Every lot received, with its situation and how often it was asked."""
+        return self.estado.lotes()
