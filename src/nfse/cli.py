@@ -66,7 +66,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Porta")] = 8000,
     data_dir: DataDir = None,
     demo: Annotated[bool, typer.Option(
-        "--demo", help="Também inicia os sandboxes (NFS-e Nacional e ABRASF 2.04) e cria uma "
+        "--demo", help="Também inicia os sandboxes (NFS-e Nacional, ABRASF, Paulistana, IPM e "
+                       "Ginfes) e cria uma "
                        "empresa de demonstração com token de homologação")] = False,
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Só a API; as notas são enviadas por processos `nfse worker`")] = False,
