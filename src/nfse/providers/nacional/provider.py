@@ -25,6 +25,7 @@ from nfse.providers.base import (
     falha_de_envio,
 )
 from nfse.providers.nacional import dps, respostas
+from nfse.providers.nacional.dialetos import dialeto_de
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros, servico_municipal
@@ -177,6 +178,8 @@ class NacionalProvider:
         return answer, respostas.json_of(answer.body), (_exchange(name, xml, answer),)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        if dialeto := dialeto_de(nota, emissor):
+            return dialeto.emit(self, nota, rps, emissor)
         lugar = self.municipio(nota, emissor)
         aviso = lugar.aviso
         try:
@@ -229,6 +232,8 @@ class NacionalProvider:
                        exchanges=exchanges, valores=valores, mensagem=aviso)
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        if dialeto := dialeto_de(nota, emissor):
+            return dialeto.query(self, nota, rps, emissor)
         ident = dps_id(nota, rps)
         answer, failure = self._call("GET", f"{emissor.base_url}/dps/{ident}", emissor, None,
                                      "consulta_dps", ident.encode())
@@ -258,6 +263,8 @@ class NacionalProvider:
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome:
+        if dialeto := dialeto_de(nota, emissor):
+            return dialeto.cancel(self, nota, chave_acesso, numero, justificativa, emissor)
         try:
             xml = pedido_cancelamento(nota, chave_acesso, justificativa, emissor)
         except DpsInvalida as exc:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
+from nfse.sandbox.nacional import pronim
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin, certificado_vencido, sem_certificado
@@ -30,6 +31,8 @@ CONTRIBUINTES = "/contribuintes"
 _SEM_CONFERIR_VALIDADE = ssl.VerifyFlags(0x200000)
 """OpenSSL's X509_V_FLAG_NO_CHECK_TIME: an expired (or not yet valid) client certificate
 completes the handshake, so the Sefin can answer E1203 for it."""
+DIALETOS: dict[str, Any] = {"pronim": pronim}
+"""The municipal dialects the sandbox plays (``NacionalSandbox(..., dialeto="pronim")``)."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
 
@@ -43,9 +46,9 @@ class _Handler(SandboxHandler):
             return {}
         return parsed if isinstance(parsed, dict) else {}
 
-    def _json(self, answer: tuple[int, dict[str, Any] | None]) -> None:
+    def _json(self, answer: tuple[int, Any]) -> None:
         status, body = answer
-        self._send(status, json.dumps(body or {}, ensure_ascii=False).encode(),
+        self._send(status, json.dumps({} if body is None else body, ensure_ascii=False).encode(),
                    "application/json; charset=utf-8")
 
     def _not_found(self) -> None:
@@ -90,6 +93,12 @@ class _Handler(SandboxHandler):
                 parts[2], (query.get("cnpjConsulta") or [None])[0], self._caller()))
         elif (rota := sandbox.rota(parts)) is None:
             self._not_found()
+        elif sandbox.dialeto is not None:
+            answer = sandbox.dialeto.responder_get(sandbox, rota, self._caller())
+            if answer is None:
+                self._not_found()
+            else:
+                self._json(answer)
         elif len(rota) == 2 and rota[0] == "nfse":
             self._json(sandbox.sefin.consultar_nfse(rota[1], self._caller()))
         elif len(rota) == 2 and rota[0] == "dps":
@@ -126,6 +135,10 @@ class _Handler(SandboxHandler):
                 return
             sandbox.inject(fault, count)
             self._send(200, b"{}", "application/json")
+        elif sandbox.dialeto is not None and sandbox.rota(parts) == sandbox.dialeto.ENVIO:
+            self._faulty(lambda: sandbox.dialeto.enviar(sandbox, body, self._caller()))
+        elif sandbox.dialeto is not None:
+            self._not_found()
         elif (rota := sandbox.rota(parts)) == ["nfse"]:
             self._faulty(lambda: sandbox.sefin.receber_dps(body, self._caller()))
         elif rota is not None and len(rota) == 3 and rota[0] == "nfse" and rota[2] == "eventos":
@@ -133,7 +146,7 @@ class _Handler(SandboxHandler):
         else:
             self._not_found()
 
-    def _faulty(self, handle: Callable[[], tuple[int, dict[str, Any]]]) -> None:
+    def _faulty(self, handle: Callable[[], tuple[int, Any]]) -> None:
         """Answer a document the sandbox receives (DPS or event), unless a fault is due."""
         self.with_faults(handle, self._json, (b"\x00\x01 isto nao e JSON", "application/json"))
 
@@ -148,7 +161,7 @@ class NacionalSandbox(HttpsSandbox):
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
                  slow_seconds: float = 1.0, latency: Latencia | None = None,
-                 base: str = BASE):
+                 base: str = BASE, dialeto: str = "sefin"):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds, latency=latency)
         self.parametrizacao = Parametrizacao()
@@ -157,6 +170,9 @@ class NacionalSandbox(HttpsSandbox):
         """The path the Sefin's routes are under: ``/SefinNacional``, or a municipal
         system's (``/sefinnacional``; ``""`` for the root)."""
         self._base_partes = self.base.strip("/").split("/") if self.base else []
+        self.dialeto = DIALETOS[dialeto] if dialeto != "sefin" else None
+        """A municipal system's own routes and envelope (``nfse.sandbox.nacional.pronim``...)
+        instead of the Sefin's; None: the Sefin's API."""
 
     def rota(self, partes: list[str]) -> list[str] | None:
         """The Sefin route of a request path's segments (``["nfse", chave]``...), or None
