@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import json
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from nfse.sandbox.nacional.server import NacionalSandbox
 
 NS = "{http://www.sped.fazenda.gov.br/nfse}"
-ENVIO = ["EnviarSincrono"]
-"""The route (under the base path) that receives a lot: DPS and cancellation requests."""
+SEFIN_NACIONAL = False
+"""Pronim answers queries itself: the Sefin's routes are not served beside its own."""
 Resposta = tuple[int, Any]
 """(HTTP status, JSON body: an object, or a list for the events)."""
 
@@ -110,9 +111,16 @@ def consultar_eventos(sandbox: NacionalSandbox, chave: str) -> Resposta:
                   "xmlGZipB64": answer["eventoXmlGZipB64"]}]
 
 
-def responder_get(sandbox: NacionalSandbox, rota: list[str], chamador: str | None
-                  ) -> Resposta | None:
-    """A GET of Pronim's routes (under the base path); None for any other path."""
+def _rota(sandbox: NacionalSandbox, metodo: str, rota: list[str], corpo: bytes,
+          chamador: str | None) -> Resposta | None:
+    if metodo == "POST" and rota == ["EnviarSincrono"]:
+        try:
+            body = json.loads(corpo or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = {}
+        return enviar(sandbox, body if isinstance(body, dict) else {}, chamador)
+    if metodo != "GET":
+        return None
     if len(rota) == 2 and rota[0] == "ConsultarNFSe":
         return consultar_nfse(sandbox, rota[1], chamador)
     if len(rota) == 4 and rota[0] == "ConsultarDPS":
@@ -120,3 +128,15 @@ def responder_get(sandbox: NacionalSandbox, rota: list[str], chamador: str | Non
     if len(rota) == 2 and rota[0] == "ConsultarEventos":
         return consultar_eventos(sandbox, rota[1])
     return None
+
+
+def responder(sandbox: NacionalSandbox, metodo: str, rota: list[str], corpo: bytes,
+              chamador: str | None) -> tuple[int, bytes, str] | None:
+    """A request to Pronim's routes (under the base path): (status, body, content type);
+    None for any other path."""
+    answer = _rota(sandbox, metodo, rota, corpo, chamador)
+    if answer is None:
+        return None
+    status, body = answer
+    return (status, json.dumps(body, ensure_ascii=False).encode(),
+            "application/json; charset=utf-8")
