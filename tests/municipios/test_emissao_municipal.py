@@ -119,6 +119,8 @@ def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tm
      "https://nfseblumenau.simplissweb.com.br"),
     ("4323002", "Pronim", "dps_pronim", "/Nfse.Api/NotaNacional", "pronim",
      "https://webapp1-viamao.cidade360.cloud/Nfse.Api/NotaNacional"),
+    ("4209300", "Betha", "dps_betha", "/dps/ws", "betha",
+     "https://nota-eletronica.betha.cloud:443/dps/ws"),
 ])
 def test_a_system_of_the_sefins_api_at_its_own_base_path(
         gateway: Gateway, tmp_path: Path, tabela: None, codigo: str, sistema: str, perfil: str,
@@ -141,6 +143,8 @@ def test_a_system_of_the_sefins_api_at_its_own_base_path(
         rota = routing.rota(codigo)
         assert (rota.perfil, rota.sistema, rota.url("producao")) == (perfil, sistema, producao)
         assert rota.opcoes.get("dialeto", "sefin") == dialeto
+        if dialeto == "betha":  # its notes are the national environment's: queried there
+            gateway.runtime.settings.nacional_url_homologacao = municipal.sefin_url
         nota = gateway.autorizar(f"dps-{sistema}", _nota(codigo))
         assert [n["chaveAcesso"] for n in municipal.emitidas()] == [nota["chave_acesso"]]
         assert gateway.sandbox.emitidas() == []

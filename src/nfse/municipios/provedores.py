@@ -85,7 +85,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "autenticacao": ("certificado",),
     "codigo_cancelamento": ("1", "2", "4"),
     "status_nfse": ("ativo", "inativo"),
-    "dialeto": ("sefin", "pronim"),  # nfse.providers.nacional.dialetos.NOMES
+    "dialeto": ("sefin", "pronim", "betha"),  # nfse.providers.nacional.dialetos.NOMES
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao")

@@ -38,23 +38,27 @@ class Dialeto(Protocol):
                justificativa: str, emissor: Emissor) -> Outcome: ...
 
 
-def _dialetos() -> dict[str, Dialeto]:
+def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]:
+    from nfse.providers.nacional.dialetos.betha import Betha
     from nfse.providers.nacional.dialetos.pronim import Pronim
 
-    return {"pronim": Pronim()}
+    return {"pronim": Pronim(), "betha": Betha(nacional)}
 
 
-NOMES = (SEFIN, "pronim")
+NOMES = (SEFIN, "pronim", "betha")
 """The values of the profile option ``dialeto`` (``provedores._ESCOLHAS`` lists the same)."""
 
 
-def dialeto_de(nota: Nota, emissor: Emissor) -> Dialeto | None:
+def dialeto_de(nota: Nota, emissor: Emissor, nacional: dict[str, tuple[str, str | None]]
+               ) -> Dialeto | None:
     """The dialect of the authority ``emissor`` reaches for this note; None for the Sefin's
-    API (the profile names none, or the address is not the municipal system's own)."""
+    API (the profile names none, or the address is not the municipal system's own).
+    ``nacional``: the Sefin Nacional's address and trust store by environment, for a
+    dialect whose notes the national environment answers for."""
     nome = emissor.opcoes.get("dialeto", SEFIN)
     if nome == SEFIN:
         return None
     proprio = rota(nota.prestador.codigo_municipio).url(emissor.ambiente)
     if not proprio or proprio.rstrip("/") != emissor.base_url.rstrip("/"):
         return None
-    return _dialetos()[nome]
+    return _dialetos(nacional)[nome]
