@@ -125,25 +125,22 @@ def _local(elemento: etree._Element) -> str:
 
 
 class Resposta:
-    """What a Betha answer says: its protocol, status, errors and notices, whether it is a
-    SOAP Fault (and of the client)."""
+    """What a Betha answer says: its protocol, status and errors (notices left out), and
+    whether it is a SOAP Fault of the client. The note itself is the national
+    environment's to answer."""
 
     def __init__(self, body: bytes):
-        self.protocolo = self.status = self.chave = ""
+        self.protocolo = self.status = ""
         self.erros: list[Erro] = []
-        self.valida = False
         self.falha_do_cliente = False
         try:
             raiz = seguro.ler(body)
         except etree.XMLSyntaxError:
             return
-        self.valida = True
         for elemento in raiz.iter():
             nome = _local(elemento)
             if nome in ("protocolo", "status") and not getattr(self, nome):
                 setattr(self, nome, (elemento.text or "").strip())
-            elif nome == "chaveAcesso" and not self.chave:
-                self.chave = (elemento.text or "").strip()
             elif nome == "mensagem" and len(elemento):
                 self._mensagem(elemento)
             elif nome == "Fault":
@@ -168,7 +165,7 @@ class Betha:
         last resolved them (``NacionalProvider.address``)."""
 
     def _na_sefin(self, emissor: Emissor) -> Emissor:
-        url, ca_file = self.nacional.get(emissor.ambiente, (emissor.base_url, emissor.ca_file))
+        url, ca_file = self.nacional[emissor.ambiente]
         return replace(emissor, base_url=url, ca_file=ca_file, opcoes={})
 
     def _enviar(self, provider: NacionalProvider, emissor: Emissor, operacao: str,
