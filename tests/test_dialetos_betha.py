@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from nfse.model.nfse import parse_nfse
 from nfse.municipios import routing
-from nfse.providers.base import Emissor
+from nfse.providers.base import Emissor, Result, Rps
 from nfse.providers.nacional.dialetos import betha
+from nfse.providers.registry import get_provider
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.sandbox.nacional import betha as sandbox_betha
+from nfse.store import empresas
 from tests.municipios.test_emissao_municipal import _segundo_sandbox
 from tests.sandbox import dps_nacional
 from tests.support import Gateway, nota_exemplo
@@ -124,3 +127,19 @@ def test_the_sandbox_refuses_a_dps_changed_after_its_signature(
                                                           dps_nacional.CNPJ))
     assert [e.text for e in resposta.iter(f"{{{betha.NS}}}codigo")] == ["E0714"]
     assert sistema.emitidas() == []
+
+
+def test_a_dps_already_issued_is_found_not_refused(gateway: Gateway,
+                                                    sistema: NacionalSandbox) -> None:
+    """The same DPS sent again (an earlier attempt whose answer never came back): Betha
+    refuses the repeated id (E0014 in the sandbox), and the note is the one it issued."""
+    nota = gateway.autorizar("betha-repetida", _nota())
+    runtime = gateway.runtime
+    with runtime.engine.connect() as conn:
+        empresa = empresas.get_empresa(conn, 1)
+    emissor = runtime.emissores.for_empresa(empresa, "homologacao", "nacional", LAGES)
+    de_novo = get_provider("nacional").emit(
+        parse_nfse(_nota()), Rps(nota["serie_rps"], int(nota["numero_rps"])), emissor)
+    assert de_novo.result == Result.AUTHORIZED
+    assert de_novo.chave_acesso == nota["chave_acesso"]
+    assert len(sistema.emitidas()) == 1

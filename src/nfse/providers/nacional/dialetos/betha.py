@@ -44,6 +44,9 @@ ACAO = "http://www.betha.com.br/e-nota-dps-service/"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 ASSINATURA = "sha256"
+DUPLICADA = "E0014"
+"""The DPS's id was already received (the Sefin's code, which the sandbox answers; Betha's
+own code for it is not published): the note is asked of the national environment."""
 AVISO = "L000"
 """A message whose code contains it is a notice (ACBr: ``VerificarAlerta``)."""
 RECEBIDA = ("DPS recebida pelo sistema Betha (protocolo {protocolo}); a NFS-e é consultada "
@@ -192,19 +195,22 @@ class Betha:
         if isinstance(sent, Outcome):
             return sent
         status, resposta, exchanges = sent
-        if resposta.erros and (resposta.falha_do_cliente or status < 500):
+        duplicada = any(e.codigo == DUPLICADA for e in resposta.erros)
+        if resposta.erros and not duplicada and (resposta.falha_do_cliente or status < 500):
             return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros),
                            mensagem=aviso)
-        if not resposta.protocolo:
+        if not resposta.protocolo and not duplicada:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
         consulta = self.query(provider, nota, rps, emissor)
-        recebida = RECEBIDA.format(protocolo=resposta.protocolo)
         if consulta.result == Result.AUTHORIZED:
             return replace(consulta, exchanges=exchanges + consulta.exchanges,
                            mensagem=consulta.mensagem or aviso)
         return Outcome(Result.UNKNOWN, exchanges=exchanges + consulta.exchanges,
-                       mensagem=recebida)
+                       erros=tuple(resposta.erros), mensagem=(
+                           RECEBIDA.format(protocolo=resposta.protocolo) if not duplicada
+                           else "A DPS já gerou uma NFS-e numa tentativa anterior; "
+                                "consultando a nota"))
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:
