@@ -42,8 +42,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # address, 1 is on SimplISS's old ABRASF web service)
     assert _linha(saida, "Infisc")[1:5] == ["9", "9", "1,291,237", "1,291,237"]
     assert _linha(saida, "SimplISS")[1:3] == ["21", "16"]
-    # Betha and SilTecnologia speak SOAP at their addresses: not served in produção
-    assert _linha(saida, "Betha")[1:3] == ["161", "0"]
+    # Betha and Pronim take the national DPS in their own dialects (docs/dps-municipal.md):
+    # every city (Betha's one address, Pronim's in enderecos.csv); SilTecnologia takes an
+    # NFS-e built by the emitter, not the DPS: not served in produção
+    assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
+    assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
     assert _linha(saida, "SilTecnologia")[1:3] == ["9", "0"]
     # Cáceres (RLZ, ABRASF): its published production address is plain http
     assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
@@ -64,16 +67,20 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
     # Ginfes (abrasf_v1): one production address for every municipality
     assert _linha(saida, "Ginfes")[1:5] == ["14", "14", "4,040,820", "4,040,820"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,001"]
-    assert "população atendida: 128,006,167 de 212,589,522 (60.2 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,313"]
+    assert "população atendida: 134,356,601 de 212,589,522 (63.2 %)" in saida
+
+
+SILTECNOLOGIA = 2_964_090
+"""The people of SilTecnologia's 9 own-emitter cities."""
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     arquivo = tmp_path / "municipios.toml"
     arquivo.write_text('[municipios."3550308"]\nperfil = "dps_municipal"\n'
                        'url_producao = "https://sp.example/sefinnacional"\n'
-                       '[sistemas.Betha]\nperfil = "dps_municipal"\n'
-                       'url_producao = "https://betha.example/sefinnacional"\n',
+                       '[sistemas.SilTecnologia]\nperfil = "dps_municipal"\n'
+                       'url_producao = "https://sil.example/sefinnacional"\n',
                        encoding="utf-8")
     provedores.carregar()
     embarcado, _ = cobertura()
@@ -81,11 +88,11 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(app, ["municipios", "cobertura"])
     assert result.exit_code == 0, result.output
     assert _linha(result.output, "ISSSaoPaulo")[1:3] == ["1", "1"]
-    assert _linha(result.output, "Betha")[1:3] == ["161", "161"]
+    assert _linha(result.output, "SilTecnologia")[1:3] == ["9", "9"]
     total, _ = cobertura()
-    # São Paulo (already served) and every Betha city (the operator's address) on top of the
-    # shipped registry
-    assert total.populacao_atendida == embarcado.populacao_atendida + 2_969_435
+    # São Paulo (already served) and every SilTecnologia city (the operator's address) on
+    # top of the shipped registry
+    assert total.populacao_atendida == embarcado.populacao_atendida + SILTECNOLOGIA
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

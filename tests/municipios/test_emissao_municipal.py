@@ -78,14 +78,14 @@ def test_a_municipal_system_without_a_production_address_is_refused_in_producao(
     assert municipio["nfse_habilitada"] is False and "SilTecnologia" in municipio["motivo_nfse"]
 
 
-def _segundo_sandbox(gateway: Gateway, pasta: Path, base: str = "/SefinNacional"
-                     ) -> NacionalSandbox:
+def _segundo_sandbox(gateway: Gateway, pasta: Path, base: str = "/SefinNacional",
+                     dialeto: str = "sefin") -> NacionalSandbox:
     """Another Nacional sandbox playing the municipal system's endpoint (under its base
-    path), under the same CA as the first (the homologação trust store)."""
+    path, in its dialect), under the same CA as the first (the homologação trust store)."""
     pasta.mkdir(parents=True)
     for nome in ("ca.p12", "server.p12"):
         shutil.copy(gateway.sandbox.data_dir / nome, pasta / nome)
-    municipal = NacionalSandbox(pasta, base=base)
+    municipal = NacionalSandbox(pasta, base=base, dialeto=dialeto)
     municipal.start()
     municipal.trust(gateway.a1.cert)
     return municipal
@@ -112,28 +112,39 @@ def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tm
         municipal.stop()
 
 
-@pytest.mark.parametrize(("codigo", "sistema", "base", "producao"), [
-    ("4305108", "Infisc", "/sefinnacional", "https://sefin.caxias.rs.gov.br/sefinnacional"),
-    ("4202404", "SimplISS", "", "https://nfseblumenau.simplissweb.com.br"),
+@pytest.mark.parametrize(("codigo", "sistema", "perfil", "base", "dialeto", "producao"), [
+    ("4305108", "Infisc", "dps_municipal", "/sefinnacional", "sefin",
+     "https://sefin.caxias.rs.gov.br/sefinnacional"),
+    ("4202404", "SimplISS", "dps_municipal", "", "sefin",
+     "https://nfseblumenau.simplissweb.com.br"),
+    ("4323002", "Pronim", "dps_pronim", "/Nfse.Api/NotaNacional", "pronim",
+     "https://webapp1-viamao.cidade360.cloud/Nfse.Api/NotaNacional"),
+    ("4209300", "Betha", "dps_betha", "/dps/ws", "betha",
+     "https://nota-eletronica.betha.cloud:443/dps/ws"),
 ])
 def test_a_system_of_the_sefins_api_at_its_own_base_path(
-        gateway: Gateway, tmp_path: Path, tabela: None, codigo: str, sistema: str, base: str,
-        producao: str) -> None:
-    """Caxias do Sul (Infisc, /sefinnacional) and Blumenau (SimplISS, the root): the shipped
-    registry routes them with their production address from enderecos.csv; the operator
-    points the system's homologação at a sandbox serving the Sefin's routes under that base
-    path, and the note is emitted, queried and cancelled there."""
-    municipal = _segundo_sandbox(gateway, tmp_path / sistema, base)
+        gateway: Gateway, tmp_path: Path, tabela: None, codigo: str, sistema: str, perfil: str,
+        base: str, dialeto: str, producao: str) -> None:
+    """Caxias do Sul (Infisc, /sefinnacional), Blumenau (SimplISS, the root) and Viamão
+    (Pronim, its own routes under /Nfse.Api/NotaNacional): the shipped registry routes them
+    with their production address from enderecos.csv; the operator points the system's
+    homologação at a sandbox serving the system's routes under that base path, and the note
+    is emitted, queried and cancelled there."""
+    municipal = _segundo_sandbox(gateway, tmp_path / sistema, base, dialeto)
     try:
         assert municipal.url.endswith(f":{municipal.port}{base}")
+        assert (routing.rota(codigo).perfil, routing.rota(codigo).url("producao")) == (
+            perfil, producao)  # the shipped registry
         arquivo = tmp_path / "municipios.toml"
-        arquivo.write_text(f'[sistemas.{sistema}]\nperfil = "dps_municipal"\n'
+        arquivo.write_text(f'[sistemas.{sistema}]\nperfil = "{perfil}"\n'
                            f'versoes = ["1.01"]\nurl_homologacao = "{municipal.url}"\n',
                            encoding="utf-8")
         routing.carregar(arquivo)
         rota = routing.rota(codigo)
-        assert (rota.perfil, rota.sistema, rota.url("producao")) == (
-            "dps_municipal", sistema, producao)
+        assert (rota.perfil, rota.sistema, rota.url("producao")) == (perfil, sistema, producao)
+        assert rota.opcoes.get("dialeto", "sefin") == dialeto
+        if dialeto == "betha":  # its notes are the national environment's: queried there
+            gateway.runtime.settings.nacional_url_homologacao = municipal.sefin_url
         nota = gateway.autorizar(f"dps-{sistema}", _nota(codigo))
         assert [n["chaveAcesso"] for n in municipal.emitidas()] == [nota["chave_acesso"]]
         assert gateway.sandbox.emitidas() == []

@@ -3,8 +3,9 @@ a mistake in one is not mirrored by the other. C14N here goes through serialise 
 (the signer uses a deep copy): the same canonical bytes reached by another path.
 
 ``Id`` attributes are plain strings in both standards (no DTD or schema declares them as
-``xsd:ID``), so a reference ``#x`` is resolved as "the one element whose ``Id`` is ``x``";
-an empty reference (``URI=""``) is the whole document."""
+``xsd:ID``), so a reference ``#x`` is resolved as "the one element whose ``Id`` is ``x``" (or
+whose ``id``: Betha's layout of the national DPS writes it in lower case); an empty reference
+(``URI=""``) is the whole document."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ C14N_ALGS = {"http://www.w3.org/TR/2001/REC-xml-c14n-20010315": False,
 DIGESTS = {DS + "sha1": hashlib.sha1, "http://www.w3.org/2001/04/xmlenc#sha256": hashlib.sha256}
 SIGNATURES = {DS + "rsa-sha1": hashes.SHA1,
               "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256}
-_POR_ID = etree.XPath("//*[@Id=$id]")
+_POR_ID = etree.XPath("//*[@Id=$id or @id=$id]")
 _certificado = lru_cache(maxsize=1024)(x509.load_der_x509_certificate)
 """An emitter signs every document with one certificate: loaded (and its key read) once."""
 

@@ -25,6 +25,7 @@ from nfse.providers.base import (
     falha_de_envio,
 )
 from nfse.providers.nacional import dps, respostas
+from nfse.providers.nacional.dialetos import dialeto_de
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros, servico_municipal
@@ -89,12 +90,17 @@ class NacionalProvider:
         self.transport = transport or Transport()
         self.parametros = Parametros(self.transport)
         """The municipal parameters of the ADN, kept for hours by this process."""
+        self.nacional: dict[str, tuple[str, str | None]] = {}
+        """The Sefin Nacional's address and trust store by environment, as ``address`` last
+        resolved them: where a municipal dialect's notes are queried when the national
+        environment answers for them (``dialetos.betha``)."""
 
     def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
         """The Sefin Nacional (``NFSE_NACIONAL_URL_*``); the national DPS at a municipal
         system's own address when its profile gives one (in homologação too, unless the
         system has no test address of its own)."""
         proprio = rota.url(ambiente) if rota.dps_municipal else None
+        self.nacional[ambiente] = (settings.nacional_url(ambiente), settings.nacional_ca(ambiente))
         return Address(proprio or settings.nacional_url(ambiente), settings.nacional_ca(ambiente))
 
     def validate(self, nota: Nota) -> list[Problema]:
@@ -177,6 +183,8 @@ class NacionalProvider:
         return answer, respostas.json_of(answer.body), (_exchange(name, xml, answer),)
 
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        if dialeto := dialeto_de(nota, emissor, self.nacional):
+            return dialeto.emit(self, nota, rps, emissor)
         lugar = self.municipio(nota, emissor)
         aviso = lugar.aviso
         try:
@@ -229,6 +237,8 @@ class NacionalProvider:
                        exchanges=exchanges, valores=valores, mensagem=aviso)
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        if dialeto := dialeto_de(nota, emissor, self.nacional):
+            return dialeto.query(self, nota, rps, emissor)
         ident = dps_id(nota, rps)
         answer, failure = self._call("GET", f"{emissor.base_url}/dps/{ident}", emissor, None,
                                      "consulta_dps", ident.encode())
@@ -258,6 +268,8 @@ class NacionalProvider:
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome:
+        if dialeto := dialeto_de(nota, emissor, self.nacional):
+            return dialeto.cancel(self, nota, chave_acesso, numero, justificativa, emissor)
         try:
             xml = pedido_cancelamento(nota, chave_acesso, justificativa, emissor)
         except DpsInvalida as exc:

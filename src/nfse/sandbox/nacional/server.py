@@ -1,7 +1,8 @@
 """The HTTPS server of the NFS-e Nacional sandbox: mutual TLS (a client certificate is
 required and must be trusted), HTTP/1.1, JSON, the Sefin's routes under ``/SefinNacional``
 (or another base path: a municipal system that takes the national DPS serves the same routes
-under its own, ``/sefinnacional`` or the root), plus ``/_sandbox/emitidas`` and
+under its own, ``/sefinnacional`` or the root; or, with ``dialeto``, the municipal system's own
+routes and envelope: ``pronim``, ``betha``), plus ``/_sandbox/emitidas`` and
 ``/_sandbox/faults`` for tests."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
+from nfse.sandbox.nacional import betha, pronim
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin, certificado_vencido, sem_certificado
@@ -30,22 +32,24 @@ CONTRIBUINTES = "/contribuintes"
 _SEM_CONFERIR_VALIDADE = ssl.VerifyFlags(0x200000)
 """OpenSSL's X509_V_FLAG_NO_CHECK_TIME: an expired (or not yet valid) client certificate
 completes the handshake, so the Sefin can answer E1203 for it."""
+DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha}
+"""The municipal dialects the sandbox plays (``NacionalSandbox(..., dialeto="pronim")``)."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
 
 class _Handler(SandboxHandler):
     # -- plumbing ------------------------------------------------------------------------
-    def _body(self) -> dict[str, Any]:
-        raw = self.read_body()
+    @staticmethod
+    def _body(raw: bytes) -> dict[str, Any]:
         try:
             parsed = json.loads(raw or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return {}
         return parsed if isinstance(parsed, dict) else {}
 
-    def _json(self, answer: tuple[int, dict[str, Any] | None]) -> None:
+    def _json(self, answer: tuple[int, Any]) -> None:
         status, body = answer
-        self._send(status, json.dumps(body or {}, ensure_ascii=False).encode(),
+        self._send(status, json.dumps({} if body is None else body, ensure_ascii=False).encode(),
                    "application/json; charset=utf-8")
 
     def _not_found(self) -> None:
@@ -88,6 +92,8 @@ class _Handler(SandboxHandler):
             query = parse_qs(urlsplit(self.path).query)
             self._json(sandbox.distribuicao.consultar(
                 parts[2], (query.get("cnpjConsulta") or [None])[0], self._caller()))
+        elif self._dialeto("GET", parts):
+            return
         elif (rota := sandbox.rota(parts)) is None:
             self._not_found()
         elif len(rota) == 2 and rota[0] == "nfse":
@@ -118,7 +124,8 @@ class _Handler(SandboxHandler):
             return
         sandbox = self.server.sandbox
         parts = self.path.split("?")[0].strip("/").split("/")
-        body = self._body()
+        raw = self.read_body()
+        body = self._body(raw)
         if parts == ["_sandbox", "faults"]:
             fault, count = body.get("fault"), int(body.get("count", 1))
             if fault not in FAULTS:
@@ -126,6 +133,8 @@ class _Handler(SandboxHandler):
                 return
             sandbox.inject(fault, count)
             self._send(200, b"{}", "application/json")
+        elif self._dialeto("POST", parts, raw):
+            return
         elif (rota := sandbox.rota(parts)) == ["nfse"]:
             self._faulty(lambda: sandbox.sefin.receber_dps(body, self._caller()))
         elif rota is not None and len(rota) == 3 and rota[0] == "nfse" and rota[2] == "eventos":
@@ -133,9 +142,28 @@ class _Handler(SandboxHandler):
         else:
             self._not_found()
 
-    def _faulty(self, handle: Callable[[], tuple[int, dict[str, Any]]]) -> None:
+    def _faulty(self, handle: Callable[[], tuple[int, Any]]) -> None:
         """Answer a document the sandbox receives (DPS or event), unless a fault is due."""
         self.with_faults(handle, self._json, (b"\x00\x01 isto nao e JSON", "application/json"))
+
+    def _dialeto(self, metodo: str, parts: list[str], corpo: bytes = b"") -> bool:
+        """Answer a request under the municipal system's own base path, in its dialect
+        (a POST unless a fault is due); False when the path is not under it."""
+        sandbox = self.server.sandbox
+        rota = sandbox.rota_dialeto(parts)
+        if rota is None:
+            return False
+
+        def responder() -> tuple[int, bytes, str]:
+            answer = sandbox.dialeto.responder(sandbox, metodo, rota, corpo, self._caller())
+            return answer or (404, HTML_404, "text/html")
+
+        if metodo == "POST":
+            self.with_faults(responder, lambda answer: self._send(*answer),
+                             (b"\x00\x01 isto nao e XML nem JSON", "text/plain"))
+        else:
+            self._send(*responder())
+        return True
 
 
 class NacionalSandbox(HttpsSandbox):
@@ -148,7 +176,7 @@ class NacionalSandbox(HttpsSandbox):
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
                  slow_seconds: float = 1.0, latency: Latencia | None = None,
-                 base: str = BASE):
+                 base: str = BASE, dialeto: str = "sefin"):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds, latency=latency)
         self.parametrizacao = Parametrizacao()
@@ -156,15 +184,31 @@ class NacionalSandbox(HttpsSandbox):
         self.base = "/" + base.strip("/") if base.strip("/") else ""
         """The path the Sefin's routes are under: ``/SefinNacional``, or a municipal
         system's (``/sefinnacional``; ``""`` for the root)."""
-        self._base_partes = self.base.strip("/").split("/") if self.base else []
+        self.dialeto = DIALETOS[dialeto] if dialeto != "sefin" else None
+        """A municipal system's own routes and envelope (``nfse.sandbox.nacional.pronim``...)
+        under ``base`` instead of the Sefin's; None: the Sefin's API. A system whose notes
+        the national environment answers for (``SEFIN_NACIONAL``) has the Sefin's routes
+        under ``/SefinNacional`` on the same port (``sefin_url``)."""
+        partes = self.base.strip("/").split("/") if self.base else []
+        self._dialeto_partes = partes if self.dialeto is not None else None
+        self._base_partes: list[str] | None = partes
+        if self.dialeto is not None:
+            self._base_partes = BASE.strip("/").split("/") if self.dialeto.SEFIN_NACIONAL \
+                else None
 
     def rota(self, partes: list[str]) -> list[str] | None:
         """The Sefin route of a request path's segments (``["nfse", chave]``...), or None
         when the path is not under the base."""
-        tamanho = len(self._base_partes)
-        if partes[:tamanho] != self._base_partes:
-            return None
-        return partes[tamanho:]
+        return _sob(partes, self._base_partes)
+
+    def rota_dialeto(self, partes: list[str]) -> list[str] | None:
+        """The route of the municipal dialect (segments under ``base``), or None."""
+        return _sob(partes, self._dialeto_partes)
+
+    @property
+    def sefin_url(self) -> str:
+        """The Sefin's routes of this sandbox (the national environment's address)."""
+        return f"https://{self.host}:{self.port}{BASE if self.dialeto is not None else self.base}"
 
     @property
     def url(self) -> str:
@@ -196,6 +240,13 @@ class NacionalSandbox(HttpsSandbox):
 
     def emitidas(self) -> list[dict[str, Any]]:
         return self.estado.emitidas()
+
+
+def _sob(partes: list[str], base: list[str] | None) -> list[str] | None:
+    """The segments of ``partes`` under the path ``base``; None when not under it."""
+    if base is None or partes[:len(base)] != base:
+        return None
+    return partes[len(base):]
 
 
 def run_forever(data_dir: Path, host: str, port: int, trust_files: list[Path],
