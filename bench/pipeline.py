@@ -94,7 +94,7 @@ def staged(a1: A1, now: datetime | None = None) -> tuple[Callable[[], str], dict
         built = clock()
         check_schema(unsigned)
         checked = clock()
-        info = signed_info(canonical.encode(), ident)
+        info = signed_info(canonical, ident)
         digested = clock()
         value = a1.key.sign(info.encode(), padding.PKCS1v15(), hashes.SHA1())
         signed = clock()

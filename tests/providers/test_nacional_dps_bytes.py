@@ -8,6 +8,7 @@ pinned (its digest covers every byte of infDPS) the whole document is."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from nfse.certs.generate import generate_a1
 from nfse.fuso import SAO_PAULO
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
-from nfse.providers.nacional.dps import build_dps
+from nfse.providers.nacional.dps import DpsInvalida, build_dps
 from nfse.sandbox.nacional.assinatura import verificar
 from nfse.xml.validate import nacional_schema_dir, validate
 from tests.support import CNPJ, nota_exemplo
@@ -85,3 +86,13 @@ def test_signed_dps_bytes_are_pinned(nome: str) -> None:
     assert root.findtext("{*}Signature/{*}KeyInfo/{*}X509Data/{*}X509Certificate") \
         == A1.cert_base64
     assert _KEYED.sub(rb"<\1></\1>", xml) == (DADOS / f"{nome}.xml").read_bytes()
+
+
+def test_a_lone_surrogate_is_refused_not_sent() -> None:
+    """JSON can carry one (``"\\ud800"``); UTF-8 cannot, so no document holds it."""
+    nota = parse_nfse(nota_exemplo())
+    nota = replace(nota, servico=replace(nota.servico, discriminacao="meio \ud800 fim"))
+    emissor = Emissor(a1=A1, ambiente="homologacao", base_url="https://x", ca_file=None,
+                      razao_social="EMPRESA TESTE LTDA", regime_tributario=3)
+    with pytest.raises(DpsInvalida, match="caracteres não permitidos"):
+        build_dps(nota, Rps("1", 1), emissor, now=NOW)

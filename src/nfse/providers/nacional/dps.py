@@ -465,9 +465,10 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
 
 def write_inf_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
                   municipio_ativo: bool = True, aliquota_municipal: Decimal | None = None
-                  ) -> tuple[str, str]:
+                  ) -> tuple[str, bytes]:
     """The DPS's Id and its infDPS in canonical form (C14N, the DPS's namespace declared on
-    it): the text that is digested. ``DpsInvalida`` as ``build_dps`` says."""
+    it), UTF-8: the bytes that are digested, and that the document carries as they are.
+    ``DpsInvalida`` as ``build_dps`` says."""
     simples = op_simples(nota, emissor)
     missing = problemas(nota, simples)
     if missing:
@@ -580,35 +581,41 @@ def write_inf_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None =
 
     _ibscbs(inf, s.reforma)
 
-    return ident, inf.canonical(NS)
+    try:
+        return ident, inf.canonical(NS).encode()
+    except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8, no XML
+        raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
 
 
-def unsigned_dps(canonical: str) -> str:
-    """The DPS element around ``canonical``, open where its Signature goes."""
-    return f'<DPS xmlns="{NS}" versao="{VERSAO}"><infDPS' + canonical[_DECLARED:]
-
-
+_OPEN = f'<DPS xmlns="{NS}" versao="{VERSAO}"><infDPS'.encode()
 _DECLARED = len(f'<infDPS xmlns="{NS}"')
 """Where the infDPS's canonical text follows its namespace declaration (the DPS's, inside
 the document)."""
+_CLOSE = b"</DPS>"
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def signed_dps(unsigned: str, canonical: str, ident: str, a1: A1) -> bytes:
+def unsigned_dps(canonical: bytes) -> bytes:
+    """The DPS element around ``canonical``, open where its Signature goes."""
+    return _OPEN + canonical[_DECLARED:]
+
+
+def signed_dps(unsigned: bytes, canonical: bytes, ident: str, a1: A1) -> bytes:
     """The document that leaves: ``unsigned`` with its Signature, UTF-8 with declaration."""
-    return document(unsigned, signature(canonical.encode(), ident, a1))
+    return document(unsigned, signature(canonical, ident, a1))
 
 
-def document(unsigned: str, signed: str) -> bytes:
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{unsigned}{signed}</DPS>'.encode()
+def document(unsigned: bytes, signed: str) -> bytes:
+    return b"".join((_DECLARATION, unsigned, signed.encode(), _CLOSE))
 
 
-def check_schema(unsigned: str) -> None:
+def check_schema(unsigned: bytes) -> None:
     """The DPS before its signature, checked against the official XSD (the Signature is
     optional there): a document that fails is never signed. The Signature comes from a
     fixed template (``nfse.xml.sign``) whose every value is base64, so the signed document
     is valid when this one is; the tests validate signed DPSs whole."""
     try:
-        root = etree.fromstring(unsigned + "</DPS>")
+        root = etree.fromstring(unsigned + _CLOSE)
     except etree.XMLSyntaxError as exc:
         raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
     problems = validate(root, DPS_XSD)
