@@ -17,6 +17,14 @@ _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;",
 _SPECIAL = re.compile(r'[&<>"\t\n\r]').search
 
 
+def leaf(tag: str, value: str | None) -> str:
+    """An element holding ``value`` (none: empty), without attributes or children, as
+    C14N writes it."""
+    if not value:
+        return f"<{tag}></{tag}>"
+    return f"<{tag}>{value.translate(_TEXT) if _SPECIAL(value) else value}</{tag}>"
+
+
 class Node:
     """An element in the document's default namespace. A child with text only (``leaf``)
     is written at once, as a string: most of a document is leaves, and an object per leaf
@@ -37,9 +45,7 @@ class Node:
 
     def leaf(self, tag: str, text: str | None) -> None:
         """A child holding ``text`` (none: empty), without attributes or children."""
-        if text and _SPECIAL(text):
-            text = text.translate(_TEXT)
-        self.children.append(f"<{tag}>{text or ''}</{tag}>")
+        self.children.append(leaf(tag, text))
 
     def set(self, name: str, value: str) -> None:
         self.attrs[name] = value
@@ -57,9 +63,9 @@ class Node:
         else:
             out.append("<" + self.tag)
             if namespace is not None:
-                out.append(f' xmlns="{_attribute(namespace)}"')
+                out.append(f' xmlns="{attribute(namespace)}"')
             for name in sorted(self.attrs):
-                out.append(f' {name}="{_attribute(self.attrs[name])}"')
+                out.append(f' {name}="{attribute(self.attrs[name])}"')
             out.append(">")
         text = self.text
         if text:
@@ -72,7 +78,7 @@ class Node:
         out.append(f"</{self.tag}>")
 
 
-def _attribute(value: str) -> str:
+def attribute(value: str) -> str:
     """An attribute's value escaped as C14N writes it: ``str.translate`` with a table walks
     every character in Python's slow path, so it runs only when there is one to escape."""
     return value.translate(_ATTR) if _SPECIAL(value) else value
