@@ -7,6 +7,8 @@ pinned (its digest covers every byte of infDPS) the whole document is."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -20,6 +22,7 @@ from nfse.certs.generate import generate_a1
 from nfse.fuso import SAO_PAULO
 from nfse.model.nfse import parse_nfse
 from nfse.providers.base import Emissor, Rps
+from nfse.providers.nacional import respostas
 from nfse.providers.nacional.dps import DpsInvalida, build_dps
 from nfse.sandbox.nacional.assinatura import verificar
 from nfse.xml.validate import nacional_schema_dir, validate
@@ -96,3 +99,14 @@ def test_a_lone_surrogate_is_refused_not_sent() -> None:
                       razao_social="EMPRESA TESTE LTDA", regime_tributario=3)
     with pytest.raises(DpsInvalida, match="caracteres não permitidos"):
         build_dps(nota, Rps("1", 1), emissor, now=NOW)
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 3_679, 20_000, 64_999, 65_000, 65_001, 70_000,
+                                  200_000])
+def test_pack_writes_what_gzip_writes(size: int) -> None:
+    """The transport encoding frames a document in one stored block itself: the bytes are
+    gzip's own at level 0, and they inflate back to the document."""
+    xml = (_build("escapes") * (size // 3_000 + 1))[:size]
+    packed = respostas.pack(xml)
+    assert base64.b64decode(packed) == gzip.compress(xml, compresslevel=0, mtime=0)
+    assert respostas.unpack(packed) == xml
