@@ -1,6 +1,8 @@
-"""A document built as a light Python tree and written directly in its canonical form
-(inclusive C14N 1.0: no XML declaration, no self-closing tags, attributes in order, the
-escapes of the C14N specification).
+"""A document written directly in its canonical form (inclusive C14N 1.0: no XML
+declaration, no self-closing tags, attributes in order, the escapes of the C14N
+specification): as a light Python tree (``Node``), or, by a writer that goes in document
+order, as text, each element with text through ``leaf`` and each attribute value through
+``attribute`` (the DPS, ``providers.nacional.dps``: no tree to walk afterwards).
 
 Building the DPS with lxml costs a Python proxy object per element, then a deep copy and a
 canonicalisation to digest it: together more than the RSA signature the document needs.
