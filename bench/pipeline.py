@@ -71,7 +71,7 @@ def ceiling(a1: A1) -> Callable[[], bytes]:
     return lambda: a1.key.sign(message, padding.PKCS1v15(), hashes.SHA1())
 
 
-STAGES = ("RSA sign", "build (rules, tree, C14N text)", "XSD (parse + validate)",
+STAGES = ("RSA sign", "build (rules, C14N text)", "XSD (parse + validate)",
           "digest", "Signature text", "gzip + base64")
 
 
