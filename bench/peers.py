@@ -1,10 +1,14 @@
-"""Peer libraries doing our job: build one NFS-e Nacional DPS (leiaute 1.01) and sign it with an
-A1 certificate given as PKCS#12 bytes + password. Each factory does its setup once and returns a
-zero-argument callable that builds, signs and returns one document per call (nDPS counts up).
+"""Peer libraries doing our job: build one NFS-e Nacional DPS (leiaute 1.01), sign it with an
+A1 certificate given as PKCS#12 bytes + password, and encode it for the wire (gzip + base64, the
+``dpsXmlGZipB64`` field), as each library's own client does before it sends. Each factory does
+its setup once and returns a zero-argument callable that builds, signs and encodes one document
+per call (nDPS counts up). Neither peer checks the DPS against the XSD (ours does, before
+signing): that work is ours alone.
 
 * ``nfelib_erpbrasil``: nfelib's xsdata bindings (``nfelib.nfse.bindings.v1_0``) serialised
   with ``to_xml()``, signed with ``erpbrasil.assinatura.Assinatura.assina_xml2`` (signxml,
-  RSA-SHA1, C14N 1.0). erpbrasil's ``Certificado`` parses the PKCS#12 once in its constructor
+  RSA-SHA1, C14N 1.0), encoded by ``NfseClient._compress_b64`` (gzip at its default level 9).
+  erpbrasil's ``Certificado`` parses the PKCS#12 once in its constructor
   and ``Assinatura`` keeps the loaded key, so by default both are made once, outside the
   callable. nfelib's own shortcuts, ``Dps.to_xml(pkcs12_data=...)``/``CommonMixin.sign_xml``,
   and its ``NfseClient.envia_dps`` build a new ``Certificado`` per signature, i.e. re-open
@@ -13,7 +17,9 @@ zero-argument callable that builds, signs and returns one document per call (nDP
   ``XmlContext`` whose class metadata is rebuilt on every call.
 * ``pynfse_nacional``: its pydantic ``DPS`` model, ``XMLBuilder.build_dps`` (stdlib
   ElementTree, a str) and ``XMLSignerService.sign`` (re-parsed with lxml, signxml RSA-SHA256,
-  exclusive C14N with comments), the two objects its ``NFSeClient`` holds. The signer only
+  exclusive C14N with comments), the two objects its ``NFSeClient`` holds, then
+  ``utils.compress_encode`` (gzip at level 9), as ``NFSeClient._build_submit_request`` does.
+  The signer only
   reads a PKCS#12 *file*, so the bytes go to a private temporary file; it loads the key on the
   first signature and keeps it (no re-open per note). Its builder cannot emit ``indTotTrib``:
   a non-Simples note gets ``pTotTrib`` 0/0/0; it pads ``IM`` to 15 characters (spaces in
@@ -67,7 +73,7 @@ def _now() -> datetime:
     return (datetime.now(SAO_PAULO) - timedelta(seconds=5)).replace(microsecond=0)
 
 
-def _warm_up(peer: str, build: Callable[[], bytes]) -> Callable[[], bytes]:
+def _warm_up(peer: str, build: Callable[[], str]) -> Callable[[], str]:
     """One call at setup so a broken peer fails here, with the reason, not mid-benchmark."""
     try:
         build()
@@ -76,7 +82,7 @@ def _warm_up(peer: str, build: Callable[[], bytes]) -> Callable[[], bytes]:
     return build
 
 
-def nfelib_erpbrasil(pfx: bytes, senha: str, *, reopen_pfx: bool = False) -> Callable[[], bytes]:
+def nfelib_erpbrasil(pfx: bytes, senha: str, *, reopen_pfx: bool = False) -> Callable[[], str]:
     """nfelib bindings + erpbrasil.assinatura. ``reopen_pfx`` signs through nfelib's own
     ``to_xml(pkcs12_data=...)``, which builds a new ``Certificado`` for every document."""
     try:
@@ -84,6 +90,7 @@ def nfelib_erpbrasil(pfx: bytes, senha: str, *, reopen_pfx: bool = False) -> Cal
         from erpbrasil.assinatura.certificado import Certificado
         from lxml import etree
         from nfelib.nfse.bindings import v1_0 as nb
+        from nfelib.nfse.client.v1_0.nfse import NfseClient
     except ImportError as exc:
         raise PeerUnavailable(f"nfelib/erpbrasil.assinatura not importable: {exc}") from exc
 
@@ -139,26 +146,27 @@ def nfelib_erpbrasil(pfx: bytes, senha: str, *, reopen_pfx: bool = False) -> Cal
             ),
         )
 
-    def build() -> bytes:
+    def build() -> str:
         doc = dps()
         # what nfelib's NfseClient.envia_dps does, with the Certificado made once
         xml: str = doc.to_xml()
         signed = assinatura.assina_xml2(etree.fromstring(xml.encode()), doc.infDPS.Id)
-        return signed.encode()
+        return NfseClient._compress_b64(signed)
 
-    def build_reopening() -> bytes:
+    def build_reopening() -> str:
         doc = dps()
         signed: str = doc.to_xml(pkcs12_data=pfx, pkcs12_password=senha, doc_id=doc.infDPS.Id)
-        return signed.encode()
+        return NfseClient._compress_b64(signed)
 
     return _warm_up("nfelib+erpbrasil", build_reopening if reopen_pfx else build)
 
 
-def pynfse_nacional(pfx: bytes, senha: str) -> Callable[[], bytes]:
+def pynfse_nacional(pfx: bytes, senha: str) -> Callable[[], str]:
     """pynfse-nacional's DPS model, XMLBuilder and XMLSignerService, made as NFSeClient does."""
     try:
         from pynfse_nacional import DPS, Endereco, Prestador, Servico, Tomador
         from pynfse_nacional.constants import Ambiente
+        from pynfse_nacional.utils import compress_encode
         from pynfse_nacional.xml_builder import XMLBuilder
         from pynfse_nacional.xml_signer import XMLSignerService
     except ImportError as exc:
@@ -187,7 +195,7 @@ def pynfse_nacional(pfx: bytes, senha: str) -> Callable[[], bytes]:
     tomador = Tomador(cpf=CPF_TOMADOR, razao_social=X_NOME_TOMADOR)
     counter = itertools.count(1)
 
-    def build() -> bytes:
+    def build() -> str:
         moment = _now()
         dps = DPS(
             serie=SERIE,
@@ -200,13 +208,13 @@ def pynfse_nacional(pfx: bytes, senha: str) -> Callable[[], bytes]:
                             valor_servicos=V_SERV),
             regime_tributario="normal",
         )
-        return signer.sign(builder.build_dps(dps)).encode()
+        return compress_encode(signer.sign(builder.build_dps(dps)))
 
     weakref.finalize(build, os.unlink, path)  # the PFX copy lives as long as the callable
     return _warm_up("pynfse-nacional", build)
 
 
-PEERS: dict[str, Callable[[bytes, str], Callable[[], bytes]]] = {
+PEERS: dict[str, Callable[[bytes, str], Callable[[], str]]] = {
     "nfelib+erpbrasil.assinatura": nfelib_erpbrasil,
     "nfelib signing itself (PKCS#12 re-opened per note)":
         functools.partial(nfelib_erpbrasil, reopen_pfx=True),

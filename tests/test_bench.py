@@ -137,3 +137,11 @@ def test_the_peer_module_imports_nothing_of_the_gateway() -> None:
     importados = {n.module for n in ast.walk(arvore) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(arvore) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in importados if m and m.split(".")[0] in ("nfse", "tests")}
+
+
+def test_the_peer_row_shows_the_ceiling_one_signature_per_dps_sets() -> None:
+    """Against a peer at 0.43 × the RSA rate no pipeline that signs once per DPS passes
+    1 / 0.43 = 2.3 × that peer: the row says so beside the target."""
+    texto = pipeline.peer_target(2.5, rsa=4604, peer=1980)
+    assert texto.startswith("≥ 2.5 × fastest peer") and "ceiling 2.3×" in texto
+    assert "0.43 × RSA" in texto

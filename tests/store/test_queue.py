@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -176,6 +177,10 @@ def test_one_batch_mixes_new_taken_replaced_and_repeated_refs(runtime: Runtime) 
         for nota_id in (nova, outra, falhou):
             assert notas.history(conn, nota_id)[-1].detalhe == "nota recebida"
         assert len(notas.history(conn, nova)) == 1
+        # each new note its own capability, as secrets.token_urlsafe(24) writes one
+        capabilities = {notas.get(conn, i).capability for i in (nova, outra)}
+        assert len(capabilities) == 2
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", c) for c in capabilities)
 
 
 def test_an_error_in_a_pipeline_is_sqlalchemys_and_rolls_the_transaction_back(

@@ -240,7 +240,8 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     c = "servico."
     valor = coerce.decimal(raw.get("valor_servicos"), c + "valor_servicos", p, positivo=True,
                            obrigatorio=True)
-    money = {k: coerce.decimal(raw.get(k), c + k, p) for k in DINHEIRO}
+    # an absent amount is None: most are not sent, and the call and the field's name cost
+    money = {k: coerce.decimal(raw[k], c + k, p) if k in raw else None for k in DINHEIRO}
     valor_iss = coerce.decimal(raw.get("valor_iss"), c + "valor_iss", p)
     valor_iss_retido = coerce.decimal(raw.get("valor_iss_retido"), c + "valor_iss_retido", p)
     base = coerce.decimal(raw.get("base_calculo"), c + "base_calculo", p)
@@ -252,14 +253,16 @@ def _servico(raw: dict[str, Any], prestador_municipio: str, p: Problemas) -> Ser
     local = _municipio(raw.get("codigo_municipio"), c + "codigo_municipio", p, False)
     percentual = coerce.decimal(raw.get("percentual_total_tributos"),
                                 c + "percentual_total_tributos", p)
-    partes = [coerce.decimal(raw.get(nome), c + nome, p) for nome in PERCENTUAIS]
+    partes = [coerce.decimal(raw[nome], c + nome, p) if nome in raw else None
+              for nome in PERCENTUAIS]
     federal, estadual, municipal = (parte or ZERO for parte in partes)
     percentuais = None if all(parte is None for parte in partes) else (federal, estadual,
                                                                        municipal)
     for nome, parte in zip(PERCENTUAIS, partes, strict=True):
         if parte is not None and not ZERO <= parte <= 100:
             p.invalido(c + nome, "Informe um percentual de 0 a 100")
-    em_valor = [coerce.decimal(raw.get(nome), c + nome, p) for nome in VALORES_TRIBUTOS]
+    em_valor = [coerce.decimal(raw[nome], c + nome, p) if nome in raw else None
+                for nome in VALORES_TRIBUTOS]
     federal, estadual, municipal = (parte or ZERO for parte in em_valor)
     valores_tributos = None if all(parte is None for parte in em_valor) else (
         federal, estadual, municipal)

@@ -1,6 +1,8 @@
-"""A document built as a light Python tree and written directly in its canonical form
-(inclusive C14N 1.0: no XML declaration, no self-closing tags, attributes in order, the
-escapes of the C14N specification).
+"""A document written directly in its canonical form (inclusive C14N 1.0: no XML
+declaration, no self-closing tags, attributes in order, the escapes of the C14N
+specification): as a light Python tree (``Node``), or, by a writer that goes in document
+order, as text, each element with text through ``leaf`` and each attribute value through
+``attribute`` (the DPS, ``providers.nacional.dps``: no tree to walk afterwards).
 
 Building the DPS with lxml costs a Python proxy object per element, then a deep copy and a
 canonicalisation to digest it: together more than the RSA signature the document needs.
@@ -15,6 +17,14 @@ _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;",
                        "\n": "&#xA;", "\r": "&#xD;"})
 _SPECIAL = re.compile(r'[&<>"\t\n\r]').search
+
+
+def leaf(tag: str, value: str | None) -> str:
+    """An element holding ``value`` (none: empty), without attributes or children, as
+    C14N writes it."""
+    if not value:
+        return f"<{tag}></{tag}>"
+    return f"<{tag}>{value.translate(_TEXT) if _SPECIAL(value) else value}</{tag}>"
 
 
 class Node:
@@ -37,9 +47,7 @@ class Node:
 
     def leaf(self, tag: str, text: str | None) -> None:
         """A child holding ``text`` (none: empty), without attributes or children."""
-        if text and _SPECIAL(text):
-            text = text.translate(_TEXT)
-        self.children.append(f"<{tag}>{text or ''}</{tag}>")
+        self.children.append(leaf(tag, text))
 
     def set(self, name: str, value: str) -> None:
         self.attrs[name] = value
@@ -57,9 +65,9 @@ class Node:
         else:
             out.append("<" + self.tag)
             if namespace is not None:
-                out.append(f' xmlns="{namespace.translate(_ATTR)}"')
+                out.append(f' xmlns="{attribute(namespace)}"')
             for name in sorted(self.attrs):
-                out.append(f' {name}="{self.attrs[name].translate(_ATTR)}"')
+                out.append(f' {name}="{attribute(self.attrs[name])}"')
             out.append(">")
         text = self.text
         if text:
@@ -70,3 +78,9 @@ class Node:
             else:
                 child._write(out, None)
         out.append(f"</{self.tag}>")
+
+
+def attribute(value: str) -> str:
+    """An attribute's value escaped as C14N writes it: ``str.translate`` with a table walks
+    every character in Python's slow path, so it runs only when there is one to escape."""
+    return value.translate(_ATTR) if _SPECIAL(value) else value

@@ -15,7 +15,7 @@ rules that need it are then checked again when the DPS is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -224,14 +224,9 @@ REGRAS = (
 
 def violacoes(nota: Nota, simples: str | None, reg_esp_trib: str) -> list[Problema]:
     """Every rule in ``REGRAS`` the note breaks, as problems coded with the Sefin's code."""
-    return list(_violadas(nota, simples, reg_esp_trib))
-
-
-def _violadas(nota: Nota, simples: str | None, reg_esp_trib: str) -> Iterator[Problema]:
-    for regra in REGRAS:
-        if regra.viola(nota, simples, reg_esp_trib):
-            yield Problema(regra.campo, mensagem_oficial(regra.codigo), regra.correcao,
-                           codigo=regra.codigo)
+    return [Problema(regra.campo, mensagem_oficial(regra.codigo), regra.correcao,
+                     codigo=regra.codigo)
+            for regra in REGRAS if regra.viola(nota, simples, reg_esp_trib)]
 
 
 def codigos() -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Nota, Obra, Pess
 from nfse.municipios.servicos import nacional as tributacao_nacional
 from nfse.providers.base import Emissor, Rps
 from nfse.providers.nacional import conformidade
-from nfse.xml.canonical import Node
+from nfse.xml.canonical import attribute, leaf
 from nfse.xml.sign import signature
 from nfse.xml.validate import nacional_schema_dir, validate
 
@@ -227,133 +227,128 @@ def _problemas_ibscbs(reforma: dict[str, str]) -> list[Problema]:
     return found
 
 
-def _ibscbs(inf: Node, reforma: dict[str, str]) -> None:
+def _ibscbs(reforma: dict[str, str]) -> str:
     """The IBSCBS group (reform of 2026): the operation and its classification."""
     if not reforma.get("codigo_indicador_operacao"):
-        return
-    group = inf.add("IBSCBS")
-    group.leaf("finNFSe", "0")  # 0 = regular
-    group.leaf("cIndOp", reforma["codigo_indicador_operacao"])
-    group.leaf("indDest", "0")  # the destinatário is the tomador
-    classe = group.add("valores").add("trib").add("gIBSCBS")
-    classe.leaf("CST", reforma["ibs_cbs_situacao_tributaria"])
-    classe.leaf("cClassTrib", reforma["ibs_cbs_classificacao_tributaria"])
+        return ""
+    return ("<IBSCBS><finNFSe>0</finNFSe>"  # 0 = regular
+            + leaf("cIndOp", reforma["codigo_indicador_operacao"])
+            + "<indDest>0</indDest>"  # the destinatário is the tomador
+            + "<valores><trib><gIBSCBS>"
+            + leaf("CST", reforma["ibs_cbs_situacao_tributaria"])
+            + leaf("cClassTrib", reforma["ibs_cbs_classificacao_tributaria"])
+            + "</gIBSCBS></trib></valores></IBSCBS>")
 
 
-def _pessoa(parent: Node, tag: str, pessoa: Pessoa) -> None:
-    node = parent.add(tag)
+def _pessoa(tag: str, pessoa: Pessoa) -> str:
     if pessoa.cnpj:
-        node.leaf("CNPJ", pessoa.cnpj)
+        out = [f"<{tag}>", leaf("CNPJ", pessoa.cnpj)]
     elif pessoa.cpf:
-        node.leaf("CPF", pessoa.cpf)
+        out = [f"<{tag}>", leaf("CPF", pessoa.cpf)]
     elif pessoa.nif:
-        node.leaf("NIF", pessoa.nif)
+        out = [f"<{tag}>", leaf("NIF", pessoa.nif)]
     else:
-        node.leaf("cNaoNIF", pessoa.motivo_ausencia_nif or "1")
+        out = [f"<{tag}>", leaf("cNaoNIF", pessoa.motivo_ausencia_nif or "1")]
     if pessoa.inscricao_municipal:
-        node.leaf("IM", pessoa.inscricao_municipal)
-    node.leaf("xNome", pessoa.razao_social)
+        out.append(leaf("IM", pessoa.inscricao_municipal))
+    out.append(leaf("xNome", pessoa.razao_social))
     end = pessoa.endereco
     if end and end.exterior and all((end.logradouro, end.numero, end.bairro)):
-        e = node.add("end")
-        _exterior(e.add("endExt"), end, pais=True)
-        _rua(e, end)
+        out.append(f"<end><endExt>{_exterior(end, pais=True)}</endExt>{_rua(end)}</end>")
     elif end and all((end.logradouro, end.numero, end.bairro, end.codigo_municipio, end.cep)):
-        e = node.add("end")
-        nac = e.add("endNac")
-        nac.leaf("cMun", end.codigo_municipio)
-        nac.leaf("CEP", end.cep)
-        _rua(e, end)
+        out.append(f"<end><endNac>{leaf('cMun', end.codigo_municipio)}{leaf('CEP', end.cep)}"
+                   f"</endNac>{_rua(end)}</end>")
     if pessoa.telefone and len(pessoa.telefone) >= 6:
-        node.leaf("fone", pessoa.telefone)
+        out.append(leaf("fone", pessoa.telefone))
     if pessoa.email:
-        node.leaf("email", pessoa.email)
+        out.append(leaf("email", pessoa.email))
+    out.append(f"</{tag}>")
+    return "".join(out)
 
 
-def _exterior(node: Node, end: Endereco, pais: bool) -> None:
-    if pais:
-        node.leaf("cPais", end.codigo_pais)
-    node.leaf("cEndPost", end.codigo_postal)
-    node.leaf("xCidade", end.cidade)
-    node.leaf("xEstProvReg", end.regiao)
+def _exterior(end: Endereco, pais: bool) -> str:
+    return ((leaf("cPais", end.codigo_pais) if pais else "") + leaf("cEndPost", end.codigo_postal)
+            + leaf("xCidade", end.cidade) + leaf("xEstProvReg", end.regiao))
 
 
-def _rua(node: Node, end: Endereco) -> None:
-    node.leaf("xLgr", end.logradouro)
-    node.leaf("nro", end.numero)
-    if end.complemento:
-        node.leaf("xCpl", end.complemento)
-    node.leaf("xBairro", end.bairro)
+def _rua(end: Endereco) -> str:
+    return (leaf("xLgr", end.logradouro) + leaf("nro", end.numero)
+            + (leaf("xCpl", end.complemento) if end.complemento else "")
+            + leaf("xBairro", end.bairro))
 
 
-def _local(parent: Node, end: Endereco) -> None:
+def _local(end: Endereco) -> str:
     """The address of a work or an event (by CEP, or abroad)."""
-    node = parent.add("end")
-    if end.exterior:
-        _exterior(node.add("endExt"), end, pais=False)
-    else:
-        node.leaf("CEP", end.cep)
-    _rua(node, end)
+    lugar = (f"<endExt>{_exterior(end, pais=False)}</endExt>" if end.exterior
+             else leaf("CEP", end.cep))
+    return f"<end>{lugar}{_rua(end)}</end>"
 
 
-def _obra(serv: Node, obra: Obra) -> None:
-    node = serv.add("obra")
+def _obra(obra: Obra) -> str:
+    out = ["<obra>"]
     if obra.inscricao_imobiliaria_fiscal:
-        node.leaf("inscImobFisc", obra.inscricao_imobiliaria_fiscal)
+        out.append(leaf("inscImobFisc", obra.inscricao_imobiliaria_fiscal))
     if obra.codigo:
-        node.leaf("cObra", obra.codigo)
+        out.append(leaf("cObra", obra.codigo))
     elif obra.endereco:
-        _local(node, obra.endereco)
+        out.append(_local(obra.endereco))
+    out.append("</obra>")
+    return "".join(out)
 
 
-def _evento(serv: Node, evento: Evento) -> None:
-    node = serv.add("atvEvento")
-    node.leaf("xNome", evento.nome)
-    node.leaf("dtIni", evento.data_inicio.isoformat())
-    node.leaf("dtFim", evento.data_fim.isoformat())
+def _evento(evento: Evento) -> str:
+    out = ["<atvEvento>", leaf("xNome", evento.nome),
+           f"<dtIni>{evento.data_inicio.isoformat()}</dtIni>",
+           f"<dtFim>{evento.data_fim.isoformat()}</dtFim>"]
     if evento.identificacao:
-        node.leaf("idAtvEvt", evento.identificacao)
+        out.append(leaf("idAtvEvt", evento.identificacao))
     elif evento.endereco:
-        _local(node, evento.endereco)
+        out.append(_local(evento.endereco))
+    out.append("</atvEvento>")
+    return "".join(out)
 
 
 DOCUMENTO_DEDUCAO = {"chave_nfse": "chNFSe", "chave_nfe": "chNFe",
                      "numero_documento_fiscal": "nDocFisc", "numero_documento": "nDoc"}
 
 
-def _documentos_deducao(lista: Node, documentos: Iterable[DocumentoDeducao]) -> None:
+def _documentos_deducao(documentos: Iterable[DocumentoDeducao]) -> str:
+    out = []
     for documento in documentos:
-        node = lista.add("docDedRed")
+        out.append("<docDedRed>")
         for campo, tag in DOCUMENTO_DEDUCAO.items():
             if getattr(documento, campo):
-                node.leaf(tag, getattr(documento, campo))
-        node.leaf("tpDedRed", documento.tipo)
+                out.append(leaf(tag, getattr(documento, campo)))
+        out.append(leaf("tpDedRed", documento.tipo))
         if documento.descricao and documento.tipo == "99":
-            node.leaf("xDescOutDed", documento.descricao)
-        node.leaf("dtEmiDoc", documento.data_emissao.isoformat())
-        node.leaf("vDedutivelRedutivel", _money(documento.valor_dedutivel))
-        node.leaf("vDeducaoReducao", _money(documento.valor_deducao))
+            out.append(leaf("xDescOutDed", documento.descricao))
+        out.append(f"<dtEmiDoc>{documento.data_emissao.isoformat()}</dtEmiDoc>"
+                   f"<vDedutivelRedutivel>{_money(documento.valor_dedutivel)}"
+                   f"</vDedutivelRedutivel>"
+                   f"<vDeducaoReducao>{_money(documento.valor_deducao)}</vDeducaoReducao>"
+                   "</docDedRed>")
+    return "".join(out)
 
 
-def _pis_cofins(fed: Node, grupo: PisCofins) -> None:
-    node = fed.add("piscofins")
-    node.leaf("CST", grupo.situacao_tributaria)
+def _pis_cofins(grupo: PisCofins) -> str:
+    out = ["<piscofins>", leaf("CST", grupo.situacao_tributaria)]
     for tag, value in (("vBCPisCofins", grupo.base_calculo), ("pAliqPis", grupo.aliquota_pis),
                        ("pAliqCofins", grupo.aliquota_cofins), ("vPis", grupo.valor_pis),
                        ("vCofins", grupo.valor_cofins)):
         if value is not None:
-            node.leaf(tag, _money(value))
-    node.leaf("tpRetPisCofins", grupo.tipo_retencao)
+            out.append(f"<{tag}>{_money(value)}</{tag}>")
+    out.append(leaf("tpRetPisCofins", grupo.tipo_retencao))
+    out.append("</piscofins>")
+    return "".join(out)
 
 
-def _money_group(parent: Node, tag: str, **values: Decimal) -> None:
+def _money_group(tag: str, **values: Decimal) -> str:
     """A group of optional amounts, present only when one of them is not zero."""
     if not any(values.values()):
-        return
-    group = parent.add(tag)
-    for child, value in values.items():
-        if value:
-            group.leaf(child, _money(value))
+        return ""
+    inner = "".join(f"<{child}>{_money(value)}</{child}>"
+                    for child, value in values.items() if value)
+    return f"<{tag}>{inner}</{tag}>"
 
 
 def _trib_issqn(natureza: int) -> str:
@@ -409,7 +404,7 @@ def _p_aliq(nota: Nota, simples: str, especial: str, municipio_ativo: bool,
     return aliquota
 
 
-def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
+def total_tributos(nota: Nota, simples: str) -> str:
     """totTrib (Lei 12.741), the form the regime admits. Anexo I v1.01: ME/EPP never
     indTotTrib (E0712); não optante neither indTotTrib nor pTotTribSN (E0713); MEI never
     pTotTribSN (E0710). Some clients send indTotTrib=0 for a não optante; the official text
@@ -420,31 +415,27 @@ def total_tributos(tot: Node, nota: Nota, simples: str) -> None:
     the federal share otherwise; the burden in money (``valores_tributos``, when no
     percentual is given) is vTotTrib."""
     s = nota.servico
-    zero = Decimal("0")
     if simples == "3" and s.percentual_total_tributos is not None:
-        tot.leaf("pTotTribSN", _aliquota(s.percentual_total_tributos))
-        return
+        return f"<pTotTribSN>{_aliquota(s.percentual_total_tributos)}</pTotTribSN>"
     if s.valores_tributos is not None and s.percentuais_tributos is None \
             and s.percentual_total_tributos is None:
-        v_tot = tot.add("vTotTrib")  # in money: every regime may (E0702-E0704 bound it)
-        for tag, valor in zip(("vTotTribFed", "vTotTribEst", "vTotTribMun"),
-                              s.valores_tributos, strict=True):
-            v_tot.leaf(tag, _money(valor))
-        return
+        federal, estadual, municipal = map(_money, s.valores_tributos)
+        # in money: every regime may (E0702-E0704 bound it)
+        return (f"<vTotTrib><vTotTribFed>{federal}</vTotTribFed><vTotTribEst>{estadual}"
+                f"</vTotTribEst><vTotTribMun>{municipal}</vTotTribMun></vTotTrib>")
     partes = s.percentuais_tributos or (
-        (s.percentual_total_tributos, zero, zero) if s.percentual_total_tributos is not None
+        (s.percentual_total_tributos, _ZERO, _ZERO) if s.percentual_total_tributos is not None
         else None)
     if partes is None and simples == "2":
-        tot.leaf("indTotTrib", "0")  # 0 = the estimate is not informed (allowed for MEI)
-        return
+        return "<indTotTrib>0</indTotTrib>"  # 0 = the estimate is not informed (MEI may)
     if partes is None and simples == "3":
-        tot.leaf("pTotTribSN", "0.00")
-        return
-    federal, estadual, municipal = partes or (zero, zero, zero)
-    p_tot = tot.add("pTotTrib")
-    p_tot.leaf("pTotTribFed", _aliquota(federal))
-    p_tot.leaf("pTotTribEst", _aliquota(estadual))
-    p_tot.leaf("pTotTribMun", _aliquota(municipal))
+        return "<pTotTribSN>0.00</pTotTribSN>"
+    federal, estadual, municipal = map(_aliquota, partes or (_ZERO, _ZERO, _ZERO))
+    return (f"<pTotTrib><pTotTribFed>{federal}</pTotTribFed><pTotTribEst>{estadual}"
+            f"</pTotTribEst><pTotTribMun>{municipal}</pTotTribMun></pTotTrib>")
+
+
+_ZERO = Decimal("0")
 
 
 def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
@@ -465,150 +456,155 @@ def build_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = Non
 
 def write_inf_dps(nota: Nota, rps: Rps, emissor: Emissor, now: datetime | None = None,
                   municipio_ativo: bool = True, aliquota_municipal: Decimal | None = None
-                  ) -> tuple[str, str]:
+                  ) -> tuple[str, bytes]:
     """The DPS's Id and its infDPS in canonical form (C14N, the DPS's namespace declared on
-    it): the text that is digested. ``DpsInvalida`` as ``build_dps`` says."""
+    it), UTF-8: the bytes that are digested, and that the document carries as they are.
+    ``DpsInvalida`` as ``build_dps`` says.
+
+    Written as text in document order, each element whole once its last child is known (no
+    tree to walk afterwards): the values the gateway formats itself (numbers, dates, codes
+    of its own) go in as they are, every text from the note through ``canonical.leaf``,
+    which escapes it as C14N does."""
     simples = op_simples(nota, emissor)
     missing = problemas(nota, simples)
     if missing:
         raise DpsInvalida("; ".join(f"{p.mensagem}: {p.correcao}" for p in missing), missing)
     ident = dps_id(nota, rps)
-    inf = Node("infDPS")
-    inf.set("Id", ident)
     latest = (now or datetime.now(SAO_PAULO)) - CLOCK_MARGIN
-    inf.leaf("tpAmb", tp_amb(emissor.ambiente))
-    inf.leaf("dhEmi", _timestamp(min(nota.data_emissao, latest)))
-    inf.leaf("verAplic", VER_APLIC)
-    inf.leaf("serie", str(int(rps.serie)))
-    inf.leaf("nDPS", str(rps.numero))
-    inf.leaf("dCompet", min(nota.data_competencia, latest.date()).isoformat())
-    inf.leaf("tpEmit", "1")
-    inf.leaf("cLocEmi", nota.prestador.codigo_municipio)
+    prestador = nota.prestador
+    out = [f'<infDPS xmlns="{NS}" Id="{attribute(ident)}">'
+           f"<tpAmb>{tp_amb(emissor.ambiente)}</tpAmb>"
+           f"<dhEmi>{_timestamp(min(nota.data_emissao, latest))}</dhEmi>"
+           f"<verAplic>{VER_APLIC}</verAplic><serie>{int(rps.serie)}</serie>"
+           f"<nDPS>{rps.numero}</nDPS>"
+           f"<dCompet>{min(nota.data_competencia, latest.date()).isoformat()}</dCompet>"
+           f"<tpEmit>1</tpEmit>{leaf('cLocEmi', prestador.codigo_municipio)}"]
+    append = out.append
     if nota.substituicao is not None:
-        subst = inf.add("subst")
-        subst.leaf("chSubstda", nota.substituicao.chave)
-        subst.leaf("cMotivo", nota.substituicao.codigo_motivo)
+        append(f"<subst>{leaf('chSubstda', nota.substituicao.chave)}"
+               f"{leaf('cMotivo', nota.substituicao.codigo_motivo)}")
         if nota.substituicao.motivo:
-            subst.leaf("xMotivo", nota.substituicao.motivo)
+            append(leaf("xMotivo", nota.substituicao.motivo))
+        append("</subst>")
 
-    prest = inf.add("prest")
-    if nota.prestador.cnpj:
-        prest.leaf("CNPJ", nota.prestador.cnpj)
+    if prestador.cnpj:
+        append("<prest>" + leaf("CNPJ", prestador.cnpj))
     else:
-        prest.leaf("CPF", nota.prestador.cpf)
-    if nota.prestador.inscricao_municipal:
-        prest.leaf("IM", nota.prestador.inscricao_municipal)
+        append("<prest>" + leaf("CPF", prestador.cpf))
+    if prestador.inscricao_municipal:
+        append(leaf("IM", prestador.inscricao_municipal))
     # tpEmit 1: no xNome (E0121) nor end (E0128); fone and email are allowed
-    if nota.prestador.telefone and len(nota.prestador.telefone) >= 6:
-        prest.leaf("fone", nota.prestador.telefone)
-    if nota.prestador.email:
-        prest.leaf("email", nota.prestador.email)
-    reg = prest.add("regTrib")
-    reg.leaf("opSimpNac", simples)
+    if prestador.telefone and len(prestador.telefone) >= 6:
+        append(leaf("fone", prestador.telefone))
+    if prestador.email:
+        append(leaf("email", prestador.email))
+    append(f"<regTrib><opSimpNac>{simples}</opSimpNac>")
     apuracao = apuracao_simples(nota, simples)
     if apuracao:
-        reg.leaf("regApTribSN", apuracao)
+        append(f"<regApTribSN>{apuracao}</regApTribSN>")
     especial = reg_esp_trib(nota, simples)
-    reg.leaf("regEspTrib", especial)
+    append(f"<regEspTrib>{especial}</regEspTrib></regTrib></prest>")
 
     if nota.tomador:
-        _pessoa(inf, "toma", nota.tomador)
+        append(_pessoa("toma", nota.tomador))
     if nota.intermediario:
-        _pessoa(inf, "interm", nota.intermediario)
+        append(_pessoa("interm", nota.intermediario))
 
     s = nota.servico
-    serv = inf.add("serv")
     if s.codigo_pais:
-        serv.add("locPrest").leaf("cPaisPrestacao", s.codigo_pais)
+        append("<serv><locPrest>" + leaf("cPaisPrestacao", s.codigo_pais))
     else:
-        serv.add("locPrest").leaf("cLocPrestacao", s.codigo_municipio)
-    c_serv = serv.add("cServ")
-    c_serv.leaf("cTribNac", s.codigo_tributacao_nacional)
+        append("<serv><locPrest>" + leaf("cLocPrestacao", s.codigo_municipio))
+    append("</locPrest><cServ>" + leaf("cTribNac", s.codigo_tributacao_nacional))
     ctm = s.codigo_tributario_municipio
     if ctm and len(ctm) == 3 and ctm.isdigit() and ctm != "000":
-        c_serv.leaf("cTribMun", ctm)
-    c_serv.leaf("xDescServ", s.discriminacao)
+        append(f"<cTribMun>{ctm}</cTribMun>")
+    append(leaf("xDescServ", s.discriminacao))
     nbs = s.reforma.get("codigo_nbs", "").replace(".", "")
     if len(nbs) == 9 and nbs.isdigit():
-        c_serv.leaf("cNBS", nbs)
+        append(f"<cNBS>{nbs}</cNBS>")
     if s.codigo_interno_contribuinte:
-        c_serv.leaf("cIntContrib", s.codigo_interno_contribuinte)
+        append(leaf("cIntContrib", s.codigo_interno_contribuinte))
+    append("</cServ>")
     if nota.obra:
-        _obra(serv, nota.obra)
+        append(_obra(nota.obra))
     if nota.evento:
-        _evento(serv, nota.evento)
+        append(_evento(nota.evento))
     if nota.informacoes_complementares:
-        serv.add("infoCompl").leaf("xInfComp", nota.informacoes_complementares)
+        append(f"<infoCompl>{leaf('xInfComp', nota.informacoes_complementares)}</infoCompl>")
 
-    valores = inf.add("valores")
-    valores.add("vServPrest").leaf("vServ", _money(s.valor_servicos))
-    _money_group(valores, "vDescCondIncond", vDescIncond=s.desconto_incondicionado,
-                 vDescCond=s.desconto_condicionado)
+    append(f"</serv><valores><vServPrest><vServ>{_money(s.valor_servicos)}</vServ></vServPrest>")
+    append(_money_group("vDescCondIncond", vDescIncond=s.desconto_incondicionado,
+                        vDescCond=s.desconto_condicionado))
     if s.documentos_deducao:
-        _documentos_deducao(valores.add("vDedRed").add("documentos"), s.documentos_deducao)
+        append(f"<vDedRed><documentos>{_documentos_deducao(s.documentos_deducao)}"
+               "</documentos></vDedRed>")
     elif s.percentual_deducoes:
-        valores.add("vDedRed").leaf("pDR", _aliquota(s.percentual_deducoes))
+        append(f"<vDedRed><pDR>{_aliquota(s.percentual_deducoes)}</pDR></vDedRed>")
     elif s.valor_deducoes:
-        valores.add("vDedRed").leaf("vDR", _money(s.valor_deducoes))
-    trib = valores.add("trib")
-    mun = trib.add("tribMun")
+        append(f"<vDedRed><vDR>{_money(s.valor_deducoes)}</vDR></vDedRed>")
     trib_issqn = _trib_issqn(nota.natureza_operacao)
-    mun.leaf("tribISSQN", trib_issqn)
-    if trib_issqn == "2":
-        mun.leaf("tpImunidade", str(nota.tipo_imunidade or 5))  # 5 = outras imunidades
+    append(f"<trib><tribMun><tribISSQN>{trib_issqn}</tribISSQN>")
+    if trib_issqn == "2":  # 5 = outras imunidades
+        append(f"<tpImunidade>{nota.tipo_imunidade or 5}</tpImunidade>")
     if nota.natureza_operacao in (5, 6):  # 1 decisão judicial, 2 processo administrativo
-        susp = mun.add("exigSusp")
-        susp.leaf("tpSusp", "1" if nota.natureza_operacao == 5 else "2")
-        susp.leaf("nProcesso", nota.numero_processo_suspensao)
+        append(f"<exigSusp><tpSusp>{'1' if nota.natureza_operacao == 5 else '2'}</tpSusp>"
+               f"{leaf('nProcesso', nota.numero_processo_suspensao)}</exigSusp>")
     if nota.natureza_operacao == 3:
-        mun.add("BM").leaf("nBM", nota.numero_beneficio_municipal)
-    mun.leaf("tpRetISSQN", "2" if s.iss_retido else "1")
+        append(f"<BM>{leaf('nBM', nota.numero_beneficio_municipal)}</BM>")
+    append(f"<tpRetISSQN>{'2' if s.iss_retido else '1'}</tpRetISSQN>")
     p_aliq = _p_aliq(nota, simples, especial, municipio_ativo, aliquota_municipal)
     if p_aliq is not None:
-        mun.leaf("pAliq", _aliquota(p_aliq))
+        append(f"<pAliq>{_aliquota(p_aliq)}</pAliq>")
+    append("</tribMun>")
     if simples != "2" and s.pis_cofins:  # MEI may not fill tribFed (E0676)
-        fed = trib.add("tribFed")
-        _pis_cofins(fed, s.pis_cofins)
+        append("<tribFed>" + _pis_cofins(s.pis_cofins))
         for tag, value in (("vRetCP", s.valor_inss), ("vRetIRRF", s.valor_ir),
                            ("vRetCSLL", s.valor_csll)):
             if value:
-                fed.leaf(tag, _money(value))
+                append(f"<{tag}>{_money(value)}</{tag}>")
+        append("</tribFed>")
     elif simples != "2":
-        _money_group(trib, "tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
-                     vRetCSLL=s.valor_csll)
-    total_tributos(trib.add("totTrib"), nota, simples)
-
-    _ibscbs(inf, s.reforma)
-
-    return ident, inf.canonical(NS)
-
-
-def unsigned_dps(canonical: str) -> str:
-    """The DPS element around ``canonical``, open where its Signature goes."""
-    return f'<DPS xmlns="{NS}" versao="{VERSAO}"><infDPS' + canonical[_DECLARED:]
+        append(_money_group("tribFed", vRetCP=s.valor_inss, vRetIRRF=s.valor_ir,
+                            vRetCSLL=s.valor_csll))
+    append(f"<totTrib>{total_tributos(nota, simples)}</totTrib></trib></valores>")
+    append(_ibscbs(s.reforma))
+    append("</infDPS>")
+    try:
+        return ident, "".join(out).encode()
+    except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8, no XML
+        raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
 
 
+_OPEN = f'<DPS xmlns="{NS}" versao="{VERSAO}"><infDPS'.encode()
 _DECLARED = len(f'<infDPS xmlns="{NS}"')
 """Where the infDPS's canonical text follows its namespace declaration (the DPS's, inside
 the document)."""
+_CLOSE = b"</DPS>"
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def signed_dps(unsigned: str, canonical: str, ident: str, a1: A1) -> bytes:
+def unsigned_dps(canonical: bytes) -> bytes:
+    """The DPS element around ``canonical``, open where its Signature goes."""
+    return _OPEN + canonical[_DECLARED:]
+
+
+def signed_dps(unsigned: bytes, canonical: bytes, ident: str, a1: A1) -> bytes:
     """The document that leaves: ``unsigned`` with its Signature, UTF-8 with declaration."""
-    return document(unsigned, signature(canonical.encode(), ident, a1))
+    return document(unsigned, signature(canonical, ident, a1))
 
 
-def document(unsigned: str, signed: str) -> bytes:
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{unsigned}{signed}</DPS>'.encode()
+def document(unsigned: bytes, signed: str) -> bytes:
+    return b"".join((_DECLARATION, unsigned, signed.encode(), _CLOSE))
 
 
-def check_schema(unsigned: str) -> None:
+def check_schema(unsigned: bytes) -> None:
     """The DPS before its signature, checked against the official XSD (the Signature is
     optional there): a document that fails is never signed. The Signature comes from a
     fixed template (``nfse.xml.sign``) whose every value is base64, so the signed document
     is valid when this one is; the tests validate signed DPSs whole."""
     try:
-        root = etree.fromstring(unsigned + "</DPS>")
+        root = etree.fromstring(unsigned + _CLOSE)
     except etree.XMLSyntaxError as exc:
         raise DpsInvalida(f"A nota contém caracteres não permitidos em XML: {exc}") from exc
     problems = validate(root, DPS_XSD)
