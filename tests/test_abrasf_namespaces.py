@@ -169,3 +169,43 @@ def test_tributus_without_a_key_sends_nothing_and_says_what_to_register(
     assert erro["codigo"] == "credenciais_ausentes"
     assert "senha_responsavel" in erro["correcao"]
     assert _pedidos(gateway, "emissao") == []
+
+
+DIAS_DAVILA = "2910057"
+"""Dias d'Ávila/BA: Saatri 2.03 (ACBrNFSeXServicos.ini)."""
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+def test_saatri_sends_the_companys_user_in_ws_security(gateway: Gateway,
+                                                       abrasf: AbrasfSandbox) -> None:
+    """Dias d'Ávila (Saatri, ABRASF 2.03): every call carries a WS-Security UsernameToken
+    with the company's portal user and password; the documents are ABRASF 2.03's."""
+    municipio = gateway.client.get(f"/v2/municipios/{DIAS_DAVILA}").json()
+    assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", "Saatri")
+    abrasf.usuarios = {"empresa.teste": "s3nh@<&>"}
+    _credenciais(gateway, "empresa.teste", "s3nh@<&>")
+    _ciclo(gateway, abrasf, DIAS_DAVILA, "saatri-1")
+    for troca in ("emissao", "consulta_rps"):
+        for envelope in _pedidos(gateway, troca):
+            token = envelope.find(f"{{{SOAP11}}}Header/{{{WSSE}}}Security/"
+                                  f"{{{WSSE}}}UsernameToken")
+            assert token is not None, troca
+            assert token.findtext(f"{{{WSSE}}}Username") == "empresa.teste"
+            assert token.findtext(f"{{{WSSE}}}Password") == "s3nh@<&>"
+            _, cabecalho, dados = _chamada(envelope)
+            assert cabecalho.findtext(f"{{{NS}}}versaoDados") == "2.03"
+            assert validate(dados, abrasf_xsd_dir() / "nfse_v2-03.xsd") == []
+
+
+def test_saatri_with_a_wrong_password_is_refused_by_the_municipality(
+        gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    abrasf.usuarios = {"empresa.teste": "certa"}
+    _credenciais(gateway, "empresa.teste", "errada")
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = DIAS_DAVILA
+    answer = gateway.client.post("/v2/nfse?ref=saatri-errada", json=body)
+    assert answer.status_code == 202, answer.text
+    nota = gateway.wait_final("saatri-errada")
+    assert nota["status"] == "erro_autorizacao", nota
+    assert "WS-Security" in str(nota["erros"]), nota
+    assert abrasf.emitidas() == []

@@ -7,7 +7,9 @@ and ``senha_responsavel`` of ``/v2/empresas`` (``Emissor.login``/``senha``).
   ``?tokenAuth=`` + the emitter's ``WSChaveAutoriz``); the key is the company's
   ``senha_responsavel``.
 - ``ws_security`` (Saatri): a WS-Security ``UsernameToken`` (user and password as text) in
-  the SOAP header of every call (ACBr ``Saatri.Provider.pas``)."""
+  the SOAP header of every call, ``mustUnderstand`` (ACBr ``Saatri.Provider.pas``,
+  ``GetDadosUsuario``); Saatri asks no client certificate (``UseCertificateHTTP := False``),
+  the gateway's A1 goes all the same."""
 
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def cabecalho_soap(emissor: Emissor, variante: Variante) -> str:
     """The SOAP ``Header`` content of a call ("" when none)."""
     if variante.credencial != "ws_security" or not (emissor.login and emissor.senha):
         return ""
-    return (f'<wsse:Security xmlns:wsse="{WSSE}">'
+    return (f'<wsse:Security xmlns:wsse="{WSSE}" soap:mustUnderstand="1">'
             f"<wsse:UsernameToken><wsse:Username>{escape(emissor.login)}</wsse:Username>"
             f'<wsse:Password Type="{PASSWORD_TEXT}">{escape(emissor.senha)}</wsse:Password>'
             "</wsse:UsernameToken></wsse:Security>")
