@@ -62,8 +62,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "GovDigital")[1:3] == ["17", "17"]
     # IPM's own layout (1.01) at each city's atende.net address
     assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,987"]
-    assert "população atendida: 123,965,347 de 212,589,522 (58.3 %)" in saida
+    # systems of their own namespaces or of the company's credentials in the call: GISS
+    # Online (2.04 in its namespaces), Tributus (tokenAuth), Saatri (WS-Security)
+    assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
+    assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
+    assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,114"]
+    assert "população atendida: 132,873,269 de 212,589,522 (62.5 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,6 @@ a mistake in one is not mirrored by the other. C14N here goes through serialise 
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 from functools import lru_cache
 
@@ -52,10 +51,8 @@ def _canonical(element: etree._Element, exclusive: bool,
     which is what the enveloped-signature transform does to the signature inside it.
     Comments are left out unless ``comments``: a same-document reference (``#Id``) drops
     them before its transforms, though some signers keep them under a "WithComments"
-    transform, so that digest is accepted too. The subset carries every namespace in scope,
-    used or not (C14N 1.0: GISS signs an element of its ``tipos`` namespace under a root
-    whose default namespace is another): a deep copy keeps them, a re-parse would not."""
-    standalone = copy.deepcopy(element)
+    transform, so that digest is accepted too."""
+    standalone = etree.fromstring(etree.tostring(element))
     if without is not None:
         position = list(element.iter()).index(without)
         gone = list(standalone.iter())[position]

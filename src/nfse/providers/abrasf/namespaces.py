@@ -50,12 +50,18 @@ def cabecalho(variante: Variante) -> str:
 
 
 def _copiar(origem: etree._Element, destino: etree._Element, tipos: str) -> None:
+    """Copy the children of ``origem`` under ``destino`` in ``tipos``, declared as the
+    default namespace where it starts: no prefixed declaration is in scope of a signed
+    element or of a SignedInfo, so their C14N is the same whether a verifier renders the
+    namespaces in scope or only those used."""
     for filho in origem:
         if not isinstance(filho.tag, str):
             continue
         nome = etree.QName(filho)
         ns = nome.namespace if nome.namespace == DSIG else tipos
-        novo = etree.SubElement(destino, f"{{{ns}}}{nome.localname}", dict(filho.attrib))
+        declarar = {None: ns} if etree.QName(destino).namespace != ns else None
+        novo = etree.SubElement(destino, f"{{{ns}}}{nome.localname}", dict(filho.attrib),
+                                nsmap=declarar)
         novo.text = filho.text
         _copiar(filho, novo, tipos)
 
@@ -74,8 +80,7 @@ def traduzir(dados: bytes, emissor: Emissor, variante: Variante) -> bytes:
     raiz = etree.QName(origem).localname
     ns = namespace_da_mensagem(variante, raiz)
     tipos = variante.namespace_tipos or ns
-    nsmap = {None: ns} if tipos == ns else {None: ns, "tipos": tipos}
-    root = etree.Element(f"{{{ns}}}{raiz}", dict(origem.attrib), nsmap=nsmap)
+    root = etree.Element(f"{{{ns}}}{raiz}", dict(origem.attrib), nsmap={None: ns})
     for filho in origem:  # the root's children are the message's own elements
         if not isinstance(filho.tag, str):
             continue
