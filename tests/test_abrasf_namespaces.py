@@ -7,10 +7,12 @@ and what went over the wire is the family's dialect."""
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import select
 
+from nfse.municipios import routing
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas
 from nfse.store.tables import artefatos
@@ -209,3 +211,59 @@ def test_saatri_with_a_wrong_password_is_refused_by_the_municipality(
     assert nota["status"] == "erro_autorizacao", nota
     assert "WS-Security" in str(nota["erros"]), nota
     assert abrasf.emitidas() == []
+
+
+GISS_LOTE = """
+[perfis.giss_lote]
+padrao = "abrasf"
+emissao = "RecepcionarLoteRpsSincrono"
+namespace_documentos = "http://www.giss.com.br/{mensagem}-v2_04.xsd"
+namespace_tipos = "http://www.giss.com.br/tipos-v2_04.xsd"
+namespace_cabecalho = "http://www.giss.com.br/cabecalho-v2_04.xsd"
+
+[municipios."2704302"]
+perfil = "giss_lote"
+sistema = "Giss"
+url_producao = "https://ws-maceio.giss.com.br/service-ws/nf/nfse-ws"
+"""
+
+
+def test_a_giss_lot_is_signed_inside_out_in_its_namespaces(
+        gateway: Gateway, abrasf: AbrasfSandbox, tmp_path: Path) -> None:
+    """The synchronous lot in GISS's namespaces (as the public integration sends it): the
+    declaration signed, then the lot around it; the sandbox checks both signatures in that
+    dialect before issuing."""
+    arquivo = tmp_path / "municipios.toml"
+    arquivo.write_text(GISS_LOTE, encoding="utf-8")
+    routing.carregar(arquivo)
+    try:
+        body = nota_exemplo()
+        body["prestador"]["codigo_municipio"] = MACEIO
+        nota = gateway.autorizar("giss-lote", body)
+    finally:
+        routing.carregar(None)
+    [emitida] = abrasf.emitidas()
+    assert str(emitida["numero"]) == nota["numero"]
+    [envio] = _pedidos(gateway, "emissao")
+    elemento, _, dados = _chamada(envio)
+    assert elemento == "{http://nfse.abrasf.org.br}RecepcionarLoteRpsSincronoRequest"
+    proprio = f"{GISS}enviar-lote-rps-sincrono-envio-v2_04.xsd"
+    assert dados.tag == f"{{{proprio}}}EnviarLoteRpsSincronoEnvio"
+    lote = dados.find(f"{{{proprio}}}LoteRps")
+    assert lote is not None and lote.getnext().tag == f"{{{DSIG}}}Signature"
+    inf = lote.find(f"{{{TIPOS}}}ListaRps/{{{TIPOS}}}Rps/{{{TIPOS}}}"
+                    "InfDeclaracaoPrestacaoServico")
+    assert inf is not None and inf.getnext().tag == f"{{{DSIG}}}Signature"
+    assert validate(_em_abrasf(dados), abrasf_xsd_dir() / "nfse_v2-04.xsd") == []
+    # the signatures cover GISS's namespaces: a declaration changed after signing is refused
+    [corpo] = envio.findall(f"{{{SOAP11}}}Body")
+    cabecalho_texto = next(p for p in corpo[0] if etree.QName(p).localname == "nfseCabecMsg")
+    inf.find(f"{{{TIPOS}}}Servico/{{{TIPOS}}}Discriminacao").text = "alterada depois"
+    resposta = etree.fromstring(abrasf.prefeitura.atender(
+        "RecepcionarLoteRpsSincrono", cabecalho_texto.text,
+        etree.tostring(dados, encoding="unicode"), gateway.a1.cert))
+    assert etree.QName(resposta).namespace == \
+        f"{GISS}enviar-lote-rps-sincrono-resposta-v2_04.xsd"
+    codigos = [c.text for c in resposta.iter(f"{{{TIPOS}}}Codigo")]
+    assert codigos == ["E1"], etree.tostring(resposta)
+    assert len(abrasf.emitidas()) == 1
