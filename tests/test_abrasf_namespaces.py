@@ -6,18 +6,26 @@ and what went over the wire is the family's dialect."""
 
 from __future__ import annotations
 
+import copy
 import zlib
 from pathlib import Path
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from nfse.model.nfse import parse_nfse
 from nfse.municipios import routing
+from nfse.providers.abrasf import namespaces, pedidos
+from nfse.providers.abrasf.variante import variante_de
+from nfse.providers.base import Rps
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas
 from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
+from tests.providers.abrasf.amostras import verify
+from tests.providers.abrasf.test_abrasf_pedidos import A1, emissor, rica
 from tests.support import CNPJ, Gateway, nota_exemplo
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -267,3 +275,39 @@ def test_a_giss_lot_is_signed_inside_out_in_its_namespaces(
     codigos = [c.text for c in resposta.iter(f"{{{TIPOS}}}Codigo")]
     assert codigos == ["E1"], etree.tostring(resposta)
     assert len(abrasf.emitidas()) == 1
+
+
+def _c14n_em_escopo(elemento: etree._Element) -> bytes:
+    """C14N 1.0 of a subset as the recommendation says: every namespace in scope."""
+    return etree.tostring(copy.deepcopy(elemento), method="c14n")
+
+
+def _c14n_usados(elemento: etree._Element) -> bytes:
+    """C14N of the element re-read alone: only the namespaces it uses (what signers that
+    sign an element before placing it compute)."""
+    return etree.tostring(etree.fromstring(etree.tostring(elemento)), method="c14n")
+
+
+@pytest.mark.parametrize("documento", ["cancelar", "substituir", "lote"])
+def test_giss_signatures_read_the_same_for_every_verifier(documento: str) -> None:
+    """Cancellation, substitution (three signatures, the outer over the inner) and lot in
+    GISS's namespaces: every signature verifies, and each signed element and SignedInfo has
+    one C14N whether a verifier renders the namespaces in scope or only those used."""
+    em = emissor(namespace_documentos=f"{GISS}{{mensagem}}-v2_04.xsd", namespace_tipos=TIPOS,
+                 namespace_cabecalho=f"{GISS}cabecalho-v2_04.xsd")
+    variante = variante_de(em.opcoes)
+    nota = parse_nfse(rica())
+    abrasf = {"cancelar": lambda: pedidos.cancelar_nfse(nota, "15", em, variante),
+              "substituir": lambda: pedidos.substituir_nfse(nota, Rps("1", 8), "15", em,
+                                                            variante),
+              "lote": lambda: pedidos.lote_rps(nota, Rps("1", 7), em, variante)}[documento]()
+    root = etree.fromstring(namespaces.traduzir(abrasf, em, variante))
+    assert etree.QName(root).namespace.startswith(GISS)
+    assinados = [s.getprevious() for s in root.iter(f"{{{DSIG}}}Signature")]
+    assert len(assinados) == len(etree.fromstring(abrasf).findall(f".//{{{DSIG}}}Signature"))
+    for elemento in assinados:
+        assert verify(elemento)[0] == A1.cert
+        info = elemento.getnext().find(f"{{{DSIG}}}SignedInfo")
+        for parte in (elemento, info):
+            assert _c14n_em_escopo(parte) == _c14n_usados(parte)
+    assert validate(_em_abrasf(root), abrasf_xsd_dir() / "nfse_v2-04.xsd") == []
