@@ -158,37 +158,3 @@ def test_sintese_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     assert cancel.json() == {"status": "cancelado"}  # CancelarNfseEnvio, .../CancelarNfse
     assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
 
-
-TRIBUTUS = """
-[municipios."2613701"]
-perfil = "tributus_204"
-sistema = "Tributus"
-url_producao = "https://www.tributosmunicipais.com.br/nfse/api/?tokenAuth=chave"
-"""
-
-
-def test_tributus_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, tmp_path: Path) -> None:
-    """A Tributus city given an address with its key in an operator's file (the shipped
-    registry routes none: each call needs the contribuinte's key), through the shipped
-    profile: SOAP 1.1, GerarNfseRequest in https://tributosmunicipais.com.br/nfse/api/."""
-    assert routing.rota("2613701").motivo  # not served by the shipped registry
-    arquivo = tmp_path / "municipios.toml"
-    arquivo.write_text(TRIBUTUS, encoding="utf-8")
-    routing.carregar(arquivo)
-    try:
-        body = nota_exemplo()
-        body["prestador"]["codigo_municipio"] = "2613701"
-        nota = gateway.autorizar("tributus-1", body)
-        [envio] = _pedidos(gateway, "emissao")
-        operacao = _operacao(envio)
-        assert etree.QName(operacao).text == \
-            "{https://tributosmunicipais.com.br/nfse/api/}GerarNfseRequest"
-        assert [etree.QName(p).text for p in operacao] == ["nfseCabecMsg", "nfseDadosMsg"]
-        completa = gateway.client.get("/v2/nfse/tributus-1?completa=1").json()
-        assert completa["numero"] == nota["numero"]
-        cancel = gateway.client.request("DELETE", "/v2/nfse/tributus-1",
-                                        json={"justificativa": "Erro na emissão da nota"})
-        assert cancel.json() == {"status": "cancelado"}
-        assert [e["status"] for e in abrasf.emitidas()] == ["cancelada"]
-    finally:
-        routing.carregar(None)

@@ -67,8 +67,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
     # Ginfes (abrasf_v1): one production address for every municipality
     assert _linha(saida, "Ginfes")[1:5] == ["14", "14", "4,040,820", "4,040,820"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,313"]
-    assert "população atendida: 134,356,601 de 212,589,522 (63.2 %)" in saida
+    # systems of their own namespaces or of the company's credentials in the call: GISS
+    # Online (2.04 in its namespaces), Tributus (tokenAuth), Saatri (WS-Security)
+    assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
+    assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
+    assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,440"]
+    assert "população atendida: 143,264,523 de 212,589,522 (67.4 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

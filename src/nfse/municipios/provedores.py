@@ -87,9 +87,11 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
     "status_nfse": ("ativo", "inativo"),
     "dialeto": ("sefin", "pronim", "betha"),  # nfse.providers.nacional.dialetos.NOMES
+    "credencial": ("", "token_url", "ws_security"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
-_TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao")
+_TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
+                  "namespace_documentos", "namespace_tipos", "namespace_cabecalho")
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
 _BOOLEANOS = ("parametros_qualificados", "envolver_operacao",
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))

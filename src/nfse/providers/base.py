@@ -175,8 +175,10 @@ class Emissor:
     login: str | None = None
     senha: str | None = None
     """The company's user and password at the municipal portal (``login_responsavel``,
-    ``senha_responsavel``), given only to a provider that declares ``usa_credenciais``
-    (IPM authenticates by them); None: not registered or not asked for."""
+    ``senha_responsavel``), given only to a provider that declares ``usa_credenciais``:
+    true (IPM authenticates by them), or a function of the municipality's options saying
+    whether its system asks them (abrasf: Tributus, Saatri); None: not registered or not
+    asked for."""
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ class EmissorFactory:
         prestador's; the national standard's addresses need none)."""
         base_url, ca_file, opcoes = self.endereco(ambiente, provider, codigo_municipio)
         login = senha = None
-        if getattr(get_provider(provider), "usa_credenciais", False):
+        usa = getattr(get_provider(provider), "usa_credenciais", False)
+        if usa is True or (callable(usa) and usa(opcoes or {})):  # per system: abrasf
             with self._engine.connect() as conn:  # read each time: a PUT may change them
                 login, senha = empresas.credenciais_prefeitura(conn, self._box, empresa.id)
         return Emissor(

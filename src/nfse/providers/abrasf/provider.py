@@ -13,15 +13,16 @@ note is named by its number, which is also what ``Substituicao.chave`` must hold
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.abrasf import pedidos, respostas, soap, tomadas
+from nfse.providers.abrasf import credenciais, namespaces, pedidos, respostas, soap, tomadas
 from nfse.providers.abrasf.esquema import EsquemaAusente
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import (
@@ -87,6 +88,12 @@ def _falha(falha: soap.Falha, exchanges: tuple[Exchange, ...]) -> Outcome:
 
 class AbrasfProvider:
     name = "abrasf"
+
+    @staticmethod
+    def usa_credenciais(opcoes: Mapping[str, Any]) -> bool:
+        """The company's portal user and password reach ``Emissor`` only for the systems
+        whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``)."""
+        return bool(opcoes.get("credencial"))
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
                               Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
                               Capability.DRY_RUN})
@@ -109,9 +116,15 @@ class AbrasfProvider:
         """POST one operation: the answer, what it carries (the answer document, a Fault, or
         None when unreadable) and the exchange; or the Outcome of a transport failure
         (RETRY when nothing reached the authority, UNKNOWN when it may have)."""
-        request, headers = soap.envelope(operacao, variante.leiaute.cabecalho(), dados, variante)
+        falta = credenciais.faltando(emissor, variante)
+        if falta is not None:
+            return Outcome(Result.REJECTED, erros=(falta,))
+        dados = namespaces.traduzir(dados, emissor, variante)
+        request, headers = soap.envelope(operacao, namespaces.cabecalho(variante), dados,
+                                         variante, credenciais.cabecalho_soap(emissor, variante))
         try:
-            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+            answer = self.transport.request("POST", credenciais.endereco(emissor, variante),
+                                            emissor.a1,
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
@@ -143,7 +156,9 @@ class AbrasfProvider:
     def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
         """The request document ``emit`` would send (signed, schema-checked), or why none."""
         try:
-            return DryRun(self._documento(nota, rps, emissor, variante_de(emissor.opcoes))[1])
+            variante = variante_de(emissor.opcoes)
+            return DryRun(namespaces.traduzir(self._documento(nota, rps, emissor, variante)[1],
+                                              emissor, variante))
         except DocumentoInvalido as exc:
             return DryRun(None, exc.erros)
 

@@ -39,9 +39,10 @@ def parser() -> etree.XMLParser:
     return found
 
 
-def envelope(operacao: str, cabecalho: str, dados: bytes,
-             variante: Variante) -> tuple[bytes, dict[str, str]]:
-    """The SOAP request and its HTTP headers (Content-Type and the action)."""
+def envelope(operacao: str, cabecalho: str, dados: bytes, variante: Variante,
+             cabecalho_soap: str = "") -> tuple[bytes, dict[str, str]]:
+    """The SOAP request and its HTTP headers (Content-Type and the action);
+    ``cabecalho_soap``: the content of a SOAP ``Header`` (WS-Security), none when empty."""
     soap = SOAP12 if variante.versao_soap == "1.2" else SOAP11
     prefix = "ws:" if variante.parametros_qualificados else ""
     nome = variante.nome(operacao)
@@ -54,7 +55,9 @@ def envelope(operacao: str, cabecalho: str, dados: bytes,
     if variante.envolver_operacao:
         pedido = f"<ws:{nome}{namespace}>{pedido}</ws:{nome}>"
     text = (f'<?xml version="1.0" encoding="utf-8"?>'
-            f'<soap:Envelope xmlns:soap="{soap}"><soap:Body>{pedido}</soap:Body></soap:Envelope>')
+            f'<soap:Envelope xmlns:soap="{soap}">'
+            f'{f"<soap:Header>{cabecalho_soap}</soap:Header>" if cabecalho_soap else ""}'
+            f"<soap:Body>{pedido}</soap:Body></soap:Envelope>")
     action = variante.acao(operacao)
     if variante.versao_soap == "1.2":
         headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"',

@@ -39,6 +39,17 @@ Keys (default first):
 - ``xsd_dir``: the folder holding this system's schema of its layout (``nfse_v2-04.xsd``,
   ``nfse_v2-03.xsd``, ``nfse_v2-02.xsd``; ``nfse_v2-01.xsd`` for 2.00); default the
   environment variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
+- ``namespace_documentos``: ``""`` (ABRASF's ``http://www.abrasf.org.br/nfse.xsd``), or the
+  system's own namespace of each request document (``{mensagem}`` = the document's name in
+  kebab case: GISS ``http://www.giss.com.br/{mensagem}-v2_04.xsd``); the root and its
+  children go in it (``nfse.providers.abrasf.namespaces``).
+- ``namespace_tipos``: ``""`` (= ``namespace_documentos``), or the namespace of everything
+  below the root's children (GISS ``http://www.giss.com.br/tipos-v2_04.xsd``).
+- ``namespace_cabecalho``: ``""`` (ABRASF's), or the ``cabecalho``'s own namespace.
+- ``credencial``: ``""`` (the certificate only), ``"token_url"`` (the company's
+  ``senha_responsavel`` as ``?tokenAuth=`` of every call: Tributus) or ``"ws_security"``
+  (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri);
+  ``nfse.providers.abrasf.credenciais``.
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -58,6 +69,7 @@ EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107")
 AUTENTICACOES = ("certificado",)
+CREDENCIAIS = ("", "token_url", "ws_security")
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
 
@@ -96,6 +108,10 @@ class Variante:
     envolver_operacao: bool = False
     nomes_operacao: tuple[tuple[str, str], ...] = ()
     """(ABRASF name, the system's name) pairs."""
+    namespace_documentos: str = ""
+    namespace_tipos: str = ""
+    namespace_cabecalho: str = ""
+    credencial: str = ""
 
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
@@ -161,7 +177,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "prefixo_acao", "codigo_cancelamento", "codigos_rps_duplicado",
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
-                   "envolver_operacao", "nomes_operacao"})
+                   "envolver_operacao", "nomes_operacao", "namespace_documentos",
+                   "namespace_tipos", "namespace_cabecalho", "credencial"})
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -199,6 +216,10 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         xsd_dir=str(xsd_dir) if xsd_dir else None,
         envolver_operacao=_booleano(opcoes, "envolver_operacao", False),
         nomes_operacao=_nomes(opcoes),
+        namespace_documentos=_texto(opcoes, "namespace_documentos", ""),
+        namespace_tipos=_texto(opcoes, "namespace_tipos", ""),
+        namespace_cabecalho=_texto(opcoes, "namespace_cabecalho", ""),
+        credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
     )
 
 

@@ -12,8 +12,9 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import soap
-from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel, Prefeitura
+from nfse.sandbox.abrasf import credenciais, soap
+from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
+from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
@@ -47,6 +48,10 @@ class _Handler(SandboxHandler):
             chamada = soap.ler(raw, content_type, self.headers.get("SOAPAction"))
         except soap.FalhaSoap as exc:
             self._fault(exc.soap, str(exc), exc.cliente)
+            return
+        recusa = credenciais.recusa(self.path, raw, sandbox.tokens, sandbox.usuarios)
+        if recusa is not None:
+            self._fault(chamada.soap, recusa, True)
             return
         cliente = self.caller_cert()
 
@@ -94,6 +99,10 @@ class AbrasfSandbox(HttpsSandbox):
         self.municipio = municipio
         """The IBGE code answered as OrgaoGerador; None: the service's municipality."""
         self.aliquota_padrao = aliquota_padrao
+        self.tokens: set[str] = set()
+        """Tributus keys (``?tokenAuth=``) accepted; empty: none asked."""
+        self.usuarios: dict[str, str] = {}
+        """WS-Security users and passwords accepted (Saatri); empty: none asked."""
 
     @property
     def url(self) -> str:
@@ -102,7 +111,7 @@ class AbrasfSandbox(HttpsSandbox):
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "abrasf.db")
-        self.prefeitura = Prefeitura(self.estado, identity, self.trusted, self.xsd_dir,
+        self.prefeitura = PrefeituraNamespaces(self.estado, identity, self.trusted, self.xsd_dir,
                                      self.municipio, self.aliquota_padrao)
 
     def _close(self) -> None:

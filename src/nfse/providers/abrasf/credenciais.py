@@ -1,0 +1,58 @@
+"""The company's municipal credentials inside an ABRASF call (option ``credencial``), for
+the systems that ask them besides, or instead of, the certificate: the ``login_responsavel``
+and ``senha_responsavel`` of ``/v2/empresas`` (``Emissor.login``/``senha``).
+
+- ``token_url`` (Tributus): the contribuinte's authorisation key as the ``tokenAuth``
+  parameter of the address of every call (ACBr ``Tributus.Provider.pas``, ``CriarServiceClient``:
+  ``?tokenAuth=`` + the emitter's ``WSChaveAutoriz``); the key is the company's
+  ``senha_responsavel``.
+- ``ws_security`` (Saatri): a WS-Security ``UsernameToken`` (user and password as text) in
+  the SOAP header of every call, ``mustUnderstand`` (ACBr ``Saatri.Provider.pas``,
+  ``GetDadosUsuario``); Saatri asks no client certificate (``UseCertificateHTTP := False``),
+  the gateway's A1 goes all the same."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+from nfse.providers.abrasf.variante import Variante
+from nfse.providers.base import Emissor, Erro
+
+TOKEN = "tokenAuth"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+PASSWORD_TEXT = ("http://docs.oasis-open.org/wss/2004/01/"
+                 "oasis-200401-wss-username-token-profile-1.0#PasswordText")
+
+
+def faltando(emissor: Emissor, variante: Variante) -> Erro | None:
+    """Why the call cannot go: the credential the system asks is not registered."""
+    if variante.credencial == "token_url" and not emissor.senha:
+        return Erro("credenciais_ausentes",
+                    "A prefeitura (Tributus) exige a chave de autorização do contribuinte "
+                    "em cada chamada e a empresa não tem senha_responsavel cadastrada",
+                    "Informe a chave (tokenAuth) em senha_responsavel em PUT /v2/empresas/ID")
+    if variante.credencial == "ws_security" and not (emissor.login and emissor.senha):
+        return Erro("credenciais_ausentes",
+                    "A prefeitura exige o usuário e a senha da empresa em cada chamada "
+                    "(WS-Security) e a empresa não os tem cadastrados",
+                    "Informe login_responsavel e senha_responsavel em PUT /v2/empresas/ID")
+    return None
+
+
+def endereco(emissor: Emissor, variante: Variante) -> str:
+    """The address of a call: with ``?tokenAuth=`` when the system wants it there."""
+    if variante.credencial != "token_url" or not emissor.senha:
+        return emissor.base_url
+    juntar = "&" if "?" in emissor.base_url else "?"
+    return f"{emissor.base_url}{juntar}{TOKEN}={quote(emissor.senha, safe='')}"
+
+
+def cabecalho_soap(emissor: Emissor, variante: Variante) -> str:
+    """The SOAP ``Header`` content of a call ("" when none)."""
+    if variante.credencial != "ws_security" or not (emissor.login and emissor.senha):
+        return ""
+    return (f'<wsse:Security xmlns:wsse="{WSSE}" soap:mustUnderstand="1">'
+            f"<wsse:UsernameToken><wsse:Username>{escape(emissor.login)}</wsse:Username>"
+            f'<wsse:Password Type="{PASSWORD_TEXT}">{escape(emissor.senha)}</wsse:Password>'
+            "</wsse:UsernameToken></wsse:Security>")

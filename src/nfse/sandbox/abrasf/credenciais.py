@@ -1,0 +1,41 @@
+"""The company credentials some ABRASF systems want in every call, as the sandbox checks
+them (``nfse.providers.abrasf.credenciais`` is the gateway's side): the Tributus key as
+``?tokenAuth=`` of the address, the Saatri user and password as a WS-Security
+``UsernameToken`` in the SOAP header. A sandbox given keys (``AbrasfSandbox.tokens``) or
+users (``AbrasfSandbox.usuarios``) refuses a call without a known one; given none, it asks
+nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+
+from nfse.sandbox.abrasf.soap import parser
+
+TOKEN = "tokenAuth"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+def recusa(caminho: str, envelope: bytes, tokens: set[str],
+           usuarios: dict[str, str]) -> str | None:
+    """Why the call is refused for its credentials (a Portuguese message), or None."""
+    if tokens:
+        recebidos = parse_qs(urlsplit(caminho).query).get(TOKEN, [])
+        if not recebidos:
+            return f"Chave de autorização ausente: informe {TOKEN} no endereço"
+        if recebidos[0] not in tokens:
+            return f"Chave de autorização ({TOKEN}) inválida ou de outro contribuinte"
+    if usuarios:
+        try:
+            root = etree.fromstring(envelope, parser())
+        except etree.XMLSyntaxError:
+            return None  # the SOAP reading answers the malformed envelope
+        token = root.find(f"{{*}}Header/{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+        if token is None:
+            return "Cabeçalho WS-Security (UsernameToken) ausente"
+        usuario = (token.findtext(f"{{{WSSE}}}Username") or "").strip()
+        senha = token.findtext(f"{{{WSSE}}}Password") or ""
+        if usuarios.get(usuario) != senha:
+            return "Usuário ou senha inválidos (WS-Security)"
+    return None
