@@ -48,6 +48,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
     assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
     assert _linha(saida, "SilTecnologia")[1:3] == ["9", "0"]
+    # ABase and ModernizacaoPublica too, with the company's municipal credentials: ABase's one
+    # address serves its 34 cities; ModernizacaoPublica's 2 with a production address
+    # (Belford Roxo, Magé)
+    assert _linha(saida, "ABase")[1:5] == ["34", "34", "333,575", "333,575"]
+    assert _linha(saida, "ModernizacaoPublica")[1:5] == ["7", "2", "1,388,775", "762,355"]
     # Cáceres (RLZ, ABRASF): its published production address is plain http
     assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
@@ -67,8 +72,8 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
     # Ginfes (abrasf_v1): one production address for every municipality
     assert _linha(saida, "Ginfes")[1:5] == ["14", "14", "4,040,820", "4,040,820"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,313"]
-    assert "população atendida: 134,356,601 de 212,589,522 (63.2 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,349"]
+    assert "população atendida: 135,452,531 de 212,589,522 (63.7 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090
