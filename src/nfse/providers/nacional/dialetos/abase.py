@@ -48,7 +48,8 @@ DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
 AVISO = "L000"
 """A message whose code contains it is a notice (ACBr: ``VerificarAlerta``)."""
-CREDENCIAIS = "senha_responsavel (a chave de acesso da empresa no sistema ABase)"
+CREDENCIAIS = ("senha_responsavel (a credencial de acesso da empresa ao sistema ABase, que o "
+               "ABase chama de chave de acesso do contribuinte)")
 
 
 def _local(elemento: etree._Element) -> str:
