@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from nfse.municipios import routing
-from nfse.providers.nacional.dialetos import NOMES
+from nfse.providers.nacional.dialetos import NOMES, modernizacao
 from nfse.providers.registry import get_provider
 from nfse.sandbox.nacional import NacionalSandbox
 from tests.municipios.test_emissao_municipal import LOGIN, SENHA, _segundo_sandbox, credenciais
@@ -136,3 +136,17 @@ def test_only_the_dialects_that_authenticate_the_company_read_its_credentials(
     usa = get_provider("nacional").usa_credenciais({"dialeto": nome})
     assert usa is (nome in ("abase", "modernizacao"))
     assert get_provider("nacional").usa_credenciais({}) is False
+
+
+def test_an_answer_without_the_sefins_errors_says_why_in_mensagem() -> None:
+    """``{"sucesso": "false", "mensagem"}`` is a refusal with that message (ACBr's
+    ``TratarXmlRetornado``)."""
+    [erro] = modernizacao._erros({"sucesso": "false", "mensagem": "Usuário sem permissão "})
+    assert (erro.codigo, erro.mensagem) == ("sem_codigo", "Usuário sem permissão")
+    assert modernizacao._erros({"sucesso": "true", "mensagem": "ok"}) == []
+
+
+def test_the_nfse_may_come_with_its_markup_escaped() -> None:
+    assert modernizacao._nfse('&lt;NFSe versao="1.01"&gt;&lt;/NFSe&gt;') == \
+        b'<NFSe versao="1.01"></NFSe>'
+    assert modernizacao._nfse(' <NFSe a="&amp;"/>') == b'<NFSe a="&amp;"/>'

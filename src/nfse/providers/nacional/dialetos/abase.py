@@ -149,8 +149,8 @@ class ABase:
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:
-        if not emissor.senha:
-            return sem_credenciais(CREDENCIAIS)
+        if not emissor.senha:  # removed since the emission: the note waits for them
+            return Outcome(Result.UNKNOWN, erros=sem_credenciais(CREDENCIAIS).erros)
         sent = self._chamar(provider, emissor, "GET", f"consultarnfsedps/{rps.numero}",
                             "consulta_dps")
         if isinstance(sent, Outcome):
