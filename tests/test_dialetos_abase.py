@@ -135,3 +135,16 @@ def test_notices_are_not_errors() -> None:
     assert resposta.protocolo == "7"
     assert [(e.codigo, e.mensagem, e.correcao) for e in resposta.erros] == [
         ("E0016", "Recusa", "Corrija")]
+
+
+def test_a_key_of_another_company_is_refused_as_the_companys_failure(
+        gateway: Gateway, sistema: NacionalSandbox) -> None:
+    """The sandbox's key belongs to a company: another company's key does not emit for the
+    prestador (the Sefin's E1200, a 403), and the note waits on the company's credentials."""
+    sistema.credenciais[SENHA] = "33000167000101"
+    answer = gateway.client.post("/v2/nfse?ref=abase-alheia", json=_nota())
+    assert answer.status_code == 202, answer.text
+    nota = ate(gateway, "abase-alheia", lambda n: "senha_responsavel" in str(n))
+    assert nota["status"] == "processando_autorizacao", nota
+    assert "HTTP 403" in str(nota), nota
+    assert sistema.emitidas() == []
