@@ -48,6 +48,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
     assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
     assert _linha(saida, "SilTecnologia")[1:3] == ["9", "0"]
+    # ABase and ModernizacaoPublica too, with the company's municipal credentials: ABase's one
+    # address serves its 34 cities; ModernizacaoPublica's 2 with a production address
+    # (Belford Roxo, Magé)
+    assert _linha(saida, "ABase")[1:5] == ["34", "34", "333,575", "333,575"]
+    assert _linha(saida, "ModernizacaoPublica")[1:5] == ["7", "2", "1,388,775", "762,355"]
     # Cáceres (RLZ, ABRASF): its published production address is plain http
     assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
@@ -72,8 +77,8 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,440"]
-    assert "população atendida: 143,264,523 de 212,589,522 (67.4 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,476"]
+    assert "população atendida: 144,360,453 de 212,589,522 (67.9 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -13,6 +13,7 @@ import pytest
 
 from nfse.municipios import routing
 from nfse.providers.base import Erro
+from nfse.providers.nacional.dialetos import COM_CREDENCIAIS
 from nfse.providers.nacional.respostas import (
     EMISSOR_PROPRIO,
     explicar_emissor_proprio,
@@ -24,6 +25,7 @@ from tests.support import CNPJ, Gateway, nota_exemplo
 
 FORTALEZA = "2304400"  # own emitter (ISSFortaleza), not served
 FRANCA = "3516200"
+LOGIN, SENHA = "usuario-da-empresa", "senha-ou-chave-da-empresa"
 
 
 @pytest.fixture
@@ -91,6 +93,21 @@ def _segundo_sandbox(gateway: Gateway, pasta: Path, base: str = "/SefinNacional"
     return municipal
 
 
+def credenciais(gateway: Gateway, municipal: NacionalSandbox, login: str | None = LOGIN,
+                senha: str | None = SENHA) -> None:
+    """The company's municipal credentials (``login_responsavel``, ``senha_responsavel``),
+    accepted by the sandbox both as a user and password (Basic) and as a key (Bearer)."""
+    runtime = gateway.runtime
+    with runtime.engine.begin() as conn:
+        empresa = empresas.find_by_cnpj(conn, CNPJ)
+        assert empresa is not None
+        empresas.atualizar(conn, empresa.id, {
+            "login_responsavel": login,
+            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
+    municipal.aceitar(f"{LOGIN}:{SENHA}", CNPJ)
+    municipal.aceitar(SENHA, CNPJ)
+
+
 def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tmp_path: Path,
                                                             tabela: None) -> None:
     municipal = _segundo_sandbox(gateway, tmp_path / "siltecnologia")
@@ -121,29 +138,41 @@ def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tm
      "https://webapp1-viamao.cidade360.cloud/Nfse.Api/NotaNacional"),
     ("4209300", "Betha", "dps_betha", "/dps/ws", "betha",
      "https://nota-eletronica.betha.cloud:443/dps/ws"),
+    ("4302204", "ABase", "dps_abase", "/api-nacional", "abase",
+     "https://iss.abase.com.br/api-nacional"),
+    ("3300456", "ModernizacaoPublica", "dps_modernizacao", "/nfe/ReceberDPS.rule",
+     "modernizacao", "https://nfse.prefeituradebelfordroxo.rj.gov.br/nfe/ReceberDPS.rule"
+                     "?sys=NFE"),
 ])
 def test_a_system_of_the_sefins_api_at_its_own_base_path(
         gateway: Gateway, tmp_path: Path, tabela: None, codigo: str, sistema: str, perfil: str,
         base: str, dialeto: str, producao: str) -> None:
-    """Caxias do Sul (Infisc, /sefinnacional), Blumenau (SimplISS, the root) and Viamão
-    (Pronim, its own routes under /Nfse.Api/NotaNacional): the shipped registry routes them
-    with their production address from enderecos.csv; the operator points the system's
-    homologação at a sandbox serving the system's routes under that base path, and the note
-    is emitted, queried and cancelled there."""
+    """Caxias do Sul (Infisc, /sefinnacional), Blumenau (SimplISS, the root), Viamão
+    (Pronim, its own routes under /Nfse.Api/NotaNacional), Lages (Betha), Boa Vista do Buricá
+    (ABase) and Belford Roxo (ModernizacaoPublica, ReceberDPS.rule?sys=NFE): the shipped
+    registry routes them with their production address from enderecos.csv; the operator
+    points the system's homologação at a sandbox serving the system's routes under that base
+    path, and the note is emitted, queried and cancelled there (with the company's municipal
+    credentials where the system asks them)."""
     municipal = _segundo_sandbox(gateway, tmp_path / sistema, base, dialeto)
     try:
         assert municipal.url.endswith(f":{municipal.port}{base}")
         assert (routing.rota(codigo).perfil, routing.rota(codigo).url("producao")) == (
             perfil, producao)  # the shipped registry
+        consulta = producao.partition("?")[2]
+        endereco = f"{municipal.url}?{consulta}" if consulta else municipal.url
         arquivo = tmp_path / "municipios.toml"
         arquivo.write_text(f'[sistemas.{sistema}]\nperfil = "{perfil}"\n'
-                           f'versoes = ["1.01"]\nurl_homologacao = "{municipal.url}"\n',
+                           f'versoes = ["1.01"]\nurl_homologacao = "{endereco}"\n',
                            encoding="utf-8")
         routing.carregar(arquivo)
         rota = routing.rota(codigo)
         assert (rota.perfil, rota.sistema, rota.url("producao")) == (perfil, sistema, producao)
         assert rota.opcoes.get("dialeto", "sefin") == dialeto
-        if dialeto == "betha":  # its notes are the national environment's: queried there
+        if dialeto in COM_CREDENCIAIS:
+            credenciais(gateway, municipal)
+        if municipal.dialeto is not None and municipal.dialeto.SEFIN_NACIONAL:
+            # its notes are the national environment's: queried there
             gateway.runtime.settings.nacional_url_homologacao = municipal.sefin_url
         nota = gateway.autorizar(f"dps-{sistema}", _nota(codigo))
         assert [n["chaveAcesso"] for n in municipal.emitidas()] == [nota["chave_acesso"]]

@@ -70,8 +70,10 @@ class EmissorFactory:
         prestador's; the national standard's addresses need none)."""
         base_url, ca_file, opcoes = self.endereco(ambiente, provider, codigo_municipio)
         login = senha = None
-        usa = getattr(get_provider(provider), "usa_credenciais", False)
-        if usa is True or (callable(usa) and usa(opcoes or {})):  # per system: abrasf
+        usa_credenciais = getattr(get_provider(provider), "usa_credenciais", False)
+        if callable(usa_credenciais):  # the provider decides by the profile's options
+            usa_credenciais = usa_credenciais(opcoes or {})
+        if usa_credenciais:
             with self._engine.connect() as conn:  # read each time: a PUT may change them
                 login, senha = empresas.credenciais_prefeitura(conn, self._box, empresa.id)
         return Emissor(

@@ -3,9 +3,10 @@ GET /nfse/{chave}) and cancellation (POST /nfse/{chave}/eventos) at the Sefin Na
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -25,7 +26,7 @@ from nfse.providers.base import (
     falha_de_envio,
 )
 from nfse.providers.nacional import dps, respostas
-from nfse.providers.nacional.dialetos import dialeto_de
+from nfse.providers.nacional.dialetos import COM_CREDENCIAIS, dialeto_de
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros, servico_municipal
@@ -94,6 +95,11 @@ class NacionalProvider:
         """The Sefin Nacional's address and trust store by environment, as ``address`` last
         resolved them: where a municipal dialect's notes are queried when the national
         environment answers for them (``dialetos.betha``)."""
+
+    def usa_credenciais(self, opcoes: Mapping[str, Any]) -> bool:
+        """Whether the profile's dialect authenticates the company by its credentials at the
+        municipal system (``Emissor.login``/``senha``) besides the certificate."""
+        return opcoes.get("dialeto") in COM_CREDENCIAIS
 
     def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
         """The Sefin Nacional (``NFSE_NACIONAL_URL_*``); the national DPS at a municipal
@@ -222,7 +228,11 @@ class NacionalProvider:
         erro_autorizacao; the invalid answer is kept with the exchanges. The outcome carries
         the error, so the circuit breaker counts the authority as up: it answered, and one
         kind of note it mangles must not hold back every other."""
-        xml = respostas.unpack(packed)
+        return self._authorized_xml(chave, respostas.unpack(packed), exchanges, aviso)
+
+    def _authorized_xml(self, chave: str, xml: bytes, exchanges: tuple[Exchange, ...],
+                        aviso: str | None = None) -> Outcome:
+        """``_authorized`` for an NFS-e the authority returned as plain XML."""
         invalido = nfse_invalida(xml)
         if invalido:
             mensagem = (f"A autoridade autorizou a NFS-e {chave}, mas o documento que devolveu "

@@ -2,11 +2,14 @@
 required and must be trusted), HTTP/1.1, JSON, the Sefin's routes under ``/SefinNacional``
 (or another base path: a municipal system that takes the national DPS serves the same routes
 under its own, ``/sefinnacional`` or the root; or, with ``dialeto``, the municipal system's own
-routes and envelope: ``pronim``, ``betha``), plus ``/_sandbox/emitidas`` and
-``/_sandbox/faults`` for tests."""
+routes and envelope: ``pronim``, ``betha``, ``abase``, ``modernizacao``, the last two behind
+the company's credentials, ``aceitar``), plus ``/_sandbox/emitidas`` and ``/_sandbox/faults``
+for tests."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import ssl
 from collections.abc import Callable
@@ -18,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
-from nfse.sandbox.nacional import betha, pronim
+from nfse.sandbox.nacional import abase, betha, modernizacao, pronim
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin, certificado_vencido, sem_certificado
@@ -32,7 +35,8 @@ CONTRIBUINTES = "/contribuintes"
 _SEM_CONFERIR_VALIDADE = ssl.VerifyFlags(0x200000)
 """OpenSSL's X509_V_FLAG_NO_CHECK_TIME: an expired (or not yet valid) client certificate
 completes the handshake, so the Sefin can answer E1203 for it."""
-DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha}
+DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha, "abase": abase,
+                            "modernizacao": modernizacao}
 """The municipal dialects the sandbox plays (``NacionalSandbox(..., dialeto="pronim")``)."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 
@@ -153,9 +157,16 @@ class _Handler(SandboxHandler):
         rota = sandbox.rota_dialeto(parts)
         if rota is None:
             return False
+        esquema = getattr(sandbox.dialeto, "AUTENTICACAO", None)
+        chamador = sandbox.autenticado(esquema, self.headers.get("Authorization", "")) \
+            if esquema else self._caller()
+        if esquema and chamador is None:
+            self._send(401, "Credenciais ausentes ou inválidas".encode(),
+                       "text/plain; charset=utf-8")
+            return True
 
         def responder() -> tuple[int, bytes, str]:
-            answer = sandbox.dialeto.responder(sandbox, metodo, rota, corpo, self._caller())
+            answer = sandbox.dialeto.responder(sandbox, metodo, rota, corpo, chamador)
             return answer or (404, HTML_404, "text/html")
 
         if metodo == "POST":
@@ -189,12 +200,32 @@ class NacionalSandbox(HttpsSandbox):
         under ``base`` instead of the Sefin's; None: the Sefin's API. A system whose notes
         the national environment answers for (``SEFIN_NACIONAL``) has the Sefin's routes
         under ``/SefinNacional`` on the same port (``sefin_url``)."""
+        self.credenciais: dict[str, str] = {}
+        """Accepted credentials and the company each belongs to (``aceitar``)."""
         partes = self.base.strip("/").split("/") if self.base else []
         self._dialeto_partes = partes if self.dialeto is not None else None
         self._base_partes: list[str] | None = partes
         if self.dialeto is not None:
             self._base_partes = BASE.strip("/").split("/") if self.dialeto.SEFIN_NACIONAL \
                 else None
+
+    def aceitar(self, credencial: str, inscricao: str) -> None:
+        """Let the company ``inscricao`` in by ``credencial`` (a dialect whose system
+        authenticates by credentials: ``usuario:senha`` for Basic, the key for Bearer)."""
+        self.credenciais[credencial] = inscricao
+
+    def autenticado(self, esquema: str, autorizacao: str) -> str | None:
+        """The company of the request's ``Authorization`` header in ``esquema``; None when
+        it is absent, of another scheme or not accepted."""
+        nome, _, valor = autorizacao.partition(" ")
+        if nome.lower() != esquema.lower():
+            return None
+        if esquema == "Basic":
+            try:
+                valor = base64.b64decode(valor, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+        return self.credenciais.get(valor.strip())
 
     def rota(self, partes: list[str]) -> list[str] | None:
         """The Sefin route of a request path's segments (``["nfse", chave]``...), or None

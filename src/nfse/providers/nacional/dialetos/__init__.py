@@ -39,14 +39,20 @@ class Dialeto(Protocol):
 
 
 def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]:
+    from nfse.providers.nacional.dialetos.abase import ABase
     from nfse.providers.nacional.dialetos.betha import Betha
+    from nfse.providers.nacional.dialetos.modernizacao import Modernizacao
     from nfse.providers.nacional.dialetos.pronim import Pronim
 
-    return {"pronim": Pronim(), "betha": Betha(nacional)}
+    return {"pronim": Pronim(), "betha": Betha(nacional), "abase": ABase(nacional),
+            "modernizacao": Modernizacao(nacional)}
 
 
-NOMES = (SEFIN, "pronim", "betha")
+NOMES = (SEFIN, "pronim", "betha", "abase", "modernizacao")
 """The values of the profile option ``dialeto`` (``provedores._ESCOLHAS`` lists the same)."""
+COM_CREDENCIAIS = frozenset({"abase", "modernizacao"})
+"""The dialects whose system authenticates the company by its own credentials
+(``login_responsavel``/``senha_responsavel``, ``Emissor.login``/``senha``)."""
 
 
 def dialeto_de(nota: Nota, emissor: Emissor, nacional: dict[str, tuple[str, str | None]]

@@ -28,9 +28,14 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
-from nfse.providers.nacional.dialetos.comum import chamar, documento
+from nfse.providers.nacional.dialetos.comum import (
+    chamar,
+    consulta_nacional,
+    documento,
+    na_sefin,
+)
 from nfse.providers.nacional.dps import NS as NS_NACIONAL
-from nfse.providers.nacional.dps import DpsInvalida, dps_id
+from nfse.providers.nacional.dps import DpsInvalida
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.xml import seguro
 from nfse.xml.sign import c14n, signature
@@ -167,10 +172,6 @@ class Betha:
         """The Sefin Nacional's address and trust store by environment, as the provider
         last resolved them (``NacionalProvider.address``)."""
 
-    def _na_sefin(self, emissor: Emissor) -> Emissor:
-        url, ca_file = self.nacional[emissor.ambiente]
-        return replace(emissor, base_url=url, ca_file=ca_file, opcoes={})
-
     def _enviar(self, provider: NacionalProvider, emissor: Emissor, operacao: str,
                 acao: str, documento: etree._Element, nome: str
                 ) -> tuple[int, Resposta, tuple[Exchange, ...]] | Outcome:
@@ -214,15 +215,9 @@ class Betha:
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:
-        """At the Sefin Nacional, by the DPS's id. Betha processes asynchronously: a DPS
-        not (yet) known there is not "not found" (that would send it again, and Betha
-        refuses a DPS id it has received): the note stays in processing until the
-        national environment answers or the processing deadline ends it."""
-        consulta = provider.query(nota, rps, self._na_sefin(emissor))
-        if consulta.result == Result.NOT_FOUND:
-            return replace(consulta, result=Result.UNKNOWN, mensagem=(
-                f"A DPS {dps_id(nota, rps)} ainda não consta no ambiente nacional"))
-        return consulta
+        """At the Sefin Nacional, by the DPS's id (Betha processes asynchronously, and
+        refuses a DPS id it has received: ``consulta_nacional``)."""
+        return consulta_nacional(provider, nota, rps, emissor, self.nacional)
 
     def cancel(self, provider: NacionalProvider, nota: Nota, chave: str, numero: str,
                justificativa: str, emissor: Emissor) -> Outcome:
@@ -233,7 +228,7 @@ class Betha:
         sent = self._enviar(provider, emissor, "RecepcionarEventoCancelamentoEnvio",
                             "RecepcionarEventoCancelamentoEnvio",
                             evento_betha(pedido, emissor), "cancelamento")
-        nacional = self._na_sefin(emissor)
+        nacional = na_sefin(self.nacional, emissor)
         if isinstance(sent, Outcome):
             if sent.result == Result.UNKNOWN:
                 return provider._cancelamento_registrado(chave, numero, nacional, sent)

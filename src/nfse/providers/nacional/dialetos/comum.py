@@ -4,11 +4,21 @@ and failure handling (``NacionalProvider``)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps, falha_de_envio
-from nfse.providers.nacional.dps import DpsInvalida, build_dps
-from nfse.providers.transport import Answer, NotSent, Unknown
+from nfse.providers.base import (
+    Emissor,
+    Erro,
+    Exchange,
+    Outcome,
+    Party,
+    Result,
+    Rps,
+    falha_de_envio,
+)
+from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
+from nfse.providers.transport import Answer, NotSent, Refused, Unknown
 
 if TYPE_CHECKING:
     from nfse.model.nota import Nota
@@ -41,10 +51,40 @@ def chamar(provider: NacionalProvider, method: str, url: str, emissor: Emissor, 
         answer = provider.transport.request(method, url, emissor.a1, emissor.ca_file,
                                             emissor.timeout, corpo, content=content,
                                             headers=headers, proxy=emissor.proxy)
+    except Refused as exc:
+        if exc.answer is None or not headers or "Authorization" not in headers:
+            return falha_de_envio(exc, nome, pedido, "", "")
+        answer = exc.answer  # an HTTP 403 to a request that carries the company's credential
     except (NotSent, Unknown) as exc:
         return falha_de_envio(exc, nome, pedido, "Autoridade inacessível",
                               "Sem resposta da autoridade")
-    return answer, (Exchange(name=nome, request=pedido, response=answer.body),)
+    exchanges = (Exchange(name=nome, request=pedido, response=answer.body),)
+    if headers and "Authorization" in headers and answer.status in RECUSA_DE_CREDENCIAIS:
+        return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=exchanges,
+                       mensagem=credenciais_recusadas(answer.status))
+    return answer, exchanges
+
+
+RECUSA_DE_CREDENCIAIS = frozenset({401, 403})
+"""The statuses of a municipal system that refuses the company's user, password or key."""
+CREDENCIAIS_AUSENTES = "credenciais_prefeitura_ausentes"
+
+
+def sem_credenciais(o_que: str) -> Outcome:
+    """The refusal of a note whose company lacks the credential the system asks
+    (``o_que``: which fields of the company hold it)."""
+    return Outcome(Result.REJECTED, erros=(Erro(
+        CREDENCIAIS_AUSENTES,
+        "O sistema da prefeitura autentica a empresa por credenciais próprias (além do "
+        "certificado), e a empresa não as tem cadastradas",
+        f"Informe {o_que} em PUT /v2/empresas/ID"),))
+
+
+def credenciais_recusadas(status: int) -> str:
+    return (f"O sistema da prefeitura recusou as credenciais da empresa (HTTP {status}). A "
+            "falha é das credenciais da empresa, não da prefeitura: confira login_responsavel "
+            "e senha_responsavel em PUT /v2/empresas/ID; as notas seguem aguardando até o "
+            "prazo de processamento")
 
 
 def _lower(obj: Any) -> Any:
@@ -61,3 +101,24 @@ def json_de(body: bytes) -> Any:
         return _lower(json.loads(body))
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
+
+
+def na_sefin(nacional: dict[str, tuple[str, str | None]], emissor: Emissor) -> Emissor:
+    """``emissor`` towards the Sefin Nacional (``nacional``: its address and trust store by
+    environment), for a system whose notes the national environment answers for."""
+    url, ca_file = nacional[emissor.ambiente]
+    return replace(emissor, base_url=url, ca_file=ca_file, opcoes={})
+
+
+def consulta_nacional(provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor,
+                      nacional: dict[str, tuple[str, str | None]]) -> Outcome:
+    """The note at the Sefin Nacional, by the DPS's id, for a system that shares its notes
+    with the national environment. A DPS not (yet) known there is not "not found": the
+    system may have it still unshared, and sending it again could issue it twice; the note
+    stays in processing until the national environment answers or the processing deadline
+    ends it."""
+    consulta = provider.query(nota, rps, na_sefin(nacional, emissor))
+    if consulta.result == Result.NOT_FOUND:
+        return replace(consulta, result=Result.UNKNOWN, mensagem=(
+            f"A DPS {dps_id(nota, rps)} ainda não consta no ambiente nacional"))
+    return consulta
