@@ -39,6 +39,8 @@ from typing import Any
 
 from nfse.municipios import registry
 from nfse.municipios.servicos import FORMATOS
+from nfse.providers.abrasf.corpo import BOOLEANOS as BOOLEANOS_CORPO
+from nfse.providers.abrasf.corpo import CONCILIACOES_CANCELAMENTO, FORMAS_DOCUMENTO
 
 NACIONAL = "nacional"
 """The national standard's provider and profile: every municipality's unless a file says
@@ -86,11 +88,14 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "codigo_cancelamento": ("1", "2", "4"),
     "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
     "status_nfse": ("ativo", "inativo"),
+    "forma_documento": FORMAS_DOCUMENTO,
+    "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
-_TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao")
+_TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
+                  "forma_acao")
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
-_BOOLEANOS = ("parametros_qualificados", "envolver_operacao",
+_BOOLEANOS = ("parametros_qualificados", "envolver_operacao", *BOOLEANOS_CORPO,
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")

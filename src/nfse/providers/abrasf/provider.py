@@ -21,7 +21,7 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.abrasf import pedidos, respostas, soap, tomadas
+from nfse.providers.abrasf import envelope, pedidos, respostas, soap, tomadas
 from nfse.providers.abrasf.esquema import EsquemaAusente
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import (
@@ -93,6 +93,10 @@ class AbrasfProvider:
     document_field = "rps_xml"
     """GerarNfseEnvio, a lot or SubstituirNfseEnvio."""
 
+    usa_credenciais = True
+    """Systems that name the company by its login at the municipality in the body
+    (``credenciais_no_corpo``: Fiorilli) get ``Emissor.login``/``senha``."""
+
     def __init__(self, transport: Transport | None = None):
         self.transport = transport or Transport()
 
@@ -109,7 +113,10 @@ class AbrasfProvider:
         """POST one operation: the answer, what it carries (the answer document, a Fault, or
         None when unreadable) and the exchange; or the Outcome of a transport failure
         (RETRY when nothing reached the authority, UNKNOWN when it may have)."""
-        request, headers = soap.envelope(operacao, variante.leiaute.cabecalho(), dados, variante)
+        try:
+            request, headers = envelope.pedido(operacao, dados, variante, emissor)
+        except envelope.CredenciaisAusentes:
+            return Outcome(Result.REJECTED, erros=(envelope.CredenciaisAusentes.erro,))
         try:
             answer = self.transport.request("POST", emissor.base_url, emissor.a1,
                                             emissor.ca_file, emissor.timeout,
@@ -347,7 +354,11 @@ class AbrasfProvider:
                                  variante: Variante, otherwise: Outcome) -> Outcome:
         """Reconcile a cancellation whose outcome is not known: the note as the authority
         holds it now (ConsultarNfsePorFaixa of its number); AUTHORIZED with its
-        ``NfseCancelamento`` when it has one, else ``otherwise``."""
+        ``NfseCancelamento`` when it has one, else ``otherwise``. A system without the range
+        query (``conciliacao_cancelamento = "CancelarNfse"``) is asked the cancellation once
+        more instead."""
+        if variante.corpo.conciliacao_cancelamento == CANCELAR:
+            return self._cancelar_de_novo(nota, numero, emissor, variante, otherwise)
         try:
             dados = pedidos.consultar_nfse_faixa(nota, numero, variante)
         except DocumentoInvalido:
@@ -364,3 +375,32 @@ class AbrasfProvider:
                            mensagem=otherwise.mensagem, exchanges=exchanges)
         return Outcome(Result.AUTHORIZED, numero=numero, xml=respostas.documento(found),
                        exchanges=exchanges)
+
+    def _cancelar_de_novo(self, nota: Nota, numero: str, emissor: Emissor,
+                          variante: Variante, otherwise: Outcome) -> Outcome:
+        """Reconcile a cancellation by sending it again: cancelling twice is harmless, the
+        confirmation or the "already cancelled" answer (``codigos_nfse_cancelada``) says the
+        note is cancelled; anything else leaves ``otherwise``."""
+        if otherwise.result == Result.AUTHORIZED:
+            return otherwise
+        try:
+            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
+        except DocumentoInvalido:
+            return otherwise
+        sent = self._send(CANCELAR, dados, emissor, variante, "cancelamento")
+        if isinstance(sent, Outcome):
+            return otherwise
+        _, parsed, exchange = sent
+        exchanges = otherwise.exchanges + (exchange,)
+        if isinstance(parsed, etree._Element):
+            confirmacao = respostas.cancelamento(parsed)
+            if confirmacao is not None:
+                return Outcome(Result.AUTHORIZED, numero=numero,
+                               xml=respostas.documento(confirmacao), exchanges=exchanges)
+            erros = tuple(respostas.erros(parsed))
+            if _codes(list(erros)) & variante.codigos_nfse_cancelada:
+                return Outcome(Result.AUTHORIZED, numero=numero, erros=erros,
+                               exchanges=exchanges,
+                               mensagem="A prefeitura informa que a NFS-e já estava cancelada")
+        return Outcome(otherwise.result, numero=otherwise.numero, erros=otherwise.erros,
+                       mensagem=otherwise.mensagem, exchanges=exchanges)

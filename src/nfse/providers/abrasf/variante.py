@@ -36,6 +36,9 @@ Keys (default first):
 - ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"`` or ``"2.00"``: the ABRASF layout of
   the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
   ``cabecalho`` and in every ``versao`` attribute.
+- ``forma_documento``, ``forma_acao``, ``operacao_minuscula``, ``documento_sem_namespace``,
+  ``credenciais_no_corpo``, ``conciliacao_cancelamento``: where the document travels in the
+  SOAP body and the SOAPAction's shape (``nfse.providers.abrasf.corpo``).
 - ``xsd_dir``: the folder holding this system's schema of its layout (``nfse_v2-04.xsd``,
   ``nfse_v2-03.xsd``, ``nfse_v2-02.xsd``; ``nfse_v2-01.xsd`` for 2.00); default the
   environment variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
@@ -51,6 +54,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nfse.providers.abrasf import corpo as _corpo
 from nfse.providers.abrasf.leiaute import LEIAUTES, VERSOES, Leiaute
 
 SOAP_VERSIONS = ("1.1", "1.2")
@@ -96,6 +100,8 @@ class Variante:
     envolver_operacao: bool = False
     nomes_operacao: tuple[tuple[str, str], ...] = ()
     """(ABRASF name, the system's name) pairs."""
+    corpo: _corpo.Corpo = _corpo.Corpo()
+    """Where the document travels in the SOAP body, and the SOAPAction's shape."""
 
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
@@ -161,7 +167,7 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "prefixo_acao", "codigo_cancelamento", "codigos_rps_duplicado",
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
-                   "envolver_operacao", "nomes_operacao"})
+                   "envolver_operacao", "nomes_operacao"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -199,7 +205,15 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         xsd_dir=str(xsd_dir) if xsd_dir else None,
         envolver_operacao=_booleano(opcoes, "envolver_operacao", False),
         nomes_operacao=_nomes(opcoes),
+        corpo=_corpo_de(opcoes),
     )
+
+
+def _corpo_de(opcoes: Mapping[str, Any]) -> _corpo.Corpo:
+    try:
+        return _corpo.ler(opcoes)
+    except ValueError as exc:
+        raise VarianteInvalida(str(exc)) from exc
 
 
 def _nomes(opcoes: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import soap
+from nfse.sandbox.abrasf import envelope, soap
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.abrasf.state import Estado
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
@@ -44,7 +44,9 @@ class _Handler(SandboxHandler):
         sandbox: AbrasfSandbox = self.server.sandbox
         content_type = self.headers.get("Content-Type") or ""
         try:
-            chamada = soap.ler(raw, content_type, self.headers.get("SOAPAction"))
+            acao = self.headers.get("SOAPAction")
+            chamada: soap.Chamada | envelope.Chamada = (
+                envelope.ler(raw, content_type, acao) or soap.ler(raw, content_type, acao))
         except soap.FalhaSoap as exc:
             self._fault(exc.soap, str(exc), exc.cliente)
             return
@@ -56,7 +58,7 @@ class _Handler(SandboxHandler):
                                                        chamada.dados, cliente)
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc), chamada.soap)
-            return soap.resposta(chamada, documento)
+            return envelope.resposta(chamada, documento)
 
         def deliver(answer: bytes | soap.FalhaSoap) -> None:
             if isinstance(answer, soap.FalhaSoap):
