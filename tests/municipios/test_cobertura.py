@@ -62,8 +62,15 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "GovDigital")[1:3] == ["17", "17"]
     # IPM's own layout (1.01) at each city's atende.net address
     assert _linha(saida, "IPM")[1:5] == ["109", "109", "4,399,457", "4,399,457"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "2,987"]
-    assert "população atendida: 123,965,347 de 212,589,522 (58.3 %)" in saida
+    # the document elsewhere in the SOAP body (forma_documento): DSF and Fisco whole, Tinus's
+    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 48 with an https address (245 of its 2.00
+    # cities publish plain http; 7 are on 1.0x or without an address)
+    assert _linha(saida, "DSF")[1:5] == ["5", "5", "4,672,069", "4,672,069"]
+    assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
+    assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
+    assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,118"]
+    assert "população atendida: 134,379,540 de 212,589,522 (63.2 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
