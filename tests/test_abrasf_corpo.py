@@ -83,8 +83,8 @@ def test_fiorilli_without_credentials_refuses_saying_what_to_register(
 def test_dsf_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     """Teresina/PI (DSF, ABRASF 2.03): nfse:GerarNfse with the document as elements, without
     namespace; empty SOAPAction; the lost cancellation answer reconciled by the range query,
-which DSF names ConsultarNfseFaixa (the sandbox refuses ConsultarNfsePorFaixa there). The sandbox puts
-    the namespace back and checks schema and signatures: the signature was computed on the
+    which DSF names ConsultarNfseFaixa (the sandbox refuses ConsultarNfsePorFaixa there). The
+    sandbox puts the namespace back and checks schema and signatures: the signature was computed on the
     document as the schema defines it."""
     _rota(gateway, "2211001", "DSF")
     _ciclo(gateway, abrasf, "2211001", "dsf-1")
