@@ -84,8 +84,8 @@ def test_dsf_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     """Teresina/PI (DSF, ABRASF 2.03): nfse:GerarNfse with the document as elements, without
     namespace; empty SOAPAction; the lost cancellation answer reconciled by the range query,
     which DSF names ConsultarNfseFaixa (the sandbox refuses ConsultarNfsePorFaixa there). The
-    sandbox puts the namespace back and checks schema and signatures: the signature was computed on the
-    document as the schema defines it."""
+    sandbox puts the namespace back and checks schema and signatures: the signature was
+    computed on the document as the schema defines it."""
     _rota(gateway, "2211001", "DSF")
     _ciclo(gateway, abrasf, "2211001", "dsf-1")
     for troca, operacao in (("emissao", "GerarNfse"), ("consulta_rps", "ConsultarNfsePorRps")):
