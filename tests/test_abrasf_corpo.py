@@ -7,8 +7,11 @@ means). What went over the wire is the family's dialect."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lxml import etree
 
+from nfse.municipios import routing
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas
 from nfse.xml.validate import validate
@@ -133,3 +136,44 @@ def test_fisco_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
             assert etree.QName(parametro).text == f"{{{FISCO}}}xml"
             _no_esquema(etree.fromstring(parametro.text.encode()), "2.03")
 
+
+
+SIGCORP = """
+[perfis.operador_sigcorp]
+padrao = "abrasf"
+namespace_servico = "https://testeipatingaabrasf.meumunicipio.online/ws/nfs"
+sufixo_requisicao = ""
+forma_documento = "parametro_xml"
+forma_acao = "{prefixo}#{operacao}"
+
+[municipios."3131307"]
+perfil = "operador_sigcorp"
+sistema = "SigCorp"
+url_producao = "https://sigcorp.example.invalid/producao"
+url_homologacao = "https://sigcorp.example.invalid/homologacao"
+"""
+
+
+def test_sigcorp_by_an_operators_profile(gateway: Gateway, abrasf: AbrasfSandbox,
+                                         tmp_path: Path) -> None:
+    """Ipatinga/MG (SigCorp, ABRASF 2.04), which the shipped registry does not route (its
+    service namespace is the environment's own address), given by an operator's profile:
+    GerarNfse in the city's namespace with the document as the text of an unqualified
+    ``xml``, SOAPAction namespace + "#" + operation."""
+    arquivo = tmp_path / "municipios.toml"
+    arquivo.write_text(SIGCORP, encoding="utf-8")
+    routing.carregar(arquivo)
+    try:
+        _ciclo(gateway, abrasf, "3131307", "sigcorp-1")
+        for troca, operacao in (("emissao", "GerarNfse"),
+                                ("consulta_rps", "ConsultarNfsePorRps")):
+            envios = _pedidos(gateway, troca)
+            assert envios, troca
+            for envio in envios:
+                elemento = _corpo(envio)
+                assert etree.QName(elemento).localname == operacao
+                [parametro] = elemento
+                assert parametro.tag == "xml"
+                _no_esquema(etree.fromstring(parametro.text.encode()), "2.04")
+    finally:
+        routing.carregar(None)
