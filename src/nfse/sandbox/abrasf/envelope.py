@@ -94,8 +94,8 @@ def _local(elemento: etree._Element) -> str:
 def _dialeto(pedido: etree._Element, acao: str) -> Dialeto | None:
     namespace = etree.QName(pedido).namespace
     filhos = {_local(e) for e in _elementos(pedido)}
-    if _local(pedido) in OPERACAO_DO_DOCUMENTO:
-        return DIALETOS["Tinus"]
+    if _local(pedido) in OPERACAO_DO_DOCUMENTO and "nfseDadosMsg" not in filhos:
+        return DIALETOS["Tinus"]  # not Síntese's <Op>Envio wrapper, which carries the strings
     if namespace == FIORILLI:
         return DIALETOS["Fiorilli"]
     if namespace == FISCO:
