@@ -177,3 +177,20 @@ def test_sigcorp_by_an_operators_profile(gateway: Gateway, abrasf: AbrasfSandbox
                 _no_esquema(etree.fromstring(parametro.text.encode()), "2.04")
     finally:
         routing.carregar(None)
+
+
+def test_tinus_has_no_substitution(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """A substitution in a Tinus city is refused by the municipality (its service has no
+    SubstituirNfse) and the original note stays authorized."""
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = "2607901"
+    original = gateway.autorizar("tinus-a", body)
+    substituta = nota_exemplo(numero_rps_substituido=original["numero_rps"],
+                              serie_rps_substituido=original["serie_rps"])
+    substituta["prestador"]["codigo_municipio"] = "2607901"
+    assert gateway.client.post("/v2/nfse?ref=tinus-b", json=substituta).status_code == 202
+    recusada = gateway.wait_final("tinus-b")
+    assert recusada["status"] == "erro_autorizacao"
+    assert "SubstituirNfse" in recusada["erros"][0]["mensagem"]
+    assert gateway.client.get("/v2/nfse/tinus-a").json()["status"] == "autorizado"
+    assert [e["status"] for e in abrasf.emitidas()] == ["autorizada"]
