@@ -36,11 +36,24 @@ def _credenciais(gateway: Gateway, login: str | None, senha: str | None) -> None
             "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
 
 
-def _corpo(envelope: etree._Element) -> etree._Element:
-    """The first element of a SOAP 1.1 body."""
-    assert etree.QName(envelope).namespace == SOAP11
-    [body] = envelope.findall(f"{{{SOAP11}}}Body")
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def _corpo(envelope: etree._Element, soap: str = SOAP11) -> etree._Element:
+    """The first element of a SOAP body (1.1 unless said)."""
+    assert etree.QName(envelope).namespace == soap
+    [body] = envelope.findall(f"{{{soap}}}Body")
     return next(e for e in body if isinstance(e.tag, str))
+
+
+def _requalificado(documento: etree._Element) -> etree._Element:
+    """A document sent without namespace (DSF, Fisco), checked to have none and put back in
+    the ABRASF namespace, as the schema defines it."""
+    assert all(etree.QName(e).namespace in (None, DSIG) for e in documento.iter())
+    texto = etree.tostring(documento)
+    return etree.fromstring(texto.replace(documento.tag.encode(),
+                                          f'{documento.tag} xmlns="{NS}"'.encode(), 1))
 
 
 def _no_esquema(documento: etree._Element, versao: str) -> None:
@@ -98,11 +111,7 @@ def test_dsf_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
             elemento = _corpo(envio)
             assert etree.QName(elemento).text == f"{{{WS}}}{operacao}"
             [documento] = elemento
-            assert all(etree.QName(e).namespace in (None, "http://www.w3.org/2000/09/xmldsig#")
-                       for e in documento.iter())
-            requalificado = etree.fromstring(etree.tostring(documento).replace(
-                documento.tag.encode(), f'{documento.tag} xmlns="{NS}"'.encode(), 1))
-            _no_esquema(requalificado, "2.03")
+            _no_esquema(_requalificado(documento), "2.03")
 
 
 def test_tinus_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
@@ -122,19 +131,19 @@ def test_tinus_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
 
 
 def test_fisco_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
-    """Paulo Afonso/BA (Fisco, ABRASF 2.03): nfse:gerarNfse with the document as the text of
-    the qualified parameter nfse:xml."""
+    """Paulo Afonso/BA (Fisco, ABRASF 2.03, SOAP 1.2): nfse:gerarNfse with the document,
+    without namespace, as the text of the qualified parameter nfse:xml."""
     _rota(gateway, "2924009", "Fisco")
     _ciclo(gateway, abrasf, "2924009", "fisco-1")
     for troca, operacao in (("emissao", "gerarNfse"), ("consulta_rps", "consultarNfsePorRps")):
         envios = _pedidos(gateway, troca)
         assert envios, troca
         for envio in envios:
-            elemento = _corpo(envio)
+            elemento = _corpo(envio, SOAP12)
             assert etree.QName(elemento).text == f"{{{FISCO}}}{operacao}"
             [parametro] = elemento
             assert etree.QName(parametro).text == f"{{{FISCO}}}xml"
-            _no_esquema(etree.fromstring(parametro.text.encode()), "2.03")
+            _no_esquema(_requalificado(etree.fromstring(parametro.text.encode())), "2.03")
 
 
 

@@ -13,18 +13,23 @@ from lxml import etree
 from tests.sandbox.abrasf.pedidos import NS, WS, consultar_faixa, consultar_rps
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 FIORILLI = "http://ws.issweb.fiorilli.com.br/"
 FISCO = "https://www.fisco.net.br/wsnfseabrasf/ServicosNFSEAbrasf.asmx"
 TINUS = "http://nfse.abrasf.org.br/WSNFSE203.Service2.nfseSOAP."
 
 
-def _post(client: httpx.Client, corpo: str, acao: str) -> tuple[int, etree._Element]:
-    """(HTTP status, the body's first element) of a SOAP 1.1 call."""
-    envelope = (f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>{corpo}</soap:Body>'
+def _post(client: httpx.Client, corpo: str, acao: str,
+          soap12: bool = False) -> tuple[int, etree._Element]:
+    """(HTTP status, the body's first element) of a SOAP 1.1 (or 1.2) call."""
+    versao = SOAP12 if soap12 else SOAP11
+    envelope = (f'<soap:Envelope xmlns:soap="{versao}"><soap:Body>{corpo}</soap:Body>'
                 "</soap:Envelope>")
-    answer = client.post("", content=envelope.encode(), headers={
-        "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{acao}"'})
-    body = etree.fromstring(answer.content).find(f"{{{SOAP11}}}Body")
+    headers = ({"Content-Type": f'application/soap+xml; charset=utf-8; action="{acao}"'}
+               if soap12 else
+               {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{acao}"'})
+    answer = client.post("", content=envelope.encode(), headers=headers)
+    body = etree.fromstring(answer.content).find(f"{{{versao}}}Body")
     assert body is not None
     return answer.status_code, body[0]
 
@@ -85,12 +90,19 @@ def test_tinus_takes_the_document_as_the_body_and_has_no_range_query(
 
 
 def test_fisco_takes_the_document_as_text_and_answers_in_result(client: httpx.Client) -> None:
-    pedido = (f'<nfse:consultarNfsePorRps xmlns:nfse="{FISCO}"><nfse:xml>'
-              f"{escape(consultar_rps(1))}</nfse:xml></nfse:consultarNfsePorRps>")
-    status, elemento = _post(client, pedido, f"{FISCO}/consultarNfsePorRps")
+    """SOAP 1.2, the document without namespace in nfse:xml, lower-case operations."""
+    def pedido(documento: str, operacao: str = "consultarNfsePorRps") -> str:
+        return (f'<nfse:{operacao} xmlns:nfse="{FISCO}"><nfse:xml>{escape(documento)}'
+                f"</nfse:xml></nfse:{operacao}>")
+
+    sem_namespace = _sem_namespace(consultar_rps(1))
+    acao = f"{FISCO}/consultarNfsePorRps"
+    status, elemento = _post(client, pedido(sem_namespace), acao, soap12=True)
     assert status == 200
     [resultado] = elemento
     assert resultado.tag == "consultarNfsePorRpsResult"
     assert _codigos(etree.fromstring(resultado.text.encode())) == ["E4"]
-    maiuscula = pedido.replace("consultarNfsePorRps", "ConsultarNfsePorRps")
-    assert _post(client, maiuscula, f"{FISCO}/ConsultarNfsePorRps")[0] == 500
+    assert _post(client, pedido(sem_namespace), acao)[0] == 500  # SOAP 1.1
+    assert _post(client, pedido(consultar_rps(1)), acao, soap12=True)[0] == 500
+    maiuscula = pedido(sem_namespace, "ConsultarNfsePorRps")
+    assert _post(client, maiuscula, f"{FISCO}/ConsultarNfsePorRps", soap12=True)[0] == 500

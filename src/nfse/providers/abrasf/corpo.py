@@ -15,7 +15,7 @@ Keys (default first):
 - ``operacao_minuscula``: ``false``, or ``true`` where the operation's name starts in lower
   case in the body and the action (``gerarNfse``: Fiorilli, Fisco).
 - ``documento_sem_namespace``: ``false``, or ``true`` where the document travels without
-  the ABRASF namespace (DSF). It is signed and schema-checked with the namespace, as the
+  the ABRASF namespace (DSF, Fisco). It is signed and schema-checked with the namespace, as the
   schema defines it, and the declaration is dropped only from the bytes sent.
 - ``credenciais_no_corpo``: ``false``, or ``true`` where ``<username>`` and ``<password>``
   (the company's login at the municipality) follow the document in the operation (Fiorilli).

@@ -13,9 +13,9 @@ layout, so the header it never sends is the sandbox's own, in that layout:
 - Tinus 2.03: the document is the body; SOAPAction
   ``http://nfse.abrasf.org.br/WSNFSE203.Service2.nfseSOAP.<document>``; no range query nor
   substitution; the answer in ``<Op>Response/outputXML``.
-- Fisco 2.03: ``gerarNfse`` in ``https://www.fisco.net.br/wsnfseabrasf/ServicosNFSEAbrasf.
-  asmx`` with the document as the text of ``xml``; SOAPAction namespace + ``/`` + operation;
-  the answer in ``gerarNfseResult``.
+- Fisco 2.03, SOAP 1.2: ``gerarNfse`` (lower case) in ``https://www.fisco.net.br/
+  wsnfseabrasf/ServicosNFSEAbrasf.asmx`` with the document, without namespace, as the text of
+  ``xml``; action namespace + ``/`` + operation; the answer in ``gerarNfseResult``.
 - SigCorp 2.04: ``GerarNfse`` in the city's namespace with the document as the text of
   ``xml``; SOAPAction namespace + ``#`` + operation; the answer in ``GerarNfseResult``.
 
@@ -35,6 +35,7 @@ from nfse.sandbox.abrasf.prefeitura import DOCUMENTOS, NS
 FIORILLI = "http://ws.issweb.fiorilli.com.br/"
 FISCO = "https://www.fisco.net.br/wsnfseabrasf/ServicosNFSEAbrasf.asmx"
 TINUS = "http://nfse.abrasf.org.br/WSNFSE203.Service2.nfseSOAP."
+_DECLARACAO = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 OPERACAO_DO_DOCUMENTO = {envio: operacao for operacao, (envio, _) in DOCUMENTOS.items()}
 
 
@@ -53,6 +54,8 @@ class Dialeto:
     credenciais: bool = False
     sem_namespace: bool = False
     ausentes: frozenset[str] = frozenset()
+    soap12: bool = False
+    """The system speaks SOAP 1.2 (the action in the content type), else 1.1."""
     nomes: dict[str, str] = field(default_factory=dict)
     """The system's operation names that are not ABRASF's."""
 
@@ -65,7 +68,7 @@ DIALETOS = {d.nome: d for d in (
     Dialeto("Tinus", "2.03", "corpo", TINUS + "{documento}", "outputXML",
             ausentes=frozenset({"ConsultarNfsePorFaixa", "SubstituirNfse"})),
     Dialeto("Fisco", "2.03", "parametro_xml", "{namespace}/{operacao}", "Result",
-            minuscula=True),
+            minuscula=True, sem_namespace=True, soap12=True),
     Dialeto("SigCorp", "2.04", "parametro_xml", "{namespace}#{operacao}", "Result"),
 )}
 
@@ -131,7 +134,8 @@ def _operacao(nome: str, dialeto: Dialeto, versao_soap: str) -> str:
     return operacao
 
 
-def _documento(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> str:
+def _texto(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> str:
+    """The request document as the call carries it."""
     if dialeto.forma == "corpo":
         return _limpo(pedido)
     filhos = _elementos(pedido)
@@ -141,7 +145,7 @@ def _documento(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> st
         if not texto:
             raise soap.FalhaSoap(f"Parâmetro xml ausente ou vazio em {_local(pedido)}",
                                  versao_soap)
-        return texto
+        return _DECLARACAO.sub("", texto, count=1)
     envios = [e for e in filhos if _local(e).endswith("Envio")]
     if len(envios) != 1:
         raise soap.FalhaSoap(f"{_local(pedido)} deve conter um documento ABRASF", versao_soap)
@@ -150,14 +154,23 @@ def _documento(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> st
         if not (valores.get("username") and valores.get("password")):
             raise soap.FalhaSoap("Usuário ou senha não informados (username, password)",
                                  versao_soap)
-    documento = envios[0]
+    return _limpo(envios[0])
+
+
+def _documento(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> str:
+    """The request document in the ABRASF namespace, for the municipality to read."""
+    texto = _texto(pedido, dialeto, versao_soap)
     if not dialeto.sem_namespace:
-        return _limpo(documento)
+        return texto
+    try:
+        documento = etree.fromstring(texto.encode(), soap.parser())
+    except etree.XMLSyntaxError:
+        return texto  # the municipality answers E160
     if any(etree.QName(e).namespace == NS for e in documento.iter()):
         raise soap.FalhaSoap(f"O {dialeto.nome} recebe o documento sem namespace "
                              f"(encontrado {NS})", versao_soap)
     # back into the ABRASF namespace, as the schema and the signatures know it
-    return re.sub(r"^<([\w.-]+)", rf'<\1 xmlns="{NS}"', _limpo(documento), count=1)
+    return re.sub(r"^<([\w.-]+)", rf'<\1 xmlns="{NS}"', texto, count=1)
 
 
 def ler(corpo: bytes, content_type: str, soap_action: str | None) -> Chamada | None:
@@ -177,6 +190,9 @@ def ler(corpo: bytes, content_type: str, soap_action: str | None) -> Chamada | N
     dialeto = _dialeto(pedido, acao)
     if dialeto is None:
         return None
+    if (versao_soap == soap.SOAP12) != dialeto.soap12:
+        raise soap.FalhaSoap(f"O {dialeto.nome} fala SOAP {'1.2' if dialeto.soap12 else '1.1'}",
+                             versao_soap)
     nome = _local(pedido)
     namespace = etree.QName(pedido).namespace
     if dialeto.forma == "corpo":
