@@ -77,8 +77,15 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,476"]
-    assert "população atendida: 144,360,453 de 212,589,522 (67.9 %)" in saida
+    # the document elsewhere in the SOAP body (forma_documento): DSF and Fisco whole, Tinus's
+    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 48 with an https address (245 of its 2.00
+    # cities publish plain http; 7 are on 1.0x or without an address)
+    assert _linha(saida, "DSF")[1:5] == ["5", "5", "4,672,069", "4,672,069"]
+    assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
+    assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
+    assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,607"]
+    assert "população atendida: 154,774,646 de 212,589,522 (72.8 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

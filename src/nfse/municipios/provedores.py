@@ -39,6 +39,8 @@ from typing import Any
 
 from nfse.municipios import registry
 from nfse.municipios.servicos import FORMATOS
+from nfse.providers.abrasf.corpo import BOOLEANOS as BOOLEANOS_CORPO
+from nfse.providers.abrasf.corpo import CONCILIACOES_CANCELAMENTO, FORMAS_DOCUMENTO
 
 NACIONAL = "nacional"
 """The national standard's provider and profile: every municipality's unless a file says
@@ -89,12 +91,15 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     # nfse.providers.nacional.dialetos.NOMES
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao"),
     "credencial": ("", "token_url", "ws_security"),
+    "forma_documento": FORMAS_DOCUMENTO,
+    "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
-                  "namespace_documentos", "namespace_tipos", "namespace_cabecalho")
+                  "namespace_documentos", "namespace_tipos", "namespace_cabecalho",
+                  "forma_acao")
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
-_BOOLEANOS = ("parametros_qualificados", "envolver_operacao",
+_BOOLEANOS = ("parametros_qualificados", "envolver_operacao", *BOOLEANOS_CORPO,
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")

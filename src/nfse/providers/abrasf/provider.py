@@ -22,7 +22,15 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.abrasf import credenciais, namespaces, pedidos, respostas, soap, tomadas
+from nfse.providers.abrasf import (
+    credenciais,
+    envelope,
+    namespaces,
+    pedidos,
+    respostas,
+    soap,
+    tomadas,
+)
 from nfse.providers.abrasf.esquema import EsquemaAusente
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import (
@@ -92,8 +100,10 @@ class AbrasfProvider:
     @staticmethod
     def usa_credenciais(opcoes: Mapping[str, Any]) -> bool:
         """The company's portal user and password reach ``Emissor`` only for the systems
-        whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``)."""
-        return bool(opcoes.get("credencial"))
+        whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``) or takes
+        them in the body (``credenciais_no_corpo``: Fiorilli)."""
+        return bool(opcoes.get("credencial")) or bool(opcoes.get("credenciais_no_corpo"))
+
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
                               Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
                               Capability.DRY_RUN})
@@ -120,8 +130,10 @@ class AbrasfProvider:
         if falta is not None:
             return Outcome(Result.REJECTED, erros=(falta,))
         dados = namespaces.traduzir(dados, emissor, variante)
-        request, headers = soap.envelope(operacao, namespaces.cabecalho(variante), dados,
-                                         variante, credenciais.cabecalho_soap(emissor, variante))
+        try:
+            request, headers = envelope.pedido(operacao, dados, variante, emissor)
+        except envelope.CredenciaisAusentes:
+            return Outcome(Result.REJECTED, erros=(envelope.CredenciaisAusentes.erro,))
         try:
             answer = self.transport.request("POST", credenciais.endereco(emissor, variante),
                                             emissor.a1,
@@ -362,7 +374,11 @@ class AbrasfProvider:
                                  variante: Variante, otherwise: Outcome) -> Outcome:
         """Reconcile a cancellation whose outcome is not known: the note as the authority
         holds it now (ConsultarNfsePorFaixa of its number); AUTHORIZED with its
-        ``NfseCancelamento`` when it has one, else ``otherwise``."""
+        ``NfseCancelamento`` when it has one, else ``otherwise``. A system without the range
+        query (``conciliacao_cancelamento = "CancelarNfse"``) is asked the cancellation once
+        more instead."""
+        if variante.corpo.conciliacao_cancelamento == CANCELAR:
+            return self._cancelar_de_novo(nota, numero, emissor, variante, otherwise)
         try:
             dados = pedidos.consultar_nfse_faixa(nota, numero, variante)
         except DocumentoInvalido:
@@ -379,3 +395,32 @@ class AbrasfProvider:
                            mensagem=otherwise.mensagem, exchanges=exchanges)
         return Outcome(Result.AUTHORIZED, numero=numero, xml=respostas.documento(found),
                        exchanges=exchanges)
+
+    def _cancelar_de_novo(self, nota: Nota, numero: str, emissor: Emissor,
+                          variante: Variante, otherwise: Outcome) -> Outcome:
+        """Reconcile a cancellation by sending it again: cancelling twice is harmless, the
+        confirmation or the "already cancelled" answer (``codigos_nfse_cancelada``) says the
+        note is cancelled; anything else leaves ``otherwise``."""
+        if otherwise.result == Result.AUTHORIZED:
+            return otherwise
+        try:
+            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
+        except DocumentoInvalido:
+            return otherwise
+        sent = self._send(CANCELAR, dados, emissor, variante, "cancelamento")
+        if isinstance(sent, Outcome):
+            return otherwise
+        _, parsed, exchange = sent
+        exchanges = otherwise.exchanges + (exchange,)
+        if isinstance(parsed, etree._Element):
+            confirmacao = respostas.cancelamento(parsed)
+            if confirmacao is not None:
+                return Outcome(Result.AUTHORIZED, numero=numero,
+                               xml=respostas.documento(confirmacao), exchanges=exchanges)
+            erros = tuple(respostas.erros(parsed))
+            if _codes(list(erros)) & variante.codigos_nfse_cancelada:
+                return Outcome(Result.AUTHORIZED, numero=numero, erros=erros,
+                               exchanges=exchanges,
+                               mensagem="A prefeitura informa que a NFS-e já estava cancelada")
+        return Outcome(otherwise.result, numero=otherwise.numero, erros=otherwise.erros,
+                       mensagem=otherwise.mensagem, exchanges=exchanges)

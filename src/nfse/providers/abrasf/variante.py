@@ -36,6 +36,9 @@ Keys (default first):
 - ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"`` or ``"2.00"``: the ABRASF layout of
   the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
   ``cabecalho`` and in every ``versao`` attribute.
+- ``forma_documento``, ``forma_acao``, ``operacao_minuscula``, ``documento_sem_namespace``,
+  ``credenciais_no_corpo``, ``conciliacao_cancelamento``: where the document travels in the
+  SOAP body and the SOAPAction's shape (``nfse.providers.abrasf.corpo``).
 - ``xsd_dir``: the folder holding this system's schema of its layout (``nfse_v2-04.xsd``,
   ``nfse_v2-03.xsd``, ``nfse_v2-02.xsd``; ``nfse_v2-01.xsd`` for 2.00); default the
   environment variable ``NFSE_ABRASF_XSD_DIR``; neither = no schema check.
@@ -62,6 +65,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nfse.providers.abrasf import corpo as _corpo
 from nfse.providers.abrasf.leiaute import LEIAUTES, VERSOES, Leiaute
 
 SOAP_VERSIONS = ("1.1", "1.2")
@@ -112,6 +116,8 @@ class Variante:
     namespace_tipos: str = ""
     namespace_cabecalho: str = ""
     credencial: str = ""
+    corpo: _corpo.Corpo = _corpo.Corpo()
+    """Where the document travels in the SOAP body, and the SOAPAction's shape."""
 
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
@@ -178,7 +184,7 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
-                   "namespace_tipos", "namespace_cabecalho", "credencial"})
+                   "namespace_tipos", "namespace_cabecalho", "credencial"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -220,7 +226,15 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         namespace_tipos=_texto(opcoes, "namespace_tipos", ""),
         namespace_cabecalho=_texto(opcoes, "namespace_cabecalho", ""),
         credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
+        corpo=_corpo_de(opcoes),
     )
+
+
+def _corpo_de(opcoes: Mapping[str, Any]) -> _corpo.Corpo:
+    try:
+        return _corpo.ler(opcoes)
+    except ValueError as exc:
+        raise VarianteInvalida(str(exc)) from exc
 
 
 def _nomes(opcoes: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

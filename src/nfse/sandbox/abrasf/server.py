@@ -12,7 +12,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import credenciais, soap
+from nfse.sandbox.abrasf import credenciais, envelope, soap
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -45,7 +45,9 @@ class _Handler(SandboxHandler):
         sandbox: AbrasfSandbox = self.server.sandbox
         content_type = self.headers.get("Content-Type") or ""
         try:
-            chamada = soap.ler(raw, content_type, self.headers.get("SOAPAction"))
+            acao = self.headers.get("SOAPAction")
+            chamada: soap.Chamada | envelope.Chamada = (
+                envelope.ler(raw, content_type, acao) or soap.ler(raw, content_type, acao))
         except soap.FalhaSoap as exc:
             self._fault(exc.soap, str(exc), exc.cliente)
             return
@@ -61,7 +63,7 @@ class _Handler(SandboxHandler):
                                                        chamada.dados, cliente)
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc), chamada.soap)
-            return soap.resposta(chamada, documento)
+            return envelope.resposta(chamada, documento)
 
         def deliver(answer: bytes | soap.FalhaSoap) -> None:
             if isinstance(answer, soap.FalhaSoap):

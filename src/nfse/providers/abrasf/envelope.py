@@ -1,0 +1,73 @@
+"""The SOAP request of an operation, the document placed where the variant's system wants it
+(``nfse.providers.abrasf.corpo``): the reference WSDL's ``nfseCabecMsg``/``nfseDadosMsg``
+(``soap.envelope``), the document as elements inside the operation, the document as the body,
+or the document as the text of one ``xml`` parameter; with the SOAPAction's shape."""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape
+
+from nfse.providers.abrasf import credenciais, namespaces, soap
+from nfse.providers.abrasf.leiaute import NS
+from nfse.providers.abrasf.variante import Variante
+from nfse.providers.base import Emissor, Erro
+
+_DECLARACAO = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+_RAIZ = re.compile(r"<([A-Za-z_][\w.-]*)")
+
+
+class CredenciaisAusentes(Exception):
+    """The system takes the company's login at the municipality in the body, and the company
+    has none registered: nothing is sent."""
+
+    erro = Erro("credenciais_prefeitura_ausentes",
+                "O sistema da prefeitura identifica a empresa pelo usuário e senha do portal "
+                "da prefeitura, e a empresa não os tem cadastrados",
+                "Informe login_responsavel e senha_responsavel em PUT /v2/empresas/ID")
+
+
+def _atributo(texto: str) -> str:
+    return escape(texto, {'"': "&quot;"})
+
+
+def _cabecalhos(acao: str, variante: Variante) -> dict[str, str]:
+    if variante.versao_soap == "1.2":
+        return {"Content-Type": f'application/soap+xml; charset=utf-8; action="{acao}"',
+                "Accept": "application/soap+xml, text/xml"}
+    return {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{acao}"',
+            "Accept": "text/xml"}
+
+
+def pedido(operacao: str, dados: bytes, variante: Variante,
+           emissor: Emissor) -> tuple[bytes, dict[str, str]]:
+    """The SOAP request and its HTTP headers. Raises ``CredenciaisAusentes``."""
+    corpo = variante.corpo
+    if corpo.forma_documento == "cabecalho_dados":
+        return soap.envelope(operacao, namespaces.cabecalho(variante), dados, variante,
+                             credenciais.cabecalho_soap(emissor, variante))
+    documento = _DECLARACAO.sub(b"", dados, count=1).decode("utf-8")
+    if corpo.documento_sem_namespace:  # signed and checked with it; sent without it
+        documento = documento.replace(f' xmlns="{NS}"', "", 1)
+    match = _RAIZ.match(documento)
+    raiz = match.group(1) if match else ""
+    nome = corpo.operacao(variante.nome(operacao)) + variante.sufixo_requisicao
+    if corpo.forma_documento == "corpo":
+        conteudo = documento
+    else:
+        if corpo.forma_documento == "parametro_xml":
+            parametro = "ws:xml" if variante.parametros_qualificados else "xml"
+            documento = f"<{parametro}>{escape(documento)}</{parametro}>"
+        if corpo.credenciais_no_corpo:
+            if not emissor.login or not emissor.senha:
+                raise CredenciaisAusentes(CredenciaisAusentes.erro.mensagem)
+            documento += (f"<username>{escape(emissor.login)}</username>"
+                          f"<password>{escape(emissor.senha)}</password>")
+        conteudo = (f'<ws:{nome} xmlns:ws="{_atributo(variante.namespace_servico)}">'
+                    f"{documento}</ws:{nome}>")
+    envelope = soap.SOAP12 if variante.versao_soap == "1.2" else soap.SOAP11
+    texto = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{envelope}">'
+             f"<soap:Body>{conteudo}</soap:Body></soap:Envelope>")
+    acao = corpo.acao(variante.prefixo_acao or variante.namespace_servico,
+                      variante.nome(operacao), raiz)
+    return texto.encode("utf-8"), _cabecalhos(acao, variante)
