@@ -15,6 +15,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
+from nfse.notify.mensagem import Mensagem
 from nfse.notify.smtp import Conexoes, Resultado, SmtpConfig
 from tests.support import Gateway, free_port, nota_exemplo
 from tests.test_email import TOMADOR, Caixa, enviar_ao_tomador
@@ -132,11 +133,11 @@ def test_a_session_dropped_in_a_burst_is_replaced_and_no_message_is_lost_or_repe
     assert que_cai.sessoes <= CONEXOES + 1  # the dropped one replaced, within the bound
 
 
-def _mensagem(n: int) -> EmailMessage:
+def _mensagem(n: int) -> Mensagem:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "a@b.test", TOMADOR, f"m{n}"
     message.set_content("olá")
-    return message
+    return Mensagem("a@b.test", (TOMADOR,), message.as_bytes())
 
 
 def test_a_session_the_server_dropped_is_replaced_once() -> None:
