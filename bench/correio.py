@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import and_, func, select, update
 
 from bench.acceptance import NOTA, load
-from bench.endtoend import _drain, _wait_for_workers
+from bench.endtoend import _drain, _wait_for_workers, steady_rate
 from bench.latencia import percentile
 from bench.stack import Stack, cpu_seconds, free_port, peak_rss_mb, wait_port
 from nfse.store.clock import aware
@@ -69,18 +69,6 @@ def _settle(pid: int, quiet: float = 0.02, step: float = 0.25, timeout: float = 
         if now - before < quiet:
             return
         before = now
-
-
-def steady_rate(sent: list[float], share: float = 0.8) -> float:
-    """Deliveries/s over the middle ``share`` of the burst's deliveries: without the first
-    (the pipeline filling: a message is ~0.3 s of answers before any is delivered) and the
-    last (the tail, fewer messages than sessions). A 100-note burst is mostly ramp and tail
-    read as a rate from the first authorization to the last delivery."""
-    ordered = sorted(sent)
-    first = round(len(ordered) * (1 - share) / 2)
-    last = len(ordered) - 1 - first
-    span = ordered[last] - ordered[first] if last > first else 0.0
-    return (last - first) / span if span > 0 else float("nan")
 
 
 def run(workdir: Path, database_url: str, notes: int, baseline_count: int = 20,
