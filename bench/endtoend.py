@@ -1,6 +1,7 @@
 """(3) End to end: notes/s from the first POST to the last ``autorizado``, through the API
 (``nfse serve --no-worker``), N ``nfse worker`` processes and the Nacional sandbox, all on
-this machine; and the time to drain the batch. Baseline: the sandbox alone, taking
+this machine; and the time to drain the batch; the steady rate, over the middle of the
+batch's authorizations (without the ramp and the drain). Baseline: the sandbox alone, taking
 already-signed DPSs over the same mutual-TLS transport from two client threads (what the
 authority side can absorb on this box)."""
 
@@ -22,8 +23,9 @@ from nfse.providers.base import Rps
 from nfse.providers.nacional.dps import build_dps
 from nfse.providers.nacional.respostas import pack
 from nfse.providers.transport import Transport
+from nfse.store.clock import aware
 from nfse.store.db import make_engine
-from nfse.store.tables import notas
+from nfse.store.tables import historico, notas
 from nfse.store.tables import workers as heartbeats
 
 
@@ -97,6 +99,19 @@ def _drain(engine: Engine, deadline: float) -> dict[str, int]:
     return _counts(engine)
 
 
+def steady_rate(sent: list[float], share: float = 0.8) -> float:
+    """Events/s over the middle ``share`` of a batch's events (deliveries, authorizations),
+    without the first (the pipeline filling: an e-mail is ~0.3 s of SMTP answers before
+    any is delivered) and the last (the drain: fewer left than places, the slowest answers
+    of the batch). A 100-note e-mail burst is mostly ramp and tail read as a rate from the
+    first authorization to the last delivery."""
+    ordered = sorted(sent)
+    first = round(len(ordered) * (1 - share) / 2)
+    last = len(ordered) - 1 - first
+    span = ordered[last] - ordered[first] if last > first else 0.0
+    return (last - first) / span if span > 0 else float("nan")
+
+
 def run(workdir: Path, database_url: str, total: int, workers: int,
         timeout: float = 600, warmup: int = WARMUP_NOTES, sandbox_args: tuple[str, ...] = (),
         **settings: str) -> dict:
@@ -118,17 +133,22 @@ def run(workdir: Path, database_url: str, total: int, workers: int,
             warm = _drain(engine, time.perf_counter() + timeout)
         everyone = {"api": [api], "sandbox": [sandbox], "workers": procs}
         cpu_before = _cpu(everyone, database_url)
+        wall = time.time()
         started = time.perf_counter()
         posted = load(url, body, stack.token, 32, timeout, total=total)
         accepted_s = time.perf_counter() - started
         counts = _drain(engine, started + timeout)
         drained = time.perf_counter() - started
         cpu = {k: v - cpu_before[k] for k, v in _cpu(everyone, database_url).items()}
+        with engine.connect() as conn:
+            authorized = [aware(at).timestamp() for (at,) in conn.execute(
+                select(historico.c.at).where(historico.c.status == "autorizado"))]
         engine.dispose()
         counts = {k: v - warm.get(k, 0) for k, v in counts.items() if v - warm.get(k, 0)}
         return {"notes": total, "workers": workers, "posted": posted["requests"],
                 "accept_s": accepted_s, "drain_s": drained,
                 "notes_per_s": counts.get("autorizado", 0) / drained,
+                "steady_per_s": steady_rate([at for at in authorized if at >= wall]),
                 "autorizado": counts.get("autorizado", 0),
                 "other": {k: v for k, v in counts.items() if k != "autorizado"},
                 "api_rss_mb": peak_rss_mb(api.pid),

@@ -14,7 +14,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import event
 
+from nfse.notify.mensagem import Mensagem
 from nfse.notify.smtp import Conexoes, Resultado, SmtpConfig
 from tests.support import Gateway, free_port, nota_exemplo
 from tests.test_email import TOMADOR, Caixa, enviar_ao_tomador
@@ -132,11 +134,11 @@ def test_a_session_dropped_in_a_burst_is_replaced_and_no_message_is_lost_or_repe
     assert que_cai.sessoes <= CONEXOES + 1  # the dropped one replaced, within the bound
 
 
-def _mensagem(n: int) -> EmailMessage:
+def _mensagem(n: int) -> Mensagem:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "a@b.test", TOMADOR, f"m{n}"
     message.set_content("olá")
-    return message
+    return Mensagem("a@b.test", (TOMADOR,), message.as_bytes())
 
 
 def test_a_session_the_server_dropped_is_replaced_once() -> None:
@@ -204,3 +206,20 @@ def test_a_message_the_server_holds_does_not_hold_the_next_ones(
     presa.esperar(TOMADOR, quantas=6, timeout=25)  # claimed as places freed, not after it
     presa.soltar.set()
     _cada_nota_uma_vez_com_seu_pdf(presa.esperar(TOMADOR, quantas=7, timeout=30), 7)
+
+
+def test_a_burst_costs_few_statements_per_message(gateway: Gateway, lenta: CaixaLenta) -> None:
+    """Each message reads the note, its documents at once and the block list, renders and
+    keeps its DANFSe and records the delivery; its company is read once for the burst."""
+    por_mensagem: Counter[str] = Counter()
+
+    def contar(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if threading.current_thread().name.startswith("correio_"):
+            por_mensagem[statement.split()[0]] += 1
+
+    event.listen(gateway.runtime.engine, "before_cursor_execute", contar)
+    try:
+        _cada_nota_uma_vez_com_seu_pdf(_rajada(gateway, lenta, 6), 6)
+    finally:
+        event.remove(gateway.runtime.engine, "before_cursor_execute", contar)
+    assert sum(por_mensagem.values()) <= 8 * 6, por_mensagem  # it was 11 a message

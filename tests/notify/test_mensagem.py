@@ -71,3 +71,19 @@ def test_attachments_keep_name_type_and_bytes() -> None:
               for a in recebida.iter_attachments()]
     assert anexos == [("nfse-42.pdf", "application/pdf", b"%PDF-1.4 danfse"),
                       ("nfse-42.xml", "application/xml", b"<NFSe/>")]
+
+
+def test_an_attachment_named_beyond_ascii_keeps_its_name() -> None:
+    nota = Nota(numero="Nº 9", prestador="Oficina", valor=Decimal(1),
+                anexos=[Anexo("Nota-ção.xml", b"<NFSe/>", "application/xml")])
+    recebida, _, _ = _partes(nota)
+    [anexo] = list(recebida.iter_attachments())
+    assert (anexo.get_filename(), anexo.get_payload(decode=True)) == ("Nota-ção.xml",
+                                                                      b"<NFSe/>")
+
+
+def test_the_envelope_names_the_addresses_of_the_headers() -> None:
+    enviada = compor(NOTA, remetente="NFS-e <nfse@gateway.test>",
+                     destinatario="Maria <maria@cliente.test>", responder_para=None)
+    assert (enviada.remetente, enviada.destinatarios) == ("nfse@gateway.test",
+                                                          ("maria@cliente.test",))

@@ -12,9 +12,11 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from email.message import Message
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
+
+from nfse.notify.mensagem import Mensagem
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,12 @@ def _classificar(exc: Exception) -> Entrega:
     return Entrega(Resultado.ADIADO, f"{type(exc).__name__}: {exc}")
 
 
+def _mandar(client: smtplib.SMTP, message: Mensagem) -> None:
+    """MAIL, RCPT and DATA with the message's bytes as they are (``send_message`` would
+    flatten a ``Message`` again)."""
+    client.sendmail(message.remetente, list(message.destinatarios), message.dados)
+
+
 _REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 """Refusals after which the session is still good (smtplib has sent RSET)."""
 
@@ -134,7 +142,7 @@ class Conexoes:
         with self._lock:
             return self._vagas.setdefault(config, threading.BoundedSemaphore(self.por_servidor))
 
-    def enviar(self, config: SmtpConfig, message: Message,
+    def enviar(self, config: SmtpConfig, message: Mensagem,
                timeout: float = 30.0) -> Entrega:
         """Send over a session of this server's, within its limit of sessions."""
         vaga = self._vaga(config)
@@ -146,11 +154,11 @@ class Conexoes:
         finally:
             vaga.release()
 
-    def _enviar(self, config: SmtpConfig, message: Message, timeout: float) -> Entrega:
+    def _enviar(self, config: SmtpConfig, message: Mensagem, timeout: float) -> Entrega:
         client = self._pegar(config)
         if client is not None:
             try:
-                client.send_message(message)
+                _mandar(client, message)
             except (smtplib.SMTPServerDisconnected, ConnectionError):
                 client.close()  # the server closed the idle session: a fresh one below
             except _REFUSED as exc:
@@ -167,7 +175,7 @@ class Conexoes:
         except (smtplib.SMTPException, OSError) as exc:
             return _classificar(exc)
         try:
-            client.send_message(message)
+            _mandar(client, message)
         except _REFUSED as exc:
             self._devolver(config, client)
             return _classificar(exc)
@@ -186,7 +194,7 @@ class Conexoes:
             _fechar(client)
 
 
-def enviar(config: SmtpConfig, message: Message, timeout: float = 30.0) -> Entrega:
+def enviar(config: SmtpConfig, message: Mensagem, timeout: float = 30.0) -> Entrega:
     """One message over a session of its own."""
     conexoes = Conexoes()
     try:
@@ -195,7 +203,11 @@ def enviar(config: SmtpConfig, message: Message, timeout: float = 30.0) -> Entre
         conexoes.fechar()
 
 
-def guardar(maildir: Path, message: Message) -> Entrega:
+class Escrita(Protocol):
+    def as_bytes(self) -> bytes: ...
+
+
+def guardar(maildir: Path, message: Escrita) -> Entrega:
     """No SMTP server configured: keep the message where a user can open it."""
-    mailbox.Maildir(maildir, create=True).add(message)
+    mailbox.Maildir(maildir, create=True).add(message.as_bytes().replace(b"\r\n", b"\n"))
     return Entrega(Resultado.ENTREGUE, f"maildir {maildir}")

@@ -68,6 +68,16 @@ def latest(conn: Connection, nota_id: int, kind: str) -> tuple[bytes, str] | Non
     return (zlib.decompress(row.content), row.media_type) if row else None
 
 
+def ultimos(conn: Connection, nota_id: int, kinds: tuple[str, ...]) -> dict[str, bytes]:
+    """The latest artifact of each of ``kinds`` the note has, in one statement."""
+    rows = conn.execute(
+        select(artefatos.c.kind, artefatos.c.content)
+        .where(artefatos.c.nota_id == nota_id, artefatos.c.kind.in_(kinds))
+        .order_by(artefatos.c.id))
+    found = {row.kind: row.content for row in rows}  # oldest first: the latest stays
+    return {kind: zlib.decompress(content) for kind, content in found.items()}
+
+
 def respostas(conn: Connection, nota_id: int) -> list[tuple[str, datetime, bytes]]:
     """What the authority answered at each attempt, oldest first: (operation, when, the
     answer as received, or why there was none)."""

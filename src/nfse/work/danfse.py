@@ -26,19 +26,22 @@ ConsultaNFe failed) is drawn with the RPS it carried. Read only when the rendere
 
 
 def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = False,
-                 renderizando: AbstractContextManager | None = None) -> bytes | None:
+                 renderizando: AbstractContextManager | None = None,
+                 ambiente: str | None = None) -> bytes | None:
     """Render and keep the DANFSe. A rendering failure is logged, never fatal: the note's
     state does not depend on its PDF, which is rendered again on demand. It is kept only if
     the note is still in the state it was rendered for (``ciclo.guardar_danfse``): a PDF
     rendered while a cancellation committed is served once, never kept over it.
     ``renderizando`` is held while rendering only, not while reading or writing the store.
+    ``ambiente``: the note's, when the caller has read it (else it is read here).
 
     The PDF stack is imported here, on first use: it costs a worker that never renders one
     ~25 MB."""
     from nfse.visualizacao.danfse import render
 
-    with engine.connect() as conn:
-        row = notas.get(conn, nota_id)
+    if ambiente is None:
+        with engine.connect() as conn:
+            ambiente = notas.get(conn, nota_id).ambiente
 
     def pedido() -> bytes | None:
         with engine.connect() as conn:
@@ -48,7 +51,7 @@ def store_danfse(engine: Engine, nota_id: int, xml: bytes, cancelada: bool = Fal
     try:
         with renderizando or nullcontext():
             pdf = render(xml, cancelada=cancelada,
-                         homologacao=row is not None and row.ambiente == "homologacao",
+                         homologacao=ambiente == "homologacao",
                          pedido=pedido)
     except Exception:
         log.exception("nota %s: DANFSe rendering failed", nota_id)

@@ -9,6 +9,7 @@ import gc
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row
@@ -27,6 +28,9 @@ from nfse.work.outbox import Outbox
 from nfse.work.retry import backoff
 
 log = logging.getLogger("nfse.correio")
+EMPRESA_TTL = 5.0
+DOCUMENTOS = (artefatos.XML_NFSE, artefatos.DANFSE, artefatos.XML_CANCELAMENTO)
+"""What a message attaches, read in one statement."""
 
 
 def avisar_tomador(conn: Connection, nota_id: int, nota: Nota, empresa: empresas.Empresa,
@@ -58,6 +62,8 @@ class Correio(Outbox[Entrega]):
         self.paralelo = max(1, settings.email_concorrencia)
         self.conexoes = Conexoes(por_servidor=settings.smtp_conexoes)
         """SMTP sessions kept open per server across messages and rounds."""
+        self._empresas: dict[int, tuple[float, empresas.Empresa, dict | None]] = {}
+        """Companies read recently: (good until, company, its own SMTP settings)."""
         self._renderizando: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
         self._preparado = False
@@ -101,7 +107,7 @@ class Correio(Outbox[Entrega]):
         super().close()
         self.conexoes.fechar()
 
-    def _danfse(self, nota_id: int, xml: bytes, cancelada: bool) -> bytes:
+    def _danfse(self, nota_id: int, xml: bytes, cancelada: bool, ambiente: str) -> bytes:
         """The note's DANFSe, rendered once: messages of one note to several addresses,
         delivered at once, wait for the first one's rendering and attach what it stored."""
         with self._lock:
@@ -113,10 +119,24 @@ class Correio(Outbox[Entrega]):
                 if pdf is not None:
                     return pdf[0]
                 return store_danfse(self.engine, nota_id, xml, cancelada=cancelada,
-                                    renderizando=self._uma_por_vez)
+                                    renderizando=self._uma_por_vez, ambiente=ambiente)
         finally:
             with self._lock:
                 self._renderizando.pop(nota_id, None)
+
+    def _empresa(self, conn: Connection, empresa_id: int
+                 ) -> tuple[empresas.Empresa, dict | None]:
+        """The company and its own SMTP settings, read at most every ``EMPRESA_TTL``
+        seconds (as the worker reads a company for its notes): in a burst every message of
+        a company read them again. A change (PUT /v2/empresas) reaches the next messages
+        within that time."""
+        moment = time.monotonic()
+        found = self._empresas.get(empresa_id)
+        if found is None or found[0] <= moment:
+            found = (moment + EMPRESA_TTL, empresas.get_empresa(conn, empresa_id),
+                     empresas.smtp(conn, self.box, empresa_id))
+            self._empresas[empresa_id] = found
+        return found[1], found[2]
 
     def _failure(self, detail: str) -> Entrega:
         return Entrega(Resultado.ADIADO, detail)
@@ -126,23 +146,22 @@ class Correio(Outbox[Entrega]):
             if emails.bloqueio(conn, row.destinatario):
                 return Entrega(Resultado.RECUSADO, "endereço na lista de bloqueio")
             nota_row = notas.get(conn, row.nota_id)
-            empresa = empresas.get_empresa(conn, nota_row.empresa_id)
-            proprio = empresas.smtp(conn, self.box, empresa.id)
-            xml = artefatos.latest(conn, row.nota_id, artefatos.XML_NFSE)
-            pdf = artefatos.latest(conn, row.nota_id, artefatos.DANFSE)
-            cancelamento = artefatos.latest(conn, row.nota_id, artefatos.XML_CANCELAMENTO)
+            empresa, proprio = self._empresa(conn, nota_row.empresa_id)
+            documentos = artefatos.ultimos(conn, row.nota_id, DOCUMENTOS)
         cancelada = Status(nota_row.status) == Status.CANCELADO
-        pdf_bytes = pdf[0] if pdf else None
-        if pdf_bytes is None and xml is not None:
-            pdf_bytes = self._danfse(row.nota_id, xml[0], cancelada)
+        xml = documentos.get(artefatos.XML_NFSE)
+        pdf = documentos.get(artefatos.DANFSE)
+        if pdf is None and xml is not None:
+            pdf = self._danfse(row.nota_id, xml, cancelada, nota_row.ambiente)
         numero = nota_row.numero or ""
         anexos = []
-        if pdf_bytes:
-            anexos.append(mensagem.Anexo(f"NFSe-{numero}.pdf", pdf_bytes, "application/pdf"))
+        if pdf:
+            anexos.append(mensagem.Anexo(f"NFSe-{numero}.pdf", pdf, "application/pdf"))
         if xml:
-            anexos.append(mensagem.Anexo(f"NFSe-{numero}.xml", xml[0], "application/xml"))
+            anexos.append(mensagem.Anexo(f"NFSe-{numero}.xml", xml, "application/xml"))
+        cancelamento = documentos.get(artefatos.XML_CANCELAMENTO)
         if cancelada and cancelamento:
-            anexos.append(mensagem.Anexo(f"Cancelamento-NFSe-{numero}.xml", cancelamento[0],
+            anexos.append(mensagem.Anexo(f"Cancelamento-NFSe-{numero}.xml", cancelamento,
                                          "application/xml"))
         nota = modelos.parse(nota_row.modelo, json.loads(nota_row.requisicao))
         base = self.public_url or self.settings.public_url
