@@ -380,3 +380,20 @@ def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante)
         f"</IdentificacaoNfse><CodigoCancelamento>{codigo}</CodigoCancelamento>"
         "</InfPedidoCancelamento></Pedido></CancelarNfseEnvio>", parser())
     return _verificado(_assinado(root, emissor, variante, dentro=root[0]))
+
+
+def cancelar_nfse_v02(nota: Nota, numero: str, emissor: Emissor, variante: Variante) -> bytes:
+    """Ginfes' v02 ``CancelarNfseEnvio`` (ISSFortaleza: ACBr ``ISSFortaleza.Provider.pas``,
+    ``PrepararCancelaNFSe``): the prestador and the note's number, signed as a whole; no
+    coded reason."""
+    root = etree.Element(f"{{{esquema.CANCELAR_V02}}}CancelarNfseEnvio",
+                         nsmap={None: esquema.CANCELAR_V02})
+    prestador = _el(root, "Prestador", ns=esquema.CANCELAR_V02)
+    etree.SubElement(prestador, f"{{{esquema.TIPOS_V02}}}Cnpj",
+                     nsmap={None: esquema.TIPOS_V02}).text = nota.prestador.cnpj or ""
+    if nota.prestador.inscricao_municipal:
+        etree.SubElement(prestador, f"{{{esquema.TIPOS_V02}}}InscricaoMunicipal",
+                         nsmap={None: esquema.TIPOS_V02}).text = \
+            nota.prestador.inscricao_municipal
+    _el(root, "NumeroNfse", numero_nfse(numero), ns=esquema.CANCELAR_V02)
+    return _verificado(_assinado(root, emissor, variante))

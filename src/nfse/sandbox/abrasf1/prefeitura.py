@@ -74,7 +74,17 @@ DOCUMENTOS = {
     "ConsultarNfseV3": ("ConsultarNfseEnvio", "servico_consultar_nfse"),
     "CancelarNfseV3": ("CancelarNfseEnvio", "servico_cancelar_nfse"),
 }
-MUTANTES = frozenset({"RecepcionarLoteRpsV3", "CancelarNfseV3"})
+MUTANTES = frozenset({"RecepcionarLoteRpsV3", "CancelarNfseV3", "CancelarNfse"})
+CANCELAR_V02 = "CancelarNfse"
+"""Ginfes' v02 cancellation (ISSFortaleza's): ``CancelarNfseEnvio`` in
+``servico_cancelar_nfse_envio`` (``Prestador`` + ``NumeroNfse``, signed), no cabecalho,
+answered with ``Sucesso`` and ``DataHora`` (ACBr ``ISSFortaleza.Provider.pas``)."""
+V02_ENVIO = GINFES + "servico_cancelar_nfse_envio"
+V02_RESPOSTA = GINFES + "servico_cancelar_nfse_resposta"
+TIPOS_V02 = GINFES + "tipos"
+CODIGO_V02 = "1"
+"""The coded reason recorded for a v02 cancellation, which carries none (1: erro na
+emissão)."""
 UF_POR_CODIGO = {
     "11": "RO", "12": "AC", "13": "AM", "14": "RR", "15": "PA", "16": "AP", "17": "TO",
     "21": "MA", "22": "PI", "23": "CE", "24": "RN", "25": "PB", "26": "PE", "27": "AL",
@@ -196,6 +206,8 @@ class Prefeitura:
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
                 chamador: x509.Certificate | None) -> bytes:
         """The ``...Resposta`` document (bytes, no declaration) of one call."""
+        if operacao == CANCELAR_V02:
+            return self._cancelar_v02(dados, chamador)
         if operacao not in DOCUMENTOS:
             raise OperacaoIndisponivel(f"Operação {operacao} não disponível neste sandbox")
         envio, base = DOCUMENTOS[operacao]
@@ -592,6 +604,19 @@ class Prefeitura:
         onde = pedido if pedido.find(ds("Signature")) is not None else root
         cert = self._assinatura(root, inf, onde, "do pedido de cancelamento", obrigatoria=True)
         self._titular(cert, prestador, "do pedido de cancelamento")
+        cancelamento = self._cancelar(prestador, numero, _renomeado(pedido, "Pedido"))
+        base = _ns("servico_cancelar_nfse", "resposta")
+        answer = etree.Element(f"{{{base}}}CancelarNfseResposta", nsmap={None: base})
+        resultado = _sub(answer, "Cancelamento", ns=base)
+        for filho in cancelamento:
+            resultado.append(_copia(filho))
+        return answer
+
+
+    def _cancelar(self, prestador: str, numero: int,
+                  pedido: etree._Element) -> etree._Element:
+        """Cancel the prestador's NFS-e ``numero`` (E78, E79) and return its
+        ``NfseCancelamento`` holding ``pedido``."""
         with self.estado.transacao():
             nota = self.estado.por_numero(prestador, numero)
             if nota is None:
@@ -600,18 +625,63 @@ class Prefeitura:
                 rejeitar("E79", f"NFS-e {numero} já está cancelada")
             cancelamento = etree.Element(f"{{{TIPOS}}}NfseCancelamento", nsmap={None: TIPOS})
             confirmacao = _sub(cancelamento, "Confirmacao", Id=f"canc{prestador}{numero}")
-            confirmacao.append(_renomeado(pedido, "Pedido"))
+            confirmacao.append(pedido)
             info = _sub(confirmacao, "InfConfirmacaoCancelamento")
             _sub(info, "Sucesso", "true")
             _sub(info, "DataHora", agora().isoformat())
             sign(cancelamento, confirmacao, self.signer)
             self.estado.cancelar(prestador, numero, etree.tostring(cancelamento))
-        base = _ns("servico_cancelar_nfse", "resposta")
-        answer = etree.Element(f"{{{base}}}CancelarNfseResposta", nsmap={None: base})
-        resultado = _sub(answer, "Cancelamento", ns=base)
-        for filho in cancelamento:
-            resultado.append(_copia(filho))
-        return answer
+        return cancelamento
+
+    def _cancelar_v02(self, dados: str, chamador: x509.Certificate | None) -> bytes:
+        """The v02 cancellation: the request checked against
+        ``servico_cancelar_nfse_envio_v02.xsd`` and its signature (required, the
+        prestador's); the note recorded cancelled with a v03 ``Pedido`` built from it."""
+        self.processar_pendentes()
+        resposta = etree.Element(f"{{{V02_RESPOSTA}}}CancelarNfseResposta",
+                                 nsmap={None: V02_RESPOSTA})
+        try:
+            root = self._documento(dados, "CancelarNfseEnvio", V02_ENVIO,
+                                   "servico_cancelar_nfse_envio_v02.xsd")
+            prestador = (root.findtext(f"{{{V02_ENVIO}}}Prestador/{{{TIPOS_V02}}}Cnpj")
+                         or "").strip()
+            numero = int(root.findtext(f"{{{V02_ENVIO}}}NumeroNfse") or "0")
+            self._autorizado(chamador, prestador)
+            cert = self._assinatura(root, root, root, "do pedido de cancelamento",
+                                    obrigatoria=True)
+            self._titular(cert, prestador, "do pedido de cancelamento")
+            nota = self.estado.por_numero(prestador, numero)
+            municipio = etree.fromstring(nota["nfse"]).findtext(
+                "t:InfNfse/t:OrgaoGerador/t:CodigoMunicipio", namespaces=T) \
+                if nota is not None else MUNICIPIO_PADRAO
+            pedido = etree.Element(f"{{{TIPOS}}}Pedido", nsmap={None: TIPOS})
+            ident = _sub(_sub(pedido, "InfPedidoCancelamento"), "IdentificacaoNfse")
+            _sub(ident, "Numero", str(numero))
+            _sub(ident, "Cnpj", prestador)
+            inscricao = (root.findtext(f"{{{V02_ENVIO}}}Prestador/"
+                                       f"{{{TIPOS_V02}}}InscricaoMunicipal") or "").strip()
+            if inscricao:
+                _sub(ident, "InscricaoMunicipal", inscricao)
+            _sub(ident, "CodigoMunicipio", municipio or MUNICIPIO_PADRAO)
+            _sub(pedido[0], "CodigoCancelamento", CODIGO_V02)
+            self._cancelar(prestador, numero, pedido)
+        except Rejeicao as exc:
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}Sucesso").text = "false"
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}DataHora").text = \
+                agora().isoformat()
+            lista = etree.SubElement(resposta, f"{{{TIPOS}}}ListaMensagemRetorno",
+                                     nsmap={None: TIPOS})
+            for codigo, mensagem, correcao in exc.mensagens:
+                item = _sub(lista, "MensagemRetorno")
+                _sub(item, "Codigo", codigo)
+                _sub(item, "Mensagem", mensagem[:MAX_MENSAGEM])
+                if correcao:
+                    _sub(item, "Correcao", correcao[:MAX_MENSAGEM])
+        else:
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}Sucesso").text = "true"
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}DataHora").text = \
+                agora().isoformat()
+        return etree.tostring(resposta, encoding="UTF-8", xml_declaration=False)
 
 
 def _snake(name: str) -> str:

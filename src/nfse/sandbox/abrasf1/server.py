@@ -17,6 +17,27 @@ from nfse.sandbox.faults import Latencia
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 
 ENDPOINT = "/ServiceGinfesImpl"
+FORTALEZA = "ISSFortaleza"
+NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
+                        "http://homologacao.issfortaleza.com.br")
+"""ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
+
+
+def fora_do_dialeto(chamada: soap.Chamada, sistema: str) -> str | None:
+    """Why a call does not follow ``sistema``'s way, or None. ISSFortaleza: arguments named
+    after the documents, its own namespace, the v02 cancellation; Ginfes: ``arg0``/``arg1``."""
+    if sistema == FORTALEZA:
+        if not chamada.por_documento:
+            return ("ISSFortaleza recebe os argumentos Cabecalho e com o nome do documento "
+                    "(EnviarLoteRpsEnvio...), não arg0/arg1")
+        if chamada.namespace not in NAMESPACES_FORTALEZA:
+            return (f"Namespace da operação {chamada.namespace!r} desconhecido; use "
+                    + " ou ".join(NAMESPACES_FORTALEZA))
+        if chamada.operacao == "CancelarNfseV3":
+            return "ISSFortaleza cancela com CancelarNfse (leiaute v02), não CancelarNfseV3"
+    elif chamada.por_documento:
+        return "O Ginfes recebe os argumentos arg0 (cabecalho) e arg1 (documento)"
+    return None
 
 
 class _Handler(SandboxHandler):
@@ -42,6 +63,10 @@ class _Handler(SandboxHandler):
             chamada = soap.ler(raw)
         except soap.FalhaSoap as exc:
             self._send(500, soap.falha(exc.soap, str(exc), exc.cliente), soap.CONTENT_TYPE)
+            return
+        motivo = fora_do_dialeto(chamada, sandbox.sistema)
+        if motivo:
+            self._send(500, soap.falha(soap.SOAP11, motivo, True), soap.CONTENT_TYPE)
             return
         cliente = self.caller_cert()
 
@@ -69,7 +94,8 @@ class _Handler(SandboxHandler):
 class Abrasf1Sandbox(HttpsSandbox):
     """A local Ginfes (ABRASF 1.0, schemas v03) over mutual TLS. Every request document is
     validated against the shipped schemas and every answer too; lots are processed after
-    ``consultas_pendentes`` situation queries and ``atraso`` seconds."""
+    ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` =
+    ``"ISSFortaleza"`` plays Fortaleza's wrapping instead (``fora_do_dialeto``)."""
 
     handler = _Handler
     thread_name = "sandbox-abrasf1"
@@ -78,13 +104,15 @@ class Abrasf1Sandbox(HttpsSandbox):
                  xsd_dir: Path = ESQUEMAS, fault_rates: dict[str, float] | None = None,
                  seed: int | None = None, slow_seconds: float = 1.0,
                  municipio: str | None = None, consultas_pendentes: int = 1,
-                 atraso: float = 0.0, latency: Latencia | None = None):
+                 atraso: float = 0.0, latency: Latencia | None = None,
+                 sistema: str = "Ginfes"):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds, latency=latency)
         self.xsd_dir = Path(xsd_dir)
         self.municipio = municipio
         self.consultas_pendentes = consultas_pendentes
         self.atraso = atraso
+        self.sistema = sistema
 
     @property
     def url(self) -> str:

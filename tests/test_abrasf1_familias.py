@@ -1,0 +1,168 @@
+"""The other ABRASF 1.0 systems served by ``abrasf_v1`` as profiles, each against the sandbox
+playing its dialect: ISSFortaleza (Fortaleza/CE), Ginfes' v03 documents in its own SOAP
+wrapping (``Cabecalho`` and arguments named after the documents, its own namespace) and
+Ginfes' v02 cancellation (``CancelarNfse``: ``Prestador`` + ``NumeroNfse``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import httpx
+import pytest
+from lxml import etree
+
+from nfse.certs.tls import client_context
+from nfse.model.nfse import parse_nfse
+from nfse.municipios import provedores
+from nfse.providers.abrasf1 import esquema, pedidos
+from nfse.providers.abrasf1.dialeto import variante
+from nfse.providers.abrasf1.provider import Abrasf1Provider
+from nfse.providers.base import Emissor, Result, Rps
+from nfse.sandbox.abrasf1 import Abrasf1Sandbox
+from nfse.xml.validate import validate
+from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
+
+FORTALEZA = "2304400"
+T = {"t": "http://www.ginfes.com.br/tipos_v03.xsd"}
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+NS_HOMOLOGACAO = "http://homologacao.issfortaleza.com.br"
+
+
+def _sandbox(tmp_path: Path) -> Abrasf1Sandbox:
+    return Abrasf1Sandbox(pasta_sandbox(tmp_path / "sandbox-fortaleza"), sistema="ISSFortaleza",
+                          municipio=FORTALEZA)
+
+
+@pytest.fixture
+def fortaleza(gateway: Gateway, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
+    """The sandbox playing ISSFortaleza, where every abrasf_v1 homologação goes."""
+    box = _sandbox(tmp_path)
+    box.start()
+    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
+    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
+    box.trust(gateway.a1.cert)
+    yield box
+    box.stop()
+
+
+def nota_fortaleza(**overrides: object) -> dict:
+    body = nota_exemplo(**overrides)
+    body["prestador"]["codigo_municipio"] = FORTALEZA
+    body["servico"]["codigo_municipio"] = FORTALEZA
+    return body
+
+
+def test_fortaleza_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
+                                                          fortaleza: Abrasf1Sandbox) -> None:
+    municipio = gateway.client.get(f"/v2/municipios/{FORTALEZA}").json()
+    assert municipio["provedor_nfse"] == "abrasf_v1"
+    assert municipio["sistema_nfse"] == "ISSFortaleza"
+    assert municipio["possui_cancelamento_nfse"] is True
+    nota = gateway.autorizar("fortaleza-1", nota_fortaleza())
+    (emitida,) = fortaleza.emitidas()
+    assert nota["numero"] == str(emitida["numero"])
+    assert nota["codigo_verificacao"] == emitida["codigo_verificacao"]
+    xml = httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content
+    inf = etree.fromstring(xml).find(".//t:InfNfse", T)
+    assert inf.findtext("t:Numero", namespaces=T) == nota["numero"]
+    assert inf.findtext("t:OrgaoGerador/t:CodigoMunicipio", namespaces=T) == FORTALEZA
+
+    cancel = gateway.client.request("DELETE", "/v2/nfse/fortaleza-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    cancelada = gateway.client.get("/v2/nfse/fortaleza-1?completa=1").json()
+    assert cancelada["status"] == "cancelado"
+    resposta = etree.fromstring(
+        httpx.get(gateway.base_url + cancelada["caminho_xml_cancelamento"]).content)
+    assert etree.QName(resposta).localname == "CancelarNfseResposta"  # the v02 answer
+    assert resposta.findtext("{*}Sucesso") == "true"
+    assert [e["status"] for e in fortaleza.emitidas()] == ["cancelada"]
+
+
+# -- the provider against the sandbox, without the gateway ---------------------------------
+
+@pytest.fixture
+def caixa(tmp_path: Path) -> Iterator[Abrasf1Sandbox]:
+    box = _sandbox(tmp_path)
+    box.start()
+    box.trust(a1_teste()[0].cert)
+    yield box
+    box.stop()
+
+
+def _emissor(box: Abrasf1Sandbox) -> Emissor:
+    perfil = provedores.rota(FORTALEZA).opcoes
+    return Emissor(a1=a1_teste()[0], ambiente="homologacao", base_url=box.url,
+                   ca_file=str(box.ca_file), razao_social="EMPRESA TESTE LTDA",
+                   opcoes=perfil, timeout=10)
+
+
+def test_a_second_v02_cancellation_answers_e79_and_is_confirmed(
+        caixa: Abrasf1Sandbox) -> None:
+    provider, emissor = Abrasf1Provider(), _emissor(caixa)
+    nota = parse_nfse(nota_fortaleza())
+    emitida = provider.emit(nota, Rps(numero=11, serie="1"), emissor)
+    assert emitida.result == Result.AUTHORIZED, emitida
+    primeira = provider.cancel(nota, "", emitida.numero, "Erro na emissão", emissor)
+    assert primeira.result == Result.AUTHORIZED and not primeira.erros
+    segunda = provider.cancel(nota, "", emitida.numero, "Erro na emissão", emissor)
+    assert segunda.result == Result.AUTHORIZED
+    assert [e.codigo for e in segunda.erros] == ["E79"]
+    assert [t.name for t in segunda.exchanges] == ["cancelamento", "consulta_nfse"]
+    # the unknown note is refused (E78), not confirmed
+    outra = provider.cancel(nota, "", "999", "Erro na emissão", emissor)
+    assert outra.result == Result.REJECTED and [e.codigo for e in outra.erros] == ["E78"]
+
+
+def test_the_v02_cancellation_is_signed_and_in_its_schema(caixa: Abrasf1Sandbox) -> None:
+    emissor = _emissor(caixa)
+    nota = parse_nfse(nota_fortaleza())
+    dados = pedidos.cancelar_nfse_v02(nota, "00042", emissor, variante(emissor.opcoes))
+    root = etree.fromstring(dados)
+    assert etree.QName(root).namespace == "http://www.ginfes.com.br/servico_cancelar_nfse_envio"
+    assert validate(root, esquema.PASTA / "servico_cancelar_nfse_envio_v02.xsd") == []
+    assert esquema.problemas(root) == []
+    assert root.findtext("{*}NumeroNfse") == "42"
+    assert etree.QName(root[-1]).localname == "Signature"
+
+
+def _envelope(operacao: str, argumentos: dict[str, str], namespace: str) -> bytes:
+    partes = "".join(f"<{nome}>{escape(valor)}</{nome}>" for nome, valor in argumentos.items())
+    return (f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body><ns1:{operacao} '
+            f'xmlns:ns1="{namespace}">{partes}</ns1:{operacao}></soap:Body>'
+            "</soap:Envelope>").encode()
+
+
+def test_the_fortaleza_sandbox_refuses_the_ginfes_wrapping(caixa: Abrasf1Sandbox) -> None:
+    """Ginfes' arg0/arg1, Ginfes' namespace and CancelarNfseV3 are not Fortaleza's: SOAP
+    Faults, so the round trips above prove the provider speaks Fortaleza's way."""
+    a1 = a1_teste()[0]
+    consulta = pedidos.consultar_nfse(parse_nfse(nota_fortaleza()), "1", _emissor(caixa),
+                                      variante(_emissor(caixa).opcoes)).decode()
+    cabecalho = pedidos.CABECALHO
+    with httpx.Client(verify=client_context(a1, str(caixa.ca_file)), timeout=10) as cliente:
+        def post(corpo: bytes) -> httpx.Response:
+            return cliente.post(caixa.url, content=corpo,
+                                headers={"Content-Type": "text/xml; charset=utf-8"})
+
+        aceita = post(_envelope("ConsultarNfseV3", {"Cabecalho": cabecalho,
+                                                    "ConsultarNfseEnvio": consulta},
+                                NS_HOMOLOGACAO))
+        assert aceita.status_code == 200
+        envelope = etree.fromstring(aceita.content)
+        assert envelope.find(".//{*}ConsultarNfseResposta") is not None  # named as answer
+        for corpo, motivo in (
+                (_envelope("ConsultarNfseV3", {"arg0": cabecalho, "arg1": consulta},
+                           NS_HOMOLOGACAO), "arg0/arg1"),
+                (_envelope("ConsultarNfseV3", {"Cabecalho": cabecalho,
+                                               "ConsultarNfseEnvio": consulta},
+                           "http://homologacao.ginfes.com.br"), "Namespace"),
+                (_envelope("CancelarNfseV3", {"Cabecalho": cabecalho,
+                                              "CancelarNfseEnvio": consulta},
+                           NS_HOMOLOGACAO), "CancelarNfseV3")):
+            answer = post(corpo)
+            assert answer.status_code == 500
+            assert motivo in (etree.fromstring(answer.content).findtext(".//faultstring") or "")
