@@ -166,3 +166,27 @@ def test_the_fortaleza_sandbox_refuses_the_ginfes_wrapping(caixa: Abrasf1Sandbox
             answer = post(corpo)
             assert answer.status_code == 500
             assert motivo in (etree.fromstring(answer.content).findtext(".//faultstring") or "")
+
+
+def test_the_demo_sandbox_serves_ginfes_and_fortaleza(tmp_path: Path) -> None:
+    """``nfse serve --demo`` starts one ABRASF 1.0 sandbox (no ``sistema``) for every
+    abrasf_v1 homologação: both systems' notes are issued by it."""
+    box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "demo"))
+    box.start()
+    try:
+        box.trust(a1_teste()[0].cert)
+        provider = Abrasf1Provider()
+        for numero, codigo in ((1, FORTALEZA), (2, "3518800")):
+            body = nota_exemplo()
+            body["prestador"]["codigo_municipio"] = codigo
+            emissor = Emissor(a1=a1_teste()[0], ambiente="homologacao", base_url=box.url,
+                              ca_file=str(box.ca_file), razao_social="EMPRESA TESTE LTDA",
+                              opcoes=provedores.rota(codigo).opcoes, timeout=10)
+            nota = parse_nfse(body)
+            emitida = provider.emit(nota, Rps(numero=numero, serie="1"), emissor)
+            assert emitida.result == Result.AUTHORIZED, (codigo, emitida)
+            cancelada = provider.cancel(nota, "", emitida.numero, "Erro na emissão", emissor)
+            assert cancelada.result == Result.AUTHORIZED, (codigo, cancelada)
+        assert [e["status"] for e in box.emitidas()] == ["cancelada", "cancelada"]
+    finally:
+        box.stop()

@@ -23,9 +23,12 @@ NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
 
 
-def fora_do_dialeto(chamada: soap.Chamada, sistema: str) -> str | None:
+def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None) -> str | None:
     """Why a call does not follow ``sistema``'s way, or None. ISSFortaleza: arguments named
-    after the documents, its own namespace, the v02 cancellation; Ginfes: ``arg0``/``arg1``."""
+    after the documents, its own namespace, the v02 cancellation; Ginfes: ``arg0``/``arg1``;
+    None (the demo's): either way."""
+    if sistema is None:
+        return None
     if sistema == FORTALEZA:
         if not chamada.por_documento:
             return ("ISSFortaleza recebe os argumentos Cabecalho e com o nome do documento "
@@ -94,8 +97,9 @@ class _Handler(SandboxHandler):
 class Abrasf1Sandbox(HttpsSandbox):
     """A local Ginfes (ABRASF 1.0, schemas v03) over mutual TLS. Every request document is
     validated against the shipped schemas and every answer too; lots are processed after
-    ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` =
-    ``"ISSFortaleza"`` plays Fortaleza's wrapping instead (``fora_do_dialeto``)."""
+    ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` = ``"Ginfes"`` or
+    ``"ISSFortaleza"`` takes only that system's wrapping (``fora_do_dialeto``); None, either
+    (the demo serves both systems with one sandbox)."""
 
     handler = _Handler
     thread_name = "sandbox-abrasf1"
@@ -105,7 +109,7 @@ class Abrasf1Sandbox(HttpsSandbox):
                  seed: int | None = None, slow_seconds: float = 1.0,
                  municipio: str | None = None, consultas_pendentes: int = 1,
                  atraso: float = 0.0, latency: Latencia | None = None,
-                 sistema: str = "Ginfes"):
+                 sistema: str | None = None):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds, latency=latency)
         self.xsd_dir = Path(xsd_dir)
