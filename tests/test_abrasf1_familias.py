@@ -1,7 +1,8 @@
 """The other ABRASF 1.0 systems served by ``abrasf_v1`` as profiles, each against the sandbox
 playing its dialect: ISSFortaleza (Fortaleza/CE), Ginfes' v03 documents in its own SOAP
 wrapping (``Cabecalho`` and arguments named after the documents, its own namespace) and
-Ginfes' v02 cancellation (``CancelarNfse``: ``Prestador`` + ``NumeroNfse``)."""
+Ginfes' v02 cancellation (``CancelarNfse``: ``Prestador`` + ``NumeroNfse``); ISSSalvador
+(Salvador/BA), the city's ABRASF schema, one .NET service per operation, no cancellation."""
 
 from __future__ import annotations
 
@@ -25,14 +26,16 @@ from nfse.xml.validate import validate
 from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
 
 FORTALEZA = "2304400"
+SALVADOR = "2927408"
 T = {"t": "http://www.ginfes.com.br/tipos_v03.xsd"}
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_HOMOLOGACAO = "http://homologacao.issfortaleza.com.br"
 
 
-def _sandbox(tmp_path: Path) -> Abrasf1Sandbox:
-    return Abrasf1Sandbox(pasta_sandbox(tmp_path / "sandbox-fortaleza"), sistema="ISSFortaleza",
-                          municipio=FORTALEZA)
+def _sandbox(tmp_path: Path, sistema: str = "ISSFortaleza",
+             municipio: str = FORTALEZA) -> Abrasf1Sandbox:
+    return Abrasf1Sandbox(pasta_sandbox(tmp_path / f"sandbox-{sistema}"), sistema=sistema,
+                          municipio=municipio)
 
 
 @pytest.fixture
@@ -48,10 +51,10 @@ def fortaleza(gateway: Gateway, tmp_path: Path,
     box.stop()
 
 
-def nota_fortaleza(**overrides: object) -> dict:
-    body = nota_exemplo(**overrides)
-    body["prestador"]["codigo_municipio"] = FORTALEZA
-    body["servico"]["codigo_municipio"] = FORTALEZA
+def nota_fortaleza(municipio: str = FORTALEZA) -> dict:
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = municipio
+    body["servico"]["codigo_municipio"] = municipio
     return body
 
 
@@ -94,7 +97,11 @@ def caixa(tmp_path: Path) -> Iterator[Abrasf1Sandbox]:
 
 
 def _emissor(box: Abrasf1Sandbox) -> Emissor:
-    perfil = provedores.rota(FORTALEZA).opcoes
+    return _emissor_de(box, FORTALEZA)
+
+
+def _emissor_de(box: Abrasf1Sandbox, municipio: str) -> Emissor:
+    perfil = provedores.rota(municipio).opcoes
     return Emissor(a1=a1_teste()[0], ambiente="homologacao", base_url=box.url,
                    ca_file=str(box.ca_file), razao_social="EMPRESA TESTE LTDA",
                    opcoes=perfil, timeout=10)
@@ -168,15 +175,15 @@ def test_the_fortaleza_sandbox_refuses_the_ginfes_wrapping(caixa: Abrasf1Sandbox
             assert motivo in (etree.fromstring(answer.content).findtext(".//faultstring") or "")
 
 
-def test_the_demo_sandbox_serves_ginfes_and_fortaleza(tmp_path: Path) -> None:
+def test_the_demo_sandbox_serves_every_abrasf_v1_system(tmp_path: Path) -> None:
     """``nfse serve --demo`` starts one ABRASF 1.0 sandbox (no ``sistema``) for every
-    abrasf_v1 homologação: both systems' notes are issued by it."""
+    abrasf_v1 homologação: Ginfes', Fortaleza's and Salvador's notes are issued by it."""
     box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "demo"))
     box.start()
     try:
         box.trust(a1_teste()[0].cert)
         provider = Abrasf1Provider()
-        for numero, codigo in ((1, FORTALEZA), (2, "3518800")):
+        for numero, codigo in ((1, FORTALEZA), (2, "3518800"), (3, SALVADOR)):
             body = nota_exemplo()
             body["prestador"]["codigo_municipio"] = codigo
             emissor = Emissor(a1=a1_teste()[0], ambiente="homologacao", base_url=box.url,
@@ -186,7 +193,89 @@ def test_the_demo_sandbox_serves_ginfes_and_fortaleza(tmp_path: Path) -> None:
             emitida = provider.emit(nota, Rps(numero=numero, serie="1"), emissor)
             assert emitida.result == Result.AUTHORIZED, (codigo, emitida)
             cancelada = provider.cancel(nota, "", emitida.numero, "Erro na emissão", emissor)
-            assert cancelada.result == Result.AUTHORIZED, (codigo, cancelada)
-        assert [e["status"] for e in box.emitidas()] == ["cancelada", "cancelada"]
+            assert cancelada.result == (Result.REJECTED if codigo == SALVADOR
+                                        else Result.AUTHORIZED), (codigo, cancelada)
+        assert [e["status"] for e in box.emitidas()] == ["cancelada", "cancelada", "autorizada"]
+    finally:
+        box.stop()
+
+
+# -- ISSSalvador ---------------------------------------------------------------------------
+
+@pytest.fixture
+def salvador(gateway: Gateway, tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
+    """The sandbox playing ISSSalvador (its services under /rps/), where every abrasf_v1
+    homologação goes."""
+    box = _sandbox(tmp_path, "ISSSalvador", SALVADOR)
+    box.start()
+    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
+    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
+    box.trust(gateway.a1.cert)
+    yield box
+    box.stop()
+
+
+def test_salvador_emit_and_query_through_v2_nfse_and_cancel_refused(
+        gateway: Gateway, salvador: Abrasf1Sandbox) -> None:
+    municipio = gateway.client.get(f"/v2/municipios/{SALVADOR}").json()
+    assert municipio["provedor_nfse"] == "abrasf_v1"
+    assert municipio["sistema_nfse"] == "ISSSalvador"
+    assert municipio["possui_cancelamento_nfse"] is False
+    nota = gateway.autorizar("salvador-1", nota_fortaleza(SALVADOR))
+    (emitida,) = salvador.emitidas()
+    assert nota["numero"] == str(emitida["numero"])
+    assert nota["codigo_verificacao"] == emitida["codigo_verificacao"]
+    xml = etree.fromstring(httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content)
+    ns = {"s": "http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd"}
+    inf = xml.find(".//s:InfNfse", ns)
+    assert inf is not None and inf.get("id")  # Salvador's layout, as the city answered it
+    assert inf.findtext("s:Numero", namespaces=ns) == nota["numero"]
+    assert inf.findtext("s:OrgaoGerador/s:CodigoMunicipio", namespaces=ns) == SALVADOR
+    assert httpx.get(nota["url"]).status_code == 200
+
+    cancel = gateway.client.request("DELETE", "/v2/nfse/salvador-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    corpo = cancel.json()
+    assert corpo["status"] == "erro_cancelamento", corpo
+    assert "processo administrativo" in corpo["erros"][0]["mensagem"]
+    assert gateway.client.get("/v2/nfse/salvador-1").json()["status"] == "autorizado"
+    assert [e["status"] for e in salvador.emitidas()] == ["autorizada"]
+
+
+def test_the_salvador_sandbox_takes_each_operation_at_its_own_service(
+        tmp_path: Path) -> None:
+    """An operation posted to another operation's service, or with another SOAPAction, is a
+    SOAP Fault: the round trip above proves the provider addresses each service."""
+    box = _sandbox(tmp_path, "ISSSalvador", SALVADOR)
+    box.start()
+    try:
+        a1 = a1_teste()[0]
+        box.trust(a1.cert)
+        consulta = pedidos.consultar_nfse(
+            parse_nfse(nota_fortaleza(SALVADOR)), "1", _emissor_de(box, SALVADOR),
+            variante(_emissor_de(box, SALVADOR).opcoes)).decode()
+        corpo = (f'<soap:Envelope xmlns:soap="{SOAP}" xmlns:tem="http://tempuri.org/">'
+                 f"<soap:Body><tem:ConsultarNfse><tem:consultaxml>{escape(consulta)}"
+                 "</tem:consultaxml></tem:ConsultarNfse></soap:Body></soap:Envelope>").encode()
+        certo = "http://tempuri.org/IConsultaNfse/ConsultarNfse"
+        base = box.url.rsplit("/rps/", 1)[0]
+        with httpx.Client(verify=client_context(a1, str(box.ca_file)), timeout=10) as cliente:
+            def post(caminho: str, acao: str) -> httpx.Response:
+                return cliente.post(base + caminho, content=corpo, headers={
+                    "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{acao}"'})
+
+            aceita = post("/rps/CONSULTANFSE/ConsultaNfse.svc", certo)
+            assert aceita.status_code == 200
+            resposta = etree.fromstring(
+                etree.fromstring(aceita.content).findtext(".//{*}ConsultarNfseResult").encode())
+            assert etree.QName(resposta).text == \
+                "{http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd}ConsultarNfseResposta"
+            for caminho, acao in (("/rps/CONSULTALOTERPS/ConsultaLoteRPS.svc", certo),
+                                  ("/rps/CONSULTANFSE/ConsultaNfse.svc",
+                                   "http://tempuri.org/IConsultaLoteRPS/ConsultarLoteRPS")):
+                answer = post(caminho, acao)
+                assert answer.status_code == 500
+                assert etree.fromstring(answer.content).findtext(".//faultstring")
     finally:
         box.stop()

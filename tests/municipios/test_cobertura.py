@@ -66,8 +66,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Ginfes")[1:5] == ["14", "14", "4,040,820", "4,040,820"]
     # ISSFortaleza (abrasf_v1, Ginfes' v03 documents in its own wrapping) at its 1.00 address
     assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,002"]
-    assert "população atendida: 130,580,579 de 212,589,522 (61.4 %)" in saida
+    # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
+    assert _linha(saida, "ISSSalvador")[1:5] == ["1", "1", "2,568,928", "2,568,928"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,003"]
+    assert "população atendida: 133,149,507 de 212,589,522 (62.6 %)" in saida
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,8 @@ C14N_ALGS = {"http://www.w3.org/TR/2001/REC-xml-c14n-20010315": False,
 DIGESTS = {DS + "sha1": hashlib.sha1, "http://www.w3.org/2001/04/xmlenc#sha256": hashlib.sha256}
 SIGNATURES = {DS + "rsa-sha1": hashes.SHA1,
               "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256}
-_POR_ID = etree.XPath("//*[@Id=$id]")
+_POR_ID = etree.XPath("//*[@Id=$id or @id=$id]")
+"""The referenced element: ``Id``, or ``id`` as ISSSalvador spells it."""
 _certificado = lru_cache(maxsize=1024)(x509.load_der_x509_certificate)
 """An emitter signs every document with one certificate: loaded (and its key read) once."""
 

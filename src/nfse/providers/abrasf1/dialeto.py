@@ -2,16 +2,21 @@
 registry options only this provider knows (the other options are the ``abrasf`` provider's,
 read by ``variante_de``):
 
+``leiaute_v1``
+    ``"ginfes_v03"`` (Ginfes' v03 schemas) or ``"salvador"`` (the ABRASF namespace of
+    ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``).
 ``argumentos_v1``
     ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
-    ``return``) or ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
+    ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
     the document, ``EnviarLoteRpsEnvio``...; the answer in an element named after the answer,
-    ``EnviarLoteRpsResposta``...: ACBr ``ISSFortaleza.Provider.pas``, ``Recepcionar``...).
+    ``EnviarLoteRpsResposta``...: ACBr ``ISSFortaleza.Provider.pas``, ``Recepcionar``...) or
+    ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``).
 ``cancelamento_v1``
-    ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``) or ``"v02"``
+    ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
     (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
     ``Prestador`` + ``NumeroNfse``; ACBr ``ConfigSchemas.CancelarNFSe :=
-    'servico_cancelar_nfse_envio_v02.xsd'``).
+    'servico_cancelar_nfse_envio_v02.xsd'``) or ``"nenhum"`` (ISSSalvador: the city cancels
+    only by administrative process; a cancellation is refused without sending anything).
 
 ``namespace_servico`` (an ``abrasf`` option) may hold ``{ambiente}``, replaced by
 ``producao`` or ``homologacao``: ISSFortaleza's operations are in
@@ -26,15 +31,17 @@ from typing import Any
 
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
-ARGUMENTOS = ("arg", "documento")
-CANCELAMENTOS = ("v03", "v02")
-CHAVES = frozenset({"argumentos_v1", "cancelamento_v1"})
+LEIAUTES = ("ginfes_v03", "salvador")
+ARGUMENTOS = ("arg", "documento", "tempuri")
+CANCELAMENTOS = ("v03", "v02", "nenhum")
+CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
 
 
 @dataclass(frozen=True)
 class Dialeto:
     argumentos: str = "arg"
     cancelamento: str = "v03"
+    leiaute: str = "ginfes_v03"
 
 
 GINFES = Dialeto()
@@ -52,7 +59,8 @@ def dialeto_de(opcoes: Mapping[str, Any] | None) -> Dialeto:
     """The wrapping options; ``VarianteInvalida`` for an unknown value."""
     opcoes = opcoes or {}
     return Dialeto(_escolha(opcoes, "argumentos_v1", ARGUMENTOS),
-                   _escolha(opcoes, "cancelamento_v1", CANCELAMENTOS))
+                   _escolha(opcoes, "cancelamento_v1", CANCELAMENTOS),
+                   _escolha(opcoes, "leiaute_v1", LEIAUTES))
 
 
 def variante(opcoes: Mapping[str, Any] | None) -> Variante:

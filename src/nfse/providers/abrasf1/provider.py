@@ -111,7 +111,8 @@ class Abrasf1Provider:
                                                                 emissor.ambiente),
                                          dialeto)
         try:
-            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+            answer = self.transport.request("POST", soap.endereco(emissor.base_url, operacao,
+                                                                  dialeto), emissor.a1,
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
@@ -275,8 +276,14 @@ class Abrasf1Provider:
         ``codigo_cancelamento``; v02 has none)."""
         try:
             variante = variante_de(emissor.opcoes)
+            cancelamento = dialeto_de(emissor.opcoes).cancelamento
+            if cancelamento == "nenhum":
+                return Outcome(Result.REJECTED, erros=(Erro(
+                    "cancelamento_indisponivel", "O município não cancela NFS-e por web "
+                    "service: o cancelamento é pedido à prefeitura por processo "
+                    "administrativo", "Cancele a nota no sistema da prefeitura"),))
             montar = pedidos.cancelar_nfse_v02 \
-                if dialeto_de(emissor.opcoes).cancelamento == "v02" else pedidos.cancelar_nfse
+                if cancelamento == "v02" else pedidos.cancelar_nfse
             dados = montar(nota, numero, emissor, variante)
         except VarianteInvalida as exc:
             return _configuracao(exc)
@@ -298,7 +305,9 @@ class Abrasf1Provider:
             return self._registrado(nota, numero, emissor, variante, Outcome(
                 Result.UNKNOWN, exchanges=exchanges,
                 mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})"))
-        confirmacao = respostas.cancelamento(parsed) or respostas.sucesso_v02(parsed)
+        confirmacao = respostas.cancelamento(parsed)
+        if confirmacao is None:
+            confirmacao = respostas.sucesso_v02(parsed)
         if confirmacao is not None:
             return Outcome(Result.AUTHORIZED, numero=numero,
                            xml=abrasf_respostas.documento(confirmacao), exchanges=exchanges)

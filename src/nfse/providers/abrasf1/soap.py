@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
+from nfse.providers.abrasf1 import salvador
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -50,6 +51,8 @@ DOCUMENTOS = {
 
 def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
     """The WSDL operation of an ABRASF 1.0 operation in ``dialeto``."""
+    if dialeto.argumentos == "tempuri":
+        return salvador.OPERACOES[operacao][0]
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
     return OPERACOES[operacao]
@@ -82,6 +85,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
              dialeto: Dialeto = GINFES) -> tuple[bytes, dict[str, str]]:
     """The SOAP request of ``operacao`` (an ABRASF name: ``RecepcionarLoteRps``...) and its
     HTTP headers."""
+    if dialeto.argumentos == "tempuri":
+        return _tempuri(operacao, dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
@@ -90,6 +95,28 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
              + f"</ns1:{elemento}></soap:Body></soap:Envelope>")
     return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
                                    "SOAPAction": '""', "Accept": "text/xml"}
+
+
+def _tempuri(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
+    """ISSSalvador's .NET call: ``tem:<Operação>/tem:<argumento>`` with the document in
+    CDATA (escaped text if it could not be), and its SOAPAction."""
+    elemento, argumento, _, _ = salvador.OPERACOES[operacao]
+    conteudo = escape(dados) if "]]>" in dados else f"<![CDATA[{dados}]]>"
+    texto = (f'<?xml version="1.0" encoding="utf-8"?>'
+             f'<soap:Envelope xmlns:soap="{SOAP11}" xmlns:tem="{salvador.TEMPURI}"><soap:Body>'
+             f"<tem:{elemento}><tem:{argumento}>{conteudo}</tem:{argumento}></tem:{elemento}>"
+             "</soap:Body></soap:Envelope>")
+    return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
+                                   "SOAPAction": f'"{salvador.acao(operacao)}"',
+                                   "Accept": "text/xml"}
+
+
+def endereco(base_url: str, operacao: str, dialeto: Dialeto) -> str:
+    """Where ``operacao`` is sent: the system's one address, or (ISSSalvador) the
+    operation's own service beside it."""
+    if dialeto.argumentos == "tempuri":
+        return salvador.endereco(base_url, operacao)
+    return base_url
 
 
 def documento(parsed: etree._Element) -> etree._Element:

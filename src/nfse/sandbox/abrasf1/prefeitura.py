@@ -36,6 +36,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -48,10 +49,11 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
+from nfse.sandbox.abrasf1 import salvador
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
-from nfse.xml.sign import sign
+from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import validate
 
 GINFES = "http://www.ginfes.com.br/"
@@ -94,6 +96,10 @@ UF_POR_CODIGO = {
 MUNICIPIO_PADRAO = "3518800"
 """Guarulhos/SP, the largest Ginfes municipality."""
 RpsId = tuple[str, str, str]
+_VERIFICADA: ContextVar[tuple[x509.Certificate | None] | None] = ContextVar(
+    "assinatura_verificada", default=None)
+"""The signer of a request whose signatures were checked as it came (ISSSalvador's, read
+again in Ginfes' structure, where its digests no longer hold)."""
 
 
 class Rejeicao(Exception):
@@ -204,8 +210,11 @@ class Prefeitura:
 
     # -- entry ---------------------------------------------------------------------------
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
-                chamador: x509.Certificate | None) -> bytes:
-        """The ``...Resposta`` document (bytes, no declaration) of one call."""
+                chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
+        """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
+        layout or (``leiaute == "salvador"``) in ISSSalvador's."""
+        if leiaute == "salvador":
+            return self._salvador(operacao, dados, chamador)
         if operacao == CANCELAR_V02:
             return self._cancelar_v02(dados, chamador)
         if operacao not in DOCUMENTOS:
@@ -223,6 +232,52 @@ class Prefeitura:
         if problemas:  # the sandbox's own bug: it must never answer outside the schema
             raise RuntimeError(f"resposta {resposta} fora do esquema: {problemas[:3]}")
         return etree.tostring(answer, encoding="UTF-8", xml_declaration=False)
+
+    def _salvador(self, operacao: str, dados: str,
+                  chamador: x509.Certificate | None) -> bytes:
+        """One ISSSalvador call: the request checked against ``nfse_salvador.xsd`` and its
+        signatures as it came, played by the Ginfes rules, answered in Salvador's layout."""
+        envio, base = DOCUMENTOS[operacao]
+        resposta = envio.removesuffix("Envio") + "Resposta"
+        self.processar_pendentes()
+        token = None
+        try:
+            original = self._documento(dados, envio, salvador.NS, str(salvador.ESQUEMA))
+            cert = self._assinaturas_salvador(original)
+            root = salvador.para_ginfes(original, _ns(base, "envio"), TIPOS)
+            token = _VERIFICADA.set((cert,))
+            answer = getattr(self, "_" + _snake(operacao.removesuffix("V3")))(root, chamador)
+        except Rejeicao as exc:
+            answer = self._erros(resposta, _ns(base, "resposta"), exc.mensagens)
+        finally:
+            if token is not None:
+                _VERIFICADA.reset(token)
+        saida = salvador.para_salvador(answer)
+        for nfse in saida.iter(f"{{{salvador.NS}}}Nfse"):
+            for antiga in nfse.findall(ds("Signature")):  # over the Ginfes form: signed again
+                nfse.remove(antiga)
+            inf = nfse.find(f"{{{salvador.NS}}}InfNfse")
+            nfse.append(etree.fromstring(signature(c14n(inf), inf.get("id") or "",
+                                                   self.signer)))
+        problemas = validate(saida, self.xsd_dir / salvador.ESQUEMA)
+        if problemas:  # the sandbox's own bug: it must never answer outside the schema
+            raise RuntimeError(f"resposta {resposta} fora do esquema de Salvador: "
+                               f"{problemas[:3]}")
+        return etree.tostring(saida, encoding="UTF-8", xml_declaration=False)
+
+    def _assinaturas_salvador(self, root: etree._Element) -> x509.Certificate | None:
+        """ISSSalvador's signatures: the lot's (required), each RPS's (when present) over
+        its ``InfRps``; the signer of the lot, or None for a query (unsigned)."""
+        cert = None
+        lote = root.find(f"{{{salvador.NS}}}LoteRps")
+        if lote is not None:
+            cert = self._assinatura(root, lote, root, "do lote", obrigatoria=True)
+            for rps in lote.iter(f"{{{salvador.NS}}}Rps"):
+                inf = rps.find(f"{{{salvador.NS}}}InfRps")
+                do_rps = self._assinatura(root, inf, rps, "do RPS", obrigatoria=False)
+                prestador = (lote.findtext(f"{{{salvador.NS}}}Cnpj") or "").strip()
+                self._titular(do_rps, prestador, "do RPS")
+        return cert
 
     def _cabecalho(self, texto: str | None) -> None:
         if not texto:
@@ -264,7 +319,11 @@ class Prefeitura:
     def _assinatura(self, root: etree._Element, assinado: etree._Element,
                     onde: etree._Element, o_que: str, obrigatoria: bool) -> x509.Certificate | None:
         """Verify the Signature that is a child of ``onde``: over the whole document
-        (``URI=""``, Ginfes' way) or over ``assinado`` (by its Id)."""
+        (``URI=""``, Ginfes' way) or over ``assinado`` (by its Id). A request already
+        verified as it came (``_VERIFICADA``) answers its signer."""
+        verificada = _VERIFICADA.get()
+        if verificada is not None:
+            return verificada[0]
         signature = onde.find(ds("Signature"))
         if signature is None:
             if obrigatoria:

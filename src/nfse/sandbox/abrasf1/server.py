@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf1 import soap
+from nfse.sandbox.abrasf1 import salvador, soap
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.faults import Latencia
@@ -18,19 +18,22 @@ from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 
 ENDPOINT = "/ServiceGinfesImpl"
 FORTALEZA = "ISSFortaleza"
+SALVADOR = "ISSSalvador"
 NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
                         "http://homologacao.issfortaleza.com.br")
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
 
 
-def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None) -> str | None:
+def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = ENDPOINT,
+                    acao: str | None = None) -> str | None:
     """Why a call does not follow ``sistema``'s way, or None. ISSFortaleza: arguments named
-    after the documents, its own namespace, the v02 cancellation; Ginfes: ``arg0``/``arg1``;
-    None (the demo's): either way."""
+    after the documents, its own namespace, the v02 cancellation; ISSSalvador: its .NET
+    services, each at its own path with its SOAPAction; Ginfes: ``arg0``/``arg1``; None (the
+    demo's): any of them."""
     if sistema is None:
         return None
     if sistema == FORTALEZA:
-        if not chamada.por_documento:
+        if chamada.estilo != "documento":
             return ("ISSFortaleza recebe os argumentos Cabecalho e com o nome do documento "
                     "(EnviarLoteRpsEnvio...), não arg0/arg1")
         if chamada.namespace not in NAMESPACES_FORTALEZA:
@@ -38,7 +41,16 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None) -> str | None:
                     + " ou ".join(NAMESPACES_FORTALEZA))
         if chamada.operacao == "CancelarNfseV3":
             return "ISSFortaleza cancela com CancelarNfse (leiaute v02), não CancelarNfseV3"
-    elif chamada.por_documento:
+    elif sistema == SALVADOR:
+        if chamada.estilo != "tempuri":
+            return ("ISSSalvador recebe as operações .NET de http://tempuri.org/ "
+                    "(EnviarLoteRPS/loteXML...)")
+        if caminho != salvador.caminho(chamada.operacao):
+            return (f"{chamada.operacao} é atendida em {salvador.caminho(chamada.operacao)}, "
+                    f"não em {caminho}")
+        if (acao or "").strip('"') != salvador.acao(chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif chamada.estilo != "arg":
         return "O Ginfes recebe os argumentos arg0 (cabecalho) e arg1 (documento)"
     return None
 
@@ -55,7 +67,8 @@ class _Handler(SandboxHandler):
         raw = self.read_body()
         if parts == ["_sandbox", "faults"]:
             self.injetar(raw)
-        elif parts == [ENDPOINT.strip("/")]:
+        elif parts == [ENDPOINT.strip("/")] or (parts[:1] == ["rps"] and len(parts) == 3) \
+                or (self.server.sandbox.sistema is None and parts[:1] != ["_sandbox"]):
             self._soap(raw)
         else:
             self.nao_encontrado()
@@ -67,7 +80,8 @@ class _Handler(SandboxHandler):
         except soap.FalhaSoap as exc:
             self._send(500, soap.falha(exc.soap, str(exc), exc.cliente), soap.CONTENT_TYPE)
             return
-        motivo = fora_do_dialeto(chamada, sandbox.sistema)
+        caminho = "/" + "/".join(self.partes())
+        motivo = fora_do_dialeto(chamada, sandbox.sistema, caminho, self.headers.get("SOAPAction"))
         if motivo:
             self._send(500, soap.falha(soap.SOAP11, motivo, True), soap.CONTENT_TYPE)
             return
@@ -75,8 +89,9 @@ class _Handler(SandboxHandler):
 
         def handle() -> bytes | soap.FalhaSoap:
             try:
-                documento = sandbox.prefeitura.atender(chamada.operacao, chamada.cabecalho,
-                                                       chamada.dados, cliente)
+                documento = sandbox.prefeitura.atender(
+                    chamada.interna, chamada.cabecalho, chamada.dados, cliente,
+                    "salvador" if chamada.estilo == "tempuri" else "ginfes_v03")
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))
             return soap.resposta(chamada, documento)
@@ -88,7 +103,7 @@ class _Handler(SandboxHandler):
             else:
                 self._send(200, answer, soap.CONTENT_TYPE)
 
-        if chamada.operacao in MUTANTES:
+        if chamada.interna in MUTANTES:
             self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
         else:
             deliver(handle())
@@ -120,7 +135,10 @@ class Abrasf1Sandbox(HttpsSandbox):
 
     @property
     def url(self) -> str:
-        return f"https://{self.host}:{self.port}{ENDPOINT}"
+        """The address a profile names: the one endpoint, or ISSSalvador's lot service (the
+        others beside it)."""
+        caminho = salvador.caminho("EnviarLoteRPS") if self.sistema == SALVADOR else ENDPOINT
+        return f"https://{self.host}:{self.port}{caminho}"
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "abrasf1.db")

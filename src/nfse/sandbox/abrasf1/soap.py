@@ -6,7 +6,9 @@ escaped text or CDATA. The answer is ``<Op>Response/return`` in the same namespa
 ISSFortaleza's way is read too (ACBr ``ISSFortaleza.Provider.pas``): the strings named
 ``Cabecalho`` and after the document (``EnviarLoteRpsEnvio``...), answered in an element named
 after the answer (``EnviarLoteRpsResposta``...); and Ginfes' v02 cancellation, ``CancelarNfse``
-with the document alone (``arg0``, or ``CancelarNfseEnvio``)."""
+with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's .NET calls
+(``tem:EnviarLoteRPS/tem:loteXML``..., ``nfse.sandbox.abrasf1.salvador``), answered with
+``<Operação>Result``."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
+from nfse.sandbox.abrasf1 import salvador
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -30,16 +33,26 @@ DOCUMENTOS = {
 }
 """Operation → the argument that carries its document in ISSFortaleza's way."""
 OPERACOES = tuple(DOCUMENTOS)
+ARGUMENTOS_TEMPURI = ("loteXML", "consultaxml")
 
 
 @dataclass(frozen=True)
 class Chamada:
     operacao: str
+    """As it came (``RecepcionarLoteRpsV3``, ``EnviarLoteRPS``...)."""
     namespace: str
     cabecalho: str | None
     dados: str
-    por_documento: bool = False
-    """Arguments named after the documents (ISSFortaleza), answered the same way."""
+    estilo: str = "arg"
+    """``arg`` (Ginfes), ``documento`` (arguments named after the documents: ISSFortaleza)
+    or ``tempuri`` (ISSSalvador's .NET services); answered the same way."""
+
+    @property
+    def interna(self) -> str:
+        """The Ginfes operation the call plays."""
+        if self.estilo == "tempuri":
+            return salvador.SERVICOS[self.operacao][0]
+        return self.operacao
 
 
 def _argumento(elemento: etree._Element, nome: str) -> str | None:
@@ -65,6 +78,12 @@ def ler(corpo: bytes) -> Chamada:
     if not elementos:
         raise FalhaSoap("Envelope SOAP sem corpo (Body) ou sem operação")
     nome = etree.QName(elementos[0])
+    if nome.namespace == salvador.TEMPURI and nome.localname in salvador.SERVICOS:
+        dados = next((d for d in (_argumento(elementos[0], a) for a in ARGUMENTOS_TEMPURI)
+                      if d), None)
+        if not dados:
+            raise FalhaSoap(f"Parâmetro loteXML (ou consultaxml) ausente em {nome.localname}")
+        return Chamada(nome.localname, nome.namespace, None, dados, "tempuri")
     if nome.localname not in OPERACOES:
         raise FalhaSoap(f"Operação desconhecida: {nome.localname} (esperada uma de "
                         f"{', '.join(OPERACOES)})")
@@ -80,18 +99,24 @@ def ler(corpo: bytes) -> Chamada:
     if not dados:
         raise FalhaSoap(f"Documento ({documento}, ou arg1) ausente ou vazio em "
                         f"{nome.localname}")
-    return Chamada(nome.localname, nome.namespace or "", cabecalho, dados, por_documento)
+    return Chamada(nome.localname, nome.namespace or "", cabecalho, dados,
+                   "documento" if por_documento else "arg")
 
 
 def resposta(chamada: Chamada, documento: bytes) -> bytes:
-    """``<Op>Response/return`` (or ``<Op>Response/<Resposta>``, the answer's own name, for a
-    call by document) holding ``documento`` as escaped text."""
+    """``<Op>Response/return`` (``<Op>Response/<Resposta>``, the answer's own name, for a
+    call by document; ``<Op>Response/<Op>Result`` for a .NET one) holding ``documento`` as
+    escaped text."""
     envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"soap": SOAP11})
     body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
     operacao = etree.SubElement(body, f"{{{chamada.namespace}}}{chamada.operacao}Response"
                                 if chamada.namespace else f"{chamada.operacao}Response",
                                 nsmap={"ns1": chamada.namespace} if chamada.namespace else None)
-    nome = etree.QName(etree.fromstring(documento)).localname if chamada.por_documento \
-        else "return"
+    if chamada.estilo == "documento":
+        nome = etree.QName(etree.fromstring(documento)).localname
+    elif chamada.estilo == "tempuri":
+        nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
+    else:
+        nome = "return"
     etree.SubElement(operacao, nome).text = documento.decode("utf-8")
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
