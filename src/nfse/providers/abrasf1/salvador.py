@@ -1,6 +1,6 @@
 """ISSSalvador (Salvador/BA): the ABRASF 1.0 documents in the association's single namespace
 (``http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd``, the city's ``nfse_salvador.xsd``,
-copied into ``esquemas/salvador/`` from nfselib-legacy's ``SALVADOR_BA`` folder), one .NET
+copied into ``esquemas/`` from nfselib-legacy's ``SALVADOR_BA`` folder), one .NET
 service per operation, and no cancellation by web service.
 
 The documents have Ginfes' structure (the 1.0 layout both derive from) with three
@@ -29,7 +29,7 @@ from nfse.providers.abrasf1 import esquema
 from nfse.xml.validate import validate
 
 NS = "http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd"
-XSD = esquema.PASTA / "salvador" / "nfse_salvador.xsd"
+XSD = esquema.PASTA / "nfse_salvador.xsd"
 TEMPURI = "http://tempuri.org/"
 ID = "id"
 

@@ -16,7 +16,7 @@ from lxml import etree
 from nfse.sandbox.assinatura import DS
 
 NS = "http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd"
-ESQUEMA = Path("salvador") / "nfse_salvador.xsd"
+ESQUEMA = Path("nfse_salvador.xsd")
 """Relative to the sandbox's schema folder."""
 TEMPURI = "http://tempuri.org/"
 SERVICOS = {
