@@ -2,7 +2,8 @@
 playing its dialect: ISSFortaleza (Fortaleza/CE), Ginfes' v03 documents in its own SOAP
 wrapping (``Cabecalho`` and arguments named after the documents, its own namespace) and
 Ginfes' v02 cancellation (``CancelarNfse``: ``Prestador`` + ``NumeroNfse``); ISSSalvador
-(Salvador/BA), the city's ABRASF schema, one .NET service per operation, no cancellation."""
+(Salvador/BA), the city's ABRASF schema, one .NET service per operation, no cancellation;
+WebISS 1.00 (16 cities), the ABRASF namespace ``http://www.abrasf.org.br/nfse`` over WCF."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
 
 FORTALEZA = "2304400"
 SALVADOR = "2927408"
+MIGUEL_PEREIRA = "3302908"  # WebISS 1.00
 T = {"t": "http://www.ginfes.com.br/tipos_v03.xsd"}
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_HOMOLOGACAO = "http://homologacao.issfortaleza.com.br"
@@ -177,13 +179,15 @@ def test_the_fortaleza_sandbox_refuses_the_ginfes_wrapping(caixa: Abrasf1Sandbox
 
 def test_the_demo_sandbox_serves_every_abrasf_v1_system(tmp_path: Path) -> None:
     """``nfse serve --demo`` starts one ABRASF 1.0 sandbox (no ``sistema``) for every
-    abrasf_v1 homologação: Ginfes', Fortaleza's and Salvador's notes are issued by it."""
+    abrasf_v1 homologação: Ginfes', Fortaleza's, Salvador's and WebISS 1.00's notes are issued
+    by it."""
     box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "demo"))
     box.start()
     try:
         box.trust(a1_teste()[0].cert)
         provider = Abrasf1Provider()
-        for numero, codigo in ((1, FORTALEZA), (2, "3518800"), (3, SALVADOR)):
+        for numero, codigo in ((1, FORTALEZA), (2, "3518800"), (3, SALVADOR),
+                               (4, MIGUEL_PEREIRA)):
             body = nota_exemplo()
             body["prestador"]["codigo_municipio"] = codigo
             emissor = Emissor(a1=a1_teste()[0], ambiente="homologacao", base_url=box.url,
@@ -195,7 +199,8 @@ def test_the_demo_sandbox_serves_every_abrasf_v1_system(tmp_path: Path) -> None:
             cancelada = provider.cancel(nota, "", emitida.numero, "Erro na emissão", emissor)
             assert cancelada.result == (Result.REJECTED if codigo == SALVADOR
                                         else Result.AUTHORIZED), (codigo, cancelada)
-        assert [e["status"] for e in box.emitidas()] == ["cancelada", "cancelada", "autorizada"]
+        assert [e["status"] for e in box.emitidas()] == [
+            "cancelada", "cancelada", "autorizada", "cancelada"]
     finally:
         box.stop()
 
@@ -277,5 +282,73 @@ def test_the_salvador_sandbox_takes_each_operation_at_its_own_service(
                 answer = post(caminho, acao)
                 assert answer.status_code == 500
                 assert etree.fromstring(answer.content).findtext(".//faultstring")
+    finally:
+        box.stop()
+
+
+# -- WebISS 1.00 ---------------------------------------------------------------------------
+
+@pytest.fixture
+def webiss(gateway: Gateway, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
+    """The sandbox playing WebISS 1.00, where every abrasf_v1 homologação goes."""
+    box = _sandbox(tmp_path, "WebISS", MIGUEL_PEREIRA)
+    box.start()
+    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
+    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
+    box.trust(gateway.a1.cert)
+    yield box
+    box.stop()
+
+
+def test_webiss_100_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
+                                                          webiss: Abrasf1Sandbox) -> None:
+    municipio = gateway.client.get(f"/v2/municipios/{MIGUEL_PEREIRA}").json()
+    assert municipio["provedor_nfse"] == "abrasf_v1"
+    assert municipio["sistema_nfse"] == "WebISS"
+    assert provedores.rota(MIGUEL_PEREIRA).url("producao") == \
+        "https://www1.webiss.com.br/miguelpereirarj_wsnfse/NfseServices.svc"
+    nota = gateway.autorizar("webiss-1", nota_fortaleza(MIGUEL_PEREIRA))
+    (emitida,) = webiss.emitidas()
+    assert nota["numero"] == str(emitida["numero"])
+    xml = etree.fromstring(httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content)
+    ns = {"w": "http://www.abrasf.org.br/nfse"}
+    inf = xml.find(".//w:InfNfse", ns)
+    assert inf is not None and inf.findtext("w:Numero", namespaces=ns) == nota["numero"]
+
+    cancel = gateway.client.request("DELETE", "/v2/nfse/webiss-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    cancelada = gateway.client.get("/v2/nfse/webiss-1?completa=1").json()
+    resposta = etree.fromstring(
+        httpx.get(gateway.base_url + cancelada["caminho_xml_cancelamento"]).content)
+    assert resposta.find("w:Confirmacao/w:DataHora", ns) is not None  # WebISS' confirmation
+    assert [e["status"] for e in webiss.emitidas()] == ["cancelada"]
+
+
+def test_the_webiss_sandbox_takes_only_its_wcf_calls(tmp_path: Path) -> None:
+    box = _sandbox(tmp_path, "WebISS", MIGUEL_PEREIRA)
+    box.start()
+    try:
+        a1 = a1_teste()[0]
+        box.trust(a1.cert)
+        emissor = _emissor_de(box, MIGUEL_PEREIRA)
+        consulta = pedidos.consultar_nfse(parse_nfse(nota_fortaleza(MIGUEL_PEREIRA)), "1",
+                                          emissor, variante(emissor.opcoes)).decode()
+        corpo = (f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body>'
+                 '<ConsultarNfse xmlns="http://tempuri.org/"><cabec>x</cabec>'
+                 f"<msg>{escape(consulta)}</msg></ConsultarNfse></soap:Body></soap:Envelope>")
+        with httpx.Client(verify=client_context(a1, str(box.ca_file)), timeout=10) as cliente:
+            def post(acao: str, texto: str = corpo) -> httpx.Response:
+                return cliente.post(box.url, content=texto.encode(), headers={
+                    "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{acao}"'})
+
+            aceita = post("http://tempuri.org/INfseServices/ConsultarNfse")
+            assert aceita.status_code == 200
+            assert "ConsultarNfseResult" in aceita.text
+            assert post("http://tempuri.org/INfseServices/CancelarNfse").status_code == 500
+            ginfes = _envelope("ConsultarNfseV3", {"arg0": pedidos.CABECALHO, "arg1": consulta},
+                               "http://homologacao.ginfes.com.br")
+            assert post("", ginfes.decode()).status_code == 500
     finally:
         box.stop()

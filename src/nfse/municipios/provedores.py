@@ -86,9 +86,9 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "codigo_cancelamento": ("1", "2", "4"),
     "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
     "status_nfse": ("ativo", "inativo"),
-    "argumentos_v1": ("arg", "documento", "tempuri"),  # abrasf_v1 (abrasf1/dialeto.py)
+    "argumentos_v1": ("arg", "documento", "tempuri", "wcf"),  # abrasf_v1 (abrasf1/dialeto.py)
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
-    "leiaute_v1": ("ginfes_v03", "salvador"),  # abrasf_v1 (abrasf1/dialeto.py)
+    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse"),  # abrasf_v1 (abrasf1/dialeto.py)
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao")

@@ -3,14 +3,17 @@ registry options only this provider knows (the other options are the ``abrasf`` 
 read by ``variante_de``):
 
 ``leiaute_v1``
-    ``"ginfes_v03"`` (Ginfes' v03 schemas) or ``"salvador"`` (the ABRASF namespace of
-    ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``).
+    ``"ginfes_v03"`` (Ginfes' v03 schemas), ``"salvador"`` (the ABRASF namespace of
+    ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``) or ``"abrasf_nfse"``
+    (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``).
 ``argumentos_v1``
     ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
     ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
     the document, ``EnviarLoteRpsEnvio``...; the answer in an element named after the answer,
     ``EnviarLoteRpsResposta``...: ACBr ``ISSFortaleza.Provider.pas``, ``Recepcionar``...) or
-    ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``).
+    ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``)
+    or ``"wcf"`` (WebISS 1.00: ``<Operação xmlns="http://tempuri.org/">`` with ``cabec`` and
+    ``msg``).
 ``cancelamento_v1``
     ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
     (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
@@ -31,8 +34,8 @@ from typing import Any
 
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
-LEIAUTES = ("ginfes_v03", "salvador")
-ARGUMENTOS = ("arg", "documento", "tempuri")
+LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse")
+ARGUMENTOS = ("arg", "documento", "tempuri", "wcf")
 CANCELAMENTOS = ("v03", "v02", "nenhum")
 CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
 

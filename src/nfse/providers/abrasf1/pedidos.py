@@ -29,7 +29,8 @@ from nfse.model.nota import Endereco, Nota, Pessoa
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, item_lista, optante_simples
 from nfse.providers.abrasf.soap import parser
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.abrasf1 import esquema, salvador
+from nfse.providers.abrasf1 import esquema, salvador, webiss
+from nfse.providers.abrasf1.conversao import converter
 from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.providers.base import Emissor, Erro, Rps
 from nfse.xml.sign import c14n, sign, signature
@@ -300,16 +301,24 @@ def _assinar_id(parent: etree._Element, alvo: etree._Element, emissor: Emissor,
 def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
             lote: etree._Element | None = None) -> bytes:
     """Sign and check a document built in Ginfes' structure, in the system's layout: Ginfes
-    signs the lot by its Id and every other document as a whole; Salvador's documents are
-    converted (``salvador.converter``), each RPS and the lot signed by their ``id``, the
-    queries left unsigned."""
-    if dialeto_de(emissor.opcoes).leiaute != "salvador":
+    signs the lot by its Id and every other document as a whole; WebISS 1.00's documents are
+    converted to its namespace, the lot alone signed; Salvador's converted
+    (``conversao.converter``), each RPS and the lot signed by their ``id``, the queries left
+    unsigned."""
+    leiaute = dialeto_de(emissor.opcoes).leiaute
+    if leiaute == "abrasf_nfse":
+        doc = converter(root, webiss.NS, {}, "Id")
+        alvo = doc.find(f"{{{webiss.NS}}}LoteRps") if lote is not None else None
+        if alvo is not None:
+            sign(doc, alvo, emissor.a1, variante.assinatura)
+        return _verificado(doc, webiss.problemas, "WebISS 1.00")
+    if leiaute != "salvador":
         if lote is not None:
             sign(root, lote, emissor.a1, variante.assinatura)
         else:
             _assinado(root, emissor, variante)
         return _verificado(root)
-    doc = salvador.converter(root)
+    doc = converter(root, salvador.NS, salvador.RENOMEADOS, salvador.ID)
     if lote is not None:
         for rps in doc.iter(f"{{{salvador.NS}}}Rps"):
             inf = rps.find(f"{{{salvador.NS}}}InfRps")
@@ -407,11 +416,15 @@ def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante)
     campos = "".join(etree.tostring(c, encoding="unicode").replace(f' xmlns="{TIPOS}"', "")
                      for c in ident)
     codigo = f"{int(variante.codigo_cancelamento):04d}"
+    if dialeto_de(emissor.opcoes).leiaute == "abrasf_nfse":  # Pedido qualified, unsigned
+        codigo = str(int(variante.codigo_cancelamento))
     root = etree.fromstring(
         f'<CancelarNfseEnvio xmlns="{esquema.namespace("CancelarNfseEnvio")}"><Pedido xmlns="">'
         f'<InfPedidoCancelamento xmlns="{TIPOS}"><IdentificacaoNfse>{campos}'
         f"</IdentificacaoNfse><CodigoCancelamento>{codigo}</CodigoCancelamento>"
         "</InfPedidoCancelamento></Pedido></CancelarNfseEnvio>", parser())
+    if dialeto_de(emissor.opcoes).leiaute == "abrasf_nfse":
+        return _fechar(root, emissor, variante)
     return _verificado(_assinado(root, emissor, variante, dentro=root[0]))
 
 

@@ -4,11 +4,12 @@ copied into ``esquemas/`` from nfselib-legacy's ``SALVADOR_BA`` folder), one .NE
 service per operation, and no cancellation by web service.
 
 The documents have Ginfes' structure (the 1.0 layout both derive from) with three
-differences, so they are built as Ginfes' and converted (``converter``): every element in the
-one namespace, the identifying attribute written ``id`` (ACBr ``ISSSalvador.Provider.pas``:
-``ConfigGeral.Identificador := 'id'``), and the civil construction group spelled
-``ContrucaoCivil`` (as the schema has it). The RPS and the lot are signed (``ConfigAssinar``:
-``Rps``, ``LoteRps``); the queries are not (the schema has no room for a signature in them).
+differences, so they are built as Ginfes' and converted (``conversao.converter``): every
+element in the one namespace, the identifying attribute written ``id`` (ACBr
+``ISSSalvador.Provider.pas``: ``ConfigGeral.Identificador := 'id'``), and the civil
+construction group spelled ``ContrucaoCivil`` (as the schema has it). The RPS and the lot
+are signed (``ConfigAssinar``: ``Rps``, ``LoteRps``); the queries are not (the schema has no
+room for a signature in them).
 
 Each operation is ``tem:<Operação>`` in ``http://tempuri.org/`` with one string argument,
 ``loteXML`` or ``consultaxml``, in CDATA; the SOAPAction is
@@ -49,7 +50,6 @@ OPERACOES: dict[str, tuple[str, str, str, str]] = {
 """ABRASF 1.0 operation → (.NET operation, argument, service interface, path under /rps/)."""
 RENOMEADOS = {"ConstrucaoCivil": "ContrucaoCivil"}
 
-
 def endereco(base_url: str, operacao: str) -> str:
     """The address of ``operacao`` beside ``base_url`` (the lot's service, or any address
     of the same folder layout: a sandbox's)."""
@@ -59,26 +59,6 @@ def endereco(base_url: str, operacao: str) -> str:
 def acao(operacao: str) -> str:
     nome, _, interface, _ = OPERACOES[operacao]
     return f"{TEMPURI}{interface}/{nome}"
-
-
-def converter(root: etree._Element, ns: str = NS,
-              renomeados: dict[str, str] = RENOMEADOS, ident: str = ID) -> etree._Element:
-    """``root`` (a Ginfes-structured document, unsigned) with every element in ``ns``, the
-    ``Id`` attributes written ``ident`` and the elements of ``renomeados`` renamed."""
-    def copia(origem: etree._Element, destino: etree._Element | None) -> etree._Element:
-        nome = etree.QName(origem).localname
-        tag = f"{{{ns}}}{renomeados.get(nome, nome)}"
-        novo = etree.Element(tag, nsmap={None: ns}) if destino is None \
-            else etree.SubElement(destino, tag)
-        for chave, valor in origem.attrib.items():
-            novo.set(ident if chave == "Id" else chave, valor)
-        novo.text = origem.text
-        for filho in origem:
-            if isinstance(filho.tag, str):
-                copia(filho, novo)
-        return novo
-
-    return copia(root, None)
 
 
 def problemas(doc: etree._Element) -> list[str]:

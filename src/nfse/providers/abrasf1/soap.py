@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import salvador
+from nfse.providers.abrasf1 import salvador, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -53,6 +53,8 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
     """The WSDL operation of an ABRASF 1.0 operation in ``dialeto``."""
     if dialeto.argumentos == "tempuri":
         return salvador.OPERACOES[operacao][0]
+    if dialeto.argumentos == "wcf":
+        return operacao
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
     return OPERACOES[operacao]
@@ -87,6 +89,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
     HTTP headers."""
     if dialeto.argumentos == "tempuri":
         return _tempuri(operacao, dados.decode("utf-8"))
+    if dialeto.argumentos == "wcf":
+        return _wcf(operacao, dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
@@ -108,6 +112,18 @@ def _tempuri(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
              "</soap:Body></soap:Envelope>")
     return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
                                    "SOAPAction": f'"{salvador.acao(operacao)}"',
+                                   "Accept": "text/xml"}
+
+
+def _wcf(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
+    """WebISS 1.00's WCF call: ``<Operação xmlns="http://tempuri.org/">`` with ``cabec`` and
+    ``msg`` as escaped text, and its SOAPAction."""
+    texto = (f'<?xml version="1.0" encoding="utf-8"?>'
+             f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
+             f'<{operacao} xmlns="{webiss.TEMPURI}"><cabec>{escape(webiss.CABECALHO)}</cabec>'
+             f"<msg>{escape(dados)}</msg></{operacao}></soap:Body></soap:Envelope>")
+    return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
+                                   "SOAPAction": f'"{webiss.acao(operacao)}"',
                                    "Accept": "text/xml"}
 
 

@@ -49,7 +49,7 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
-from nfse.sandbox.abrasf1 import salvador
+from nfse.sandbox.abrasf1 import salvador, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
@@ -213,8 +213,8 @@ class Prefeitura:
                 chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
         """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
         layout or (``leiaute == "salvador"``) in ISSSalvador's."""
-        if leiaute == "salvador":
-            return self._salvador(operacao, dados, chamador)
+        if leiaute in ("salvador", "abrasf_nfse"):
+            return self._convertido(operacao, dados, chamador, leiaute)
         if operacao == CANCELAR_V02:
             return self._cancelar_v02(dados, chamador)
         if operacao not in DOCUMENTOS:
@@ -233,18 +233,23 @@ class Prefeitura:
             raise RuntimeError(f"resposta {resposta} fora do esquema: {problemas[:3]}")
         return etree.tostring(answer, encoding="UTF-8", xml_declaration=False)
 
-    def _salvador(self, operacao: str, dados: str,
-                  chamador: x509.Certificate | None) -> bytes:
-        """One ISSSalvador call: the request checked against ``nfse_salvador.xsd`` and its
-        signatures as it came, played by the Ginfes rules, answered in Salvador's layout."""
+    def _convertido(self, operacao: str, dados: str, chamador: x509.Certificate | None,
+                    leiaute: str) -> bytes:
+        """One ISSSalvador or WebISS 1.00 call: the request checked against the system's
+        schema and its signatures as it came, played by the Ginfes rules in Ginfes'
+        structure, answered in the system's layout (the notes and cancellations signed again
+        over it) and checked against its schema."""
         envio, base = DOCUMENTOS[operacao]
         resposta = envio.removesuffix("Envio") + "Resposta"
+        ns, ident = (salvador.NS, "id") if leiaute == "salvador" else (webiss.NS, "Id")
+        esquema_envio = str(salvador.ESQUEMA) if leiaute == "salvador" else webiss.esquema(envio)
         self.processar_pendentes()
         token = None
         try:
-            original = self._documento(dados, envio, salvador.NS, str(salvador.ESQUEMA))
-            cert = self._assinaturas_salvador(original)
-            root = salvador.para_ginfes(original, _ns(base, "envio"), TIPOS)
+            original = self._documento(dados, envio, ns, esquema_envio)
+            cert = self._assinaturas_convertido(original, ns)
+            para_ginfes = salvador.para_ginfes if leiaute == "salvador" else webiss.para_ginfes
+            root = para_ginfes(original, _ns(base, "envio"), TIPOS)
             token = _VERIFICADA.set((cert,))
             answer = getattr(self, "_" + _snake(operacao.removesuffix("V3")))(root, chamador)
         except Rejeicao as exc:
@@ -252,30 +257,42 @@ class Prefeitura:
         finally:
             if token is not None:
                 _VERIFICADA.reset(token)
-        saida = salvador.para_salvador(answer)
-        for nfse in saida.iter(f"{{{salvador.NS}}}Nfse"):
-            for antiga in nfse.findall(ds("Signature")):  # over the Ginfes form: signed again
-                nfse.remove(antiga)
-            inf = nfse.find(f"{{{salvador.NS}}}InfNfse")
-            nfse.append(etree.fromstring(signature(c14n(inf), inf.get("id") or "",
-                                                   self.signer)))
-        problemas = validate(saida, self.xsd_dir / salvador.ESQUEMA)
+        saida = salvador.para_salvador(answer) if leiaute == "salvador" \
+            else webiss.para_webiss(answer)
+        for pai, filho in ((f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
+                           (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")):
+            for assinado in saida.iter(pai):
+                for antiga in assinado.findall(ds("Signature")):  # over the Ginfes form
+                    assinado.remove(antiga)
+                alvo = assinado.find(filho)
+                assinado.append(etree.fromstring(signature(c14n(alvo), alvo.get(ident) or "",
+                                                           self.signer)))
+        esquema_resposta = salvador.ESQUEMA if leiaute == "salvador" \
+            else webiss.esquema(resposta)
+        problemas = validate(saida, self.xsd_dir / esquema_resposta)
         if problemas:  # the sandbox's own bug: it must never answer outside the schema
-            raise RuntimeError(f"resposta {resposta} fora do esquema de Salvador: "
+            raise RuntimeError(f"resposta {resposta} fora do esquema ({leiaute}): "
                                f"{problemas[:3]}")
         return etree.tostring(saida, encoding="UTF-8", xml_declaration=False)
 
-    def _assinaturas_salvador(self, root: etree._Element) -> x509.Certificate | None:
-        """ISSSalvador's signatures: the lot's (required), each RPS's (when present) over
-        its ``InfRps``; the signer of the lot, or None for a query (unsigned)."""
+    def _assinaturas_convertido(self, root: etree._Element,
+                                ns: str) -> x509.Certificate | None:
+        """The signatures of an ISSSalvador or WebISS request: the lot's (required), each
+        RPS's (when present) over its ``InfRps``; the signer of the lot, or None for another
+        request (the cancellation's ``Pedido`` is checked when signed)."""
         cert = None
-        lote = root.find(f"{{{salvador.NS}}}LoteRps")
+        lote = root.find(f"{{{ns}}}LoteRps")
+        pedido = root.find(f"{{{ns}}}Pedido")
+        if pedido is not None:
+            inf = pedido.find(f"{{{ns}}}InfPedidoCancelamento")
+            return self._assinatura(root, inf, pedido, "do pedido de cancelamento",
+                                    obrigatoria=False)
         if lote is not None:
             cert = self._assinatura(root, lote, root, "do lote", obrigatoria=True)
-            for rps in lote.iter(f"{{{salvador.NS}}}Rps"):
-                inf = rps.find(f"{{{salvador.NS}}}InfRps")
+            for rps in lote.iter(f"{{{ns}}}Rps"):
+                inf = rps.find(f"{{{ns}}}InfRps")
                 do_rps = self._assinatura(root, inf, rps, "do RPS", obrigatoria=False)
-                prestador = (lote.findtext(f"{{{salvador.NS}}}Cnpj") or "").strip()
+                prestador = (lote.findtext(f"{{{ns}}}Cnpj") or "").strip()
                 self._titular(do_rps, prestador, "do RPS")
         return cert
 
@@ -653,8 +670,8 @@ class Prefeitura:
 
     def _cancelar_nfse(self, root: etree._Element,
                        chamador: x509.Certificate | None) -> etree._Element:
-        pedido = root.find("Pedido")
-        assert pedido is not None  # the schema requires it (unqualified)
+        pedido = next(filho for filho in root if isinstance(filho.tag, str)
+                      and etree.QName(filho).localname == "Pedido")  # the schema requires it
         inf = pedido.find("t:InfPedidoCancelamento", T)
         ident = inf.find("t:IdentificacaoNfse", T)
         prestador = _texto(ident, "t:Cnpj")

@@ -42,17 +42,17 @@ def acao(operacao: str) -> str:
     return f"{TEMPURI}{SERVICOS[operacao][1]}/{operacao}"
 
 
-def _copia(origem: etree._Element, destino: etree._Element | None,
+def copia(origem: etree._Element, destino: etree._Element | None,
            ns_de: Callable[[int], str], renomeados: dict[str, str], de: str, para: str,
            profundidade: int = 0) -> etree._Element:
     """``origem`` rewritten under ``destino``: namespaces by depth, names and the
     identifying attribute renamed; signatures copied as they are."""
     qname = etree.QName(origem)
     if qname.namespace == DS:
-        copia = etree.fromstring(etree.tostring(origem))
+        assinatura = etree.fromstring(etree.tostring(origem))
         if destino is not None:
-            destino.append(copia)
-        return copia
+            destino.append(assinatura)
+        return assinatura
     nome = renomeados.get(qname.localname, qname.localname)
     ns = ns_de(profundidade)
     tag = f"{{{ns}}}{nome}"
@@ -67,21 +67,21 @@ def _copia(origem: etree._Element, destino: etree._Element | None,
     novo.text = origem.text
     for filho in origem:
         if isinstance(filho.tag, str):
-            _copia(filho, novo, ns_de, renomeados, de, para, profundidade + 1)
+            copia(filho, novo, ns_de, renomeados, de, para, profundidade + 1)
     return novo
 
 
 def para_ginfes(root: etree._Element, servico: str, tipos: str) -> etree._Element:
     """A Salvador request in Ginfes' structure: the root and its children in the service's
     namespace ``servico``, the rest in ``tipos``; ``id`` → ``Id``."""
-    return _copia(root, None, lambda p: servico if p < 2 else tipos, PARA_GINFES, "id", "Id")
+    return copia(root, None, lambda p: servico if p < 2 else tipos, PARA_GINFES, "id", "Id")
 
 
 def para_salvador(root: etree._Element) -> etree._Element:
     """A Ginfes-structured answer in Salvador's namespace; ``Id`` → ``id``, ``Competencia``
     as a date-time (``tcInfNfse``), no ``NfseCancelamento`` (the city's ``tcCompNfse`` has
     none)."""
-    novo = _copia(root, None, lambda _: NS, PARA_SALVADOR, "Id", "id")
+    novo = copia(root, None, lambda _: NS, PARA_SALVADOR, "Id", "id")
     for competencia in novo.iter(f"{{{NS}}}Competencia"):
         if competencia.text and "T" not in competencia.text:
             competencia.text += "T00:00:00"

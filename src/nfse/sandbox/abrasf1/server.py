@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf1 import salvador, soap
+from nfse.sandbox.abrasf1 import salvador, soap, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.faults import Latencia
@@ -19,6 +19,7 @@ from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 ENDPOINT = "/ServiceGinfesImpl"
 FORTALEZA = "ISSFortaleza"
 SALVADOR = "ISSSalvador"
+WEBISS = "WebISS"
 NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
                         "http://homologacao.issfortaleza.com.br")
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
@@ -29,7 +30,7 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = E
     """Why a call does not follow ``sistema``'s way, or None. ISSFortaleza: arguments named
     after the documents, its own namespace, the v02 cancellation; ISSSalvador: its .NET
     services, each at its own path with its SOAPAction; Ginfes: ``arg0``/``arg1``; None (the
-    demo's): any of them."""
+    demo's): any of them. WebISS: its WCF operations with their SOAPAction."""
     if sistema is None:
         return None
     if sistema == FORTALEZA:
@@ -49,6 +50,12 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = E
             return (f"{chamada.operacao} é atendida em {salvador.caminho(chamada.operacao)}, "
                     f"não em {caminho}")
         if (acao or "").strip('"') != salvador.acao(chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif sistema == WEBISS:
+        if chamada.estilo != "wcf":
+            return ("O WebISS 1.00 recebe as operações WCF de http://tempuri.org/ com cabec e "
+                    "msg")
+        if (acao or "").strip('"') != webiss.acao(chamada.operacao):
             return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
     elif chamada.estilo != "arg":
         return "O Ginfes recebe os argumentos arg0 (cabecalho) e arg1 (documento)"
@@ -91,7 +98,8 @@ class _Handler(SandboxHandler):
             try:
                 documento = sandbox.prefeitura.atender(
                     chamada.interna, chamada.cabecalho, chamada.dados, cliente,
-                    "salvador" if chamada.estilo == "tempuri" else "ginfes_v03")
+                    {"tempuri": "salvador", "wcf": "abrasf_nfse"}.get(chamada.estilo,
+                                                                     "ginfes_v03"))
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))
             return soap.resposta(chamada, documento)

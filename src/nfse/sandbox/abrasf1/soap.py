@@ -8,7 +8,8 @@ ISSFortaleza's way is read too (ACBr ``ISSFortaleza.Provider.pas``): the strings
 after the answer (``EnviarLoteRpsResposta``...); and Ginfes' v02 cancellation, ``CancelarNfse``
 with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's .NET calls
 (``tem:EnviarLoteRPS/tem:loteXML``..., ``nfse.sandbox.abrasf1.salvador``), answered with
-``<Operação>Result``."""
+``<Operação>Result``; and WebISS 1.00's WCF calls (``<Operação xmlns="http://tempuri.org/">``
+with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import salvador
+from nfse.sandbox.abrasf1 import salvador, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -45,13 +46,16 @@ class Chamada:
     dados: str
     estilo: str = "arg"
     """``arg`` (Ginfes), ``documento`` (arguments named after the documents: ISSFortaleza)
-    or ``tempuri`` (ISSSalvador's .NET services); answered the same way."""
+    ``tempuri`` (ISSSalvador's .NET services) or ``wcf`` (WebISS 1.00's ``cabec``/``msg``);
+    answered the same way."""
 
     @property
     def interna(self) -> str:
         """The Ginfes operation the call plays."""
         if self.estilo == "tempuri":
             return salvador.SERVICOS[self.operacao][0]
+        if self.estilo == "wcf":
+            return webiss.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -78,6 +82,10 @@ def ler(corpo: bytes) -> Chamada:
     if not elementos:
         raise FalhaSoap("Envelope SOAP sem corpo (Body) ou sem operação")
     nome = etree.QName(elementos[0])
+    msg = _argumento(elementos[0], "msg")
+    if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
+        return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
+                       "wcf")
     if nome.namespace == salvador.TEMPURI and nome.localname in salvador.SERVICOS:
         dados = next((d for d in (_argumento(elementos[0], a) for a in ARGUMENTOS_TEMPURI)
                       if d), None)
@@ -114,7 +122,7 @@ def resposta(chamada: Chamada, documento: bytes) -> bytes:
                                 nsmap={"ns1": chamada.namespace} if chamada.namespace else None)
     if chamada.estilo == "documento":
         nome = etree.QName(etree.fromstring(documento)).localname
-    elif chamada.estilo == "tempuri":
+    elif chamada.estilo in ("tempuri", "wcf"):
         nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
     else:
         nome = "return"
