@@ -2,7 +2,9 @@
 the request documents with its own parser, check the ``cabecalho``, the schema, the
 signatures and the rules, receive lots and process them later, answer queries and
 cancellations with the ``...Resposta`` documents of the v03 schemas (each checked against its
-schema before it leaves).
+schema before it leaves). ISSSalvador's and WebISS 1.00's requests are checked in their own
+layouts and read in Ginfes' structure (``_convertido``); ISSFortaleza's v02 cancellation by
+``_cancelar_v02``.
 
 A lot is received at once (protocol) and processed afterwards, as the real service does in the
 background: here, when a request arrives after the lot was asked about (its situation, or one

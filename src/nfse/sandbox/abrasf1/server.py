@@ -1,6 +1,6 @@
-"""The HTTPS server of the ABRASF 1.0 (Ginfes) sandbox: mutual TLS, one SOAP endpoint at
-``/ServiceGinfesImpl`` for every operation, plus ``/_sandbox/emitidas`` and
-``/_sandbox/faults`` for tests."""
+"""The HTTPS server of the ABRASF 1.0 sandbox: mutual TLS, one SOAP endpoint at
+``/ServiceGinfesImpl`` for every operation (ISSSalvador: one per operation under ``/rps/``),
+plus ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
 
 from __future__ import annotations
 
@@ -120,9 +120,9 @@ class _Handler(SandboxHandler):
 class Abrasf1Sandbox(HttpsSandbox):
     """A local Ginfes (ABRASF 1.0, schemas v03) over mutual TLS. Every request document is
     validated against the shipped schemas and every answer too; lots are processed after
-    ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` = ``"Ginfes"`` or
-    ``"ISSFortaleza"`` takes only that system's wrapping (``fora_do_dialeto``); None, either
-    (the demo serves both systems with one sandbox)."""
+    ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` = ``"Ginfes"``,
+    ``"ISSFortaleza"``, ``"ISSSalvador"`` or ``"WebISS"`` takes only that system's way
+    (``fora_do_dialeto``); None, any (the demo serves every system with one sandbox)."""
 
     handler = _Handler
     thread_name = "sandbox-abrasf1"
