@@ -27,7 +27,7 @@ def ginfes(gateway: Gateway, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
     """The ABRASF 1.0 sandbox beside the gateway's: every abrasf_v1 homologação goes to it
     (``NFSE_ABRASF_V1_URL_HOMOLOGACAO``, as an operator would point it)."""
-    box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "sandbox-ginfes"))
+    box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "sandbox-ginfes"), sistema="Ginfes")
     box.start()
     monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
     monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))

@@ -128,18 +128,18 @@ def test_one_municipality(api: TestClient) -> None:
 
 
 def test_unsupported_municipalities_are_reported_honestly(api: TestClient) -> None:
-    ce = api.get("/v2/municipios/2304400").json()
-    assert ce["nfse_habilitada"] is False and ce["provedor_nfse"] is None
-    assert ce["sistema_nfse"] == "ISSFortaleza"
-    assert "ISSFortaleza" in ce["motivo_nfse"] and "não atende" in ce["motivo_nfse"]
+    mg = api.get("/v2/municipios/3111101").json()  # Campina Verde/MG, on Horus
+    assert mg["nfse_habilitada"] is False and mg["provedor_nfse"] is None
+    assert mg["sistema_nfse"] == "Horus"
+    assert "Horus" in mg["motivo_nfse"] and "não atende" in mg["motivo_nfse"]
     # Franca: the national DPS at SilTecnologia's address, which we do not know for
     # produção; the test company's token is homologação, served by the national test address
     franca = api.get("/v2/municipios/3516200").json()
     assert franca["nfse_habilitada"] is True and franca["provedor_nfse"] == "nacional"
     assert franca["sistema_nfse"] == "SilTecnologia" and franca["motivo_nfse"] is None
-    pagina = api.get("/v2/municipios", params={"sigla_uf": "CE", "nome": "fort"}).json()
+    pagina = api.get("/v2/municipios", params={"sigla_uf": "MG", "nome": "campina v"}).json()
     nomes = {m["nome_municipio"]: m["nfse_habilitada"] for m in pagina}
-    assert nomes["Fortaleza"] is False
+    assert nomes["Campina Verde"] is False
 
 
 @pytest.mark.parametrize("path", [

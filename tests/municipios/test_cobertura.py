@@ -62,9 +62,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
     assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
     assert _linha(saida, "Sintese")[1:3] == ["55", "55"]
-    # ABRASF 2.02 and 2.00 families (versao_layout), their cities on those layouts: WebISS's
-    # other 16 are on its ABRASF 1.0 web service
-    assert _linha(saida, "WebISS")[1:5] == ["76", "60", "6,635,596", "6,251,252"]
+    # ABRASF 2.02 and 2.00 families (versao_layout), their cities on those layouts; WebISS's
+    # other 16, on its ABRASF 1.0 web service, by abrasf_v1 (sistemas/webiss_v1.toml)
+    assert _linha(saida, "WebISS")[1:5] == ["76", "76", "6,635,596", "6,635,596"]
     assert _linha(saida, "GestaoISS")[1:3] == ["8", "8"]
     assert _linha(saida, "Futurize")[1:3] == ["109", "109"]
     assert _linha(saida, "GovDigital")[1:3] == ["17", "17"]
@@ -84,8 +84,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
     assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
     assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,607"]
-    assert "população atendida: 154,774,646 de 212,589,522 (72.8 %)" in saida
+    # ISSFortaleza (abrasf_v1, Ginfes' v03 documents in its own wrapping) at its 1.00 address
+    assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
+    # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
+    assert _linha(saida, "ISSSalvador")[1:5] == ["1", "1", "2,568,928", "2,568,928"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,625"]
+    assert "população atendida: 160,302,330 de 212,589,522 (75.4 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

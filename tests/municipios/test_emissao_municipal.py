@@ -23,7 +23,7 @@ from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import empresas
 from tests.support import CNPJ, Gateway, nota_exemplo
 
-FORTALEZA = "2304400"  # own emitter (ISSFortaleza), not served
+CAMPINA_VERDE = "3111101"  # own emitter (Horus), not served
 FRANCA = "3516200"
 LOGIN, SENHA = "usuario-da-empresa", "senha-ou-chave-da-empresa"
 
@@ -42,23 +42,23 @@ def _nota(municipio: str) -> dict:
 
 
 def test_post_for_an_unsupported_municipality_is_a_400_sent_nowhere(gateway: Gateway) -> None:
-    answer = gateway.client.post("/v2/nfse?ref=em-sao-paulo", json=_nota(FORTALEZA))
+    answer = gateway.client.post("/v2/nfse?ref=em-sao-paulo", json=_nota(CAMPINA_VERDE))
     assert answer.status_code == 400
     body = answer.json()
     assert body["codigo"] == "municipio_nao_atendido"
-    assert "Fortaleza/CE" in body["mensagem"] and "ISSFortaleza" in body["mensagem"]
+    assert "Campina Verde/MG" in body["mensagem"] and "Horus" in body["mensagem"]
     assert body["erros"][0]["campo"] == "prestador.codigo_municipio"
     assert gateway.client.get("/v2/nfse/em-sao-paulo").status_code == 404
     assert gateway.sandbox.emitidas() == []
 
 
 def test_a_dry_run_for_an_unsupported_municipality_is_not_valid(gateway: Gateway) -> None:
-    answer = gateway.client.post("/v2/nfse?ref=ensaio-sp&dry_run=1", json=_nota(FORTALEZA))
+    answer = gateway.client.post("/v2/nfse?ref=ensaio-sp&dry_run=1", json=_nota(CAMPINA_VERDE))
     assert answer.status_code == 200
     body = answer.json()
     assert body["valido"] is False
     assert body["erros"][0]["codigo"] == "municipio_nao_atendido"
-    assert "ISSFortaleza" in body["erros"][0]["mensagem"]
+    assert "Horus" in body["erros"][0]["mensagem"]
 
 
 def _token_producao(gateway: Gateway) -> str:

@@ -18,7 +18,7 @@ CACERES = "5102504"  # RLZ on the ABRASF reference WSDL
 FRANCA = "3516200"  # SilTecnologia: the national DPS at its own address
 CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
 SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), served by the paulistana provider
-FORTALEZA = "2304400"  # own emitter (ISSFortaleza), not served
+CAMPINA_VERDE = "3111101"  # own emitter (Horus), not served
 CUIABA = "5103403"  # ISSNet 2.04: its production address from enderecos.csv
 BARCARENA = "1501303"  # ISSNet whose only address in ACBr's table is the retired ABRASF 1.0
 BLUMENAU = "4202404"  # SimplISS: the national DPS at its own address, from enderecos.csv
@@ -71,7 +71,7 @@ def test_the_seed_is_the_official_list_joined_to_the_systems() -> None:
 
 
 def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> None:
-    for codigo, sistema in ((FORTALEZA, "ISSFortaleza"),):
+    for codigo, sistema in ((CAMPINA_VERDE, "Horus"),):
         rota = routing.rota(codigo)
         assert rota.sistema == sistema and rota.motivo and sistema in rota.motivo
         for ambiente in ("producao", "homologacao"):
@@ -81,7 +81,7 @@ def test_own_emitters_of_unsupported_systems_are_refused_naming_the_system() -> 
         assert routing.flags(codigo)["provedor_nfse"] is None
     sp = routing.rota(SAO_PAULO)
     assert (sp.provedor, sp.sistema, sp.motivo) == ("paulistana", "ISSSaoPaulo", None)
-    assert "Fortaleza/CE" in routing.nao_atendido(FORTALEZA, "producao")
+    assert "Campina Verde/MG" in routing.nao_atendido(CAMPINA_VERDE, "producao")
 
 
 def test_national_dps_at_the_municipal_systems_address() -> None:
@@ -326,7 +326,7 @@ def test_extra_file_replaces_entries_and_adds_profiles(tmp_path: Path) -> None:
 
     routing.carregar(None)
     assert routing.provider_for(CACERES) == "abrasf"
-    assert routing.rota("2800308").perfil == "webiss_202" and routing.rota(FORTALEZA).motivo
+    assert routing.rota("2800308").perfil == "webiss_202" and routing.rota(CAMPINA_VERDE).motivo
     assert routing.rota(CUIABA).perfil == "issnet_204"
 
 

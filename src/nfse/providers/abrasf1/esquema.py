@@ -31,6 +31,10 @@ SERVICOS = {
     "CancelarNfseResposta": "servico_cancelar_nfse_resposta_v03.xsd",
 }
 """Root element → its schema file; the document's namespace is ``GINFES`` + the file name."""
+TIPOS_V02 = GINFES + "tipos"
+CANCELAR_V02 = GINFES + "servico_cancelar_nfse_envio"
+"""Ginfes' v02 cancellation (``servico_cancelar_nfse_envio_v02.xsd``, ``tipos_v02.xsd``,
+from the same nfselib-legacy folder): the namespaces carry no version."""
 
 
 def namespace(raiz: str) -> str:
@@ -40,10 +44,13 @@ def namespace(raiz: str) -> str:
 
 def problemas(doc: etree._Element) -> list[str]:
     """Every schema error of a Ginfes v03 document (a service document or the
-    ``cabecalho``); a root no schema describes is itself the problem."""
+    ``cabecalho``) or of the v02 cancellation; a root no schema describes is itself the
+    problem."""
     nome = etree.QName(doc)
     if nome.localname == "cabecalho" and nome.namespace == CABECALHO:
         return validate(doc, PASTA / "cabecalho_v03.xsd")
+    if nome.localname == "CancelarNfseEnvio" and nome.namespace == CANCELAR_V02:
+        return validate(doc, PASTA / "servico_cancelar_nfse_envio_v02.xsd")
     arquivo = SERVICOS.get(nome.localname)
     if arquivo is None or nome.namespace != GINFES + arquivo:
         return [f"elemento raiz {{{nome.namespace}}}{nome.localname} fora dos esquemas Ginfes v03"]

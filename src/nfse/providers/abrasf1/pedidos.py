@@ -17,6 +17,7 @@ cancellation code in four digits (``FormatFloat('0000')``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -28,7 +29,9 @@ from nfse.model.nota import Endereco, Nota, Pessoa
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, item_lista, optante_simples
 from nfse.providers.abrasf.soap import parser
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.abrasf1 import esquema
+from nfse.providers.abrasf1 import esquema, salvador, webiss
+from nfse.providers.abrasf1.conversao import converter
+from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.providers.base import Emissor, Erro, Rps
 from nfse.xml.sign import c14n, sign, signature
 
@@ -274,16 +277,56 @@ def _assinado(root: etree._Element, emissor: Emissor, variante: Variante,
     return root
 
 
-def _verificado(root: etree._Element) -> bytes:
+def _verificado(root: etree._Element, checar: Callable[[etree._Element], list[str]]
+                = esquema.problemas, nome: str = "Ginfes v03") -> bytes:
     """The document as bytes after the schema check of those very bytes (read again: a tree
     built by hand may serialise otherwise); a failure is our bug."""
     documento = etree.tostring(root, encoding="UTF-8")
-    found = esquema.problemas(etree.fromstring(documento, parser()))
+    found = checar(etree.fromstring(documento, parser()))
     if found:
         raise DocumentoInvalido([
-            Erro("erro_schema", f"Documento fora do leiaute ABRASF 1.0 (Ginfes v03): {p}",
+            Erro("erro_schema", f"Documento fora do leiaute ABRASF 1.0 ({nome}): {p}",
                  "Erro do gateway ao montar o XML; informe o suporte") for p in found[:10]])
     return documento
+
+
+def _assinar_id(parent: etree._Element, alvo: etree._Element, emissor: Emissor,
+                variante: Variante) -> None:
+    """Sign ``alvo`` by its ``id`` (Salvador's spelling); the Signature goes last in
+    ``parent``."""
+    parent.append(etree.fromstring(signature(c14n(alvo), alvo.get(salvador.ID) or "",
+                                             emissor.a1, variante.assinatura)))
+
+
+def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
+            lote: etree._Element | None = None) -> bytes:
+    """Sign and check a document built in Ginfes' structure, in the system's layout: Ginfes
+    signs the lot by its Id and every other document as a whole; WebISS 1.00's documents are
+    converted to its namespace, the lot alone signed; Salvador's converted
+    (``conversao.converter``), each RPS and the lot signed by their ``id``, the queries left
+    unsigned."""
+    leiaute = dialeto_de(emissor.opcoes).leiaute
+    if leiaute == "abrasf_nfse":
+        doc = converter(root, webiss.NS, {}, "Id")
+        alvo = doc.find(f"{{{webiss.NS}}}LoteRps") if lote is not None else None
+        if alvo is not None:
+            sign(doc, alvo, emissor.a1, variante.assinatura)
+        return _verificado(doc, webiss.problemas, "WebISS 1.00")
+    if leiaute != "salvador":
+        if lote is not None:
+            sign(root, lote, emissor.a1, variante.assinatura)
+        else:
+            _assinado(root, emissor, variante)
+        return _verificado(root)
+    doc = converter(root, salvador.NS, salvador.RENOMEADOS, salvador.ID)
+    if lote is not None:
+        for rps in doc.iter(f"{{{salvador.NS}}}Rps"):
+            inf = rps.find(f"{{{salvador.NS}}}InfRps")
+            numero = inf.findtext(f"{{{salvador.NS}}}IdentificacaoRps/{{{salvador.NS}}}Numero")
+            inf.set(salvador.ID, f"Rps_{numero}")
+            _assinar_id(rps, inf, emissor, variante)
+        _assinar_id(doc, doc.find(f"{{{salvador.NS}}}LoteRps"), emissor, variante)
+    return _verificado(doc, salvador.problemas, "Salvador")
 
 
 def _exigir(nota: Nota) -> None:
@@ -308,8 +351,7 @@ def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> byte
     except ValueError as exc:  # lxml refuses text XML cannot carry (control characters)
         raise DocumentoInvalido([Erro("requisicao_invalida", "A nota contém caracteres não "
                                       f"permitidos em XML: {exc}")]) from exc
-    sign(root, lote, emissor.a1, variante.assinatura)
-    return _verificado(root)
+    return _fechar(root, emissor, variante, lote)
 
 
 def _com_prestador(raiz: str, nota: Nota) -> etree._Element:
@@ -324,14 +366,14 @@ def consultar_situacao(nota: Nota, protocolo: str, emissor: Emissor,
     erro, 4 processado com sucesso."""
     root = _com_prestador("ConsultarSituacaoLoteRpsEnvio", nota)
     _el(root, "Protocolo", protocolo, ns=esquema.namespace("ConsultarSituacaoLoteRpsEnvio"))
-    return _verificado(_assinado(root, emissor, variante))
+    return _fechar(root, emissor, variante)
 
 
 def consultar_lote(nota: Nota, protocolo: str, emissor: Emissor, variante: Variante) -> bytes:
     """``ConsultarLoteRpsEnvio``: the notes (or the messages) of a processed lot."""
     root = _com_prestador("ConsultarLoteRpsEnvio", nota)
     _el(root, "Protocolo", protocolo, ns=esquema.namespace("ConsultarLoteRpsEnvio"))
-    return _verificado(_assinado(root, emissor, variante))
+    return _fechar(root, emissor, variante)
 
 
 def consultar_nfse_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
@@ -340,7 +382,7 @@ def consultar_nfse_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variant
     root = _raiz(raiz)
     _identificacao_rps(root, str(rps.numero), rps.serie, TIPO_RPS, ns=esquema.namespace(raiz))
     _prestador(root, nota, ns=esquema.namespace(raiz))
-    return _verificado(_assinado(root, emissor, variante))
+    return _fechar(root, emissor, variante)
 
 
 def numero_nfse(numero: str) -> str:
@@ -357,7 +399,7 @@ def consultar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante
     raiz = "ConsultarNfseEnvio"
     root = _com_prestador(raiz, nota)
     _el(root, "NumeroNfse", numero_nfse(numero), ns=esquema.namespace(raiz))
-    return _verificado(_assinado(root, emissor, variante))
+    return _fechar(root, emissor, variante)
 
 
 def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante) -> bytes:
@@ -374,9 +416,30 @@ def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante)
     campos = "".join(etree.tostring(c, encoding="unicode").replace(f' xmlns="{TIPOS}"', "")
                      for c in ident)
     codigo = f"{int(variante.codigo_cancelamento):04d}"
+    if dialeto_de(emissor.opcoes).leiaute == "abrasf_nfse":  # Pedido qualified, unsigned
+        codigo = str(int(variante.codigo_cancelamento))
     root = etree.fromstring(
         f'<CancelarNfseEnvio xmlns="{esquema.namespace("CancelarNfseEnvio")}"><Pedido xmlns="">'
         f'<InfPedidoCancelamento xmlns="{TIPOS}"><IdentificacaoNfse>{campos}'
         f"</IdentificacaoNfse><CodigoCancelamento>{codigo}</CodigoCancelamento>"
         "</InfPedidoCancelamento></Pedido></CancelarNfseEnvio>", parser())
+    if dialeto_de(emissor.opcoes).leiaute == "abrasf_nfse":
+        return _fechar(root, emissor, variante)
     return _verificado(_assinado(root, emissor, variante, dentro=root[0]))
+
+
+def cancelar_nfse_v02(nota: Nota, numero: str, emissor: Emissor, variante: Variante) -> bytes:
+    """Ginfes' v02 ``CancelarNfseEnvio`` (ISSFortaleza: ACBr ``ISSFortaleza.Provider.pas``,
+    ``PrepararCancelaNFSe``): the prestador and the note's number, signed as a whole; no
+    coded reason."""
+    root = etree.Element(f"{{{esquema.CANCELAR_V02}}}CancelarNfseEnvio",
+                         nsmap={None: esquema.CANCELAR_V02})
+    prestador = _el(root, "Prestador", ns=esquema.CANCELAR_V02)
+    etree.SubElement(prestador, f"{{{esquema.TIPOS_V02}}}Cnpj",
+                     nsmap={None: esquema.TIPOS_V02}).text = nota.prestador.cnpj or ""
+    if nota.prestador.inscricao_municipal:
+        etree.SubElement(prestador, f"{{{esquema.TIPOS_V02}}}InscricaoMunicipal",
+                         nsmap={None: esquema.TIPOS_V02}).text = \
+            nota.prestador.inscricao_municipal
+    _el(root, "NumeroNfse", numero_nfse(numero), ns=esquema.CANCELAR_V02)
+    return _verificado(_assinado(root, emissor, variante))

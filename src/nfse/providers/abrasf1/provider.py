@@ -23,13 +23,10 @@ from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.abrasf import respostas as abrasf_respostas
 from nfse.providers.abrasf import soap as abrasf_soap
-from nfse.providers.abrasf.variante import (
-    Variante,
-    VarianteInvalida,
-    normalizar_codigo,
-    variante_de,
-)
+from nfse.providers.abrasf.variante import Variante, VarianteInvalida, normalizar_codigo
 from nfse.providers.abrasf1 import pedidos, respostas, soap
+from nfse.providers.abrasf1.dialeto import dialeto_de
+from nfse.providers.abrasf1.dialeto import variante as variante_de
 from nfse.providers.abrasf1.pedidos import DocumentoInvalido
 from nfse.providers.base import (
     Address,
@@ -107,20 +104,25 @@ class Abrasf1Provider:
     def _send(self, operacao: str, dados: bytes, emissor: Emissor, nome: str) -> Sent | Outcome:
         """POST one operation: the answer, what it carries (document, Fault or None) and the
         exchange; or the Outcome of a transport failure."""
+        dialeto = dialeto_de(emissor.opcoes)
         request, headers = soap.envelope(operacao, pedidos.CABECALHO, dados,
                                          soap.namespace_servico(emissor.base_url,
-                                                                emissor.opcoes))
+                                                                emissor.opcoes,
+                                                                emissor.ambiente),
+                                         dialeto)
         try:
-            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
+            answer = self.transport.request("POST", soap.endereco(emissor.base_url, operacao,
+                                                                  dialeto), emissor.a1,
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
         except (NotSent, Unknown) as exc:
             return falha_de_envio(exc, nome, request, "Prefeitura inacessível",
                                   "Sem resposta da prefeitura")
-        operacao_ws = soap.OPERACOES[operacao]
-        return (answer, abrasf_soap.resposta(answer.body, operacao_ws),
-                Exchange(nome, request, answer.body))
+        parsed = abrasf_soap.resposta(answer.body, soap.operacao_ws(operacao, dialeto))
+        if isinstance(parsed, etree._Element):
+            parsed = soap.documento(parsed)
+        return answer, parsed, Exchange(nome, request, answer.body)
 
     # -- emission ------------------------------------------------------------------------------
 
@@ -269,11 +271,20 @@ class Abrasf1Provider:
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome:
-        """CancelarNfse (v03) of NFS-e ``numero``; the justification has no place in the
-        request (the coded reason is the variant's ``codigo_cancelamento``)."""
+        """CancelarNfse (v03, or v02 where the dialect says so) of NFS-e ``numero``; the
+        justification has no place in the request (the coded reason of v03 is the variant's
+        ``codigo_cancelamento``; v02 has none)."""
         try:
             variante = variante_de(emissor.opcoes)
-            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
+            cancelamento = dialeto_de(emissor.opcoes).cancelamento
+            if cancelamento == "nenhum":
+                return Outcome(Result.REJECTED, erros=(Erro(
+                    "cancelamento_indisponivel", "O município não cancela NFS-e por web "
+                    "service: o cancelamento é pedido à prefeitura por processo "
+                    "administrativo", "Cancele a nota no sistema da prefeitura"),))
+            montar = pedidos.cancelar_nfse_v02 \
+                if cancelamento == "v02" else pedidos.cancelar_nfse
+            dados = montar(nota, numero, emissor, variante)
         except VarianteInvalida as exc:
             return _configuracao(exc)
         except DocumentoInvalido as exc:
@@ -295,6 +306,8 @@ class Abrasf1Provider:
                 Result.UNKNOWN, exchanges=exchanges,
                 mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})"))
         confirmacao = respostas.cancelamento(parsed)
+        if confirmacao is None:
+            confirmacao = respostas.sucesso_v02(parsed)
         if confirmacao is not None:
             return Outcome(Result.AUTHORIZED, numero=numero,
                            xml=abrasf_respostas.documento(confirmacao), exchanges=exchanges)

@@ -53,3 +53,11 @@ def cancelamento(root: etree._Element, numero: str | None = None) -> etree._Elem
                 continue
         return element
     return None
+
+
+def sucesso_v02(root: etree._Element) -> etree._Element | None:
+    """The answer of Ginfes' v02 cancellation when it confirms it (``Sucesso`` true, with
+    its ``DataHora``: ACBr ``ISSFortaleza.Provider.pas``, ``TratarRetornoCancelaNFSe``)."""
+    if etree.QName(root).localname != "CancelarNfseResposta":
+        return None
+    return root if _texto(root, "{*}Sucesso").lower() in ("true", "1") else None

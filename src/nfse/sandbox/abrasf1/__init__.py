@@ -1,5 +1,5 @@
-"""A local server that behaves like a Ginfes municipality (ABRASF 1.0, SOAP web service with
-asynchronous lots)."""
+"""A local server that behaves like an ABRASF 1.0 municipality (SOAP web service with
+asynchronous lots): Ginfes, ISSFortaleza, ISSSalvador or WebISS 1.00."""
 
 from nfse.sandbox.abrasf1.server import Abrasf1Sandbox
 

@@ -2,7 +2,9 @@
 the request documents with its own parser, check the ``cabecalho``, the schema, the
 signatures and the rules, receive lots and process them later, answer queries and
 cancellations with the ``...Resposta`` documents of the v03 schemas (each checked against its
-schema before it leaves).
+schema before it leaves). ISSSalvador's and WebISS 1.00's requests are checked in their own
+layouts and read in Ginfes' structure (``_convertido``); ISSFortaleza's v02 cancellation by
+``_cancelar_v02``.
 
 A lot is received at once (protocol) and processed afterwards, as the real service does in the
 background: here, when a request arrives after the lot was asked about (its situation, or one
@@ -36,6 +38,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -48,10 +51,11 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
+from nfse.sandbox.abrasf1 import salvador, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
-from nfse.xml.sign import sign
+from nfse.xml.sign import c14n, sign, signature
 from nfse.xml.validate import validate
 
 GINFES = "http://www.ginfes.com.br/"
@@ -74,7 +78,17 @@ DOCUMENTOS = {
     "ConsultarNfseV3": ("ConsultarNfseEnvio", "servico_consultar_nfse"),
     "CancelarNfseV3": ("CancelarNfseEnvio", "servico_cancelar_nfse"),
 }
-MUTANTES = frozenset({"RecepcionarLoteRpsV3", "CancelarNfseV3"})
+MUTANTES = frozenset({"RecepcionarLoteRpsV3", "CancelarNfseV3", "CancelarNfse"})
+CANCELAR_V02 = "CancelarNfse"
+"""Ginfes' v02 cancellation (ISSFortaleza's): ``CancelarNfseEnvio`` in
+``servico_cancelar_nfse_envio`` (``Prestador`` + ``NumeroNfse``, signed), no cabecalho,
+answered with ``Sucesso`` and ``DataHora`` (ACBr ``ISSFortaleza.Provider.pas``)."""
+V02_ENVIO = GINFES + "servico_cancelar_nfse_envio"
+V02_RESPOSTA = GINFES + "servico_cancelar_nfse_resposta"
+TIPOS_V02 = GINFES + "tipos"
+CODIGO_V02 = "1"
+"""The coded reason recorded for a v02 cancellation, which carries none (1: erro na
+emissão)."""
 UF_POR_CODIGO = {
     "11": "RO", "12": "AC", "13": "AM", "14": "RR", "15": "PA", "16": "AP", "17": "TO",
     "21": "MA", "22": "PI", "23": "CE", "24": "RN", "25": "PB", "26": "PE", "27": "AL",
@@ -84,6 +98,10 @@ UF_POR_CODIGO = {
 MUNICIPIO_PADRAO = "3518800"
 """Guarulhos/SP, the largest Ginfes municipality."""
 RpsId = tuple[str, str, str]
+_VERIFICADA: ContextVar[tuple[x509.Certificate | None] | None] = ContextVar(
+    "assinatura_verificada", default=None)
+"""The signer of a request whose signatures were checked as it came (ISSSalvador's, read
+again in Ginfes' structure, where its digests no longer hold)."""
 
 
 class Rejeicao(Exception):
@@ -194,8 +212,13 @@ class Prefeitura:
 
     # -- entry ---------------------------------------------------------------------------
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
-                chamador: x509.Certificate | None) -> bytes:
-        """The ``...Resposta`` document (bytes, no declaration) of one call."""
+                chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
+        """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
+        layout or (``leiaute == "salvador"``) in ISSSalvador's."""
+        if leiaute in ("salvador", "abrasf_nfse"):
+            return self._convertido(operacao, dados, chamador, leiaute)
+        if operacao == CANCELAR_V02:
+            return self._cancelar_v02(dados, chamador)
         if operacao not in DOCUMENTOS:
             raise OperacaoIndisponivel(f"Operação {operacao} não disponível neste sandbox")
         envio, base = DOCUMENTOS[operacao]
@@ -211,6 +234,69 @@ class Prefeitura:
         if problemas:  # the sandbox's own bug: it must never answer outside the schema
             raise RuntimeError(f"resposta {resposta} fora do esquema: {problemas[:3]}")
         return etree.tostring(answer, encoding="UTF-8", xml_declaration=False)
+
+    def _convertido(self, operacao: str, dados: str, chamador: x509.Certificate | None,
+                    leiaute: str) -> bytes:
+        """One ISSSalvador or WebISS 1.00 call: the request checked against the system's
+        schema and its signatures as it came, played by the Ginfes rules in Ginfes'
+        structure, answered in the system's layout (the notes and cancellations signed again
+        over it) and checked against its schema."""
+        envio, base = DOCUMENTOS[operacao]
+        resposta = envio.removesuffix("Envio") + "Resposta"
+        ns, ident = (salvador.NS, "id") if leiaute == "salvador" else (webiss.NS, "Id")
+        esquema_envio = str(salvador.ESQUEMA) if leiaute == "salvador" else webiss.esquema(envio)
+        self.processar_pendentes()
+        token = None
+        try:
+            original = self._documento(dados, envio, ns, esquema_envio)
+            cert = self._assinaturas_convertido(original, ns)
+            para_ginfes = salvador.para_ginfes if leiaute == "salvador" else webiss.para_ginfes
+            root = para_ginfes(original, _ns(base, "envio"), TIPOS)
+            token = _VERIFICADA.set((cert,))
+            answer = getattr(self, "_" + _snake(operacao.removesuffix("V3")))(root, chamador)
+        except Rejeicao as exc:
+            answer = self._erros(resposta, _ns(base, "resposta"), exc.mensagens)
+        finally:
+            if token is not None:
+                _VERIFICADA.reset(token)
+        saida = salvador.para_salvador(answer) if leiaute == "salvador" \
+            else webiss.para_webiss(answer)
+        for pai, filho in ((f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
+                           (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")):
+            for assinado in saida.iter(pai):
+                for antiga in assinado.findall(ds("Signature")):  # over the Ginfes form
+                    assinado.remove(antiga)
+                alvo = assinado.find(filho)
+                assinado.append(etree.fromstring(signature(c14n(alvo), alvo.get(ident) or "",
+                                                           self.signer)))
+        esquema_resposta = salvador.ESQUEMA if leiaute == "salvador" \
+            else webiss.esquema(resposta)
+        problemas = validate(saida, self.xsd_dir / esquema_resposta)
+        if problemas:  # the sandbox's own bug: it must never answer outside the schema
+            raise RuntimeError(f"resposta {resposta} fora do esquema ({leiaute}): "
+                               f"{problemas[:3]}")
+        return etree.tostring(saida, encoding="UTF-8", xml_declaration=False)
+
+    def _assinaturas_convertido(self, root: etree._Element,
+                                ns: str) -> x509.Certificate | None:
+        """The signatures of an ISSSalvador or WebISS request: the lot's (required), each
+        RPS's (when present) over its ``InfRps``; the signer of the lot, or None for another
+        request (the cancellation's ``Pedido`` is checked when signed)."""
+        cert = None
+        lote = root.find(f"{{{ns}}}LoteRps")
+        pedido = root.find(f"{{{ns}}}Pedido")
+        if pedido is not None:
+            inf = pedido.find(f"{{{ns}}}InfPedidoCancelamento")
+            return self._assinatura(root, inf, pedido, "do pedido de cancelamento",
+                                    obrigatoria=False)
+        if lote is not None:
+            cert = self._assinatura(root, lote, root, "do lote", obrigatoria=True)
+            for rps in lote.iter(f"{{{ns}}}Rps"):
+                inf = rps.find(f"{{{ns}}}InfRps")
+                do_rps = self._assinatura(root, inf, rps, "do RPS", obrigatoria=False)
+                prestador = (lote.findtext(f"{{{ns}}}Cnpj") or "").strip()
+                self._titular(do_rps, prestador, "do RPS")
+        return cert
 
     def _cabecalho(self, texto: str | None) -> None:
         if not texto:
@@ -252,7 +338,11 @@ class Prefeitura:
     def _assinatura(self, root: etree._Element, assinado: etree._Element,
                     onde: etree._Element, o_que: str, obrigatoria: bool) -> x509.Certificate | None:
         """Verify the Signature that is a child of ``onde``: over the whole document
-        (``URI=""``, Ginfes' way) or over ``assinado`` (by its Id)."""
+        (``URI=""``, Ginfes' way) or over ``assinado`` (by its Id). A request already
+        verified as it came (``_VERIFICADA``) answers its signer."""
+        verificada = _VERIFICADA.get()
+        if verificada is not None:
+            return verificada[0]
         signature = onde.find(ds("Signature"))
         if signature is None:
             if obrigatoria:
@@ -582,8 +672,8 @@ class Prefeitura:
 
     def _cancelar_nfse(self, root: etree._Element,
                        chamador: x509.Certificate | None) -> etree._Element:
-        pedido = root.find("Pedido")
-        assert pedido is not None  # the schema requires it (unqualified)
+        pedido = next(filho for filho in root if isinstance(filho.tag, str)
+                      and etree.QName(filho).localname == "Pedido")  # the schema requires it
         inf = pedido.find("t:InfPedidoCancelamento", T)
         ident = inf.find("t:IdentificacaoNfse", T)
         prestador = _texto(ident, "t:Cnpj")
@@ -592,6 +682,19 @@ class Prefeitura:
         onde = pedido if pedido.find(ds("Signature")) is not None else root
         cert = self._assinatura(root, inf, onde, "do pedido de cancelamento", obrigatoria=True)
         self._titular(cert, prestador, "do pedido de cancelamento")
+        cancelamento = self._cancelar(prestador, numero, _renomeado(pedido, "Pedido"))
+        base = _ns("servico_cancelar_nfse", "resposta")
+        answer = etree.Element(f"{{{base}}}CancelarNfseResposta", nsmap={None: base})
+        resultado = _sub(answer, "Cancelamento", ns=base)
+        for filho in cancelamento:
+            resultado.append(_copia(filho))
+        return answer
+
+
+    def _cancelar(self, prestador: str, numero: int,
+                  pedido: etree._Element) -> etree._Element:
+        """Cancel the prestador's NFS-e ``numero`` (E78, E79) and return its
+        ``NfseCancelamento`` holding ``pedido``."""
         with self.estado.transacao():
             nota = self.estado.por_numero(prestador, numero)
             if nota is None:
@@ -600,18 +703,63 @@ class Prefeitura:
                 rejeitar("E79", f"NFS-e {numero} já está cancelada")
             cancelamento = etree.Element(f"{{{TIPOS}}}NfseCancelamento", nsmap={None: TIPOS})
             confirmacao = _sub(cancelamento, "Confirmacao", Id=f"canc{prestador}{numero}")
-            confirmacao.append(_renomeado(pedido, "Pedido"))
+            confirmacao.append(pedido)
             info = _sub(confirmacao, "InfConfirmacaoCancelamento")
             _sub(info, "Sucesso", "true")
             _sub(info, "DataHora", agora().isoformat())
             sign(cancelamento, confirmacao, self.signer)
             self.estado.cancelar(prestador, numero, etree.tostring(cancelamento))
-        base = _ns("servico_cancelar_nfse", "resposta")
-        answer = etree.Element(f"{{{base}}}CancelarNfseResposta", nsmap={None: base})
-        resultado = _sub(answer, "Cancelamento", ns=base)
-        for filho in cancelamento:
-            resultado.append(_copia(filho))
-        return answer
+        return cancelamento
+
+    def _cancelar_v02(self, dados: str, chamador: x509.Certificate | None) -> bytes:
+        """The v02 cancellation: the request checked against
+        ``servico_cancelar_nfse_envio_v02.xsd`` and its signature (required, the
+        prestador's); the note recorded cancelled with a v03 ``Pedido`` built from it."""
+        self.processar_pendentes()
+        resposta = etree.Element(f"{{{V02_RESPOSTA}}}CancelarNfseResposta",
+                                 nsmap={None: V02_RESPOSTA})
+        try:
+            root = self._documento(dados, "CancelarNfseEnvio", V02_ENVIO,
+                                   "servico_cancelar_nfse_envio_v02.xsd")
+            prestador = (root.findtext(f"{{{V02_ENVIO}}}Prestador/{{{TIPOS_V02}}}Cnpj")
+                         or "").strip()
+            numero = int(root.findtext(f"{{{V02_ENVIO}}}NumeroNfse") or "0")
+            self._autorizado(chamador, prestador)
+            cert = self._assinatura(root, root, root, "do pedido de cancelamento",
+                                    obrigatoria=True)
+            self._titular(cert, prestador, "do pedido de cancelamento")
+            nota = self.estado.por_numero(prestador, numero)
+            municipio = etree.fromstring(nota["nfse"]).findtext(
+                "t:InfNfse/t:OrgaoGerador/t:CodigoMunicipio", namespaces=T) \
+                if nota is not None else MUNICIPIO_PADRAO
+            pedido = etree.Element(f"{{{TIPOS}}}Pedido", nsmap={None: TIPOS})
+            ident = _sub(_sub(pedido, "InfPedidoCancelamento"), "IdentificacaoNfse")
+            _sub(ident, "Numero", str(numero))
+            _sub(ident, "Cnpj", prestador)
+            inscricao = (root.findtext(f"{{{V02_ENVIO}}}Prestador/"
+                                       f"{{{TIPOS_V02}}}InscricaoMunicipal") or "").strip()
+            if inscricao:
+                _sub(ident, "InscricaoMunicipal", inscricao)
+            _sub(ident, "CodigoMunicipio", municipio or MUNICIPIO_PADRAO)
+            _sub(pedido[0], "CodigoCancelamento", CODIGO_V02)
+            self._cancelar(prestador, numero, pedido)
+        except Rejeicao as exc:
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}Sucesso").text = "false"
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}DataHora").text = \
+                agora().isoformat()
+            lista = etree.SubElement(resposta, f"{{{TIPOS}}}ListaMensagemRetorno",
+                                     nsmap={None: TIPOS})
+            for codigo, mensagem, correcao in exc.mensagens:
+                item = _sub(lista, "MensagemRetorno")
+                _sub(item, "Codigo", codigo)
+                _sub(item, "Mensagem", mensagem[:MAX_MENSAGEM])
+                if correcao:
+                    _sub(item, "Correcao", correcao[:MAX_MENSAGEM])
+        else:
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}Sucesso").text = "true"
+            etree.SubElement(resposta, f"{{{V02_RESPOSTA}}}DataHora").text = \
+                agora().isoformat()
+        return etree.tostring(resposta, encoding="UTF-8", xml_declaration=False)
 
 
 def _snake(name: str) -> str:

@@ -1,6 +1,6 @@
-"""The HTTPS server of the ABRASF 1.0 (Ginfes) sandbox: mutual TLS, one SOAP endpoint at
-``/ServiceGinfesImpl`` for every operation, plus ``/_sandbox/emitidas`` and
-``/_sandbox/faults`` for tests."""
+"""The HTTPS server of the ABRASF 1.0 sandbox: mutual TLS, one SOAP endpoint at
+``/ServiceGinfesImpl`` for every operation (ISSSalvador: one per operation under ``/rps/``),
+plus ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
 
 from __future__ import annotations
 
@@ -10,13 +10,56 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf1 import soap
+from nfse.sandbox.abrasf1 import salvador, soap, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.faults import Latencia
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 
 ENDPOINT = "/ServiceGinfesImpl"
+FORTALEZA = "ISSFortaleza"
+SALVADOR = "ISSSalvador"
+WEBISS = "WebISS"
+NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
+                        "http://homologacao.issfortaleza.com.br")
+"""ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
+
+
+def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = ENDPOINT,
+                    acao: str | None = None) -> str | None:
+    """Why a call does not follow ``sistema``'s way, or None. ISSFortaleza: arguments named
+    after the documents, its own namespace, the v02 cancellation; ISSSalvador: its .NET
+    services, each at its own path with its SOAPAction; Ginfes: ``arg0``/``arg1``; None (the
+    demo's): any of them. WebISS: its WCF operations with their SOAPAction."""
+    if sistema is None:
+        return None
+    if sistema == FORTALEZA:
+        if chamada.estilo != "documento":
+            return ("ISSFortaleza recebe os argumentos Cabecalho e com o nome do documento "
+                    "(EnviarLoteRpsEnvio...), não arg0/arg1")
+        if chamada.namespace not in NAMESPACES_FORTALEZA:
+            return (f"Namespace da operação {chamada.namespace!r} desconhecido; use "
+                    + " ou ".join(NAMESPACES_FORTALEZA))
+        if chamada.operacao == "CancelarNfseV3":
+            return "ISSFortaleza cancela com CancelarNfse (leiaute v02), não CancelarNfseV3"
+    elif sistema == SALVADOR:
+        if chamada.estilo != "tempuri":
+            return ("ISSSalvador recebe as operações .NET de http://tempuri.org/ "
+                    "(EnviarLoteRPS/loteXML...)")
+        if caminho != salvador.caminho(chamada.operacao):
+            return (f"{chamada.operacao} é atendida em {salvador.caminho(chamada.operacao)}, "
+                    f"não em {caminho}")
+        if (acao or "").strip('"') != salvador.acao(chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif sistema == WEBISS:
+        if chamada.estilo != "wcf":
+            return ("O WebISS 1.00 recebe as operações WCF de http://tempuri.org/ com cabec e "
+                    "msg")
+        if (acao or "").strip('"') != webiss.acao(chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif chamada.estilo != "arg":
+        return "O Ginfes recebe os argumentos arg0 (cabecalho) e arg1 (documento)"
+    return None
 
 
 class _Handler(SandboxHandler):
@@ -31,7 +74,8 @@ class _Handler(SandboxHandler):
         raw = self.read_body()
         if parts == ["_sandbox", "faults"]:
             self.injetar(raw)
-        elif parts == [ENDPOINT.strip("/")]:
+        elif parts == [ENDPOINT.strip("/")] or (parts[:1] == ["rps"] and len(parts) == 3) \
+                or (self.server.sandbox.sistema is None and parts[:1] != ["_sandbox"]):
             self._soap(raw)
         else:
             self.nao_encontrado()
@@ -43,12 +87,19 @@ class _Handler(SandboxHandler):
         except soap.FalhaSoap as exc:
             self._send(500, soap.falha(exc.soap, str(exc), exc.cliente), soap.CONTENT_TYPE)
             return
+        caminho = "/" + "/".join(self.partes())
+        motivo = fora_do_dialeto(chamada, sandbox.sistema, caminho, self.headers.get("SOAPAction"))
+        if motivo:
+            self._send(500, soap.falha(soap.SOAP11, motivo, True), soap.CONTENT_TYPE)
+            return
         cliente = self.caller_cert()
 
         def handle() -> bytes | soap.FalhaSoap:
             try:
-                documento = sandbox.prefeitura.atender(chamada.operacao, chamada.cabecalho,
-                                                       chamada.dados, cliente)
+                documento = sandbox.prefeitura.atender(
+                    chamada.interna, chamada.cabecalho, chamada.dados, cliente,
+                    {"tempuri": "salvador", "wcf": "abrasf_nfse"}.get(chamada.estilo,
+                                                                     "ginfes_v03"))
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))
             return soap.resposta(chamada, documento)
@@ -60,7 +111,7 @@ class _Handler(SandboxHandler):
             else:
                 self._send(200, answer, soap.CONTENT_TYPE)
 
-        if chamada.operacao in MUTANTES:
+        if chamada.interna in MUTANTES:
             self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
         else:
             deliver(handle())
@@ -69,7 +120,9 @@ class _Handler(SandboxHandler):
 class Abrasf1Sandbox(HttpsSandbox):
     """A local Ginfes (ABRASF 1.0, schemas v03) over mutual TLS. Every request document is
     validated against the shipped schemas and every answer too; lots are processed after
-    ``consultas_pendentes`` situation queries and ``atraso`` seconds."""
+    ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` = ``"Ginfes"``,
+    ``"ISSFortaleza"``, ``"ISSSalvador"`` or ``"WebISS"`` takes only that system's way
+    (``fora_do_dialeto``); None, any (the demo serves every system with one sandbox)."""
 
     handler = _Handler
     thread_name = "sandbox-abrasf1"
@@ -78,17 +131,22 @@ class Abrasf1Sandbox(HttpsSandbox):
                  xsd_dir: Path = ESQUEMAS, fault_rates: dict[str, float] | None = None,
                  seed: int | None = None, slow_seconds: float = 1.0,
                  municipio: str | None = None, consultas_pendentes: int = 1,
-                 atraso: float = 0.0, latency: Latencia | None = None):
+                 atraso: float = 0.0, latency: Latencia | None = None,
+                 sistema: str | None = None):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
                          slow_seconds=slow_seconds, latency=latency)
         self.xsd_dir = Path(xsd_dir)
         self.municipio = municipio
         self.consultas_pendentes = consultas_pendentes
         self.atraso = atraso
+        self.sistema = sistema
 
     @property
     def url(self) -> str:
-        return f"https://{self.host}:{self.port}{ENDPOINT}"
+        """The address a profile names: the one endpoint, or ISSSalvador's lot service (the
+        others beside it)."""
+        caminho = salvador.caminho("EnviarLoteRPS") if self.sistema == SALVADOR else ENDPOINT
+        return f"https://{self.host}:{self.port}{caminho}"
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "abrasf1.db")

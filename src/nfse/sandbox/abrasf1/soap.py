@@ -1,7 +1,15 @@
 """The SOAP side of Ginfes' ``ServiceGinfesImpl`` as the sandbox reads it: SOAP 1.1, the
 operation is the first element of the body (``RecepcionarLoteRpsV3``...; any namespace, as the
 service's own is its host's), its strings ``arg0`` (cabecalho) and ``arg1`` (the document) as
-escaped text or CDATA. The answer is ``<Op>Response/return`` in the same namespace."""
+escaped text or CDATA. The answer is ``<Op>Response/return`` in the same namespace.
+
+ISSFortaleza's way is read too (ACBr ``ISSFortaleza.Provider.pas``): the strings named
+``Cabecalho`` and after the document (``EnviarLoteRpsEnvio``...), answered in an element named
+after the answer (``EnviarLoteRpsResposta``...); and Ginfes' v02 cancellation, ``CancelarNfse``
+with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's .NET calls
+(``tem:EnviarLoteRPS/tem:loteXML``..., ``nfse.sandbox.abrasf1.salvador``), answered with
+``<Operação>Result``; and WebISS 1.00's WCF calls (``<Operação xmlns="http://tempuri.org/">``
+with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way."""
 
 from __future__ import annotations
 
@@ -10,20 +18,45 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
+from nfse.sandbox.abrasf1 import salvador, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
-OPERACOES = ("RecepcionarLoteRpsV3", "ConsultarSituacaoLoteRpsV3", "ConsultarLoteRpsV3",
-             "ConsultarNfsePorRpsV3", "ConsultarNfseV3", "CancelarNfseV3")
+DOCUMENTOS = {
+    "RecepcionarLoteRpsV3": "EnviarLoteRpsEnvio",
+    "ConsultarSituacaoLoteRpsV3": "ConsultarSituacaoLoteRpsEnvio",
+    "ConsultarLoteRpsV3": "ConsultarLoteRpsEnvio",
+    "ConsultarNfsePorRpsV3": "ConsultarNfseRpsEnvio",
+    "ConsultarNfseV3": "ConsultarNfseEnvio",
+    "CancelarNfseV3": "CancelarNfseEnvio",
+    "CancelarNfse": "CancelarNfseEnvio",
+}
+"""Operation → the argument that carries its document in ISSFortaleza's way."""
+OPERACOES = tuple(DOCUMENTOS)
+ARGUMENTOS_TEMPURI = ("loteXML", "consultaxml")
 
 
 @dataclass(frozen=True)
 class Chamada:
     operacao: str
+    """As it came (``RecepcionarLoteRpsV3``, ``EnviarLoteRPS``...)."""
     namespace: str
     cabecalho: str | None
     dados: str
+    estilo: str = "arg"
+    """``arg`` (Ginfes), ``documento`` (arguments named after the documents: ISSFortaleza)
+    ``tempuri`` (ISSSalvador's .NET services) or ``wcf`` (WebISS 1.00's ``cabec``/``msg``);
+    answered the same way."""
+
+    @property
+    def interna(self) -> str:
+        """The Ginfes operation the call plays."""
+        if self.estilo == "tempuri":
+            return salvador.SERVICOS[self.operacao][0]
+        if self.estilo == "wcf":
+            return webiss.OPERACOES[self.operacao]
+        return self.operacao
 
 
 def _argumento(elemento: etree._Element, nome: str) -> str | None:
@@ -49,22 +82,49 @@ def ler(corpo: bytes) -> Chamada:
     if not elementos:
         raise FalhaSoap("Envelope SOAP sem corpo (Body) ou sem operação")
     nome = etree.QName(elementos[0])
+    msg = _argumento(elementos[0], "msg")
+    if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
+        return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
+                       "wcf")
+    if nome.namespace == salvador.TEMPURI and nome.localname in salvador.SERVICOS:
+        dados = next((d for d in (_argumento(elementos[0], a) for a in ARGUMENTOS_TEMPURI)
+                      if d), None)
+        if not dados:
+            raise FalhaSoap(f"Parâmetro loteXML (ou consultaxml) ausente em {nome.localname}")
+        return Chamada(nome.localname, nome.namespace, None, dados, "tempuri")
     if nome.localname not in OPERACOES:
         raise FalhaSoap(f"Operação desconhecida: {nome.localname} (esperada uma de "
                         f"{', '.join(OPERACOES)})")
-    dados = _argumento(elementos[0], "arg1")
+    operacao = elementos[0]
+    documento = DOCUMENTOS[nome.localname]
+    por_documento = _argumento(operacao, documento) is not None
+    if por_documento:
+        dados, cabecalho = _argumento(operacao, documento), _argumento(operacao, "Cabecalho")
+    elif nome.localname == "CancelarNfse":
+        dados, cabecalho = _argumento(operacao, "arg0"), None
+    else:
+        dados, cabecalho = _argumento(operacao, "arg1"), _argumento(operacao, "arg0")
     if not dados:
-        raise FalhaSoap(f"Parâmetro arg1 ausente ou vazio em {nome.localname}")
-    return Chamada(nome.localname, nome.namespace or "", _argumento(elementos[0], "arg0"),
-                   dados)
+        raise FalhaSoap(f"Documento ({documento}, ou arg1) ausente ou vazio em "
+                        f"{nome.localname}")
+    return Chamada(nome.localname, nome.namespace or "", cabecalho, dados,
+                   "documento" if por_documento else "arg")
 
 
 def resposta(chamada: Chamada, documento: bytes) -> bytes:
-    """``<Op>Response/return`` holding ``documento`` as escaped text."""
+    """``<Op>Response/return`` (``<Op>Response/<Resposta>``, the answer's own name, for a
+    call by document; ``<Op>Response/<Op>Result`` for a .NET one) holding ``documento`` as
+    escaped text."""
     envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"soap": SOAP11})
     body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
     operacao = etree.SubElement(body, f"{{{chamada.namespace}}}{chamada.operacao}Response"
                                 if chamada.namespace else f"{chamada.operacao}Response",
                                 nsmap={"ns1": chamada.namespace} if chamada.namespace else None)
-    etree.SubElement(operacao, "return").text = documento.decode("utf-8")
+    if chamada.estilo == "documento":
+        nome = etree.QName(etree.fromstring(documento)).localname
+    elif chamada.estilo in ("tempuri", "wcf"):
+        nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
+    else:
+        nome = "return"
+    etree.SubElement(operacao, nome).text = documento.decode("utf-8")
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

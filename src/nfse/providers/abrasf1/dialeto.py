@@ -1,0 +1,73 @@
+"""What an ABRASF 1.0 system changes in the wrapping of Ginfes' documents, read from the
+registry options only this provider knows (the other options are the ``abrasf`` provider's,
+read by ``variante_de``):
+
+``leiaute_v1``
+    ``"ginfes_v03"`` (Ginfes' v03 schemas), ``"salvador"`` (the ABRASF namespace of
+    ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``) or ``"abrasf_nfse"``
+    (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``).
+``argumentos_v1``
+    ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
+    ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
+    the document, ``EnviarLoteRpsEnvio``...; the answer in an element named after the answer,
+    ``EnviarLoteRpsResposta``...: ACBr ``ISSFortaleza.Provider.pas``, ``Recepcionar``...) or
+    ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``)
+    or ``"wcf"`` (WebISS 1.00: ``<Operação xmlns="http://tempuri.org/">`` with ``cabec`` and
+    ``msg``).
+``cancelamento_v1``
+    ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
+    (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
+    ``Prestador`` + ``NumeroNfse``; ACBr ``ConfigSchemas.CancelarNFSe :=
+    'servico_cancelar_nfse_envio_v02.xsd'``) or ``"nenhum"`` (ISSSalvador: the city cancels
+    only by administrative process; a cancellation is refused without sending anything).
+
+``namespace_servico`` (an ``abrasf`` option) may hold ``{ambiente}``, replaced by
+``producao`` or ``homologacao``: ISSFortaleza's operations are in
+``http://producao.issfortaleza.com.br`` or ``http://homologacao.issfortaleza.com.br`` (ACBr
+``TACBrNFSeXWebserviceISSFortaleza.GetNameSpace``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
+
+LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse")
+ARGUMENTOS = ("arg", "documento", "tempuri", "wcf")
+CANCELAMENTOS = ("v03", "v02", "nenhum")
+CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
+
+
+@dataclass(frozen=True)
+class Dialeto:
+    argumentos: str = "arg"
+    cancelamento: str = "v03"
+    leiaute: str = "ginfes_v03"
+
+
+GINFES = Dialeto()
+
+
+def _escolha(opcoes: Mapping[str, Any], chave: str, escolhas: tuple[str, ...]) -> str:
+    valor = str(opcoes.get(chave, escolhas[0]))
+    if valor not in escolhas:
+        raise VarianteInvalida(f"opção ABRASF 1.0 {chave}={valor!r}: use um de "
+                               + ", ".join(escolhas))
+    return valor
+
+
+def dialeto_de(opcoes: Mapping[str, Any] | None) -> Dialeto:
+    """The wrapping options; ``VarianteInvalida`` for an unknown value."""
+    opcoes = opcoes or {}
+    return Dialeto(_escolha(opcoes, "argumentos_v1", ARGUMENTOS),
+                   _escolha(opcoes, "cancelamento_v1", CANCELAMENTOS),
+                   _escolha(opcoes, "leiaute_v1", LEIAUTES))
+
+
+def variante(opcoes: Mapping[str, Any] | None) -> Variante:
+    """The ``abrasf`` options of the profile (this provider's own keys set aside, checked
+    here: a bad value is found where a bad ``abrasf`` option is)."""
+    dialeto_de(opcoes)
+    return variante_de({k: v for k, v in (opcoes or {}).items() if k not in CHAVES})
