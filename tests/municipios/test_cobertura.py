@@ -72,8 +72,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,440"]
-    assert "população atendida: 143,264,523 de 212,589,522 (67.4 %)" in saida
+    # own layouts: EloTech 2.03 (requerente with the company's password, the document as body)
+    assert _linha(saida, "EloTech")[1:5] == ["72", "72", "1,524,677", "1,524,677"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,512"]
+    assert "população atendida: 144,789,200 de 212,589,522 (68.1 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -88,6 +88,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "status_nfse": ("ativo", "inativo"),
     "dialeto": ("sefin", "pronim", "betha"),  # nfse.providers.nacional.dialetos.NOMES
     "credencial": ("", "token_url", "ws_security"),
+    "leiaute_proprio": ("", "elotech", "megasoft"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",

@@ -6,7 +6,8 @@ variant from ``Emissor.opcoes``.
 
 What the ``Outcome`` fields mean here: ``numero`` is the NFS-e number, ``codigo_verificacao``
 the municipality's verification code, ``chave_acesso`` is None (ABRASF has no access key: a
-note is named by its number, which is also what ``Substituicao.chave`` must hold),
+note is named by its number, which is also what ``Substituicao.chave`` must hold) except for
+EloTech, whose notes carry an ``InfNfse/ChaveAcesso`` that their cancellation repeats,
 ``data_emissao`` the NFS-e's DataEmissao (Brasília time when the answer gives no offset),
 ``xml`` the ``CompNfse`` (for a cancellation: the ``NfseCancelamento``)."""
 
@@ -22,7 +23,15 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.abrasf import credenciais, namespaces, pedidos, respostas, soap, tomadas
+from nfse.providers.abrasf import (
+    credenciais,
+    elotech,
+    namespaces,
+    pedidos,
+    respostas,
+    soap,
+    tomadas,
+)
 from nfse.providers.abrasf.esquema import EsquemaAusente
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import (
@@ -93,7 +102,7 @@ class AbrasfProvider:
     def usa_credenciais(opcoes: Mapping[str, Any]) -> bool:
         """The company's portal user and password reach ``Emissor`` only for the systems
         whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``)."""
-        return bool(opcoes.get("credencial"))
+        return bool(opcoes.get("credencial")) or opcoes.get("leiaute_proprio") == "elotech"
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
                               Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
                               Capability.DRY_RUN})
@@ -119,9 +128,13 @@ class AbrasfProvider:
         falta = credenciais.faltando(emissor, variante)
         if falta is not None:
             return Outcome(Result.REJECTED, erros=(falta,))
-        dados = namespaces.traduzir(dados, emissor, variante)
-        request, headers = soap.envelope(operacao, namespaces.cabecalho(variante), dados,
-                                         variante, credenciais.cabecalho_soap(emissor, variante))
+        if variante.leiaute_proprio == "elotech":
+            request, headers = elotech.envelope(dados)
+        else:
+            dados = namespaces.traduzir(dados, emissor, variante)
+            request, headers = soap.envelope(operacao, namespaces.cabecalho(variante), dados,
+                                             variante,
+                                             credenciais.cabecalho_soap(emissor, variante))
         try:
             answer = self.transport.request("POST", credenciais.endereco(emissor, variante),
                                             emissor.a1,
@@ -140,6 +153,13 @@ class AbrasfProvider:
                    variante: Variante) -> tuple[str, bytes]:
         """(operation, signed and schema-checked request document) of an emission: a
         substitution, a lot or a single RPS; ``DocumentoInvalido`` when there is none."""
+        if variante.leiaute_proprio == "elotech":
+            if nota.substituicao is not None:
+                raise DocumentoInvalido([Erro(
+                    "operacao_indisponivel", "A substituição de NFS-e não está disponível "
+                    "para o leiaute EloTech neste gateway",
+                    "Cancele a nota e emita outra")])
+            return LOTE, elotech.lote_rps(nota, rps, emissor, variante)
         if nota.substituicao is not None:
             if not nota.substituicao.chave:
                 raise DocumentoInvalido([Erro(
@@ -241,7 +261,8 @@ class AbrasfProvider:
             avisos.append(f"A NFS-e consta como substituída pela NFS-e {nota.substituida_por}")
         avisos += [f"Alerta {a.codigo}: {a.mensagem}" for a in respostas.alertas(answer)]
         return Outcome(Result.AUTHORIZED, numero=nota.numero,
-                       codigo_verificacao=nota.codigo_verificacao, chave_acesso=None,
+                       codigo_verificacao=nota.codigo_verificacao,
+                       chave_acesso=elotech.chave_acesso(comp),
                        data_emissao=nota.data_emissao, xml=nota.xml,
                        mensagem="; ".join(avisos) or None, exchanges=exchanges)
 
@@ -253,7 +274,9 @@ class AbrasfProvider:
         not-found code of the variant, UNKNOWN otherwise."""
         variante = variante_de(emissor.opcoes)
         try:
-            dados = pedidos.consultar_nfse_rps(nota, rps, variante)
+            dados = elotech.consultar_nfse_rps(nota, rps, emissor, variante) \
+                if variante.leiaute_proprio == "elotech" \
+                else pedidos.consultar_nfse_rps(nota, rps, variante)
         except DocumentoInvalido as exc:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
@@ -313,12 +336,14 @@ class AbrasfProvider:
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome:
-        """CancelarNfse of NFS-e ``numero`` (``chave_acesso`` is not used: ABRASF names notes
+        """CancelarNfse of NFS-e ``numero`` (``chave_acesso`` only for EloTech: ABRASF names notes
         by number). The justification has no place in the 2.04 request: the coded reason
         is the variant's ``codigo_cancelamento`` (default 1, erro na emissão)."""
         try:
             variante = variante_de(emissor.opcoes)
-            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
+            dados = elotech.cancelar_nfse(nota, numero, chave_acesso, emissor, variante) \
+                if variante.leiaute_proprio == "elotech" \
+                else pedidos.cancelar_nfse(nota, numero, emissor, variante)
         except (VarianteInvalida, EsquemaAusente) as exc:
             return Outcome(Result.REJECTED, erros=(Erro(
                 "configuracao_invalida", f"Configuração do município inválida: {exc}",
@@ -362,7 +387,11 @@ class AbrasfProvider:
                                  variante: Variante, otherwise: Outcome) -> Outcome:
         """Reconcile a cancellation whose outcome is not known: the note as the authority
         holds it now (ConsultarNfsePorFaixa of its number); AUTHORIZED with its
-        ``NfseCancelamento`` when it has one, else ``otherwise``."""
+        ``NfseCancelamento`` when it has one, else ``otherwise``. EloTech's range query is
+        not built: its cancellations are reconciled by asking again (E79, already
+        cancelled)."""
+        if variante.leiaute_proprio == "elotech":
+            return otherwise
         try:
             dados = pedidos.consultar_nfse_faixa(nota, numero, variante)
         except DocumentoInvalido:

@@ -149,10 +149,11 @@ def alertas(root: etree._Element) -> list[Erro]:
 
 
 def cancelamento(root: etree._Element, numero: str | None = None) -> etree._Element | None:
-    """The ``NfseCancelamento`` with a ``Confirmacao`` in a cancellation answer (or in a
-    ``CompNfse`` numbered ``numero``, as a query returns it)."""
+    """The ``NfseCancelamento`` with a ``Confirmacao`` (EloTech: ``ConfirmacaoCancelamento``)
+    in a cancellation answer (or in a ``CompNfse`` numbered ``numero``, as a query returns it)."""
     for element in root.iter("{*}NfseCancelamento"):
-        if element.find("{*}Confirmacao") is None:
+        if element.find("{*}Confirmacao") is None \
+                and element.find("{*}ConfirmacaoCancelamento") is None:  # EloTech's name
             continue
         comp = element.getparent()
         if numero is not None and comp is not None and _local(comp) == "CompNfse":
