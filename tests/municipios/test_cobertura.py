@@ -72,10 +72,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
-    # own layouts: EloTech 2.03 (requerente with the company's password, the document as body)
+    # own layouts: EloTech 2.03 (requerente with the company's password, the document as
+    # body), MegaSoft 2.00 (its namespace, a 1.00 header, no cancellation)
     assert _linha(saida, "EloTech")[1:5] == ["72", "72", "1,524,677", "1,524,677"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,512"]
-    assert "população atendida: 144,789,200 de 212,589,522 (68.1 %)" in saida
+    assert _linha(saida, "MegaSoft")[1:5] == ["80", "80", "651,371", "651,371"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,592"]
+    assert "população atendida: 145,440,571 de 212,589,522 (68.4 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

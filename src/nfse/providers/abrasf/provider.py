@@ -26,6 +26,7 @@ from nfse.model.nota import Nota
 from nfse.providers.abrasf import (
     credenciais,
     elotech,
+    megasoft,
     namespaces,
     pedidos,
     respostas,
@@ -132,8 +133,9 @@ class AbrasfProvider:
             request, headers = elotech.envelope(dados)
         else:
             dados = namespaces.traduzir(dados, emissor, variante)
-            request, headers = soap.envelope(operacao, namespaces.cabecalho(variante), dados,
-                                             variante,
+            cabecalho = megasoft.CABECALHO if variante.leiaute_proprio == "megasoft" \
+                else namespaces.cabecalho(variante)
+            request, headers = soap.envelope(operacao, cabecalho, dados, variante,
                                              credenciais.cabecalho_soap(emissor, variante))
         try:
             answer = self.transport.request("POST", credenciais.endereco(emissor, variante),
@@ -160,6 +162,12 @@ class AbrasfProvider:
                     "para o leiaute EloTech neste gateway",
                     "Cancele a nota e emita outra")])
             return LOTE, elotech.lote_rps(nota, rps, emissor, variante)
+        if variante.leiaute_proprio == "megasoft":
+            if nota.substituicao is not None:
+                raise DocumentoInvalido([Erro(
+                    "operacao_indisponivel", "A substituição de NFS-e não está disponível "
+                    "para o leiaute MegaSoft", "Emita a nota nova no portal da prefeitura")])
+            return GERAR, megasoft.gerar_nfse(nota, rps, emissor, variante)
         if nota.substituicao is not None:
             if not nota.substituicao.chave:
                 raise DocumentoInvalido([Erro(
@@ -274,9 +282,7 @@ class AbrasfProvider:
         not-found code of the variant, UNKNOWN otherwise."""
         variante = variante_de(emissor.opcoes)
         try:
-            dados = elotech.consultar_nfse_rps(nota, rps, emissor, variante) \
-                if variante.leiaute_proprio == "elotech" \
-                else pedidos.consultar_nfse_rps(nota, rps, variante)
+            dados = self._consulta_rps(nota, rps, emissor, variante)
         except DocumentoInvalido as exc:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
@@ -302,6 +308,14 @@ class AbrasfProvider:
             return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
         return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
                        mensagem="A consulta do RPS não disse se a NFS-e existe")
+
+    @staticmethod
+    def _consulta_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
+        if variante.leiaute_proprio == "elotech":
+            return elotech.consultar_nfse_rps(nota, rps, emissor, variante)
+        if variante.leiaute_proprio == "megasoft":
+            return megasoft.consultar_nfse_rps(nota, rps, variante)
+        return pedidos.consultar_nfse_rps(nota, rps, variante)
 
     # -- received notes ------------------------------------------------------------------------
 
@@ -341,6 +355,8 @@ class AbrasfProvider:
         is the variant's ``codigo_cancelamento`` (default 1, erro na emissão)."""
         try:
             variante = variante_de(emissor.opcoes)
+            if variante.leiaute_proprio == "megasoft":
+                raise megasoft.sem_cancelamento()
             dados = elotech.cancelar_nfse(nota, numero, chave_acesso, emissor, variante) \
                 if variante.leiaute_proprio == "elotech" \
                 else pedidos.cancelar_nfse(nota, numero, emissor, variante)
