@@ -7,15 +7,23 @@ password in IdentificacaoRequerente."""
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from nfse.model.nfse import parse_nfse
+from nfse.providers.abrasf import elotech
+from nfse.providers.abrasf.pedidos import DocumentoInvalido
+from nfse.providers.abrasf.variante import variante_de
+from nfse.providers.base import Rps
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store import empresas
 from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
+from tests.providers.abrasf.test_abrasf_pedidos import emissor, rica
 from tests.support import CNPJ, IM, Gateway, nota_exemplo
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -129,3 +137,36 @@ def test_elotech_without_a_password_sends_nothing_and_says_what_to_register(
     assert erro["codigo"] == "credenciais_ausentes"
     assert "senha_responsavel" in erro["correcao"]
     assert _pedidos(gateway, "emissao") == []
+
+
+def test_every_elotech_document_of_a_rich_note_is_valid_in_its_schema(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every field the layout carries (tomador with address and contact, intermediário,
+    retentions, construction, special regime), each request in EloTech's schema."""
+    monkeypatch.setenv("NFSE_ABRASF_XSD_DIR", str(abrasf_xsd_dir()))
+    em = replace(emissor(leiaute_proprio="elotech", versao_layout="2.03",
+                         emissao="RecepcionarLoteRpsSincrono"), senha=SENHA)
+    variante = variante_de(em.opcoes)
+    nota = parse_nfse(rica())
+    esquema = abrasf_xsd_dir() / "elotech_nfse_v2_03.xsd"
+    rps = Rps(numero=15, serie="A1")
+    lote = etree.fromstring(elotech.lote_rps(nota, rps, em, variante))
+    consulta = etree.fromstring(elotech.consultar_nfse_rps(nota, rps, em, variante))
+    cancelamento = etree.fromstring(elotech.cancelar_nfse(nota, "77", "ab" * 16, em, variante))
+    for documento in (lote, consulta, cancelamento):
+        assert validate(documento, esquema) == []
+    inf = lote.find(f"{E}LoteRps/{E}ListaRps/{E}Rps/{E}InfDeclaracaoPrestacaoServico")
+    assert inf is not None
+    assert [inf.findtext(f"{E}Servico/{E}ListaItensServico/{E}ItemServico/{E}{campo}")
+            for campo in ("CodigoCnae", "Descricao", "ValorUnitario")] == [
+        "6201501", "Linha 1 & <2> Linha", "1000.00000"]
+    assert inf.find(f"{E}Intermediario/{E}CodigoMunicipio").text == "4106902"
+
+
+def test_elotech_needs_the_cnae_of_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    em = replace(emissor(leiaute_proprio="elotech", versao_layout="2.03"), senha=SENHA)
+    body = rica()
+    del body["servico"]["codigo_cnae"]
+    with pytest.raises(DocumentoInvalido) as exc:
+        elotech.lote_rps(parse_nfse(body), Rps(numero=1, serie="1"), em, variante_de(em.opcoes))
+    assert [e.codigo for e in exc.value.erros] == ["servico.codigo_cnae"]

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import zlib
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from nfse.model.nfse import parse_nfse
+from nfse.providers.abrasf import megasoft
+from nfse.providers.abrasf.provider import AbrasfProvider
+from nfse.providers.abrasf.variante import variante_de
+from nfse.providers.base import Result, Rps
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
+from tests.providers.abrasf.test_abrasf_pedidos import emissor, rica
 from tests.support import Gateway, nota_exemplo
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -86,3 +93,33 @@ def test_megasoft_emits_in_its_own_layout_and_refuses_cancellation(
     assert "cancelamento de NFS-e não está disponível" in erro["mensagem"]
     assert gateway.client.get("/v2/nfse/megasoft-1").json()["status"] == "autorizado"
     assert [e["status"] for e in abrasf.emitidas()] == ["autorizada"]
+
+
+def test_every_megasoft_document_of_a_rich_note_is_valid_and_cancel_is_never_sent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note using every field: MegaSoft's documents keep what its layout has and are
+    valid in its schema; the provider refuses a cancellation without sending anything."""
+    monkeypatch.setenv("NFSE_ABRASF_XSD_DIR", str(abrasf_xsd_dir()))
+    em = emissor(leiaute_proprio="megasoft", versao_layout="2.00",
+                 namespace_servico=WS)
+    variante = variante_de(em.opcoes)
+    nota = parse_nfse(rica())
+    rps = Rps(numero=15, serie="A1")
+    esquema = abrasf_xsd_dir() / "megasoft_nfse_v01.xsd"
+    gerar = etree.fromstring(megasoft.gerar_nfse(nota, rps, em, variante))
+    consulta = etree.fromstring(megasoft.consultar_nfse_rps(nota, rps, variante))
+    for documento in (gerar, consulta):
+        assert validate(documento, esquema) == []
+    valores = gerar.find(f"{M}Rps/{M}InfDeclaracaoPrestacaoServico/{M}Servico/{M}Valores")
+    assert [etree.QName(e).localname for e in valores] == [
+        "ValorServicos", "ValorPis", "ValorCofins", "ValorInss", "ValorIr", "ValorCsll",
+        "Aliquota", "DescontoIncondicionado"]
+
+    class Transporte:
+        def request(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("nada deve ser enviado")
+
+    outcome = AbrasfProvider(Transporte()).cancel(  # type: ignore[arg-type]
+        nota, "", "77", "Erro na emissão da nota fiscal", em)
+    assert outcome.result == Result.REJECTED
+    assert [e.codigo for e in outcome.erros] == ["operacao_indisponivel"]
