@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -19,6 +20,8 @@ from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import variante_de
 from nfse.providers.base import Rps
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.abrasf.elotech import PrefeituraElotech
+from nfse.sandbox.abrasf.state import Estado
 from nfse.store import empresas
 from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
@@ -170,3 +173,34 @@ def test_elotech_needs_the_cnae_of_the_service(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(DocumentoInvalido) as exc:
         elotech.lote_rps(parse_nfse(body), Rps(numero=1, serie="1"), em, variante_de(em.opcoes))
     assert [e.codigo for e in exc.value.erros] == ["servico.codigo_cnae"]
+
+
+def test_the_sandbox_refuses_a_cancellation_with_another_key(tmp_path: Path) -> None:
+    """The ChaveAcesso is what names the note in EloTech's cancellation: another key is
+    refused (E206), the note's own cancels it."""
+    estado = Estado(tmp_path / "abrasf.db")
+    prefeitura = PrefeituraElotech(estado, abrasf_xsd_dir(), None, lambda: {CNPJ: SENHA})
+    em = replace(emissor(leiaute_proprio="elotech", versao_layout="2.03"), senha=SENHA)
+    variante = variante_de(em.opcoes)
+    nota = parse_nfse(_nota())
+    resposta = _corpo(prefeitura.atender(etree.fromstring(
+        elotech.lote_rps(nota, Rps(numero=3, serie="1"), em, variante))))
+    numero = resposta.findtext(f"{E}ListaNfse/{E}CompNfse/{E}Nfse/{E}InfNfse/{E}Numero")
+    chave = resposta.findtext(f"{E}ListaNfse/{E}CompNfse/{E}Nfse/{E}InfNfse/{E}ChaveAcesso")
+    assert numero and chave
+
+    def cancelar(com: str) -> etree._Element:
+        return _corpo(prefeitura.atender(etree.fromstring(
+            elotech.cancelar_nfse(nota, numero, com, em, variante))))
+
+    outra = cancelar("0" * 32 if chave != "0" * 32 else "1" * 32)
+    assert outra.findtext(f"{E}ListaMensagemRetorno/{E}MensagemRetorno/{E}Codigo") == "E206"
+    assert [n["status"] for n in estado.notas()] == ["autorizada"]
+    certa = cancelar(chave)
+    assert certa.find(f"{E}tcRetCancelamento/{E}NfseCancelamento") is not None
+    assert [n["status"] for n in estado.notas()] == ["cancelada"]
+    estado.close()
+
+
+def _corpo(resposta: bytes) -> etree._Element:
+    return _documento(etree.fromstring(resposta))
