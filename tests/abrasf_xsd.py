@@ -8,7 +8,12 @@
   in the item list (``DESENVOLVECIDADE/nfsev203.xsd`` is the same file without them);
 - 2.02: ``ABRASF/nfse_v2_02.xsd`` (identical to ``SISPMJP/nfse v2 02.xsd``);
 - 2.00: ``ABRASF/nfse_v2_01.xsd``, the schema the 2.00 systems ship (Fiorilli's
-  ``nfse_v201.xsd`` is the same but for a required Signature in four places)."""
+  ``nfse_v201.xsd`` is the same but for a required Signature in four places).
+
+The systems with a layout of their own (``leiaute_proprio``) find theirs in the same folder:
+``elotech_nfse_v2_03.xsd`` is ``ELOTECH/nfse_v2_03.xsd`` with the requerente's blank element
+name (``name=" "``, which no schema processor accepts) read as ``InscricaoMunicipal``, the
+element ACBr writes there; ``megasoft_nfse_v01.xsd`` is ``MEGASOFT/nfse_v01.xsd``."""
 
 from __future__ import annotations
 
@@ -28,6 +33,12 @@ ORIGENS = {
     "nfse_v2-01.xsd": "schemas/NFSe/ABRASF/nfse_v2_01.xsd",
     "xmldsig-core-schema20020212.xsd": "schemas/NFSe/ABRASF/xmldsig-core-schema20020212.xsd",
 }
+PROPRIOS = {
+    "elotech_nfse_v2_03.xsd": ("schemas/NFSe/ELOTECH/nfse_v2_03.xsd",
+                               ('<xsd:element name=" "', '<xsd:element name="InscricaoMunicipal"')),
+    "megasoft_nfse_v01.xsd": ("schemas/NFSe/MEGASOFT/nfse_v01.xsd", None),
+}
+"""Own layouts: (the wheel's file, the one correction it needs or None)."""
 
 
 @cache
@@ -36,7 +47,8 @@ def abrasf_xsd_dir() -> Path:
     ``shared/schemas/abrasf-2.04``) is completed with the wheel's copies."""
     configured = os.environ.get("NFSE_ABRASF_XSD_DIR")
     proprios = Path(configured) if configured else None
-    if proprios is not None and all((proprios / nome).is_file() for nome in ORIGENS):
+    if proprios is not None and all((proprios / nome).is_file()
+                                    for nome in (*ORIGENS, *PROPRIOS)):
         return proprios
     found = {str(item): Path(str(item.locate())) for item in files("nfselib-legacy") or []}
     folder = Path(tempfile.mkdtemp(prefix="nfse-abrasf-xsd-"))
@@ -49,4 +61,14 @@ def abrasf_xsd_dir() -> Path:
         else:
             raise RuntimeError(f"esquema ABRASF {nome} não encontrado: instale '.[dev]' (o "
                                "nfselib-legacy o traz) ou defina NFSE_ABRASF_XSD_DIR")
+    for nome, (origem, correcao) in PROPRIOS.items():
+        if proprios is not None and (proprios / nome).is_file():
+            (folder / nome).symlink_to((proprios / nome).resolve())
+            continue
+        if origem not in found:
+            raise RuntimeError(f"esquema {nome} não encontrado: instale '.[dev]'")
+        texto = found[origem].read_text(encoding="utf-8")
+        if correcao is not None:
+            texto = texto.replace(*correcao)
+        (folder / nome).write_text(texto, encoding="utf-8")
     return folder

@@ -88,8 +88,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
     # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
     assert _linha(saida, "ISSSalvador")[1:5] == ["1", "1", "2,568,928", "2,568,928"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,625"]
-    assert "população atendida: 160,302,330 de 212,589,522 (75.4 %)" in saida
+    # own layouts: EloTech 2.03 (requerente with the company's password, the document as
+    # body), MegaSoft 2.00 (its namespace, a 1.00 header, no cancellation)
+    assert _linha(saida, "EloTech")[1:5] == ["72", "72", "1,524,677", "1,524,677"]
+    assert _linha(saida, "MegaSoft")[1:5] == ["80", "80", "651,371", "651,371"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,777"]
+    assert "população atendida: 162,478,378 de 212,589,522 (76.4 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -28,6 +28,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nfse import validar_ref
 from nfse.model.nfsen import plano
 from nfse.model.nota import Nota
+from nfse.municipios import provedores
 from nfse.municipios.routing import NACIONAL, nao_atendido, provider_for
 from nfse.providers.base import Capability, ChecksParameters, Result
 from nfse.providers.registry import capabilities, get_provider
@@ -253,10 +254,12 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "justificativa" deve ter entre 15 e 255 caracteres')
     justificativa = justificativa.strip()
-    if Capability.CANCEL not in capabilities(row.provider):
-        nota = modelos.parse(row.modelo, json.loads(row.requisicao))
-        _indisponivel("O cancelamento", nota.prestador.codigo_municipio,
-                      "Cancele a nota no sistema da prefeitura")
+    municipio = modelos.parse(row.modelo, json.loads(row.requisicao)).prestador.codigo_municipio
+    # a provider without cancellation, or a municipal system without it in its web service
+    # (the profile's possui_cancelamento_nfse = false: MegaSoft)
+    if Capability.CANCEL not in capabilities(row.provider) \
+            or provedores.flags(municipio).get("possui_cancelamento_nfse") is False:
+        _indisponivel("O cancelamento", municipio, "Cancele a nota no sistema da prefeitura")
     lease = _reservar(runtime, row.id)
     try:
         with autocommit(runtime.engine) as conn:  # as it was authorized, not as first read

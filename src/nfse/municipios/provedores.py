@@ -96,6 +96,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "argumentos_v1": ("arg", "documento", "tempuri", "wcf"),  # abrasf_v1 (abrasf1/dialeto.py)
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse"),  # abrasf_v1 (abrasf1/dialeto.py)
+    "leiaute_proprio": ("", "elotech", "megasoft"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",

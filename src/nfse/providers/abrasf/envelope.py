@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
-from nfse.providers.abrasf import credenciais, namespaces, soap
+from nfse.providers.abrasf import credenciais, megasoft, namespaces, soap
 from nfse.providers.abrasf.leiaute import NS
 from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Emissor, Erro
@@ -44,7 +44,9 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
     """The SOAP request and its HTTP headers. Raises ``CredenciaisAusentes``."""
     corpo = variante.corpo
     if corpo.forma_documento == "cabecalho_dados":
-        return soap.envelope(operacao, namespaces.cabecalho(variante), dados, variante,
+        cabecalho = megasoft.CABECALHO if variante.leiaute_proprio == "megasoft" \
+            else namespaces.cabecalho(variante)
+        return soap.envelope(operacao, cabecalho, dados, variante,
                              credenciais.cabecalho_soap(emissor, variante))
     documento = _DECLARACAO.sub(b"", dados, count=1).decode("utf-8")
     if corpo.documento_sem_namespace:  # signed and checked with it; sent without it

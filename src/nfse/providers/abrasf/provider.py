@@ -6,7 +6,8 @@ variant from ``Emissor.opcoes``.
 
 What the ``Outcome`` fields mean here: ``numero`` is the NFS-e number, ``codigo_verificacao``
 the municipality's verification code, ``chave_acesso`` is None (ABRASF has no access key: a
-note is named by its number, which is also what ``Substituicao.chave`` must hold),
+note is named by its number, which is also what ``Substituicao.chave`` must hold) except for
+EloTech, whose notes carry an ``InfNfse/ChaveAcesso`` that their cancellation repeats,
 ``data_emissao`` the NFS-e's DataEmissao (Brasília time when the answer gives no offset),
 ``xml`` the ``CompNfse`` (for a cancellation: the ``NfseCancelamento``)."""
 
@@ -24,7 +25,9 @@ from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.abrasf import (
     credenciais,
+    elotech,
     envelope,
+    megasoft,
     namespaces,
     pedidos,
     respostas,
@@ -100,9 +103,11 @@ class AbrasfProvider:
     @staticmethod
     def usa_credenciais(opcoes: Mapping[str, Any]) -> bool:
         """The company's portal user and password reach ``Emissor`` only for the systems
-        whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``) or takes
-        them in the body (``credenciais_no_corpo``: Fiorilli)."""
-        return bool(opcoes.get("credencial")) or bool(opcoes.get("credenciais_no_corpo"))
+        whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``), takes
+        them in the body (``credenciais_no_corpo``: Fiorilli) or in its own layout's
+        requerente (EloTech)."""
+        return (bool(opcoes.get("credencial")) or bool(opcoes.get("credenciais_no_corpo"))
+                or opcoes.get("leiaute_proprio") == "elotech")
 
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
                               Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
@@ -129,11 +134,14 @@ class AbrasfProvider:
         falta = credenciais.faltando(emissor, variante)
         if falta is not None:
             return Outcome(Result.REJECTED, erros=(falta,))
-        dados = namespaces.traduzir(dados, emissor, variante)
-        try:
-            request, headers = envelope.pedido(operacao, dados, variante, emissor)
-        except envelope.CredenciaisAusentes:
-            return Outcome(Result.REJECTED, erros=(envelope.CredenciaisAusentes.erro,))
+        if variante.leiaute_proprio == "elotech":
+            request, headers = elotech.envelope(dados)
+        else:
+            dados = namespaces.traduzir(dados, emissor, variante)
+            try:
+                request, headers = envelope.pedido(operacao, dados, variante, emissor)
+            except envelope.CredenciaisAusentes:
+                return Outcome(Result.REJECTED, erros=(envelope.CredenciaisAusentes.erro,))
         try:
             answer = self.transport.request("POST", credenciais.endereco(emissor, variante),
                                             emissor.a1,
@@ -152,6 +160,19 @@ class AbrasfProvider:
                    variante: Variante) -> tuple[str, bytes]:
         """(operation, signed and schema-checked request document) of an emission: a
         substitution, a lot or a single RPS; ``DocumentoInvalido`` when there is none."""
+        if variante.leiaute_proprio == "elotech":
+            if nota.substituicao is not None:
+                raise DocumentoInvalido([Erro(
+                    "operacao_indisponivel", "A substituição de NFS-e não está disponível "
+                    "para o leiaute EloTech neste gateway",
+                    "Cancele a nota e emita outra")])
+            return LOTE, elotech.lote_rps(nota, rps, emissor, variante)
+        if variante.leiaute_proprio == "megasoft":
+            if nota.substituicao is not None:
+                raise DocumentoInvalido([Erro(
+                    "operacao_indisponivel", "A substituição de NFS-e não está disponível "
+                    "para o leiaute MegaSoft", "Emita a nota nova no portal da prefeitura")])
+            return GERAR, megasoft.gerar_nfse(nota, rps, emissor, variante)
         if nota.substituicao is not None:
             if not nota.substituicao.chave:
                 raise DocumentoInvalido([Erro(
@@ -253,7 +274,8 @@ class AbrasfProvider:
             avisos.append(f"A NFS-e consta como substituída pela NFS-e {nota.substituida_por}")
         avisos += [f"Alerta {a.codigo}: {a.mensagem}" for a in respostas.alertas(answer)]
         return Outcome(Result.AUTHORIZED, numero=nota.numero,
-                       codigo_verificacao=nota.codigo_verificacao, chave_acesso=None,
+                       codigo_verificacao=nota.codigo_verificacao,
+                       chave_acesso=elotech.chave_acesso(comp),
                        data_emissao=nota.data_emissao, xml=nota.xml,
                        mensagem="; ".join(avisos) or None, exchanges=exchanges)
 
@@ -265,7 +287,7 @@ class AbrasfProvider:
         not-found code of the variant, UNKNOWN otherwise."""
         variante = variante_de(emissor.opcoes)
         try:
-            dados = pedidos.consultar_nfse_rps(nota, rps, variante)
+            dados = self._consulta_rps(nota, rps, emissor, variante)
         except DocumentoInvalido as exc:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
@@ -291,6 +313,14 @@ class AbrasfProvider:
             return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
         return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
                        mensagem="A consulta do RPS não disse se a NFS-e existe")
+
+    @staticmethod
+    def _consulta_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
+        if variante.leiaute_proprio == "elotech":
+            return elotech.consultar_nfse_rps(nota, rps, emissor, variante)
+        if variante.leiaute_proprio == "megasoft":
+            return megasoft.consultar_nfse_rps(nota, rps, variante)
+        return pedidos.consultar_nfse_rps(nota, rps, variante)
 
     # -- received notes ------------------------------------------------------------------------
 
@@ -325,12 +355,16 @@ class AbrasfProvider:
 
     def cancel(self, nota: Nota, chave_acesso: str, numero: str, justificativa: str,
                emissor: Emissor) -> Outcome:
-        """CancelarNfse of NFS-e ``numero`` (``chave_acesso`` is not used: ABRASF names notes
+        """CancelarNfse of NFS-e ``numero`` (``chave_acesso`` only for EloTech: ABRASF names notes
         by number). The justification has no place in the 2.04 request: the coded reason
         is the variant's ``codigo_cancelamento`` (default 1, erro na emissão)."""
         try:
             variante = variante_de(emissor.opcoes)
-            dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
+            if variante.leiaute_proprio == "megasoft":
+                raise megasoft.sem_cancelamento()
+            dados = elotech.cancelar_nfse(nota, numero, chave_acesso, emissor, variante) \
+                if variante.leiaute_proprio == "elotech" \
+                else pedidos.cancelar_nfse(nota, numero, emissor, variante)
         except (VarianteInvalida, EsquemaAusente) as exc:
             return Outcome(Result.REJECTED, erros=(Erro(
                 "configuracao_invalida", f"Configuração do município inválida: {exc}",
@@ -376,7 +410,10 @@ class AbrasfProvider:
         holds it now (ConsultarNfsePorFaixa of its number); AUTHORIZED with its
         ``NfseCancelamento`` when it has one, else ``otherwise``. A system without the range
         query (``conciliacao_cancelamento = "CancelarNfse"``) is asked the cancellation once
-        more instead."""
+        more instead. EloTech's range query is not built: its cancellations are reconciled
+        by asking again (E79, already cancelled)."""
+        if variante.leiaute_proprio == "elotech":
+            return otherwise
         if variante.corpo.conciliacao_cancelamento == CANCELAR:
             return self._cancelar_de_novo(nota, numero, emissor, variante, otherwise)
         try:

@@ -66,17 +66,20 @@ def data_hora(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=SAO_PAULO)
 
 
-def _rps_of(comp: etree._Element) -> tuple[str, str] | None:
+def _rps_of(comp: etree._Element) -> tuple[str, str | None] | None:
+    """(number, series) of the note's RPS; the series None where the layout names an RPS
+    by its number alone (MegaSoft)."""
     ident = comp.find("{*}Nfse/{*}InfNfse/{*}DeclaracaoPrestacaoServico/"
                       "{*}InfDeclaracaoPrestacaoServico/{*}Rps/{*}IdentificacaoRps")
     if ident is None:
         return None
-    return _text(ident, "{*}Numero") or "", _text(ident, "{*}Serie") or ""
+    return _text(ident, "{*}Numero") or "", _text(ident, "{*}Serie")
 
 
-def _same_rps(found: tuple[str, str], rps: Rps) -> bool:
+def _same_rps(found: tuple[str, str | None], rps: Rps) -> bool:
     numero, serie = found
-    return numero.isdigit() and int(numero) == rps.numero and serie == rps.serie.strip()
+    return numero.isdigit() and int(numero) == rps.numero and (
+        serie is None or serie == rps.serie.strip())
 
 
 def comp_nfse(root: etree._Element, rps: Rps | None = None,
@@ -149,10 +152,11 @@ def alertas(root: etree._Element) -> list[Erro]:
 
 
 def cancelamento(root: etree._Element, numero: str | None = None) -> etree._Element | None:
-    """The ``NfseCancelamento`` with a ``Confirmacao`` in a cancellation answer (or in a
-    ``CompNfse`` numbered ``numero``, as a query returns it)."""
+    """The ``NfseCancelamento`` with a ``Confirmacao`` (EloTech: ``ConfirmacaoCancelamento``)
+    in a cancellation answer (or in a ``CompNfse`` numbered ``numero``, as a query returns it)."""
     for element in root.iter("{*}NfseCancelamento"):
-        if element.find("{*}Confirmacao") is None:
+        if element.find("{*}Confirmacao") is None \
+                and element.find("{*}ConfirmacaoCancelamento") is None:  # EloTech's name
             continue
         comp = element.getparent()
         if numero is not None and comp is not None and _local(comp) == "CompNfse":

@@ -53,6 +53,10 @@ Keys (default first):
   ``senha_responsavel`` as ``?tokenAuth=`` of every call: Tributus) or ``"ws_security"``
   (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri);
   ``nfse.providers.abrasf.credenciais``.
+- ``leiaute_proprio``: ``""`` (ABRASF's documents), ``"elotech"`` (EloTech 2.03: its own
+  layout and namespace, the company's password in every request, the document as the SOAP
+  body; ``nfse.providers.abrasf.elotech``) or ``"megasoft"`` (MegaSoft 2.00:
+  ``nfse.providers.abrasf.megasoft``).
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -74,6 +78,7 @@ ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107")
 AUTENTICACOES = ("certificado",)
 CREDENCIAIS = ("", "token_url", "ws_security")
+LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
 
@@ -118,6 +123,7 @@ class Variante:
     credencial: str = ""
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
+    leiaute_proprio: str = ""
 
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
@@ -184,7 +190,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
-                   "namespace_tipos", "namespace_cabecalho", "credencial"}) | _corpo.CHAVES
+                   "namespace_tipos", "namespace_cabecalho", "credencial",
+                   "leiaute_proprio"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -227,6 +234,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         namespace_cabecalho=_texto(opcoes, "namespace_cabecalho", ""),
         credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
         corpo=_corpo_de(opcoes),
+        leiaute_proprio=_escolha(opcoes, "leiaute_proprio", LEIAUTES_PROPRIOS),
     )
 
 

@@ -17,6 +17,7 @@ import threading
 from cryptography import x509
 from lxml import etree
 
+from nfse.sandbox.abrasf import megasoft
 from nfse.sandbox.abrasf.prefeitura import NS, Prefeitura, rejeitar
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
@@ -64,11 +65,15 @@ class PrefeituraNamespaces(Prefeitura):
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._chamada = threading.local()
+        self.megasoft = megasoft.PrefeituraMegaSoft(self.estado, self.xsd_dir, self.municipio,
+                                                    self.confiavel)
 
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
                 chamador: x509.Certificate | None) -> bytes:
         documento = _ler(dados)
         ns = etree.QName(documento).namespace if documento is not None else NS
+        if documento is not None and ns == megasoft.NS:  # a layout of its own
+            return self.megasoft.atender(operacao, cabecalho, documento)
         if documento is None or ns == NS or ns is None:
             self._chamada.assinaturas = None
             return super().atender(operacao, cabecalho, dados, chamador)

@@ -12,7 +12,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import credenciais, envelope, soap
+from nfse.sandbox.abrasf import credenciais, elotech, envelope, soap
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -44,6 +44,10 @@ class _Handler(SandboxHandler):
     def _soap(self, raw: bytes) -> None:
         sandbox: AbrasfSandbox = self.server.sandbox
         content_type = self.headers.get("Content-Type") or ""
+        pedido = elotech.documento(raw)
+        if pedido is not None:
+            self._elotech(pedido)
+            return
         try:
             acao = self.headers.get("SOAPAction")
             chamada: soap.Chamada | envelope.Chamada = (
@@ -72,6 +76,21 @@ class _Handler(SandboxHandler):
                 self._send(200, answer, soap.CONTENT_TYPES[chamada.soap])
 
         if chamada.operacao in MUTANTES:
+            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
+        else:
+            deliver(handle())
+
+    def _elotech(self, pedido: etree._Element) -> None:
+        """A call in EloTech's own layout: the document is the SOAP body."""
+        sandbox: AbrasfSandbox = self.server.sandbox
+
+        def deliver(answer: bytes) -> None:
+            self._send(200, answer, soap.CONTENT_TYPES[soap.SOAP11])
+
+        def handle() -> bytes:
+            return sandbox.elotech.atender(pedido)
+
+        if etree.QName(pedido).localname in elotech.MUTANTES:
             self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
         else:
             deliver(handle())
@@ -105,6 +124,8 @@ class AbrasfSandbox(HttpsSandbox):
         """Tributus keys (``?tokenAuth=``) accepted; empty: none asked."""
         self.usuarios: dict[str, str] = {}
         """WS-Security users and passwords accepted (Saatri); empty: none asked."""
+        self.senhas_elotech: dict[str, str] = {}
+        """EloTech requerentes (CNPJ → password) accepted; empty: any password."""
 
     @property
     def url(self) -> str:
@@ -115,6 +136,8 @@ class AbrasfSandbox(HttpsSandbox):
         self.estado = Estado(self.data_dir / "abrasf.db")
         self.prefeitura = PrefeituraNamespaces(self.estado, identity, self.trusted, self.xsd_dir,
                                      self.municipio, self.aliquota_padrao)
+        self.elotech = elotech.PrefeituraElotech(self.estado, self.xsd_dir, self.municipio,
+                                                 lambda: self.senhas_elotech)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
