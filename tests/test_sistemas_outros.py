@@ -1,17 +1,26 @@
 """Own municipal systems served by a profile of an existing provider (issue 22, point 4;
 docs/sistemas-outros.md), each through the shipped registry against the ABRASF sandbox: the
 note is emitted (the answer lost: found by ConsultarNfsePorRps), cancelled (the answer lost:
-found by ConsultarNfsePorFaixa), and what went over the wire is the system's dialect."""
+found by ConsultarNfsePorFaixa), and what went over the wire is the system's dialect; the
+national DPS at Tiplan's own API likewise, against the Nacional sandbox playing it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
+from nfse.municipios import routing
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.sandbox.nacional import NacionalSandbox
+from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
-from tests.support import Gateway
+from tests.municipios.test_emissao_municipal import _segundo_sandbox
+from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_layouts import _chamada, _ciclo, _pedidos
 
 NS = "http://www.abrasf.org.br/nfse.xsd"
@@ -43,3 +52,53 @@ def test_tiplan_203_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, ibge: st
     assert comp.find("a:Nfse", X).get("versao") == "2.03"
     assert validate(comp, abrasf_xsd_dir() / "nfse_v2-03.xsd") == []
 
+
+
+MACAE = "3302403"
+TIPLAN_API = "/api/adn/dps"
+
+
+@pytest.fixture
+def tiplan(gateway: Gateway, tmp_path: Path) -> Iterator[NacionalSandbox]:
+    """A sandbox playing Tiplan's DPS API (Macaé's homologação address, operator file) and,
+    on the same port, the national environment that serves its notes and events."""
+    municipal = _segundo_sandbox(gateway, tmp_path / "tiplan", TIPLAN_API, "tiplan")
+    arquivo = tmp_path / "municipios.toml"
+    arquivo.write_text(f'[municipios."{MACAE}"]\nperfil = "dps_tiplan"\nsistema = "Tiplan"\n'
+                       f'url_producao = "https://spe.macae.rj.gov.br/api/adn/dps/recepcao"\n'
+                       f'url_homologacao = "{municipal.url}/recepcao"\n', encoding="utf-8")
+    routing.carregar(arquivo)
+    gateway.runtime.settings.nacional_url_homologacao = municipal.sefin_url
+    try:
+        yield municipal
+    finally:
+        municipal.stop()
+        routing.carregar(None)
+
+
+def test_tiplan_dps_api_round_trip(gateway: Gateway, tiplan: NacionalSandbox) -> None:
+    """Macaé: the DPS to Tiplan's /recepcao, its answer lost and the note found by Tiplan's
+    /chave-acesso and the Sefin's NFS-e; the cancellation to /evento, its answer lost and the
+    event found at the Sefin. One note, issued once, cancelled once."""
+    municipio = gateway.client.get(f"/v2/municipios/{MACAE}").json()
+    assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("nacional", "Tiplan")
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = MACAE
+    gateway.runtime.settings.authority_timeout = 1.0
+    tiplan.inject("timeout_after_commit")
+    nota = gateway.autorizar("tiplan-api", body)
+    assert [n["chaveAcesso"] for n in tiplan.emitidas()] == [nota["chave_acesso"]]
+    assert gateway.sandbox.emitidas() == []  # not the gateway's Sefin
+    tiplan.inject("timeout_after_commit")
+    cancel = gateway.client.request("DELETE", "/v2/nfse/tiplan-api",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    assert gateway.client.get("/v2/nfse/tiplan-api").json()["status"] == "cancelado"
+    [emitida] = tiplan.emitidas()
+    assert emitida["cancelada"]
+    # the lost emission answer was found by asking (Tiplan's key, the Sefin's note), not by
+    # sending again; the lost cancellation answer can only have been found at the Sefin's
+    # events (Tiplan's routes serve none)
+    with gateway.runtime.engine.connect() as conn:
+        trocas = set(conn.execute(select(artefatos.c.kind)).scalars())
+    assert {"exchange:consulta_dps:request", "exchange:consulta_nfse:request"} <= trocas

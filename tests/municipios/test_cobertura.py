@@ -72,11 +72,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giss")[1:5] == ["20", "20", "5,452,568", "5,452,568"]
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
-    # Tiplan's two cities on its ABRASF 2.03 web service (Angra dos Reis, Rio das Ostras); the
-    # other five are on Tiplan 1.0 or its own DPS API (docs/sistemas-outros.md)
-    assert _linha(saida, "Tiplan")[1:5] == ["7", "2", "1,054,670", "347,219"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,442"]
-    assert "população atendida: 143,611,742 de 212,589,522 (67.6 %)" in saida
+    # Tiplan: two cities on its ABRASF 2.03 web service (Angra dos Reis, Rio das Ostras), two
+    # on its own DPS API (Macaé, Americana); three on Tiplan 1.0 (docs/sistemas-outros.md)
+    assert _linha(saida, "Tiplan")[1:5] == ["7", "4", "1,054,670", "858,012"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,444"]
+    assert "população atendida: 144,122,535 de 212,589,522 (67.8 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -86,7 +86,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "codigo_cancelamento": ("1", "2", "4"),
     "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
     "status_nfse": ("ativo", "inativo"),
-    "dialeto": ("sefin", "pronim", "betha"),  # nfse.providers.nacional.dialetos.NOMES
+    "dialeto": ("sefin", "pronim", "betha", "tiplan"),  # nfse.providers.nacional.dialetos.NOMES
     "credencial": ("", "token_url", "ws_security"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")

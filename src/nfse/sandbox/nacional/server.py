@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
-from nfse.sandbox.nacional import betha, pronim
+from nfse.sandbox.nacional import betha, pronim, tiplan
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin, certificado_vencido, sem_certificado
@@ -32,7 +32,7 @@ CONTRIBUINTES = "/contribuintes"
 _SEM_CONFERIR_VALIDADE = ssl.VerifyFlags(0x200000)
 """OpenSSL's X509_V_FLAG_NO_CHECK_TIME: an expired (or not yet valid) client certificate
 completes the handshake, so the Sefin can answer E1203 for it."""
-DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha}
+DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha, "tiplan": tiplan}
 """The municipal dialects the sandbox plays (``NacionalSandbox(..., dialeto="pronim")``)."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 

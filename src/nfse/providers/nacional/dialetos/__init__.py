@@ -41,11 +41,12 @@ class Dialeto(Protocol):
 def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]:
     from nfse.providers.nacional.dialetos.betha import Betha
     from nfse.providers.nacional.dialetos.pronim import Pronim
+    from nfse.providers.nacional.dialetos.tiplan import Tiplan
 
-    return {"pronim": Pronim(), "betha": Betha(nacional)}
+    return {"pronim": Pronim(), "betha": Betha(nacional), "tiplan": Tiplan(nacional)}
 
 
-NOMES = (SEFIN, "pronim", "betha")
+NOMES = (SEFIN, "pronim", "betha", "tiplan")
 """The values of the profile option ``dialeto`` (``provedores._ESCOLHAS`` lists the same)."""
 
 
