@@ -2,7 +2,7 @@
 required and must be trusted), HTTP/1.1, JSON, the Sefin's routes under ``/SefinNacional``
 (or another base path: a municipal system that takes the national DPS serves the same routes
 under its own, ``/sefinnacional`` or the root; or, with ``dialeto``, the municipal system's own
-routes and envelope: ``pronim``, ``betha``), plus ``/_sandbox/emitidas`` and
+routes and envelope: ``pronim``, ``betha``, ``tiplan``), plus ``/_sandbox/emitidas`` and
 ``/_sandbox/faults`` for tests."""
 
 from __future__ import annotations
