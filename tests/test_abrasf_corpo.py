@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from nfse.municipios import routing
@@ -96,14 +97,18 @@ def test_fiorilli_without_credentials_refuses_saying_what_to_register(
     assert abrasf.emitidas() == []
 
 
-def test_dsf_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
-    """Teresina/PI (DSF, ABRASF 2.03): nfse:GerarNfse with the document as elements, without
-    namespace; empty SOAPAction; the lost cancellation answer reconciled by the range query,
-    which DSF names ConsultarNfseFaixa (the sandbox refuses ConsultarNfsePorFaixa there). The
-    sandbox puts the namespace back and checks schema and signatures: the signature was
-    computed on the document as the schema defines it."""
-    _rota(gateway, "2211001", "DSF")
-    _ciclo(gateway, abrasf, "2211001", "dsf-1")
+@pytest.mark.parametrize("municipio,sistema", [
+    ("2211001", "DSF"), ("3509502", "ISSCampinas"), ("5002704", "ISSDSF")])
+def test_dsf_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, municipio: str,
+                        sistema: str) -> None:
+    """Teresina/PI (DSF, ABRASF 2.03), and Campinas/SP and Campo Grande/MS, whose own systems
+    in ACBr speak DSF's 2.03 web service: nfse:GerarNfse with the document as elements,
+    without namespace; empty SOAPAction; the lost cancellation answer reconciled by the range
+    query, which DSF names ConsultarNfseFaixa (the sandbox refuses ConsultarNfsePorFaixa
+    there). The sandbox puts the namespace back and checks schema and signatures: the
+    signature was computed on the document as the schema defines it."""
+    _rota(gateway, municipio, sistema)
+    _ciclo(gateway, abrasf, municipio, f"dsf-{municipio}")
     for troca, operacao in (("emissao", "GerarNfse"), ("consulta_rps", "ConsultarNfsePorRps")):
         envios = _pedidos(gateway, troca)
         assert envios, troca

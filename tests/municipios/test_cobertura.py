@@ -92,8 +92,15 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # body), MegaSoft 2.00 (its namespace, a 1.00 header, no cancellation)
     assert _linha(saida, "EloTech")[1:5] == ["72", "72", "1,524,677", "1,524,677"]
     assert _linha(saida, "MegaSoft")[1:5] == ["80", "80", "651,371", "651,371"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,777"]
-    assert "população atendida: 162,478,378 de 212,589,522 (76.4 %)" in saida
+    # Tiplan: two cities on its ABRASF 2.03 web service (Angra dos Reis, Rio das Ostras), two
+    # on its own DPS API (Macaé, Americana); three on Tiplan 1.0 (docs/sistemas-outros.md)
+    assert _linha(saida, "Tiplan")[1:5] == ["7", "4", "1,054,670", "858,012"]
+    # Campinas (ISSCampinas) and Campo Grande (ISSDSF) on DSF's 2.03 web service; Nova
+    # Iguaçu's ISSDSF 1.00 is plain http
+    assert _linha(saida, "ISSCampinas")[1:3] == ["1", "1"]
+    assert _linha(saida, "ISSDSF")[1:5] == ["2", "1", "1,797,583", "954,537"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,783"]
+    assert "população atendida: 165,476,904 de 212,589,522 (77.8 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -89,7 +89,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
-    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao"),
+    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan"),
     "credencial": ("", "token_url", "ws_security"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,

@@ -191,6 +191,11 @@ class NacionalProvider:
     def emit(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         if dialeto := dialeto_de(nota, emissor, self.nacional):
             return dialeto.emit(self, nota, rps, emissor)
+        return self.emitir_em(f"{emissor.base_url}/nfse", nota, rps, emissor)
+
+    def emitir_em(self, url: str, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
+        """The Sefin's emission at ``url``: its own route, or a municipal system's that takes
+        the same request and gives the same answer (``dialetos.tiplan``)."""
         lugar = self.municipio(nota, emissor)
         aviso = lugar.aviso
         try:
@@ -198,7 +203,7 @@ class NacionalProvider:
                             aliquota_municipal=lugar.aliquota)
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=_erros(exc), mensagem=aviso)
-        sent = self._post(f"{emissor.base_url}/nfse", emissor, "dpsXmlGZipB64", xml, "emissao")
+        sent = self._post(url, emissor, "dpsXmlGZipB64", xml, "emissao")
         if isinstance(sent, Outcome):
             return sent
         answer, parsed, exchange = sent
@@ -250,8 +255,14 @@ class NacionalProvider:
         if dialeto := dialeto_de(nota, emissor, self.nacional):
             return dialeto.query(self, nota, rps, emissor)
         ident = dps_id(nota, rps)
-        answer, failure = self._call("GET", f"{emissor.base_url}/dps/{ident}", emissor, None,
-                                     "consulta_dps", ident.encode())
+        return self.consultar_dps_em(f"{emissor.base_url}/dps/{ident}", ident, emissor, emissor)
+
+    def consultar_dps_em(self, url: str, ident: str, emissor: Emissor, nacional: Emissor
+                         ) -> Outcome:
+        """The Sefin's query of a DPS at ``url`` (its key), then of the NFS-e by its key at
+        ``nacional``: the Sefin's own routes, or a municipal system's query of the DPS whose
+        notes the national environment serves (``dialetos.tiplan``)."""
+        answer, failure = self._call("GET", url, emissor, None, "consulta_dps", ident.encode())
         if failure:
             return replace(failure, result=Result.UNKNOWN)
         assert answer is not None
@@ -263,7 +274,7 @@ class NacionalProvider:
         if not chave:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Consulta da DPS sem resposta útil (HTTP {answer.status})")
-        nfse, failure = self._call("GET", f"{emissor.base_url}/nfse/{chave}", emissor, None,
+        nfse, failure = self._call("GET", f"{nacional.base_url}/nfse/{chave}", nacional, None,
                                    "consulta_nfse", chave.encode())
         if failure or nfse is None:
             return Outcome(Result.UNKNOWN, mensagem=failure.mensagem if failure else None,
@@ -280,27 +291,34 @@ class NacionalProvider:
                emissor: Emissor) -> Outcome:
         if dialeto := dialeto_de(nota, emissor, self.nacional):
             return dialeto.cancel(self, nota, chave_acesso, numero, justificativa, emissor)
+        return self.cancelar_em(f"{emissor.base_url}/nfse/{chave_acesso}/eventos", nota,
+                                chave_acesso, numero, justificativa, emissor, emissor)
+
+    def cancelar_em(self, url: str, nota: Nota, chave_acesso: str, numero: str,
+                    justificativa: str, emissor: Emissor, nacional: Emissor) -> Outcome:
+        """The Sefin's cancellation event at ``url``, a lost answer looked for at
+        ``nacional``: the Sefin's own routes, or a municipal system's reception of the event
+        whose events the national environment serves (``dialetos.tiplan``)."""
         try:
             xml = pedido_cancelamento(nota, chave_acesso, justificativa, emissor)
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
-        sent = self._post(f"{emissor.base_url}/nfse/{chave_acesso}/eventos", emissor,
-                          "pedidoRegistroEventoXmlGZipB64", xml, "cancelamento")
+        sent = self._post(url, emissor, "pedidoRegistroEventoXmlGZipB64", xml, "cancelamento")
         if isinstance(sent, Outcome):
             if sent.result == Result.UNKNOWN:  # the request may have arrived: ask
-                return self._cancelamento_registrado(chave_acesso, numero, emissor, sent)
+                return self._cancelamento_registrado(chave_acesso, numero, nacional, sent)
             return sent
         answer, parsed, exchange = sent
         if answer.status in (200, 201) and parsed and parsed.get("eventoxmlgzipb64"):
             return Outcome(Result.AUTHORIZED, xml=respostas.unpack(parsed["eventoxmlgzipb64"]),
                            chave_acesso=chave_acesso, numero=numero, exchanges=exchange)
         if parsed is None or answer.status >= 500:
-            return self._cancelamento_registrado(chave_acesso, numero, emissor, Outcome(
+            return self._cancelamento_registrado(chave_acesso, numero, nacional, Outcome(
                 Result.UNKNOWN, exchanges=exchange,
                 mensagem=f"Resposta inesperada da autoridade (HTTP {answer.status})"))
         erros = tuple(respostas.erros_of(parsed))
         if any(e.codigo == EVENTO_BLOQUEADO for e in erros):  # an earlier attempt went through
-            return self._cancelamento_registrado(chave_acesso, numero, emissor, Outcome(
+            return self._cancelamento_registrado(chave_acesso, numero, nacional, Outcome(
                 Result.REJECTED, exchanges=exchange, erros=erros))
         return Outcome(Result.REJECTED, exchanges=exchange, erros=erros)
 
