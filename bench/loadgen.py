@@ -8,7 +8,8 @@ file's paths (one a line) in turn, each client starting at its own place; ``--he
 adds a header (a session cookie) to every request. With ``--total N`` the clients stop
 after N requests altogether (the end-to-end drain) instead of after ``--duration``.
 Prints one JSON object: requests, errors, seconds, requests/s and latency percentiles in
-ms. The first ``--warmup`` seconds are not counted."""
+ms (with ``--latencies``, every latency too, so that rounds can be pooled). The first
+``--warmup`` seconds are not counted."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def percentile(values: list[float], q: float) -> float:
 async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
               duration: float, warmup: float, unique: bool,
               total: int | None = None, paths: list[str] | None = None,
-              headers: tuple[str, ...] = ()) -> dict[str, float]:
+              headers: tuple[str, ...] = (), every: bool = False) -> dict:
     start = time.perf_counter()
     warm, end = start + warmup, start + warmup + duration
     latencies: list[float] = []
@@ -96,11 +97,14 @@ async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
                 budget, paths, headers)
         for n in range(clients)))
     seconds = time.perf_counter() - warm if total else duration
-    return {"requests": len(latencies), "errors": len(errors), "seconds": seconds,
-            "rps": len(latencies) / seconds,
-            "p50_ms": percentile(latencies, 0.50) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000,
-            "first_error": errors[0] if errors else None}
+    result = {"requests": len(latencies), "errors": len(errors), "seconds": seconds,
+              "rps": len(latencies) / seconds,
+              "p50_ms": percentile(latencies, 0.50) * 1000,
+              "p99_ms": percentile(latencies, 0.99) * 1000,
+              "first_error": errors[0] if errors else None}
+    if every:
+        result["latencies_ms"] = [round(x * 1000, 3) for x in latencies]
+    return result
 
 
 def main() -> None:
@@ -117,6 +121,8 @@ def main() -> None:
     parser.add_argument("--unique-ref", action="store_true")
     parser.add_argument("--total", type=int, help="stop after this many requests")
     parser.add_argument("--cpu", type=int, help="pin this process to one core")
+    parser.add_argument("--latencies", action="store_true",
+                        help="also print every latency (ms)")
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
@@ -124,7 +130,7 @@ def main() -> None:
     body = args.body_file.read_bytes() if args.body_file else b""
     result = asyncio.run(run(args.url, args.path, body, args.token, args.clients,
                              args.duration, args.warmup, args.unique_ref, args.total, paths,
-                             tuple(args.header)))
+                             tuple(args.header), args.latencies))
     print(json.dumps(result))
 
 

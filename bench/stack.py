@@ -88,6 +88,8 @@ class Stack:
     a1: A1 | None = None
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
+    starting: list[tuple[int, subprocess.Popen]] = field(default_factory=list)
+    """Processes started whose port is not yet waited for (``ready``)."""
 
     def prepare(self, **settings: str) -> None:
         data_dir = self.workdir / f"data-{secrets.token_hex(4)}"
@@ -118,11 +120,18 @@ class Stack:
         proc = self.spawn(args if worker else [*args, "--no-worker"], "api", cpu)
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/readyz", proc)
+        self.ready()
         return proc, url
+
+    def ready(self) -> None:
+        """Wait for the ports of the processes still starting (the sandbox)."""
+        while self.starting:
+            wait_port(*self.starting.pop())
 
     def sandbox(self, *extra: str) -> tuple[subprocess.Popen, str, Path]:
         """The Nacional sandbox, trusting this stack's certificate; sets the workers' env.
-        ``extra``: more options of ``nfse sandbox nacional`` (``--latency``, ``--faults``)."""
+        ``extra``: more options of ``nfse sandbox nacional`` (``--latency``, ``--faults``).
+        It starts while the API does: ``api`` (or ``ready``) waits for its port."""
         assert self.a1 is not None
         port = free_port()
         box = self.workdir / f"sandbox-{secrets.token_hex(4)}"
@@ -132,7 +141,7 @@ class Stack:
         proc = self.spawn(["-m", "nfse.cli", "sandbox", "nacional", "--port", str(port),
                            "--data-dir", str(box), "--trust", str(trust), *extra], "sandbox")
         url = f"https://127.0.0.1:{port}/SefinNacional"
-        wait_port(port, proc)
+        self.starting.append((port, proc))
         self.env["NFSE_NACIONAL_URL_HOMOLOGACAO"] = url
         self.env["NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO"] = \
             f"https://127.0.0.1:{port}/parametrizacao"
@@ -152,6 +161,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.processes.clear()
+        self.starting.clear()
 
 
 def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -188,6 +198,7 @@ def sandbox_emissor(workdir: Path, name: str) -> Iterator[Emissor]:
     stack.prepare()
     try:
         _, url, ca = stack.sandbox()
+        stack.ready()
         assert stack.a1 is not None
         yield Emissor(a1=stack.a1, ambiente="homologacao", base_url=url, ca_file=str(ca),
                       razao_social="EMPRESA BENCH LTDA", regime_tributario=3)
