@@ -9,7 +9,11 @@ adds a header (a session cookie) to every request. With ``--total N`` the client
 after N requests altogether (the end-to-end drain) instead of after ``--duration``.
 Prints one JSON object: requests, errors, seconds, requests/s and latency percentiles in
 ms (with ``--latencies``, every latency too, so that rounds can be pooled). The first
-``--warmup`` seconds are not counted."""
+``--warmup`` seconds are not counted.
+
+With ``--serve`` it stays up and runs one GET load per line of its standard input (a JSON
+object: url, paths, clients, duration, warmup, token, headers), answering each with its
+JSON line: a bench that takes many short loads pays the interpreter's start-up once."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import asyncio
 import base64
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -107,9 +112,22 @@ async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
     return result
 
 
+def serve() -> None:
+    """One GET load per line of standard input, each answered on standard output."""
+    for line in sys.stdin:
+        order = json.loads(line)
+        result = asyncio.run(run(order["url"], "", b"", order.get("token"), order["clients"],
+                                 order["duration"], order["warmup"], False,
+                                 paths=order["paths"], headers=tuple(order.get("headers", [])),
+                                 every=True))
+        print(json.dumps(result), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="?")
+    parser.add_argument("--serve", action="store_true",
+                        help="take GET loads from standard input, one JSON object a line")
     parser.add_argument("--path", default="/v2/nfse")
     parser.add_argument("--body-file", type=Path)
     parser.add_argument("--paths-file", type=Path, help="GET these paths, one a line")
@@ -126,6 +144,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
+    if args.serve:
+        serve()
+        return
     paths = args.paths_file.read_text().split() if args.paths_file else None
     body = args.body_file.read_bytes() if args.body_file else b""
     result = asyncio.run(run(args.url, args.path, body, args.token, args.clients,

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -61,6 +61,8 @@ TOMADORES = ["Acras Tecnologia da Informação LTDA", "Padaria Pão Quente ME",
              "Construtora Horizonte S.A.", "Clínica Bem Estar LTDA", "Escola Saber EIRELI",
              "Transportes Rápidos LTDA", "Mercado Bom Preço LTDA", "Oficina do Zé ME"]
 LOTE = 50_000
+GRANDE = 100_000
+"""A load from which the loader writes its pages out before measuring (``CHECKPOINT``)."""
 ERRO_JSON = json.dumps([{"codigo": "E0712", "mensagem": "Valor do serviço inválido"}],
                        ensure_ascii=False)
 COLUNAS = ("id", "empresa_id", "ambiente", "ref", "provider", "status", "requisicao",
@@ -87,22 +89,37 @@ def modelos(workdir: Path, database_url: str, count: int = MODELOS) -> Modelos:
     result = end_to_end(workdir, database_url, count, 1, warmup=0)
     if result["autorizado"] != count:
         raise RuntimeError(f"only {result['autorizado']} of {count} model notes authorized")
+    return modelos_de(database_url, count)
+
+
+def modelos_de(database_url: str, count: int = MODELOS) -> Modelos:
+    """The rows of the first ``count`` authorized notes of a database where notes went the
+    real way (``modelos``, or the bench's end-to-end run, whose notes are the same), and
+    the first one's DANFSe kept as an e-mail or the public link keeps it."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            xml = artefatos_store.latest(conn, 1, artefatos_store.XML_NFSE)
+            ids = list(conn.execute(select(notas.c.id).where(notas.c.status == "autorizado")
+                                    .order_by(notas.c.id).limit(count)).scalars())
+            if len(ids) < count:
+                raise RuntimeError(f"only {len(ids)} authorized notes to copy, {count} needed")
+            xml = artefatos_store.latest(conn, ids[0], artefatos_store.XML_NFSE)
         assert xml is not None
-        pdf = store_danfse(engine, 1, xml[0])  # as an e-mail or the public link keeps it
+        pdf = store_danfse(engine, ids[0], xml[0])
         with engine.connect() as conn:
             danfse = conn.execute(select(artefatos.c.content).where(
+                artefatos.c.nota_id == ids[0],
                 artefatos.c.kind == artefatos_store.DANFSE)).scalar_one()
-            rows = [r._asdict() for r in conn.execute(select(notas).order_by(notas.c.id))]
+            rows = [r._asdict() for r in conn.execute(
+                select(notas).where(notas.c.id.in_(ids)).order_by(notas.c.id))]
             hist: dict[int, list[dict]] = {}
-            for r in conn.execute(select(historico).order_by(historico.c.id)):
+            for r in conn.execute(select(historico).where(historico.c.nota_id.in_(ids))
+                                  .order_by(historico.c.id)):
                 hist.setdefault(r.nota_id, []).append(r._asdict())
             arts: dict[int, list[dict]] = {}
             for r in conn.execute(select(artefatos).where(
-                    artefatos.c.kind != artefatos_store.DANFSE).order_by(artefatos.c.id)):
+                    artefatos.c.nota_id.in_(ids), artefatos.c.kind != artefatos_store.DANFSE)
+                    .order_by(artefatos.c.id)):
                 arts.setdefault(r.nota_id, []).append(r._asdict())
     finally:
         engine.dispose()
@@ -208,7 +225,8 @@ def carregar(database_url: str, modelos: Modelos, total: int,
                                   f"(SELECT max(id) FROM {tabela}))"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE notas, historico, artefatos"))
-            _checkpoint(conn)
+            if total >= GRANDE:
+                _checkpoint(conn)
     finally:
         engine.dispose()
     return {"notes": total, "seconds": time.perf_counter() - started, "copy_s": copiadas,
@@ -318,21 +336,35 @@ class Lado:
             self.stack.stop()
 
 
-def gets(url: str, paths: list[str], workdir: Path, duration: float, clients: int = 4,
-         token: str | None = None, header: str | None = None) -> dict:
-    """GETs of ``paths`` for ``duration`` seconds after a warm-up of half as long (at most
-    0.5 s); every latency kept, so that rounds are pooled."""
-    arquivo = workdir / f"paths-{secrets.token_hex(4)}.txt"
-    arquivo.write_text("\n".join(paths))
-    args = [sys.executable, "-m", "bench.loadgen", url, "--paths-file", str(arquivo),
-            "--clients", str(clients), "--duration", str(duration),
-            "--warmup", str(min(0.5, duration / 2)), "--cpu", "1", "--latencies"]
-    if token:
-        args.append(f"--token={token}")
-    if header:
-        args += ["--header", header]
-    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+class Gerador:
+    """One load generator (``bench.loadgen --serve``, on core 1) taking GET loads one after
+    another: a measurement's short loads pay its start-up once (~0.3-0.5 s each on this
+    machine, as much as a panel page's load in ``--quick``)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.loadgen", "--serve", "--cpu", "1"], cwd=ROOT,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def gets(self, url: str, paths: list[str], duration: float, clients: int = 4,
+             token: str | None = None, header: str | None = None) -> dict:
+        """GETs of ``paths`` for ``duration`` seconds after a warm-up of half as long (at
+        most 0.5 s); every latency kept, so that rounds are pooled."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({
+            "url": url, "paths": paths, "clients": clients, "duration": duration,
+            "warmup": min(0.5, duration / 2), "token": token,
+            "headers": [header] if header else []}) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the load generator exited with {self.proc.wait()}")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
 
 
 def claims(engine: Engine, count: int) -> list[float]:
@@ -381,37 +413,39 @@ def paginas(lado: Lado, status: str) -> dict[str, str]:
             "empresas": "/painel/empresas"}
 
 
-def medir(lados: dict[str, Lado], workdir: Path, seconds: float, rounds: int, body: Path,
+def medir(lados: dict[str, Lado], seconds: float, rounds: int, body: Path,
           say=print) -> dict[str, list[dict]]:  # noqa: ANN001
     """Both APIs up at once (on core 0, one loaded at a time); each measurement taken on
-    one database then the other, ``rounds`` times, so that the machine's drift falls on
-    both sides alike: acceptance, GET by ref, the panel's pages, claims."""
+    one database then the other (the other first every other round), ``rounds`` times, so
+    that the machine's drift falls on both sides alike: acceptance, GET by ref, the
+    panel's pages, claims."""
     medidas: dict[str, list[dict]] = {nome: [{"painel": {}} for _ in range(rounds)]
                                       for nome in lados}
-    with lados["vazio"].api() as vazio, lados["cheio"].api() as cheio:
+    with lados["vazio"].api() as vazio, lados["cheio"].api() as cheio, \
+            closing(Gerador()) as gerador:
         servidores = {"vazio": vazio, "cheio": cheio}
 
         def cada(rotulo: str, medida) -> None:  # noqa: ANN001
             say(rotulo)
             for rodada in range(rounds):
-                for nome, lado in lados.items():
+                for nome in list(lados)[::-1 if rodada % 2 else 1]:
                     url, cookie = servidores[nome]
-                    medida(medidas[nome][rodada], lado, url, cookie)
+                    medida(medidas[nome][rodada], lados[nome], url, cookie)
 
         cada("acceptance", lambda m, lado, url, _: m.update(
-            accept=load(url, body, lado.stack.token, 32, seconds)))
+            accept=load(url, body, lado.stack.token, 32, seconds, warmup=min(1, seconds / 2))))
         for lado in lados.values():
             lado.amostra()
         status = status_raro([lados["vazio"], lados["cheio"]])
         for medidas_lado in medidas.values():
             medidas_lado[0]["status"] = status
-        cada("GET by ref", lambda m, lado, url, _: m.update(get=gets(
-            url, [f"/v2/nfse/{ref}" for ref in lado.refs], workdir, seconds, clients=8,
+        cada("GET by ref", lambda m, lado, url, _: m.update(get=gerador.gets(
+            url, [f"/v2/nfse/{ref}" for ref in lado.refs], seconds, clients=8,
             token=lado.stack.token)))
         for pagina in PAGINAS:
             cada(f"panel: {PAGINAS[pagina]}", lambda m, lado, url, cookie, pagina=pagina:
-                 m["painel"].update({pagina: gets(url, [paginas(lado, status)[pagina]], workdir,
-                                                  seconds / 2, clients=4, header=cookie)}))
+                 m["painel"].update({pagina: gerador.gets(
+                     url, [paginas(lado, status)[pagina]], seconds / 2, header=cookie)}))
 
         def claim(m: dict, lado: Lado, *_: str) -> None:
             tempos = claims(lado.engine, 100)
@@ -421,15 +455,17 @@ def medir(lados: dict[str, Lado], workdir: Path, seconds: float, rounds: int, bo
     return medidas
 
 
-def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> dict:  # noqa: ANN001
-    """Models, the nearly empty (``total / BASE`` notes) and the loaded database, then
-    ``rounds`` of each measurement on each in turn; PostgreSQL
-    (``NFSE_BENCH_DATABASE_URL``)."""
+def run(workdir: Path, total: int, seconds: float, rounds: int, say=print,  # noqa: ANN001
+        exemplos: Modelos | None = None) -> dict:
+    """Models (``exemplos``, or notes issued for them here), the nearly empty
+    (``total / BASE`` notes) and the loaded database, then ``rounds`` of each measurement
+    on each in turn; PostgreSQL (``NFSE_BENCH_DATABASE_URL``)."""
     body = workdir / "nota.json"
     body.write_text(json.dumps(NOTA, ensure_ascii=False))
-    with database("sqlite", workdir) as url:
-        say(f"{MODELOS} model notes the real way")
-        exemplos = modelos(workdir, url)
+    if exemplos is None:
+        with database("sqlite", workdir) as url:
+            say(f"{MODELOS} model notes the real way")
+            exemplos = modelos(workdir, url)
     with database("postgresql", workdir) as vazio_url, \
             database("postgresql", workdir) as cheio_url:
         vazio, cheio = Lado.preparar(workdir, vazio_url), Lado.preparar(workdir, cheio_url)
@@ -440,7 +476,7 @@ def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> di
             say(f"loading {total:,} notes")
             carga = carregar(cheio_url, exemplos, total)
             carga["bytes"] = tamanho(cheio.engine) - antes
-            medidas = medir({"vazio": vazio, "cheio": cheio}, workdir, seconds, rounds, body,
+            medidas = medir({"vazio": vazio, "cheio": cheio}, seconds, rounds, body,
                             say)
         finally:
             vazio.engine.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import gzip
 from base64 import b64decode
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -130,6 +131,11 @@ def test_loaded_notes_are_served_by_the_api_and_listed_by_the_panel(
                 assert (f'?empresa={empresa}&status=autorizado">{autorizadas}<'
                         in empresas.text)
             assert volume.status_raro([lado]) == "autorizado"  # the one with 50 (of ~100)
+            with closing(volume.Gerador()) as gerador:  # one process, loads in turn
+                for pagina in ("/painel/empresas", "/painel/notas"):
+                    carga_painel = gerador.gets(api, [pagina], 0.4, header=cookie)
+                    assert carga_painel["requests"] > 0 and carga_painel["errors"] == 0
+                    assert len(carga_painel["latencies_ms"]) == carga_painel["requests"]
             vistas, proxima = [], f"{api}/v2/admin/notas"
             while proxima:
                 pagina = httpx.get(proxima, auth=(lado.admin, ""))
