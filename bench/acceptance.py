@@ -20,6 +20,7 @@ from bench.stack import (
     database,
     free_port,
     peak_rss_mb,
+    pin,
     wait_http,
 )
 
@@ -56,36 +57,40 @@ def load(url: str, body: Path, token: str | None, clients: int, duration: float,
     return json.loads(out.stdout)
 
 
-def _bare(workdir: Path) -> tuple[Stack, str]:
-    """The bare endpoint on core 0, and its URL."""
+def _bare(workdir: Path) -> tuple[Stack, str, subprocess.Popen]:
+    """The bare endpoint starting on core 0, its URL and process."""
     stack = Stack(workdir, "")
     stack.env = dict(os.environ)
     port = free_port()
-    proc = stack.spawn(["-m", "bench.bare", str(port)], "bare", cpu=0)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/docs", proc)
-    return stack, url
+    proc = stack.spawn(["-m", "bench.bare", str(port)], "bare")
+    return stack, f"http://127.0.0.1:{port}", proc
 
 
 def run(workdir: Path, engines: list[str], duration: float, rounds: int, clients: int = 32,
         warmup: float = 1.0) -> dict:
-    """The bare endpoint and our API on each engine, all started once (each on core 0, one
-    loaded at a time), then loaded in turn ``rounds`` times, the order reversed every other
-    round so that the machine's drift falls on every side alike. ``ours``: per engine;
+    """The bare endpoint and our API on each engine, all started at once (on both cores,
+    then each pinned to core 0, one loaded at a time), then loaded in turn ``rounds`` times,
+    the order reversed every other round so that the machine's drift falls on every side
+    alike. ``ours``: per engine;
     each side's rate is its requests over its seconds, its p50 and p99 the worst round's."""
     body = workdir / "nota.json"
     body.write_text(json.dumps(NOTA, ensure_ascii=False))
     results: dict[str, list[dict]] = {side: [] for side in ["bare", *engines]}
     with ExitStack() as started:
-        bare, bare_url = _bare(workdir)
+        bare, bare_url, bare_proc = _bare(workdir)
         started.callback(bare.stop)
         servers: dict[str, tuple[str, str | None, int | None]] = {"bare": (bare_url, None, None)}
+        waits = [(bare_url + "/docs", bare_proc)]
         for engine in engines:
             stack = Stack(workdir, started.enter_context(database(engine, workdir)))
             stack.prepare()
             started.callback(stack.stop)
-            proc, url = stack.api(cpu=0)
+            proc, url = stack.start_api()
             servers[engine] = (url, stack.token, proc.pid)
+            waits.append((url + "/readyz", proc))
+        for url, proc in waits:
+            wait_http(url, proc)
+            pin(proc.pid, 0)
         for n in range(rounds):
             for side in list(results)[::-1 if n % 2 else 1]:
                 url, token, _ = servers[side]

@@ -72,6 +72,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pin(pid: int, cpu: int) -> None:
+    """Pin a running process to one core, every thread of it (a thread it starts later
+    inherits its starter's core)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {cpu})
+
+
 def _pinned(cpu: int | None):  # noqa: ANN202
     if cpu is None:
         return None
@@ -115,13 +122,19 @@ class Stack:
 
     def api(self, cpu: int | None = None, worker: bool = False) -> tuple[subprocess.Popen, str]:
         """``nfse serve --no-worker``; with ``worker``, its worker in the same process."""
-        port = free_port()
-        args = ["-m", "nfse.cli", "serve", "--port", str(port)]
-        proc = self.spawn(args if worker else [*args, "--no-worker"], "api", cpu)
-        url = f"http://127.0.0.1:{port}"
+        proc, url = self.start_api(cpu, worker)
         wait_http(url + "/readyz", proc)
         self.ready()
         return proc, url
+
+    def start_api(self, cpu: int | None = None,
+                  worker: bool = False) -> tuple[subprocess.Popen, str]:
+        """``api`` without waiting for it to answer (``wait_http`` its ``/readyz``): several
+        servers start at once."""
+        port = free_port()
+        args = ["-m", "nfse.cli", "serve", "--port", str(port)]
+        proc = self.spawn(args if worker else [*args, "--no-worker"], "api", cpu)
+        return proc, f"http://127.0.0.1:{port}"
 
     def ready(self) -> None:
         """Wait for the ports of the processes still starting (the sandbox)."""

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import ast
 import gzip
+import os
+import subprocess
+import sys
 from base64 import b64decode
 from contextlib import closing
 from datetime import datetime
@@ -18,7 +21,7 @@ from lxml import etree
 from sqlalchemy import text
 
 from bench import acceptance, correio, danfse, endtoend, latencia, peers, pipeline, volume
-from bench.stack import database
+from bench.stack import database, pin
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
@@ -153,3 +156,22 @@ def test_the_peer_module_imports_nothing_of_the_gateway() -> None:
     importados = {n.module for n in ast.walk(arvore) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(arvore) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in importados if m and m.split(".")[0] in ("nfse", "tests")}
+
+
+def test_pinning_a_running_server_pins_every_thread_it_has() -> None:
+    """Servers start on both cores at once and are pinned once up: a thread left on the
+    other core (the group-commit writer, the thread pool) would share the load
+    generator's."""
+    codigo = ("import threading, time\n"
+              "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+              "print('pronto', flush=True)\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", codigo], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "pronto"
+        pin(proc.pid, 0)
+        tarefas = list(Path(f"/proc/{proc.pid}/task").iterdir())
+        assert len(tarefas) == 2
+        assert all(os.sched_getaffinity(int(t.name)) == {0} for t in tarefas)
+    finally:
+        proc.kill()
+        proc.wait()
