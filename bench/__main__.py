@@ -62,7 +62,11 @@ QUICK = Plan(accept_seconds=2, accept_rounds=2, accept_warmup=0.5, pipeline_seco
 """Two interleaved rounds even when quick: on a machine whose speed drifts by minutes, one
 round of each side measured ratios anywhere from 0.42 to 0.62 for the same code. A thousand
 notes end to end: 400 drained in under 2 s on a fast machine, where the ramp-up and the
-drain's 50 ms polls weigh, and read 182-267 notes/s against 268-313 for a thousand."""
+drain's 50 ms polls weigh, and read 182-267 notes/s against 268-313 for a thousand. What
+keeps it near 2 minutes (3 min 15 s before, quiet): no 1-worker end to end on PostgreSQL (a
+row without a target), rounds of 2 s, 8 notes at light load (its p99 is the slowest note
+either way), 500 DPSs into the sandbox alone and a 5-message serial SMTP session (rates that
+settle within a second)."""
 FULL = Plan(accept_seconds=10, accept_rounds=2, accept_warmup=1, pipeline_seconds=5,
             pipeline_rounds=3, notes=2000, e2e_workers_pg=(1, 2), ceiling_notes=2000,
             danfse_seconds=5,
