@@ -11,8 +11,9 @@ bytes never travel through Python.
 
 Each measurement is taken on one database then the other, in turn: acceptance (POST
 /v2/nfse, 32 clients), GET by ref (random loaded refs), the worker's claim (``notas.claim``
-of 8 due notes) and the panel's note list (first page, a company and status filter, a deep
-page through its ``antes`` cursor, a ref, a text)."""
+of 8 due notes), the panel's note list (first page, a company and status filter, a deep
+page through its ``antes`` cursor, a ref, a month, a text) and its companies page (their
+notes counted per status)."""
 
 from __future__ import annotations
 
