@@ -1,5 +1,6 @@
-"""(1) Acceptance: POST /v2/nfse at 32 concurrent clients against our API and against the
-bare endpoint, each server pinned to core 0 and the load generator to core 1."""
+"""(1) Acceptance: POST /v2/nfse at 32 concurrent clients against our API (on each engine)
+and against the bare endpoint, each server pinned to core 0 and the load generator to core
+1."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench.stack import (
@@ -18,6 +20,7 @@ from bench.stack import (
     database,
     free_port,
     peak_rss_mb,
+    pin,
     wait_http,
 )
 
@@ -38,8 +41,9 @@ NOTA = {
 
 
 def load(url: str, body: Path, token: str | None, clients: int, duration: float,
-         total: int | None = None) -> dict:
-    """Run the load generator on core 1 and return its figures."""
+         total: int | None = None, warmup: float | None = None) -> dict:
+    """Run the load generator on core 1 and return its figures (``warmup``: seconds not
+    counted first, the load generator's default when None)."""
     args = [sys.executable, "-m", "bench.loadgen", url, "--body-file", str(body),
             "--clients", str(clients), "--duration", str(duration), "--unique-ref",
             "--cpu", "1"]
@@ -47,46 +51,54 @@ def load(url: str, body: Path, token: str | None, clients: int, duration: float,
         args.append(f"--token={token}")
     if total:
         args += ["--total", str(total), "--warmup", "0"]
+    elif warmup is not None:
+        args += ["--warmup", str(warmup)]
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
-def bare(workdir: Path, body: Path, clients: int, duration: float) -> dict:
+def _bare(workdir: Path) -> tuple[Stack, str, subprocess.Popen]:
+    """The bare endpoint starting on core 0, its URL and process."""
     stack = Stack(workdir, "")
     stack.env = dict(os.environ)
     port = free_port()
-    proc = stack.spawn(["-m", "bench.bare", str(port)], "bare", cpu=0)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/docs", proc)
-        return load(url, body, None, clients, duration)
-    finally:
-        stack.stop()
+    proc = stack.spawn(["-m", "bench.bare", str(port)], "bare")
+    return stack, f"http://127.0.0.1:{port}", proc
 
 
-def ours(workdir: Path, engine: str, body: Path, clients: int, duration: float) -> dict:
-    with database(engine, workdir) as database_url:
-        stack = Stack(workdir, database_url)
-        stack.prepare()
-        try:
-            proc, url = stack.api(cpu=0)
-            result = load(url, body, stack.token, clients, duration)
-            result["rss_mb"] = peak_rss_mb(proc.pid)
-            return result
-        finally:
-            stack.stop()
-
-
-def run(workdir: Path, engine: str, duration: float, rounds: int, clients: int = 32) -> dict:
-    """Alternate bare and ours ``rounds`` times (a new database each time); sums of
-    requests over sums of seconds."""
+def run(workdir: Path, engines: list[str], duration: float, rounds: int, clients: int = 32,
+        warmup: float = 1.0) -> dict:
+    """The bare endpoint and our API on each engine, all started at once (on both cores,
+    then each pinned to core 0, one loaded at a time), then loaded in turn ``rounds`` times,
+    the order reversed every other round so that the machine's drift falls on every side
+    alike. ``ours``: per engine;
+    each side's rate is its requests over its seconds, its p50 and p99 the worst round's."""
     body = workdir / "nota.json"
     body.write_text(json.dumps(NOTA, ensure_ascii=False))
-    bares, oursl = [], []
-    for _ in range(rounds):
-        bares.append(bare(workdir, body, clients, duration))
-        oursl.append(ours(workdir, engine, body, clients, duration))
-    return {"bare": _merge(bares), "ours": _merge(oursl)}
+    results: dict[str, list[dict]] = {side: [] for side in ["bare", *engines]}
+    with ExitStack() as started:
+        bare, bare_url, bare_proc = _bare(workdir)
+        started.callback(bare.stop)
+        servers: dict[str, tuple[str, str | None, int | None]] = {"bare": (bare_url, None, None)}
+        waits = [(bare_url + "/docs", bare_proc)]
+        for engine in engines:
+            stack = Stack(workdir, started.enter_context(database(engine, workdir)))
+            stack.prepare()
+            started.callback(stack.stop)
+            proc, url = stack.start_api()
+            servers[engine] = (url, stack.token, proc.pid)
+            waits.append((url + "/readyz", proc))
+        for url, proc in waits:
+            wait_http(url, proc)
+            pin(proc.pid, 0)
+        for n in range(rounds):
+            for side in list(results)[::-1 if n % 2 else 1]:
+                url, token, _ = servers[side]
+                results[side].append(load(url, body, token, clients, duration,
+                                          warmup=warmup))
+        rss = {engine: peak_rss_mb(servers[engine][2]) for engine in engines}
+    ours = {engine: _merge(results[engine]) | {"rss_mb": rss[engine]} for engine in engines}
+    return {"bare": _merge(results["bare"]), "ours": ours}
 
 
 def _merge(results: list[dict]) -> dict:
@@ -95,6 +107,4 @@ def _merge(results: list[dict]) -> dict:
     merged["p50_ms"] = max(r["p50_ms"] for r in results)
     merged["p99_ms"] = max(r["p99_ms"] for r in results)
     merged["errors"] = sum(r["errors"] for r in results)
-    if "rss_mb" in merged:
-        merged["rss_mb"] = max(r["rss_mb"] for r in results)
     return merged

@@ -8,7 +8,12 @@ file's paths (one a line) in turn, each client starting at its own place; ``--he
 adds a header (a session cookie) to every request. With ``--total N`` the clients stop
 after N requests altogether (the end-to-end drain) instead of after ``--duration``.
 Prints one JSON object: requests, errors, seconds, requests/s and latency percentiles in
-ms. The first ``--warmup`` seconds are not counted."""
+ms (with ``--latencies``, every latency too, so that rounds can be pooled). The first
+``--warmup`` seconds are not counted.
+
+With ``--serve`` it stays up and runs one GET load per line of its standard input (a JSON
+object: url, paths, clients, duration, warmup, token, headers), answering each with its
+JSON line: a bench that takes many short loads pays the interpreter's start-up once."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import asyncio
 import base64
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,7 +91,7 @@ def percentile(values: list[float], q: float) -> float:
 async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
               duration: float, warmup: float, unique: bool,
               total: int | None = None, paths: list[str] | None = None,
-              headers: tuple[str, ...] = ()) -> dict[str, float]:
+              headers: tuple[str, ...] = (), every: bool = False) -> dict:
     start = time.perf_counter()
     warm, end = start + warmup, start + warmup + duration
     latencies: list[float] = []
@@ -96,16 +102,32 @@ async def run(url: str, path: str, body: bytes, token: str | None, clients: int,
                 budget, paths, headers)
         for n in range(clients)))
     seconds = time.perf_counter() - warm if total else duration
-    return {"requests": len(latencies), "errors": len(errors), "seconds": seconds,
-            "rps": len(latencies) / seconds,
-            "p50_ms": percentile(latencies, 0.50) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000,
-            "first_error": errors[0] if errors else None}
+    result = {"requests": len(latencies), "errors": len(errors), "seconds": seconds,
+              "rps": len(latencies) / seconds,
+              "p50_ms": percentile(latencies, 0.50) * 1000,
+              "p99_ms": percentile(latencies, 0.99) * 1000,
+              "first_error": errors[0] if errors else None}
+    if every:
+        result["latencies_ms"] = [round(x * 1000, 3) for x in latencies]
+    return result
+
+
+def serve() -> None:
+    """One GET load per line of standard input, each answered on standard output."""
+    for line in sys.stdin:
+        order = json.loads(line)
+        result = asyncio.run(run(order["url"], "", b"", order.get("token"), order["clients"],
+                                 order["duration"], order["warmup"], False,
+                                 paths=order["paths"], headers=tuple(order.get("headers", [])),
+                                 every=True))
+        print(json.dumps(result), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="?")
+    parser.add_argument("--serve", action="store_true",
+                        help="take GET loads from standard input, one JSON object a line")
     parser.add_argument("--path", default="/v2/nfse")
     parser.add_argument("--body-file", type=Path)
     parser.add_argument("--paths-file", type=Path, help="GET these paths, one a line")
@@ -117,14 +139,19 @@ def main() -> None:
     parser.add_argument("--unique-ref", action="store_true")
     parser.add_argument("--total", type=int, help="stop after this many requests")
     parser.add_argument("--cpu", type=int, help="pin this process to one core")
+    parser.add_argument("--latencies", action="store_true",
+                        help="also print every latency (ms)")
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
+    if args.serve:
+        serve()
+        return
     paths = args.paths_file.read_text().split() if args.paths_file else None
     body = args.body_file.read_bytes() if args.body_file else b""
     result = asyncio.run(run(args.url, args.path, body, args.token, args.clients,
                              args.duration, args.warmup, args.unique_ref, args.total, paths,
-                             tuple(args.header)))
+                             tuple(args.header), args.latencies))
     print(json.dumps(result))
 
 

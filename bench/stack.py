@@ -72,6 +72,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pin(pid: int, cpu: int) -> None:
+    """Pin a running process to one core, every thread of it (a thread it starts later
+    inherits its starter's core)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {cpu})
+
+
 def _pinned(cpu: int | None):  # noqa: ANN202
     if cpu is None:
         return None
@@ -88,6 +95,8 @@ class Stack:
     a1: A1 | None = None
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
+    starting: list[tuple[int, subprocess.Popen]] = field(default_factory=list)
+    """Processes started whose port is not yet waited for (``ready``)."""
 
     def prepare(self, **settings: str) -> None:
         data_dir = self.workdir / f"data-{secrets.token_hex(4)}"
@@ -113,16 +122,29 @@ class Stack:
 
     def api(self, cpu: int | None = None, worker: bool = False) -> tuple[subprocess.Popen, str]:
         """``nfse serve --no-worker``; with ``worker``, its worker in the same process."""
+        proc, url = self.start_api(cpu, worker)
+        wait_http(url + "/readyz", proc)
+        self.ready()
+        return proc, url
+
+    def start_api(self, cpu: int | None = None,
+                  worker: bool = False) -> tuple[subprocess.Popen, str]:
+        """``api`` without waiting for it to answer (``wait_http`` its ``/readyz``): several
+        servers start at once."""
         port = free_port()
         args = ["-m", "nfse.cli", "serve", "--port", str(port)]
         proc = self.spawn(args if worker else [*args, "--no-worker"], "api", cpu)
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/readyz", proc)
-        return proc, url
+        return proc, f"http://127.0.0.1:{port}"
+
+    def ready(self) -> None:
+        """Wait for the ports of the processes still starting (the sandbox)."""
+        while self.starting:
+            wait_port(*self.starting.pop())
 
     def sandbox(self, *extra: str) -> tuple[subprocess.Popen, str, Path]:
         """The Nacional sandbox, trusting this stack's certificate; sets the workers' env.
-        ``extra``: more options of ``nfse sandbox nacional`` (``--latency``, ``--faults``)."""
+        ``extra``: more options of ``nfse sandbox nacional`` (``--latency``, ``--faults``).
+        It starts while the API does: ``api`` (or ``ready``) waits for its port."""
         assert self.a1 is not None
         port = free_port()
         box = self.workdir / f"sandbox-{secrets.token_hex(4)}"
@@ -132,7 +154,7 @@ class Stack:
         proc = self.spawn(["-m", "nfse.cli", "sandbox", "nacional", "--port", str(port),
                            "--data-dir", str(box), "--trust", str(trust), *extra], "sandbox")
         url = f"https://127.0.0.1:{port}/SefinNacional"
-        wait_port(port, proc)
+        self.starting.append((port, proc))
         self.env["NFSE_NACIONAL_URL_HOMOLOGACAO"] = url
         self.env["NFSE_NACIONAL_PARAMETROS_URL_HOMOLOGACAO"] = \
             f"https://127.0.0.1:{port}/parametrizacao"
@@ -152,6 +174,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.processes.clear()
+        self.starting.clear()
 
 
 def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -188,6 +211,7 @@ def sandbox_emissor(workdir: Path, name: str) -> Iterator[Emissor]:
     stack.prepare()
     try:
         _, url, ca = stack.sandbox()
+        stack.ready()
         assert stack.a1 is not None
         yield Emissor(a1=stack.a1, ambiente="homologacao", base_url=url, ca_file=str(ca),
                       razao_social="EMPRESA BENCH LTDA", regime_tributario=3)

@@ -11,8 +11,9 @@ bytes never travel through Python.
 
 Each measurement is taken on one database then the other, in turn: acceptance (POST
 /v2/nfse, 32 clients), GET by ref (random loaded refs), the worker's claim (``notas.claim``
-of 8 due notes) and the panel's note list (first page, a company and status filter, a deep
-page through its ``antes`` cursor, a ref, a text)."""
+of 8 due notes), the panel's note list (first page, a company and status filter, a deep
+page through its ``antes`` cursor, a ref, a month, a text) and its companies page (their
+notes counted per status)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from bench.acceptance import NOTA, load
 from bench.endtoend import run as end_to_end
@@ -40,6 +42,7 @@ from nfse.store import admin_tokens
 from nfse.store import artefatos as artefatos_store
 from nfse.store import notas as notas_store
 from nfse.store.db import make_engine
+from nfse.store.operador import PAGINA
 from nfse.store.tables import artefatos, empresas, historico, notas
 from nfse.work.danfse import store_danfse
 
@@ -59,6 +62,8 @@ TOMADORES = ["Acras Tecnologia da Informação LTDA", "Padaria Pão Quente ME",
              "Construtora Horizonte S.A.", "Clínica Bem Estar LTDA", "Escola Saber EIRELI",
              "Transportes Rápidos LTDA", "Mercado Bom Preço LTDA", "Oficina do Zé ME"]
 LOTE = 50_000
+GRANDE = 100_000
+"""A load from which the loader writes its pages out before measuring (``CHECKPOINT``)."""
 ERRO_JSON = json.dumps([{"codigo": "E0712", "mensagem": "Valor do serviço inválido"}],
                        ensure_ascii=False)
 COLUNAS = ("id", "empresa_id", "ambiente", "ref", "provider", "status", "requisicao",
@@ -85,22 +90,37 @@ def modelos(workdir: Path, database_url: str, count: int = MODELOS) -> Modelos:
     result = end_to_end(workdir, database_url, count, 1, warmup=0)
     if result["autorizado"] != count:
         raise RuntimeError(f"only {result['autorizado']} of {count} model notes authorized")
+    return modelos_de(database_url, count)
+
+
+def modelos_de(database_url: str, count: int = MODELOS) -> Modelos:
+    """The rows of the first ``count`` authorized notes of a database where notes went the
+    real way (``modelos``, or the bench's end-to-end run, whose notes are the same), and
+    the first one's DANFSe kept as an e-mail or the public link keeps it."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            xml = artefatos_store.latest(conn, 1, artefatos_store.XML_NFSE)
+            ids = list(conn.execute(select(notas.c.id).where(notas.c.status == "autorizado")
+                                    .order_by(notas.c.id).limit(count)).scalars())
+            if len(ids) < count:
+                raise RuntimeError(f"only {len(ids)} authorized notes to copy, {count} needed")
+            xml = artefatos_store.latest(conn, ids[0], artefatos_store.XML_NFSE)
         assert xml is not None
-        pdf = store_danfse(engine, 1, xml[0])  # as an e-mail or the public link keeps it
+        pdf = store_danfse(engine, ids[0], xml[0])
         with engine.connect() as conn:
             danfse = conn.execute(select(artefatos.c.content).where(
+                artefatos.c.nota_id == ids[0],
                 artefatos.c.kind == artefatos_store.DANFSE)).scalar_one()
-            rows = [r._asdict() for r in conn.execute(select(notas).order_by(notas.c.id))]
+            rows = [r._asdict() for r in conn.execute(
+                select(notas).where(notas.c.id.in_(ids)).order_by(notas.c.id))]
             hist: dict[int, list[dict]] = {}
-            for r in conn.execute(select(historico).order_by(historico.c.id)):
+            for r in conn.execute(select(historico).where(historico.c.nota_id.in_(ids))
+                                  .order_by(historico.c.id)):
                 hist.setdefault(r.nota_id, []).append(r._asdict())
             arts: dict[int, list[dict]] = {}
             for r in conn.execute(select(artefatos).where(
-                    artefatos.c.kind != artefatos_store.DANFSE).order_by(artefatos.c.id)):
+                    artefatos.c.nota_id.in_(ids), artefatos.c.kind != artefatos_store.DANFSE)
+                    .order_by(artefatos.c.id)):
                 arts.setdefault(r.nota_id, []).append(r._asdict())
     finally:
         engine.dispose()
@@ -206,10 +226,21 @@ def carregar(database_url: str, modelos: Modelos, total: int,
                                   f"(SELECT max(id) FROM {tabela}))"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE notas, historico, artefatos"))
+            if total >= GRANDE:
+                _checkpoint(conn)
     finally:
         engine.dispose()
     return {"notes": total, "seconds": time.perf_counter() - started, "copy_s": copiadas,
             "status": contagem, "primeiro": primeiro, "empresas": ids}
+
+
+def _checkpoint(conn: Connection) -> None:
+    """Write the load's pages out now, not while measuring (a million notes are ~13 GB,
+    which the server would flush under the measurements); skipped without the right to."""
+    try:
+        conn.execute(text("CHECKPOINT"))
+    except DBAPIError:
+        pass
 
 
 def _dependentes(engine: Engine, modelos: Modelos, primeiro: int, fim: int) -> None:
@@ -306,19 +337,35 @@ class Lado:
             self.stack.stop()
 
 
-def gets(url: str, paths: list[str], workdir: Path, duration: float, clients: int = 4,
-         token: str | None = None, header: str | None = None) -> dict:
-    arquivo = workdir / f"paths-{secrets.token_hex(4)}.txt"
-    arquivo.write_text("\n".join(paths))
-    args = [sys.executable, "-m", "bench.loadgen", url, "--paths-file", str(arquivo),
-            "--clients", str(clients), "--duration", str(duration), "--warmup", "0.5",
-            "--cpu", "1"]
-    if token:
-        args.append(f"--token={token}")
-    if header:
-        args += ["--header", header]
-    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+class Gerador:
+    """One load generator (``bench.loadgen --serve``, on core 1) taking GET loads one after
+    another: a measurement's short loads pay its start-up once (~0.3-0.5 s each on this
+    machine, as much as a panel page's load in ``--quick``)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.loadgen", "--serve", "--cpu", "1"], cwd=ROOT,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def gets(self, url: str, paths: list[str], duration: float, clients: int = 4,
+             token: str | None = None, header: str | None = None) -> dict:
+        """GETs of ``paths`` for ``duration`` seconds after a warm-up of half as long (at
+        most 0.5 s); every latency kept, so that rounds are pooled."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({
+            "url": url, "paths": paths, "clients": clients, "duration": duration,
+            "warmup": min(0.5, duration / 2), "token": token,
+            "headers": [header] if header else []}) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the load generator exited with {self.proc.wait()}")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
 
 
 def claims(engine: Engine, count: int) -> list[float]:
@@ -331,52 +378,75 @@ def claims(engine: Engine, count: int) -> list[float]:
     return seconds
 
 
-PAGINAS = {"primeira": "first page", "filtrada": "company + status filter",
-           "funda": "a deep page (cursor a tenth from the oldest)",
-           "ref": "a ref (no company)",
-           "datas": "a month, half a year back",
-           "texto": "a text found nowhere (5,000 notes read)"}
+PAGINAS = {"primeira": "note list p99, first page",
+           "filtrada": "note list p99, a company and status (the rarest listing a full page)",
+           "funda": "note list p99, a deep page (cursor a tenth from the oldest)",
+           "ref": "note list p99, a ref (no company)",
+           "datas": "note list p99, a month, half a year back",
+           "texto": "note list p99, a text found nowhere (5,000 notes read)",
+           "empresas": "companies page p99 (each one's notes counted per status)"}
 
 
-def paginas(lado: Lado) -> dict[str, str]:
-    """The panel's note list as an operator pages it (``PAGINAS``)."""
+def status_raro(lados: list[Lado]) -> str:
+    """The bench company's status with the fewest notes on the loaded database that lists a
+    full page on every database: a page of one row against one of 50 measured the
+    rendering, not the database (``--quick``'s 400 notes held one or two of the company's
+    erro_autorizacao, against 50 at 20,000: 1.70 ×)."""
+    contagens = []
+    for lado in lados:
+        with lado.engine.connect() as conn:
+            contagens.append(dict(conn.execute(
+                select(notas.c.status, func.count()).where(notas.c.empresa_id == 1)
+                .group_by(notas.c.status)).all()))
+    cheios = [s for s in contagens[-1] if all(c.get(s, 0) >= PAGINA for c in contagens)]
+    return min(cheios, key=contagens[-1].__getitem__)
+
+
+def paginas(lado: Lado, status: str) -> dict[str, str]:
+    """The panel as an operator pages it (``PAGINAS``); ``status``: the filtered page's."""
     return {"primeira": "/painel/notas",
-            "filtrada": "/painel/notas?empresa=1&status=erro_autorizacao",
+            "filtrada": f"/painel/notas?empresa=1&status={status}",
             "funda": f"/painel/notas?antes={lado.antes}",
             "ref": f"/painel/notas?ref={lado.refs[0]}",
             "datas": f"/painel/notas?desde={date.today() - timedelta(days=200)}"
                      f"&ate={date.today() - timedelta(days=170)}",
-            "texto": "/painel/notas?texto=nenhuma-nota-tem-isto"}
+            "texto": "/painel/notas?texto=nenhuma-nota-tem-isto",
+            "empresas": "/painel/empresas"}
 
 
-def medir(lados: dict[str, Lado], workdir: Path, seconds: float, rounds: int, body: Path,
+def medir(lados: dict[str, Lado], seconds: float, rounds: int, body: Path,
           say=print) -> dict[str, list[dict]]:  # noqa: ANN001
     """Both APIs up at once (on core 0, one loaded at a time); each measurement taken on
-    one database then the other, ``rounds`` times, so that the machine's drift falls on
-    both sides alike: acceptance, GET by ref, the panel's pages, claims."""
+    one database then the other (the other first every other round), ``rounds`` times, so
+    that the machine's drift falls on both sides alike: acceptance, GET by ref, the
+    panel's pages, claims."""
     medidas: dict[str, list[dict]] = {nome: [{"painel": {}} for _ in range(rounds)]
                                       for nome in lados}
-    with lados["vazio"].api() as vazio, lados["cheio"].api() as cheio:
+    with lados["vazio"].api() as vazio, lados["cheio"].api() as cheio, \
+            closing(Gerador()) as gerador:
         servidores = {"vazio": vazio, "cheio": cheio}
 
         def cada(rotulo: str, medida) -> None:  # noqa: ANN001
             say(rotulo)
             for rodada in range(rounds):
-                for nome, lado in lados.items():
+                for nome in list(lados)[::-1 if rodada % 2 else 1]:
                     url, cookie = servidores[nome]
-                    medida(medidas[nome][rodada], lado, url, cookie)
+                    medida(medidas[nome][rodada], lados[nome], url, cookie)
 
         cada("acceptance", lambda m, lado, url, _: m.update(
-            accept=load(url, body, lado.stack.token, 32, seconds)))
+            accept=load(url, body, lado.stack.token, 32, seconds, warmup=min(1, seconds / 2))))
         for lado in lados.values():
             lado.amostra()
-        cada("GET by ref", lambda m, lado, url, _: m.update(get=gets(
-            url, [f"/v2/nfse/{ref}" for ref in lado.refs], workdir, seconds, clients=8,
+        status = status_raro([lados["vazio"], lados["cheio"]])
+        for medidas_lado in medidas.values():
+            medidas_lado[0]["status"] = status
+        cada("GET by ref", lambda m, lado, url, _: m.update(get=gerador.gets(
+            url, [f"/v2/nfse/{ref}" for ref in lado.refs], seconds, clients=8,
             token=lado.stack.token)))
         for pagina in PAGINAS:
             cada(f"panel: {PAGINAS[pagina]}", lambda m, lado, url, cookie, pagina=pagina:
-                 m["painel"].update({pagina: gets(url, [paginas(lado)[pagina]], workdir,
-                                                  seconds / 2, clients=4, header=cookie)}))
+                 m["painel"].update({pagina: gerador.gets(
+                     url, [paginas(lado, status)[pagina]], seconds / 2, header=cookie)}))
 
         def claim(m: dict, lado: Lado, *_: str) -> None:
             tempos = claims(lado.engine, 100)
@@ -386,15 +456,17 @@ def medir(lados: dict[str, Lado], workdir: Path, seconds: float, rounds: int, bo
     return medidas
 
 
-def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> dict:  # noqa: ANN001
-    """Models, the nearly empty (``total / BASE`` notes) and the loaded database, then
-    ``rounds`` of each measurement on each in turn; PostgreSQL
-    (``NFSE_BENCH_DATABASE_URL``)."""
+def run(workdir: Path, total: int, seconds: float, rounds: int, say=print,  # noqa: ANN001
+        exemplos: Modelos | None = None) -> dict:
+    """Models (``exemplos``, or notes issued for them here), the nearly empty
+    (``total / BASE`` notes) and the loaded database, then ``rounds`` of each measurement
+    on each in turn; PostgreSQL (``NFSE_BENCH_DATABASE_URL``)."""
     body = workdir / "nota.json"
     body.write_text(json.dumps(NOTA, ensure_ascii=False))
-    with database("sqlite", workdir) as url:
-        say(f"{MODELOS} model notes the real way")
-        exemplos = modelos(workdir, url)
+    if exemplos is None:
+        with database("sqlite", workdir) as url:
+            say(f"{MODELOS} model notes the real way")
+            exemplos = modelos(workdir, url)
     with database("postgresql", workdir) as vazio_url, \
             database("postgresql", workdir) as cheio_url:
         vazio, cheio = Lado.preparar(workdir, vazio_url), Lado.preparar(workdir, cheio_url)
@@ -405,7 +477,7 @@ def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> di
             say(f"loading {total:,} notes")
             carga = carregar(cheio_url, exemplos, total)
             carga["bytes"] = tamanho(cheio.engine) - antes
-            medidas = medir({"vazio": vazio, "cheio": cheio}, workdir, seconds, rounds, body,
+            medidas = medir({"vazio": vazio, "cheio": cheio}, seconds, rounds, body,
                             say)
         finally:
             vazio.engine.dispose()
@@ -417,14 +489,18 @@ def run(workdir: Path, total: int, seconds: float, rounds: int, say=print) -> di
 
 
 def _junta(rodadas: list[dict]) -> dict:
-    """Rounds merged: requests over seconds, the worst p99."""
+    """Rounds merged: requests over seconds; the p99 of every round's latencies together
+    when they were kept (the worst round's p99 counted one stall of either side's rounds:
+    the same page read 0.54 to 1.93 × round by round), else the worst round's."""
     def soma(partes: list[dict]) -> dict:
+        todas = [x for p in partes for x in p.get("latencies_ms", [])]
         return {"rps": sum(p["requests"] for p in partes) / sum(p["seconds"] for p in partes),
-                "p99_ms": max(p["p99_ms"] for p in partes),
+                "p99_ms": percentile(todas, 0.99) if todas else max(p["p99_ms"] for p in partes),
                 "errors": sum(p["errors"] for p in partes)}
     return {"accept": soma([r["accept"] for r in rodadas]),
             "get": soma([r["get"] for r in rodadas]),
             "painel": {nome: soma([r["painel"][nome] for r in rodadas])
                        for nome in rodadas[0]["painel"]},
+            "status": rodadas[0]["status"],
             "claim_ms": sum(r["claim_ms"] for r in rodadas) / len(rodadas),
             "claim_p99_ms": max(r["claim_p99_ms"] for r in rodadas)}

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import ast
 import gzip
+import os
+import subprocess
+import sys
 from base64 import b64decode
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +21,7 @@ from lxml import etree
 from sqlalchemy import text
 
 from bench import acceptance, correio, danfse, endtoend, latencia, peers, pipeline, volume
-from bench.stack import database
+from bench.stack import database, pin
 from nfse.certs.a1 import document_of
 from nfse.certs.generate import generate_a1
 from nfse.model.nfse import parse_nfse
@@ -41,11 +45,12 @@ def test_end_to_end_drives_every_note_to_autorizado(tmp_path: Path) -> None:
 
 
 def test_acceptance_compares_our_api_with_the_bare_endpoint(tmp_path: Path) -> None:
-    result = acceptance.run(tmp_path, "sqlite", duration=1, rounds=1, clients=4)
-    for side in ("ours", "bare"):
-        assert result[side]["requests"] > 0 and result[side]["errors"] == 0
-        assert result[side]["p99_ms"] >= result[side]["p50_ms"] > 0
-    assert result["ours"]["rss_mb"] > 10
+    result = acceptance.run(tmp_path, ["sqlite"], duration=1, rounds=2, clients=4,
+                            warmup=0.2)
+    for side in (result["ours"]["sqlite"], result["bare"]):
+        assert side["requests"] > 0 and side["errors"] == 0
+        assert side["p99_ms"] >= side["p50_ms"] > 0
+    assert result["ours"]["sqlite"]["rss_mb"] > 10
 
 
 def test_pipeline_measures_a_signed_schema_valid_dps() -> None:
@@ -120,6 +125,20 @@ def test_loaded_notes_are_served_by_the_api_and_listed_by_the_panel(
             assert pdf.content.startswith(b"%PDF")
             painel = httpx.get(f"{api}/painel/notas", headers=[cookie.split(": ", 1)])
             assert "Notas (300)" in painel.text and f">{ref}<" in painel.text
+            empresas = httpx.get(f"{api}/painel/empresas", headers=[cookie.split(": ", 1)])
+            for empresa in carga["empresas"]:
+                with lado.engine.connect() as conn:
+                    autorizadas = conn.execute(text(
+                        "SELECT count(*) FROM notas WHERE empresa_id = :e "
+                        "AND status = 'autorizado'"), {"e": empresa}).scalar_one()
+                assert (f'?empresa={empresa}&status=autorizado">{autorizadas}<'
+                        in empresas.text)
+            assert volume.status_raro([lado]) == "autorizado"  # the one with 50 (of ~100)
+            with closing(volume.Gerador()) as gerador:  # one process, loads in turn
+                for pagina in ("/painel/empresas", "/painel/notas"):
+                    carga_painel = gerador.gets(api, [pagina], 0.4, header=cookie)
+                    assert carga_painel["requests"] > 0 and carga_painel["errors"] == 0
+                    assert len(carga_painel["latencies_ms"]) == carga_painel["requests"]
             vistas, proxima = [], f"{api}/v2/admin/notas"
             while proxima:
                 pagina = httpx.get(proxima, auth=(lado.admin, ""))
@@ -145,3 +164,22 @@ def test_the_peer_row_shows_the_ceiling_one_signature_per_dps_sets() -> None:
     texto = pipeline.peer_target(2.5, rsa=4604, peer=1980)
     assert texto.startswith("≥ 2.5 × fastest peer") and "ceiling 2.3×" in texto
     assert "0.43 × RSA" in texto
+
+
+def test_pinning_a_running_server_pins_every_thread_it_has() -> None:
+    """Servers start on both cores at once and are pinned once up: a thread left on the
+    other core (the group-commit writer, the thread pool) would share the load
+    generator's."""
+    codigo = ("import threading, time\n"
+              "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+              "print('pronto', flush=True)\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", codigo], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "pronto"
+        pin(proc.pid, 0)
+        tarefas = list(Path(f"/proc/{proc.pid}/task").iterdir())
+        assert len(tarefas) == 2
+        assert all(os.sched_getaffinity(int(t.name)) == {0} for t in tarefas)
+    finally:
+        proc.kill()
+        proc.wait()

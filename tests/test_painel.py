@@ -119,6 +119,9 @@ def test_counts_stop_at_their_limit_and_say_so(gateway: Gateway, admin: str,
         assert "Notas (mais de 2)" in painel.get("/painel/notas").text
         pagina = painel.get("/painel/notas", params={"texto": "conta-"}).text
         assert "Notas (busca por texto)" in pagina and "Texto procurado em 3 nota(s)" in pagina
+        empresas = painel.get("/painel/empresas").text
+        assert "?empresa=1&status=autorizado\">mais de 2</a>" in empresas
+        assert "?empresa=1&status=cancelado\">0</a>" in empresas
 
 
 def test_guessing_tokens_at_the_login_is_budgeted(gateway: Gateway) -> None:

@@ -1,8 +1,8 @@
 """The operators' note list (``store.operador``): paging by cursor returns every note that
 matches once, newest first, under every filter (by the moment accepted with a day filter,
-ties broken by id); the text is looked for a window at a time and
-still finds every match; counts stop at their limit. And the migrations build exactly the
-tables the code declares (its indexes included)."""
+ties broken by id); the text is looked for a window at a time and still finds every match;
+counts stop at their limit, a company's per status too. And the migrations build exactly
+the tables the code declares (its indexes included)."""
 
 from __future__ import annotations
 
@@ -123,6 +123,23 @@ def test_counts_stop_at_their_limit(runtime: Runtime) -> None:
         assert operador.contar_notas(conn, operador.Filtros(status="erro_autorizacao"),
                                      limite=50) == erros
         assert operador.contar_notas(conn, operador.Filtros(texto="Padaria")) is None
+
+
+def test_companies_count_their_notes_per_status_up_to_the_limit(runtime: Runtime) -> None:
+    feitas = _notas(runtime, total=40)
+    esperadas: dict[int, dict[str, int]] = {}
+    for n in feitas:
+        por_status = esperadas.setdefault(n["empresa_id"], {})
+        por_status[n["status"]] = por_status.get(n["status"], 0) + 1
+    with runtime.engine.connect() as conn:
+        exatas = operador.empresas_com_contagem(conn, limite=50)
+        assert [linha["empresa"].id for linha in exatas] == sorted(esperadas)
+        assert {linha["empresa"].id: linha["notas"] for linha in exatas} == esperadas
+        limitadas = operador.empresas_com_contagem(conn, limite=4)
+    assert {linha["empresa"].id: linha["notas"] for linha in limitadas} == {
+        empresa: {s: min(q, 5) for s, q in por_status.items()}
+        for empresa, por_status in esperadas.items()}
+    assert max(q for linha in limitadas for q in linha["notas"].values()) == 5
 
 
 def test_migrations_build_the_declared_tables_and_indexes(runtime: Runtime) -> None:

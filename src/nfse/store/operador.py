@@ -198,16 +198,40 @@ def artefato(conn: Connection, nota_id: int, artefato_id: int) -> Row | None:
                                                 artefatos.c.nota_id == nota_id)).first()
 
 
-def empresas_com_contagem(conn: Connection) -> list[dict[str, Any]]:
+def _contagem_por_status(status: str, limite: int) -> Any:
+    """A company's notes of ``status``, up to ``limite + 1`` (its index read that far)."""
+    primeiras = (select(notas.c.id).where(notas.c.empresa_id == empresas.c.id,
+                                          notas.c.status == status)
+                 .limit(limite + 1).correlate(empresas).subquery())
+    return select(func.count()).select_from(primeiras).scalar_subquery().label(status)
+
+
+def empresas_com_contagem(conn: Connection,
+                          limite: int = LIMITE_CONTAGEM) -> list[dict[str, Any]]:
     """Every company (deleted ones too, marked) with its certificate, enablement and the
-    count of its notes per status."""
-    contagens: dict[int, dict[str, int]] = {}
-    for empresa_id, status, quantas in conn.execute(
-            select(notas.c.empresa_id, notas.c.status, func.count())
-            .group_by(notas.c.empresa_id, notas.c.status)):
-        contagens.setdefault(empresa_id, {})[status] = quantas
-    linhas = conn.execute(select(empresas).order_by(empresas.c.id))
-    return [{"empresa": row, "notas": contagens.get(row.id, {})} for row in linhas]
+    count of its notes per status, up to ``limite`` each (``limite + 1``: more than that),
+    as the note list counts: each count walks the company-and-status index at most that
+    far, so the page costs the same at a million notes (a full count read them all).
+
+    The queue's notes (processando) are counted in one pass over them, not per company:
+    statistics taken before a burst of acceptances hold them rare, and the planner then
+    read every queued note once per company through the status index (12 companies,
+    13,000 notes queued: 8.4-8.8 ms a page, 15-22 ms on a new connection, against
+    4.4-4.6 and 4.7-6.7)."""
+    fila = Status.PROCESSANDO.value
+    na_fila = dict(conn.execute(select(notas.c.empresa_id, func.count())
+                                .where(notas.c.status == fila)
+                                .group_by(notas.c.empresa_id)).all())
+    outros = [s.value for s in Status if s.value != fila]
+    linhas = conn.execute(select(empresas, *[_contagem_por_status(s, limite) for s in outros])
+                          .order_by(empresas.c.id))
+    resultado = []
+    for row in linhas:
+        contagem = {fila: min(na_fila.get(row.id, 0), limite + 1)}
+        contagem |= {s: row._mapping[s] for s in outros}
+        resultado.append({"empresa": row,
+                          "notas": {s: q for s, q in contagem.items() if q}})
+    return resultado
 
 
 @dataclass(frozen=True)

@@ -283,8 +283,9 @@ def empresas(request: Request) -> Response:
     if not _logado(request):
         return _entrar()
     with _runtime(request).engine.connect() as conn:
-        linhas = operador.empresas_com_contagem(conn)
-    return _pagina(request, "empresas.html", linhas=linhas, status_opcoes=STATUS)
+        linhas = operador.empresas_com_contagem(conn, operador.LIMITE_CONTAGEM)
+    return _pagina(request, "empresas.html", linhas=linhas, status_opcoes=STATUS,
+                   contagem=contagem)
 
 
 @router.get("/saude", response_class=HTMLResponse)
