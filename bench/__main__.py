@@ -97,7 +97,8 @@ EMAIL_LAG_P99 = 10
 PIPELINE_TARGET = 0.75
 """Issue 25: the DPS pipeline at three quarters of the RSA-2048 signature rate."""
 PEER_TARGET = 2.5
-"""Issue 25: × the fastest peer's build + sign (issue 4's 10 × was above the RSA ceiling)."""
+"""Issue 25: × the fastest peer's build + sign + gzip/base64, each library's own encoding
+step (issue 4's 10 × was above the RSA ceiling)."""
 REFERENCE_RSA = 1490
 """RSA-2048 signatures/s on one core of the machine issue 4 set its targets on. Machines of
 this kind have measured 925 to 3,730 in our runs, so the end-to-end row also gives notes/s
@@ -172,10 +173,11 @@ def measure(plan: Plan, workdir: Path, say: Sections) -> list[Row]:
         versions = ", ".join(f"{k} {v}" for k, v in peer["versions"].items())
         fastest = peer is max(available, key=lambda p: p["docs_per_s"])
         ratio = pipe["ours"] / peer["docs_per_s"]
-        rows.append(Row(f"DPS pipeline vs {peer['peer']} (build + sign)",
+        rows.append(Row(f"DPS pipeline vs {peer['peer']} (build + sign + gzip/base64)",
                         f"{pipe['ours']:.0f} docs/s", f"{peer['docs_per_s']:.0f} docs/s "
                         f"({versions})", f"{ratio:.1f}×",
-                        f"≥ {PEER_TARGET} × fastest peer" if fastest else "",
+                        pipeline.peer_target(PEER_TARGET, pipe["rsa"], peer["docs_per_s"])
+                        if fastest else "",
                         _ok(ratio >= PEER_TARGET) if fastest else ""))
 
     cpu_bound: dict[int, float] = {}
@@ -188,7 +190,7 @@ def measure(plan: Plan, workdir: Path, say: Sections) -> list[Row]:
                 if exemplos is None and "postgresql" in engines():
                     exemplos = volume.modelos_de(url)  # the loader's models, issued alike
             if engine == "sqlite":
-                cpu_bound[count] = e2e["notes_per_s"]
+                cpu_bound[count] = e2e["steady_per_s"]
             cpu = ", ".join(f"{k} {v:.1f}" for k, v in e2e["cpu_ms_per_note"].items())
             failed = plan.notes - e2e["autorizado"]
             per_rsa = e2e["notes_per_s"] / pipe["rsa"]
@@ -290,6 +292,9 @@ def email_rows(plan: Plan, mail: dict) -> list[Row]:
     away against the target and a serial ``smtplib`` session; the lag from ``autorizado``
     to delivered; the SMTP sessions the burst took."""
     missing = plan.email_notes - mail["delivered"]
+    # issue 25.3's burst is 1,000 notes; --quick's 100 are mailed as fast as they are
+    # authorized, so their rate is the notes' pace, not the e-mail path's
+    burst = plan.email_notes >= 1000
     title = (f"E-mail burst: {plan.email_notes} notes, SMTP {correio.DELAY * 1000:.0f} ms per "
              "answer, 1 worker (sqlite)")
     lost = f"; {missing} NOT delivered" if missing else ""
@@ -301,14 +306,22 @@ def email_rows(plan: Plan, mail: dict) -> list[Row]:
             f"{mail['worker_rss_mb']:.0f} MB{lost}",
             f"serial smtplib, one session {mail['baseline_per_s']:.1f}/s "
             f"({mail['per_s'] / mail['baseline_per_s']:.1f}×)",
-            f"{mail['per_s'] / EMAIL_TARGET:.2f} × target", f"≥ {EMAIL_TARGET} e-mails/s",
-            _ok(mail["per_s"] >= EMAIL_TARGET and not missing)),
+            f"{mail['per_s'] / EMAIL_TARGET:.2f} × target",
+            f"≥ {EMAIL_TARGET} e-mails/s" if burst else "(100 notes mail as fast as they are "
+            "authorized: judged on the standing start below)",
+            _ok(mail["per_s"] >= EMAIL_TARGET and not missing) if burst else ""),
         Row(f"{title}: lag autorizado → delivered",
             f"p50 {mail['lag_p50_s']:.1f} s, p99 {mail['lag_p99_s']:.1f} s",
             f"serial smtplib: the burst's last e-mail after "
             f"{plan.email_notes / mail['baseline_per_s']:.0f} s",
             f"{mail['lag_p99_s'] / EMAIL_LAG_P99:.2f} × target", f"p99 ≤ {EMAIL_LAG_P99} s",
             _ok(mail["lag_p99_s"] <= EMAIL_LAG_P99 and not missing)),
+        Row("E-mail from a standing start: every note mailed again at once, its DANFSe "
+            "rendered again, 1 worker (sqlite)",
+            f"{mail['standing_per_s']:.1f} e-mails/s; worker "
+            f"{mail['standing_cpu_ms_per_email']:.1f} ms CPU/e-mail", "",
+            f"{mail['standing_per_s'] / EMAIL_TARGET:.2f} × target",
+            f"≥ {EMAIL_TARGET} e-mails/s", _ok(mail["standing_per_s"] >= EMAIL_TARGET)),
     ]
 
 
@@ -328,13 +341,15 @@ def slow_authority(plan: Plan, workdir: Path, say: Sections,
             run = endtoend.run(workdir, url, plan.latency_notes, workers, sandbox_args=args)
         limit = workers * em_voo / mean
         ceiling = min(cpu_bound[workers], limit)
-        ratio = run["notes_per_s"] / ceiling
+        ratio = run["steady_per_s"] / ceiling
         failed = plan.latency_notes - run["autorizado"]
         rows.append(Row(
             f"End to end, {label}, {workers} worker(s) × {em_voo} in flight (sqlite)",
-            f"{run['notes_per_s']:.0f} notes/s; worker peak RSS {run['worker_rss_mb']:.0f} MB"
+            f"{run['steady_per_s']:.0f} notes/s steady ({run['notes_per_s']:.0f} over the "
+            f"whole drain, its log-normal tail included); worker peak RSS "
+            f"{run['worker_rss_mb']:.0f} MB"
             f"{f'; {failed} NOT authorized' if failed else ''}",
-            f"min(CPU-bound {cpu_bound[workers]:.0f}/s, in flight / mean latency "
+            f"min(CPU-bound steady {cpu_bound[workers]:.0f}/s, in flight / mean latency "
             f"{limit:.0f}/s)", f"{ratio:.2f}", "≥ 0.80, worker ≤ 200 MB",
             _ok(ratio >= 0.8 and run["worker_rss_mb"] <= 200 and not failed)))
     for engine in engines():
