@@ -242,8 +242,9 @@ def test_salvador_emit_and_query_through_v2_nfse_and_cancel_refused(
     cancel = gateway.client.request("DELETE", "/v2/nfse/salvador-1",
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     corpo = cancel.json()
-    assert corpo["status"] == "erro_cancelamento", corpo
-    assert "processo administrativo" in corpo["erros"][0]["mensagem"]
+    assert cancel.status_code == 400, corpo
+    assert corpo["codigo"] == "operacao_indisponivel"
+    assert "Salvador" in corpo["mensagem"]
     assert gateway.client.get("/v2/nfse/salvador-1").json()["status"] == "autorizado"
     assert [e["status"] for e in salvador.emitidas()] == ["autorizada"]
 
