@@ -107,3 +107,20 @@ def test_the_publica_sandbox_takes_only_its_calls(tmp_path: Path) -> None:
             assert ginfes.status_code == 500 and "Publica" in ginfes.text
     finally:
         box.stop()
+
+
+def test_a_lost_publica_cancellation_is_confirmed_by_the_range_query(
+        gateway: Gateway, publica_box: Abrasf1Sandbox) -> None:
+    """Publica has no ConsultarNfse by number: a cancellation whose answer was lost is found
+    with ConsultarNfseFaixa from and to the note's number."""
+    gateway.autorizar("publica-perdido", _nota(SEVERIANO_MELO))
+    publica_box.inject("timeout_after_commit")
+    gateway.runtime.settings.authority_timeout = 1.0
+    cancel = gateway.client.request("DELETE", "/v2/nfse/publica-perdido",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    cancelada = gateway.client.get("/v2/nfse/publica-perdido?completa=1").json()
+    resposta = etree.fromstring(
+        httpx.get(gateway.base_url + cancelada["caminho_xml_cancelamento"]).content)
+    assert resposta.find("p:Confirmacao/p:DataHoraCancelamento", PUBLICA) is not None
+    assert [e["status"] for e in publica_box.emitidas()] == ["cancelada"]

@@ -23,7 +23,8 @@ publica/">`` with the document in ``<XML>`` (CDATA), an empty SOAPAction, the an
 ``WSDL/Producao/PItajaiSC-PUBLICA.wsdl``). The operations keep the ABRASF names
 (``RecepcionarLoteRps``, ``ConsultarSituacaoLoteRps``, ``ConsultarLoteRps``,
 ``ConsultarNfsePorRps``, ``CancelarNfse``); the query by number is ``ConsultarNfseFaixa``
-with ``ConsultarNfseFaixaEnvio``, which this module does not build."""
+with ``ConsultarNfseFaixaEnvio`` (``ConsultarNFSe.DocElemento := 'ConsultarNfseFaixaEnvio'``):
+``Prestador``, the signature, ``Faixa`` from and to the one number (``consulta_faixa``)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,8 @@ def documento(root: etree._Element, a1: A1, algoritmo: str) -> etree._Element:
         if campo is not None and (campo.text or "").isdigit():
             campo.text = campo.text.zfill(15)
     raiz = etree.QName(doc).localname
+    if raiz == "ConsultarNfseEnvio":
+        return consulta_faixa(root, a1, algoritmo)
     lote = doc.find(_q("LoteRps"))
     pedido = doc.find(_q("Pedido"))
     if lote is not None:
@@ -87,3 +90,24 @@ def problemas(doc: etree._Element) -> list[str]:
     if etree.QName(doc).namespace != NS:
         return [f"elemento raiz {etree.QName(doc).text} fora do esquema da Publica"]
     return validate(doc, XSD)
+
+
+OPERACOES = {"ConsultarNfse": "ConsultarNfseFaixa"}
+"""ABRASF 1.0 operation → Publica's name, where it differs."""
+
+
+def consulta_faixa(root: etree._Element, a1: A1, algoritmo: str) -> etree._Element:
+    """A Ginfes ``ConsultarNfseEnvio`` by number (unsigned) as Publica's
+    ``ConsultarNfseFaixaEnvio`` from and to that number, signed."""
+    doc = etree.Element(_q("ConsultarNfseFaixaEnvio"), nsmap={None: NS})
+    prestador = etree.SubElement(doc, _q("Prestador"))
+    for campo in ("Cnpj", "InscricaoMunicipal"):
+        valor = root.findtext(f"{{*}}Prestador/{{*}}{campo}")
+        if valor:
+            etree.SubElement(prestador, _q(campo)).text = valor
+    faixa = etree.SubElement(doc, _q("Faixa"))
+    numero = (root.findtext("{*}NumeroNfse") or "").zfill(15)
+    etree.SubElement(faixa, _q("NumeroNfseInicial")).text = numero
+    etree.SubElement(faixa, _q("NumeroNfseFinal")).text = numero
+    doc.insert(1, _assinatura(doc, "", a1, algoritmo))
+    return doc

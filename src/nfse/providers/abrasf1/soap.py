@@ -53,7 +53,9 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
     """The WSDL operation of an ABRASF 1.0 operation in ``dialeto``."""
     if dialeto.argumentos == "tempuri":
         return salvador.OPERACOES[operacao][0]
-    if dialeto.argumentos in ("wcf", "publica"):
+    if dialeto.argumentos == "publica":
+        return publica.OPERACOES.get(operacao, operacao)
+    if dialeto.argumentos == "wcf":
         return operacao
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
@@ -92,7 +94,7 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
     if dialeto.argumentos == "wcf":
         return _wcf(operacao, dados.decode("utf-8"))
     if dialeto.argumentos == "publica":
-        return _publica(operacao, dados.decode("utf-8"))
+        return _publica(operacao_ws(operacao, dialeto), dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'

@@ -250,7 +250,9 @@ class Prefeitura:
         self.processar_pendentes()
         token = None
         try:
-            original = self._documento(dados, envio, ns, esquema_envio)
+            original = self._documento(
+                dados, publica.envio(envio) if leiaute == "publica" else envio, ns,
+                esquema_envio)
             cert = self._assinaturas_convertido(original, ns)
             para_ginfes = {"salvador": salvador.para_ginfes, "publica": publica.para_ginfes
                            }.get(leiaute, webiss.para_ginfes)

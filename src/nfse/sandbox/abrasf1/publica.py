@@ -25,6 +25,7 @@ OPERACOES = {
     "ConsultarLoteRps": "ConsultarLoteRpsV3",
     "ConsultarNfsePorRps": "ConsultarNfsePorRpsV3",
     "CancelarNfse": "CancelarNfseV3",
+    "ConsultarNfseFaixa": "ConsultarNfseV3",
 }
 """Publica operation → the Ginfes operation it plays."""
 SEM_LUGAR = ("RegimeEspecialTributacao", "ValorCredito", "ConstrucaoCivil", "CodigoCnae",
@@ -35,9 +36,24 @@ def _q(nome: str) -> str:
     return f"{{{NS}}}{nome}"
 
 
+def envio(ginfes: str) -> str:
+    """The name of Publica's request where Ginfes expects ``ginfes``."""
+    return "ConsultarNfseFaixaEnvio" if ginfes == "ConsultarNfseEnvio" else ginfes
+
+
 def para_ginfes(root: etree._Element, servico: str, tipos: str) -> etree._Element:
     """A Publica request in Ginfes' structure (``id`` → ``Id``, the note's number without
-    its leading zeros, no ``versao`` on the lot)."""
+    its leading zeros, no ``versao`` on the lot; the range query from and to one number as
+    the query by that number)."""
+    if etree.QName(root).localname == "ConsultarNfseFaixaEnvio":
+        doc = etree.Element(f"{{{servico}}}ConsultarNfseEnvio", nsmap={None: servico})
+        prestador = etree.SubElement(doc, f"{{{servico}}}Prestador")
+        for campo in root.find(_q("Prestador")):
+            etree.SubElement(prestador, f"{{{tipos}}}{etree.QName(campo).localname}",
+                             nsmap={None: tipos}).text = campo.text
+        numero = root.findtext(f"{_q('Faixa')}/{_q('NumeroNfseInicial')}") or "0"
+        etree.SubElement(doc, f"{{{servico}}}NumeroNfse").text = str(int(numero))
+        return doc
     doc = copia(root, None, lambda p: servico if p < 2 else tipos, {}, "id", "Id")
     for elemento in doc.iter():
         if isinstance(elemento.tag, str) and etree.QName(elemento).localname == "LoteRps":
@@ -69,7 +85,9 @@ def para_publica(root: etree._Element) -> etree._Element:
             data = etree.Element(_q("DataHoraCancelamento"))
             data.text = info.findtext(_q("DataHora"))
             confirmacao.replace(info, data)
-    if etree.QName(novo).localname == "ConsultarNfseRpsResposta":
+    if etree.QName(novo).localname == "ConsultarNfseResposta":
+        novo.tag = _q("ConsultarNfseFaixaResposta")
+    elif etree.QName(novo).localname == "ConsultarNfseRpsResposta":
         novo.tag = _q("ConsultarNfseResposta")
         comp = novo.find(_q("CompNfse"))
         if comp is not None:
