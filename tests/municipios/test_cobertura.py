@@ -99,8 +99,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Iguaçu's ISSDSF 1.00 is plain http
     assert _linha(saida, "ISSCampinas")[1:3] == ["1", "1"]
     assert _linha(saida, "ISSDSF")[1:5] == ["2", "1", "1,797,583", "954,537"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,783"]
-    assert "população atendida: 165,476,904 de 212,589,522 (77.8 %)" in saida
+    # Publica 1.00 on abrasf_v1 (docs/sistemas-restantes.md): the https addresses
+    assert _linha(saida, "Publica")[1:5] == ["8", "4", "761,664", "668,906"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,787"]
+    assert "população atendida: 166,145,810 de 212,589,522 (78.2 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

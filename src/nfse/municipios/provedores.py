@@ -93,9 +93,10 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "credencial": ("", "token_url", "ws_security"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
-    "argumentos_v1": ("arg", "documento", "tempuri", "wcf"),  # abrasf_v1 (abrasf1/dialeto.py)
+    # abrasf_v1 (abrasf1/dialeto.py)
+    "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
-    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse"),  # abrasf_v1 (abrasf1/dialeto.py)
+    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")

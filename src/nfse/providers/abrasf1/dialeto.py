@@ -5,7 +5,8 @@ read by ``variante_de``):
 ``leiaute_v1``
     ``"ginfes_v03"`` (Ginfes' v03 schemas), ``"salvador"`` (the ABRASF namespace of
     ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``) or ``"abrasf_nfse"``
-    (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``).
+    (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``) or
+    ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``).
 ``argumentos_v1``
     ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
     ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
@@ -13,7 +14,8 @@ read by ``variante_de``):
     ``EnviarLoteRpsResposta``...: ACBr ``ISSFortaleza.Provider.pas``, ``Recepcionar``...) or
     ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``)
     or ``"wcf"`` (WebISS 1.00: ``<Operação xmlns="http://tempuri.org/">`` with ``cabec`` and
-    ``msg``).
+    ``msg``) or ``"publica"`` (Publica: ``<Operação>`` in
+    ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``).
 ``cancelamento_v1``
     ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
     (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
@@ -34,8 +36,8 @@ from typing import Any
 
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
-LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse")
-ARGUMENTOS = ("arg", "documento", "tempuri", "wcf")
+LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica")
+ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica")
 CANCELAMENTOS = ("v03", "v02", "nenhum")
 CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
 

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import salvador, webiss
+from nfse.providers.abrasf1 import publica, salvador, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -53,6 +53,8 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
     """The WSDL operation of an ABRASF 1.0 operation in ``dialeto``."""
     if dialeto.argumentos == "tempuri":
         return salvador.OPERACOES[operacao][0]
+    if dialeto.argumentos == "publica":
+        return publica.OPERACOES.get(operacao, operacao)
     if dialeto.argumentos == "wcf":
         return operacao
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
@@ -91,6 +93,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
         return _tempuri(operacao, dados.decode("utf-8"))
     if dialeto.argumentos == "wcf":
         return _wcf(operacao, dados.decode("utf-8"))
+    if dialeto.argumentos == "publica":
+        return _publica(operacao_ws(operacao, dialeto), dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
@@ -125,6 +129,18 @@ def _wcf(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
     return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
                                    "SOAPAction": f'"{webiss.acao(operacao)}"',
                                    "Accept": "text/xml"}
+
+
+def _publica(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
+    """Publica's call: ``<ns2:<Operação>>`` in its service namespace with the document in
+    ``<XML>`` as CDATA (escaped text if it could not be), an empty SOAPAction."""
+    conteudo = escape(dados) if "]]>" in dados else f"<![CDATA[{dados}]]>"
+    texto = (f'<?xml version="1.0" encoding="utf-8"?>'
+             f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
+             f'<ns2:{operacao} xmlns:ns2="{publica.SERVICO}"><XML>{conteudo}</XML>'
+             f"</ns2:{operacao}></soap:Body></soap:Envelope>")
+    return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
+                                   "SOAPAction": '""', "Accept": "text/xml"}
 
 
 def endereco(base_url: str, operacao: str, dialeto: Dialeto) -> str:

@@ -20,6 +20,7 @@ ENDPOINT = "/ServiceGinfesImpl"
 FORTALEZA = "ISSFortaleza"
 SALVADOR = "ISSSalvador"
 WEBISS = "WebISS"
+PUBLICA = "Publica"
 NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
                         "http://homologacao.issfortaleza.com.br")
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
@@ -57,6 +58,10 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = E
                     "msg")
         if (acao or "").strip('"') != webiss.acao(chamada.operacao):
             return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif sistema == PUBLICA:
+        if chamada.estilo != "publica":
+            return ("A Publica recebe as operações de http://service.nfse.integracao.ws.publica/ "
+                    "com o documento em XML")
     elif chamada.estilo != "arg":
         return "O Ginfes recebe os argumentos arg0 (cabecalho) e arg1 (documento)"
     return None
@@ -98,8 +103,9 @@ class _Handler(SandboxHandler):
             try:
                 documento = sandbox.prefeitura.atender(
                     chamada.interna, chamada.cabecalho, chamada.dados, cliente,
-                    {"tempuri": "salvador", "wcf": "abrasf_nfse"}.get(chamada.estilo,
-                                                                     "ginfes_v03"))
+                    {"tempuri": "salvador", "wcf": "abrasf_nfse",
+                     "publica": "publica"}.get(chamada.estilo,
+                                                           "ginfes_v03"))
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))
             return soap.resposta(chamada, documento)

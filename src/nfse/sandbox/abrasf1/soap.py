@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import salvador, webiss
+from nfse.sandbox.abrasf1 import publica, salvador, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -56,6 +56,8 @@ class Chamada:
             return salvador.SERVICOS[self.operacao][0]
         if self.estilo == "wcf":
             return webiss.OPERACOES[self.operacao]
+        if self.estilo == "publica":
+            return publica.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -86,6 +88,9 @@ def ler(corpo: bytes) -> Chamada:
     if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
         return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
                        "wcf")
+    xml = _argumento(elementos[0], "XML")
+    if nome.namespace == publica.SERVICO and nome.localname in publica.OPERACOES and xml:
+        return Chamada(nome.localname, nome.namespace, None, xml, "publica")
     if nome.namespace == salvador.TEMPURI and nome.localname in salvador.SERVICOS:
         dados = next((d for d in (_argumento(elementos[0], a) for a in ARGUMENTOS_TEMPURI)
                       if d), None)
