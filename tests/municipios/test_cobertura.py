@@ -84,8 +84,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
     assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
     assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,607"]
-    assert "população atendida: 154,774,646 de 212,589,522 (72.8 %)" in saida
+    # SigCorp's 5 cities of the xml parameter (the service namespace the environment's
+    # address); Franco da Rocha, on its other dialect, apart
+    assert _linha(saida, "SigCorp")[1:5] == ["5", "5", "566,427", "566,427"]
+    assert _linha(saida, "SigCorp 1")[1:3] == ["1", "0"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,612"]
+    assert "população atendida: 155,341,073 de 212,589,522 (73.1 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

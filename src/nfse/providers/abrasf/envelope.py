@@ -5,6 +5,7 @@ or the document as the text of one ``xml`` parameter; with the SOAPAction's shap
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from xml.sax.saxutils import escape
 
@@ -14,6 +15,7 @@ from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Emissor, Erro
 
 _DECLARACAO = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+ENDERECO = "{endereco}"
 _RAIZ = re.compile(r"<([A-Za-z_][\w.-]*)")
 
 
@@ -39,9 +41,23 @@ def _cabecalhos(acao: str, variante: Variante) -> dict[str, str]:
             "Accept": "text/xml"}
 
 
+def do_ambiente(variante: Variante, emissor: Emissor) -> Variante:
+    """The variant with ``{endereco}`` of its service namespace and action prefix replaced by
+    the address of the environment called: SigCorp's service namespace is the address of each
+    environment, another in homologação and in produção (ACBr ``SigCorp.Provider.pas``, the
+    city's ``ProNameSpace``, which is its address in ``ACBrNFSeXServicos.ini``)."""
+    if ENDERECO not in variante.namespace_servico + variante.prefixo_acao:
+        return variante
+    endereco = emissor.base_url.rstrip("/")
+    return dataclasses.replace(
+        variante, namespace_servico=variante.namespace_servico.replace(ENDERECO, endereco),
+        prefixo_acao=variante.prefixo_acao.replace(ENDERECO, endereco))
+
+
 def pedido(operacao: str, dados: bytes, variante: Variante,
            emissor: Emissor) -> tuple[bytes, dict[str, str]]:
     """The SOAP request and its HTTP headers. Raises ``CredenciaisAusentes``."""
+    variante = do_ambiente(variante, emissor)
     corpo = variante.corpo
     if corpo.forma_documento == "cabecalho_dados":
         return soap.envelope(operacao, namespaces.cabecalho(variante), dados, variante,
