@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from lxml import etree
 
+from nfse.municipios import routing
+from nfse.providers.abrasf import envelope
+from nfse.providers.abrasf.leiaute import NS
+from nfse.providers.abrasf.variante import variante_de
+from nfse.providers.base import Emissor
 from nfse.sandbox.abrasf import AbrasfSandbox
 from tests.support import Gateway
 from tests.test_abrasf_corpo import _corpo, _no_esquema, _rota
@@ -38,3 +43,23 @@ def test_sigcorp_cities_of_the_reference_wsdl_are_not_served(gateway: Gateway) -
     not routed."""
     municipio = gateway.client.get("/v2/municipios/3516408").json()
     assert municipio["nfse_habilitada"] is False
+
+
+def test_sigcorp_calls_the_namespace_address_with_the_citys_action() -> None:
+    """The 2.04 SigCorp service is called at the city's namespace address, which is also the
+    body's namespace, in each environment; Barão de Cocais/MG prefixes the SOAPAction with its
+    own ``ws`` (ACBrNFSeXServicos.ini, ProSoapAction)."""
+    rota = routing.rota("3105400")
+    assert (rota.url_producao, rota.url_homologacao) == (
+        "https://abrasfcocais.meumunicipio.online/ws",
+        "https://testecocaisabrasf.meumunicipio.online/ws")
+    documento = f'<GerarNfseEnvio xmlns="{NS}"/>'.encode()
+    for ambiente, endereco in (("producao", rota.url_producao),
+                               ("homologacao", rota.url_homologacao)):
+        emissor = Emissor(a1=None, ambiente=ambiente,  # type: ignore[arg-type]
+                          base_url=endereco, ca_file=None, razao_social="Empresa")
+        texto, cabecalhos = envelope.pedido("GerarNfse", documento,
+                                            variante_de(rota.opcoes), emissor)
+        operacao = _corpo(etree.fromstring(texto))
+        assert etree.QName(operacao).text == f"{{{endereco}}}GerarNfse"
+        assert cabecalhos["SOAPAction"] == '"ws#GerarNfse"'
