@@ -14,6 +14,8 @@ from nfse.providers.abrasf.leiaute import NS
 from nfse.providers.abrasf.variante import variante_de
 from nfse.providers.base import Emissor
 from nfse.sandbox.abrasf import AbrasfSandbox
+from nfse.xml.validate import validate
+from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway
 from tests.test_abrasf_corpo import _corpo, _no_esquema, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
@@ -63,3 +65,35 @@ def test_sigcorp_calls_the_namespace_address_with_the_citys_action() -> None:
         operacao = _corpo(etree.fromstring(texto))
         assert etree.QName(operacao).text == f"{{{endereco}}}GerarNfse"
         assert cabecalhos["SOAPAction"] == '"ws#GerarNfse"'
+
+
+SERVICOS = "http://services.nfse"
+X = {"a": NS}
+
+
+def test_prodata_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """Catalão/GO (Prodata, ABRASF 2.01): the reference WSDL in ``http://services.nfse``,
+    headed ``2.01``, the note sent in an asynchronous lot; PIS, COFINS, INSS, IR, CSLL and the
+    rate present though zero, no ValorIss, the item without its leading zero; every document
+    valid in the 2.01 schema."""
+    _rota(gateway, "5205109", "Prodata")
+    _ciclo(gateway, abrasf, "5205109", "prodata-1")
+    for troca, operacao in (("emissao", "RecepcionarLoteRps"),
+                            ("consulta_rps", "ConsultarNfsePorRps")):
+        envios = _pedidos(gateway, troca)
+        assert envios, troca
+        for envio in envios:
+            elemento = _corpo(envio)
+            assert etree.QName(elemento).text == f"{{{SERVICOS}}}{operacao}Request"
+            cabecalho, dados = (etree.fromstring(p.text.encode()) for p in elemento)
+            assert cabecalho.findtext("a:versaoDados", namespaces=X) == "2.01"
+            assert validate(dados, abrasf_xsd_dir() / "nfse_v2-01.xsd") == []
+    [envio] = _pedidos(gateway, "emissao")
+    lote = etree.fromstring(_corpo(envio)[1].text.encode())
+    assert lote.find("a:LoteRps", X).get("versao") == "2.01"
+    servico = lote.find(".//a:InfDeclaracaoPrestacaoServico/a:Servico", X)
+    valores = {etree.QName(v).localname: v.text for v in servico.find("a:Valores", X)}
+    for zerado in ("ValorPis", "ValorCofins", "ValorInss", "ValorIr", "ValorCsll"):
+        assert valores[zerado] == "0.00"
+    assert "Aliquota" in valores and "ValorIss" not in valores
+    assert servico.findtext("a:ItemListaServico", namespaces=X) == "1.07"

@@ -88,8 +88,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # address); Franco da Rocha, on its other dialect, apart
     assert _linha(saida, "SigCorp")[1:5] == ["5", "5", "566,427", "566,427"]
     assert _linha(saida, "SigCorp 1")[1:3] == ["1", "0"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,612"]
-    assert "população atendida: 155,341,073 de 212,589,522 (73.1 %)" in saida
+    # Prodata (ABRASF 2.01): 5 of its 7 cities publish an https production address
+    assert _linha(saida, "Prodata")[1:5] == ["7", "5", "467,734", "221,105"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,617"]
+    assert "população atendida: 155,562,178 de 212,589,522 (73.2 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

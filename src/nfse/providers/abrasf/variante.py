@@ -13,7 +13,12 @@ Keys (default first):
 - ``parametros_qualificados``: ``false``, or ``true`` for nfseCabecMsg/nfseDadosMsg in the
   service namespace (.NET asmx WSDLs).
 - ``assinatura``: ``"sha1"`` or ``"sha256"``.
-- ``formato_item_lista``: ``"01.07"`` or ``"0107"``.
+- ``formato_item_lista``: ``"01.07"``, ``"0107"`` or ``"1.07"`` (no leading zero: Prodata).
+- ``valores_zerados``: ``false``, or ``true`` where ValorPis, ValorCofins, ValorInss, ValorIr,
+  ValorCsll and Aliquota go even when zero (Prodata: ACBr ``Prodata.GravarXml.pas``,
+  ``NrOcorrValorPis := 1``...).
+- ``sem_valor_iss``: ``false``, or ``true`` where ValorIss is never sent (Prodata,
+  ``NrOcorrValorIss := -1``): the municipality computes it.
 - ``autenticacao``: ``"certificado"`` (the A1 as TLS client certificate; the only one yet).
 - ``sufixo_requisicao``: ``"Request"`` (body element ``GerarNfseRequest``); ``""`` where
   the body element is the operation itself.
@@ -33,8 +38,8 @@ Keys (default first):
   code a shared homologação environment wants in ``IdentificacaoNfse/CodigoMunicipio`` of a
   cancellation or substitution (ISSNet's one test environment for every city: ``"5002704"``,
   Campo Grande/MS); produção always sends the prestador's.
-- ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"`` or ``"2.00"``: the ABRASF layout of
-  the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
+- ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"``, ``"2.01"`` or ``"2.00"``: the ABRASF
+  layout of the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
   ``cabecalho`` and in every ``versao`` attribute.
 - ``forma_documento``, ``forma_acao``, ``operacao_minuscula``, ``documento_sem_namespace``,
   ``credenciais_no_corpo``, ``conciliacao_cancelamento``: where the document travels in the
@@ -71,7 +76,7 @@ from nfse.providers.abrasf.leiaute import LEIAUTES, VERSOES, Leiaute
 SOAP_VERSIONS = ("1.1", "1.2")
 EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
-FORMATOS_ITEM = ("01.07", "0107")
+FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
 CREDENCIAIS = ("", "token_url", "ws_security")
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
@@ -116,6 +121,8 @@ class Variante:
     namespace_tipos: str = ""
     namespace_cabecalho: str = ""
     credencial: str = ""
+    valores_zerados: bool = False
+    sem_valor_iss: bool = False
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
 
@@ -184,7 +191,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "codigos_rps_nao_encontrado", "codigos_nfse_cancelada",
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
-                   "namespace_tipos", "namespace_cabecalho", "credencial"}) | _corpo.CHAVES
+                   "namespace_tipos", "namespace_cabecalho", "credencial",
+                   "valores_zerados", "sem_valor_iss"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -226,6 +234,8 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         namespace_tipos=_texto(opcoes, "namespace_tipos", ""),
         namespace_cabecalho=_texto(opcoes, "namespace_cabecalho", ""),
         credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
+        valores_zerados=_booleano(opcoes, "valores_zerados", False),
+        sem_valor_iss=_booleano(opcoes, "sem_valor_iss", False),
         corpo=_corpo_de(opcoes),
     )
 
