@@ -16,8 +16,8 @@ from nfse.providers.base import Emissor
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
-from tests.support import Gateway
-from tests.test_abrasf_corpo import _corpo, _no_esquema, _rota
+from tests.support import Gateway, nota_exemplo
+from tests.test_abrasf_corpo import _corpo, _credenciais, _no_esquema, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
 
 
@@ -97,3 +97,45 @@ def test_prodata_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
         assert valores[zerado] == "0.00"
     assert "Aliquota" in valores and "ValorIss" not in valores
     assert servico.findtext("a:ItemListaServico", namespaces=X) == "1.07"
+
+
+ATENDE = "net.atende"
+
+
+def test_ipm_204_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """Cataguases/MG (IPM, ABRASF 2.04): the operation named after the document in
+    ``net.atende`` holding the document's content without namespace, ``EnvioTeste`` first
+    in homologação, SOAPAction ``net.atende#<document>``, the company's portal user and
+    password as HTTP Basic authentication (the sandbox refuses a call without them); the
+    content, put back under its root in the ABRASF namespace, valid in the 2.04 schema."""
+    _rota(gateway, "3115300", "IPM 2.04")
+    abrasf.usuarios_http["usuario.ipm"] = "s3nha:ipm"
+    _credenciais(gateway, "usuario.ipm", "s3nha:ipm")
+    _ciclo(gateway, abrasf, "3115300", "ipm-1")
+    for troca, documento in (("emissao", "GerarNfseEnvio"),
+                             ("consulta_rps", "ConsultarNfseRpsEnvio")):
+        envios = _pedidos(gateway, troca)
+        assert envios, troca
+        for envio in envios:
+            elemento = _corpo(envio)
+            assert etree.QName(elemento).text == f"{{{ATENDE}}}{documento}"
+            teste, *conteudo = elemento
+            assert (teste.tag, teste.text) == ("EnvioTeste", "1")
+            raiz = etree.Element(f"{{{NS}}}{documento}", nsmap={None: NS})
+            texto = etree.tostring(raiz).replace(b"/>", b">" + b"".join(
+                etree.tostring(e) for e in conteudo) + f"</{documento}>".encode())
+            _no_esquema(etree.fromstring(texto), "2.04")
+
+
+def test_ipm_204_without_credentials_refuses_saying_what_to_register(
+        gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    _credenciais(gateway, None, None)
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = "3115300"
+    assert gateway.client.post("/v2/nfse?ref=ipm-sem", json=body).status_code == 202
+    nota = gateway.wait_final("ipm-sem")
+    assert nota["status"] == "erro_autorizacao"
+    [erro] = nota["erros"]
+    assert erro["codigo"] == "credenciais_ausentes" and "HTTP Basic" in erro["mensagem"]
+    assert "login_responsavel" in erro["correcao"]
+    assert abrasf.emitidas() == []

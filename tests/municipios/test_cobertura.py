@@ -90,8 +90,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "SigCorp 1")[1:3] == ["1", "0"]
     # Prodata (ABRASF 2.01): 5 of its 7 cities publish an https production address
     assert _linha(saida, "Prodata")[1:5] == ["7", "5", "467,734", "221,105"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,617"]
-    assert "população atendida: 155,562,178 de 212,589,522 (73.2 %)" in saida
+    # IPM's 24 ABRASF 2.04 cities (HTTP Basic, the content under net.atende)
+    assert _linha(saida, "IPM 2.04")[1:5] == ["24", "24", "1,166,145", "1,166,145"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,641"]
+    assert "população atendida: 156,728,323 de 212,589,522 (73.7 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

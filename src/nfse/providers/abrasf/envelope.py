@@ -63,10 +63,15 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
         return soap.envelope(operacao, namespaces.cabecalho(variante), dados, variante,
                              credenciais.cabecalho_soap(emissor, variante))
     documento = _DECLARACAO.sub(b"", dados, count=1).decode("utf-8")
-    if corpo.documento_sem_namespace:  # signed and checked with it; sent without it
+    if corpo.documento_sem_namespace or corpo.forma_documento == "conteudo":
+        # signed and checked with it; sent without it
         documento = documento.replace(f' xmlns="{NS}"', "", 1)
     match = _RAIZ.match(documento)
     raiz = match.group(1) if match else ""
+    if corpo.forma_documento == "conteudo":  # the root's children; the operation its root
+        documento = documento[documento.index(">") + 1:documento.rindex(f"</{raiz}>")]
+        if corpo.envio_teste and emissor.ambiente == "homologacao":
+            documento = "<EnvioTeste>1</EnvioTeste>" + documento
     nome = corpo.operacao(variante.nome(operacao)) + variante.sufixo_requisicao
     if corpo.forma_documento == "corpo":
         conteudo = documento
@@ -86,4 +91,5 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
              f"<soap:Body>{conteudo}</soap:Body></soap:Envelope>")
     acao = corpo.acao(variante.prefixo_acao or variante.namespace_servico,
                       variante.nome(operacao), raiz)
-    return texto.encode("utf-8"), _cabecalhos(acao, variante)
+    return texto.encode("utf-8"), {**_cabecalhos(acao, variante),
+                                   **credenciais.cabecalhos_http(emissor, variante)}

@@ -56,7 +56,8 @@ Keys (default first):
 - ``namespace_cabecalho``: ``""`` (ABRASF's), or the ``cabecalho``'s own namespace.
 - ``credencial``: ``""`` (the certificate only), ``"token_url"`` (the company's
   ``senha_responsavel`` as ``?tokenAuth=`` of every call: Tributus) or ``"ws_security"``
-  (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri);
+  (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri) or
+  ``"basic"`` (the same as HTTP Basic authentication: IPM 2.04);
   ``nfse.providers.abrasf.credenciais``.
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
@@ -78,7 +79,7 @@ EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
-CREDENCIAIS = ("", "token_url", "ws_security")
+CREDENCIAIS = ("", "token_url", "ws_security", "basic")
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
 
