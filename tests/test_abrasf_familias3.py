@@ -139,3 +139,16 @@ def test_ipm_204_without_credentials_refuses_saying_what_to_register(
     assert erro["codigo"] == "credenciais_ausentes" and "HTTP Basic" in erro["mensagem"]
     assert "login_responsavel" in erro["correcao"]
     assert abrasf.emitidas() == []
+
+
+def test_ipm_204_with_a_wrong_password_is_refused_by_the_municipality(
+        gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    abrasf.usuarios_http["usuario.ipm"] = "s3nha:ipm"
+    _credenciais(gateway, "usuario.ipm", "outra")
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = "3115300"
+    assert gateway.client.post("/v2/nfse?ref=ipm-errada", json=body).status_code == 202
+    nota = gateway.wait_final("ipm-errada")
+    assert nota["status"] == "erro_autorizacao"
+    assert "HTTP Basic" in nota["erros"][0]["mensagem"]
+    assert abrasf.emitidas() == []
