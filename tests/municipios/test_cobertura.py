@@ -101,8 +101,16 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSDSF")[1:5] == ["2", "1", "1,797,583", "954,537"]
     # Publica 1.00 on abrasf_v1 (docs/sistemas-restantes.md): the https addresses
     assert _linha(saida, "Publica")[1:5] == ["8", "4", "761,664", "668,906"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,787"]
-    assert "população atendida: 166,145,810 de 212,589,522 (78.2 %)" in saida
+    # SigCorp's 5 cities of the xml parameter (the service namespace the environment's
+    # address); Franco da Rocha, on its other dialect, apart
+    assert _linha(saida, "SigCorp")[1:5] == ["5", "5", "566,427", "566,427"]
+    assert _linha(saida, "SigCorp 1")[1:3] == ["1", "0"]
+    # Prodata (ABRASF 2.01): 5 of its 7 cities publish an https production address
+    assert _linha(saida, "Prodata")[1:5] == ["7", "5", "467,734", "221,105"]
+    # IPM's 24 ABRASF 2.04 cities (HTTP Basic, the content under net.atende)
+    assert _linha(saida, "IPM 2.04")[1:5] == ["24", "24", "1,166,145", "1,166,145"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,821"]
+    assert "população atendida: 168,099,487 de 212,589,522 (79.1 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

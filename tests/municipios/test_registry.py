@@ -426,3 +426,5 @@ def test_item_codes_that_are_not_items() -> None:
         assert servicos.item(escrito) is None
     assert servicos.formatar("01.07", "0107") == "0107"
     assert servicos.formatar("01.07") == "01.07"
+    assert servicos.formatar("01.07", "1.07") == "1.07"
+    assert servicos.formatar("14.01", "1.07") == "14.01"

@@ -86,11 +86,11 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "formato_item_lista": FORMATOS,
     "autenticacao": ("certificado",),
     "codigo_cancelamento": ("1", "2", "4"),
-    "versao_layout": ("2.04", "2.03", "2.02", "2.00"),
+    "versao_layout": ("2.04", "2.03", "2.02", "2.01", "2.00"),
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan"),
-    "credencial": ("", "token_url", "ws_security"),
+    "credencial": ("", "token_url", "ws_security", "basic"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
@@ -104,7 +104,8 @@ _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homolog
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",
                   "forma_acao")
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
-_BOOLEANOS = ("parametros_qualificados", "envolver_operacao", *BOOLEANOS_CORPO,
+_BOOLEANOS = ("parametros_qualificados", "envolver_operacao", "valores_zerados",
+              "sem_valor_iss", *BOOLEANOS_CORPO,
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")

@@ -19,8 +19,9 @@ from importlib import resources
 
 ARQUIVO = "lista_servicos_lc116.csv"
 ARQUIVO_NACIONAL = "tributacao_nacional.csv"
-FORMATOS = ("01.07", "0107")
-"""Spellings of an item code: with the dot (ABRASF 2.04) or four digits."""
+FORMATOS = ("01.07", "0107", "1.07")
+"""Spellings of an item code: with the dot (ABRASF 2.04), four digits, or with the dot and no
+leading zero (Prodata: ACBr ``Prodata.GravarXml.pas``, ``filsComFormatacaoSemZeroEsquerda``)."""
 
 _COM_PONTO = re.compile(r"(\d{1,2})\.(\d{2})")
 _DIGITOS = re.compile(r"\d{3,4}")
@@ -69,7 +70,9 @@ def item(codigo: str) -> ItemServico | None:
 
 def formatar(codigo: str, formato: str = "01.07") -> str:
     """``"01.07"`` in the spelling ``formato`` (one of ``FORMATOS``)."""
-    return codigo.replace(".", "") if formato == "0107" else codigo
+    if formato == "0107":
+        return codigo.replace(".", "")
+    return codigo.removeprefix("0") if formato == "1.07" else codigo
 
 
 @dataclass(frozen=True)

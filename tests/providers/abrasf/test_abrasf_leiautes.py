@@ -100,7 +100,7 @@ def test_the_header_carries_the_layout_number(versao: str) -> None:
 
 def test_an_unknown_layout_is_a_configuration_error() -> None:
     with pytest.raises(VarianteInvalida, match="versao_layout"):
-        variante_de({"versao_layout": "2.01"})
+        variante_de({"versao_layout": "2.05"})
 
 
 COMP_202 = f"""<CompNfse xmlns="{NS}"><Nfse versao="2.02"><InfNfse Id="n15">

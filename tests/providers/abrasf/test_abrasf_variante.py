@@ -53,7 +53,7 @@ def test_options_are_parsed_once_into_a_frozen_variant() -> None:
     ({"versao_soap": "2.0"}, "versao_soap='2.0'"),
     ({"assinatura": "md5"}, "assinatura='md5'"),
     ({"emissao": "ConsultarLoteRps"}, "emissao"),
-    ({"formato_item_lista": "1.07"}, "formato_item_lista"),
+    ({"formato_item_lista": "1.7"}, "formato_item_lista"),
     ({"autenticacao": "usuario_senha"}, "autenticacao"),
     ({"codigo_cancelamento": "3"}, "codigo_cancelamento"),
     ({"parametros_qualificados": "talvez"}, "parametros_qualificados"),

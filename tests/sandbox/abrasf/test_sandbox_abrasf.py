@@ -220,8 +220,8 @@ def test_schema_and_header_errors(client: httpx.Client) -> None:
     assert "Competencia" in broken.mensagens() or "Servico" in broken.mensagens()
 
     old = chamar(client, "GerarNfse", gerar(41), cabecalho=(
-        f'<cabecalho xmlns="{NS}" versao="2.01"><versaoDados>2.01</versaoDados></cabecalho>'))
-    assert old.codigos() == ["E160"] and "2.01 não suportada" in old.mensagens()
+        f'<cabecalho xmlns="{NS}" versao="2.05"><versaoDados>2.05</versaoDados></cabecalho>'))
+    assert old.codigos() == ["E160"] and "2.05 não suportada" in old.mensagens()
     # a 2.04 declaration under a 2.03 header is checked against the 2.03 schema
     mixed = chamar(client, "GerarNfse", gerar(41), cabecalho=(
         f'<cabecalho xmlns="{NS}" versao="2.03"><versaoDados>2.03</versaoDados></cabecalho>'))

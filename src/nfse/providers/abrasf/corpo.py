@@ -2,12 +2,16 @@
 its SOAPAction, as profile options (docs/abrasf-layouts.md, "Onde vai o documento"). The
 reference WSDL carries two strings, ``nfseCabecMsg`` and ``nfseDadosMsg``; other systems
 take the document as elements inside the operation (Fiorilli, DSF), as the body itself
-(Tinus) or as the one string parameter ``xml`` (Fisco, SigCorp).
+(Tinus), as the one string parameter ``xml`` (Fisco, SigCorp) or as the operation's content,
+the document's root replaced by the operation (IPM 2.04).
 
 Keys (default first):
 
-- ``forma_documento``: ``"cabecalho_dados"``, ``"elementos"``, ``"corpo"`` or
-  ``"parametro_xml"``.
+- ``forma_documento``: ``"cabecalho_dados"``, ``"elementos"``, ``"corpo"``,
+  ``"parametro_xml"`` or ``"conteudo"`` (the root's children inside the operation, without
+  namespace: ACBr ``IPM.Provider.pas``, class 204, ``SeparaDados``).
+- ``envio_teste``: ``false``, or ``true`` where a homologação call starts the operation's
+  content with ``<EnvioTeste>1</EnvioTeste>`` (IPM 2.04: validated, not emitted).
 - ``forma_acao``: the SOAPAction as a template of ``{prefixo}`` (``prefixo_acao``, else
   ``namespace_servico``), ``{operacao}`` (the system's name of the operation) and
   ``{documento}`` (the request document's root, ``GerarNfseEnvio``); default
@@ -30,11 +34,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FORMAS_DOCUMENTO = ("cabecalho_dados", "elementos", "corpo", "parametro_xml")
+FORMAS_DOCUMENTO = ("cabecalho_dados", "elementos", "corpo", "parametro_xml", "conteudo")
 CONCILIACOES_CANCELAMENTO = ("ConsultarNfsePorFaixa", "CancelarNfse")
 ACAO_PADRAO = "{prefixo}/{operacao}"
 CAMPOS_ACAO = frozenset({"prefixo", "operacao", "documento"})
-BOOLEANOS = ("operacao_minuscula", "documento_sem_namespace", "credenciais_no_corpo")
+BOOLEANOS = ("operacao_minuscula", "documento_sem_namespace", "credenciais_no_corpo",
+             "envio_teste")
 CHAVES = frozenset({"forma_documento", "forma_acao", "conciliacao_cancelamento", *BOOLEANOS})
 
 
@@ -46,6 +51,7 @@ class Corpo:
     documento_sem_namespace: bool = False
     credenciais_no_corpo: bool = False
     conciliacao_cancelamento: str = "ConsultarNfsePorFaixa"
+    envio_teste: bool = False
 
     def operacao(self, nome: str) -> str:
         """The operation's name as the system writes it (``gerarNfse``)."""

@@ -9,10 +9,14 @@ and ``senha_responsavel`` of ``/v2/empresas`` (``Emissor.login``/``senha``).
 - ``ws_security`` (Saatri): a WS-Security ``UsernameToken`` (user and password as text) in
   the SOAP header of every call, ``mustUnderstand`` (ACBr ``Saatri.Provider.pas``,
   ``GetDadosUsuario``); Saatri asks no client certificate (``UseCertificateHTTP := False``),
-  the gateway's A1 goes all the same."""
+  the gateway's A1 goes all the same.
+- ``basic`` (IPM 2.04): HTTP Basic authentication with the user and password (ACBr
+  ``IPM.Provider.pas``, ``TACBrNFSeXWebserviceIPM204.SetHeaders``); no client certificate
+  asked (``UseCertificateHTTP := False``)."""
 
 from __future__ import annotations
 
+from base64 import b64encode
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -32,10 +36,11 @@ def faltando(emissor: Emissor, variante: Variante) -> Erro | None:
                     "A prefeitura (Tributus) exige a chave de autorização do contribuinte "
                     "em cada chamada e a empresa não tem senha_responsavel cadastrada",
                     "Informe a chave (tokenAuth) em senha_responsavel em PUT /v2/empresas/ID")
-    if variante.credencial == "ws_security" and not (emissor.login and emissor.senha):
+    if variante.credencial in ("ws_security", "basic") and not (emissor.login and emissor.senha):
         return Erro("credenciais_ausentes",
                     "A prefeitura exige o usuário e a senha da empresa em cada chamada "
-                    "(WS-Security) e a empresa não os tem cadastrados",
+                    f"({'WS-Security' if variante.credencial == 'ws_security' else 'HTTP Basic'})"
+                    " e a empresa não os tem cadastrados",
                     "Informe login_responsavel e senha_responsavel em PUT /v2/empresas/ID")
     return None
 
@@ -56,3 +61,11 @@ def cabecalho_soap(emissor: Emissor, variante: Variante) -> str:
             f"<wsse:UsernameToken><wsse:Username>{escape(emissor.login)}</wsse:Username>"
             f'<wsse:Password Type="{PASSWORD_TEXT}">{escape(emissor.senha)}</wsse:Password>'
             "</wsse:UsernameToken></wsse:Security>")
+
+
+def cabecalhos_http(emissor: Emissor, variante: Variante) -> dict[str, str]:
+    """The HTTP headers of a call's credential ({} when none)."""
+    if variante.credencial != "basic" or not (emissor.login and emissor.senha):
+        return {}
+    par = f"{emissor.login}:{emissor.senha}".encode()
+    return {"Authorization": "Basic " + b64encode(par).decode("ascii")}

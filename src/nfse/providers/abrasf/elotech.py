@@ -29,6 +29,7 @@ schema folder)."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def _quantia(valor: Decimal) -> str:
 def _servico(parent: Node, nota: Nota, variante: Variante) -> None:
     s = nota.servico
     node = parent.add("Servico")
-    pedidos._valores(node, nota, LEIAUTE)
+    pedidos._valores(node, nota, replace(variante, versao_layout=VERSAO))
     node.add("IssRetido", pedidos._sim_nao(s.iss_retido))
     if s.iss_retido:
         node.add("ResponsavelRetencao",

@@ -5,6 +5,7 @@ or the document as the text of one ``xml`` parameter; with the SOAPAction's shap
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from xml.sax.saxutils import escape
 
@@ -14,6 +15,7 @@ from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Emissor, Erro
 
 _DECLARACAO = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+ENDERECO = "{endereco}"
 _RAIZ = re.compile(r"<([A-Za-z_][\w.-]*)")
 
 
@@ -39,9 +41,23 @@ def _cabecalhos(acao: str, variante: Variante) -> dict[str, str]:
             "Accept": "text/xml"}
 
 
+def do_ambiente(variante: Variante, emissor: Emissor) -> Variante:
+    """The variant with ``{endereco}`` of its service namespace and action prefix replaced by
+    the address of the environment called: SigCorp's service namespace is the address of each
+    environment, another in homologação and in produção (ACBr ``SigCorp.Provider.pas``, the
+    city's ``ProNameSpace``, which is its address in ``ACBrNFSeXServicos.ini``)."""
+    if ENDERECO not in variante.namespace_servico + variante.prefixo_acao:
+        return variante
+    endereco = emissor.base_url.rstrip("/")
+    return dataclasses.replace(
+        variante, namespace_servico=variante.namespace_servico.replace(ENDERECO, endereco),
+        prefixo_acao=variante.prefixo_acao.replace(ENDERECO, endereco))
+
+
 def pedido(operacao: str, dados: bytes, variante: Variante,
            emissor: Emissor) -> tuple[bytes, dict[str, str]]:
     """The SOAP request and its HTTP headers. Raises ``CredenciaisAusentes``."""
+    variante = do_ambiente(variante, emissor)
     corpo = variante.corpo
     if corpo.forma_documento == "cabecalho_dados":
         cabecalho = megasoft.CABECALHO if variante.leiaute_proprio == "megasoft" \
@@ -49,10 +65,15 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
         return soap.envelope(operacao, cabecalho, dados, variante,
                              credenciais.cabecalho_soap(emissor, variante))
     documento = _DECLARACAO.sub(b"", dados, count=1).decode("utf-8")
-    if corpo.documento_sem_namespace:  # signed and checked with it; sent without it
+    if corpo.documento_sem_namespace or corpo.forma_documento == "conteudo":
+        # signed and checked with it; sent without it
         documento = documento.replace(f' xmlns="{NS}"', "", 1)
     match = _RAIZ.match(documento)
     raiz = match.group(1) if match else ""
+    if corpo.forma_documento == "conteudo":  # the root's children; the operation its root
+        documento = documento[documento.index(">") + 1:documento.rindex(f"</{raiz}>")]
+        if corpo.envio_teste and emissor.ambiente == "homologacao":
+            documento = "<EnvioTeste>1</EnvioTeste>" + documento
     nome = corpo.operacao(variante.nome(operacao)) + variante.sufixo_requisicao
     if corpo.forma_documento == "corpo":
         conteudo = documento
@@ -72,4 +93,5 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
              f"<soap:Body>{conteudo}</soap:Body></soap:Envelope>")
     acao = corpo.acao(variante.prefixo_acao or variante.namespace_servico,
                       variante.nome(operacao), raiz)
-    return texto.encode("utf-8"), _cabecalhos(acao, variante)
+    return texto.encode("utf-8"), {**_cabecalhos(acao, variante),
+                                   **credenciais.cabecalhos_http(emissor, variante)}

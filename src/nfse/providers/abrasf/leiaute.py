@@ -11,7 +11,8 @@ type by type; docs/abrasf-layouts.md lists them):
   in ``Pagina`` in 2.04.
 - ABRASF published no schema of its own for 2.00 that we could find: the 2.00 systems (ACBr's
   ``ve200``, Fiorilli) ship ``nfse_v201.xsd``, the 2.01 schema, which the 2.00 layout is
-  checked against; 2.01 and 2.02 differ only in two ``maxOccurs``.
+  checked against; 2.01 and 2.02 differ only in two ``maxOccurs``. 2.01 (Prodata) is the same
+  documents with ``2.01`` in ``versaoDados`` and ``versao``.
 
 Every layout keeps the namespace ``http://www.abrasf.org.br/nfse.xsd`` and the
 ``cabecalho``/``versaoDados`` header, which carries the layout's number."""
@@ -47,6 +48,8 @@ LEIAUTES: dict[str, Leiaute] = {
     "2.04": Leiaute("2.04", "nfse_v2-04.xsd", "TomadorServico", True, True, "Pagina"),
     "2.03": Leiaute("2.03", "nfse_v2-03.xsd", "Tomador", False, True, "ProximaPagina"),
     "2.02": Leiaute("2.02", "nfse_v2-02.xsd", "Tomador", False, False, "ProximaPagina"),
+    # Prodata's versaoDados (ACBr Prodata.Provider.pas, VersaoDados '2.01'): the 2.01 schema
+    "2.01": Leiaute("2.01", "nfse_v2-01.xsd", "Tomador", False, False, "ProximaPagina"),
     "2.00": Leiaute("2.00", "nfse_v2-01.xsd", "Tomador", False, False, "ProximaPagina"),
 }
 VERSOES = tuple(LEIAUTES)

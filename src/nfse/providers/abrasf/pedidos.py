@@ -158,7 +158,10 @@ def item_lista(nota: Nota, variante: Variante) -> str:
     """The LC 116 subitem in the variant's format: ``01.07`` (the standard schema's
     enumeration) or ``0107``."""
     item = nota.servico.item_lista_servico
-    return f"{item[:2]}.{item[2:]}" if variante.formato_item_lista == "01.07" else item
+    if variante.formato_item_lista == "0107":
+        return item
+    com_ponto = f"{item[:2]}.{item[2:]}"
+    return com_ponto.removeprefix("0") if variante.formato_item_lista == "1.07" else com_ponto
 
 
 def optante_simples(nota: Nota, emissor: Emissor) -> bool:
@@ -225,10 +228,15 @@ def _intermediario(parent: Node, inter: Pessoa, leiaute: Leiaute) -> None:
         node.add("CodigoMunicipio", inter.endereco.codigo_municipio if inter.endereco else "")
 
 
-def _valores(parent: Node, nota: Nota, leiaute: Leiaute) -> None:
+_SEMPRE = frozenset({"ValorPis", "ValorCofins", "ValorInss", "ValorIr", "ValorCsll"})
+
+
+def _valores(parent: Node, nota: Nota, variante: Variante) -> None:
     """Amounts in the schema's order; zero amounts are left out (the manual: no empty or
-    null optional tags). The rate and the ISS value go as the client gave them (or as the
-    contract computed the value from the rate)."""
+    null optional tags) unless the system wants them (``valores_zerados``). The rate and the
+    ISS value go as the client gave them (or as the contract computed the value from the
+    rate); a system that computes the ISS itself gets no ValorIss (``sem_valor_iss``)."""
+    leiaute = variante.leiaute
     s = nota.servico
     v = parent.add("Valores")
     v.add("ValorServicos", _money(s.valor_servicos))
@@ -236,17 +244,17 @@ def _valores(parent: Node, nota: Nota, leiaute: Leiaute) -> None:
                        ("ValorCofins", s.valor_cofins), ("ValorInss", s.valor_inss),
                        ("ValorIr", s.valor_ir), ("ValorCsll", s.valor_csll),
                        ("OutrasRetencoes", s.outras_retencoes)):
-        if value:
-            v.add(tag, _money(value))
+        if value or (variante.valores_zerados and tag in _SEMPRE):
+            v.add(tag, _money(value or Decimal(0)))
     if s.percentual_total_tributos and leiaute.reforma_2_03:  # the amount, not the percentage
         v.add("ValTotTributos", _money(s.valor_servicos * s.percentual_total_tributos / 100))
     valor_iss = s.valor_iss
     if valor_iss is None and s.iss_retido:  # 2.04 has no ValorIssRetido
         valor_iss = s.valor_iss_retido
-    if valor_iss:
+    if valor_iss and not variante.sem_valor_iss:
         v.add("ValorIss", _money(valor_iss))
-    if s.aliquota:
-        v.add("Aliquota", f"{s.aliquota:.2f}")
+    if s.aliquota or variante.valores_zerados:
+        v.add("Aliquota", f"{s.aliquota or 0:.2f}")
     if s.desconto_incondicionado:
         v.add("DescontoIncondicionado", _money(s.desconto_incondicionado))
     if s.desconto_condicionado:
@@ -256,7 +264,7 @@ def _valores(parent: Node, nota: Nota, leiaute: Leiaute) -> None:
 def _servico(parent: Node, nota: Nota, variante: Variante) -> None:
     s = nota.servico
     node = parent.add("Servico")
-    _valores(node, nota, variante.leiaute)
+    _valores(node, nota, variante)
     node.add("IssRetido", _sim_nao(s.iss_retido))
     if s.iss_retido:  # 1 tomador; 2 intermediário when there is no tomador to withhold
         node.add("ResponsavelRetencao",

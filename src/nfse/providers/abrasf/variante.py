@@ -13,7 +13,12 @@ Keys (default first):
 - ``parametros_qualificados``: ``false``, or ``true`` for nfseCabecMsg/nfseDadosMsg in the
   service namespace (.NET asmx WSDLs).
 - ``assinatura``: ``"sha1"`` or ``"sha256"``.
-- ``formato_item_lista``: ``"01.07"`` or ``"0107"``.
+- ``formato_item_lista``: ``"01.07"``, ``"0107"`` or ``"1.07"`` (no leading zero: Prodata).
+- ``valores_zerados``: ``false``, or ``true`` where ValorPis, ValorCofins, ValorInss, ValorIr,
+  ValorCsll and Aliquota go even when zero (Prodata: ACBr ``Prodata.GravarXml.pas``,
+  ``NrOcorrValorPis := 1``...).
+- ``sem_valor_iss``: ``false``, or ``true`` where ValorIss is never sent (Prodata,
+  ``NrOcorrValorIss := -1``): the municipality computes it.
 - ``autenticacao``: ``"certificado"`` (the A1 as TLS client certificate; the only one yet).
 - ``sufixo_requisicao``: ``"Request"`` (body element ``GerarNfseRequest``); ``""`` where
   the body element is the operation itself.
@@ -33,8 +38,8 @@ Keys (default first):
   code a shared homologação environment wants in ``IdentificacaoNfse/CodigoMunicipio`` of a
   cancellation or substitution (ISSNet's one test environment for every city: ``"5002704"``,
   Campo Grande/MS); produção always sends the prestador's.
-- ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"`` or ``"2.00"``: the ABRASF layout of
-  the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
+- ``versao_layout``: ``"2.04"``, ``"2.03"``, ``"2.02"``, ``"2.01"`` or ``"2.00"``: the ABRASF
+  layout of the documents (``nfse.providers.abrasf.leiaute`` says what differs), its number in the
   ``cabecalho`` and in every ``versao`` attribute.
 - ``forma_documento``, ``forma_acao``, ``operacao_minuscula``, ``documento_sem_namespace``,
   ``credenciais_no_corpo``, ``conciliacao_cancelamento``: where the document travels in the
@@ -51,7 +56,8 @@ Keys (default first):
 - ``namespace_cabecalho``: ``""`` (ABRASF's), or the ``cabecalho``'s own namespace.
 - ``credencial``: ``""`` (the certificate only), ``"token_url"`` (the company's
   ``senha_responsavel`` as ``?tokenAuth=`` of every call: Tributus) or ``"ws_security"``
-  (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri);
+  (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri) or
+  ``"basic"`` (the same as HTTP Basic authentication: IPM 2.04);
   ``nfse.providers.abrasf.credenciais``.
 - ``leiaute_proprio``: ``""`` (ABRASF's documents), ``"elotech"`` (EloTech 2.03: its own
   layout and namespace, the company's password in every request, the document as the SOAP
@@ -75,9 +81,9 @@ from nfse.providers.abrasf.leiaute import LEIAUTES, VERSOES, Leiaute
 SOAP_VERSIONS = ("1.1", "1.2")
 EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
-FORMATOS_ITEM = ("01.07", "0107")
+FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
-CREDENCIAIS = ("", "token_url", "ws_security")
+CREDENCIAIS = ("", "token_url", "ws_security", "basic")
 LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
@@ -121,6 +127,8 @@ class Variante:
     namespace_tipos: str = ""
     namespace_cabecalho: str = ""
     credencial: str = ""
+    valores_zerados: bool = False
+    sem_valor_iss: bool = False
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
     leiaute_proprio: str = ""
@@ -191,7 +199,7 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
                    "namespace_tipos", "namespace_cabecalho", "credencial",
-                   "leiaute_proprio"}) | _corpo.CHAVES
+                   "leiaute_proprio", "valores_zerados", "sem_valor_iss"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -233,6 +241,8 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         namespace_tipos=_texto(opcoes, "namespace_tipos", ""),
         namespace_cabecalho=_texto(opcoes, "namespace_cabecalho", ""),
         credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
+        valores_zerados=_booleano(opcoes, "valores_zerados", False),
+        sem_valor_iss=_booleano(opcoes, "sem_valor_iss", False),
         corpo=_corpo_de(opcoes),
         leiaute_proprio=_escolha(opcoes, "leiaute_proprio", LEIAUTES_PROPRIOS),
     )

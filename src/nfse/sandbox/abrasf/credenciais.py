@@ -1,12 +1,15 @@
 """The company credentials some ABRASF systems want in every call, as the sandbox checks
 them (``nfse.providers.abrasf.credenciais`` is the gateway's side): the Tributus key as
 ``?tokenAuth=`` of the address, the Saatri user and password as a WS-Security
-``UsernameToken`` in the SOAP header. A sandbox given keys (``AbrasfSandbox.tokens``) or
-users (``AbrasfSandbox.usuarios``) refuses a call without a known one; given none, it asks
-nothing."""
+``UsernameToken`` in the SOAP header, the IPM 2.04 ones as HTTP Basic authentication. A
+sandbox given keys (``AbrasfSandbox.tokens``), users (``AbrasfSandbox.usuarios``) or HTTP
+users (``AbrasfSandbox.usuarios_http``) refuses a call without a known one; given none, it
+asks nothing."""
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
@@ -17,9 +20,20 @@ TOKEN = "tokenAuth"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 
 
-def recusa(caminho: str, envelope: bytes, tokens: set[str],
-           usuarios: dict[str, str]) -> str | None:
+def recusa(caminho: str, envelope: bytes, tokens: set[str], usuarios: dict[str, str],
+           autorizacao: str | None = None,
+           usuarios_http: dict[str, str] | None = None) -> str | None:
     """Why the call is refused for its credentials (a Portuguese message), or None."""
+    if usuarios_http:
+        esquema, _, valor = (autorizacao or "").partition(" ")
+        if esquema.lower() != "basic":
+            return "Autenticação HTTP Basic ausente (usuário e senha do portal)"
+        try:
+            usuario, _, senha = b64decode(valor, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return "Autenticação HTTP Basic malformada"
+        if usuarios_http.get(usuario) != senha:
+            return "Usuário ou senha inválidos (HTTP Basic)"
     if tokens:
         recebidos = parse_qs(urlsplit(caminho).query).get(TOKEN, [])
         if not recebidos:

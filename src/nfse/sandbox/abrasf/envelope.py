@@ -18,6 +18,9 @@ layout, so the header it never sends is the sandbox's own, in that layout:
   ``xml``; action namespace + ``/`` + operation; the answer in ``gerarNfseResult``.
 - SigCorp 2.04: ``GerarNfse`` in the city's namespace with the document as the text of
   ``xml``; SOAPAction namespace + ``#`` + operation; the answer in ``GerarNfseResult``.
+- IPM 2.04: the operation is named after the document (``net:GerarNfseEnvio`` in
+  ``net.atende``) and holds the document's children, without namespace (an optional
+  ``EnvioTeste`` first); SOAPAction ``net.atende#<document>``; the answer in ``return``.
 
 Facts: ACBr ``Provedores/<Nome>/<Nome>.Provider.pas`` (2026-06)."""
 
@@ -35,6 +38,7 @@ from nfse.sandbox.abrasf.prefeitura import DOCUMENTOS, NS
 FIORILLI = "http://ws.issweb.fiorilli.com.br/"
 FISCO = "https://www.fisco.net.br/wsnfseabrasf/ServicosNFSEAbrasf.asmx"
 TINUS = "http://nfse.abrasf.org.br/WSNFSE203.Service2.nfseSOAP."
+IPM = "net.atende"
 _DECLARACAO = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 OPERACAO_DO_DOCUMENTO = {envio: operacao for operacao, (envio, _) in DOCUMENTOS.items()}
 
@@ -45,11 +49,11 @@ class Dialeto:
     versao: str
     """The layout the system serves (the header the sandbox assumes)."""
     forma: str
-    """``elementos``, ``corpo`` or ``parametro_xml``."""
+    """``elementos``, ``corpo``, ``parametro_xml`` or ``conteudo``."""
     acao: str
     """The expected SOAPAction, a template of ``{namespace}``, ``{operacao}``, ``{documento}``."""
     resposta: str
-    """``elementos`` (inline), ``outputXML`` or ``Result`` (``<op>Result``)."""
+    """``elementos`` (inline), ``outputXML``, ``return`` or ``Result`` (``<op>Result``)."""
     minuscula: bool = False
     credenciais: bool = False
     sem_namespace: bool = False
@@ -70,6 +74,8 @@ DIALETOS = {d.nome: d for d in (
     Dialeto("Fisco", "2.03", "parametro_xml", "{namespace}/{operacao}", "Result",
             minuscula=True, sem_namespace=True, soap12=True),
     Dialeto("SigCorp", "2.04", "parametro_xml", "{namespace}#{operacao}", "Result"),
+    Dialeto("IPM", "2.04", "conteudo", "{namespace}#{operacao}", "return", sem_namespace=True,
+            nomes={envio: operacao for envio, operacao in OPERACAO_DO_DOCUMENTO.items()}),
 )}
 
 
@@ -97,6 +103,8 @@ def _local(elemento: etree._Element) -> str:
 def _dialeto(pedido: etree._Element, acao: str) -> Dialeto | None:
     namespace = etree.QName(pedido).namespace
     filhos = {_local(e) for e in _elementos(pedido)}
+    if namespace == IPM:
+        return DIALETOS["IPM"]
     if _local(pedido) in OPERACAO_DO_DOCUMENTO and "nfseDadosMsg" not in filhos:
         return DIALETOS["Tinus"]  # not Síntese's <Op>Envio wrapper, which carries the strings
     if namespace == FIORILLI:
@@ -138,6 +146,10 @@ def _texto(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> str:
     """The request document as the call carries it."""
     if dialeto.forma == "corpo":
         return _limpo(pedido)
+    if dialeto.forma == "conteudo":  # the operation is the document's root
+        raiz = _local(pedido)
+        filhos = "".join(_limpo(e) for e in _elementos(pedido) if _local(e) != "EnvioTeste")
+        return f"<{raiz}>{filhos}</{raiz}>"
     filhos = _elementos(pedido)
     if dialeto.forma == "parametro_xml":
         xml = next((e for e in filhos if _local(e) == "xml"), None)
@@ -228,6 +240,6 @@ def resposta(chamada: Chamada | soap.Chamada, documento: bytes) -> bytes:
     if forma == "elementos":
         operacao.append(etree.fromstring(documento, soap.parser()))
     else:
-        nome = "outputXML" if forma == "outputXML" else f"{chamada.nome}Result"
+        nome = forma if forma in ("outputXML", "return") else f"{chamada.nome}Result"
         etree.SubElement(operacao, nome).text = documento.decode("utf-8")
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

@@ -55,7 +55,8 @@ class _Handler(SandboxHandler):
         except soap.FalhaSoap as exc:
             self._fault(exc.soap, str(exc), exc.cliente)
             return
-        recusa = credenciais.recusa(self.path, raw, sandbox.tokens, sandbox.usuarios)
+        recusa = credenciais.recusa(self.path, raw, sandbox.tokens, sandbox.usuarios,
+                                    self.headers.get("Authorization"), sandbox.usuarios_http)
         if recusa is not None:
             self._fault(chamada.soap, recusa, True)
             return
@@ -126,6 +127,8 @@ class AbrasfSandbox(HttpsSandbox):
         """WS-Security users and passwords accepted (Saatri); empty: none asked."""
         self.senhas_elotech: dict[str, str] = {}
         """EloTech requerentes (CNPJ → password) accepted; empty: any password."""
+        self.usuarios_http: dict[str, str] = {}
+        """HTTP Basic users and passwords accepted (IPM 2.04); empty: none asked."""
 
     @property
     def url(self) -> str:

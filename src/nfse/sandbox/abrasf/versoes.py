@@ -29,6 +29,7 @@ VERSOES: dict[str, Versao] = {v.numero: v for v in (
     Versao("2.04", "nfse_v2-04.xsd", False, "Pagina"),
     Versao("2.03", "nfse_v2-03.xsd", True, "ProximaPagina"),
     Versao("2.02", "nfse_v2-02.xsd", True, "ProximaPagina"),
+    Versao("2.01", "nfse_v2-01.xsd", True, "ProximaPagina"),
     Versao("2.00", "nfse_v2-01.xsd", True, "ProximaPagina"),
 )}
 PADRAO = VERSOES["2.04"]
