@@ -99,8 +99,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Iguaçu's ISSDSF 1.00 is plain http
     assert _linha(saida, "ISSCampinas")[1:3] == ["1", "1"]
     assert _linha(saida, "ISSDSF")[1:5] == ["2", "1", "1,797,583", "954,537"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,783"]
-    assert "população atendida: 165,476,904 de 212,589,522 (77.8 %)" in saida
+    # Giap's own REST layout at each city's ords address; Porto Ferreira is on another Giap
+    # service, in plain http
+    assert _linha(saida, "Giap")[1:5] == ["4", "4", "1,197,107", "1,197,107"]
+    assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,787"]
+    assert "população atendida: 166,674,011 de 212,589,522 (78.4 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090
