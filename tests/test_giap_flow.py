@@ -6,6 +6,7 @@ a wrong or missing key is the company's failure."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from nfse.sandbox.giap import GiapSandbox
 from nfse.store import empresas
@@ -144,3 +146,23 @@ def test_without_a_key_the_note_is_refused_saying_what_to_register(
     [erro] = nota["erros"]
     assert erro["codigo"] == "credenciais_prefeitura_ausentes"
     assert "senha_responsavel" in erro["correcao"]
+
+
+def test_the_note_has_its_danfse_which_shows_the_cancellation(
+        gateway: Gateway, giap: GiapSandbox) -> None:
+    nota = gateway.autorizar("giap-pdf", nota_giap())
+    answer = httpx.get(nota["url_danfse"])
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    texto = PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()
+    for esperado in (nota["codigo_verificacao"], "Araraquara/SP", IM, "07.504.505/0001-32",
+                     "Acras Tecnologia da Informação LTDA", "Curitiba/PR",
+                     "Nota fiscal referente a serviços prestados", "R$ 1,00", "3,00%",
+                     "SEM VALIDADE JURÍDICA"):
+        assert esperado in texto, esperado
+    assert "CANCELADA" not in texto
+    cancel = gateway.client.request("DELETE", "/v2/nfse/giap-pdf",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    depois = httpx.get(nota["url_danfse"])
+    assert "CANCELADA" in PdfReader(io.BytesIO(depois.content)).pages[0].extract_text()
