@@ -102,6 +102,13 @@ class Settings:
     each city's own ``simula_nfe`` address."""
     giap_ca_file: str | None = field(default_factory=lambda: _env("NFSE_GIAP_CA_FILE"))
     """Trust store for ``giap_url_homologacao``."""
+    sigissweb_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_SIGISSWEB_URL_HOMOLOGACAO"))
+    """Where the homologação of SigISSWeb's cities goes (our SigISSWeb sandbox, in the tests);
+    unset: SigISSWeb's ``https://wshml.sigissweb.com/``."""
+    sigissweb_ca_file: str | None = field(default_factory=lambda: _env(
+        "NFSE_SIGISSWEB_CA_FILE"))
+    """Trust store for ``sigissweb_url_homologacao``."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

@@ -103,8 +103,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # service, in plain http
     assert _linha(saida, "Giap")[1:5] == ["4", "4", "1,197,107", "1,197,107"]
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,787"]
-    assert "população atendida: 166,674,011 de 212,589,522 (78.4 %)" in saida
+    # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
+    assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,798"]
+    assert "população atendida: 167,657,347 de 212,589,522 (78.9 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

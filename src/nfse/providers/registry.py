@@ -35,6 +35,7 @@ BUILT_IN = {
     "paulistana": "nfse.providers.paulistana.provider:PaulistanaProvider",
     "ipm": "nfse.providers.ipm.provider:IpmProvider",
     "giap": "nfse.providers.giap.provider:GiapProvider",
+    "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 
