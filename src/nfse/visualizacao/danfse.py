@@ -229,8 +229,8 @@ def _padrao(xml: bytes | str) -> str:
     ``CompNfse`` in another one: some municipal systems answer in their own),
     ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>``, ``giap`` for a
     Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>`` (all without
-    namespace), else ``nacional``. Only the root's start
-    tag is read. Anything else, unreadable XML included, goes the NFS-e Nacional way, as before."""
+    namespace), else ``nacional``. Only the root's start tag is read. Anything else,
+    unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
     root = None
