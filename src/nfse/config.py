@@ -96,6 +96,19 @@ class Settings:
     tests); unset: each city's own address, where IPM only validates (``nfse_teste``)."""
     ipm_ca_file: str | None = field(default_factory=lambda: _env("NFSE_IPM_CA_FILE"))
     """Trust store for ``ipm_url_homologacao``."""
+    giap_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_GIAP_URL_HOMOLOGACAO"))
+    """Where the homologação of Giap's cities goes (our Giap sandbox, in the tests); unset:
+    each city's own ``simula_nfe`` address."""
+    giap_ca_file: str | None = field(default_factory=lambda: _env("NFSE_GIAP_CA_FILE"))
+    """Trust store for ``giap_url_homologacao``."""
+    sigissweb_url_homologacao: str | None = field(default_factory=lambda: _env(
+        "NFSE_SIGISSWEB_URL_HOMOLOGACAO"))
+    """Where the homologação of SigISSWeb's cities goes (our SigISSWeb sandbox, in the tests);
+    unset: SigISSWeb's ``https://wshml.sigissweb.com/``."""
+    sigissweb_ca_file: str | None = field(default_factory=lambda: _env(
+        "NFSE_SIGISSWEB_CA_FILE"))
+    """Trust store for ``sigissweb_url_homologacao``."""
     municipios_file: Path | None = field(default_factory=lambda: Path(p) if (
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table

@@ -109,8 +109,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Prodata")[1:5] == ["7", "5", "467,734", "221,105"]
     # IPM's 24 ABRASF 2.04 cities (HTTP Basic, the content under net.atende)
     assert _linha(saida, "IPM 2.04")[1:5] == ["24", "24", "1,166,145", "1,166,145"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,821"]
-    assert "população atendida: 168,099,487 de 212,589,522 (79.1 %)" in saida
+    # Giap's own REST layout at each city's ords address; Porto Ferreira is on another Giap
+    # service, in plain http
+    assert _linha(saida, "Giap")[1:5] == ["4", "4", "1,197,107", "1,197,107"]
+    assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
+    # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
+    assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
+    assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

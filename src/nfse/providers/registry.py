@@ -34,6 +34,8 @@ BUILT_IN = {
     "abrasf_v1": "nfse.providers.abrasf1.provider:Abrasf1Provider",
     "paulistana": "nfse.providers.paulistana.provider:PaulistanaProvider",
     "ipm": "nfse.providers.ipm.provider:IpmProvider",
+    "giap": "nfse.providers.giap.provider:GiapProvider",
+    "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 

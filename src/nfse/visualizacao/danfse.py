@@ -186,6 +186,14 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
             from nfse.visualizacao.ipm_leitura import ler_nfse
 
             return desenhar(ler_nfse(xml, cancelada), homologacao=homologacao)
+        if padrao == "giap":
+            from nfse.visualizacao.giap_leitura import ler_nota_fiscal
+
+            return desenhar(ler_nota_fiscal(xml, cancelada), homologacao=homologacao)
+        if padrao == "sigissweb":
+            from nfse.visualizacao.sigissweb_leitura import ler_notafiscal
+
+            return desenhar(ler_notafiscal(xml, cancelada), homologacao=homologacao)
         from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
@@ -219,9 +227,10 @@ def _imprimivel(xml: str) -> str:
 def _padrao(xml: bytes | str) -> str:
     """``abrasf`` when the root is an ABRASF element (in the ABRASF namespace, or a
     ``CompNfse`` in another one: some municipal systems answer in their own),
-    ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>`` (no namespace), else
-    ``nacional``. Only the root's start tag is
-    read. Anything else, unreadable XML included, goes the NFS-e Nacional way, as before."""
+    ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>``, ``giap`` for a
+    Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>`` (all without
+    namespace), else ``nacional``. Only the root's start tag is read. Anything else,
+    unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
     root = None
@@ -242,4 +251,8 @@ def _padrao(xml: bytes | str) -> str:
         return "paulistana"
     if name.localname == "nfse" and name.namespace is None:  # IPM's own layout
         return "ipm"
+    if name.localname == "notaFiscal" and name.namespace is None:  # Giap's own layout
+        return "giap"
+    if name.localname == "notafiscal" and name.namespace is None:  # SigISSWeb's own layout
+        return "sigissweb"
     return "nacional"
