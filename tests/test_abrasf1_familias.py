@@ -24,6 +24,7 @@ from nfse.providers.abrasf1.provider import Abrasf1Provider
 from nfse.providers.base import Emissor, Result, Rps
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from nfse.xml.validate import validate
+from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
 
 FORTALEZA = "2304400"
@@ -44,20 +45,8 @@ def _sandbox(tmp_path: Path, sistema: str = "ISSFortaleza",
 def fortaleza(gateway: Gateway, tmp_path: Path,
               monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
     """The sandbox playing ISSFortaleza, where every abrasf_v1 homologação goes."""
-    box = _sandbox(tmp_path)
-    box.start()
-    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
-    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
-    box.trust(gateway.a1.cert)
-    yield box
-    box.stop()
-
-
-def nota_fortaleza(municipio: str = FORTALEZA) -> dict:
-    body = nota_exemplo()
-    body["prestador"]["codigo_municipio"] = municipio
-    body["servico"]["codigo_municipio"] = municipio
-    return body
+    with homologacao_abrasf1(gateway, _sandbox(tmp_path), monkeypatch) as box:
+        yield box
 
 
 def test_fortaleza_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
@@ -66,7 +55,7 @@ def test_fortaleza_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
     assert municipio["provedor_nfse"] == "abrasf_v1"
     assert municipio["sistema_nfse"] == "ISSFortaleza"
     assert municipio["possui_cancelamento_nfse"] is True
-    nota = gateway.autorizar("fortaleza-1", nota_fortaleza())
+    nota = gateway.autorizar("fortaleza-1", nota_em(FORTALEZA))
     (emitida,) = fortaleza.emitidas()
     assert nota["numero"] == str(emitida["numero"])
     assert nota["codigo_verificacao"] == emitida["codigo_verificacao"]
@@ -112,7 +101,7 @@ def _emissor_de(box: Abrasf1Sandbox, municipio: str) -> Emissor:
 def test_a_second_v02_cancellation_answers_e79_and_is_confirmed(
         caixa: Abrasf1Sandbox) -> None:
     provider, emissor = Abrasf1Provider(), _emissor(caixa)
-    nota = parse_nfse(nota_fortaleza())
+    nota = parse_nfse(nota_em(FORTALEZA))
     emitida = provider.emit(nota, Rps(numero=11, serie="1"), emissor)
     assert emitida.result == Result.AUTHORIZED, emitida
     primeira = provider.cancel(nota, "", emitida.numero, "Erro na emissão", emissor)
@@ -128,7 +117,7 @@ def test_a_second_v02_cancellation_answers_e79_and_is_confirmed(
 
 def test_the_v02_cancellation_is_signed_and_in_its_schema(caixa: Abrasf1Sandbox) -> None:
     emissor = _emissor(caixa)
-    nota = parse_nfse(nota_fortaleza())
+    nota = parse_nfse(nota_em(FORTALEZA))
     dados = pedidos.cancelar_nfse_v02(nota, "00042", emissor, variante(emissor.opcoes))
     root = etree.fromstring(dados)
     assert etree.QName(root).namespace == "http://www.ginfes.com.br/servico_cancelar_nfse_envio"
@@ -149,7 +138,7 @@ def test_the_fortaleza_sandbox_refuses_the_ginfes_wrapping(caixa: Abrasf1Sandbox
     """Ginfes' arg0/arg1, Ginfes' namespace and CancelarNfseV3 are not Fortaleza's: SOAP
     Faults, so the round trips above prove the provider speaks Fortaleza's way."""
     a1 = a1_teste()[0]
-    consulta = pedidos.consultar_nfse(parse_nfse(nota_fortaleza()), "1", _emissor(caixa),
+    consulta = pedidos.consultar_nfse(parse_nfse(nota_em(FORTALEZA)), "1", _emissor(caixa),
                                       variante(_emissor(caixa).opcoes)).decode()
     cabecalho = pedidos.CABECALHO
     with httpx.Client(verify=client_context(a1, str(caixa.ca_file)), timeout=10) as cliente:
@@ -212,13 +201,9 @@ def salvador(gateway: Gateway, tmp_path: Path,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
     """The sandbox playing ISSSalvador (its services under /rps/), where every abrasf_v1
     homologação goes."""
-    box = _sandbox(tmp_path, "ISSSalvador", SALVADOR)
-    box.start()
-    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
-    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
-    box.trust(gateway.a1.cert)
-    yield box
-    box.stop()
+    with homologacao_abrasf1(gateway, _sandbox(tmp_path, "ISSSalvador", SALVADOR),
+                             monkeypatch) as box:
+        yield box
 
 
 def test_salvador_emit_and_query_through_v2_nfse_and_cancel_refused(
@@ -227,7 +212,7 @@ def test_salvador_emit_and_query_through_v2_nfse_and_cancel_refused(
     assert municipio["provedor_nfse"] == "abrasf_v1"
     assert municipio["sistema_nfse"] == "ISSSalvador"
     assert municipio["possui_cancelamento_nfse"] is False
-    nota = gateway.autorizar("salvador-1", nota_fortaleza(SALVADOR))
+    nota = gateway.autorizar("salvador-1", nota_em(SALVADOR))
     (emitida,) = salvador.emitidas()
     assert nota["numero"] == str(emitida["numero"])
     assert nota["codigo_verificacao"] == emitida["codigo_verificacao"]
@@ -259,7 +244,7 @@ def test_the_salvador_sandbox_takes_each_operation_at_its_own_service(
         a1 = a1_teste()[0]
         box.trust(a1.cert)
         consulta = pedidos.consultar_nfse(
-            parse_nfse(nota_fortaleza(SALVADOR)), "1", _emissor_de(box, SALVADOR),
+            parse_nfse(nota_em(SALVADOR)), "1", _emissor_de(box, SALVADOR),
             variante(_emissor_de(box, SALVADOR).opcoes)).decode()
         corpo = (f'<soap:Envelope xmlns:soap="{SOAP}" xmlns:tem="http://tempuri.org/">'
                  f"<soap:Body><tem:ConsultarNfse><tem:consultaxml>{escape(consulta)}"
@@ -293,13 +278,9 @@ def test_the_salvador_sandbox_takes_each_operation_at_its_own_service(
 def webiss(gateway: Gateway, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
     """The sandbox playing WebISS 1.00, where every abrasf_v1 homologação goes."""
-    box = _sandbox(tmp_path, "WebISS", MIGUEL_PEREIRA)
-    box.start()
-    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
-    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
-    box.trust(gateway.a1.cert)
-    yield box
-    box.stop()
+    with homologacao_abrasf1(gateway, _sandbox(tmp_path, "WebISS", MIGUEL_PEREIRA),
+                             monkeypatch) as box:
+        yield box
 
 
 def test_webiss_100_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
@@ -309,7 +290,7 @@ def test_webiss_100_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
     assert municipio["sistema_nfse"] == "WebISS"
     assert provedores.rota(MIGUEL_PEREIRA).url("producao") == \
         "https://www1.webiss.com.br/miguelpereirarj_wsnfse/NfseServices.svc"
-    nota = gateway.autorizar("webiss-1", nota_fortaleza(MIGUEL_PEREIRA))
+    nota = gateway.autorizar("webiss-1", nota_em(MIGUEL_PEREIRA))
     (emitida,) = webiss.emitidas()
     assert nota["numero"] == str(emitida["numero"])
     xml = etree.fromstring(httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content)
@@ -334,7 +315,7 @@ def test_the_webiss_sandbox_takes_only_its_wcf_calls(tmp_path: Path) -> None:
         a1 = a1_teste()[0]
         box.trust(a1.cert)
         emissor = _emissor_de(box, MIGUEL_PEREIRA)
-        consulta = pedidos.consultar_nfse(parse_nfse(nota_fortaleza(MIGUEL_PEREIRA)), "1",
+        consulta = pedidos.consultar_nfse(parse_nfse(nota_em(MIGUEL_PEREIRA)), "1",
                                           emissor, variante(emissor.opcoes)).decode()
         corpo = (f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body>'
                  '<ConsultarNfse xmlns="http://tempuri.org/"><cabec>x</cabec>'

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from nfse.providers.abrasf1 import esquema
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
+from tests.abrasf1_support import homologacao_abrasf1
 from tests.support import Gateway, nota_exemplo, pasta_sandbox
 
 GUARULHOS = "3518800"
@@ -27,13 +28,9 @@ def ginfes(gateway: Gateway, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
     """The ABRASF 1.0 sandbox beside the gateway's: every abrasf_v1 homologação goes to it
     (``NFSE_ABRASF_V1_URL_HOMOLOGACAO``, as an operator would point it)."""
-    box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "sandbox-ginfes"), sistema="Ginfes")
-    box.start()
-    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
-    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
-    box.trust(gateway.a1.cert)
-    yield box
-    box.stop()
+    with homologacao_abrasf1(gateway, Abrasf1Sandbox(
+            pasta_sandbox(tmp_path / "sandbox-ginfes"), sistema="Ginfes"), monkeypatch) as box:
+        yield box
 
 
 def nota_ginfes(**overrides: object) -> dict:

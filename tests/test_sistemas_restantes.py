@@ -19,7 +19,8 @@ from nfse.providers.abrasf1 import pedidos, publica
 from nfse.providers.abrasf1.dialeto import variante
 from nfse.providers.base import Emissor, Rps
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
-from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
+from tests.abrasf1_support import homologacao_abrasf1, nota_em
+from tests.support import Gateway, a1_teste, pasta_sandbox
 
 SEVERIANO_MELO = "2413607"  # Publica, https
 PUBLICA = {"p": "http://www.publica.inf.br"}
@@ -30,21 +31,10 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 def publica_box(gateway: Gateway, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[Abrasf1Sandbox]:
     """The sandbox playing Publica only, where every abrasf_v1 homologação goes."""
-    box = Abrasf1Sandbox(pasta_sandbox(tmp_path / "sandbox-publica"), sistema="Publica",
-                         municipio=SEVERIANO_MELO)
-    box.start()
-    monkeypatch.setenv("NFSE_ABRASF_V1_URL_HOMOLOGACAO", box.url)
-    monkeypatch.setenv("NFSE_ABRASF_V1_CA_FILE", str(box.ca_file))
-    box.trust(gateway.a1.cert)
-    yield box
-    box.stop()
-
-
-def _nota(municipio: str) -> dict:
-    body = nota_exemplo()
-    body["prestador"]["codigo_municipio"] = municipio
-    body["servico"]["codigo_municipio"] = municipio
-    return body
+    with homologacao_abrasf1(gateway, Abrasf1Sandbox(
+            pasta_sandbox(tmp_path / "sandbox-publica"), sistema="Publica",
+            municipio=SEVERIANO_MELO), monkeypatch) as box:
+        yield box
 
 
 def test_publica_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
@@ -54,7 +44,7 @@ def test_publica_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
     assert municipio["sistema_nfse"] == "Publica"
     assert provedores.rota(SEVERIANO_MELO).url("producao") == \
         "https://nfse1.publica.inf.br/severianomelo_nfse_integracao/Services"
-    nota = gateway.autorizar("publica-1", _nota(SEVERIANO_MELO))
+    nota = gateway.autorizar("publica-1", nota_em(SEVERIANO_MELO))
     (emitida,) = publica_box.emitidas()
     assert int(nota["numero"]) == int(emitida["numero"])  # Publica writes it in 15 digits
     xml = etree.fromstring(httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content)
@@ -86,7 +76,7 @@ def test_the_publica_sandbox_takes_only_its_calls(tmp_path: Path) -> None:
         emissor = Emissor(a1=a1, ambiente="homologacao", base_url=box.url,
                           ca_file=str(box.ca_file), razao_social="EMPRESA TESTE LTDA",
                           opcoes=provedores.rota(SEVERIANO_MELO).opcoes, timeout=10)
-        consulta = pedidos.consultar_nfse_rps(parse_nfse(_nota(SEVERIANO_MELO)),
+        consulta = pedidos.consultar_nfse_rps(parse_nfse(nota_em(SEVERIANO_MELO)),
                                               Rps(numero=7, serie="1"), emissor,
                                               variante(emissor.opcoes)).decode()
         assert not publica.problemas(etree.fromstring(consulta.encode()))
@@ -113,7 +103,7 @@ def test_a_lost_publica_cancellation_is_confirmed_by_the_range_query(
         gateway: Gateway, publica_box: Abrasf1Sandbox) -> None:
     """Publica has no ConsultarNfse by number: a cancellation whose answer was lost is found
     with ConsultarNfseFaixa from and to the note's number."""
-    gateway.autorizar("publica-perdido", _nota(SEVERIANO_MELO))
+    gateway.autorizar("publica-perdido", nota_em(SEVERIANO_MELO))
     publica_box.inject("timeout_after_commit")
     gateway.runtime.settings.authority_timeout = 1.0
     cancel = gateway.client.request("DELETE", "/v2/nfse/publica-perdido",

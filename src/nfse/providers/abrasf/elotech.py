@@ -160,9 +160,7 @@ def _checked(root: Node, variante: Variante) -> bytes:
     path = esquema(variante)
     problems = validate(documento, path) if path is not None else []
     if problems:
-        raise DocumentoInvalido([
-            Erro("erro_schema", f"Documento fora do leiaute EloTech 2.03: {p}",
-                 "Erro do gateway ao montar o XML; informe o suporte") for p in problems[:10]])
+        raise DocumentoInvalido.fora_do_leiaute(problems, "EloTech 2.03")
     return etree.tostring(documento, encoding="UTF-8")
 
 

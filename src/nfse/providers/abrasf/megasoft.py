@@ -55,9 +55,7 @@ def _checked(root: etree._Element, variante: Variante) -> bytes:
     path = esquema(variante)
     problems = validate(root, path) if path is not None else []
     if problems:
-        raise DocumentoInvalido([
-            Erro("erro_schema", f"Documento fora do leiaute MegaSoft 1.00: {p}",
-                 "Erro do gateway ao montar o XML; informe o suporte") for p in problems[:10]])
+        raise DocumentoInvalido.fora_do_leiaute(problems, "MegaSoft 1.00")
     return etree.tostring(root, encoding="UTF-8")
 
 

@@ -55,6 +55,14 @@ class DocumentoInvalido(ValueError):
         super().__init__("; ".join(e.mensagem for e in erros))
         self.erros = tuple(erros)
 
+    @classmethod
+    def fora_do_leiaute(cls, problems: Sequence[str], leiaute: str) -> DocumentoInvalido:
+        """The refusal of a document the gateway built outside ``leiaute``'s schema (at
+        most ten of its ``problems``)."""
+        return cls([Erro("erro_schema", f"Documento fora do leiaute {leiaute}: {p}",
+                         "Erro do gateway ao montar o XML; informe o suporte")
+                    for p in problems[:10]])
+
 
 # -- checks at POST ---------------------------------------------------------------------------
 
@@ -358,10 +366,8 @@ def _parse(text: str) -> etree._Element:
 def _checked(root: etree._Element, variante: Variante) -> bytes:
     problems = problemas_de_esquema(root, variante)
     if problems:
-        raise DocumentoInvalido([
-            Erro("erro_schema", f"Documento fora do leiaute ABRASF "
-                 f"{variante.versao_layout}: {p}",
-                 "Erro do gateway ao montar o XML; informe o suporte") for p in problems[:10]])
+        raise DocumentoInvalido.fora_do_leiaute(problems,
+                                                f"ABRASF {variante.versao_layout}")
     return etree.tostring(root, encoding="UTF-8")
 
 

@@ -24,6 +24,7 @@ from lxml import etree
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.abrasf import (
+    consultas,
     credenciais,
     elotech,
     envelope,
@@ -34,6 +35,7 @@ from nfse.providers.abrasf import (
     soap,
     tomadas,
 )
+from nfse.providers.abrasf.consultas import Sent
 from nfse.providers.abrasf.esquema import EsquemaAusente
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import (
@@ -55,7 +57,7 @@ from nfse.providers.base import (
     address_from_route,
     falha_de_envio,
 )
-from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+from nfse.providers.transport import NotSent, Transport, Unknown
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -76,25 +78,9 @@ CONSULTAR_FAIXA = "ConsultarNfsePorFaixa"
 CONSULTAR_TOMADO = "ConsultarNfseServicoTomado"
 CANCELAR = "CancelarNfse"
 
-Sent = tuple[Answer, etree._Element | soap.Falha | None, Exchange]
-
 
 def _codes(erros: list[Erro]) -> set[str]:
     return {normalizar_codigo(e.codigo) for e in erros}
-
-
-def _fault_erro(falha: soap.Falha) -> Erro:
-    return Erro(f"soap:{falha.codigo}", falha.mensagem or "Falha SOAP sem descrição",
-                "A prefeitura recusou a mensagem SOAP")
-
-
-def _falha(falha: soap.Falha, exchanges: tuple[Exchange, ...]) -> Outcome:
-    """A SOAP Fault: the client's means refused (REJECTED); the server's may come after the
-    municipality acted (UNKNOWN: ask before anything else)."""
-    if falha.do_cliente:
-        return Outcome(Result.REJECTED, erros=(_fault_erro(falha),), exchanges=exchanges)
-    return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                   mensagem=f"Falha SOAP da prefeitura ({falha.codigo}): {falha.mensagem}")
 
 
 class AbrasfProvider:
@@ -211,7 +197,7 @@ class AbrasfProvider:
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, soap.Falha):
-            return _falha(parsed, exchanges)
+            return consultas.falha(parsed, exchanges)
         if parsed is None:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})")
@@ -227,16 +213,7 @@ class AbrasfProvider:
         comp = respostas.comp_nfse(parsed, rps, "NfseSubstituidora" if substituida else None)
         if comp is not None:
             return self._authorized(comp, parsed, exchanges, substituida)
-        erros = respostas.erros(parsed)
-        if not erros:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem="A prefeitura respondeu sem NFS-e e sem mensagens "
-                                    f"(HTTP {status}); consultando o RPS")
-        if _codes(erros) & variante.codigos_rps_duplicado:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
-                           mensagem="O RPS já foi recebido numa tentativa anterior; "
-                                    "consultando a nota")
-        return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros))
+        return consultas.sem_nota(parsed, variante, exchanges, status)
 
     def _resultado_do_lote(self, nota: Nota, rps: Rps, protocolo: str, emissor: Emissor,
                            variante: Variante, exchanges: tuple[Exchange, ...]) -> Outcome:
@@ -292,27 +269,8 @@ class AbrasfProvider:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
         sent = self._send(CONSULTAR_RPS, dados, emissor, variante, "consulta_rps")
-        if isinstance(sent, Outcome):
-            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges,
-                           failure_of=sent.failure_of)
-        answer, parsed, exchange = sent
-        exchanges = (exchange,)
-        if isinstance(parsed, soap.Falha):
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Falha SOAP na consulta do RPS ({parsed.codigo}): "
-                                    f"{parsed.mensagem}")
-        if parsed is None:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Consulta do RPS sem resposta útil (HTTP {answer.status})")
-        comp = respostas.comp_nfse(parsed, rps)
-        if comp is not None:
-            return self._authorized(comp, parsed, exchanges)
-        erros = tuple(respostas.erros(parsed))
-        codes = {normalizar_codigo(e.codigo) for e in erros}
-        if codes and codes <= variante.codigos_rps_nao_encontrado:
-            return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
-        return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
-                       mensagem="A consulta do RPS não disse se a NFS-e existe")
+        return consultas.consulta_rps(sent, rps, variante, respostas.comp_nfse,
+                                      self._authorized)
 
     @staticmethod
     def _consulta_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
@@ -379,7 +337,7 @@ class AbrasfProvider:
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, soap.Falha):
-            falha = _falha(parsed, exchanges)
+            falha = consultas.falha(parsed, exchanges)
             if falha.result == Result.REJECTED:
                 return falha
             return self._cancelamento_registrado(nota, numero, emissor, variante, falha)

@@ -21,9 +21,11 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
+from nfse.providers.abrasf import consultas
 from nfse.providers.abrasf import respostas as abrasf_respostas
 from nfse.providers.abrasf import soap as abrasf_soap
-from nfse.providers.abrasf.variante import Variante, VarianteInvalida, normalizar_codigo
+from nfse.providers.abrasf.consultas import Sent
+from nfse.providers.abrasf.variante import Variante, VarianteInvalida
 from nfse.providers.abrasf1 import pedidos, respostas, soap
 from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.providers.abrasf1.dialeto import variante as variante_de
@@ -41,7 +43,7 @@ from nfse.providers.base import (
     address_from_route,
     falha_de_envio,
 )
-from nfse.providers.transport import Answer, NotSent, Transport, Unknown
+from nfse.providers.transport import NotSent, Transport, Unknown
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -58,23 +60,6 @@ CONSULTAS_DO_LOTE = (0.2, 0.5, 1.0)
 to the reconciliation query (ConsultarNfsePorRps) of the worker's next step."""
 TIMEOUT_CONSULTA_LOTE = 5.0
 PROCESSADO = (respostas.SITUACAO_COM_ERRO, respostas.SITUACAO_PROCESSADO)
-
-Sent = tuple[Answer, etree._Element | abrasf_soap.Falha | None, Exchange]
-
-
-def _codigos(erros: tuple[Erro, ...] | list[Erro]) -> set[str]:
-    return {normalizar_codigo(e.codigo) for e in erros}
-
-
-def _falha(falha: abrasf_soap.Falha, exchanges: tuple[Exchange, ...]) -> Outcome:
-    """A SOAP Fault: the message refused as such (REJECTED), or the server's, which may come
-    after the municipality acted (UNKNOWN)."""
-    if falha.do_cliente:
-        return Outcome(Result.REJECTED, exchanges=exchanges, erros=(Erro(
-            f"soap:{falha.codigo}", falha.mensagem or "Falha SOAP sem descrição",
-            "A prefeitura recusou a mensagem SOAP"),))
-    return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                   mensagem=f"Falha SOAP da prefeitura ({falha.codigo}): {falha.mensagem}")
 
 
 def _configuracao(exc: Exception) -> Outcome:
@@ -146,28 +131,14 @@ class Abrasf1Provider:
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, abrasf_soap.Falha):
-            return _falha(parsed, exchanges)
+            return consultas.falha(parsed, exchanges)
         if parsed is None:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})")
         protocolo = abrasf_respostas.texto(parsed, "Protocolo")
         if protocolo:
             return self._lote(nota, rps, protocolo, emissor, variante, exchanges)
-        return self._sem_nota(parsed, variante, exchanges, answer.status)
-
-    def _sem_nota(self, parsed: etree._Element, variante: Variante,
-                  exchanges: tuple[Exchange, ...], status: int) -> Outcome:
-        """An answer without the note: its messages."""
-        erros = tuple(abrasf_respostas.erros(parsed))
-        if not erros:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem="A prefeitura respondeu sem NFS-e e sem mensagens "
-                                    f"(HTTP {status}); consultando o RPS")
-        if _codigos(erros) & variante.codigos_rps_duplicado:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=erros,
-                           mensagem="O RPS já foi recebido numa tentativa anterior; "
-                                    "consultando a nota")
-        return Outcome(Result.REJECTED, exchanges=exchanges, erros=erros)
+        return consultas.sem_nota(parsed, variante, exchanges, answer.status)
 
     def _lote(self, nota: Nota, rps: Rps, protocolo: str, emissor: Emissor,
               variante: Variante, exchanges: tuple[Exchange, ...]) -> Outcome:
@@ -216,7 +187,7 @@ class Abrasf1Provider:
         comp = respostas.comp_nfse(parsed, rps)
         if comp is not None:
             return self._autorizada(comp, parsed, exchanges)
-        return self._sem_nota(parsed, variante, exchanges, answer.status)
+        return consultas.sem_nota(parsed, variante, exchanges, answer.status)
 
     @staticmethod
     def _autorizada(comp: etree._Element, answer: etree._Element,
@@ -245,27 +216,8 @@ class Abrasf1Provider:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
         sent = self._send(CONSULTAR_RPS, dados, emissor, "consulta_rps")
-        if isinstance(sent, Outcome):
-            return Outcome(Result.UNKNOWN, mensagem=sent.mensagem, exchanges=sent.exchanges,
-                           failure_of=sent.failure_of)
-        answer, parsed, exchange = sent
-        exchanges = (exchange,)
-        if isinstance(parsed, abrasf_soap.Falha):
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Falha SOAP na consulta do RPS ({parsed.codigo}): "
-                                    f"{parsed.mensagem}")
-        if parsed is None:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Consulta do RPS sem resposta útil (HTTP {answer.status})")
-        comp = respostas.comp_nfse(parsed, rps)
-        if comp is not None:
-            return self._autorizada(comp, parsed, exchanges)
-        erros = tuple(abrasf_respostas.erros(parsed))
-        codigos = _codigos(erros)
-        if codigos and codigos <= variante.codigos_rps_nao_encontrado:
-            return Outcome(Result.NOT_FOUND, erros=erros, exchanges=exchanges)
-        return Outcome(Result.UNKNOWN, erros=erros, exchanges=exchanges,
-                       mensagem="A consulta do RPS não disse se a NFS-e existe")
+        return consultas.consulta_rps(sent, rps, variante, respostas.comp_nfse,
+                                      self._autorizada)
 
     # -- cancellation --------------------------------------------------------------------------
 
@@ -297,7 +249,7 @@ class Abrasf1Provider:
         answer, parsed, exchange = sent
         exchanges = (exchange,)
         if isinstance(parsed, abrasf_soap.Falha):
-            falha = _falha(parsed, exchanges)
+            falha = consultas.falha(parsed, exchanges)
             if falha.result == Result.REJECTED:
                 return falha
             return self._registrado(nota, numero, emissor, variante, falha)
@@ -312,7 +264,7 @@ class Abrasf1Provider:
             return Outcome(Result.AUTHORIZED, numero=numero,
                            xml=abrasf_respostas.documento(confirmacao), exchanges=exchanges)
         erros = tuple(abrasf_respostas.erros(parsed))
-        if _codigos(erros) & variante.codigos_nfse_cancelada:
+        if consultas.codigos(erros) & variante.codigos_nfse_cancelada:
             return self._registrado(nota, numero, emissor, variante, Outcome(
                 Result.AUTHORIZED, numero=numero, erros=erros, exchanges=exchanges,
                 mensagem="A prefeitura informa que a NFS-e já estava cancelada"))

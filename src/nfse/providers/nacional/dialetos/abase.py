@@ -22,7 +22,6 @@ keeps the note in processing).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -30,10 +29,12 @@ from lxml import etree
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional import respostas
 from nfse.providers.nacional.dialetos.comum import (
+    JA_EMITIDA,
     chamar,
     documento,
     json_de,
     na_sefin,
+    recebida,
     sem_credenciais,
 )
 from nfse.providers.nacional.dps import NS, DpsInvalida
@@ -137,15 +138,9 @@ class ABase:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
         consulta = self.query(provider, nota, rps, emissor)
-        if consulta.result == Result.AUTHORIZED:
-            return replace(consulta, exchanges=exchanges + consulta.exchanges,
-                           mensagem=consulta.mensagem or aviso)
-        return Outcome(Result.UNKNOWN, exchanges=exchanges + consulta.exchanges,
-                       erros=tuple(resposta.erros), mensagem=(
-                           f"DPS recebida pelo sistema ABase (protocolo {resposta.protocolo}); "
-                           "a NFS-e é consultada em seguida" if not duplicada
-                           else "A DPS já gerou uma NFS-e numa tentativa anterior; "
-                                "consultando a nota"))
+        return recebida(consulta, exchanges, resposta.erros, aviso, (
+            f"DPS recebida pelo sistema ABase (protocolo {resposta.protocolo}); a NFS-e é "
+            "consultada em seguida") if not duplicada else JA_EMITIDA)
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:

@@ -22,17 +22,18 @@ Betha's namespace; public integrations write 1.01, which the DPS keeps here.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional.dialetos.comum import (
+    JA_EMITIDA,
     chamar,
     consulta_nacional,
     documento,
     na_sefin,
+    recebida,
 )
 from nfse.providers.nacional.dps import NS as NS_NACIONAL
 from nfse.providers.nacional.dps import DpsInvalida
@@ -204,14 +205,9 @@ class Betha:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
         consulta = self.query(provider, nota, rps, emissor)
-        if consulta.result == Result.AUTHORIZED:
-            return replace(consulta, exchanges=exchanges + consulta.exchanges,
-                           mensagem=consulta.mensagem or aviso)
-        return Outcome(Result.UNKNOWN, exchanges=exchanges + consulta.exchanges,
-                       erros=tuple(resposta.erros), mensagem=(
-                           RECEBIDA.format(protocolo=resposta.protocolo) if not duplicada
-                           else "A DPS já gerou uma NFS-e numa tentativa anterior; "
-                                "consultando a nota"))
+        return recebida(consulta, exchanges, resposta.erros, aviso,
+                        RECEBIDA.format(protocolo=resposta.protocolo) if not duplicada
+                        else JA_EMITIDA)
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:

@@ -122,3 +122,34 @@ def consulta_nacional(provider: NacionalProvider, nota: Nota, rps: Rps, emissor:
         return replace(consulta, result=Result.UNKNOWN, mensagem=(
             f"A DPS {dps_id(nota, rps)} ainda não consta no ambiente nacional"))
     return consulta
+
+
+DUPLICADA = "E0014"
+"""The Sefin's code for a DPS whose id was already received, which the dialects answer too:
+an earlier attempt issued the note."""
+JA_EMITIDA = "A DPS já gerou uma NFS-e numa tentativa anterior; consultando a nota"
+
+
+def sem_nota(status: int, erros: list[Erro], exchanges: tuple[Exchange, ...],
+             aviso: str | None) -> Outcome:
+    """An emission's answer without the note: UNKNOWN when the server failed or said
+    nothing, or when the DPS was already received (the query finds the note); its messages
+    refuse the note otherwise."""
+    if status >= 500 or status in (408, 429) or not erros:
+        return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                       mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
+    if any(e.codigo == DUPLICADA for e in erros):
+        return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
+                       mensagem=JA_EMITIDA)
+    return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros), mensagem=aviso)
+
+
+def recebida(consulta: Outcome, exchanges: tuple[Exchange, ...], erros: list[Erro],
+             aviso: str | None, mensagem: str) -> Outcome:
+    """A DPS the system received (or had received): the note ``consulta`` (the query that
+    followed) found, with the exchanges of both; UNKNOWN with ``mensagem`` otherwise."""
+    if consulta.result == Result.AUTHORIZED:
+        return replace(consulta, exchanges=exchanges + consulta.exchanges,
+                       mensagem=consulta.mensagem or aviso)
+    return Outcome(Result.UNKNOWN, exchanges=exchanges + consulta.exchanges,
+                   erros=tuple(erros), mensagem=mensagem)

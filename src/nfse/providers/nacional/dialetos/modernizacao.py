@@ -33,6 +33,7 @@ from nfse.providers.nacional.dialetos.comum import (
     json_de,
     na_sefin,
     sem_credenciais,
+    sem_nota,
 )
 from nfse.providers.nacional.dps import DpsInvalida
 from nfse.providers.nacional.evento import pedido_cancelamento
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from nfse.model.nota import Nota
     from nfse.providers.nacional.provider import NacionalProvider
 
-DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
 CREDENCIAIS = "login_responsavel e senha_responsavel (o usuário e a senha da empresa no " \
               "sistema de NFS-e da prefeitura)"
@@ -97,14 +97,7 @@ class Modernizacao:
         if parsed and chave and parsed.get("xml"):
             return provider._authorized_xml(chave, _nfse(str(parsed["xml"])), exchanges, aviso)
         erros = _erros(parsed or {})
-        if status >= 500 or status in (408, 429) or not erros:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
-        if any(e.codigo == DUPLICADA for e in erros):
-            return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
-                           mensagem="A DPS já gerou uma NFS-e numa tentativa anterior; "
-                                    "consultando a nota")
-        return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros), mensagem=aviso)
+        return sem_nota(status, erros, exchanges, aviso)
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:

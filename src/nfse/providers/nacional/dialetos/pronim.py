@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional import respostas
-from nfse.providers.nacional.dialetos.comum import chamar, documento, json_de
+from nfse.providers.nacional.dialetos.comum import chamar, documento, json_de, sem_nota
 from nfse.providers.nacional.dps import DpsInvalida
 from nfse.providers.nacional.evento import pedido_cancelamento
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from nfse.model.nota import Nota
     from nfse.providers.nacional.provider import NacionalProvider
 
-DUPLICADA = "E0014"
 EVENTO_BLOQUEADO = "E0840"
 CANCELAMENTO = "101101"
 
@@ -77,14 +76,7 @@ class Pronim:
             return provider._authorized(item["chaveacesso"], item["xmlgzipb64"], exchanges,
                                         aviso)
         erros = respostas.erros_of(item or parsed or {})
-        if status >= 500 or status in (408, 429) or parsed is None or not erros:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
-        if any(e.codigo == DUPLICADA for e in erros):
-            return Outcome(Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
-                           mensagem="A DPS já gerou uma NFS-e numa tentativa anterior; "
-                                    "consultando a nota")
-        return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros), mensagem=aviso)
+        return sem_nota(status, erros, exchanges, aviso)
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:
