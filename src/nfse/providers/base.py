@@ -105,6 +105,25 @@ class Erro:
         return {"codigo": self.codigo, "mensagem": self.mensagem, "correcao": self.correcao}
 
 
+RECUSA_DE_CREDENCIAIS = frozenset({401, 403})
+"""HTTP statuses by which a municipal system refuses the company's own user, password or key
+(the systems that ask them want no client certificate of their own, so a 403 is about them)."""
+CREDENCIAIS_AUSENTES = "credenciais_prefeitura_ausentes"
+
+
+def credenciais_ausentes(mensagem: str, campos: str) -> Erro:
+    """Why a note whose company lacks the credential its municipality's system asks was not
+    sent: ``campos`` says what to register."""
+    return Erro(CREDENCIAIS_AUSENTES, mensagem, f"Informe {campos} em PUT /v2/empresas/ID")
+
+
+def credenciais_recusadas(recusa: str, de_quem: str, confira: str) -> str:
+    """The ``mensagem`` of a note left waiting because the municipal system refused the
+    company's credentials (``recusa``): the company's failure, not the authority's."""
+    return (f"{recusa}. A falha é {de_quem}, não da prefeitura: confira {confira} em PUT "
+            "/v2/empresas/ID; as notas seguem aguardando até o prazo de processamento")
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One request/response pair, kept as an artifact (ARCHITECTURE decision 7)."""

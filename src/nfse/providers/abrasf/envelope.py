@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from nfse.providers.abrasf import credenciais, megasoft, namespaces, soap
 from nfse.providers.abrasf.leiaute import NS
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.base import Emissor, Erro
+from nfse.providers.base import Emissor, credenciais_ausentes
 
 _DECLARACAO = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
 ENDERECO = "{endereco}"
@@ -23,10 +23,9 @@ class CredenciaisAusentes(Exception):
     """The system takes the company's login at the municipality in the body, and the company
     has none registered: nothing is sent."""
 
-    erro = Erro("credenciais_prefeitura_ausentes",
-                "O sistema da prefeitura identifica a empresa pelo usuário e senha do portal "
-                "da prefeitura, e a empresa não os tem cadastrados",
-                "Informe login_responsavel e senha_responsavel em PUT /v2/empresas/ID")
+    erro = credenciais_ausentes(
+        "O sistema da prefeitura identifica a empresa pelo usuário e senha do portal da "
+        "prefeitura, e a empresa não os tem cadastrados", "login_responsavel e senha_responsavel")
 
 
 def _atributo(texto: str) -> str:

@@ -24,6 +24,7 @@ from lxml import etree
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import (
+    RECUSA_DE_CREDENCIAIS,
     Address,
     Capability,
     DryRun,
@@ -35,6 +36,8 @@ from nfse.providers.base import (
     Result,
     Rps,
     address_from_route,
+    credenciais_ausentes,
+    credenciais_recusadas,
     falha_de_envio,
 )
 from nfse.providers.giap import documentos, respostas
@@ -45,9 +48,6 @@ if TYPE_CHECKING:
     from nfse.config import Settings
     from nfse.municipios.provedores import Rota
 
-RECUSA_DE_CHAVE = frozenset({401, 403})
-"""HTTP statuses by which Giap refuses the authorisation key (not published; Giap asks no
-client certificate, so a 403 cannot be about one)."""
 OPERACOES = {"emissao": None, "consulta": "consulta_nota", "cancelamento": "cancelar_nota"}
 """The last segment of each operation's address (None: the municipality's own)."""
 MOTIVO_CANCELAMENTO = "1"
@@ -66,17 +66,17 @@ def endereco(base_url: str, operacao: str) -> str:
 
 
 def _sem_chave() -> Erro:
-    return Erro("credenciais_prefeitura_ausentes",
-                "A Giap autentica a empresa pela chave de autorização emitida pela prefeitura, "
-                "e a empresa não a tem cadastrada",
-                "Informe a chave de autorização em senha_responsavel em PUT /v2/empresas/ID")
+    return credenciais_ausentes(
+        "A Giap autentica a empresa pela chave de autorização emitida pela prefeitura, e a "
+        "empresa não a tem cadastrada", "a chave de autorização em senha_responsavel")
 
 
-def chave_recusada(status: int) -> str:
-    return (f"A prefeitura (Giap) recusou a chave de autorização da empresa (HTTP {status}). A "
-            "falha é da credencial da empresa, não da prefeitura: confira senha_responsavel "
-            "(a chave de autorização) e a inscrição municipal do prestador em PUT "
-            "/v2/empresas/ID; as notas seguem aguardando até o prazo de processamento")
+def _chave_recusada(status: int) -> str:
+    """Giap's statuses for a refused key are not published (``RECUSA_DE_CREDENCIAIS``)."""
+    return credenciais_recusadas(
+        f"A prefeitura (Giap) recusou a chave de autorização da empresa (HTTP {status})",
+        "da credencial da empresa",
+        "senha_responsavel (a chave de autorização) e a inscrição municipal do prestador")
 
 
 class GiapProvider:
@@ -119,9 +119,9 @@ class GiapProvider:
             return falha_de_envio(exc, operacao, documento, "Prefeitura (Giap) inacessível",
                                   "Sem resposta da prefeitura (Giap)")
         exchange = Exchange(operacao, documento, answer.body)
-        if answer.status in RECUSA_DE_CHAVE:
+        if answer.status in RECUSA_DE_CREDENCIAIS:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),
-                           mensagem=chave_recusada(answer.status))
+                           mensagem=_chave_recusada(answer.status))
         return answer, respostas.ler(answer.body), exchange
 
     @staticmethod

@@ -26,6 +26,7 @@ from lxml import etree
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import (
+    RECUSA_DE_CREDENCIAIS,
     Address,
     Capability,
     DryRun,
@@ -37,6 +38,8 @@ from nfse.providers.base import (
     Result,
     Rps,
     address_from_route,
+    credenciais_ausentes,
+    credenciais_recusadas,
     falha_de_envio,
 )
 from nfse.providers.ipm import documentos, respostas
@@ -49,7 +52,6 @@ if TYPE_CHECKING:
     from nfse.municipios.provedores import Rota
 
 HOST_IPM = ".atende.net"
-RECUSA_DE_LOGIN = frozenset({401, 403})
 """HTTP statuses by which IPM refuses the portal user and password (which IPM uses is not
 published; it asks for no client certificate, so a 403 cannot be about one)."""
 SERIE_PADRAO = "1"
@@ -78,17 +80,16 @@ def multipart(documento: bytes) -> tuple[bytes, str]:
 
 
 def _sem_credenciais() -> Erro:
-    return Erro("credenciais_prefeitura_ausentes",
-                "A IPM autentica a empresa pelo usuário e senha do portal da prefeitura "
-                "(Atende.Net), e a empresa não os tem cadastrados",
-                "Informe login_responsavel e senha_responsavel em PUT /v2/empresas/ID")
+    return credenciais_ausentes(
+        "A IPM autentica a empresa pelo usuário e senha do portal da prefeitura (Atende.Net), "
+        "e a empresa não os tem cadastrados", "login_responsavel e senha_responsavel")
 
 
-def credenciais_recusadas(status: int) -> str:
-    return (f"A prefeitura (IPM) recusou o usuário e a senha da empresa (HTTP {status}). A "
-            "falha é das credenciais da empresa, não da prefeitura: confira login_responsavel "
-            "e senha_responsavel (o usuário do portal Atende.Net) em PUT /v2/empresas/ID; as "
-            "notas seguem aguardando até o prazo de processamento")
+def _recusadas(status: int) -> str:
+    return credenciais_recusadas(
+        f"A prefeitura (IPM) recusou o usuário e a senha da empresa (HTTP {status})",
+        "das credenciais da empresa",
+        "login_responsavel e senha_responsavel (o usuário do portal Atende.Net)")
 
 
 class IpmProvider:
@@ -130,9 +131,9 @@ class IpmProvider:
             return falha_de_envio(exc, nome, documento, "Prefeitura (IPM) inacessível",
                                   "Sem resposta da prefeitura (IPM)")
         exchange = Exchange(nome, documento, answer.body)
-        if answer.status in RECUSA_DE_LOGIN:
+        if answer.status in RECUSA_DE_CREDENCIAIS:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),
-                           mensagem=credenciais_recusadas(answer.status))
+                           mensagem=_recusadas(answer.status))
         return answer, respostas.ler(answer.body), exchange
 
     # -- emission ------------------------------------------------------------------------------

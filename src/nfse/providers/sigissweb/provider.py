@@ -25,6 +25,7 @@ from lxml import etree
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.base import (
+    RECUSA_DE_CREDENCIAIS,
     Address,
     Capability,
     DryRun,
@@ -36,6 +37,8 @@ from nfse.providers.base import (
     Result,
     Rps,
     address_from_route,
+    credenciais_ausentes,
+    credenciais_recusadas,
     falha_de_envio,
 )
 from nfse.providers.sigissweb import documentos, respostas
@@ -46,24 +49,21 @@ if TYPE_CHECKING:
     from nfse.config import Settings
     from nfse.municipios.provedores import Rota
 
-RECUSA_DE_LOGIN = frozenset({401, 403})
 
 Sent = tuple[Answer, etree._Element | None, tuple[Exchange, ...]]
 
 
 def _sem_credenciais() -> Erro:
-    return Erro("credenciais_prefeitura_ausentes",
-                "O SigISSWeb autentica a empresa pelo login e senha do sistema da prefeitura, e "
-                "a empresa não tem a senha cadastrada",
-                "Informe login_responsavel (o CNPJ/CPF de acesso) e senha_responsavel em PUT "
-                "/v2/empresas/ID")
+    return credenciais_ausentes(
+        "O SigISSWeb autentica a empresa pelo login e senha do sistema da prefeitura, e a "
+        "empresa não tem a senha cadastrada",
+        "login_responsavel (o CNPJ/CPF de acesso) e senha_responsavel")
 
 
-def login_recusado(detalhe: str) -> str:
-    return (f"A prefeitura (SigISSWeb) recusou o login da empresa ({detalhe}). A falha é das "
-            "credenciais da empresa, não da prefeitura: confira login_responsavel e "
-            "senha_responsavel em PUT /v2/empresas/ID; as notas seguem aguardando até o prazo "
-            "de processamento")
+def _login_recusado(detalhe: str) -> str:
+    return credenciais_recusadas(
+        f"A prefeitura (SigISSWeb) recusou o login da empresa ({detalhe})",
+        "das credenciais da empresa", "login_responsavel e senha_responsavel")
 
 
 def _url(base: str, caminho: str) -> str:
@@ -120,12 +120,12 @@ class SigisswebProvider:
         root = respostas.ler(answer.body)
         erros = respostas.erros(root) if root is not None else []
         detalhe = "; ".join(e.mensagem for e in erros) or f"HTTP {answer.status}"
-        if answer.status >= 500 or (root is None and answer.status not in RECUSA_DE_LOGIN):
+        if answer.status >= 500 or (root is None and answer.status not in RECUSA_DE_CREDENCIAIS):
             return Outcome(Result.UNKNOWN, exchanges=(exchange,),
                            mensagem=f"Login sem resposta útil da prefeitura (SigISSWeb, HTTP "
                                     f"{answer.status})")
         return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),
-                       mensagem=login_recusado(detalhe))
+                       mensagem=_login_recusado(detalhe))
 
     def _send(self, metodo: str, caminho: str, corpo: bytes, nota: Nota, emissor: Emissor,
               nome: str) -> Sent | Outcome:
@@ -142,9 +142,9 @@ class SigisswebProvider:
             return sent
         answer, exchange = sent
         exchanges = (login, exchange)
-        if answer.status in RECUSA_DE_LOGIN:
+        if answer.status in RECUSA_DE_CREDENCIAIS:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=exchanges,
-                           mensagem=login_recusado(f"HTTP {answer.status}"))
+                           mensagem=_login_recusado(f"HTTP {answer.status}"))
         return answer, respostas.ler(answer.body), exchanges
 
     @staticmethod

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from nfse.providers.base import (
+    RECUSA_DE_CREDENCIAIS,
     Emissor,
     Erro,
     Exchange,
@@ -15,6 +16,8 @@ from nfse.providers.base import (
     Party,
     Result,
     Rps,
+    credenciais_ausentes,
+    credenciais_recusadas,
     falha_de_envio,
 )
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
@@ -61,30 +64,19 @@ def chamar(provider: NacionalProvider, method: str, url: str, emissor: Emissor, 
     exchanges = (Exchange(name=nome, request=pedido, response=answer.body),)
     if headers and "Authorization" in headers and answer.status in RECUSA_DE_CREDENCIAIS:
         return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=exchanges,
-                       mensagem=credenciais_recusadas(answer.status))
+                       mensagem=credenciais_recusadas(
+                           f"O sistema da prefeitura recusou as credenciais da empresa (HTTP "
+                           f"{answer.status})", "das credenciais da empresa",
+                           "login_responsavel e senha_responsavel"))
     return answer, exchanges
-
-
-RECUSA_DE_CREDENCIAIS = frozenset({401, 403})
-"""The statuses of a municipal system that refuses the company's user, password or key."""
-CREDENCIAIS_AUSENTES = "credenciais_prefeitura_ausentes"
 
 
 def sem_credenciais(o_que: str) -> Outcome:
     """The refusal of a note whose company lacks the credential the system asks
     (``o_que``: which fields of the company hold it)."""
-    return Outcome(Result.REJECTED, erros=(Erro(
-        CREDENCIAIS_AUSENTES,
+    return Outcome(Result.REJECTED, erros=(credenciais_ausentes(
         "O sistema da prefeitura autentica a empresa por credenciais próprias (além do "
-        "certificado), e a empresa não as tem cadastradas",
-        f"Informe {o_que} em PUT /v2/empresas/ID"),))
-
-
-def credenciais_recusadas(status: int) -> str:
-    return (f"O sistema da prefeitura recusou as credenciais da empresa (HTTP {status}). A "
-            "falha é das credenciais da empresa, não da prefeitura: confira login_responsavel "
-            "e senha_responsavel em PUT /v2/empresas/ID; as notas seguem aguardando até o "
-            "prazo de processamento")
+        "certificado), e a empresa não as tem cadastradas", o_que),))
 
 
 def _lower(obj: Any) -> Any:
