@@ -6,6 +6,7 @@ import os
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.https import IDENTITY_PASSWORD
 from nfse.sandbox.nacional import NacionalSandbox
+from nfse.store import empresas
 
 CNPJ = "11222333000181"
 IM = "12345"
@@ -84,6 +86,26 @@ class Gateway:
     sandbox: NacionalSandbox
     client: httpx.Client
     a1: A1
+
+    def credenciais_prefeitura(self, login: str | None, senha: str | None) -> None:
+        """The test company's municipal credentials (``login_responsavel``, and
+        ``senha_responsavel`` sealed as the API keeps it), written straight to the store."""
+        with self.runtime.engine.begin() as conn:
+            empresa = empresas.find_by_cnpj(conn, CNPJ)
+            assert empresa is not None
+            empresas.atualizar(conn, empresa.id, {
+                "login_responsavel": login,
+                "senha_responsavel": self.runtime.box.seal(senha.encode()) if senha else None})
+
+    def ate(self, ref: str, condicao: Callable[[dict], bool]) -> dict:
+        """The note's GET once ``condicao`` holds (the last one read if it never does)."""
+        nota: dict = {}
+        for _ in range(200):
+            nota = self.client.get(f"/v2/nfse/{ref}").json()
+            if condicao(nota):
+                break
+            time.sleep(0.05)
+        return nota
 
     def wait_final(self, ref: str, timeout: float = 20.0) -> dict:
         deadline = time.monotonic() + timeout

@@ -14,10 +14,9 @@ from lxml import etree
 
 from nfse.municipios import routing
 from nfse.sandbox.abrasf import AbrasfSandbox
-from nfse.store import empresas
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
-from tests.support import CNPJ, Gateway, nota_exemplo
+from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_layouts import ESQUEMAS, SOAP11, _ciclo, _pedidos
 
 NS = "http://www.abrasf.org.br/nfse.xsd"
@@ -25,16 +24,6 @@ WS = "http://nfse.abrasf.org.br"
 FIORILLI = "http://ws.issweb.fiorilli.com.br/"
 FISCO = "https://www.fisco.net.br/wsnfseabrasf/ServicosNFSEAbrasf.asmx"
 TINUS = "http://nfse.abrasf.org.br/WSNFSE203.Service2.nfseSOAP."
-
-
-def _credenciais(gateway: Gateway, login: str | None, senha: str | None) -> None:
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "login_responsavel": login,
-            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
 
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -71,7 +60,7 @@ def test_fiorilli_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     """Teresópolis/RJ (Fiorilli, ABRASF 2.00): ws:gerarNfse with the document as elements
     and the company's user and password after it, SOAPAction the bare operation."""
     _rota(gateway, "3305802", "Fiorilli")
-    _credenciais(gateway, "usuario.fiorilli", "s3nha<&>")
+    gateway.credenciais_prefeitura("usuario.fiorilli", "s3nha<&>")
     _ciclo(gateway, abrasf, "3305802", "fiorilli-1")
     for troca, operacao in (("emissao", "gerarNfse"), ("consulta_rps", "consultarNfsePorRps")):
         for envio in _pedidos(gateway, troca):
@@ -85,7 +74,7 @@ def test_fiorilli_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
 
 def test_fiorilli_without_credentials_refuses_saying_what_to_register(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
-    _credenciais(gateway, None, None)
+    gateway.credenciais_prefeitura(None, None)
     body = nota_exemplo()
     body["prestador"]["codigo_municipio"] = "3305802"
     assert gateway.client.post("/v2/nfse?ref=fiorilli-sem", json=body).status_code == 202
@@ -149,7 +138,6 @@ def test_fisco_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
             [parametro] = elemento
             assert etree.QName(parametro).text == f"{{{FISCO}}}xml"
             _no_esquema(_requalificado(etree.fromstring(parametro.text.encode())), "2.03")
-
 
 
 SIGCORP = """

@@ -22,7 +22,6 @@ from nfse.providers.base import Rps
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.abrasf.elotech import PrefeituraElotech
 from nfse.sandbox.abrasf.state import Estado
-from nfse.store import empresas
 from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
@@ -36,15 +35,6 @@ DSIG = "http://www.w3.org/2000/09/xmldsig#"
 NOVA_BRASILANDIA = "1100148"
 """Nova Brasilândia d'Oeste/RO: EloTech 2.03 (ACBrNFSeXServicos.ini)."""
 SENHA = "s3nh@-da-empresa"
-
-
-def _senha(gateway: Gateway, senha: str | None) -> None:
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
 
 
 def _pedidos(gateway: Gateway, nome: str) -> list[etree._Element]:
@@ -75,7 +65,7 @@ def test_elotech_round_trip_in_its_own_layout(gateway: Gateway,
     municipio = gateway.client.get(f"/v2/municipios/{NOVA_BRASILANDIA}").json()
     assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", "EloTech")
     abrasf.senhas_elotech = {CNPJ: SENHA}
-    _senha(gateway, SENHA)
+    gateway.credenciais_prefeitura(None, SENHA)
     gateway.runtime.settings.authority_timeout = 1.0
     abrasf.inject("timeout_after_commit")
     nota = gateway.autorizar("elotech-1", _nota())
@@ -120,7 +110,7 @@ def test_elotech_round_trip_in_its_own_layout(gateway: Gateway,
 def test_elotech_with_another_password_is_refused_by_the_municipality(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     abrasf.senhas_elotech = {CNPJ: SENHA}
-    _senha(gateway, "senha-de-outra-empresa")
+    gateway.credenciais_prefeitura(None, "senha-de-outra-empresa")
     answer = gateway.client.post("/v2/nfse?ref=elotech-outra", json=_nota())
     assert answer.status_code == 202, answer.text
     nota = gateway.wait_final("elotech-outra")
@@ -131,7 +121,7 @@ def test_elotech_with_another_password_is_refused_by_the_municipality(
 
 def test_elotech_without_a_password_sends_nothing_and_says_what_to_register(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
-    _senha(gateway, None)
+    gateway.credenciais_prefeitura(None, None)
     answer = gateway.client.post("/v2/nfse?ref=elotech-sem", json=_nota())
     assert answer.status_code == 202, answer.text
     nota = gateway.wait_final("elotech-sem")

@@ -17,7 +17,7 @@ from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, nota_exemplo
-from tests.test_abrasf_corpo import _corpo, _credenciais, _no_esquema, _rota
+from tests.test_abrasf_corpo import _corpo, _no_esquema, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
 
 
@@ -110,7 +110,7 @@ def test_ipm_204_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     content, put back under its root in the ABRASF namespace, valid in the 2.04 schema."""
     _rota(gateway, "3115300", "IPM 2.04")
     abrasf.usuarios_http["usuario.ipm"] = "s3nha:ipm"
-    _credenciais(gateway, "usuario.ipm", "s3nha:ipm")
+    gateway.credenciais_prefeitura("usuario.ipm", "s3nha:ipm")
     _ciclo(gateway, abrasf, "3115300", "ipm-1")
     for troca, documento in (("emissao", "GerarNfseEnvio"),
                              ("consulta_rps", "ConsultarNfseRpsEnvio")):
@@ -129,7 +129,7 @@ def test_ipm_204_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
 
 def test_ipm_204_without_credentials_refuses_saying_what_to_register(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
-    _credenciais(gateway, None, None)
+    gateway.credenciais_prefeitura(None, None)
     body = nota_exemplo()
     body["prestador"]["codigo_municipio"] = "3115300"
     assert gateway.client.post("/v2/nfse?ref=ipm-sem", json=body).status_code == 202
@@ -144,7 +144,7 @@ def test_ipm_204_without_credentials_refuses_saying_what_to_register(
 def test_ipm_204_with_a_wrong_password_is_refused_by_the_municipality(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     abrasf.usuarios_http["usuario.ipm"] = "s3nha:ipm"
-    _credenciais(gateway, "usuario.ipm", "outra")
+    gateway.credenciais_prefeitura("usuario.ipm", "outra")
     body = nota_exemplo()
     body["prestador"]["codigo_municipio"] = "3115300"
     assert gateway.client.post("/v2/nfse?ref=ipm-errada", json=body).status_code == 202

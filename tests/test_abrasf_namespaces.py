@@ -20,13 +20,12 @@ from nfse.providers.abrasf import namespaces, pedidos
 from nfse.providers.abrasf.variante import variante_de
 from nfse.providers.base import Rps
 from nfse.sandbox.abrasf import AbrasfSandbox
-from nfse.store import empresas
 from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.providers.abrasf.amostras import verify
 from tests.providers.abrasf.test_abrasf_pedidos import A1, emissor, rica
-from tests.support import CNPJ, Gateway, nota_exemplo
+from tests.support import Gateway, nota_exemplo
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "http://www.abrasf.org.br/nfse.xsd"
@@ -55,16 +54,6 @@ def _chamada(envelope: etree._Element) -> tuple[str, etree._Element, etree._Elem
     assert [etree.QName(p).text for p in operacao] == ["nfseCabecMsg", "nfseDadosMsg"]
     cabecalho, dados = (etree.fromstring(p.text.encode()) for p in operacao)
     return etree.QName(operacao).text, cabecalho, dados
-
-
-def _credenciais(gateway: Gateway, login: str | None, senha: str | None) -> None:
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "login_responsavel": login,
-            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
 
 
 def _ciclo(gateway: Gateway, abrasf: AbrasfSandbox, ibge: str, ref: str) -> dict:
@@ -143,7 +132,7 @@ def test_tributus_sends_the_companys_key_in_the_address(gateway: Gateway,
     municipio = gateway.client.get(f"/v2/municipios/{ABREU_E_LIMA}").json()
     assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", "Tributus")
     abrasf.tokens = {CHAVE}
-    _credenciais(gateway, None, CHAVE)
+    gateway.credenciais_prefeitura(None, CHAVE)
     _ciclo(gateway, abrasf, ABREU_E_LIMA, "tributus-1")
     [envio] = _pedidos(gateway, "emissao")
     elemento, cabecalho, dados = _chamada(envio)
@@ -154,7 +143,7 @@ def test_tributus_sends_the_companys_key_in_the_address(gateway: Gateway,
 def test_tributus_with_another_key_is_refused_by_the_municipality(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     abrasf.tokens = {CHAVE}
-    _credenciais(gateway, None, "chave-de-outro-contribuinte")
+    gateway.credenciais_prefeitura(None, "chave-de-outro-contribuinte")
     body = nota_exemplo()
     body["prestador"]["codigo_municipio"] = ABREU_E_LIMA
     answer = gateway.client.post("/v2/nfse?ref=tributus-outra", json=body)
@@ -168,7 +157,7 @@ def test_tributus_with_another_key_is_refused_by_the_municipality(
 def test_tributus_without_a_key_sends_nothing_and_says_what_to_register(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     abrasf.tokens = {CHAVE}
-    _credenciais(gateway, None, None)
+    gateway.credenciais_prefeitura(None, None)
     body = nota_exemplo()
     body["prestador"]["codigo_municipio"] = ABREU_E_LIMA
     answer = gateway.client.post("/v2/nfse?ref=tributus-sem", json=body)
@@ -193,7 +182,7 @@ def test_saatri_sends_the_companys_user_in_ws_security(gateway: Gateway,
     municipio = gateway.client.get(f"/v2/municipios/{DIAS_DAVILA}").json()
     assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("abrasf", "Saatri")
     abrasf.usuarios = {"empresa.teste": "s3nh@<&>"}
-    _credenciais(gateway, "empresa.teste", "s3nh@<&>")
+    gateway.credenciais_prefeitura("empresa.teste", "s3nh@<&>")
     _ciclo(gateway, abrasf, DIAS_DAVILA, "saatri-1")
     for troca in ("emissao", "consulta_rps"):
         for envelope in _pedidos(gateway, troca):
@@ -210,7 +199,7 @@ def test_saatri_sends_the_companys_user_in_ws_security(gateway: Gateway,
 def test_saatri_with_a_wrong_password_is_refused_by_the_municipality(
         gateway: Gateway, abrasf: AbrasfSandbox) -> None:
     abrasf.usuarios = {"empresa.teste": "certa"}
-    _credenciais(gateway, "empresa.teste", "errada")
+    gateway.credenciais_prefeitura("empresa.teste", "errada")
     body = nota_exemplo()
     body["prestador"]["codigo_municipio"] = DIAS_DAVILA
     answer = gateway.client.post("/v2/nfse?ref=saatri-errada", json=body)

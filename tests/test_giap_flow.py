@@ -7,8 +7,7 @@ a wrong or missing key is the company's failure."""
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,21 +16,11 @@ from lxml import etree
 from pypdf import PdfReader
 
 from nfse.sandbox.giap import GiapSandbox
-from nfse.store import empresas
-from tests.support import CNPJ, IM, Gateway, nota_exemplo, pasta_sandbox
+from tests.support import IM, Gateway, nota_exemplo, pasta_sandbox
 
 ARARAQUARA = "3503208"
 """Araraquara/SP: Giap (ACBr, seção [3503208])."""
 CHAVE = "chave-de-autorizacao"
-
-
-def _chave(gateway: Gateway, chave: str | None) -> None:
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "senha_responsavel": runtime.box.seal(chave.encode()) if chave else None})
 
 
 @pytest.fixture
@@ -42,19 +31,9 @@ def giap(gateway: Gateway, tmp_path: Path) -> Iterator[GiapSandbox]:
     gateway.runtime.settings.giap_ca_file = str(box.ca_file)
     box.trust(gateway.a1.cert)
     box.aceitar(IM, CHAVE)
-    _chave(gateway, CHAVE)
+    gateway.credenciais_prefeitura(None, CHAVE)
     yield box
     box.stop()
-
-
-def _ate(gateway: Gateway, ref: str, condicao: Callable[[dict], bool]) -> dict:
-    nota: dict = {}
-    for _ in range(200):
-        nota = gateway.client.get(f"/v2/nfse/{ref}").json()
-        if condicao(nota):
-            break
-        time.sleep(0.05)
-    return nota
 
 
 def nota_giap(**overrides: object) -> dict:
@@ -115,7 +94,7 @@ def test_a_lost_answer_is_never_resent(gateway: Gateway, giap: GiapSandbox,
     giap.inject(falha)
     answer = gateway.client.post("/v2/nfse?ref=giap-perdida", json=nota_giap())
     assert answer.status_code == 202, answer.text
-    nota = _ate(gateway, "giap-perdida", lambda n: "código de verificação" in str(n))
+    nota = gateway.ate("giap-perdida", lambda n: "código de verificação" in str(n))
     assert nota["status"] == "processando_autorizacao", nota
     assert "código de verificação" in nota["mensagem"], nota
     assert len(giap.emitidas()) == 1
@@ -125,20 +104,20 @@ def test_a_lost_answer_is_never_resent(gateway: Gateway, giap: GiapSandbox,
 def test_a_wrong_key_leaves_the_note_waiting_as_the_companys_failure(
         gateway: Gateway, giap: GiapSandbox, status: int) -> None:
     giap.status_recusa = status
-    _chave(gateway, "chave-errada")
+    gateway.credenciais_prefeitura(None, "chave-errada")
     answer = gateway.client.post("/v2/nfse?ref=giap-chave", json=nota_giap())
     assert answer.status_code == 202, answer.text
-    nota = _ate(gateway, "giap-chave", lambda n: "senha_responsavel" in str(n))
+    nota = gateway.ate("giap-chave", lambda n: "senha_responsavel" in str(n))
     assert nota["status"] == "processando_autorizacao", nota
     assert "chave de autorização" in str(nota), nota
     assert giap.emitidas() == []
-    _chave(gateway, CHAVE)
+    gateway.credenciais_prefeitura(None, CHAVE)
     assert gateway.wait_final("giap-chave", timeout=60)["status"] == "autorizado"
 
 
 def test_without_a_key_the_note_is_refused_saying_what_to_register(
         gateway: Gateway, giap: GiapSandbox) -> None:
-    _chave(gateway, None)
+    gateway.credenciais_prefeitura(None, None)
     answer = gateway.client.post("/v2/nfse?ref=giap-sem", json=nota_giap())
     assert answer.status_code == 202, answer.text
     nota = gateway.wait_final("giap-sem")

@@ -7,8 +7,7 @@ credentials are the company's failure."""
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,22 +16,11 @@ from lxml import etree
 from pypdf import PdfReader
 
 from nfse.sandbox.ipm import IpmSandbox
-from nfse.store import empresas
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
 
 CASCAVEL = "4104808"
 """Cascavel/PR: IPM 1.01 (ACBr), TOM code 7493."""
 SENHA = "senha-do-portal"
-
-
-def _credenciais(gateway: Gateway, login: str | None, senha: str | None) -> None:
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "login_responsavel": login,
-            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
 
 
 @pytest.fixture
@@ -44,20 +32,9 @@ def ipm(gateway: Gateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     gateway.runtime.settings.ipm_ca_file = str(box.ca_file)
     box.trust(gateway.a1.cert)
     box.aceitar(CNPJ, SENHA)
-    _credenciais(gateway, CNPJ, SENHA)
+    gateway.credenciais_prefeitura(CNPJ, SENHA)
     yield box
     box.stop()
-
-
-def _ate(gateway: Gateway, ref: str, condicao: Callable[[dict], bool]) -> dict:
-    """The note's GET once ``condicao`` holds (the last one read if it never does)."""
-    nota: dict = {}
-    for _ in range(200):
-        nota = gateway.client.get(f"/v2/nfse/{ref}").json()
-        if condicao(nota):
-            break
-        time.sleep(0.05)
-    return nota
 
 
 def nota_ipm(**overrides: object) -> dict:
@@ -145,7 +122,7 @@ def test_an_emission_that_never_reached_ipm_is_not_resent_blindly(
     ipm.inject("http500")
     answer = gateway.client.post("/v2/nfse?ref=ipm-500", json=nota_ipm())
     assert answer.status_code == 202, answer.text
-    nota = _ate(gateway, "ipm-500", lambda n: "consulta do RPS" in str(n.get("mensagem")))
+    nota = gateway.ate("ipm-500", lambda n: "consulta do RPS" in str(n.get("mensagem")))
     assert nota["status"] == "processando_autorizacao", nota
     assert "consulta do RPS" in nota["mensagem"], nota
     assert ipm.emitidas() == []
@@ -157,21 +134,21 @@ def test_wrong_credentials_leave_the_note_waiting_as_the_companys_failure(
     """Refused with 401 or 403, the note waits with a message about the portal user (not
     about the certificate, which IPM does not ask for) and goes once it is corrected."""
     ipm.status_recusa = status
-    _credenciais(gateway, CNPJ, "senha-errada")
+    gateway.credenciais_prefeitura(CNPJ, "senha-errada")
     answer = gateway.client.post("/v2/nfse?ref=ipm-senha", json=nota_ipm())
     assert answer.status_code == 202, answer.text
-    nota = _ate(gateway, "ipm-senha", lambda n: "senha_responsavel" in str(n))
+    nota = gateway.ate("ipm-senha", lambda n: "senha_responsavel" in str(n))
     assert nota["status"] == "processando_autorizacao", nota
     assert "senha_responsavel" in str(nota), nota
     assert "Certificado" not in str(nota), nota
     assert ipm.emitidas() == []
-    _credenciais(gateway, CNPJ, SENHA)
+    gateway.credenciais_prefeitura(CNPJ, SENHA)
     assert gateway.wait_final("ipm-senha", timeout=60)["status"] == "autorizado"
 
 
 def test_without_credentials_the_note_is_refused_saying_what_to_register(
         gateway: Gateway, ipm: IpmSandbox) -> None:
-    _credenciais(gateway, None, None)
+    gateway.credenciais_prefeitura(None, None)
     answer = gateway.client.post("/v2/nfse?ref=ipm-sem", json=nota_ipm())
     assert answer.status_code == 202, answer.text
     nota = gateway.wait_final("ipm-sem")

@@ -7,8 +7,7 @@ company's failure."""
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,22 +16,11 @@ from lxml import etree
 from pypdf import PdfReader
 
 from nfse.sandbox.sigissweb import SigisswebSandbox
-from nfse.store import empresas
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
 
 ARARAS = "3503307"
 """Araras/SP: SigISSWeb (ACBr, seção [3503307])."""
 SENHA = "senha-do-sigissweb"
-
-
-def _credenciais(gateway: Gateway, login: str | None, senha: str | None) -> None:
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "login_responsavel": login,
-            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
 
 
 @pytest.fixture
@@ -43,19 +31,9 @@ def sigiss(gateway: Gateway, tmp_path: Path) -> Iterator[SigisswebSandbox]:
     gateway.runtime.settings.sigissweb_ca_file = str(box.ca_file)
     box.trust(gateway.a1.cert)
     box.aceitar(CNPJ, SENHA)
-    _credenciais(gateway, CNPJ, SENHA)
+    gateway.credenciais_prefeitura(CNPJ, SENHA)
     yield box
     box.stop()
-
-
-def _ate(gateway: Gateway, ref: str, condicao: Callable[[dict], bool]) -> dict:
-    nota: dict = {}
-    for _ in range(200):
-        nota = gateway.client.get(f"/v2/nfse/{ref}").json()
-        if condicao(nota):
-            break
-        time.sleep(0.05)
-    return nota
 
 
 def nota_sigiss(**overrides: object) -> dict:
@@ -110,20 +88,20 @@ def test_a_lost_answer_is_reconciled_not_resent(gateway: Gateway, sigiss: Sigiss
 def test_a_refused_login_leaves_the_note_waiting_as_the_companys_failure(
         gateway: Gateway, sigiss: SigisswebSandbox, status: int) -> None:
     sigiss.status_recusa = status
-    _credenciais(gateway, CNPJ, "senha-errada")
+    gateway.credenciais_prefeitura(CNPJ, "senha-errada")
     answer = gateway.client.post("/v2/nfse?ref=sigiss-senha", json=nota_sigiss())
     assert answer.status_code == 202, answer.text
-    nota = _ate(gateway, "sigiss-senha", lambda n: "senha_responsavel" in str(n))
+    nota = gateway.ate("sigiss-senha", lambda n: "senha_responsavel" in str(n))
     assert nota["status"] == "processando_autorizacao", nota
     assert "Certificado" not in str(nota), nota
     assert sigiss.emitidas() == []
-    _credenciais(gateway, CNPJ, SENHA)
+    gateway.credenciais_prefeitura(CNPJ, SENHA)
     assert gateway.wait_final("sigiss-senha", timeout=60)["status"] == "autorizado"
 
 
 def test_without_a_password_the_note_is_refused_saying_what_to_register(
         gateway: Gateway, sigiss: SigisswebSandbox) -> None:
-    _credenciais(gateway, None, None)
+    gateway.credenciais_prefeitura(None, None)
     answer = gateway.client.post("/v2/nfse?ref=sigiss-sem", json=nota_sigiss())
     assert answer.status_code == 202, answer.text
     nota = gateway.wait_final("sigiss-sem")

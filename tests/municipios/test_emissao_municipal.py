@@ -97,13 +97,7 @@ def credenciais(gateway: Gateway, municipal: NacionalSandbox, login: str | None 
                 senha: str | None = SENHA) -> None:
     """The company's municipal credentials (``login_responsavel``, ``senha_responsavel``),
     accepted by the sandbox both as a user and password (Basic) and as a key (Bearer)."""
-    runtime = gateway.runtime
-    with runtime.engine.begin() as conn:
-        empresa = empresas.find_by_cnpj(conn, CNPJ)
-        assert empresa is not None
-        empresas.atualizar(conn, empresa.id, {
-            "login_responsavel": login,
-            "senha_responsavel": runtime.box.seal(senha.encode()) if senha else None})
+    gateway.credenciais_prefeitura(login, senha)
     municipal.aceitar(f"{LOGIN}:{SENHA}", CNPJ)
     municipal.aceitar(SENHA, CNPJ)
 
