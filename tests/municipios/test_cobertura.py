@@ -38,10 +38,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
         "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %"]
     assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "1", "11,895,578", "11,895,578", "100.0 %"]
     # Infisc and SimplISS take the national DPS with the Sefin's API at each city's address
-    # (enderecos.csv): all 9 Infisc cities; 16 of 21 SimplISS (4 publish a plain http
-    # address, 1 is on SimplISS's old ABRASF web service)
+    # (enderecos.csv): all 9 Infisc cities; 16 of 20 SimplISS (4 publish a plain http
+    # address; Volta Redonda, on SimplISS's old ABRASF web service, is "SimplISS 2.03")
     assert _linha(saida, "Infisc")[1:5] == ["9", "9", "1,291,237", "1,291,237"]
-    assert _linha(saida, "SimplISS")[1:3] == ["21", "16"]
+    assert _linha(saida, "SimplISS")[1:3] == ["20", "16"]
     # Betha and Pronim take the national DPS in their own dialects (docs/dps-municipal.md):
     # every city (Betha's one address, Pronim's in enderecos.csv); SilTecnologia takes an
     # NFS-e built by the emitter, not the DPS: not served in produção
@@ -115,8 +115,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
-    assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
+    # the smaller ABRASF families (docs/abrasf-familias-menores.md): Juiz de Fora (fintelISS;
+    # Paracambi, on fintelISS 2.02, apart), Camaçari, Volta Redonda (SimplISS 2.03)
+    assert _linha(saida, "fintelISS")[1:5] == ["1", "1", "565,764", "565,764"]
+    assert _linha(saida, "fintelISS 2.02")[1:3] == ["1", "0"]
+    assert _linha(saida, "ISSCamacari")[1:5] == ["1", "1", "319,394", "319,394"]
+    assert _linha(saida, "SimplISS 2.03")[1:5] == ["1", "1", "279,898", "279,898"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,839"]
+    assert "população atendida: 171,444,986 de 212,589,522 (80.6 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

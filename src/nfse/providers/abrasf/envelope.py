@@ -58,11 +58,12 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
     """The SOAP request and its HTTP headers. Raises ``CredenciaisAusentes``."""
     variante = do_ambiente(variante, emissor)
     corpo = variante.corpo
-    if corpo.forma_documento == "cabecalho_dados":
+    if corpo.forma_documento in soap.PARAMETROS:
         cabecalho = megasoft.CABECALHO if variante.leiaute_proprio == "megasoft" \
             else namespaces.cabecalho(variante)
         return soap.envelope(operacao, cabecalho, dados, variante,
-                             credenciais.cabecalho_soap(emissor, variante))
+                             credenciais.cabecalho_soap(emissor, variante),
+                             soap.PARAMETROS[corpo.forma_documento])
     documento = _DECLARACAO.sub(b"", dados, count=1).decode("utf-8")
     if corpo.documento_sem_namespace or corpo.forma_documento == "conteudo":
         # signed and checked with it; sent without it

@@ -23,6 +23,10 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 ANSWER_NAMES = ("outputXML", "return", "Result", "RetornoXML", "xml")
 """Names of the string child that carries the answer, in order of preference (plus
 ``<Op>Result``, the .NET convention)."""
+PARAMETROS = {"cabecalho_dados": ("nfseCabecMsg", "nfseDadosMsg"),
+              "cabecalho_xml": ("cabecalho", "xml")}
+"""The two string parameters of each ``forma_documento`` that carries them (fintelISS names
+them ``cabecalho`` and ``xml``)."""
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 CLIENT_FAULTS = ("Client", "Sender", "VersionMismatch", "MustUnderstand")
 """Fault codes meaning the request was refused as a message: nothing was processed."""
@@ -40,7 +44,9 @@ def parser() -> etree.XMLParser:
 
 
 def envelope(operacao: str, cabecalho: str, dados: bytes, variante: Variante,
-             cabecalho_soap: str = "") -> tuple[bytes, dict[str, str]]:
+             cabecalho_soap: str = "",
+             parametros: tuple[str, str] = PARAMETROS["cabecalho_dados"],
+             ) -> tuple[bytes, dict[str, str]]:
     """The SOAP request and its HTTP headers (Content-Type and the action);
     ``cabecalho_soap``: the content of a SOAP ``Header`` (WS-Security), none when empty."""
     soap = SOAP12 if variante.versao_soap == "1.2" else SOAP11
@@ -48,9 +54,10 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, variante: Variante,
     nome = variante.nome(operacao)
     element = f"ws:{nome}{variante.sufixo_requisicao}"
     namespace = f' xmlns:ws="{escape(variante.namespace_servico, {chr(34): "&quot;"})}"'
+    cabec, dados_msg = (f"{prefix}{nome}" for nome in parametros)
     pedido = (f"<{element}{'' if variante.envolver_operacao else namespace}>"
-              f"<{prefix}nfseCabecMsg>{escape(cabecalho)}</{prefix}nfseCabecMsg>"
-              f"<{prefix}nfseDadosMsg>{escape(dados.decode('utf-8'))}</{prefix}nfseDadosMsg>"
+              f"<{cabec}>{escape(cabecalho)}</{cabec}>"
+              f"<{dados_msg}>{escape(dados.decode('utf-8'))}</{dados_msg}>"
               f"</{element}>")
     if variante.envolver_operacao:
         pedido = f"<ws:{nome}{namespace}>{pedido}</ws:{nome}>"

@@ -21,6 +21,10 @@ layout, so the header it never sends is the sandbox's own, in that layout:
 - IPM 2.04: the operation is named after the document (``net:GerarNfseEnvio`` in
   ``net.atende``) and holds the document's children, without namespace (an optional
   ``EnvioTeste`` first); SOAPAction ``net.atende#<document>``; the answer in ``return``.
+- fintelISS (layout 2.02): the operation, without ``Request``, in
+  ``http://www.fintel.com.br/WebService`` with the reference WSDL's two strings named
+  ``cabecalho`` and ``xml`` (the header is the call's own); SOAPAction namespace + ``/`` +
+  operation; ``ConsultarNfseFaixa`` for the range query; the answer in ``<Op>Result``.
 
 Facts: ACBr ``Provedores/<Nome>/<Nome>.Provider.pas`` (2026-06)."""
 
@@ -39,6 +43,7 @@ FIORILLI = "http://ws.issweb.fiorilli.com.br/"
 FISCO = "https://www.fisco.net.br/wsnfseabrasf/ServicosNFSEAbrasf.asmx"
 TINUS = "http://nfse.abrasf.org.br/WSNFSE203.Service2.nfseSOAP."
 IPM = "net.atende"
+FINTEL = "http://www.fintel.com.br/WebService"
 _DECLARACAO = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 OPERACAO_DO_DOCUMENTO = {envio: operacao for operacao, (envio, _) in DOCUMENTOS.items()}
 
@@ -49,7 +54,7 @@ class Dialeto:
     versao: str
     """The layout the system serves (the header the sandbox assumes)."""
     forma: str
-    """``elementos``, ``corpo``, ``parametro_xml`` or ``conteudo``."""
+    """``elementos``, ``corpo``, ``parametro_xml``, ``conteudo`` or ``cabecalho_xml``."""
     acao: str
     """The expected SOAPAction, a template of ``{namespace}``, ``{operacao}``, ``{documento}``."""
     resposta: str
@@ -76,6 +81,8 @@ DIALETOS = {d.nome: d for d in (
     Dialeto("SigCorp", "2.04", "parametro_xml", "{namespace}#{operacao}", "Result"),
     Dialeto("IPM", "2.04", "conteudo", "{namespace}#{operacao}", "return", sem_namespace=True,
             nomes={envio: operacao for envio, operacao in OPERACAO_DO_DOCUMENTO.items()}),
+    Dialeto("fintelISS", "2.02", "cabecalho_xml", "{namespace}/{operacao}", "Result",
+            nomes={"ConsultarNfseFaixa": "ConsultarNfsePorFaixa"}),
 )}
 
 
@@ -111,6 +118,8 @@ def _dialeto(pedido: etree._Element, acao: str) -> Dialeto | None:
         return DIALETOS["Fiorilli"]
     if namespace == FISCO:
         return DIALETOS["Fisco"]
+    if namespace == FINTEL:
+        return DIALETOS["fintelISS"]
     if namespace == soap.WS and any(nome.endswith("Envio") for nome in filhos):
         return DIALETOS["DSF"]
     if "xml" in filhos and "#" in acao:
@@ -142,6 +151,16 @@ def _operacao(nome: str, dialeto: Dialeto, versao_soap: str) -> str:
     return operacao
 
 
+def _parametro(pedido: etree._Element, nome: str, versao_soap: str) -> str:
+    """The text of the string parameter ``nome`` (any namespace), its declaration dropped."""
+    elemento = next((e for e in _elementos(pedido) if _local(e) == nome), None)
+    texto = (elemento.text or "").strip() if elemento is not None else ""
+    if not texto:
+        raise soap.FalhaSoap(f"Parâmetro {nome} ausente ou vazio em {_local(pedido)}",
+                             versao_soap)
+    return _DECLARACAO.sub("", texto, count=1)
+
+
 def _texto(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> str:
     """The request document as the call carries it."""
     if dialeto.forma == "corpo":
@@ -151,13 +170,8 @@ def _texto(pedido: etree._Element, dialeto: Dialeto, versao_soap: str) -> str:
         filhos = "".join(_limpo(e) for e in _elementos(pedido) if _local(e) != "EnvioTeste")
         return f"<{raiz}>{filhos}</{raiz}>"
     filhos = _elementos(pedido)
-    if dialeto.forma == "parametro_xml":
-        xml = next((e for e in filhos if _local(e) == "xml"), None)
-        texto = (xml.text or "").strip() if xml is not None else ""
-        if not texto:
-            raise soap.FalhaSoap(f"Parâmetro xml ausente ou vazio em {_local(pedido)}",
-                                 versao_soap)
-        return _DECLARACAO.sub("", texto, count=1)
+    if dialeto.forma in ("parametro_xml", "cabecalho_xml"):
+        return _parametro(pedido, "xml", versao_soap)
     envios = [e for e in filhos if _local(e).endswith("Envio")]
     if len(envios) != 1:
         raise soap.FalhaSoap(f"{_local(pedido)} deve conter um documento ABRASF", versao_soap)
@@ -220,7 +234,9 @@ def ler(corpo: bytes, content_type: str, soap_action: str | None) -> Chamada | N
     if acao != esperada:
         raise soap.FalhaSoap(f"SOAPAction {acao!r} não corresponde à operação "
                              f"(esperada {esperada!r})", versao_soap)
-    cabecalho = (f'<cabecalho versao="{dialeto.versao}" xmlns="{NS}">'
+    cabecalho = (_parametro(pedido, "cabecalho", versao_soap)
+                 if dialeto.forma == "cabecalho_xml" else
+                 f'<cabecalho versao="{dialeto.versao}" xmlns="{NS}">'
                  f"<versaoDados>{dialeto.versao}</versaoDados></cabecalho>")
     return Chamada(soap=versao_soap, operacao=operacao, cabecalho=cabecalho,
                    dados=_documento(pedido, dialeto, versao_soap), dialeto=dialeto,
