@@ -19,6 +19,7 @@ from nfse.providers.abrasf.variante import variante_de
 from nfse.providers.base import Emissor
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.abrasf import envelope as sandbox_envelope
+from nfse.sandbox.abrasf import rest as sandbox_rest
 from nfse.sandbox.abrasf import soap as sandbox_soap
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
@@ -88,6 +89,24 @@ def test_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, nome: str) -> None:
     [envio] = _pedidos(gateway, "emissao")
     lote = _parametros(_corpo(envio), familia)[1].find("a:LoteRps", X)
     assert lote.get("versao") == familia.versao
+
+
+def test_publicsoft_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:
+    """Sapé/PB (PublicSoft, ABRASF 2.03): no SOAP, each document POSTed to
+    ``/api/<document>`` with ``codigoCidade`` and a token generated from the prefeitura's
+    (the sandbox only generates one for the prefeitura's token it knows, and refuses a call
+    without one); the lost cancellation reconciled by cancelling again; every document
+    valid in the 2.03 schema."""
+    _rota(gateway, "2515302", "PublicSoft")
+    abrasf.tokens_publicsoft["sape"] = "token-da-prefeitura"
+    gateway.credenciais_prefeitura("sape", "token-da-prefeitura")
+    _ciclo(gateway, abrasf, "2515302", "publicsoft-1")
+    for troca, raiz in (("emissao", "GerarNfseEnvio"), ("consulta_rps", "ConsultarNfseRpsEnvio")):
+        envios = _pedidos(gateway, troca)
+        assert envios, troca
+        for envio in envios:
+            assert etree.QName(envio).text == f"{{{NS}}}{raiz}"
+            assert validate(envio, abrasf_xsd_dir() / "nfse_v2-03.xsd") == []
 
 
 def _emissor(url: str) -> Emissor:
@@ -163,3 +182,21 @@ def test_sandbox_refuses_a_fintel_call_out_of_its_dialect(operacao: str, filhos:
     SOAPAction: each a SOAP Fault, nothing processed."""
     with pytest.raises(sandbox_soap.FalhaSoap):
         sandbox_envelope.ler(_fintel(operacao, filhos), "text/xml", acao)
+
+
+def test_sandbox_publicsoft_hands_tokens_only_for_the_prefeitura_token_it_knows() -> None:
+    sessoes = sandbox_rest.Sessoes(lambda: {"sape": "certo"})
+    assert b"erro" in sessoes.gerar({"codigoCidade": "sape", "token": "outro"})
+    resposta = etree.fromstring(sessoes.gerar({"codigoCidade": "sape", "token": "certo"}))
+    token = resposta.findtext("Mensagem")
+    documento = f'<ConsultarNfseRpsEnvio xmlns="{NS}"/>'.encode()
+    chamada = sessoes.ler("consultar-nfse-rps-envio",
+                          {"codigoCidade": "sape", "token": token}, documento)
+    assert (chamada.operacao, chamada.dados) == ("ConsultarNfsePorRps", documento.decode())
+    for recurso, cabecalhos, status in (
+            ("consultar-nfse-rps-envio", {"codigoCidade": "sape", "token": "certo"}, 401),
+            ("consultar-nfse-rps-envio", {"token": token}, 401),
+            ("consultar-nfse-faixa-envio-x", {"codigoCidade": "sape", "token": token}, 404)):
+        with pytest.raises(sandbox_rest.Recusa) as recusa:
+            sessoes.ler(recurso, cabecalhos, documento)
+        assert recusa.value.status == status

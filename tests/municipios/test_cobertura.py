@@ -116,13 +116,15 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
     # the smaller ABRASF families (docs/abrasf-familias-menores.md): Juiz de Fora (fintelISS;
-    # Paracambi, on fintelISS 2.02, apart), Camaçari, Volta Redonda (SimplISS 2.03)
+    # Paracambi, on fintelISS 2.02, apart), Camaçari, Volta Redonda (SimplISS 2.03), and
+    # PublicSoft's 21 cities at its one REST address
     assert _linha(saida, "fintelISS")[1:5] == ["1", "1", "565,764", "565,764"]
     assert _linha(saida, "fintelISS 2.02")[1:3] == ["1", "0"]
     assert _linha(saida, "ISSCamacari")[1:5] == ["1", "1", "319,394", "319,394"]
     assert _linha(saida, "SimplISS 2.03")[1:5] == ["1", "1", "279,898", "279,898"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,839"]
-    assert "população atendida: 171,444,986 de 212,589,522 (80.6 %)" in saida
+    assert _linha(saida, "PublicSoft")[1:5] == ["21", "21", "276,846", "276,846"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,860"]
+    assert "população atendida: 171,721,832 de 212,589,522 (80.8 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

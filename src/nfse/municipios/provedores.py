@@ -90,7 +90,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan"),
-    "credencial": ("", "token_url", "ws_security", "basic"),
+    "credencial": ("", "token_url", "ws_security", "basic", "token_gerado"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)

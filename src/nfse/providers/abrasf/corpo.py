@@ -11,7 +11,8 @@ Keys (default first):
   ``"parametro_xml"`` or ``"conteudo"`` (the root's children inside the operation, without
   namespace: ACBr ``IPM.Provider.pas``, class 204, ``SeparaDados``) or ``"cabecalho_xml"``
   (the reference WSDL's two strings named ``cabecalho`` and ``xml``: fintelISS,
-  ``fintelISS.Provider.pas``).
+  ``fintelISS.Provider.pas``) or ``"rest_xml"`` (no SOAP: the document is the body of a POST
+  to a path of its own, PublicSoft; ``nfse.providers.abrasf.rest``).
 - ``envio_teste``: ``false``, or ``true`` where a homologação call starts the operation's
   content with ``<EnvioTeste>1</EnvioTeste>`` (IPM 2.04: validated, not emitted).
 - ``forma_acao``: the SOAPAction as a template of ``{prefixo}`` (``prefixo_acao``, else
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FORMAS_DOCUMENTO = ("cabecalho_dados", "elementos", "corpo", "parametro_xml", "conteudo",
-                    "cabecalho_xml")
+                    "cabecalho_xml", "rest_xml")
 CONCILIACOES_CANCELAMENTO = ("ConsultarNfsePorFaixa", "CancelarNfse")
 ACAO_PADRAO = "{prefixo}/{operacao}"
 CAMPOS_ACAO = frozenset({"prefixo", "operacao", "documento"})

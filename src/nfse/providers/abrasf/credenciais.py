@@ -20,6 +20,7 @@ from base64 import b64encode
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from nfse.providers.abrasf import rest
 from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Emissor, Erro
 
@@ -36,6 +37,8 @@ def faltando(emissor: Emissor, variante: Variante) -> Erro | None:
                     "A prefeitura (Tributus) exige a chave de autorização do contribuinte "
                     "em cada chamada e a empresa não tem senha_responsavel cadastrada",
                     "Informe a chave (tokenAuth) em senha_responsavel em PUT /v2/empresas/ID")
+    if variante.credencial == "token_gerado" and not (emissor.login and emissor.senha):
+        return rest.ausentes()
     if variante.credencial in ("ws_security", "basic") and not (emissor.login and emissor.senha):
         return Erro("credenciais_ausentes",
                     "A prefeitura exige o usuário e a senha da empresa em cada chamada "

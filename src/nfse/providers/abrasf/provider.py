@@ -32,6 +32,7 @@ from nfse.providers.abrasf import (
     namespaces,
     pedidos,
     respostas,
+    rest,
     soap,
     tomadas,
 )
@@ -120,8 +121,14 @@ class AbrasfProvider:
         falta = credenciais.faltando(emissor, variante)
         if falta is not None:
             return Outcome(Result.REJECTED, erros=(falta,))
+        url = credenciais.endereco(emissor, variante)
         if variante.leiaute_proprio == "elotech":
             request, headers = elotech.envelope(dados)
+        elif rest.usa(variante):
+            chave = rest.token(emissor, variante, self.transport, name)
+            if isinstance(chave, Outcome):
+                return chave
+            url, request, headers = rest.pedido(dados, emissor, variante, chave)
         else:
             dados = namespaces.traduzir(dados, emissor, variante)
             try:
@@ -129,8 +136,7 @@ class AbrasfProvider:
             except envelope.CredenciaisAusentes:
                 return Outcome(Result.REJECTED, erros=(envelope.CredenciaisAusentes.erro,))
         try:
-            answer = self.transport.request("POST", credenciais.endereco(emissor, variante),
-                                            emissor.a1,
+            answer = self.transport.request("POST", url, emissor.a1,
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)

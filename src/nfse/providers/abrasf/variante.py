@@ -57,7 +57,9 @@ Keys (default first):
 - ``credencial``: ``""`` (the certificate only), ``"token_url"`` (the company's
   ``senha_responsavel`` as ``?tokenAuth=`` of every call: Tributus) or ``"ws_security"``
   (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri) or
-  ``"basic"`` (the same as HTTP Basic authentication: IPM 2.04);
+  ``"basic"`` (the same as HTTP Basic authentication: IPM 2.04) or ``"token_gerado"``
+  (``codigoCidade`` and a token generated per call, as HTTP headers: PublicSoft,
+  ``nfse.providers.abrasf.rest``);
   ``nfse.providers.abrasf.credenciais``.
 - ``leiaute_proprio``: ``""`` (ABRASF's documents), ``"elotech"`` (EloTech 2.03: its own
   layout and namespace, the company's password in every request, the document as the SOAP
@@ -83,7 +85,7 @@ EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
-CREDENCIAIS = ("", "token_url", "ws_security", "basic")
+CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado")
 LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 

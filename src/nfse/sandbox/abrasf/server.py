@@ -1,7 +1,8 @@
 """The HTTPS server of the ABRASF 2.0x sandbox (layouts 2.04, 2.03, 2.02 and 2.00, by the
 header's ``versaoDados``): mutual TLS (a client certificate is required
 and must be trusted), one SOAP endpoint at ``/nfse`` for every operation, plus
-``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests."""
+``/_sandbox/emitidas`` and ``/_sandbox/faults`` for tests; PublicSoft's REST calls under
+``/nfse/api/`` (``nfse.sandbox.abrasf.rest``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import credenciais, elotech, envelope, soap
+from nfse.sandbox.abrasf import credenciais, elotech, envelope, rest, soap
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -38,6 +39,8 @@ class _Handler(SandboxHandler):
             self.injetar(raw)
         elif parts == [ENDPOINT.strip("/")]:
             self._soap(raw)
+        elif parts[:2] == [ENDPOINT.strip("/"), "api"] and len(parts) == 3:
+            self._rest(parts[2], raw)
         else:
             self.nao_encontrado()
 
@@ -96,6 +99,32 @@ class _Handler(SandboxHandler):
         else:
             deliver(handle())
 
+    def _rest(self, recurso: str, raw: bytes) -> None:
+        """A PublicSoft call: the document is the body, the answer document the reply."""
+        sandbox: AbrasfSandbox = self.server.sandbox
+        xml = "application/xml; charset=utf-8"
+        if recurso == rest.GERAR_TOKEN:
+            self._send(200, sandbox.sessoes.gerar(self.headers), xml)
+            return
+        try:
+            chamada = sandbox.sessoes.ler(recurso, self.headers, raw)
+        except rest.Recusa as exc:
+            self._send(exc.status, str(exc).encode(), "text/plain; charset=utf-8")
+            return
+        cliente = self.caller_cert()
+
+        def handle() -> bytes:
+            return sandbox.prefeitura.atender(chamada.operacao, chamada.cabecalho,
+                                              chamada.dados, cliente)
+
+        def deliver(answer: bytes) -> None:
+            self._send(200, answer, xml)
+
+        if chamada.operacao in MUTANTES:
+            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
+        else:
+            deliver(handle())
+
     def _fault(self, versao: str, mensagem: str, cliente: bool) -> None:
         self._send(500, soap.falha(versao, mensagem, cliente), soap.CONTENT_TYPES[versao])
 
@@ -129,6 +158,10 @@ class AbrasfSandbox(HttpsSandbox):
         """EloTech requerentes (CNPJ → password) accepted; empty: any password."""
         self.usuarios_http: dict[str, str] = {}
         """HTTP Basic users and passwords accepted (IPM 2.04); empty: none asked."""
+        self.tokens_publicsoft: dict[str, str] = {}
+        """PublicSoft: codigoCidade → the prefeitura token that generates session tokens;
+        empty: any."""
+        self.sessoes = rest.Sessoes(lambda: self.tokens_publicsoft)
 
     @property
     def url(self) -> str:
