@@ -115,8 +115,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
-    assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
+    # eGoverneISS (Osasco), its own WCF SOAP service
+    assert _linha(saida, "eGoverneISS")[1:5] == ["1", "1", "756,952", "756,952"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,837"]
+    assert "população atendida: 171,036,882 de 212,589,522 (80.5 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090
