@@ -73,8 +73,9 @@ def test_the_emission_is_the_rtc_call_with_the_note_in_the_datacontract_namespac
                       namespaces=NS)
     nomes = [etree.QName(c).localname for c in nf]
     assert nomes == ["Aliquota", "Atividade", "ChaveAutenticacao", "DataRecibo", "Homologacao",
-                     "NotificarTomadorPorEmail", "NumeroRecibo", "SimplesNacional",
-                     "SubstituicaoTributaria", "BairroPrestacaoServico", "CEPPrestacaoServico",
+                     "InformacoesAdicionais", "NotificarTomadorPorEmail", "NumeroRecibo",
+                     "SimplesNacional", "SubstituicaoTributaria", "BairroPrestacaoServico",
+                     "CEPPrestacaoServico",
                      "CidadePrestacaoServico", "CodigoCidadeIBGEPrestacaoServico",
                      "EnderecoPrestacaoServico", "EstadoPrestacaoServico",
                      "NumeroPrestacaoServico", "PaisPrestacaoServico", "SemIncidenciaISS",
@@ -91,6 +92,7 @@ def test_the_emission_is_the_rtc_call_with_the_note_in_the_datacontract_namespac
     assert campo("ChaveAutenticacao") == CHAVE_OCULTA
     assert campo("CidadePrestacaoServico") == "Curitiba"
     assert campo("IndOperacao") == "100301"
+    assert campo("InformacoesAdicionais") == "Nota fiscal referente a serviços prestados"
     tomador = nf.find("eis1:Tomador", NS)
     assert tomador.findtext("eis2:CNPJ", namespaces=NS) == "07504505000132"
     assert tomador.findtext("eis2:Endereco/eis2:CodigoCidadeIBGE", namespaces=NS) == "4106902"

@@ -12,6 +12,8 @@ bindings generated from its ``?xsd=xsd0..4``: element types and nillability, the
 - Emission (``RTC_EmitirNFE``): ``request`` holds ``eis:NotaFiscal_RTC``, whose members are in
   the ``Prestador`` DataContract namespace (``eis1``) and the tomador's in the
   ``Contribuinte`` one (``eis2``), in ACBr's order. The company's key travels in the note.
+  The note has no member for the service's description: the discriminação goes in
+  ``InformacoesAdicionais``.
 - Query by RPS (``RTC_ConsultarNFE``): ``ChaveAutenticacao`` and ``NumeroReciboUnico``.
 - Cancellation (``Cancelar``): ``ChaveAutenticacao``, ``Homologacao``, ``Motivo``,
   ``NumeroNota``.
@@ -76,6 +78,13 @@ def _atividade(nota: Nota) -> str:
     item as the note writes it."""
     servico = nota.servico
     return (servico.codigo_tributario_municipio or servico.item_lista_servico or "").strip()[:9]
+
+
+def _informacoes(nota: Nota) -> str:
+    """``InformacoesAdicionais`` (up to 2300 characters): the layout has no place for the
+    service's description, so the discriminação, then the complementary information."""
+    partes = (nota.servico.discriminacao, nota.informacoes_complementares)
+    return "\n".join(p.strip() for p in partes if p and p.strip())[:2300]
 
 
 def valor(value: Decimal | None) -> str:
@@ -197,7 +206,7 @@ def nota_fiscal(nota: Nota, rps: Rps, chave: str, homologacao: bool) -> etree._E
     opcional("CodObra", (nota.codigo_obra or "")[:15])
     campo("DataRecibo", f"{nota.data_emissao.astimezone(SAO_PAULO):%Y-%m-%dT%H:%M:%S}")
     campo("Homologacao", _booleano(homologacao))
-    opcional("InformacoesAdicionais", (nota.informacoes_complementares or "")[:2300])
+    campo("InformacoesAdicionais", _informacoes(nota))
     campo("NotificarTomadorPorEmail",
           _booleano(bool(nota.tomador and nota.tomador.email)))
     opcional("NumeroCDC", (nota.art or "")[:15])
