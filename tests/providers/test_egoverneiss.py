@@ -15,6 +15,7 @@ from lxml import etree
 from nfse.model.nfse import parse_nfse
 from nfse.municipios import routing
 from nfse.providers.base import CREDENCIAIS_AUSENTES, Emissor, Party, Result, Rps
+from nfse.providers.egoverneiss import respostas
 from nfse.providers.egoverneiss.provider import CHAVE_OCULTA, EgoverneissProvider
 from nfse.sandbox.egoverneiss import EgoverneissSandbox
 from tests.support import a1_teste, nota_exemplo, pasta_sandbox
@@ -145,3 +146,18 @@ def test_a_key_refused_over_http_is_the_companys_failure(box: EgoverneissSandbox
     assert (outcome.result, outcome.failure_of) == (Result.RETRY, Party.COMPANY)
     assert "chave de acesso" in (outcome.mensagem or "")
     assert box.emitidas() == []
+
+
+def test_a_fault_of_the_message_itself_is_told_from_a_failure_of_the_service() -> None:
+    def falha(codigo: str) -> respostas.Falha:
+        lida = respostas.resultado(
+            f'<s:Envelope xmlns:s="{NS["s"]}"><s:Body><s:Fault><faultcode xmlns:a='
+            f'"http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/'
+            f'dispatcher">{codigo}</faultcode><faultstring>O formatador gerou uma exceção'
+            f'</faultstring></s:Fault></s:Body></s:Envelope>'.encode(), "RTC_EmitirNFE")
+        assert isinstance(lida, respostas.Falha)
+        return lida
+
+    assert falha("a:DeserializationFailed").do_cliente
+    assert falha("s:Client").do_cliente
+    assert not falha("a:InternalServiceFault").do_cliente

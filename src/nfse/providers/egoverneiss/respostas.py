@@ -42,14 +42,15 @@ def _texto(element: etree._Element | None, nome: str) -> str:
 
 @dataclass(frozen=True)
 class Falha:
-    """A SOAP Fault: ``do_cliente`` when WCF refused the message itself (nothing ran)."""
+    """A SOAP Fault: ``do_cliente`` when WCF refused the message itself (``Client``, or
+    ``DeserializationFailed``: a member it could not read), so nothing ran."""
 
     codigo: str
     mensagem: str
 
     @property
     def do_cliente(self) -> bool:
-        return self.codigo.rsplit(":", 1)[-1] in ("Client", "Sender")
+        return self.codigo.rsplit(":", 1)[-1] in ("Client", "Sender", "DeserializationFailed")
 
 
 def resultado(body: bytes, operacao: str) -> etree._Element | Falha | None:
