@@ -38,11 +38,11 @@ from nfse.providers.base import (
     address_from_route,
     credenciais_ausentes,
     credenciais_recusadas,
-    falha_de_envio,
+    enviar,
 )
 from nfse.providers.egoverneiss import documentos, respostas
 from nfse.providers.egoverneiss.documentos import DocumentoInvalido
-from nfse.providers.transport import NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import Transport
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -96,18 +96,10 @@ class EgoverneissProvider:
         """Send ``pedido``: the answer's result (or Fault, or None), the exchange and the
         HTTP status; an Outcome when there is no answer to read."""
         guardado = _oculta(pedido, emissor.senha or "")
-        try:
-            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
-                                            emissor.ca_file, emissor.timeout, content=pedido,
-                                            headers=documentos.cabecalhos(operacao),
-                                            proxy=emissor.proxy)
-        except Refused as exc:
-            if exc.answer is None:
-                return falha_de_envio(exc, operacao, guardado, "", "")
-            answer = exc.answer
-        except (NotSent, Unknown) as exc:
-            return falha_de_envio(exc, operacao, guardado, "Prefeitura (eGoverneISS) inacessível",
-                                  "Sem resposta da prefeitura (eGoverneISS)")
+        answer = enviar(self.transport, "POST", emissor.base_url, emissor, pedido,
+                        documentos.cabecalhos(operacao), operacao, "eGoverneISS", guardado)
+        if isinstance(answer, Outcome):
+            return answer
         exchange = Exchange(operacao, guardado, answer.body)
         if answer.status in RECUSA_DE_CREDENCIAIS:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),
