@@ -123,8 +123,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSCamacari")[1:5] == ["1", "1", "319,394", "319,394"]
     assert _linha(saida, "SimplISS 2.03")[1:5] == ["1", "1", "279,898", "279,898"]
     assert _linha(saida, "PublicSoft")[1:5] == ["21", "21", "276,846", "276,846"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,860"]
-    assert "população atendida: 171,721,832 de 212,589,522 (80.8 %)" in saida
+
+    # eGoverneISS (Osasco), its own WCF SOAP service
+    assert _linha(saida, "eGoverneISS")[1:5] == ["1", "1", "756,952", "756,952"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,861"]
+    assert "população atendida: 172,478,784 de 212,589,522 (81.1 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
-from nfse.providers.transport import NotSent, Refused, Unknown
+from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -321,3 +321,24 @@ def falha_de_envio(exc: NotSent | Unknown, nome: str, pedido: bytes, inacessivel
     if isinstance(exc, NotSent):
         return Outcome(Result.RETRY, mensagem=f"{inacessivel}: {exc}", exchanges=troca)
     return Outcome(Result.UNKNOWN, mensagem=f"{sem_resposta}: {exc}", exchanges=troca)
+
+
+def enviar(transport: Transport, metodo: str, url: str, emissor: Emissor, corpo: bytes,
+           headers: Mapping[str, str], nome: str, sistema: str,
+           guardado: bytes | None = None) -> Answer | Outcome:
+    """One request to a municipal system that knows the company by its own credentials
+    rather than by its certificate: the answer (an HTTP refusal included: such a system's
+    403 is about the credentials, not the certificate), or the Outcome of a request that
+    could not be completed (``falha_de_envio`` under ``nome``, keeping ``guardado`` or else
+    ``corpo``; its messages name the prefeitura's ``sistema``)."""
+    mantido = corpo if guardado is None else guardado
+    try:
+        return transport.request(metodo, url, emissor.a1, emissor.ca_file, emissor.timeout,
+                                 content=corpo or None, headers=headers, proxy=emissor.proxy)
+    except Refused as exc:
+        if exc.answer is None:  # the certificate itself (expired: never sent)
+            return falha_de_envio(exc, nome, mantido, "", "")
+        return exc.answer
+    except (NotSent, Unknown) as exc:
+        return falha_de_envio(exc, nome, mantido, f"Prefeitura ({sistema}) inacessível",
+                              f"Sem resposta da prefeitura ({sistema})")

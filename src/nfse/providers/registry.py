@@ -36,6 +36,7 @@ BUILT_IN = {
     "ipm": "nfse.providers.ipm.provider:IpmProvider",
     "giap": "nfse.providers.giap.provider:GiapProvider",
     "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
+    "egoverneiss": "nfse.providers.egoverneiss.provider:EgoverneissProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 

@@ -194,6 +194,11 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
             from nfse.visualizacao.sigissweb_leitura import ler_notafiscal
 
             return desenhar(ler_notafiscal(xml, cancelada), homologacao=homologacao)
+        if padrao == "egoverneiss":
+            from nfse.visualizacao import egoverneiss_leitura
+
+            return desenhar(egoverneiss_leitura.ler_nota_fiscal(xml, cancelada),
+                            homologacao=homologacao)
         from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
@@ -229,8 +234,9 @@ def _padrao(xml: bytes | str) -> str:
     ``CompNfse`` in another one: some municipal systems answer in their own),
     ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>``, ``giap`` for a
     Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>`` (all without
-    namespace), else ``nacional``. Only the root's start tag is read. Anything else,
-    unreadable XML included, goes the NFS-e Nacional way, as before."""
+    namespace), ``egoverneiss`` for an eGoverneISS ``NotaFiscal_RTC``, else ``nacional``.
+    Only the root's start tag is read. Anything else, unreadable XML included, goes the NFS-e
+    Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
     root = None
@@ -255,4 +261,6 @@ def _padrao(xml: bytes | str) -> str:
         return "giap"
     if name.localname == "notafiscal" and name.namespace is None:  # SigISSWeb's own layout
         return "sigissweb"
+    if name.localname == "NotaFiscal_RTC":  # eGoverneISS's DataContract note
+        return "egoverneiss"
     return "nacional"

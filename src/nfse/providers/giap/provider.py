@@ -38,11 +38,11 @@ from nfse.providers.base import (
     address_from_route,
     credenciais_ausentes,
     credenciais_recusadas,
-    falha_de_envio,
+    enviar,
 )
 from nfse.providers.giap import documentos, respostas
 from nfse.providers.giap.documentos import DocumentoInvalido
-from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import Answer, Transport
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -106,18 +106,10 @@ class GiapProvider:
         inscricao = "".join(c for c in nota.prestador.inscricao_municipal if c.isdigit())
         headers = {"Content-Type": "text/xml; charset=UTF-8", "Accept": "*/*",
                    "Authorization": f"{inscricao}-{emissor.senha}"}
-        try:
-            answer = self.transport.request("POST", endereco(emissor.base_url, operacao),
-                                            emissor.a1, emissor.ca_file, emissor.timeout,
-                                            content=documento, headers=headers,
-                                            proxy=emissor.proxy)
-        except Refused as exc:
-            if exc.answer is None:
-                return falha_de_envio(exc, operacao, documento, "", "")
-            answer = exc.answer
-        except (NotSent, Unknown) as exc:
-            return falha_de_envio(exc, operacao, documento, "Prefeitura (Giap) inacessível",
-                                  "Sem resposta da prefeitura (Giap)")
+        answer = enviar(self.transport, "POST", endereco(emissor.base_url, operacao), emissor,
+                        documento, headers, operacao, "Giap")
+        if isinstance(answer, Outcome):
+            return answer
         exchange = Exchange(operacao, documento, answer.body)
         if answer.status in RECUSA_DE_CREDENCIAIS:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),

@@ -40,11 +40,11 @@ from nfse.providers.base import (
     address_from_route,
     credenciais_ausentes,
     credenciais_recusadas,
-    falha_de_envio,
+    enviar,
 )
 from nfse.providers.ipm import documentos, respostas
 from nfse.providers.ipm.documentos import DocumentoInvalido
-from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import Answer, Transport
 from nfse.xml import seguro
 
 if TYPE_CHECKING:
@@ -119,17 +119,11 @@ class IpmProvider:
         corpo, tipo = multipart(documento)
         senha = base64.b64encode(f"{emissor.login}:{emissor.senha}".encode()).decode()
         headers = {"Content-Type": tipo, "Authorization": f"Basic {senha}", "Accept": "*/*"}
-        try:
-            answer = self.transport.request("POST", emissor.base_url, emissor.a1,
-                                            emissor.ca_file, emissor.timeout, content=corpo,
-                                            headers=headers, proxy=emissor.proxy)
-        except Refused as exc:
-            if exc.answer is None:  # the certificate itself (expired: never sent)
-                return falha_de_envio(exc, nome, documento, "", "")
-            answer = exc.answer  # an HTTP 403: IPM asks no certificate, so the login
-        except (NotSent, Unknown) as exc:
-            return falha_de_envio(exc, nome, documento, "Prefeitura (IPM) inacessível",
-                                  "Sem resposta da prefeitura (IPM)")
+        # an HTTP 403 is an answer: IPM asks no certificate, so it is about the login
+        answer = enviar(self.transport, "POST", emissor.base_url, emissor, corpo, headers, nome,
+                        "IPM", documento)
+        if isinstance(answer, Outcome):
+            return answer
         exchange = Exchange(nome, documento, answer.body)
         if answer.status in RECUSA_DE_CREDENCIAIS:
             return Outcome(Result.RETRY, failure_of=Party.COMPANY, exchanges=(exchange,),

@@ -39,11 +39,11 @@ from nfse.providers.base import (
     address_from_route,
     credenciais_ausentes,
     credenciais_recusadas,
-    falha_de_envio,
+    enviar,
 )
 from nfse.providers.sigissweb import documentos, respostas
 from nfse.providers.sigissweb.documentos import DocumentoInvalido
-from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknown
+from nfse.providers.transport import Answer, Transport
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -88,17 +88,9 @@ class SigisswebProvider:
 
     def _request(self, metodo: str, url: str, emissor: Emissor, nome: str, corpo: bytes,
                  headers: dict[str, str]) -> tuple[Answer, Exchange] | Outcome:
-        try:
-            answer = self.transport.request(metodo, url, emissor.a1, emissor.ca_file,
-                                            emissor.timeout, content=corpo or None,
-                                            headers=headers, proxy=emissor.proxy)
-        except Refused as exc:
-            if exc.answer is None:
-                return falha_de_envio(exc, nome, corpo, "", "")
-            answer = exc.answer
-        except (NotSent, Unknown) as exc:
-            return falha_de_envio(exc, nome, corpo, "Prefeitura (SigISSWeb) inacessível",
-                                  "Sem resposta da prefeitura (SigISSWeb)")
+        answer = enviar(self.transport, metodo, url, emissor, corpo, headers, nome, "SigISSWeb")
+        if isinstance(answer, Outcome):
+            return answer
         return answer, Exchange(nome, corpo or url.encode(), answer.body)
 
     def _token(self, nota: Nota, emissor: Emissor) -> tuple[str, Exchange] | Outcome:
