@@ -36,6 +36,7 @@ BUILT_IN = {
     "ipm": "nfse.providers.ipm.provider:IpmProvider",
     "giap": "nfse.providers.giap.provider:GiapProvider",
     "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
+    "conam": "nfse.providers.conam.provider:ConamProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 
