@@ -115,8 +115,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
-    assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
+    # Conam's own layout (asynchronous lots) at each city's etransparencia address
+    assert _linha(saida, "Conam")[1:5] == ["12", "12", "1,308,150", "1,308,150"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,848"]
+    assert "população atendida: 171,588,080 de 212,589,522 (80.7 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -104,7 +104,12 @@ def _nota(item: etree._Element) -> NotaConam:
     if valores["valor_liquido"] and retido:
         valores["valor_liquido"] = str(Decimal(valores["valor_liquido"]) - Decimal(retido))
     documento = etree.Element("Reg20")
-    documento.append(etree.fromstring(etree.tostring(item)))
+    copia = etree.fromstring(etree.tostring(item))
+    for element in copia.iter():  # kept as ACBr keeps it: the record without namespace
+        if isinstance(element.tag, str):
+            element.tag = etree.QName(element).localname
+    etree.cleanup_namespaces(copia)
+    documento.append(copia)
     return NotaConam(numero=texto(item, "NumNf"), serie=texto(item, "SerNf"),
                      codigo_verificacao=texto(item, "CodVernf") or None,
                      numero_rps=texto(item, "NumRps"), serie_rps=texto(item, "SerRps"),
