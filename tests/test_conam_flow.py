@@ -2,16 +2,19 @@
 a Conam city goes as a lot (PROCESSARPS) with the company's user and contributor codes, is
 waited for by its protocol (CONSULTAPROTOCOLO, CONSULTANOTASPROTOCOLO) inside one attempt,
 comes back authorized with Conam's number and verification code, and is cancelled with the
-series and numbers of the note and of its RPS."""
+series and numbers of the note and of its RPS; its DANFSe is our page of the
+``Reg20Item``."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from nfse.sandbox.conam import ConamSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
@@ -53,6 +56,13 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway, conam: ConamSand
             sdtrps.findtext("Reg20/Reg20Item/MunTom")) == (CNPJ, "1,00", "CURITIBA")
     xml = etree.fromstring(httpx.get(gateway.base_url + nota["caminho_xml_nota_fiscal"]).content)
     assert xml.findtext("Reg20Item/NumNf") == "1"
+    assert httpx.get(nota["url"]).status_code == 200
+    pdf = httpx.get(nota["url_danfse"])
+    assert pdf.headers["content-type"] == "application/pdf"
+    texto = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for esperado in (nota["codigo_verificacao"], "CURITIBA/PR", "07.504.505/0001-32",
+                     "R$ 1,00", "3,00%", "Conam"):
+        assert esperado in texto, esperado
 
     consultada = gateway.client.get("/v2/nfse/conam-1").json()
     assert (consultada["status"], consultada["numero"]) == ("autorizado", "1")
@@ -61,6 +71,8 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway, conam: ConamSand
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     assert cancel.json() == {"status": "cancelado"}
     assert gateway.client.get("/v2/nfse/conam-1").json()["status"] == "cancelado"
+    assert "CANCELADA" in PdfReader(io.BytesIO(httpx.get(nota["url_danfse"]).content)
+                                    ).pages[0].extract_text()
     [cancelada] = conam.emitidas()
     assert (cancelada["status"], cancelada["motivo"]) == ("cancelada",
                                                           "Erro na emissão da nota fiscal")
