@@ -162,6 +162,7 @@ def no_sandbox(box: ConamSandbox, **campos: object) -> Emissor:
 
 
 def test_a_lot_still_processing_is_found_again_by_its_protocol(conam: ConamSandbox) -> None:
+    """Issued, or refused (then nothing has the RPS: the worker may send it again)."""
     conam.prefeitura.consultas_em_processamento = len(lote.ESPERAS)
     provider = ConamProvider()
     pendente = provider.emit(nota(), RPS, no_sandbox(conam))
@@ -175,6 +176,13 @@ def test_a_lot_still_processing_is_found_again_by_its_protocol(conam: ConamSandb
         "1", emitida["codigo_verificacao"], "E-1-1-17")
     assert achada.valores["valor_iss"] == "45.02"
     assert len(conam.lotes()) == 1
+
+    repetido = provider.emit(nota(), RPS, no_sandbox(conam))
+    assert repetido.result == Result.UNKNOWN, repetido
+    recusado = provider.query(nota(), RPS, no_sandbox(conam))
+    assert recusado.result == Result.NOT_FOUND, recusado
+    assert [e.codigo for e in recusado.erros] == ["E04"]
+    assert len(conam.emitidas()) == 1
 
 
 @pytest.mark.parametrize(("falha", "recebidos"), [("reset", 1), ("garbage", 0)])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -237,14 +238,20 @@ class ConamProvider:
 
     def query(self, nota: Nota, rps: Rps, emissor: Emissor) -> Outcome:
         """The lot of ``rps`` by the protocol this process read from PROCESSARPS (asked once,
-        no wait); without one, UNKNOWN: Conam has no query by RPS, and the note is never
-        sent twice."""
+        no wait): AUTHORIZED with the note; NOT_FOUND when the lot was refused (the worker
+        sends the RPS again and records Conam's refusal); UNKNOWN while it is processing, and
+        without a protocol: Conam has no query by RPS, and the note is never sent twice."""
         with self._lock:
             protocolo = self._protocolos.get(self._chave(nota, rps, emissor))
         if protocolo is None:
             return Outcome(Result.UNKNOWN,
                            mensagem=SEM_CONSULTA_POR_RPS.format(rps=rps.numero))
-        return self._lote(nota, rps, protocolo, emissor, (), SEM_ESPERA)
+        achado = self._lote(nota, rps, protocolo, emissor, (), SEM_ESPERA)
+        if achado.result == Result.REJECTED:  # processed, refused: no note has this RPS
+            return replace(achado, result=Result.NOT_FOUND,
+                           mensagem=f"Lote {protocolo} processado com erro, sem NFS-e do RPS "
+                                    f"{rps.numero}")
+        return achado
 
     # -- cancellation --------------------------------------------------------------------------
 
