@@ -114,6 +114,16 @@ def test_an_identified_tomador_needs_its_municipality() -> None:
     assert problema.campo == "tomador.endereco.codigo_municipio"
 
 
+def test_the_dry_run_masks_the_contributor_code() -> None:
+    provider = ConamProvider()
+    ensaio = provider.dry_run(nota(), RPS, emissor())
+    login = etree.fromstring(ensaio.document).find("Login")
+    assert (login.findtext("CodigoUsuario"), login.findtext("CodigoContribuinte")) == (
+        USUARIO, "********")
+    sem = provider.dry_run(nota(), RPS, emissor(senha=None))
+    assert (sem.document, sem.erros[0].codigo) == (None, "credenciais_prefeitura_ausentes")
+
+
 def test_the_cancellation_names_the_note_and_its_rps() -> None:
     identificacao = documentos.Identificacao("E", "7", "1", "17")
     assert documentos.Identificacao.da_chave(identificacao.chave()) == identificacao

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 Lido = tuple[etree._Element | None, Exchange]
 """An answer's output document (None: unreadable) and the exchange."""
 PROTOCOLOS_LEMBRADOS = 10_000
+OCULTA = "********"
+"""The contributor code as a dry run shows it."""
 SEM_ESPERA = (0.0,)
 """The reconciliation asks the lot once: the worker's backoff was the wait."""
 SEM_CONSULTA_POR_RPS = (
@@ -133,8 +135,13 @@ class ConamProvider:
     # -- emission ------------------------------------------------------------------------------
 
     def dry_run(self, nota: Nota, rps: Rps, emissor: Emissor) -> DryRun:
+        """The lot ``emit`` would send, with the contributor code (the company's secret)
+        masked."""
+        if not (emissor.login and emissor.senha):
+            return DryRun(None, (_sem_credenciais(),))
         try:
-            return DryRun(documentos.processar_rps(nota, rps, emissor))
+            return DryRun(documentos.processar_rps(nota, rps, replace(emissor,
+                                                                      senha=OCULTA)))
         except DocumentoInvalido as exc:
             return DryRun(None, exc.erros)
 
