@@ -206,12 +206,8 @@ class ConamProvider:
         pedido = documentos.consulta_protocolo("Sdt_consultanotasprotocoloin", protocolo,
                                                emissor)
         sent = self._send(soap.NOTAS, pedido, lote.breve(emissor), "consulta_notas")
-        if isinstance(sent, Outcome):
-            return Outcome(Result.UNKNOWN, exchanges=tuple(trocas) + sent.exchanges,
-                           mensagem=f"Lote {protocolo} processado, notas ilegíveis; a nota "
-                                    "será consultada pelo protocolo")
-        parsed, exchange = sent
-        trocas.append(exchange)
+        trocas.extend(sent.exchanges if isinstance(sent, Outcome) else (sent[1],))
+        parsed = None if isinstance(sent, Outcome) else sent[0]
         if parsed is None:
             return Outcome(Result.UNKNOWN, exchanges=tuple(trocas),
                            mensagem=f"Lote {protocolo} processado, notas ilegíveis; a nota "
