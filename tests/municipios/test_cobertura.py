@@ -126,8 +126,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
 
     # eGoverneISS (Osasco), its own WCF SOAP service
     assert _linha(saida, "eGoverneISS")[1:5] == ["1", "1", "756,952", "756,952"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,861"]
-    assert "população atendida: 172,478,784 de 212,589,522 (81.1 %)" in saida
+    # Conam's own layout (asynchronous lots) at each city's etransparencia address
+    assert _linha(saida, "Conam")[1:5] == ["12", "12", "1,308,150", "1,308,150"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,873"]
+    assert "população atendida: 173,786,934 de 212,589,522 (81.7 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -382,6 +382,8 @@ def parse_nfse(body: object) -> Nota:
 
     apuracao = coerce.inteiro(body.get("regime_apuracao_tributos_sn"),
                               "regime_apuracao_tributos_sn", p, valores=range(1, 4))
+    adesao_simples = coerce.data(body.get("data_opcao_simples_nacional"),
+                                 "data_opcao_simples_nacional", p)
     complementares = coerce.texto(body.get("informacoes_complementares"),
                                   "informacoes_complementares", p, max_len=2000)
     prestador_raw = _objeto(body.get("prestador"), "prestador", p, True)
@@ -405,6 +407,7 @@ def parse_nfse(body: object) -> Nota:
         servico=servico,
         regime_especial_tributacao=regime,
         regime_apuracao_simples=apuracao,
+        data_opcao_simples_nacional=adesao_simples,
         informacoes_complementares=complementares,
         incentivador_cultural=bool(incentivador),
         numero_processo_suspensao=processo,

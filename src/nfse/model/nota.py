@@ -191,6 +191,8 @@ class Nota:
     regime_apuracao_simples: int | None = None
     """(ext) regApTribSN of a Simples ME/EPP: 1 federal and municipal taxes by the Simples,
     2 federal by the Simples and ISSQN outside it, 3 both outside it. None = 1."""
+    data_opcao_simples_nacional: date | None = None
+    """(ext) When the prestador joined the Simples Nacional (Conam's DtAdeSN)."""
     informacoes_complementares: str | None = None
     """(ext) DPS serv/infoCompl/xInfComp (up to 2000 characters)."""
     incentivador_cultural: bool = False

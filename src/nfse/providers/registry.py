@@ -37,6 +37,7 @@ BUILT_IN = {
     "giap": "nfse.providers.giap.provider:GiapProvider",
     "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
     "egoverneiss": "nfse.providers.egoverneiss.provider:EgoverneissProvider",
+    "conam": "nfse.providers.conam.provider:ConamProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 

@@ -199,6 +199,10 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
 
             return desenhar(egoverneiss_leitura.ler_nota_fiscal(xml, cancelada),
                             homologacao=homologacao)
+        if padrao == "conam":
+            from nfse.visualizacao.conam_leitura import ler_reg20
+
+            return desenhar(ler_reg20(xml, cancelada), homologacao=homologacao)
         from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
@@ -233,10 +237,10 @@ def _padrao(xml: bytes | str) -> str:
     """``abrasf`` when the root is an ABRASF element (in the ABRASF namespace, or a
     ``CompNfse`` in another one: some municipal systems answer in their own),
     ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>``, ``giap`` for a
-    Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>`` (all without
-    namespace), ``egoverneiss`` for an eGoverneISS ``NotaFiscal_RTC``, else ``nacional``.
-    Only the root's start tag is read. Anything else, unreadable XML included, goes the NFS-e
-    Nacional way, as before."""
+    Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>``, ``conam`` for a
+    Conam ``<Reg20>`` (all without namespace), ``egoverneiss`` for an eGoverneISS
+    ``NotaFiscal_RTC``, else ``nacional``. Only the root's start tag is read. Anything else,
+    unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
     root = None
@@ -263,4 +267,6 @@ def _padrao(xml: bytes | str) -> str:
         return "sigissweb"
     if name.localname == "NotaFiscal_RTC":  # eGoverneISS's DataContract note
         return "egoverneiss"
+    if name.localname == "Reg20" and name.namespace is None:  # Conam's own layout
+        return "conam"
     return "nacional"

@@ -177,6 +177,9 @@ NOTA_NFSE = objeto(
         "regime_apuracao_tributos_sn": codigo(
             "(ext) ME/EPP do Simples: 1 tributos federais e municipal pelo SN, 2 federais pelo "
             "SN e ISSQN fora, 3 ambos fora (regApTribSN).", [1, 2, 3]),
+        "data_opcao_simples_nacional": data_hora(
+            "(ext) Data de adesão do prestador ao Simples Nacional (DtAdeSN da Conam, que a "
+            "pede na nota de um optante)."),
         "informacoes_complementares": texto("(ext) Informações complementares (xInfComp).",
                                             max_len=2000),
         "optante_simples_nacional": booleano("Se o prestador é optante pelo Simples Nacional; "

@@ -13,9 +13,7 @@ EloTech, whose notes carry an ``InfNfse/ChaveAcesso`` that their cancellation re
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +21,7 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
+from nfse.providers import lote
 from nfse.providers.abrasf import (
     consultas,
     credenciais,
@@ -68,11 +67,7 @@ GERAR = "GerarNfse"
 LOTE = "RecepcionarLoteRpsSincrono"
 LOTE_ASSINCRONO = "RecepcionarLoteRps"
 CONSULTAR_LOTE = "ConsultarLoteRps"
-CONSULTAS_DO_LOTE = (0.2, 0.5, 1.0)
-"""Seconds before each ConsultarLoteRps of an asynchronous lot; a lot still unprocessed after
-them is left to the reconciliation query (ConsultarNfsePorRps) of the worker's next step."""
 LOTE_PROCESSADO, LOTE_COM_ERRO = "4", "3"
-TIMEOUT_CONSULTA_LOTE = 5.0
 SUBSTITUIR = "SubstituirNfse"
 CONSULTAR_RPS = "ConsultarNfsePorRps"
 CONSULTAR_FAIXA = "ConsultarNfsePorFaixa"
@@ -227,19 +222,23 @@ class AbrasfProvider:
         the note or the messages; still waiting → UNKNOWN, and the worker's reconciliation
         query finds the note once the municipality has processed the lot."""
         dados = pedidos.consultar_lote(nota, protocolo, variante)
-        # short calls: the whole attempt must stay well within the worker's lease
-        breve = replace(emissor, timeout=min(emissor.timeout, TIMEOUT_CONSULTA_LOTE))
-        for espera in CONSULTAS_DO_LOTE:
-            time.sleep(espera)
+        trocas = list(exchanges)
+
+        def perguntar(breve: Emissor) -> tuple[tuple[etree._Element, int] | None, bool]:
             sent = self._send(CONSULTAR_LOTE, dados, breve, variante, "consulta_lote")
-            if isinstance(sent, Outcome):
-                exchanges += sent.exchanges
-                continue
-            answer, parsed, exchange = sent
-            exchanges += (exchange,)
-            if isinstance(parsed, etree._Element) and respostas.texto(parsed, "Situacao") in (
-                    LOTE_PROCESSADO, LOTE_COM_ERRO):
-                return self._resultado(parsed, rps, None, variante, exchanges, answer.status)
+            trocas.extend(sent.exchanges if isinstance(sent, Outcome) else (sent[2],))
+            if isinstance(sent, Outcome) or not isinstance(sent[1], etree._Element):
+                return None, False
+            answer, parsed, _ = sent
+            return (parsed, answer.status), respostas.texto(parsed, "Situacao") in (
+                LOTE_PROCESSADO, LOTE_COM_ERRO)
+
+        processado = lote.aguardar(perguntar, emissor)
+        exchanges = tuple(trocas)
+        if processado is not None and respostas.texto(processado[0], "Situacao") in (
+                LOTE_PROCESSADO, LOTE_COM_ERRO):
+            parsed, status = processado
+            return self._resultado(parsed, rps, None, variante, exchanges, status)
         return Outcome(Result.UNKNOWN, exchanges=exchanges,
                        mensagem=f"Lote recebido pela prefeitura (protocolo {protocolo}) e "
                                 "ainda não processado; a nota será consultada pelo RPS")

@@ -13,7 +13,6 @@ already cancelled.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from lxml import etree
 
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
+from nfse.providers import lote
 from nfse.providers.abrasf import consultas
 from nfse.providers.abrasf import respostas as abrasf_respostas
 from nfse.providers.abrasf import soap as abrasf_soap
@@ -55,10 +55,6 @@ CONSULTAR_LOTE = "ConsultarLoteRps"
 CONSULTAR_RPS = "ConsultarNfsePorRps"
 CONSULTAR_NFSE = "ConsultarNfse"
 CANCELAR = "CancelarNfse"
-CONSULTAS_DO_LOTE = (0.2, 0.5, 1.0)
-"""Seconds before each ConsultarSituacaoLoteRps; a lot still unprocessed after them is left
-to the reconciliation query (ConsultarNfsePorRps) of the worker's next step."""
-TIMEOUT_CONSULTA_LOTE = 5.0
 PROCESSADO = (respostas.SITUACAO_COM_ERRO, respostas.SITUACAO_PROCESSADO)
 
 
@@ -143,9 +139,8 @@ class Abrasf1Provider:
     def _lote(self, nota: Nota, rps: Rps, protocolo: str, emissor: Emissor,
               variante: Variante, exchanges: tuple[Exchange, ...]) -> Outcome:
         """The lot was received: ask its situation until it is processed, then its result.
-        Still waiting after ``CONSULTAS_DO_LOTE`` → UNKNOWN, and the worker's reconciliation
+        Still waiting after ``lote.ESPERAS`` → UNKNOWN, and the worker's reconciliation
         query finds the note once the municipality has processed the lot."""
-        breve = replace(emissor, timeout=min(emissor.timeout, TIMEOUT_CONSULTA_LOTE))
         try:
             situacao_dados = pedidos.consultar_situacao(nota, protocolo, emissor, variante)
             resultado_dados = pedidos.consultar_lote(nota, protocolo, emissor, variante)
@@ -153,19 +148,22 @@ class Abrasf1Provider:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Protocolo {protocolo[:60]!r} fora do leiaute; a nota "
                                     "será consultada pelo RPS")
-        situacao = None
-        for espera in CONSULTAS_DO_LOTE:
-            time.sleep(espera)
+        trocas = list(exchanges)
+        vista: list[str | None] = [None]  # the last situation read; a failed question keeps it
+
+        def perguntar(breve: Emissor) -> tuple[str | None, bool]:
             sent = self._send(SITUACAO, situacao_dados, breve, "consulta_situacao_lote")
             if isinstance(sent, Outcome):
-                exchanges += sent.exchanges
-                continue
-            _, parsed, exchange = sent
-            exchanges += (exchange,)
-            if isinstance(parsed, etree._Element):
-                situacao = abrasf_respostas.texto(parsed, "Situacao")
-                if situacao in PROCESSADO:
-                    break
+                trocas.extend(sent.exchanges)
+            else:
+                _, parsed, exchange = sent
+                trocas.append(exchange)
+                if isinstance(parsed, etree._Element):
+                    vista[0] = abrasf_respostas.texto(parsed, "Situacao")
+            return vista[0], vista[0] in PROCESSADO
+
+        situacao = lote.aguardar(perguntar, emissor)
+        exchanges = tuple(trocas)
         if situacao not in PROCESSADO:
             estado = {respostas.SITUACAO_NAO_RECEBIDO: "ainda não recebido",
                       respostas.SITUACAO_NAO_PROCESSADO: "ainda não processado"}.get(
@@ -173,7 +171,7 @@ class Abrasf1Provider:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Lote recebido pela prefeitura (protocolo {protocolo}) e "
                                     f"{estado}; a nota será consultada pelo RPS")
-        sent = self._send(CONSULTAR_LOTE, resultado_dados, breve, "consulta_lote")
+        sent = self._send(CONSULTAR_LOTE, resultado_dados, lote.breve(emissor), "consulta_lote")
         if isinstance(sent, Outcome):
             return Outcome(Result.UNKNOWN, exchanges=exchanges + sent.exchanges,
                            mensagem=f"Lote {protocolo} processado, resultado ilegível; a nota "

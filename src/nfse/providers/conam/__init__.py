@@ -1,0 +1,1 @@
+"""Conam (etransparencia.com.br): own layout over GeneXus SOAP, asynchronous lots."""
