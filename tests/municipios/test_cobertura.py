@@ -115,8 +115,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
-    assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
+    # Coplan: the national DPS in its GeneXus envelope (1.01) and ABRASF 2.01 in the same
+    # envelope; Gaúcha do Norte is left out (2.01 at the 1.01 address, docs/coplan.md)
+    assert _linha(saida, "Coplan")[1:5] == ["28", "27", "824,664", "815,483"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,863"]
+    assert "população atendida: 171,095,413 de 212,589,522 (80.5 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -27,6 +27,10 @@ TRIBUTARIO = "Tributario"
 PREFIXO_ACAO = "Tributarioaction/"
 PRODUCAO = "Tributario_PRODUCAO_FULL"
 """The parameters' namespace in produção, for both interfaces."""
+SERVICO_ABRASF = "nfse_web_service"
+"""The procedures' prefix of the ABRASF 2.01 interface (``.../anfse_web_service``)."""
+HOMOLOGACAO_ABRASF = "TributarioGx16New"
+"""The parameters' namespace of the ABRASF 2.01 interface outside produção."""
 
 
 def pedido(operacao: str) -> str:
@@ -34,8 +38,8 @@ def pedido(operacao: str) -> str:
     return operacao.capitalize() + "request"
 
 
-def envelope(servico: str, operacao: str, namespace: str, cabecalho: bytes, dados: bytes,
-             requisicao: str | None = None) -> bytes:
+def envelope(servico: str, operacao: str, namespace: str, cabecalho: bytes | str,
+             dados: bytes, requisicao: str | None = None) -> bytes:
     """The SOAP 1.1 request of ``<servico>.<operacao>`` with the header and the document in
     CDATA, the parameters in ``namespace`` (the environment's); ``requisicao``: the request
     element when it is not ``pedido(operacao)``."""
@@ -57,11 +61,24 @@ def cabecalho(versao: str, namespace: str) -> bytes:
             f"<versaoDados>{versao}</versaoDados></cabecalho>").encode()
 
 
-def _sem_declaracao(documento: bytes) -> str:
-    texto = documento.decode("utf-8").strip()
+def _sem_declaracao(documento: bytes | str) -> str:
+    texto = (documento.decode("utf-8") if isinstance(documento, bytes) else documento).strip()
     if texto.startswith("<?xml"):
         texto = texto[texto.index("?>") + 2:].lstrip()
     return texto
+
+
+def abrasf(operacao: str, nome: str, cabecalho: str, dados: bytes, ambiente: str
+           ) -> tuple[bytes, dict[str, str]]:
+    """The request of the ABRASF 2.01 interface and its headers: ``operacao`` the ABRASF
+    operation (``ConsultarNfsePorFaixa``, which names the request element:
+    ``Consultarnfseporfaixarequest``), ``nome`` the system's (``ConsultarNfseFaixa``, which
+    names the procedure and the action in upper case: ``CONSULTARNFSEFAIXA``)."""
+    procedimento = nome.upper()
+    namespace = PRODUCAO if ambiente == "producao" else HOMOLOGACAO_ABRASF
+    return (envelope(SERVICO_ABRASF, procedimento, namespace, cabecalho, dados,
+                     requisicao=pedido(operacao.upper())),
+            cabecalhos(f"A{SERVICO_ABRASF.upper()}.{procedimento}"))
 
 
 def cabecalhos(acao: str) -> dict[str, str]:

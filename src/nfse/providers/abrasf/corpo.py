@@ -9,7 +9,9 @@ Keys (default first):
 
 - ``forma_documento``: ``"cabecalho_dados"``, ``"elementos"``, ``"corpo"``,
   ``"parametro_xml"`` or ``"conteudo"`` (the root's children inside the operation, without
-  namespace: ACBr ``IPM.Provider.pas``, class 204, ``SeparaDados``).
+  namespace: ACBr ``IPM.Provider.pas``, class 204, ``SeparaDados``) or ``"genexus"``
+  (Coplan 2.01: ``nfse.providers.genexus``, the header and the document in CDATA inside
+  ``<trib:nfse_web_service.<OPERAÇÃO>>``; ``nomes_operacao`` still renames an operation).
 - ``envio_teste``: ``false``, or ``true`` where a homologação call starts the operation's
   content with ``<EnvioTeste>1</EnvioTeste>`` (IPM 2.04: validated, not emitted).
 - ``forma_acao``: the SOAPAction as a template of ``{prefixo}`` (``prefixo_acao``, else
@@ -34,7 +36,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FORMAS_DOCUMENTO = ("cabecalho_dados", "elementos", "corpo", "parametro_xml", "conteudo")
+FORMAS_DOCUMENTO = ("cabecalho_dados", "elementos", "corpo", "parametro_xml", "conteudo",
+                    "genexus")
 CONCILIACOES_CANCELAMENTO = ("ConsultarNfsePorFaixa", "CancelarNfse")
 ACAO_PADRAO = "{prefixo}/{operacao}"
 CAMPOS_ACAO = frozenset({"prefixo", "operacao", "documento"})
