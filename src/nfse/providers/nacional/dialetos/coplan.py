@@ -111,6 +111,11 @@ def cancelar_nfse_envio(nota: Nota, numero: str, emissor: Emissor) -> bytes:
     return etree.tostring(raiz, encoding="UTF-8")
 
 
+def _do_cliente(erro: Erro) -> bool:
+    """A SOAP Fault of the client: the message itself was refused."""
+    return erro.codigo.rsplit(":", 1)[-1] in ("Client", "Sender")
+
+
 def _local(elemento: etree._Element) -> str:
     return etree.QName(elemento).localname if isinstance(elemento.tag, str) else ""
 
@@ -171,6 +176,9 @@ class Coplan:
         nfse = nfse_da_resposta(resposta) if resposta is not None else None
         if nfse is not None:
             return provider._authorized_xml(*nfse, exchanges, aviso)
+        if any(_do_cliente(e) for e in erros):  # the message refused: nothing processed
+            return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(erros),
+                           mensagem=aviso)
         return sem_nota(status, erros, exchanges, aviso)
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
@@ -207,7 +215,7 @@ class Coplan:
             return Outcome(Result.AUTHORIZED, xml=_avulso(confirmacao), chave_acesso=chave,
                            numero=numero, exchanges=exchanges)
         falha_do_servidor = status >= 500 and resposta is None and not any(
-            "Client" in e.codigo for e in erros)
+            _do_cliente(e) for e in erros)
         if not erros or falha_do_servidor:
             return provider._cancelamento_registrado(chave, numero, nacional, Outcome(
                 Result.UNKNOWN, exchanges=exchanges, erros=tuple(erros),
