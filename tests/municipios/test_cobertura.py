@@ -93,8 +93,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "EloTech")[1:5] == ["72", "72", "1,524,677", "1,524,677"]
     assert _linha(saida, "MegaSoft")[1:5] == ["80", "80", "651,371", "651,371"]
     # Tiplan: two cities on its ABRASF 2.03 web service (Angra dos Reis, Rio das Ostras), two
-    # on its own DPS API (Macaé, Americana); three on Tiplan 1.0 (docs/sistemas-outros.md)
-    assert _linha(saida, "Tiplan")[1:5] == ["7", "4", "1,054,670", "858,012"]
+    # on its own DPS API (Macaé, Americana), three on Tiplan 1.0 (abrasf_v1 with the
+    # tiplan/inputxml options: Itaguaí, Mangaratiba, Piraí)
+    assert _linha(saida, "Tiplan")[1:5] == ["7", "7", "1,054,670", "1,054,670"]
     # Campinas (ISSCampinas) and Campo Grande (ISSDSF) on DSF's 2.03 web service; Nova
     # Iguaçu's ISSDSF 1.00 is plain http
     assert _linha(saida, "ISSCampinas")[1:3] == ["1", "1"]
@@ -128,8 +129,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "eGoverneISS")[1:5] == ["1", "1", "756,952", "756,952"]
     # Conam's own layout (asynchronous lots) at each city's etransparencia address
     assert _linha(saida, "Conam")[1:5] == ["12", "12", "1,308,150", "1,308,150"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,873"]
-    assert "população atendida: 173,786,934 de 212,589,522 (81.7 %)" in saida
+    # Coplan: the national DPS in its GeneXus envelope (1.01) and ABRASF 2.01 in the same
+    # envelope; Gaúcha do Norte is left out (2.01 at the 1.01 address, docs/coplan.md)
+    assert _linha(saida, "Coplan")[1:5] == ["28", "27", "824,664", "815,483"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,903"]
+    assert "população atendida: 174,799,075 de 212,589,522 (82.2 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

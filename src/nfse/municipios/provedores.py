@@ -89,14 +89,17 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "versao_layout": ("2.04", "2.03", "2.02", "2.01", "2.00"),
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
-    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan"),
+    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
+                "coplan"),
     "credencial": ("", "token_url", "ws_security", "basic", "token_gerado"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
-    "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica"),
+    "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica",
+                      "inputxml"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
-    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica"),
+    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
+                   "tiplan"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")

@@ -12,7 +12,9 @@ Keys (default first):
   namespace: ACBr ``IPM.Provider.pas``, class 204, ``SeparaDados``) or ``"cabecalho_xml"``
   (the reference WSDL's two strings named ``cabecalho`` and ``xml``: fintelISS,
   ``fintelISS.Provider.pas``) or ``"rest_xml"`` (no SOAP: the document is the body of a POST
-  to a path of its own, PublicSoft; ``nfse.providers.abrasf.rest``).
+  to a path of its own, PublicSoft; ``nfse.providers.abrasf.rest``) or ``"genexus"`` (Coplan
+  2.01: ``nfse.providers.genexus``, the header and the document in CDATA inside
+  ``<trib:nfse_web_service.<OPERAÇÃO>>``; ``nomes_operacao`` still renames an operation).
 - ``envio_teste``: ``false``, or ``true`` where a homologação call starts the operation's
   content with ``<EnvioTeste>1</EnvioTeste>`` (IPM 2.04: validated, not emitted).
 - ``forma_acao``: the SOAPAction as a template of ``{prefixo}`` (``prefixo_acao``, else
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FORMAS_DOCUMENTO = ("cabecalho_dados", "elementos", "corpo", "parametro_xml", "conteudo",
-                    "cabecalho_xml", "rest_xml")
+                    "cabecalho_xml", "rest_xml", "genexus")
 CONCILIACOES_CANCELAMENTO = ("ConsultarNfsePorFaixa", "CancelarNfse")
 ACAO_PADRAO = "{prefixo}/{operacao}"
 CAMPOS_ACAO = frozenset({"prefixo", "operacao", "documento"})

@@ -9,6 +9,7 @@ import dataclasses
 import re
 from xml.sax.saxutils import escape
 
+from nfse.providers import genexus
 from nfse.providers.abrasf import credenciais, megasoft, namespaces, soap
 from nfse.providers.abrasf.leiaute import NS
 from nfse.providers.abrasf.variante import Variante
@@ -58,6 +59,9 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
     """The SOAP request and its HTTP headers. Raises ``CredenciaisAusentes``."""
     variante = do_ambiente(variante, emissor)
     corpo = variante.corpo
+    if corpo.forma_documento == "genexus":
+        return genexus.abrasf(operacao, variante.nome(operacao), namespaces.cabecalho(variante),
+                              dados, emissor.ambiente)
     if corpo.forma_documento in soap.PARAMETROS:
         cabecalho = megasoft.CABECALHO if variante.leiaute_proprio == "megasoft" \
             else namespaces.cabecalho(variante)

@@ -6,7 +6,9 @@ read by ``variante_de``):
     ``"ginfes_v03"`` (Ginfes' v03 schemas), ``"salvador"`` (the ABRASF namespace of
     ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``) or ``"abrasf_nfse"``
     (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``) or
-    ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``).
+    ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``) or
+    ``"tiplan"`` (``http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd`` with ``Id``, the lot
+    signed as a whole: ``nfse.providers.abrasf1.tiplan``).
 ``argumentos_v1``
     ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
     ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
@@ -15,7 +17,9 @@ read by ``variante_de``):
     ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``)
     or ``"wcf"`` (WebISS 1.00: ``<Operação xmlns="http://tempuri.org/">`` with ``cabec`` and
     ``msg``) or ``"publica"`` (Publica: ``<Operação>`` in
-    ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``).
+    ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``) or
+    ``"inputxml"`` (Tiplan 1.0: ``<Operação>Request xmlns="http://www.nfe.com.br/"`` with the
+    document in ``<inputXML>``).
 ``cancelamento_v1``
     ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
     (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
@@ -36,8 +40,10 @@ from typing import Any
 
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
-LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica")
-ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica")
+LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
+            "tiplan")
+ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica",
+              "inputxml")
 CANCELAMENTOS = ("v03", "v02", "nenhum")
 CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
 

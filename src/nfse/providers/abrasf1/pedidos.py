@@ -29,7 +29,7 @@ from nfse.model.nota import Endereco, Nota, Pessoa
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, item_lista, optante_simples
 from nfse.providers.abrasf.soap import parser
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.abrasf1 import esquema, publica, salvador, webiss
+from nfse.providers.abrasf1 import esquema, publica, salvador, tiplan, webiss
 from nfse.providers.abrasf1.conversao import converter
 from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.providers.base import Emissor, Erro, Rps
@@ -304,7 +304,7 @@ def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
     signs the lot by its Id and every other document as a whole; WebISS 1.00's documents are
     converted to its namespace, the lot alone signed; Salvador's converted
     (``conversao.converter``), each RPS and the lot signed by their ``id``, the queries left
-    unsigned."""
+    unsigned; Tiplan 1.0's converted, the lot signed as a whole (``URI=""``)."""
     leiaute = dialeto_de(emissor.opcoes).leiaute
     if leiaute == "publica":
         return _verificado(publica.documento(root, emissor.a1, variante.assinatura),
@@ -315,6 +315,11 @@ def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
         if alvo is not None:
             sign(doc, alvo, emissor.a1, variante.assinatura)
         return _verificado(doc, webiss.problemas, "WebISS 1.00")
+    if leiaute == "tiplan":
+        doc = converter(root, tiplan.NS, {}, "Id")
+        if lote is not None:
+            sign(doc, doc, emissor.a1, variante.assinatura)
+        return _verificado(doc, tiplan.problemas, "Tiplan 1.0")
     if leiaute != "salvador":
         if lote is not None:
             sign(root, lote, emissor.a1, variante.assinatura)
@@ -419,14 +424,14 @@ def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante)
     campos = "".join(etree.tostring(c, encoding="unicode").replace(f' xmlns="{TIPOS}"', "")
                      for c in ident)
     codigo = f"{int(variante.codigo_cancelamento):04d}"
-    if dialeto_de(emissor.opcoes).leiaute == "abrasf_nfse":  # Pedido qualified, unsigned
-        codigo = str(int(variante.codigo_cancelamento))
+    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "tiplan"):
+        codigo = str(int(variante.codigo_cancelamento))  # Pedido qualified, unsigned
     root = etree.fromstring(
         f'<CancelarNfseEnvio xmlns="{esquema.namespace("CancelarNfseEnvio")}"><Pedido xmlns="">'
         f'<InfPedidoCancelamento xmlns="{TIPOS}"><IdentificacaoNfse>{campos}'
         f"</IdentificacaoNfse><CodigoCancelamento>{codigo}</CodigoCancelamento>"
         "</InfPedidoCancelamento></Pedido></CancelarNfseEnvio>", parser())
-    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "publica"):
+    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "publica", "tiplan"):
         return _fechar(root, emissor, variante)
     return _verificado(_assinado(root, emissor, variante, dentro=root[0]))
 

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import publica, salvador, webiss
+from nfse.providers.abrasf1 import publica, salvador, tiplan, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -55,7 +55,7 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
         return salvador.OPERACOES[operacao][0]
     if dialeto.argumentos == "publica":
         return publica.OPERACOES.get(operacao, operacao)
-    if dialeto.argumentos == "wcf":
+    if dialeto.argumentos in ("wcf", "inputxml"):
         return operacao
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
@@ -95,6 +95,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
         return _wcf(operacao, dados.decode("utf-8"))
     if dialeto.argumentos == "publica":
         return _publica(operacao_ws(operacao, dialeto), dados.decode("utf-8"))
+    if dialeto.argumentos == "inputxml":
+        return tiplan.envelope(operacao, dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'

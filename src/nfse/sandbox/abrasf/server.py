@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import credenciais, elotech, envelope, rest, soap
+from nfse.sandbox.abrasf import credenciais, elotech, envelope, genexus, rest, soap
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -53,8 +53,9 @@ class _Handler(SandboxHandler):
             return
         try:
             acao = self.headers.get("SOAPAction")
-            chamada: soap.Chamada | envelope.Chamada = (
-                envelope.ler(raw, content_type, acao) or soap.ler(raw, content_type, acao))
+            chamada: soap.Chamada | envelope.Chamada | genexus.Chamada = (
+                genexus.ler(raw, acao)
+                or envelope.ler(raw, content_type, acao) or soap.ler(raw, content_type, acao))
         except soap.FalhaSoap as exc:
             self._fault(exc.soap, str(exc), exc.cliente)
             return
@@ -71,6 +72,8 @@ class _Handler(SandboxHandler):
                                                        chamada.dados, cliente)
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc), chamada.soap)
+            if isinstance(chamada, genexus.Chamada):
+                return chamada.resposta(documento)
             return envelope.resposta(chamada, documento)
 
         def deliver(answer: bytes | soap.FalhaSoap) -> None:

@@ -51,7 +51,7 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
-from nfse.sandbox.abrasf1 import publica, salvador, webiss
+from nfse.sandbox.abrasf1 import publica, salvador, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
@@ -215,7 +215,7 @@ class Prefeitura:
                 chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
         """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
         layout or (``leiaute == "salvador"``) in ISSSalvador's."""
-        if leiaute in ("salvador", "abrasf_nfse", "publica"):
+        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan"):
             return self._convertido(operacao, dados, chamador, leiaute)
         if operacao == CANCELAR_V02:
             return self._cancelar_v02(dados, chamador)
@@ -243,10 +243,10 @@ class Prefeitura:
         over it) and checked against its schema."""
         envio, base = DOCUMENTOS[operacao]
         resposta = envio.removesuffix("Envio") + "Resposta"
-        ns, ident = {"salvador": (salvador.NS, "id"), "publica": (publica.NS, "id")}.get(
-            leiaute, (webiss.NS, "Id"))
-        esquema_envio = {"salvador": str(salvador.ESQUEMA), "publica": str(publica.ESQUEMA)
-                         }.get(leiaute) or webiss.esquema(envio)
+        ns, ident = {"salvador": (salvador.NS, "id"), "publica": (publica.NS, "id"),
+                     "tiplan": (tiplan.NS, "Id")}.get(leiaute, (webiss.NS, "Id"))
+        esquema_envio = {"salvador": str(salvador.ESQUEMA), "publica": str(publica.ESQUEMA),
+                         "tiplan": str(tiplan.ESQUEMA)}.get(leiaute) or webiss.esquema(envio)
         self.processar_pendentes()
         token = None
         try:
@@ -264,10 +264,13 @@ class Prefeitura:
         finally:
             if token is not None:
                 _VERIFICADA.reset(token)
-        saida = {"salvador": salvador.para_salvador, "publica": publica.para_publica
-                 }.get(leiaute, webiss.para_webiss)(answer)
-        for pai, filho in ((f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
-                           (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")):
+        saida = {"salvador": salvador.para_salvador, "publica": publica.para_publica,
+                 "tiplan": tiplan.para_tiplan}.get(leiaute, webiss.para_webiss)(answer)
+        assinados = [(f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
+                     (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")]
+        if leiaute == "tiplan":  # CancelarNfseResposta keeps Ginfes' Cancelamento
+            assinados.append((f"{{{ns}}}Cancelamento", f"{{{ns}}}Confirmacao"))
+        for pai, filho in assinados:
             for assinado in saida.iter(pai):
                 for antiga in assinado.findall(ds("Signature")):  # over the Ginfes form
                     assinado.remove(antiga)
@@ -276,8 +279,8 @@ class Prefeitura:
                     continue  # Publica's tcNfse has no room for a signature
                 assinado.append(etree.fromstring(signature(c14n(alvo), alvo.get(ident) or "",
                                                            self.signer)))
-        esquema_resposta = {"salvador": salvador.ESQUEMA, "publica": publica.ESQUEMA
-                            }.get(leiaute) or webiss.esquema(resposta)
+        esquema_resposta = {"salvador": salvador.ESQUEMA, "publica": publica.ESQUEMA,
+                            "tiplan": tiplan.ESQUEMA}.get(leiaute) or webiss.esquema(resposta)
         problemas = validate(saida, self.xsd_dir / esquema_resposta)
         if problemas:  # the sandbox's own bug: it must never answer outside the schema
             raise RuntimeError(f"resposta {resposta} fora do esquema ({leiaute}): "

@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf1 import salvador, soap, webiss
+from nfse.sandbox.abrasf1 import salvador, soap, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.faults import Latencia
@@ -21,6 +21,7 @@ FORTALEZA = "ISSFortaleza"
 SALVADOR = "ISSSalvador"
 WEBISS = "WebISS"
 PUBLICA = "Publica"
+TIPLAN = "Tiplan"
 NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
                         "http://homologacao.issfortaleza.com.br")
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
@@ -57,6 +58,12 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = E
             return ("O WebISS 1.00 recebe as operações WCF de http://tempuri.org/ com cabec e "
                     "msg")
         if (acao or "").strip('"') != webiss.acao(chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif sistema == TIPLAN:
+        if chamada.estilo != "inputxml":
+            return ("A Tiplan 1.0 recebe as operações <Operação>Request de http://www.nfe.com.br/"
+                    " com o documento em inputXML")
+        if (acao or "").strip('"') != tiplan.acao(chamada.operacao):
             return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
     elif sistema == PUBLICA:
         if chamada.estilo != "publica":
@@ -104,7 +111,7 @@ class _Handler(SandboxHandler):
                 documento = sandbox.prefeitura.atender(
                     chamada.interna, chamada.cabecalho, chamada.dados, cliente,
                     {"tempuri": "salvador", "wcf": "abrasf_nfse",
-                     "publica": "publica"}.get(chamada.estilo,
+                     "publica": "publica", "inputxml": "tiplan"}.get(chamada.estilo,
                                                            "ginfes_v03"))
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))

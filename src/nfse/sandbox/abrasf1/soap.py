@@ -9,7 +9,9 @@ after the answer (``EnviarLoteRpsResposta``...); and Ginfes' v02 cancellation, `
 with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's .NET calls
 (``tem:EnviarLoteRPS/tem:loteXML``..., ``nfse.sandbox.abrasf1.salvador``), answered with
 ``<Operação>Result``; and WebISS 1.00's WCF calls (``<Operação xmlns="http://tempuri.org/">``
-with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way."""
+with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way; and
+Tiplan 1.0's (``<Operação>Request`` in ``http://www.nfe.com.br/`` with ``inputXML``,
+``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import publica, salvador, webiss
+from nfse.sandbox.abrasf1 import publica, salvador, tiplan, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -58,6 +60,8 @@ class Chamada:
             return webiss.OPERACOES[self.operacao]
         if self.estilo == "publica":
             return publica.OPERACOES[self.operacao]
+        if self.estilo == "inputxml":
+            return tiplan.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -88,6 +92,10 @@ def ler(corpo: bytes) -> Chamada:
     if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
         return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
                        "wcf")
+    entrada = _argumento(elementos[0], "inputXML")
+    operacao_tiplan = nome.localname.removesuffix("Request")
+    if nome.namespace == tiplan.SERVICO and operacao_tiplan in tiplan.OPERACOES and entrada:
+        return Chamada(operacao_tiplan, nome.namespace, None, entrada, "inputxml")
     xml = _argumento(elementos[0], "XML")
     if nome.namespace == publica.SERVICO and nome.localname in publica.OPERACOES and xml:
         return Chamada(nome.localname, nome.namespace, None, xml, "publica")
@@ -129,6 +137,8 @@ def resposta(chamada: Chamada, documento: bytes) -> bytes:
         nome = etree.QName(etree.fromstring(documento)).localname
     elif chamada.estilo in ("tempuri", "wcf"):
         nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
+    elif chamada.estilo == "inputxml":
+        nome = f"{{{chamada.namespace}}}outputXML"
     else:
         nome = "return"
     etree.SubElement(operacao, nome).text = documento.decode("utf-8")

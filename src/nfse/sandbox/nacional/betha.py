@@ -14,17 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cryptography import x509
 from lxml import etree
 
 from nfse.certs.a1 import document_of
 from nfse.regras.catalogo import mensagem
-from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.nacional.leitura import campos
-from nfse.sandbox.nacional.regras import Contexto, avaliar
+from nfse.sandbox.nacional.recepcao import Mensagens, Recusa, assinante, emitir
 from nfse.sandbox.nacional.sefin import agora
 from nfse.xml import seguro
-from nfse.xml.validate import nacional_schema_dir, validate
 
 if TYPE_CHECKING:
     from nfse.sandbox.nacional.server import NacionalSandbox
@@ -35,13 +32,6 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 SEFIN_NACIONAL = True
 """Betha's notes are queried at the national environment (ACBr: ``ServicosPadraoNacional``)."""
 SUCESSO, ERRO = "Processado com sucesso", "Processado com erro"
-Mensagens = list[tuple[str, str, str]]
-
-
-class Recusa(Exception):
-    def __init__(self, mensagens: Mensagens):
-        super().__init__(mensagens[0][1])
-        self.mensagens = mensagens
 
 
 def _nacional(raiz: etree._Element) -> etree._Element:
@@ -60,16 +50,6 @@ def _nacional(raiz: etree._Element) -> etree._Element:
                 copiar(filho, novo)
         return novo
     return copiar(raiz, None)
-
-
-def _assinante(documento: etree._Element, alvo: etree._Element) -> x509.Certificate:
-    assinatura = documento.find(ds("Signature"))
-    if assinatura is None:
-        raise Recusa([("E0717", mensagem("E0717"), "")])
-    try:
-        return verificar_assinatura(assinatura, alvo)
-    except AssinaturaIncorreta as exc:
-        raise Recusa([("E0714", mensagem("E0714"), str(exc))]) from exc
 
 
 def _resposta(operacao: str, status: str, mensagens: Mensagens | None = None,
@@ -106,35 +86,13 @@ def receber_dps(sandbox: NacionalSandbox, dps: etree._Element, chamador: str | N
         if etree.QName(dps).namespace != NS or len(dps) == 0:
             raise Recusa([("E1235", mensagem("E1235"),
                            f"A DPS deve estar no namespace {NS}")])
-        cert = _assinante(dps, dps[0])
-        raiz = _nacional(dps)
-        problemas = validate(raiz, nacional_schema_dir() / "DPS_v1.01.xsd")
-        if problemas:
-            raise Recusa([("E1235", mensagem("E1235"), "; ".join(problemas[:3]))])
-        inf = raiz[0]
-        c = campos(inf)
-        inscricao = c["prest/CNPJ"] or c["prest/CPF"]
-        if (document_of(cert) or "")[:8] != inscricao[:8]:
-            raise Recusa([("E0718", mensagem("E0718"), "")])
-        if (chamador or "")[:8] != inscricao[:8]:
-            raise Recusa([("E1200", mensagem("E1200"),
-                           "O certificado da conexão não pertence ao emitente da DPS")])
-        sefin, estado = sandbox.sefin, sandbox.estado
-        with estado.transacao():
-            contexto = Contexto(raiz=raiz, inf=inf, c=c, parametros=sandbox.parametrizacao,
-                                estado=estado, agora=agora())
-            erros = avaliar(contexto)
-            if erros:
-                raise Recusa(erros)
-            chave, numero, xml = sefin._gerar_nfse(raiz, contexto, inscricao,
-                                                   c["prest/CNPJ"], cert)
-            estado.registrar(chave=chave, id_dps=inf.get("Id"), inscricao=inscricao,
-                             serie=c["serie"], ndps=c["nDPS"], numero=numero, xml=xml)
+        cert = assinante(dps, dps[0])
+        chave, numero, c = emitir(sandbox, _nacional(dps), cert, chamador)
     except Recusa as recusa:
         return _resposta("RecepcionarDpsResposta", ERRO, recusa.mensagens)
-    protocolo = str(estado.proximo("protocolo_betha"))
+    protocolo = str(sandbox.estado.proximo("protocolo_betha"))
     return _resposta("RecepcionarDpsResposta", SUCESSO, protocolo=protocolo,
-                     idDps=inf.get("Id") or "", chaveAcesso=chave, numeroDps=c["nDPS"],
+                     idDps=dps[0].get("id") or "", chaveAcesso=chave, numeroDps=c["nDPS"],
                      serieDps=c["serie"], numeroNotaFiscal=str(numero))
 
 
@@ -145,7 +103,7 @@ def receber_evento(sandbox: NacionalSandbox, evento: etree._Element,
     try:
         if etree.QName(evento).namespace != NS or len(evento) == 0:
             raise Recusa([("E1235", mensagem("E1235"), f"O evento deve estar no namespace {NS}")])
-        cert = _assinante(evento, evento[0])
+        cert = assinante(evento, evento[0])
         nacional = _nacional(evento)
         pedido = nacional.find(f"{{{NACIONAL}}}infEvento/{{{NACIONAL}}}pedRegEvento")
         inf = pedido.find(f"{{{NACIONAL}}}infPedReg") if pedido is not None else None

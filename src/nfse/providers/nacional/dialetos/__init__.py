@@ -41,15 +41,17 @@ class Dialeto(Protocol):
 def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]:
     from nfse.providers.nacional.dialetos.abase import ABase
     from nfse.providers.nacional.dialetos.betha import Betha
+    from nfse.providers.nacional.dialetos.coplan import Coplan
     from nfse.providers.nacional.dialetos.modernizacao import Modernizacao
     from nfse.providers.nacional.dialetos.pronim import Pronim
     from nfse.providers.nacional.dialetos.tiplan import Tiplan
 
     return {"pronim": Pronim(), "betha": Betha(nacional), "abase": ABase(nacional),
-            "modernizacao": Modernizacao(nacional), "tiplan": Tiplan(nacional)}
+            "modernizacao": Modernizacao(nacional), "tiplan": Tiplan(nacional),
+            "coplan": Coplan(nacional)}
 
 
-NOMES = (SEFIN, "pronim", "betha", "abase", "modernizacao", "tiplan")
+NOMES = (SEFIN, "pronim", "betha", "abase", "modernizacao", "tiplan", "coplan")
 """The values of the profile option ``dialeto`` (``provedores._ESCOLHAS`` lists the same)."""
 COM_CREDENCIAIS = frozenset({"abase", "modernizacao"})
 """The dialects whose system authenticates the company by its own credentials
