@@ -115,8 +115,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
-    assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
+    # Centi 2.02 over JSON (sistemas/centi.toml): its 22 own-emitter cities with an https
+    # address; 14 publish plain http
+    assert _linha(saida, "Centi")[1:5] == ["36", "22", "1,245,858", "1,093,404"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,858"]
+    assert "população atendida: 171,373,334 de 212,589,522 (80.6 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -99,6 +99,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
 }
+_ESCOLHAS["leiaute_proprio"] += ("centi",)  # nfse.providers.abrasf.centi
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",

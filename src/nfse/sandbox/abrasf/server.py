@@ -5,6 +5,7 @@ and must be trusted), one SOAP endpoint at ``/nfse`` for every operation, plus
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import credenciais, elotech, envelope, soap
+from nfse.sandbox.abrasf import centi, credenciais, elotech, envelope, soap
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -44,6 +45,9 @@ class _Handler(SandboxHandler):
     def _soap(self, raw: bytes) -> None:
         sandbox: AbrasfSandbox = self.server.sandbox
         content_type = self.headers.get("Content-Type") or ""
+        if content_type.startswith("application/json"):
+            self._centi(raw)
+            return
         pedido = elotech.documento(raw)
         if pedido is not None:
             self._elotech(pedido)
@@ -96,6 +100,27 @@ class _Handler(SandboxHandler):
         else:
             deliver(handle())
 
+    def _centi(self, raw: bytes) -> None:
+        """A call in Centi's dialect: JSON with the document and the company's login."""
+        sandbox: AbrasfSandbox = self.server.sandbox
+        try:
+            pedido = centi.ler(raw, sandbox.usuarios_centi)
+        except centi.ChamadaInvalida as exc:
+            self._send(exc.status, json.dumps({"mensagem": str(exc)}).encode(),
+                       "application/json")
+            return
+
+        def deliver(answer: bytes) -> None:
+            self._send(200, answer, "application/xml; charset=utf-8")
+
+        def handle() -> bytes:
+            return sandbox.centi.atender(pedido)
+
+        if etree.QName(pedido).localname in centi.MUTANTES:
+            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
+        else:
+            deliver(handle())
+
     def _fault(self, versao: str, mensagem: str, cliente: bool) -> None:
         self._send(500, soap.falha(versao, mensagem, cliente), soap.CONTENT_TYPES[versao])
 
@@ -129,6 +154,8 @@ class AbrasfSandbox(HttpsSandbox):
         """EloTech requerentes (CNPJ → password) accepted; empty: any password."""
         self.usuarios_http: dict[str, str] = {}
         """HTTP Basic users and passwords accepted (IPM 2.04); empty: none asked."""
+        self.usuarios_centi: dict[str, str] = {}
+        """Centi portal users and passwords accepted; empty: any non-empty pair."""
 
     @property
     def url(self) -> str:
@@ -141,6 +168,8 @@ class AbrasfSandbox(HttpsSandbox):
                                      self.municipio, self.aliquota_padrao)
         self.elotech = elotech.PrefeituraElotech(self.estado, self.xsd_dir, self.municipio,
                                                  lambda: self.senhas_elotech)
+        self.centi = centi.PrefeituraCenti(self.estado, self.xsd_dir, self.municipio,
+                                           self.prefeitura.confiavel)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
