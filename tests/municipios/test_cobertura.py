@@ -53,8 +53,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # (Belford Roxo, Magé)
     assert _linha(saida, "ABase")[1:5] == ["34", "34", "333,575", "333,575"]
     assert _linha(saida, "ModernizacaoPublica")[1:5] == ["7", "2", "1,388,775", "762,355"]
-    # Cáceres (RLZ, ABRASF): its published production address is plain http
-    assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
+    # RLZ 1.01: the national DPS with the Sefin's API at each city's https address
+    # (sistemas/rlz.toml); General Salgado publishes plain http; Cáceres stays on the old
+    # ABRASF entry of provedores.toml (plain http)
+    assert _linha(saida, "RLZ")[1:5] == ["8", "6", "541,420", "439,345"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
     # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
     assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
@@ -118,8 +120,8 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Centi 2.02 over JSON (sistemas/centi.toml): its 22 own-emitter cities with an https
     # address; 14 publish plain http
     assert _linha(saida, "Centi")[1:5] == ["36", "22", "1,245,858", "1,093,404"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,858"]
-    assert "população atendida: 171,373,334 de 212,589,522 (80.6 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,864"]
+    assert "população atendida: 171,812,679 de 212,589,522 (80.8 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090
