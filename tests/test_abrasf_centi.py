@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from lxml import etree
@@ -191,3 +192,8 @@ def test_centi_without_the_portal_login_sends_nothing_and_a_refused_login_waits(
     assert kwargs["headers"]["Content-Type"] == "application/json"
     assert json.loads(kwargs["content"])["usuario"] == USUARIO
     assert CNPJ in json.loads(kwargs["content"])["xml"]
+
+    # Centi has no query of the notes taken: refused without a call
+    pagina = AbrasfProvider(recusa).received(CNPJ, None, date(2026, 1, 1), date(2026, 1, 31), 1,
+                                             com)  # type: ignore[arg-type]
+    assert "não oferece" in pagina.erro and len(recusa.pedidos) == 1

@@ -78,6 +78,8 @@ _FORA = frozenset({"Competencia", "OptanteSimplesNacional", "IncentivoFiscal", "
                    "ExigibilidadeISS"})
 """What the ABRASF 2.02 declaration has and Centi's must not (``NrOcorr... := -1``)."""
 
+SEM_TOMADAS = ("O sistema da prefeitura (Centi) não oferece a consulta das notas tomadas pelo "
+               "web service")
 AUSENTES = credenciais_ausentes(
     "O sistema da prefeitura (Centi) identifica a empresa pelo usuário e senha do portal da "
     "prefeitura em cada chamada, e a empresa não os tem cadastrados",

@@ -314,6 +314,8 @@ class AbrasfProvider:
         """ConsultarNfseServicoTomado: one page of the notes issued to the company as tomador
         in the period. A not-found answer is an empty last page."""
         variante = variante_de(emissor.opcoes)
+        if variante.leiaute_proprio == "centi":
+            return tomadas.PaginaTomadas(erro=centi.SEM_TOMADAS)
         try:
             dados = pedidos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
         except DocumentoInvalido as exc:
