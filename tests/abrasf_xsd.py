@@ -13,7 +13,10 @@
 The systems with a layout of their own (``leiaute_proprio``) find theirs in the same folder:
 ``elotech_nfse_v2_03.xsd`` is ``ELOTECH/nfse_v2_03.xsd`` with the requerente's blank element
 name (``name=" "``, which no schema processor accepts) read as ``InscricaoMunicipal``, the
-element ACBr writes there; ``megasoft_nfse_v01.xsd`` is ``MEGASOFT/nfse_v01.xsd``."""
+element ACBr writes there; ``megasoft_nfse_v01.xsd`` is ``MEGASOFT/nfse_v01.xsd``;
+``centi_nfse.xsd`` is ``CENTI/nfse.xsd`` with ``DescricaoCancelamento`` as long as
+``OutrasInformacoes`` (255): its own type is a copy of the 9-character verification code's,
+and ACBr sends the whole reason there."""
 
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ PROPRIOS = {
     "elotech_nfse_v2_03.xsd": ("schemas/NFSe/ELOTECH/nfse_v2_03.xsd",
                                ('<xsd:element name=" "', '<xsd:element name="InscricaoMunicipal"')),
     "megasoft_nfse_v01.xsd": ("schemas/NFSe/MEGASOFT/nfse_v01.xsd", None),
+    "centi_nfse.xsd": ("schemas/NFSe/CENTI/nfse.xsd",
+                       ('type="tsDescricaoCancelamento"', 'type="tsOutrasInformacoes"')),
 }
 """Own layouts: (the wheel's file, the one correction it needs or None)."""
 

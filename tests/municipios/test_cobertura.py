@@ -53,8 +53,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # (Belford Roxo, Magé)
     assert _linha(saida, "ABase")[1:5] == ["34", "34", "333,575", "333,575"]
     assert _linha(saida, "ModernizacaoPublica")[1:5] == ["7", "2", "1,388,775", "762,355"]
-    # Cáceres (RLZ, ABRASF): its published production address is plain http
-    assert _linha(saida, "RLZ")[1:3] == ["8", "0"]
+    # RLZ 1.01: the national DPS with the Sefin's API at each city's https address
+    # (sistemas/rlz.toml); General Salgado publishes plain http; Cáceres stays on the old
+    # ABRASF entry of provedores.toml (plain http)
+    assert _linha(saida, "RLZ")[1:5] == ["8", "6", "541,420", "439,345"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
     # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
     assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
@@ -132,8 +134,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Coplan: the national DPS in its GeneXus envelope (1.01) and ABRASF 2.01 in the same
     # envelope; Gaúcha do Norte is left out (2.01 at the 1.01 address, docs/coplan.md)
     assert _linha(saida, "Coplan")[1:5] == ["28", "27", "824,664", "815,483"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,903"]
-    assert "população atendida: 174,799,075 de 212,589,522 (82.2 %)" in saida
+    # Centi 2.02 over JSON (sistemas/centi.toml): its 22 own-emitter cities with an https
+    # address; 14 publish plain http
+    assert _linha(saida, "Centi")[1:5] == ["36", "22", "1,245,858", "1,093,404"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,931"]
+    assert "população atendida: 176,331,824 de 212,589,522 (82.9 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

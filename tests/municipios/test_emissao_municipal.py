@@ -128,6 +128,8 @@ def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tm
      "https://sefin.caxias.rs.gov.br/sefinnacional"),
     ("4202404", "SimplISS", "dps_municipal", "", "sefin",
      "https://nfseblumenau.simplissweb.com.br"),
+    ("3505500", "RLZ", "dps_municipal", "/nota/nacional", "sefin",
+     "https://cidadaoonline.barretos.sp.gov.br/nota/nacional"),
     ("4323002", "Pronim", "dps_pronim", "/Nfse.Api/NotaNacional", "pronim",
      "https://webapp1-viamao.cidade360.cloud/Nfse.Api/NotaNacional"),
     ("4209300", "Betha", "dps_betha", "/dps/ws", "betha",
@@ -141,7 +143,8 @@ def test_national_dps_goes_to_the_municipal_systems_address(gateway: Gateway, tm
 def test_a_system_of_the_sefins_api_at_its_own_base_path(
         gateway: Gateway, tmp_path: Path, tabela: None, codigo: str, sistema: str, perfil: str,
         base: str, dialeto: str, producao: str) -> None:
-    """Caxias do Sul (Infisc, /sefinnacional), Blumenau (SimplISS, the root), Viamão
+    """Caxias do Sul (Infisc, /sefinnacional), Blumenau (SimplISS, the root), Barretos (RLZ,
+    /nota/nacional), Viamão
     (Pronim, its own routes under /Nfse.Api/NotaNacional), Lages (Betha), Boa Vista do Buricá
     (ABase) and Belford Roxo (ModernizacaoPublica, ReceberDPS.rule?sys=NFE): the shipped
     registry routes them with their production address from enderecos.csv; the operator

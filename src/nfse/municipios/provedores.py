@@ -102,6 +102,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
                    "tiplan"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
 }
+_ESCOLHAS["leiaute_proprio"] += ("centi",)  # nfse.providers.abrasf.centi
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",

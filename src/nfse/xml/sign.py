@@ -21,6 +21,9 @@ from nfse.certs.a1 import A1
 
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+"""Exclusive C14N, named where a system wants it (Centi): for a signed element that declares
+its one default namespace itself, its bytes are those of C14N 1.0."""
 ENVELOPED = DSIG + "enveloped-signature"
 ALGORITHMS = {
     "sha1": (DSIG + "rsa-sha1", DSIG + "sha1", hashlib.sha1, hashes.SHA1),
@@ -61,37 +64,43 @@ SIGNATURE = ('<Signature xmlns="{dsig}">{signed_info}<SignatureValue>{value}</Si
 _BY_ID = etree.XPath("//*[@Id=$id]")
 
 
-def _signed_info_parts(algorithm: str) -> tuple[str, str, str]:
+def _signed_info_parts(algorithm: str, canonicalizacao: str = C14N) -> tuple[str, str, str]:
     """``SIGNED_INFO`` for ``algorithm`` cut around its two variables (the reference URI and
     the digest), the constants filled in once: formatting the whole template per document
     cost more than the digest it carries."""
     method, digest_uri = ALGORITHMS[algorithm][:2]
-    text = SIGNED_INFO.format(dsig=DSIG, c14n=C14N, method=method, uri="\0",
+    text = SIGNED_INFO.format(dsig=DSIG, c14n=canonicalizacao, method=method, uri="\0",
                               enveloped=ENVELOPED, digest_method=digest_uri, digest="\0")
     before, between, after = text.split("\0")
     return before, between, after
 
 
 _SIGNED_INFO_PARTS = {algorithm: _signed_info_parts(algorithm) for algorithm in ALGORITHMS}
+_SIGNED_INFO_PARTS_EXC = {algorithm: _signed_info_parts(algorithm, EXC_C14N)
+                          for algorithm in ALGORITHMS}
 
 
-def signed_info(canonical: bytes, ident: str, algorithm: str = "sha1") -> str:
+def signed_info(canonical: bytes, ident: str, algorithm: str = "sha1",
+                exclusiva: bool = False) -> str:
     """The SignedInfo, as text, referencing the element with Id ``ident`` whose C14N is
     ``canonical``: the digest, and the message the RSA operation signs. An empty ``ident``
     references the whole document (``URI=""``, as ABRASF 1.0 systems such as Ginfes sign
-    messages whose root has no Id); ``canonical`` is then the root's C14N."""
+    messages whose root has no Id); ``canonical`` is then the root's C14N. ``exclusiva`` names
+    exclusive C14N in the canonicalisation and the transform (``EXC_C14N``)."""
     if ident and not _SAFE_ID.fullmatch(ident):
         raise ValueError(f"the signed element needs a plain Id, not {ident!r}")
     digest = base64.b64encode(ALGORITHMS[algorithm][2](canonical).digest()).decode()
-    before, between, after = _SIGNED_INFO_PARTS[algorithm]
+    partes = _SIGNED_INFO_PARTS_EXC if exclusiva else _SIGNED_INFO_PARTS
+    before, between, after = partes[algorithm]
     return before + (f"#{ident}" if ident else "") + between + digest + after
 
 
-def signature(canonical: bytes, ident: str, a1: A1, algorithm: str = "sha1") -> str:
+def signature(canonical: bytes, ident: str, a1: A1, algorithm: str = "sha1",
+              exclusiva: bool = False) -> str:
     """The Signature element, as text, for the element with Id ``ident`` whose C14N is
     ``canonical``. Enveloped: that element must not contain the Signature, so the enveloped
     transform leaves it unchanged and its digest is that of its C14N."""
-    info = signed_info(canonical, ident, algorithm)
+    info = signed_info(canonical, ident, algorithm, exclusiva)
     value = a1.key.sign(info.encode(), padding.PKCS1v15(), ALGORITHMS[algorithm][3]())
     return signature_element(info, value, a1)
 

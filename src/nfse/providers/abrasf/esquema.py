@@ -45,3 +45,16 @@ def problemas_de_esquema(doc: etree._Element, variante: Variante) -> list[str]:
     configured."""
     path = schema_path(variante)
     return validate(doc, path) if path is not None else []
+
+
+def esquema_proprio(variante: Variante, arquivo: str, familia: str) -> Path | None:
+    """The schema file of a system's own layout (``leiaute_proprio``) in the same folder, or
+    None when no folder is configured."""
+    folder = variante.xsd_dir or os.environ.get(ENV, "").strip()
+    if not folder:
+        return None
+    path = Path(folder) / arquivo
+    if not path.is_file():
+        raise EsquemaAusente(f"esquema {familia} não encontrado: {path} (opção xsd_dir ou "
+                             f"{ENV})")
+    return path

@@ -16,7 +16,6 @@ amounts no ``ValorIss`` nor deductions; the RPS is signed (``ConfigAssinar.RpsGe
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from lxml import etree
 from nfse.fuso import SAO_PAULO
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.abrasf import pedidos
-from nfse.providers.abrasf.esquema import ENV, EsquemaAusente
+from nfse.providers.abrasf.esquema import esquema_proprio
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.variante import Variante
 from nfse.providers.base import Emissor, Erro, Rps
@@ -41,14 +40,7 @@ CABECALHO = (f'<cabecalho versao="{VERSAO}" xmlns="{NS}">'
 
 
 def esquema(variante: Variante) -> Path | None:
-    folder = variante.xsd_dir or os.environ.get(ENV, "").strip()
-    if not folder:
-        return None
-    path = Path(folder) / ESQUEMA
-    if not path.is_file():
-        raise EsquemaAusente(f"esquema MegaSoft não encontrado: {path} (opção xsd_dir ou "
-                             f"{ENV})")
-    return path
+    return esquema_proprio(variante, ESQUEMA, "MegaSoft")
 
 
 def _checked(root: etree._Element, variante: Variante) -> bytes:

@@ -23,6 +23,7 @@ from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers import lote
 from nfse.providers.abrasf import (
+    centi,
     consultas,
     credenciais,
     elotech,
@@ -57,7 +58,7 @@ from nfse.providers.base import (
     address_from_route,
     falha_de_envio,
 )
-from nfse.providers.transport import NotSent, Transport, Unknown
+from nfse.providers.transport import NotSent, Refused, Transport, Unknown
 
 if TYPE_CHECKING:
     from nfse.config import Settings
@@ -87,9 +88,9 @@ class AbrasfProvider:
         """The company's portal user and password reach ``Emissor`` only for the systems
         whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``), takes
         them in the body (``credenciais_no_corpo``: Fiorilli) or in its own layout's
-        requerente (EloTech)."""
+        requerente (EloTech) or in the JSON of each call (Centi)."""
         return (bool(opcoes.get("credencial")) or bool(opcoes.get("credenciais_no_corpo"))
-                or opcoes.get("leiaute_proprio") == "elotech")
+                or opcoes.get("leiaute_proprio") in ("elotech", "centi"))
 
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
                               Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
@@ -124,6 +125,11 @@ class AbrasfProvider:
             if isinstance(chave, Outcome):
                 return chave
             url, request, headers = rest.pedido(dados, emissor, variante, chave)
+        elif variante.leiaute_proprio == "centi":
+            if not (emissor.login and emissor.senha):
+                return Outcome(Result.REJECTED, erros=(centi.AUSENTES,))
+            request, headers = centi.pedido(dados, emissor)
+            url = centi.endereco(operacao, emissor.base_url)
         else:
             dados = namespaces.traduzir(dados, emissor, variante)
             try:
@@ -135,9 +141,18 @@ class AbrasfProvider:
                                             emissor.ca_file, emissor.timeout,
                                             content=request, headers=headers,
                                             proxy=emissor.proxy)
+        except Refused as exc:  # Centi's 403 is about the company's user, not the A1
+            if exc.answer is None or variante.leiaute_proprio != "centi":
+                return falha_de_envio(exc, name, request, "Prefeitura inacessível",
+                                      "Sem resposta da prefeitura")
+            answer = exc.answer
         except (NotSent, Unknown) as exc:
             return falha_de_envio(exc, name, request, "Prefeitura inacessível",
                                   "Sem resposta da prefeitura")
+        if variante.leiaute_proprio == "centi":
+            recusa = centi.recusa(answer.status, Exchange(name, request, answer.body))
+            if recusa is not None:
+                return recusa
         return answer, soap.resposta(answer.body, operacao), Exchange(name, request, answer.body)
 
     # -- emission ------------------------------------------------------------------------------
@@ -160,6 +175,12 @@ class AbrasfProvider:
                     "operacao_indisponivel", "A substituição de NFS-e não está disponível "
                     "para o leiaute MegaSoft", "Emita a nota nova no portal da prefeitura")])
             return GERAR, megasoft.gerar_nfse(nota, rps, emissor, variante)
+        if variante.leiaute_proprio == "centi":
+            if nota.substituicao is not None:
+                raise DocumentoInvalido([Erro(
+                    "operacao_indisponivel", "A substituição de NFS-e não está disponível "
+                    "no web service da Centi", "Cancele a nota e emita outra")])
+            return GERAR, centi.gerar_nfse(nota, rps, emissor, variante)
         if nota.substituicao is not None:
             if not nota.substituicao.chave:
                 raise DocumentoInvalido([Erro(
@@ -213,7 +234,7 @@ class AbrasfProvider:
         """What an answer with the note or with messages means."""
         comp = respostas.comp_nfse(parsed, rps, "NfseSubstituidora" if substituida else None)
         if comp is not None:
-            return self._authorized(comp, parsed, exchanges, substituida)
+            return self._authorized(comp, parsed, exchanges, substituida, variante)
         return consultas.sem_nota(parsed, variante, exchanges, status)
 
     def _resultado_do_lote(self, nota: Nota, rps: Rps, protocolo: str, emissor: Emissor,
@@ -244,8 +265,8 @@ class AbrasfProvider:
                                 "ainda não processado; a nota será consultada pelo RPS")
 
     def _authorized(self, comp: etree._Element, answer: etree._Element,
-                    exchanges: tuple[Exchange, ...], substituida: str | None = None
-                    ) -> Outcome:
+                    exchanges: tuple[Exchange, ...], substituida: str | None = None,
+                    variante: Variante | None = None) -> Outcome:
         nota = respostas.nfse(comp)
         avisos = []
         if substituida:
@@ -257,7 +278,9 @@ class AbrasfProvider:
         avisos += [f"Alerta {a.codigo}: {a.mensagem}" for a in respostas.alertas(answer)]
         return Outcome(Result.AUTHORIZED, numero=nota.numero,
                        codigo_verificacao=nota.codigo_verificacao,
-                       chave_acesso=elotech.chave_acesso(comp),
+                       chave_acesso=centi.chave_acesso(comp)
+                       if variante is not None and variante.leiaute_proprio == "centi"
+                       else elotech.chave_acesso(comp),
                        data_emissao=nota.data_emissao, xml=nota.xml,
                        mensagem="; ".join(avisos) or None, exchanges=exchanges)
 
@@ -274,8 +297,10 @@ class AbrasfProvider:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
         sent = self._send(CONSULTAR_RPS, dados, emissor, variante, "consulta_rps")
-        return consultas.consulta_rps(sent, rps, variante, respostas.comp_nfse,
-                                      self._authorized)
+        return consultas.consulta_rps(
+            sent, rps, variante, respostas.comp_nfse,
+            lambda comp, answer, exchanges: self._authorized(comp, answer, exchanges,
+                                                             variante=variante))
 
     @staticmethod
     def _consulta_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> bytes:
@@ -283,6 +308,8 @@ class AbrasfProvider:
             return elotech.consultar_nfse_rps(nota, rps, emissor, variante)
         if variante.leiaute_proprio == "megasoft":
             return megasoft.consultar_nfse_rps(nota, rps, variante)
+        if variante.leiaute_proprio == "centi":
+            return centi.consultar_nfse_rps(nota, rps, variante)
         return pedidos.consultar_nfse_rps(nota, rps, variante)
 
     # -- received notes ------------------------------------------------------------------------
@@ -292,6 +319,8 @@ class AbrasfProvider:
         """ConsultarNfseServicoTomado: one page of the notes issued to the company as tomador
         in the period. A not-found answer is an empty last page."""
         variante = variante_de(emissor.opcoes)
+        if variante.leiaute_proprio == "centi":
+            return tomadas.PaginaTomadas(erro=centi.SEM_TOMADAS)
         try:
             dados = pedidos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
         except DocumentoInvalido as exc:
@@ -325,9 +354,13 @@ class AbrasfProvider:
             variante = variante_de(emissor.opcoes)
             if variante.leiaute_proprio == "megasoft":
                 raise megasoft.sem_cancelamento()
-            dados = elotech.cancelar_nfse(nota, numero, chave_acesso, emissor, variante) \
-                if variante.leiaute_proprio == "elotech" \
-                else pedidos.cancelar_nfse(nota, numero, emissor, variante)
+            if variante.leiaute_proprio == "elotech":
+                dados = elotech.cancelar_nfse(nota, numero, chave_acesso, emissor, variante)
+            elif variante.leiaute_proprio == "centi":
+                dados = centi.cancelar_nfse(nota, numero, chave_acesso, justificativa, emissor,
+                                            variante)
+            else:
+                dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
         except (VarianteInvalida, EsquemaAusente) as exc:
             return Outcome(Result.REJECTED, erros=(Erro(
                 "configuracao_invalida", f"Configuração do município inválida: {exc}",
@@ -351,6 +384,8 @@ class AbrasfProvider:
                 Result.UNKNOWN, exchanges=exchanges,
                 mensagem=f"Resposta ilegível da prefeitura (HTTP {answer.status})"))
         confirmacao = respostas.cancelamento(parsed)
+        if confirmacao is None and variante.leiaute_proprio == "centi":
+            confirmacao = centi.cancelada(parsed)
         if confirmacao is not None:
             return Outcome(Result.AUTHORIZED, numero=numero,
                            xml=respostas.documento(confirmacao), exchanges=exchanges)
@@ -374,8 +409,9 @@ class AbrasfProvider:
         ``NfseCancelamento`` when it has one, else ``otherwise``. A system without the range
         query (``conciliacao_cancelamento = "CancelarNfse"``) is asked the cancellation once
         more instead. EloTech's range query is not built: its cancellations are reconciled
-        by asking again (E79, already cancelled)."""
-        if variante.leiaute_proprio == "elotech":
+        by asking again (E79, already cancelled); Centi has none either, and a repeated
+        cancellation answers the cancelled note: the client's next DELETE reconciles it."""
+        if variante.leiaute_proprio in ("elotech", "centi"):
             return otherwise
         if variante.corpo.conciliacao_cancelamento == CANCELAR:
             return self._cancelar_de_novo(nota, numero, emissor, variante, otherwise)

@@ -65,6 +65,9 @@ Keys (default first):
   layout and namespace, the company's password in every request, the document as the SOAP
   body; ``nfse.providers.abrasf.elotech``) or ``"megasoft"`` (MegaSoft 2.00:
   ``nfse.providers.abrasf.megasoft``).
+  ``"centi"``: Centi 2.02, its own schema and namespace, the document in a JSON body with
+  the company's portal user and password, one address per operation
+  (``nfse.providers.abrasf.centi``).
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -87,6 +90,7 @@ FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
 CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado")
 LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
+LEIAUTES_PROPRIOS += ("centi",)  # Centi 2.02 over JSON: nfse.providers.abrasf.centi
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
 

@@ -6,14 +6,16 @@ and must be trusted), one SOAP endpoint at ``/nfse`` for every operation, plus
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import credenciais, elotech, envelope, genexus, rest, soap
+from nfse.sandbox.abrasf import centi, credenciais, elotech, envelope, genexus, rest, soap
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -21,6 +23,8 @@ from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
 
 __all__ = ["FAULTS", "AbrasfSandbox", "parse_faults", "run_forever"]
+
+T = TypeVar("T")
 
 ENDPOINT = "/nfse"
 
@@ -47,6 +51,9 @@ class _Handler(SandboxHandler):
     def _soap(self, raw: bytes) -> None:
         sandbox: AbrasfSandbox = self.server.sandbox
         content_type = self.headers.get("Content-Type") or ""
+        if content_type.startswith("application/json"):
+            self._centi(raw)
+            return
         pedido = elotech.documento(raw)
         if pedido is not None:
             self._elotech(pedido)
@@ -82,10 +89,7 @@ class _Handler(SandboxHandler):
             else:
                 self._send(200, answer, soap.CONTENT_TYPES[chamada.soap])
 
-        if chamada.operacao in MUTANTES:
-            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
-        else:
-            deliver(handle())
+        self._responder(chamada.operacao in MUTANTES, handle, deliver)
 
     def _elotech(self, pedido: etree._Element) -> None:
         """A call in EloTech's own layout: the document is the SOAP body."""
@@ -97,10 +101,7 @@ class _Handler(SandboxHandler):
         def handle() -> bytes:
             return sandbox.elotech.atender(pedido)
 
-        if etree.QName(pedido).localname in elotech.MUTANTES:
-            self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
-        else:
-            deliver(handle())
+        self._responder(etree.QName(pedido).localname in elotech.MUTANTES, handle, deliver)
 
     def _rest(self, recurso: str, raw: bytes) -> None:
         """A PublicSoft call: the document is the body, the answer document the reply."""
@@ -123,7 +124,30 @@ class _Handler(SandboxHandler):
         def deliver(answer: bytes) -> None:
             self._send(200, answer, xml)
 
-        if chamada.operacao in MUTANTES:
+        self._responder(chamada.operacao in MUTANTES, handle, deliver)
+
+    def _centi(self, raw: bytes) -> None:
+        """A call in Centi's dialect: JSON with the document and the company's login."""
+        sandbox: AbrasfSandbox = self.server.sandbox
+        try:
+            pedido = centi.ler(raw, sandbox.usuarios_centi)
+        except centi.ChamadaInvalida as exc:
+            self._send(exc.status, json.dumps({"mensagem": str(exc)}).encode(),
+                       "application/json")
+            return
+
+        def deliver(answer: bytes) -> None:
+            self._send(200, answer, "application/xml; charset=utf-8")
+
+        def handle() -> bytes:
+            return sandbox.centi.atender(pedido)
+
+        self._responder(etree.QName(pedido).localname in centi.MUTANTES, handle, deliver)
+
+    def _responder(self, mutante: bool, handle: Callable[[], T],
+                   deliver: Callable[[T], None]) -> None:
+        """Answer a call: one that changes state goes through the fault injection."""
+        if mutante:
             self.with_faults(handle, deliver, (b"\x00\x01 isto nao e XML", "text/xml"))
         else:
             deliver(handle())
@@ -165,6 +189,8 @@ class AbrasfSandbox(HttpsSandbox):
         """PublicSoft: codigoCidade → the prefeitura token that generates session tokens;
         empty: any."""
         self.sessoes = rest.Sessoes(lambda: self.tokens_publicsoft)
+        self.usuarios_centi: dict[str, str] = {}
+        """Centi portal users and passwords accepted; empty: any non-empty pair."""
 
     @property
     def url(self) -> str:
@@ -177,6 +203,8 @@ class AbrasfSandbox(HttpsSandbox):
                                      self.municipio, self.aliquota_padrao)
         self.elotech = elotech.PrefeituraElotech(self.estado, self.xsd_dir, self.municipio,
                                                  lambda: self.senhas_elotech)
+        self.centi = centi.PrefeituraCenti(self.estado, self.xsd_dir, self.municipio,
+                                           self.prefeitura.confiavel)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
