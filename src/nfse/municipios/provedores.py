@@ -98,8 +98,10 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
+    "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
-_TEXTOS = ("namespace_servico", "xsd_dir")
+_TEXTOS = ("namespace_servico", "xsd_dir",
+           "unidade_gestora")  # agili: the Prefeitura's CNPJ
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",
                   "forma_acao")

@@ -36,6 +36,7 @@ BUILT_IN = {
     "ipm": "nfse.providers.ipm.provider:IpmProvider",
     "giap": "nfse.providers.giap.provider:GiapProvider",
     "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
+    "agili": "nfse.providers.agili.provider:AgiliProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 
