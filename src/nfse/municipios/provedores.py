@@ -101,7 +101,8 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
 _TEXTOS = ("namespace_servico", "xsd_dir",
-           "unidade_gestora")  # agili: the Prefeitura's CNPJ
+           "unidade_gestora",  # agili: the Prefeitura's CNPJ
+           "id_entidade")  # equiplano: its number for the city
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",
                   "forma_acao")

@@ -37,6 +37,7 @@ BUILT_IN = {
     "giap": "nfse.providers.giap.provider:GiapProvider",
     "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
     "agili": "nfse.providers.agili.provider:AgiliProvider",
+    "equiplano": "nfse.providers.equiplano.provider:EquiplanoProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 
