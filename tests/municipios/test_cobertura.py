@@ -117,8 +117,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
     # Agili's own layout (nfse_v_1.00.xsd) at agiliblue.agilicloud.com.br and three city hosts
     assert _linha(saida, "Agili")[1:5] == ["15", "15", "546,222", "546,222"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,851"]
-    assert "população atendida: 170,826,152 de 212,589,522 (80.4 %)" in saida
+    # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
+    assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,873"]
+    assert "população atendida: 171,328,139 de 212,589,522 (80.6 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

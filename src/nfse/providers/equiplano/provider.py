@@ -114,11 +114,8 @@ class EquiplanoProvider:
             return sent
         root, exchange = sent
         erros = tuple(respostas.erros(root))
-        if erros and all(e.codigo in _codigos(emissor, "codigos_rps_duplicado") for e in erros):
-            consulta = self.query(nota, rps, emissor)
-            return replace(consulta, exchanges=(exchange, *consulta.exchanges))
         if erros:
-            return Outcome(Result.REJECTED, erros=erros, exchanges=(exchange,))
+            return self._recusa(erros, nota, rps, emissor, (exchange,))
         protocolo = respostas.texto(root, "protocolo/nrProtocolo")
         if not protocolo:
             return Outcome(Result.UNKNOWN, exchanges=(exchange,),
@@ -165,10 +162,19 @@ class EquiplanoProvider:
             return self._autorizada(emitida, exchanges)
         erros = tuple(respostas.erros(root))
         if erros:
-            return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
+            return self._recusa(erros, nota, rps, emissor, exchanges)
         return Outcome(Result.UNKNOWN, exchanges=exchanges,
                        mensagem=f"Lote {protocolo} processado sem NFS-e e sem erros; a nota "
                                 "será consultada pelo RPS")
+
+    def _recusa(self, erros: tuple[Erro, ...], nota: Nota, rps: Rps, emissor: Emissor,
+                exchanges: tuple[Exchange, ...]) -> Outcome:
+        """The lot refused: REJECTED, unless every code says the RPS was already converted
+        (``codigos_rps_duplicado``): then the note is the one the RPS query finds."""
+        if all(e.codigo in _codigos(emissor, "codigos_rps_duplicado") for e in erros):
+            consulta = self.query(nota, rps, emissor)
+            return replace(consulta, exchanges=exchanges + consulta.exchanges)
+        return Outcome(Result.REJECTED, erros=erros, exchanges=exchanges)
 
     @staticmethod
     def _autorizada(emitida: respostas.NfseEquiplano, exchanges: tuple[Exchange, ...]
