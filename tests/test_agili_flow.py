@@ -5,11 +5,14 @@ with its number and authenticity code, is found again and is cancelled."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from nfse.sandbox.agili import AgiliSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
@@ -52,6 +55,13 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway, agili: AgiliSand
     assert declaracao.findtext("a:DadosTomador/a:Endereco/a:Municipio/a:Descricao",
                                namespaces=NS) == "Curitiba"
 
+    pagina = PdfReader(io.BytesIO(httpx.get(nota["url_danfse"]).content)).pages[0]
+    texto = pagina.extract_text()
+    for esperado in (nota["codigo_verificacao"],
+                     "Rondonópolis/MT",
+                     "Acras Tecnologia da Informação LTDA", "R$ 1,00", "3,00%"):
+        assert esperado in texto, esperado
+
     consultada = gateway.client.get("/v2/nfse/agili-1").json()
     assert (consultada["status"], consultada["numero"]) == ("autorizado", "1")
 
@@ -59,5 +69,7 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway, agili: AgiliSand
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     assert cancel.json() == {"status": "cancelado"}
     assert gateway.client.get("/v2/nfse/agili-1").json()["status"] == "cancelado"
+    depois = PdfReader(io.BytesIO(httpx.get(nota["url_danfse"]).content)).pages[0]
+    assert "CANCELADA" in depois.extract_text()
     [cancelada] = agili.emitidas()
     assert (cancelada["status"], cancelada["codigo_cancelamento"]) == ("cancelada", "1")

@@ -5,11 +5,14 @@ authorized with its number and authentication code, is found again and is cancel
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from nfse.sandbox.equiplano import EquiplanoSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
@@ -48,6 +51,13 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway,
             rps.findtext("listaServicos/servico/nrServicoSubItem")) == ("1", "7")
     assert rps.findtext("tomador/nrCidadeIbge") == "4106902"
 
+    pagina = PdfReader(io.BytesIO(httpx.get(nota["url_danfse"]).content)).pages[0]
+    texto = pagina.extract_text()
+    for esperado in (nota["codigo_verificacao"],
+                     "Francisco Beltrão/PR",
+                     "Acras Tecnologia da Informação LTDA", "R$ 1,00", "01.07"):
+        assert esperado in texto, esperado
+
     consultada = gateway.client.get("/v2/nfse/equiplano-1").json()
     assert (consultada["status"], consultada["numero"]) == ("autorizado", "1")
 
@@ -55,6 +65,8 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway,
                                     json={"justificativa": "Erro na emissão da nota fiscal"})
     assert cancel.json() == {"status": "cancelado"}
     assert gateway.client.get("/v2/nfse/equiplano-1").json()["status"] == "cancelado"
+    depois = PdfReader(io.BytesIO(httpx.get(nota["url_danfse"]).content)).pages[0]
+    assert "CANCELADA" in depois.extract_text()
     [cancelada] = equiplano.emitidas()
     assert (cancelada["status"], cancelada["motivo"]) == ("cancelada",
                                                           "Erro na emissão da nota fiscal")

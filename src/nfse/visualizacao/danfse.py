@@ -32,6 +32,8 @@ from nfse.xml import seguro
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
 NS_PAULISTANA = "http://www.prefeitura.sp.gov.br/nfe"
 RAIZES_PAULISTANA = frozenset({"NFe", "RetornoEnvioRPS"})
+NS_AGILI = "http://www.agili.com.br/nfse_v_1.00.xsd"
+NS_EQUIPLANO = "http://www.equiplano.com.br/esnfs"
 """What the Paulistana provider keeps as a São Paulo note's XML: the ``NFe`` ConsultaNFe
 answers, or the emission's answer when that query failed."""
 LOGO = "nfse_logo.png"
@@ -194,6 +196,14 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
             from nfse.visualizacao.sigissweb_leitura import ler_notafiscal
 
             return desenhar(ler_notafiscal(xml, cancelada), homologacao=homologacao)
+        if padrao == "agili":
+            from nfse.visualizacao.agili_leitura import ler_nfse as ler_agili
+
+            return desenhar(ler_agili(xml, cancelada), homologacao=homologacao)
+        if padrao == "equiplano":
+            from nfse.visualizacao.equiplano_leitura import ler_comp_nfse
+
+            return desenhar(ler_comp_nfse(xml, cancelada), homologacao=homologacao)
         from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
@@ -255,4 +265,8 @@ def _padrao(xml: bytes | str) -> str:
         return "giap"
     if name.localname == "notafiscal" and name.namespace is None:  # SigISSWeb's own layout
         return "sigissweb"
+    if name.localname == "Nfse" and name.namespace == NS_AGILI:  # Agili's own layout
+        return "agili"
+    if name.localname == "compNfse" and name.namespace == NS_EQUIPLANO:  # Equiplano's
+        return "equiplano"
     return "nacional"
