@@ -115,12 +115,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    # Agili's own layout (nfse_v_1.00.xsd) at agiliblue.agilicloud.com.br and three city hosts
-    assert _linha(saida, "Agili")[1:5] == ["15", "15", "546,222", "546,222"]
+    # Agili's own layout (nfse_v_1.00.xsd): each request names the city by the Prefeitura's
+    # CNPJ, known for Rondonópolis only; the other 14 wait for theirs
+    assert _linha(saida, "Agili")[1:5] == ["1", "1", "259,167", "259,167"]
+    assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,873"]
-    assert "população atendida: 171,328,139 de 212,589,522 (80.6 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,859"]
+    assert "população atendida: 171,041,084 de 212,589,522 (80.5 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090
