@@ -18,6 +18,7 @@ twice). docs/agili.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nfse.model.errors import Problema
@@ -156,10 +157,7 @@ class AgiliProvider:
         duplicado = _codigos(emissor, "codigos_rps_duplicado")
         if erros and all(e.codigo in duplicado for e in erros):
             consulta = self.query(nota, rps, emissor)
-            return Outcome(consulta.result, consulta.numero, consulta.codigo_verificacao,
-                           data_emissao=consulta.data_emissao, xml=consulta.xml,
-                           erros=consulta.erros, mensagem=consulta.mensagem,
-                           exchanges=(exchange, *consulta.exchanges))
+            return replace(consulta, exchanges=(exchange, *consulta.exchanges))
         if erros:
             return Outcome(Result.REJECTED, erros=erros, exchanges=(exchange,))
         return Outcome(Result.UNKNOWN, exchanges=(exchange,),
