@@ -137,8 +137,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Centi 2.02 over JSON (sistemas/centi.toml): its 22 own-emitter cities with an https
     # address; 14 publish plain http
     assert _linha(saida, "Centi")[1:5] == ["36", "22", "1,245,858", "1,093,404"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,931"]
-    assert "população atendida: 176,331,824 de 212,589,522 (82.9 %)" in saida
+    # Agili's own layout (nfse_v_1.00.xsd): each request names the city by the Prefeitura's
+    # CNPJ, known for Rondonópolis only; the other 14 wait for theirs
+    assert _linha(saida, "Agili")[1:5] == ["1", "1", "259,167", "259,167"]
+    assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
+    # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
+    assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,954"]
+    assert "população atendida: 177,092,978 de 212,589,522 (83.3 %)" in saida
 
 
 SILTECNOLOGIA = 2_964_090

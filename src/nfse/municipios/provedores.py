@@ -101,9 +101,12 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
                    "tiplan"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
+    "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
 _ESCOLHAS["leiaute_proprio"] += ("centi",)  # nfse.providers.abrasf.centi
-_TEXTOS = ("namespace_servico", "xsd_dir")
+_TEXTOS = ("namespace_servico", "xsd_dir",
+           "unidade_gestora",  # agili: the Prefeitura's CNPJ
+           "id_entidade")  # equiplano: its number for the city
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",
                   "forma_acao")

@@ -38,6 +38,8 @@ BUILT_IN = {
     "sigissweb": "nfse.providers.sigissweb.provider:SigisswebProvider",
     "egoverneiss": "nfse.providers.egoverneiss.provider:EgoverneissProvider",
     "conam": "nfse.providers.conam.provider:ConamProvider",
+    "agili": "nfse.providers.agili.provider:AgiliProvider",
+    "equiplano": "nfse.providers.equiplano.provider:EquiplanoProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 

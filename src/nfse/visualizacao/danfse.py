@@ -9,6 +9,7 @@ are drawn by ``danfse_abrasf``, imported only when such a note comes."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import os
 import struct
@@ -32,6 +33,8 @@ from nfse.xml import seguro
 NS_ABRASF = "http://www.abrasf.org.br/nfse.xsd"
 NS_PAULISTANA = "http://www.prefeitura.sp.gov.br/nfe"
 RAIZES_PAULISTANA = frozenset({"NFe", "RetornoEnvioRPS"})
+NS_AGILI = "http://www.agili.com.br/nfse_v_1.00.xsd"
+NS_EQUIPLANO = "http://www.equiplano.com.br/esnfs"
 """What the Paulistana provider keeps as a São Paulo note's XML: the ``NFe`` ConsultaNFe
 answers, or the emission's answer when that query failed."""
 LOGO = "nfse_logo.png"
@@ -165,6 +168,20 @@ def preparar() -> None:
     _parsed(_reduzido(path, round(LOGO_ALTURA_MM / 25.4 * DPI)), "AUTO")
 
 
+_LEITORES: dict[str, tuple[str, str]] = {
+    "ipm": ("ipm_leitura", "ler_nfse"),
+    "giap": ("giap_leitura", "ler_nota_fiscal"),
+    "sigissweb": ("sigissweb_leitura", "ler_notafiscal"),
+    "egoverneiss": ("egoverneiss_leitura", "ler_nota_fiscal"),
+    "conam": ("conam_leitura", "ler_reg20"),
+    "agili": ("agili_leitura", "ler_nfse"),
+    "equiplano": ("equiplano_leitura", "ler_comp_nfse"),
+}
+"""The systems with a layout of their own: the module of ``nfse.visualizacao`` and the
+function that reads their note (``xml``, ``cancelada``) into our page's fields. Imported on
+first use: most installations never draw most of them."""
+
+
 def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
            pedido: Callable[[], bytes | None] | None = None) -> bytes:
     """The PDF of the note: the national DANFSe for an NFS-e Nacional, our own page for an
@@ -182,27 +199,11 @@ def render(xml: bytes, cancelada: bool = False, homologacao: bool = False,
 
         if padrao == "abrasf":
             return render_abrasf(xml, cancelada=cancelada, homologacao=homologacao)
-        if padrao == "ipm":
-            from nfse.visualizacao.ipm_leitura import ler_nfse
-
-            return desenhar(ler_nfse(xml, cancelada), homologacao=homologacao)
-        if padrao == "giap":
-            from nfse.visualizacao.giap_leitura import ler_nota_fiscal
-
-            return desenhar(ler_nota_fiscal(xml, cancelada), homologacao=homologacao)
-        if padrao == "sigissweb":
-            from nfse.visualizacao.sigissweb_leitura import ler_notafiscal
-
-            return desenhar(ler_notafiscal(xml, cancelada), homologacao=homologacao)
-        if padrao == "egoverneiss":
-            from nfse.visualizacao import egoverneiss_leitura
-
-            return desenhar(egoverneiss_leitura.ler_nota_fiscal(xml, cancelada),
-                            homologacao=homologacao)
-        if padrao == "conam":
-            from nfse.visualizacao.conam_leitura import ler_reg20
-
-            return desenhar(ler_reg20(xml, cancelada), homologacao=homologacao)
+        leitor = _LEITORES.get(padrao)
+        if leitor is not None:
+            modulo, funcao = leitor
+            ler = getattr(importlib.import_module(f"nfse.visualizacao.{modulo}"), funcao)
+            return desenhar(ler(xml, cancelada), homologacao=homologacao)
         from nfse.visualizacao.paulistana_leitura import ler_nfe
 
         return desenhar(ler_nfe(xml, cancelada, pedido), homologacao=homologacao)
@@ -269,4 +270,8 @@ def _padrao(xml: bytes | str) -> str:
         return "egoverneiss"
     if name.localname == "Reg20" and name.namespace is None:  # Conam's own layout
         return "conam"
+    if name.localname == "Nfse" and name.namespace == NS_AGILI:  # Agili's own layout
+        return "agili"
+    if name.localname == "compNfse" and name.namespace == NS_EQUIPLANO:  # Equiplano's
+        return "equiplano"
     return "nacional"
