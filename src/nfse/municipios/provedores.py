@@ -89,7 +89,8 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "versao_layout": ("2.04", "2.03", "2.02", "2.01", "2.00"),
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
-    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan"),
+    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
+                "siltecnologia"),
     "credencial": ("", "token_url", "ws_security", "basic"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
-from nfse.model.nota import Nota
+from nfse.model.nota import Endereco, Nota
 from nfse.providers.transport import NotSent, Refused, Unknown
 
 if TYPE_CHECKING:
@@ -198,6 +198,11 @@ class Emissor:
     true (IPM authenticates by them), or a function of the municipality's options saying
     whether its system asks them (abrasf: Tributus, Saatri); None: not registered or not
     asked for."""
+    endereco: Endereco | None = None
+    """The company's registered address (``PUT /v2/empresas/ID``: logradouro, numero,
+    complemento, bairro, cep, uf), given only to a provider that declares ``usa_endereco``
+    true for the municipality's options (a system that takes an NFS-e the emitter builds,
+    whose ``emit`` group carries it: SilTecnologia); None: not asked for."""
 
 
 @dataclass(frozen=True)

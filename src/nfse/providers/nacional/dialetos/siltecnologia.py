@@ -1,0 +1,248 @@
+"""SilTecnologia's dialect (``<cidade>/services/NotaFiscalNacional``: Franca, Vila Velha, Mogi
+das Cruzes, Bauru, Cariacica...): a SOAP 1.1 web service (namespace
+``http://webservices.sil.com/``) that takes not the DPS but the NFS-e the emitter builds and
+signs around it (``nfse.providers.nacional.nfse_emitente``), as XML text in a CDATA section:
+``<nfse:NotaFiscalNacionalGerar><xml><![CDATA[<NFSe ...>]]></xml>``. The answer, in the
+operation's ``return`` (the XML escaped as text), carries ``dhRecebimento``, ``protocolo``,
+``Status``, the ``nNFSe`` and ``chaveAcesso`` the system assigned, or ``listaMensagens/
+mensagem`` (``codigo``, ``mensagem``, ``correcao``; a code with ``L000`` is a notice) or
+``MensagemErro``; not the document. The note, once issued, is the national environment's:
+queried at the Sefin Nacional by the DPS's id, then by its key (``consulta_nacional``).
+The cancellation is the national ``evento`` (``infEvento Id="EVT{chave}101101001"``, ``ambGer``
+1, ``nSeqEvento`` 001, ``nDFSe`` 1) around the unsigned ``pedRegEvento``, signed by the
+emitter, in ``NotaFiscalNacionalCancelar``; its event is then asked of the Sefin Nacional.
+
+Facts from ACBr's ``Provedores/SilTecnologia.Provider.pas`` and ``SilTecnologia.GravarXml.pas``
+(classes ``...SilTecnologiaAPIPropria``, edsontmarques/ACBr 7be4dac, 2026-06-28: ``GerarNFSe``,
+``EnviarEvento``, ``PrepararEmitir``, ``TratarRetornoEmitir``, ``PrepararEnviarEvento``,
+``AssinarEnviarEvento``, ``ProcessarMensagemErros``, ``VerificarAlerta``; ``ConfigMsgDados``:
+``NFSe``/``infNFSe`` signed; ``evento``/``infEvento`` signed) and the ``[SilTecnologia]``
+section of ``ACBrNFSeXServicos.ini`` (``ServicosPadraoNacional: ConsultarNFSeRps,
+ConsultarNFSePorChave,ConsultarEvento...``). Not shown by ACBr, taken here: the SOAPAction
+(empty, as ACBr's ``Executar('', ...)`` sends it), the code of a note sent twice (the Sefin's
+E0014, as the other dialects), and the HTTP status of a refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
+from nfse.providers.nacional.dialetos.betha import Resposta as RespostaSoap
+from nfse.providers.nacional.dialetos.comum import (
+    DUPLICADA,
+    JA_EMITIDA,
+    chamar,
+    consulta_nacional,
+    documento,
+    na_sefin,
+    recebida,
+)
+from nfse.providers.nacional.dps import NS, VER_APLIC, DpsInvalida
+from nfse.providers.nacional.evento import CANCELAMENTO, pedido_cancelamento
+from nfse.providers.nacional.nfse_emitente import (
+    AMBIENTE_GERADOR,
+    endereco_incompleto,
+    gerar_nfse,
+    sem_assinatura,
+)
+from nfse.providers.nacional.parametros import Servico, servico_municipal
+from nfse.xml import seguro
+from nfse.xml.sign import sign
+from nfse.xml.validate import nacional_schema_dir, validate
+
+if TYPE_CHECKING:
+    from nfse.model.nota import Nota
+    from nfse.providers.nacional.provider import NacionalProvider
+
+NS_SIL = "http://webservices.sil.com/"
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+EMISSAO = "NotaFiscalNacionalGerar"
+CANCELAR = "NotaFiscalNacionalCancelar"
+EVENTO_BLOQUEADO = "E0840"
+ENDERECO_AUSENTE = "endereco_empresa_ausente"
+RECEBIDA = ("NFS-e recebida pelo sistema SilTecnologia (protocolo {protocolo}, chave {chave}); "
+            "a nota é consultada no ambiente nacional")
+
+
+def envelope(operacao: str, documento: etree._Element) -> bytes:
+    """The SOAP 1.1 request: ``documento`` as XML text (no declaration, no line breaks) in
+    a CDATA section of ``<nfse:operacao><xml>``."""
+    env = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soapenv": SOAP, "nfse": NS_SIL})
+    etree.SubElement(env, f"{{{SOAP}}}Header")
+    corpo = etree.SubElement(etree.SubElement(env, f"{{{SOAP}}}Body"), f"{{{NS_SIL}}}{operacao}")
+    texto = etree.tostring(documento, encoding="unicode").replace("\n", "")
+    etree.SubElement(corpo, "xml").text = etree.CDATA(texto)
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def _local(elemento: etree._Element) -> str:
+    return etree.QName(elemento).localname if isinstance(elemento.tag, str) else ""
+
+
+def conteudo(body: bytes) -> bytes:
+    """The document of an answer: the operation's ``return`` (or ``Retorno``) read as XML
+    when it carries it as text; the body itself otherwise (a Fault, inline children)."""
+    try:
+        raiz = seguro.ler(body)
+    except etree.XMLSyntaxError:
+        return body
+    for elemento in raiz.iter():
+        if _local(elemento) in ("return", "Retorno") and not len(elemento):
+            return (elemento.text or "").strip().encode()
+    return body
+
+
+class Resposta(RespostaSoap):
+    """What a SilTecnologia answer says: Betha's reading of the protocol, status, messages
+    (notices left out) and SOAP Faults, plus the key and number the system assigned and its
+    ``MensagemErro``; a ``return`` that is plain text (not XML) is an error message."""
+
+    def __init__(self, body: bytes):
+        interno = conteudo(body)
+        super().__init__(interno)
+        self.chave = self.numero = ""
+        try:
+            raiz = seguro.ler(interno)
+        except etree.XMLSyntaxError:
+            if interno.strip() and interno != body:
+                self.erros.append(Erro("sem_codigo", interno.decode(errors="replace")))
+            return
+        textos = {_local(e): (e.text or "").strip() for e in raiz.iter() if not len(e)}
+        self.chave, self.numero = textos.get("chaveAcesso", ""), textos.get("nNFSe", "")
+        self.status = self.status or textos.get("Status", "")
+        if textos.get("MensagemErro"):
+            self.erros.append(Erro(textos.get("codigo") or "sem_codigo",
+                                   textos["MensagemErro"], textos.get("correcao") or None))
+
+
+def evento(pedido: bytes, chave: str, emissor: Emissor) -> etree._Element:
+    """SilTecnologia's cancellation: the national ``evento`` around the request (its
+    Signature left out), ``infEvento`` signed by the emitter, checked against the official
+    ``evento_v1.01.xsd``."""
+    pedido_sem = sem_assinatura(pedido)
+    dh_evento = pedido_sem.findtext(f"{{{NS}}}infPedReg/{{{NS}}}dhEvento") or ""
+    raiz = etree.Element(f"{{{NS}}}evento", nsmap={None: NS}, versao="1.01")
+    ident = f"EVT{chave}{CANCELAMENTO}001"
+    info = etree.SubElement(raiz, f"{{{NS}}}infEvento", Id=ident)
+    for tag, texto in (("verAplic", VER_APLIC), ("ambGer", AMBIENTE_GERADOR),
+                       ("nSeqEvento", "001"), ("dhProc", dh_evento), ("nDFSe", "1")):
+        etree.SubElement(info, f"{{{NS}}}{tag}").text = texto
+    info.append(pedido_sem)
+    sign(raiz, ident, emissor.a1)
+    problemas = validate(raiz, nacional_schema_dir() / "evento_v1.01.xsd")
+    if problemas:
+        raise DpsInvalida("evento de cancelamento fora do leiaute oficial: "
+                          + "; ".join(problemas[:5]))
+    return raiz
+
+
+def sem_endereco(faltam: list[str]) -> Outcome:
+    """The refusal of a note whose company lacks the address the NFS-e's ``emit`` needs."""
+    return Outcome(Result.REJECTED, erros=(Erro(
+        ENDERECO_AUSENTE,
+        "O sistema da prefeitura (SilTecnologia) recebe a NFS-e montada pelo emitente, que "
+        "leva o endereço cadastrado do prestador, e a empresa não o tem completo (falta: "
+        + ", ".join(faltam) + ")",
+        "Informe logradouro, numero, bairro e cep da empresa em PUT /v2/empresas/ID"),),)
+
+
+class SilTecnologia:
+    def __init__(self, nacional: dict[str, tuple[str, str | None]]):
+        self.nacional = nacional
+        """The Sefin Nacional's address and trust store by environment
+        (``NacionalProvider.address``): where the system's notes and events are asked."""
+
+    def _enviar(self, provider: NacionalProvider, emissor: Emissor, operacao: str,
+                documento: etree._Element, nome: str
+                ) -> tuple[int, Resposta, tuple[Exchange, ...]] | Outcome:
+        pedido = envelope(operacao, documento)
+        sent = chamar(provider, "POST", emissor.base_url, emissor, nome, pedido,
+                      content=pedido, headers={"Content-Type": "text/xml; charset=utf-8",
+                                               "SOAPAction": '""', "Accept": "text/xml"})
+        if isinstance(sent, Outcome):
+            return sent
+        answer, exchanges = sent
+        return answer.status, Resposta(answer.body), exchanges
+
+    @staticmethod
+    def _aliquota(provider: NacionalProvider, nota: Nota, emissor: Emissor) -> Decimal | None:
+        """The rate of a DPS without pAliq: the note's, else the municipality's for the
+        service in the ADN parameters (when they are consulted)."""
+        if nota.servico.aliquota or not emissor.parametros_url:
+            return nota.servico.aliquota
+        achado = provider.parametros.servico(nota.prestador.codigo_municipio,
+                                             servico_municipal(nota),
+                                             nota.data_competencia.isoformat(), emissor)
+        return achado.aliquota if isinstance(achado, Servico) else None
+
+    def emit(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
+             ) -> Outcome:
+        faltam = endereco_incompleto(emissor.endereco)
+        if faltam:
+            return sem_endereco(faltam)
+        feito = documento(provider, nota, rps, emissor)
+        if isinstance(feito, Outcome):
+            return feito
+        xml, aviso = feito
+        try:
+            _, nfse = gerar_nfse(xml, nota, emissor, self._aliquota(provider, nota, emissor))
+        except DpsInvalida as exc:
+            return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),),
+                           mensagem=aviso)
+        sent = self._enviar(provider, emissor, EMISSAO, seguro.ler(nfse), "emissao")
+        if isinstance(sent, Outcome):
+            return sent
+        status, resposta, exchanges = sent
+        duplicada = any(e.codigo == DUPLICADA for e in resposta.erros)
+        if resposta.erros and not duplicada and (resposta.falha_do_cliente or status < 500):
+            return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros),
+                           mensagem=aviso)
+        if not (resposta.chave or resposta.protocolo) and not duplicada:
+            return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                           mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
+        consulta = self.query(provider, nota, rps, emissor)
+        if consulta.result == Result.AUTHORIZED and resposta.chave and \
+                consulta.chave_acesso != resposta.chave:
+            consulta = replace(consulta, result=Result.UNKNOWN, mensagem=(
+                f"O ambiente nacional respondeu a DPS com a NFS-e {consulta.chave_acesso}, "
+                f"não com a {resposta.chave} que o sistema SilTecnologia atribuiu"))
+        return recebida(consulta, exchanges, resposta.erros, aviso,
+                        JA_EMITIDA if duplicada else RECEBIDA.format(
+                            protocolo=resposta.protocolo, chave=resposta.chave))
+
+    def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
+              ) -> Outcome:
+        """At the Sefin Nacional, by the DPS's id (ACBr: ``ServicosPadraoNacional``); a DPS
+        not (yet) known there keeps the note in processing (``consulta_nacional``)."""
+        return consulta_nacional(provider, nota, rps, emissor, self.nacional)
+
+    def cancel(self, provider: NacionalProvider, nota: Nota, chave: str, numero: str,
+               justificativa: str, emissor: Emissor) -> Outcome:
+        try:
+            pedido = evento(pedido_cancelamento(nota, chave, justificativa, emissor), chave,
+                            emissor)
+        except DpsInvalida as exc:
+            return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
+        sent = self._enviar(provider, emissor, CANCELAR, pedido, "cancelamento")
+        nacional = na_sefin(self.nacional, emissor)
+        if isinstance(sent, Outcome):
+            if sent.result == Result.UNKNOWN:
+                return provider._cancelamento_registrado(chave, numero, nacional, sent)
+            return sent
+        status, resposta, exchanges = sent
+        if resposta.erros and (resposta.falha_do_cliente or status < 500):
+            recusa = Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros))
+            if any(e.codigo == EVENTO_BLOQUEADO for e in resposta.erros):
+                return provider._cancelamento_registrado(chave, numero, nacional, recusa)
+            return recusa
+        mensagem = (f"Pedido de cancelamento recebido pelo sistema SilTecnologia (protocolo "
+                    f"{resposta.protocolo}); o evento é consultado no ambiente nacional"
+                    if resposta.protocolo else
+                    f"Resposta inesperada da autoridade (HTTP {status})")
+        return provider._cancelamento_registrado(chave, numero, nacional, Outcome(
+            Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem))
