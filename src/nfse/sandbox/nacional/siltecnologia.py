@@ -40,7 +40,7 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 SEFIN_NACIONAL = True
 """SilTecnologia's notes are queried at the national environment (ACBr:
 ``ServicosPadraoNacional``)."""
-VERSAO_SISTEMA = "SilTecnologia_sandbox"
+VERSAO_SISTEMA = "SilTecnologia_1.0"
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 Mensagens = list[tuple[str, str, str]]
 
