@@ -25,7 +25,6 @@ E0014, as the other dialects), and the HTTP status of a refusal.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -206,11 +205,6 @@ class SilTecnologia:
             return Outcome(Result.UNKNOWN, exchanges=exchanges,
                            mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
         consulta = self.query(provider, nota, rps, emissor)
-        if consulta.result == Result.AUTHORIZED and resposta.chave and \
-                consulta.chave_acesso != resposta.chave:
-            consulta = replace(consulta, result=Result.UNKNOWN, mensagem=(
-                f"O ambiente nacional respondeu a DPS com a NFS-e {consulta.chave_acesso}, "
-                f"não com a {resposta.chave} que o sistema SilTecnologia atribuiu"))
         return recebida(consulta, exchanges, resposta.erros, aviso,
                         JA_EMITIDA if duplicada else RECEBIDA.format(
                             protocolo=resposta.protocolo, chave=resposta.chave))
