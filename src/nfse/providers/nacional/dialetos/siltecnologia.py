@@ -41,18 +41,15 @@ from nfse.providers.nacional.dialetos.comum import (
     na_sefin,
     recebida,
 )
-from nfse.providers.nacional.dps import NS, VER_APLIC, DpsInvalida
-from nfse.providers.nacional.evento import CANCELAMENTO, pedido_cancelamento
+from nfse.providers.nacional.dps import DpsInvalida
+from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.nfse_emitente import (
-    AMBIENTE_GERADOR,
     endereco_incompleto,
+    evento_do_emitente,
     gerar_nfse,
-    sem_assinatura,
 )
 from nfse.providers.nacional.parametros import Servico, servico_municipal
 from nfse.xml import seguro
-from nfse.xml.sign import sign
-from nfse.xml.validate import nacional_schema_dir, validate
 
 if TYPE_CHECKING:
     from nfse.model.nota import Nota
@@ -120,24 +117,9 @@ class Resposta(RespostaSoap):
 
 
 def evento(pedido: bytes, chave: str, emissor: Emissor) -> etree._Element:
-    """SilTecnologia's cancellation: the national ``evento`` around the request (its
-    Signature left out), ``infEvento`` signed by the emitter, checked against the official
-    ``evento_v1.01.xsd``."""
-    pedido_sem = sem_assinatura(pedido)
-    dh_evento = pedido_sem.findtext(f"{{{NS}}}infPedReg/{{{NS}}}dhEvento") or ""
-    raiz = etree.Element(f"{{{NS}}}evento", nsmap={None: NS}, versao="1.01")
-    ident = f"EVT{chave}{CANCELAMENTO}001"
-    info = etree.SubElement(raiz, f"{{{NS}}}infEvento", Id=ident)
-    for tag, texto in (("verAplic", VER_APLIC), ("ambGer", AMBIENTE_GERADOR),
-                       ("nSeqEvento", "001"), ("dhProc", dh_evento), ("nDFSe", "1")):
-        etree.SubElement(info, f"{{{NS}}}{tag}").text = texto
-    info.append(pedido_sem)
-    sign(raiz, ident, emissor.a1)
-    problemas = validate(raiz, nacional_schema_dir() / "evento_v1.01.xsd")
-    if problemas:
-        raise DpsInvalida("evento de cancelamento fora do leiaute oficial: "
-                          + "; ".join(problemas[:5]))
-    return raiz
+    """SilTecnologia's cancellation (ACBr ``PrepararEnviarEvento``): ``versao`` 1.01, ambGer
+    1, nSeqEvento 001, nDFSe 1."""
+    return evento_do_emitente(pedido, chave, emissor)
 
 
 def sem_endereco(faltam: list[str]) -> Outcome:
