@@ -21,6 +21,7 @@ from nfse.municipios import routing
 from nfse.providers.base import Emissor, Result, Rps
 from nfse.providers.nacional.chave import chave_valida
 from nfse.providers.nacional.dialetos import siltecnologia as sil
+from nfse.providers.nacional.dialetos.comum import ENDERECO_AUSENTE
 from nfse.providers.nacional.dps import build_dps
 from nfse.providers.nacional.nfse_emitente import gerar_nfse
 from nfse.providers.registry import get_provider
@@ -106,7 +107,7 @@ def test_a_company_without_its_address_is_told_what_to_register() -> None:
     saida = sil.SilTecnologia({}).emit(get_provider("nacional"), nota, Rps("1", 1),
                                        _emissor(endereco=replace(ENDERECO, numero=None)))
     assert saida.result == Result.REJECTED and not saida.exchanges
-    assert saida.erros[0].codigo == sil.ENDERECO_AUSENTE
+    assert saida.erros[0].codigo == ENDERECO_AUSENTE
     assert "numero" in saida.erros[0].mensagem and "PUT /v2/empresas" in saida.erros[0].correcao
 
 

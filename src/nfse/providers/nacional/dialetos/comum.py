@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from nfse.providers.base import (
@@ -21,6 +22,7 @@ from nfse.providers.base import (
     falha_de_envio,
 )
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
+from nfse.providers.nacional.parametros import Servico, servico_municipal
 from nfse.providers.transport import Answer, NotSent, Refused, Unknown
 
 if TYPE_CHECKING:
@@ -145,3 +147,29 @@ def recebida(consulta: Outcome, exchanges: tuple[Exchange, ...], erros: list[Err
                        mensagem=consulta.mensagem or aviso)
     return Outcome(Result.UNKNOWN, exchanges=exchanges + consulta.exchanges,
                    erros=tuple(erros), mensagem=mensagem)
+
+
+ENDERECO_AUSENTE = "endereco_empresa_ausente"
+
+
+def sem_endereco(faltam: list[str]) -> Outcome:
+    """The refusal of a note whose company lacks the address the ``emit`` group of the NFS-e
+    the emitter builds needs (``nfse_emitente``: SilTecnologia, Citta)."""
+    return Outcome(Result.REJECTED, erros=(Erro(
+        ENDERECO_AUSENTE,
+        "O sistema da prefeitura recebe a NFS-e montada pelo emitente, que leva o endereço "
+        "cadastrado do prestador, e a empresa não o tem completo (falta: "
+        + ", ".join(faltam) + ")",
+        "Informe logradouro, numero, bairro e cep da empresa em PUT /v2/empresas/ID"),),)
+
+
+def aliquota_do_servico(provider: NacionalProvider, nota: Nota, emissor: Emissor
+                        ) -> Decimal | None:
+    """The rate of the NFS-e the emitter builds when its DPS has no pAliq: the note's, else
+    the municipality's for the service in the ADN parameters (when they are consulted)."""
+    if nota.servico.aliquota or not emissor.parametros_url:
+        return nota.servico.aliquota
+    achado = provider.parametros.servico(nota.prestador.codigo_municipio,
+                                         servico_municipal(nota),
+                                         nota.data_competencia.isoformat(), emissor)
+    return achado.aliquota if isinstance(achado, Servico) else None

@@ -25,7 +25,6 @@ E0014, as the other dialects), and the HTTP status of a refusal.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -35,11 +34,13 @@ from nfse.providers.nacional.dialetos.betha import Resposta as RespostaSoap
 from nfse.providers.nacional.dialetos.comum import (
     DUPLICADA,
     JA_EMITIDA,
+    aliquota_do_servico,
     chamar,
     consulta_nacional,
     documento,
     na_sefin,
     recebida,
+    sem_endereco,
 )
 from nfse.providers.nacional.dps import DpsInvalida
 from nfse.providers.nacional.evento import pedido_cancelamento
@@ -48,7 +49,6 @@ from nfse.providers.nacional.nfse_emitente import (
     evento_do_emitente,
     gerar_nfse,
 )
-from nfse.providers.nacional.parametros import Servico, servico_municipal
 from nfse.xml import seguro
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 EMISSAO = "NotaFiscalNacionalGerar"
 CANCELAR = "NotaFiscalNacionalCancelar"
 EVENTO_BLOQUEADO = "E0840"
-ENDERECO_AUSENTE = "endereco_empresa_ausente"
 RECEBIDA = ("NFS-e recebida pelo sistema SilTecnologia (protocolo {protocolo}, chave {chave}); "
             "a nota é consultada no ambiente nacional")
 
@@ -122,16 +121,6 @@ def evento(pedido: bytes, chave: str, emissor: Emissor) -> etree._Element:
     return evento_do_emitente(pedido, chave, emissor)
 
 
-def sem_endereco(faltam: list[str]) -> Outcome:
-    """The refusal of a note whose company lacks the address the NFS-e's ``emit`` needs."""
-    return Outcome(Result.REJECTED, erros=(Erro(
-        ENDERECO_AUSENTE,
-        "O sistema da prefeitura (SilTecnologia) recebe a NFS-e montada pelo emitente, que "
-        "leva o endereço cadastrado do prestador, e a empresa não o tem completo (falta: "
-        + ", ".join(faltam) + ")",
-        "Informe logradouro, numero, bairro e cep da empresa em PUT /v2/empresas/ID"),),)
-
-
 class SilTecnologia:
     def __init__(self, nacional: dict[str, tuple[str, str | None]]):
         self.nacional = nacional
@@ -150,17 +139,6 @@ class SilTecnologia:
         answer, exchanges = sent
         return answer.status, Resposta(answer.body), exchanges
 
-    @staticmethod
-    def _aliquota(provider: NacionalProvider, nota: Nota, emissor: Emissor) -> Decimal | None:
-        """The rate of a DPS without pAliq: the note's, else the municipality's for the
-        service in the ADN parameters (when they are consulted)."""
-        if nota.servico.aliquota or not emissor.parametros_url:
-            return nota.servico.aliquota
-        achado = provider.parametros.servico(nota.prestador.codigo_municipio,
-                                             servico_municipal(nota),
-                                             nota.data_competencia.isoformat(), emissor)
-        return achado.aliquota if isinstance(achado, Servico) else None
-
     def emit(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
              ) -> Outcome:
         faltam = endereco_incompleto(emissor.endereco)
@@ -171,7 +149,7 @@ class SilTecnologia:
             return feito
         xml, aviso = feito
         try:
-            _, nfse = gerar_nfse(xml, nota, emissor, self._aliquota(provider, nota, emissor))
+            _, nfse = gerar_nfse(xml, nota, emissor, aliquota_do_servico(provider, nota, emissor))
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),),
                            mensagem=aviso)
