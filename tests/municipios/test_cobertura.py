@@ -49,6 +49,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
     assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
     assert _linha(saida, "SilTecnologia")[1:5] == ["9", "8", "2,964,090", "2,849,008"]
+    # Citta, the same kind of note in its own lot: the 5 of its 22 cities with a production
+    # address
+    assert _linha(saida, "Citta")[1:5] == ["22", "5", "66,655", "21,202"]
     # ABase and ModernizacaoPublica too, with the company's municipal credentials: ABase's one
     # address serves its 34 cities; ModernizacaoPublica's 2 with a production address
     # (Belford Roxo, Magé)
@@ -116,8 +119,8 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Giap WSNfsesPrf")[1:3] == ["1", "0"]
     # SigISSWeb's own REST layout at each city's ws<cidade>.sigissweb.com
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,844"]
-    assert "população atendida: 173,128,938 de 212,589,522 (81.4 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,849"]
+    assert "população atendida: 173,150,140 de 212,589,522 (81.4 %)" in saida
 
 
 CUBATAO = 115_082
