@@ -32,6 +32,7 @@ from lxml import etree
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional import respostas
 from nfse.providers.nacional.dialetos.comum import (
+    EVENTO_BLOQUEADO,
     aliquota_do_servico,
     chamar,
     consulta_nacional,
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 
 LOTE = "LoteXmlGZipB64"
 EVENTOS = "eventos"
-EVENTO_BLOQUEADO = "E0840"
 
 
 def evento(pedido: bytes, chave: str, emissor: Emissor) -> bytes:

@@ -32,14 +32,13 @@ from lxml import etree
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional.dialetos.betha import Resposta as RespostaSoap
 from nfse.providers.nacional.dialetos.comum import (
-    DUPLICADA,
-    JA_EMITIDA,
     aliquota_do_servico,
+    apos_pedido_de_cancelamento,
+    apos_recepcao,
     chamar,
     consulta_nacional,
     documento,
     na_sefin,
-    recebida,
     sem_endereco,
 )
 from nfse.providers.nacional.dps import DpsInvalida
@@ -59,7 +58,6 @@ NS_SIL = "http://webservices.sil.com/"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 EMISSAO = "NotaFiscalNacionalGerar"
 CANCELAR = "NotaFiscalNacionalCancelar"
-EVENTO_BLOQUEADO = "E0840"
 RECEBIDA = ("NFS-e recebida pelo sistema SilTecnologia (protocolo {protocolo}, chave {chave}); "
             "a nota é consultada no ambiente nacional")
 
@@ -157,17 +155,10 @@ class SilTecnologia:
         if isinstance(sent, Outcome):
             return sent
         status, resposta, exchanges = sent
-        duplicada = any(e.codigo == DUPLICADA for e in resposta.erros)
-        if resposta.erros and not duplicada and (resposta.falha_do_cliente or status < 500):
-            return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros),
-                           mensagem=aviso)
-        if not (resposta.chave or resposta.protocolo) and not duplicada:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
-        consulta = self.query(provider, nota, rps, emissor)
-        return recebida(consulta, exchanges, resposta.erros, aviso,
-                        JA_EMITIDA if duplicada else RECEBIDA.format(
-                            protocolo=resposta.protocolo, chave=resposta.chave))
+        return apos_recepcao(
+            status, resposta, bool(resposta.chave or resposta.protocolo), exchanges, aviso,
+            lambda: self.query(provider, nota, rps, emissor),
+            RECEBIDA.format(protocolo=resposta.protocolo, chave=resposta.chave))
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:
@@ -183,20 +174,6 @@ class SilTecnologia:
         except DpsInvalida as exc:
             return Outcome(Result.REJECTED, erros=(Erro("requisicao_invalida", str(exc)),))
         sent = self._enviar(provider, emissor, CANCELAR, pedido, "cancelamento")
-        nacional = na_sefin(self.nacional, emissor)
-        if isinstance(sent, Outcome):
-            if sent.result == Result.UNKNOWN:
-                return provider._cancelamento_registrado(chave, numero, nacional, sent)
-            return sent
-        status, resposta, exchanges = sent
-        if resposta.erros and (resposta.falha_do_cliente or status < 500):
-            recusa = Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros))
-            if any(e.codigo == EVENTO_BLOQUEADO for e in resposta.erros):
-                return provider._cancelamento_registrado(chave, numero, nacional, recusa)
-            return recusa
-        mensagem = (f"Pedido de cancelamento recebido pelo sistema SilTecnologia (protocolo "
-                    f"{resposta.protocolo}); o evento é consultado no ambiente nacional"
-                    if resposta.protocolo else
-                    f"Resposta inesperada da autoridade (HTTP {status})")
-        return provider._cancelamento_registrado(chave, numero, nacional, Outcome(
-            Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem))
+        return apos_pedido_de_cancelamento(provider, chave, numero,
+                                           na_sefin(self.nacional, emissor), "SilTecnologia",
+                                           sent)
