@@ -89,8 +89,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "versao_layout": ("2.04", "2.03", "2.02", "2.01", "2.00"),
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
-    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
-                "siltecnologia", "citta"),
+    "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan"),
     "credencial": ("", "token_url", "ws_security", "basic"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
@@ -100,6 +99,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
 }
+_ESCOLHAS["dialeto"] += ("siltecnologia", "citta")  # the emitter's NFS-e (siltecnologia.md)
 _TEXTOS = ("namespace_servico", "xsd_dir")
 _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homologacao",
                   "namespace_documentos", "namespace_tipos", "namespace_cabecalho",

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from nfse.certs.a1 import A1
 from nfse.model.errors import Problema
-from nfse.model.nota import Endereco, Nota
+from nfse.model.nota import Nota
 from nfse.providers.transport import NotSent, Refused, Unknown
 
 if TYPE_CHECKING:
     from nfse.config import Settings
+    from nfse.model.nota import Endereco
     from nfse.municipios.provedores import Rota
 
 
