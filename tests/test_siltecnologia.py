@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -181,13 +180,10 @@ def test_the_sandbox_refuses_a_note_changed_after_its_signature(
 
 
 def test_the_sandbox_refuses_a_number_the_emitter_chose(sistema: NacionalSandbox) -> None:
-    corpo = nota_exemplo()
-    nota, emissor = parse_nfse(corpo), _emissor()
-    _, xml = gerar_nfse(build_dps(nota, Rps("1", 42), emissor), nota, emissor, None)
-    nfse = etree.fromstring(xml)
+    _, nfse = _nfse()
     nfse.find("n:infNFSe/n:nNFSe", N).text = "42"
     nfse.remove(nfse.find(f"{DSIG}Signature"))
-    sign(nfse, nfse[0].get("Id"), emissor.a1)
+    sign(nfse, nfse[0].get("Id"), dps_nacional.EMITENTE)  # signed again: only the number
     assert _codigos(sandbox_sil.receber_nfse(sistema, nfse, CNPJ)) == ["S0002"]
 
 
@@ -259,5 +255,4 @@ def test_the_rate_of_the_note_when_the_dps_has_none() -> None:
     aliquota gives the ISS of the NFS-e."""
     _, nfse = _nfse(aliquota="2.00")
     assert nfse.find("n:infNFSe/n:DPS/n:infDPS/n:valores/n:trib/n:tribMun/n:pAliq", N) is None
-    assert nfse.findtext("n:infNFSe/n:valores/n:vISSQN", namespaces=N) == str(
-        Decimal("0.02"))
+    assert nfse.findtext("n:infNFSe/n:valores/n:vISSQN", namespaces=N) == "0.02"
