@@ -132,8 +132,8 @@ def test_unsupported_municipalities_are_reported_honestly(api: TestClient) -> No
     assert mg["nfse_habilitada"] is False and mg["provedor_nfse"] is None
     assert mg["sistema_nfse"] == "Horus"
     assert "Horus" in mg["motivo_nfse"] and "não atende" in mg["motivo_nfse"]
-    # Franca: the national DPS at SilTecnologia's address, which we do not know for
-    # produção; the test company's token is homologação, served by the national test address
+    # Franca: SilTecnologia, served in produção at its own address (the emitter's NFS-e);
+    # the test company's token is homologação, served by the national test address
     franca = api.get("/v2/municipios/3516200").json()
     assert franca["nfse_habilitada"] is True and franca["provedor_nfse"] == "nacional"
     assert franca["sistema_nfse"] == "SilTecnologia" and franca["motivo_nfse"] is None

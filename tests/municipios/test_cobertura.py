@@ -44,10 +44,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "SimplISS")[1:3] == ["20", "16"]
     # Betha and Pronim take the national DPS in their own dialects (docs/dps-municipal.md):
     # every city (Betha's one address, Pronim's in enderecos.csv); SilTecnologia takes an
-    # NFS-e built by the emitter, not the DPS: not served in produção
+    # NFS-e built by the emitter around the DPS (docs/siltecnologia.md): its 8 cities with an
+    # https production address (Cubatão publishes plain http)
     assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
     assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
-    assert _linha(saida, "SilTecnologia")[1:3] == ["9", "0"]
+    assert _linha(saida, "SilTecnologia")[1:5] == ["9", "8", "2,964,090", "2,849,008"]
+    # Citta, the same kind of note in its own lot: the 5 of its 22 cities with a production
+    # address
+    assert _linha(saida, "Citta")[1:5] == ["22", "5", "66,655", "21,202"]
     # ABase and ModernizacaoPublica too, with the company's municipal credentials: ABase's one
     # address serves its 34 cities; ModernizacaoPublica's 2 with a production address
     # (Belford Roxo, Magé)
@@ -143,12 +147,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,954"]
-    assert "população atendida: 177,092,978 de 212,589,522 (83.3 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,967"]
+    assert "população atendida: 179,963,188 de 212,589,522 (84.7 %)" in saida
 
 
-SILTECNOLOGIA = 2_964_090
-"""The people of SilTecnologia's 9 own-emitter cities."""
+
+CUBATAO = 115_082
+"""The people of the one SilTecnologia city the shipped registry does not serve in produção
+(its published address is plain http)."""
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,9 +172,9 @@ def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _linha(result.output, "ISSSaoPaulo")[1:3] == ["1", "1"]
     assert _linha(result.output, "SilTecnologia")[1:3] == ["9", "9"]
     total, _ = cobertura()
-    # São Paulo (already served) and every SilTecnologia city (the operator's address) on
-    # top of the shipped registry
-    assert total.populacao_atendida == embarcado.populacao_atendida + SILTECNOLOGIA
+    # São Paulo (already served) and the SilTecnologia city the shipped registry leaves out
+    # (the operator's address for the system; the others keep their own) on top of it
+    assert total.populacao_atendida == embarcado.populacao_atendida + CUBATAO
 
 
 def test_homologacao_counts_systems_without_a_production_address() -> None:

@@ -25,6 +25,7 @@ from tests.support import CNPJ, Gateway, nota_exemplo
 
 CAMPINA_VERDE = "3111101"  # own emitter (Horus), not served
 FRANCA = "3516200"
+CUBATAO = "3513504"  # SilTecnologia with a plain http production address only
 LOGIN, SENHA = "usuario-da-empresa", "senha-ou-chave-da-empresa"
 
 
@@ -71,12 +72,12 @@ def _token_producao(gateway: Gateway) -> str:
 def test_a_municipal_system_without_a_production_address_is_refused_in_producao(
         gateway: Gateway) -> None:
     token = _token_producao(gateway)
-    answer = gateway.client.post("/v2/nfse?ref=franca-producao", json=_nota(FRANCA),
+    answer = gateway.client.post("/v2/nfse?ref=cubatao-producao", json=_nota(CUBATAO),
                                  auth=(token, ""))
     assert answer.status_code == 400
-    assert "Franca/SP" in answer.json()["mensagem"]
+    assert "Cubatão/SP" in answer.json()["mensagem"]
     assert "SilTecnologia" in answer.json()["mensagem"]
-    municipio = gateway.client.get(f"/v2/municipios/{FRANCA}", auth=(token, "")).json()
+    municipio = gateway.client.get(f"/v2/municipios/{CUBATAO}", auth=(token, "")).json()
     assert municipio["nfse_habilitada"] is False and "SilTecnologia" in municipio["motivo_nfse"]
 
 

@@ -15,7 +15,8 @@ from nfse.municipios import provedores, registry, routing, servicos
 
 SERTAOZINHO = "3551702"  # national emitter since 2025-10-01
 CACERES = "5102504"  # RLZ on the ABRASF reference WSDL
-FRANCA = "3516200"  # SilTecnologia: the national DPS at its own address
+FRANCA = "3516200"  # SilTecnologia: the emitter's NFS-e at its own address
+CUBATAO = "3513504"  # SilTecnologia, a plain http production address only
 CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
 SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), served by the paulistana provider
 CAMPINA_VERDE = "3111101"  # own emitter (Horus), not served
@@ -98,16 +99,17 @@ def test_national_dps_at_the_municipal_systems_address() -> None:
     assert blumenau.url("homologacao") == "https://producaorestrita.simplissweb.com.br"
     assert blumenau.problema("producao") is None
 
-    franca = routing.rota(FRANCA)
-    assert (franca.provedor, franca.sistema, franca.dps_municipal) == (
+    cubatao = routing.rota(CUBATAO)
+    assert (cubatao.provedor, cubatao.sistema, cubatao.dps_municipal) == (
         "nacional", "SilTecnologia", True)
-    # SilTecnologia takes the DPS over SOAP, not the Sefin's API: its addresses in
-    # enderecos.csv are not taken, so homologação only (at the national test environment)
-    assert franca.url("producao") is None and franca.url("homologacao") is None
-    assert franca.problema("homologacao") is None
-    assert "SilTecnologia" in routing.nao_atendido(FRANCA, "producao")
-    assert "Franca/SP" in routing.nao_atendido(FRANCA, "producao")
-    assert routing.flags(FRANCA)["provedor_nfse"] == "nacional"
+    # SilTecnologia's production addresses are given per city (sistemas/siltecnologia.toml);
+    # Cubatão publishes only a plain http one: homologação only (at the national test
+    # environment)
+    assert cubatao.url("producao") is None and cubatao.url("homologacao") is None
+    assert cubatao.problema("homologacao") is None
+    assert "SilTecnologia" in routing.nao_atendido(CUBATAO, "producao")
+    assert "Cubatão/SP" in routing.nao_atendido(CUBATAO, "producao")
+    assert routing.flags(CUBATAO)["provedor_nfse"] == "nacional"
 
 
 def test_shipped_file_routes_real_abrasf_municipalities() -> None:

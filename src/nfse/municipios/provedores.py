@@ -90,7 +90,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
-                "coplan"),
+                "coplan", "siltecnologia", "citta"),
     "credencial": ("", "token_url", "ws_security", "basic", "token_gerado"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
@@ -100,10 +100,9 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
                    "tiplan"),
-    "leiaute_proprio": ("", "elotech", "megasoft"),
+    "leiaute_proprio": ("", "elotech", "megasoft", "centi"),
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
-_ESCOLHAS["leiaute_proprio"] += ("centi",)  # nfse.providers.abrasf.centi
 _TEXTOS = ("namespace_servico", "xsd_dir",
            "unidade_gestora",  # agili: the Prefeitura's CNPJ
            "id_entidade")  # equiplano: its number for the city

@@ -24,6 +24,7 @@ from nfse.providers.transport import Answer, NotSent, Refused, Transport, Unknow
 
 if TYPE_CHECKING:
     from nfse.config import Settings
+    from nfse.model.nota import Endereco
     from nfse.municipios.provedores import Rota
 
 
@@ -198,6 +199,11 @@ class Emissor:
     true (IPM authenticates by them), or a function of the municipality's options saying
     whether its system asks them (abrasf: Tributus, Saatri); None: not registered or not
     asked for."""
+    endereco: Endereco | None = None
+    """The company's registered address (``PUT /v2/empresas/ID``: logradouro, numero,
+    complemento, bairro, cep, uf), given only to a provider that declares ``usa_endereco``
+    true for the municipality's options (a system that takes an NFS-e the emitter builds,
+    whose ``emit`` group carries it: SilTecnologia); None: not asked for."""
 
 
 @dataclass(frozen=True)

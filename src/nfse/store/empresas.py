@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert,
 
 from nfse.certs.a1 import A1, load_pfx
 from nfse.certs.secrets import SecretBox, hash_token
+from nfse.model.nota import Endereco
 from nfse.store.clock import aware, now
 from nfse.store.tables import empresas, tokens
 
@@ -99,6 +100,18 @@ def credenciais_prefeitura(conn: Connection, box: SecretBox, empresa_id: int
         return None, None
     senha = box.open(row.senha_responsavel).decode() if row.senha_responsavel else None
     return row.login_responsavel or None, senha
+
+
+def endereco(conn: Connection, empresa_id: int) -> Endereco:
+    """The company's registered address (fields not registered are None)."""
+    row = conn.execute(select(
+        empresas.c.logradouro, empresas.c.numero, empresas.c.complemento, empresas.c.bairro,
+        empresas.c.cep, empresas.c.uf, empresas.c.codigo_municipio)
+        .where(empresas.c.id == empresa_id)).one()
+    return Endereco(logradouro=row.logradouro or None, numero=row.numero or None,
+                    complemento=row.complemento or None, bairro=row.bairro or None,
+                    cep=row.cep or None, uf=row.uf or None,
+                    codigo_municipio=row.codigo_municipio)
 
 
 def smtp(conn: Connection, box: SecretBox, empresa_id: int) -> dict[str, Any] | None:

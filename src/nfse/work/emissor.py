@@ -76,6 +76,11 @@ class EmissorFactory:
         if usa_credenciais:
             with self._engine.connect() as conn:  # read each time: a PUT may change them
                 login, senha = empresas.credenciais_prefeitura(conn, self._box, empresa.id)
+        endereco = None
+        usa_endereco = getattr(get_provider(provider), "usa_endereco", None)
+        if callable(usa_endereco) and usa_endereco(opcoes or {}):
+            with self._engine.connect() as conn:  # read each time: a PUT may change it
+                endereco = empresas.endereco(conn, empresa.id)
         return Emissor(
             a1=self._load_a1(empresa),
             ambiente=ambiente,
@@ -89,6 +94,7 @@ class EmissorFactory:
             opcoes=opcoes,
             login=login,
             senha=senha,
+            endereco=endereco,
         )
 
 

@@ -26,7 +26,7 @@ from nfse.providers.base import (
     falha_de_envio,
 )
 from nfse.providers.nacional import dps, respostas
-from nfse.providers.nacional.dialetos import COM_CREDENCIAIS, dialeto_de
+from nfse.providers.nacional.dialetos import COM_CREDENCIAIS, COM_ENDERECO, dialeto_de
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
 from nfse.providers.nacional.evento import pedido_cancelamento
 from nfse.providers.nacional.parametros import Parametros, servico_municipal
@@ -100,6 +100,11 @@ class NacionalProvider:
         """Whether the profile's dialect authenticates the company by its credentials at the
         municipal system (``Emissor.login``/``senha``) besides the certificate."""
         return opcoes.get("dialeto") in COM_CREDENCIAIS
+
+    def usa_endereco(self, opcoes: Mapping[str, Any]) -> bool:
+        """Whether the profile's dialect needs the company's registered address
+        (``Emissor.endereco``): its system takes an NFS-e the emitter builds."""
+        return opcoes.get("dialeto") in COM_ENDERECO
 
     def address(self, rota: Rota, ambiente: str, settings: Settings) -> Address:
         """The Sefin Nacional (``NFSE_NACIONAL_URL_*``); the national DPS at a municipal

@@ -2,9 +2,10 @@
 required and must be trusted), HTTP/1.1, JSON, the Sefin's routes under ``/SefinNacional``
 (or another base path: a municipal system that takes the national DPS serves the same routes
 under its own, ``/sefinnacional`` or the root; or, with ``dialeto``, the municipal system's own
-routes and envelope: ``pronim``, ``betha``, ``tiplan``, ``coplan``, ``abase``, ``modernizacao``, the
-last two behind the company's credentials, ``aceitar``), plus ``/_sandbox/emitidas`` and
-``/_sandbox/faults`` for tests."""
+routes and envelope: ``pronim``, ``betha``, ``tiplan``, ``coplan``, ``abase``,
+``modernizacao``, the last two behind the company's credentials, ``aceitar``;
+``siltecnologia``, ``citta``), plus ``/_sandbox/emitidas`` and ``/_sandbox/faults`` for
+tests."""
 
 from __future__ import annotations
 
@@ -21,7 +22,16 @@ from urllib.parse import parse_qs, urlsplit
 from nfse.certs.a1 import A1
 from nfse.sandbox.faults import FAULTS, Latencia, parse_faults
 from nfse.sandbox.https import HttpsSandbox, SandboxHandler
-from nfse.sandbox.nacional import abase, betha, coplan, modernizacao, pronim, tiplan
+from nfse.sandbox.nacional import (
+    abase,
+    betha,
+    citta,
+    coplan,
+    modernizacao,
+    pronim,
+    siltecnologia,
+    tiplan,
+)
 from nfse.sandbox.nacional.distribuicao import Distribuicao
 from nfse.sandbox.nacional.parametrizacao import Parametrizacao
 from nfse.sandbox.nacional.sefin import Sefin, certificado_vencido, sem_certificado
@@ -37,7 +47,8 @@ _SEM_CONFERIR_VALIDADE = ssl.VerifyFlags(0x200000)
 completes the handshake, so the Sefin can answer E1203 for it."""
 DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha, "abase": abase,
                             "modernizacao": modernizacao, "tiplan": tiplan,
-                            "coplan": coplan}
+                            "coplan": coplan, "siltecnologia": siltecnologia,
+                            "citta": citta}
 """The municipal dialects the sandbox plays (``NacionalSandbox(..., dialeto="pronim")``)."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 

@@ -41,21 +41,28 @@ class Dialeto(Protocol):
 def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]:
     from nfse.providers.nacional.dialetos.abase import ABase
     from nfse.providers.nacional.dialetos.betha import Betha
+    from nfse.providers.nacional.dialetos.citta import Citta
     from nfse.providers.nacional.dialetos.coplan import Coplan
     from nfse.providers.nacional.dialetos.modernizacao import Modernizacao
     from nfse.providers.nacional.dialetos.pronim import Pronim
+    from nfse.providers.nacional.dialetos.siltecnologia import SilTecnologia
     from nfse.providers.nacional.dialetos.tiplan import Tiplan
 
     return {"pronim": Pronim(), "betha": Betha(nacional), "abase": ABase(nacional),
             "modernizacao": Modernizacao(nacional), "tiplan": Tiplan(nacional),
-            "coplan": Coplan(nacional)}
+            "coplan": Coplan(nacional), "siltecnologia": SilTecnologia(nacional),
+            "citta": Citta(nacional)}
 
 
-NOMES = (SEFIN, "pronim", "betha", "abase", "modernizacao", "tiplan", "coplan")
+NOMES = (SEFIN, "pronim", "betha", "abase", "modernizacao", "tiplan", "coplan",
+         "siltecnologia", "citta")
 """The values of the profile option ``dialeto`` (``provedores._ESCOLHAS`` lists the same)."""
 COM_CREDENCIAIS = frozenset({"abase", "modernizacao"})
 """The dialects whose system authenticates the company by its own credentials
 (``login_responsavel``/``senha_responsavel``, ``Emissor.login``/``senha``)."""
+COM_ENDERECO = frozenset({"siltecnologia", "citta"})
+"""The dialects whose system takes an NFS-e the emitter builds, whose ``emit`` group carries
+the company's registered address (``Emissor.endereco``)."""
 
 
 def dialeto_de(nota: Nota, emissor: Emissor, nacional: dict[str, tuple[str, str | None]]

@@ -28,12 +28,12 @@ from lxml import etree
 
 from nfse.providers.base import Emissor, Erro, Exchange, Outcome, Result, Rps
 from nfse.providers.nacional.dialetos.comum import (
-    JA_EMITIDA,
+    apos_pedido_de_cancelamento,
+    apos_recepcao,
     chamar,
     consulta_nacional,
     documento,
     na_sefin,
-    recebida,
 )
 from nfse.providers.nacional.dps import NS as NS_NACIONAL
 from nfse.providers.nacional.dps import DpsInvalida
@@ -50,9 +50,6 @@ ACAO = "http://www.betha.com.br/e-nota-dps-service/"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 ASSINATURA = "sha256"
-DUPLICADA = "E0014"
-"""The DPS's id was already received (the Sefin's code, which the sandbox answers; Betha's
-own code for it is not published): the note is asked of the national environment."""
 AVISO = "L000"
 """A message whose code contains it is a notice (ACBr: ``VerificarAlerta``)."""
 RECEBIDA = ("DPS recebida pelo sistema Betha (protocolo {protocolo}); a NFS-e é consultada "
@@ -197,17 +194,9 @@ class Betha:
         if isinstance(sent, Outcome):
             return sent
         status, resposta, exchanges = sent
-        duplicada = any(e.codigo == DUPLICADA for e in resposta.erros)
-        if resposta.erros and not duplicada and (resposta.falha_do_cliente or status < 500):
-            return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros),
-                           mensagem=aviso)
-        if not resposta.protocolo and not duplicada:
-            return Outcome(Result.UNKNOWN, exchanges=exchanges,
-                           mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
-        consulta = self.query(provider, nota, rps, emissor)
-        return recebida(consulta, exchanges, resposta.erros, aviso,
-                        RECEBIDA.format(protocolo=resposta.protocolo) if not duplicada
-                        else JA_EMITIDA)
+        return apos_recepcao(status, resposta, bool(resposta.protocolo), exchanges, aviso,
+                             lambda: self.query(provider, nota, rps, emissor),
+                             RECEBIDA.format(protocolo=resposta.protocolo))
 
     def query(self, provider: NacionalProvider, nota: Nota, rps: Rps, emissor: Emissor
               ) -> Outcome:
@@ -224,17 +213,5 @@ class Betha:
         sent = self._enviar(provider, emissor, "RecepcionarEventoCancelamentoEnvio",
                             "RecepcionarEventoCancelamentoEnvio",
                             evento_betha(pedido, emissor), "cancelamento")
-        nacional = na_sefin(self.nacional, emissor)
-        if isinstance(sent, Outcome):
-            if sent.result == Result.UNKNOWN:
-                return provider._cancelamento_registrado(chave, numero, nacional, sent)
-            return sent
-        status, resposta, exchanges = sent
-        if resposta.erros and (resposta.falha_do_cliente or status < 500):
-            return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros))
-        mensagem = (f"Pedido de cancelamento recebido pelo sistema Betha (protocolo "
-                    f"{resposta.protocolo}); o evento é consultado no ambiente nacional"
-                    if resposta.protocolo else
-                    f"Resposta inesperada da autoridade (HTTP {status})")
-        return provider._cancelamento_registrado(chave, numero, nacional, Outcome(
-            Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem))
+        return apos_pedido_de_cancelamento(provider, chave, numero,
+                                           na_sefin(self.nacional, emissor), "Betha", sent)

@@ -4,8 +4,10 @@ and failure handling (``NacionalProvider``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nfse.providers.base import (
     RECUSA_DE_CREDENCIAIS,
@@ -21,6 +23,7 @@ from nfse.providers.base import (
     falha_de_envio,
 )
 from nfse.providers.nacional.dps import DpsInvalida, build_dps, dps_id
+from nfse.providers.nacional.parametros import Servico, servico_municipal
 from nfse.providers.transport import Answer, NotSent, Refused, Unknown
 
 if TYPE_CHECKING:
@@ -145,3 +148,88 @@ def recebida(consulta: Outcome, exchanges: tuple[Exchange, ...], erros: list[Err
                        mensagem=consulta.mensagem or aviso)
     return Outcome(Result.UNKNOWN, exchanges=exchanges + consulta.exchanges,
                    erros=tuple(erros), mensagem=mensagem)
+
+
+ENDERECO_AUSENTE = "endereco_empresa_ausente"
+
+
+def sem_endereco(faltam: list[str]) -> Outcome:
+    """The refusal of a note whose company lacks the address the ``emit`` group of the NFS-e
+    the emitter builds needs (``nfse_emitente``: SilTecnologia, Citta)."""
+    return Outcome(Result.REJECTED, erros=(Erro(
+        ENDERECO_AUSENTE,
+        "O sistema da prefeitura recebe a NFS-e montada pelo emitente, que leva o endereço "
+        "cadastrado do prestador, e a empresa não o tem completo (falta: "
+        + ", ".join(faltam) + ")",
+        "Informe logradouro, numero, bairro e cep da empresa em PUT /v2/empresas/ID"),),)
+
+
+def aliquota_do_servico(provider: NacionalProvider, nota: Nota, emissor: Emissor
+                        ) -> Decimal | None:
+    """The rate of the NFS-e the emitter builds when its DPS has no pAliq: the note's, else
+    the municipality's for the service in the ADN parameters (when they are consulted)."""
+    if nota.servico.aliquota or not emissor.parametros_url:
+        return nota.servico.aliquota
+    achado = provider.parametros.servico(nota.prestador.codigo_municipio,
+                                         servico_municipal(nota),
+                                         nota.data_competencia.isoformat(), emissor)
+    return achado.aliquota if isinstance(achado, Servico) else None
+
+
+class Recibo(Protocol):
+    """What a system's answer to a document says (``betha.Resposta`` and its kin): its
+    protocol, its errors (notices left out) and whether it is a SOAP Fault of the client."""
+
+    protocolo: str
+    erros: list[Erro]
+    falha_do_cliente: bool
+
+
+def _recusado(status: int, resposta: Recibo) -> bool:
+    return bool(resposta.erros) and (resposta.falha_do_cliente or status < 500)
+
+
+def apos_recepcao(status: int, resposta: Recibo, recebido: bool,
+                  exchanges: tuple[Exchange, ...], aviso: str | None,
+                  consultar: Callable[[], Outcome], mensagem: str) -> Outcome:
+    """The outcome of a system's answer to an emission whose note the national environment
+    serves (Betha, SilTecnologia): its errors refuse the note (a server's leave it in
+    processing); a DPS already received (E0014) or a receipt (``recebido``) is followed by
+    the query ``consultar``, answered with ``mensagem`` while the note is not found."""
+    duplicada = any(e.codigo == DUPLICADA for e in resposta.erros)
+    if _recusado(status, resposta) and not duplicada:
+        return Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros),
+                       mensagem=aviso)
+    if not recebido and not duplicada:
+        return Outcome(Result.UNKNOWN, exchanges=exchanges,
+                       mensagem=f"Resposta inesperada da autoridade (HTTP {status})")
+    return recebida(consultar(), exchanges, resposta.erros, aviso,
+                    JA_EMITIDA if duplicada else mensagem)
+
+
+EVENTO_BLOQUEADO = "E0840"
+"""The Sefin's code for a note that already has a cancellation event."""
+
+
+def apos_pedido_de_cancelamento(provider: NacionalProvider, chave: str, numero: str,
+                                nacional: Emissor, sistema: str,
+                                sent: tuple[int, Recibo, tuple[Exchange, ...]] | Outcome
+                                ) -> Outcome:
+    """The outcome of a cancellation sent to a system whose events the national environment
+    serves (``nacional``): the event read there after a receipt, a lost answer or an E0840;
+    the system's errors otherwise."""
+    if isinstance(sent, Outcome):
+        if sent.result == Result.UNKNOWN:  # the request may have arrived: ask
+            return provider._cancelamento_registrado(chave, numero, nacional, sent)
+        return sent
+    status, resposta, exchanges = sent
+    if _recusado(status, resposta):
+        recusa = Outcome(Result.REJECTED, exchanges=exchanges, erros=tuple(resposta.erros))
+        if any(e.codigo == EVENTO_BLOQUEADO for e in resposta.erros):
+            return provider._cancelamento_registrado(chave, numero, nacional, recusa)
+        return recusa
+    mensagem = (f"Pedido de cancelamento recebido pelo sistema {sistema} (protocolo "
+                f"{resposta.protocolo}); o evento é consultado no ambiente nacional"
+                if resposta.protocolo else f"Resposta inesperada da autoridade (HTTP {status})")
+    return provider._cancelamento_registrado(chave, numero, nacional, Outcome(
+        Result.UNKNOWN, exchanges=exchanges, mensagem=mensagem))
