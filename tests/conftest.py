@@ -30,6 +30,7 @@ from nfse.store.tables import metadata
 from nfse.work.worker import Worker
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, contexto_tls, empresa_teste, free_port, pasta_sandbox
+from tests.vez import turno
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -64,6 +65,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("-", "tempo por camada")
     for tier, seconds in _TIER_SECONDS.items():
         terminalreporter.write_line(f"{tier}: {seconds:.0f} s")
+
+
+@pytest.fixture(autouse=True)
+def _vez(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under ``pytest -n`` (pytest-xdist), a test marked ``sozinho`` runs while no other test
+    runs (``tests/vez.py``); autouse, so it holds its turn through its fixtures too."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    sozinho = request.node.get_closest_marker("sozinho") is not None
+    with turno(tmp_path_factory.getbasetemp().parent, sozinho):
+        yield
 
 
 class Esquemas:

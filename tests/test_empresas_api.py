@@ -127,6 +127,19 @@ def test_update_numbering_and_refusals(admin: TestClient, runtime: Runtime) -> N
     assert admin.put("/v2/empresas/9999", json={"nome": "X"}).status_code == 404
 
 
+def test_a_company_name_cannot_be_emptied(admin: TestClient) -> None:
+    """The name is required on creation and stays required: a PUT that clears it (null,
+    blank) is a 400 naming the field, never a 500, and the company keeps its name."""
+    url = f"/v2/empresas/{admin.post('/v2/empresas', json=empresa()).json()['id']}"
+    for vazio in (None, "", "   "):
+        answer = admin.put(url, json={"nome": vazio, "email": "novo@b.test"})
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["codigo"] == "requisicao_invalida"
+        assert "nome" in answer.text
+    shown = admin.get(url).json()
+    assert shown["nome"] == "OUTRA EMPRESA LTDA" and shown["email"] != "novo@b.test"
+
+
 def test_note_rules_follow_the_company(gateway: Gateway, runtime: Runtime) -> None:
     with runtime.engine.begin() as conn:
         conn.execute(update(empresas).values(

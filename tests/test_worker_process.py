@@ -15,12 +15,13 @@ import pytest
 
 from nfse.runtime import Runtime
 from nfse.sandbox.nacional import NacionalSandbox
-from nfse.store import notas
+from nfse.store import notas, workers
 from tests.support import CNPJ, empresa_teste, free_port, nota_exemplo, worker_env
 
 PG_URL = os.environ.get("NFSE_TEST_DATABASE_URL")
 
 
+@pytest.mark.sozinho
 def test_standalone_worker_authorizes_and_stops_on_sigterm(
         runtime: Runtime, sandbox: NacionalSandbox, database_url: str, tmp_path: Path) -> None:
     _, a1 = empresa_teste(runtime)
@@ -35,7 +36,7 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
         [sys.executable, "-m", "nfse.cli", "worker", "--metrics-port", str(port)], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         status = None
         while time.monotonic() < deadline:
             with runtime.engine.connect() as conn:
@@ -53,6 +54,7 @@ def test_standalone_worker_authorizes_and_stops_on_sigterm(
     assert "stopped" in output
 
 
+@pytest.mark.sozinho
 @pytest.mark.skipif(not PG_URL, reason="LISTEN/NOTIFY exists only on PostgreSQL")
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgres_notify_wakes_an_idle_worker(
@@ -65,7 +67,15 @@ def test_postgres_notify_wakes_an_idle_worker(
     proc = subprocess.Popen([sys.executable, "-m", "nfse.cli", "worker"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        time.sleep(2)  # the worker is up, found nothing, and sleeps on its 30 s poll
+        # the worker is up (its first heartbeat follows its LISTEN), found nothing, and
+        # sleeps on its 30 s poll
+        up = time.monotonic() + 60
+        while time.monotonic() < up:
+            with runtime.engine.connect() as conn:
+                if workers.heartbeats(conn):
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)
         with runtime.engine.begin() as conn:
             nota_id = notas.aceitar(conn, empresa_id=1, ambiente="homologacao", ref="n-1",
                                     requisicao=nota_exemplo(), cnpj_prestador=CNPJ,

@@ -74,6 +74,7 @@ def _emissions() -> tuple[float, float]:
     return found["sum"], found["count"]
 
 
+@pytest.mark.sozinho
 @pytest.mark.slow
 def test_ten_percent_slow_answers_do_not_hold_the_others(
         ligado: Runtime, sandbox: NacionalSandbox) -> None:

@@ -94,7 +94,7 @@ def _valores(payload: dict[str, Any], criando: bool) -> dict[str, Any]:
             raise _problema("codigo_municipio", 'Parâmetro "codigo_municipio" não é um '
                                                 "município do IBGE")
         values["codigo_municipio"] = codigo
-    if criando and not values.get("nome"):
+    if (criando or "nome" in values) and not values.get("nome"):  # required, and stays so
         raise _problema("nome", 'Parâmetro "nome" não informado')
     return values
 

@@ -118,6 +118,7 @@ def sincronizar(cliente: TestClient) -> None:
     cliente.app.state.limiter.partilha.sincronizar()  # type: ignore[attr-defined]
 
 
+@pytest.mark.sozinho
 def test_a_token_budget_holds_across_api_processes(alvo: Alvo) -> None:
     """Six requests in one process, then the other admits only the rest of the budget; and
     the first learns of the other's requests at its next exchange (issue 19.4)."""
@@ -138,6 +139,7 @@ def test_a_token_budget_holds_across_api_processes(alvo: Alvo) -> None:
         assert refused.status_code == 429 and refused.json()["codigo"] == "limite_excedido"
 
 
+@pytest.mark.sozinho
 def test_failed_authentications_are_budgeted_across_api_processes(alvo: Alvo) -> None:
     alvo.runtime.settings.auth_failures = 4
     with dois_processos(alvo) as (a, b):
@@ -150,6 +152,7 @@ def test_failed_authentications_are_budgeted_across_api_processes(alvo: Alvo) ->
         assert refused.status_code == 429, refused.text
 
 
+@pytest.mark.sozinho
 def test_shared_counts_stay_bounded_and_never_tighten(alvo: Alvo) -> None:
     """An attacker's 60,000 keys in one window: the shared maps are dropped past ``MAX_KEYS``,
     and a key whose own count was dropped then sees no other process's requests rather than
