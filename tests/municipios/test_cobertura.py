@@ -35,8 +35,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 0, result.output
     saida = result.output
     assert _linha(saida, EMISSOR_NACIONAL)[1:] == [
-        "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %"]
-    assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "1", "11,895,578", "11,895,578", "100.0 %"]
+        "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %", "83,467,841"]
+    assert _linha(saida, "ISSSaoPaulo")[1:] == [
+        "1", "1", "11,895,578", "11,895,578", "100.0 %", "11,895,578"]
     # Infisc and SimplISS take the national DPS with the Sefin's API at each city's address
     # (enderecos.csv): all 9 Infisc cities; 16 of 21 SimplISS (4 publish a plain http
     # address, 1 is on SimplISS's old ABRASF web service)
@@ -117,6 +118,26 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "SigISSWeb")[1:5] == ["11", "11", "983,336", "983,336"]
     assert _linha(saida, "Total")[1:3] == ["5,571", "3,836"]
     assert "população atendida: 170,279,930 de 212,589,522 (80.1 %)" in saida
+
+
+def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last column and line: who is served when the operator allows the plain http
+    addresses of the registry (NFSE_PERMITIR_HTTP_MUNICIPAL, docs/http-municipal.md), the
+    TLS-only columns unchanged whatever the setting says."""
+    monkeypatch.delenv("NFSE_MUNICIPIOS_FILE", raising=False)
+    monkeypatch.setenv("NFSE_PERMITIR_HTTP_MUNICIPAL", "1")
+    saida = CliRunner().invoke(app, ["municipios", "cobertura"]).output
+    # Fiorilli 2.00: the 48 https cities, then its 245 http ones; EL 2.04's 2 http cities
+    assert _linha(saida, "Fiorilli")[1:] == [
+        "300", "48", "5,682,166", "1,191,616", "21.0 %", "5,322,685"]
+    assert _linha(saida, "EL")[4:] == ["3,391,796", "82.3 %", "3,827,180"]
+    assert _linha(saida, "Prodata")[4:] == ["221,105", "47.3 %", "467,734"]
+    # a system we do not speak stays out either way
+    assert _linha(saida, "SilTecnologia")[4:] == ["0", "0.0 %", "0"]
+    assert _linha(saida, "Total")[4:] == ["170,279,930", "80.1 %", "175,344,715"]
+    assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
+            "municípios atendidos: 4,094 de 5,571 (73.5 %); população atendida: "
+            "175,344,715 de 212,589,522 (82.5 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -157,6 +157,7 @@ class Enderecos:
 
 
 PERMITIR_HTTP = "NFSE_PERMITIR_HTTP_MUNICIPAL"
+AMBIENTES = {"producao": "produção", "homologacao": "homologação"}
 """The operator's opt-in to plain http towards the addresses the shipped registry holds."""
 
 
@@ -224,14 +225,16 @@ def recusa_http(url: str, ambiente: str, de_quem: str, permitir_http: bool) -> s
     """Why the plain http ``url`` (the address of ``ambiente`` ``de_quem``, as "do sistema
     Fiorilli") may not be used, or None: it may with the opt-in when the shipped registry
     holds it; never otherwise."""
+    nome = AMBIENTES.get(ambiente, ambiente)
     if url not in enderecos_http():
-        return (f"o endereço de {ambiente} {de_quem} ({url}) não usa TLS e não é um dos "
+        return (f"o endereço de {nome} {de_quem} ({url}) não usa TLS e não é um dos "
                 "endereços http do cadastro embarcado, os únicos que o gateway usa sem TLS "
                 f"(com {PERMITIR_HTTP}=1); informe um endereço https")
     if not permitir_http:
-        return (f"o único endereço de {ambiente} {de_quem} ({url}) é http, sem TLS: as notas "
-                "assinadas e as credenciais da empresa iriam sem criptografia; o gateway só "
-                f"o usa se o operador permitir com {PERMITIR_HTTP}=1 (docs/http-municipal.md)")
+        return (f"o único endereço de {nome} {de_quem} ({url}) é http, sem TLS (a conexão "
+                "não usa TLS: as notas assinadas e as credenciais da empresa iriam sem "
+                "criptografia); o gateway só o usa se o operador permitir com "
+                f"{PERMITIR_HTTP}=1 (docs/http-municipal.md)")
     return None
 
 
