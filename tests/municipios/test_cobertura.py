@@ -134,10 +134,13 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     assert _linha(saida, "Prodata")[4:] == ["221,105", "47.3 %", "467,734"]
     # a system we do not speak stays out either way
     assert _linha(saida, "SilTecnologia")[4:] == ["0", "0.0 %", "0"]
-    assert _linha(saida, "Total")[4:] == ["170,279,930", "80.1 %", "175,344,715"]
+    # SpeedGov 1.00 (abrasf_v1, all http): 31 of its 34 cities, the other 3 on its 1.01 API
+    assert _linha(saida, "SpeedGov")[1:] == [
+        "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
+    assert _linha(saida, "Total")[4:] == ["170,279,930", "80.1 %", "178,020,056"]
     assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
-            "municípios atendidos: 4,094 de 5,571 (73.5 %); população atendida: "
-            "175,344,715 de 212,589,522 (82.5 %)") in saida
+            "municípios atendidos: 4,125 de 5,571 (74.0 %); população atendida: "
+            "178,020,056 de 212,589,522 (83.7 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -94,9 +94,9 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
-    "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica"),
+    "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica", "speedgov"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
-    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica"),
+    "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica", "speedgov"),
     "leiaute_proprio": ("", "elotech", "megasoft"),
 }
 _TEXTOS = ("namespace_servico", "xsd_dir")

@@ -6,7 +6,9 @@ read by ``variante_de``):
     ``"ginfes_v03"`` (Ginfes' v03 schemas), ``"salvador"`` (the ABRASF namespace of
     ``nfse_salvador.xsd``: ``nfse.providers.abrasf1.salvador``) or ``"abrasf_nfse"``
     (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``) or
-    ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``).
+    ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``) or
+    ``"speedgov"`` (the root in its schema's namespace, the rest unqualified:
+    ``nfse.providers.abrasf1.speedgov``).
 ``argumentos_v1``
     ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
     ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
@@ -15,7 +17,8 @@ read by ``variante_de``):
     ``"tempuri"`` (ISSSalvador: one .NET service per operation, ``tem:EnviarLoteRPS/loteXML``)
     or ``"wcf"`` (WebISS 1.00: ``<Operação xmlns="http://tempuri.org/">`` with ``cabec`` and
     ``msg``) or ``"publica"`` (Publica: ``<Operação>`` in
-    ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``).
+    ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``) or
+    ``"speedgov"`` (``<nfse:Operação>`` with ``header`` and ``parameters`` in CDATA).
 ``cancelamento_v1``
     ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
     (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
@@ -36,8 +39,8 @@ from typing import Any
 
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
-LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica")
-ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica")
+LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica", "speedgov")
+ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica", "speedgov")
 CANCELAMENTOS = ("v03", "v02", "nenhum")
 CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
 

@@ -9,7 +9,9 @@ after the answer (``EnviarLoteRpsResposta``...); and Ginfes' v02 cancellation, `
 with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's .NET calls
 (``tem:EnviarLoteRPS/tem:loteXML``..., ``nfse.sandbox.abrasf1.salvador``), answered with
 ``<Operação>Result``; and WebISS 1.00's WCF calls (``<Operação xmlns="http://tempuri.org/">``
-with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way."""
+with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way; and
+SpeedGov's (``<Operação>`` with ``header`` and ``parameters``, ``nfse.sandbox.abrasf1.speedgov``),
+answered in ``return``."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import publica, salvador, webiss
+from nfse.sandbox.abrasf1 import publica, salvador, speedgov, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -58,6 +60,8 @@ class Chamada:
             return webiss.OPERACOES[self.operacao]
         if self.estilo == "publica":
             return publica.OPERACOES[self.operacao]
+        if self.estilo == "speedgov":
+            return speedgov.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -88,6 +92,11 @@ def ler(corpo: bytes) -> Chamada:
     if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
         return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
                        "wcf")
+    parametros = _argumento(elementos[0], "parameters")
+    if nome.namespace == speedgov.SERVICO and nome.localname in speedgov.OPERACOES \
+            and parametros:
+        return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "header"),
+                       parametros, "speedgov")
     xml = _argumento(elementos[0], "XML")
     if nome.namespace == publica.SERVICO and nome.localname in publica.OPERACOES and xml:
         return Chamada(nome.localname, nome.namespace, None, xml, "publica")
