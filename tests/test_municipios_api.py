@@ -22,7 +22,7 @@ CAMPOS = ["codigo_municipio", "nome_municipio", "sigla_uf", "nome_uf", "nfse_hab
           "possui_cancelamento_nfse", "provedor_nfse", "endereco_obrigatorio_nfse",
           "cpf_cnpj_obrigatorio_nfse", "codigo_cnae_obrigatorio_nfse",
           "item_lista_servico_obrigatorio_nfse", "codigo_tributario_municipio_obrigatorio_nfse",
-          "status_nfse", "sistema_nfse", "motivo_nfse"]
+          "status_nfse", "sistema_nfse", "motivo_nfse", "sem_tls_nfse"]
 
 
 def cliente(tmp: Path, municipios_file: Path | None = None) -> Iterator[TestClient]:
@@ -120,7 +120,7 @@ def test_one_municipality(api: TestClient) -> None:
         "cpf_cnpj_obrigatorio_nfse": False, "codigo_cnae_obrigatorio_nfse": False,
         "item_lista_servico_obrigatorio_nfse": True,
         "codigo_tributario_municipio_obrigatorio_nfse": False, "status_nfse": "ativo",
-        "sistema_nfse": None, "motivo_nfse": None}
+        "sistema_nfse": None, "motivo_nfse": None, "sem_tls_nfse": False}
     caceres = api.get("/v2/municipios/5102504").json()
     assert caceres["provedor_nfse"] == "abrasf" and caceres["sistema_nfse"] == "RLZ"
     assert caceres["nome_municipio"] == "Cáceres" and caceres["nfse_habilitada"] is True

@@ -611,19 +611,27 @@ def municipios_cobertura(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     total, linhas = cobertura(ambiente)
-    typer.echo(f"Cobertura em {ambiente}: municípios e população que um provedor atende")
+    typer.echo(f"Cobertura em {ambiente}: municípios e população que um provedor atende "
+               "com TLS; \"Com http\": a população atendida com NFSE_PERMITIR_HTTP_MUNICIPAL=1")
     typer.echo(f"{'Sistema':<28}{'Municípios':>11}{'Atendidos':>11}{'População':>13}"
-               f"{'Atendida':>13}{'%':>10}")
+               f"{'Atendida':>13}{'%':>10}{'Com http':>13}")
     for linha in [*linhas, total]:
         typer.echo(f"{linha.sistema[:27]:<28}{linha.municipios:>11,}"
                    f"{linha.municipios_atendidos:>11,}{linha.populacao:>13,}"
                    f"{linha.populacao_atendida:>13,}"
-                   f"{percentual(linha.populacao_atendida, linha.populacao):>10}")
+                   f"{percentual(linha.populacao_atendida, linha.populacao):>10}"
+                   f"{linha.populacao_com_http:>13,}")
     typer.echo(
         f"Municípios atendidos: {total.municipios_atendidos:,} de {total.municipios:,} "
         f"({percentual(total.municipios_atendidos, total.municipios)}); população atendida: "
         f"{total.populacao_atendida:,} de {total.populacao:,} "
         f"({percentual(total.populacao_atendida, total.populacao)})")
+    typer.echo(
+        f"Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
+        f"municípios atendidos: {total.municipios_com_http:,} de {total.municipios:,} "
+        f"({percentual(total.municipios_com_http, total.municipios)}); população atendida: "
+        f"{total.populacao_com_http:,} de {total.populacao:,} "
+        f"({percentual(total.populacao_com_http, total.populacao)})")
 
 if __name__ == "__main__":
     app()

@@ -113,6 +113,10 @@ class Settings:
         p := _env("NFSE_MUNICIPIOS_FILE")) else None)
     """TOML file that extends or corrects the shipped municipality → provider table
     (``nfse/municipios/provedores.toml`` documents the format)."""
+    permitir_http_municipal: bool = _flag("NFSE_PERMITIR_HTTP_MUNICIPAL")
+    """The operator's opt-in to plain http (no TLS) towards the municipal systems that
+    publish only such an address: only the addresses the shipped registry holds, never one
+    of ``municipios_file`` (docs/http-municipal.md). Off: such a municipality is refused."""
     authority_timeout: float = _number(float, "NFSE_AUTHORITY_TIMEOUT", 30)
     worker_poll: float = _number(float, "NFSE_WORKER_POLL", 0.5)
     worker_in_flight: int = field(default_factory=lambda: int(

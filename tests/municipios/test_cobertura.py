@@ -35,8 +35,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 0, result.output
     saida = result.output
     assert _linha(saida, EMISSOR_NACIONAL)[1:] == [
-        "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %"]
-    assert _linha(saida, "ISSSaoPaulo")[1:] == ["1", "1", "11,895,578", "11,895,578", "100.0 %"]
+        "2,517", "2,517", "83,467,841", "83,467,841", "100.0 %", "83,467,841"]
+    assert _linha(saida, "ISSSaoPaulo")[1:] == [
+        "1", "1", "11,895,578", "11,895,578", "100.0 %", "11,895,578"]
     # Infisc and SimplISS take the national DPS with the Sefin's API at each city's address
     # (enderecos.csv): all 9 Infisc cities; 16 of 20 SimplISS (4 publish a plain http
     # address; Volta Redonda, on SimplISS's old ABRASF web service, is "SimplISS 2.03")
@@ -151,10 +152,35 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert "população atendida: 179,963,188 de 212,589,522 (84.7 %)" in saida
 
 
-
 CUBATAO = 115_082
 """The people of the one SilTecnologia city the shipped registry does not serve in produção
 (its published address is plain http)."""
+
+
+def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last column and line: who is served when the operator allows the plain http
+    addresses of the registry (NFSE_PERMITIR_HTTP_MUNICIPAL, docs/http-municipal.md), the
+    TLS-only columns unchanged whatever the setting says."""
+    monkeypatch.delenv("NFSE_MUNICIPIOS_FILE", raising=False)
+    monkeypatch.setenv("NFSE_PERMITIR_HTTP_MUNICIPAL", "1")
+    saida = CliRunner().invoke(app, ["municipios", "cobertura"]).output
+    # Fiorilli 2.00: the 48 https cities, then its 245 http ones; EL 2.04's 2 http cities
+    assert _linha(saida, "Fiorilli")[1:] == [
+        "300", "48", "5,682,166", "1,191,616", "21.0 %", "5,322,685"]
+    assert _linha(saida, "EL")[4:] == ["3,391,796", "82.3 %", "3,827,180"]
+    assert _linha(saida, "Prodata")[4:] == ["221,105", "47.3 %", "467,734"]
+    # a system we do not speak stays out either way
+    assert _linha(saida, "Aspec")[4:] == ["0", "0.0 %", "0"]
+    # SpeedGov 1.00 (abrasf_v1, all http): 31 of its 34 cities, the other 3 on its 1.01 API
+    assert _linha(saida, "SpeedGov")[1:] == [
+        "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
+    assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
+            "municípios atendidos: 4,271 de 5,571 (76.7 %); população atendida: "
+            "187,866,217 de 212,589,522 (88.4 %)") in saida
+
+
+SILTECNOLOGIA = 2_964_090
+"""The people of SilTecnologia's 9 own-emitter cities."""
 
 
 def test_the_operators_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

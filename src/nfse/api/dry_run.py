@@ -57,7 +57,8 @@ def simular(runtime: Runtime, cred: Credencial, ref: str | None, body: Any,
     except RequisicaoInvalida as exc:
         return {"ref": ref, "valido": False, "erros": invalid(exc).erros}
     codigo = nota.prestador.codigo_municipio
-    recusa = None if modelo == modelos.NFSEN else nao_atendido(codigo, cred.ambiente)
+    recusa = None if modelo == modelos.NFSEN else nao_atendido(codigo, cred.ambiente,
+                                                                      runtime.settings)
     if recusa:
         return {"ref": ref, "valido": False, "erros": [{
             "codigo": "municipio_nao_atendido", "campo": "prestador.codigo_municipio",

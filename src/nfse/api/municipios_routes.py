@@ -6,6 +6,9 @@ A municipality our providers do not serve (its own system, not supported; or, in
 token's environment, no address known for it) has ``nfse_habilitada: false`` and
 ``provedor_nfse: null``; **(ext)** ``sistema_nfse`` names the municipal system it issues
 through (null: the national emitter) and ``motivo_nfse`` says why it is not served.
+**(ext)** ``sem_tls_nfse`` is true for a municipality served in plain http, without TLS: its
+system publishes only such an address and the operator allowed it
+(``NFSE_PERMITIR_HTTP_MUNICIPAL``, docs/http-municipal.md).
 
 Listings answer 100 entries per page from ``offset``, in IBGE code order, with the number of
 matching entries in ``X-Total-Count``.
@@ -81,6 +84,9 @@ class Situacao:
     autoridade: Callable[[str], str]
     ambiente: str
     """The token's environment: what is served may differ between the two."""
+    permitir_http: bool = False
+    """The operator's ``NFSE_PERMITIR_HTTP_MUNICIPAL``: plain http addresses of the shipped
+    registry are served."""
 
 
 async def situacao(request: Request, cred: Credencial = Depends(credencial)) -> Situacao:
@@ -92,7 +98,7 @@ async def situacao(request: Request, cred: Credencial = Depends(credencial)) -> 
 
     fora = await run_in_threadpool(ler)
     return Situacao(fora, lambda codigo: runtime.emissores.autoridade(cred.ambiente, codigo),
-                    cred.ambiente)
+                    cred.ambiente, runtime.settings.permitir_http_municipal)
 
 
 def _dobrar(texto: str) -> str:
@@ -119,7 +125,7 @@ def _municipio(codigo: str) -> Municipio:
 def _json(municipio: Municipio, situacao: Situacao) -> dict[str, Any]:
     flags = provedores.flags(municipio.codigo)
     rota = provedores.rota(municipio.codigo)
-    motivo = rota.problema(situacao.ambiente)
+    motivo = rota.problema(situacao.ambiente, situacao.permitir_http)
     if motivo:
         flags.update(nfse_habilitada=False, provedor_nfse=None)
     elif Capability.CANCEL not in capabilities(rota.provedor):
@@ -128,7 +134,9 @@ def _json(municipio: Municipio, situacao: Situacao) -> dict[str, Any]:
             "sigla_uf": municipio.uf, "nome_uf": NOME_UF[municipio.uf],
             **{campo: flags[campo] for campo in CAMPOS},
             "status_nfse": status_nfse(municipio.codigo, situacao),
-            "sistema_nfse": rota.sistema, "motivo_nfse": motivo}
+            "sistema_nfse": rota.sistema, "motivo_nfse": motivo,
+            "sem_tls_nfse": motivo is None and rota.sem_tls(situacao.ambiente,
+                                                            situacao.permitir_http)}
 
 
 def _invalido(parametro: str, detalhe: str) -> ApiError:

@@ -22,6 +22,7 @@ from nfse.api.auth import credencial
 from nfse.api.body import invalid, json_body, json_body_text
 from nfse.api.dry_run import nome_municipio, simular
 from nfse.api.errors import ApiError, nao_encontrado
+from nfse.config import Settings
 from nfse.domain.status import Status
 from nfse.model import modelos
 from nfse.model.errors import RequisicaoInvalida
@@ -86,8 +87,8 @@ def _indisponivel(operacao: str, codigo_municipio: str, correcao: str) -> None:
         "codigo": "operacao_indisponivel", "mensagem": mensagem, "correcao": correcao}])
 
 
-def _validate(cred: Credencial, ref: str | None, body: Any,
-              modelo: str) -> tuple[str, Nota, str]:
+def _validate(cred: Credencial, ref: str | None, body: Any, modelo: str,
+              settings: Settings) -> tuple[str, Nota, str]:
     """The checks that need no database: (ref, the normalised note, provider)."""
     try:
         ref = validar_ref(ref)
@@ -101,7 +102,7 @@ def _validate(cred: Credencial, ref: str | None, body: Any,
     except RequisicaoInvalida as exc:
         raise invalid(exc) from exc
     recusa = None if modelo == modelos.NFSEN else nao_atendido(
-        nota.prestador.codigo_municipio, cred.ambiente)
+        nota.prestador.codigo_municipio, cred.ambiente, settings)
     if recusa:
         raise ApiError(400, "municipio_nao_atendido", recusa, erros=[{
             "codigo": "municipio_nao_atendido", "campo": "prestador.codigo_municipio",
@@ -193,7 +194,8 @@ async def _post(request: Request, modelo: str) -> JSONResponse:
     if request.query_params.get("dry_run", "0").lower() in ("1", "true"):
         return JSONResponse(await run_in_threadpool(
             simular, request.app.state.runtime, cred, ref, body, modelo))
-    ref, nota, provider = _validate(cred, ref, body, modelo)
+    ref, nota, provider = _validate(cred, ref, body, modelo,
+                                    request.app.state.runtime.settings)
     await _parametros(request.app.state.runtime, cred, nota, provider, modelo)
     await _store(request.app.state.runtime, cred, ref, text, nota, provider, modelo)
     return JSONResponse({"cnpj_prestador": nota.prestador.documento, "ref": ref,
@@ -267,6 +269,10 @@ def _cancel(runtime: Runtime, cred: Credencial, ref: str, body: Any,
         nota = modelos.parse(row.modelo, json.loads(row.requisicao))
         emissor = runtime.emissores.for_empresa(cred.empresa, cred.ambiente, row.provider,
                                                 nota.prestador.codigo_municipio)
+        recusa = runtime.emissores.recusa(emissor, row.provider,
+                                          nota.prestador.codigo_municipio)
+        if recusa:
+            raise ApiError(400, "municipio_nao_atendido", recusa)
         outcome = get_provider(row.provider).cancel(
             nota, row.chave_acesso or "", row.numero or "", justificativa, emissor)
         if outcome.result == Result.AUTHORIZED:

@@ -96,10 +96,10 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
     "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica",
-                      "inputxml"),
+                      "inputxml", "speedgov"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
-                   "tiplan"),
+                   "tiplan", "speedgov"),
     "leiaute_proprio": ("", "elotech", "megasoft", "centi"),
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
@@ -157,6 +157,14 @@ class Enderecos:
     """The layout version the system speaks there (ACBr's ``Versao``)."""
     url_producao: str | None
     url_homologacao: str | None
+    url_homologacao_http: str | None = None
+    """The homologação address when it is plain http (then ``url_homologacao`` is None):
+    used only with ``NFSE_PERMITIR_HTTP_MUNICIPAL`` (``docs/http-municipal.md``)."""
+
+
+PERMITIR_HTTP = "NFSE_PERMITIR_HTTP_MUNICIPAL"
+AMBIENTES = {"producao": "produção", "homologacao": "homologação"}
+"""The operator's opt-in to plain http towards the addresses the shipped registry holds."""
 
 
 @dataclass(frozen=True)
@@ -179,32 +187,61 @@ class Rota:
     issues through the Sefin Nacional."""
     motivo: str | None = None
     """Why no provider serves the municipality (None when one does)."""
+    url_homologacao_http: str | None = None
+    """The shipped plain http homologação address, taken only with the opt-in (``url``)."""
 
-    def url(self, ambiente: str) -> str | None:
-        """The address for ``"producao"`` or ``"homologacao"``."""
-        return self.url_producao if ambiente == "producao" else self.url_homologacao
+    def url(self, ambiente: str, permitir_http: bool = False) -> str | None:
+        """The address for ``"producao"`` or ``"homologacao"``; with ``permitir_http`` (the
+        operator's ``NFSE_PERMITIR_HTTP_MUNICIPAL``) a homologação address of the shipped
+        registry in plain http is taken when there is no https one."""
+        if ambiente == "producao":
+            return self.url_producao
+        return self.url_homologacao or (self.url_homologacao_http if permitir_http else None)
+
+    def sem_tls(self, ambiente: str, permitir_http: bool = False) -> bool:
+        """Whether the authority is reached in plain http in ``ambiente``."""
+        url = self.url(ambiente, permitir_http)
+        return url is not None and url.startswith("http://")
 
     @property
     def dps_municipal(self) -> bool:
         """The national DPS, sent to the municipal system's own address."""
         return self.provedor == NACIONAL and self.sistema is not None and self.motivo is None
 
-    def problema(self, ambiente: str) -> str | None:
+    def problema(self, ambiente: str, permitir_http: bool = False) -> str | None:
         """Why notes for this municipality cannot be issued in ``ambiente``; None if they
         can. A municipal system without a known production address is served in
         homologação only (there the national DPS goes to the national test environment,
-        which checks the same document)."""
+        which checks the same document). A plain http address is served only with
+        ``permitir_http`` (the operator's opt-in) and only when the shipped registry holds
+        it (``enderecos_http``)."""
         if self.motivo:
             return self.motivo
         if ambiente == "producao" and self.sistema and not self.url_producao:
             return (f"o endereço de produção do sistema {self.sistema} não está cadastrado "
                     "(informe url_producao do município em NFSE_MUNICIPIOS_FILE)")
-        url = self.url(ambiente)
+        url = self.url(ambiente, permitir_http)
         if url and not url.startswith("https://"):
-            return (f"o endereço de {ambiente} do sistema {self.sistema or self.perfil} ({url}) "
-                    "não usa TLS, e o gateway só chega às autoridades por HTTPS com o "
-                    "certificado A1")
+            return recusa_http(url, ambiente, f"do sistema {self.sistema or self.perfil}",
+                               permitir_http)
         return None
+
+
+def recusa_http(url: str, ambiente: str, de_quem: str, permitir_http: bool) -> str | None:
+    """Why the plain http ``url`` (the address of ``ambiente`` ``de_quem``, as "do sistema
+    Fiorilli") may not be used, or None: it may with the opt-in when the shipped registry
+    holds it; never otherwise."""
+    nome = AMBIENTES.get(ambiente, ambiente)
+    if url not in enderecos_http():
+        return (f"o endereço de {nome} {de_quem} ({url}) não usa TLS e não é um dos "
+                "endereços http do cadastro embarcado, os únicos que o gateway usa sem TLS "
+                f"(com {PERMITIR_HTTP}=1); informe um endereço https")
+    if not permitir_http:
+        return (f"o único endereço de {nome} {de_quem} ({url}) é http, sem TLS (a conexão "
+                "não usa TLS: as notas assinadas e as credenciais da empresa iriam sem "
+                "criptografia); o gateway só o usa se o operador permitir com "
+                f"{PERMITIR_HTTP}=1 (docs/http-municipal.md)")
+    return None
 
 
 class _Tabela:
@@ -371,18 +408,35 @@ def sementes() -> Mapping[str, Semente]:
 
 @cache
 def enderecos() -> Mapping[str, Enderecos]:
-    """``enderecos.csv`` by IBGE code. A plain http homologação address is left out: the
-    gateway reaches no authority without TLS, and without one of its own the municipality's
-    homologação goes to the provider's default test address; a plain http production address
-    is kept, so the route says why produção is not served."""
+    """``enderecos.csv`` by IBGE code. A plain http homologação address is kept apart
+    (``url_homologacao_http``): without the operator's opt-in the gateway reaches no
+    authority without TLS, and the municipality's homologação goes to the provider's default
+    test address; a plain http production address is kept, so the route says why produção
+    is not served (or, with the opt-in, serves it)."""
     arquivo = resources.files("nfse.municipios") / ENDERECOS
     with arquivo.open(encoding="utf-8") as fh:
         return MappingProxyType({
             row["ibge"]: Enderecos(
                 row["sistema"], row["versao"], row["url_producao"] or None,
                 row["url_homologacao"] if row["url_homologacao"].startswith("https://")
+                else None,
+                row["url_homologacao"] if row["url_homologacao"].startswith("http://")
                 else None)
             for row in csv.DictReader(fh)})
+
+
+@cache
+def enderecos_http() -> frozenset[str]:
+    """Every plain http address the shipped registry holds (``enderecos.csv`` and the
+    shipped provider files): the only ones ``NFSE_PERMITIR_HTTP_MUNICIPAL`` opens, so the
+    operator's file cannot point the gateway at another address without TLS."""
+    urls = {url for linha in enderecos().values()
+            for url in (linha.url_producao, linha.url_homologacao_http) if url}
+    for doc, _ in _embarcado():
+        for secao in ("sistemas", "municipios"):
+            for entrada in doc.get(secao, {}).values():
+                urls.update(entrada.get(chave) for chave in _URLS if entrada.get(chave))
+    return frozenset(url for url in urls if url.startswith("http://"))
 
 
 def _enderecos_do(codigo: str, nome: str, sistema: Mapping[str, Any]) -> Enderecos | None:
@@ -476,6 +530,7 @@ def _montar(fontes: list[tuple[dict[str, Any], str]]) -> _Tabela:
         rotas[codigo] = Rota(provedor=perfil["padrao"], perfil=sistema["perfil"],
                              url_producao=_url("producao", sistema, linha),
                              url_homologacao=_url("homologacao", sistema, linha),
+                             url_homologacao_http=linha.url_homologacao_http if linha else None,
                              opcoes=_opcoes(perfil), sistema=nome)
         flags[codigo] = flags_de(perfil, perfil["padrao"])
 
@@ -508,6 +563,7 @@ def _montar(fontes: list[tuple[dict[str, Any], str]]) -> _Tabela:
         rotas[codigo] = Rota(
             provedor=perfil["padrao"], perfil=nome_perfil, url_producao=url_producao,
             url_homologacao=_url("homologacao", municipio, do_sistema, do_csv),
+            url_homologacao_http=do_csv.url_homologacao_http if do_csv else None,
             opcoes=_opcoes(chaves), sistema=sistema)
         flags[codigo] = flags_de(chaves, perfil["padrao"])
         codigos[codigo] = MappingProxyType({

@@ -242,7 +242,7 @@ def address_from_route(name: str, rota: Rota, ambiente: str, settings: Settings)
         desvio = settings.homologacao(name)
         if desvio is not None:
             return Address(*desvio)
-    return Address(rota.url(ambiente) or "", None)
+    return Address(rota.url(ambiente, settings.permitir_http_municipal) or "", None)
 
 
 class Provider(Protocol):

@@ -115,13 +115,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.sandbox.connections.add(self.connection)
+        self.server.sandbox.conexoes += 1
 
     def finish(self) -> None:
         self.server.sandbox.connections.discard(self.connection)
         super().finish()
 
     def caller_cert(self) -> x509.Certificate | None:
-        """The TLS client certificate of this connection."""
+        """The TLS client certificate of this connection (None in plain http)."""
+        if not isinstance(self.connection, ssl.SSLSocket):
+            return None
         der = self.connection.getpeercert(binary_form=True)
         return x509.load_der_x509_certificate(der) if der else None
 
@@ -245,8 +248,12 @@ class HttpsSandbox:
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  fault_rates: dict[str, float] | None = None, seed: int | None = None,
-                 slow_seconds: float = 1.0, latency: Latencia | None = None):
+                 slow_seconds: float = 1.0, latency: Latencia | None = None,
+                 tls: bool = True):
         self.data_dir = Path(data_dir)
+        self.tls = tls
+        """False: plain http, as the municipal systems that publish only an http address
+        (docs/http-municipal.md); there is no client certificate then."""
         self.faults = FaultPlan(fault_rates, seed)
         self.latencia = latency
         """Every answer's delay (``--latency``); None: at once."""
@@ -261,6 +268,8 @@ class HttpsSandbox:
         self._context: ssl.SSLContext | None = None
         self.connections: set[socket.socket] = set()
         """Open client connections, dropped on stop as a restarting authority would."""
+        self.conexoes = 0
+        """Client connections accepted since start (a test's proof that nothing was sent)."""
 
     @property
     def fault_rates(self) -> dict[str, float]:
@@ -300,7 +309,8 @@ class HttpsSandbox:
         if not self.exige_certificado:
             self._context.verify_mode = ssl.CERT_OPTIONAL  # a presented one must be trusted
         server = SandboxHTTPServer((self.host, self.port), self.handler, bind_and_activate=True)
-        server.socket = self._context.wrap_socket(server.socket, server_side=True)
+        if self.tls:
+            server.socket = self._context.wrap_socket(server.socket, server_side=True)
         server.sandbox = self
         self._server = server
         self.port = server.server_address[1]
@@ -367,6 +377,10 @@ class HttpsSandbox:
             pass
         finally:
             self.stop()
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
 
     def inject(self, fault: str, count: int = 1) -> None:
         self.faults.inject(fault, count)

@@ -3,17 +3,27 @@ environment, caching the decrypted A1: parsing a PKCS#12 costs more than a signa
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from nfse.certs.a1 import A1
 from nfse.certs.secrets import SecretBox
 from nfse.config import Settings
-from nfse.municipios.routing import NACIONAL, rota
+from nfse.municipios.routing import (
+    NACIONAL,
+    desvio_de_homologacao,
+    nao_atendido_por,
+    recusa_do_endereco,
+    rota,
+)
+from nfse.notify.webhook import publico
 from nfse.providers.base import Emissor
 from nfse.providers.registry import get_provider
 from nfse.store import empresas
@@ -58,6 +68,26 @@ class EmissorFactory:
         url, ca_file = get_provider(provider).address(caminho, ambiente, self._settings)
         return url, ca_file, caminho.opcoes
 
+    def recusa(self, emissor: Emissor, provider: str, codigo_municipio: str) -> str | None:
+        """Why nothing may be sent to ``emissor.base_url`` (the refusal, naming the
+        municipality), checked before each send (the
+        POST checked it too, but the operator may have changed the settings since): plain
+        http without the opt-in or to an address the shipped registry does not hold
+        (``recusa_do_endereco``), or a registry's plain http address whose name resolves to
+        a loopback, private or otherwise internal address (the SSRF guard of the webhooks;
+        without TLS no certificate check stops a hijacked name). The operator's homologação
+        address (a sandbox) is not resolved: it is the operator's own."""
+        caminho = rota(codigo_municipio)
+        url = emissor.base_url
+        recusa = recusa_do_endereco(url, caminho, emissor.ambiente, self._settings)
+        if recusa is None and url.startswith("http://") \
+                and url != desvio_de_homologacao(caminho, emissor.ambiente, self._settings):
+            interno = _interno(url)
+            if interno is not None:
+                recusa = (f"o endereço {url} do sistema {caminho.sistema or caminho.perfil} "
+                          f"aponta para o endereço interno {interno}; nada foi enviado")
+        return None if recusa is None else nao_atendido_por(codigo_municipio, recusa)
+
     def autoridade(self, ambiente: str, codigo_municipio: str) -> str:
         """The name of the circuit (``work.breaker``) of the authority that serves the
         municipality through its provider: provider and address."""
@@ -96,6 +126,22 @@ class EmissorFactory:
             senha=senha,
             endereco=endereco,
         )
+
+
+def _interno(url: str) -> str | None:
+    """The first address ``url``'s host resolves to that is not public; None when all are
+    (or the name does not resolve: the transport then reports the authority unreachable)."""
+    partes = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(partes.hostname or "", partes.port or 80,
+                                   type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return None
+    for info in infos:
+        endereco = str(info[4][0]).split("%")[0]
+        if not publico(ipaddress.ip_address(endereco)):
+            return endereco
+    return None
 
 
 def chave_autoridade(provider: str, base_url: str) -> str:

@@ -95,6 +95,9 @@ class Recebidas(Outbox[Caminhada]):
         it since the last walk; the error when the municipality could not be read."""
         emissor = self.emissores.for_empresa(empresa, walk.ambiente, nome,
                                              empresa.codigo_municipio)
+        recusa = self.emissores.recusa(emissor, nome, empresa.codigo_municipio)
+        if recusa:  # plain http not allowed (docs/http-municipal.md): nothing is sent
+            return recusa
         provider = cast(ReceivedNotes, registry.get_provider(nome))
         agora = now()
         hoje = agora.astimezone(SAO_PAULO).date()

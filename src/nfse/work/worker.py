@@ -31,6 +31,7 @@ from nfse.model.errors import RequisicaoInvalida
 from nfse.model.nota import Nota, Substituicao
 from nfse.providers import registry
 from nfse.providers.base import (
+    Erro,
     Exchange,
     Outcome,
     Result,
@@ -323,6 +324,10 @@ class Worker:
         provider = registry.get_provider(row.provider)
         emissor = self.emissores.for_empresa(empresa, row.ambiente, row.provider,
                                              nota.prestador.codigo_municipio)
+        recusa = self.emissores.recusa(emissor, row.provider, nota.prestador.codigo_municipio)
+        if recusa:
+            self._reject(nota_id, lease, [Erro("municipio_nao_atendido", recusa).as_json()])
+            return
         rps = Rps(serie=row.serie_rps, numero=row.numero_rps)
 
         authority = chave_autoridade(provider.name, emissor.base_url)

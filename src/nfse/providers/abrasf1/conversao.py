@@ -10,14 +10,19 @@ from lxml import etree
 
 
 def converter(root: etree._Element, ns: str, renomeados: Mapping[str, str],
-              ident: str) -> etree._Element:
-    """``root`` (a Ginfes-structured document, unsigned) with every element in ``ns``, the
-    ``Id`` attributes written ``ident`` and the elements of ``renomeados`` renamed."""
+              ident: str, ns_filhos: str | None = None) -> etree._Element:
+    """``root`` (a Ginfes-structured document, unsigned) with every element in ``ns`` (those
+    below the root in ``ns_filhos`` when given; ``""``: none, as SpeedGov's unqualified
+    schemas), the ``Id`` attributes written ``ident`` and the elements of ``renomeados``
+    renamed."""
     def copia(origem: etree._Element, destino: etree._Element | None) -> etree._Element:
-        nome = etree.QName(origem).localname
-        tag = f"{{{ns}}}{renomeados.get(nome, nome)}"
-        novo = etree.Element(tag, nsmap={None: ns}) if destino is None \
-            else etree.SubElement(destino, tag)
+        nome = renomeados.get(etree.QName(origem).localname, etree.QName(origem).localname)
+        espaco = ns if destino is None or ns_filhos is None else ns_filhos
+        tag = f"{{{espaco}}}{nome}" if espaco else nome
+        # unqualified children need the root's namespace under a prefix: lxml writes no
+        # xmlns="" for them below a default namespace
+        novo = etree.Element(tag, nsmap={None if ns_filhos is None else "ns1": ns}) \
+            if destino is None else etree.SubElement(destino, tag)
         for chave, valor in origem.attrib.items():
             novo.set(ident if chave == "Id" else chave, valor)
         novo.text = origem.text

@@ -29,7 +29,7 @@ from nfse.model.nota import Endereco, Nota, Pessoa
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, item_lista, optante_simples
 from nfse.providers.abrasf.soap import parser
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.abrasf1 import esquema, publica, salvador, tiplan, webiss
+from nfse.providers.abrasf1 import esquema, publica, salvador, speedgov, tiplan, webiss
 from nfse.providers.abrasf1.conversao import converter
 from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.providers.base import Emissor, Erro, Rps
@@ -309,6 +309,9 @@ def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
     if leiaute == "publica":
         return _verificado(publica.documento(root, emissor.a1, variante.assinatura),
                            publica.problemas, "Publica")
+    if leiaute == "speedgov":
+        return _verificado(speedgov.documento(root, emissor.a1, variante.assinatura),
+                           speedgov.problemas, "SpeedGov")
     if leiaute == "abrasf_nfse":
         doc = converter(root, webiss.NS, {}, "Id")
         alvo = doc.find(f"{{{webiss.NS}}}LoteRps") if lote is not None else None
@@ -431,7 +434,7 @@ def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante)
         f'<InfPedidoCancelamento xmlns="{TIPOS}"><IdentificacaoNfse>{campos}'
         f"</IdentificacaoNfse><CodigoCancelamento>{codigo}</CodigoCancelamento>"
         "</InfPedidoCancelamento></Pedido></CancelarNfseEnvio>", parser())
-    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "publica", "tiplan"):
+    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "publica", "tiplan", "speedgov"):
         return _fechar(root, emissor, variante)
     return _verificado(_assinado(root, emissor, variante, dentro=root[0]))
 

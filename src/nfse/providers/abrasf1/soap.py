@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import publica, salvador, tiplan, webiss
+from nfse.providers.abrasf1 import publica, salvador, speedgov, tiplan, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -55,7 +55,7 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
         return salvador.OPERACOES[operacao][0]
     if dialeto.argumentos == "publica":
         return publica.OPERACOES.get(operacao, operacao)
-    if dialeto.argumentos in ("wcf", "inputxml"):
+    if dialeto.argumentos in ("wcf", "inputxml", "speedgov"):
         return operacao
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
@@ -97,6 +97,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
         return _publica(operacao_ws(operacao, dialeto), dados.decode("utf-8"))
     if dialeto.argumentos == "inputxml":
         return tiplan.envelope(operacao, dados.decode("utf-8"))
+    if dialeto.argumentos == "speedgov":
+        return _speedgov(operacao, dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
@@ -111,7 +113,7 @@ def _tempuri(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
     """ISSSalvador's .NET call: ``tem:<Operação>/tem:<argumento>`` with the document in
     CDATA (escaped text if it could not be), and its SOAPAction."""
     elemento, argumento, _, _ = salvador.OPERACOES[operacao]
-    conteudo = escape(dados) if "]]>" in dados else f"<![CDATA[{dados}]]>"
+    conteudo = _cdata(dados)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}" xmlns:tem="{salvador.TEMPURI}"><soap:Body>'
              f"<tem:{elemento}><tem:{argumento}>{conteudo}</tem:{argumento}></tem:{elemento}>"
@@ -136,11 +138,28 @@ def _wcf(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
 def _publica(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
     """Publica's call: ``<ns2:<Operação>>`` in its service namespace with the document in
     ``<XML>`` as CDATA (escaped text if it could not be), an empty SOAPAction."""
-    conteudo = escape(dados) if "]]>" in dados else f"<![CDATA[{dados}]]>"
+    conteudo = _cdata(dados)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
              f'<ns2:{operacao} xmlns:ns2="{publica.SERVICO}"><XML>{conteudo}</XML>'
              f"</ns2:{operacao}></soap:Body></soap:Envelope>")
+    return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
+                                   "SOAPAction": '""', "Accept": "text/xml"}
+
+
+def _cdata(texto: str) -> str:
+    """``texto`` as CDATA (escaped text if it could not be)."""
+    return escape(texto) if "]]>" in texto else f"<![CDATA[{texto}]]>"
+
+
+def _speedgov(operacao: str, dados: str) -> tuple[bytes, dict[str, str]]:
+    """SpeedGov's call: ``<nfse:<Operação>>`` with its cabecalho in ``header`` and the
+    document in ``parameters``, both CDATA; an empty SOAPAction."""
+    texto = (f'<?xml version="1.0" encoding="utf-8"?>'
+             f'<soap:Envelope xmlns:soap="{SOAP11}" xmlns:nfse="{speedgov.SERVICO}">'
+             f"<soap:Body><nfse:{operacao}><header>{_cdata(speedgov.CABECALHO)}</header>"
+             f"<parameters>{_cdata(dados)}</parameters></nfse:{operacao}></soap:Body>"
+             "</soap:Envelope>")
     return texto.encode("utf-8"), {"Content-Type": "text/xml; charset=utf-8",
                                    "SOAPAction": '""', "Accept": "text/xml"}
 

@@ -110,7 +110,8 @@ class NacionalProvider:
         """The Sefin Nacional (``NFSE_NACIONAL_URL_*``); the national DPS at a municipal
         system's own address when its profile gives one (in homologação too, unless the
         system has no test address of its own)."""
-        proprio = rota.url(ambiente) if rota.dps_municipal else None
+        proprio = (rota.url(ambiente, settings.permitir_http_municipal) if rota.dps_municipal
+                   else None)
         self.nacional[ambiente] = (settings.nacional_url(ambiente), settings.nacional_ca(ambiente))
         return Address(proprio or settings.nacional_url(ambiente), settings.nacional_ca(ambiente))
 

@@ -326,6 +326,8 @@ class Prefeitura:
         """The generating municipality (OrgaoGerador); when None, the service's."""
         self.aliquota_padrao = aliquota_padrao
         """The municipal ISS rate applied when the RPS brings none."""
+        self.sem_tls = False
+        """Served in plain http: no transmission certificate to check (``_autorizado``)."""
 
     # -- entry ---------------------------------------------------------------------------
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
@@ -447,10 +449,13 @@ class Prefeitura:
             rejeitar("E157", f"Certificado da assinatura {o_que} não pertence ao prestador "
                              f"{prestador}", None, rps)
 
-    @staticmethod
-    def _autorizado(chamador: x509.Certificate | None, prestador: str,
+    def _autorizado(self, chamador: x509.Certificate | None, prestador: str,
                     rps: RpsId | None = None) -> None:
-        """The TLS client certificate must be the prestador's own."""
+        """The TLS client certificate must be the prestador's own. In plain http there is
+        none: the system knows the company by the signature and the credentials in the call
+        (as the http-only systems do)."""
+        if self.sem_tls:
+            return
         doc = document_of(chamador) if chamador is not None else None
         if not _mesmo_titular(doc, prestador):
             rejeitar("E157", f"Certificado de transmissão ({doc or 'sem CPF/CNPJ'}) não "

@@ -170,9 +170,9 @@ class AbrasfSandbox(HttpsSandbox):
                  xsd_dir: Path | None = None, fault_rates: dict[str, float] | None = None,
                  seed: int | None = None, slow_seconds: float = 1.0,
                  municipio: str | None = None, aliquota_padrao: Decimal = Decimal("2.00"),
-                 latency: Latencia | None = None):
+                 latency: Latencia | None = None, tls: bool = True):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
-                         slow_seconds=slow_seconds, latency=latency)
+                         slow_seconds=slow_seconds, latency=latency, tls=tls)
         self.xsd_dir = Path(xsd_dir) if xsd_dir is not None else None
         self.municipio = municipio
         """The IBGE code answered as OrgaoGerador; None: the service's municipality."""
@@ -195,12 +195,13 @@ class AbrasfSandbox(HttpsSandbox):
     @property
     def url(self) -> str:
         """The SOAP endpoint (every operation)."""
-        return f"https://{self.host}:{self.port}{ENDPOINT}"
+        return f"{self.scheme}://{self.host}:{self.port}{ENDPOINT}"
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "abrasf.db")
         self.prefeitura = PrefeituraNamespaces(self.estado, identity, self.trusted, self.xsd_dir,
                                      self.municipio, self.aliquota_padrao)
+        self.prefeitura.sem_tls = not self.tls
         self.elotech = elotech.PrefeituraElotech(self.estado, self.xsd_dir, self.municipio,
                                                  lambda: self.senhas_elotech)
         self.centi = centi.PrefeituraCenti(self.estado, self.xsd_dir, self.municipio,

@@ -51,7 +51,7 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
-from nfse.sandbox.abrasf1 import publica, salvador, tiplan, webiss
+from nfse.sandbox.abrasf1 import publica, salvador, speedgov, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
@@ -209,14 +209,16 @@ class Prefeitura:
         """Situation queries of a lot answered "not processed" before it is processed."""
         self.atraso = atraso
         """Seconds after reception before a lot may be processed."""
+        self.sem_tls = False
+        """Served in plain http: no transmission certificate to check (``_autorizado``)."""
 
     # -- entry ---------------------------------------------------------------------------
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
                 chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
         """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
         layout or (``leiaute == "salvador"``) in ISSSalvador's."""
-        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan"):
-            return self._convertido(operacao, dados, chamador, leiaute)
+        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan", "speedgov"):
+            return self._convertido(operacao, dados, chamador, leiaute, cabecalho)
         if operacao == CANCELAR_V02:
             return self._cancelar_v02(dados, chamador)
         if operacao not in DOCUMENTOS:
@@ -236,26 +238,34 @@ class Prefeitura:
         return etree.tostring(answer, encoding="UTF-8", xml_declaration=False)
 
     def _convertido(self, operacao: str, dados: str, chamador: x509.Certificate | None,
-                    leiaute: str) -> bytes:
+                    leiaute: str, cabecalho: str | None = None) -> bytes:
         """One ISSSalvador or WebISS 1.00 call: the request checked against the system's
         schema and its signatures as it came, played by the Ginfes rules in Ginfes'
         structure, answered in the system's layout (the notes and cancellations signed again
         over it) and checked against its schema."""
         envio, base = DOCUMENTOS[operacao]
         resposta = envio.removesuffix("Envio") + "Resposta"
+        # SpeedGov: the root in its schema's namespace, everything below it in none
         ns, ident = {"salvador": (salvador.NS, "id"), "publica": (publica.NS, "id"),
-                     "tiplan": (tiplan.NS, "Id")}.get(leiaute, (webiss.NS, "Id"))
+                     "tiplan": (tiplan.NS, "Id"),
+                     "speedgov": ("", "Id")}.get(leiaute, (webiss.NS, "Id"))
+        raiz_ns = speedgov.namespace(envio) if leiaute == "speedgov" else ns
         esquema_envio = {"salvador": str(salvador.ESQUEMA), "publica": str(publica.ESQUEMA),
-                         "tiplan": str(tiplan.ESQUEMA)}.get(leiaute) or webiss.esquema(envio)
+                         "tiplan": str(tiplan.ESQUEMA),
+                         "speedgov": str(speedgov.esquema(envio))
+                         }.get(leiaute) or webiss.esquema(envio)
         self.processar_pendentes()
         token = None
         try:
+            if leiaute == "speedgov":  # its own cabecalho, in header
+                self._documento(cabecalho or "", "cabecalho", speedgov.CABECALHO,
+                                str(speedgov.esquema("Cabecalho")))
             original = self._documento(
-                dados, publica.envio(envio) if leiaute == "publica" else envio, ns,
+                dados, publica.envio(envio) if leiaute == "publica" else envio, raiz_ns,
                 esquema_envio)
             cert = self._assinaturas_convertido(original, ns)
             para_ginfes = {"salvador": salvador.para_ginfes, "publica": publica.para_ginfes
-                           }.get(leiaute, webiss.para_ginfes)
+                           }.get(leiaute, webiss.para_ginfes)  # WebISS' and SpeedGov's
             root = para_ginfes(original, _ns(base, "envio"), TIPOS)
             token = _VERIFICADA.set((cert,))
             answer = getattr(self, "_" + _snake(operacao.removesuffix("V3")))(root, chamador)
@@ -265,7 +275,8 @@ class Prefeitura:
             if token is not None:
                 _VERIFICADA.reset(token)
         saida = {"salvador": salvador.para_salvador, "publica": publica.para_publica,
-                 "tiplan": tiplan.para_tiplan}.get(leiaute, webiss.para_webiss)(answer)
+                 "tiplan": tiplan.para_tiplan,
+                 "speedgov": speedgov.para_speedgov}.get(leiaute, webiss.para_webiss)(answer)
         assinados = [(f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
                      (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")]
         if leiaute == "tiplan":  # CancelarNfseResposta keeps Ginfes' Cancelamento
@@ -280,7 +291,9 @@ class Prefeitura:
                 assinado.append(etree.fromstring(signature(c14n(alvo), alvo.get(ident) or "",
                                                            self.signer)))
         esquema_resposta = {"salvador": salvador.ESQUEMA, "publica": publica.ESQUEMA,
-                            "tiplan": tiplan.ESQUEMA}.get(leiaute) or webiss.esquema(resposta)
+                            "tiplan": tiplan.ESQUEMA,
+                            "speedgov": speedgov.esquema(resposta)
+                            }.get(leiaute) or webiss.esquema(resposta)
         problemas = validate(saida, self.xsd_dir / esquema_resposta)
         if problemas:  # the sandbox's own bug: it must never answer outside the schema
             raise RuntimeError(f"resposta {resposta} fora do esquema ({leiaute}): "
@@ -376,8 +389,11 @@ class Prefeitura:
             rejeitar("E157", f"Certificado da assinatura {o_que} não pertence ao prestador "
                              f"{prestador}")
 
-    @staticmethod
-    def _autorizado(chamador: x509.Certificate | None, prestador: str) -> None:
+    def _autorizado(self, chamador: x509.Certificate | None, prestador: str) -> None:
+        """The TLS client certificate must be the prestador's own; in plain http there is
+        none (SpeedGov): the system knows the company by its signatures."""
+        if self.sem_tls:
+            return
         doc = document_of(chamador) if chamador is not None else None
         if not _mesmo_titular(doc, prestador):
             rejeitar("E157", f"Certificado de transmissão ({doc or 'sem CPF/CNPJ'}) não "

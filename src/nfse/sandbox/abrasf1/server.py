@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf1 import salvador, soap, tiplan, webiss
+from nfse.sandbox.abrasf1 import salvador, soap, speedgov, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.faults import Latencia
@@ -22,6 +22,7 @@ SALVADOR = "ISSSalvador"
 WEBISS = "WebISS"
 PUBLICA = "Publica"
 TIPLAN = "Tiplan"
+SPEEDGOV = "SpeedGov"
 NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
                         "http://homologacao.issfortaleza.com.br")
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
@@ -69,6 +70,12 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = E
         if chamada.estilo != "publica":
             return ("A Publica recebe as operações de http://service.nfse.integracao.ws.publica/ "
                     "com o documento em XML")
+    elif sistema == SPEEDGOV:
+        if chamada.estilo != "speedgov":
+            return (f"A SpeedGov recebe as operações de {speedgov.SERVICO} com header e "
+                    "parameters")
+        if (acao or "").strip('"'):
+            return f"SOAPAction {acao!r}: a SpeedGov espera a SOAPAction vazia"
     elif chamada.estilo != "arg":
         return "O Ginfes recebe os argumentos arg0 (cabecalho) e arg1 (documento)"
     return None
@@ -111,7 +118,8 @@ class _Handler(SandboxHandler):
                 documento = sandbox.prefeitura.atender(
                     chamada.interna, chamada.cabecalho, chamada.dados, cliente,
                     {"tempuri": "salvador", "wcf": "abrasf_nfse",
-                     "publica": "publica", "inputxml": "tiplan"}.get(chamada.estilo,
+                     "publica": "publica", "inputxml": "tiplan",
+                     "speedgov": "speedgov"}.get(chamada.estilo,
                                                            "ginfes_v03"))
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))
@@ -134,7 +142,8 @@ class Abrasf1Sandbox(HttpsSandbox):
     """A local Ginfes (ABRASF 1.0, schemas v03) over mutual TLS. Every request document is
     validated against the shipped schemas and every answer too; lots are processed after
     ``consultas_pendentes`` situation queries and ``atraso`` seconds. ``sistema`` = ``"Ginfes"``,
-    ``"ISSFortaleza"``, ``"ISSSalvador"`` or ``"WebISS"`` takes only that system's way
+    ``"ISSFortaleza"``, ``"ISSSalvador"``, ``"WebISS"``, ``"Publica"`` or ``"SpeedGov"``
+    (``tls=False``: plain http, as SpeedGov's) takes only that system's way
     (``fora_do_dialeto``); None, any (the demo serves every system with one sandbox)."""
 
     handler = _Handler
@@ -145,9 +154,9 @@ class Abrasf1Sandbox(HttpsSandbox):
                  seed: int | None = None, slow_seconds: float = 1.0,
                  municipio: str | None = None, consultas_pendentes: int = 1,
                  atraso: float = 0.0, latency: Latencia | None = None,
-                 sistema: str | None = None):
+                 sistema: str | None = None, tls: bool = True):
         super().__init__(data_dir, host, port, fault_rates=fault_rates, seed=seed,
-                         slow_seconds=slow_seconds, latency=latency)
+                         slow_seconds=slow_seconds, latency=latency, tls=tls)
         self.xsd_dir = Path(xsd_dir)
         self.municipio = municipio
         self.consultas_pendentes = consultas_pendentes
@@ -159,13 +168,14 @@ class Abrasf1Sandbox(HttpsSandbox):
         """The address a profile names: the one endpoint, or ISSSalvador's lot service (the
         others beside it)."""
         caminho = salvador.caminho("EnviarLoteRPS") if self.sistema == SALVADOR else ENDPOINT
-        return f"https://{self.host}:{self.port}{caminho}"
+        return f"{self.scheme}://{self.host}:{self.port}{caminho}"
 
     def _open(self, identity: A1) -> None:
         self.estado = Estado(self.data_dir / "abrasf1.db")
         self.prefeitura = Prefeitura(self.estado, identity, self.trusted, self.xsd_dir,
                                      self.municipio, consultas_pendentes=self.consultas_pendentes,
                                      atraso=self.atraso)
+        self.prefeitura.sem_tls = not self.tls
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:

@@ -11,7 +11,9 @@ with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's 
 ``<Operação>Result``; and WebISS 1.00's WCF calls (``<Operação xmlns="http://tempuri.org/">``
 with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way; and
 Tiplan 1.0's (``<Operação>Request`` in ``http://www.nfe.com.br/`` with ``inputXML``,
-``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``."""
+``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``; and SpeedGov's (``<Operação>``
+with ``header`` and ``parameters``, ``nfse.sandbox.abrasf1.speedgov``), answered in
+``return``."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import publica, salvador, tiplan, webiss
+from nfse.sandbox.abrasf1 import publica, salvador, speedgov, tiplan, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -62,6 +64,8 @@ class Chamada:
             return publica.OPERACOES[self.operacao]
         if self.estilo == "inputxml":
             return tiplan.OPERACOES[self.operacao]
+        if self.estilo == "speedgov":
+            return speedgov.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -96,6 +100,11 @@ def ler(corpo: bytes) -> Chamada:
     operacao_tiplan = nome.localname.removesuffix("Request")
     if nome.namespace == tiplan.SERVICO and operacao_tiplan in tiplan.OPERACOES and entrada:
         return Chamada(operacao_tiplan, nome.namespace, None, entrada, "inputxml")
+    parametros = _argumento(elementos[0], "parameters")
+    if nome.namespace == speedgov.SERVICO and nome.localname in speedgov.OPERACOES \
+            and parametros:
+        return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "header"),
+                       parametros, "speedgov")
     xml = _argumento(elementos[0], "XML")
     if nome.namespace == publica.SERVICO and nome.localname in publica.OPERACOES and xml:
         return Chamada(nome.localname, nome.namespace, None, xml, "publica")

@@ -74,7 +74,8 @@ def dialeto_de(nota: Nota, emissor: Emissor, nacional: dict[str, tuple[str, str 
     nome = emissor.opcoes.get("dialeto", SEFIN)
     if nome == SEFIN:
         return None
-    proprio = rota(nota.prestador.codigo_municipio).url(emissor.ambiente)
+    # a plain http address is the emitter's only when the operator allowed it
+    proprio = rota(nota.prestador.codigo_municipio).url(emissor.ambiente, permitir_http=True)
     if not proprio or proprio.rstrip("/") != emissor.base_url.rstrip("/"):
         return None
     return _dialetos(nacional)[nome]
