@@ -100,7 +100,8 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
                    "tiplan"),
-    "leiaute_proprio": ("", "elotech", "megasoft", "centi"),
+    "leiaute_proprio": ("", "elotech", "megasoft", "centi",
+                        "iibrasil"),  # iiBrasil 2.04 (abrasf/iibrasil.py)
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
 _TEXTOS = ("namespace_servico", "xsd_dir",

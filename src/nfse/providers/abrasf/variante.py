@@ -68,6 +68,9 @@ Keys (default first):
   ``"centi"``: Centi 2.02, its own schema and namespace, the document in a JSON body with
   the company's portal user and password, one address per operation
   (``nfse.providers.abrasf.centi``).
+  ``"iibrasil"``: iiBrasil 2.04, its own schema in ABRASF's namespace, unsigned documents
+  each ending in an ``Integridade`` digest with the company's token
+  (``nfse.providers.abrasf.iibrasil``).
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -91,6 +94,7 @@ AUTENTICACOES = ("certificado",)
 CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado")
 LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
 LEIAUTES_PROPRIOS += ("centi",)  # Centi 2.02 over JSON: nfse.providers.abrasf.centi
+LEIAUTES_PROPRIOS += ("iibrasil",)  # iiBrasil 2.04: nfse.providers.abrasf.iibrasil
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
 

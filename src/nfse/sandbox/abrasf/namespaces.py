@@ -17,7 +17,7 @@ import threading
 from cryptography import x509
 from lxml import etree
 
-from nfse.sandbox.abrasf import megasoft
+from nfse.sandbox.abrasf import iibrasil, megasoft
 from nfse.sandbox.abrasf.prefeitura import NS, Prefeitura, rejeitar
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
@@ -67,6 +67,8 @@ class PrefeituraNamespaces(Prefeitura):
         self._chamada = threading.local()
         self.megasoft = megasoft.PrefeituraMegaSoft(self.estado, self.xsd_dir, self.municipio,
                                                     self.confiavel)
+        self.iibrasil: iibrasil.PrefeituraIiBrasil | None = None
+        """iiBrasil's variant (set by the server, which holds its tokens)."""
 
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
                 chamador: x509.Certificate | None) -> bytes:
@@ -74,6 +76,9 @@ class PrefeituraNamespaces(Prefeitura):
         ns = etree.QName(documento).namespace if documento is not None else NS
         if documento is not None and ns == megasoft.NS:  # a layout of its own
             return self.megasoft.atender(operacao, cabecalho, documento)
+        if self.iibrasil is not None and iibrasil.e_iibrasil(documento):
+            assert documento is not None
+            return self.iibrasil.atender(operacao, dados, documento)
         if documento is None or ns == NS or ns is None:
             self._chamada.assinaturas = None
             return super().atender(operacao, cabecalho, dados, chamador)
