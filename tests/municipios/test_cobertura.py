@@ -149,8 +149,11 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
     # iiBrasil 2.04 (sistemas/iibrasil.toml): Limeira and São Sebastião
     assert _linha(saida, "iiBrasil")[1:5] == ["2", "2", "384,747", "384,747"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,969"]
-    assert "população atendida: 180,347,935 de 212,589,522 (84.8 %)" in saida
+    # VersaTecnologia 2.04 (sistemas/versatecnologia.toml): the 5 https cities, each with
+    # its own namespaces; 6 publish plain http, Vermelho Novo issues nationally
+    assert _linha(saida, "VersaTecnologia")[1:5] == ["11", "5", "219,522", "56,224"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,974"]
+    assert "população atendida: 180,404,159 de 212,589,522 (84.9 %)" in saida
 
 
 

@@ -71,6 +71,8 @@ Keys (default first):
   ``"iibrasil"``: iiBrasil 2.04, its own schema in ABRASF's namespace, unsigned documents
   each ending in an ``Integridade`` digest with the company's token
   (``nfse.providers.abrasf.iibrasil``).
+- ``versao_sem_ponto``: ``true``: the header says ``versao="204"`` (``versaoDados`` keeps
+  ``2.04``): VersaTecnologia (ACBr ``VersaoAtrib := '204'``).
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -142,6 +144,8 @@ class Variante:
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
     leiaute_proprio: str = ""
+    versao_sem_ponto: bool = False
+    """The header's ``versao`` attribute without the dot (``204``; VersaTecnologia)."""
 
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
@@ -210,6 +214,7 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
                    "namespace_tipos", "namespace_cabecalho", "credencial",
                    "leiaute_proprio", "valores_zerados", "sem_valor_iss"}) | _corpo.CHAVES
+KNOWN |= {"versao_sem_ponto"}  # VersaTecnologia 2.04 (docs/iibrasil.md)
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -255,6 +260,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         sem_valor_iss=_booleano(opcoes, "sem_valor_iss", False),
         corpo=_corpo_de(opcoes),
         leiaute_proprio=_escolha(opcoes, "leiaute_proprio", LEIAUTES_PROPRIOS),
+        versao_sem_ponto=_booleano(opcoes, "versao_sem_ponto", False),
     )
 
 

@@ -59,6 +59,16 @@ def _renomear(origem: etree._Element, raiz: str, filhos: str, resto: str,
     return root
 
 
+def _versao_com_ponto(cabecalho: etree._Element) -> None:
+    """A system's header may say ``versao="204"`` for ``versaoDados`` 2.04 (VersaTecnologia,
+    whose own schema refuses it as ABRASF's does): read as ``2.04``; any other mismatch is
+    left for the schema to refuse."""
+    dados = next((filho.text for filho in cabecalho
+                  if etree.QName(filho).localname == "versaoDados"), None) or ""
+    if cabecalho.get("versao") == dados.replace(".", "") and "." in dados:
+        cabecalho.set("versao", dados)
+
+
 class PrefeituraNamespaces(Prefeitura):
     """The ABRASF municipality, also answering in a system's own namespaces."""
 
@@ -90,6 +100,7 @@ class PrefeituraNamespaces(Prefeitura):
         try:
             abrasf = _renomear(documento, NS, NS, NS, {None: NS})
             if cabecalho and (lido := _ler(cabecalho)) is not None:
+                _versao_com_ponto(lido)
                 cabecalho = etree.tostring(_renomear(lido, NS, NS, NS, {None: NS}),
                                            encoding="unicode")
             resposta = super().atender(operacao, cabecalho,
