@@ -22,42 +22,26 @@ from typing import Any
 
 from lxml import etree
 
-from nfse.sandbox.abrasf.prefeitura import NS, OperacaoIndisponivel, agora
+from nfse.sandbox.abrasf.prefeitura import (
+    NS,
+    OperacaoIndisponivel,
+    Prefeitura,
+    Rejeicao,
+    _documento,
+    _raiz,
+    _sub,
+    _texto,
+    agora,
+    rejeitar,
+)
 from nfse.sandbox.abrasf.state import CANCELADA, Estado
 from nfse.xml import esquema_iibrasil
 
 N = {"n": NS}
 SERIE_NFSE = "1"
 """The series of every note this sandbox issues."""
-_INTEGRIDADE = re.compile(r"<Integridade>([^<]*)</Integridade>\s*</([A-Za-z]+)>\s*$")
+_INTEGRIDADE = re.compile(r"<Integridade>([^<]*)</Integridade>\s*</[A-Za-z]+>\s*$")
 _HEX512 = re.compile(r"[0-9a-f]{128}")
-
-
-class _Recusa(Exception):
-    def __init__(self, codigo: str, mensagem: str, correcao: str | None = None):
-        super().__init__(mensagem)
-        self.codigo, self.mensagem, self.correcao = codigo, mensagem, correcao
-
-
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, _q(tag))
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _texto(node: etree._Element, path: str) -> str:
-    return (node.findtext(path, namespaces=N) or "").strip()
-
-
-def _documento_de(pessoa: etree._Element | None) -> str:
-    if pessoa is None:
-        return ""
-    return _texto(pessoa, "n:CpfCnpj/n:Cnpj") or _texto(pessoa, "n:CpfCnpj/n:Cpf")
 
 
 def digest(conteudo: str, token: str) -> str:
@@ -93,22 +77,18 @@ class PrefeituraIiBrasil:
             raise OperacaoIndisponivel(f"Operação {operacao} não disponível no web service "
                                        "iiBrasil")
         nome, fazer, com_integridade = operacoes[operacao]
-        resposta = etree.Element(_q(nome), nsmap={None: NS})
+        resposta = _raiz(nome)
         prestador = ""
         try:
             problemas = esquema_iibrasil.problemas(documento)
             if problemas:
-                raise _Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
-                              "Valide o documento contra o esquema da iiBrasil")
+                rejeitar("E160", f"Falha no esquema XML: {problemas[0]}",
+                         "Valide o documento contra o esquema da iiBrasil")
             self._integro(dados, documento)
             prestador = fazer(documento, resposta)
-        except _Recusa as exc:
-            resposta = etree.Element(_q(nome), nsmap={None: NS})
-            mensagem = _sub(_sub(resposta, "ListaMensagemRetorno"), "MensagemRetorno")
-            _sub(mensagem, "Codigo", exc.codigo)
-            _sub(mensagem, "Mensagem", exc.mensagem[:200])
-            if exc.correcao:
-                _sub(mensagem, "Correcao", exc.correcao[:200])
+        except Rejeicao as exc:
+            resposta = _raiz(nome)
+            Prefeitura._lista_erros(resposta, exc.mensagens, por_rps=False)
         if com_integridade:
             interno = "".join(etree.tostring(filho, encoding="unicode") for filho in resposta)
             _sub(resposta, "Integridade", digest(interno, self.tokens().get(prestador, "")))
@@ -119,25 +99,25 @@ class PrefeituraIiBrasil:
         caminho = {"GerarNfseEnvio": "n:Rps/n:InfDeclaracaoPrestacaoServico/n:Prestador",
                    "ConsultarNfseRpsEnvio": "n:Prestador"}.get(raiz)
         if caminho is not None:
-            return _documento_de(documento.find(caminho, N))
+            return _documento(documento.find(caminho, N), "prestador")
         ident = documento.find("n:Pedido/n:InfPedidoCancelamento/n:IdentificacaoNfse", N)
-        return _documento_de(ident)
+        return _documento(ident, "prestador")
 
     def _integro(self, dados: str, documento: etree._Element) -> None:
         """Refuses a request whose Integridade does not match."""
         lido = conteudo(dados)
         if lido is None:
-            raise _Recusa("E160", "Integridade ausente: o último elemento do documento deve "
+            rejeitar("E160", "Integridade ausente: o último elemento do documento deve "
                                   "ser <Integridade>")
         interno, recebida = lido
         token = self.tokens().get(self._prestador(documento))
         if token is None:
             if not _HEX512.fullmatch(recebida):
-                raise _Recusa("E160", "Integridade inválida: esperado o SHA-512 em "
+                rejeitar("E160", "Integridade inválida: esperado o SHA-512 em "
                                       "hexadecimal minúsculo")
             return
         if recebida != digest(interno, token):
-            raise _Recusa("E160", "Integridade não confere com o documento e o token do "
+            rejeitar("E160", "Integridade não confere com o documento e o token do "
                                   "contribuinte", "Confira o token cadastrado na prefeitura")
 
     def _informacoes(self, nota: dict[str, Any], resposta: etree._Element) -> None:
@@ -146,20 +126,20 @@ class PrefeituraIiBrasil:
     def _gerar(self, documento: etree._Element, resposta: etree._Element) -> str:
         inf = documento.find("n:Rps/n:InfDeclaracaoPrestacaoServico", N)
         assert inf is not None  # the schema requires it
-        prestador = _documento_de(inf.find("n:Prestador", N))
+        prestador = _documento(inf.find("n:Prestador", N), "prestador")
         ident = inf.find("n:Rps/n:IdentificacaoRps", N)
         if ident is None:
-            raise _Recusa("E11", "Identificação do RPS ausente")
+            rejeitar("E11", "Identificação do RPS ausente")
         numero_rps = str(int(_texto(ident, "n:Numero")))
         serie, tipo = _texto(ident, "n:Serie"), _texto(ident, "n:Tipo")
         with self.estado.transacao():
             existente = self.estado.por_rps(prestador, numero_rps, serie, tipo)
             if existente is not None:
-                raise _Recusa("E10", "RPS já informado: convertido na NFS-e "
+                rejeitar("E10", "RPS já informado: convertido na NFS-e "
                                      f"{existente['numero']}")
             numero = self.estado.proximo(f"nfse:{prestador}")
             codigo = secrets.token_hex(4).upper()
-            info = etree.Element(_q("InformacoesNfse"), nsmap={None: NS})
+            info = _raiz("InformacoesNfse")
             _sub(info, "NumeroRps", numero_rps)
             _sub(info, "SerieRps", serie)
             cpf_cnpj = _sub(info, "Prestador")
@@ -181,13 +161,13 @@ class PrefeituraIiBrasil:
         return prestador
 
     def _consultar_rps(self, documento: etree._Element, resposta: etree._Element) -> str:
-        prestador = _documento_de(documento.find("n:Prestador", N))
+        prestador = _documento(documento.find("n:Prestador", N), "prestador")
         ident = documento.find("n:IdentificacaoRps", N)
         assert ident is not None  # the schema requires it
         nota = self.estado.por_rps(prestador, str(int(_texto(ident, "n:Numero"))),
                                    _texto(ident, "n:Serie"), _texto(ident, "n:Tipo"))
         if nota is None:
-            raise _Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
+            rejeitar("E4", "Esse RPS não foi enviado para a nossa base de dados")
         self._informacoes(nota, resposta)
         return prestador
 
@@ -195,18 +175,17 @@ class PrefeituraIiBrasil:
         inf = documento.find("n:Pedido/n:InfPedidoCancelamento", N)
         assert inf is not None  # the schema requires it
         ident = inf.find("n:IdentificacaoNfse", N)
-        prestador = _documento_de(ident)
+        prestador = _documento(ident, "prestador")
         numero = int(_texto(inf, "n:IdentificacaoNfse/n:Numero"))
         serie = _texto(inf, "n:IdentificacaoNfse/n:Serie")
         with self.estado.transacao():
             nota = self.estado.por_numero(prestador, numero)
             if nota is None or serie != SERIE_NFSE:
-                raise _Recusa("E78", f"NFS-e {numero} série {serie or '(sem série)'} não "
+                rejeitar("E78", f"NFS-e {numero} série {serie or '(sem série)'} não "
                                      f"encontrada para o prestador {prestador}")
             if nota["status"] == CANCELADA:
-                raise _Recusa("E79", f"NFS-e {numero} já está cancelada")
-            cancelamento = etree.Element(_q("NfseCancelamento"), versao="2.04",
-                                         nsmap={None: NS})
+                rejeitar("E79", f"NFS-e {numero} já está cancelada")
+            cancelamento = _raiz("NfseCancelamento", versao="2.04")
             confirmacao = _sub(cancelamento, "Confirmacao")
             pedido = _sub(confirmacao, "Pedido")
             pedido.append(etree.fromstring(etree.tostring(inf)))
