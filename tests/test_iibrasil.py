@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from lxml import etree
@@ -134,6 +135,8 @@ def test_the_cancellation_differs_from_iibrasils_schema_in_acbrs_two_places_only
 
 
 def test_without_the_token_nothing_is_sent_and_the_reason_is_the_shared_one() -> None:
+    """Also: the received-notes query, which iiBrasil's layout does not cover here, is
+    answered without a call."""
     class Transporte:
         def request(self, *args: object, **kwargs: object) -> None:
             raise AssertionError("nada deve ser enviado")
@@ -145,6 +148,9 @@ def test_without_the_token_nothing_is_sent_and_the_reason_is_the_shared_one() ->
     assert outcome.result == Result.REJECTED
     assert [e.codigo for e in outcome.erros] == ["credenciais_prefeitura_ausentes"]
     assert "senha_responsavel" in (outcome.erros[0].correcao or "")
+    pagina = AbrasfProvider(Transporte()).received(  # type: ignore[arg-type]
+        CNPJ, None, date(2026, 1, 1), date(2026, 1, 31), 1, em)
+    assert pagina.erro == iibrasil.SEM_TOMADAS
 
 
 @pytest.mark.parametrize("ibge", [LIMEIRA, SAO_SEBASTIAO])

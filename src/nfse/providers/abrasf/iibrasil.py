@@ -52,6 +52,7 @@ LEIAUTE = LEIAUTES["2.04"]
 AUSENTE = credenciais_ausentes(
     "A prefeitura (iiBrasil) exige o token do contribuinte no código de integridade de cada "
     "pedido e a empresa não tem senha_responsavel cadastrada", "o token em senha_responsavel")
+SEM_TOMADAS = "A consulta das notas tomadas não está disponível para a iiBrasil neste gateway"
 SEM_SERIE = Erro("requisicao_invalida", "Série da NFS-e desconhecida: a prefeitura (iiBrasil) "
                  "cancela pela série e pelo número", "Cancele a nota no portal da prefeitura")
 

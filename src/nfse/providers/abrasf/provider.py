@@ -338,6 +338,8 @@ class AbrasfProvider:
         variante = variante_de(emissor.opcoes)
         if variante.leiaute_proprio == "centi":
             return tomadas.PaginaTomadas(erro=centi.SEM_TOMADAS)
+        if variante.leiaute_proprio == "iibrasil":
+            return tomadas.PaginaTomadas(erro=iibrasil.SEM_TOMADAS)
         try:
             dados = pedidos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
         except DocumentoInvalido as exc:
