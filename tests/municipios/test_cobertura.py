@@ -148,8 +148,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,967"]
-    assert "população atendida: 179,963,188 de 212,589,522 (84.7 %)" in saida
+    # iiBrasil 2.04 (sistemas/iibrasil.toml): Limeira and São Sebastião
+    assert _linha(saida, "iiBrasil")[1:5] == ["2", "2", "384,747", "384,747"]
+    # VersaTecnologia 2.04 (sistemas/versatecnologia.toml): the 5 https cities, each with
+    # its own namespaces; 6 publish plain http, Vermelho Novo issues nationally
+    assert _linha(saida, "VersaTecnologia")[1:5] == ["11", "5", "219,522", "56,224"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,974"]
+    assert "população atendida: 180,404,159 de 212,589,522 (84.9 %)" in saida
 
 
 CUBATAO = 115_082
@@ -175,8 +180,8 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     assert _linha(saida, "SpeedGov")[1:] == [
         "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
     assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
-            "municípios atendidos: 4,271 de 5,571 (76.7 %); população atendida: "
-            "187,866,217 de 212,589,522 (88.4 %)") in saida
+            "municípios atendidos: 4,278 de 5,571 (76.8 %); população atendida: "
+            "188,307,188 de 212,589,522 (88.6 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

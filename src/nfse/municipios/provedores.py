@@ -100,7 +100,8 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
                    "tiplan", "speedgov"),
-    "leiaute_proprio": ("", "elotech", "megasoft", "centi"),
+    "leiaute_proprio": ("", "elotech", "megasoft", "centi",
+                        "iibrasil"),  # iiBrasil 2.04 (abrasf/iibrasil.py)
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }
 _TEXTOS = ("namespace_servico", "xsd_dir",
@@ -112,6 +113,7 @@ _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homolog
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
 _BOOLEANOS = ("parametros_qualificados", "envolver_operacao", "valores_zerados",
               "sem_valor_iss", *BOOLEANOS_CORPO,
+              "versao_sem_ponto",  # VersaTecnologia 2.04 (docs/iibrasil.md)
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")

@@ -42,8 +42,11 @@ def namespace_da_mensagem(variante: Variante, raiz: str) -> str:
 
 def cabecalho(variante: Variante) -> str:
     """The ``cabecalho`` of the variant's layout, in the system's namespace when it has
-    one."""
+    one; its ``versao`` without the dot where the system wants it (``versao_sem_ponto``)."""
     texto = variante.leiaute.cabecalho()
+    if variante.versao_sem_ponto:
+        versao = variante.leiaute.versao
+        texto = texto.replace(f'versao="{versao}"', f'versao="{versao.replace(".", "")}"', 1)
     if not variante.namespace_cabecalho:
         return texto
     return texto.replace(f'xmlns="{NS}"', f'xmlns="{variante.namespace_cabecalho}"', 1)

@@ -28,6 +28,7 @@ from nfse.providers.abrasf import (
     credenciais,
     elotech,
     envelope,
+    iibrasil,
     megasoft,
     namespaces,
     pedidos,
@@ -88,9 +89,10 @@ class AbrasfProvider:
         """The company's portal user and password reach ``Emissor`` only for the systems
         whose profile sets ``credencial`` (``nfse.providers.abrasf.credenciais``), takes
         them in the body (``credenciais_no_corpo``: Fiorilli) or in its own layout's
-        requerente (EloTech) or in the JSON of each call (Centi)."""
+        requerente (EloTech) or in the JSON of each call (Centi) or digests it into each
+        request's Integridade (iiBrasil)."""
         return (bool(opcoes.get("credencial")) or bool(opcoes.get("credenciais_no_corpo"))
-                or opcoes.get("leiaute_proprio") in ("elotech", "centi"))
+                or opcoes.get("leiaute_proprio") in ("elotech", "centi", "iibrasil"))
 
     capabilities = frozenset({Capability.EMIT, Capability.QUERY, Capability.CANCEL,
                               Capability.SUBSTITUTE, Capability.LOT, Capability.RECEIVED,
@@ -181,6 +183,12 @@ class AbrasfProvider:
                     "operacao_indisponivel", "A substituição de NFS-e não está disponível "
                     "no web service da Centi", "Cancele a nota e emita outra")])
             return GERAR, centi.gerar_nfse(nota, rps, emissor, variante)
+        if variante.leiaute_proprio == "iibrasil":
+            if nota.substituicao is not None:
+                raise DocumentoInvalido([Erro(
+                    "operacao_indisponivel", "A substituição de NFS-e não está disponível "
+                    "para o leiaute iiBrasil neste gateway", "Cancele a nota e emita outra")])
+            return GERAR, iibrasil.gerar_nfse(nota, rps, emissor, variante)
         if nota.substituicao is not None:
             if not nota.substituicao.chave:
                 raise DocumentoInvalido([Erro(
@@ -232,6 +240,9 @@ class AbrasfProvider:
     def _resultado(self, parsed: etree._Element, rps: Rps, substituida: str | None,
                    variante: Variante, exchanges: tuple[Exchange, ...], status: int) -> Outcome:
         """What an answer with the note or with messages means."""
+        info = iibrasil.informacoes(parsed) if variante.leiaute_proprio == "iibrasil" else None
+        if info is not None:
+            return iibrasil.autorizada(info, exchanges)
         comp = respostas.comp_nfse(parsed, rps, "NfseSubstituidora" if substituida else None)
         if comp is not None:
             return self._authorized(comp, parsed, exchanges, substituida, variante)
@@ -297,6 +308,10 @@ class AbrasfProvider:
             return Outcome(Result.UNKNOWN, erros=exc.erros,
                            mensagem="Consulta do RPS fora do leiaute")
         sent = self._send(CONSULTAR_RPS, dados, emissor, variante, "consulta_rps")
+        if variante.leiaute_proprio == "iibrasil":
+            return consultas.consulta_rps(
+                sent, rps, variante, lambda parsed, _rps: iibrasil.informacoes(parsed),
+                lambda info, _answer, exchanges: iibrasil.autorizada(info, exchanges))
         return consultas.consulta_rps(
             sent, rps, variante, respostas.comp_nfse,
             lambda comp, answer, exchanges: self._authorized(comp, answer, exchanges,
@@ -310,6 +325,8 @@ class AbrasfProvider:
             return megasoft.consultar_nfse_rps(nota, rps, variante)
         if variante.leiaute_proprio == "centi":
             return centi.consultar_nfse_rps(nota, rps, variante)
+        if variante.leiaute_proprio == "iibrasil":
+            return iibrasil.consultar_nfse_rps(nota, rps, emissor)
         return pedidos.consultar_nfse_rps(nota, rps, variante)
 
     # -- received notes ------------------------------------------------------------------------
@@ -321,6 +338,8 @@ class AbrasfProvider:
         variante = variante_de(emissor.opcoes)
         if variante.leiaute_proprio == "centi":
             return tomadas.PaginaTomadas(erro=centi.SEM_TOMADAS)
+        if variante.leiaute_proprio == "iibrasil":
+            return tomadas.PaginaTomadas(erro=iibrasil.SEM_TOMADAS)
         try:
             dados = pedidos.consultar_servico_tomado(cnpj, cpf, inicio, fim, pagina, variante)
         except DocumentoInvalido as exc:
@@ -359,6 +378,8 @@ class AbrasfProvider:
             elif variante.leiaute_proprio == "centi":
                 dados = centi.cancelar_nfse(nota, numero, chave_acesso, justificativa, emissor,
                                             variante)
+            elif variante.leiaute_proprio == "iibrasil":
+                dados = iibrasil.cancelar_nfse(nota, numero, chave_acesso, emissor, variante)
             else:
                 dados = pedidos.cancelar_nfse(nota, numero, emissor, variante)
         except (VarianteInvalida, EsquemaAusente) as exc:
@@ -410,8 +431,9 @@ class AbrasfProvider:
         query (``conciliacao_cancelamento = "CancelarNfse"``) is asked the cancellation once
         more instead. EloTech's range query is not built: its cancellations are reconciled
         by asking again (E79, already cancelled); Centi has none either, and a repeated
-        cancellation answers the cancelled note: the client's next DELETE reconciles it."""
-        if variante.leiaute_proprio in ("elotech", "centi"):
+        cancellation answers the cancelled note: the client's next DELETE reconciles it.
+        iiBrasil's likewise (its own request, asked again by the client's next DELETE)."""
+        if variante.leiaute_proprio in ("elotech", "centi", "iibrasil"):
             return otherwise
         if variante.corpo.conciliacao_cancelamento == CANCELAR:
             return self._cancelar_de_novo(nota, numero, emissor, variante, otherwise)

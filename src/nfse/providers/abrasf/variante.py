@@ -68,6 +68,11 @@ Keys (default first):
   ``"centi"``: Centi 2.02, its own schema and namespace, the document in a JSON body with
   the company's portal user and password, one address per operation
   (``nfse.providers.abrasf.centi``).
+  ``"iibrasil"``: iiBrasil 2.04, its own schema in ABRASF's namespace, unsigned documents
+  each ending in an ``Integridade`` digest with the company's token
+  (``nfse.providers.abrasf.iibrasil``).
+- ``versao_sem_ponto``: ``true``: the header says ``versao="204"`` (``versaoDados`` keeps
+  ``2.04``): VersaTecnologia (ACBr ``VersaoAtrib := '204'``).
 
 Codes are compared without leading zeros after the letters (ISSNet answers ``E010``).
 """
@@ -89,8 +94,9 @@ ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
 CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado")
-LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
-LEIAUTES_PROPRIOS += ("centi",)  # Centi 2.02 over JSON: nfse.providers.abrasf.centi
+LEIAUTES_PROPRIOS = ("", "elotech", "megasoft",
+                     "centi",  # Centi 2.02 over JSON: nfse.providers.abrasf.centi
+                     "iibrasil")  # iiBrasil 2.04: nfse.providers.abrasf.iibrasil
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
 
 
@@ -138,6 +144,8 @@ class Variante:
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
     leiaute_proprio: str = ""
+    versao_sem_ponto: bool = False
+    """The header's ``versao`` attribute without the dot (``204``; VersaTecnologia)."""
 
     def nome(self, operacao: str) -> str:
         """The system's name of an ABRASF operation."""
@@ -205,7 +213,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
                    "namespace_tipos", "namespace_cabecalho", "credencial",
-                   "leiaute_proprio", "valores_zerados", "sem_valor_iss"}) | _corpo.CHAVES
+                   "leiaute_proprio", "valores_zerados", "sem_valor_iss",
+                   "versao_sem_ponto"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -251,6 +260,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         sem_valor_iss=_booleano(opcoes, "sem_valor_iss", False),
         corpo=_corpo_de(opcoes),
         leiaute_proprio=_escolha(opcoes, "leiaute_proprio", LEIAUTES_PROPRIOS),
+        versao_sem_ponto=_booleano(opcoes, "versao_sem_ponto", False),
     )
 
 

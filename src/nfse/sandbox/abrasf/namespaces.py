@@ -17,7 +17,7 @@ import threading
 from cryptography import x509
 from lxml import etree
 
-from nfse.sandbox.abrasf import megasoft
+from nfse.sandbox.abrasf import iibrasil, megasoft
 from nfse.sandbox.abrasf.prefeitura import NS, Prefeitura, rejeitar
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
@@ -59,6 +59,16 @@ def _renomear(origem: etree._Element, raiz: str, filhos: str, resto: str,
     return root
 
 
+def _versao_com_ponto(cabecalho: etree._Element) -> None:
+    """A system's header may say ``versao="204"`` for ``versaoDados`` 2.04 (VersaTecnologia,
+    whose own schema refuses it as ABRASF's does): read as ``2.04``; any other mismatch is
+    left for the schema to refuse."""
+    dados = next((filho.text for filho in cabecalho
+                  if etree.QName(filho).localname == "versaoDados"), None) or ""
+    if cabecalho.get("versao") == dados.replace(".", "") and "." in dados:
+        cabecalho.set("versao", dados)
+
+
 class PrefeituraNamespaces(Prefeitura):
     """The ABRASF municipality, also answering in a system's own namespaces."""
 
@@ -67,6 +77,8 @@ class PrefeituraNamespaces(Prefeitura):
         self._chamada = threading.local()
         self.megasoft = megasoft.PrefeituraMegaSoft(self.estado, self.xsd_dir, self.municipio,
                                                     self.confiavel)
+        self.iibrasil: iibrasil.PrefeituraIiBrasil | None = None
+        """iiBrasil's variant (set by the server, which holds its tokens)."""
 
     def atender(self, operacao: str, cabecalho: str | None, dados: str,
                 chamador: x509.Certificate | None) -> bytes:
@@ -74,6 +86,9 @@ class PrefeituraNamespaces(Prefeitura):
         ns = etree.QName(documento).namespace if documento is not None else NS
         if documento is not None and ns == megasoft.NS:  # a layout of its own
             return self.megasoft.atender(operacao, cabecalho, documento)
+        if self.iibrasil is not None and iibrasil.e_iibrasil(documento):
+            assert documento is not None
+            return self.iibrasil.atender(operacao, dados, documento)
         if documento is None or ns == NS or ns is None:
             self._chamada.assinaturas = None
             return super().atender(operacao, cabecalho, dados, chamador)
@@ -85,6 +100,7 @@ class PrefeituraNamespaces(Prefeitura):
         try:
             abrasf = _renomear(documento, NS, NS, NS, {None: NS})
             if cabecalho and (lido := _ler(cabecalho)) is not None:
+                _versao_com_ponto(lido)
                 cabecalho = etree.tostring(_renomear(lido, NS, NS, NS, {None: NS}),
                                            encoding="unicode")
             resposta = super().atender(operacao, cabecalho,

@@ -15,7 +15,16 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf import centi, credenciais, elotech, envelope, genexus, rest, soap
+from nfse.sandbox.abrasf import (
+    centi,
+    credenciais,
+    elotech,
+    envelope,
+    genexus,
+    iibrasil,
+    rest,
+    soap,
+)
 from nfse.sandbox.abrasf.namespaces import PrefeituraNamespaces
 from nfse.sandbox.abrasf.prefeitura import MUTANTES, OperacaoIndisponivel
 from nfse.sandbox.abrasf.state import Estado
@@ -191,6 +200,9 @@ class AbrasfSandbox(HttpsSandbox):
         self.sessoes = rest.Sessoes(lambda: self.tokens_publicsoft)
         self.usuarios_centi: dict[str, str] = {}
         """Centi portal users and passwords accepted; empty: any non-empty pair."""
+        self.tokens_iibrasil: dict[str, str] = {}
+        """iiBrasil: prestador CNPJ → the token its Integridade digests; a prestador without
+        one may send any SHA-512."""
 
     @property
     def url(self) -> str:
@@ -206,6 +218,8 @@ class AbrasfSandbox(HttpsSandbox):
                                                  lambda: self.senhas_elotech)
         self.centi = centi.PrefeituraCenti(self.estado, self.xsd_dir, self.municipio,
                                            self.prefeitura.confiavel)
+        self.prefeitura.iibrasil = iibrasil.PrefeituraIiBrasil(
+            self.estado, self.municipio, lambda: self.tokens_iibrasil)
 
     def _close(self) -> None:
         if getattr(self, "estado", None) is not None:
