@@ -40,6 +40,7 @@ BUILT_IN = {
     "conam": "nfse.providers.conam.provider:ConamProvider",
     "agili": "nfse.providers.agili.provider:AgiliProvider",
     "equiplano": "nfse.providers.equiplano.provider:EquiplanoProvider",
+    "sigiss": "nfse.providers.sigiss.provider:SigissProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 
