@@ -86,8 +86,7 @@ def erros(response: etree._Element) -> list[Erro]:
 
 def avisos(response: etree._Element) -> list[str]:
     """The notices of ``DescricaoErros`` (their text)."""
-    return [" ".join(filter(None, (processo, erro)))
-            for identificador, erro, processo in _itens(response)
+    return [processo for identificador, erro, processo in _itens(response)
             if _aviso(identificador, erro, processo) and processo]
 
 
