@@ -41,6 +41,7 @@ BUILT_IN = {
     "agili": "nfse.providers.agili.provider:AgiliProvider",
     "equiplano": "nfse.providers.equiplano.provider:EquiplanoProvider",
     "sigiss": "nfse.providers.sigiss.provider:SigissProvider",
+    "cta": "nfse.providers.cta.provider:CtaProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 
