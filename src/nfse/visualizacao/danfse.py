@@ -178,6 +178,7 @@ _LEITORES: dict[str, tuple[str, str]] = {
     "agili": ("agili_leitura", "ler_nfse"),
     "equiplano": ("equiplano_leitura", "ler_comp_nfse"),
     "sigiss": ("sigiss_leitura", "ler_descricao_rps"),
+    "cta": ("cta_leitura", "ler_nfse_cta"),
 }
 """The systems with a layout of their own: the module of ``nfse.visualizacao`` and the
 function that reads their note (``xml``, ``cancelada``) into our page's fields. Imported on
@@ -242,9 +243,9 @@ def _padrao(xml: bytes | str) -> str:
     ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>``, ``giap`` for a
     Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>``, ``conam`` for a
     Conam ``<Reg20>`` (all without namespace), ``egoverneiss`` for an eGoverneISS
-    ``NotaFiscal_RTC``, ``sigiss`` for a SigISS ``DescricaoRps``, else ``nacional``. Only
-    the root's start tag is read. Anything else, unreadable XML included, goes the NFS-e
-    Nacional way, as before."""
+    ``NotaFiscal_RTC``, ``sigiss`` for a SigISS ``DescricaoRps``, ``cta`` for a CTA
+    ``NfseCta``, else ``nacional``. Only the root's start tag is read. Anything else,
+    unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
     root = None
@@ -279,4 +280,6 @@ def _padrao(xml: bytes | str) -> str:
         return "equiplano"
     if name.localname == "DescricaoRps" and name.namespace == NS_SIGISS:  # SigISS's own
         return "sigiss"
+    if name.localname == "NfseCta" and name.namespace is None:  # CTA's note as kept
+        return "cta"
     return "nacional"
