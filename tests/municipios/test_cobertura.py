@@ -149,8 +149,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
     # SigISS's own SOAP rpc (sigiss_ws.php): its 4 cities, 1.00 and 1.01
     assert _linha(saida, "SigISS")[1:5] == ["4", "4", "572,587", "572,587"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,971"]
-    assert "população atendida: 180,535,775 de 212,589,522 (84.9 %)" in saida
+    # CTA 2.00's own XML files over multipart (wsnfse/): Itaboraí and Vassouras
+    assert _linha(saida, "CTA")[1:5] == ["2", "2", "275,944", "275,944"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,973"]
+    assert "população atendida: 180,811,719 de 212,589,522 (85.1 %)" in saida
 
 
 
