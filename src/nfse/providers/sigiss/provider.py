@@ -211,21 +211,20 @@ class SigissProvider:
                                failure_of=sent.failure_of, mensagem=sent.mensagem)
             response, exchange = sent
             trocas.append(exchange)
-            achada = respostas.dados_nota(response) if response is not None else None
-            if achada is None:
+            encontrada = respostas.dados_nota(response) if response is not None else None
+            if encontrada is None:
                 break
-            encontrada, dados = achada
             self._lembrar(nota, emissor, encontrada.numero)
             if _do_rps(encontrada, rps):
-                return self._conciliada(nota, rps, encontrada, tuple(trocas))
+                return self._conciliada(nota, rps, encontrada, tuple(trocas), emissor)
         return Outcome(Result.UNKNOWN, exchanges=tuple(trocas),
                        mensagem=SEM_CONSULTA_POR_RPS.format(
                            detalhe=f" (as notas depois da {ultima} não trazem o RPS)",
                            rps=rps.numero))
 
     def _conciliada(self, nota: Nota, rps: Rps, achada: respostas.NotaSigiss,
-                    exchanges: tuple[Exchange, ...]) -> Outcome:
-        enviada = documentos.descricao_rps(nota, rps, "", False)
+                    exchanges: tuple[Exchange, ...], emissor: Emissor) -> Outcome:
+        enviada = self._descricao(nota, rps, "", emissor)
         return Outcome(Result.AUTHORIZED, numero=achada.numero,
                        codigo_verificacao=achada.codigo_verificacao,
                        xml=respostas.documento_da_nota(enviada, achada),

@@ -109,8 +109,8 @@ def retorno(response: etree._Element) -> NotaSigiss | None:
                       texto(dados, "LinkImpressao") or None)
 
 
-def dados_nota(response: etree._Element) -> tuple[NotaSigiss, etree._Element] | None:
-    """The note a query found (``DadosNota``) and its element, or None."""
+def dados_nota(response: etree._Element) -> NotaSigiss | None:
+    """The note a query found (``DadosNota``), or None."""
     dados = _filho(response, "DadosNota")
     numero = texto(dados, "nota")
     if dados is None or not numero:
@@ -118,7 +118,7 @@ def dados_nota(response: etree._Element) -> tuple[NotaSigiss, etree._Element] | 
     status = texto(dados, "StatusNFe")
     return NotaSigiss(numero, texto(dados, "autenticidade") or None,
                       texto(dados, "LinkImpressao") or None, texto(dados, "num_rps"),
-                      texto(dados, "serie_rps"), status in ("Cancelada", "2")), dados
+                      texto(dados, "serie_rps"), status in ("Cancelada", "2"))
 
 
 def documento_da_nota(descricao_rps: etree._Element, nota: NotaSigiss) -> bytes:
