@@ -153,8 +153,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # VersaTecnologia 2.04 (sistemas/versatecnologia.toml): the 5 https cities, each with
     # its own namespaces; 6 publish plain http, Vermelho Novo issues nationally
     assert _linha(saida, "VersaTecnologia")[1:5] == ["11", "5", "219,522", "56,224"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,974"]
-    assert "população atendida: 180,404,159 de 212,589,522 (84.9 %)" in saida
+    # SigISS's own SOAP rpc (sigiss_ws.php): its 4 cities, 1.00 and 1.01
+    assert _linha(saida, "SigISS")[1:5] == ["4", "4", "572,587", "572,587"]
+    # CTA 2.00's own XML files over multipart (wsnfse/): Itaboraí and Vassouras
+    assert _linha(saida, "CTA")[1:5] == ["2", "2", "275,944", "275,944"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,980"]
+    assert "população atendida: 181,252,690 de 212,589,522 (85.3 %)" in saida
 
 
 CUBATAO = 115_082
@@ -180,8 +184,8 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     assert _linha(saida, "SpeedGov")[1:] == [
         "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
     assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
-            "municípios atendidos: 4,278 de 5,571 (76.8 %); população atendida: "
-            "188,307,188 de 212,589,522 (88.6 %)") in saida
+            "municípios atendidos: 4,284 de 5,571 (76.9 %); população atendida: "
+            "189,155,719 de 212,589,522 (89.0 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

@@ -103,6 +103,7 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "leiaute_proprio": ("", "elotech", "megasoft", "centi",
                         "iibrasil"),  # iiBrasil 2.04 (abrasf/iibrasil.py)
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
+    "versao_sigiss": ("1.00", "1.01"),  # sigiss: the cancellation's shape
 }
 _TEXTOS = ("namespace_servico", "xsd_dir",
            "unidade_gestora",  # agili: the Prefeitura's CNPJ

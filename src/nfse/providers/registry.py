@@ -40,6 +40,8 @@ BUILT_IN = {
     "conam": "nfse.providers.conam.provider:ConamProvider",
     "agili": "nfse.providers.agili.provider:AgiliProvider",
     "equiplano": "nfse.providers.equiplano.provider:EquiplanoProvider",
+    "sigiss": "nfse.providers.sigiss.provider:SigissProvider",
+    "cta": "nfse.providers.cta.provider:CtaProvider",
 }
 """The providers shipped here, by name: ``module:class``."""
 

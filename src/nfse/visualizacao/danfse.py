@@ -35,6 +35,7 @@ NS_PAULISTANA = "http://www.prefeitura.sp.gov.br/nfe"
 RAIZES_PAULISTANA = frozenset({"NFe", "RetornoEnvioRPS"})
 NS_AGILI = "http://www.agili.com.br/nfse_v_1.00.xsd"
 NS_EQUIPLANO = "http://www.equiplano.com.br/esnfs"
+NS_SIGISS = "urn:sigiss_ws"
 """What the Paulistana provider keeps as a São Paulo note's XML: the ``NFe`` ConsultaNFe
 answers, or the emission's answer when that query failed."""
 LOGO = "nfse_logo.png"
@@ -176,6 +177,8 @@ _LEITORES: dict[str, tuple[str, str]] = {
     "conam": ("conam_leitura", "ler_reg20"),
     "agili": ("agili_leitura", "ler_nfse"),
     "equiplano": ("equiplano_leitura", "ler_comp_nfse"),
+    "sigiss": ("sigiss_leitura", "ler_descricao_rps"),
+    "cta": ("cta_leitura", "ler_nfse_cta"),
 }
 """The systems with a layout of their own: the module of ``nfse.visualizacao`` and the
 function that reads their note (``xml``, ``cancelada``) into our page's fields. Imported on
@@ -240,7 +243,8 @@ def _padrao(xml: bytes | str) -> str:
     ``paulistana`` for a São Paulo ``NFe``, ``ipm`` for an IPM ``<nfse>``, ``giap`` for a
     Giap ``<notaFiscal>``, ``sigissweb`` for a SigISSWeb ``<notafiscal>``, ``conam`` for a
     Conam ``<Reg20>`` (all without namespace), ``egoverneiss`` for an eGoverneISS
-    ``NotaFiscal_RTC``, else ``nacional``. Only the root's start tag is read. Anything else,
+    ``NotaFiscal_RTC``, ``sigiss`` for a SigISS ``DescricaoRps``, ``cta`` for a CTA
+    ``NfseCta``, else ``nacional``. Only the root's start tag is read. Anything else,
     unreadable XML included, goes the NFS-e Nacional way, as before."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
@@ -274,4 +278,8 @@ def _padrao(xml: bytes | str) -> str:
         return "agili"
     if name.localname == "compNfse" and name.namespace == NS_EQUIPLANO:  # Equiplano's
         return "equiplano"
+    if name.localname == "DescricaoRps" and name.namespace == NS_SIGISS:  # SigISS's own
+        return "sigiss"
+    if name.localname == "NfseCta" and name.namespace is None:  # CTA's note as kept
+        return "cta"
     return "nacional"

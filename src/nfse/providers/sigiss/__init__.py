@@ -1,0 +1,1 @@
+"""SigISS (``sigiss_ws.php``, SOAP rpc in ``urn:sigiss_ws``): docs/sigiss.md."""
