@@ -117,6 +117,9 @@ _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")
 EMISSORES = "emissores.csv"
 ENDERECOS = "enderecos.csv"
+COMPLEMENTARES = "sistemas_uninfe.csv"
+"""The systems a second source (UniNFe) names where ACBr's table names none
+(``gerar_sistemas_uninfe``)."""
 PADRAO_NACIONAL = "PadraoNacional"
 """ACBr's name for the national layout: not a municipal system."""
 
@@ -369,20 +372,43 @@ def sementes() -> Mapping[str, Semente]:
             for row in csv.DictReader(fh)})
 
 
+def _ler_enderecos(nome: str) -> dict[str, Enderecos]:
+    """The rows with a system and an address of a generated file of addresses by IBGE code.
+    A plain http homologação address is left out: the gateway reaches no authority without
+    TLS, and without one of its own the municipality's homologação goes to the provider's
+    default test address; a plain http production address is kept, so the route says why
+    produção is not served."""
+    arquivo = resources.files("nfse.municipios") / nome
+    with arquivo.open(encoding="utf-8") as fh:
+        return {row["ibge"]: Enderecos(
+                    row["sistema"], row["versao"], row["url_producao"] or None,
+                    row["url_homologacao"] if row["url_homologacao"].startswith("https://")
+                    else None)
+                for row in csv.DictReader(fh)
+                if row["sistema"] and (row["url_producao"] or row["url_homologacao"])}
+
+
+@cache
+def enderecos_acbr() -> Mapping[str, Enderecos]:
+    """``enderecos.csv`` (ACBr's table) by IBGE code."""
+    return MappingProxyType(_ler_enderecos(ENDERECOS))
+
+
+@cache
+def complementares() -> Mapping[str, str]:
+    """The system ``sistemas_uninfe.csv`` names for each municipality ``emissores.csv`` gives
+    none (a ``PadraoNacional`` one is not taken: nothing says where it issues)."""
+    arquivo = resources.files("nfse.municipios") / COMPLEMENTARES
+    with arquivo.open(encoding="utf-8") as fh:
+        return MappingProxyType({row["ibge"]: row["sistema"] for row in csv.DictReader(fh)
+                                 if row["sistema"] and not row["acbr"]})
+
+
 @cache
 def enderecos() -> Mapping[str, Enderecos]:
-    """``enderecos.csv`` by IBGE code. A plain http homologação address is left out: the
-    gateway reaches no authority without TLS, and without one of its own the municipality's
-    homologação goes to the provider's default test address; a plain http production address
-    is kept, so the route says why produção is not served."""
-    arquivo = resources.files("nfse.municipios") / ENDERECOS
-    with arquivo.open(encoding="utf-8") as fh:
-        return MappingProxyType({
-            row["ibge"]: Enderecos(
-                row["sistema"], row["versao"], row["url_producao"] or None,
-                row["url_homologacao"] if row["url_homologacao"].startswith("https://")
-                else None)
-            for row in csv.DictReader(fh)})
+    """Each municipality's addresses in its system by IBGE code: ``enderecos.csv``'s, else
+    those ``sistemas_uninfe.csv`` took from ACBr's section of the system."""
+    return MappingProxyType({**_ler_enderecos(COMPLEMENTARES), **enderecos_acbr()})
 
 
 def _enderecos_do(codigo: str, nome: str, sistema: Mapping[str, Any]) -> Enderecos | None:
@@ -479,9 +505,10 @@ def _montar(fontes: list[tuple[dict[str, Any], str]]) -> _Tabela:
                              opcoes=_opcoes(perfil), sistema=nome)
         flags[codigo] = flags_de(perfil, perfil["padrao"])
 
+    complemento = complementares()
     for codigo, linha in semente.items():
         if codigo not in municipios and not linha.emissor_nacional:
-            por_sistema(codigo, linha.sistema)
+            por_sistema(codigo, linha.sistema or complemento.get(codigo, ""))
 
     for codigo, municipio in municipios.items():
         chave = f'municipios."{codigo}"'
