@@ -46,7 +46,7 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # every city (Betha's one address, Pronim's in enderecos.csv); SilTecnologia takes an
     # NFS-e built by the emitter around the DPS (docs/siltecnologia.md): its 8 cities with an
     # https production address (Cubatão publishes plain http)
-    assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
+    assert _linha(saida, "Betha")[1:5] == ["162", "162", "2,973,771", "2,973,771"]
     assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
     assert _linha(saida, "SilTecnologia")[1:5] == ["9", "8", "2,964,090", "2,849,008"]
     # Citta, the same kind of note in its own lot: the 5 of its 22 cities with a production
@@ -66,7 +66,7 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
     # EL and Síntese on the abrasf provider (ABRASF 2.04): EL's 72 cities on 2.04 with an
     # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
-    assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
+    assert _linha(saida, "EL")[1:5] == ["91", "72", "4,147,856", "3,391,796"]
     assert _linha(saida, "Sintese")[1:3] == ["55", "55"]
     # ABRASF 2.02 and 2.00 families (versao_layout), their cities on those layouts; WebISS's
     # other 16, on its ABRASF 1.0 web service, by abrasf_v1 (sistemas/webiss_v1.toml)
@@ -106,8 +106,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Iguaçu's ISSDSF 1.00 is plain http
     assert _linha(saida, "ISSCampinas")[1:3] == ["1", "1"]
     assert _linha(saida, "ISSDSF")[1:5] == ["2", "1", "1,797,583", "954,537"]
-    # Publica 1.00 on abrasf_v1 (docs/sistemas-restantes.md): the https addresses
-    assert _linha(saida, "Publica")[1:5] == ["8", "4", "761,664", "668,906"]
+    # Publica 1.00 on abrasf_v1 (docs/sistemas-restantes.md): the https addresses (Assú's
+    # system from UniNFe's list, below)
+    assert _linha(saida, "Publica")[1:5] == ["9", "5", "820,570", "727,812"]
     # SigCorp's 5 cities of the xml parameter (the service namespace the environment's
     # address); Franco da Rocha, on its other dialect, apart
     assert _linha(saida, "SigCorp")[1:5] == ["5", "5", "566,427", "566,427"]
@@ -147,8 +148,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,967"]
-    assert "população atendida: 179,963,188 de 212,589,522 (84.7 %)" in saida
+    # sistemas_uninfe.csv: UniNFe names the system of 9 cities ACBr's table does not know;
+    # Assú (Publica) and Presidente Castelo Branco (Betha) are served, four Equiplano cities
+    # wait for their idEntidade
+    assert _linha(saida, "Equiplano sem idEntidade")[1:3] == ["4", "0"]
+    assert _linha(saida, "(sistema não identificado)")[1:3] == ["981", "0"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,969"]
+    assert "população atendida: 180,026,430 de 212,589,522 (84.7 %)" in saida
 
 
 

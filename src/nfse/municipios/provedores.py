@@ -373,19 +373,19 @@ def sementes() -> Mapping[str, Semente]:
 
 
 def _ler_enderecos(nome: str) -> dict[str, Enderecos]:
-    """The rows with a system and an address of a generated file of addresses by IBGE code.
+    """The rows with a system and an address of a generated file of addresses, by IBGE code.
     A plain http homologação address is left out: the gateway reaches no authority without
     TLS, and without one of its own the municipality's homologação goes to the provider's
     default test address; a plain http production address is kept, so the route says why
     produção is not served."""
     arquivo = resources.files("nfse.municipios") / nome
     with arquivo.open(encoding="utf-8") as fh:
-        return {row["ibge"]: Enderecos(
-                    row["sistema"], row["versao"], row["url_producao"] or None,
-                    row["url_homologacao"] if row["url_homologacao"].startswith("https://")
-                    else None)
-                for row in csv.DictReader(fh)
-                if row["sistema"] and (row["url_producao"] or row["url_homologacao"])}
+        linhas = {row["ibge"]: Enderecos(
+                      row["sistema"], row["versao"], row["url_producao"] or None,
+                      row["url_homologacao"] if row["url_homologacao"].startswith("https://")
+                      else None)
+                  for row in csv.DictReader(fh) if row["sistema"]}
+    return {codigo: e for codigo, e in linhas.items() if e.url_producao or e.url_homologacao}
 
 
 @cache
