@@ -60,7 +60,8 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # RLZ 1.01: the national DPS with the Sefin's API at each city's https address
     # (sistemas/rlz.toml); General Salgado publishes plain http; Cáceres stays on the old
     # ABRASF entry of provedores.toml (plain http)
-    assert _linha(saida, "RLZ")[1:5] == ["8", "6", "541,420", "439,345"]
+    # (Santa Carmem's system from its row of enderecos.csv, below)
+    assert _linha(saida, "RLZ")[1:5] == ["9", "7", "547,097", "445,022"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
     # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
     assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
@@ -84,12 +85,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
     # the document elsewhere in the SOAP body (forma_documento): DSF and Fisco whole, Tinus's
-    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 48 with an https address (245 of its 2.00
+    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 50 with an https address (249 of its 2.00
     # cities publish plain http; 7 are on 1.0x or without an address)
     assert _linha(saida, "DSF")[1:5] == ["5", "5", "4,672,069", "4,672,069"]
     assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
     assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
-    assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
+    assert _linha(saida, "Fiorilli")[1:5] == ["306", "50", "5,810,257", "1,245,594"]
     # ISSFortaleza (abrasf_v1, Ginfes' v03 documents in its own wrapping) at its 1.00 address
     assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
     # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
@@ -148,13 +149,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    # sistemas_uninfe.csv: UniNFe names the system of 9 cities ACBr's table does not know;
-    # Assú (Publica) and Presidente Castelo Branco (Betha) are served, four Equiplano cities
-    # wait for their idEntidade
+    # A municipality emissores.csv gives no system takes its row of enderecos.csv (13 rows:
+    # Machadinho D'Oeste and Lagoa de Itaenga on Fiorilli 2.00, Santa Carmem on RLZ 1.01 and
+    # Assú on Publica served), else sistemas_uninfe.csv's (UniNFe's list): Presidente Castelo
+    # Branco (Betha) served, four Equiplano cities wait for their idEntidade
     assert _linha(saida, "Equiplano sem idEntidade")[1:3] == ["4", "0"]
-    assert _linha(saida, "(sistema não identificado)")[1:3] == ["981", "0"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,969"]
-    assert "população atendida: 180,026,430 de 212,589,522 (84.7 %)" in saida
+    assert _linha(saida, "(sistema não identificado)")[1:3] == ["973", "0"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,972"]
+    assert "população atendida: 180,086,085 de 212,589,522 (84.7 %)" in saida
 
 
 

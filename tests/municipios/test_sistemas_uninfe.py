@@ -1,6 +1,6 @@
-"""The second source of municipal systems (UniNFe's list of NFS-e municipalities): its
-generator reads the list and ACBr's system sections, and the registry routes a municipality
-ACBr's table does not know to the system the list names."""
+"""Municipalities emissores.csv gives no system: the registry takes ACBr's own row of
+enderecos.csv, else the second source (UniNFe's list of NFS-e municipalities), whose
+generator reads the list and ACBr's system sections."""
 
 from __future__ import annotations
 
@@ -101,3 +101,14 @@ def test_the_registry_routes_a_city_only_the_second_source_knows(
     assert provedores.rota("4110102").sistema == "Equiplano sem idEntidade"
     # ACBr's table wins where it has a row
     assert provedores.enderecos()["2400208"] == provedores.enderecos_acbr()["2400208"]
+
+
+def test_a_city_missing_from_the_seeds_facts_takes_acbrs_row(tabela_embarcada: None) -> None:
+    """Machadinho D'Oeste/RO is not in the facts emissores.csv was built from (no system
+    there), but ACBr's table has its section: Fiorilli 2.00 at its own https address."""
+    assert provedores.sementes()["1100130"].sistema == ""
+    rota = provedores.rota("1100130")
+    assert (rota.sistema, rota.perfil) == ("Fiorilli", "fiorilli_200")
+    assert rota.url_producao == ("https://nfe.machadinho.ro.gov.br/IssWeb-ejb/IssWebWS/"
+                                 "IssWebWS")
+    assert rota.problema("producao") is None
