@@ -154,7 +154,7 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Assú on Publica served), else sistemas_uninfe.csv's (UniNFe's list): Presidente Castelo
     # Branco (Betha) served, four Equiplano cities wait for their idEntidade
     assert _linha(saida, "Equiplano sem idEntidade")[1:3] == ["4", "0"]
-    assert _linha(saida, "(sistema não identificado)")[1:3] == ["973", "0"]
+    assert _linha(saida, "(sistema não identificado)")[1:3] == ["972", "0"]
     assert _linha(saida, "Total")[1:3] == ["5,571", "3,972"]
     assert "população atendida: 180,086,085 de 212,589,522 (84.7 %)" in saida
 

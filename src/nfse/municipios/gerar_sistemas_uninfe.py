@@ -50,14 +50,15 @@ PADROES = {
     "GINFES": "Ginfes", "GISSONLINE": "Giss", "HM2SOLUCOES": "HM2", "IPM": "IPM",
     "ISSNET": "ISSNet", "MEGASOFT": "MegaSoft", "METROPOLIS": "MetropolisWeb",
     "MODERNIZACAO_PUBLICA": "ModernizacaoPublica", "PRIMAX": "PriMax", "PRODATA": "Prodata",
-    "PRONIN": "Pronim", "PUBLICA": "Publica", "PUBLIC_SOFT": "PublicSoft",
+    "PORTAL_FACIL": "Actcon", "PRONIN": "Pronim", "PUBLICA": "Publica", "PUBLIC_SOFT": "PublicSoft",
     "RLZ_INFORMATICA": "RLZ", "SH3": "SH3", "SIGISSWEB": "SigISSWeb", "SIMPLISS": "SimplISS",
     "TINUS": "Tinus", "TIPLAN": "Tiplan", "TRIBUTUS": "Tributus", "WEBFISCO": "WebFisco",
     "WEBISS": "WebISS",
 }
 """UniNFe's padrão → ACBr's name of the same system (the names ``emissores.csv`` and the
-registry use). A padrão not here (``SONNER``, ``PORTAL_FACIL``, ``DSF``: UniNFe's one name for
-what ACBr splits in DSF and ISSDSF...) keeps its row with no system."""
+registry use; ``PORTAL_FACIL`` is ACBr's Actcon, whose sections have the
+``<cidade>.portalfacil.com.br`` addresses). A padrão not here (``SONNER``, ``DSF``: UniNFe's
+one name for what ACBr splits in DSF and ISSDSF...) keeps its row with no system."""
 
 _ESTADO = re.compile(r'<Estado\s+ID="(\d{7})"[^>]*?\sPadrao="([^"]*)"')
 
