@@ -47,7 +47,7 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # every city (Betha's one address, Pronim's in enderecos.csv); SilTecnologia takes an
     # NFS-e built by the emitter around the DPS (docs/siltecnologia.md): its 8 cities with an
     # https production address (Cubatão publishes plain http)
-    assert _linha(saida, "Betha")[1:5] == ["161", "161", "2,969,435", "2,969,435"]
+    assert _linha(saida, "Betha")[1:5] == ["162", "162", "2,973,771", "2,973,771"]
     assert _linha(saida, "Pronim")[1:5] == ["151", "151", "3,380,999", "3,380,999"]
     assert _linha(saida, "SilTecnologia")[1:5] == ["9", "8", "2,964,090", "2,849,008"]
     # Citta, the same kind of note in its own lot: the 5 of its 22 cities with a production
@@ -61,13 +61,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # RLZ 1.01: the national DPS with the Sefin's API at each city's https address
     # (sistemas/rlz.toml); General Salgado publishes plain http; Cáceres stays on the old
     # ABRASF entry of provedores.toml (plain http)
-    assert _linha(saida, "RLZ")[1:5] == ["8", "6", "541,420", "439,345"]
+    # (Santa Carmem's system from its row of enderecos.csv, below)
+    assert _linha(saida, "RLZ")[1:5] == ["9", "7", "547,097", "445,022"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
     # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
     assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
     # EL and Síntese on the abrasf provider (ABRASF 2.04): EL's 72 cities on 2.04 with an
     # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
-    assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
+    assert _linha(saida, "EL")[1:5] == ["91", "72", "4,147,856", "3,391,796"]
     assert _linha(saida, "Sintese")[1:3] == ["55", "55"]
     # ABRASF 2.02 and 2.00 families (versao_layout), their cities on those layouts; WebISS's
     # other 16, on its ABRASF 1.0 web service, by abrasf_v1 (sistemas/webiss_v1.toml)
@@ -85,12 +86,12 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
     # the document elsewhere in the SOAP body (forma_documento): DSF and Fisco whole, Tinus's
-    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 48 with an https address (245 of its 2.00
+    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 50 with an https address (249 of its 2.00
     # cities publish plain http; 7 are on 1.0x or without an address)
     assert _linha(saida, "DSF")[1:5] == ["5", "5", "4,672,069", "4,672,069"]
     assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
     assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
-    assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
+    assert _linha(saida, "Fiorilli")[1:5] == ["306", "50", "5,810,257", "1,245,594"]
     # ISSFortaleza (abrasf_v1, Ginfes' v03 documents in its own wrapping) at its 1.00 address
     assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
     # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
@@ -107,8 +108,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Iguaçu's ISSDSF 1.00 is plain http
     assert _linha(saida, "ISSCampinas")[1:3] == ["1", "1"]
     assert _linha(saida, "ISSDSF")[1:5] == ["2", "1", "1,797,583", "954,537"]
-    # Publica 1.00 on abrasf_v1 (docs/sistemas-restantes.md): the https addresses
-    assert _linha(saida, "Publica")[1:5] == ["8", "4", "761,664", "668,906"]
+    # Publica 1.00 on abrasf_v1 (docs/sistemas-restantes.md): the https addresses (Assú's
+    # system from UniNFe's list, below)
+    assert _linha(saida, "Publica")[1:5] == ["9", "5", "820,570", "727,812"]
     # SigCorp's 5 cities of the xml parameter (the service namespace the environment's
     # address); Franco da Rocha, on its other dialect, apart
     assert _linha(saida, "SigCorp")[1:5] == ["5", "5", "566,427", "566,427"]
@@ -157,8 +159,14 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "SigISS")[1:5] == ["4", "4", "572,587", "572,587"]
     # CTA 2.00's own XML files over multipart (wsnfse/): Itaboraí and Vassouras
     assert _linha(saida, "CTA")[1:5] == ["2", "2", "275,944", "275,944"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,980"]
-    assert "população atendida: 181,252,690 de 212,589,522 (85.3 %)" in saida
+    # A municipality emissores.csv gives no system takes its row of enderecos.csv (13 rows:
+    # Machadinho D'Oeste and Lagoa de Itaenga on Fiorilli 2.00, Santa Carmem on RLZ 1.01 and
+    # Assú on Publica served), else sistemas_uninfe.csv's (UniNFe's list): Presidente Castelo
+    # Branco (Betha) served, four Equiplano cities wait for their idEntidade
+    assert _linha(saida, "Equiplano sem idEntidade")[1:3] == ["4", "0"]
+    assert _linha(saida, "(sistema não identificado)")[1:3] == ["972", "0"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,985"]
+    assert "população atendida: 181,375,587 de 212,589,522 (85.3 %)" in saida
 
 
 CUBATAO = 115_082
@@ -175,8 +183,8 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     saida = CliRunner().invoke(app, ["municipios", "cobertura"]).output
     # Fiorilli 2.00: the 48 https cities, then its 245 http ones; EL 2.04's 2 http cities
     assert _linha(saida, "Fiorilli")[1:] == [
-        "300", "48", "5,682,166", "1,191,616", "21.0 %", "5,322,685"]
-    assert _linha(saida, "EL")[4:] == ["3,391,796", "82.3 %", "3,827,180"]
+        "306", "50", "5,810,257", "1,245,594", "21.4 %", "5,450,776"]
+    assert _linha(saida, "EL")[4:] == ["3,391,796", "81.8 %", "3,827,180"]
     assert _linha(saida, "Prodata")[4:] == ["221,105", "47.3 %", "467,734"]
     # a system we do not speak stays out either way
     assert _linha(saida, "Aspec")[4:] == ["0", "0.0 %", "0"]
@@ -184,8 +192,8 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     assert _linha(saida, "SpeedGov")[1:] == [
         "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
     assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
-            "municípios atendidos: 4,284 de 5,571 (76.9 %); população atendida: "
-            "189,155,719 de 212,589,522 (89.0 %)") in saida
+            "municípios atendidos: 4,293 de 5,571 (77.1 %); população atendida: "
+            "189,352,729 de 212,589,522 (89.1 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

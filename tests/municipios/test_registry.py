@@ -162,7 +162,8 @@ def test_the_generated_addresses_are_the_municipalities_systems() -> None:
     # the same table as the seed: where the seed names a system, it is the row's
     iguais = [c for c, e in enderecos.items() if sementes[c].sistema == e.sistema]
     assert len(iguais) > 0.99 * len(enderecos) > 2400
-    assert all(e.url_producao or e.url_homologacao for e in enderecos.values())
+    assert all(e.url_producao or e.url_homologacao or e.url_homologacao_http
+               for e in enderecos.values())
 
 
 PRECEDENCIA = """
