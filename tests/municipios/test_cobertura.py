@@ -147,8 +147,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,967"]
-    assert "população atendida: 179,963,188 de 212,589,522 (84.7 %)" in saida
+    # the small ABRASF families (docs/abrasf-familias-pequenas.md): Actcon 2.02's 8 cities
+    assert _linha(saida, "Actcon")[1:5] == ["8", "8", "119,675", "119,675"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,975"]
+    assert "população atendida: 180,082,863 de 212,589,522 (84.7 %)" in saida
 
 
 

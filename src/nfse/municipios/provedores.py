@@ -112,6 +112,7 @@ _TEXTOS_VAZIOS = ("sufixo_requisicao", "prefixo_acao", "codigo_municipio_homolog
 _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_cancelada")
 _BOOLEANOS = ("parametros_qualificados", "envolver_operacao", "valores_zerados",
               "sem_valor_iss", *BOOLEANOS_CORPO,
+              "aliquota_fracao",  # abrasf: Actcon 2.02 (docs/abrasf-familias-pequenas.md)
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")

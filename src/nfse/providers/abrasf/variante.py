@@ -19,6 +19,9 @@ Keys (default first):
   ``NrOcorrValorPis := 1``...).
 - ``sem_valor_iss``: ``false``, or ``true`` where ValorIss is never sent (Prodata,
   ``NrOcorrValorIss := -1``): the municipality computes it.
+- ``aliquota_fracao``: ``false``, or ``true`` where Aliquota goes as a fraction, the
+  percentage divided by 100 with four decimals (Actcon 2.02: 5 % is ``0.0500``; ACBr
+  ``Actcon.GravarXml.pas``, ``DivAliq100``).
 - ``autenticacao``: ``"certificado"`` (the A1 as TLS client certificate; the only one yet).
 - ``sufixo_requisicao``: ``"Request"`` (body element ``GerarNfseRequest``); ``""`` where
   the body element is the operation itself.
@@ -135,6 +138,7 @@ class Variante:
     credencial: str = ""
     valores_zerados: bool = False
     sem_valor_iss: bool = False
+    aliquota_fracao: bool = False
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
     leiaute_proprio: str = ""
@@ -148,9 +152,11 @@ class Variante:
         return LEIAUTES[self.versao_layout]
 
     def acao(self, operacao: str) -> str:
-        """The SOAPAction of an operation."""
-        return (f"{(self.prefixo_acao or self.namespace_servico).rstrip('/')}/"
-                f"{self.nome(operacao)}")
+        """The SOAPAction of an operation in the reference WSDL's parameters, in the shape
+        of ``forma_acao`` (Actcon: ``{prefixo}#{operacao}``; no ``{documento}`` here)."""
+        return self.corpo.forma_acao.format(
+            prefixo=(self.prefixo_acao or self.namespace_servico).rstrip("/"),
+            operacao=self.nome(operacao), documento="")
 
 
 PADRAO = Variante()
@@ -205,7 +211,8 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "codigo_municipio_homologacao", "versao_layout", "xsd_dir",
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
                    "namespace_tipos", "namespace_cabecalho", "credencial",
-                   "leiaute_proprio", "valores_zerados", "sem_valor_iss"}) | _corpo.CHAVES
+                   "leiaute_proprio", "valores_zerados", "sem_valor_iss",
+                   "aliquota_fracao"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -249,6 +256,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
         valores_zerados=_booleano(opcoes, "valores_zerados", False),
         sem_valor_iss=_booleano(opcoes, "sem_valor_iss", False),
+        aliquota_fracao=_booleano(opcoes, "aliquota_fracao", False),
         corpo=_corpo_de(opcoes),
         leiaute_proprio=_escolha(opcoes, "leiaute_proprio", LEIAUTES_PROPRIOS),
     )
