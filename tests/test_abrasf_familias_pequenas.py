@@ -1,13 +1,19 @@
-"""The small ABRASF families of issue 22 ("any municipality"; docs/
-abrasf-familias-pequenas.md), each through its shipped registry entry against the ABRASF
-sandbox: one whole-gateway round trip per family (emitted with the answer lost and found by
-ConsultarNfsePorRps, cancelled with the answer lost and reconciled), then what went over the
-wire; and fast checks of each family's envelope, SOAPAction and routing in produção."""
+"""The small families of issue 22 ("any municipality"; docs/abrasf-familias-pequenas.md),
+each through its shipped registry entry: one whole-gateway round trip per family (emitted
+with the answer lost and found again, cancelled with the answer lost and reconciled), then
+what went over the wire; and fast checks of each family's envelope, SOAPAction and routing
+in produção. Actcon 2.02 plays against the ABRASF sandbox; ISSDigital 1.01 and Fiorilli 1.00,
+which take the national DPS in a SOAP envelope of their own, against a Nacional sandbox
+playing the system at its own path, the national environment answering for the notes."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
@@ -17,13 +23,19 @@ from nfse.providers.abrasf import envelope
 from nfse.providers.abrasf.leiaute import NS
 from nfse.providers.abrasf.variante import variante_de
 from nfse.providers.base import Emissor
+from nfse.providers.nacional.dialetos import envelopados
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.abrasf import actcon as sandbox_actcon
+from nfse.sandbox.nacional import NacionalSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
-from tests.support import Gateway
+from tests.municipios.test_emissao_municipal import _segundo_sandbox
+from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_corpo import _corpo, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
+
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+NACIONAL = "http://www.sped.fazenda.gov.br/nfse"
 
 ALEM_PARAIBA = "http://nfse-mg-alemparaiba.portalfacil.com.br/nfseserv"
 
@@ -148,3 +160,123 @@ def test_actcon_sandbox_reads_rates_as_fractions() -> None:
     assert [Decimal(a.text) for a in documento] == [Decimal("2.50"), Decimal("300.00")]
     sandbox_actcon.em_fracao(documento)
     assert [a.text for a in documento] == ["0.0250", "3.0000"]
+
+
+@dataclass(frozen=True)
+class Envelopada:
+    """A family that takes the national DPS in its own SOAP envelope."""
+
+    ibge: str
+    sistema: str
+    dialeto: str
+    registro: str
+    """The operator's file entry pointing the city's homologação at the sandbox
+    (``{url}``)."""
+    envelope: envelopados.Envelope
+
+
+ENVELOPADAS = {
+    "ISSDigital": Envelopada(
+        "3147105", "ISSDigital", "issdigital",
+        '[sistemas.ISSDigital]\nperfil = "dps_issdigital"\nversoes = ["1.01"]\n'
+        'url_homologacao = "{url}"\n', envelopados.ISSDIGITAL),
+    "Fiorilli 1.00": Envelopada(
+        "1100122", "Fiorilli", "fiorilli",
+        '[municipios."1100122"]\nsistema = "Fiorilli"\nperfil = "dps_fiorilli"\n'
+        'url_producao = "{producao}"\nurl_homologacao = "{url}"\n', envelopados.FIORILLI),
+}
+
+
+@pytest.fixture(params=sorted(ENVELOPADAS))
+def envelopada(request: pytest.FixtureRequest, gateway: Gateway, tmp_path: Path
+               ) -> Iterator[tuple[Envelopada, NacionalSandbox]]:
+    """The family, and a sandbox playing its system at the path of its produção address
+    and, on the same port, the national environment."""
+    familia = ENVELOPADAS[request.param]
+    producao = routing.rota(familia.ibge).url_producao
+    municipal = _segundo_sandbox(gateway, tmp_path / familia.dialeto,
+                                 urlsplit(producao).path, familia.dialeto)
+    arquivo = tmp_path / "municipios.toml"
+    arquivo.write_text(familia.registro.format(url=municipal.url, producao=producao),
+                       encoding="utf-8")
+    routing.carregar(arquivo)
+    gateway.runtime.settings.nacional_url_homologacao = municipal.sefin_url
+    try:
+        yield familia, municipal
+    finally:
+        municipal.stop()
+        routing.carregar(None)
+
+
+def test_round_trip_of_the_dps_in_an_envelope(
+        gateway: Gateway, envelopada: tuple[Envelopada, NacionalSandbox]) -> None:
+    """Emitted with the answer lost (found at the national environment), cancelled with the
+    answer lost (found there too); the DPS went signed inside the system's operation."""
+    familia, sistema = envelopada
+    municipio = gateway.client.get(f"/v2/municipios/{familia.ibge}").json()
+    assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == (
+        "nacional", familia.sistema)
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = familia.ibge
+    gateway.runtime.settings.authority_timeout = 1.0
+    sistema.inject("timeout_after_commit")
+    ref = f"envelopada-{familia.dialeto}"
+    nota = gateway.autorizar(ref, body)
+    assert [n["chaveAcesso"] for n in sistema.emitidas()] == [nota["chave_acesso"]]
+    assert gateway.sandbox.emitidas() == []
+    [envio] = _pedidos(gateway, "emissao")
+    operacao = _corpo(envio)
+    envelope = familia.envelope
+    assert etree.QName(operacao).text == f"{{{envelope.namespace}}}{envelope.operacao}"
+    dps = (etree.fromstring(operacao.findtext("xml").encode()) if envelope.parametro_xml
+           else operacao[0])
+    assert etree.QName(dps).text == f"{{{NACIONAL}}}DPS"
+    assert dps.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+    sistema.inject("timeout_after_commit")
+    cancel = gateway.client.request(
+        "DELETE", f"/v2/nfse/{ref}",
+        content=json.dumps({"justificativa": "Cancelamento de teste da DPS"}))
+    assert cancel.status_code == 200 and cancel.json() == {"status": "cancelado"}
+    assert sistema.emitidas()[0]["cancelada"] is True
+
+
+@pytest.mark.parametrize("nome", sorted(ENVELOPADAS))
+def test_a_refusal_in_the_systems_answer_is_the_notes_error(nome: str) -> None:
+    """The answer's messages (ISSDigital's as the text of ``<return>``, ``descricao``;
+    Fiorilli's inline, ``Mensagem``) are errors, notices (``L000``) left out; a protocol
+    is a receipt."""
+    envelope = ENVELOPADAS[nome].envelope
+    texto = "descricao" if envelope.parametro_xml else "Mensagem"
+    documento = (f"<retornoNFSe><Protocolo>77</Protocolo><ListaMensagens>"
+                 f"<mensagem><codigo>E0016</codigo><{texto}>Município inativo</{texto}>"
+                 f"<correcao>Outro</correcao></mensagem><mensagem><codigo>L0001</codigo>"
+                 f"<{texto}>Aviso</{texto}></mensagem></ListaMensagens></retornoNFSe>")
+    if envelope.parametro_xml:
+        conteudo = f"<return>{documento.replace('<', '&lt;')}</return>"
+    else:
+        conteudo = documento
+    corpo = (f'<s:Envelope xmlns:s="{SOAP11}"><s:Body><ns:{envelope.operacao}Response '
+             f'xmlns:ns="{envelope.namespace}">{conteudo}</ns:{envelope.operacao}Response>'
+             f"</s:Body></s:Envelope>").encode()
+    resposta = envelopados.Resposta(corpo)
+    assert [(e.codigo, e.mensagem, e.correcao) for e in resposta.erros] == [
+        ("E0016", "Município inativo", "Outro")]
+    assert resposta.protocolo == "77" and resposta.recebida
+
+
+def test_the_envelopes_and_actions() -> None:
+    dps = b'<?xml version="1.0"?><DPS xmlns="http://www.sped.fazenda.gov.br/nfse"/>'
+    issdigital = etree.fromstring(envelopados.ISSDIGITAL.pedido(dps))
+    operacao = _corpo(issdigital)
+    assert etree.QName(operacao).text == "{http://ws.supernova.com.br/}RecepcionarDps"
+    assert operacao.findtext("xml").startswith("<DPS ")
+    fiorilli = _corpo(etree.fromstring(envelopados.FIORILLI.pedido(dps)))
+    assert etree.QName(fiorilli).text == (
+        "{http://www.fiorilli.com.br/nfse-nacional}RecepcionarDpsEnvio")
+    assert etree.QName(fiorilli[0]).text == f"{{{NACIONAL}}}DPS"
+    assert (envelopados.ISSDIGITAL.acao, envelopados.FIORILLI.acao) == ("", "recepcionarDPS")
+    for ibge, perfil in (("3147105", "dps_issdigital"), ("3130101", "dps_issdigital"),
+                         ("3140704", "dps_issdigital"), ("1100122", "dps_fiorilli"),
+                         ("5006606", "dps_fiorilli")):
+        rota = routing.rota(ibge)
+        assert rota.url_producao.startswith("https://") and rota.perfil == perfil, ibge

@@ -89,7 +89,7 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "DSF")[1:5] == ["5", "5", "4,672,069", "4,672,069"]
     assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
     assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
-    assert _linha(saida, "Fiorilli")[1:5] == ["300", "48", "5,682,166", "1,191,616"]
+    assert _linha(saida, "Fiorilli")[1:5] == ["300", "50", "5,682,166", "1,428,552"]
     # ISSFortaleza (abrasf_v1, Ginfes' v03 documents in its own wrapping) at its 1.00 address
     assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
     # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
@@ -147,10 +147,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    # the small ABRASF families (docs/abrasf-familias-pequenas.md): Actcon 2.02's 8 cities
+    # the small families (docs/abrasf-familias-pequenas.md): Actcon 2.02's 8 cities; the
+    # national DPS in the envelopes of ISSDigital 1.01 (3 cities) and Fiorilli 1.00
+    # (Ji-Paraná, Ponta Porã: Fiorilli's row grows by 2 and 236,936)
     assert _linha(saida, "Actcon")[1:5] == ["8", "8", "119,675", "119,675"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,975"]
-    assert "população atendida: 180,082,863 de 212,589,522 (84.7 %)" in saida
+    assert _linha(saida, "ISSDigital")[1:5] == ["3", "3", "190,747", "190,747"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,980"]
+    assert "população atendida: 180,510,546 de 212,589,522 (84.9 %)" in saida
 
 
 

@@ -90,7 +90,8 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
-                "coplan", "siltecnologia", "citta"),
+                "coplan", "siltecnologia", "citta",
+                "issdigital", "fiorilli"),  # dialetos/envelopados.py
     "credencial": ("", "token_url", "ws_security", "basic", "token_gerado"),
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
