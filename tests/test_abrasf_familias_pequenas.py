@@ -19,13 +19,14 @@ import pytest
 from lxml import etree
 
 from nfse.municipios import routing
-from nfse.providers.abrasf import envelope
+from nfse.providers.abrasf import credenciais, envelope
 from nfse.providers.abrasf.leiaute import NS
 from nfse.providers.abrasf.variante import variante_de
 from nfse.providers.base import Emissor
 from nfse.providers.nacional.dialetos import envelopados
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.abrasf import actcon as sandbox_actcon
+from nfse.sandbox.abrasf import credenciais as sandbox_credenciais
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
@@ -38,6 +39,7 @@ SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NACIONAL = "http://www.sped.fazenda.gov.br/nfse"
 
 ALEM_PARAIBA = "http://nfse-mg-alemparaiba.portalfacil.com.br/nfseserv"
+WS = "http://nfse.abrasf.org.br"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class Familia:
     """The operation's element for the emission and for ConsultarNfsePorRps."""
     acao_emissao: str
     """The SOAPAction of the emission in produção."""
+    aliquota: str
+    """How the note's 3 % goes."""
+    chave: str | None = None
+    """The contribuinte's key the sandbox asks (``senha_responsavel``), if any."""
 
 
 FAMILIAS = {
@@ -63,7 +69,10 @@ FAMILIAS = {
                       f"{ALEM_PARAIBA}/webservice/nfse.wsdl",
                       f"{ALEM_PARAIBA}/schema/nfse_v202.xsd",
                       "RecepcionarLoteRpsRequest", "ConsultarNfsePorRpsRequest",
-                      f"{ALEM_PARAIBA}/webservice/servicos#RecepcionarLoteRps"),
+                      f"{ALEM_PARAIBA}/webservice/servicos#RecepcionarLoteRps", "0.0300"),
+    "ISSLegal": Familia("3126208", "ISSLegal", "2.03", "nfse_v2-03.xsd", WS, NS,
+                        "RecepcionarLoteRpsSincronoRequest", "ConsultarNfsePorRpsRequest",
+                        f"{WS}/RecepcionarLoteRpsSincrono", "3.00", "chave-do-contribuinte"),
 }
 
 
@@ -71,6 +80,8 @@ def _em_abrasf(documento: etree._Element, namespace: str) -> etree._Element:
     """A document sent in a system's own namespace (``namespace`` only, signatures apart),
     back in ABRASF's, as the schema defines it."""
     texto = etree.tostring(documento).decode()
+    if namespace == NS:
+        return documento
     assert texto.count(namespace) >= 1 and NS not in texto
     return etree.fromstring(texto.replace(namespace, NS).encode())
 
@@ -85,6 +96,9 @@ def _parametros(elemento: etree._Element) -> tuple[etree._Element, etree._Elemen
 def test_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, nome: str) -> None:
     familia = FAMILIAS[nome]
     _rota(gateway, familia.ibge, familia.sistema)
+    if familia.chave:
+        abrasf.chaves_autorizacao.add(familia.chave)
+        gateway.credenciais_prefeitura("contribuinte", familia.chave)
     _ciclo(gateway, abrasf, familia.ibge, f"pequena-{familia.ibge}")
     for troca, operacao in (("emissao", familia.emissao),
                             ("consulta_rps", familia.consulta_rps)):
@@ -102,7 +116,7 @@ def test_round_trip(gateway: Gateway, abrasf: AbrasfSandbox, nome: str) -> None:
     [envio] = _pedidos(gateway, "emissao")
     lote = _parametros(_corpo(envio))[1]
     [aliquota] = lote.iter(f"{{{familia.documentos}}}Aliquota")
-    assert aliquota.text == "0.0300"  # 3 %, as a fraction
+    assert aliquota.text == familia.aliquota
     [emitida] = abrasf.emitidas()
     assert emitida["status"] == "cancelada"
 
@@ -280,3 +294,19 @@ def test_the_envelopes_and_actions() -> None:
                          ("5006606", "dps_fiorilli")):
         rota = routing.rota(ibge)
         assert rota.url_producao.startswith("https://") and rota.perfil == perfil, ibge
+
+
+def test_isslegal_key_goes_as_the_authorization_header_or_nothing_is_sent() -> None:
+    """ISSLegal: the company's senha_responsavel is the Authorization header itself; without
+    it the call is not made (credenciais_ausentes); the sandbox refuses another key."""
+    variante = variante_de(routing.rota("3126208").opcoes)
+    com_chave = Emissor(a1=None, ambiente="producao", base_url="https://x",  # type: ignore[arg-type]
+                        ca_file=None, razao_social="Empresa", login="", senha="k-1")
+    _, cabecalhos = envelope.pedido("ConsultarNfsePorRps", f'<x xmlns="{NS}"/>'.encode(),
+                                    variante, com_chave)
+    assert cabecalhos["Authorization"] == "k-1"
+    falta = credenciais.faltando(_emissor("https://x"), variante)
+    assert falta is not None and falta.codigo == "credenciais_ausentes"
+    assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, "k-2", None, {"k-1"})
+    assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, None, None, {"k-1"})
+    assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, "k-1", None, {"k-1"}) is None

@@ -152,8 +152,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # (Ji-Paraná, Ponta Porã: Fiorilli's row grows by 2 and 236,936)
     assert _linha(saida, "Actcon")[1:5] == ["8", "8", "119,675", "119,675"]
     assert _linha(saida, "ISSDigital")[1:5] == ["3", "3", "190,747", "190,747"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,980"]
-    assert "população atendida: 180,510,546 de 212,589,522 (84.9 %)" in saida
+    # ISSLegal 2.03: the reference WSDL with the contribuinte's key as Authorization
+    assert _linha(saida, "ISSLegal")[1:5] == ["8", "8", "37,488", "37,488"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,988"]
+    assert "população atendida: 180,548,034 de 212,589,522 (84.9 %)" in saida
 
 
 

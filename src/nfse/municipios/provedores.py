@@ -92,7 +92,8 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
                 "coplan", "siltecnologia", "citta",
                 "issdigital", "fiorilli"),  # dialetos/envelopados.py
-    "credencial": ("", "token_url", "ws_security", "basic", "token_gerado"),
+    "credencial": ("", "token_url", "ws_security", "basic", "token_gerado",
+                   "chave_autorizacao"),  # ISSLegal (abrasf/credenciais.py)
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)

@@ -62,7 +62,8 @@ Keys (default first):
   (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri) or
   ``"basic"`` (the same as HTTP Basic authentication: IPM 2.04) or ``"token_gerado"``
   (``codigoCidade`` and a token generated per call, as HTTP headers: PublicSoft,
-  ``nfse.providers.abrasf.rest``);
+  ``nfse.providers.abrasf.rest``) or ``"chave_autorizacao"`` (``senha_responsavel`` as the
+  ``Authorization`` HTTP header: ISSLegal);
   ``nfse.providers.abrasf.credenciais``.
 - ``leiaute_proprio``: ``""`` (ABRASF's documents), ``"elotech"`` (EloTech 2.03: its own
   layout and namespace, the company's password in every request, the document as the SOAP
@@ -92,6 +93,7 @@ ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
 CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado")
+CREDENCIAIS += ("chave_autorizacao",)  # ISSLegal 2.03: nfse.providers.abrasf.credenciais
 LEIAUTES_PROPRIOS = ("", "elotech", "megasoft")
 LEIAUTES_PROPRIOS += ("centi",)  # Centi 2.02 over JSON: nfse.providers.abrasf.centi
 CODIGOS_CANCELAMENTO = ("1", "2", "4")
