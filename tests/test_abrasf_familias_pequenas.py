@@ -27,11 +27,12 @@ from nfse.providers.nacional.dialetos import envelopados
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.abrasf import actcon as sandbox_actcon
 from nfse.sandbox.abrasf import credenciais as sandbox_credenciais
+from nfse.sandbox.giap import GiapSandbox
 from nfse.sandbox.nacional import NacionalSandbox
 from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.municipios.test_emissao_municipal import _segundo_sandbox
-from tests.support import Gateway, nota_exemplo
+from tests.support import IM, Gateway, nota_exemplo, pasta_sandbox
 from tests.test_abrasf_corpo import _corpo, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
 
@@ -310,3 +311,41 @@ def test_isslegal_key_goes_as_the_authorization_header_or_nothing_is_sent() -> N
     assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, "k-2", None, {"k-1"})
     assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, None, None, {"k-1"})
     assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, "k-1", None, {"k-1"}) is None
+
+
+VINHEDO = "3556701"
+"""Vinhedo/SP, Intertec: Giap's layout and dialogue at Prescon's address."""
+
+
+@pytest.fixture
+def giap(gateway: Gateway, tmp_path: Path) -> Iterator[GiapSandbox]:
+    box = GiapSandbox(pasta_sandbox(tmp_path / "sandbox-giap"))
+    box.start()
+    gateway.runtime.settings.giap_url_homologacao = box.url
+    gateway.runtime.settings.giap_ca_file = str(box.ca_file)
+    box.trust(gateway.a1.cert)
+    box.aceitar(IM, "chave-intertec")
+    gateway.credenciais_prefeitura(None, "chave-intertec")
+    yield box
+    box.stop()
+
+
+def test_intertec_round_trip(gateway: Gateway, giap: GiapSandbox) -> None:
+    """Vinhedo (Intertec) goes by the giap profile to Giap's sandbox: issued, queried,
+    cancelled; its produção address is Prescon's emitir_nfe, the operations beside it."""
+    municipio = gateway.client.get(f"/v2/municipios/{VINHEDO}").json()
+    assert (municipio["provedor_nfse"], municipio["sistema_nfse"]) == ("giap", "Intertec")
+    assert routing.rota(VINHEDO).url_producao == (
+        "https://vinhedo.presconinformatica.com.br/ords/vinhedo/ws/nfe/emitir_nfe")
+    body = nota_exemplo()
+    body["prestador"]["codigo_municipio"] = VINHEDO
+    body["servico"]["codigo_municipio"] = VINHEDO
+    nota = gateway.autorizar("intertec-1", body)
+    [emitida] = giap.emitidas()
+    assert emitida["codigo_verificacao"] == nota["codigo_verificacao"]
+    consultada = gateway.client.get("/v2/nfse/intertec-1").json()
+    assert consultada["status"] == "autorizado"
+    cancel = gateway.client.request("DELETE", "/v2/nfse/intertec-1",
+                                    json={"justificativa": "Erro na emissão da nota fiscal"})
+    assert cancel.json() == {"status": "cancelado"}
+    assert [e["status"] for e in giap.emitidas()] == ["cancelada"]

@@ -154,8 +154,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSDigital")[1:5] == ["3", "3", "190,747", "190,747"]
     # ISSLegal 2.03: the reference WSDL with the contribuinte's key as Authorization
     assert _linha(saida, "ISSLegal")[1:5] == ["8", "8", "37,488", "37,488"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,988"]
-    assert "população atendida: 180,548,034 de 212,589,522 (84.9 %)" in saida
+    # Intertec (Vinhedo): Giap's layout and dialogue, the giap profile
+    assert _linha(saida, "Intertec")[1:5] == ["1", "1", "79,235", "79,235"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,989"]
+    assert "população atendida: 180,627,269 de 212,589,522 (85.0 %)" in saida
 
 
 
