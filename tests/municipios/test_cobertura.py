@@ -86,12 +86,13 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Tributus")[1:5] == ["71", "71", "2,313,292", "2,313,292"]
     assert _linha(saida, "Saatri")[1:5] == ["36", "36", "1,142,062", "1,142,062"]
     # the document elsewhere in the SOAP body (forma_documento): DSF and Fisco whole, Tinus's
-    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 50 with an https address (249 of its 2.00
-    # cities publish plain http; 7 are on 1.0x or without an address)
+    # 35 on 2.03 (2 are on its 1.00), Fiorilli's 52 with an https address (50 on 2.00, Ji-Paraná
+    # and Ponta Porã on 1.00 through the national DPS; 249 of its 2.00 cities publish plain
+    # http; the rest are on 1.01 or without an address)
     assert _linha(saida, "DSF")[1:5] == ["5", "5", "4,672,069", "4,672,069"]
     assert _linha(saida, "Fisco")[1:3] == ["43", "43"]
     assert _linha(saida, "Tinus")[1:5] == ["37", "35", "3,541,975", "3,532,024"]
-    assert _linha(saida, "Fiorilli")[1:5] == ["306", "50", "5,810,257", "1,245,594"]
+    assert _linha(saida, "Fiorilli")[1:5] == ["306", "52", "5,810,257", "1,482,530"]
     # ISSFortaleza (abrasf_v1, Ginfes' v03 documents in its own wrapping) at its 1.00 address
     assert _linha(saida, "ISSFortaleza")[1:5] == ["1", "1", "2,574,412", "2,574,412"]
     # ISSSalvador (abrasf_v1, the city's ABRASF schema and .NET services) at its 1.00 address
@@ -165,8 +166,18 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # Branco (Betha) served, four Equiplano cities wait for their idEntidade
     assert _linha(saida, "Equiplano sem idEntidade")[1:3] == ["4", "0"]
     assert _linha(saida, "(sistema não identificado)")[1:3] == ["972", "0"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,985"]
-    assert "população atendida: 181,375,587 de 212,589,522 (85.3 %)" in saida
+    # the small families (docs/abrasf-familias-pequenas.md): Actcon 2.02's 8 cities (Aimorés,
+    # Actcon in UniNFe's list only, has no address); the
+    # national DPS in the envelopes of ISSDigital 1.01 (3 cities) and Fiorilli 1.00
+    # (Ji-Paraná, Ponta Porã: Fiorilli's row grows by 2 and 236,936)
+    assert _linha(saida, "Actcon")[1:5] == ["9", "8", "145,840", "119,675"]
+    assert _linha(saida, "ISSDigital")[1:5] == ["3", "3", "190,747", "190,747"]
+    # ISSLegal 2.03: the reference WSDL with the contribuinte's key as Authorization
+    assert _linha(saida, "ISSLegal")[1:5] == ["8", "8", "37,488", "37,488"]
+    # Intertec (Vinhedo): Giap's layout and dialogue, the giap profile
+    assert _linha(saida, "Intertec")[1:5] == ["1", "1", "79,235", "79,235"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "4,007"]
+    assert "população atendida: 182,039,668 de 212,589,522 (85.6 %)" in saida
 
 
 CUBATAO = 115_082
@@ -183,7 +194,7 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     saida = CliRunner().invoke(app, ["municipios", "cobertura"]).output
     # Fiorilli 2.00: the 48 https cities, then its 245 http ones; EL 2.04's 2 http cities
     assert _linha(saida, "Fiorilli")[1:] == [
-        "306", "50", "5,810,257", "1,245,594", "21.4 %", "5,450,776"]
+        "306", "52", "5,810,257", "1,482,530", "25.5 %", "5,687,712"]
     assert _linha(saida, "EL")[4:] == ["3,391,796", "81.8 %", "3,827,180"]
     assert _linha(saida, "Prodata")[4:] == ["221,105", "47.3 %", "467,734"]
     # a system we do not speak stays out either way
@@ -192,8 +203,8 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     assert _linha(saida, "SpeedGov")[1:] == [
         "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
     assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
-            "municípios atendidos: 4,293 de 5,571 (77.1 %); população atendida: "
-            "189,352,729 de 212,589,522 (89.1 %)") in saida
+            "municípios atendidos: 4,315 de 5,571 (77.5 %); população atendida: "
+            "190,016,810 de 212,589,522 (89.4 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

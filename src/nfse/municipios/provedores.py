@@ -94,8 +94,10 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "status_nfse": ("ativo", "inativo"),
     # nfse.providers.nacional.dialetos.NOMES
     "dialeto": ("sefin", "pronim", "betha", "abase", "modernizacao", "tiplan",
-                "coplan", "siltecnologia", "citta"),
-    "credencial": ("", "token_url", "ws_security", "basic", "token_gerado"),
+                "coplan", "siltecnologia", "citta",
+                "issdigital", "fiorilli"),  # dialetos/envelopados.py
+    "credencial": ("", "token_url", "ws_security", "basic", "token_gerado",
+                   "chave_autorizacao"),  # ISSLegal (abrasf/credenciais.py)
     "forma_documento": FORMAS_DOCUMENTO,
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
@@ -119,6 +121,7 @@ _LISTAS = ("codigos_rps_duplicado", "codigos_rps_nao_encontrado", "codigos_nfse_
 _BOOLEANOS = ("parametros_qualificados", "envolver_operacao", "valores_zerados",
               "sem_valor_iss", *BOOLEANOS_CORPO,
               "versao_sem_ponto",  # VersaTecnologia 2.04 (docs/iibrasil.md)
+              "aliquota_fracao",  # abrasf: Actcon 2.02 (docs/abrasf-familias-pequenas.md)
               *(nome for nome, valor in FLAGS_PADRAO.items() if isinstance(valor, bool)))
 _TABELAS = ("nomes_operacao",)
 _URLS = ("url_producao", "url_homologacao")

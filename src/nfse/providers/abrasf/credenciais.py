@@ -12,7 +12,11 @@ and ``senha_responsavel`` of ``/v2/empresas`` (``Emissor.login``/``senha``).
   the gateway's A1 goes all the same.
 - ``basic`` (IPM 2.04): HTTP Basic authentication with the user and password (ACBr
   ``IPM.Provider.pas``, ``TACBrNFSeXWebserviceIPM204.SetHeaders``); no client certificate
-  asked (``UseCertificateHTTP := False``)."""
+  asked (``UseCertificateHTTP := False``).
+- ``chave_autorizacao`` (ISSLegal 2.03): the contribuinte's authorisation key, as it is,
+  as the ``Authorization`` HTTP header of every call (ACBr ``ISSLegal.Provider.pas``,
+  ``SetHeaders``: the emitter's ``WSChaveAutoriz``); the key is the company's
+  ``senha_responsavel``."""
 
 from __future__ import annotations
 
@@ -37,6 +41,12 @@ def faltando(emissor: Emissor, variante: Variante) -> Erro | None:
                     "A prefeitura (Tributus) exige a chave de autorização do contribuinte "
                     "em cada chamada e a empresa não tem senha_responsavel cadastrada",
                     "Informe a chave (tokenAuth) em senha_responsavel em PUT /v2/empresas/ID")
+    if variante.credencial == "chave_autorizacao" and not emissor.senha:
+        return Erro("credenciais_ausentes",
+                    "A prefeitura exige a chave de autorização do contribuinte em cada "
+                    "chamada (cabeçalho Authorization) e a empresa não tem senha_responsavel "
+                    "cadastrada",
+                    "Informe a chave em senha_responsavel em PUT /v2/empresas/ID")
     if variante.credencial == "token_gerado" and not (emissor.login and emissor.senha):
         return rest.ausentes()
     if variante.credencial in ("ws_security", "basic") and not (emissor.login and emissor.senha):
@@ -68,6 +78,8 @@ def cabecalho_soap(emissor: Emissor, variante: Variante) -> str:
 
 def cabecalhos_http(emissor: Emissor, variante: Variante) -> dict[str, str]:
     """The HTTP headers of a call's credential ({} when none)."""
+    if variante.credencial == "chave_autorizacao" and emissor.senha:
+        return {"Authorization": emissor.senha}
     if variante.credencial != "basic" or not (emissor.login and emissor.senha):
         return {}
     par = f"{emissor.login}:{emissor.senha}".encode()

@@ -65,9 +65,10 @@ def pedido(operacao: str, dados: bytes, variante: Variante,
     if corpo.forma_documento in soap.PARAMETROS:
         cabecalho = megasoft.CABECALHO if variante.leiaute_proprio == "megasoft" \
             else namespaces.cabecalho(variante)
-        return soap.envelope(operacao, cabecalho, dados, variante,
-                             credenciais.cabecalho_soap(emissor, variante),
-                             soap.PARAMETROS[corpo.forma_documento])
+        texto, cabecalhos = soap.envelope(operacao, cabecalho, dados, variante,
+                                          credenciais.cabecalho_soap(emissor, variante),
+                                          soap.PARAMETROS[corpo.forma_documento])
+        return texto, {**cabecalhos, **credenciais.cabecalhos_http(emissor, variante)}
     documento = _DECLARACAO.sub(b"", dados, count=1).decode("utf-8")
     if corpo.documento_sem_namespace or corpo.forma_documento == "conteudo":
         # signed and checked with it; sent without it

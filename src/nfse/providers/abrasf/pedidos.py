@@ -262,7 +262,9 @@ def _valores(parent: Node, nota: Nota, variante: Variante) -> None:
     if valor_iss and not variante.sem_valor_iss:
         v.add("ValorIss", _money(valor_iss))
     if s.aliquota or variante.valores_zerados:
-        v.add("Aliquota", f"{s.aliquota or 0:.2f}")
+        aliquota = s.aliquota or Decimal(0)
+        v.add("Aliquota", f"{aliquota / 100:.4f}" if variante.aliquota_fracao
+              else f"{aliquota:.2f}")
     if s.desconto_incondicionado:
         v.add("DescontoIncondicionado", _money(s.desconto_incondicionado))
     if s.desconto_condicionado:

@@ -19,6 +19,9 @@ Keys (default first):
   ``NrOcorrValorPis := 1``...).
 - ``sem_valor_iss``: ``false``, or ``true`` where ValorIss is never sent (Prodata,
   ``NrOcorrValorIss := -1``): the municipality computes it.
+- ``aliquota_fracao``: ``false``, or ``true`` where Aliquota goes as a fraction, the
+  percentage divided by 100 with four decimals (Actcon 2.02: 5 % is ``0.0500``; ACBr
+  ``Actcon.GravarXml.pas``, ``DivAliq100``).
 - ``autenticacao``: ``"certificado"`` (the A1 as TLS client certificate; the only one yet).
 - ``sufixo_requisicao``: ``"Request"`` (body element ``GerarNfseRequest``); ``""`` where
   the body element is the operation itself.
@@ -59,7 +62,8 @@ Keys (default first):
   (``login_responsavel``/``senha_responsavel`` as a WS-Security UsernameToken: Saatri) or
   ``"basic"`` (the same as HTTP Basic authentication: IPM 2.04) or ``"token_gerado"``
   (``codigoCidade`` and a token generated per call, as HTTP headers: PublicSoft,
-  ``nfse.providers.abrasf.rest``);
+  ``nfse.providers.abrasf.rest``) or ``"chave_autorizacao"`` (``senha_responsavel`` as the
+  ``Authorization`` HTTP header: ISSLegal);
   ``nfse.providers.abrasf.credenciais``.
 - ``leiaute_proprio``: ``""`` (ABRASF's documents), ``"elotech"`` (EloTech 2.03: its own
   layout and namespace, the company's password in every request, the document as the SOAP
@@ -93,7 +97,8 @@ EMISSOES = ("GerarNfse", "RecepcionarLoteRpsSincrono", "RecepcionarLoteRps")
 ASSINATURAS = ("sha1", "sha256")
 FORMATOS_ITEM = ("01.07", "0107", "1.07")
 AUTENTICACOES = ("certificado",)
-CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado")
+CREDENCIAIS = ("", "token_url", "ws_security", "basic", "token_gerado",
+               "chave_autorizacao")  # ISSLegal 2.03: nfse.providers.abrasf.credenciais
 LEIAUTES_PROPRIOS = ("", "elotech", "megasoft",
                      "centi",  # Centi 2.02 over JSON: nfse.providers.abrasf.centi
                      "iibrasil")  # iiBrasil 2.04: nfse.providers.abrasf.iibrasil
@@ -141,6 +146,7 @@ class Variante:
     credencial: str = ""
     valores_zerados: bool = False
     sem_valor_iss: bool = False
+    aliquota_fracao: bool = False
     corpo: _corpo.Corpo = _corpo.Corpo()
     """Where the document travels in the SOAP body, and the SOAPAction's shape."""
     leiaute_proprio: str = ""
@@ -156,9 +162,11 @@ class Variante:
         return LEIAUTES[self.versao_layout]
 
     def acao(self, operacao: str) -> str:
-        """The SOAPAction of an operation."""
-        return (f"{(self.prefixo_acao or self.namespace_servico).rstrip('/')}/"
-                f"{self.nome(operacao)}")
+        """The SOAPAction of an operation in the reference WSDL's parameters, in the shape
+        of ``forma_acao`` (Actcon: ``{prefixo}#{operacao}``; no ``{documento}`` here)."""
+        return self.corpo.forma_acao.format(
+            prefixo=(self.prefixo_acao or self.namespace_servico).rstrip("/"),
+            operacao=self.nome(operacao), documento="")
 
 
 PADRAO = Variante()
@@ -214,7 +222,7 @@ KNOWN = frozenset({"versao_soap", "emissao", "namespace_servico", "parametros_qu
                    "envolver_operacao", "nomes_operacao", "namespace_documentos",
                    "namespace_tipos", "namespace_cabecalho", "credencial",
                    "leiaute_proprio", "valores_zerados", "sem_valor_iss",
-                   "versao_sem_ponto"}) | _corpo.CHAVES
+                   "versao_sem_ponto", "aliquota_fracao"}) | _corpo.CHAVES
 
 
 def _parse(opcoes: Mapping[str, Any]) -> Variante:
@@ -258,6 +266,7 @@ def _parse(opcoes: Mapping[str, Any]) -> Variante:
         credencial=_escolha(opcoes, "credencial", CREDENCIAIS),
         valores_zerados=_booleano(opcoes, "valores_zerados", False),
         sem_valor_iss=_booleano(opcoes, "sem_valor_iss", False),
+        aliquota_fracao=_booleano(opcoes, "aliquota_fracao", False),
         corpo=_corpo_de(opcoes),
         leiaute_proprio=_escolha(opcoes, "leiaute_proprio", LEIAUTES_PROPRIOS),
         versao_sem_ponto=_booleano(opcoes, "versao_sem_ponto", False),

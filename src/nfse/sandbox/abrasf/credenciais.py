@@ -4,7 +4,8 @@ them (``nfse.providers.abrasf.credenciais`` is the gateway's side): the Tributus
 ``UsernameToken`` in the SOAP header, the IPM 2.04 ones as HTTP Basic authentication. A
 sandbox given keys (``AbrasfSandbox.tokens``), users (``AbrasfSandbox.usuarios``) or HTTP
 users (``AbrasfSandbox.usuarios_http``) refuses a call without a known one; given none, it
-asks nothing."""
+asks nothing. ISSLegal's key goes as the ``Authorization`` header itself
+(``AbrasfSandbox.chaves_autorizacao``)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secex
 
 def recusa(caminho: str, envelope: bytes, tokens: set[str], usuarios: dict[str, str],
            autorizacao: str | None = None,
-           usuarios_http: dict[str, str] | None = None) -> str | None:
+           usuarios_http: dict[str, str] | None = None,
+           chaves_autorizacao: set[str] | None = None) -> str | None:
     """Why the call is refused for its credentials (a Portuguese message), or None."""
+    if chaves_autorizacao and (autorizacao or "").strip() not in chaves_autorizacao:
+        return ("Chave de autorização ausente ou inválida (cabeçalho Authorization)"
+                if autorizacao else "Cabeçalho Authorization ausente (chave de autorização)")
     if usuarios_http:
         esquema, _, valor = (autorizacao or "").partition(" ")
         if esquema.lower() != "basic":

@@ -17,7 +17,7 @@ import threading
 from cryptography import x509
 from lxml import etree
 
-from nfse.sandbox.abrasf import iibrasil, megasoft
+from nfse.sandbox.abrasf import actcon, iibrasil, megasoft
 from nfse.sandbox.abrasf.prefeitura import NS, Prefeitura, rejeitar
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
@@ -99,6 +99,8 @@ class PrefeituraNamespaces(Prefeitura):
         self._chamada.assinaturas = self._assinaturas(documento)
         try:
             abrasf = _renomear(documento, NS, NS, NS, {None: NS})
+            if actcon.e_actcon(ns):
+                actcon.em_percentual(abrasf)
             if cabecalho and (lido := _ler(cabecalho)) is not None:
                 _versao_com_ponto(lido)
                 cabecalho = etree.tostring(_renomear(lido, NS, NS, NS, {None: NS}),
@@ -108,6 +110,8 @@ class PrefeituraNamespaces(Prefeitura):
         finally:
             self._chamada.assinaturas = None
         lida = etree.fromstring(resposta, parser())
+        if actcon.e_actcon(ns):
+            actcon.em_fracao(lida)
         nome = etree.QName(lida).localname
         proprio = ns.replace(_kebab(raiz), _kebab(nome)) if _kebab(raiz) in ns else ns
         nsmap = {None: proprio} if tipos == proprio else {None: proprio, "tipos": tipos}

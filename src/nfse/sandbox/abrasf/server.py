@@ -76,7 +76,8 @@ class _Handler(SandboxHandler):
             self._fault(exc.soap, str(exc), exc.cliente)
             return
         recusa = credenciais.recusa(self.path, raw, sandbox.tokens, sandbox.usuarios,
-                                    self.headers.get("Authorization"), sandbox.usuarios_http)
+                                    self.headers.get("Authorization"), sandbox.usuarios_http,
+                                    sandbox.chaves_autorizacao)
         if recusa is not None:
             self._fault(chamada.soap, recusa, True)
             return
@@ -194,6 +195,8 @@ class AbrasfSandbox(HttpsSandbox):
         """EloTech requerentes (CNPJ → password) accepted; empty: any password."""
         self.usuarios_http: dict[str, str] = {}
         """HTTP Basic users and passwords accepted (IPM 2.04); empty: none asked."""
+        self.chaves_autorizacao: set[str] = set()
+        """ISSLegal keys (the ``Authorization`` header) accepted; empty: none asked."""
         self.tokens_publicsoft: dict[str, str] = {}
         """PublicSoft: codigoCidade → the prefeitura token that generates session tokens;
         empty: any."""

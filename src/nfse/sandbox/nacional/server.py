@@ -27,6 +27,7 @@ from nfse.sandbox.nacional import (
     betha,
     citta,
     coplan,
+    envelopados,
     modernizacao,
     pronim,
     siltecnologia,
@@ -48,7 +49,10 @@ completes the handshake, so the Sefin can answer E1203 for it."""
 DIALETOS: dict[str, Any] = {"pronim": pronim, "betha": betha, "abase": abase,
                             "modernizacao": modernizacao, "tiplan": tiplan,
                             "coplan": coplan, "siltecnologia": siltecnologia,
-                            "citta": citta}
+                            "citta": citta,
+                            # envelopados.py: ISSDigital 1.01, Fiorilli 1.00
+                            "issdigital": envelopados.ISSDIGITAL,
+                            "fiorilli": envelopados.FIORILLI}
 """The municipal dialects the sandbox plays (``NacionalSandbox(..., dialeto="pronim")``)."""
 HTML_404 = b"<html><head><title>404</title></head><body>Recurso nao encontrado</body></html>"
 

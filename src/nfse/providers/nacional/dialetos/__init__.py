@@ -43,6 +43,7 @@ def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]
     from nfse.providers.nacional.dialetos.betha import Betha
     from nfse.providers.nacional.dialetos.citta import Citta
     from nfse.providers.nacional.dialetos.coplan import Coplan
+    from nfse.providers.nacional.dialetos.envelopados import FIORILLI, ISSDIGITAL, Envelopado
     from nfse.providers.nacional.dialetos.modernizacao import Modernizacao
     from nfse.providers.nacional.dialetos.pronim import Pronim
     from nfse.providers.nacional.dialetos.siltecnologia import SilTecnologia
@@ -51,11 +52,15 @@ def _dialetos(nacional: dict[str, tuple[str, str | None]]) -> dict[str, Dialeto]
     return {"pronim": Pronim(), "betha": Betha(nacional), "abase": ABase(nacional),
             "modernizacao": Modernizacao(nacional), "tiplan": Tiplan(nacional),
             "coplan": Coplan(nacional), "siltecnologia": SilTecnologia(nacional),
-            "citta": Citta(nacional)}
+            "citta": Citta(nacional),
+            # the DPS in a SOAP envelope of their own (docs/abrasf-familias-pequenas.md)
+            "issdigital": Envelopado(nacional, ISSDIGITAL),
+            "fiorilli": Envelopado(nacional, FIORILLI)}
 
 
 NOMES = (SEFIN, "pronim", "betha", "abase", "modernizacao", "tiplan", "coplan",
          "siltecnologia", "citta")
+NOMES += ("issdigital", "fiorilli")  # envelopados.py
 """The values of the profile option ``dialeto`` (``provedores._ESCOLHAS`` lists the same)."""
 COM_CREDENCIAIS = frozenset({"abase", "modernizacao"})
 """The dialects whose system authenticates the company by its own credentials
