@@ -147,8 +147,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,967"]
-    assert "população atendida: 179,963,188 de 212,589,522 (84.7 %)" in saida
+    # ISSIntel 1.00: its six own-emitter cities with https (docs/issintel.md)
+    assert _linha(saida, "ISSIntel")[1:5] == ["6", "6", "249,121", "249,121"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,973"]
+    assert "população atendida: 180,212,309 de 212,589,522 (84.8 %)" in saida
 
 
 

@@ -96,10 +96,12 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
     "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica",
-                      "inputxml"),
+                      "inputxml",
+                      "urn"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
-                   "tiplan"),
+                   "tiplan",
+                   "issintel"),
     "leiaute_proprio": ("", "elotech", "megasoft", "centi"),
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }

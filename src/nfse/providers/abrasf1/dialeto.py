@@ -8,7 +8,9 @@ read by ``variante_de``):
     (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``) or
     ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``) or
     ``"tiplan"`` (``http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd`` with ``Id``, the lot
-    signed as a whole: ``nfse.providers.abrasf1.tiplan``).
+    signed as a whole: ``nfse.providers.abrasf1.tiplan``) or ``"issintel"``
+    (``http://www.abrasf.org.br/nfse.xsd`` with ISSIntel's additions, the lot and the
+    cancellation signed: ``nfse.providers.abrasf1.issintel``).
 ``argumentos_v1``
     ``"arg"`` (Ginfes: the strings ``arg0`` cabecalho and ``arg1`` document, the answer in
     ``return``), ``"documento"`` (ISSFortaleza: ``Cabecalho`` and an argument named after
@@ -19,7 +21,8 @@ read by ``variante_de``):
     ``msg``) or ``"publica"`` (Publica: ``<Operação>`` in
     ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``) or
     ``"inputxml"`` (Tiplan 1.0: ``<Operação>Request xmlns="http://www.nfe.com.br/"`` with the
-    document in ``<inputXML>``).
+    document in ``<inputXML>``) or ``"urn"`` (ISSIntel: the document as elements inside
+    ``<urn:<Operação>>`` in the city's namespace, the address with ``http://``).
 ``cancelamento_v1``
     ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
     (ISSFortaleza: ``CancelarNfse`` with one argument, Ginfes' v02 ``CancelarNfseEnvio``:
@@ -41,9 +44,11 @@ from typing import Any
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
 LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
-            "tiplan")
+            "tiplan",
+            "issintel")
 ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica",
-              "inputxml")
+              "inputxml",
+              "urn")
 CANCELAMENTOS = ("v03", "v02", "nenhum")
 CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
 

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import publica, salvador, tiplan, webiss
+from nfse.providers.abrasf1 import issintel, publica, salvador, tiplan, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -55,7 +55,7 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
         return salvador.OPERACOES[operacao][0]
     if dialeto.argumentos == "publica":
         return publica.OPERACOES.get(operacao, operacao)
-    if dialeto.argumentos in ("wcf", "inputxml"):
+    if dialeto.argumentos in ("wcf", "inputxml", "urn"):
         return operacao
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
@@ -66,6 +66,8 @@ def namespace_servico(base_url: str, opcoes: Mapping[str, Any], ambiente: str = 
     """The WSDL namespace of the operation element; ``{ambiente}`` in the configured one
     becomes ``producao`` or ``homologacao``."""
     configurado = str(opcoes.get("namespace_servico") or "").strip()
+    if opcoes.get("argumentos_v1") == "urn" and not configurado:  # ISSIntel: per city
+        return issintel.namespace(base_url)
     if configurado:
         return configurado.replace("{ambiente}", ambiente or "producao")
     return f"http://{urlsplit(base_url).hostname or 'localhost'}"
@@ -97,6 +99,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
         return _publica(operacao_ws(operacao, dialeto), dados.decode("utf-8"))
     if dialeto.argumentos == "inputxml":
         return tiplan.envelope(operacao, dados.decode("utf-8"))
+    if dialeto.argumentos == "urn":
+        return issintel.envelope(operacao, dados.decode("utf-8"), namespace)
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'

@@ -11,7 +11,9 @@ with the document alone (``arg0``, or ``CancelarNfseEnvio``); and ISSSalvador's 
 ``<Operação>Result``; and WebISS 1.00's WCF calls (``<Operação xmlns="http://tempuri.org/">``
 with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same way; and
 Tiplan 1.0's (``<Operação>Request`` in ``http://www.nfe.com.br/`` with ``inputXML``,
-``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``."""
+``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``; and ISSIntel's (the document as
+elements inside ``<urn:<Operação>>``, ``nfse.sandbox.abrasf1.issintel``), answered the same
+way."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import publica, salvador, tiplan, webiss
+from nfse.sandbox.abrasf1 import issintel, publica, salvador, tiplan, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -62,6 +64,8 @@ class Chamada:
             return publica.OPERACOES[self.operacao]
         if self.estilo == "inputxml":
             return tiplan.OPERACOES[self.operacao]
+        if self.estilo == "urn":
+            return issintel.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -88,6 +92,13 @@ def ler(corpo: bytes) -> Chamada:
     if not elementos:
         raise FalhaSoap("Envelope SOAP sem corpo (Body) ou sem operação")
     nome = etree.QName(elementos[0])
+    conteudo = [e for e in elementos[0] if isinstance(e.tag, str)]
+    if nome.localname in issintel.OPERACOES and conteudo \
+            and etree.QName(conteudo[0]).namespace == issintel.NS:  # ISSIntel: as elements
+        documento = etree.fromstring(etree.tostring(conteudo[0]))
+        etree.cleanup_namespaces(documento)  # the envelope's, which the signer never saw
+        return Chamada(nome.localname, nome.namespace or "", None,
+                       etree.tostring(documento, encoding="unicode"), "urn")
     msg = _argumento(elementos[0], "msg")
     if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
         return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
@@ -139,6 +150,9 @@ def resposta(chamada: Chamada, documento: bytes) -> bytes:
         nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
     elif chamada.estilo == "inputxml":
         nome = f"{{{chamada.namespace}}}outputXML"
+    elif chamada.estilo == "urn":  # the answer as elements
+        operacao.append(etree.fromstring(documento))
+        return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
     else:
         nome = "return"
     etree.SubElement(operacao, nome).text = documento.decode("utf-8")
