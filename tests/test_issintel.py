@@ -12,21 +12,25 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from nfse.certs.generate import generate_a1
+from nfse.model.nfse import parse_nfse
 from nfse.municipios import provedores
-from nfse.providers.abrasf1 import issintel, soap
-from nfse.providers.abrasf1.dialeto import dialeto_de
+from nfse.providers.abrasf1 import issintel, pedidos, soap
+from nfse.providers.abrasf1.dialeto import dialeto_de, variante
+from nfse.providers.base import Emissor, Rps
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from nfse.sandbox.abrasf1 import soap as sandbox_soap
 from nfse.sandbox.abrasf1.server import fora_do_dialeto
 from nfse.xml.validate import validate
 from tests.abrasf1_support import homologacao_abrasf1, nota_em
-from tests.support import Gateway, pasta_sandbox
+from tests.support import CNPJ, Gateway, pasta_sandbox
 from tests.test_abrasf_layouts import _pedidos
 
 PICOS = "2208007"
 SOAP11 = "{http://schemas.xmlsoap.org/soap/envelope/}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 N = f"{{{issintel.NS}}}"
+A1 = generate_a1(CNPJ, "EMPRESA TESTE LTDA")
 
 
 @pytest.fixture
@@ -97,3 +101,27 @@ def test_the_call_and_what_the_issintel_sandbox_refuses() -> None:
     ginfes, _ = soap.envelope("CancelarNfse", "<cabecalho/>", b"<CancelarNfseEnvio/>",
                               "http://homologacao.ginfes.com.br")
     assert fora_do_dialeto(sandbox_soap.ler(ginfes), "ISSIntel", caminho, '""')
+
+
+def test_the_pis_cofins_group_and_the_withholding_code_in_the_lot() -> None:
+    emissor = Emissor(a1=A1, ambiente="homologacao", base_url="https://127.0.0.1/api",
+                      ca_file=None, razao_social="EMPRESA TESTE LTDA",
+                      opcoes=provedores.rota(PICOS).opcoes)
+    opcoes = variante(emissor.opcoes)
+
+    def valores(**servico: object) -> etree._Element:
+        body = nota_em(PICOS)
+        body["servico"].update(servico)
+        lote = etree.fromstring(pedidos.lote_rps(parse_nfse(body), Rps("1", 7), emissor,
+                                                 opcoes))
+        assert issintel.problemas(lote) == []
+        return lote.find(f".//{N}Servico/{N}Valores")
+
+    grupo = valores(situacao_tributaria_pis_cofins="01", tipo_retencao_pis_cofins="4",
+                    base_calculo_pis_cofins="1000.00", aliquota_pis="0.65",
+                    aliquota_cofins="3")
+    assert [(etree.QName(e).localname, e.text) for e in grupo][-5:] == [
+        ("TpRetPisCofins", "4"), ("PisCofinsCst", "01"), ("BcPisCofins", "1000.00"),
+        ("AliquotaPis", "0.0065"), ("AliquotaCofins", "0.0300")]
+    so_pis = valores(valor_servicos=1000, valor_pis="6.50")  # without the group: retained
+    assert so_pis.findtext(f"{N}TpRetPisCofins") == "5"

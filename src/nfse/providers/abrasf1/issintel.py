@@ -26,6 +26,7 @@ from decimal import Decimal
 from lxml import etree
 
 from nfse.certs.a1 import A1
+from nfse.model.grupos import retencao_por_valores
 from nfse.model.nota import Nota
 from nfse.providers.abrasf.soap import SOAP11
 from nfse.providers.abrasf1 import esquema
@@ -35,9 +36,6 @@ from nfse.xml.validate import validate
 NS = "http://www.abrasf.org.br/nfse.xsd"
 XSD = esquema.PASTA / "issintel" / "nfse.xsd"
 VERSAO = "1.00"
-SEM_RETENCAO = "0"
-"""``TpRetPisCofins`` 0: PIS, COFINS and CSLL not withheld (ACBr's default,
-``trpiscofinscsllNaoRetido``)."""
 
 
 def problemas(doc: etree._Element) -> list[str]:
@@ -63,16 +61,21 @@ def _decimal(valor: Decimal, casas: str) -> str:
 def acrescentar(lote: etree._Element, nota: Nota) -> None:
     """The elements ISSIntel adds, in each ``Servico`` of a Ginfes-structured lot (before
     its conversion): the national service code, the PIS/COFINS withholding (and, when the
-    note has the group, its CST, base and rates, the rates as fractions like ``Aliquota``)."""
-    pis_cofins = nota.servico.pis_cofins
+    note has the group, its CST, base and rates, the rates as fractions like ``Aliquota``).
+    Without the group the withholding code says what the ABRASF values mean in this body:
+    a ``valor_pis``/``valor_cofins``/``valor_csll`` is retained (``0`` when all are zero)."""
+    s = nota.servico
+    pis_cofins = s.pis_cofins
+    retencao = pis_cofins.tipo_retencao if pis_cofins else retencao_por_valores(
+        s.valor_pis > 0, s.valor_cofins > 0, s.valor_csll > 0)
     for servico in lote.iter("{*}Servico"):
         ns = etree.QName(servico).namespace
         item = servico.find(f"{{{ns}}}ItemListaServico")
         codigo = etree.Element(f"{{{ns}}}CodigoServicoNacional")
-        codigo.text = nota.servico.codigo_tributacao_nacional
+        codigo.text = s.codigo_tributacao_nacional
         item.addnext(codigo)
         valores = servico.find(f"{{{ns}}}Valores")
-        campos = [("TpRetPisCofins", pis_cofins.tipo_retencao if pis_cofins else SEM_RETENCAO)]
+        campos = [("TpRetPisCofins", retencao)]
         if pis_cofins is not None:
             campos.append(("PisCofinsCst", pis_cofins.situacao_tributaria))
             if pis_cofins.base_calculo is not None:
