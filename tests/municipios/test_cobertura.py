@@ -62,8 +62,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # ABRASF entry of provedores.toml (plain http)
     assert _linha(saida, "RLZ")[1:5] == ["8", "6", "541,420", "439,345"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
-    # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
-    assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
+    # enderecos.csv, and Barcarena on the ABRASF 1.0 one (https; sistemas/issnet_v1.toml);
+    # the other 6 only have ABRASF 1.0 addresses in plain http
+    assert _linha(saida, "ISSNet")[1:5] == ["21", "15", "9,381,075", "9,249,160"]
     # EL and Síntese on the abrasf provider (ABRASF 2.04): EL's 72 cities on 2.04 with an
     # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
     assert _linha(saida, "EL")[1:5] == ["90", "72", "4,123,252", "3,391,796"]
@@ -147,10 +148,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "Agili sem unidade gestora")[1:3] == ["14", "0"]
     # Equiplano's e-NFS (SOAP at www.esnfs.com.br, one idEntidade per city)
     assert _linha(saida, "Equiplano")[1:5] == ["22", "22", "501,987", "501,987"]
-    # ISSIntel 1.00: its six own-emitter cities with https (docs/issintel.md)
+    # ISSIntel 1.00: its six own-emitter cities with https (docs/abrasf1-familias.md)
     assert _linha(saida, "ISSIntel")[1:5] == ["6", "6", "249,121", "249,121"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "3,973"]
-    assert "população atendida: 180,212,309 de 212,589,522 (84.8 %)" in saida
+    assert _linha(saida, "Total")[1:3] == ["5,571", "3,974"]
+    assert "população atendida: 180,349,640 de 212,589,522 (84.8 %)" in saida
 
 
 

@@ -97,11 +97,14 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     # abrasf_v1 (abrasf1/dialeto.py)
     "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica",
                       "inputxml",
-                      "urn"),
+                      "urn",
+                      "xml"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
+    "aliquota_v1": ("fracao", "percentual"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
                    "tiplan",
-                   "issintel"),
+                   "issintel",
+                   "issnet"),
     "leiaute_proprio": ("", "elotech", "megasoft", "centi"),
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)
 }

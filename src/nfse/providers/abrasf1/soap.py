@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import issintel, publica, salvador, tiplan, webiss
+from nfse.providers.abrasf1 import issintel, issnet, publica, salvador, tiplan, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -57,6 +57,8 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
         return publica.OPERACOES.get(operacao, operacao)
     if dialeto.argumentos in ("wcf", "inputxml", "urn"):
         return operacao
+    if dialeto.argumentos == "xml":
+        return issnet.OPERACOES[operacao]
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
     return OPERACOES[operacao]
@@ -101,6 +103,8 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
         return tiplan.envelope(operacao, dados.decode("utf-8"))
     if dialeto.argumentos == "urn":
         return issintel.envelope(operacao, dados.decode("utf-8"), namespace)
+    if dialeto.argumentos == "xml":
+        return issnet.envelope(operacao, dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'

@@ -51,7 +51,7 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
-from nfse.sandbox.abrasf1 import issintel, publica, salvador, tiplan, webiss
+from nfse.sandbox.abrasf1 import issintel, issnet, publica, salvador, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
@@ -220,7 +220,7 @@ class Prefeitura:
                 chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
         """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
         layout or (``leiaute == "salvador"``) in ISSSalvador's."""
-        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan", "issintel"):
+        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan", "issintel", "issnet"):
             return self._convertido(operacao, dados, chamador, leiaute)
         if operacao == CANCELAR_V02:
             return self._cancelar_v02(dados, chamador)
@@ -249,10 +249,12 @@ class Prefeitura:
         envio, base = DOCUMENTOS[operacao]
         resposta = envio.removesuffix("Envio") + "Resposta"
         ns, ident = {"salvador": (salvador.NS, "id"), "publica": (publica.NS, "id"),
-                     "tiplan": (tiplan.NS, "Id"), "issintel": (issintel.NS, "Id")
+                     "tiplan": (tiplan.NS, "Id"), "issintel": (issintel.NS, "Id"),
+                     "issnet": (issnet.namespace(envio), "id")
                      }.get(leiaute, (webiss.NS, "Id"))
         esquema_envio = {"salvador": str(salvador.ESQUEMA), "publica": str(publica.ESQUEMA),
-                         "tiplan": str(tiplan.ESQUEMA), "issintel": str(issintel.ESQUEMA)
+                         "tiplan": str(tiplan.ESQUEMA), "issintel": str(issintel.ESQUEMA),
+                         "issnet": str(issnet.esquema(envio))
                          }.get(leiaute) or webiss.esquema(envio)
         self.processar_pendentes()
         token = None
@@ -260,9 +262,10 @@ class Prefeitura:
             original = self._documento(
                 dados, publica.envio(envio) if leiaute == "publica" else envio, ns,
                 esquema_envio)
-            cert = self._assinaturas_convertido(original, ns, leiaute == "issintel")
-            para_ginfes = {"salvador": salvador.para_ginfes, "publica": publica.para_ginfes
-                           }.get(leiaute, webiss.para_ginfes)
+            cert = self._assinaturas_convertido(original, ns,
+                                                leiaute in ("issintel", "issnet"))
+            para_ginfes = {"salvador": salvador.para_ginfes, "publica": publica.para_ginfes,
+                           "issnet": issnet.para_ginfes}.get(leiaute, webiss.para_ginfes)
             root = para_ginfes(original, _ns(base, "envio"), TIPOS)
             token = _VERIFICADA.set((cert,))
             answer = getattr(self, "_" + _snake(operacao.removesuffix("V3")))(root, chamador)
@@ -272,8 +275,10 @@ class Prefeitura:
             if token is not None:
                 _VERIFICADA.reset(token)
         saida = {"salvador": salvador.para_salvador, "publica": publica.para_publica,
-                 "tiplan": tiplan.para_tiplan, "issintel": issintel.para_issintel
-                 }.get(leiaute, webiss.para_webiss)(answer)
+                 "tiplan": tiplan.para_tiplan, "issintel": issintel.para_issintel,
+                 "issnet": issnet.para_issnet}.get(leiaute, webiss.para_webiss)(answer)
+        if leiaute == "issnet":  # the notes and confirmations are in tipos_complexos
+            ns = issnet.TIPOS
         assinados = [(f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
                      (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")]
         if leiaute == "tiplan":  # CancelarNfseResposta keeps Ginfes' Cancelamento
@@ -288,7 +293,8 @@ class Prefeitura:
                 assinado.append(etree.fromstring(signature(c14n(alvo), alvo.get(ident) or "",
                                                            self.signer)))
         esquema_resposta = {"salvador": salvador.ESQUEMA, "publica": publica.ESQUEMA,
-                            "tiplan": tiplan.ESQUEMA, "issintel": issintel.ESQUEMA
+                            "tiplan": tiplan.ESQUEMA, "issintel": issintel.ESQUEMA,
+                            "issnet": issnet.esquema(resposta)
                             }.get(leiaute) or webiss.esquema(resposta)
         problemas = validate(saida, self.xsd_dir / esquema_resposta)
         if problemas:  # the sandbox's own bug: it must never answer outside the schema
@@ -304,9 +310,9 @@ class Prefeitura:
         ``pedido_assinado``: ISSIntel)."""
         cert = None
         lote = root.find(f"{{{ns}}}LoteRps")
-        pedido = root.find(f"{{{ns}}}Pedido")
+        pedido = root.find("{*}Pedido")  # unqualified in ISSNet's cancellation
         if pedido is not None:
-            inf = pedido.find(f"{{{ns}}}InfPedidoCancelamento")
+            inf = pedido.find("{*}InfPedidoCancelamento")
             return self._assinatura(root, inf, pedido, "do pedido de cancelamento",
                                     obrigatoria=pedido_assinado)
         if lote is not None:

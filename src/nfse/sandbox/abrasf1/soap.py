@@ -13,7 +13,8 @@ with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same 
 Tiplan 1.0's (``<Operação>Request`` in ``http://www.nfe.com.br/`` with ``inputXML``,
 ``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``; and ISSIntel's (the document as
 elements inside ``<urn:<Operação>>``, ``nfse.sandbox.abrasf1.issintel``), answered the same
-way."""
+way; and ISSNet's 1.0 (``<Operação>`` in ``http://www.issnetonline.com.br/webservice/nfd``
+with ``<xml>``, ``nfse.sandbox.abrasf1.issnet``), answered in ``<Operação>Result``."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import issintel, publica, salvador, tiplan, webiss
+from nfse.sandbox.abrasf1 import issintel, issnet, publica, salvador, tiplan, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -66,6 +67,8 @@ class Chamada:
             return tiplan.OPERACOES[self.operacao]
         if self.estilo == "urn":
             return issintel.OPERACOES[self.operacao]
+        if self.estilo == "xml":
+            return issnet.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -99,6 +102,9 @@ def ler(corpo: bytes) -> Chamada:
         etree.cleanup_namespaces(documento)  # the envelope's, which the signer never saw
         return Chamada(nome.localname, nome.namespace or "", None,
                        etree.tostring(documento, encoding="unicode"), "urn")
+    xml_issnet = _argumento(elementos[0], "xml")
+    if nome.namespace == issnet.NFD and nome.localname in issnet.OPERACOES and xml_issnet:
+        return Chamada(nome.localname, nome.namespace, None, xml_issnet, "xml")
     msg = _argumento(elementos[0], "msg")
     if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
         return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
@@ -146,6 +152,8 @@ def resposta(chamada: Chamada, documento: bytes) -> bytes:
                                 nsmap={"ns1": chamada.namespace} if chamada.namespace else None)
     if chamada.estilo == "documento":
         nome = etree.QName(etree.fromstring(documento)).localname
+    elif chamada.estilo == "xml":
+        nome = f"{{{chamada.namespace}}}{chamada.operacao}Result"
     elif chamada.estilo in ("tempuri", "wcf"):
         nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
     elif chamada.estilo == "inputxml":
