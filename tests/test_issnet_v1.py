@@ -17,6 +17,7 @@ from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from nfse.sandbox.abrasf1 import soap as sandbox_soap
 from nfse.sandbox.abrasf1.server import fora_do_dialeto
+from nfse.visualizacao.abrasf1_leitura import ler_nota
 from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, pasta_sandbox
 from tests.test_abrasf_layouts import _pedidos
@@ -61,6 +62,10 @@ def test_issnet_v1_emit_query_and_cancel_through_v2_nfse(gateway: Gateway,
 
     consulta = gateway.client.get("/v2/nfse/issnet-1").json()
     assert (consulta["status"], consulta["numero"]) == ("autorizado", nota["numero"])
+    # the note's page reads ISSNet's Cidade/Estado and MunicipioPrestacaoServico
+    pagina = ler_nota(gateway.client.get(nota["caminho_xml_nota_fiscal"]).content)
+    prestador, _, servico = pagina.antes[:3]
+    assert "Barcarena/PA" in repr(prestador) and "Barcarena/PA" in repr(servico)
 
     # the sandbox takes only a cancellation valid in ISSNet's schema, signed inside Pedido
     cancel = gateway.client.request("DELETE", "/v2/nfse/issnet-1",
