@@ -15,9 +15,12 @@ from nfse.municipios import provedores
 from nfse.providers.abrasf1 import issnet, soap
 from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.sandbox.abrasf1 import Abrasf1Sandbox
+from nfse.sandbox.abrasf1 import issnet as sandbox_issnet
 from nfse.sandbox.abrasf1 import soap as sandbox_soap
+from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS
 from nfse.sandbox.abrasf1.server import fora_do_dialeto
 from nfse.visualizacao.abrasf1_leitura import ler_nota
+from nfse.xml.validate import validate
 from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, pasta_sandbox
 from tests.test_abrasf_layouts import _pedidos
@@ -88,3 +91,19 @@ def test_the_call_and_what_the_issnet_sandbox_refuses() -> None:
     ginfes, _ = soap.envelope("CancelarNfse", "<cabecalho/>", b"<CancelarNfseEnvio/>",
                               "http://homologacao.ginfes.com.br")
     assert fora_do_dialeto(sandbox_soap.ler(ginfes), "ISSNet", acao='""')
+
+
+def test_a_lot_processed_with_errors_answers_in_issnets_schema() -> None:
+    """ISSNet's lot messages (tcMensagemRetornoLote) name the RPS and have no Correcao."""
+    ginfes = "http://www.ginfes.com.br/"
+    resposta = etree.fromstring(
+        f'<ConsultarLoteRpsResposta xmlns="{ginfes}servico_consultar_lote_rps_resposta_v03.xsd">'
+        f'<ListaMensagemRetorno xmlns="{ginfes}tipos_v03.xsd"><MensagemRetorno>'
+        "<Codigo>E16</Codigo><Mensagem>RPS 2/1: data futura</Mensagem><Correcao>Corrija"
+        "</Correcao></MensagemRetorno></ListaMensagemRetorno></ConsultarLoteRpsResposta>")
+    rps = etree.fromstring(f'<IdentificacaoRps xmlns="{ginfes}tipos_v03.xsd"><Numero>2</Numero>'
+                           "<Serie>1</Serie><Tipo>1</Tipo></IdentificacaoRps>")
+    saida = sandbox_issnet.para_issnet(resposta)
+    sandbox_issnet.identificar_mensagens(saida, rps)
+    assert validate(saida, ESQUEMAS / sandbox_issnet.esquema("ConsultarLoteRpsResposta")) == []
+    assert saida.findtext(f".//{TC}IdentificacaoRps/{TC}Numero") == "2"

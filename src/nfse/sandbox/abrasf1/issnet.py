@@ -94,6 +94,24 @@ def para_ginfes(root: etree._Element, servico: str, tipos: str) -> etree._Elemen
     return novo
 
 
+def identificar_mensagens(resposta: etree._Element, rps: etree._Element | None) -> None:
+    """ISSNet's lot messages (``ConsultarLoteRpsResposta``: ``tcMensagemRetornoLote``) carry
+    the RPS they are about, and no ``Correcao``: ``rps`` (a Ginfes ``IdentificacaoRps``)
+    added to each."""
+    if rps is None or etree.QName(resposta).localname != "ConsultarLoteRpsResposta":
+        return
+    servico = etree.QName(resposta).namespace
+    for mensagem in resposta.iterfind(f"{{{servico}}}ListaMensagemRetorno/"
+                                      f"{{{servico}}}MensagemRetorno"):
+        for correcao in mensagem.findall(f"{{{TIPOS}}}Correcao"):
+            mensagem.remove(correcao)
+        ident = etree.SubElement(mensagem, f"{{{TIPOS}}}IdentificacaoRps",
+                                 nsmap={None: TIPOS})
+        for campo in rps:
+            etree.SubElement(ident, f"{{{TIPOS}}}{etree.QName(campo).localname}").text = \
+                campo.text
+
+
 def para_issnet(root: etree._Element) -> etree._Element:
     """A Ginfes-structured answer in ISSNet's namespaces and shapes: the answer's own
     elements (the root, its children and the items of ``ListaNfse`` and

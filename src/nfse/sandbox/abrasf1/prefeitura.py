@@ -258,6 +258,7 @@ class Prefeitura:
                          }.get(leiaute) or webiss.esquema(envio)
         self.processar_pendentes()
         token = None
+        root = None
         try:
             original = self._documento(
                 dados, publica.envio(envio) if leiaute == "publica" else envio, ns,
@@ -279,6 +280,7 @@ class Prefeitura:
                  "issnet": issnet.para_issnet}.get(leiaute, webiss.para_webiss)(answer)
         if leiaute == "issnet":  # the notes and confirmations are in tipos_complexos
             ns = issnet.TIPOS
+            issnet.identificar_mensagens(saida, self._rps_do_lote(root))
         assinados = [(f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
                      (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")]
         if leiaute == "tiplan":  # CancelarNfseResposta keeps Ginfes' Cancelamento
@@ -301,6 +303,15 @@ class Prefeitura:
             raise RuntimeError(f"resposta {resposta} fora do esquema ({leiaute}): "
                                f"{problemas[:3]}")
         return etree.tostring(saida, encoding="UTF-8", xml_declaration=False)
+
+    def _rps_do_lote(self, root: etree._Element | None) -> etree._Element | None:
+        """The ``IdentificacaoRps`` of the first RPS of the lot a Ginfes-structured query
+        names by its ``Protocolo``, if known."""
+        protocolo = root.findtext("{*}Protocolo") if root is not None else None
+        lote = self.estado.lote(protocolo) if protocolo else None
+        if lote is None:
+            return None
+        return etree.fromstring(lote["documento"]).find(".//t:InfRps/t:IdentificacaoRps", T)
 
     def _assinaturas_convertido(self, root: etree._Element, ns: str,
                                 pedido_assinado: bool = False) -> x509.Certificate | None:
