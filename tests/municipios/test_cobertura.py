@@ -64,8 +64,9 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     # (Santa Carmem's system from its row of enderecos.csv, below)
     assert _linha(saida, "RLZ")[1:5] == ["9", "7", "547,097", "445,022"]
     # ISSNet: the 14 own-emitter municipalities on the 2.04 web service with an address in
-    # enderecos.csv; the other 7 only have the retired ABRASF 1.0 one
-    assert _linha(saida, "ISSNet")[1:5] == ["21", "14", "9,381,075", "9,111,829"]
+    # enderecos.csv, and Barcarena on the ABRASF 1.0 one (https; sistemas/issnet_v1.toml);
+    # the other 6 only have ABRASF 1.0 addresses in plain http
+    assert _linha(saida, "ISSNet")[1:5] == ["21", "15", "9,381,075", "9,249,160"]
     # EL and Síntese on the abrasf provider (ABRASF 2.04): EL's 72 cities on 2.04 with an
     # https address (16 are on EL's own 1.00 layout, 2 publish plain http); every Síntese
     assert _linha(saida, "EL")[1:5] == ["91", "72", "4,147,856", "3,391,796"]
@@ -176,8 +177,10 @@ def test_coverage_of_the_shipped_registry(monkeypatch: pytest.MonkeyPatch) -> No
     assert _linha(saida, "ISSLegal")[1:5] == ["8", "8", "37,488", "37,488"]
     # Intertec (Vinhedo): Giap's layout and dialogue, the giap profile
     assert _linha(saida, "Intertec")[1:5] == ["1", "1", "79,235", "79,235"]
-    assert _linha(saida, "Total")[1:3] == ["5,571", "4,007"]
-    assert "população atendida: 182,039,668 de 212,589,522 (85.6 %)" in saida
+    # ISSIntel 1.00: its six own-emitter cities with https (docs/abrasf1-familias.md)
+    assert _linha(saida, "ISSIntel")[1:5] == ["6", "6", "249,121", "249,121"]
+    assert _linha(saida, "Total")[1:3] == ["5,571", "4,014"]
+    assert "população atendida: 182,426,120 de 212,589,522 (85.8 %)" in saida
 
 
 CUBATAO = 115_082
@@ -203,8 +206,8 @@ def test_coverage_with_the_opt_in_to_plain_http(monkeypatch: pytest.MonkeyPatch)
     assert _linha(saida, "SpeedGov")[1:] == [
         "34", "0", "2,801,566", "0", "0.0 %", "2,675,341"]
     assert ("Com NFSE_PERMITIR_HTTP_MUNICIPAL=1 (http sem TLS, docs/http-municipal.md): "
-            "municípios atendidos: 4,315 de 5,571 (77.5 %); população atendida: "
-            "190,016,810 de 212,589,522 (89.4 %)") in saida
+            "municípios atendidos: 4,322 de 5,571 (77.6 %); população atendida: "
+            "190,403,262 de 212,589,522 (89.6 %)") in saida
 
 
 SILTECNOLOGIA = 2_964_090

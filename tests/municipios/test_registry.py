@@ -21,7 +21,8 @@ CAXIAS = "4305108"  # Infisc: the national DPS at sefin.caxias.rs.gov.br
 SAO_PAULO = "3550308"  # own emitter (NFS-e Paulistana), served by the paulistana provider
 CAMPINA_VERDE = "3111101"  # own emitter (Horus), not served
 CUIABA = "5103403"  # ISSNet 2.04: its production address from enderecos.csv
-BARCARENA = "1501303"  # ISSNet whose only address in ACBr's table is the retired ABRASF 1.0
+MANTENA = "3139607"  # ISSNet whose only address in ACBr's table is the ABRASF 1.0 one (http)
+BARCARENA = "1501303"  # ISSNet on the ABRASF 1.0 web service (https): abrasf_v1, issnet_100
 BLUMENAU = "4202404"  # SimplISS: the national DPS at its own address, from enderecos.csv
 # Prestadores of the tests and benchmarks on the Sefin Nacional (Curitiba, Rio de Janeiro).
 SEFIN = ("4106902", "3304557", SERTAOZINHO)
@@ -147,10 +148,15 @@ def test_shipped_file_routes_issnet_municipalities() -> None:
     assert cuiaba.url("producao") == "https://wscuiaba.issnetonline.com.br/webservicenfse204/nfse.asmx"
     assert cuiaba.problema("producao") is None
     # [sistemas.ISSNet] versoes = ["2.04"]: the ABRASF 1.0 address is not taken
+    mantena = routing.rota(MANTENA)
+    assert (mantena.perfil, mantena.url("producao")) == ("issnet_204", None)
+    assert mantena.problema("homologacao") is None
+    assert "ISSNet" in routing.nao_atendido(MANTENA, "producao")
+    # Barcarena's ABRASF 1.0 address is https: its own entry (sistemas/issnet_v1.toml)
     barcarena = routing.rota(BARCARENA)
-    assert (barcarena.perfil, barcarena.url("producao")) == ("issnet_204", None)
-    assert barcarena.problema("homologacao") is None
-    assert "ISSNet" in routing.nao_atendido(BARCARENA, "producao")
+    assert (barcarena.perfil, barcarena.sistema) == ("issnet_100", "ISSNet")
+    assert barcarena.url("producao") == \
+        "https://abrasf.issnetonline.com.br/webserviceabrasf/barcarena/servicos.asmx"
 
 
 def test_the_generated_addresses_are_the_municipalities_systems() -> None:
@@ -210,7 +216,7 @@ def test_a_system_with_its_own_address_keeps_it_for_every_municipality(
         tmp_path: Path) -> None:
     routing.carregar(escrever(tmp_path, '[sistemas.ISSNet]\nperfil = "issnet_204"\n'
                                         'url_producao = "https://issnet.example/nfse.asmx"\n'))
-    for codigo in (CUIABA, BARCARENA, "5300108"):
+    for codigo in (CUIABA, MANTENA, "5300108"):
         assert routing.rota(codigo).url("producao") == "https://issnet.example/nfse.asmx"
 
 

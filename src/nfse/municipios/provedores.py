@@ -102,10 +102,11 @@ _ESCOLHAS: dict[str, tuple[str, ...]] = {
     "conciliacao_cancelamento": CONCILIACOES_CANCELAMENTO,
     # abrasf_v1 (abrasf1/dialeto.py)
     "argumentos_v1": ("arg", "documento", "tempuri", "wcf", "publica",
-                      "inputxml", "speedgov"),
+                      "inputxml", "speedgov", "urn", "xml"),
     "cancelamento_v1": ("v03", "v02", "nenhum"),  # abrasf_v1 (abrasf1/dialeto.py)
+    "aliquota_v1": ("fracao", "percentual"),  # abrasf_v1 (abrasf1/dialeto.py)
     "leiaute_v1": ("ginfes_v03", "salvador", "abrasf_nfse", "publica",
-                   "tiplan", "speedgov"),
+                   "tiplan", "speedgov", "issintel", "issnet"),
     "leiaute_proprio": ("", "elotech", "megasoft", "centi",
                         "iibrasil"),  # iiBrasil 2.04 (abrasf/iibrasil.py)
     "atividade_economica": ("item_lei116", "cnae"),  # agili (agili/documentos.py)

@@ -9,7 +9,8 @@ everything in ``InfNfse`` (the RPS, the service, the tomador), where 2.0x nests 
 ``IncentivoFiscal``; ``IntermediarioServico`` → ``Intermediario``; the computed values
 (base, rate, ISS, net) → ``ValoresNfse``; the cancellation's
 ``InfConfirmacaoCancelamento/DataHora`` → ``Confirmacao/DataHora`` and its four-digit code
-without the zeros."""
+without the zeros; ISSNet 1.0's ``Cidade``/``Estado`` and ``MunicipioPrestacaoServico`` → the
+ABRASF names."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from nfse.visualizacao.abrasf_xml import achar, ler_comp_nfse
 NA_DECLARACAO = ("Competencia", "Servico", "RegimeEspecialTributacao",
                  "OptanteSimplesNacional", "TomadorServico", "ConstrucaoCivil")
 VALORES_NFSE = ("BaseCalculo", "Aliquota", "ValorIss", "ValorLiquidoNfse")
+ISSNET = {("Endereco", "Cidade"): "CodigoMunicipio", ("Endereco", "Estado"): "Uf",
+          ("Servico", "MunicipioPrestacaoServico"): "CodigoMunicipio"}
+"""ISSNet 1.0's names (its ``tipos_complexos.xsd``) → the ABRASF ones, by parent."""
 
 
 def _filho(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
@@ -45,6 +49,11 @@ def _mover(element: etree._Element | None, destino: etree._Element,
 
 def _como_2x(comp: etree._Element | None, inf: etree._Element) -> None:
     """Rearrange ``inf`` (and the cancellation of ``comp``) in place."""
+    for elemento in inf.iter("{*}Cidade", "{*}Estado", "{*}MunicipioPrestacaoServico"):
+        nome = ISSNET.get((etree.QName(elemento.getparent()).localname,
+                           etree.QName(elemento).localname))
+        if nome:
+            elemento.tag = f"{{{etree.QName(elemento).namespace}}}{nome}"
     decl = _filho(_filho(inf, "DeclaracaoPrestacaoServico"), "InfDeclaracaoPrestacaoServico")
     rps = _filho(decl, "Rps")
     _mover(achar(inf, "IdentificacaoRps"), rps)

@@ -8,7 +8,10 @@ read by ``variante_de``):
     (``http://www.abrasf.org.br/nfse``, WebISS 1.00: ``nfse.providers.abrasf1.webiss``) or
     ``"publica"`` (``http://www.publica.inf.br``: ``nfse.providers.abrasf1.publica``) or
     ``"tiplan"`` (``http://www.abrasf.org.br/ABRASF/arquivos/nfse.xsd`` with ``Id``, the lot
-    signed as a whole: ``nfse.providers.abrasf1.tiplan``) or
+    signed as a whole: ``nfse.providers.abrasf1.tiplan``) or ``"issintel"``
+    (``http://www.abrasf.org.br/nfse.xsd`` with ISSIntel's additions, the lot and the
+    cancellation signed: ``nfse.providers.abrasf1.issintel``) or ``"issnet"`` (ISSNet's
+    ABRASF 1.0 namespaces and shapes: ``nfse.providers.abrasf1.issnet``) or
     ``"speedgov"`` (the root in its schema's namespace, the rest unqualified:
     ``nfse.providers.abrasf1.speedgov``).
 ``argumentos_v1``
@@ -21,7 +24,10 @@ read by ``variante_de``):
     ``msg``) or ``"publica"`` (Publica: ``<Operação>`` in
     ``http://service.nfse.integracao.ws.publica/`` with the document in ``<XML>``) or
     ``"inputxml"`` (Tiplan 1.0: ``<Operação>Request xmlns="http://www.nfe.com.br/"`` with the
-    document in ``<inputXML>``) or
+    document in ``<inputXML>``) or ``"urn"`` (ISSIntel: the document as elements inside
+    ``<urn:<Operação>>`` in the city's namespace, the address with ``http://``) or ``"xml"``
+    (ISSNet: ``<Operação xmlns="http://www.issnetonline.com.br/webservice/nfd">`` with the
+    document in ``<xml>``) or
     ``"speedgov"`` (``<nfse:Operação>`` with ``header`` and ``parameters`` in CDATA).
 ``cancelamento_v1``
     ``"v03"`` (``CancelarNfseV3`` with the v03 ``CancelarNfseEnvio``), ``"v02"``
@@ -29,6 +35,10 @@ read by ``variante_de``):
     ``Prestador`` + ``NumeroNfse``; ACBr ``ConfigSchemas.CancelarNFSe :=
     'servico_cancelar_nfse_envio_v02.xsd'``) or ``"nenhum"`` (ISSSalvador: the city cancels
     only by administrative process; a cancellation is refused without sending anything).
+
+``aliquota_v1``
+    ``"fracao"`` (``Aliquota`` 5 % as ``0.0500``, ACBr's ``DivAliq100``) or ``"percentual"``
+    (``5.0000``: a city whose ACBr row has ``Params=NaoDividir100``, ISSNet's Barcarena).
 
 ``namespace_servico`` (an ``abrasf`` option) may hold ``{ambiente}``, replaced by
 ``producao`` or ``homologacao``: ISSFortaleza's operations are in
@@ -43,10 +53,13 @@ from typing import Any
 
 from nfse.providers.abrasf.variante import Variante, VarianteInvalida, variante_de
 
-LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica", "tiplan", "speedgov")
-ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica", "inputxml", "speedgov")
+LEIAUTES = ("ginfes_v03", "salvador", "abrasf_nfse", "publica", "tiplan", "speedgov",
+            "issintel", "issnet")
+ARGUMENTOS = ("arg", "documento", "tempuri", "wcf", "publica", "inputxml", "speedgov",
+              "urn", "xml")
 CANCELAMENTOS = ("v03", "v02", "nenhum")
-CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1"})
+ALIQUOTAS = ("fracao", "percentual")
+CHAVES = frozenset({"leiaute_v1", "argumentos_v1", "cancelamento_v1", "aliquota_v1"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class Dialeto:
     argumentos: str = "arg"
     cancelamento: str = "v03"
     leiaute: str = "ginfes_v03"
+    aliquota: str = "fracao"
 
 
 GINFES = Dialeto()
@@ -72,7 +86,8 @@ def dialeto_de(opcoes: Mapping[str, Any] | None) -> Dialeto:
     opcoes = opcoes or {}
     return Dialeto(_escolha(opcoes, "argumentos_v1", ARGUMENTOS),
                    _escolha(opcoes, "cancelamento_v1", CANCELAMENTOS),
-                   _escolha(opcoes, "leiaute_v1", LEIAUTES))
+                   _escolha(opcoes, "leiaute_v1", LEIAUTES),
+                   _escolha(opcoes, "aliquota_v1", ALIQUOTAS))
 
 
 def variante(opcoes: Mapping[str, Any] | None) -> Variante:

@@ -29,7 +29,16 @@ from nfse.model.nota import Endereco, Nota, Pessoa
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, item_lista, optante_simples
 from nfse.providers.abrasf.soap import parser
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.abrasf1 import esquema, publica, salvador, speedgov, tiplan, webiss
+from nfse.providers.abrasf1 import (
+    esquema,
+    issintel,
+    issnet,
+    publica,
+    salvador,
+    speedgov,
+    tiplan,
+    webiss,
+)
 from nfse.providers.abrasf1.conversao import converter
 from nfse.providers.abrasf1.dialeto import dialeto_de
 from nfse.providers.base import Emissor, Erro, Rps
@@ -304,7 +313,10 @@ def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
     signs the lot by its Id and every other document as a whole; WebISS 1.00's documents are
     converted to its namespace, the lot alone signed; Salvador's converted
     (``conversao.converter``), each RPS and the lot signed by their ``id``, the queries left
-    unsigned; Tiplan 1.0's converted, the lot signed as a whole (``URI=""``)."""
+    unsigned; Tiplan 1.0's converted, the lot signed as a whole (``URI=""``); ISSIntel's
+    converted, the lot and the cancellation signed by their ``Id`` (``issintel.assinar``);
+    ISSNet's reshaped (``issnet.converter``), the lot and the cancellation signed as a whole,
+    the latter inside ``Pedido``."""
     leiaute = dialeto_de(emissor.opcoes).leiaute
     if leiaute == "publica":
         return _verificado(publica.documento(root, emissor.a1, variante.assinatura),
@@ -318,6 +330,18 @@ def _fechar(root: etree._Element, emissor: Emissor, variante: Variante,
         if alvo is not None:
             sign(doc, alvo, emissor.a1, variante.assinatura)
         return _verificado(doc, webiss.problemas, "WebISS 1.00")
+    if leiaute == "issnet":
+        doc = issnet.converter(root)
+        pedido = doc.find("Pedido")
+        if lote is not None:
+            _assinado(doc, emissor, variante)
+        elif pedido is not None:
+            _assinado(doc, emissor, variante, dentro=pedido)
+        return _verificado(doc, issnet.problemas, "ISSNet")
+    if leiaute == "issintel":
+        doc = converter(root, issintel.NS, {}, "Id")
+        issintel.assinar(doc, emissor.a1, variante.assinatura)
+        return _verificado(doc, issintel.problemas, "ISSIntel")
     if leiaute == "tiplan":
         doc = converter(root, tiplan.NS, {}, "Id")
         if lote is not None:
@@ -362,6 +386,12 @@ def lote_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variante) -> byte
     except ValueError as exc:  # lxml refuses text XML cannot carry (control characters)
         raise DocumentoInvalido([Erro("requisicao_invalida", "A nota contém caracteres não "
                                       f"permitidos em XML: {exc}")]) from exc
+    dialeto = dialeto_de(emissor.opcoes)
+    if dialeto.leiaute == "issintel":
+        issintel.acrescentar(lote, nota)
+    if dialeto.aliquota == "percentual":  # ACBr's NaoDividir100
+        for aliquota in lote.iter(f"{{{TIPOS}}}Aliquota"):
+            aliquota.text = f"{Decimal(aliquota.text) * 100:.4f}"
     return _fechar(root, emissor, variante, lote)
 
 
@@ -427,14 +457,15 @@ def cancelar_nfse(nota: Nota, numero: str, emissor: Emissor, variante: Variante)
     campos = "".join(etree.tostring(c, encoding="unicode").replace(f' xmlns="{TIPOS}"', "")
                      for c in ident)
     codigo = f"{int(variante.codigo_cancelamento):04d}"
-    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "tiplan"):
-        codigo = str(int(variante.codigo_cancelamento))  # Pedido qualified, unsigned
+    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "tiplan", "issintel", "issnet"):
+        codigo = str(int(variante.codigo_cancelamento))  # Pedido qualified
     root = etree.fromstring(
         f'<CancelarNfseEnvio xmlns="{esquema.namespace("CancelarNfseEnvio")}"><Pedido xmlns="">'
         f'<InfPedidoCancelamento xmlns="{TIPOS}"><IdentificacaoNfse>{campos}'
         f"</IdentificacaoNfse><CodigoCancelamento>{codigo}</CodigoCancelamento>"
         "</InfPedidoCancelamento></Pedido></CancelarNfseEnvio>", parser())
-    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "publica", "tiplan", "speedgov"):
+    if dialeto_de(emissor.opcoes).leiaute in ("abrasf_nfse", "publica", "tiplan", "speedgov",
+                                              "issintel", "issnet"):
         return _fechar(root, emissor, variante)
     return _verificado(_assinado(root, emissor, variante, dentro=root[0]))
 

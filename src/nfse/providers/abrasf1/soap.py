@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from nfse.providers.abrasf.soap import SOAP11, parse_documento
-from nfse.providers.abrasf1 import publica, salvador, speedgov, tiplan, webiss
+from nfse.providers.abrasf1 import issintel, issnet, publica, salvador, speedgov, tiplan, webiss
 from nfse.providers.abrasf1.dialeto import GINFES, Dialeto
 
 OPERACOES = {
@@ -55,8 +55,10 @@ def operacao_ws(operacao: str, dialeto: Dialeto) -> str:
         return salvador.OPERACOES[operacao][0]
     if dialeto.argumentos == "publica":
         return publica.OPERACOES.get(operacao, operacao)
-    if dialeto.argumentos in ("wcf", "inputxml", "speedgov"):
+    if dialeto.argumentos in ("wcf", "inputxml", "speedgov", "urn"):
         return operacao
+    if dialeto.argumentos == "xml":
+        return issnet.OPERACOES[operacao]
     if operacao == "CancelarNfse" and dialeto.cancelamento == "v02":
         return CANCELAR_V02
     return OPERACOES[operacao]
@@ -66,6 +68,8 @@ def namespace_servico(base_url: str, opcoes: Mapping[str, Any], ambiente: str = 
     """The WSDL namespace of the operation element; ``{ambiente}`` in the configured one
     becomes ``producao`` or ``homologacao``."""
     configurado = str(opcoes.get("namespace_servico") or "").strip()
+    if opcoes.get("argumentos_v1") == "urn" and not configurado:  # ISSIntel: per city
+        return issintel.namespace(base_url)
     if configurado:
         return configurado.replace("{ambiente}", ambiente or "producao")
     return f"http://{urlsplit(base_url).hostname or 'localhost'}"
@@ -99,6 +103,10 @@ def envelope(operacao: str, cabecalho: str, dados: bytes, namespace: str,
         return tiplan.envelope(operacao, dados.decode("utf-8"))
     if dialeto.argumentos == "speedgov":
         return _speedgov(operacao, dados.decode("utf-8"))
+    if dialeto.argumentos == "urn":
+        return issintel.envelope(operacao, dados.decode("utf-8"), namespace)
+    if dialeto.argumentos == "xml":
+        return issnet.envelope(operacao, dados.decode("utf-8"))
     elemento = operacao_ws(operacao, dialeto)
     texto = (f'<?xml version="1.0" encoding="utf-8"?>'
              f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'

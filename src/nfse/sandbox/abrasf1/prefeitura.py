@@ -51,7 +51,7 @@ from lxml import etree
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
 from nfse.sandbox.abrasf.soap import parser
-from nfse.sandbox.abrasf1 import publica, salvador, speedgov, tiplan, webiss
+from nfse.sandbox.abrasf1 import issintel, issnet, publica, salvador, speedgov, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.assinatura import DS, AssinaturaIncorreta, ds, verificar_assinatura
 from nfse.sandbox.digitos import cnpj_ok, cpf_ok
@@ -67,6 +67,11 @@ CENTAVO = Decimal("0.01")
 ZERO = Decimal("0")
 MAX_MENSAGEM = 200
 ESQUEMAS = Path(__file__).resolve().parents[2] / "providers" / "abrasf1" / "esquemas"
+VALORES = ("ValorServicos", "ValorDeducoes", "ValorPis", "ValorCofins", "ValorInss", "ValorIr",
+           "ValorCsll", "IssRetido", "ValorIss", "ValorIssRetido", "OutrasRetencoes",
+           "BaseCalculo", "Aliquota", "ValorLiquidoNfse", "DescontoIncondicionado",
+           "DescontoCondicionado")
+"""The ABRASF 1.0 ``Valores``, in their order."""
 """The v03 schemas shipped with the gateway (the sandbox reads the files, not the provider)."""
 
 DOCUMENTOS = {
@@ -217,7 +222,8 @@ class Prefeitura:
                 chamador: x509.Certificate | None, leiaute: str = "ginfes_v03") -> bytes:
         """The ``...Resposta`` document (bytes, no declaration) of one call, in Ginfes' v03
         layout or (``leiaute == "salvador"``) in ISSSalvador's."""
-        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan", "speedgov"):
+        if leiaute in ("salvador", "abrasf_nfse", "publica", "tiplan", "speedgov", "issintel",
+                       "issnet"):
             return self._convertido(operacao, dados, chamador, leiaute, cabecalho)
         if operacao == CANCELAR_V02:
             return self._cancelar_v02(dados, chamador)
@@ -247,15 +253,18 @@ class Prefeitura:
         resposta = envio.removesuffix("Envio") + "Resposta"
         # SpeedGov: the root in its schema's namespace, everything below it in none
         ns, ident = {"salvador": (salvador.NS, "id"), "publica": (publica.NS, "id"),
-                     "tiplan": (tiplan.NS, "Id"),
+                     "tiplan": (tiplan.NS, "Id"), "issintel": (issintel.NS, "Id"),
+                     "issnet": (issnet.namespace(envio), "id"),
                      "speedgov": ("", "Id")}.get(leiaute, (webiss.NS, "Id"))
         raiz_ns = speedgov.namespace(envio) if leiaute == "speedgov" else ns
         esquema_envio = {"salvador": str(salvador.ESQUEMA), "publica": str(publica.ESQUEMA),
-                         "tiplan": str(tiplan.ESQUEMA),
+                         "tiplan": str(tiplan.ESQUEMA), "issintel": str(issintel.ESQUEMA),
+                         "issnet": str(issnet.esquema(envio)),
                          "speedgov": str(speedgov.esquema(envio))
                          }.get(leiaute) or webiss.esquema(envio)
         self.processar_pendentes()
         token = None
+        root = None
         try:
             if leiaute == "speedgov":  # its own cabecalho, in header
                 self._documento(cabecalho or "", "cabecalho", speedgov.CABECALHO,
@@ -263,8 +272,10 @@ class Prefeitura:
             original = self._documento(
                 dados, publica.envio(envio) if leiaute == "publica" else envio, raiz_ns,
                 esquema_envio)
-            cert = self._assinaturas_convertido(original, ns)
-            para_ginfes = {"salvador": salvador.para_ginfes, "publica": publica.para_ginfes
+            cert = self._assinaturas_convertido(original, ns,
+                                                leiaute in ("issintel", "issnet"))
+            para_ginfes = {"salvador": salvador.para_ginfes, "publica": publica.para_ginfes,
+                           "issnet": issnet.para_ginfes
                            }.get(leiaute, webiss.para_ginfes)  # WebISS' and SpeedGov's
             root = para_ginfes(original, _ns(base, "envio"), TIPOS)
             token = _VERIFICADA.set((cert,))
@@ -276,7 +287,11 @@ class Prefeitura:
                 _VERIFICADA.reset(token)
         saida = {"salvador": salvador.para_salvador, "publica": publica.para_publica,
                  "tiplan": tiplan.para_tiplan,
-                 "speedgov": speedgov.para_speedgov}.get(leiaute, webiss.para_webiss)(answer)
+                 "speedgov": speedgov.para_speedgov, "issintel": issintel.para_issintel,
+                 "issnet": issnet.para_issnet}.get(leiaute, webiss.para_webiss)(answer)
+        if leiaute == "issnet":  # the notes and confirmations are in tipos_complexos
+            ns = issnet.TIPOS
+            issnet.identificar_mensagens(saida, self._rps_do_lote(root))
         assinados = [(f"{{{ns}}}Nfse", f"{{{ns}}}InfNfse"),
                      (f"{{{ns}}}NfseCancelamento", f"{{{ns}}}Confirmacao")]
         if leiaute == "tiplan":  # CancelarNfseResposta keeps Ginfes' Cancelamento
@@ -291,7 +306,8 @@ class Prefeitura:
                 assinado.append(etree.fromstring(signature(c14n(alvo), alvo.get(ident) or "",
                                                            self.signer)))
         esquema_resposta = {"salvador": salvador.ESQUEMA, "publica": publica.ESQUEMA,
-                            "tiplan": tiplan.ESQUEMA,
+                            "tiplan": tiplan.ESQUEMA, "issintel": issintel.ESQUEMA,
+                            "issnet": issnet.esquema(resposta),
                             "speedgov": speedgov.esquema(resposta)
                             }.get(leiaute) or webiss.esquema(resposta)
         problemas = validate(saida, self.xsd_dir / esquema_resposta)
@@ -300,18 +316,28 @@ class Prefeitura:
                                f"{problemas[:3]}")
         return etree.tostring(saida, encoding="UTF-8", xml_declaration=False)
 
-    def _assinaturas_convertido(self, root: etree._Element,
-                                ns: str) -> x509.Certificate | None:
+    def _rps_do_lote(self, root: etree._Element | None) -> etree._Element | None:
+        """The ``IdentificacaoRps`` of the first RPS of the lot a Ginfes-structured query
+        names by its ``Protocolo``, if known."""
+        protocolo = root.findtext("{*}Protocolo") if root is not None else None
+        lote = self.estado.lote(protocolo) if protocolo else None
+        if lote is None:
+            return None
+        return etree.fromstring(lote["documento"]).find(".//t:InfRps/t:IdentificacaoRps", T)
+
+    def _assinaturas_convertido(self, root: etree._Element, ns: str,
+                                pedido_assinado: bool = False) -> x509.Certificate | None:
         """The signatures of an ISSSalvador or WebISS request: the lot's (required), each
         RPS's (when present) over its ``InfRps``; the signer of the lot, or None for another
-        request (the cancellation's ``Pedido`` is checked when signed)."""
+        request (the cancellation's ``Pedido`` is checked when signed, and must be when
+        ``pedido_assinado``: ISSIntel)."""
         cert = None
         lote = root.find(f"{{{ns}}}LoteRps")
-        pedido = root.find(f"{{{ns}}}Pedido")
+        pedido = root.find("{*}Pedido")  # unqualified in ISSNet's cancellation
         if pedido is not None:
-            inf = pedido.find(f"{{{ns}}}InfPedidoCancelamento")
+            inf = pedido.find("{*}InfPedidoCancelamento")
             return self._assinatura(root, inf, pedido, "do pedido de cancelamento",
-                                    obrigatoria=False)
+                                    obrigatoria=pedido_assinado)
         if lote is not None:
             cert = self._assinatura(root, lote, root, "do lote", obrigatoria=True)
             for rps in lote.iter(f"{{{ns}}}Rps"):
@@ -529,16 +555,16 @@ class Prefeitura:
         calculados = {"ValorIss": iss, "ValorIssRetido": iss if retido else None,
                       "BaseCalculo": base, "Aliquota": aliquota, "ValorLiquidoNfse": liquido}
         novo = etree.Element(f"{{{TIPOS}}}Valores", nsmap={None: TIPOS})
-        for tag in ("ValorServicos", "ValorDeducoes", "ValorPis", "ValorCofins", "ValorInss",
-                    "ValorIr", "ValorCsll", "IssRetido", "ValorIss", "ValorIssRetido",
-                    "OutrasRetencoes", "BaseCalculo", "Aliquota", "ValorLiquidoNfse",
-                    "DescontoIncondicionado", "DescontoCondicionado"):
+        for tag in VALORES:
             if tag in calculados:
                 numero = calculados[tag]
                 if numero is not None:
                     _sub(novo, tag, f"{numero:.4f}" if tag == "Aliquota" else f"{numero:.2f}")
             elif _texto(original, f"t:{tag}"):
                 _sub(novo, tag, _texto(original, f"t:{tag}"))
+        for extra in original:  # a system's own additions (ISSIntel's PIS/COFINS) as sent
+            if isinstance(extra.tag, str) and etree.QName(extra).localname not in VALORES:
+                novo.append(_copia(extra))
         return novo
 
     def _orgao(self, inf: etree._Element) -> tuple[str, str]:

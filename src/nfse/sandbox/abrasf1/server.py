@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from nfse.certs.a1 import A1
-from nfse.sandbox.abrasf1 import salvador, soap, speedgov, tiplan, webiss
+from nfse.sandbox.abrasf1 import issintel, issnet, salvador, soap, speedgov, tiplan, webiss
 from nfse.sandbox.abrasf1.estado import Estado
 from nfse.sandbox.abrasf1.prefeitura import ESQUEMAS, MUTANTES, OperacaoIndisponivel, Prefeitura
 from nfse.sandbox.faults import Latencia
@@ -23,6 +23,8 @@ WEBISS = "WebISS"
 PUBLICA = "Publica"
 TIPLAN = "Tiplan"
 SPEEDGOV = "SpeedGov"
+ISSINTEL = "ISSIntel"
+ISSNET = "ISSNet"
 NAMESPACES_FORTALEZA = ("http://producao.issfortaleza.com.br",
                         "http://homologacao.issfortaleza.com.br")
 """ISSFortaleza's operation namespaces (ACBr ``ISSFortaleza.Provider.pas``, ``GetNameSpace``)."""
@@ -65,6 +67,21 @@ def fora_do_dialeto(chamada: soap.Chamada, sistema: str | None, caminho: str = E
             return ("A Tiplan 1.0 recebe as operações <Operação>Request de http://www.nfe.com.br/"
                     " com o documento em inputXML")
         if (acao or "").strip('"') != tiplan.acao(chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif sistema == ISSINTEL:
+        if chamada.estilo != "urn":
+            return "O ISSIntel recebe o documento como elementos dentro da operação"
+        if not chamada.namespace.startswith("http://") or \
+                not chamada.namespace.endswith(caminho.rstrip("/")):
+            return (f"Namespace da operação {chamada.namespace!r} não é o endereço do serviço "
+                    "com http://")
+        if (acao or "").strip('"') != issintel.acao(chamada.namespace, chamada.operacao):
+            return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
+    elif sistema == ISSNET:
+        if chamada.estilo != "xml":
+            return ("O ISSNet 1.0 recebe as operações de http://www.issnetonline.com.br/"
+                    "webservice/nfd com o documento em xml")
+        if (acao or "").strip('"') != issnet.acao(chamada.operacao):
             return f"SOAPAction {acao!r} não corresponde a {chamada.operacao}"
     elif sistema == PUBLICA:
         if chamada.estilo != "publica":
@@ -119,7 +136,7 @@ class _Handler(SandboxHandler):
                     chamada.interna, chamada.cabecalho, chamada.dados, cliente,
                     {"tempuri": "salvador", "wcf": "abrasf_nfse",
                      "publica": "publica", "inputxml": "tiplan",
-                     "speedgov": "speedgov"}.get(chamada.estilo,
+                     "speedgov": "speedgov", "urn": "issintel", "xml": "issnet"}.get(chamada.estilo,
                                                            "ginfes_v03"))
             except OperacaoIndisponivel as exc:
                 return soap.FalhaSoap(str(exc))

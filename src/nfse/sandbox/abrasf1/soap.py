@@ -13,7 +13,10 @@ with ``cabec`` and ``msg``, ``nfse.sandbox.abrasf1.webiss``), answered the same 
 Tiplan 1.0's (``<Operação>Request`` in ``http://www.nfe.com.br/`` with ``inputXML``,
 ``nfse.sandbox.abrasf1.tiplan``), answered in ``outputXML``; and SpeedGov's (``<Operação>``
 with ``header`` and ``parameters``, ``nfse.sandbox.abrasf1.speedgov``), answered in
-``return``."""
+``return``; and ISSIntel's (the document as
+elements inside ``<urn:<Operação>>``, ``nfse.sandbox.abrasf1.issintel``), answered the same
+way; and ISSNet's 1.0 (``<Operação>`` in ``http://www.issnetonline.com.br/webservice/nfd``
+with ``<xml>``, ``nfse.sandbox.abrasf1.issnet``), answered in ``<Operação>Result``."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from nfse.sandbox.abrasf.soap import SOAP11, FalhaSoap, falha, parser
-from nfse.sandbox.abrasf1 import publica, salvador, speedgov, tiplan, webiss
+from nfse.sandbox.abrasf1 import issintel, issnet, publica, salvador, speedgov, tiplan, webiss
 
 __all__ = ["CONTENT_TYPE", "Chamada", "FalhaSoap", "falha", "ler", "resposta"]
 
@@ -66,6 +69,10 @@ class Chamada:
             return tiplan.OPERACOES[self.operacao]
         if self.estilo == "speedgov":
             return speedgov.OPERACOES[self.operacao]
+        if self.estilo == "urn":
+            return issintel.OPERACOES[self.operacao]
+        if self.estilo == "xml":
+            return issnet.OPERACOES[self.operacao]
         return self.operacao
 
 
@@ -92,6 +99,16 @@ def ler(corpo: bytes) -> Chamada:
     if not elementos:
         raise FalhaSoap("Envelope SOAP sem corpo (Body) ou sem operação")
     nome = etree.QName(elementos[0])
+    conteudo = [e for e in elementos[0] if isinstance(e.tag, str)]
+    if nome.localname in issintel.OPERACOES and conteudo \
+            and etree.QName(conteudo[0]).namespace == issintel.NS:  # ISSIntel: as elements
+        documento = etree.fromstring(etree.tostring(conteudo[0]))
+        etree.cleanup_namespaces(documento)  # the envelope's, which the signer never saw
+        return Chamada(nome.localname, nome.namespace or "", None,
+                       etree.tostring(documento, encoding="unicode"), "urn")
+    xml_issnet = _argumento(elementos[0], "xml")
+    if nome.namespace == issnet.NFD and nome.localname in issnet.OPERACOES and xml_issnet:
+        return Chamada(nome.localname, nome.namespace, None, xml_issnet, "xml")
     msg = _argumento(elementos[0], "msg")
     if nome.namespace == webiss.TEMPURI and nome.localname in webiss.OPERACOES and msg:
         return Chamada(nome.localname, nome.namespace, _argumento(elementos[0], "cabec"), msg,
@@ -144,10 +161,15 @@ def resposta(chamada: Chamada, documento: bytes) -> bytes:
                                 nsmap={"ns1": chamada.namespace} if chamada.namespace else None)
     if chamada.estilo == "documento":
         nome = etree.QName(etree.fromstring(documento)).localname
+    elif chamada.estilo == "xml":
+        nome = f"{{{chamada.namespace}}}{chamada.operacao}Result"
     elif chamada.estilo in ("tempuri", "wcf"):
         nome = f"{{{salvador.TEMPURI}}}{chamada.operacao}Result"
     elif chamada.estilo == "inputxml":
         nome = f"{{{chamada.namespace}}}outputXML"
+    elif chamada.estilo == "urn":  # the answer as elements
+        operacao.append(etree.fromstring(documento))
+        return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
     else:
         nome = "return"
     etree.SubElement(operacao, nome).text = documento.decode("utf-8")
