@@ -161,10 +161,11 @@ class Settings:
     email_concorrencia: int = _number(int, "NFSE_EMAIL_CONCORRENCIA", 32)
     """E-mails a worker process prepares and sends at once (a message over a server 100 ms
     away takes three or four answers: ~0.3-0.4 s)."""
-    smtp_conexoes: int = _number(int, "NFSE_SMTP_CONEXOES", 20)
+    smtp_conexoes: int = _number(int, "NFSE_SMTP_CONEXOES", 32)
     """SMTP sessions a worker process keeps open per server, each reused for message after
-    message: ~50 e-mails/s to a server 100 ms away. Lower it for a server that limits
-    connections per client."""
+    message: as many as the messages it sends at once (``email_concorrencia``), so a server
+    100 ms away is not what bounds a burst (~80 e-mails/s of sessions; the worker's CPU,
+    ~65/s, comes first). Lower it for a server that limits connections per client."""
     danfse_dias: float = _number(float, "NFSE_DANFSE_DIAS", 7)
     """Days a rendered DANFSe is kept (a cache: it is rendered again from the NFS-e's XML
     when asked for later). ~30 KB each, more than everything else a note stores."""
