@@ -45,19 +45,31 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TIER_SECONDS[tier] += report.duration
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A whole-gateway test (API, worker and sandbox through the ``gateway`` fixture) runs in
     the fast tier once, on SQLite; its repetition on PostgreSQL is ``slow`` (run by CI, which
     sets NFSE_TEST_DATABASE_URL). What differs between the engines is the store's SQL, and the
     store's tests (``runtime`` without ``gateway``) stay in the fast tier on both; so does a
-    gateway test written for PostgreSQL alone."""
+    gateway test written for PostgreSQL alone.
+
+    A module marked ``um_motor`` (one municipal system's or family's round trips) is not
+    repeated on PostgreSQL at all: its notes take the store's same statements as the core
+    flows' (``test_nfse_flow``, ``test_abrasf_flow``, ``test_abrasf1_flow``, the workers'...),
+    which run on both; only its provider differs, and that does not depend on the engine."""
     ids = {item.nodeid for item in items}
+    fora: list[pytest.Item] = []
     for item in items:
         params = getattr(item, "callspec", None)
         if (params is not None and params.params.get("database_url") == "postgresql"
-                and "gateway" in item.fixturenames
                 and item.nodeid.replace("postgresql", "sqlite") in ids):
-            item.add_marker(pytest.mark.slow)
+            if item.get_closest_marker("um_motor") is not None:
+                fora.append(item)
+            elif "gateway" in item.fixturenames:
+                item.add_marker(pytest.mark.slow)
+    if fora:
+        config.hook.pytest_deselected(items=fora)
+        deixados = set(fora)
+        items[:] = [item for item in items if item not in deixados]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

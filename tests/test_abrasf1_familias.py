@@ -27,6 +27,8 @@ from nfse.xml.validate import validate
 from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 FORTALEZA = "2304400"
 SALVADOR = "2927408"
 MIGUEL_PEREIRA = "3302908"  # WebISS 1.00

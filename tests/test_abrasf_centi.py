@@ -31,6 +31,8 @@ from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.providers.abrasf.test_abrasf_pedidos import emissor, rica
 from tests.support import CNPJ, Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 CENTI = "http://www.centi.com.br/files/nfse.xsd"
 C = f"{{{CENTI}}}"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"

@@ -19,6 +19,8 @@ from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_layouts import ESQUEMAS, SOAP11, _ciclo, _pedidos
 
+pytestmark = pytest.mark.um_motor
+
 NS = "http://www.abrasf.org.br/nfse.xsd"
 WS = "http://nfse.abrasf.org.br"
 FIORILLI = "http://ws.issweb.fiorilli.com.br/"

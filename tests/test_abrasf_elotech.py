@@ -28,6 +28,8 @@ from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.providers.abrasf.test_abrasf_pedidos import emissor, rica
 from tests.support import CNPJ, IM, Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 ELOTECH = "http://shad.elotech.com.br/schemas/iss/nfse_v2_03.xsd"
 E = f"{{{ELOTECH}}}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from nfse.municipios import routing
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.store.tables import artefatos
 from tests.support import Gateway, nota_exemplo
+
+pytestmark = pytest.mark.um_motor
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 WS = "http://nfse.abrasf.org.br"

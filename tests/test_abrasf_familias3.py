@@ -6,6 +6,7 @@ lost, reconciled by the family's means). What went over the wire is the family's
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from nfse.municipios import routing
@@ -19,6 +20,8 @@ from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_corpo import _corpo, _no_esquema, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
+
+pytestmark = pytest.mark.um_motor
 
 
 def test_sigcorp_round_trip(gateway: Gateway, abrasf: AbrasfSandbox) -> None:

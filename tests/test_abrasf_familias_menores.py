@@ -27,6 +27,8 @@ from tests.support import Gateway
 from tests.test_abrasf_corpo import _corpo, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
 
+pytestmark = pytest.mark.um_motor
+
 WS = "http://nfse.abrasf.org.br"
 FINTEL = "http://www.fintel.com.br/WebService"
 X = {"a": NS}

@@ -36,6 +36,8 @@ from tests.support import IM, Gateway, nota_exemplo, pasta_sandbox
 from tests.test_abrasf_corpo import _corpo, _rota
 from tests.test_abrasf_layouts import _ciclo, _pedidos
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NACIONAL = "http://www.sped.fazenda.gov.br/nfse"
 

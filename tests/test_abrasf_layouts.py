@@ -25,6 +25,8 @@ from nfse.xml.validate import validate
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 WS = "http://nfse.abrasf.org.br"
 NS = "http://www.abrasf.org.br/nfse.xsd"

@@ -24,6 +24,8 @@ from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.providers.abrasf.test_abrasf_pedidos import emissor, rica
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 MEGASOFT = "http://megasoftarrecadanet.com.br/xsd/nfse_v01.xsd"
 M = f"{{{MEGASOFT}}}"

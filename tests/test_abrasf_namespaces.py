@@ -27,6 +27,8 @@ from tests.providers.abrasf.amostras import verify
 from tests.providers.abrasf.test_abrasf_pedidos import A1, emissor, rica
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "http://www.abrasf.org.br/nfse.xsd"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"

@@ -17,6 +17,8 @@ from pypdf import PdfReader
 from nfse.sandbox.agili import AgiliSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 RONDONOPOLIS = "5107602"
 UNIDADE = "03347101000121"
 """Rondonópolis' unidade_gestora in the shipped registry."""

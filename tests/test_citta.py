@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from nfse.model.nfse import parse_nfse
@@ -21,6 +22,8 @@ from nfse.xml.validate import nacional_schema_dir, validate
 from tests.municipios.test_emissao_municipal import _segundo_sandbox
 from tests.sandbox import dps_nacional
 from tests.support import Gateway, nota_exemplo
+
+pytestmark = pytest.mark.um_motor
 
 CASCA = "4304903"  # Citta, https://casca.cittaweb.com.br/nfse/api/public/nacional
 BASE = "/nfse/api/public/nacional"

@@ -19,6 +19,8 @@ from pypdf import PdfReader
 from nfse.sandbox.conam import ConamSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 TABOAO = "3552809"
 """Taboão da Serra/SP: Conam (ACBr, seção [3552809])."""
 USUARIO, CONTRIBUINTE = "usuario-conam", "contribuinte-conam"

@@ -26,6 +26,8 @@ from tests.municipios.test_emissao_municipal import _segundo_sandbox
 from tests.sandbox import dps_nacional
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 BARRA_MANSA = "3300407"  # Coplan 1.01, https://www.gp.srv.br/tributario/barramansa/anfse_ws
 NS = "{http://www.sped.fazenda.gov.br/nfse}"
 SOAP = "{http://schemas.xmlsoap.org/soap/envelope/}"

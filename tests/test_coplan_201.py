@@ -17,6 +17,8 @@ from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_corpo import _corpo, _no_esquema, _rota
 from tests.test_abrasf_layouts import _pedidos
 
+pytestmark = pytest.mark.um_motor
+
 ALTO_TAQUARI = "5100607"  # Coplan 2.01, .../tributario/altotaquari/anfse_web_service
 GAUCHA_DO_NORTE = "5103858"  # 2.01 in ACBr's table, but at the 1.01 address (anfse_ws)
 T = "{Tributario}"

@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from nfse.sandbox.cta import CtaSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 ITABORAI = "3301900"
 """Itaboraí/RJ: CTA 2.00 (ACBr, seção [3301900])."""
 CHAVE = "c7a-chave-de-acesso"

@@ -22,6 +22,8 @@ from tests.municipios.test_emissao_municipal import LOGIN, SENHA, _segundo_sandb
 from tests.support import Gateway, nota_exemplo
 from tests.test_dialetos_modernizacao import ate
 
+pytestmark = pytest.mark.um_motor
+
 PORTO_XAVIER = "4315107"  # ABase, https://iss.abase.com.br/api-nacional
 BASE = "/api-nacional"
 

@@ -22,6 +22,8 @@ from nfse.sandbox.nacional import NacionalSandbox
 from tests.municipios.test_emissao_municipal import LOGIN, SENHA, _segundo_sandbox, credenciais
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 BELFORD_ROXO = "3300456"  # https://nfse.prefeituradebelfordroxo.rj.gov.br/nfe/ReceberDPS.rule
 BASE = "/nfe/ReceberDPS.rule"
 

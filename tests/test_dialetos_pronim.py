@@ -18,6 +18,8 @@ from nfse.sandbox.nacional import NacionalSandbox
 from tests.municipios.test_emissao_municipal import _segundo_sandbox
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 VIAMAO = "4323002"  # Pronim, https://webapp1-viamao.cidade360.cloud/Nfse.Api/NotaNacional
 BASE = "/Nfse.Api/NotaNacional"
 

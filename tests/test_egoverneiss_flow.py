@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from nfse.sandbox.egoverneiss import EgoverneissSandbox
 from tests.support import Gateway, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 OSASCO = "3534401"
 """Osasco/SP: eGoverneISS (ACBr, seção [3534401])."""
 CHAVE = "5f2b9c1e-0a4d-4c3b-9e8f-7a6b5c4d3e2f"

@@ -17,6 +17,8 @@ from pypdf import PdfReader
 from nfse.sandbox.equiplano import EquiplanoSandbox
 from tests.support import CNPJ, Gateway, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 FRANCISCO_BELTRAO = "4108403"
 ENTIDADE = "35"
 """Francisco Beltrão's id_entidade in the shipped registry (ACBr: CodigoCidade 35)."""

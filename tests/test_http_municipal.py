@@ -25,6 +25,8 @@ from nfse.work.emissor import EmissorFactory
 from tests.abrasf_xsd import abrasf_xsd_dir
 from tests.support import Gateway, a1_teste, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 SENADOR_CANEDO = "5220454"
 """Senador Canedo/GO: Fiorilli 2.00, whose only production address is plain http."""
 PRODUCAO = "http://200.233.141.227:5661/IssWeb-ejb/IssWebWS/IssWebWS"

@@ -29,6 +29,8 @@ from nfse.xml import esquema_iibrasil
 from tests.providers.abrasf.test_abrasf_pedidos import emissor, rica
 from tests.support import CNPJ, Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "http://www.abrasf.org.br/nfse.xsd"
 N = f"{{{NS}}}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import httpx
+import pytest
 from lxml import etree
 from pypdf import PdfReader
 from sqlalchemy import delete, select
@@ -16,6 +17,8 @@ from nfse.sandbox.paulistana import PaulistanaSandbox
 from nfse.store import artefatos as artefatos_store
 from nfse.store.tables import artefatos, notas
 from tests.support import Gateway, nota_exemplo
+
+pytestmark = pytest.mark.um_motor
 
 SAO_PAULO = "3550308"
 REFORMA = {"codigo_nbs": "1.1403.10.00", "codigo_indicador_operacao": "100301",

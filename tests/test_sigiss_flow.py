@@ -17,6 +17,8 @@ from pypdf import PdfReader
 from nfse.sandbox.sigiss import SigissSandbox
 from tests.support import CNPJ, IM, Gateway, nota_exemplo, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 MARILIA = "3529005"
 """Marília/SP: SigISS 1.00 (ACBr, seção [3529005])."""
 SENHA = "s3nh@Sig"

@@ -35,6 +35,8 @@ from tests.municipios.test_emissao_municipal import _segundo_sandbox
 from tests.sandbox import dps_nacional
 from tests.support import CNPJ, Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 FRANCA = "3516200"
 PRODUCAO = "https://franca.siltecnologia.com.br/services/NotaFiscalNacional"
 NS = "http://www.sped.fazenda.gov.br/nfse"

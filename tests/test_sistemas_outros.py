@@ -23,6 +23,8 @@ from tests.municipios.test_emissao_municipal import _segundo_sandbox
 from tests.support import Gateway, nota_exemplo
 from tests.test_abrasf_layouts import _chamada, _ciclo, _pedidos
 
+pytestmark = pytest.mark.um_motor
+
 NS = "http://www.abrasf.org.br/nfse.xsd"
 X = {"a": NS}
 

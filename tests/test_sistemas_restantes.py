@@ -22,6 +22,8 @@ from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, a1_teste, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 SEVERIANO_MELO = "2413607"  # Publica, https
 PUBLICA = {"p": "http://www.publica.inf.br"}
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -18,6 +18,8 @@ from nfse.sandbox.abrasf1 import Abrasf1Sandbox
 from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, pasta_sandbox
 
+pytestmark = pytest.mark.um_motor
+
 JUAZEIRO = "2307304"
 """Juazeiro do Norte/CE: SpeedGov 1.00, http://www.speedgov.com.br/wsjun/Nfes."""
 

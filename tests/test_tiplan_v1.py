@@ -22,6 +22,8 @@ from tests.abrasf1_support import homologacao_abrasf1, nota_em
 from tests.support import Gateway, pasta_sandbox
 from tests.test_abrasf_layouts import _pedidos
 
+pytestmark = pytest.mark.um_motor
+
 ITAGUAI = "3302007"
 SOAP11 = "{http://schemas.xmlsoap.org/soap/envelope/}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"

@@ -22,6 +22,8 @@ from nfse.store.tables import artefatos
 from nfse.xml.validate import validate
 from tests.support import Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 ESQUEMAS = Path(__file__).parent / "esquemas" / "versatecnologia"

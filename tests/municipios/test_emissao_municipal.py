@@ -23,6 +23,8 @@ from nfse.sandbox.nacional import NacionalSandbox
 from nfse.store import empresas
 from tests.support import CNPJ, Gateway, nota_exemplo
 
+pytestmark = pytest.mark.um_motor
+
 CAMPINA_VERDE = "3111101"  # own emitter (Horus), not served
 FRANCA = "3516200"
 CUBATAO = "3513504"  # SilTecnologia with a plain http production address only
