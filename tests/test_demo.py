@@ -1,6 +1,6 @@
 """Black box: ``nfse serve --demo`` as a newcomer runs it, then the seed's example through it,
-once for the demo's municipality (NFS-e Nacional), once for its ABRASF municipality and once
-for a Ginfes one (ABRASF 1.0)."""
+once for the demo's municipality (SilTecnologia, played by the Nacional sandbox), once for its
+ABRASF municipality and once for a Ginfes one (ABRASF 1.0)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from lxml import etree
 
 from nfse.demo import MUNICIPIO_ABRASF
 from tests.support import free_port, nota_exemplo
 
 pytestmark = pytest.mark.slow
+N = {"n": "http://www.sped.fazenda.gov.br/nfse"}
 
 
 def test_serve_demo_end_to_end(tmp_path: Path) -> None:
@@ -50,12 +52,13 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         auth = (demo["token"], "")
         abrasf = httpx.get(f"{base}/v2/municipios/{MUNICIPIO_ABRASF}", auth=auth).json()
         assert abrasf["provedor_nfse"] == "abrasf" and abrasf["sistema_nfse"] == "RLZ"
-        # the demo company's municipality keeps its own emitter, which takes the national DPS
-        # (the demo's Nacional sandbox plays it in homologação)
+        # the demo company's municipality keeps its own emitter, SilTecnologia (the demo's
+        # Nacional sandbox plays its endpoint in homologação)
         franca = httpx.get(f"{base}/v2/municipios/{demo['codigo_municipio']}", auth=auth).json()
         assert (franca["provedor_nfse"], franca["sistema_nfse"]) == ("nacional", "SilTecnologia")
         assert franca["nfse_habilitada"] is True
         # Guarulhos/SP: Ginfes (ABRASF 1.0), the demo's ABRASF 1.0 sandbox in homologação
+        notas = {}
         for ref, municipio in (("demo-1", demo["codigo_municipio"]),
                                ("demo-abrasf-1", MUNICIPIO_ABRASF), ("demo-ginfes-1", "3518800")):
             body = nota_exemplo()
@@ -70,7 +73,17 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
                     break
                 time.sleep(0.1)
             assert nota["status"] == "autorizado", nota
+            notas[ref] = nota
         assert httpx.get(nota["url_danfse"]).content.startswith(b"%PDF-")
+        # Franca's note went through the sandbox playing SilTecnologia: the NFS-e the demo
+        # company built around the DPS with its registered address (ambGer 1, tpEmis 2), as
+        # the system numbered it
+        franca_xml = etree.fromstring(httpx.get(
+            base + notas["demo-1"]["caminho_xml_nota_fiscal"]).content)
+        inf = franca_xml.find("n:infNFSe", N)
+        assert [inf.findtext(f"n:{t}", namespaces=N) for t in (
+            "nNFSe", "ambGer", "tpEmis", "emit/n:enderNac/n:xLgr")] == [
+            notas["demo-1"]["numero"], "1", "2", "Avenida Champagnat"]
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -3,7 +3,8 @@ demo's sandboxes trust the demo's test CA, not one certificate: a company made w
 ``nfse empresa criar --certificado-teste`` (or ``POST /v2/empresas`` with
 ``certificado_teste``) gets its notes authorized at the Nacional and the ABRASF sandbox; a
 company whose certificate comes from elsewhere is refused at the handshake, as the Sefin
-refuses it, and its note says so, without the municipality going out of the air."""
+refuses it, and its note says so, without the municipality going out of the air. In Franca
+(SilTecnologia) each company registers its address first, as the system requires."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from tests.support import free_port, nota_exemplo
 PELA_CLI = "11444777000161"
 PELA_API = "12345678000195"
 DE_FORA = "98765432000198"
+ENDERECO = {"logradouro": "Rua do Comercio", "numero": "10", "bairro": "Centro",
+            "cep": "14400000", "uf": "SP"}
 
 
 def _nota(client: httpx.Client, ref: str, cnpj: str, municipio: str,
@@ -77,6 +80,11 @@ def test_any_company_works_against_the_demo(tmp_path: Path) -> None:
              "3", "--data-dir", str(data)], env=env, capture_output=True, text=True, timeout=60)
         assert criada.returncode == 0, criada.stdout + criada.stderr
         token = re.search(r"token_homologacao: (\S+)", criada.stdout).group(1)
+        empresa_id = re.search(r"Empresa (\d+) criada", criada.stdout).group(1)
+        with httpx.Client(base_url=base, auth=(demo["admin_token"], ""), timeout=30) as admin:
+            # Franca's system (SilTecnologia) puts the company's address in the note
+            cadastro = admin.put(f"/v2/empresas/{empresa_id}", json=ENDERECO)
+            assert cadastro.status_code == 200, cadastro.text
         with httpx.Client(base_url=base, auth=(token, ""), timeout=30) as nova:
             for ref, municipio in (("cli-1", CODIGO_MUNICIPIO), ("cli-abrasf-1",
                                                                   MUNICIPIO_ABRASF)):
@@ -87,7 +95,7 @@ def test_any_company_works_against_the_demo(tmp_path: Path) -> None:
             pela_api = admin.post("/v2/empresas", json={
                 "cnpj": PELA_API, "nome": "EMPRESA DA API LTDA", "inscricao_municipal": "999",
                 "codigo_municipio": CODIGO_MUNICIPIO, "regime_tributario": 3,
-                "certificado_teste": True})
+                "certificado_teste": True, **ENDERECO})
             assert pela_api.status_code == 201, pela_api.text
             assert pela_api.json()["certificado_cnpj"] == PELA_API
             alheio = generate_a1(DE_FORA, "EMPRESA DE FORA LTDA")  # not from the demo's CA
@@ -95,7 +103,7 @@ def test_any_company_works_against_the_demo(tmp_path: Path) -> None:
                 "cnpj": DE_FORA, "nome": "EMPRESA DE FORA LTDA", "inscricao_municipal": "999",
                 "codigo_municipio": CODIGO_MUNICIPIO, "regime_tributario": 3,
                 "arquivo_certificado_base64": base64.b64encode(
-                    alheio.to_pfx("s")).decode(), "senha_certificado": "s"})
+                    alheio.to_pfx("s")).decode(), "senha_certificado": "s", **ENDERECO})
             assert de_fora.status_code == 201, de_fora.text
         with httpx.Client(base_url=base, auth=(pela_api.json()["token_homologacao"], ""),
                           timeout=30) as api:

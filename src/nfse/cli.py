@@ -91,10 +91,12 @@ def serve(
         sandboxes = start_sandboxes(settings, sandbox_nacional_port, sandbox_abrasf_port)
     runtime = build_runtime(settings)
     if sandboxes:
-        from nfse.demo import MUNICIPIO_ABRASF, MUNICIPIO_IPM, ensure_demo
+        from nfse.demo import CODIGO_MUNICIPIO, MUNICIPIO_ABRASF, MUNICIPIO_IPM, ensure_demo
 
         demo_info = ensure_demo(runtime, base_url)
-        console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].url}")
+        console.print(f"[bold]Sandbox NFS-e Nacional:[/bold] {sandboxes[0].sefin_url}")
+        console.print(f"[bold]Sandbox SilTecnologia ({CODIGO_MUNICIPIO}, mesma porta):[/bold] "
+                      f"{sandboxes[0].url}")
         console.print(f"[bold]Sandbox ABRASF 2.04 ({MUNICIPIO_ABRASF}):[/bold] "
                       f"{sandboxes[1].url}")
         console.print(f"[bold]Sandbox NFS-e Paulistana (3550308):[/bold] {sandboxes[2].url}")

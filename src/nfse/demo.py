@@ -1,7 +1,15 @@
 """The demo of ``nfse serve --demo``: sandboxes that trust the data directory's test CA
 (``certs.teste``, standing in for ICP-Brasil), a company with an A1 from that CA, a
 homologação token, and ``DIR/demo.json`` describing them. Any company with a test A1 from the
-same CA (``nfse empresa criar --certificado-teste``) works against the sandboxes too."""
+same CA (``nfse empresa criar --certificado-teste``) works against the sandboxes too.
+
+The demo company sits in Franca/SP, whose own system (SilTecnologia) takes the NFS-e the
+emitter builds around the DPS: the demo's Nacional sandbox plays both that system's endpoint
+(``/services/NotaFiscalNacional``, dialect ``siltecnologia``) and, on the same port, the
+national environment where its notes are queried and every other municipality's DPS goes.
+Franca's homologação is pointed at it by a municipalities file the demo writes in the data
+directory (``municipios-demo.toml``), used as ``NFSE_MUNICIPIOS_FILE`` unless the operator
+named one; the shipped registry sends SilTecnologia's homologação to the national one."""
 
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ from nfse import cadastro
 from nfse.admin import criar_empresa
 from nfse.certs import teste
 from nfse.config import Settings
+from nfse.municipios import routing
 from nfse.providers.paulistana.pedidos import xsd_dir as xsd_dir_paulistana
 from nfse.runtime import Runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
@@ -29,9 +38,13 @@ CNPJ = "11222333000181"
 NOME = "EMPRESA DEMONSTRACAO LTDA"
 INSCRICAO_MUNICIPAL = "12345"
 CODIGO_MUNICIPIO = "3516200"
-"""Franca/SP: its own system (SilTecnologia) takes the national DPS at its own address; with
-no test address of its own, homologação goes to the national one, the demo's Nacional
-sandbox, which plays that endpoint."""
+"""Franca/SP: its own system (SilTecnologia) takes the NFS-e built around the DPS at its own
+address; in the demo, at the Nacional sandbox playing it (``BASE_SILTECNOLOGIA``)."""
+BASE_SILTECNOLOGIA = "/services/NotaFiscalNacional"
+"""The path of SilTecnologia's web service in a city's address (``sistemas/siltecnologia.toml``)."""
+ENDERECO = {"logradouro": "Avenida Champagnat", "numero": "1808", "bairro": "Centro",
+            "cep": "14400000", "uf": "SP"}
+"""The demo company's registered address, which SilTecnologia's NFS-e carries."""
 MUNICIPIO_IPM = "4104808"
 """Cascavel/PR, IPM's own layout 1.01: its homologação goes to the demo's IPM sandbox, where
 the demo company logs in with its portal user (``senha_ipm``)."""
@@ -82,16 +95,33 @@ def senha_ipm(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def municipios_demo(settings: Settings, url_siltecnologia: str) -> Path:
+    """The demo's municipalities file: Franca's shipped entry with its homologação at the
+    sandbox playing SilTecnologia (``url_siltecnologia``), rewritten on every start (the
+    sandbox's port may change)."""
+    franca = routing.rota(CODIGO_MUNICIPIO)
+    path = Path(settings.data_dir) / "municipios-demo.toml"
+    path.write_text(f'[municipios."{CODIGO_MUNICIPIO}"]  # Franca/SP\n'
+                    f'sistema = "{franca.sistema}"\nperfil = "{franca.perfil}"\n'
+                    f'url_producao = "{franca.url("producao")}"\n'
+                    f'url_homologacao = "{url_siltecnologia}"\n', encoding="utf-8")
+    return path
+
+
 def start_sandboxes(settings: Settings, nacional_port: int = 0, abrasf_port: int = 0
                     ) -> list[NacionalSandbox | AbrasfSandbox | PaulistanaSandbox | IpmSandbox
                               | Abrasf1Sandbox]:
-    """Start the Nacional, ABRASF, Paulistana, IPM and ABRASF 1.0 (Ginfes) sandboxes (the
-    first two on these ports; 0: any free one), trusting the test CA as the authorities trust
-    ICP-Brasil, and point homologação at them (the ABRASF 1.0 provider's through
-    ``NFSE_ABRASF_V1_URL_HOMOLOGACAO``/``_CA_FILE``, as it has no field of its own)."""
-    nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port)
+    """Start the Nacional (with SilTecnologia's endpoint), ABRASF, Paulistana, IPM and
+    ABRASF 1.0 (Ginfes) sandboxes (the first two on these ports; 0: any free one), trusting
+    the test CA as the authorities trust ICP-Brasil, and point homologação at them (the
+    ABRASF 1.0 provider's through ``NFSE_ABRASF_V1_URL_HOMOLOGACAO``/``_CA_FILE``, as it has
+    no field of its own; Franca's through ``municipios_demo``)."""
+    nacional = NacionalSandbox(settings.data_dir / "sandbox-nacional", port=nacional_port,
+                               base=BASE_SILTECNOLOGIA, dialeto="siltecnologia")
     nacional.start()
-    settings.nacional_url_homologacao = nacional.url
+    if settings.municipios_file is None:
+        settings.municipios_file = municipios_demo(settings, nacional.url)
+    settings.nacional_url_homologacao = nacional.sefin_url
     settings.nacional_parametros_url_homologacao = nacional.parametros_url
     settings.nacional_adn_url_homologacao = nacional.adn_url
     settings.nacional_ca_file = str(nacional.ca_file)
@@ -161,6 +191,10 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
             empresas.atualizar(conn, empresa.id, {  # its user at the IPM sandbox's portal
                 "login_responsavel": CNPJ,
                 "senha_responsavel": runtime.box.seal(senha_ipm(runtime.settings).encode())})
+    with runtime.engine.connect() as conn:
+        endereco = empresas.endereco(conn, empresa.id)
+    if not (endereco.logradouro and endereco.numero and endereco.bairro and endereco.cep):
+        cadastro.atualizar(runtime, empresa.id, ENDERECO)  # SilTecnologia's NFS-e carries it
     admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN") or anterior.get("admin_token")
     with runtime.engine.begin() as conn:
         if not (admin and admin_tokens.valido(conn, admin)):
