@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from nfse.store.db import is_postgres, make_engine, upgrade
 from nfse.store.tables import metadata
 from nfse.work.worker import Worker
 from tests.abrasf_xsd import abrasf_xsd_dir
+from tests.hostil import conftest as hostil
 from tests.support import Gateway, contexto_tls, empresa_teste, free_port, pasta_sandbox
 from tests.vez import turno
 
@@ -73,10 +75,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Prints the time of each tier, so CI shows what ``pytest -m "not slow"`` costs."""
+    """Prints the hostile tests' tally and the time of each tier, so CI shows what
+    ``pytest -m "not slow"`` costs."""
+    hostil.resumo(terminalreporter)
     terminalreporter.write_sep("-", "tempo por camada")
     for tier, seconds in _TIER_SECONDS.items():
         terminalreporter.write_line(f"{tier}: {seconds:.0f} s")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist process: hands its hostile tally to the main process."""
+    saida = getattr(session.config, "workeroutput", None)
+    if saida is not None:
+        saida["tally"] = dict(hostil.TALLY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """In the main process: adds up the tally each pytest-xdist process handed over."""
+    hostil.TALLY.update(getattr(node, "workeroutput", {}).get("tally", {}))
 
 
 @pytest.fixture(autouse=True)

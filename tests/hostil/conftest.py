@@ -61,7 +61,9 @@ def alvo(runtime: Runtime) -> Iterator[Alvo]:
         yield Alvo(runtime, client, token, admin)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def resumo(terminalreporter: pytest.TerminalReporter) -> None:
+    """The tally's line at the end of the run (``tests/conftest.py`` calls it, after adding
+    up the tallies of pytest-xdist's processes)."""
     if not TALLY:
         return
     total = sum(v for k, v in TALLY.items() if k.endswith("xx"))

@@ -5,7 +5,8 @@ describes no request body yet (issue 15), so the strategies are written over the
 routes read. None may answer 5xx; every 4xx is in the Focus format.
 
 ``NFSE_FUZZ_REQUESTS`` (default 20,000) sets how many requests are made on SQLite,
-``NFSE_FUZZ_REQUESTS_PG`` (default 4,000) on PostgreSQL; the count and the time are printed
+``NFSE_FUZZ_REQUESTS_PG`` (default 4,000) on PostgreSQL, shared by four tests (``PARTES``)
+that the processes of ``pytest -n`` run side by side; the count and the time are printed
 at the end of the test run."""
 
 from __future__ import annotations
@@ -128,11 +129,17 @@ def pedidos(mutacoes: list[Mutacao], forma: str, corte: int, ref: str, empresa_i
 PER_EXAMPLE = len(pedidos([], "ascii", 0, "x", 1, None))
 
 
+PARTES = 4
+"""The requests are made by this many tests, each with its own share and its own random
+draw, so the processes of ``pytest -n`` make them side by side."""
+
+
 @pytest.mark.slow
-def test_no_generated_request_gets_a_5xx(alvo: Alvo) -> None:
+@pytest.mark.parametrize("parte", range(PARTES))
+def test_no_generated_request_gets_a_5xx(alvo: Alvo, parte: int) -> None:
     failures: list[str] = []
     started = time.perf_counter()
-    requests = REQUESTS_PG if is_postgres(alvo.runtime.engine) else REQUESTS
+    requests = -(-(REQUESTS_PG if is_postgres(alvo.runtime.engine) else REQUESTS) // PARTES)
     before = TALLY["fuzz"]
 
     @settings(max_examples=max(1, requests // PER_EXAMPLE), deadline=None, database=None,
