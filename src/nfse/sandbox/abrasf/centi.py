@@ -22,6 +22,7 @@ from cryptography import x509
 from lxml import etree
 
 from nfse.sandbox.abrasf.prefeitura import UF_POR_CODIGO, agora
+from nfse.sandbox.abrasf.recusa import Recusa
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.abrasf.state import CANCELADA, Estado
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
@@ -41,12 +42,6 @@ class ChamadaInvalida(Exception):
     def __init__(self, status: int, mensagem: str):
         super().__init__(mensagem)
         self.status = status
-
-
-class _Recusa(Exception):
-    def __init__(self, codigo: str, mensagem: str, correcao: str | None = None):
-        super().__init__(mensagem)
-        self.codigo, self.mensagem, self.correcao = codigo, mensagem, correcao
 
 
 def _q(tag: str) -> str:
@@ -107,12 +102,12 @@ class PrefeituraCenti:
         resposta = etree.Element(_q(nome_resposta), nsmap={None: NS})
         try:
             if raiz not in operacoes or etree.QName(pedido).namespace != NS:
-                raise _Recusa("E160", f"Documento {raiz} não atendido pela Centi",
+                raise Recusa("E160", f"Documento {raiz} não atendido pela Centi",
                               f"Envie GerarNfseEnvio, ConsultarNfseRpsEnvio ou "
                               f"CancelarNfseEnvio no namespace {NS}")
             self._validar(pedido)
             operacoes[raiz](pedido, resposta)
-        except _Recusa as exc:
+        except Recusa as exc:
             resposta = etree.Element(_q(nome_resposta), nsmap={None: NS})
             mensagem = _sub(_sub(resposta, "ListaMensagemRetorno"), "MensagemRetorno")
             _sub(mensagem, "Codigo", exc.codigo)
@@ -126,20 +121,20 @@ class PrefeituraCenti:
             return
         problemas = validate(pedido, self.xsd_dir / ESQUEMA)
         if problemas:
-            raise _Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
+            raise Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
                           f"Valide o documento contra {ESQUEMA}")
 
     def _assinado(self, documento: etree._Element, o_que: str) -> None:
         """``documento``, a tree of its own, carries a valid signature of all of it."""
         sig = next(documento.iter(ds("Signature")), None)
         if sig is None:
-            raise _Recusa("E1", f"Assinatura digital {o_que} ausente")
+            raise Recusa("E1", f"Assinatura digital {o_que} ausente")
         try:
             certificado = verificar_assinatura(sig, documento)
         except AssinaturaIncorreta as exc:
-            raise _Recusa("E1", f"Assinatura {o_que} inválida: {exc}") from exc
+            raise Recusa("E1", f"Assinatura {o_que} inválida: {exc}") from exc
         if not self.confiavel(certificado):
-            raise _Recusa("E1", f"Certificado da assinatura {o_que} não é confiável")
+            raise Recusa("E1", f"Certificado da assinatura {o_que} não é confiável")
 
     def _comp(self, nota: dict) -> etree._Element:
         comp = etree.Element(_q("CompNfse"), nsmap={None: NS})
@@ -191,7 +186,7 @@ class PrefeituraCenti:
         with self.estado.transacao():
             existente = self.estado.por_rps(prestador, *ident)
             if existente is not None:
-                raise _Recusa("E10", "RPS já informado: convertido na NFS-e "
+                raise Recusa("E10", "RPS já informado: convertido na NFS-e "
                                      f"{existente['numero']}")
             numero = self.estado.proximo(f"nfse:{prestador}")
             codigo = secrets.token_hex(4).upper()
@@ -211,7 +206,7 @@ class PrefeituraCenti:
                                    _texto(pedido, "c:IdentificacaoRps/c:Serie"),
                                    _texto(pedido, "c:IdentificacaoRps/c:Tipo"))
         if nota is None:
-            raise _Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
+            raise Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
         self._lista(resposta, nota)
 
     def _cancelar(self, pedido: etree._Element, resposta: etree._Element) -> None:
@@ -223,13 +218,13 @@ class PrefeituraCenti:
         with self.estado.transacao():
             nota = self.estado.por_numero(prestador, int(numero))
             if nota is None:
-                raise _Recusa("E78", f"NFS-e {numero} não encontrada para o prestador "
+                raise Recusa("E78", f"NFS-e {numero} não encontrada para o prestador "
                                      f"{prestador}")
             inf = etree.fromstring(nota["nfse"]).find("c:InfNfse", N)
             assert inf is not None
             if (_texto(ident, "c:Id"), _texto(ident, "c:CodigoVerificacao")) != (
                     inf.get("Id"), _texto(inf, "c:CodigoVerificacao")):
-                raise _Recusa("E206", "Id ou código de verificação não conferem com os da "
+                raise Recusa("E206", "Id ou código de verificação não conferem com os da "
                                       "NFS-e", "Informe os devolvidos na emissão")
             if nota["status"] != CANCELADA:
                 confirmacao = etree.Element(_q("NfseCancelamento"), versao=VERSAO,

@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from nfse.sandbox.abrasf.prefeitura import UF_POR_CODIGO, agora
+from nfse.sandbox.abrasf.recusa import Recusa
 from nfse.sandbox.abrasf.soap import SOAP11, parser
 from nfse.sandbox.abrasf.state import CANCELADA, Estado
 from nfse.xml.validate import validate
@@ -28,12 +29,6 @@ ESQUEMA = "elotech_nfse_v2_03.xsd"
 VERSAO = "2.03"
 MUTANTES = frozenset({"EnviarLoteRpsSincronoEnvio", "CancelarNfseEnvio"})
 N = {"e": NS}
-
-
-class _Recusa(Exception):
-    def __init__(self, codigo: str, mensagem: str, correcao: str | None = None):
-        super().__init__(mensagem)
-        self.codigo, self.mensagem, self.correcao = codigo, mensagem, correcao
 
 
 def documento(raw: bytes) -> etree._Element | None:
@@ -91,11 +86,11 @@ class PrefeituraElotech:
         resposta = etree.Element(_q(nome_resposta), nsmap={None: NS})
         try:
             if raiz not in operacoes:
-                raise _Recusa("E160", f"Documento {raiz} não atendido por este sandbox")
+                raise Recusa("E160", f"Documento {raiz} não atendido por este sandbox")
             self._validar(pedido)
             self._requerente(pedido)
             operacoes[raiz](pedido, resposta)
-        except _Recusa as exc:
+        except Recusa as exc:
             resposta = etree.Element(_q(nome_resposta), nsmap={None: NS})
             if raiz == "EnviarLoteRpsSincronoEnvio":
                 _sub(resposta, "NumeroLote", _texto(pedido, "e:LoteRps/e:NumeroLote") or "0")
@@ -112,7 +107,7 @@ class PrefeituraElotech:
             return
         problemas = validate(etree.fromstring(etree.tostring(pedido)), self.xsd_dir / ESQUEMA)
         if problemas:
-            raise _Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
+            raise Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
                           f"Valide o documento contra {ESQUEMA}")
 
     def _requerente(self, pedido: etree._Element) -> None:
@@ -120,7 +115,7 @@ class PrefeituraElotech:
         senha = _texto(pedido, "e:IdentificacaoRequerente/e:Senha")
         senhas = self.senhas()
         if senhas and senhas.get(cnpj) != senha:
-            raise _Recusa("E157", f"Senha do requerente {cnpj} inválida",
+            raise Recusa("E157", f"Senha do requerente {cnpj} inválida",
                           "Informe a senha do contribuinte cadastrada na prefeitura")
 
     @staticmethod
@@ -170,10 +165,10 @@ class PrefeituraElotech:
         lote = pedido.find("e:LoteRps", N)
         assert lote is not None  # the schema requires it
         if _texto(lote, "e:CpfCnpj/e:Cnpj") != prestador:
-            raise _Recusa("E159", "CNPJ do lote difere do requerente")
+            raise Recusa("E159", "CNPJ do lote difere do requerente")
         declaracoes = lote.findall("e:ListaRps/e:Rps/e:InfDeclaracaoPrestacaoServico", N)
         if _texto(lote, "e:QuantidadeRps") != str(len(declaracoes)):
-            raise _Recusa("E69", "QuantidadeRps difere da quantidade de RPS no lote")
+            raise Recusa("E69", "QuantidadeRps difere da quantidade de RPS no lote")
         notas = []
         with self.estado.transacao():
             for inf in declaracoes:
@@ -182,7 +177,7 @@ class PrefeituraElotech:
                          _texto(inf, "e:Rps/e:IdentificacaoRps/e:Tipo"))
                 existente = self.estado.por_rps(prestador, *ident)
                 if existente is not None:
-                    raise _Recusa("E10", "RPS já informado: convertido na NFS-e "
+                    raise Recusa("E10", "RPS já informado: convertido na NFS-e "
                                          f"{existente['numero']}")
                 numero = self.estado.proximo(f"nfse:{prestador}")
                 momento = agora()
@@ -208,7 +203,7 @@ class PrefeituraElotech:
                                    _texto(pedido, "e:IdentificacaoRps/e:Serie"),
                                    _texto(pedido, "e:IdentificacaoRps/e:Tipo"))
         if nota is None:
-            raise _Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
+            raise Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
         resposta.append(self._comp(nota))
 
     def _cancelar(self, pedido: etree._Element, resposta: etree._Element) -> None:
@@ -218,19 +213,19 @@ class PrefeituraElotech:
         numero = _texto(inf, "e:IdentificacaoNfse/e:Numero")
         if _texto(inf, "e:IdentificacaoNfse/e:CpfCnpj/e:Cnpj") != prestador \
                 or not re.fullmatch(r"\d{1,15}", numero):
-            raise _Recusa("E78", f"NFS-e {numero[:15]} não encontrada para o requerente")
+            raise Recusa("E78", f"NFS-e {numero[:15]} não encontrada para o requerente")
         with self.estado.transacao():
             nota = self.estado.por_numero(prestador, int(numero))
             if nota is None:
-                raise _Recusa("E78", f"NFS-e {numero} não encontrada para o prestador "
+                raise Recusa("E78", f"NFS-e {numero} não encontrada para o prestador "
                                      f"{prestador}")
             chave = etree.fromstring(nota["nfse"]).findtext("e:InfNfse/e:ChaveAcesso",
                                                              namespaces=N)
             if _texto(inf, "e:ChaveAcesso").lower() != (chave or "").lower():
-                raise _Recusa("E206", "Chave de acesso não confere com a da NFS-e",
+                raise Recusa("E206", "Chave de acesso não confere com a da NFS-e",
                               "Informe a ChaveAcesso devolvida na emissão")
             if nota["status"] == CANCELADA:
-                raise _Recusa("E79", f"NFS-e {numero} já está cancelada")
+                raise Recusa("E79", f"NFS-e {numero} já está cancelada")
             cancelamento = etree.Element(_q("NfseCancelamento"), versao=VERSAO,
                                          nsmap={None: NS})
             confirmacao = _sub(cancelamento, "ConfirmacaoCancelamento")

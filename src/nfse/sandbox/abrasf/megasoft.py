@@ -16,6 +16,7 @@ from cryptography import x509
 from lxml import etree
 
 from nfse.sandbox.abrasf.prefeitura import UF_POR_CODIGO, OperacaoIndisponivel, agora
+from nfse.sandbox.abrasf.recusa import Recusa
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.abrasf.state import Estado
 from nfse.sandbox.assinatura import AssinaturaIncorreta, ds, verificar_assinatura
@@ -27,12 +28,6 @@ VERSAO = "1.00"
 N = {"m": NS}
 SERIE, TIPO = "", "1"
 """How a MegaSoft RPS (a number alone) is kept in the shared state."""
-
-
-class _Recusa(Exception):
-    def __init__(self, codigo: str, mensagem: str, correcao: str | None = None):
-        super().__init__(mensagem)
-        self.codigo, self.mensagem, self.correcao = codigo, mensagem, correcao
 
 
 def _q(tag: str) -> str:
@@ -78,7 +73,7 @@ class PrefeituraMegaSoft:
             self._cabecalho(cabecalho)
             self._validar(documento)
             fazer(documento, resposta)
-        except _Recusa as exc:
+        except Recusa as exc:
             resposta = etree.Element(_q(nome), nsmap={None: NS})
             mensagem = _sub(_sub(resposta, "ListaMensagemRetorno"), "MensagemRetorno")
             _sub(mensagem, "Codigo", exc.codigo)
@@ -93,7 +88,7 @@ class PrefeituraMegaSoft:
         except etree.XMLSyntaxError:
             root = None
         if root is None or root.findtext("m:versaoDados", namespaces=N) != VERSAO:
-            raise _Recusa("E160", "Cabeçalho MegaSoft ausente ou de outra versão",
+            raise Recusa("E160", "Cabeçalho MegaSoft ausente ou de outra versão",
                           f'Envie <cabecalho versao="{VERSAO}" xmlns="{NS}">'
                           f"<versaoDados>{VERSAO}</versaoDados></cabecalho>")
 
@@ -102,7 +97,7 @@ class PrefeituraMegaSoft:
             return
         problemas = validate(documento, self.xsd_dir / ESQUEMA)
         if problemas:
-            raise _Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
+            raise Recusa("E160", f"Falha no esquema XML: {problemas[0]}",
                           f"Valide o documento contra {ESQUEMA}")
 
     def _comp(self, nota: dict) -> etree._Element:
@@ -116,19 +111,19 @@ class PrefeituraMegaSoft:
         inf = rps.find("m:InfDeclaracaoPrestacaoServico", N)
         sig = rps.find(ds("Signature"))
         if inf is None or sig is None:
-            raise _Recusa("E1", "Assinatura digital do RPS ausente")
+            raise Recusa("E1", "Assinatura digital do RPS ausente")
         try:
             certificado = verificar_assinatura(sig, inf)
         except AssinaturaIncorreta as exc:
-            raise _Recusa("E1", f"Assinatura do RPS inválida: {exc}") from exc
+            raise Recusa("E1", f"Assinatura do RPS inválida: {exc}") from exc
         if not self.confiavel(certificado):
-            raise _Recusa("E1", "Certificado da assinatura do RPS não é confiável")
+            raise Recusa("E1", "Certificado da assinatura do RPS não é confiável")
         prestador = _documento_de(inf.find("m:Prestador", N))
         numero_rps = str(int(_texto(inf, "m:Rps/m:IdentificacaoRps/m:Numero")))
         with self.estado.transacao():
             existente = self.estado.por_rps(prestador, numero_rps, SERIE, TIPO)
             if existente is not None:
-                raise _Recusa("E10", "RPS já informado: convertido na NFS-e "
+                raise Recusa("E10", "RPS já informado: convertido na NFS-e "
                                      f"{existente['numero']}")
             numero = self.estado.proximo(f"nfse:{prestador}")
             momento = agora()
@@ -182,5 +177,5 @@ class PrefeituraMegaSoft:
         numero = _texto(documento, "m:IdentificacaoRps/m:Numero")
         nota = self.estado.por_rps(prestador, str(int(numero)), SERIE, TIPO)
         if nota is None:
-            raise _Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
+            raise Recusa("E4", "Esse RPS não foi enviado para a nossa base de dados")
         resposta.append(self._comp(nota))
