@@ -136,8 +136,13 @@ def test_a_company_name_cannot_be_emptied(admin: TestClient) -> None:
         assert answer.status_code == 400, answer.text
         assert answer.json()["codigo"] == "requisicao_invalida"
         assert "nome" in answer.text
+    for vazio in (None, ""):
+        answer = admin.put(url, json={"inscricao_municipal": vazio})
+        assert answer.status_code == 400, answer.text
+        assert "inscricao_municipal" in answer.text
     shown = admin.get(url).json()
     assert shown["nome"] == "OUTRA EMPRESA LTDA" and shown["email"] != "novo@b.test"
+    assert shown["inscricao_municipal"]
 
 
 def test_note_rules_follow_the_company(gateway: Gateway, runtime: Runtime) -> None:

@@ -96,6 +96,9 @@ def _valores(payload: dict[str, Any], criando: bool) -> dict[str, Any]:
         values["codigo_municipio"] = codigo
     if (criando or "nome" in values) and not values.get("nome"):  # required, and stays so
         raise _problema("nome", 'Parâmetro "nome" não informado')
+    if "inscricao_municipal" in values and not values["inscricao_municipal"]:
+        raise _problema("inscricao_municipal", 'Parâmetro "inscricao_municipal" não pode '
+                                               "ficar vazio")
     return values
 
 
