@@ -192,8 +192,9 @@ def ensure_demo(runtime: Runtime, base_url: str) -> Demo:
                 "login_responsavel": CNPJ,
                 "senha_responsavel": runtime.box.seal(senha_ipm(runtime.settings).encode())})
     with runtime.engine.connect() as conn:
-        endereco = empresas.endereco(conn, empresa.id)
-    if not (endereco.logradouro and endereco.numero and endereco.bairro and endereco.cep):
+        endereco = empresas.get_empresa(conn, empresa.id).endereco
+    if endereco is None or not (endereco.logradouro and endereco.numero and endereco.bairro
+                                and endereco.cep):
         cadastro.atualizar(runtime, empresa.id, ENDERECO)  # SilTecnologia's NFS-e carries it
     admin = os.environ.get("NFSE_DEMO_ADMIN_TOKEN") or anterior.get("admin_token")
     with runtime.engine.begin() as conn:

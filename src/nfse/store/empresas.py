@@ -37,6 +37,10 @@ class Empresa:
     habilita_nfsen_producao: bool | None = None
     habilita_nfsen_homologacao: bool | None = None
     """``/v2/nfsen`` per environment: None = enabled, False = refused."""
+    endereco: Endereco | None = None
+    """The registered address (fields not registered are None), read with the rest of the
+    company: a system whose NFS-e carries it (SilTecnologia) needs it for every note, and a
+    query of its own per note was a third of the acceptance's cost there."""
 
     @property
     def documento(self) -> str:
@@ -67,6 +71,10 @@ def _empresa(row) -> Empresa:  # noqa: ANN001
         tem_certificado=row.certificado is not None,
         habilita_nfsen_producao=row.habilita_nfsen_producao,
         habilita_nfsen_homologacao=row.habilita_nfsen_homologacao,
+        endereco=Endereco(logradouro=row.logradouro or None, numero=row.numero or None,
+                          complemento=row.complemento or None, bairro=row.bairro or None,
+                          cep=row.cep or None, uf=row.uf or None,
+                          codigo_municipio=row.codigo_municipio),
     )
 
 
@@ -100,18 +108,6 @@ def credenciais_prefeitura(conn: Connection, box: SecretBox, empresa_id: int
         return None, None
     senha = box.open(row.senha_responsavel).decode() if row.senha_responsavel else None
     return row.login_responsavel or None, senha
-
-
-def endereco(conn: Connection, empresa_id: int) -> Endereco:
-    """The company's registered address (fields not registered are None)."""
-    row = conn.execute(select(
-        empresas.c.logradouro, empresas.c.numero, empresas.c.complemento, empresas.c.bairro,
-        empresas.c.cep, empresas.c.uf, empresas.c.codigo_municipio)
-        .where(empresas.c.id == empresa_id)).one()
-    return Endereco(logradouro=row.logradouro or None, numero=row.numero or None,
-                    complemento=row.complemento or None, bairro=row.bairro or None,
-                    cep=row.cep or None, uf=row.uf or None,
-                    codigo_municipio=row.codigo_municipio)
 
 
 def smtp(conn: Connection, box: SecretBox, empresa_id: int) -> dict[str, Any] | None:

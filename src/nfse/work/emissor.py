@@ -109,8 +109,7 @@ class EmissorFactory:
         endereco = None
         usa_endereco = getattr(get_provider(provider), "usa_endereco", None)
         if callable(usa_endereco) and usa_endereco(opcoes or {}):
-            with self._engine.connect() as conn:  # read each time: a PUT may change it
-                endereco = empresas.endereco(conn, empresa.id)
+            endereco = empresa.endereco
         return Emissor(
             a1=self._load_a1(empresa),
             ambiente=ambiente,
