@@ -7,7 +7,8 @@ be one the document lists for the operation, with its content type and response 
 
 ``NFSE_SCHEMATHESIS_EXAMPLES`` (default 30) sets the examples per operation and mode on
 SQLite, ``NFSE_SCHEMATHESIS_EXAMPLES_PG`` (default 10) on PostgreSQL; the request count and
-the time are printed at the end of the test run, beside the hostile fuzz's. With the
+the time are printed at the end of the test run, beside the hostile fuzz's. The operations
+are shared by ``PARTES`` tests, each against its own gateway. With the
 defaults: ~2,200 requests on SQLite and ~750 on PostgreSQL, 86 s together on a 2-core machine
 at load 10-14 (generating a case costs about twice sending it)."""
 
@@ -41,6 +42,9 @@ EXAMPLES_PG = int(os.environ.get("NFSE_SCHEMATHESIS_EXAMPLES_PG", "10"))
 ADMINISTRACAO = ("/v2/empresas", "/v2/admin")
 """Paths answered only to an administrator token; they run after the company's, since they
 may rotate or delete the company's tokens."""
+PARTES = 3
+"""Tests that share the operations (every third one each), side by side under xdist: as one
+test it was the suite's longest (81 s on SQLite)."""
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
@@ -82,14 +86,18 @@ class Execucao:
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_no_5xx_and_no_undocumented_status(gateway: Gateway) -> None:
+@pytest.mark.parametrize("parte", range(PARTES))
+def test_schemathesis_finds_no_5xx_and_no_undocumented_status(gateway: Gateway,
+                                                               parte: int) -> None:
     gateway.runtime.settings.auth_failures = 10**9  # generated ?token= values fail auth
     with gateway.runtime.engine.begin() as conn:
         admin = admin_tokens.criar(conn, "schemathesis")
     exemplos = EXAMPLES_PG if is_postgres(gateway.runtime.engine) else EXAMPLES
     schema = schemathesis.openapi.from_url(gateway.base_url + "/openapi.json")
-    operacoes = sorted((resultado.ok() for resultado in schema.get_all_operations()),
-                       key=lambda op: op.path.startswith(ADMINISTRACAO))
+    todas = sorted((resultado.ok() for resultado in schema.get_all_operations()),
+                   key=lambda op: (op.path.startswith(ADMINISTRACAO), op.label))
+    operacoes = todas[parte::PARTES]
+    assert operacoes
     execucao = Execucao(gateway.base_url)
     started = time.perf_counter()
     before = TALLY["schemathesis"]
