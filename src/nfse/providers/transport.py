@@ -18,6 +18,7 @@ exactly-once needs (ARCHITECTURE decisions 2 and 9):
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import ssl
@@ -33,8 +34,8 @@ from nfse.certs.a1 import A1
 from nfse.certs.tls import client_context
 
 MAX_CLIENTS = 256
-"""Clients (one per certificate, trust store and proxy) kept open; the least recently used
-beyond this is closed, so thousands of tenants do not hold thousands of pools."""
+"""Certificates, trust stores and proxies whose pools are kept open; the least recently used
+beyond this are closed, so thousands of tenants do not hold thousands of pools."""
 KEEPALIVE = 60.0
 """Seconds an idle connection is kept; one the server closed meanwhile is dropped before
 use (httpcore checks it), not discovered by a request whose outcome would then be unknown."""
@@ -131,42 +132,82 @@ def _reason_403(body: bytes) -> str:
     return f"HTTP 403{': ' + text if text else ''}"
 
 
+POOLS = 8
+"""Connection pools per (certificate, trust store, proxy), each thread sending through one
+of them: httpcore looks at every connection of its pool on each request and each answer
+(a poll of each idle socket), so one pool for 64 notes in flight cost a tenth of a worker's
+CPU. The pools share their TLS context."""
+
+
+class _Pools:
+    """The pools of one (certificate, trust store, proxy), opened as threads first use
+    them."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self.pools: list[httpx.HTTPTransport | None] = [None] * POOLS
+
+    def close(self) -> None:
+        for pool in self.pools:
+            if pool is not None:
+                pool.close()
+
+
 class Transport:
-    """One httpx transport (a connection pool) per (certificate, trust store, proxy): the
-    TLS context, which costs more to build than a request, is made once per certificate.
-    Requests go straight to httpx's ``HTTPTransport``: the ``Client`` around it (cookies,
-    redirects, auth, URL merging) cost more CPU per call than the rest, and an authority
-    needs none of it. Safe to share between threads."""
+    """Connection pools (``POOLS``) per (certificate, trust store, proxy): the TLS context,
+    which costs more to build than a request, is made once per certificate. Requests go
+    straight to httpx's ``HTTPTransport``: the ``Client`` around it (cookies, redirects,
+    auth, URL merging) cost more CPU per call than the rest, and an authority needs none of
+    it. Safe to share between threads."""
 
     def __init__(self, max_idle: int = 16) -> None:
         self.max_idle = max_idle
+        """Idle connections each pool keeps."""
         self._environment = urllib.request.getproxies_environment()
         """``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` as the process started (reading
         the environment costs more than a request: httpx's client reads it once too)."""
         self._proxies: dict[str, str | None] = {}
-        self._clients: OrderedDict[tuple[bytes, str | None, str | None], httpx.HTTPTransport] = \
+        self._clients: OrderedDict[tuple[bytes, str | None, str | None], _Pools] = \
             OrderedDict()
         self._lock = threading.Lock()
+        self._thread = threading.local()
+        self._threads = itertools.count()
+
+    def _pool_index(self) -> int:
+        """This thread's pool: threads are dealt to the pools in turn as they first send."""
+        index = getattr(self._thread, "index", None)
+        if index is None:
+            index = self._thread.index = next(self._threads) % POOLS
+        return index
 
     def _client(self, a1: A1, ca_file: str | None, proxy: str | None) -> httpx.HTTPTransport:
         key = (a1.fingerprint, ca_file, proxy)
+        index = self._pool_index()
         with self._lock:
-            client = self._clients.get(key)
-            if client is not None:
+            pools = self._clients.get(key)
+            if pools is not None:
                 self._clients.move_to_end(key)
-                return client
+                if pools.pools[index] is not None:
+                    return pools.pools[index]
+        if pools is None:
+            pools = _Pools(client_context(a1, ca_file))
         client = httpx.HTTPTransport(
-            verify=client_context(a1, ca_file), http1=True, http2=False, proxy=proxy,
+            verify=pools.context, http1=True, http2=False, proxy=proxy,
             socket_options=NODELAY,
             limits=httpx.Limits(max_keepalive_connections=self.max_idle,
                                 keepalive_expiry=KEEPALIVE))
         evicted = []
         with self._lock:
-            found = self._clients.setdefault(key, client)
+            pools = self._clients.setdefault(key, pools)
+            found = pools.pools[index]
+            if found is None:
+                found = pools.pools[index] = client
             while len(self._clients) > MAX_CLIENTS:
                 evicted.append(self._clients.popitem(last=False)[1])
-        for old in evicted + ([client] if found is not client else []):
+        for old in evicted:
             old.close()
+        if found is not client:
+            client.close()
         return found
 
     def environment_proxy(self, host: str) -> str | None:
@@ -185,8 +226,8 @@ class Transport:
         with self._lock:
             clients = list(self._clients.values())
             self._clients.clear()
-        for client in clients:
-            client.close()
+        for pools in clients:
+            pools.close()
 
     def request(self, method: str, url: str, a1: A1, ca_file: str | None, timeout: float,
                 json_body: dict | None = None, *, content: bytes | None = None,
