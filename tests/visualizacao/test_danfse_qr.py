@@ -1,4 +1,4 @@
-"""The DANFSe's QR code (drawn with segno, a fixed mask, a small image the PDF scales) is read
+"""The DANFSe's QR code (drawn with zxing-cpp, a small image the PDF scales) is read
 by a real decoder as the public consultation address of the note's access key."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 import pytest
-import segno
 import zxingcpp
 from lxml import etree
 from PIL import Image
@@ -53,13 +52,13 @@ def test_the_qr_code_reads_as_the_public_consultation_of_the_key(
         f"https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave={chave}"]
 
 
-def test_the_qr_image_has_the_pixels_segnos_own_png_has() -> None:
-    from nfse.visualizacao.danfse import QR_ESCALA, QR_MASCARA, _qr_png
+def test_the_qr_image_reads_back_with_its_border_of_light_modules() -> None:
+    from nfse.visualizacao.danfse import QR_ESCALA, _qr_info, _qr_pixels
 
     dados = "https://www.nfse.gov.br/ConsultaPublica/?tpc=1&chave=" + "3" * 50
-    segnos = io.BytesIO()
-    segno.make(dados, error="l", boost_error=False, mask=QR_MASCARA).save(
-        segnos, kind="png", scale=QR_ESCALA, border=1)
-    nosso, deles = Image.open(io.BytesIO(_qr_png(dados, 1))), Image.open(segnos)
-    assert nosso.size == deles.size
-    assert nosso.convert("L").tobytes() == deles.convert("L").tobytes()
+    imagem = _qr_pixels(dados, 1)
+    assert [code.text for code in zxingcpp.read_barcodes(imagem.convert("L"))] == [dados]
+    assert imagem.getpixel((0, 0)) and imagem.getpixel((QR_ESCALA - 1, QR_ESCALA - 1))
+    assert not imagem.getpixel((QR_ESCALA, QR_ESCALA))  # the finder pattern's corner
+    info = _qr_info(imagem)
+    assert (info["w"], info["h"], info["bpc"]) == (imagem.width, imagem.height, 1)

@@ -12,19 +12,18 @@ import hashlib
 import importlib
 import io
 import os
-import struct
 import zlib
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import brazilfiscalreport.danfse.danfse as biblioteca
-import segno
+import zxingcpp
 from brazilfiscalreport.danfse import Danfse, DanfseConfig
 from fpdf.image_datastructures import RasterImageInfo
 from fpdf.image_parsing import get_img_info
 from lxml import etree
-from PIL import Image
+from PIL import Image, ImageOps
 
 from nfse.visualizacao.fonte import carregavel, imprimivel
 from nfse.visualizacao.texto_rapido import TextoRapido
@@ -104,55 +103,53 @@ def _parsed(png: bytes, filtro: str) -> tuple[str, RasterImageInfo]:
 
 QR_ESCALA = 4
 """Pixels per QR module in the embedded image: the PDF scales it to its printed size."""
-QR_MASCARA = 0
-"""Every QR mask is read by every reader; picking the "best" of the eight took ~5 ms."""
 
 
-def _qr_png(dados: str, borda: int) -> bytes:
-    """The QR code of ``dados`` (error correction L, as the library's) as a 1-bit
-    grayscale PNG, ``QR_ESCALA`` pixels per module and ``borda`` light modules around.
-
-    segno's own PNG writer builds it pixel by pixel in Python (~1 ms, a seventh of a
-    DANFSe); here each row of modules becomes one scanline, repeated."""
-    matriz = segno.make(dados, error="l", boost_error=False, mask=QR_MASCARA).matrix
-    lado = len(matriz) + 2 * borda
-    largura = lado * QR_ESCALA
-    claro = "1" * QR_ESCALA
-    escuro = "0" * QR_ESCALA
-    vazia = claro * lado
-    bits = [vazia] * borda
-    bits += [claro * borda + "".join(escuro if m else claro for m in linha) + claro * borda
-             for linha in matriz]
-    bits += [vazia] * borda
-    tamanho = (largura + 7) // 8
-    cru = b"".join(b"\x00" + int(b.ljust(tamanho * 8, "1"), 2).to_bytes(tamanho, "big")
-                   for b in bits for _ in range(QR_ESCALA))
-    cabecalho = struct.pack(">IIBBBBB", largura, largura, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _bloco(b"IHDR", cabecalho)
-            + _bloco(b"IDAT", zlib.compress(cru, 9)) + _bloco(b"IEND", b""))
+def _qr_pixels(dados: str, borda: int) -> Image.Image:
+    """The QR code of ``dados`` (error correction L, as the library's) as a 1-bit image,
+    ``QR_ESCALA`` pixels per module and ``borda`` light modules around. zxing-cpp encodes it
+    (in C++, ~0.2 ms; segno, in Python, took ~1 ms, a seventh of a DANFSe, and chose a
+    larger version for the key's digits)."""
+    simbolo = zxingcpp.create_barcode(dados, zxingcpp.BarcodeFormat.QRCode, ec_level="L")
+    pixels = memoryview(zxingcpp.write_barcode_to_image(simbolo, scale=QR_ESCALA,
+                                                        add_quiet_zones=False))
+    altura, largura = pixels.shape
+    imagem = Image.frombuffer("L", (largura, altura), pixels.tobytes(), "raw", "L", 0, 1)
+    return ImageOps.expand(imagem.convert("1", dither=Image.Dither.NONE),
+                           border=borda * QR_ESCALA, fill=1)
 
 
-def _bloco(tipo: bytes, dados: bytes) -> bytes:
-    """A PNG chunk: length, type, data, CRC of type and data."""
-    return (struct.pack(">I", len(dados)) + tipo + dados
-            + struct.pack(">I", zlib.crc32(tipo + dados)))
+def _qr_info(imagem: Image.Image) -> RasterImageInfo:
+    """fpdf2's image record of a 1-bit image, its rows deflated as they are (fpdf2 would
+    have read a PNG back through Pillow and re-encoded it for CCITT, as long again as
+    drawing the code)."""
+    return RasterImageInfo(
+        data=zlib.compress(imagem.tobytes()), w=imagem.width, h=imagem.height,
+        cs="DeviceGray", iccp=None, bpc=1, dpn=1, f="FlateDecode", inverted=False,
+        dp=f"/Columns {imagem.width}")
 
 
 def _qr_code(pdf: Any, dados: str, y_margin_ret: float, x_offset: float, y_offset: float,
              box_size: float = 10, border: int = 1, size: float | None = None) -> None:
-    """``brazilfiscalreport``'s QR code for our DANFSe, drawn from segno's PNG.
+    """``brazilfiscalreport``'s QR code for our DANFSe, put in the document's image cache
+    already encoded (``_qr_info``).
 
     The library's (``qrcode``, a 741-pixel RGB image per PDF, the best of eight masks)
-    took ~14 of a DANFSe's ~41 ms of CPU; this one ~4 (measured on the DANFSe of the
-    bench, best of eight rounds). The library looks it up in its module at each call, so
-    it is replaced there, for our subclass only."""
+    took ~14 of a DANFSe's ~41 ms of CPU. The library looks it up in its module at each
+    call, so it is replaced there, for our subclass only."""
     if not isinstance(pdf, _DanfseNacional):
         _QR_DA_BIBLIOTECA(pdf, dados, y_margin_ret, x_offset, y_offset, box_size=box_size,
                           border=border, size=size)
         return
     lado = box_size if size is None else size
-    pdf.image(io.BytesIO(_qr_png(dados, border)), x=y_margin_ret + x_offset + 1,
-              y=pdf.t_margin + y_offset + 1, w=lado, h=lado)
+    nome = "qr:" + hashlib.md5(dados.encode(), usedforsecurity=False).hexdigest()
+    imagens = pdf.image_cache.images
+    if nome not in imagens:
+        info = _qr_info(_qr_pixels(dados, border))
+        info.update(i=len(imagens) + 1, usages=0, iccp_i=None)
+        imagens[nome] = info
+    pdf.image(nome, x=y_margin_ret + x_offset + 1, y=pdf.t_margin + y_offset + 1, w=lado,
+              h=lado)
 
 
 _QR_DA_BIBLIOTECA = biblioteca.draw_qr_code
