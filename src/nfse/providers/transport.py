@@ -18,7 +18,6 @@ exactly-once needs (ARCHITECTURE decisions 2 and 9):
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
 import ssl
@@ -34,7 +33,7 @@ from nfse.certs.a1 import A1
 from nfse.certs.tls import client_context
 
 MAX_CLIENTS = 256
-"""Certificates, trust stores and proxies whose pools are kept open; the least recently used
+"""Certificates, trust stores and proxies whose connections are kept open; the least recently used
 beyond this are closed, so thousands of tenants do not hold thousands of pools."""
 KEEPALIVE = 60.0
 """Seconds an idle connection is kept; one the server closed meanwhile is dropped before
@@ -132,82 +131,78 @@ def _reason_403(body: bytes) -> str:
     return f"HTTP 403{': ' + text if text else ''}"
 
 
-POOLS = 8
-"""Connection pools per (certificate, trust store, proxy), each thread sending through one
-of them: httpcore looks at every connection of its pool on each request and each answer
-(a poll of each idle socket), so one pool for 64 notes in flight cost a tenth of a worker's
-CPU. The pools share their TLS context."""
+class _Conexoes:
+    """The connections to one (certificate, trust store, proxy): one httpx transport per
+    request at once, each holding one kept-alive connection, lent last-in first-out, so an
+    authority capped at two requests at once sees the same two connections. One transport
+    for every request cost a tenth of a worker's CPU at 64 notes in flight: httpcore looks
+    at every connection of its pool on each request and each answer (a poll of each idle
+    socket). The transports share the TLS context."""
 
-
-class _Pools:
-    """The pools of one (certificate, trust store, proxy), opened as threads first use
-    them."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
+    def __init__(self, context: ssl.SSLContext, proxy: str | None) -> None:
         self.context = context
-        self.pools: list[httpx.HTTPTransport | None] = [None] * POOLS
+        self.proxy = proxy
+        self.livres: list[httpx.HTTPTransport] = []
+        self.fechada = False
+        self._lock = threading.Lock()
 
-    def close(self) -> None:
-        for pool in self.pools:
-            if pool is not None:
-                pool.close()
+    def emprestar(self) -> httpx.HTTPTransport:
+        with self._lock:
+            if self.livres:
+                return self.livres.pop()
+        return httpx.HTTPTransport(
+            verify=self.context, http1=True, http2=False, proxy=self.proxy,
+            socket_options=NODELAY,
+            limits=httpx.Limits(max_keepalive_connections=1, keepalive_expiry=KEEPALIVE))
+
+    def devolver(self, transport: httpx.HTTPTransport, max_idle: int) -> None:
+        with self._lock:
+            if not self.fechada and len(self.livres) < max_idle:
+                self.livres.append(transport)
+                return
+        transport.close()
+
+    def fechar(self) -> None:
+        with self._lock:
+            self.fechada = True
+            livres, self.livres = self.livres, []
+        for transport in livres:
+            transport.close()
 
 
 class Transport:
-    """Connection pools (``POOLS``) per (certificate, trust store, proxy): the TLS context,
-    which costs more to build than a request, is made once per certificate. Requests go
-    straight to httpx's ``HTTPTransport``: the ``Client`` around it (cookies, redirects,
-    auth, URL merging) cost more CPU per call than the rest, and an authority needs none of
-    it. Safe to share between threads."""
+    """The connections (``_Conexoes``) per (certificate, trust store, proxy): the TLS
+    context, which costs more to build than a request, is made once per certificate.
+    Requests go straight to httpx's ``HTTPTransport``: the ``Client`` around it (cookies,
+    redirects, auth, URL merging) cost more CPU per call than the rest, and an authority
+    needs none of it. Safe to share between threads."""
 
     def __init__(self, max_idle: int = 16) -> None:
         self.max_idle = max_idle
-        """Idle connections each pool keeps."""
+        """Idle connections kept per (certificate, trust store, proxy)."""
         self._environment = urllib.request.getproxies_environment()
         """``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` as the process started (reading
         the environment costs more than a request: httpx's client reads it once too)."""
         self._proxies: dict[str, str | None] = {}
-        self._clients: OrderedDict[tuple[bytes, str | None, str | None], _Pools] = \
+        self._clients: OrderedDict[tuple[bytes, str | None, str | None], _Conexoes] = \
             OrderedDict()
         self._lock = threading.Lock()
-        self._thread = threading.local()
-        self._threads = itertools.count()
 
-    def _pool_index(self) -> int:
-        """This thread's pool: threads are dealt to the pools in turn as they first send."""
-        index = getattr(self._thread, "index", None)
-        if index is None:
-            index = self._thread.index = next(self._threads) % POOLS
-        return index
-
-    def _client(self, a1: A1, ca_file: str | None, proxy: str | None) -> httpx.HTTPTransport:
+    def _conexoes(self, a1: A1, ca_file: str | None, proxy: str | None) -> _Conexoes:
         key = (a1.fingerprint, ca_file, proxy)
-        index = self._pool_index()
         with self._lock:
-            pools = self._clients.get(key)
-            if pools is not None:
+            found = self._clients.get(key)
+            if found is not None:
                 self._clients.move_to_end(key)
-                if pools.pools[index] is not None:
-                    return pools.pools[index]
-        if pools is None:
-            pools = _Pools(client_context(a1, ca_file))
-        client = httpx.HTTPTransport(
-            verify=pools.context, http1=True, http2=False, proxy=proxy,
-            socket_options=NODELAY,
-            limits=httpx.Limits(max_keepalive_connections=self.max_idle,
-                                keepalive_expiry=KEEPALIVE))
+                return found
+        nova = _Conexoes(client_context(a1, ca_file), proxy)
         evicted = []
         with self._lock:
-            pools = self._clients.setdefault(key, pools)
-            found = pools.pools[index]
-            if found is None:
-                found = pools.pools[index] = client
+            found = self._clients.setdefault(key, nova)
             while len(self._clients) > MAX_CLIENTS:
                 evicted.append(self._clients.popitem(last=False)[1])
         for old in evicted:
-            old.close()
-        if found is not client:
-            client.close()
+            old.fechar()
         return found
 
     def environment_proxy(self, host: str) -> str | None:
@@ -226,8 +221,8 @@ class Transport:
         with self._lock:
             clients = list(self._clients.values())
             self._clients.clear()
-        for pools in clients:
-            pools.close()
+        for conexoes in clients:
+            conexoes.fechar()
 
     def request(self, method: str, url: str, a1: A1, ca_file: str | None, timeout: float,
                 json_body: dict | None = None, *, content: bytes | None = None,
@@ -245,9 +240,10 @@ class Transport:
         if headers:
             sent_headers.update(headers)
         target = httpx.URL(url)
-        client = self._client(a1, ca_file, proxy or self.environment_proxy(target.host))
+        conexoes = self._conexoes(a1, ca_file, proxy or self.environment_proxy(target.host))
         request = httpx.Request(method, target, content=body, headers=sent_headers,
                                 extensions={"timeout": httpx.Timeout(timeout).as_dict()})
+        client = conexoes.emprestar()
         try:
             response = client.handle_request(request)
             try:
@@ -256,6 +252,8 @@ class Transport:
                 response.close()
         except httpx.HTTPError as exc:
             raise classify(exc) from exc
+        finally:
+            conexoes.devolver(client, self.max_idle)
         answer = Answer(response.status_code, received)
         if answer.status == 403:
             raise Refused(_reason_403(answer.body), answer)
