@@ -150,10 +150,12 @@ class Worker:
             while not stop.is_set():
                 try:
                     self.heartbeat()
-                    if self.vagas.livres() == 0:  # every place taken: until one frees up
+                    livres = self.vagas.livres()
+                    if livres == 0:  # every place taken: until one frees up
                         self.vagas.esperar(self.settings.worker_poll)
                         continue
-                    busy = len(self._fill(stop)) > 0
+                    self.wake.clear()  # a note accepted from here on wakes the wait below
+                    busy = len(self._fill(stop)) == livres
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
                         busy = certificados.avisar(self.engine) > 0 or busy
@@ -164,9 +166,8 @@ class Worker:
                 except DBAPIError:  # the database went away: poll until it is back
                     log.warning("database unavailable; retrying", exc_info=True)
                     busy = False
-                if not busy:
+                if not busy:  # fewer due notes than places: none left until woken
                     self.wake.wait(self.settings.worker_poll)
-                    self.wake.clear()
         finally:
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
