@@ -115,7 +115,7 @@ def test_update_numbering_and_refusals(admin: TestClient, runtime: Runtime) -> N
         nota_id = notas.aceitar(conn, empresa_id=created["id"], ambiente="homologacao",
                                 ref="n1", requisicao=nota_exemplo(), cnpj_prestador=OUTRO,
                                 provider="nacional", modelo="nfse")
-    assert notas.claim(runtime.engine, "w", 1, timedelta(seconds=60)) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w", 1, timedelta(seconds=60))) == [nota_id]
     with runtime.engine.connect() as conn:
         row = notas.get(conn, nota_id)
     assert (row.serie_rps, row.numero_rps) == ("7", 100)

@@ -15,7 +15,7 @@ def test_worker_survives_failed_claims(gateway: Gateway,
     real_claim = notas.claim
     failures = []
 
-    def flaky_claim(*args: object, **kwargs: object) -> list[int]:
+    def flaky_claim(*args: object, **kwargs: object) -> dict:
         if len(failures) < 3:
             failures.append(1)
             raise OperationalError("UPDATE notas ...", {}, ConnectionError("server closed"))

@@ -158,10 +158,10 @@ def test_a_worker_that_lost_its_lease_records_nothing(runtime: Runtime) -> None:
                            authorization=None, authorization_header="Authorization",
                            secret=None).id
     nota_id = _aceitar(runtime, "lease")
-    assert notas.claim(runtime.engine, "w1", 1, LEASE) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, LEASE)) == [nota_id]
     primeiro = _row(runtime, nota_id)
     _expirar(runtime, nota_id)
-    assert notas.claim(runtime.engine, "w2", 1, LEASE) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w2", 1, LEASE)) == [nota_id]
     segundo = _row(runtime, nota_id)
     antigo = ciclo.Lease.da_nota(primeiro)
 
@@ -199,10 +199,10 @@ def test_the_same_worker_claiming_again_holds_a_new_lease(runtime: Runtime) -> N
     """The guard is the lease as claimed, not only the owner: a thread of the same worker
     holding an earlier claim of the note records nothing."""
     nota_id = _aceitar(runtime, "mesmo")
-    assert notas.claim(runtime.engine, "w1", 1, LEASE) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, LEASE)) == [nota_id]
     antes = _row(runtime, nota_id)
     _expirar(runtime, nota_id)
-    assert notas.claim(runtime.engine, "w1", 1, LEASE) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, LEASE)) == [nota_id]
     with pytest.raises(ciclo.EstadoMudou), runtime.engine.begin() as conn:
         ciclo.rejeitar(conn, nota_id, ciclo.Lease.da_nota(antes), [
             {"codigo": "E1", "mensagem": "recusada"}])

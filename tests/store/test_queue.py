@@ -38,7 +38,7 @@ def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:
     ids = [accept(runtime, f"r{i}") for i in range(3)]
     first = notas.claim(runtime.engine, "w1", 10, timedelta(seconds=60))
     assert sorted(first) == ids
-    assert notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60)) == []  # leased
+    assert not notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60))  # leased
     with runtime.engine.connect() as conn:
         numbers = [notas.get(conn, i).numero_rps for i in ids]
     assert sorted(numbers) == [1, 2, 3]
@@ -47,7 +47,7 @@ def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:
     with runtime.engine.begin() as conn:
         conn.execute(update(notas.notas).where(notas.notas.c.id == ids[0])
                      .values(lease_until=now() - timedelta(seconds=1)))
-    assert notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60)) == [ids[0]]
+    assert list(notas.claim(runtime.engine, "w2", 10, timedelta(seconds=60))) == [ids[0]]
     with runtime.engine.connect() as conn:
         assert notas.get(conn, ids[0]).numero_rps == numbers[0]
 
@@ -62,7 +62,7 @@ def test_only_the_claim_commits_without_waiting_for_the_disk(runtime: Runtime) -
     statements: list[str] = []
     event.listen(runtime.engine, "before_cursor_execute",
                  lambda _conn, _cursor, statement, *_: statements.append(statement))
-    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60))) == [nota_id]
     in_claim = [s for s in statements if "synchronous_commit" in s]
     statements.clear()
     with db.autocommit(runtime.engine) as conn:
@@ -82,17 +82,17 @@ def test_only_the_claim_commits_without_waiting_for_the_disk(runtime: Runtime) -
 def test_rescheduled_note_waits_and_released_leases_return(runtime: Runtime) -> None:
     empresa_teste(runtime)
     nota_id = accept(runtime, "later")
-    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60))) == [nota_id]
     with runtime.engine.begin() as conn:
         ciclo.adiar(conn, nota_id, lease(runtime, nota_id), delay=3600, reconcile=True,
                     mensagem="fora do ar")
-    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == []
+    assert not notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60))
     with runtime.engine.begin() as conn:
         conn.execute(update(notas.notas).where(notas.notas.c.id == nota_id)
                      .values(next_attempt_at=now()))
-    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60))) == [nota_id]
     notas.release(runtime.engine, "w1")
-    assert notas.claim(runtime.engine, "w2", 1, timedelta(seconds=60)) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w2", 1, timedelta(seconds=60))) == [nota_id]
 
 
 def test_concurrent_claims_never_share_a_note_or_a_number(runtime: Runtime) -> None:
@@ -205,7 +205,7 @@ def test_an_authorization_is_recorded_alike_on_either_engine(runtime: Runtime) -
     the hooks it finds, in their order."""
     empresa_teste(runtime)
     nota_id = accept(runtime, "autorizada")
-    assert notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60)) == [nota_id]
+    assert list(notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60))) == [nota_id]
     with runtime.engine.begin() as conn:
         def hook(**alvo: str | None) -> str:
             return hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",

@@ -269,9 +269,11 @@ def history(conn: Connection, nota_id: int) -> list[Row]:
         select(historico).where(historico.c.nota_id == nota_id).order_by(historico.c.id)))
 
 
-def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]:
+def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> dict[int, Row]:
     """Claim up to ``batch`` due notes for ``owner`` and number the ones not yet numbered, in
-    one transaction. Due = processando, next attempt reached, no live lease. Its commit
+    one transaction; the notes as claimed and numbered, by id, read in that transaction (a
+    read of its own after it was another connection and round trip on the way from POST
+    to the authority). Due = processando, next attempt reached, no live lease. Its commit
     does not wait for a disk flush (``relaxed_commit``): on the way from POST to the
     authority it was a third of PostgreSQL's wait at light load."""
     with engine.begin() as conn:
@@ -289,7 +291,7 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[int]
             first = allocate(conn, empresa_id, ambiente, serie, count=len(ids))
             conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": serie, "tipo_rps": "1",
                                      "numero_rps": first + n} for n, nota_id in enumerate(ids)])
-    return [row.id for row in claimed]
+        return get_many(conn, [row.id for row in claimed]) if claimed else {}
 
 
 def mark_sending(conn: Connection, nota_id: int, lease: ciclo.Lease) -> bool:

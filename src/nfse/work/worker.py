@@ -241,12 +241,10 @@ class Worker:
         livres = self.vagas.livres()
         if livres == 0:
             return []
-        claimed = notas.claim(self.engine, self.id, livres, self.lease)
-        if not claimed:
+        rows = notas.claim(self.engine, self.id, livres, self.lease)
+        if not rows:
             return []
-        with autocommit(self.engine) as conn:
-            rows = notas.get_many(conn, claimed)  # one read for the claim, not one per note
-        self.vagas.ocupar(len(claimed))
+        self.vagas.ocupar(len(rows))
 
         def work(nota_id: int) -> None:
             try:
@@ -256,7 +254,7 @@ class Worker:
                 self.vagas.encerrar()
 
         pool = self._threads()
-        return [pool.submit(work, nota_id) for nota_id in claimed]
+        return [pool.submit(work, nota_id) for nota_id in rows]
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Claim what the free places allow and work it to the end (``run`` does not wait:
