@@ -19,7 +19,7 @@ from nfse.certs import teste
 from nfse.certs.a1 import A1, CertificadoInvalido, NaoEPkcs12, SenhaIncorreta, load_pfx
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
-from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos, so_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.municipios.registry import get as municipio
 from nfse.representacao import iso
@@ -106,7 +106,7 @@ def _proximo(campo: str, value: Any) -> int:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         value = int(value)
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+    if not so_digitos(text) or len(text) > 9 or int(text) < 1:
         raise _problema(campo, f'Parâmetro "{campo}" deve ser um número de 1 a 999999999')
     return int(text)
 
@@ -115,7 +115,7 @@ def _porta(value: Any) -> int | None:
     if value in (None, "", 0):
         return None
     text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text[:6]) <= 65535 or len(text) > 5:
+    if not so_digitos(text) or not 1 <= int(text[:6]) <= 65535 or len(text) > 5:
         raise _problema("smtp_port", 'Parâmetro "smtp_port" deve ser uma porta de 1 a 65535')
     return int(text)
 

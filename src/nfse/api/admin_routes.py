@@ -20,6 +20,7 @@ from nfse.api.empresas_routes import administrador
 from nfse.api.errors import nao_encontrado
 from nfse.api.nfse_routes import base_url
 from nfse.api.painel.rotas import filtros_de
+from nfse.model.digitos import so_digitos
 from nfse.representacao import iso, nota_json
 from nfse.runtime import Runtime
 from nfse.store import operador
@@ -46,7 +47,7 @@ def _listar(runtime: Runtime, params: Any) -> tuple[list[dict[str, Any]], int | 
     antes = params.get("antes")
     with runtime.engine.connect() as conn:
         pagina = operador.buscar_notas(
-            conn, filtros, int(antes) if antes and antes.isdigit() and len(antes) < 18
+            conn, filtros, int(antes) if antes and so_digitos(antes) and len(antes) < 18
             else None)
         total = operador.contar_notas(conn, filtros)
     return [resumo(row) for row in pagina.linhas], total, pagina.proxima

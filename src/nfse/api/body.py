@@ -21,6 +21,7 @@ from fastapi import Request
 
 from nfse.api.errors import ApiError
 from nfse.model import texto
+from nfse.model.digitos import so_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 
 MAX_PROFUNDIDADE = 16
@@ -87,7 +88,7 @@ async def read_limited(request: Request) -> bytes:
     ``Content-Length`` before reading, else while reading."""
     limit = limite(request)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+    if so_digitos(declared) and (len(declared) > 18 or int(declared) > limit):
         raise muito_grande(limit)
     chunks: list[bytes] = []
     size = 0

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from nfse.api.auth import credencial
 from nfse.api.errors import ApiError, nao_encontrado
 from nfse.api.nfse_routes import base_url
+from nfse.model.digitos import so_digitos
 from nfse.representacao import iso, recebida_json
 from nfse.runtime import Runtime
 from nfse.store import recebidas
@@ -42,7 +43,7 @@ def _documento(params: Any, cred: Credencial) -> str:
 
 def _versao(params: Any) -> int:
     texto = params.get("versao") or "0"
-    if not texto.isdigit() or len(texto) > 18:
+    if not so_digitos(texto) or len(texto) > 18:
         raise ApiError(400, "requisicao_invalida",
                        'Parâmetro "versao" deve ser um número inteiro não negativo')
     return int(texto)

@@ -23,7 +23,7 @@ def verificar_assinatura(cabecalhos: Mapping[str, str], corpo: bytes, segredo: s
     (older ones may be replays)."""
     carimbo = _cabecalho(cabecalhos, "x-nfse-timestamp")
     assinatura = _cabecalho(cabecalhos, "x-nfse-signature")
-    if not carimbo.isdigit() or not assinatura:
+    if not (carimbo.isascii() and carimbo.isdigit()) or not assinatura:  # not "²"
         return False
     if abs((time.time() if agora is None else agora) - int(carimbo)) > tolerancia:
         return False

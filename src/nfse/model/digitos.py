@@ -13,6 +13,12 @@ _NOT_CNPJ = re.compile(r"[^0-9A-Z]")
 _CNPJ = re.compile(r"[0-9A-Z]{12}[0-9]{2}")
 
 
+def so_digitos(texto: str) -> bool:
+    """Only the digits 0 to 9, at least one: ``str.isdigit`` also takes "²" and "①", which
+    ``int`` refuses (a 500 where a 400 was meant)."""
+    return texto.isascii() and texto.isdigit()
+
+
 def limpar_digitos(value: str) -> str:
     return _NOT_DIGIT.sub("", value)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from nfse.model import coerce
 from nfse.model.coerce import Problemas
+from nfse.model.digitos import so_digitos
 from nfse.model.nota import DocumentoDeducao, Endereco, Evento, Obra, PisCofins
 
 CST_PIS_COFINS = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "49", "50", "51",
@@ -62,7 +63,7 @@ def pis_cofins(raw: dict[str, Any], money: dict[str, Decimal | None],
         if aliquota is not None and aliquota >= 100:
             p.invalido(c + nome, "Informe a alíquota em percentual, menor que 100")
     if cst is None:  # all zero without a CST (as ERPs send it, e.g. OCA) is no group at all
-        valores = {"tipo_retencao_pis_cofins": Decimal(tipo) if tipo and tipo.isdigit()
+        valores = {"tipo_retencao_pis_cofins": Decimal(tipo) if tipo and so_digitos(tipo)
                    else None if tipo is None else tipo,
                    "base_calculo_pis_cofins": base, **aliquotas}
         for campo, valor in valores.items():

@@ -15,7 +15,7 @@ from typing import Any
 from nfse.fuso import SAO_PAULO
 from nfse.model import coerce, grupos
 from nfse.model.coerce import Problemas
-from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos
+from nfse.model.digitos import cnpj_valido, cpf_valido, limpar_cnpj, limpar_digitos, so_digitos
 from nfse.model.errors import Problema, RequisicaoInvalida
 from nfse.model.nota import Endereco, Nota, Pessoa, Prestador, Servico
 from nfse.municipios.registry import UF_POR_PREFIXO
@@ -367,7 +367,7 @@ def parse_nfse(body: object) -> Nota:
     if rps_subst is not None and chave_subst is not None:
         p.invalido("chave_nfse_substituida", "Informe a chave da NFS-e substituída ou o RPS "
                                              "substituído, não os dois")
-    if rps_subst is not None and not rps_subst.isdigit():
+    if rps_subst is not None and not so_digitos(rps_subst):
         p.invalido("numero_rps_substituido", "Informe o número do RPS substituído (só dígitos)")
     codigo_subst = coerce.inteiro(body.get("codigo_motivo_substituicao"),
                                   "codigo_motivo_substituicao", p, valores=range(1, 100))

@@ -22,6 +22,7 @@ from nfse.api.painel import sessao
 from nfse.domain.status import ISSUED, Status
 from nfse.fuso import SAO_PAULO
 from nfse.model import modelos
+from nfse.model.digitos import so_digitos
 from nfse.representacao import nota_json
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens, emails, notas, operador
@@ -137,7 +138,7 @@ def _dia(texto: str | None) -> date | None:
 
 
 def _inteiro(texto: str | None) -> int | None:
-    return int(texto) if texto and texto.isdigit() and len(texto) < 18 else None
+    return int(texto) if texto and so_digitos(texto) and len(texto) < 18 else None
 
 
 def filtros_de(params: Any) -> operador.Filtros:

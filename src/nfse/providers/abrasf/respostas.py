@@ -10,6 +10,7 @@ from datetime import date, datetime
 from lxml import etree
 
 from nfse.fuso import SAO_PAULO
+from nfse.model.digitos import so_digitos
 from nfse.providers.base import Erro, Rps
 
 """ABRASF date-times carry no offset: they are Brasília's local time."""
@@ -78,7 +79,7 @@ def _rps_of(comp: etree._Element) -> tuple[str, str | None] | None:
 
 def _same_rps(found: tuple[str, str | None], rps: Rps) -> bool:
     numero, serie = found
-    return numero.isdigit() and int(numero) == rps.numero and (
+    return so_digitos(numero) and int(numero) == rps.numero and (
         serie is None or serie == rps.serie.strip())
 
 
@@ -161,7 +162,7 @@ def cancelamento(root: etree._Element, numero: str | None = None) -> etree._Elem
         comp = element.getparent()
         if numero is not None and comp is not None and _local(comp) == "CompNfse":
             own = _text(comp, "{*}Nfse/{*}InfNfse/{*}Numero") or ""
-            if not (own.isdigit() and numero.isdigit() and int(own) == int(numero)):
+            if not (so_digitos(own) and so_digitos(numero) and int(own) == int(numero)):
                 continue
         return element
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from nfse.model.digitos import so_digitos
 from nfse.providers.base import Rps
 
 SITUACAO_NAO_RECEBIDO, SITUACAO_NAO_PROCESSADO = "1", "2"
@@ -32,7 +33,7 @@ def comp_nfse(root: etree._Element, rps: Rps | None = None) -> etree._Element | 
         numero = _texto(inf, "{*}IdentificacaoRps/{*}Numero")
         if not numero:
             sem_rps = sem_rps if sem_rps is not None else comp
-        elif rps is None or (numero.isdigit() and int(numero) == rps.numero
+        elif rps is None or (so_digitos(numero) and int(numero) == rps.numero
                              and _texto(inf, "{*}IdentificacaoRps/{*}Serie")
                              == rps.serie.strip()):
             return comp
@@ -49,7 +50,7 @@ def cancelamento(root: etree._Element, numero: str | None = None) -> etree._Elem
         if numero is not None and comp is not None and \
                 etree.QName(comp).localname == "CompNfse":
             proprio = _texto(comp, "{*}Nfse/{*}InfNfse/{*}Numero")
-            if not (proprio.isdigit() and numero.isdigit() and int(proprio) == int(numero)):
+            if not (so_digitos(proprio) and so_digitos(numero) and int(proprio) == int(numero)):
                 continue
         return element
     return None

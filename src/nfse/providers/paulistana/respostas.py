@@ -11,6 +11,7 @@ from datetime import datetime
 from lxml import etree
 
 from nfse.fuso import SAO_PAULO
+from nfse.model.digitos import so_digitos
 from nfse.providers.base import Erro, Rps
 
 
@@ -80,7 +81,7 @@ def nfe_do_rps(root: etree._Element, rps: Rps) -> NFe | None:
     for element in root.findall("NFe"):
         numero = _text(element, "ChaveRPS/NumeroRPS") or ""
         serie = _text(element, "ChaveRPS/SerieRPS") or ""
-        if numero.isdigit() and int(numero) == rps.numero and serie == rps.serie.strip():
+        if so_digitos(numero) and int(numero) == rps.numero and serie == rps.serie.strip():
             return _nfe(element)
     return None
 
@@ -88,7 +89,7 @@ def nfe_do_rps(root: etree._Element, rps: Rps) -> NFe | None:
 def nfe_numero(root: etree._Element, numero: str) -> NFe | None:
     for element in root.findall("NFe"):
         own = _text(element, "ChaveNFe/NumeroNFe") or ""
-        if own.isdigit() and numero.isdigit() and int(own) == int(numero):
+        if so_digitos(own) and so_digitos(numero) and int(own) == int(numero):
             return _nfe(element)
     return None
 

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from nfse.model.digitos import so_digitos
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, optante_simples
@@ -263,6 +264,6 @@ class SigissProvider:
 
 def _do_rps(nota: respostas.NotaSigiss, rps: Rps) -> bool:
     """Whether a note found carries ``rps`` (its series, when SigISS says one)."""
-    if not nota.numero_rps.isdigit() or int(nota.numero_rps) != rps.numero:
+    if not so_digitos(nota.numero_rps) or int(nota.numero_rps) != rps.numero:
         return False
     return not nota.serie_rps or nota.serie_rps == rps.serie
