@@ -18,6 +18,7 @@ import copy
 
 from lxml import etree
 
+from nfse.model.digitos import so_digitos
 from nfse.visualizacao import abrasf_leitura
 from nfse.visualizacao.abrasf_conteudo import Conteudo
 from nfse.visualizacao.abrasf_xml import achar, ler_comp_nfse
@@ -88,7 +89,7 @@ def _como_2x(comp: etree._Element | None, inf: etree._Element) -> None:
         if quando is not None:
             _filho(confirmacao, "DataHora", quando.text)
         codigo = achar(confirmacao, "Pedido/InfPedidoCancelamento/CodigoCancelamento")
-        if codigo is not None and codigo.text and codigo.text.strip().isdigit():
+        if codigo is not None and codigo.text and so_digitos(codigo.text.strip()):
             codigo.text = str(int(codigo.text))
 
 

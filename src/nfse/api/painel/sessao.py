@@ -16,6 +16,7 @@ from cryptography.fernet import InvalidToken
 from fastapi import Request
 from fastapi.responses import Response
 
+from nfse.model.digitos import so_digitos
 from nfse.runtime import Runtime
 from nfse.store import admin_tokens
 
@@ -42,7 +43,7 @@ def token(runtime: Runtime, request: Request) -> str | None:
         expira, _, admin = runtime.box.open(valor.encode()).decode().partition(":")
     except (InvalidToken, ValueError, UnicodeDecodeError):
         return None
-    if not expira.isdigit() or int(expira) < time.time() or not admin:
+    if not so_digitos(expira) or int(expira) < time.time() or not admin:
         return None
     with runtime.engine.connect() as conn:
         return admin if admin_tokens.valido(conn, admin) else None

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from lxml import etree
 
 from nfse.fuso import SAO_PAULO
+from nfse.model.digitos import so_digitos
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.abrasf.esquema import problemas_de_esquema
@@ -447,7 +448,7 @@ def _pedido(nota: Nota, numero: str, emissor: Emissor, variante: Variante) -> No
 
 
 def _numero_nfse(numero: str) -> str:
-    if not numero.isdigit():
+    if not so_digitos(numero):
         raise DocumentoInvalido([Erro("requisicao_invalida",
                                       f"Número de NFS-e inválido para o padrão ABRASF: "
                                       f"{numero!r}")])

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from lxml import etree
 
 from nfse.fuso import SAO_PAULO
+from nfse.model.digitos import so_digitos
 from nfse.model.errors import Problema
 from nfse.model.nota import Endereco, Nota, Pessoa
 from nfse.providers.abrasf.pedidos import DocumentoInvalido, item_lista, optante_simples
@@ -427,7 +428,7 @@ def consultar_nfse_rps(nota: Nota, rps: Rps, emissor: Emissor, variante: Variant
 
 
 def numero_nfse(numero: str) -> str:
-    if not numero.isdigit() or len(numero) > 15:
+    if not so_digitos(numero) or len(numero) > 15:
         raise DocumentoInvalido([Erro("requisicao_invalida",
                                       f"Número de NFS-e inválido para o padrão ABRASF: "
                                       f"{numero!r}")])

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from nfse.fuso import SAO_PAULO
+from nfse.model.digitos import so_digitos
 from nfse.model.errors import Problema
 from nfse.model.nota import Nota, Pessoa
 from nfse.providers.base import Emissor, Erro, Rps
@@ -511,7 +512,7 @@ def consulta_recebidas(cnpj: str | None, cpf: str | None, inicio: date, fim: dat
 
 
 def _numero(numero: str) -> str:
-    if not (numero.isdigit() and len(numero) <= 12):
+    if not (so_digitos(numero) and len(numero) <= 12):
         raise DocumentoInvalido([Erro("requisicao_invalida",
                                       f"Número de NFS-e inválido para São Paulo: {numero!r}")])
     return str(int(numero))

@@ -15,6 +15,8 @@ from typing import Any
 
 from lxml import etree
 
+from nfse.model.digitos import so_digitos
+
 SAO_PAULO = "3550308"
 
 
@@ -62,7 +64,7 @@ def ler(nfe: etree._Element) -> Recebida | None:
     prestador."""
     numero = _texto(nfe, "ChaveNFe/NumeroNFe")
     prestador = _doc(nfe, "CPFCNPJPrestador")
-    if not (numero.isdigit() and prestador):
+    if not (so_digitos(numero) and prestador):
         return None
     nacional = _texto(nfe, "ChaveNFe/ChaveNotaNacional")
     chave = nacional or f"A{SAO_PAULO}{prestador:0>14}{int(numero):015d}"

@@ -110,7 +110,7 @@ class SigissProvider:
         return emissor.base_url, nota.prestador.documento, nota.prestador.inscricao_municipal
 
     def _lembrar(self, nota: Nota, emissor: Emissor, numero: str) -> None:
-        if not numero.isdigit():
+        if not so_digitos(numero):
             return
         chave = self._chave(nota, emissor)
         with self._lock:

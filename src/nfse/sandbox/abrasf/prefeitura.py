@@ -53,6 +53,7 @@ from lxml import etree
 
 from nfse.certs.a1 import A1, document_of
 from nfse.fuso import SAO_PAULO
+from nfse.model.digitos import so_digitos
 from nfse.sandbox.abrasf.soap import parser
 from nfse.sandbox.abrasf.state import CANCELADA, SUBSTITUIDA, Estado
 from nfse.sandbox.abrasf.versoes import PADRAO, VERSOES, Versao
@@ -524,7 +525,7 @@ class Prefeitura:
         sub_el = inf.find("n:Rps/n:RpsSubstituido", N)
         if sub_el is not None:
             sub_numero = _obrigatorio(sub_el, "n:Numero")
-            substituido = (str(int(sub_numero)) if sub_numero.isdigit() else sub_numero,
+            substituido = (str(int(sub_numero)) if so_digitos(sub_numero) else sub_numero,
                            _obrigatorio(sub_el, "n:Serie"), _obrigatorio(sub_el, "n:Tipo"))
         if erros:
             raise Rejeicao(*[Mensagem(c, m, None, ident) for c, m in erros])
@@ -716,7 +717,7 @@ class Prefeitura:
         numero_lote = _obrigatorio(lote, "n:NumeroLote")
         elementos = lote.findall("n:ListaRps/n:Rps", N)
         quantidade = _obrigatorio(lote, "n:QuantidadeRps")
-        if not quantidade.isdigit() or int(quantidade) != len(elementos):
+        if not so_digitos(quantidade) or int(quantidade) != len(elementos):
             rejeitar("E69", f"QuantidadeRps {quantidade[:5]} difere da quantidade de RPS no "
                             f"lote ({len(elementos)})")
         lidos: list[RpsLido] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from nfse.model.digitos import so_digitos
 from nfse.sandbox.abrasf1.salvador import copia
 
 NS = "http://www.publica.inf.br"
@@ -61,7 +62,7 @@ def para_ginfes(root: etree._Element, servico: str, tipos: str) -> etree._Elemen
         if isinstance(elemento.tag, str) and etree.QName(elemento).localname == "Numero":
             pai = elemento.getparent()
             if etree.QName(pai).localname == "IdentificacaoNfse" and \
-                    (elemento.text or "").isdigit():
+                    so_digitos(elemento.text or ""):
                 elemento.text = str(int(elemento.text))
     return doc
 

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from functools import cache
 
+from nfse.model.digitos import so_digitos
 from nfse.municipios.registry import get as municipio
 from nfse.regras import catalogo, tabelas
 from nfse.sandbox.nacional.digitos import chave_dv, cnpj_ok, cpf_ok, mod11
@@ -196,7 +197,7 @@ def _por_documento(verificar):  # noqa: ANN001, ANN202
 
 
 def _chave_nfe_ok(chave: str) -> bool:
-    return len(chave) == 44 and chave.isdigit() and \
+    return len(chave) == 44 and so_digitos(chave) and \
         int(chave[43]) == mod11([int(c) for c in chave[:43]], 9)
 
 
