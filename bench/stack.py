@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CNPJ = "11222333000181"
 IM = "12345"
 MUNICIPIO = "3516200"
+"""Franca/SP: in homologação its notes go to the Sefin Nacional's environment (here the
+sandbox) through the SilTecnologia profile of the registry (``dps_siltecnologia``), so the
+bench also measures what that profile adds to a note (it found a query per POST once)."""
 
 
 def free_port() -> int:
