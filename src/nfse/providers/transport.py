@@ -134,10 +134,10 @@ def _reason_403(body: bytes) -> str:
 class _Conexoes:
     """The connections to one (certificate, trust store, proxy): one httpx transport per
     request at once, each holding one kept-alive connection, lent last-in first-out, so an
-    authority capped at two requests at once sees the same two connections. One transport
-    for every request cost a tenth of a worker's CPU at 64 notes in flight: httpcore looks
-    at every connection of its pool on each request and each answer (a poll of each idle
-    socket). The transports share the TLS context."""
+    authority capped at two requests at once sees the same two connections. A single
+    transport (one pool) shared by every request cost a tenth of a worker's CPU at 64 notes
+    in flight: httpcore looks at every connection of its pool on each request and each
+    answer (a poll of each idle socket). The transports share the TLS context."""
 
     def __init__(self, context: ssl.SSLContext, proxy: str | None) -> None:
         self.context = context

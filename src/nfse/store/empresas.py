@@ -40,7 +40,7 @@ class Empresa:
     endereco: Endereco | None = None
     """The registered address (fields not registered are None), read with the rest of the
     company: a system whose NFS-e carries it (SilTecnologia) needs it for every note, and a
-    query of its own per note was a third of the acceptance's cost there."""
+    query of its own per note was half of the acceptance's CPU there."""
 
     @property
     def documento(self) -> str:

@@ -74,13 +74,17 @@ class _DanfseNacional(TextoRapido, Danfse):
     def _imagem_pronta(self, png: bytes) -> None:
         """Put the parsed ``png`` in this document's image cache, under the key fpdf2
         looks it up by (the MD5 of its bytes), as fpdf2 would have parsed it."""
-        imagens = self.image_cache.images
         chave, info = _parsed(png, self.image_cache.image_filter)
-        if chave in imagens or info.get("iccp") is not None:
-            return
-        copia = RasterImageInfo(info)  # fpdf2 writes its object number into it
-        copia.update(i=len(imagens) + 1, usages=0, iccp_i=None)
-        imagens[chave] = copia
+        if chave not in self.image_cache.images and info.get("iccp") is None:
+            self._guardar_imagem(chave, RasterImageInfo(info))  # fpdf2 numbers the copy
+
+    def _guardar_imagem(self, chave: str, info: RasterImageInfo) -> None:
+        """Put ``info``, an image already encoded, in this document's image cache under
+        ``chave``, as fpdf2's ``image`` would after reading the image: the next ``image``
+        call by that name draws it without reading anything."""
+        imagens = self.image_cache.images
+        info.update(i=len(imagens) + 1, usages=0, iccp_i=None)
+        imagens[chave] = info
 
 
 @cache
@@ -143,11 +147,8 @@ def _qr_code(pdf: Any, dados: str, y_margin_ret: float, x_offset: float, y_offse
         return
     lado = box_size if size is None else size
     nome = "qr:" + hashlib.md5(dados.encode(), usedforsecurity=False).hexdigest()
-    imagens = pdf.image_cache.images
-    if nome not in imagens:
-        info = _qr_info(_qr_pixels(dados, border))
-        info.update(i=len(imagens) + 1, usages=0, iccp_i=None)
-        imagens[nome] = info
+    if nome not in pdf.image_cache.images:
+        pdf._guardar_imagem(nome, _qr_info(_qr_pixels(dados, border)))
     pdf.image(nome, x=y_margin_ret + x_offset + 1, y=pdf.t_margin + y_offset + 1, w=lado,
               h=lado)
 
