@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import ssl
@@ -12,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import httpx
+from pypdf import PdfReader
 
 from nfse.admin import criar_empresa
 from nfse.certs.a1 import A1
@@ -125,6 +127,13 @@ class Gateway:
         nota = self.wait_final(ref)
         assert nota["status"] == "autorizado", nota
         return nota
+
+
+def texto_danfse(url: str) -> str:
+    """The text of the first page of the DANFSe at ``url`` (a PDF, or the test fails)."""
+    answer = httpx.get(url)
+    assert answer.headers["content-type"] == "application/pdf", answer.text
+    return PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()
 
 
 def nota_exemplo(**overrides: object) -> dict:

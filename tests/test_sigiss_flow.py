@@ -5,17 +5,15 @@ DANFSe) and cancelled."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from lxml import etree
-from pypdf import PdfReader
 
 from nfse.sandbox.sigiss import SigissSandbox
-from tests.support import CNPJ, IM, Gateway, nota_exemplo, pasta_sandbox
+from tests.support import CNPJ, IM, Gateway, nota_exemplo, pasta_sandbox, texto_danfse
 
 pytestmark = pytest.mark.um_motor
 
@@ -63,7 +61,7 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway, sigiss: SigissSa
 
     consultada = gateway.client.get("/v2/nfse/sig-1").json()
     assert (consultada["status"], consultada["numero"]) == ("autorizado", "1")
-    texto = _danfse(nota["url_danfse"])
+    texto = texto_danfse(nota["url_danfse"])
     for esperado in (nota["codigo_verificacao"], "07.504.505/0001-32", "Curitiba/PR",
                      "Nota fiscal referente a serviços prestados", "R$ 1,00"):
         assert esperado in texto, esperado
@@ -76,10 +74,5 @@ def test_note_is_issued_queried_and_cancelled(gateway: Gateway, sigiss: SigissSa
     [cancelada] = sigiss.emitidas()
     assert (cancelada["status"], cancelada["motivo"]) == \
         ("cancelada", "Erro na emissão da nota fiscal")
-    assert "CANCELADA" in _danfse(nota["url_danfse"])
+    assert "CANCELADA" in texto_danfse(nota["url_danfse"])
 
-
-def _danfse(url: str) -> str:
-    answer = httpx.get(url)
-    assert answer.headers["content-type"] == "application/pdf", answer.text
-    return PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()
