@@ -21,6 +21,8 @@ from sqlalchemy.exc import DBAPIError
 
 from nfse.api.app import create_app
 from nfse.config import Settings
+from nfse.municipios.routing import NACIONAL
+from nfse.providers.registry import get_provider
 from nfse.runtime import Runtime, build_runtime
 from nfse.sandbox.abrasf import AbrasfSandbox
 from nfse.sandbox.nacional import NacionalSandbox
@@ -268,6 +270,9 @@ def gateway(runtime: Runtime, sandbox: NacionalSandbox) -> Iterator[Gateway]:
     runtime.settings.nacional_ca_file = str(sandbox.ca_file)
     runtime.settings.nacional_parametros_url_homologacao = sandbox.parametros_url
     runtime.settings.nacional_adn_url_homologacao = sandbox.adn_url
+    # the provider's cache of municipal parameters lives as long as the process: what an
+    # earlier test in it learnt (an unreachable service, a sandbox with faults) is not this one's
+    get_provider(NACIONAL).parametros.clear()
     token, a1 = empresa_teste(runtime)
     sandbox.trust(a1.cert)
     port = free_port()
