@@ -53,9 +53,10 @@ def test_claim_leases_and_numbers_once(runtime: Runtime) -> None:
 
 
 def test_only_the_claim_commits_without_waiting_for_the_disk(runtime: Runtime) -> None:
-    """PostgreSQL: the claim's commit does not wait for the WAL flush (its lease and RPS
-    numbers are what a crash of the server may undo), for that transaction alone; the mark
-    before sending, which keeps one note per ref at the authority, still waits for it."""
+    """PostgreSQL: the claim is one statement, and its commit does not wait for the WAL
+    flush (its lease and RPS numbers are what a crash of the server may undo), for that
+    transaction alone; the mark before sending, which keeps one note per ref at the
+    authority, still waits for it."""
     empresa_teste(runtime)
     nota_id = accept(runtime, "durable")
     postgres = db.is_postgres(runtime.engine)
@@ -63,6 +64,11 @@ def test_only_the_claim_commits_without_waiting_for_the_disk(runtime: Runtime) -
     event.listen(runtime.engine, "before_cursor_execute",
                  lambda _conn, _cursor, statement, *_: statements.append(statement))
     assert list(notas.claim(runtime.engine, "w1", 1, timedelta(seconds=60))) == [nota_id]
+    if postgres:  # claiming and numbering in one round trip, its own transaction
+        assert len(statements) == 1
+        with db.autocommit(runtime.engine) as conn:  # the pool lends the same connection
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        statements.remove(statements[-1])
     in_claim = [s for s in statements if "synchronous_commit" in s]
     statements.clear()
     with db.autocommit(runtime.engine) as conn:

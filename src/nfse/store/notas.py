@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, insert, or_, select, text, update
 
 from nfse.domain.status import Status
 from nfse.store import ciclo, empresas, leases, wakeup
 from nfse.store.clock import now
-from nfse.store.db import pipeline, por_motor, relaxed_commit
+from nfse.store.db import autocommit, pipeline, por_motor
 from nfse.store.numbering import allocate
+from nfse.store.tables import empresas as tabela_empresas
 from nfse.store.tables import historico, notas
 
 
@@ -271,13 +272,23 @@ def history(conn: Connection, nota_id: int) -> list[Row]:
 
 def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> dict[int, Row]:
     """Claim up to ``batch`` due notes for ``owner`` and number the ones not yet numbered, in
-    one transaction; the notes as claimed and numbered, by id, read in that transaction (a
-    read of its own after it was another connection and round trip on the way from POST
-    to the authority). Due = processando, next attempt reached, no live lease. Its commit
-    does not wait for a disk flush (``relaxed_commit``): on the way from POST to the
-    authority it was a third of PostgreSQL's wait at light load."""
+    one transaction; the notes as claimed and numbered, by id. Due = processando, next
+    attempt reached, no live lease. Numbers follow acceptance order; both doors share a
+    series' counter when their series are equal.
+
+    On PostgreSQL one statement (``_CLAIM_PG``) is the whole transaction, and its commit
+    does not wait for a disk flush: on the way from POST to the authority, the eight round
+    trips of the general way below took 3–4 ms at light load, this one about 0.6 ms. What
+    it writes (leases, RPS numbers) is made durable by the synchronous mark that precedes
+    every sending (``mark_sending``); a server crash before it loses only leases and numbers
+    no note was sent with."""
+    moment = now()
+    values = {"agora": moment, "pendente": Status.PROCESSANDO.value, "lote": batch,
+              "ate": moment + lease, "dono": owner}
+    if engine.dialect.name == "postgresql":
+        with autocommit(engine) as conn:
+            return {row.id: row for row in conn.execute(_CLAIM_PG, values)}
     with engine.begin() as conn:
-        relaxed_commit(conn)
         claimed = leases.claim(conn, notas, Status.PROCESSANDO.value, owner, batch, lease,
                                notas.c.empresa_id, notas.c.ambiente, notas.c.numero_rps,
                                notas.c.modelo)
@@ -292,6 +303,58 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> dict[int,
             conn.execute(_UPDATE, [{"nota_id": nota_id, "serie_rps": serie, "tipo_rps": "1",
                                      "numero_rps": first + n} for n, nota_id in enumerate(ids)])
         return get_many(conn, [row.id for row in claimed]) if claimed else {}
+
+
+def _serie_da_nota() -> str:
+    """SQL: the series of the note ``n`` in its company ``e`` (columns
+    ``serie_<modelo>_<ambiente>``; default 1), as ``empresas.serie`` reads it."""
+    ramos = " ".join(
+        f"WHEN n.modelo = '{coluna.name.split('_')[1]}' AND "
+        f"n.ambiente = '{coluna.name.split('_')[2]}' THEN e.{coluna.name}"
+        for coluna in tabela_empresas.c if coluna.name.startswith("serie_"))
+    return f"COALESCE(NULLIF(CASE {ramos} END, ''), '1')"
+
+
+_CLAIM_PG = text(f"""
+WITH due AS (
+    SELECT n.id, n.empresa_id, n.ambiente,
+           CASE WHEN n.numero_rps IS NULL THEN {_serie_da_nota()} END AS serie
+    FROM notas n JOIN empresas e ON e.id = n.empresa_id
+    WHERE n.status = :pendente AND n.next_attempt_at <= :agora
+      AND (n.lease_until IS NULL OR n.lease_until < :agora)
+      AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+    ORDER BY n.next_attempt_at LIMIT :lote
+    FOR UPDATE OF n SKIP LOCKED
+), ordem AS (
+    SELECT id, empresa_id, ambiente, serie,
+           row_number() OVER (PARTITION BY empresa_id, ambiente, serie ORDER BY id) AS k,
+           count(*) OVER (PARTITION BY empresa_id, ambiente, serie) AS total
+    FROM due WHERE serie IS NOT NULL
+), contas AS (
+    INSERT INTO numeracao (empresa_id, ambiente, serie, proximo_numero)
+    SELECT empresa_id, ambiente, serie, count(*) + 1 FROM ordem
+    GROUP BY empresa_id, ambiente, serie
+    ON CONFLICT (empresa_id, ambiente, serie) DO UPDATE
+        SET proximo_numero = numeracao.proximo_numero + excluded.proximo_numero - 1
+    RETURNING empresa_id, ambiente, serie, proximo_numero
+), numeros AS (
+    SELECT o.id, o.serie, c.proximo_numero - o.total + o.k - 1 AS numero
+    FROM ordem o JOIN contas c USING (empresa_id, ambiente, serie)
+)
+UPDATE notas SET lease_until = :ate, lease_owner = :dono,
+    serie_rps = COALESCE(x.serie, notas.serie_rps),
+    numero_rps = COALESCE(x.numero, notas.numero_rps),
+    tipo_rps = CASE WHEN x.numero IS NULL THEN notas.tipo_rps ELSE '1' END
+FROM (SELECT due.id, numeros.serie, numeros.numero
+      FROM due LEFT JOIN numeros ON numeros.id = due.id) x
+WHERE notas.id = x.id
+RETURNING notas.*
+""")
+"""``claim`` on PostgreSQL: lock the due notes (``SKIP LOCKED``: concurrent workers never
+wait for each other's notes), take each series' numbers with one upsert of its counter
+(which holds the counter's row until commit, as ``allocate`` does), then lease and number
+the notes with one ``UPDATE … RETURNING``. Only this statement's transaction skips the disk
+flush (``set_config(…, true)`` is local to it and still in force when it commits)."""
 
 
 def mark_sending(conn: Connection, nota_id: int, lease: ciclo.Lease) -> bool:

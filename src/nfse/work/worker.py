@@ -149,13 +149,14 @@ class Worker:
         try:
             while not stop.is_set():
                 try:
-                    self.heartbeat()
                     livres = self.vagas.livres()
                     if livres == 0:  # every place taken: until one frees up
+                        self.heartbeat()
                         self.vagas.esperar(self.settings.worker_poll)
                         continue
                     self.wake.clear()  # a note accepted from here on wakes the wait below
                     busy = len(self._fill(stop)) == livres
+                    self.heartbeat()  # after the claim: a woken worker claims first
                     if time.monotonic() >= self._next_certificate_check:
                         self._next_certificate_check = time.monotonic() + certificados.INTERVALO
                         busy = certificados.avisar(self.engine) > 0 or busy
