@@ -139,7 +139,7 @@ def test_ipm_204_without_credentials_refuses_saying_what_to_register(
     nota = gateway.wait_final("ipm-sem")
     assert nota["status"] == "erro_autorizacao"
     [erro] = nota["erros"]
-    assert erro["codigo"] == "credenciais_ausentes" and "HTTP Basic" in erro["mensagem"]
+    assert erro["codigo"] == "credenciais_prefeitura_ausentes" and "HTTP Basic" in erro["mensagem"]
     assert "login_responsavel" in erro["correcao"]
     assert abrasf.emitidas() == []
 

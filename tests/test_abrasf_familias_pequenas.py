@@ -301,7 +301,7 @@ def test_the_envelopes_and_actions() -> None:
 
 def test_isslegal_key_goes_as_the_authorization_header_or_nothing_is_sent() -> None:
     """ISSLegal: the company's senha_responsavel is the Authorization header itself; without
-    it the call is not made (credenciais_ausentes); the sandbox refuses another key."""
+    it the call is not made (credenciais_prefeitura_ausentes); the sandbox refuses another key."""
     variante = variante_de(routing.rota("3126208").opcoes)
     com_chave = Emissor(a1=None, ambiente="producao", base_url="https://x",  # type: ignore[arg-type]
                         ca_file=None, razao_social="Empresa", login="", senha="k-1")
@@ -309,7 +309,7 @@ def test_isslegal_key_goes_as_the_authorization_header_or_nothing_is_sent() -> N
                                     variante, com_chave)
     assert cabecalhos["Authorization"] == "k-1"
     falta = credenciais.faltando(_emissor("https://x"), variante)
-    assert falta is not None and falta.codigo == "credenciais_ausentes"
+    assert falta is not None and falta.codigo == "credenciais_prefeitura_ausentes"
     assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, "k-2", None, {"k-1"})
     assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, None, None, {"k-1"})
     assert sandbox_credenciais.recusa("/nfse", b"", set(), {}, "k-1", None, {"k-1"}) is None

@@ -167,7 +167,7 @@ def test_tributus_without_a_key_sends_nothing_and_says_what_to_register(
     nota = gateway.wait_final("tributus-sem")
     assert nota["status"] == "erro_autorizacao", nota
     [erro] = nota["erros"]
-    assert erro["codigo"] == "credenciais_ausentes"
+    assert erro["codigo"] == "credenciais_prefeitura_ausentes"
     assert "senha_responsavel" in erro["correcao"]
     assert _pedidos(gateway, "emissao") == []
 

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 from nfse.providers.abrasf import rest
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.base import Emissor, Erro
+from nfse.providers.base import Emissor, Erro, credenciais_ausentes
 
 TOKEN = "tokenAuth"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -37,24 +37,22 @@ PASSWORD_TEXT = ("http://docs.oasis-open.org/wss/2004/01/"
 def faltando(emissor: Emissor, variante: Variante) -> Erro | None:
     """Why the call cannot go: the credential the system asks is not registered."""
     if variante.credencial == "token_url" and not emissor.senha:
-        return Erro("credenciais_ausentes",
-                    "A prefeitura (Tributus) exige a chave de autorização do contribuinte "
-                    "em cada chamada e a empresa não tem senha_responsavel cadastrada",
-                    "Informe a chave (tokenAuth) em senha_responsavel em PUT /v2/empresas/ID")
+        return credenciais_ausentes(
+            "A prefeitura (Tributus) exige a chave de autorização do contribuinte em cada "
+            "chamada e a empresa não tem senha_responsavel cadastrada",
+            "a chave (tokenAuth) em senha_responsavel")
     if variante.credencial == "chave_autorizacao" and not emissor.senha:
-        return Erro("credenciais_ausentes",
-                    "A prefeitura exige a chave de autorização do contribuinte em cada "
-                    "chamada (cabeçalho Authorization) e a empresa não tem senha_responsavel "
-                    "cadastrada",
-                    "Informe a chave em senha_responsavel em PUT /v2/empresas/ID")
+        return credenciais_ausentes(
+            "A prefeitura exige a chave de autorização do contribuinte em cada chamada "
+            "(cabeçalho Authorization) e a empresa não tem senha_responsavel cadastrada",
+            "a chave em senha_responsavel")
     if variante.credencial == "token_gerado" and not (emissor.login and emissor.senha):
         return rest.ausentes()
     if variante.credencial in ("ws_security", "basic") and not (emissor.login and emissor.senha):
-        return Erro("credenciais_ausentes",
-                    "A prefeitura exige o usuário e a senha da empresa em cada chamada "
-                    f"({'WS-Security' if variante.credencial == 'ws_security' else 'HTTP Basic'})"
-                    " e a empresa não os tem cadastrados",
-                    "Informe login_responsavel e senha_responsavel em PUT /v2/empresas/ID")
+        return credenciais_ausentes(
+            "A prefeitura exige o usuário e a senha da empresa em cada chamada "
+            f"({'WS-Security' if variante.credencial == 'ws_security' else 'HTTP Basic'}) e "
+            "a empresa não os tem cadastrados", "login_responsavel e senha_responsavel")
     return None
 
 

@@ -43,7 +43,7 @@ from nfse.providers.abrasf.leiaute import LEIAUTES
 from nfse.providers.abrasf.pedidos import DocumentoInvalido
 from nfse.providers.abrasf.soap import SOAP11
 from nfse.providers.abrasf.variante import Variante
-from nfse.providers.base import Emissor, Erro, Rps
+from nfse.providers.base import Emissor, Erro, Rps, credenciais_ausentes
 from nfse.xml.canonical import Node
 from nfse.xml.validate import validate
 
@@ -69,12 +69,10 @@ def faltando(nota: Nota, emissor: Emissor) -> list[Erro]:
     """What EloTech needs beyond ABRASF's checks: the company's password and the CNAE."""
     erros = []
     if not emissor.senha or not 6 <= len(emissor.senha) <= 30:
-        erros.append(Erro("credenciais_ausentes",
-                          "A prefeitura (EloTech) exige a senha da empresa em cada pedido "
-                          "(IdentificacaoRequerente) e a empresa não tem senha_responsavel "
-                          "cadastrada com 6 a 30 caracteres",
-                          "Informe a senha do portal da prefeitura em senha_responsavel em "
-                          "PUT /v2/empresas/ID"))
+        erros.append(credenciais_ausentes(
+            "A prefeitura (EloTech) exige a senha da empresa em cada pedido "
+            "(IdentificacaoRequerente) e a empresa não tem senha_responsavel cadastrada com 6 "
+            "a 30 caracteres", "a senha do portal da prefeitura em senha_responsavel"))
     if not (nota.servico.codigo_cnae or "").isdigit():
         erros.append(Erro("servico.codigo_cnae", 'Parâmetro "servico.codigo_cnae" não '
                           "informado", "No leiaute EloTech cada item de serviço exige o "
