@@ -128,6 +128,17 @@ def test_authorized_note_is_mailed_to_the_tomador_with_pdf_and_xml(
     assert xml.tag.endswith("NFSe")
 
 
+def test_the_tomador_is_mailed_at_once_not_at_the_next_poll(gateway: Gateway,
+                                                            caixa: Caixa) -> None:
+    """The worker that authorizes a note wakes its e-mail thread: the message leaves at
+    once, not when the thread next looks for work (up to NFSE_WORKER_POLL)."""
+    enviar_ao_tomador(gateway, True)
+    gateway.runtime.settings.worker_poll = 60
+    time.sleep(0.3)  # the delivery threads now wait a poll of 60 s
+    autorizar(gateway, "mail-ja")
+    assert len(caixa.esperar(TOMADOR, timeout=10)) == 1
+
+
 def test_a_stuck_smtp_server_does_not_hold_up_the_notes(gateway: Gateway) -> None:
     """The first note's e-mail hangs in the server's DATA (the client would wait up to its
     20 s timeout); the next note is authorized meanwhile, and both e-mails go once the

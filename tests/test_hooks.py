@@ -113,6 +113,17 @@ def test_authorized_note_is_posted_with_the_hook_header(gateway: Gateway,
     assert (again["request_count"], again["success_count"], again["error_count"]) == (1, 1, 0)
 
 
+def test_the_final_state_is_posted_at_once_not_at_the_next_poll(gateway: Gateway,
+                                                                receptor: Receptor) -> None:
+    """The worker that records a final state wakes its deliveries: the hook is posted at
+    once, not when the delivery thread next looks for work (up to NFSE_WORKER_POLL)."""
+    registrar(gateway, event="nfse", url=receptor.url)
+    gateway.runtime.settings.worker_poll = 60
+    time.sleep(0.3)  # the delivery threads now wait a poll of 60 s
+    autorizar(gateway, "gancho-ja")
+    assert len(receptor.esperar(1, timeout=10)) == 1
+
+
 def test_failing_receiver_gets_the_delivery_after_it_recovers(gateway: Gateway,
                                                               receptor: Receptor) -> None:
     hook = registrar(gateway, event="nfse", url=receptor.url)

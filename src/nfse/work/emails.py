@@ -34,12 +34,14 @@ DOCUMENTOS = (artefatos.XML_NFSE, artefatos.DANFSE, artefatos.XML_CANCELAMENTO)
 
 
 def avisar_tomador(conn: Connection, nota_id: int, nota: Nota, empresa: empresas.Empresa,
-                   ambiente: str, motivo: str) -> None:
+                   ambiente: str, motivo: str) -> bool:
     """Queue the automatic message to ``tomador.email`` (in the caller's transaction, with
-    the status change) when the company sends them in this environment."""
+    the status change) when the company sends them in this environment; whether it did."""
     destino = nota.tomador.email if nota.tomador else None
-    if destino and empresa.envia_ao_tomador(ambiente):
-        emails.enfileirar(conn, nota_id, [destino], motivo)
+    if not (destino and empresa.envia_ao_tomador(ambiente)):
+        return False
+    emails.enfileirar(conn, nota_id, [destino], motivo)
+    return True
 
 
 def global_smtp(settings: Settings) -> SmtpConfig | None:

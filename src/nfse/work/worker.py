@@ -54,6 +54,9 @@ from nfse.work.retry import backoff
 from nfse.work.vagas import Concorrencia, Vagas
 from nfse.work.webhooks import Webhooks, disparar
 
+CORREIO = "correio"
+WEBHOOKS = "webhooks"
+"""The delivery threads a recorded final state may have queued work for."""
 log = logging.getLogger("nfse.worker")
 
 HEARTBEAT_EVERY = 5.0
@@ -132,6 +135,8 @@ class Worker:
         self.webhooks = Webhooks(engine, settings, emissores.box, self.id)
         self.recebidas = Recebidas(engine, settings, emissores, self.id, self.public_url)
         self._pool: ThreadPoolExecutor | None = None
+        self._saidas: dict[str, threading.Event] = {}
+        """One per delivery thread, by name: set when this worker queued something for it."""
 
     @property
     def public_url(self) -> str:
@@ -140,10 +145,12 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
         listener = wakeup.listen(self.engine, self.wake, stop)
-        entregas = [threading.Thread(target=self._entregar, args=(outbox, stop),
+        saidas = {CORREIO: self.correio, WEBHOOKS: self.webhooks, "recebidas": self.recebidas}
+        self._saidas = {nome: threading.Event() for nome in saidas}
+        entregas = [threading.Thread(target=self._entregar,
+                                     args=(outbox, stop, self._saidas[nome]),
                                      name=f"nfse-{nome}", daemon=True)
-                    for nome, outbox in (("correio", self.correio), ("webhooks", self.webhooks),
-                                         ("recebidas", self.recebidas))]
+                    for nome, outbox in saidas.items()]
         for thread in entregas:
             thread.start()
         try:
@@ -170,6 +177,7 @@ class Worker:
                 if not busy:  # fewer due notes than places: none left until woken
                     self.wake.wait(self.settings.worker_poll)
         finally:
+            self._acordar(*self._saidas)
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
             for outbox in (self.correio, self.webhooks):
@@ -181,13 +189,16 @@ class Worker:
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
 
-    def _entregar(self, outbox: Outbox, stop: threading.Event) -> None:
+    def _entregar(self, outbox: Outbox, stop: threading.Event, acordar: threading.Event
+                  ) -> None:
         """Drain an outbox (e-mails, webhook deliveries) on a thread of its own: at once
-        while it has work, else once a poll interval. In the notes' loop, a slow SMTP server
-        or webhook receiver held every note behind it for up to its timeout per message,
-        and each e-mail's DANFSe (~26 ms) came between two batches of notes; sharing one
-        thread, a hanging webhook receiver held the e-mails back."""
+        while it has work, else when ``acordar`` is set (this worker recorded a final state,
+        or stops) or once a poll interval (what other processes queued). In the notes' loop,
+        a slow SMTP server or webhook receiver held every note behind it for up to its
+        timeout per message, and each e-mail's DANFSe (~26 ms) came between two batches of
+        notes; sharing one thread, a hanging webhook receiver held the e-mails back."""
         while not stop.is_set():
+            acordar.clear()  # what is queued from here on wakes the wait below
             try:
                 delivered = outbox.run_once()
             except DBAPIError:
@@ -197,7 +208,13 @@ class Worker:
                 log.exception("deliveries: unexpected failure")
                 delivered = 0
             if not delivered:
-                stop.wait(self.settings.worker_poll)
+                acordar.wait(self.settings.worker_poll)
+
+    def _acordar(self, *saidas: str) -> None:
+        """Wake the delivery threads named (those ``run`` started)."""
+        for nome in saidas:
+            if nome in self._saidas:
+                self._saidas[nome].set()
 
     def _empresa(self, empresa_id: int) -> Empresa:
         """The company, read at most every ``EMPRESA_TTL`` seconds per worker: one read per
@@ -434,6 +451,7 @@ class Worker:
         if outcome.xml:
             documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
         nota, empresa, row = aviso
+        filas: set[str] = set()
 
         def change(conn: Connection) -> None:
             matching = ciclo.autorizar(
@@ -441,31 +459,40 @@ class Worker:
                 codigo_verificacao=outcome.codigo_verificacao,
                 chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
                 valores=outcome.valores, mensagem=outcome.mensagem)
-            avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO)
-            disparar(conn, nota_id, self.public_url, antes=row, matching=matching)
-            if row.substitui_nota_id is not None:
-                self._substituir(conn, row.substitui_nota_id, outcome.numero)
+            if avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO):
+                filas.add(CORREIO)
+            if disparar(conn, nota_id, self.public_url, antes=row, matching=matching):
+                filas.add(WEBHOOKS)
+            if row.substitui_nota_id is not None and \
+                    self._substituir(conn, row.substitui_nota_id, outcome.numero):
+                filas.add(WEBHOOKS)
 
         self._record(nota_id, change)
+        self._acordar(*filas)  # its e-mail and webhooks leave now, not at the next poll
 
-    def _substituir(self, conn: Connection, nota_id: int, numero: str | None) -> None:
+    def _substituir(self, conn: Connection, nota_id: int, numero: str | None) -> list[str]:
         """The replaced note becomes substituido, unless it changed meanwhile (a DELETE
-        cancelled it): then it keeps the state it has."""
+        cancelled it): then it keeps the state it has. The hooks its change was queued
+        to."""
         try:  # a change that finds another state writes nothing: no savepoint needed
             ciclo.substituir(conn, nota_id, numero)
         except ciclo.EstadoMudou as exc:
             log.warning("nota %s: replaced while %s; kept so", nota_id, exc.encontrado)
-            return
-        disparar(conn, nota_id, self.public_url)
+            return []
+        return disparar(conn, nota_id, self.public_url)
 
     def _reject(self, nota_id: int, lease: ciclo.Lease, erros: list[dict],
                 mensagem: str | None = None, exchanges: Sequence[Exchange] = ()) -> None:
+        filas: set[str] = set()
+
         def change(conn: Connection) -> None:
             ciclo.rejeitar(conn, nota_id, lease, erros, mensagem)
             _keep_exchanges(conn, nota_id, exchanges)
-            disparar(conn, nota_id, self.public_url)
+            if disparar(conn, nota_id, self.public_url):
+                filas.add(WEBHOOKS)
 
         self._record(nota_id, change)
+        self._acordar(*filas)
 
     def _adiar(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
