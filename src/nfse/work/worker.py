@@ -135,7 +135,7 @@ class Worker:
         self.webhooks = Webhooks(engine, settings, emissores.box, self.id)
         self.recebidas = Recebidas(engine, settings, emissores, self.id, self.public_url)
         self._pool: ThreadPoolExecutor | None = None
-        self._saidas: dict[str, threading.Event] = {}
+        self._outbox_wake: dict[str, threading.Event] = {}
         """One per delivery thread, by name: set when this worker queued something for it."""
 
     @property
@@ -145,12 +145,12 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
         listener = wakeup.listen(self.engine, self.wake, stop)
-        saidas = {CORREIO: self.correio, WEBHOOKS: self.webhooks, "recebidas": self.recebidas}
-        self._saidas = {nome: threading.Event() for nome in saidas}
+        drained = {CORREIO: self.correio, WEBHOOKS: self.webhooks, "recebidas": self.recebidas}
+        self._outbox_wake = {nome: threading.Event() for nome in drained}
         entregas = [threading.Thread(target=self._entregar,
-                                     args=(outbox, stop, self._saidas[nome]),
+                                     args=(outbox, stop, self._outbox_wake[nome]),
                                      name=f"nfse-{nome}", daemon=True)
-                    for nome, outbox in saidas.items()]
+                    for nome, outbox in drained.items()]
         for thread in entregas:
             thread.start()
         try:
@@ -177,7 +177,7 @@ class Worker:
                 if not busy:  # fewer due notes than places: none left until woken
                     self.wake.wait(self.settings.worker_poll)
         finally:
-            self._acordar(*self._saidas)
+            self._wake_outboxes(*self._outbox_wake)
             for thread in entregas:  # the delivery in flight ends (its timeouts bound it)
                 thread.join(timeout=2 * self.settings.authority_timeout + 5)
             for outbox in (self.correio, self.webhooks):
@@ -189,16 +189,16 @@ class Worker:
             notas.release(self.engine, self.id)
             log.info("worker %s stopped", self.id)
 
-    def _entregar(self, outbox: Outbox, stop: threading.Event, acordar: threading.Event
+    def _entregar(self, outbox: Outbox, stop: threading.Event, wake: threading.Event
                   ) -> None:
         """Drain an outbox (e-mails, webhook deliveries) on a thread of its own: at once
-        while it has work, else when ``acordar`` is set (this worker recorded a final state,
+        while it has work, else when ``wake`` is set (this worker recorded a final state,
         or stops) or once a poll interval (what other processes queued). In the notes' loop,
         a slow SMTP server or webhook receiver held every note behind it for up to its
         timeout per message, and each e-mail's DANFSe (~26 ms) came between two batches of
         notes; sharing one thread, a hanging webhook receiver held the e-mails back."""
         while not stop.is_set():
-            acordar.clear()  # what is queued from here on wakes the wait below
+            wake.clear()  # what is queued from here on wakes the wait below
             try:
                 delivered = outbox.run_once()
             except DBAPIError:
@@ -208,13 +208,13 @@ class Worker:
                 log.exception("deliveries: unexpected failure")
                 delivered = 0
             if not delivered:
-                acordar.wait(self.settings.worker_poll)
+                wake.wait(self.settings.worker_poll)
 
-    def _acordar(self, *saidas: str) -> None:
+    def _wake_outboxes(self, *nomes: str) -> None:
         """Wake the delivery threads named (those ``run`` started)."""
-        for nome in saidas:
-            if nome in self._saidas:
-                self._saidas[nome].set()
+        for nome in nomes:
+            if nome in self._outbox_wake:
+                self._outbox_wake[nome].set()
 
     def _empresa(self, empresa_id: int) -> Empresa:
         """The company, read at most every ``EMPRESA_TTL`` seconds per worker: one read per
@@ -451,7 +451,7 @@ class Worker:
         if outcome.xml:
             documents.append((artefatos.XML_NFSE, outcome.xml, "application/xml"))
         nota, empresa, row = aviso
-        filas: set[str] = set()
+        outboxes: set[str] = set()
 
         def change(conn: Connection) -> None:
             matching = ciclo.autorizar(
@@ -460,15 +460,15 @@ class Worker:
                 chave_acesso=outcome.chave_acesso, data_emissao=outcome.data_emissao,
                 valores=outcome.valores, mensagem=outcome.mensagem)
             if avisar_tomador(conn, nota_id, nota, empresa, row.ambiente, emails.AUTORIZADO):
-                filas.add(CORREIO)
+                outboxes.add(CORREIO)
             if disparar(conn, nota_id, self.public_url, antes=row, matching=matching):
-                filas.add(WEBHOOKS)
+                outboxes.add(WEBHOOKS)
             if row.substitui_nota_id is not None and \
                     self._substituir(conn, row.substitui_nota_id, outcome.numero):
-                filas.add(WEBHOOKS)
+                outboxes.add(WEBHOOKS)
 
         self._record(nota_id, change)
-        self._acordar(*filas)  # its e-mail and webhooks leave now, not at the next poll
+        self._wake_outboxes(*outboxes)  # its e-mail and webhooks leave now, not at the next poll
 
     def _substituir(self, conn: Connection, nota_id: int, numero: str | None) -> list[str]:
         """The replaced note becomes substituido, unless it changed meanwhile (a DELETE
@@ -483,16 +483,16 @@ class Worker:
 
     def _reject(self, nota_id: int, lease: ciclo.Lease, erros: list[dict],
                 mensagem: str | None = None, exchanges: Sequence[Exchange] = ()) -> None:
-        filas: set[str] = set()
+        outboxes: set[str] = set()
 
         def change(conn: Connection) -> None:
             ciclo.rejeitar(conn, nota_id, lease, erros, mensagem)
             _keep_exchanges(conn, nota_id, exchanges)
             if disparar(conn, nota_id, self.public_url):
-                filas.add(WEBHOOKS)
+                outboxes.add(WEBHOOKS)
 
         self._record(nota_id, change)
-        self._acordar(*filas)
+        self._wake_outboxes(*outboxes)
 
     def _adiar(self, nota_id: int, lease: ciclo.Lease, attempts: int, *, reconcile: bool,
                     outcome: Outcome, exchanges: Sequence[Exchange]) -> None:
