@@ -80,7 +80,10 @@ def test_light_load_times_each_note_against_the_authoritys_round_trip(tmp_path: 
     with database("sqlite", tmp_path) as url:
         result = latencia.light_load(tmp_path, url, notes=3, interval=0.2, warmup=1)
     assert result["autorizado"] == 3
-    assert result["p99_ms"] >= result["p50_ms"] > result["authority_p50_ms"] > 0
+    # the notes and the authority's round trips are timed one after the other: on a loaded
+    # machine three round trips can be slower than three notes were (CI: 43 against 15 ms)
+    assert result["p99_ms"] >= result["p50_ms"] > 0
+    assert result["authority_p99_ms"] >= result["authority_p50_ms"] > 0
 
 
 @pytest.mark.slow
