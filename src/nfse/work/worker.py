@@ -56,7 +56,9 @@ from nfse.work.webhooks import Webhooks, disparar
 
 CORREIO = "correio"
 WEBHOOKS = "webhooks"
-"""The delivery threads a recorded final state may have queued work for."""
+RECEBIDAS = "recebidas"
+"""The delivery threads, by name (the first two get the work a recorded final state
+queues)."""
 log = logging.getLogger("nfse.worker")
 
 HEARTBEAT_EVERY = 5.0
@@ -145,7 +147,7 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.id)
         listener = wakeup.listen(self.engine, self.wake, stop)
-        drained = {CORREIO: self.correio, WEBHOOKS: self.webhooks, "recebidas": self.recebidas}
+        drained = {CORREIO: self.correio, WEBHOOKS: self.webhooks, RECEBIDAS: self.recebidas}
         self._outbox_wake = {nome: threading.Event() for nome in drained}
         entregas = [threading.Thread(target=self._entregar,
                                      args=(outbox, stop, self._outbox_wake[nome]),
