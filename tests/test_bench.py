@@ -84,6 +84,10 @@ def test_light_load_times_each_note_against_the_authoritys_round_trip(tmp_path: 
     # machine three round trips can be slower than three notes were (CI: 43 against 15 ms)
     assert result["p99_ms"] >= result["p50_ms"] > 0
     assert result["authority_p99_ms"] >= result["authority_p50_ms"] > 0
+    # each note's webhook leaves after the transaction whose start dates the authorization
+    assert result["webhooks"] == 3
+    assert result["webhook_p50_ms"] > result["p50_ms"]
+    assert result["webhook_p99_ms"] > result["p99_ms"]
 
 
 @pytest.mark.slow

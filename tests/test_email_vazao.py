@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import event
 
+from nfse.certs.generate import generate_ca, generate_server_cert
+from nfse.certs.tls import server_context
+from nfse.notify import smtp
 from nfse.notify.mensagem import Mensagem
 from nfse.notify.smtp import Conexoes, Resultado, SmtpConfig
 from tests.support import Gateway, free_port, nota_exemplo
@@ -223,3 +229,35 @@ def test_a_burst_costs_few_statements_per_message(gateway: Gateway, lenta: Caixa
     finally:
         event.remove(gateway.runtime.engine, "before_cursor_execute", contar)
     assert sum(por_mensagem.values()) <= 8 * 6, por_mensagem  # it was 11 a message
+
+
+def test_sessions_over_starttls_share_one_tls_context(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each SMTP session over TLS read the trust store into a new context (~15 ms of CPU):
+    sessions share one, and each still checks the server's certificate against it."""
+    ca = generate_ca("CA de teste")
+    servidor = generate_server_cert(ca, ("127.0.0.1",))
+    confiavel = tmp_path / "ca.pem"
+    confiavel.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+    construidos: list[object] = []
+    original = ssl.create_default_context
+
+    def contexto(*args: object, **kwargs: object) -> ssl.SSLContext:
+        construidos.append(args)
+        return original(cafile=str(confiavel))
+
+    monkeypatch.setattr(ssl, "create_default_context", contexto)
+    smtp._contexto_tls.cache_clear()
+    caixa = Caixa()
+    controller = Controller(caixa, hostname="127.0.0.1", port=free_port(),
+                            tls_context=server_context(servidor), require_starttls=True)
+    controller.start()
+    config = SmtpConfig("127.0.0.1", controller.port, starttls=True)
+    try:
+        for n in range(3):
+            assert smtp.enviar(config, _mensagem(n), timeout=5).resultado == Resultado.ENTREGUE
+    finally:
+        controller.stop()
+        smtp._contexto_tls.cache_clear()  # the next tests get the system's trust store
+    assert len(caixa.para(TOMADOR)) == 3
+    assert len(construidos) == 1
