@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -122,6 +123,111 @@ def test_the_final_state_is_posted_at_once_not_at_the_next_poll(gateway: Gateway
     time.sleep(0.3)  # the delivery threads now wait a poll of 60 s
     autorizar(gateway, "gancho-ja")
     assert len(receptor.esperar(1, timeout=10)) == 1
+
+
+class ReceptorParado:
+    """Accepts connections and reads what comes, never answering, until closed: a receiver
+    that hangs (each delivery to it waits for the delivery's timeout)."""
+
+    def __init__(self) -> None:
+        self.servidor = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.servidor.getsockname()[1]}/nfse"
+        self.conexoes: list[socket.socket] = []
+        threading.Thread(target=self._aceitar, daemon=True).start()
+
+    def _aceitar(self) -> None:
+        while True:
+            try:
+                conexao, _ = self.servidor.accept()
+            except OSError:
+                return
+            self.conexoes.append(conexao)
+
+    def fechar(self) -> None:
+        self.servidor.close()
+        for conexao in self.conexoes:
+            conexao.close()
+
+
+def test_a_receiver_that_hangs_does_not_hold_another_receivers_deliveries(
+        gateway: Gateway, receptor: Receptor) -> None:
+    """Each delivery to a hanging receiver waits its 10 s timeout: one after another, the
+    other hooks' deliveries waited behind them, whatever company they were for."""
+    parado = ReceptorParado()
+    try:
+        registrar(gateway, event="nfse", url=parado.url)
+        registrar(gateway, event="nfse", url=receptor.url)
+        for n in range(3):
+            answer = gateway.client.post(f"/v2/nfse?ref=parado-{n}", json=nota_exemplo())
+            assert answer.status_code == 202, answer.text
+        for n in range(3):
+            assert gateway.wait_final(f"parado-{n}")["status"] == "autorizado"
+        recebidos = receptor.esperar(3, timeout=5)
+        assert sorted(json.loads(body)["ref"] for _, body in recebidos) == [
+            f"parado-{n}" for n in range(3)]
+    finally:
+        parado.fechar()
+
+
+class ReceptorLento:
+    """Answers each POST 50 ms late, counting the POSTs it holds at once (``pico``) and
+    their delivery ids in the order they arrived."""
+
+    def __init__(self, contagem: dict[str, int]) -> None:
+        self.ids: list[str] = []
+        self.pico = 0
+        self._agora = 0
+        self._lock = threading.Lock()
+        self.contagem = contagem
+        receptor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with receptor._lock:
+                    receptor.ids.append(self.headers["X-Nfse-Delivery"])
+                    receptor._agora += 1
+                    receptor.pico = max(receptor.pico, receptor._agora)
+                    contagem["agora"] += 1
+                    contagem["pico"] = max(contagem["pico"], contagem["agora"])
+                time.sleep(0.05)
+                with receptor._lock:
+                    receptor._agora -= 1
+                    contagem["agora"] -= 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/nfse"
+        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
+
+
+def test_hooks_are_delivered_to_at_once_each_hooks_deliveries_in_order(
+        gateway: Gateway, receptor: Receptor) -> None:
+    contagem = {"agora": 0, "pico": 0}
+    lentos = [ReceptorLento(contagem) for _ in range(2)]
+    try:
+        ids = [registrar(gateway, event="nfse", url=lento.url)["id"] for lento in lentos]
+        for n in range(6):
+            answer = gateway.client.post(f"/v2/nfse?ref=ordem-{n}", json=nota_exemplo())
+            assert answer.status_code == 202, answer.text
+        for n in range(6):
+            assert gateway.wait_final(f"ordem-{n}")["status"] == "autorizado"
+        esperar_entregas(gateway)
+        with gateway.runtime.engine.connect() as conn:
+            for hook_id, lento in zip(ids, lentos, strict=True):
+                criadas = list(conn.execute(select(entregas.c.delivery).where(
+                    entregas.c.hook_id == hook_id).order_by(entregas.c.id)).scalars())
+                assert lento.ids == criadas  # each once, in the order they were queued
+                assert lento.pico == 1  # one at a time to each hook
+        assert contagem["pico"] == 2  # the two hooks at once
+    finally:
+        for lento in lentos:
+            lento.server.shutdown()
 
 
 def test_failing_receiver_gets_the_delivery_after_it_recovers(gateway: Gateway,

@@ -269,6 +269,26 @@ def test_an_outbox_attempt_is_recorded_once(runtime: Runtime) -> None:
 
 
 @pytest.mark.usefixtures("empresa")
+def test_a_claim_leaves_the_hooks_being_delivered_to_and_takes_what_is_given_back(
+        runtime: Runtime) -> None:
+    nota_id = _autorizada(runtime, "gatilhos")
+    with runtime.engine.begin() as conn:
+        gatilhos = [hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
+                                cnpj=None, cpf=None, event="nfse", url=f"https://example.com/{n}",
+                                authorization=None, authorization_header="Authorization",
+                                secret=None).id for n in range(2)]
+        hooks.enfileirar(conn, nota_id, gatilhos, "{}")
+    [entrega] = hooks.claim(runtime.engine, "w1", 10, LEASE, skip=[gatilhos[0]])
+    assert entrega.hook_id == gatilhos[1]
+    assert hooks.claim(runtime.engine, "w1", 10, LEASE) != []  # the first hook's, still due
+    hooks.give_back(runtime.engine, "outro", [entrega.id])  # only its owner gives a row back
+    assert hooks.claim(runtime.engine, "w2", 10, LEASE) == []
+    hooks.give_back(runtime.engine, "w1", [entrega.id])
+    [de_novo] = hooks.claim(runtime.engine, "w2", 10, LEASE)
+    assert (de_novo.id, de_novo.attempts) == (entrega.id, entrega.attempts)
+
+
+@pytest.mark.usefixtures("empresa")
 def test_one_cancellation_request_holds_an_authorized_note(runtime: Runtime) -> None:
     nota_id = _autorizada(runtime, "reserva")
     with runtime.engine.begin() as conn:

@@ -20,13 +20,13 @@ import hmac
 import ipaddress
 import re
 import socket
-import ssl
 import time
 from dataclasses import dataclass
-from functools import cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
+
+from nfse.notify.conexoes_http import ConexoesHttp
 
 TIMEOUT = 10.0
 MAX_URL = 2000
@@ -64,10 +64,11 @@ def assinatura(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def entregar(destino: Destino, body: bytes, delivery: str,
-             timeout: float = TIMEOUT) -> str | None:
+def entregar(destino: Destino, body: bytes, delivery: str, timeout: float = TIMEOUT,
+             conexoes: ConexoesHttp | None = None) -> str | None:
     """None when the receiver answered 2xx; else what went wrong (a refused destination
-    included: it is checked again at every delivery)."""
+    included: it is checked again at every delivery). ``conexoes``: the connections kept
+    open (a worker's); without them the delivery opens and closes its own."""
     headers = {"Content-Type": "application/json", "User-Agent": "nfse-gateway",
                "X-Nfse-Delivery": delivery}
     if destino.authorization:
@@ -85,23 +86,30 @@ def entregar(destino: Destino, body: bytes, delivery: str,
     except DestinoRecusado as exc:
         return str(exc)
     url, extensions = _fixado(parts, address, headers)
+    usadas = conexoes if conexoes is not None else ConexoesHttp()
+    chave = (parts.scheme, (parts.hostname or "").lower(), address, parts.port)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
-                          verify=_contexto_tls()) as client:
-            answer = client.post(url, content=body, headers=headers, extensions=extensions)
+        with usadas.cliente(chave) as client:
+            try:
+                answer = client.post(url, content=body, headers=headers, timeout=timeout,
+                                     extensions=extensions)
+            except _CAIU_ANTES:
+                answer = client.post(url, content=body, headers=headers, timeout=timeout,
+                                     extensions=extensions)
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"
+    finally:
+        if usadas is not conexoes:
+            usadas.fechar()
     if 200 <= answer.status_code < 300:
         return None
     return f"HTTP {answer.status_code}"
 
 
-@cache
-def _contexto_tls() -> ssl.SSLContext:
-    """The TLS context of every delivery (httpx's default trust store), built once per
-    process: built per delivery, as a new ``httpx.Client`` does, it cost ~12 ms of CPU, more
-    than the rest of a delivery, and held a note's webhook ~16 ms after its commit."""
-    return httpx.create_ssl_context(trust_env=False)
+_CAIU_ANTES = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""A kept connection the receiver closed while it sat idle fails the next request so: the
+delivery is sent again at once, once, over a new connection (the receiver de-duplicates by
+``X-Nfse-Delivery``), not left for the retry schedule's first wait."""
 
 
 def _fixado(parts: SplitResult, address: str,

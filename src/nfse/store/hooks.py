@@ -166,11 +166,20 @@ def da_empresa(conn: Connection, empresa_id: int, ambiente: str, event: str) -> 
         .order_by(hooks.c.created_at, hooks.c.id)).scalars())
 
 
-def claim(engine: Engine, owner: str, batch: int, lease: timedelta) -> list[Row]:
+def claim(engine: Engine, owner: str, batch: int, lease: timedelta,
+          skip: list[str] | None = None) -> list[Row]:
+    """Lease up to ``batch`` due deliveries, oldest first, none to the hooks ``skip``."""
     with engine.begin() as conn:
         return leases.claim(conn, entregas, PENDENTE, owner, batch, lease, entregas.c.hook_id,
                             entregas.c.nota_id, entregas.c.delivery, entregas.c.body,
-                            entregas.c.attempts)
+                            entregas.c.attempts,
+                            skip=(entregas.c.hook_id, skip) if skip else None)
+
+
+def give_back(engine: Engine, owner: str, ids: list[int]) -> None:
+    """Give back claimed deliveries not delivered now (their hook was busy)."""
+    with engine.begin() as conn:
+        leases.give_back(conn, entregas, owner, ids)
 
 
 def _contar_na_janela(conn: Connection, hook_id: str, ok: bool) -> None:

@@ -14,14 +14,19 @@ from nfse.store.clock import now
 
 
 @cache
-def _claim(table: Table, returning: tuple[Column, ...], postgresql: bool) -> Update:
+def _claim(table: Table, returning: tuple[Column, ...], postgresql: bool,
+           skip: Column | None = None) -> Update:
     """The claim statement of a queue, built once: with its values as parameters, executing
-    it skips building the statement and its cache key, which cost more than running it."""
+    it skips building the statement and its cache key, which cost more than running it.
+    ``skip``: a column whose values in the parameter ``skip`` are not claimed."""
     c = table.c
     moment = bindparam("agora")
+    conditions = [c.status == bindparam("pendente"), c.next_attempt_at <= moment,
+                 or_(c.lease_until.is_(None), c.lease_until < moment)]
+    if skip is not None:
+        conditions.append(skip.not_in(bindparam("skip", expanding=True)))
     due = (select(c.id)
-           .where(and_(c.status == bindparam("pendente"), c.next_attempt_at <= moment,
-                       or_(c.lease_until.is_(None), c.lease_until < moment)))
+           .where(and_(*conditions))
            .order_by(c.next_attempt_at)
            .limit(bindparam("lote")))
     if postgresql:
@@ -32,11 +37,24 @@ def _claim(table: Table, returning: tuple[Column, ...], postgresql: bool) -> Upd
 
 
 def claim(conn: Connection, table: Table, pending: str, owner: str, batch: int,
-          lease: timedelta, *returning: Column) -> list[Row]:
+          lease: timedelta, *returning: Column,
+          skip: tuple[Column, list] | None = None) -> list[Row]:
     """Lease up to ``batch`` due rows of ``table`` to ``owner``, oldest due first: one
     ``UPDATE … RETURNING`` (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent
-    workers never wait for each other's rows)."""
+    workers never wait for each other's rows). ``skip``: a column and the values of it
+    whose rows are left (a webhook outbox's hooks already being delivered to)."""
     moment = now()
-    statement = _claim(table, returning, conn.dialect.name == "postgresql")
-    return conn.execute(statement, {"agora": moment, "pendente": pending, "lote": batch,
-                                    "ate": moment + lease, "dono": owner}).all()
+    statement = _claim(table, returning, conn.dialect.name == "postgresql",
+                       skip[0] if skip else None)
+    values = {"agora": moment, "pendente": pending, "lote": batch, "ate": moment + lease,
+              "dono": owner}
+    if skip:
+        values["skip"] = skip[1]
+    return conn.execute(statement, values).all()
+
+
+def give_back(conn: Connection, table: Table, owner: str, ids: list[int]) -> None:
+    """Give back rows ``owner`` claimed and will not deliver now: due again at once, for
+    any worker."""
+    conn.execute(update(table).where(table.c.id.in_(ids), table.c.lease_owner == owner)
+                 .values(lease_until=None, lease_owner=None))

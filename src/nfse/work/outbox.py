@@ -75,13 +75,15 @@ class Outbox(Generic[Outcome]):
                 self._em_voo -= 1
                 self._mudou.notify_all()
 
-    def _one(self, row: Row) -> None:
+    def _one(self, row: Row) -> Outcome:
+        """Deliver ``row`` and record how it went; the outcome."""
         try:
             outcome = self._deliver(row)
         except Exception as exc:
             log.exception("%s %s: unexpected failure", type(self).__name__, row.id)
             outcome = self._failure(f"{type(exc).__name__}: {exc}")
         self._record(row, outcome)
+        return outcome
 
     def close(self) -> None:
         """Let the delivery threads go (the worker stops)."""

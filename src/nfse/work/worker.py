@@ -149,6 +149,7 @@ class Worker:
         listener = wakeup.listen(self.engine, self.wake, stop)
         drained = {CORREIO: self.correio, WEBHOOKS: self.webhooks, RECEBIDAS: self.recebidas}
         self._outbox_wake = {nome: threading.Event() for nome in drained}
+        self.webhooks.on_free = lambda: self._wake_outboxes(WEBHOOKS)
         entregas = [threading.Thread(target=self._entregar,
                                      args=(outbox, stop, self._outbox_wake[nome]),
                                      name=f"nfse-{nome}", daemon=True)
