@@ -26,20 +26,37 @@ from nfse.store.tables import hooks as hooks_table
 from nfse.work import certificados
 from tests.support import CNPJ, MUNICIPIO, Gateway, nota_exemplo
 
+_CONTAGEM = threading.Lock()
+
 
 class Receptor:
-    """Records every POST; answers 500 while ``falhar`` > 0."""
+    """Records every POST; answers 500 while ``falhar`` > 0, and ``atraso`` seconds late,
+    counting the POSTs it holds at once (``pico``) and, in ``contagem``, those of every
+    receiver sharing it."""
 
-    def __init__(self) -> None:
+    def __init__(self, atraso: float = 0.0, contagem: dict[str, int] | None = None) -> None:
         self.recebidos: list[tuple[dict[str, str], bytes]] = []
         self.falhar = 0
+        self.pico = 0
+        self._agora = 0
+        contagem = {"agora": 0, "pico": 0} if contagem is None else contagem
         receptor = self
+
+        def segurar(passo: int) -> None:
+            with _CONTAGEM:
+                receptor._agora += passo
+                receptor.pico = max(receptor.pico, receptor._agora)
+                contagem["agora"] += passo
+                contagem["pico"] = max(contagem["pico"], contagem["agora"])
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receptor.recebidos.append(({k.lower(): v for k, v in self.headers.items()},
                                            body))
+                segurar(1)
+                time.sleep(atraso)
+                segurar(-1)
                 status = 500 if receptor.falhar > 0 else 200
                 receptor.falhar -= 1
                 self.send_response(status)
@@ -169,47 +186,10 @@ def test_a_receiver_that_hangs_does_not_hold_another_receivers_deliveries(
         parado.fechar()
 
 
-class ReceptorLento:
-    """Answers each POST 50 ms late, counting the POSTs it holds at once (``pico``) and
-    their delivery ids in the order they arrived."""
-
-    def __init__(self, contagem: dict[str, int]) -> None:
-        self.ids: list[str] = []
-        self.pico = 0
-        self._agora = 0
-        self._lock = threading.Lock()
-        self.contagem = contagem
-        receptor = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers["Content-Length"]))
-                with receptor._lock:
-                    receptor.ids.append(self.headers["X-Nfse-Delivery"])
-                    receptor._agora += 1
-                    receptor.pico = max(receptor.pico, receptor._agora)
-                    contagem["agora"] += 1
-                    contagem["pico"] = max(contagem["pico"], contagem["agora"])
-                time.sleep(0.05)
-                with receptor._lock:
-                    receptor._agora -= 1
-                    contagem["agora"] -= 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/nfse"
-        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
-
-
 def test_hooks_are_delivered_to_at_once_each_hooks_deliveries_in_order(
         gateway: Gateway, receptor: Receptor) -> None:
     contagem = {"agora": 0, "pico": 0}
-    lentos = [ReceptorLento(contagem) for _ in range(2)]
+    lentos = [Receptor(atraso=0.05, contagem=contagem) for _ in range(2)]
     try:
         ids = [registrar(gateway, event="nfse", url=lento.url)["id"] for lento in lentos]
         for n in range(6):
@@ -222,7 +202,8 @@ def test_hooks_are_delivered_to_at_once_each_hooks_deliveries_in_order(
             for hook_id, lento in zip(ids, lentos, strict=True):
                 criadas = list(conn.execute(select(entregas.c.delivery).where(
                     entregas.c.hook_id == hook_id).order_by(entregas.c.id)).scalars())
-                assert lento.ids == criadas  # each once, in the order they were queued
+                chegadas = [headers["x-nfse-delivery"] for headers, _ in lento.recebidos]
+                assert chegadas == criadas  # each once, in the order they were queued
                 assert lento.pico == 1  # one at a time to each hook
         assert contagem["pico"] == 2  # the two hooks at once
     finally:
