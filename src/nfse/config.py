@@ -157,8 +157,8 @@ class Settings:
         x.strip() for x in (_env("NFSE_WEBHOOK_ALLOW") or "").split(",") if x.strip()])
     """Hosts or networks (CIDR) a produção webhook may reach though private or loopback."""
     webhook_concorrencia: int = _number(int, "NFSE_WEBHOOK_CONCORRENCIA", 8)
-    """Webhook deliveries a worker process makes at once, each to a different hook: a
-    receiver that hangs holds one place (its delivery's timeout), not the others'."""
+    """Webhook deliveries a worker process makes at once, at most half of them to one hook:
+    a receiver that hangs holds its share (each delivery's timeout), not the others'."""
     email_max_attempts: int = _number(int, "NFSE_EMAIL_MAX_ATTEMPTS", 12)
     """Deliveries of one message tried before it is given up (with the backoff of notes)."""
     email_concorrencia: int = _number(int, "NFSE_EMAIL_CONCORRENCIA", 32)

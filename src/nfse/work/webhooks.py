@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -43,10 +44,12 @@ def disparar(conn: Connection, nota_id: int, base_url: str,
 class Webhooks(Outbox[str | None]):
     """Outcome of a delivery: None when delivered, else what went wrong.
 
-    Deliveries to ``NFSE_WEBHOOK_CONCORRENCIA`` hooks at once, each hook's one after another
-    on one thread, oldest first: a receiver that hangs holds its own thread for its timeout,
-    and the other hooks' deliveries go on in the others (delivered one after another, they
-    all waited behind it, whatever company they were for)."""
+    Deliveries go out in groups, each on a delivery thread of its own, one after another:
+    ``NFSE_WEBHOOK_CONCORRENCIA`` groups at once, at most half of them to one hook. A
+    receiver that hangs holds its own groups for its timeout, and the other hooks' deliveries
+    go on in the others (delivered one after another, they all waited behind it, whatever
+    company they were for); a receiver far away gets several at once. A note's deliveries to
+    a hook are never in two groups at once, so they arrive in the order they were queued."""
 
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
         super().__init__(engine, owner)
@@ -54,43 +57,75 @@ class Webhooks(Outbox[str | None]):
         self.box = box
         self.conexoes = ConexoesHttp()
         self.paralelo = max(1, settings.webhook_concorrencia)
+        self.por_hook = max(1, self.paralelo // 2)
         self.on_free: Callable[[], None] | None = None
-        """Called when a hook's deliveries end: its next ones are due for the loop now."""
-        self._hooks_in_flight: set[str] = set()
+        """Called when a group ends: what it held back is due for the loop now."""
+        self._groups: Counter[str] = Counter()
+        """Groups in flight, by hook."""
+        self._notas: Counter[tuple[str, int]] = Counter()
+        """(hook, nota) of the deliveries in flight."""
 
     def run_once(self) -> int:
-        """Claim what is due for hooks not being delivered to, and hand each hook's
-        deliveries (at most ``BATCH``) to one delivery thread; how many were handed."""
+        """Claim what is due and hand it out in groups as places are free; how many
+        deliveries were handed out. What cannot go now (its hook has its share of groups,
+        or its note is being delivered to that hook) is given back at once."""
         with self._mudou:
-            self._mudou.wait_for(lambda: len(self._hooks_in_flight) < self.paralelo,
+            self._mudou.wait_for(lambda: self._groups.total() < self.paralelo,
                                  timeout=self.espera)
-            busy = set(self._hooks_in_flight)
-        free = self.paralelo - len(busy)
+            groups, em_voo = Counter(self._groups), set(self._notas)
+        free = self.paralelo - groups.total()
         if free <= 0:
             return 0
         claimed = hooks.claim(self.engine, self.owner, BATCH, self.lease,
-                              skip=sorted(busy))
-        by_hook: dict[str, list[Row]] = {}
-        extra = []
-        for row in sorted(claimed, key=lambda row: row.id):
-            group = by_hook.get(row.hook_id)
-            if group is None and len(by_hook) < free:
-                group = by_hook[row.hook_id] = []
-            (extra if group is None else group).append(row)
+                              skip=sorted(h for h, n in groups.items() if n >= self.por_hook))
+        novos, extra = self._agrupar(claimed, groups, em_voo, free)
         if extra:
             hooks.give_back(self.engine, self.owner, [row.id for row in extra])
-        if not by_hook:
+        if not novos:
             return 0
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.paralelo, "webhooks")
         with self._mudou:
-            self._hooks_in_flight.update(by_hook)
-        for hook_id, rows in by_hook.items():
-            self._pool.submit(self._deliver_to_hook, hook_id, rows)
-        return sum(map(len, by_hook.values()))
+            for hook_id, rows in novos:
+                self._groups[hook_id] += 1
+                self._notas.update(_notas(hook_id, rows))
+        for hook_id, rows in novos:
+            self._pool.submit(self._deliver_group, hook_id, rows)
+        return sum(len(rows) for _, rows in novos)
 
-    def _deliver_to_hook(self, hook_id: str, rows: list[Row]) -> None:
-        """One hook's deliveries in order. After a failure the rest are given back: each
+    def _agrupar(self, claimed: list[Row], groups: Counter[str], em_voo: set[tuple[str, int]],
+                 free: int) -> tuple[list[tuple[str, list[Row]]], list[Row]]:
+        """The new groups (a hook's, at most ``free`` in all and ``por_hook`` per hook with
+        those in flight, a note's deliveries to a hook in one of them, oldest first) and the
+        deliveries left out."""
+        novos: list[tuple[str, list[Row]]] = []
+        by_hook: dict[str, list[list[Row]]] = {}
+        by_nota: dict[tuple[str, int], list[Row]] = {}
+        extra: list[Row] = []
+        for row in sorted(claimed, key=lambda row: row.id):
+            chave = (row.hook_id, row.nota_id)
+            if chave in em_voo:
+                extra.append(row)
+                continue
+            group = by_nota.get(chave)
+            if group is None:
+                own = by_hook.setdefault(row.hook_id, [])
+                if groups[row.hook_id] + len(own) < self.por_hook and len(novos) < free:
+                    group = []
+                    own.append(group)
+                    novos.append((row.hook_id, group))
+                elif own:
+                    group = min(own, key=len)
+                else:
+                    extra.append(row)
+                    continue
+                if row.nota_id is not None:
+                    by_nota[chave] = group
+            group.append(row)
+        return novos, extra
+
+    def _deliver_group(self, hook_id: str, rows: list[Row]) -> None:
+        """A group's deliveries in order. After a failure the rest are given back: each
         would wait the same timeout, holding its lease meanwhile."""
         try:
             for n, row in enumerate(rows):
@@ -102,7 +137,10 @@ class Webhooks(Outbox[str | None]):
             log.exception("hook %s: unexpected failure", hook_id)
         finally:
             with self._mudou:
-                self._hooks_in_flight.discard(hook_id)
+                self._groups[hook_id] -= 1
+                self._groups += Counter()  # drops the hooks with none left
+                self._notas.subtract(_notas(hook_id, rows))
+                self._notas += Counter()
                 self._mudou.notify_all()
             if self.on_free is not None:
                 self.on_free()
@@ -132,3 +170,8 @@ class Webhooks(Outbox[str | None]):
             hooks.registrar(conn, entrega, ok=erro is None, erro=erro, retry_in=retry_in)
         log.info("entrega %s (gatilho %s): %s", entrega.delivery, entrega.hook_id,
                  erro or "entregue")
+
+
+def _notas(hook_id: str, rows: list[Row]) -> list[tuple[str, int]]:
+    """The (hook, nota) pairs of a group's deliveries (a company event has no note)."""
+    return [(hook_id, row.nota_id) for row in rows if row.nota_id is not None]
