@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from nfse.domain.status import (
     ENVIO_TRANSITIONS,
@@ -286,6 +286,28 @@ def test_a_claim_leaves_the_hooks_being_delivered_to_and_takes_what_is_given_bac
     hooks.give_back(runtime.engine, "w1", [entrega.id])
     [de_novo] = hooks.claim(runtime.engine, "w2", 10, LEASE)
     assert (de_novo.id, de_novo.attempts) == (entrega.id, entrega.attempts)
+
+
+@pytest.mark.usefixtures("empresa")
+def test_the_claim_of_webhook_deliveries_does_not_wait_for_the_disk(runtime: Runtime) -> None:
+    """PostgreSQL: the claim's commit does not wait for the WAL flush (every POST waited for
+    it), for that transaction alone."""
+    nota_id = _autorizada(runtime, "sem-disco")
+    with runtime.engine.begin() as conn:
+        gatilho = hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
+                              cnpj=None, cpf=None, event="nfse", url="https://example.com/",
+                              authorization=None, authorization_header="Authorization",
+                              secret=None).id
+        hooks.enfileirar(conn, nota_id, [gatilho], "{}")
+    statements: list[str] = []
+    event.listen(runtime.engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_: statements.append(statement))
+    assert len(hooks.claim(runtime.engine, "w1", 10, LEASE)) == 1
+    postgres = runtime.engine.dialect.name == "postgresql"
+    assert len([s for s in statements if "synchronous_commit" in s]) == (1 if postgres else 0)
+    if postgres:
+        with runtime.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
 
 
 @pytest.mark.usefixtures("empresa")

@@ -82,8 +82,9 @@ def relaxed_commit(conn: Connection) -> None:
     machine's disks, 10 ms at p90. What it wrote is lost only if the server itself crashes
     within a fraction of a second, never when our process dies, and is made durable by the
     next ordinary commit of any session (the WAL is flushed in order). Only for writes
-    nothing outside the database depends on until such a commit: a heartbeat (the claim of
-    notes, one statement, does the same inside it: ``notas.claim``). SQLite is left as it
+    nothing outside the database depends on until such a commit, or whose loss only repeats
+    what may be repeated: a heartbeat, the claim of webhook deliveries (the claim of notes,
+    one statement, does the same inside it: ``notas.claim``). SQLite is left as it
     is (its WAL at ``synchronous=NORMAL`` already commits without a flush)."""
     if conn.dialect.name == "postgresql":
         conn.execute(_RELAXED)

@@ -28,6 +28,7 @@ from nfse.certs.secrets import SecretBox
 from nfse.domain.status import Envio, exigir_envio
 from nfse.store import leases
 from nfse.store.clock import aware, now
+from nfse.store.db import relaxed_commit
 from nfse.store.tables import entregas, hooks
 
 EVENTS = ("nfse", "nfsen", "certificado", "nfse_recebida")
@@ -168,8 +169,12 @@ def da_empresa(conn: Connection, empresa_id: int, ambiente: str, event: str) -> 
 
 def claim(engine: Engine, owner: str, batch: int, lease: timedelta,
           skip: list[str] | None = None) -> list[Row]:
-    """Lease up to ``batch`` due deliveries, oldest first, none to the hooks ``skip``."""
+    """Lease up to ``batch`` due deliveries, oldest first, none to the hooks ``skip``. The
+    commit does not wait for the disk (``db.relaxed_commit``), as every POST waited for it:
+    a lease lost with the database server only sends a delivery again, which the receiver
+    de-duplicates by its id as it does any retry."""
     with engine.begin() as conn:
+        relaxed_commit(conn)
         return leases.claim(conn, entregas, PENDENTE, owner, batch, lease, entregas.c.hook_id,
                             entregas.c.nota_id, entregas.c.delivery, entregas.c.body,
                             entregas.c.attempts,
@@ -177,8 +182,10 @@ def claim(engine: Engine, owner: str, batch: int, lease: timedelta,
 
 
 def give_back(engine: Engine, owner: str, ids: list[int]) -> None:
-    """Give back claimed deliveries not delivered now (their hook was busy)."""
+    """Give back claimed deliveries not delivered now (their hook was busy); lost with the
+    database server, they wait for their lease to run out."""
     with engine.begin() as conn:
+        relaxed_commit(conn)
         leases.give_back(conn, entregas, owner, ids)
 
 

@@ -49,7 +49,8 @@ class Webhooks(Outbox[str | None]):
     receiver that hangs holds its own groups for its timeout, and the other hooks' deliveries
     go on in the others (delivered one after another, they all waited behind it, whatever
     company they were for); a receiver far away gets several at once. A note's deliveries to
-    a hook are never in two groups at once, so they arrive in the order they were queued."""
+    a hook (or its company's events) are never in two groups at once, so they arrive in the
+    order they were queued."""
 
     def __init__(self, engine: Engine, settings: Settings, box: SecretBox, owner: str):
         super().__init__(engine, owner)
@@ -62,8 +63,8 @@ class Webhooks(Outbox[str | None]):
         """Called when a group ends: what it held back is due for the loop now."""
         self._groups: Counter[str] = Counter()
         """Groups in flight, by hook."""
-        self._notas: Counter[tuple[str, int]] = Counter()
-        """(hook, nota) of the deliveries in flight."""
+        self._notas: Counter[tuple[str, int | None]] = Counter()
+        """(hook, nota) of the deliveries in flight; nota None: a company event."""
 
     def run_once(self) -> int:
         """Claim what is due and hand it out in groups as places are free; how many
@@ -93,14 +94,15 @@ class Webhooks(Outbox[str | None]):
             self._pool.submit(self._deliver_group, hook_id, rows)
         return sum(len(rows) for _, rows in novos)
 
-    def _agrupar(self, claimed: list[Row], groups: Counter[str], em_voo: set[tuple[str, int]],
-                 free: int) -> tuple[list[tuple[str, list[Row]]], list[Row]]:
+    def _agrupar(self, claimed: list[Row], groups: Counter[str],
+                 em_voo: set[tuple[str, int | None]], free: int
+                 ) -> tuple[list[tuple[str, list[Row]]], list[Row]]:
         """The new groups (a hook's, at most ``free`` in all and ``por_hook`` per hook with
         those in flight, a note's deliveries to a hook in one of them, oldest first) and the
         deliveries left out."""
         novos: list[tuple[str, list[Row]]] = []
         by_hook: dict[str, list[list[Row]]] = {}
-        by_nota: dict[tuple[str, int], list[Row]] = {}
+        by_nota: dict[tuple[str, int | None], list[Row]] = {}
         extra: list[Row] = []
         for row in sorted(claimed, key=lambda row: row.id):
             chave = (row.hook_id, row.nota_id)
@@ -119,8 +121,7 @@ class Webhooks(Outbox[str | None]):
                 else:
                     extra.append(row)
                     continue
-                if row.nota_id is not None:
-                    by_nota[chave] = group
+                by_nota[chave] = group
             group.append(row)
         return novos, extra
 
@@ -172,6 +173,7 @@ class Webhooks(Outbox[str | None]):
                  erro or "entregue")
 
 
-def _notas(hook_id: str, rows: list[Row]) -> list[tuple[str, int]]:
-    """The (hook, nota) pairs of a group's deliveries (a company event has no note)."""
-    return [(hook_id, row.nota_id) for row in rows if row.nota_id is not None]
+def _notas(hook_id: str, rows: list[Row]) -> list[tuple[str, int | None]]:
+    """The (hook, nota) pairs of a group's deliveries; a company event's nota is None (a
+    hook is one company's: its events are one subject, kept in order as a note's are)."""
+    return [(hook_id, row.nota_id) for row in rows]
