@@ -67,9 +67,13 @@ class Webhooks(Outbox[str | None]):
         """(hook, nota) of the deliveries in flight; nota None: a company event."""
 
     def run_once(self) -> int:
-        """Claim what is due and hand it out in groups as places are free; how many
-        deliveries were handed out. What cannot go now (its hook has its share of groups,
-        or its note is being delivered to that hook) is given back at once."""
+        """Claim what is due and hand it out in groups as places are free. What cannot go
+        now (its hook has its share of groups, or its note is being delivered to that hook)
+        is given back at once. How many were handed out when the claim was full (more may be
+        due: the loop claims again at once), else 0: the loop waits to be woken, by new
+        deliveries or by a group's end (``on_free``). Claiming again at once after every
+        delivery handed out was an empty claim each time, beside the delivery just
+        starting: ~2 ms more to each webhook at light load on PostgreSQL."""
         with self._mudou:
             self._mudou.wait_for(lambda: self._groups.total() < self.paralelo,
                                  timeout=self.espera)
@@ -92,7 +96,7 @@ class Webhooks(Outbox[str | None]):
                 self._notas.update(_notas(hook_id, rows))
         for hook_id, rows in novos:
             self._pool.submit(self._deliver_group, hook_id, rows)
-        return sum(len(rows) for _, rows in novos)
+        return sum(len(rows) for _, rows in novos) if len(claimed) == BATCH else 0
 
     def _agrupar(self, claimed: list[Row], groups: Counter[str],
                  em_voo: set[tuple[str, int | None]], free: int
