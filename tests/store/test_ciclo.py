@@ -291,17 +291,23 @@ def test_a_claim_leaves_the_hooks_being_delivered_to_and_takes_what_is_given_bac
     assert (de_novo.id, de_novo.attempts) == (entrega.id, entrega.attempts)
 
 
+def _gatilho_com_entrega(runtime: Runtime, nota_id: int, url: str) -> str:
+    """A hook of the test company at ``url``, with one delivery of the note queued."""
+    with runtime.engine.begin() as conn:
+        gatilho = hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
+                              cnpj=None, cpf=None, event="nfse", url=url,
+                              authorization=None, authorization_header="Authorization",
+                              secret=None).id
+        hooks.enfileirar(conn, nota_id, [gatilho], "{}")
+    return gatilho
+
+
 @pytest.mark.usefixtures("empresa")
 def test_the_claim_of_webhook_deliveries_does_not_wait_for_the_disk(runtime: Runtime) -> None:
     """PostgreSQL: the claim's commit does not wait for the WAL flush (every POST waited for
     it), for that transaction alone."""
     nota_id = _autorizada(runtime, "sem-disco")
-    with runtime.engine.begin() as conn:
-        gatilho = hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
-                              cnpj=None, cpf=None, event="nfse", url="https://example.com/",
-                              authorization=None, authorization_header="Authorization",
-                              secret=None).id
-        hooks.enfileirar(conn, nota_id, [gatilho], "{}")
+    _gatilho_com_entrega(runtime, nota_id, "https://example.com/")
     statements: list[str] = []
     event.listen(runtime.engine, "before_cursor_execute",
                  lambda _conn, _cursor, statement, *_: statements.append(statement))
@@ -325,12 +331,7 @@ def test_the_webhook_loop_claims_again_at_once_only_after_a_full_claim(
     wake-up: claiming again at once found nothing, beside the delivery just starting (~2 ms
     more to each webhook at light load on PostgreSQL). A full claim may have left more."""
     nota_id = _autorizada(runtime, "laco")
-    with runtime.engine.begin() as conn:
-        gatilho = hooks.criar(conn, runtime.box, empresa_id=1, ambiente="homologacao",
-                              cnpj=None, cpf=None, event="nfse", url="http://127.0.0.1:9/",
-                              authorization=None, authorization_header="Authorization",
-                              secret=None).id
-        hooks.enfileirar(conn, nota_id, [gatilho], "{}")
+    gatilho = _gatilho_com_entrega(runtime, nota_id, "http://127.0.0.1:9/")
     webhooks = Webhooks(runtime.engine, runtime.settings, runtime.box, "laco")
     try:
         assert webhooks.run_once() == 0  # what was due, handed out
