@@ -192,7 +192,7 @@ def test_a_receiver_that_hangs_does_not_hold_another_receivers_deliveries(
 def test_hooks_are_delivered_to_at_once_and_each_several_at_once(
         gateway: Gateway, receptor: Receptor) -> None:
     contagem = {"agora": 0, "pico": 0}
-    lentos = [Receptor(atraso=0.1, contagem=contagem) for _ in range(2)]
+    lentos = [Receptor(atraso=0.3, contagem=contagem) for _ in range(2)]
     try:
         ids = [registrar(gateway, event="nfse", url=lento.url)["id"] for lento in lentos]
         for n in range(6):
@@ -208,7 +208,7 @@ def test_hooks_are_delivered_to_at_once_and_each_several_at_once(
                 chegadas = [headers["x-nfse-delivery"] for headers, _ in lento.recebidos]
                 assert sorted(chegadas) == sorted(criadas)  # each once
                 assert 2 <= lento.pico <= 4  # several at once to a hook, half the places
-        assert contagem["pico"] >= 4  # the two hooks at once
+        assert contagem["pico"] > max(lento.pico for lento in lentos)  # both at once
     finally:
         for lento in lentos:
             lento.server.shutdown()
