@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import httpx
@@ -33,7 +33,7 @@ def contexto_tls() -> ssl.SSLContext:
 @dataclass
 class _Cliente:
     http: httpx.Client
-    em_uso: int = field(default=0)
+    em_uso: int = 0
 
 
 class ConexoesHttp:

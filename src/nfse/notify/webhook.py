@@ -90,12 +90,13 @@ def entregar(destino: Destino, body: bytes, delivery: str, timeout: float = TIME
     chave = (parts.scheme, (parts.hostname or "").lower(), address, parts.port)
     try:
         with usadas.cliente(chave) as client:
+            def post() -> httpx.Response:
+                return client.post(url, content=body, headers=headers, timeout=timeout,
+                                   extensions=extensions)
             try:
-                answer = client.post(url, content=body, headers=headers, timeout=timeout,
-                                     extensions=extensions)
+                answer = post()
             except _CAIU_ANTES:
-                answer = client.post(url, content=body, headers=headers, timeout=timeout,
-                                     extensions=extensions)
+                answer = post()
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"
     finally:

@@ -142,10 +142,8 @@ class Webhooks(Outbox[str | None]):
             log.exception("hook %s: unexpected failure", hook_id)
         finally:
             with self._mudou:
-                self._groups[hook_id] -= 1
-                self._groups += Counter()  # drops the hooks with none left
-                self._notas.subtract(_notas(hook_id, rows))
-                self._notas += Counter()
+                self._groups -= Counter([hook_id])  # a hook with none left drops out
+                self._notas -= Counter(_notas(hook_id, rows))
                 self._mudou.notify_all()
             if self.on_free is not None:
                 self.on_free()
